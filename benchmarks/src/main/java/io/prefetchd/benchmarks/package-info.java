@@ -1,0 +1,2 @@
+/** Side-by-side benchmark harness and JMH micro-benchmarks. */
+package io.prefetchd.benchmarks;
