@@ -1,0 +1,19 @@
+package io.prefetchd.gateway.fs;
+
+import java.time.Instant;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What the NFS layer needs to know about a file or directory. {@code etag} identifies the object version a
+ * file's bytes belong to (null for directories); {@code change} is the NFS change attribute derived from it.
+ */
+public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag) {
+    public FileAttributes {
+        requireNonNull(type, "type is null");
+        requireNonNull(mtime, "mtime is null");
+        if (type == FileType.REGULAR) {
+            requireNonNull(etag, "etag is null");
+        }
+    }
+}

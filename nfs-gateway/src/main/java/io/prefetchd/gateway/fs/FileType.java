@@ -1,0 +1,6 @@
+package io.prefetchd.gateway.fs;
+
+public enum FileType {
+    REGULAR,
+    DIRECTORY
+}

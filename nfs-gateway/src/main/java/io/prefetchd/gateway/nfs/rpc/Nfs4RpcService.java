@@ -1,0 +1,119 @@
+package io.prefetchd.gateway.nfs.rpc;
+
+import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.CompoundProcessor;
+import io.prefetchd.gateway.nfs.v4.NfsMetrics;
+import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.XdrException;
+import org.dcache.oncrpc4j.rpc.OncRpcException;
+import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
+import org.dcache.oncrpc4j.rpc.RpcCall;
+import org.dcache.oncrpc4j.rpc.RpcDispatchable;
+import org.dcache.oncrpc4j.xdr.XdrAble;
+import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
+import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
+import org.dcache.oncrpc4j.xdr.XdrVoid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The NFS program (100003, version 4) on oncrpc4j: NULL and COMPOUND. The call body is copied out of oncrpc4j's
+ * buffer once and decoded by our own bounds-checked {@link io.prefetchd.gateway.nfs.xdr.XdrReader}; anything that
+ * does not decode is answered GARBAGE_ARGS and the connection keeps serving.
+ */
+public final class Nfs4RpcService implements RpcDispatchable {
+    private static final Logger LOG = LoggerFactory.getLogger(Nfs4RpcService.class);
+
+    private final CompoundProcessor processor;
+    private final NfsMetrics metrics;
+
+    public Nfs4RpcService(CompoundProcessor processor, NfsMetrics metrics) {
+        this.processor = requireNonNull(processor, "processor is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+    }
+
+    @Override
+    public void dispatchOncRpcCall(RpcCall call) throws OncRpcException, IOException {
+        switch (call.getProcedure()) {
+            case Nfs4.PROC_NULL -> call.reply(XdrVoid.XDR_VOID);
+            case Nfs4.PROC_COMPOUND -> compound(call);
+            default -> call.failProcedureUnavailable();
+        }
+    }
+
+    private void compound(RpcCall call) {
+        RawBody body = new RawBody();
+        byte[] reply;
+        try {
+            call.retrieveCall(body);
+            reply = processor.process(body.bytes(), caller(call));
+        } catch (XdrException | IOException e) {
+            metrics.garbageArgs();
+            LOG.debug("GARBAGE_ARGS from {}: {}", call.getTransport().getRemoteSocketAddress(), e.getMessage());
+            call.failRpcGarbage();
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("COMPOUND failed", e);
+            call.failRpcSystem();
+            return;
+        }
+        call.reply(new RawReply(reply));
+    }
+
+    private static CompoundContext.Caller caller(RpcCall call) {
+        String remote = String.valueOf(call.getTransport().getRemoteSocketAddress());
+        if (call.getCredential() instanceof RpcAuthTypeUnix unix) {
+            return new CompoundContext.Caller(unix.uid(), unix.gid(), remote);
+        }
+        return new CompoundContext.Caller(-1, -1, remote);
+    }
+
+    /** The call's argument bytes, copied as 4-byte words (XDR is word-aligned; a ragged tail is garbage). */
+    private static final class RawBody implements XdrAble {
+        private byte[] buf = new byte[256];
+        private int len;
+
+        @Override
+        public void xdrDecode(XdrDecodingStream xdr) throws OncRpcException, IOException {
+            org.dcache.oncrpc4j.xdr.Xdr x = (org.dcache.oncrpc4j.xdr.Xdr) xdr;
+            while (x.hasMoreData()) {
+                int v = x.xdrDecodeInt();
+                if (len + 4 > buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+                buf[len] = (byte) (v >>> 24);
+                buf[len + 1] = (byte) (v >>> 16);
+                buf[len + 2] = (byte) (v >>> 8);
+                buf[len + 3] = (byte) v;
+                len += 4;
+            }
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream xdr) {
+            throw new UnsupportedOperationException();
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buf, len);
+        }
+    }
+
+    /** Reply bytes already in XDR form (always a multiple of 4 long). */
+    private record RawReply(byte[] bytes) implements XdrAble {
+        @Override
+        public void xdrDecode(XdrDecodingStream xdr) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream xdr) {
+            xdr.xdrEncodeOpaque(bytes, bytes.length);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.prefetchd.gateway.nfs.v4;
+
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsStats;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.VirtualFileSystem;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.Attr;
+import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.nfs.xdr.XdrWriter;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Encodes fattr4 (bitmap plus values, in attribute-number order) for the attributes prefetchd supports: every
+ * attribute the Linux client and libnfs ask for (research/linux-client-nfs4.md section 4).
+ *
+ * <p>The export is read-only: files are mode 0444, directories 0555, owned by uid/gid 0 as numeric strings (the
+ * Linux client accepts them without id mapping). Stateless and thread-safe.
+ */
+public final class AttributeEncoder {
+    private static final int[] COMMON = {
+        Attr.SUPPORTED_ATTRS, Attr.TYPE, Attr.FH_EXPIRE_TYPE, Attr.CHANGE, Attr.SIZE, Attr.LINK_SUPPORT,
+        Attr.SYMLINK_SUPPORT, Attr.NAMED_ATTR, Attr.FSID, Attr.UNIQUE_HANDLES, Attr.LEASE_TIME, Attr.RDATTR_ERROR,
+        Attr.ACLSUPPORT, Attr.CANSETTIME, Attr.CASE_INSENSITIVE, Attr.CASE_PRESERVING, Attr.CHOWN_RESTRICTED,
+        Attr.FILEHANDLE, Attr.FILEID, Attr.FILES_AVAIL, Attr.FILES_FREE, Attr.FILES_TOTAL, Attr.HOMOGENEOUS,
+        Attr.MAXFILESIZE, Attr.MAXLINK, Attr.MAXNAME, Attr.MAXREAD, Attr.MAXWRITE, Attr.MODE, Attr.NO_TRUNC,
+        Attr.NUMLINKS, Attr.OWNER, Attr.OWNER_GROUP, Attr.RAWDEV, Attr.SPACE_AVAIL, Attr.SPACE_FREE,
+        Attr.SPACE_TOTAL, Attr.SPACE_USED, Attr.TIME_ACCESS, Attr.TIME_DELTA, Attr.TIME_METADATA,
+        Attr.TIME_MODIFY, Attr.MOUNTED_ON_FILEID,
+    };
+    private static final int[] V41_ONLY = {Attr.FS_LAYOUT_TYPES, Attr.LAYOUT_BLKSIZE, Attr.SUPPATTR_EXCLCREAT};
+    public static final int MAX_NAME = 255;
+
+    private final FileHandles handles;
+    private final VirtualFileSystem fs;
+    private final Duration leaseTime;
+    private final NfsLimits limits;
+    private final int[] supported40;
+    private final int[] supported41;
+
+    public AttributeEncoder(FileHandles handles, VirtualFileSystem fs, Duration leaseTime, NfsLimits limits) {
+        this.handles = requireNonNull(handles, "handles is null");
+        this.fs = requireNonNull(fs, "fs is null");
+        this.leaseTime = requireNonNull(leaseTime, "leaseTime is null");
+        this.limits = requireNonNull(limits, "limits is null");
+        this.supported40 = bitmap(COMMON);
+        int[] all = Arrays.copyOf(COMMON, COMMON.length + V41_ONLY.length);
+        System.arraycopy(V41_ONLY, 0, all, COMMON.length, V41_ONLY.length);
+        this.supported41 = bitmap(all);
+    }
+
+    public int[] supported(int minorVersion) {
+        return (minorVersion == 0 ? supported40 : supported41).clone();
+    }
+
+    static int[] bitmap(int... attrs) {
+        int max = 0;
+        for (int a : attrs) {
+            max = Math.max(max, a);
+        }
+        int[] words = new int[max / 32 + 1];
+        for (int a : attrs) {
+            words[a / 32] |= 1 << (a % 32);
+        }
+        return words;
+    }
+
+    static boolean isSet(int[] bitmap, int attr) {
+        int word = attr / 32;
+        return word < bitmap.length && (bitmap[word] & (1 << (attr % 32))) != 0;
+    }
+
+    /** Writes fattr4 with the requested attributes that are supported; the others are left out (RFC 8881 5.3). */
+    public void encode(XdrWriter w, Inode inode, FileAttributes a, int[] request, int minorVersion) {
+        encode(w, inode, a, request, minorVersion, NfsStatus.NFS4_OK);
+    }
+
+    /** As {@link #encode}, with an rdattr_error value for READDIR entries. */
+    public void encode(XdrWriter w, Inode inode, FileAttributes a, int[] request, int minorVersion,
+                       NfsStatus rdattrError) {
+        int[] supported = supported(minorVersion);
+        int words = 0;
+        for (int i = 0; i < request.length; i++) {
+            if (i < supported.length && (request[i] & supported[i]) != 0) {
+                words = i + 1;
+            }
+        }
+        int[] mask = new int[words];
+        for (int i = 0; i < words; i++) {
+            mask[i] = request[i] & supported[i];
+        }
+        w.writeIntArray(mask);
+        int lenAt = w.position();
+        w.writeInt(0);
+        int start = w.size();
+        FsStats stats = null;
+        for (int attr = 0; attr < words * 32; attr++) {
+            if (!isSet(mask, attr)) {
+                continue;
+            }
+            if (stats == null && attr >= Attr.FILES_AVAIL && attr <= Attr.SPACE_TOTAL) {
+                stats = fs.statfs();
+            }
+            writeValue(w, attr, inode, a, minorVersion, rdattrError, stats);
+        }
+        w.patchInt(lenAt, w.size() - start);
+    }
+
+    /**
+     * The attribute values (without bitmap) of exactly the attributes in {@code mask}, as VERIFY and NVERIFY
+     * compare them.
+     *
+     * @throws NfsException NFS4ERR_ATTRNOTSUPP for an attribute this server does not support, NFS4ERR_INVAL for
+     *                      rdattr_error
+     */
+    public byte[] values(Inode inode, FileAttributes a, int[] mask, int minorVersion) throws NfsException {
+        int[] supported = supported(minorVersion);
+        XdrWriter w = new XdrWriter(256);
+        FsStats stats = null;
+        for (int attr = 0; attr < mask.length * 32; attr++) {
+            if (!isSet(mask, attr)) {
+                continue;
+            }
+            if (!isSet(supported, attr)) {
+                throw new NfsException(NfsStatus.NFS4ERR_ATTRNOTSUPP, "attribute " + attr + " not supported");
+            }
+            if (attr == Attr.RDATTR_ERROR) {
+                throw new NfsException(NfsStatus.NFS4ERR_INVAL, "rdattr_error cannot be verified");
+            }
+            if (stats == null && attr >= Attr.FILES_AVAIL && attr <= Attr.SPACE_TOTAL) {
+                stats = fs.statfs();
+            }
+            writeValue(w, attr, inode, a, minorVersion, NfsStatus.NFS4_OK, stats);
+        }
+        return w.toByteArray();
+    }
+
+    private void writeValue(XdrWriter w, int attr, Inode inode, FileAttributes a, int minorVersion,
+                            NfsStatus rdattrError, FsStats stats) {
+        boolean dir = inode.isDirectory();
+        switch (attr) {
+            case Attr.SUPPORTED_ATTRS -> w.writeIntArray(supported(minorVersion));
+            case Attr.TYPE -> w.writeInt(dir ? Nfs4.NF4DIR : Nfs4.NF4REG);
+            case Attr.FH_EXPIRE_TYPE -> w.writeInt(Nfs4.FH4_PERSISTENT);
+            case Attr.CHANGE -> w.writeLong(a.change());
+            case Attr.SIZE -> w.writeLong(a.size());
+            case Attr.LINK_SUPPORT, Attr.SYMLINK_SUPPORT, Attr.NAMED_ATTR, Attr.CANSETTIME, Attr.CASE_INSENSITIVE ->
+                    w.writeBool(false);
+            case Attr.FSID -> w.writeLong(handles.exportId()).writeLong(0);
+            case Attr.UNIQUE_HANDLES, Attr.CASE_PRESERVING, Attr.CHOWN_RESTRICTED, Attr.HOMOGENEOUS, Attr.NO_TRUNC ->
+                    w.writeBool(true);
+            case Attr.LEASE_TIME -> w.writeInt((int) leaseTime.toSeconds());
+            case Attr.RDATTR_ERROR -> w.writeInt(rdattrError.code());
+            case Attr.ACLSUPPORT -> w.writeInt(0);
+            case Attr.FILEHANDLE -> w.writeOpaque(handles.encode(inode));
+            case Attr.FILEID -> w.writeLong(a.fileId());
+            case Attr.FILES_AVAIL, Attr.FILES_FREE -> w.writeLong(stats.freeFiles());
+            case Attr.FILES_TOTAL -> w.writeLong(stats.totalFiles());
+            case Attr.MAXFILESIZE -> w.writeLong(Long.MAX_VALUE);
+            case Attr.MAXLINK -> w.writeInt(1);
+            case Attr.MAXNAME -> w.writeInt(MAX_NAME);
+            case Attr.MAXREAD, Attr.MAXWRITE -> w.writeLong(limits.maxRead());
+            case Attr.MODE -> w.writeInt(dir ? 0555 : 0444);
+            case Attr.NUMLINKS -> w.writeInt(dir ? 2 : 1);
+            case Attr.OWNER, Attr.OWNER_GROUP -> w.writeUtf8("0");
+            case Attr.RAWDEV -> w.writeInt(0).writeInt(0);
+            case Attr.SPACE_AVAIL, Attr.SPACE_FREE -> w.writeLong(stats.freeBytes());
+            case Attr.SPACE_TOTAL -> w.writeLong(stats.totalBytes());
+            case Attr.SPACE_USED -> w.writeLong(roundUp(a.size()));
+            case Attr.TIME_ACCESS, Attr.TIME_METADATA, Attr.TIME_MODIFY -> writeTime(w, a.mtime());
+            case Attr.TIME_DELTA -> w.writeLong(1).writeInt(0);
+            case Attr.MOUNTED_ON_FILEID -> w.writeLong(a.fileId());
+            case Attr.FS_LAYOUT_TYPES -> w.writeInt(0);
+            case Attr.LAYOUT_BLKSIZE -> w.writeInt(limits.maxRead());
+            case Attr.SUPPATTR_EXCLCREAT -> w.writeInt(0);
+            default -> throw new IllegalStateException("attribute " + attr + " marked supported but not encoded");
+        }
+    }
+
+    private static long roundUp(long size) {
+        return (size + 4095) & ~4095L;
+    }
+
+    private static void writeTime(XdrWriter w, Instant t) {
+        w.writeLong(t.getEpochSecond()).writeInt(t.getNano());
+    }
+}

@@ -1,0 +1,143 @@
+package io.prefetchd.gateway.nfs.v4;
+
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.v4.ops.OpSequence;
+import io.prefetchd.gateway.nfs.xdr.Args;
+import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.nfs.xdr.XdrException;
+import io.prefetchd.gateway.nfs.xdr.XdrReader;
+import io.prefetchd.gateway.nfs.xdr.XdrWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Executes one COMPOUND (RFC 8881 section 16.2, RFC 7530 section 15.2) from its XDR bytes to the reply's XDR
+ * bytes.
+ *
+ * <p>Decoding comes first and is all-or-nothing: arguments that do not decode make the whole call GARBAGE_ARGS.
+ * An operation that is answered without running (unknown opcode, a mutating or unsupported operation) ends
+ * decoding there, because nothing after it would run. Minor versions above 1 get NFS4ERR_MINOR_VERS_MISMATCH
+ * with no results, so a Linux mount negotiates down to 4.1.
+ *
+ * <p>Execution stops at the first failing operation; the COMPOUND status is that operation's. In 4.1 the
+ * SEQUENCE slot is completed with the encoded reply (kept for retransmissions when the client asked for
+ * caching) whatever happens after SEQUENCE succeeded. Thread-safe: all per-request state is in the
+ * {@link CompoundContext}.
+ */
+public final class CompoundProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(CompoundProcessor.class);
+    /** More operations than any client sends (Linux: 8); beyond it the request is garbage. */
+    static final int MAX_OPS = 128;
+
+    private final Nfs4Services services;
+    private final NfsMetrics metrics;
+
+    public CompoundProcessor(Nfs4Services services, NfsMetrics metrics) {
+        this.services = requireNonNull(services, "services is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+    }
+
+    private record Decoded(int opcode, Object args, NfsStatus fixed) {}
+
+    /**
+     * @throws XdrException when the request does not decode (answer GARBAGE_ARGS)
+     */
+    public byte[] process(byte[] request, CompoundContext.Caller caller) throws XdrException {
+        metrics.compound();
+        XdrReader r = new XdrReader(request);
+        byte[] tag = r.readOpaque(Nfs4.OPAQUE_LIMIT);
+        int minor = r.readInt();
+        int count = r.readCount(4, MAX_OPS);
+        XdrWriter w = new XdrWriter(1024);
+        w.writeInt(0);
+        w.writeOpaque(tag);
+        int countAt = w.position();
+        w.writeInt(0);
+        if (minor < 0 || minor > 1) {
+            w.patchInt(0, NfsStatus.NFS4ERR_MINOR_VERS_MISMATCH.code());
+            return w.toByteArray();
+        }
+        List<Decoded> ops = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int opcode = r.readInt();
+            NfsStatus fixed = Operations.fixedStatus(opcode, minor);
+            if (fixed != null) {
+                ops.add(new Decoded(opcode, null, fixed));
+                break;
+            }
+            ops.add(new Decoded(opcode, Args.decode(opcode, r), null));
+        }
+        CompoundContext ctx = new CompoundContext(services, minor, count, caller);
+        NfsStatus status = NfsStatus.NFS4_OK;
+        int results = 0;
+        try {
+            for (int i = 0; i < ops.size(); i++) {
+                Decoded op = ops.get(i);
+                long start = System.nanoTime();
+                NfsStatus st = op.fixed() != null ? op.fixed() : sessionRule(i, op.opcode(), count, minor);
+                NfsOperation.Result body = null;
+                if (st == null) {
+                    try {
+                        body = Operations.operation(op.opcode()).process(ctx, op.args());
+                        st = NfsStatus.NFS4_OK;
+                    } catch (OpSequence.Replay replay) {
+                        metrics.operation(op.opcode(), NfsStatus.NFS4_OK, System.nanoTime() - start);
+                        return replay.reply();
+                    } catch (NfsException e) {
+                        st = e.status();
+                        LOG.debug("{} -> {}", Operations.name(op.opcode()), e);
+                    } catch (RuntimeException e) {
+                        st = NfsStatus.NFS4ERR_SERVERFAULT;
+                        LOG.warn("{} failed unexpectedly", Operations.name(op.opcode()), e);
+                    }
+                }
+                w.writeInt(st == NfsStatus.NFS4ERR_OP_ILLEGAL ? Nfs4.OP_ILLEGAL : op.opcode());
+                w.writeInt(st.code());
+                if (body != null) {
+                    body.encode(w);
+                }
+                results++;
+                metrics.operation(op.opcode(), st, System.nanoTime() - start);
+                if (st != NfsStatus.NFS4_OK) {
+                    status = st;
+                    break;
+                }
+            }
+            w.patchInt(0, status.code());
+            w.patchInt(countAt, results);
+            byte[] reply = w.toByteArray();
+            if (ctx.slot() >= 0) {
+                ctx.session().complete(ctx.slot(), ctx.cacheThis() ? reply : null);
+            }
+            return reply;
+        } catch (RuntimeException e) {
+            if (ctx.slot() >= 0) {
+                ctx.session().complete(ctx.slot(), null);
+            }
+            throw e;
+        }
+    }
+
+    /** The 4.1 rules on where SEQUENCE must be (RFC 8881 section 2.10.6 and 18.46.3), or null when fine. */
+    private static NfsStatus sessionRule(int index, int opcode, int count, int minor) {
+        if (minor == 0) {
+            return null;
+        }
+        if (index == 0) {
+            if (opcode == Nfs4.OP_SEQUENCE) {
+                return null;
+            }
+            if (Operations.mayStartWithoutSequence(opcode)) {
+                return count > 1 ? NfsStatus.NFS4ERR_NOT_ONLY_OP : null;
+            }
+            return NfsStatus.NFS4ERR_OP_NOT_IN_SESSION;
+        }
+        return opcode == Nfs4.OP_SEQUENCE ? NfsStatus.NFS4ERR_SEQUENCE_POS : null;
+    }
+}

@@ -1,0 +1,180 @@
+package io.prefetchd.gateway.nfs.v4;
+
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * File handles that survive a gateway restart.
+ *
+ * <p>A live mount keeps using its handles after the server restarts (the Linux client never looks names up
+ * again), so a handle must name its object by itself, not by an in-memory table. Layout (at most 128 bytes,
+ * RFC 8881 NFS4_FHSIZE):
+ * <pre>
+ *   0      'P'  magic
+ *   1      1    layout version
+ *   2      type 1 = regular file, 2 = directory
+ *   3      form 0 = path inline, 1 = path hashed
+ *   4..7   export id (hash of bucket and prefix): a handle from another export is stale
+ *   8..    inline: the path's UTF-8 bytes (at most 120); hashed: 16 bytes of SHA-256 of the path
+ * </pre>
+ * Paths longer than 120 bytes are hashed, and the hash-to-path mapping is appended (and forced) to
+ * {@code handles.log} in the state folder before the handle is handed out, so such handles survive restarts too.
+ *
+ * <p>Thread-safe.
+ */
+public final class FileHandles {
+    private static final byte MAGIC = 'P';
+    private static final byte LAYOUT = 1;
+    private static final int HEADER = 8;
+    static final int MAX_INLINE = Nfs4.FHSIZE - HEADER;
+    private static final int HASH_BYTES = 16;
+
+    private final int exportId;
+    private final Path logFile;
+    private final Map<String, String> hashed = new ConcurrentHashMap<>();
+
+    /**
+     * @param exportName identity of the export (bucket and prefix)
+     * @param stateDir folder for the hashed-path table; null keeps it in memory only (tests)
+     */
+    public FileHandles(String exportName, Path stateDir) {
+        this.exportId = (int) fileIdOf("export:" + exportName);
+        this.logFile = stateDir == null ? null : stateDir.resolve("handles.log");
+        if (logFile != null && Files.exists(logFile)) {
+            load();
+        }
+    }
+
+    public byte[] encode(Inode inode) {
+        byte[] path = inode.path().getBytes(StandardCharsets.UTF_8);
+        boolean inline = path.length <= MAX_INLINE;
+        byte[] payload = inline ? path : Arrays.copyOf(sha256(inode.path()), HASH_BYTES);
+        if (!inline) {
+            remember(HexFormat.of().formatHex(payload), inode.path());
+        }
+        ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length);
+        b.put(MAGIC).put(LAYOUT).put((byte) (inode.isDirectory() ? 2 : 1)).put((byte) (inline ? 0 : 1));
+        b.putInt(exportId).put(payload);
+        return b.array();
+    }
+
+    /**
+     * @throws NfsException NFS4ERR_BADHANDLE when the bytes are not a prefetchd handle, NFS4ERR_STALE when it
+     *                      belongs to another export or names a path this gateway no longer knows
+     */
+    public Inode decode(byte[] fh) throws NfsException {
+        if (fh.length < HEADER || fh[0] != MAGIC || fh[1] != LAYOUT || (fh[2] != 1 && fh[2] != 2)
+                || (fh[3] != 0 && fh[3] != 1)) {
+            throw new NfsException(NfsStatus.NFS4ERR_BADHANDLE, "not a prefetchd file handle");
+        }
+        if (ByteBuffer.wrap(fh, 4, 4).getInt() != exportId) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE, "file handle of another export");
+        }
+        FileType type = fh[2] == 2 ? FileType.DIRECTORY : FileType.REGULAR;
+        String path;
+        if (fh[3] == 0) {
+            path = new String(fh, HEADER, fh.length - HEADER, StandardCharsets.UTF_8);
+        } else {
+            if (fh.length != HEADER + HASH_BYTES) {
+                throw new NfsException(NfsStatus.NFS4ERR_BADHANDLE, "hashed file handle of wrong length");
+            }
+            path = hashed.get(HexFormat.of().formatHex(fh, HEADER, fh.length));
+            if (path == null) {
+                throw new NfsException(NfsStatus.NFS4ERR_STALE, "unknown hashed file handle");
+            }
+        }
+        return new Inode(type, path);
+    }
+
+    /** A stable, non-zero 63-bit file id for a path: the inode number the client shows. */
+    public long fileId(Inode inode) {
+        return fileIdOf(exportId + ":" + inode.path());
+    }
+
+    public long exportId() {
+        return exportId & 0xffffffffL;
+    }
+
+    private static long fileIdOf(String s) {
+        long v = ByteBuffer.wrap(sha256(s)).getLong() & Long.MAX_VALUE;
+        return v == 0 ? 1 : v;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void remember(String hash, String path) {
+        if (hashed.putIfAbsent(hash, path) != null || logFile == null) {
+            return;
+        }
+        synchronized (this) {
+            try {
+                Files.createDirectories(logFile.getParent());
+                try (var ch = java.nio.channels.FileChannel.open(logFile, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.wrap((hash + "\t" + escape(path) + "\n").getBytes(StandardCharsets.UTF_8)));
+                    ch.force(false);
+                }
+            } catch (IOException e) {
+                hashed.remove(hash);
+                throw new UncheckedIOException("cannot record file handle in " + logFile, e);
+            }
+        }
+    }
+
+    private void load() {
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            for (String line : lines) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    hashed.put(line.substring(0, tab), unescape(line.substring(tab + 1)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + logFile, e);
+        }
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(++i);
+                b.append(n == 'n' ? '\n' : n);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+}

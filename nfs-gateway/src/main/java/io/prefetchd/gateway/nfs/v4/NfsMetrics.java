@@ -1,0 +1,47 @@
+package io.prefetchd.gateway.nfs.v4;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * NFS metrics: per-operation latency ({@code prefetchd.nfs.op.latency}, tag op) and counts by status
+ * ({@code prefetchd.nfs.ops}, tags op and status), COMPOUNDs, and RPCs refused as GARBAGE_ARGS. Thread-safe.
+ */
+public final class NfsMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Counter compounds;
+    private final Counter garbage;
+
+    public NfsMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.compounds = Counter.builder("prefetchd.nfs.compounds").description("COMPOUND requests").register(registry);
+        this.garbage = Counter.builder("prefetchd.nfs.garbage.args")
+                .description("RPC calls refused as GARBAGE_ARGS (malformed XDR)").register(registry);
+    }
+
+    void operation(int opcode, NfsStatus status, long nanos) {
+        String op = Operations.name(opcode);
+        timers.computeIfAbsent(op, o -> Timer.builder("prefetchd.nfs.op.latency").tag("op", o)
+                .description("time to execute one NFS operation").register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+        counters.computeIfAbsent(op + "/" + status.name(), k -> Counter.builder("prefetchd.nfs.ops").tag("op", op)
+                .tag("status", status.name()).description("NFS operations by result").register(registry))
+                .increment();
+    }
+
+    void compound() {
+        compounds.increment();
+    }
+
+    public void garbageArgs() {
+        garbage.increment();
+    }
+}

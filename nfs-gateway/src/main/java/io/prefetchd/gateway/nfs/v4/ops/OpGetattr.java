@@ -1,0 +1,19 @@
+package io.prefetchd.gateway.nfs.v4.ops;
+
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.NfsOperation;
+import io.prefetchd.gateway.nfs.xdr.Args;
+
+/** GETATTR (RFC 8881 section 18.7). */
+public final class OpGetattr implements NfsOperation<Args.Getattr> {
+    @Override
+    public Result process(CompoundContext ctx, Args.Getattr args) throws NfsException {
+        Inode fh = ctx.currentFh();
+        FileAttributes a = ctx.services().fs().getattr(fh);
+        int minor = ctx.minorVersion();
+        return w -> ctx.services().attributes().encode(w, fh, a, args.request(), minor);
+    }
+}

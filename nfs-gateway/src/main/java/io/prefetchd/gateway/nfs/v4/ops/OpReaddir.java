@@ -1,0 +1,76 @@
+package io.prefetchd.gateway.nfs.v4.ops;
+
+import io.prefetchd.gateway.fs.DirEntry;
+import io.prefetchd.gateway.fs.DirListing;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.NfsOperation;
+import io.prefetchd.gateway.nfs.xdr.Args;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.nfs.xdr.XdrWriter;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * READDIR (RFC 8881 section 18.23). The cookie of the entry at position i of the directory snapshot is i + 3
+ * (0, 1 and 2 are reserved); the cookie verifier names the snapshot, so a client paging through a directory of
+ * any size resumes exactly where it stopped. Entries never include "." or "..". The reply holds as many entries
+ * as fit in maxcount bytes (and dircount bytes of names and cookies); attributes come from the listing, so
+ * listing a directory costs no HEAD request per entry.
+ */
+public final class OpReaddir implements NfsOperation<Args.Readdir> {
+    static final long FIRST_COOKIE = 3;
+
+    @Override
+    public Result process(CompoundContext ctx, Args.Readdir args) throws NfsException {
+        Inode dir = ctx.currentDir();
+        long cookie = args.cookie();
+        if (cookie == 1 || cookie == 2) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
+        }
+        long verifier = cookie == 0 ? 0 : ByteBuffer.wrap(args.cookieVerf()).getLong();
+        DirListing listing = ctx.services().fs().list(dir, verifier);
+        List<DirEntry> entries = listing.entries();
+        long start = cookie == 0 ? 0 : cookie - FIRST_COOKIE + 1;
+        if (start < 0 || start > entries.size()) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "cookie " + cookie + " past the directory's end");
+        }
+        int maxcount = args.maxcount();
+        int dircount = args.dircount();
+        int minor = ctx.minorVersion();
+        XdrWriter body = new XdrWriter(Math.min(Math.max(maxcount, 64), 1 << 20));
+        body.writeLong(listing.verifier());
+        int usedDir = 0;
+        int written = 0;
+        int i = (int) start;
+        // 8 bytes of verifier, then 4 (no more entries) + 4 (eof) at the end
+        final int tail = 8;
+        for (; i < entries.size(); i++) {
+            DirEntry e = entries.get(i);
+            int mark = body.size();
+            body.writeBool(true).writeLong(FIRST_COOKIE + i);
+            body.writeUtf8(e.name());
+            ctx.services().attributes().encode(body, e.inode(), e.attributes(), args.request(), minor);
+            int nameCost = 8 + 4 + ((e.name().getBytes(StandardCharsets.UTF_8).length + 3) & ~3);
+            boolean overMax = Integer.toUnsignedLong(body.size() + tail) > Integer.toUnsignedLong(maxcount);
+            boolean overDir = dircount > 0 && written > 0 && usedDir + nameCost > dircount;
+            if (overMax || overDir) {
+                body.truncate(mark);
+                break;
+            }
+            usedDir += nameCost;
+            written++;
+        }
+        if (written == 0 && i < entries.size()) {
+            throw new NfsException(NfsStatus.NFS4ERR_TOOSMALL, "maxcount " + maxcount + " too small for one entry");
+        }
+        boolean eof = i >= entries.size();
+        body.writeBool(false).writeBool(eof);
+        byte[] bytes = body.buffer();
+        int len = body.size();
+        return w -> w.writeFixedOpaque(bytes, 0, len);
+    }
+}

@@ -1,0 +1,43 @@
+package io.prefetchd.gateway.nfs.v4.state;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One NFS client (a client ID). Mutable; guarded by the {@link NfsState} monitor.
+ */
+public final class ClientRecord {
+    final long clientId;
+    final ByteBuffer ownerId;
+    final byte[] verifier;
+    final int minorVersion;
+    boolean confirmed;
+    long lastRenewNanos;
+    /** 4.1: the CREATE_SESSION sequence slot (RFC 8881 section 18.36.4). */
+    int createSessionSeq;
+    Object createSessionReply;
+    boolean reclaimComplete;
+    /** 4.0: the verifier SETCLIENTID_CONFIRM must echo. */
+    byte[] confirmVerifier;
+    final List<Session> sessions = new ArrayList<>();
+    final Map<ByteBuffer, OpenOwner> openOwners = new HashMap<>();
+
+    ClientRecord(long clientId, byte[] ownerId, byte[] verifier, int minorVersion, long nowNanos) {
+        this.clientId = clientId;
+        this.ownerId = ByteBuffer.wrap(ownerId.clone());
+        this.verifier = verifier.clone();
+        this.minorVersion = minorVersion;
+        this.lastRenewNanos = nowNanos;
+    }
+
+    public long clientId() {
+        return clientId;
+    }
+
+    public int minorVersion() {
+        return minorVersion;
+    }
+}

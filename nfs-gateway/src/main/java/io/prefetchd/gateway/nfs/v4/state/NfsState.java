@@ -1,0 +1,448 @@
+package io.prefetchd.gateway.nfs.v4.state;
+
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.Args.ChannelAttrs;
+import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.nfs.xdr.StateId;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * All NFSv4 state of one server instance: client IDs (4.0 SETCLIENTID and 4.1 EXCHANGE_ID), sessions, open-owners
+ * and opens, and leases.
+ *
+ * <p><b>Identity across restarts.</b> Client IDs, session IDs and stateids embed a boot id (the server's start
+ * time in seconds), so anything a client kept from an earlier instance is recognised as stale
+ * (NFS4ERR_STALE_CLIENTID, NFS4ERR_STALE_STATEID, NFS4ERR_BADSESSION) and the client recovers. The server never
+ * has a grace period: nothing is locked or written, so a reclaim has nothing to protect (CLAIM_PREVIOUS gets
+ * NFS4ERR_NO_GRACE and the client simply opens again).
+ *
+ * <p><b>Leases.</b> Any lease-renewing operation of a client moves its lease forward; {@link #expireClients()}
+ * (called periodically) forgets clients whose lease ran out, with their sessions and opens. Time comes from the
+ * injected clock.
+ *
+ * <p><b>Thread-safety.</b> Every mutation happens under this object's monitor; operations are short (map
+ * updates). Open stateids are also indexed in a concurrent map so that READs, the hot path, look them up
+ * without taking the monitor.
+ */
+public final class NfsState {
+    private final Clock clock;
+    private final Duration leaseTime;
+    private final int bootId;
+    private long counter;
+
+    private final Map<Long, ClientRecord> clientsById = new HashMap<>();
+    private final Map<ByteBuffer, ClientRecord> confirmedByOwner = new HashMap<>();
+    private final Map<ByteBuffer, ClientRecord> unconfirmedByOwner = new HashMap<>();
+    private final Map<ByteBuffer, Session> sessions = new HashMap<>();
+    private final Map<ByteBuffer, OpenState> opens = new ConcurrentHashMap<>();
+    private final Map<Inode, List<OpenState>> opensByInode = new HashMap<>();
+
+    public NfsState(Clock clock, Duration leaseTime) {
+        this.clock = requireNonNull(clock, "clock is null");
+        this.leaseTime = requireNonNull(leaseTime, "leaseTime is null");
+        this.bootId = (int) (clock.millis() / 1000);
+    }
+
+    public Duration leaseTime() {
+        return leaseTime;
+    }
+
+    public int bootId() {
+        return bootId;
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+
+    private synchronized long nextId() {
+        return ((long) bootId << 32) | (++counter & 0xffffffffL);
+    }
+
+    private byte[] newVerifier() {
+        return ByteBuffer.allocate(8).putLong(nextId()).array();
+    }
+
+    // ---------------------------------------------------------------- 4.1 client IDs and sessions
+
+    public record ExchangeIdResult(long clientId, int sequenceId, boolean confirmed) {}
+
+    /** EXCHANGE_ID (RFC 8881 section 18.35.5), for the cases a non-pNFS, AUTH_SYS server meets. */
+    public synchronized ExchangeIdResult exchangeId(byte[] ownerId, byte[] verifier, int flags) throws NfsException {
+        ByteBuffer owner = ByteBuffer.wrap(ownerId);
+        ClientRecord confirmed = live(confirmedByOwner.get(owner));
+        boolean update = (flags & Nfs4.EXCHGID4_FLAG_UPD_CONFIRMED_REC_A) != 0;
+        if (update) {
+            if (confirmed == null) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no confirmed client to update");
+            }
+            if (!Arrays.equals(confirmed.verifier, verifier)) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOT_SAME, "verifier differs from the confirmed client's");
+            }
+            confirmed.lastRenewNanos = now();
+            return new ExchangeIdResult(confirmed.clientId, confirmed.createSessionSeq + 1, true);
+        }
+        if (confirmed != null && Arrays.equals(confirmed.verifier, verifier)) {
+            confirmed.lastRenewNanos = now();
+            return new ExchangeIdResult(confirmed.clientId, confirmed.createSessionSeq + 1, true);
+        }
+        // new client, or a rebooted one (new verifier), or a repeated unconfirmed request: a new unconfirmed record
+        ClientRecord old = unconfirmedByOwner.remove(owner);
+        if (old != null) {
+            clientsById.remove(old.clientId);
+        }
+        ClientRecord rec = new ClientRecord(nextId(), ownerId, verifier, 1, now());
+        clientsById.put(rec.clientId, rec);
+        unconfirmedByOwner.put(owner, rec);
+        return new ExchangeIdResult(rec.clientId, rec.createSessionSeq + 1, false);
+    }
+
+    /** The session CREATE_SESSION made or replays. */
+    public record CreatedSession(byte[] sessionId, int sequence, int flags, ChannelAttrs fore, ChannelAttrs back) {}
+
+    /** CREATE_SESSION (RFC 8881 section 18.36.4): confirms the client on first use; replays are answered again. */
+    public synchronized CreatedSession createSession(long clientId, int sequence, int flags, ChannelAttrs fore,
+                                                     ChannelAttrs back) throws NfsException {
+        ClientRecord rec = client(clientId);
+        if (sequence == rec.createSessionSeq && rec.createSessionReply instanceof CreatedSession cached) {
+            return cached;
+        }
+        if (sequence != rec.createSessionSeq + 1) {
+            throw new NfsException(NfsStatus.NFS4ERR_SEQ_MISORDERED,
+                    "CREATE_SESSION sequence " + sequence + ", expected " + (rec.createSessionSeq + 1));
+        }
+        if (!rec.confirmed) {
+            confirm(rec);
+        }
+        byte[] id = ByteBuffer.allocate(Nfs4.SESSIONID_SIZE).putLong(rec.clientId).putLong(nextId()).array();
+        Session s = new Session(id, rec, fore, back, flags);
+        sessions.put(ByteBuffer.wrap(id), s);
+        rec.sessions.add(s);
+        rec.lastRenewNanos = now();
+        CreatedSession result = new CreatedSession(id, sequence, flags, fore, back);
+        rec.createSessionSeq = sequence;
+        rec.createSessionReply = result;
+        return result;
+    }
+
+    /** @throws NfsException NFS4ERR_BADSESSION when unknown, destroyed, or its client's lease expired */
+    public synchronized Session session(byte[] sessionId) throws NfsException {
+        Session s = sessions.get(ByteBuffer.wrap(sessionId));
+        if (s == null || live(s.client) == null) {
+            throw new NfsException(NfsStatus.NFS4ERR_BADSESSION, "unknown session");
+        }
+        return s;
+    }
+
+    public synchronized void destroySession(byte[] sessionId) throws NfsException {
+        Session s = sessions.remove(ByteBuffer.wrap(sessionId));
+        if (s == null) {
+            throw new NfsException(NfsStatus.NFS4ERR_BADSESSION, "unknown session");
+        }
+        s.client.sessions.remove(s);
+    }
+
+    public synchronized void destroyClientId(long clientId) throws NfsException {
+        ClientRecord rec = client(clientId);
+        if (!rec.sessions.isEmpty()) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLIENTID_BUSY, "client still has sessions");
+        }
+        forget(rec);
+    }
+
+    public synchronized void reclaimComplete(ClientRecord rec) throws NfsException {
+        if (rec.reclaimComplete) {
+            throw new NfsException(NfsStatus.NFS4ERR_COMPLETE_ALREADY, "RECLAIM_COMPLETE already done");
+        }
+        rec.reclaimComplete = true;
+    }
+
+    // ---------------------------------------------------------------- 4.0 client IDs
+
+    public record SetclientidResult(long clientId, byte[] confirmVerifier) {}
+
+    /** SETCLIENTID (RFC 7530 section 16.33.5). */
+    public synchronized SetclientidResult setclientid(byte[] id, byte[] verifier) {
+        ByteBuffer owner = ByteBuffer.wrap(id);
+        ClientRecord confirmed = live(confirmedByOwner.get(owner));
+        if (confirmed != null && Arrays.equals(confirmed.verifier, verifier)) {
+            // same client updating its callback: same client ID, fresh confirm verifier
+            confirmed.confirmVerifier = newVerifier();
+            confirmed.lastRenewNanos = now();
+            return new SetclientidResult(confirmed.clientId, confirmed.confirmVerifier.clone());
+        }
+        ClientRecord old = unconfirmedByOwner.remove(owner);
+        if (old != null) {
+            clientsById.remove(old.clientId);
+        }
+        ClientRecord rec = new ClientRecord(nextId(), id, verifier, 0, now());
+        rec.confirmVerifier = newVerifier();
+        clientsById.put(rec.clientId, rec);
+        unconfirmedByOwner.put(owner, rec);
+        return new SetclientidResult(rec.clientId, rec.confirmVerifier.clone());
+    }
+
+    public synchronized void setclientidConfirm(long clientId, byte[] confirmVerifier) throws NfsException {
+        ClientRecord rec = client(clientId);
+        if (rec.confirmVerifier == null || !Arrays.equals(rec.confirmVerifier, confirmVerifier)) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "confirm verifier does not match");
+        }
+        if (!rec.confirmed) {
+            confirm(rec);
+        }
+        rec.lastRenewNanos = now();
+    }
+
+    /** RENEW, and any other operation that renews the lease of a 4.0 client. */
+    public synchronized ClientRecord renew(long clientId) throws NfsException {
+        ClientRecord rec = client(clientId);
+        if (!rec.confirmed) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "client ID not confirmed");
+        }
+        rec.lastRenewNanos = now();
+        return rec;
+    }
+
+    /** Renews the lease of a client known by its session (SEQUENCE). */
+    public synchronized void renew(ClientRecord rec) {
+        rec.lastRenewNanos = now();
+    }
+
+    /** @throws NfsException NFS4ERR_STALE_CLIENTID when unknown, from an earlier instance, or expired */
+    public synchronized ClientRecord client(long clientId) throws NfsException {
+        ClientRecord rec = live(clientsById.get(clientId));
+        if (rec == null) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID,
+                    "unknown client ID " + Long.toHexString(clientId));
+        }
+        return rec;
+    }
+
+    private void confirm(ClientRecord rec) {
+        ByteBuffer owner = rec.ownerId;
+        if (unconfirmedByOwner.get(owner) == rec) {
+            unconfirmedByOwner.remove(owner);
+        }
+        ClientRecord previous = confirmedByOwner.put(owner, rec);
+        if (previous != null && previous != rec) {
+            forget(previous);
+            confirmedByOwner.put(owner, rec);
+        }
+        rec.confirmed = true;
+    }
+
+    /** The record, or null when it is null or its lease has run out (in which case it is forgotten). */
+    private ClientRecord live(ClientRecord rec) {
+        if (rec == null) {
+            return null;
+        }
+        if (now() - rec.lastRenewNanos > leaseTime.toMillis()) {
+            forget(rec);
+            return null;
+        }
+        return rec;
+    }
+
+    private void forget(ClientRecord rec) {
+        clientsById.remove(rec.clientId);
+        if (confirmedByOwner.get(rec.ownerId) == rec) {
+            confirmedByOwner.remove(rec.ownerId);
+        }
+        if (unconfirmedByOwner.get(rec.ownerId) == rec) {
+            unconfirmedByOwner.remove(rec.ownerId);
+        }
+        for (Session s : rec.sessions) {
+            sessions.remove(ByteBuffer.wrap(s.id));
+        }
+        rec.sessions.clear();
+        for (OpenOwner o : rec.openOwners.values()) {
+            o.opens = 0;
+        }
+        for (Iterator<OpenState> it = opens.values().iterator(); it.hasNext(); ) {
+            OpenState st = it.next();
+            if (st.owner.client == rec) {
+                it.remove();
+                removeFromInode(st);
+            }
+        }
+        rec.openOwners.clear();
+    }
+
+    /** Forgets every client whose lease has expired. Returns how many. */
+    public synchronized int expireClients() {
+        int n = 0;
+        for (ClientRecord rec : new ArrayList<>(clientsById.values())) {
+            if (live(rec) == null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public synchronized int clientCount() {
+        return clientsById.size();
+    }
+
+    public synchronized int sessionCount() {
+        return sessions.size();
+    }
+
+    public int openCount() {
+        return opens.size();
+    }
+
+    // ---------------------------------------------------------------- opens
+
+    public synchronized OpenOwner openOwner(ClientRecord client, byte[] owner) {
+        return client.openOwners.computeIfAbsent(ByteBuffer.wrap(owner.clone()), k -> new OpenOwner(client, owner));
+    }
+
+    /** 4.0 open-owner seqid check (RFC 7530 section 9.1.7). */
+    public sealed interface SeqidCheck {
+        record Proceed() implements SeqidCheck {}
+
+        record Replay(Object reply) implements SeqidCheck {}
+    }
+
+    public synchronized SeqidCheck checkSeqid(OpenOwner owner, int seqid) throws NfsException {
+        if (!owner.seqidKnown || seqid == owner.lastSeqid + 1) {
+            return new SeqidCheck.Proceed();
+        }
+        if (seqid == owner.lastSeqid && owner.lastReply != null) {
+            return new SeqidCheck.Replay(owner.lastReply);
+        }
+        throw new NfsException(NfsStatus.NFS4ERR_BAD_SEQID,
+                "open-owner seqid " + Integer.toUnsignedString(seqid) + ", expected " + (owner.lastSeqid + 1));
+    }
+
+    /** Records that the operation with {@code seqid} was done, with the reply to send again on retransmission. */
+    public synchronized void advanceSeqid(OpenOwner owner, int seqid, Object reply) {
+        owner.seqidKnown = true;
+        owner.lastSeqid = seqid;
+        owner.lastReply = reply;
+    }
+
+    /**
+     * Opens {@code inode} for {@code owner}, or upgrades the owner's existing open of it (same stateid, next seqid).
+     *
+     * @throws NfsException NFS4ERR_SHARE_DENIED when another owner's share reservation conflicts
+     */
+    public synchronized OpenState open(OpenOwner owner, Inode inode, FileAttributes version, int access, int deny)
+            throws NfsException {
+        List<OpenState> list = opensByInode.computeIfAbsent(inode, k -> new ArrayList<>());
+        OpenState mine = null;
+        for (OpenState st : list) {
+            if (st.owner == owner) {
+                mine = st;
+            } else if ((st.deny & access) != 0 || (st.access & deny) != 0) {
+                throw new NfsException(NfsStatus.NFS4ERR_SHARE_DENIED, "share reservation conflict on " + inode.path());
+            }
+        }
+        if (mine != null && mine.version.etag().equals(version.etag())) {
+            mine.access |= access;
+            mine.deny |= deny;
+            mine.seqid++;
+            return mine;
+        }
+        byte[] other = ByteBuffer.allocate(Nfs4.STATEID_OTHER_SIZE).putInt(bootId).putLong(nextId()).array();
+        OpenState st = new OpenState(other, owner, inode, version, access, deny);
+        list.add(st);
+        opens.put(ByteBuffer.wrap(other), st);
+        owner.opens++;
+        return st;
+    }
+
+    /**
+     * The open a stateid names, checked as RFC 8881 section 8.2.2 says: seqid 0 means "the current one" in 4.1;
+     * an older seqid is NFS4ERR_OLD_STATEID, a newer one NFS4ERR_BAD_STATEID.
+     */
+    public OpenState openState(StateId id, int minorVersion) throws NfsException {
+        byte[] other = id.other();
+        if (ByteBuffer.wrap(other).getInt() != bootId) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE_STATEID, "stateid of an earlier server instance");
+        }
+        OpenState st = opens.get(ByteBuffer.wrap(other));
+        if (st == null) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "unknown stateid " + id);
+        }
+        if (minorVersion >= 1 && id.seqid() == 0) {
+            return st;
+        }
+        int current = st.seqid;
+        if (Integer.compareUnsigned(id.seqid(), current) > 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid seqid from the future " + id);
+        }
+        if (id.seqid() != current) {
+            throw new NfsException(NfsStatus.NFS4ERR_OLD_STATEID, "stateid seqid " + id.seqid() + " < " + current);
+        }
+        return st;
+    }
+
+    public synchronized void close(OpenState st) {
+        if (opens.remove(ByteBuffer.wrap(st.other)) != null) {
+            st.closed = true;
+            st.seqid++;
+            st.owner.opens--;
+            removeFromInode(st);
+        }
+    }
+
+    public synchronized void confirmOpen(OpenState st) {
+        st.owner.confirmed = true;
+        st.seqid++;
+    }
+
+    public synchronized boolean ownerConfirmed(OpenOwner owner) {
+        return owner.confirmed;
+    }
+
+    public synchronized void downgrade(OpenState st, int access, int deny) throws NfsException {
+        if ((access & ~st.access) != 0 || (deny & ~st.deny) != 0 || access == 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "OPEN_DOWNGRADE must reduce access and deny");
+        }
+        st.access = access;
+        st.deny = deny;
+        st.seqid++;
+    }
+
+    /** TEST_STATEID: the status a stateid would get if used now. */
+    public NfsStatus test(StateId id) {
+        try {
+            openState(id, 1);
+            return NfsStatus.NFS4_OK;
+        } catch (NfsException e) {
+            return e.status();
+        }
+    }
+
+    /** FREE_STATEID: an open stateid is held by its open until CLOSE (RFC 8881 section 18.38). */
+    public void free(StateId id) throws NfsException {
+        openState(id, 1);
+        throw new NfsException(NfsStatus.NFS4ERR_LOCKS_HELD, "stateid still names an open file; CLOSE it");
+    }
+
+    private void removeFromInode(OpenState st) {
+        List<OpenState> list = opensByInode.get(st.inode);
+        if (list != null) {
+            list.remove(st);
+            if (list.isEmpty()) {
+                opensByInode.remove(st.inode);
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.prefetchd.gateway.nfs.xdr;
+
+/**
+ * Decoded arguments of every NFSv4.0/4.1 operation prefetchd executes (RFC 5662 / RFC 7530 XDR).
+ * Values only; the logic lives in {@code io.prefetchd.gateway.nfs.v4.ops}.
+ */
+public final class Args {
+    private Args() {
+    }
+
+    /** Bounds on arrays and strings a request may carry; anything larger is GARBAGE_ARGS. */
+    static final int MAX_BITMAP_WORDS = 8;
+    static final int MAX_NAME_BYTES = 4096;
+    static final int MAX_ATTR_BYTES = 64 * 1024;
+    static final int MAX_STATEIDS = 1024;
+
+    public record Fattr(int[] mask, byte[] values) {
+        static Fattr decode(XdrReader r) throws XdrException {
+            return new Fattr(r.readIntArray(MAX_BITMAP_WORDS), r.readOpaque(MAX_ATTR_BYTES));
+        }
+    }
+
+    public record Access(int access) {}
+
+    public record Close(int seqid, StateId stateid) {}
+
+    public record Getattr(int[] request) {}
+
+    public record Lookup(String name) {}
+
+    public record Verify(Fattr attrs) {}
+
+    public record OpenOwner(long clientid, byte[] owner) {}
+
+    /**
+     * OPEN4args. {@code claimName} is set for CLAIM_NULL and CLAIM_DELEGATE_PREV; {@code createMode} is -1
+     * unless {@code opentype} is OPEN4_CREATE.
+     */
+    public record Open(int seqid, int shareAccess, int shareDeny, OpenOwner owner, int opentype, int createMode,
+                       int claimType, String claimName, int delegateType) {}
+
+    public record OpenConfirm(StateId stateid, int seqid) {}
+
+    public record OpenDowngrade(StateId stateid, int seqid, int shareAccess, int shareDeny) {}
+
+    public record Putfh(byte[] fh) {}
+
+    public record Read(StateId stateid, long offset, int count) {}
+
+    public record Readdir(long cookie, byte[] cookieVerf, int dircount, int maxcount, int[] request) {}
+
+    public record Renew(long clientid) {}
+
+    public record Secinfo(String name) {}
+
+    public record SecinfoNoName(int style) {}
+
+    public record Setclientid(byte[] verifier, byte[] id, int cbProgram, String netid, String addr, int cbIdent) {}
+
+    public record SetclientidConfirm(long clientid, byte[] confirm) {}
+
+    public record ExchangeId(byte[] verifier, byte[] ownerId, int flags, int stateProtect, String implDomain,
+                             String implName) {}
+
+    public record ChannelAttrs(int headerPadSize, int maxRequestSize, int maxResponseSize,
+                               int maxResponseSizeCached, int maxOperations, int maxRequests, int[] rdmaIrd) {
+        static ChannelAttrs decode(XdrReader r) throws XdrException {
+            return new ChannelAttrs(r.readInt(), r.readInt(), r.readInt(), r.readInt(), r.readInt(), r.readInt(),
+                    r.readIntArray(1));
+        }
+
+        public void encode(XdrWriter w) {
+            w.writeInt(headerPadSize).writeInt(maxRequestSize).writeInt(maxResponseSize)
+                    .writeInt(maxResponseSizeCached).writeInt(maxOperations).writeInt(maxRequests)
+                    .writeIntArray(rdmaIrd);
+        }
+    }
+
+    public record CreateSession(long clientid, int sequence, int flags, ChannelAttrs fore, ChannelAttrs back,
+                                int cbProgram) {}
+
+    public record Sequence(byte[] sessionId, int sequenceId, int slotId, int highestSlotId, boolean cacheThis) {}
+
+    public record DestroySession(byte[] sessionId) {}
+
+    public record DestroyClientid(long clientid) {}
+
+    public record BindConnToSession(byte[] sessionId, int dir, boolean rdma) {}
+
+    public record ReclaimComplete(boolean oneFs) {}
+
+    public record TestStateid(StateId[] stateids) {}
+
+    public record FreeStateid(StateId stateid) {}
+
+    /**
+     * Decodes the arguments of {@code opcode}. Returns null for operations without arguments.
+     *
+     * @throws XdrException when the bytes do not decode
+     * @throws IllegalArgumentException when prefetchd does not decode this opcode's arguments
+     */
+    public static Object decode(int opcode, XdrReader r) throws XdrException {
+        return switch (opcode) {
+            case Nfs4.OP_ACCESS -> new Access(r.readInt());
+            case Nfs4.OP_CLOSE -> new Close(r.readInt(), StateId.decode(r));
+            case Nfs4.OP_GETATTR -> new Getattr(r.readIntArray(MAX_BITMAP_WORDS));
+            case Nfs4.OP_GETFH, Nfs4.OP_LOOKUPP, Nfs4.OP_PUTPUBFH, Nfs4.OP_PUTROOTFH, Nfs4.OP_READLINK,
+                 Nfs4.OP_RESTOREFH, Nfs4.OP_SAVEFH -> null;
+            case Nfs4.OP_LOOKUP -> new Lookup(r.readUtf8(MAX_NAME_BYTES));
+            case Nfs4.OP_NVERIFY, Nfs4.OP_VERIFY -> new Verify(Fattr.decode(r));
+            case Nfs4.OP_OPEN -> decodeOpen(r);
+            case Nfs4.OP_OPEN_CONFIRM -> new OpenConfirm(StateId.decode(r), r.readInt());
+            case Nfs4.OP_OPEN_DOWNGRADE -> new OpenDowngrade(StateId.decode(r), r.readInt(), r.readInt(), r.readInt());
+            case Nfs4.OP_PUTFH -> new Putfh(r.readOpaque(Nfs4.FHSIZE));
+            case Nfs4.OP_READ -> new Read(StateId.decode(r), r.readLong(), r.readInt());
+            case Nfs4.OP_READDIR -> new Readdir(r.readLong(), r.readFixedOpaque(Nfs4.VERIFIER_SIZE), r.readInt(),
+                    r.readInt(), r.readIntArray(MAX_BITMAP_WORDS));
+            case Nfs4.OP_RENEW -> new Renew(r.readLong());
+            case Nfs4.OP_SECINFO -> new Secinfo(r.readUtf8(MAX_NAME_BYTES));
+            case Nfs4.OP_SECINFO_NO_NAME -> new SecinfoNoName(r.readInt());
+            case Nfs4.OP_SETCLIENTID -> new Setclientid(r.readFixedOpaque(Nfs4.VERIFIER_SIZE),
+                    r.readOpaque(Nfs4.OPAQUE_LIMIT), r.readInt(), r.readUtf8(MAX_NAME_BYTES),
+                    r.readUtf8(MAX_NAME_BYTES), r.readInt());
+            case Nfs4.OP_SETCLIENTID_CONFIRM -> new SetclientidConfirm(r.readLong(),
+                    r.readFixedOpaque(Nfs4.VERIFIER_SIZE));
+            case Nfs4.OP_EXCHANGE_ID -> decodeExchangeId(r);
+            case Nfs4.OP_CREATE_SESSION -> decodeCreateSession(r);
+            case Nfs4.OP_SEQUENCE -> new Sequence(r.readFixedOpaque(Nfs4.SESSIONID_SIZE), r.readInt(), r.readInt(),
+                    r.readInt(), r.readBool());
+            case Nfs4.OP_DESTROY_SESSION -> new DestroySession(r.readFixedOpaque(Nfs4.SESSIONID_SIZE));
+            case Nfs4.OP_DESTROY_CLIENTID -> new DestroyClientid(r.readLong());
+            case Nfs4.OP_BIND_CONN_TO_SESSION -> new BindConnToSession(r.readFixedOpaque(Nfs4.SESSIONID_SIZE),
+                    r.readInt(), r.readBool());
+            case Nfs4.OP_RECLAIM_COMPLETE -> new ReclaimComplete(r.readBool());
+            case Nfs4.OP_TEST_STATEID -> {
+                int n = r.readCount(16, MAX_STATEIDS);
+                StateId[] ids = new StateId[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = StateId.decode(r);
+                }
+                yield new TestStateid(ids);
+            }
+            case Nfs4.OP_FREE_STATEID -> new FreeStateid(StateId.decode(r));
+            default -> throw new IllegalArgumentException("no decoder for opcode " + opcode);
+        };
+    }
+
+    private static Open decodeOpen(XdrReader r) throws XdrException {
+        int seqid = r.readInt();
+        int access = r.readInt();
+        int deny = r.readInt();
+        OpenOwner owner = new OpenOwner(r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT));
+        int opentype = r.readInt();
+        int createMode = -1;
+        if (opentype == Nfs4.OPEN4_CREATE) {
+            createMode = r.readInt();
+            switch (createMode) {
+                case Nfs4.UNCHECKED4, Nfs4.GUARDED4 -> Fattr.decode(r);
+                case Nfs4.EXCLUSIVE4 -> r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
+                case Nfs4.EXCLUSIVE4_1 -> {
+                    r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
+                    Fattr.decode(r);
+                }
+                default -> throw new XdrException("bad createmode4 " + createMode);
+            }
+        } else if (opentype != Nfs4.OPEN4_NOCREATE) {
+            throw new XdrException("bad opentype4 " + opentype);
+        }
+        int claim = r.readInt();
+        String name = null;
+        int delegateType = 0;
+        switch (claim) {
+            case Nfs4.CLAIM_NULL, Nfs4.CLAIM_DELEGATE_PREV -> name = r.readUtf8(MAX_NAME_BYTES);
+            case Nfs4.CLAIM_PREVIOUS -> delegateType = r.readInt();
+            case Nfs4.CLAIM_DELEGATE_CUR -> {
+                StateId.decode(r);
+                name = r.readUtf8(MAX_NAME_BYTES);
+            }
+            case Nfs4.CLAIM_FH, Nfs4.CLAIM_DELEG_PREV_FH -> {
+            }
+            case Nfs4.CLAIM_DELEG_CUR_FH -> StateId.decode(r);
+            default -> throw new XdrException("bad open_claim_type4 " + claim);
+        }
+        return new Open(seqid, access, deny, owner, opentype, createMode, claim, name, delegateType);
+    }
+
+    private static ExchangeId decodeExchangeId(XdrReader r) throws XdrException {
+        byte[] verifier = r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
+        byte[] owner = r.readOpaque(Nfs4.OPAQUE_LIMIT);
+        int flags = r.readInt();
+        int how = r.readInt();
+        switch (how) {
+            case Nfs4.SP4_NONE -> {
+            }
+            case Nfs4.SP4_MACH_CRED -> {
+                r.readIntArray(MAX_BITMAP_WORDS);
+                r.readIntArray(MAX_BITMAP_WORDS);
+            }
+            case Nfs4.SP4_SSV -> {
+                r.readIntArray(MAX_BITMAP_WORDS);
+                r.readIntArray(MAX_BITMAP_WORDS);
+                int nHash = r.readCount(4, 64);
+                for (int i = 0; i < nHash; i++) {
+                    r.readOpaque(Nfs4.OPAQUE_LIMIT);
+                }
+                int nEncr = r.readCount(4, 64);
+                for (int i = 0; i < nEncr; i++) {
+                    r.readOpaque(Nfs4.OPAQUE_LIMIT);
+                }
+                r.readInt();
+                r.readInt();
+            }
+            default -> throw new XdrException("bad state_protect_how4 " + how);
+        }
+        String domain = "";
+        String name = "";
+        int nImpl = r.readCount(16, 1);
+        if (nImpl == 1) {
+            domain = r.readUtf8(MAX_NAME_BYTES);
+            name = r.readUtf8(MAX_NAME_BYTES);
+            r.readLong();
+            r.readInt();
+        }
+        return new ExchangeId(verifier, owner, flags, how, domain, name);
+    }
+
+    private static CreateSession decodeCreateSession(XdrReader r) throws XdrException {
+        long clientid = r.readLong();
+        int seq = r.readInt();
+        int flags = r.readInt();
+        ChannelAttrs fore = ChannelAttrs.decode(r);
+        ChannelAttrs back = ChannelAttrs.decode(r);
+        int cbProgram = r.readInt();
+        int nSec = r.readCount(4, 16);
+        for (int i = 0; i < nSec; i++) {
+            int flavor = r.readInt();
+            switch (flavor) {
+                case Nfs4.AUTH_NONE -> {
+                }
+                case Nfs4.AUTH_SYS -> {
+                    r.readInt();
+                    r.readUtf8(255);
+                    r.readInt();
+                    r.readInt();
+                    r.readIntArray(16);
+                }
+                case Nfs4.RPCSEC_GSS -> {
+                    r.readInt();
+                    r.readOpaque(Nfs4.OPAQUE_LIMIT);
+                    r.readOpaque(Nfs4.OPAQUE_LIMIT);
+                }
+                default -> throw new XdrException("bad callback security flavor " + flavor);
+            }
+        }
+        return new CreateSession(clientid, seq, flags, fore, back, cbProgram);
+    }
+}
