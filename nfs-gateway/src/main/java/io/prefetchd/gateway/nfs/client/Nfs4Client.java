@@ -1,0 +1,266 @@
+package io.prefetchd.gateway.nfs.client;
+
+import io.prefetchd.gateway.nfs.xdr.Attr;
+import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.nfs.xdr.StateId;
+import io.prefetchd.gateway.nfs.xdr.XdrException;
+import org.dcache.oncrpc4j.rpc.OncRpcClient;
+import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
+import org.dcache.oncrpc4j.rpc.RpcCall;
+import org.dcache.oncrpc4j.rpc.RpcTransport;
+import org.dcache.oncrpc4j.rpc.net.IpProtocolType;
+import org.dcache.oncrpc4j.xdr.Xdr;
+import org.dcache.oncrpc4j.xdr.XdrAble;
+import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
+import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
+import org.dcache.oncrpc4j.xdr.XdrVoid;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A small NFSv4.1 client over one TCP connection: enough to mount, walk paths, open, read and close. Used by the
+ * tests (a real RPC connection to the server) and by the throughput benchmark. Thread-safe: concurrent calls use
+ * different session slots.
+ */
+public final class Nfs4Client implements AutoCloseable {
+    private static final int PROC_COMPOUND = 1;
+
+    private final OncRpcClient rpc;
+    private final RpcTransport transport;
+    private final long clientId;
+    private final byte[] sessionId;
+    private final BlockingQueue<int[]> slots;
+    private final int highestSlot;
+    private final byte[] owner;
+
+    /** An open file: its handle, the stateid of the open and its size. */
+    public record OpenFile(byte[] fh, StateId stateId, long size) {}
+
+    private Nfs4Client(OncRpcClient rpc, RpcTransport transport, String ownerName, int slotCount) throws IOException {
+        this.rpc = rpc;
+        this.transport = transport;
+        this.owner = ownerName.getBytes(StandardCharsets.UTF_8);
+        new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
+                .call(0, XdrVoid.XDR_VOID, new Raw(), 10, TimeUnit.SECONDS);
+        CompoundReply ex = sessionless(new CompoundBuilder(1).exchangeId(new byte[8], owner, 0));
+        CompoundReply.ExchangeId eid = ex.last().as(CompoundReply.ExchangeId.class);
+        this.clientId = eid.clientId();
+        CompoundReply cs = sessionless(new CompoundBuilder(1).createSession(clientId, eid.sequenceId(), 8, slotCount,
+                (1 << 20) + 4096));
+        CompoundReply.CreateSession s = cs.last().as(CompoundReply.CreateSession.class);
+        this.sessionId = s.sessionId();
+        this.highestSlot = s.maxRequests() - 1;
+        this.slots = new ArrayBlockingQueue<>(s.maxRequests());
+        for (int i = 0; i < s.maxRequests(); i++) {
+            slots.add(new int[] {i, 0});
+        }
+        expectOk(call(b -> b.reclaimComplete(false)));
+    }
+
+    public static Nfs4Client connect(String host, int port) {
+        return connect(host, port, "prefetchd-client-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), 16);
+    }
+
+    public static Nfs4Client connect(String host, int port, String ownerName, int slots) {
+        try {
+            OncRpcClient rpc = new OncRpcClient(InetAddress.getByName(host), IpProtocolType.TCP, port);
+            RpcTransport t = rpc.connect();
+            return new Nfs4Client(rpc, t, ownerName, slots);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot connect to NFS server " + host + ":" + port, e);
+        }
+    }
+
+    private static RpcAuthTypeUnix auth() {
+        return new RpcAuthTypeUnix(0, 0, new int[0], 0, "prefetchd-client");
+    }
+
+    public long clientId() {
+        return clientId;
+    }
+
+    public byte[] sessionId() {
+        return sessionId.clone();
+    }
+
+    /** Sends raw COMPOUND bytes and returns the raw reply bytes. */
+    public byte[] rawCall(byte[] compound) throws IOException {
+        Raw reply = new Raw();
+        new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
+                .call(PROC_COMPOUND, new RawArgs(compound), reply, 60, TimeUnit.SECONDS);
+        return reply.bytes();
+    }
+
+    private CompoundReply sessionless(CompoundBuilder b) throws IOException {
+        return expectOk(decode(rawCall(b.build())));
+    }
+
+    /** Runs SEQUENCE plus the operations {@code ops} adds, on a free slot. */
+    public CompoundReply call(UnaryOperator<CompoundBuilder> ops) {
+        int[] slot;
+        try {
+            slot = slots.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        try {
+            CompoundBuilder b = new CompoundBuilder(1).sequence(sessionId, slot[1] + 1, slot[0], highestSlot, false);
+            CompoundReply r = decode(rawCall(ops.apply(b).build()));
+            if (r.results().isEmpty() || r.results().get(0).status() == NfsStatus.NFS4_OK) {
+                slot[1]++;
+            }
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            slots.add(slot);
+        }
+    }
+
+    private static CompoundReply decode(byte[] bytes) {
+        try {
+            return CompoundReply.decode(bytes);
+        } catch (XdrException e) {
+            throw new IllegalStateException("undecodable reply: " + e.getMessage(), e);
+        }
+    }
+
+    public static CompoundReply expectOk(CompoundReply r) {
+        if (r.status() != NfsStatus.NFS4_OK) {
+            throw new NfsCallException(r);
+        }
+        return r;
+    }
+
+    /** The handle of {@code path} ("/a/b" or "a/b"). */
+    public byte[] lookup(String path) {
+        CompoundReply r = expectOk(call(b -> {
+            b.putrootfh();
+            for (String c : path.split("/")) {
+                if (!c.isEmpty()) {
+                    b.lookup(c);
+                }
+            }
+            return b.getfh();
+        }));
+        return r.last().as(byte[].class);
+    }
+
+    public OpenFile open(String path) {
+        int slash = path.lastIndexOf('/');
+        byte[] dir = lookup(slash <= 0 ? "/" : path.substring(0, slash));
+        String name = path.substring(slash + 1);
+        CompoundReply r = expectOk(call(b -> b.putfh(dir).open(0, clientId, owner, Nfs4.OPEN4_SHARE_ACCESS_READ, 0,
+                name).getfh().getattr(Attr.SIZE)));
+        return new OpenFile(r.op(Nfs4.OP_GETFH).as(byte[].class),
+                r.op(Nfs4.OP_OPEN).as(CompoundReply.Open.class).stateId(),
+                r.op(Nfs4.OP_GETATTR).as(CompoundReply.Fattr.class).size());
+    }
+
+    public CompoundReply.Read read(OpenFile f, long offset, int count) {
+        CompoundReply r = expectOk(call(b -> b.putfh(f.fh()).read(f.stateId(), offset, count)));
+        return r.last().as(CompoundReply.Read.class);
+    }
+
+    /** The whole file, read in {@code chunk}-byte READs. */
+    public byte[] readAll(OpenFile f, int chunk) {
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(f.size()));
+        long off = 0;
+        while (true) {
+            CompoundReply.Read r = read(f, off, chunk);
+            out.put(r.data());
+            off += r.data().length;
+            if (r.eof() || r.data().length == 0) {
+                break;
+            }
+        }
+        return Arrays.copyOf(out.array(), out.position());
+    }
+
+    public void closeFile(OpenFile f) {
+        expectOk(call(b -> b.putfh(f.fh()).close(0, f.stateId())));
+    }
+
+    @Override
+    public void close() {
+        try {
+            call(b -> b.destroySession(sessionId));
+            sessionless(new CompoundBuilder(1).destroyClientId(clientId));
+        } catch (RuntimeException | IOException e) {
+            // best effort: the server expires the client anyway
+        } finally {
+            try {
+                rpc.close();
+            } catch (IOException e) {
+                // closing
+            }
+        }
+    }
+
+    /** A COMPOUND that did not succeed; carries the decoded reply. */
+    public static final class NfsCallException extends RuntimeException {
+        private final CompoundReply reply;
+
+        NfsCallException(CompoundReply reply) {
+            super("COMPOUND failed: " + reply.status() + " " + reply.results());
+            this.reply = reply;
+        }
+
+        public CompoundReply reply() {
+            return reply;
+        }
+    }
+
+    private record RawArgs(byte[] bytes) implements XdrAble {
+        @Override
+        public void xdrDecode(XdrDecodingStream xdr) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream xdr) {
+            xdr.xdrEncodeOpaque(bytes, bytes.length);
+        }
+    }
+
+    /** Reply bytes as 4-byte words. */
+    static final class Raw implements XdrAble {
+        private byte[] buf = new byte[1024];
+        private int len;
+
+        @Override
+        public void xdrDecode(XdrDecodingStream xdr) throws IOException {
+            Xdr x = (Xdr) xdr;
+            while (x.hasMoreData()) {
+                int v = x.xdrDecodeInt();
+                if (len + 4 > buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+                buf[len++] = (byte) (v >>> 24);
+                buf[len++] = (byte) (v >>> 16);
+                buf[len++] = (byte) (v >>> 8);
+                buf[len++] = (byte) v;
+            }
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream xdr) {
+            throw new UnsupportedOperationException();
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buf, len);
+        }
+    }
+}
