@@ -31,6 +31,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.metrics.CoreMetric;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.metrics.MetricCollection;
 import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
@@ -74,6 +75,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     private final S3Settings settings;
     private final S3AsyncClient client;
+    private final SdkEventLoopGroup eventLoops;
     private final AutoCloseable ownedCredentials;
     private final RequestLimiter limiter;
     private final MeterRegistry registry;
@@ -95,7 +97,9 @@ public final class S3ObjectStore implements ObjectStore {
                 .register(registry);
         // the synchronous calls wait for the SDK's own deadline plus time queued behind other requests
         this.blockingWait = settings.apiCallTimeout().multipliedBy(2).plusSeconds(5);
-        this.client = buildClient(settings, credentials, new RetryCounter(retries));
+        // our own event loops, so close() need not sit out Netty's default two-second quiet period
+        this.eventLoops = SdkEventLoopGroup.builder().build();
+        this.client = buildClient(settings, credentials, eventLoops, new RetryCounter(retries));
     }
 
     /**
@@ -118,8 +122,9 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private static S3AsyncClient buildClient(S3Settings settings, AwsCredentialsProvider credentials,
-            MetricPublisher retryCounter) {
+            SdkEventLoopGroup eventLoops, MetricPublisher retryCounter) {
         NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder()
+                .eventLoopGroup(eventLoops)
                 .maxConcurrency(settings.maxConcurrency())
                 // our limiter keeps at most maxConcurrency calls (and so attempts) in flight
                 .maxPendingConnectionAcquires(settings.maxConcurrency() * 2)
@@ -241,6 +246,8 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() {
         client.close();
+        // the client is closed, so no task can arrive: no quiet period needed
+        eventLoops.eventLoopGroup().shutdownGracefully(0, 2, TimeUnit.SECONDS);
         if (ownedCredentials != null) {
             try {
                 ownedCredentials.close();
