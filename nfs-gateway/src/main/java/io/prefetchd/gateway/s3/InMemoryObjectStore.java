@@ -1,0 +1,277 @@
+package io.prefetchd.gateway.s3;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An in-memory object store for tests and benchmarks: a fake, with S3's semantics where callers can tell.
+ *
+ * <ul>
+ *   <li>ETags are the hex MD5 of the content, as S3 gives for single-part uploads.</li>
+ *   <li>Listings follow ListObjectsV2: keys in UTF-8 byte order, delimiter roll-up into common prefixes,
+ *       {@code maxKeys} (capped at 1000) counting objects and prefixes, opaque continuation tokens.</li>
+ *   <li>{@link #getRange} completes on the store's own thread, never the caller's, like a network client;
+ *       it honours {@code If-Match} (CHANGED) and missing keys (NOT_FOUND).</li>
+ * </ul>
+ *
+ * <p>Test hooks: {@link #getCount()} and {@link #getBytes()} count GETs; {@link #setGetHook} runs code
+ * before each GET is served (block it on a latch, or throw an {@link ObjectStoreException} to fail it);
+ * {@link #failNextGets} is the common case of the latter.
+ *
+ * <p>Thread-safe: objects live in a concurrent sorted map of immutable entries, counters are atomic.
+ */
+public final class InMemoryObjectStore implements ObjectStore {
+    /** Code run before each GET is served, on the store's thread. May block, or throw to fail the GET. */
+    @FunctionalInterface
+    public interface GetHook {
+        void beforeGet(String key, long offset, int length) throws Exception;
+    }
+
+    private static final int MAX_KEYS_CAP = 1000;
+
+    private record Entry(byte[] bytes, ObjectMeta meta) {
+    }
+
+    private final String bucket;
+    private final Clock clock;
+    private final ConcurrentSkipListMap<String, Entry> objects = new ConcurrentSkipListMap<>(InMemoryObjectStore::compareUtf8);
+    private final AtomicLong gets = new AtomicLong();
+    private final AtomicLong getBytes = new AtomicLong();
+    private final AtomicReference<GetHook> hook = new AtomicReference<>();
+    private final AtomicInteger failuresToInject = new AtomicInteger();
+    private final AtomicReference<Kind> injectedKind = new AtomicReference<>(Kind.UNAVAILABLE);
+    private final ExecutorService executor;
+
+    public InMemoryObjectStore(String bucket, Clock clock) {
+        this.bucket = requireNonNull(bucket, "bucket is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "in-memory-s3-" + bucket + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** A store whose objects are stamped with the system clock. */
+    public InMemoryObjectStore(String bucket) {
+        this(bucket, Clock.systemUTC());
+    }
+
+    /** Stores {@code bytes} (copied) under {@code key}, replacing any object there. */
+    public String put(String key, byte[] bytes) {
+        requireNonNull(key, "key is null");
+        byte[] copy = bytes.clone();
+        String etag = md5Hex(copy);
+        objects.put(key, new Entry(copy, new ObjectMeta(key, copy.length, etag, clock.instant())));
+        return etag;
+    }
+
+    /** Removes the object; true when there was one. */
+    public boolean delete(String key) {
+        return objects.remove(requireNonNull(key, "key is null")) != null;
+    }
+
+    /** GETs received (including ones that failed or were refused), zero-length reads excluded. */
+    public long getCount() {
+        return gets.get();
+    }
+
+    /** Bytes delivered by successful GETs. */
+    public long getBytes() {
+        return getBytes.get();
+    }
+
+    /** Resets {@link #getCount()} and {@link #getBytes()} to zero. */
+    public void resetCounters() {
+        gets.set(0);
+        getBytes.set(0);
+    }
+
+    /** Installs (or with {@code null}, removes) code to run before each GET is served. */
+    public void setGetHook(GetHook hook) {
+        this.hook.set(hook);
+    }
+
+    /** Fails the next {@code count} GETs with {@code kind}. */
+    public void failNextGets(int count, Kind kind) {
+        injectedKind.set(requireNonNull(kind, "kind is null"));
+        failuresToInject.set(count);
+    }
+
+    @Override
+    public String bucket() {
+        return bucket;
+    }
+
+    @Override
+    public Optional<ObjectMeta> head(String key) {
+        Entry e = objects.get(requireNonNull(key, "key is null"));
+        return e == null ? Optional.empty() : Optional.of(e.meta());
+    }
+
+    @Override
+    public ListPage list(String prefix, String delimiter, String continuationToken, int maxKeys) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
+        }
+        String p = prefix == null ? "" : prefix;
+        String d = delimiter == null ? "" : delimiter;
+        int limit = Math.min(maxKeys, MAX_KEYS_CAP);
+        String after = continuationToken == null ? null : decodeToken(continuationToken, p);
+
+        NavigableMap<String, Entry> candidates = after == null
+                ? objects.tailMap(p, true)
+                : objects.tailMap(after, true);
+        List<ObjectMeta> page = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        String last = null;
+        int count = 0;
+        for (Map.Entry<String, Entry> e : candidates.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(p)) {
+                break; // keys with the prefix are contiguous and start at the prefix: we are past them
+            }
+            int at = d.isEmpty() ? -1 : key.indexOf(d, p.length());
+            String item = at < 0 ? key : key.substring(0, at + d.length());
+            if (after != null && compareUtf8(item, after) <= 0) {
+                continue; // already returned (a key, or a common prefix rolling up this key)
+            }
+            if (item.equals(last)) {
+                continue; // same common prefix as the previous key
+            }
+            if (count == limit) {
+                return new ListPage(page, prefixes, encodeToken(last));
+            }
+            if (at < 0) {
+                page.add(e.getValue().meta());
+            } else {
+                prefixes.add(item);
+            }
+            last = item;
+            count++;
+        }
+        return new ListPage(page, prefixes, null);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> getRange(String key, String etag, long offset, int length) {
+        requireNonNull(key, "key is null");
+        requireNonNull(etag, "etag is null");
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset=" + offset + " length=" + length);
+        }
+        if (length == 0) {
+            return CompletableFuture.completedFuture(new byte[0]);
+        }
+        gets.incrementAndGet();
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(serveGet(key, etag, offset, length));
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new ObjectStoreException(Kind.UNAVAILABLE, bucket, key, "GET refused: store is closed", e));
+        }
+        return result;
+    }
+
+    private byte[] serveGet(String key, String etag, long offset, int length) throws Exception {
+        String what = "GET bytes=" + offset + "-" + (offset + length - 1) + " If-Match " + etag;
+        GetHook h = hook.get();
+        if (h != null) {
+            h.beforeGet(key, offset, length);
+        }
+        if (failuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            throw new ObjectStoreException(injectedKind.get(), bucket, key, what + " failed: injected failure");
+        }
+        Entry e = objects.get(key);
+        if (e == null) {
+            throw new ObjectStoreException(Kind.NOT_FOUND, bucket, key, what + " failed: no such key");
+        }
+        if (!e.meta().etag().equals(etag)) {
+            throw new ObjectStoreException(Kind.CHANGED, bucket, key,
+                    what + " failed: precondition failed, current ETag " + e.meta().etag());
+        }
+        if (offset >= e.bytes().length) {
+            return new byte[0];
+        }
+        int end = (int) Math.min(e.bytes().length, offset + length);
+        byte[] out = Arrays.copyOfRange(e.bytes(), (int) offset, end);
+        getBytes.addAndGet(out.length);
+        return out;
+    }
+
+    /** Stops the store's thread; later GETs are refused. */
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+
+    /** Orders strings as S3 orders keys: by their UTF-8 bytes, which is Unicode code point order. */
+    static int compareUtf8(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
+    private static String encodeToken(String lastReturned) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(lastReturned.getBytes(UTF_8));
+    }
+
+    private String decodeToken(String token, String prefix) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ObjectStoreException(Kind.IO, bucket, prefix, "LIST failed: invalid continuation token", e);
+        }
+    }
+
+    private static String md5Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is a required JDK algorithm", e);
+        }
+    }
+
+    /** The current bytes of an object, for test assertions. */
+    public Optional<byte[]> contents(String key) {
+        Entry e = objects.get(requireNonNull(key, "key is null"));
+        return e == null ? Optional.empty() : Optional.of(e.bytes().clone());
+    }
+}

@@ -1,0 +1,56 @@
+package io.prefetchd.gateway.s3;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The operations the gateway needs from one bucket of an S3-compatible object store.
+ *
+ * <p>Implementations are thread-safe. Every failure is reported as an {@link ObjectStoreException}
+ * (thrown by the synchronous methods, or as the exceptional completion of {@link #getRange}) whose
+ * {@link ObjectStoreException.Kind kind} says what it means for the caller.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /** The bucket this store reads. */
+    String bucket();
+
+    /**
+     * HEAD one object.
+     *
+     * @return the object's metadata, or empty when no object has that key
+     * @throws ObjectStoreException for any failure other than "not found"
+     */
+    Optional<ObjectMeta> head(String key);
+
+    /**
+     * One page of ListObjectsV2 semantics: keys starting with {@code prefix}, in UTF-8 byte order; with a
+     * non-empty {@code delimiter}, keys whose remainder after the prefix contains the delimiter are rolled
+     * up into common prefixes. {@code maxKeys} bounds objects plus common prefixes on the page (S3 caps it
+     * at 1000).
+     *
+     * @param prefix the key prefix, {@code null} or empty for all keys
+     * @param delimiter the delimiter, {@code null} or empty for a flat listing
+     * @param continuationToken {@code null} for the first page, else the previous page's
+     *     {@link ListPage#nextToken()}
+     * @param maxKeys at least 1
+     * @throws ObjectStoreException when the listing fails
+     */
+    ListPage list(String prefix, String delimiter, String continuationToken, int maxKeys);
+
+    /**
+     * Ranged GET of {@code [offset, offset + length)} of the object, conditional on its ETag
+     * ({@code If-Match}). A range reaching past the end of the object yields the bytes up to the end; a range
+     * starting at or after the end yields an empty array; {@code length == 0} yields an empty array without a
+     * request.
+     *
+     * @return a future completed with the bytes, or exceptionally with an {@link ObjectStoreException}:
+     *     {@link ObjectStoreException.Kind#CHANGED} when the object no longer has {@code etag},
+     *     {@link ObjectStoreException.Kind#NOT_FOUND} when it is gone
+     */
+    CompletableFuture<byte[]> getRange(String key, String etag, long offset, int length);
+
+    /** Releases connections and threads. Pending requests may fail. */
+    @Override
+    void close();
+}

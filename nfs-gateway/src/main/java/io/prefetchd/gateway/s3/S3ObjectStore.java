@@ -1,0 +1,424 @@
+package io.prefetchd.gateway.s3;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.core.metrics.CoreMetric;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.metrics.MetricCollection;
+import software.amazon.awssdk.metrics.MetricPublisher;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * {@link ObjectStore} on the AWS SDK v2 {@link S3AsyncClient} over the Netty NIO HTTP client.
+ *
+ * <h2>Bounds, retries, timeouts</h2>
+ * At most {@link S3Settings#maxConcurrency()} requests are in flight (the same number bounds Netty's
+ * connection pool); up to {@link S3Settings#maxQueuedRequests()} more wait for a slot in a
+ * {@link RequestLimiter}, and a request beyond that fails at once as {@link Kind#THROTTLED}: the queue is
+ * explicit backpressure, not an unbounded buffer. Retries are the SDK's standard strategy with
+ * {@link S3Settings#maxAttempts()} attempts: exponential backoff with jitter on 5xx, throttling (429,
+ * 503 SlowDown), I/O errors and attempt timeouts. The whole call is bounded by
+ * {@link S3Settings#apiCallTimeout()} and each attempt by {@link S3Settings#attemptTimeout()}.
+ *
+ * <h2>Errors</h2>
+ * Every SDK (and local limiter) failure is turned into an {@link ObjectStoreException} by
+ * {@link #translate} and nowhere else.
+ *
+ * <h2>Metrics</h2>
+ * {@code prefetchd.s3.requests{op,outcome}}, {@code prefetchd.s3.latency{op}} (from submission, so time
+ * spent waiting for a slot counts), {@code prefetchd.s3.bytes} (GET payload bytes received),
+ * {@code prefetchd.s3.retries} (retries the SDK performed).
+ *
+ * <p>Thread-safe: the SDK client is thread-safe, the limiter is synchronized, meters are thread-safe.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private static final String GET = "get";
+    private static final String HEAD = "head";
+    private static final String LIST = "list";
+
+    private final S3Settings settings;
+    private final S3AsyncClient client;
+    private final SdkEventLoopGroup eventLoops;
+    private final AutoCloseable ownedCredentials;
+    private final RequestLimiter limiter;
+    private final MeterRegistry registry;
+    private final Counter bytesReceived;
+    private final Duration blockingWait;
+
+    private S3ObjectStore(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials,
+            AutoCloseable ownedCredentials) {
+        this.settings = settings;
+        this.registry = registry;
+        this.ownedCredentials = ownedCredentials;
+        this.limiter = new RequestLimiter(settings.maxConcurrency(), settings.maxQueuedRequests());
+        this.bytesReceived = Counter.builder("prefetchd.s3.bytes")
+                .description("Payload bytes received by S3 GETs")
+                .baseUnit("bytes")
+                .register(registry);
+        Counter retries = Counter.builder("prefetchd.s3.retries")
+                .description("Requests the SDK retried (one per retry, not per call)")
+                .register(registry);
+        // the synchronous calls wait for the SDK's own deadline plus time queued behind other requests
+        this.blockingWait = settings.apiCallTimeout().multipliedBy(2).plusSeconds(5);
+        // our own event loops, so close() need not sit out Netty's default two-second quiet period
+        this.eventLoops = SdkEventLoopGroup.builder().build();
+        this.client = buildClient(settings, credentials, eventLoops, new RetryCounter(retries));
+    }
+
+    /**
+     * A store for {@code settings.bucket()} with credentials from the SDK's default chain (environment,
+     * system properties, profile files, web identity, container and instance metadata).
+     */
+    public static S3ObjectStore create(S3Settings settings, MeterRegistry registry) {
+        requireNonNull(settings, "settings is null");
+        requireNonNull(registry, "registry is null");
+        DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
+        return new S3ObjectStore(settings, registry, credentials, credentials);
+    }
+
+    /** For tests and the embedded server: explicit credentials, which stay owned by the caller. */
+    static S3ObjectStore create(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials) {
+        requireNonNull(settings, "settings is null");
+        requireNonNull(registry, "registry is null");
+        requireNonNull(credentials, "credentials is null");
+        return new S3ObjectStore(settings, registry, credentials, null);
+    }
+
+    private static S3AsyncClient buildClient(S3Settings settings, AwsCredentialsProvider credentials,
+            SdkEventLoopGroup eventLoops, MetricPublisher retryCounter) {
+        NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder()
+                .eventLoopGroup(eventLoops)
+                .maxConcurrency(settings.maxConcurrency())
+                // our limiter keeps at most maxConcurrency calls (and so attempts) in flight
+                .maxPendingConnectionAcquires(settings.maxConcurrency() * 2)
+                .connectionAcquisitionTimeout(settings.attemptTimeout())
+                .readTimeout(settings.attemptTimeout());
+        S3AsyncClientBuilder builder = S3AsyncClient.builder()
+                .httpClientBuilder(http)
+                .credentialsProvider(credentials)
+                .forcePathStyle(settings.pathStyle())
+                .overrideConfiguration(o -> o
+                        .retryStrategy(b -> b.maxAttempts(settings.maxAttempts()))
+                        .apiCallTimeout(settings.apiCallTimeout())
+                        .apiCallAttemptTimeout(settings.attemptTimeout())
+                        .addMetricPublisher(retryCounter));
+        if (settings.endpoint() != null) {
+            builder.endpointOverride(settings.endpoint());
+        }
+        String region = settings.effectiveRegion();
+        if (region != null) {
+            builder.region(Region.of(region));
+        }
+        return builder.build();
+    }
+
+    @Override
+    public String bucket() {
+        return settings.bucket();
+    }
+
+    S3Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public Optional<ObjectMeta> head(String key) {
+        requireNonNull(key, "key is null");
+        HeadObjectRequest request = HeadObjectRequest.builder().bucket(bucket()).key(key).build();
+        try {
+            HeadObjectResponse r = await(call(HEAD, key, "HEAD", () -> client.headObject(request)), key, "HEAD");
+            return Optional.of(new ObjectMeta(key, r.contentLength(), unquote(r.eTag()), r.lastModified()));
+        } catch (ObjectStoreException e) {
+            if (e.kind() == Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public ListPage list(String prefix, String delimiter, String continuationToken, int maxKeys) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
+        }
+        String p = prefix == null ? "" : prefix;
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
+                .bucket(bucket())
+                .prefix(p)
+                .maxKeys(maxKeys);
+        if (delimiter != null && !delimiter.isEmpty()) {
+            request.delimiter(delimiter);
+        }
+        if (continuationToken != null) {
+            request.continuationToken(continuationToken);
+        }
+        ListObjectsV2Request built = request.build();
+        String what = "LIST prefix=" + p + " delimiter=" + delimiter;
+        ListObjectsV2Response r = await(call(LIST, p, what, () -> client.listObjectsV2(built)), p, what);
+        List<ObjectMeta> objects = new ArrayList<>(r.contents().size());
+        for (S3Object o : r.contents()) {
+            objects.add(new ObjectMeta(o.key(), o.size(), unquote(o.eTag()), o.lastModified()));
+        }
+        List<String> prefixes = new ArrayList<>(r.commonPrefixes().size());
+        for (CommonPrefix cp : r.commonPrefixes()) {
+            prefixes.add(cp.prefix());
+        }
+        String next = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+        return new ListPage(objects, prefixes, next);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> getRange(String key, String etag, long offset, int length) {
+        requireNonNull(key, "key is null");
+        requireNonNull(etag, "etag is null");
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset=" + offset + " length=" + length);
+        }
+        if (length == 0) {
+            return CompletableFuture.completedFuture(new byte[0]);
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        GetObjectRequest request = GetObjectRequest.builder()
+                .bucket(bucket())
+                .key(key)
+                .ifMatch(quote(etag))
+                .range(range)
+                .build();
+        Timer.Sample sample = Timer.start(registry);
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        limiter.submit(() -> client.getObject(request, AsyncResponseTransformer.toBytes()))
+                .whenComplete((response, failure) -> {
+                    if (failure == null) {
+                        byte[] bytes = response.asByteArrayUnsafe();
+                        bytesReceived.increment(bytes.length);
+                        finish(GET, "ok", sample);
+                        result.complete(bytes);
+                    } else if (isRangeNotSatisfiable(failure)) {
+                        // the range starts at or after the end of the object: nothing to read there
+                        finish(GET, "ok", sample);
+                        result.complete(new byte[0]);
+                    } else {
+                        ObjectStoreException e = translate(failure, key, "GET " + range + " If-Match " + etag);
+                        finish(GET, outcome(e.kind()), sample);
+                        result.completeExceptionally(e);
+                    }
+                });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        // the client is closed, so no task can arrive: no quiet period needed
+        eventLoops.eventLoopGroup().shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (ownedCredentials != null) {
+            try {
+                ownedCredentials.close();
+            } catch (Exception e) {
+                // closing a credentials provider only stops its refresh threads; nothing to report
+            }
+        }
+    }
+
+    /** Runs one limited, timed, counted asynchronous call; failures arrive translated. */
+    private <T> CompletableFuture<T> call(String op, String key, String what, Supplier<CompletableFuture<T>> call) {
+        Timer.Sample sample = Timer.start(registry);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        limiter.submit(call).whenComplete((value, failure) -> {
+            if (failure == null) {
+                finish(op, "ok", sample);
+                result.complete(value);
+            } else {
+                ObjectStoreException e = translate(failure, key, what);
+                finish(op, outcome(e.kind()), sample);
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private <T> T await(CompletableFuture<T> future, String key, String what) {
+        try {
+            return future.get(blockingWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw translate(e, key, what);
+        } catch (ExecutionException | TimeoutException e) {
+            future.cancel(true);
+            throw translate(e, key, what);
+        }
+    }
+
+    private void finish(String op, String outcome, Timer.Sample sample) {
+        sample.stop(Timer.builder("prefetchd.s3.latency")
+                .description("S3 request latency, from submission (queueing included) to completion")
+                .tag("op", op)
+                .register(registry));
+        Counter.builder("prefetchd.s3.requests")
+                .description("S3 requests by operation and outcome")
+                .tag("op", op)
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    private static String outcome(Kind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isRangeNotSatisfiable(Throwable failure) {
+        return unwrap(failure) instanceof SdkServiceException e && e.statusCode() == 416;
+    }
+
+    /**
+     * The one place where SDK and transport failures become {@link ObjectStoreException}s.
+     *
+     * @param failure whatever the future or the SDK threw (wrappers are peeled off)
+     * @param key the object key (or listing prefix) for the message
+     * @param what the request, for the message
+     */
+    private ObjectStoreException translate(Throwable failure, String key, String what) {
+        Throwable t = unwrap(failure);
+        String bucket = bucket();
+        if (t instanceof ObjectStoreException e) {
+            return e;
+        }
+        if (t instanceof AwsServiceException e) {
+            AwsErrorDetails details = e.awsErrorDetails();
+            String code = details == null ? null : details.errorCode();
+            int status = e.statusCode();
+            Kind kind;
+            if ("NoSuchBucket".equals(code)) {
+                kind = Kind.IO; // a configuration error, not a missing file
+            } else if (status == 404 || "NoSuchKey".equals(code)) {
+                kind = Kind.NOT_FOUND;
+            } else if (status == 412 || "PreconditionFailed".equals(code)) {
+                kind = Kind.CHANGED;
+            } else if (status == 401 || status == 403) {
+                kind = Kind.ACCESS_DENIED;
+            } else if (e.isThrottlingException() || status == 429) {
+                kind = Kind.THROTTLED;
+            } else if (status >= 500 || "RequestTimeout".equals(code)) {
+                kind = Kind.UNAVAILABLE;
+            } else {
+                kind = Kind.IO;
+            }
+            String detail = "HTTP " + status + (code == null ? "" : " " + code)
+                    + (e.requestId() == null ? "" : " (request id " + e.requestId() + ")");
+            return new ObjectStoreException(kind, bucket, key, what + " failed: " + detail, e);
+        }
+        if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+            return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
+                    what + " timed out (api call timeout " + settings.apiCallTimeout() + ")", t);
+        }
+        if (t instanceof TimeoutException) {
+            return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
+                    what + " got no answer within " + blockingWait, t);
+        }
+        if (t instanceof RejectedExecutionException) {
+            return new ObjectStoreException(Kind.THROTTLED, bucket, key, what + " rejected: " + t.getMessage(), t);
+        }
+        if (t instanceof InterruptedException) {
+            return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key, what + " interrupted", t);
+        }
+        if (t instanceof SdkClientException && hasCause(t, IOException.class)
+                || t instanceof IOException || t instanceof UncheckedIOException) {
+            return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
+                    what + " failed after " + settings.maxAttempts() + " attempts: " + t.getMessage(), t);
+        }
+        if (t instanceof SdkClientException && String.valueOf(t.getMessage()).contains("credentials")) {
+            return new ObjectStoreException(Kind.ACCESS_DENIED, bucket, key, what + " failed: " + t.getMessage(), t);
+        }
+        return new ObjectStoreException(Kind.IO, bucket, key, what + " failed: " + t, t);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String unquote(String etag) {
+        if (etag == null) {
+            return "";
+        }
+        if (etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")) {
+            return etag.substring(1, etag.length() - 1);
+        }
+        return etag;
+    }
+
+    private static String quote(String etag) {
+        return etag.startsWith("\"") ? etag : "\"" + etag + "\"";
+    }
+
+    /** Counts the retries the SDK reports for each finished call. */
+    private static final class RetryCounter implements MetricPublisher {
+        private final Counter retries;
+
+        RetryCounter(Counter retries) {
+            this.retries = retries;
+        }
+
+        @Override
+        public void publish(MetricCollection metrics) {
+            for (Integer n : metrics.metricValues(CoreMetric.RETRY_COUNT)) {
+                if (n != null && n > 0) {
+                    retries.increment(n);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

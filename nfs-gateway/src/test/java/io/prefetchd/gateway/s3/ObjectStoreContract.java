@@ -1,0 +1,264 @@
+package io.prefetchd.gateway.s3;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link ObjectStore} must have, written once and run against each backend
+ * ({@link InMemoryObjectStoreTest}, {@link S3ObjectStoreIT}). Each test gets an empty bucket.
+ */
+abstract class ObjectStoreContract {
+
+    /** The store under test, over an empty bucket. */
+    protected abstract ObjectStore store();
+
+    /** Writes an object behind the store's back; returns its ETag without quotes. */
+    protected abstract String put(String key, byte[] bytes);
+
+    protected abstract void delete(String key);
+
+    private static final List<String> TREE = List.of(
+            "data/a.bin",
+            "data/b/1.bin",
+            "data/b/2.bin",
+            "data/c/x/y.bin",
+            "data/d.bin",
+            "data0.bin",
+            "other/z.bin");
+
+    private void putTree() {
+        for (String key : TREE) {
+            put(key, key.getBytes(UTF_8));
+        }
+    }
+
+    @Test
+    void head_missingKey_isEmpty() {
+        assertEquals(Optional.empty(), store().head("no/such/key"));
+    }
+
+    @Test
+    void head_existingKey_returnsSizeAndUnquotedEtag() {
+        String etag = put("dir/file.bin", new byte[1234]);
+
+        ObjectMeta meta = store().head("dir/file.bin").orElseThrow();
+
+        assertEquals("dir/file.bin", meta.key());
+        assertEquals(1234, meta.size());
+        assertEquals(etag, meta.etag());
+        assertFalse(meta.etag().contains("\""), meta.etag());
+        assertNotNull(meta.lastModified());
+    }
+
+    @Test
+    void head_afterDelete_isEmpty() {
+        put("gone", new byte[1]);
+        delete("gone");
+
+        assertEquals(Optional.empty(), store().head("gone"));
+    }
+
+    @Test
+    void list_withDelimiter_returnsOneLevelOfObjectsAndCommonPrefixes() {
+        putTree();
+
+        ListPage page = store().list("data/", "/", null, 1000);
+
+        assertEquals(List.of("data/a.bin", "data/d.bin"), keys(page.objects()));
+        assertEquals(List.of("data/b/", "data/c/"), page.commonPrefixes());
+        assertNull(page.nextToken());
+        assertEquals(TREE.get(0).length(), page.objects().get(0).size());
+    }
+
+    @Test
+    void list_rootWithDelimiter_rollsUpTopLevelDirectories() {
+        putTree();
+
+        ListPage page = store().list("", "/", null, 1000);
+
+        assertEquals(List.of("data0.bin"), keys(page.objects()));
+        assertEquals(List.of("data/", "other/"), page.commonPrefixes());
+    }
+
+    @Test
+    void list_withoutDelimiter_returnsEveryKeyUnderPrefixInOrder() {
+        putTree();
+
+        ListPage page = store().list("data/", null, null, 1000);
+
+        assertEquals(TREE.subList(0, 5), keys(page.objects()));
+        assertEquals(List.of(), page.commonPrefixes());
+    }
+
+    @Test
+    void list_emptyPrefixMatch_returnsEmptyLastPage() {
+        putTree();
+
+        ListPage page = store().list("nothing-here/", "/", null, 10);
+
+        assertEquals(List.of(), page.objects());
+        assertEquals(List.of(), page.commonPrefixes());
+        assertTrue(page.isLast());
+    }
+
+    @Test
+    void list_delimiterWithSmallPages_returnsEverythingOnceInOrder() {
+        putTree();
+
+        List<String> items = listAll("data/", "/", 1);
+
+        assertEquals(List.of("data/a.bin", "data/b/", "data/c/", "data/d.bin"), items);
+    }
+
+    @Test
+    void list_flatWithSmallPages_returnsEveryKeyOnceInOrder() {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            String key = String.format("shards/%03d/part.tar", i);
+            put(key, new byte[] {(byte) i});
+            expected.add(key);
+        }
+        put("shardsX", new byte[1]); // shares the prefix text, must not appear
+
+        assertEquals(expected, listAll("shards/", null, 5));
+        assertEquals(expected, listAll("shards/", "", 7));
+    }
+
+    @Test
+    void list_nestedPrefixesWithSmallPages_neverRepeatsAPrefix() {
+        for (int dir = 0; dir < 4; dir++) {
+            for (int file = 0; file < 5; file++) {
+                put("root/d" + dir + "/f" + file, new byte[1]);
+            }
+        }
+        put("root/top", new byte[1]);
+
+        assertEquals(List.of("root/d0/", "root/d1/", "root/d2/", "root/d3/", "root/top"),
+                listAll("root/", "/", 2));
+    }
+
+    @Test
+    void list_ordersKeysByUtf8BytesNotUtf16() {
+        // U+FFFD sorts before U+1F600 in UTF-8 (and code points), after it in UTF-16 code units
+        put("k\uD83D\uDE00", new byte[1]);
+        put("k\uFFFD", new byte[1]);
+
+        List<String> keys = store().list("k", null, null, 10).objects().stream().map(ObjectMeta::key).toList();
+
+        assertEquals(List.of("k\uFFFD", "k\uD83D\uDE00"), keys);
+    }
+
+    @Test
+    void getRange_readsExactBytesIncludingLastPartialRange() throws Exception {
+        byte[] data = randomBytes(10_000, 1);
+        String etag = put("blob", data);
+
+        byte[] first = get("blob", etag, 0, 4096);
+        byte[] middle = get("blob", etag, 4096, 4096);
+        byte[] last = get("blob", etag, 8192, 4096);
+
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 4096), first);
+        assertArrayEquals(Arrays.copyOfRange(data, 4096, 8192), middle);
+        assertArrayEquals(Arrays.copyOfRange(data, 8192, 10_000), last);
+        assertArrayEquals(Arrays.copyOfRange(data, 9_999, 10_000), get("blob", etag, 9_999, 1));
+        assertArrayEquals(Arrays.copyOfRange(data, 123, 7_777), get("blob", etag, 123, 7_777 - 123));
+    }
+
+    @Test
+    void getRange_startingAtOrAfterEnd_returnsEmpty() throws Exception {
+        String etag = put("short", new byte[100]);
+
+        assertEquals(0, get("short", etag, 100, 10).length);
+        assertEquals(0, get("short", etag, 5_000, 10).length);
+    }
+
+    @Test
+    void getRange_zeroLength_returnsEmpty() throws Exception {
+        String etag = put("any", new byte[100]);
+
+        assertEquals(0, get("any", etag, 10, 0).length);
+    }
+
+    @Test
+    void getRange_staleEtag_completesWithChanged() {
+        String oldEtag = put("versioned", "first version".getBytes(UTF_8));
+        String newEtag = put("versioned", "second version!".getBytes(UTF_8));
+        assertFalse(oldEtag.equals(newEtag));
+
+        ObjectStoreException e = failure(store().getRange("versioned", oldEtag, 0, 5));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals("versioned", e.key());
+        assertTrue(e.getMessage().contains(store().bucket()), e.getMessage());
+    }
+
+    @Test
+    void getRange_missingKey_completesWithNotFound() {
+        ObjectStoreException e = failure(store().getRange("missing", "0123456789abcdef0123456789abcdef", 0, 5));
+
+        assertEquals(Kind.NOT_FOUND, e.kind());
+        assertEquals("missing", e.key());
+    }
+
+    @Test
+    void getRange_deletedObject_completesWithNotFound() {
+        String etag = put("soon-gone", new byte[10]);
+        delete("soon-gone");
+
+        assertEquals(Kind.NOT_FOUND, failure(store().getRange("soon-gone", etag, 0, 5)).kind());
+    }
+
+    private List<String> listAll(String prefix, String delimiter, int maxKeys) {
+        List<String> all = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            ListPage page = store().list(prefix, delimiter, token, maxKeys);
+            List<String> items = new ArrayList<>(keys(page.objects()));
+            items.addAll(page.commonPrefixes());
+            items.sort(InMemoryObjectStore::compareUtf8);
+            assertTrue(items.size() <= maxKeys, "page larger than maxKeys: " + items);
+            all.addAll(items);
+            token = page.nextToken();
+            assertTrue(++pages < 1000, "listing does not end");
+        } while (token != null);
+        return all;
+    }
+
+    private static List<String> keys(List<ObjectMeta> objects) {
+        return objects.stream().map(ObjectMeta::key).toList();
+    }
+
+    private byte[] get(String key, String etag, long offset, int length) throws Exception {
+        return store().getRange(key, etag, offset, length).get(30, TimeUnit.SECONDS);
+    }
+
+    static ObjectStoreException failure(CompletableFuture<?> future) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> future.get(30, TimeUnit.SECONDS));
+        return assertInstanceOf(ObjectStoreException.class, e.getCause());
+    }
+
+    static byte[] randomBytes(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+}
