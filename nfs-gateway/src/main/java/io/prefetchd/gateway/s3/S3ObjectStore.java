@@ -114,7 +114,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /** For tests and the embedded server: explicit credentials, which stay owned by the caller. */
-    static S3ObjectStore create(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials) {
+    public static S3ObjectStore create(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials) {
         requireNonNull(settings, "settings is null");
         requireNonNull(registry, "registry is null");
         requireNonNull(credentials, "credentials is null");

@@ -1,0 +1,32 @@
+package io.prefetchd.gateway.daemon;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+
+import java.time.Clock;
+
+/** Micronaut wiring of the daemon: the metrics registry and the gateway, started with the context. */
+@Factory
+public class DaemonFactory {
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    PrometheusMeterRegistry meterRegistry() {
+        PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(r);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(r);
+        return r;
+    }
+
+    @Context
+    @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
+    @Bean(preDestroy = "close")
+    Gateway gateway(GatewayConfig config, PrometheusMeterRegistry registry) {
+        return Gateway.start(config, registry, Clock.systemUTC());
+    }
+}

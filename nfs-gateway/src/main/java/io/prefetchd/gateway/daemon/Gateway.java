@@ -1,0 +1,174 @@
+package io.prefetchd.gateway.daemon;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.cache.DiskExtentCache;
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.rpc.Nfs4RpcService;
+import io.prefetchd.gateway.nfs.rpc.NfsServer;
+import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
+import io.prefetchd.gateway.nfs.v4.CompoundProcessor;
+import io.prefetchd.gateway.nfs.v4.FileHandles;
+import io.prefetchd.gateway.nfs.v4.Nfs4Services;
+import io.prefetchd.gateway.nfs.v4.NfsLimits;
+import io.prefetchd.gateway.nfs.v4.NfsMetrics;
+import io.prefetchd.gateway.nfs.v4.state.NfsState;
+import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.gateway.s3.S3ObjectStore;
+import io.prefetchd.gateway.s3.S3Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The assembled read path: S3 store, extent cache, file system view, NFS state and the NFS listener. Built from a
+ * {@link GatewayConfig} without Micronaut, so tests assemble it directly; the daemon wraps it in a bean.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final ObjectStore store;
+    private final ExtentCache cache;
+    private final NfsState state;
+    private final NfsServer server;
+    private final ScheduledExecutorService reaper;
+    private final String export;
+
+    private Gateway(ObjectStore store, ExtentCache cache, NfsState state, NfsServer server,
+                    ScheduledExecutorService reaper, String export) {
+        this.store = store;
+        this.cache = cache;
+        this.state = state;
+        this.server = server;
+        this.reaper = reaper;
+        this.export = export;
+    }
+
+    /** Connects to S3 as configured and starts serving. */
+    public static Gateway start(GatewayConfig c, MeterRegistry registry, Clock clock) {
+        GatewayConfig.S3 s3 = c.getS3();
+        if (s3.getBucket().isBlank()) {
+            throw new StartupException("no bucket configured: pass --bucket NAME (or PREFETCHD_S3_BUCKET)");
+        }
+        URI endpoint = s3.getEndpoint().isBlank() ? null : URI.create(s3.getEndpoint());
+        S3Settings settings = new S3Settings(endpoint, s3.getRegion(), s3.getBucket(), s3.isPathStyle(),
+                s3.getMaxConcurrency(), s3.getMaxAttempts(), s3.getApiCallTimeout());
+        ObjectStore store = s3.getAccessKey().isBlank()
+                ? S3ObjectStore.create(settings, registry)
+                : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())));
+        try {
+            return start(c, store, registry, clock);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Serves {@code store} (owned by the gateway from now on) as configured. */
+    public static Gateway start(GatewayConfig c, ObjectStore store, MeterRegistry registry, Clock clock) {
+        requireNonNull(store, "store is null");
+        String prefix = c.getS3().getPrefix();
+        String export = "s3://" + store.bucket() + "/" + prefix;
+        try {
+            store.list(prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/", "/", null, 1);
+        } catch (ObjectStoreException e) {
+            throw new StartupException("cannot list " + export + (c.getS3().getEndpoint().isBlank() ? ""
+                    : " at " + c.getS3().getEndpoint()) + ": " + e.kind() + ": " + rootMessage(e), e);
+        }
+        Path stateDir = Path.of(c.getStateDir());
+        Path cacheDir = c.getCache().getDir().isBlank() ? stateDir.resolve("cache") : Path.of(c.getCache().getDir());
+        try {
+            Files.createDirectories(stateDir);
+            Files.createDirectories(cacheDir);
+        } catch (IOException e) {
+            throw new StartupException("cannot create state folder " + stateDir + ": " + e.getMessage(), e);
+        }
+        long capacity = Sizes.parse(c.getCache().getSize());
+        ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
+        FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
+        GatewayConfig.Nfs n = c.getNfs();
+        S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, n.getAttributeTtl(), clock.instant());
+        NfsState state = new NfsState(clock, n.getLeaseTime());
+        NfsLimits defaults = NfsLimits.defaults();
+        NfsLimits limits = new NfsLimits(n.getMaxRead(), Math.max(defaults.maxRequestSize(), n.getMaxRead() + 65536),
+                Math.max(defaults.maxResponseSize(), n.getMaxRead() + 65536), defaults.maxResponseSizeCached(),
+                defaults.maxOperations(), defaults.maxRequests());
+        AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits);
+        byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
+        Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
+                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner);
+        NfsMetrics metrics = new NfsMetrics(registry);
+        NfsServer server;
+        try {
+            server = new NfsServer(n.getBind(), n.getPort(), n.getWorkers(),
+                    new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics)).start();
+        } catch (RuntimeException e) {
+            cache.close();
+            throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
+                    + rootMessage(e), e);
+        }
+        ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "prefetchd-lease-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
+        reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
+        LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
+        return new Gateway(store, cache, state, server, reaper, export);
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    public int nfsPort() {
+        return server.port();
+    }
+
+    public String export() {
+        return export;
+    }
+
+    public ExtentCache cache() {
+        return cache;
+    }
+
+    public NfsState state() {
+        return state;
+    }
+
+    @Override
+    public void close() {
+        reaper.shutdownNow();
+        try {
+            server.close();
+        } finally {
+            try {
+                cache.close();
+            } finally {
+                store.close();
+            }
+        }
+    }
+}

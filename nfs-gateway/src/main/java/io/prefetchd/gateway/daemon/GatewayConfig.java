@@ -1,0 +1,245 @@
+package io.prefetchd.gateway.daemon;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+
+import java.time.Duration;
+
+/**
+ * Every setting of the daemon, under {@code prefetchd.*}. Each can come from a YAML/properties file
+ * ({@code --config FILE}), an environment variable ({@code PREFETCHD_S3_BUCKET} for {@code prefetchd.s3.bucket})
+ * or a command-line flag; flags win over the environment, which wins over files. Documented in
+ * docs/CONFIGURATION.md; defaults pinned by GatewayConfigTest.
+ */
+@ConfigurationProperties("prefetchd")
+public class GatewayConfig {
+    /** Folder for the extent cache's index-free layout, file handle table and (later) traces and indexes. */
+    private String stateDir = "./prefetchd-state";
+    private S3 s3 = new S3();
+    private Cache cache = new Cache();
+    private Nfs nfs = new Nfs();
+
+    public String getStateDir() {
+        return stateDir;
+    }
+
+    public void setStateDir(String stateDir) {
+        this.stateDir = stateDir;
+    }
+
+    public S3 getS3() {
+        return s3;
+    }
+
+    public void setS3(S3 s3) {
+        this.s3 = s3;
+    }
+
+    public Cache getCache() {
+        return cache;
+    }
+
+    public void setCache(Cache cache) {
+        this.cache = cache;
+    }
+
+    public Nfs getNfs() {
+        return nfs;
+    }
+
+    public void setNfs(Nfs nfs) {
+        this.nfs = nfs;
+    }
+
+    @ConfigurationProperties("s3")
+    public static class S3 {
+        /** S3 endpoint URL; empty means AWS S3 itself (the SDK resolves the regional endpoint). */
+        private String endpoint = "";
+        private String region = "us-east-1";
+        private String bucket = "";
+        /** Key prefix the export shows as its root. */
+        private String prefix = "";
+        /** Path-style addressing (MinIO, S3Proxy, most S3-compatible stores). */
+        private boolean pathStyle = false;
+        /** Static credentials; empty means the AWS default provider chain (environment, profile, IMDS...). */
+        private String accessKey = "";
+        private String secretKey = "";
+        private int maxConcurrency = 64;
+        private int maxAttempts = 4;
+        private Duration apiCallTimeout = Duration.ofSeconds(30);
+
+        public String getEndpoint() {
+            return endpoint;
+        }
+
+        public void setEndpoint(String endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        public String getRegion() {
+            return region;
+        }
+
+        public void setRegion(String region) {
+            this.region = region;
+        }
+
+        public String getBucket() {
+            return bucket;
+        }
+
+        public void setBucket(String bucket) {
+            this.bucket = bucket;
+        }
+
+        public String getPrefix() {
+            return prefix;
+        }
+
+        public void setPrefix(String prefix) {
+            this.prefix = prefix;
+        }
+
+        public boolean isPathStyle() {
+            return pathStyle;
+        }
+
+        public void setPathStyle(boolean pathStyle) {
+            this.pathStyle = pathStyle;
+        }
+
+        public String getAccessKey() {
+            return accessKey;
+        }
+
+        public void setAccessKey(String accessKey) {
+            this.accessKey = accessKey;
+        }
+
+        public String getSecretKey() {
+            return secretKey;
+        }
+
+        public void setSecretKey(String secretKey) {
+            this.secretKey = secretKey;
+        }
+
+        public int getMaxConcurrency() {
+            return maxConcurrency;
+        }
+
+        public void setMaxConcurrency(int maxConcurrency) {
+            this.maxConcurrency = maxConcurrency;
+        }
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Duration getApiCallTimeout() {
+            return apiCallTimeout;
+        }
+
+        public void setApiCallTimeout(Duration apiCallTimeout) {
+            this.apiCallTimeout = apiCallTimeout;
+        }
+    }
+
+    @ConfigurationProperties("cache")
+    public static class Cache {
+        /** Cache folder; empty means {@code <state-dir>/cache}. */
+        private String dir = "";
+        /** Capacity, e.g. 100GiB, 512MiB, or a number of bytes. */
+        private String size = "10GiB";
+        /** Grain of cached extents in bytes: a power of two from 4 KiB to 256 KiB. */
+        private int grain = 128 * 1024;
+
+        public String getDir() {
+            return dir;
+        }
+
+        public void setDir(String dir) {
+            this.dir = dir;
+        }
+
+        public String getSize() {
+            return size;
+        }
+
+        public void setSize(String size) {
+            this.size = size;
+        }
+
+        public int getGrain() {
+            return grain;
+        }
+
+        public void setGrain(int grain) {
+            this.grain = grain;
+        }
+    }
+
+    @ConfigurationProperties("nfs")
+    public static class Nfs {
+        private String bind = "0.0.0.0";
+        private int port = 2049;
+        /** Threads that execute COMPOUNDs (a READ may wait on S3, so more than cores). */
+        private int workers = 32;
+        private Duration leaseTime = Duration.ofSeconds(60);
+        /** How long attributes and directory listings are trusted before S3 is asked again. */
+        private Duration attributeTtl = Duration.ofSeconds(30);
+        /** Largest READ (the client's rsize is min(1 MiB, this)). */
+        private int maxRead = 1 << 20;
+
+        public String getBind() {
+            return bind;
+        }
+
+        public void setBind(String bind) {
+            this.bind = bind;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public int getWorkers() {
+            return workers;
+        }
+
+        public void setWorkers(int workers) {
+            this.workers = workers;
+        }
+
+        public Duration getLeaseTime() {
+            return leaseTime;
+        }
+
+        public void setLeaseTime(Duration leaseTime) {
+            this.leaseTime = leaseTime;
+        }
+
+        public Duration getAttributeTtl() {
+            return attributeTtl;
+        }
+
+        public void setAttributeTtl(Duration attributeTtl) {
+            this.attributeTtl = attributeTtl;
+        }
+
+        public int getMaxRead() {
+            return maxRead;
+        }
+
+        public void setMaxRead(int maxRead) {
+            this.maxRead = maxRead;
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package io.prefetchd.gateway.daemon;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.prefetchd.gateway.embedded.DemoDataset;
+import io.prefetchd.gateway.embedded.EmbeddedS3;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The {@code prefetchd} command line. Every failure to start ends with one line on stderr and exit status 1; a
+ * wrong option ends with the usage and exit status 2.
+ */
+@Command(name = "prefetchd", mixinStandardHelpOptions = true, version = "prefetchd 0.1.0",
+        description = "An NFSv4.1 gateway over an S3 bucket that keeps the hot working set on local disk.",
+        subcommands = {Main.Serve.class, Main.Demo.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve or demo)");
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("prefetchd: " + oneLine(e));
+            return 1;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    static String oneLine(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StartupException) {
+                return t.getMessage();
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return Gateway.rootMessage(e);
+    }
+
+    /** Options shared by serve and demo. */
+    static class Common {
+        @Option(names = "--nfs-port", description = "NFS TCP port (serve: 2049, demo: 20490).")
+        Integer nfsPort;
+
+        @Option(names = "--http-port", description = "HTTP port for /metrics and /status (default 8049).")
+        Integer httpPort;
+
+        @Option(names = "--bind", description = "Address the NFS server listens on (default 0.0.0.0).")
+        String bind;
+
+        @Option(names = "--state-dir", description = "State folder: cache, file handles (default ./prefetchd-state).")
+        Path stateDir;
+
+        @Option(names = "--cache-dir", description = "Cache folder (default <state-dir>/cache), ideally on NVMe.")
+        Path cacheDir;
+
+        @Option(names = "--cache-size", description = "Cache capacity, e.g. 100GiB (default 10GiB).")
+        String cacheSize;
+
+        @Option(names = "--config", description = "A YAML or properties file with prefetchd.* settings.")
+        Path config;
+
+        void into(Map<String, Object> p) {
+            put(p, "prefetchd.nfs.port", nfsPort);
+            put(p, "micronaut.server.port", httpPort);
+            put(p, "prefetchd.nfs.bind", bind);
+            put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
+            put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
+            put(p, "prefetchd.cache.size", cacheSize);
+            if (config != null) {
+                if (!config.toFile().isFile()) {
+                    throw new StartupException("config file " + config + " does not exist");
+                }
+                System.setProperty("micronaut.config.files", config.toAbsolutePath().toString());
+            }
+        }
+    }
+
+    static void put(Map<String, Object> p, String key, Object value) {
+        if (value != null) {
+            p.put(key, value);
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Serve an S3 bucket (AWS S3, MinIO, R2, ...) over NFSv4.1. Credentials come from the AWS "
+                    + "default provider chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles, instance roles).")
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.Mixin
+        Common common = new Common();
+
+        @Option(names = "--s3-endpoint", description = "S3 endpoint URL (default: AWS S3 of --region).")
+        String endpoint;
+
+        @Option(names = "--bucket", description = "Bucket to serve.")
+        String bucket;
+
+        @Option(names = "--prefix", description = "Key prefix shown as the export root.")
+        String prefix;
+
+        @Option(names = "--path-style", description = "Path-style requests (MinIO, most S3-compatible stores).")
+        Boolean pathStyle;
+
+        @Option(names = "--region", description = "Region (default us-east-1).")
+        String region;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> p = new LinkedHashMap<>();
+            common.into(p);
+            put(p, "prefetchd.s3.endpoint", endpoint);
+            put(p, "prefetchd.s3.bucket", bucket);
+            put(p, "prefetchd.s3.prefix", prefix);
+            put(p, "prefetchd.s3.path-style", pathStyle);
+            put(p, "prefetchd.s3.region", region);
+            return runDaemon(p, null, "");
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Start an embedded S3 server over a local folder, seed it with a small demo dataset and "
+                    + "serve it. Nothing to configure; prints the mount command.")
+    static final class Demo implements Callable<Integer> {
+        @CommandLine.Mixin
+        Common common = new Common();
+
+        @Override
+        public Integer call() throws Exception {
+            Path stateDir = common.stateDir == null ? Path.of("prefetchd-state") : common.stateDir;
+            EmbeddedS3 s3 = EmbeddedS3.start(stateDir.resolve("demo-s3"));
+            try {
+                DemoDataset.Summary seeded = new DemoDataset().uploadTo(s3.newAsyncClient(), s3.bucket());
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("prefetchd.nfs.port", 20490);
+                common.into(p);
+                p.put("prefetchd.state-dir", stateDir.toString());
+                p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
+                p.put("prefetchd.s3.bucket", s3.bucket());
+                p.put("prefetchd.s3.path-style", true);
+                p.put("prefetchd.s3.access-key", s3.accessKey());
+                p.put("prefetchd.s3.secret-key", s3.secretKey());
+                String note = "embedded S3 at " + s3.endpoint() + " over " + s3.dataDir().toAbsolutePath()
+                        + " (demo dataset: " + seeded.objects() + " objects, "
+                        + Sizes.format(seeded.bytes()) + ")";
+                return runDaemon(p, s3, note);
+            } catch (RuntimeException e) {
+                s3.close();
+                throw e;
+            }
+        }
+    }
+
+    private static int runDaemon(Map<String, Object> props, AutoCloseable alsoClose, String note) {
+        props.putIfAbsent("micronaut.server.port", 8049);
+        ApplicationContext ctx = Micronaut.build(new String[0]).mainClass(Main.class).banner(false)
+                .properties(props).start();
+        Gateway gw = ctx.getBean(Gateway.class);
+        int httpPort = ctx.getBean(EmbeddedServer.class).getPort();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ctx.close();
+            if (alsoClose != null) {
+                try {
+                    alsoClose.close();
+                } catch (Exception e) {
+                    // shutting down
+                }
+            }
+            stopped.countDown();
+        }, "prefetchd-shutdown"));
+        PrintWriter out = new PrintWriter(System.out, true);
+        out.println("prefetchd is serving " + gw.export() + (note.isEmpty() ? "" : " from " + note));
+        String portOpt = gw.nfsPort() == 2049 ? "" : ",port=" + gw.nfsPort();
+        out.println("  mount it:  sudo mkdir -p /mnt/data && sudo mount -t nfs4 -o vers=4.1" + portOpt
+                + " 127.0.0.1:/ /mnt/data");
+        out.println("  (from another machine use this host's address instead of 127.0.0.1)");
+        out.println("  metrics:   http://127.0.0.1:" + httpPort + "/metrics    status: http://127.0.0.1:" + httpPort
+                + "/status");
+        out.println("Press Ctrl-C to stop.");
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}
