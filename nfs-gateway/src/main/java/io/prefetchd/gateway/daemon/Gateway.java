@@ -102,7 +102,7 @@ public final class Gateway implements AutoCloseable {
         ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
         FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
         GatewayConfig.Nfs n = c.getNfs();
-        S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, n.getAttributeTtl(), clock.instant());
+        S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, n.getAttributeTtl(), clock);
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
         NfsLimits limits = new NfsLimits(n.getMaxRead(), Math.max(defaults.maxRequestSize(), n.getMaxRead() + 65536),

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.fs;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
@@ -13,6 +14,7 @@ import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
 import static java.util.Objects.requireNonNull;
@@ -65,18 +68,22 @@ public final class S3FileSystem implements VirtualFileSystem {
     /**
      * @param prefix   key prefix of the export, "" for the whole bucket (a trailing '/' is added when missing)
      * @param fileIds  stable file ids (inode numbers) for names
+     * @param clock    time for cache expiry; its instant at construction is the directories' default mtime
      */
     public S3FileSystem(ObjectStore store, String prefix, ExtentCache cache, ToLongFunction<Inode> fileIds,
-                        Duration attributeTtl, Instant mountTime) {
+                        Duration attributeTtl, Clock clock) {
         this.store = requireNonNull(store, "store is null");
         this.prefix = normalizePrefix(requireNonNull(prefix, "prefix is null"));
         this.cache = requireNonNull(cache, "cache is null");
         this.fileIds = requireNonNull(fileIds, "fileIds is null");
-        this.mountTime = requireNonNull(mountTime, "mountTime is null");
-        this.fileAttrs = Caffeine.newBuilder().expireAfterWrite(attributeTtl).maximumSize(1_000_000).build();
-        this.listings = Caffeine.newBuilder().expireAfterWrite(attributeTtl)
+        requireNonNull(clock, "clock is null");
+        this.mountTime = clock.instant();
+        Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+        this.fileAttrs = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl).maximumSize(1_000_000)
+                .build();
+        this.listings = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl)
                 .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
-        this.snapshots = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10))
+        this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
                 .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
     }
 

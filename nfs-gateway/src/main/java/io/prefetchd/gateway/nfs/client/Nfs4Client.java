@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -50,8 +51,12 @@ public final class Nfs4Client implements AutoCloseable {
         this.rpc = rpc;
         this.transport = transport;
         this.owner = ownerName.getBytes(StandardCharsets.UTF_8);
-        new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
-                .call(0, XdrVoid.XDR_VOID, new Raw(), 10, TimeUnit.SECONDS);
+        try {
+            new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
+                    .call(0, XdrVoid.XDR_VOID, new Raw(), 10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("NULL call timed out", e);
+        }
         CompoundReply ex = sessionless(new CompoundBuilder(1).exchangeId(new byte[8], owner, 0));
         CompoundReply.ExchangeId eid = ex.last().as(CompoundReply.ExchangeId.class);
         this.clientId = eid.clientId();
@@ -96,8 +101,12 @@ public final class Nfs4Client implements AutoCloseable {
     /** Sends raw COMPOUND bytes and returns the raw reply bytes. */
     public byte[] rawCall(byte[] compound) throws IOException {
         Raw reply = new Raw();
-        new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
-                .call(PROC_COMPOUND, new RawArgs(compound), reply, 60, TimeUnit.SECONDS);
+        try {
+            new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
+                    .call(PROC_COMPOUND, new RawArgs(compound), reply, 60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("COMPOUND timed out", e);
+        }
         return reply.bytes();
     }
 
