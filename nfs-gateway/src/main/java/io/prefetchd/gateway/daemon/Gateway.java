@@ -88,7 +88,7 @@ public final class Gateway implements AutoCloseable {
             store.list(prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/", "/", null, 1);
         } catch (ObjectStoreException e) {
             throw new StartupException("cannot list " + export + (c.getS3().getEndpoint().isBlank() ? ""
-                    : " at " + c.getS3().getEndpoint()) + ": " + e.kind() + ": " + rootMessage(e), e);
+                    : " at " + c.getS3().getEndpoint()) + ": " + rootMessage(e), e);
         }
         Path stateDir = Path.of(c.getStateDir());
         Path cacheDir = c.getCache().getDir().isBlank() ? stateDir.resolve("cache") : Path.of(c.getCache().getDir());
@@ -133,13 +133,22 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(store, cache, state, server, reaper, export);
     }
 
+    /** The innermost cause's message, cut to one readable line. */
     static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
+        if (m == null) {
+            return t.getClass().getSimpleName();
+        }
+        if (m.startsWith("Unable to load credentials from any of the providers")) {
+            return "no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
+                    + "or run with an instance/container role)";
+        }
+        m = m.replace('\n', ' ');
+        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 
     public int nfsPort() {

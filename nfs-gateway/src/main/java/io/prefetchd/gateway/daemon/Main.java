@@ -1,8 +1,6 @@
 package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.Micronaut;
-import io.micronaut.runtime.server.EmbeddedServer;
 import io.prefetchd.gateway.embedded.DemoDataset;
 import io.prefetchd.gateway.embedded.EmbeddedS3;
 import picocli.CommandLine;
@@ -169,10 +167,9 @@ public final class Main implements Runnable {
 
     private static int runDaemon(Map<String, Object> props, AutoCloseable alsoClose, String note) {
         props.putIfAbsent("micronaut.server.port", 8049);
-        ApplicationContext ctx = Micronaut.build(new String[0]).mainClass(Main.class).banner(false)
-                .properties(props).start();
+        ApplicationContext ctx = Daemon.start(props);
         Gateway gw = ctx.getBean(Gateway.class);
-        int httpPort = ctx.getBean(EmbeddedServer.class).getPort();
+        int httpPort = Daemon.httpPort(ctx);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ctx.close();
