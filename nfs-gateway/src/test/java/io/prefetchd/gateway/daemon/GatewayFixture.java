@@ -1,0 +1,68 @@
+package io.prefetchd.gateway.daemon;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.s3.S3ProxyFixture;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+/** A gateway on a random loopback port over a bucket of an in-process S3Proxy, restartable over its state. */
+final class GatewayFixture implements AutoCloseable {
+    final S3ProxyFixture s3;
+    final String bucket;
+    final Path stateDir;
+    MeterRegistry registry;
+    Gateway gateway;
+    private int port;
+
+    GatewayFixture(S3ProxyFixture s3, String bucket, Path stateDir) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.stateDir = stateDir;
+    }
+
+    GatewayConfig config() {
+        GatewayConfig c = new GatewayConfig();
+        c.setStateDir(stateDir.toString());
+        c.getS3().setEndpoint(s3.endpoint().toString());
+        c.getS3().setBucket(bucket);
+        c.getS3().setPathStyle(true);
+        c.getS3().setAccessKey(S3ProxyFixture.ACCESS_KEY);
+        c.getS3().setSecretKey(S3ProxyFixture.SECRET_KEY);
+        c.getCache().setSize("256MiB");
+        c.getNfs().setBind("127.0.0.1");
+        c.getNfs().setPort(port);
+        c.getNfs().setWorkers(8);
+        return c;
+    }
+
+    GatewayFixture start() {
+        registry = new SimpleMeterRegistry();
+        gateway = Gateway.start(config(), registry, Clock.systemUTC());
+        port = gateway.nfsPort();   // a restart listens on the same port, as a restarted daemon would
+        return this;
+    }
+
+    GatewayFixture restart() {
+        gateway.close();
+        return start();
+    }
+
+    int port() {
+        return gateway.nfsPort();
+    }
+
+    double s3Gets() {
+        return registry.find("prefetchd.s3.requests").tag("op", "get").counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+}
