@@ -20,7 +20,8 @@
  *       {@code PUT d} fails with 500 (the SDK retries it three times first). AWS allows both.
  *   <li><b>Empty and {@code .} path segments are collapsed:</b> {@code a//b} is stored and listed
  *       as {@code a/b}, {@code c/./d} as {@code c/d}, overwriting whatever had that name;
- *       a {@code ..} segment is refused with 400.
+ *       a {@code ..} segment is refused by Jetty with 400 and a dropped connection (clients see
+ *       either the 400 or "connection closed"); nothing is written.
  *   <li><b>Listing order is UTF-16 (Java String) order, not UTF-8 byte order.</b> It agrees with
  *       AWS for keys without characters above U+FFFF; keys with such characters (emoji) sort
  *       before U+E000..U+FFFF here and after them on AWS.
