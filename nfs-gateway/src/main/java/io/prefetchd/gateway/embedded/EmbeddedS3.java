@@ -54,6 +54,8 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedS3.class);
     private static final String HOST = "127.0.0.1";
+    /** How long {@link #close} lets requests in flight finish (Jetty's default is 30 s). */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
     // S3's rules for new buckets (the SDK checks them client-side too, research/deps.md)
     private static final Pattern BUCKET_NAME =
             Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
@@ -113,6 +115,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                     .blobStore(store)
                     .endpoint(URI.create("http://" + HOST + ":" + port))
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, DEMO_ACCESS_KEY, DEMO_SECRET_KEY)
+                    .stopTimeout(STOP_TIMEOUT.toMillis())
                     .build();
             proxy.start();
         } catch (Exception e) {
@@ -182,7 +185,10 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .build();
     }
 
-    /** Stops the server and releases the port; idempotent. Requests in flight are cut off. */
+    /**
+     * Stops the server and releases the port; idempotent. New connections are refused at once;
+     * requests in flight get up to five seconds to finish, then are cut off.
+     */
     @Override
     public void close() {
         synchronized (closeLock) {
