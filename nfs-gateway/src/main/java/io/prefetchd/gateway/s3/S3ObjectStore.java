@@ -38,6 +38,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -59,7 +60,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <h2>Errors</h2>
  * Every SDK (and local limiter) failure is turned into an {@link ObjectStoreException} by
- * {@link #translate} and nowhere else.
+ * {@code translate} and nowhere else.
  *
  * <h2>Metrics</h2>
  * {@code prefetchd.s3.requests{op,outcome}}, {@code prefetchd.s3.latency{op}} (from submission, so time
@@ -182,7 +183,9 @@ public final class S3ObjectStore implements ObjectStore {
         ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
                 .bucket(bucket())
                 .prefix(p)
-                .maxKeys(maxKeys);
+                .maxKeys(maxKeys)
+                // keys may hold characters XML 1.0 cannot carry; the SDK decodes the response for us
+                .encodingType(EncodingType.URL);
         if (delimiter != null && !delimiter.isEmpty()) {
             request.delimiter(delimiter);
         }

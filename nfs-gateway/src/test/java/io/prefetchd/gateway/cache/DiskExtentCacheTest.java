@@ -549,6 +549,52 @@ class DiskExtentCacheTest {
         assertEquals(1, store.getCount(), "block 1 was the least recently used");
     }
 
+    /** A stand-in for the planner's policy: evicts the block inserted last. */
+    private static final class NewestFirstPolicy implements EvictionPolicy {
+        final java.util.ArrayDeque<BlockKey> inserted = new java.util.ArrayDeque<>();
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void onInsert(BlockKey block, long bytes) {
+            inserted.addLast(block);
+            calls.add("insert " + block.index());
+        }
+
+        @Override
+        public void onAccess(BlockKey block) {
+            calls.add("access " + block.index());
+        }
+
+        @Override
+        public void onRemove(BlockKey block) {
+            inserted.remove(block);
+            calls.add("remove " + block.index());
+        }
+
+        @Override
+        public BlockKey victim() {
+            return inserted.peekLast();
+        }
+    }
+
+    @Test
+    void evictionPolicy_isTheSeamThatChoosesVictims() {
+        byte[] data = bytes(8 * GRAIN, 36);
+        ObjectVersion object = put("k", data);
+        NewestFirstPolicy policy = new NewestFirstPolicy();
+        DiskExtentCache cache = open(3 * fileSize(object, GRAIN), GRAIN,
+                DiskExtentCache.Options.defaults().withPolicy(() -> policy));
+        readAndSettle(cache, object, 0, 3 * GRAIN); // blocks 0, 1, 2
+        readAndSettle(cache, object, 0, 1);
+
+        readAndSettle(cache, object, 3L * GRAIN, 1); // needs room: the policy picks block 2
+
+        assertEquals(List.of("insert 0", "insert 1", "insert 2", "access 0", "remove 2", "insert 3"), policy.calls);
+        store.resetCounters();
+        readAndSettle(cache, object, 0, 2 * GRAIN);
+        assertEquals(0, store.getCount());
+    }
+
     @Test
     void capacity_neverExceededUnderRandomReads() {
         byte[] data = bytes(200 * GRAIN + 99, 25);
