@@ -9,6 +9,7 @@ import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -165,7 +166,7 @@ public final class S3ObjectStore implements ObjectStore {
         HeadObjectRequest request = HeadObjectRequest.builder().bucket(bucket()).key(key).build();
         try {
             HeadObjectResponse r = await(call(HEAD, key, "HEAD", () -> client.headObject(request)), key, "HEAD");
-            return Optional.of(new ObjectMeta(key, r.contentLength(), unquote(r.eTag()), r.lastModified()));
+            return Optional.of(meta(key, r.contentLength(), r.eTag(), r.lastModified(), "HEAD"));
         } catch (ObjectStoreException e) {
             if (e.kind() == Kind.NOT_FOUND) {
                 return Optional.empty();
@@ -197,7 +198,7 @@ public final class S3ObjectStore implements ObjectStore {
         ListObjectsV2Response r = await(call(LIST, p, what, () -> client.listObjectsV2(built)), p, what);
         List<ObjectMeta> objects = new ArrayList<>(r.contents().size());
         for (S3Object o : r.contents()) {
-            objects.add(new ObjectMeta(o.key(), o.size(), unquote(o.eTag()), o.lastModified()));
+            objects.add(meta(o.key(), o.size(), o.eTag(), o.lastModified(), what));
         }
         List<String> prefixes = new ArrayList<>(r.commonPrefixes().size());
         for (CommonPrefix cp : r.commonPrefixes()) {
@@ -387,6 +388,14 @@ public final class S3ObjectStore implements ObjectStore {
             }
         }
         return false;
+    }
+
+    /** Metadata from a response; a response without a length is malformed (IO). */
+    private ObjectMeta meta(String key, Long size, String etag, Instant lastModified, String what) {
+        if (size == null) {
+            throw new ObjectStoreException(Kind.IO, bucket(), key, what + " returned no size for the object");
+        }
+        return new ObjectMeta(key, size, unquote(etag), lastModified == null ? Instant.EPOCH : lastModified);
     }
 
     static String unquote(String etag) {

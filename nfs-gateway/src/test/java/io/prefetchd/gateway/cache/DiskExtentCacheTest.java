@@ -614,6 +614,45 @@ class DiskExtentCacheTest {
     }
 
     @Test
+    void read_manyThreadsOverASmallCache_alwaysExactBytesAndWithinCapacity() throws Exception {
+        byte[] a = bytes(64 * GRAIN + 17, 37);
+        byte[] b = bytes(40 * GRAIN + 5, 38);
+        ObjectVersion objectA = put("a", a);
+        ObjectVersion objectB = put("b", b);
+        long capacity = 12 * fileSize(objectA, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        executors.add(pool);
+
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            long seed = t;
+            workers.add(pool.submit(() -> {
+                Random random = new Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    boolean useA = random.nextBoolean();
+                    byte[] data = useA ? a : b;
+                    long offset = random.nextInt(data.length);
+                    int length = random.nextInt(4 * GRAIN);
+                    assertArrayEquals(slice(data, offset, length), cache.read(useA ? objectA : objectB, offset, length));
+                    assertTrue(cache.stats().usedBytes() <= capacity);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(60, TimeUnit.SECONDS);
+        }
+        settle(cache);
+
+        CacheStats stats = cache.stats();
+        assertTrue(stats.usedBytes() <= capacity, stats.toString());
+        assertEquals(0, stats.corruptDropped());
+        assertEquals(0, stats.writeFailures());
+        assertEquals(stats.blocks(), blockFiles().size());
+    }
+
+    @Test
     void reopen_keepsLruOrderFromFileTimes() {
         byte[] data = bytes(8 * GRAIN, 26);
         ObjectVersion object = put("k", data);
