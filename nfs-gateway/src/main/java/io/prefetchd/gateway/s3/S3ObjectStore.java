@@ -9,6 +9,7 @@ import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -59,7 +61,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <h2>Errors</h2>
  * Every SDK (and local limiter) failure is turned into an {@link ObjectStoreException} by
- * {@link #translate} and nowhere else.
+ * {@code translate} and nowhere else.
  *
  * <h2>Metrics</h2>
  * {@code prefetchd.s3.requests{op,outcome}}, {@code prefetchd.s3.latency{op}} (from submission, so time
@@ -164,7 +166,7 @@ public final class S3ObjectStore implements ObjectStore {
         HeadObjectRequest request = HeadObjectRequest.builder().bucket(bucket()).key(key).build();
         try {
             HeadObjectResponse r = await(call(HEAD, key, "HEAD", () -> client.headObject(request)), key, "HEAD");
-            return Optional.of(new ObjectMeta(key, r.contentLength(), unquote(r.eTag()), r.lastModified()));
+            return Optional.of(meta(key, r.contentLength(), r.eTag(), r.lastModified(), "HEAD"));
         } catch (ObjectStoreException e) {
             if (e.kind() == Kind.NOT_FOUND) {
                 return Optional.empty();
@@ -182,7 +184,9 @@ public final class S3ObjectStore implements ObjectStore {
         ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
                 .bucket(bucket())
                 .prefix(p)
-                .maxKeys(maxKeys);
+                .maxKeys(maxKeys)
+                // keys may hold characters XML 1.0 cannot carry; the SDK decodes the response for us
+                .encodingType(EncodingType.URL);
         if (delimiter != null && !delimiter.isEmpty()) {
             request.delimiter(delimiter);
         }
@@ -194,7 +198,7 @@ public final class S3ObjectStore implements ObjectStore {
         ListObjectsV2Response r = await(call(LIST, p, what, () -> client.listObjectsV2(built)), p, what);
         List<ObjectMeta> objects = new ArrayList<>(r.contents().size());
         for (S3Object o : r.contents()) {
-            objects.add(new ObjectMeta(o.key(), o.size(), unquote(o.eTag()), o.lastModified()));
+            objects.add(meta(o.key(), o.size(), o.eTag(), o.lastModified(), what));
         }
         List<String> prefixes = new ArrayList<>(r.commonPrefixes().size());
         for (CommonPrefix cp : r.commonPrefixes()) {
@@ -384,6 +388,14 @@ public final class S3ObjectStore implements ObjectStore {
             }
         }
         return false;
+    }
+
+    /** Metadata from a response; a response without a length is malformed (IO). */
+    private ObjectMeta meta(String key, Long size, String etag, Instant lastModified, String what) {
+        if (size == null) {
+            throw new ObjectStoreException(Kind.IO, bucket(), key, what + " returned no size for the object");
+        }
+        return new ObjectMeta(key, size, unquote(etag), lastModified == null ? Instant.EPOCH : lastModified);
     }
 
     static String unquote(String etag) {

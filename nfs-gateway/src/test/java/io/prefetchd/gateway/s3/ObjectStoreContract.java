@@ -167,6 +167,22 @@ abstract class ObjectStoreContract {
     }
 
     @Test
+    void list_keysWithSpacesPlusPercentAndNonAscii_comeBackVerbatim() throws Exception {
+        List<String> keys = List.of("odd/a b+c%2F&d=e.bin", "odd/caf\u00e9/\u6587\u4ef6.bin", "odd/tab\there~!.bin");
+        for (String key : keys) {
+            put(key, key.getBytes(UTF_8));
+        }
+
+        assertEquals(List.of("odd/a b+c%2F&d=e.bin", "odd/caf\u00e9/", "odd/tab\there~!.bin"), listAll("odd/", "/", 1000));
+        assertEquals(List.of("odd/caf\u00e9/\u6587\u4ef6.bin"),
+                keys(store().list("odd/caf\u00e9/", "/", null, 10).objects()));
+        for (String key : keys) {
+            ObjectMeta meta = store().head(key).orElseThrow();
+            assertArrayEquals(key.getBytes(UTF_8), get(key, meta.etag(), 0, (int) meta.size()));
+        }
+    }
+
+    @Test
     void getRange_readsExactBytesIncludingLastPartialRange() throws Exception {
         byte[] data = randomBytes(10_000, 1);
         String etag = put("blob", data);

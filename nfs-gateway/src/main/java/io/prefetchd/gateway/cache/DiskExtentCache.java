@@ -1,0 +1,946 @@
+package io.prefetchd.gateway.cache;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link ExtentCache} keeping grain-aligned blocks of S3 objects in files on local disk.
+ *
+ * <h2>Why small extents, not big blocks</h2>
+ * Training reads samples of ~100 KB scattered through multi-GB shards in a fresh random order every epoch.
+ * A 4-8 MiB cache block would turn each 100 KB read into megabytes of S3 traffic and evict useful data to
+ * make room for bytes nobody asked for. So the unit is a small grain (128 KiB by default, a power of two
+ * from 4 KiB to 256 KiB): a read fetches exactly the grains it touches, and runs of neighbouring missing
+ * grains go out as one ranged GET so sequential reads still get big requests.
+ *
+ * <h2>Identity</h2>
+ * A block is named by (bucket, key, ETag, index). A new version of an object has a new ETag and so new
+ * names; its bytes never mix with the old version's, and the old blocks simply age out of the LRU. Readers
+ * pass the {@link ObjectVersion} they opened; GETs carry {@code If-Match} so S3 refuses (CHANGED) rather
+ * than returning bytes of another version.
+ *
+ * <h2>On disk</h2>
+ * <pre>
+ *   dir/.lock                                    held (FileChannel lock) while a cache has dir open
+ *   dir/v1-g&lt;grain&gt;/ab/cd/&lt;32 hex&gt;-&lt;index&gt;.blk   one block: header + data, see {@link BlockFormat}
+ *   dir/v1-g&lt;grain&gt;/ab/cd/...blk.&lt;n&gt;.tmp         a block being written
+ * </pre>
+ * The 32 hex digits are the first 128 bits of sha256(bucket, key, ETag), and {@code ab/cd} are its first
+ * four, a fan-out of 65,536 folders. The header repeats the full identity, the index and length and carries
+ * CRC32C of header and data; every read checks all of it. A block whose file is missing, short, long,
+ * misnamed or fails a checksum is deleted, counted ({@code corruptDropped}) and fetched again, never served.
+ *
+ * <h2>The crash story</h2>
+ * A block is written to a temporary file which is then renamed into place, so a block file is either
+ * absent or complete as written. There is no fsync: after a power loss a renamed file may come back empty
+ * or torn, and the checksum catches that on first read. On open the cache lists the folders (names, sizes,
+ * modification times; no data is read), deletes leftover temporary files and rebuilds its index with the
+ * LRU order given by the modification times; the mtime is set on write and refreshed on access at most once
+ * per {@code touchInterval}. A cache folder written with a different grain is deleted. So a restart keeps
+ * the cache, and a crash costs at most the blocks that were being written.
+ *
+ * <h2>Misses</h2>
+ * A read claims, under the lock, every missing block it needs that no one is fetching yet (an in-flight
+ * map of block futures) and joins the futures of blocks someone else is fetching: a block is fetched by
+ * exactly one GET however many readers want it. Its own claimed blocks go out in runs of neighbours, one
+ * ranged GET per run (at most {@code maxRunBytes}). When a GET returns, the waiting readers get their bytes
+ * from memory at once; then the blocks are written to disk, indexed, and only then leave the in-flight map,
+ * so a later reader finds either the in-flight future or the file, never a gap that would cost a second GET.
+ * Readers wait with a timeout ({@code demandTimeout}, then UNAVAILABLE).
+ *
+ * <h2>Capacity and a full disk</h2>
+ * {@code usedBytes} counts block files (headers included) plus writes in progress, and never exceeds the
+ * capacity: a writer reserves its file's size first and evicts least-recently-used blocks (through the
+ * {@link EvictionPolicy} seam, which the planner will replace) until it fits. If writing fails anyway (an
+ * {@link IOException}, typically ENOSPC because the disk is shared), the cache evicts some more blocks and
+ * tries once more; if that fails too the bytes are still served from memory and a write failure is counted.
+ * A read fails only when the object store cannot deliver.
+ *
+ * <h2>Thread-safety</h2>
+ * All methods may be called from any thread. One {@link ReentrantLock} guards the index, the eviction
+ * policy, {@code usedBytes}, the in-flight map and the block-file namespace: renames into place and
+ * deletions of block files happen under it (they are single metadata operations), so an evicting thread
+ * can never delete a file another thread has just renamed into place. Data is read and written outside the
+ * lock. A reader reads a whole block file into memory with one open, then verifies it, so a concurrent
+ * eviction either happens before the open (the reader sees no file and re-fetches) or after (the reader
+ * already has the bytes): a read gets verified bytes or re-fetches. Block files are written on the thread
+ * that completes the GET (the SDK's completion executor, or the fake store's thread), after the readers have
+ * been handed their bytes. One process (one cache instance) per directory, enforced by a file lock.
+ */
+public final class DiskExtentCache implements ExtentCache {
+    private static final Logger log = LoggerFactory.getLogger(DiskExtentCache.class);
+
+    public static final int DEFAULT_GRAIN_BYTES = 128 * 1024;
+    public static final int MIN_GRAIN_BYTES = 4 * 1024;
+    public static final int MAX_GRAIN_BYTES = 256 * 1024;
+    static final String LAYOUT_PREFIX = "v1-g";
+    private static final byte[] EMPTY = new byte[0];
+    /** Re-fetch attempts for a block whose file keeps failing verification before bypassing the disk. */
+    private static final int MAX_BLOCK_ATTEMPTS = 3;
+    /** After a failed write, evict at least this many grains' worth of blocks before the one retry. */
+    private static final int ENOSPC_RELIEF_GRAINS = 16;
+
+    /**
+     * Knobs with production defaults, for tests and the planner
+     * ({@link #open(Path, long, int, ObjectStore, MeterRegistry, Clock, Options)}).
+     *
+     * @param files the file operations (a fault-injecting one in tests)
+     * @param policy makes the eviction policy
+     * @param demandTimeout how long a read waits for a block being fetched before failing UNAVAILABLE
+     * @param touchInterval a cached block's file time is refreshed on access at most this often
+     * @param closeTimeout how long {@link #close()} waits for fetches in flight to reach disk
+     * @param maxRunBytes the largest coalesced GET
+     * @param onJoinInFlight called once by each read that joined at least one fetch already in flight,
+     *     before it sends its own GETs (lets tests know every reader is waiting, without sleeping)
+     */
+    record Options(
+            BlockFiles files,
+            Supplier<EvictionPolicy> policy,
+            Duration demandTimeout,
+            Duration touchInterval,
+            Duration closeTimeout,
+            int maxRunBytes,
+            Runnable onJoinInFlight) {
+        Options {
+            requireNonNull(files, "files is null");
+            requireNonNull(policy, "policy is null");
+            requireNonNull(demandTimeout, "demandTimeout is null");
+            requireNonNull(touchInterval, "touchInterval is null");
+            requireNonNull(closeTimeout, "closeTimeout is null");
+            requireNonNull(onJoinInFlight, "onJoinInFlight is null");
+            if (maxRunBytes < 1) {
+                throw new IllegalArgumentException("maxRunBytes must be positive: " + maxRunBytes);
+            }
+        }
+
+        static Options defaults() {
+            return new Options(BlockFiles.nio(), LruPolicy::new, Duration.ofSeconds(60), Duration.ofSeconds(60),
+                    Duration.ofSeconds(60), 8 * 1024 * 1024, () -> { });
+        }
+
+        Options withFiles(BlockFiles value) {
+            return new Options(value, policy, demandTimeout, touchInterval, closeTimeout, maxRunBytes, onJoinInFlight);
+        }
+
+        Options withPolicy(Supplier<EvictionPolicy> value) {
+            return new Options(files, value, demandTimeout, touchInterval, closeTimeout, maxRunBytes, onJoinInFlight);
+        }
+
+        Options withDemandTimeout(Duration value) {
+            return new Options(files, policy, value, touchInterval, closeTimeout, maxRunBytes, onJoinInFlight);
+        }
+
+        Options withTouchInterval(Duration value) {
+            return new Options(files, policy, demandTimeout, value, closeTimeout, maxRunBytes, onJoinInFlight);
+        }
+
+        Options withMaxRunBytes(int value) {
+            return new Options(files, policy, demandTimeout, touchInterval, closeTimeout, value, onJoinInFlight);
+        }
+
+        Options withOnJoinInFlight(Runnable value) {
+            return new Options(files, policy, demandTimeout, touchInterval, closeTimeout, maxRunBytes, value);
+        }
+    }
+
+    /** A cached block in the index. Mutable field guarded by the cache lock. */
+    private static final class Entry {
+        final long fileBytes;
+        long touchedMillis;
+
+        Entry(long fileBytes, long touchedMillis) {
+            this.fileBytes = fileBytes;
+            this.touchedMillis = touchedMillis;
+        }
+    }
+
+    /** A block being fetched; its future completes with exactly the block's bytes. */
+    private static final class Fetch {
+        final BlockKey key;
+        final CompletableFuture<byte[]> future = new CompletableFuture<>();
+
+        Fetch(BlockKey key) {
+            this.key = key;
+        }
+    }
+
+    /** What a read found for one block: a file to read, or bytes on their way. */
+    private record Slot(BlockKey key, Entry entry, CompletableFuture<byte[]> pending) {
+    }
+
+    /** A verified block: {@code length} bytes of {@code array} from {@code offset}. */
+    private record Block(byte[] array, int offset, int length, boolean hit) {
+    }
+
+    private final Path root;
+    private final long capacityBytes;
+    private final int grain;
+    private final int shift;
+    private final ObjectStore store;
+    private final String bucket;
+    private final Clock clock;
+    private final Options options;
+    private final BlockFiles files;
+    private final int maxRunBlocks;
+    private final FileChannel lockChannel;
+    private final FileLock dirLock;
+    private final AtomicLong tempCounter = new AtomicLong();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition drained = lock.newCondition();
+    // guarded by lock
+    private final Map<BlockKey, Entry> index = new HashMap<>();
+    private final Map<BlockKey, Fetch> inFlight = new HashMap<>();
+    private final EvictionPolicy policy;
+    private boolean accepting = true;
+    private boolean closed;
+    /** Written under lock; volatile so the gauge can read it without. */
+    private volatile long usedBytes;
+
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder hitBytes = new LongAdder();
+    private final LongAdder missBytes = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder corrupt = new LongAdder();
+    private final LongAdder writeFailures = new LongAdder();
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+
+    /**
+     * Opens (creating if needed) the cache in {@code dir}, rebuilding the index from the block files there.
+     *
+     * @param dir the cache's own folder; nothing else should write there
+     * @param capacityBytes the bound on block files, headers included; at least two grains
+     * @param grainBytes the block size: a power of two from 4 KiB to 256 KiB ({@link #DEFAULT_GRAIN_BYTES})
+     * @param store where missing bytes come from; not closed by the cache
+     * @param registry where the {@code prefetchd.cache.*} meters go (removed again on close)
+     * @param clock for block recency (file modification times)
+     * @throws UncheckedIOException when the folder cannot be created, listed or locked
+     */
+    public static DiskExtentCache open(Path dir, long capacityBytes, int grainBytes, ObjectStore store,
+            MeterRegistry registry, Clock clock) {
+        return open(dir, capacityBytes, grainBytes, store, registry, clock, Options.defaults());
+    }
+
+    static DiskExtentCache open(Path dir, long capacityBytes, int grainBytes, ObjectStore store,
+            MeterRegistry registry, Clock clock, Options options) {
+        requireNonNull(dir, "dir is null");
+        requireNonNull(store, "store is null");
+        requireNonNull(registry, "registry is null");
+        requireNonNull(clock, "clock is null");
+        requireNonNull(options, "options is null");
+        if (Integer.bitCount(grainBytes) != 1 || grainBytes < MIN_GRAIN_BYTES || grainBytes > MAX_GRAIN_BYTES) {
+            throw new IllegalArgumentException("grainBytes must be a power of two from " + MIN_GRAIN_BYTES + " to "
+                    + MAX_GRAIN_BYTES + ": " + grainBytes);
+        }
+        if (capacityBytes < 2L * grainBytes) {
+            throw new IllegalArgumentException("capacityBytes must be at least two grains (" + 2L * grainBytes
+                    + "): " + capacityBytes);
+        }
+        try {
+            return new DiskExtentCache(dir, capacityBytes, grainBytes, store, registry, clock, options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open extent cache in " + dir, e);
+        }
+    }
+
+    private DiskExtentCache(Path dir, long capacityBytes, int grainBytes, ObjectStore store, MeterRegistry registry,
+            Clock clock, Options options) throws IOException {
+        this.capacityBytes = capacityBytes;
+        this.grain = grainBytes;
+        this.shift = Integer.numberOfTrailingZeros(grainBytes);
+        this.store = store;
+        this.bucket = store.bucket();
+        this.clock = clock;
+        this.options = options;
+        this.files = options.files();
+        this.policy = requireNonNull(options.policy().get(), "policy supplier returned null");
+        this.maxRunBlocks = Math.max(1, options.maxRunBytes() >> shift);
+        this.registry = registry;
+        Files.createDirectories(dir);
+        this.root = dir.resolve(LAYOUT_PREFIX + grainBytes);
+        this.lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock acquired;
+        try {
+            acquired = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            acquired = null;
+        }
+        if (acquired == null) {
+            lockChannel.close();
+            throw new IOException("another extent cache has " + dir + " open");
+        }
+        this.dirLock = acquired;
+        try {
+            removeOtherLayouts(dir);
+            rebuildIndex();
+        } catch (IOException | RuntimeException e) {
+            dirLock.release();
+            lockChannel.close();
+            throw e;
+        }
+        registerMeters();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public byte[] read(ObjectVersion object, long offset, int length) {
+        requireNonNull(object, "object is null");
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset=" + offset + " length=" + length);
+        }
+        if (length == 0 || offset >= object.size()) {
+            checkAccepting();
+            return EMPTY;
+        }
+        long end = Math.min(object.size(), offset + length);
+        byte[] out = new byte[(int) (end - offset)];
+        long[] id = objectId(object);
+        long first = offset >>> shift;
+        long last = (end - 1) >>> shift;
+        Slot[] slots = claim(object, id, first, last);
+        for (long i = first; i <= last; i++) {
+            Block block = resolve(object, id, slots[(int) (i - first)]);
+            long blockStart = i << shift;
+            long from = Math.max(offset, blockStart);
+            long to = Math.min(end, blockStart + block.length());
+            int n = (int) (to - from);
+            System.arraycopy(block.array(), block.offset() + (int) (from - blockStart), out, (int) (from - offset), n);
+            if (block.hit()) {
+                hits.increment();
+                hitBytes.add(n);
+            } else {
+                misses.increment();
+                missBytes.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Under the lock, sorts blocks {@code [first, last]} into cached, being fetched by someone else, and
+     * claimed by this read; then (outside the lock) starts the GETs for the claimed ones.
+     */
+    private Slot[] claim(ObjectVersion object, long[] id, long first, long last) {
+        int n = (int) (last - first + 1);
+        Slot[] slots = new Slot[n];
+        List<Fetch> claimed = new ArrayList<>();
+        List<BlockKey> touch = new ArrayList<>();
+        int joined = 0;
+        long now = clock.millis();
+        lock.lock();
+        try {
+            checkAccepting();
+            for (int k = 0; k < n; k++) {
+                BlockKey key = new BlockKey(id[0], id[1], first + k);
+                Entry entry = index.get(key);
+                if (entry != null) {
+                    policy.onAccess(key);
+                    if (now - entry.touchedMillis >= options.touchInterval().toMillis()) {
+                        entry.touchedMillis = now;
+                        touch.add(key);
+                    }
+                    slots[k] = new Slot(key, entry, null);
+                    continue;
+                }
+                Fetch fetch = inFlight.get(key);
+                if (fetch != null) {
+                    joined++;
+                } else {
+                    fetch = new Fetch(key);
+                    inFlight.put(key, fetch);
+                    claimed.add(fetch);
+                }
+                slots[k] = new Slot(key, null, fetch.future);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (joined > 0) {
+            options.onJoinInFlight().run();
+        }
+        startFetches(object, claimed);
+        for (BlockKey key : touch) {
+            try {
+                files.setLastModified(pathOf(key), Instant.ofEpochMilli(now));
+            } catch (IOException e) {
+                // best effort: the block may just have been evicted; recency is a hint
+            }
+        }
+        return slots;
+    }
+
+    /** The verified bytes of one block: from its file, or from its fetch. */
+    private Block resolve(ObjectVersion object, long[] id, Slot slot) {
+        for (int attempt = 1; ; attempt++) {
+            if (slot.entry() == null) {
+                byte[] data = await(slot.pending(), object, slot.key().index());
+                return new Block(data, 0, data.length, false);
+            }
+            Block cached = readCached(object, slot.key(), slot.entry());
+            if (cached != null) {
+                return cached;
+            }
+            if (attempt == MAX_BLOCK_ATTEMPTS) {
+                break;
+            }
+            slot = claim(object, id, slot.key().index(), slot.key().index())[0];
+        }
+        // the disk keeps handing back bad files for this block: serve it straight from the store
+        long index = slot.key().index();
+        log.warn("block {} of s3://{}/{} failed verification {} times; reading it from the object store directly",
+                index, bucket, object.key(), MAX_BLOCK_ATTEMPTS);
+        CompletableFuture<byte[]> direct;
+        try {
+            direct = store.getRange(object.key(), object.etag(), index << shift, blockLength(object, index));
+        } catch (RuntimeException e) {
+            direct = CompletableFuture.failedFuture(e);
+        }
+        byte[] data = await(direct, object, index);
+        if (data.length != blockLength(object, index)) {
+            throw shortRead(object, index << shift, blockLength(object, index), data.length);
+        }
+        return new Block(data, 0, data.length, false);
+    }
+
+    /** The block's verified bytes from disk, or null after dropping a missing or bad file from the index. */
+    private Block readCached(ObjectVersion object, BlockKey key, Entry entry) {
+        Path path = pathOf(key);
+        byte[] raw;
+        try {
+            raw = files.read(path);
+        } catch (NoSuchFileException e) {
+            forget(key, entry, null); // evicted between our look-up and the open, or removed by someone
+            return null;
+        } catch (IOException e) {
+            forget(key, entry, "unreadable: " + e);
+            return null;
+        }
+        int expected = blockLength(object, key.index());
+        try {
+            int offset = BlockFormat.verify(raw, bucket, object, grain, key.index(), expected);
+            return new Block(raw, offset, expected, true);
+        } catch (BlockFormat.CorruptBlockException e) {
+            forget(key, entry, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Drops a block whose file is gone ({@code reason == null}) or bad, if the index still holds that entry. */
+    private void forget(BlockKey key, Entry entry, String reason) {
+        if (reason != null) {
+            corrupt.increment();
+            log.warn("dropping corrupt cache block {}: {}", pathOf(key), reason);
+        }
+        lock.lock();
+        try {
+            if (index.get(key) == entry) {
+                remove(key, false);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private byte[] await(CompletableFuture<byte[]> future, ObjectVersion object, long index) {
+        String what = "read of block " + index + " (bytes " + (index << shift) + "+" + grain + ", etag "
+                + object.etag() + ")";
+        try {
+            return future.get(options.demandTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof ObjectStoreException ose) {
+                throw new ObjectStoreException(ose.kind(), bucket, object.key(), what + " failed: " + ose.getMessage(), ose);
+            }
+            throw new ObjectStoreException(Kind.IO, bucket, object.key(), what + " failed: " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new ObjectStoreException(Kind.UNAVAILABLE, bucket, object.key(),
+                    what + " not fetched within " + options.demandTimeout(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ObjectStoreException(Kind.UNAVAILABLE, bucket, object.key(), what + " interrupted", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- fetches
+
+    /** Sends one ranged GET per run of consecutive claimed blocks (at most {@code maxRunBlocks} long). */
+    private void startFetches(ObjectVersion object, List<Fetch> claimed) {
+        int start = 0;
+        for (int k = 1; k <= claimed.size(); k++) {
+            boolean runEnds = k == claimed.size()
+                    || claimed.get(k).key.index() != claimed.get(k - 1).key.index() + 1
+                    || k - start == maxRunBlocks;
+            if (runEnds) {
+                startFetch(object, List.copyOf(claimed.subList(start, k)));
+                start = k;
+            }
+        }
+    }
+
+    private void startFetch(ObjectVersion object, List<Fetch> run) {
+        long offset = run.get(0).key.index() << shift;
+        long end = Math.min(object.size(), (run.get(run.size() - 1).key.index() + 1) << shift);
+        int length = (int) (end - offset);
+        CompletableFuture<byte[]> get;
+        try {
+            get = store.getRange(object.key(), object.etag(), offset, length);
+        } catch (RuntimeException e) {
+            get = CompletableFuture.failedFuture(e);
+        }
+        get.whenComplete((bytes, failure) -> {
+            try {
+                fetched(object, run, offset, length, bytes, failure);
+            } catch (RuntimeException e) {
+                // never leave readers waiting or blocks stuck in flight
+                log.error("unexpected failure finishing GET of s3://{}/{} bytes {}+{}", bucket, object.key(), offset,
+                        length, e);
+                fail(run, e);
+            }
+        });
+    }
+
+    private void fetched(ObjectVersion object, List<Fetch> run, long offset, int length, byte[] bytes,
+            Throwable failure) {
+        if (failure == null && bytes.length != length) {
+            failure = shortRead(object, offset, length, bytes.length);
+        }
+        if (failure != null) {
+            fail(run, failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure);
+            return;
+        }
+        byte[][] blocks = new byte[run.size()][];
+        for (int k = 0; k < run.size(); k++) {
+            int from = k << shift;
+            blocks[k] = Arrays.copyOfRange(bytes, from, Math.min(length, from + grain));
+        }
+        // readers first: they have waited long enough
+        for (int k = 0; k < run.size(); k++) {
+            run.get(k).future.complete(blocks[k]);
+        }
+        for (int k = 0; k < run.size(); k++) {
+            persist(object, run.get(k), blocks[k]);
+        }
+    }
+
+    private void fail(List<Fetch> run, Throwable failure) {
+        lock.lock();
+        try {
+            for (Fetch fetch : run) {
+                inFlight.remove(fetch.key, fetch);
+            }
+            signalIfDrained();
+        } finally {
+            lock.unlock();
+        }
+        for (Fetch fetch : run) {
+            fetch.future.completeExceptionally(failure);
+        }
+    }
+
+    private ObjectStoreException shortRead(ObjectVersion object, long offset, int expected, int actual) {
+        return new ObjectStoreException(Kind.IO, bucket, object.key(), "GET bytes " + offset + "+" + expected
+                + " returned " + actual + " bytes; the object is shorter than its size " + object.size()
+                + " says (etag " + object.etag() + ")");
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** Writes a fetched block to disk and indexes it; always takes the block out of the in-flight map. */
+    private void persist(ObjectVersion object, Fetch fetch, byte[] data) {
+        BlockKey key = fetch.key;
+        long reserved = 0;
+        Path tmp = null;
+        try {
+            byte[] header = BlockFormat.header(bucket, object, grain, key.index(), data);
+            long fileBytes = (long) header.length + data.length;
+            if (!reserve(fileBytes)) {
+                return;
+            }
+            reserved = fileBytes;
+            Path target = pathOf(key);
+            tmp = target.resolveSibling(target.getFileName() + "." + tempCounter.incrementAndGet() + BlockFiles.TEMP_SUFFIX);
+            Instant now = clock.instant();
+            writeWithOneRetry(tmp, header, data, fileBytes);
+            files.setLastModified(tmp, now);
+            lock.lock();
+            try {
+                if (closed) {
+                    return; // finally: release the reservation, delete the temp file
+                }
+                files.move(tmp, target);
+                tmp = null;
+                Entry previous = index.put(key, new Entry(fileBytes, now.toEpochMilli()));
+                if (previous != null) { // cannot happen while the block is in flight; keep the books straight anyway
+                    policy.onRemove(key);
+                    usedBytes -= previous.fileBytes;
+                }
+                policy.onInsert(key, fileBytes);
+                reserved = 0; // the reservation is now the entry's
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException | RuntimeException e) {
+            writeFailures.increment();
+            log.warn("cannot cache block {} of s3://{}/{} on disk, served from memory: {}", key.index(), bucket,
+                    object.key(), e.toString());
+        } finally {
+            if (tmp != null) {
+                deleteQuietly(tmp);
+            }
+            lock.lock();
+            try {
+                usedBytes -= reserved;
+                inFlight.remove(key, fetch);
+                signalIfDrained();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Writes the temp file; on failure evicts some blocks (the disk may be full) and tries once more. */
+    private void writeWithOneRetry(Path tmp, byte[] header, byte[] data, long fileBytes) throws IOException {
+        try {
+            files.write(tmp, header, data);
+        } catch (IOException first) {
+            deleteQuietly(tmp);
+            long relief = Math.max(fileBytes, (long) ENOSPC_RELIEF_GRAINS * grain);
+            long freed;
+            lock.lock();
+            try {
+                long before = usedBytes;
+                evictDownTo(Math.max(0, usedBytes - relief));
+                freed = before - usedBytes;
+            } finally {
+                lock.unlock();
+            }
+            log.warn("writing cache block {} failed ({}); evicted {} bytes and retrying once", tmp, first.toString(),
+                    freed);
+            try {
+                files.write(tmp, header, data);
+            } catch (IOException second) {
+                second.addSuppressed(first);
+                throw second;
+            }
+        }
+    }
+
+    /** Counts {@code bytes} into {@code usedBytes}, evicting until within capacity; false if it cannot fit. */
+    private boolean reserve(long bytes) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            usedBytes += bytes;
+            evictDownTo(capacityBytes);
+            if (usedBytes > capacityBytes) { // everything else is reservations of concurrent writers
+                usedBytes -= bytes;
+                return false;
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Evicts policy victims until {@code usedBytes <= target} or nothing is left. Caller holds the lock. */
+    private void evictDownTo(long target) {
+        while (usedBytes > target) {
+            BlockKey victim = policy.victim();
+            if (victim == null) {
+                return;
+            }
+            if (!index.containsKey(victim)) {
+                throw new IllegalStateException("eviction policy chose a block that is not cached: " + victim);
+            }
+            remove(victim, true);
+        }
+    }
+
+    /** Removes a block from index and policy and deletes its file. Caller holds the lock. */
+    private void remove(BlockKey key, boolean eviction) {
+        Entry entry = index.remove(key);
+        if (entry == null) {
+            return;
+        }
+        policy.onRemove(key);
+        usedBytes -= entry.fileBytes;
+        if (eviction) {
+            evictions.increment();
+        }
+        deleteQuietly(pathOf(key));
+    }
+
+    private void deleteQuietly(Path path) {
+        try {
+            files.delete(path);
+        } catch (IOException e) {
+            log.warn("cannot delete {}: {}", path, e.toString());
+        }
+    }
+
+    private void signalIfDrained() {
+        if (inFlight.isEmpty()) {
+            drained.signalAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- start-up
+
+    private void removeOtherLayouts(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, LAYOUT_PREFIX + "*")) {
+            for (Path other : entries) {
+                if (!other.equals(root) && Files.isDirectory(other)) {
+                    log.info("deleting cache folder {} written with another grain", other);
+                    deleteTree(other);
+                }
+            }
+        }
+    }
+
+    private record Found(BlockKey key, long size, long mtimeMillis) {
+    }
+
+    /** Lists the block files (no data is read), deletes temp and stray files, and fills index and policy. */
+    private void rebuildIndex() throws IOException {
+        Files.createDirectories(root);
+        List<Found> found = new ArrayList<>();
+        int temps = 0;
+        int strays = 0;
+        try (DirectoryStream<Path> level1 = Files.newDirectoryStream(root)) {
+            for (Path d1 : level1) {
+                if (!Files.isDirectory(d1)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> level2 = Files.newDirectoryStream(d1)) {
+                    for (Path d2 : level2) {
+                        if (!Files.isDirectory(d2)) {
+                            continue;
+                        }
+                        try (DirectoryStream<Path> blocks = Files.newDirectoryStream(d2)) {
+                            for (Path file : blocks) {
+                                String name = file.getFileName().toString();
+                                if (name.endsWith(BlockFiles.TEMP_SUFFIX)) {
+                                    Files.deleteIfExists(file);
+                                    temps++;
+                                    continue;
+                                }
+                                BlockKey key = BlockKey.parse(name);
+                                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+                                if (key == null || !attributes.isRegularFile() || !pathOf(key).equals(file)) {
+                                    log.warn("deleting stray file {} in the cache folder", file);
+                                    Files.deleteIfExists(file);
+                                    strays++;
+                                    continue;
+                                }
+                                found.add(new Found(key, attributes.size(), attributes.lastModifiedTime().toMillis()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        found.sort(Comparator.comparingLong(Found::mtimeMillis)
+                .thenComparing(f -> f.key().objectHex())
+                .thenComparingLong(f -> f.key().index()));
+        lock.lock();
+        try {
+            for (Found f : found) {
+                index.put(f.key(), new Entry(f.size(), f.mtimeMillis()));
+                policy.onInsert(f.key(), f.size());
+                usedBytes += f.size();
+            }
+            evictDownTo(capacityBytes);
+        } finally {
+            lock.unlock();
+        }
+        log.info("extent cache {}: {} blocks, {} bytes of {}; removed {} temp and {} stray files", root, index.size(),
+                usedBytes, capacityBytes, temps, strays);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- naming
+
+    /** The first 128 bits of sha256(bucket, key, etag), each field length-prefixed. */
+    private long[] objectId(ObjectVersion object) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
+        }
+        for (String field : new String[] {bucket, object.key(), object.etag()}) {
+            byte[] bytes = field.getBytes(UTF_8);
+            sha.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+            sha.update(bytes);
+        }
+        ByteBuffer digest = ByteBuffer.wrap(sha.digest());
+        return new long[] {digest.getLong(), digest.getLong()};
+    }
+
+    Path pathOf(BlockKey key) {
+        String hex = key.objectHex();
+        return root.resolve(hex.substring(0, 2)).resolve(hex.substring(2, 4)).resolve(key.fileName());
+    }
+
+    private int blockLength(ObjectVersion object, long index) {
+        return (int) Math.min(grain, object.size() - (index << shift));
+    }
+
+    // ---------------------------------------------------------------- stats, metrics, close
+
+    @Override
+    public CacheStats stats() {
+        long used;
+        long blocks;
+        lock.lock();
+        try {
+            used = usedBytes;
+            blocks = index.size();
+        } finally {
+            lock.unlock();
+        }
+        return new CacheStats(capacityBytes, used, blocks, hits.sum(), misses.sum(), hitBytes.sum(), missBytes.sum(),
+                evictions.sum(), corrupt.sum(), writeFailures.sum());
+    }
+
+    private void registerMeters() {
+        counter("prefetchd.cache.hits", hits, "Blocks served from local disk", null);
+        counter("prefetchd.cache.misses", misses, "Blocks that had to come from the object store", null);
+        counter("prefetchd.cache.hit.bytes", hitBytes, "Bytes returned from blocks on local disk", "bytes");
+        counter("prefetchd.cache.miss.bytes", missBytes, "Bytes returned from fetched blocks", "bytes");
+        counter("prefetchd.cache.evictions", evictions, "Blocks evicted to stay within capacity", null);
+        counter("prefetchd.cache.corrupt", corrupt, "Block files that failed verification and were dropped", null);
+        counter("prefetchd.cache.write.failures", writeFailures, "Blocks that could not be written to disk", null);
+        meters.add(Gauge.builder("prefetchd.cache.used.bytes", this, c -> c.usedBytes)
+                .description("Bytes of block files on disk, including writes in progress")
+                .baseUnit("bytes")
+                .register(registry));
+        meters.add(Gauge.builder("prefetchd.cache.capacity.bytes", this, c -> c.capacityBytes)
+                .description("Configured bound on block files")
+                .baseUnit("bytes")
+                .register(registry));
+    }
+
+    private void counter(String name, LongAdder adder, String description, String unit) {
+        FunctionCounter.Builder<LongAdder> builder = FunctionCounter.builder(name, adder, LongAdder::sum)
+                .description(description);
+        if (unit != null) {
+            builder.baseUnit(unit);
+        }
+        meters.add(builder.register(registry));
+    }
+
+    /**
+     * Waits until no block is being fetched or written: after a read returns, its blocks may still be on
+     * their way to disk. For tests and benchmarks; {@link #close()} does the same.
+     *
+     * @return false if blocks were still in flight after {@code timeout}
+     */
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long remaining = timeout.toNanos();
+            while (!inFlight.isEmpty() && remaining > 0) {
+                remaining = drained.awaitNanos(remaining);
+            }
+            return inFlight.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkAccepting() {
+        if (!accepting) {
+            throw new IllegalStateException("extent cache " + root + " is closed");
+        }
+    }
+
+    /** Refuses new reads, waits up to {@code closeTimeout} for fetches in flight to be written, then releases the folder. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!accepting) {
+                return;
+            }
+            accepting = false;
+            long remaining = options.closeTimeout().toNanos();
+            while (!inFlight.isEmpty() && remaining > 0) {
+                remaining = drained.awaitNanos(remaining);
+            }
+            if (!inFlight.isEmpty()) {
+                log.warn("closing extent cache {} with {} blocks still being fetched; they will not be cached", root,
+                        inFlight.size());
+            }
+            closed = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        meters.forEach(registry::remove);
+        try {
+            dirLock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            log.warn("cannot release the lock on {}: {}", root, e.toString());
+        }
+    }
+}

@@ -1,0 +1,794 @@
+package io.prefetchd.gateway.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DiskExtentCacheTest {
+    private static final String BUCKET = "cache-bucket";
+    private static final int GRAIN = 4096;
+    private static final long BIG = 64L * 1024 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private InMemoryObjectStore store;
+    private ManualClock clock;
+    private SimpleMeterRegistry registry;
+    private final List<DiskExtentCache> opened = new ArrayList<>();
+    private final List<ExecutorService> executors = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
+        store = new InMemoryObjectStore(BUCKET, clock);
+        registry = new SimpleMeterRegistry();
+    }
+
+    @AfterEach
+    void tearDown() {
+        executors.forEach(ExecutorService::shutdownNow);
+        opened.forEach(DiskExtentCache::close);
+        store.close();
+    }
+
+    private DiskExtentCache open(long capacity, int grain) {
+        return open(capacity, grain, DiskExtentCache.Options.defaults());
+    }
+
+    private DiskExtentCache open(long capacity, int grain, DiskExtentCache.Options options) {
+        DiskExtentCache cache = DiskExtentCache.open(dir, capacity, grain, store, registry, clock, options);
+        opened.add(cache);
+        return cache;
+    }
+
+    /** Reads, then waits until the fetched blocks are on disk (readers get their bytes before that). */
+    private static byte[] readAndSettle(DiskExtentCache cache, ObjectVersion object, long offset, int length) {
+        byte[] bytes = cache.read(object, offset, length);
+        settle(cache);
+        return bytes;
+    }
+
+    private static void settle(DiskExtentCache cache) {
+        try {
+            assertTrue(cache.awaitIdle(Duration.ofSeconds(10)), "blocks still in flight");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private ObjectVersion put(String key, byte[] data) {
+        return new ObjectVersion(key, store.put(key, data), data.length);
+    }
+
+    private static byte[] bytes(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static byte[] slice(byte[] data, long offset, int length) {
+        int from = (int) Math.min(offset, data.length);
+        int to = (int) Math.min(data.length, offset + length);
+        return Arrays.copyOfRange(data, from, to);
+    }
+
+    private List<Path> blockFiles() throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            return paths.filter(p -> p.toString().endsWith(".blk")).sorted().toList();
+        }
+    }
+
+    /** The size of one full block file for {@code object} at {@code grain}. */
+    private static long fileSize(ObjectVersion object, int grain) {
+        return BlockFormat.headerLength(BUCKET, object) + (long) grain;
+    }
+
+    // ------------------------------------------------------------------ bytes
+
+    @Test
+    void read_randomRangesAcrossBlockEdgesAndEof_returnsExactBytes() {
+        byte[] data = bytes(100_003, 1);
+        ObjectVersion object = put("shard-0.tar", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        Random random = new Random(42);
+
+        for (int i = 0; i < 400; i++) {
+            long offset = random.nextInt(data.length + 2 * GRAIN);
+            int length = random.nextInt(4) == 0 ? random.nextInt(8) : random.nextInt(5 * GRAIN);
+            assertArrayEquals(slice(data, offset, length), readAndSettle(cache, object, offset, length),
+                    "offset " + offset + " length " + length);
+        }
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length + 100));
+        assertArrayEquals(slice(data, GRAIN - 1, 2), readAndSettle(cache, object, GRAIN - 1, 2));
+        assertArrayEquals(slice(data, data.length - 1, 10), readAndSettle(cache, object, data.length - 1, 10));
+    }
+
+    @Test
+    void read_atOrAfterEof_isEmptyWithoutGet() {
+        ObjectVersion object = put("small", bytes(100, 2));
+        DiskExtentCache cache = open(BIG, GRAIN);
+
+        assertEquals(0, cache.read(object, 100, 10).length);
+        assertEquals(0, cache.read(object, 1_000_000, 10).length);
+        assertEquals(0, cache.read(object, 0, 0).length);
+        assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void read_emptyObject_isEmpty() {
+        ObjectVersion object = put("empty", new byte[0]);
+        DiskExtentCache cache = open(BIG, GRAIN);
+
+        assertEquals(0, cache.read(object, 0, 10).length);
+        assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void read_secondTime_isServedFromDiskWithoutGet() {
+        byte[] data = bytes(3 * GRAIN + 10, 3);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        long gets = store.getCount();
+
+        assertArrayEquals(slice(data, 100, 2 * GRAIN), readAndSettle(cache, object, 100, 2 * GRAIN));
+
+        assertEquals(gets, store.getCount());
+        CacheStats stats = cache.stats();
+        assertEquals(4, stats.blocks());
+        assertEquals(4, stats.misses());
+        assertEquals(3, stats.hits());
+        assertEquals(data.length, stats.missBytes());
+        assertEquals(2L * GRAIN, stats.hitBytes());
+    }
+
+    @Test
+    void read_lastPartialBlock_isCachedWithItsShortLength() {
+        byte[] data = bytes(2 * GRAIN + 123, 4);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+
+        assertArrayEquals(slice(data, 2 * GRAIN, GRAIN), readAndSettle(cache, object, 2 * GRAIN, GRAIN));
+        assertArrayEquals(slice(data, 2 * GRAIN + 100, GRAIN), readAndSettle(cache, object, 2 * GRAIN + 100, GRAIN));
+
+        assertEquals(1, store.getCount());
+        assertEquals(123, store.getBytes());
+    }
+
+    // ------------------------------------------------------------------ restart
+
+    @Test
+    void reopen_servesCachedRangesWithZeroGets() {
+        byte[] data = bytes(10 * GRAIN + 7, 5);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, 6 * GRAIN);
+        readAndSettle(cache, object, 9 * GRAIN, 2 * GRAIN);
+        CacheStats before = cache.stats();
+        cache.close();
+        long gets = store.getCount();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertEquals(before.blocks(), reopened.stats().blocks());
+        assertEquals(before.usedBytes(), reopened.stats().usedBytes());
+        assertArrayEquals(slice(data, 0, 6 * GRAIN), readAndSettle(reopened, object, 0, 6 * GRAIN));
+        assertArrayEquals(slice(data, 9 * GRAIN + 5, GRAIN + 2), readAndSettle(reopened, object, 9 * GRAIN + 5, GRAIN + 2));
+        assertEquals(gets, store.getCount());
+        assertEquals(0, reopened.stats().misses());
+    }
+
+    @Test
+    void reopen_deletesTempFilesLeftByACrash() throws IOException {
+        ObjectVersion object = put("k", bytes(GRAIN, 6));
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, GRAIN);
+        cache.close();
+        Path block = blockFiles().get(0);
+        Path temp = block.resolveSibling(block.getFileName() + ".17.tmp");
+        Files.write(temp, new byte[100]);
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertFalse(Files.exists(temp));
+        assertEquals(1, reopened.stats().blocks());
+        assertEquals(Files.size(block), reopened.stats().usedBytes());
+    }
+
+    @Test
+    void reopen_withAnotherGrain_dropsTheOldBlocks() throws IOException {
+        byte[] data = bytes(4 * GRAIN, 7);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+
+        DiskExtentCache reopened = open(BIG, 2 * GRAIN);
+
+        assertEquals(0, reopened.stats().blocks());
+        assertTrue(blockFiles().isEmpty());
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+    }
+
+    @Test
+    void open_whileAnotherCacheHasTheFolder_fails() {
+        open(BIG, GRAIN);
+
+        assertThrows(UncheckedIOException.class, () -> open(BIG, GRAIN));
+    }
+
+    @Test
+    void open_rejectsBadGrainAndTinyCapacity() {
+        assertThrows(IllegalArgumentException.class, () -> open(BIG, 3000));
+        assertThrows(IllegalArgumentException.class, () -> open(BIG, 2048));
+        assertThrows(IllegalArgumentException.class, () -> open(BIG, 512 * 1024));
+        assertThrows(IllegalArgumentException.class, () -> open(GRAIN, GRAIN));
+    }
+
+    @Test
+    void read_afterClose_isRefused() {
+        ObjectVersion object = put("k", bytes(10, 8));
+        DiskExtentCache cache = open(BIG, GRAIN);
+        cache.close();
+
+        assertThrows(IllegalStateException.class, () -> cache.read(object, 0, 10));
+    }
+
+    // ------------------------------------------------------------------ corruption
+
+    @Test
+    void read_blockWithFlippedDataByte_refetchesAndNeverServesIt() throws IOException {
+        byte[] data = bytes(GRAIN, 9);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, GRAIN);
+        Path block = blockFiles().get(0);
+        flipByte(block, Files.size(block) - 100);
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, GRAIN));
+
+        assertEquals(2, store.getCount());
+        assertEquals(1, cache.stats().corruptDropped());
+        assertArrayEquals(data, readAndSettle(cache, object, 0, GRAIN)); // re-cached, verified
+        assertEquals(2, store.getCount());
+    }
+
+    @Test
+    void read_truncatedBlockFile_refetches() throws IOException {
+        byte[] data = bytes(2 * GRAIN, 10);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, 2 * GRAIN);
+        Path block = blockFiles().get(0);
+        try (RandomAccessFile file = new RandomAccessFile(block.toFile(), "rw")) {
+            file.setLength(file.length() / 2);
+        }
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, 2 * GRAIN));
+
+        assertEquals(2, store.getCount());
+        assertEquals(1, cache.stats().corruptDropped());
+    }
+
+    @Test
+    void read_blockWithCorruptHeader_refetches() throws IOException {
+        byte[] data = bytes(GRAIN, 11);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, GRAIN);
+        flipByte(blockFiles().get(0), 20); // inside the block index field
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, GRAIN));
+
+        assertEquals(2, store.getCount());
+        assertEquals(1, cache.stats().corruptDropped());
+    }
+
+    @Test
+    void read_blockFileOfAnotherObjectUnderThisName_isRejectedByIdentity() throws IOException {
+        byte[] a = bytes(GRAIN, 12);
+        byte[] b = bytes(GRAIN, 13);
+        ObjectVersion objectA = put("a", a);
+        ObjectVersion objectB = put("b", b);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, objectA, 0, GRAIN);
+        Path fileA = blockFiles().get(0);
+        readAndSettle(cache, objectB, 0, GRAIN);
+        Path fileB = blockFiles().stream().filter(p -> !p.equals(fileA)).findFirst().orElseThrow();
+        Files.copy(fileA, fileB, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // same length, valid CRCs
+
+        assertArrayEquals(b, readAndSettle(cache, objectB, 0, GRAIN));
+
+        assertEquals(1, cache.stats().corruptDropped());
+        assertEquals(3, store.getCount());
+    }
+
+    @Test
+    void read_corruptBlockAfterRestart_isDroppedAndRefetched() throws IOException {
+        byte[] data = bytes(GRAIN, 14);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, GRAIN);
+        cache.close();
+        Path block = blockFiles().get(0);
+        Files.write(block, new byte[(int) Files.size(block)]); // a torn write after power loss: zeros
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, GRAIN));
+        assertEquals(2, store.getCount());
+        assertEquals(1, reopened.stats().corruptDropped());
+    }
+
+    @Test
+    void read_blockFileDeletedBehindTheCache_isRefetchedWithoutCountingCorruption() throws IOException {
+        byte[] data = bytes(GRAIN, 15);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, GRAIN);
+        Files.delete(blockFiles().get(0));
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, GRAIN));
+
+        assertEquals(2, store.getCount());
+        assertEquals(0, cache.stats().corruptDropped());
+        assertEquals(1, cache.stats().blocks());
+    }
+
+    private static void flipByte(Path file, long position) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int b = raf.read();
+            raf.seek(position);
+            raf.write(b ^ 0xFF);
+        }
+    }
+
+    // ------------------------------------------------------------------ full disk
+
+    @Test
+    void read_whenFirstWriteHitsEnospc_evictsRetriesAndCaches() {
+        byte[] old = bytes(8 * GRAIN, 16);
+        byte[] data = bytes(GRAIN, 17);
+        ObjectVersion oldObject = put("old", old);
+        ObjectVersion object = put("new", data);
+        FaultyBlockFiles files = new FaultyBlockFiles();
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withFiles(files));
+        readAndSettle(cache, oldObject, 0, old.length);
+        files.failWrites(1);
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, GRAIN));
+
+        CacheStats stats = cache.stats();
+        assertEquals(1, files.failedWrites());
+        assertEquals(0, stats.writeFailures());
+        assertTrue(stats.evictions() >= 1, "must make room before retrying: " + stats);
+        long gets = store.getCount();
+        assertArrayEquals(data, readAndSettle(cache, object, 0, GRAIN));
+        assertEquals(gets, store.getCount());
+    }
+
+    @Test
+    void read_whenEveryWriteHitsEnospc_servesBytesFromMemoryAndCountsFailures() {
+        byte[] data = bytes(3 * GRAIN, 18);
+        ObjectVersion object = put("k", data);
+        FaultyBlockFiles files = new FaultyBlockFiles();
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withFiles(files));
+        files.failWrites(-1);
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length));
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length));
+
+        CacheStats stats = cache.stats();
+        assertEquals(6, stats.writeFailures());
+        assertEquals(0, stats.blocks());
+        assertEquals(0, stats.usedBytes());
+        assertEquals(2, store.getCount());
+        files.failWrites(0);
+        readAndSettle(cache, object, 0, data.length);
+        assertEquals(3, cache.stats().blocks());
+    }
+
+    // ------------------------------------------------------------------ single flight and coalescing
+
+    @Test
+    void read_concurrentReadersOfOneMissingRange_causeExactlyOneGet() throws Exception {
+        int readers = 8;
+        byte[] data = bytes(4 * GRAIN, 19);
+        ObjectVersion object = put("k", data);
+        CountDownLatch getArrived = new CountDownLatch(1);
+        CountDownLatch releaseGet = new CountDownLatch(1);
+        CountDownLatch joined = new CountDownLatch(readers - 1);
+        store.setGetHook((key, offset, length) -> {
+            getArrived.countDown();
+            releaseGet.await();
+        });
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults()
+                .withOnJoinInFlight(joined::countDown));
+        ExecutorService pool = Executors.newFixedThreadPool(readers);
+        executors.add(pool);
+
+        List<Future<byte[]>> results = new ArrayList<>();
+        for (int i = 0; i < readers; i++) {
+            results.add(pool.submit(() -> cache.read(object, 100, 3 * GRAIN)));
+        }
+        assertTrue(getArrived.await(10, TimeUnit.SECONDS));
+        assertTrue(joined.await(10, TimeUnit.SECONDS)); // every other reader now waits on the one GET
+        releaseGet.countDown();
+
+        for (Future<byte[]> result : results) {
+            assertArrayEquals(slice(data, 100, 3 * GRAIN), result.get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(1, store.getCount());
+        assertEquals(4L * GRAIN, store.getBytes());
+    }
+
+    @Test
+    void read_overlappingAnInFlightGet_fetchesOnlyTheRest() throws Exception {
+        byte[] data = bytes(8 * GRAIN, 20);
+        ObjectVersion object = put("k", data);
+        CountDownLatch firstGet = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch joined = new CountDownLatch(1);
+        store.setGetHook((key, offset, length) -> {
+            firstGet.countDown();
+            release.await();
+        });
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults()
+                .withOnJoinInFlight(joined::countDown));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        executors.add(pool);
+
+        Future<byte[]> first = pool.submit(() -> cache.read(object, 0, 4 * GRAIN));   // blocks 0-3
+        assertTrue(firstGet.await(10, TimeUnit.SECONDS));
+        Future<byte[]> second = pool.submit(() -> cache.read(object, 2 * GRAIN, 4 * GRAIN)); // blocks 2-5
+        assertTrue(joined.await(10, TimeUnit.SECONDS)); // it has joined the GET of blocks 2 and 3
+        release.countDown();
+
+        assertArrayEquals(slice(data, 0, 4 * GRAIN), first.get(10, TimeUnit.SECONDS));
+        assertArrayEquals(slice(data, 2 * GRAIN, 4 * GRAIN), second.get(10, TimeUnit.SECONDS));
+        assertEquals(2, store.getCount());
+        assertEquals(6L * GRAIN, store.getBytes());
+    }
+
+    @Test
+    void read_oneMebibyteOverEightMissingBlocks_isOneGet() {
+        int grain = 128 * 1024;
+        byte[] data = bytes(2 * 1024 * 1024, 21);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, grain);
+
+        assertArrayEquals(slice(data, 0, 1024 * 1024), readAndSettle(cache, object, 0, 1024 * 1024));
+
+        assertEquals(1, store.getCount());
+        assertEquals(1024L * 1024, store.getBytes());
+        assertEquals(8, cache.stats().blocks());
+    }
+
+    @Test
+    void read_missingBlocksAroundACachedOne_isOneGetPerRun() {
+        byte[] data = bytes(5 * GRAIN, 22);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 2 * GRAIN, 1);
+        store.resetCounters();
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length));
+
+        assertEquals(2, store.getCount());
+        assertEquals(4L * GRAIN, store.getBytes());
+    }
+
+    @Test
+    void read_longRun_isSplitIntoGetsOfAtMostMaxRunBytes() {
+        byte[] data = bytes(10 * GRAIN, 23);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withMaxRunBytes(4 * GRAIN));
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length));
+
+        assertEquals(3, store.getCount());
+    }
+
+    // ------------------------------------------------------------------ capacity and eviction
+
+    @Test
+    void capacity_evictsLeastRecentlyUsedBlock() {
+        byte[] data = bytes(8 * GRAIN, 24);
+        ObjectVersion object = put("k", data);
+        long capacity = 4 * fileSize(object, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        for (int block = 0; block < 4; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        readAndSettle(cache, object, 0, 1); // block 0 is now the most recently used
+
+        readAndSettle(cache, object, 4L * GRAIN, 1);
+
+        CacheStats stats = cache.stats();
+        assertEquals(4, stats.blocks());
+        assertEquals(1, stats.evictions());
+        assertEquals(capacity, stats.usedBytes());
+        store.resetCounters();
+        readAndSettle(cache, object, 0, 1);
+        readAndSettle(cache, object, 2L * GRAIN, 1);
+        assertEquals(0, store.getCount(), "blocks 0 and 2 stay");
+        readAndSettle(cache, object, GRAIN, 1);
+        assertEquals(1, store.getCount(), "block 1 was the least recently used");
+    }
+
+    /** A stand-in for the planner's policy: evicts the block inserted last. */
+    private static final class NewestFirstPolicy implements EvictionPolicy {
+        final java.util.ArrayDeque<BlockKey> inserted = new java.util.ArrayDeque<>();
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void onInsert(BlockKey block, long bytes) {
+            inserted.addLast(block);
+            calls.add("insert " + block.index());
+        }
+
+        @Override
+        public void onAccess(BlockKey block) {
+            calls.add("access " + block.index());
+        }
+
+        @Override
+        public void onRemove(BlockKey block) {
+            inserted.remove(block);
+            calls.add("remove " + block.index());
+        }
+
+        @Override
+        public BlockKey victim() {
+            return inserted.peekLast();
+        }
+    }
+
+    @Test
+    void evictionPolicy_isTheSeamThatChoosesVictims() {
+        byte[] data = bytes(8 * GRAIN, 36);
+        ObjectVersion object = put("k", data);
+        NewestFirstPolicy policy = new NewestFirstPolicy();
+        DiskExtentCache cache = open(3 * fileSize(object, GRAIN), GRAIN,
+                DiskExtentCache.Options.defaults().withPolicy(() -> policy));
+        readAndSettle(cache, object, 0, 3 * GRAIN); // blocks 0, 1, 2
+        readAndSettle(cache, object, 0, 1);
+
+        readAndSettle(cache, object, 3L * GRAIN, 1); // needs room: the policy picks block 2
+
+        assertEquals(List.of("insert 0", "insert 1", "insert 2", "access 0", "remove 2", "insert 3"), policy.calls);
+        store.resetCounters();
+        readAndSettle(cache, object, 0, 2 * GRAIN);
+        assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void capacity_neverExceededUnderRandomReads() {
+        byte[] data = bytes(200 * GRAIN + 99, 25);
+        ObjectVersion object = put("k", data);
+        long capacity = 10 * fileSize(object, GRAIN) + 123;
+        DiskExtentCache cache = open(capacity, GRAIN);
+        Random random = new Random(7);
+
+        for (int i = 0; i < 300; i++) {
+            long offset = random.nextInt(data.length);
+            int length = random.nextInt(6 * GRAIN);
+            assertArrayEquals(slice(data, offset, length), readAndSettle(cache, object, offset, length));
+            CacheStats stats = cache.stats();
+            assertTrue(stats.usedBytes() <= capacity, stats.toString());
+        }
+        assertTrue(cache.stats().evictions() > 0);
+    }
+
+    @Test
+    void read_manyThreadsOverASmallCache_alwaysExactBytesAndWithinCapacity() throws Exception {
+        byte[] a = bytes(64 * GRAIN + 17, 37);
+        byte[] b = bytes(40 * GRAIN + 5, 38);
+        ObjectVersion objectA = put("a", a);
+        ObjectVersion objectB = put("b", b);
+        long capacity = 12 * fileSize(objectA, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        executors.add(pool);
+
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            long seed = t;
+            workers.add(pool.submit(() -> {
+                Random random = new Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    boolean useA = random.nextBoolean();
+                    byte[] data = useA ? a : b;
+                    long offset = random.nextInt(data.length);
+                    int length = random.nextInt(4 * GRAIN);
+                    assertArrayEquals(slice(data, offset, length), cache.read(useA ? objectA : objectB, offset, length));
+                    assertTrue(cache.stats().usedBytes() <= capacity);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(60, TimeUnit.SECONDS);
+        }
+        settle(cache);
+
+        CacheStats stats = cache.stats();
+        assertTrue(stats.usedBytes() <= capacity, stats.toString());
+        assertEquals(0, stats.corruptDropped());
+        assertEquals(0, stats.writeFailures());
+        assertEquals(stats.blocks(), blockFiles().size());
+    }
+
+    @Test
+    void reopen_keepsLruOrderFromFileTimes() {
+        byte[] data = bytes(8 * GRAIN, 26);
+        ObjectVersion object = put("k", data);
+        long capacity = 4 * fileSize(object, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        for (int block = 0; block < 4; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            clock.advance(Duration.ofMinutes(2));
+        }
+        readAndSettle(cache, object, 0, 1); // touches block 0's file time: older than the touch interval
+        cache.close();
+
+        DiskExtentCache reopened = open(capacity, GRAIN);
+        readAndSettle(reopened, object, 4L * GRAIN, 1); // evicts the oldest: block 1
+
+        store.resetCounters();
+        readAndSettle(reopened, object, 0, 1);
+        readAndSettle(reopened, object, 3L * GRAIN, 1);
+        assertEquals(0, store.getCount());
+        readAndSettle(reopened, object, GRAIN, 1);
+        assertEquals(1, store.getCount());
+    }
+
+    @Test
+    void reopen_withSmallerCapacity_evictsDownToIt() {
+        byte[] data = bytes(8 * GRAIN, 27);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+
+        long capacity = 3 * fileSize(object, GRAIN);
+        DiskExtentCache reopened = open(capacity, GRAIN);
+
+        assertEquals(3, reopened.stats().blocks());
+        assertTrue(reopened.stats().usedBytes() <= capacity);
+    }
+
+    // ------------------------------------------------------------------ versions and failures
+
+    @Test
+    void read_newEtag_returnsNewBytesNeverOldBlocks() {
+        byte[] v1 = bytes(3 * GRAIN, 28);
+        byte[] v2 = bytes(3 * GRAIN, 29);
+        ObjectVersion first = put("k", v1);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        assertArrayEquals(v1, readAndSettle(cache, first, 0, v1.length));
+
+        ObjectVersion second = put("k", v2);
+        assertNotEquals(first.etag(), second.etag());
+
+        assertArrayEquals(v2, readAndSettle(cache, second, 0, v2.length));
+        assertArrayEquals(slice(v2, GRAIN + 5, 10), readAndSettle(cache, second, GRAIN + 5, 10));
+        assertEquals(2, store.getCount());
+        assertEquals(6, cache.stats().blocks());
+    }
+
+    @Test
+    void read_oldVersionNotCached_failsWithChanged() {
+        ObjectVersion first = put("k", bytes(GRAIN, 30));
+        put("k", bytes(GRAIN, 31));
+        DiskExtentCache cache = open(BIG, GRAIN);
+
+        ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> cache.read(first, 0, 10));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals("k", e.key());
+    }
+
+    @Test
+    void read_storeFailure_propagatesKindAndDoesNotStickInFlight() {
+        byte[] data = bytes(2 * GRAIN, 32);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        store.failNextGets(1, Kind.THROTTLED);
+
+        ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> cache.read(object, 0, data.length));
+
+        assertEquals(Kind.THROTTLED, e.kind());
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length));
+        assertEquals(2, store.getCount());
+    }
+
+    @Test
+    void read_objectShorterThanItsVersionSays_failsRatherThanZeroFill() {
+        byte[] data = bytes(GRAIN, 33);
+        ObjectVersion real = put("k", data);
+        ObjectVersion lying = new ObjectVersion("k", real.etag(), 2L * GRAIN);
+        DiskExtentCache cache = open(BIG, GRAIN);
+
+        ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> cache.read(lying, GRAIN, GRAIN));
+
+        assertEquals(Kind.IO, e.kind());
+        assertEquals(0, cache.stats().blocks());
+    }
+
+    @Test
+    void read_getNotAnsweredWithinDemandTimeout_isUnavailable() {
+        ObjectVersion object = put("k", bytes(GRAIN, 34));
+        CountDownLatch release = new CountDownLatch(1);
+        store.setGetHook((key, offset, length) -> release.await());
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults()
+                .withDemandTimeout(Duration.ofMillis(50)));
+        try {
+            ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> cache.read(object, 0, 10));
+
+            assertEquals(Kind.UNAVAILABLE, e.kind());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    // ------------------------------------------------------------------ metrics
+
+    @Test
+    void metrics_mirrorStatsAndAreRemovedOnClose() {
+        byte[] data = bytes(2 * GRAIN, 35);
+        ObjectVersion object = put("k", data);
+        long capacity = 10 * fileSize(object, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        readAndSettle(cache, object, 0, 10);
+
+        CacheStats stats = cache.stats();
+        assertEquals(stats.hits(), registry.get("prefetchd.cache.hits").functionCounter().count());
+        assertEquals(stats.misses(), registry.get("prefetchd.cache.misses").functionCounter().count());
+        assertEquals(stats.hitBytes(), registry.get("prefetchd.cache.hit.bytes").functionCounter().count());
+        assertEquals(stats.missBytes(), registry.get("prefetchd.cache.miss.bytes").functionCounter().count());
+        assertEquals(0.0, registry.get("prefetchd.cache.evictions").functionCounter().count());
+        assertEquals(0.0, registry.get("prefetchd.cache.corrupt").functionCounter().count());
+        assertEquals(0.0, registry.get("prefetchd.cache.write.failures").functionCounter().count());
+        assertEquals(stats.usedBytes(), registry.get("prefetchd.cache.used.bytes").gauge().value());
+        assertEquals(capacity, registry.get("prefetchd.cache.capacity.bytes").gauge().value());
+
+        cache.close();
+
+        assertTrue(registry.find("prefetchd.cache.hits").meters().isEmpty());
+    }
+}
