@@ -1,0 +1,207 @@
+package io.prefetchd.gateway.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.micronaut.context.ApplicationContext;
+import io.prefetchd.gateway.cache.DiskExtentCache;
+import io.prefetchd.gateway.nfs.v4.NfsLimits;
+import io.prefetchd.gateway.s3.S3Settings;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins every default of {@link GatewayConfig} and the property names they bind from: both are documented in
+ * docs/CONFIGURATION.md, so changing one here means changing the doc too. As in airlift's config tests, the
+ * defaults are compared as a whole: a new setting without its default in this test fails it.
+ */
+class GatewayConfigTest {
+
+    @Test
+    void defaults_areTheDocumentedOnes_forEverySetting() {
+        GatewayConfig c = new GatewayConfig();
+
+        assertEquals(Map.of("stateDir", "./prefetchd-state"), settings(c));
+        assertEquals(Map.of(
+                "endpoint", "",
+                "region", "us-east-1",
+                "bucket", "",
+                "prefix", "",
+                "pathStyle", false,
+                "accessKey", "",
+                "secretKey", "",
+                "maxConcurrency", 64,
+                "maxAttempts", 4,
+                "apiCallTimeout", Duration.ofSeconds(30)), settings(c.getS3()));
+        assertEquals(Map.of(
+                "dir", "",
+                "size", "10GiB",
+                "grain", 128 * 1024), settings(c.getCache()));
+        assertEquals(Map.of(
+                "bind", "0.0.0.0",
+                "port", 2049,
+                "workers", 32,
+                "leaseTime", Duration.ofSeconds(60),
+                "attributeTtl", Duration.ofSeconds(30),
+                "maxRead", 1024 * 1024), settings(c.getNfs()));
+    }
+
+    @Test
+    void defaults_agreeWithTheComponentsTheyConfigure() {
+        GatewayConfig c = new GatewayConfig();
+
+        assertEquals(S3Settings.DEFAULT_MAX_CONCURRENCY, c.getS3().getMaxConcurrency());
+        assertEquals(S3Settings.DEFAULT_MAX_ATTEMPTS, c.getS3().getMaxAttempts());
+        assertEquals(S3Settings.DEFAULT_API_CALL_TIMEOUT, c.getS3().getApiCallTimeout());
+        assertEquals(DiskExtentCache.DEFAULT_GRAIN_BYTES, c.getCache().getGrain());
+        assertEquals(NfsLimits.defaults().maxRead(), c.getNfs().getMaxRead());
+        assertEquals(10L << 30, Sizes.parse(c.getCache().getSize()));
+    }
+
+    @Test
+    void everySetting_bindsFromItsDocumentedPropertyName() {
+        Map<String, Object> p = new TreeMap<>();
+        p.put("prefetchd.gateway.enabled", "false");
+        p.put("prefetchd.state-dir", "/var/lib/prefetchd");
+        p.put("prefetchd.s3.endpoint", "http://minio:9000");
+        p.put("prefetchd.s3.region", "eu-west-1");
+        p.put("prefetchd.s3.bucket", "datasets");
+        p.put("prefetchd.s3.prefix", "imagenet/");
+        p.put("prefetchd.s3.path-style", "true");
+        p.put("prefetchd.s3.access-key", "AK");
+        p.put("prefetchd.s3.secret-key", "SK");
+        p.put("prefetchd.s3.max-concurrency", "128");
+        p.put("prefetchd.s3.max-attempts", "6");
+        p.put("prefetchd.s3.api-call-timeout", "45s");
+        p.put("prefetchd.cache.dir", "/nvme/cache");
+        p.put("prefetchd.cache.size", "500GiB");
+        p.put("prefetchd.cache.grain", "65536");
+        p.put("prefetchd.nfs.bind", "10.0.0.5");
+        p.put("prefetchd.nfs.port", "20490");
+        p.put("prefetchd.nfs.workers", "64");
+        p.put("prefetchd.nfs.lease-time", "90s");
+        p.put("prefetchd.nfs.attribute-ttl", "5m");
+        p.put("prefetchd.nfs.max-read", "262144");
+
+        GatewayConfig c;
+        try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
+                .start()) {
+            assertFalse(ctx.containsBean(Gateway.class), "prefetchd.gateway.enabled=false must keep the gateway off");
+            c = ctx.getBean(GatewayConfig.class);
+        }
+
+        assertEquals(Map.of("stateDir", "/var/lib/prefetchd"), settings(c));
+        assertEquals(Map.of(
+                "endpoint", "http://minio:9000",
+                "region", "eu-west-1",
+                "bucket", "datasets",
+                "prefix", "imagenet/",
+                "pathStyle", true,
+                "accessKey", "AK",
+                "secretKey", "SK",
+                "maxConcurrency", 128,
+                "maxAttempts", 6,
+                "apiCallTimeout", Duration.ofSeconds(45)), settings(c.getS3()));
+        assertEquals(Map.of(
+                "dir", "/nvme/cache",
+                "size", "500GiB",
+                "grain", 65536), settings(c.getCache()));
+        assertEquals(Map.of(
+                "bind", "10.0.0.5",
+                "port", 20490,
+                "workers", 64,
+                "leaseTime", Duration.ofSeconds(90),
+                "attributeTtl", Duration.ofMinutes(5),
+                "maxRead", 262144), settings(c.getNfs()));
+    }
+
+    @Test
+    void parse_binaryUnits_areMultiplesOf1024() {
+        assertEquals(4096, Sizes.parse("4KiB"));
+        assertEquals(512L << 20, Sizes.parse("512MiB"));
+        assertEquals(100L << 30, Sizes.parse("100GiB"));
+        assertEquals(2L << 40, Sizes.parse("2TiB"));
+        assertEquals(1L << 50, Sizes.parse("1PiB"));
+    }
+
+    @Test
+    void parse_shortAndDecimalLookingUnits_areStillBinary() {
+        assertEquals(10L << 30, Sizes.parse("10G"));
+        assertEquals(10L << 30, Sizes.parse("10GB"));
+        assertEquals(10L << 30, Sizes.parse("10gib"));
+        assertEquals(64L << 10, Sizes.parse("64k"));
+    }
+
+    @Test
+    void parse_plainNumbers_areBytes_andSpacesAreAllowed() {
+        assertEquals(1_048_576, Sizes.parse("1048576"));
+        assertEquals(42, Sizes.parse("42B"));
+        assertEquals(10L << 30, Sizes.parse(" 10 GiB "));
+        assertEquals(0, Sizes.parse("0"));
+    }
+
+    @Test
+    void parse_fractions_areScaledThenTruncatedToWholeBytes() {
+        assertEquals(3L << 29, Sizes.parse("1.5GiB"));
+        assertEquals(512, Sizes.parse("0.5KiB"));
+    }
+
+    @Test
+    void parse_notASize_failsWithAMessageNamingTheInputAndTheExpectedForm() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sizes.parse("ten gigs"));
+        assertEquals("not a size: 'ten gigs' (try 100GiB, 512MiB or a number of bytes)", e.getMessage());
+
+        for (String bad : new String[] {"", "GiB", "-1GiB", "10XB", "1e9", "1,5GiB", "10 GiB free"}) {
+            assertThrows(IllegalArgumentException.class, () -> Sizes.parse(bad), "'" + bad + "' must be refused");
+        }
+    }
+
+    @Test
+    void format_usesBinaryUnitsWithOneDecimal_andPlainBytesBelow1KiB() {
+        assertEquals("0 B", Sizes.format(0));
+        assertEquals("1023 B", Sizes.format(1023));
+        assertEquals("1.0 KiB", Sizes.format(1024));
+        assertEquals("1.5 KiB", Sizes.format(1536));
+        assertEquals("1.5 MiB", Sizes.format(3L << 19));
+        assertEquals("10.0 GiB", Sizes.format(10L << 30));
+        assertEquals("3.0 PiB", Sizes.format(3L << 50));
+        assertEquals("5120.0 PiB", Sizes.format(5L << 60));
+    }
+
+    @Test
+    void format_ofParse_roundTripsWholeUnits() {
+        for (String s : new String[] {"1.0 KiB", "512.0 MiB", "10.0 GiB", "2.0 TiB"}) {
+            assertEquals(s, Sizes.format(Sizes.parse(s)));
+        }
+    }
+
+    /**
+     * Every setting of one config class by its bean name (getter without get/is), leaving out the nested groups,
+     * so that a new setting shows up here and must be given its default in the test.
+     */
+    private static Map<String, Object> settings(Object config) {
+        Map<String, Object> values = new TreeMap<>();
+        for (Method m : config.getClass().getDeclaredMethods()) {
+            String name = m.getName();
+            boolean getter = (name.startsWith("get") && name.length() > 3)
+                    || (name.startsWith("is") && name.length() > 2 && m.getReturnType() == boolean.class);
+            if (!getter || m.getParameterCount() != 0 || !Modifier.isPublic(m.getModifiers())
+                    || m.getReturnType().getEnclosingClass() == GatewayConfig.class) {
+                continue;
+            }
+            String bare = name.substring(name.startsWith("get") ? 3 : 2);
+            try {
+                values.put(Character.toLowerCase(bare.charAt(0)) + bare.substring(1), m.invoke(config));
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new AssertionError("cannot read " + name, e);
+            }
+        }
+        return values;
+    }
+}
