@@ -15,6 +15,7 @@ import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
 import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.dcache.oncrpc4j.xdr.XdrVoid;
+import org.glassfish.grizzly.Buffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -243,24 +244,15 @@ public final class Nfs4Client implements AutoCloseable {
         }
     }
 
-    /** Reply bytes as 4-byte words. */
+    /** Reply bytes, copied out of oncrpc4j's buffer in one go. */
     static final class Raw implements XdrAble {
-        private byte[] buf = new byte[1024];
-        private int len;
+        private byte[] bytes = new byte[0];
 
         @Override
-        public void xdrDecode(XdrDecodingStream xdr) throws IOException {
-            Xdr x = (Xdr) xdr;
-            while (x.hasMoreData()) {
-                int v = x.xdrDecodeInt();
-                if (len + 4 > buf.length) {
-                    buf = Arrays.copyOf(buf, buf.length * 2);
-                }
-                buf[len++] = (byte) (v >>> 24);
-                buf[len++] = (byte) (v >>> 16);
-                buf[len++] = (byte) (v >>> 8);
-                buf[len++] = (byte) v;
-            }
+        public void xdrDecode(XdrDecodingStream xdr) {
+            Buffer b = ((Xdr) xdr).asBuffer();
+            bytes = new byte[b.remaining()];
+            b.get(bytes);
         }
 
         @Override
@@ -269,7 +261,7 @@ public final class Nfs4Client implements AutoCloseable {
         }
 
         byte[] bytes() {
-            return Arrays.copyOf(buf, len);
+            return bytes;
         }
     }
 }

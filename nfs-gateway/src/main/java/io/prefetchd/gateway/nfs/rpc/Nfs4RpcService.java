@@ -9,15 +9,16 @@ import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcDispatchable;
+import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
 import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.dcache.oncrpc4j.xdr.XdrVoid;
+import org.glassfish.grizzly.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.Arrays;
 
 import static java.util.Objects.requireNonNull;
 
@@ -73,25 +74,19 @@ public final class Nfs4RpcService implements RpcDispatchable {
         return new CompoundContext.Caller(-1, -1, remote);
     }
 
-    /** The call's argument bytes, copied as 4-byte words (XDR is word-aligned; a ragged tail is garbage). */
+    /** The call's argument bytes, copied out of oncrpc4j's buffer in one go (XDR is word-aligned). */
     private static final class RawBody implements XdrAble {
-        private byte[] buf = new byte[256];
-        private int len;
+        private byte[] bytes = new byte[0];
 
         @Override
-        public void xdrDecode(XdrDecodingStream xdr) throws OncRpcException, IOException {
-            org.dcache.oncrpc4j.xdr.Xdr x = (org.dcache.oncrpc4j.xdr.Xdr) xdr;
-            while (x.hasMoreData()) {
-                int v = x.xdrDecodeInt();
-                if (len + 4 > buf.length) {
-                    buf = Arrays.copyOf(buf, buf.length * 2);
-                }
-                buf[len] = (byte) (v >>> 24);
-                buf[len + 1] = (byte) (v >>> 16);
-                buf[len + 2] = (byte) (v >>> 8);
-                buf[len + 3] = (byte) v;
-                len += 4;
+        public void xdrDecode(XdrDecodingStream xdr) throws IOException {
+            Buffer b = ((Xdr) xdr).asBuffer();
+            int n = b.remaining();
+            if ((n & 3) != 0) {
+                throw new IOException("call body of " + n + " bytes is not a whole number of XDR words");
             }
+            bytes = new byte[n];
+            b.get(bytes);
         }
 
         @Override
@@ -100,7 +95,7 @@ public final class Nfs4RpcService implements RpcDispatchable {
         }
 
         byte[] bytes() {
-            return Arrays.copyOf(buf, len);
+            return bytes;
         }
     }
 
