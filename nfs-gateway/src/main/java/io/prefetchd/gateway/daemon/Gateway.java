@@ -82,10 +82,12 @@ public final class Gateway implements AutoCloseable {
     /** Serves {@code store} (owned by the gateway from now on) as configured. */
     public static Gateway start(GatewayConfig c, ObjectStore store, MeterRegistry registry, Clock clock) {
         requireNonNull(store, "store is null");
-        String prefix = c.getS3().getPrefix();
+        validate(c.getNfs());
+        // one spelling of the prefix ("data", "/data", "data/" alike), so file handles do not depend on it
+        String prefix = S3FileSystem.normalizePrefix(c.getS3().getPrefix());
         String export = "s3://" + store.bucket() + "/" + prefix;
         try {
-            store.list(prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/", "/", null, 1);
+            store.list(prefix, "/", null, 1);
         } catch (ObjectStoreException e) {
             throw new StartupException("cannot list " + export + (c.getS3().getEndpoint().isBlank() ? ""
                     : " at " + c.getS3().getEndpoint()) + ": " + rootMessage(e), e);
@@ -100,6 +102,31 @@ public final class Gateway implements AutoCloseable {
         }
         long capacity = Sizes.parse(c.getCache().getSize());
         ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
+        try {
+            return assemble(c, store, cache, registry, clock, prefix, export, stateDir);
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+    }
+
+    private static void validate(GatewayConfig.Nfs n) {
+        if (n.getMaxRead() < 4096 || n.getMaxRead() > (16 << 20)) {
+            throw new StartupException("prefetchd.nfs.max-read must be between 4096 and 16777216, not " + n.getMaxRead());
+        }
+        if (n.getWorkers() < 1) {
+            throw new StartupException("prefetchd.nfs.workers must be at least 1, not " + n.getWorkers());
+        }
+        if (n.getLeaseTime().toSeconds() < 10) {
+            throw new StartupException("prefetchd.nfs.lease-time must be at least 10s, not " + n.getLeaseTime());
+        }
+        if (n.getPort() < 0 || n.getPort() > 65535) {
+            throw new StartupException("prefetchd.nfs.port must be a TCP port, not " + n.getPort());
+        }
+    }
+
+    private static Gateway assemble(GatewayConfig c, ObjectStore store, ExtentCache cache, MeterRegistry registry,
+                                    Clock clock, String prefix, String export, Path stateDir) {
         FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
         GatewayConfig.Nfs n = c.getNfs();
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, n.getAttributeTtl(), clock);
@@ -118,7 +145,6 @@ public final class Gateway implements AutoCloseable {
             server = new NfsServer(n.getBind(), n.getPort(), n.getWorkers(),
                     new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics)).start();
         } catch (RuntimeException e) {
-            cache.close();
             throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
                     + rootMessage(e), e);
         }

@@ -54,7 +54,8 @@ public class GatewayConfig {
     public static class S3 {
         /** S3 endpoint URL; empty means AWS S3 itself (the SDK resolves the regional endpoint). */
         private String endpoint = "";
-        private String region = "us-east-1";
+        /** Region; empty means the SDK's chain (AWS_REGION, profile, IMDS) for AWS, us-east-1 with an endpoint. */
+        private String region = "";
         private String bucket = "";
         /** Key prefix the export shows as its root. */
         private String prefix = "";

@@ -60,7 +60,7 @@ public final class Main implements Runnable {
         @Option(names = "--http-port", description = "HTTP port for /metrics and /status (default 8049).")
         Integer httpPort;
 
-        @Option(names = "--bind", description = "Address the NFS server listens on (default 0.0.0.0).")
+        @Option(names = "--bind", description = "Address the NFS and HTTP servers listen on (default 0.0.0.0).")
         String bind;
 
         @Option(names = "--state-dir", description = "State folder: cache, file handles (default ./prefetchd-state).")
@@ -79,6 +79,7 @@ public final class Main implements Runnable {
             put(p, "prefetchd.nfs.port", nfsPort);
             put(p, "micronaut.server.port", httpPort);
             put(p, "prefetchd.nfs.bind", bind);
+            put(p, "micronaut.server.host", bind);
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
             put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
             put(p, "prefetchd.cache.size", cacheSize);
@@ -116,7 +117,7 @@ public final class Main implements Runnable {
         @Option(names = "--path-style", description = "Path-style requests (MinIO, most S3-compatible stores).")
         Boolean pathStyle;
 
-        @Option(names = "--region", description = "Region (default us-east-1).")
+        @Option(names = "--region", description = "Region (default: AWS_REGION or the profile's; us-east-1 with --s3-endpoint).")
         String region;
 
         @Override
@@ -166,7 +167,6 @@ public final class Main implements Runnable {
     }
 
     private static int runDaemon(Map<String, Object> props, AutoCloseable alsoClose, String note) {
-        props.putIfAbsent("micronaut.server.port", 8049);
         ApplicationContext ctx = Daemon.start(props);
         Gateway gw = ctx.getBean(Gateway.class);
         int httpPort = Daemon.httpPort(ctx);

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Parses human sizes: "100GiB", "512MiB", "10G" (binary units), or plain bytes. */
 public final class Sizes {
-    private static final Pattern SIZE = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b?)\\s*");
+    private static final Pattern SIZE = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*(?:([kmgtp])(?:ib|i|b)?|b)?\\s*");
 
     private Sizes() {
     }
@@ -17,7 +17,8 @@ public final class Sizes {
             throw new IllegalArgumentException("not a size: '" + text + "' (try 100GiB, 512MiB or a number of bytes)");
         }
         double v = Double.parseDouble(m.group(1));
-        int shift = switch (m.group(2)) {
+        String unit = m.group(2) == null ? "" : m.group(2);
+        int shift = switch (unit) {
             case "k" -> 10;
             case "m" -> 20;
             case "g" -> 30;
@@ -25,7 +26,14 @@ public final class Sizes {
             case "p" -> 50;
             default -> 0;
         };
-        return (long) (v * (1L << shift));
+        double bytes = v * (1L << shift);
+        if (bytes >= Long.MAX_VALUE) {
+            throw new IllegalArgumentException("size too large: '" + text + "'");
+        }
+        if (bytes > 0 && bytes < 1) {
+            throw new IllegalArgumentException("size smaller than one byte: '" + text + "'");
+        }
+        return (long) bytes;
     }
 
     public static String format(long bytes) {

@@ -3,7 +3,7 @@ package io.prefetchd.gateway.fs;
 import java.util.List;
 
 /**
- * A snapshot of one directory, in S3 listing order. {@code verifier} identifies the snapshot (a hash of its
+ * A snapshot of one directory, sorted by name (Java string order). {@code verifier} identifies the snapshot (a hash of its
  * names): READDIR cookies are positions in it and stay valid as long as a snapshot with that verifier is
  * kept (see docs/SEMANTICS.md).
  */

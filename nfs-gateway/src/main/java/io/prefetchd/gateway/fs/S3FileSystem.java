@@ -34,7 +34,7 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Mapping.</b> A directory is a key prefix ending in '/': ListObjectsV2 with delimiter '/' gives its
  * files (objects) and subdirectories (common prefixes). Names that cannot be POSIX names (empty, ".", "..",
  * longer than 255 bytes) are left out. When an object {@code a} and keys under {@code a/} both exist, the file
- * wins, in listings and lookups alike. A zero-byte object whose key ends in '/' is a folder marker: it makes
+ * wins, in listings and lookups alike. An object whose key ends in '/' is a folder marker: it makes
  * an empty directory exist and is not itself listed. See docs/SEMANTICS.md.
  *
  * <p><b>Caching.</b> Attributes (from HEAD or from a listing) and directory listings are cached for
@@ -87,7 +87,8 @@ public final class S3FileSystem implements VirtualFileSystem {
                 .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
     }
 
-    static String normalizePrefix(String p) {
+    /** The prefix as keys are built from it: no leading '/', one trailing '/' unless empty. */
+    public static String normalizePrefix(String p) {
         while (p.startsWith("/")) {
             p = p.substring(1);
         }

@@ -30,7 +30,7 @@ class GatewayConfigTest {
         assertEquals(Map.of("stateDir", "./prefetchd-state"), settings(c));
         assertEquals(Map.of(
                 "endpoint", "",
-                "region", "us-east-1",
+                "region", "",
                 "bucket", "",
                 "prefix", "",
                 "pathStyle", false,
