@@ -32,12 +32,19 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line; returns the exit status (0 ok, 1 failed to start, 2 bad usage). */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("prefetchd: " + oneLine(e));
             return 1;
         });
-        System.exit(cl.execute(args));
+        return cl.execute(args);
     }
 
     static String oneLine(Throwable e) {
@@ -83,12 +90,6 @@ public final class Main implements Runnable {
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
             put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
             put(p, "prefetchd.cache.size", cacheSize);
-            if (config != null) {
-                if (!config.toFile().isFile()) {
-                    throw new StartupException("config file " + config + " does not exist");
-                }
-                System.setProperty("micronaut.config.files", config.toAbsolutePath().toString());
-            }
         }
     }
 
@@ -129,7 +130,7 @@ public final class Main implements Runnable {
             put(p, "prefetchd.s3.prefix", prefix);
             put(p, "prefetchd.s3.path-style", pathStyle);
             put(p, "prefetchd.s3.region", region);
-            return runDaemon(p, null, "");
+            return runDaemon(p, common.config, null, "");
         }
     }
 
@@ -158,7 +159,7 @@ public final class Main implements Runnable {
                 String note = "embedded S3 at " + s3.endpoint() + " over " + s3.dataDir().toAbsolutePath()
                         + " (demo dataset: " + seeded.objects() + " objects, "
                         + Sizes.format(seeded.bytes()) + ")";
-                return runDaemon(p, s3, note);
+                return runDaemon(p, common.config, s3, note);
             } catch (RuntimeException e) {
                 s3.close();
                 throw e;
@@ -166,8 +167,8 @@ public final class Main implements Runnable {
         }
     }
 
-    private static int runDaemon(Map<String, Object> props, AutoCloseable alsoClose, String note) {
-        ApplicationContext ctx = Daemon.start(props);
+    private static int runDaemon(Map<String, Object> props, Path config, AutoCloseable alsoClose, String note) {
+        ApplicationContext ctx = Daemon.start(props, config);
         Gateway gw = ctx.getBean(Gateway.class);
         int httpPort = Daemon.httpPort(ctx);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -122,8 +122,9 @@ class OperationsTest {
     }
 
     @Test
-    void readdir_pagesThroughALargeDirectory_withResumableCookies() {
-        for (int i = 0; i < 2500; i++) {
+    void readdir_pagesThroughADirectoryOf100000Entries_withResumableCookies() {
+        int n = 100_000;
+        for (int i = 0; i < n; i++) {
             nfs.store.put(String.format("big/f%05d", i), new byte[] {1});
         }
         byte[] dir = fh("big");
@@ -134,7 +135,7 @@ class OperationsTest {
         while (true) {
             long c = cookie;
             long v = verifier;
-            CompoundReply.Readdir d = ok(nfs.call41(b -> b.putfh(dir).readdir(c, v, 4096, 8192, Attr.TYPE,
+            CompoundReply.Readdir d = ok(nfs.call41(b -> b.putfh(dir).readdir(c, v, 65536, 262144, Attr.TYPE,
                     Attr.SIZE))).last().as(CompoundReply.Readdir.class);
             calls++;
             d.entries().forEach(e -> seen.add(e.name()));
@@ -145,8 +146,8 @@ class OperationsTest {
             verifier = d.verifier();
         }
         assertTrue(calls > 10, "paged in " + calls + " calls");
-        assertEquals(2500, seen.size());
-        for (int i = 0; i < 2500; i++) {
+        assertEquals(n, seen.size());
+        for (int i = 0; i < n; i++) {
             assertEquals(String.format("f%05d", i), seen.get(i));
         }
     }
