@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.client;
 
+import io.prefetchd.gateway.nfs.rpc.RawXdr;
 import io.prefetchd.gateway.nfs.xdr.Attr;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
@@ -10,12 +11,7 @@ import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcTransport;
 import org.dcache.oncrpc4j.rpc.net.IpProtocolType;
-import org.dcache.oncrpc4j.xdr.Xdr;
-import org.dcache.oncrpc4j.xdr.XdrAble;
-import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
-import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.dcache.oncrpc4j.xdr.XdrVoid;
-import org.glassfish.grizzly.Buffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,7 +50,7 @@ public final class Nfs4Client implements AutoCloseable {
         this.owner = ownerName.getBytes(StandardCharsets.UTF_8);
         try {
             new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
-                    .call(0, XdrVoid.XDR_VOID, new Raw(), 10, TimeUnit.SECONDS);
+                    .call(0, XdrVoid.XDR_VOID, new RawXdr.Incoming(), 10, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             throw new IOException("NULL call timed out", e);
         }
@@ -101,10 +97,10 @@ public final class Nfs4Client implements AutoCloseable {
 
     /** Sends raw COMPOUND bytes and returns the raw reply bytes. */
     public byte[] rawCall(byte[] compound) throws IOException {
-        Raw reply = new Raw();
+        RawXdr.Incoming reply = new RawXdr.Incoming();
         try {
             new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
-                    .call(PROC_COMPOUND, new RawArgs(compound), reply, 60, TimeUnit.SECONDS);
+                    .call(PROC_COMPOUND, new RawXdr.Outgoing(compound), reply, 60, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             throw new IOException("COMPOUND timed out", e);
         }
@@ -229,39 +225,6 @@ public final class Nfs4Client implements AutoCloseable {
 
         public CompoundReply reply() {
             return reply;
-        }
-    }
-
-    private record RawArgs(byte[] bytes) implements XdrAble {
-        @Override
-        public void xdrDecode(XdrDecodingStream xdr) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream xdr) {
-            xdr.xdrEncodeOpaque(bytes, bytes.length);
-        }
-    }
-
-    /** Reply bytes, copied out of oncrpc4j's buffer in one go. */
-    static final class Raw implements XdrAble {
-        private byte[] bytes = new byte[0];
-
-        @Override
-        public void xdrDecode(XdrDecodingStream xdr) {
-            Buffer b = ((Xdr) xdr).asBuffer();
-            bytes = new byte[b.remaining()];
-            b.get(bytes);
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream xdr) {
-            throw new UnsupportedOperationException();
-        }
-
-        byte[] bytes() {
-            return bytes;
         }
     }
 }

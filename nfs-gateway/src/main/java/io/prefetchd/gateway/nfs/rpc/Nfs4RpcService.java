@@ -9,12 +9,7 @@ import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcDispatchable;
-import org.dcache.oncrpc4j.xdr.Xdr;
-import org.dcache.oncrpc4j.xdr.XdrAble;
-import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
-import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.dcache.oncrpc4j.xdr.XdrVoid;
-import org.glassfish.grizzly.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +43,7 @@ public final class Nfs4RpcService implements RpcDispatchable {
     }
 
     private void compound(RpcCall call) {
-        RawBody body = new RawBody();
+        RawXdr.Incoming body = new RawXdr.Incoming();
         byte[] reply;
         try {
             call.retrieveCall(body);
@@ -63,7 +58,7 @@ public final class Nfs4RpcService implements RpcDispatchable {
             call.failRpcSystem();
             return;
         }
-        call.reply(new RawReply(reply));
+        call.reply(new RawXdr.Outgoing(reply));
     }
 
     private static CompoundContext.Caller caller(RpcCall call) {
@@ -72,43 +67,5 @@ public final class Nfs4RpcService implements RpcDispatchable {
             return new CompoundContext.Caller(unix.uid(), unix.gid(), remote);
         }
         return new CompoundContext.Caller(-1, -1, remote);
-    }
-
-    /** The call's argument bytes, copied out of oncrpc4j's buffer in one go (XDR is word-aligned). */
-    private static final class RawBody implements XdrAble {
-        private byte[] bytes = new byte[0];
-
-        @Override
-        public void xdrDecode(XdrDecodingStream xdr) throws IOException {
-            Buffer b = ((Xdr) xdr).asBuffer();
-            int n = b.remaining();
-            if ((n & 3) != 0) {
-                throw new IOException("call body of " + n + " bytes is not a whole number of XDR words");
-            }
-            bytes = new byte[n];
-            b.get(bytes);
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream xdr) {
-            throw new UnsupportedOperationException();
-        }
-
-        byte[] bytes() {
-            return bytes;
-        }
-    }
-
-    /** Reply bytes already in XDR form (always a multiple of 4 long). */
-    private record RawReply(byte[] bytes) implements XdrAble {
-        @Override
-        public void xdrDecode(XdrDecodingStream xdr) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream xdr) {
-            xdr.xdrEncodeOpaque(bytes, bytes.length);
-        }
     }
 }

@@ -17,13 +17,7 @@ public final class OpClose implements NfsOperation<Args.Close> {
     @Override
     public Result process(CompoundContext ctx, Args.Close args) throws NfsException {
         NfsState state = ctx.services().state();
-        OpenState open = state.openState(ctx.resolve(args.stateid()), ctx.minorVersion());
-        if (!open.inode().equals(ctx.currentFh())) {
-            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
-        }
-        if (ctx.minorVersion() == 0) {
-            state.renew(open.owner().client());
-        }
+        OpenState open = OpenStates.forFile(ctx, args.stateid(), ctx.currentFh());
         return SeqidReplies.run(ctx, open.owner(), args.seqid(), () -> {
             state.close(open);
             StateId id = ctx.minorVersion() >= 1 ? StateId.INVALID : open.stateId();

@@ -14,11 +14,7 @@ public final class OpOpenConfirm implements NfsOperation<Args.OpenConfirm> {
     @Override
     public Result process(CompoundContext ctx, Args.OpenConfirm args) throws NfsException {
         NfsState state = ctx.services().state();
-        OpenState open = state.openState(args.stateid(), 0);
-        if (!open.inode().equals(ctx.currentFh())) {
-            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
-        }
-        state.renew(open.owner().client());
+        OpenState open = OpenStates.forFile(ctx, args.stateid(), ctx.currentFh());
         return SeqidReplies.run(ctx, open.owner(), args.seqid(), () -> {
             state.confirmOpen(open);
             StateId id = open.stateId();

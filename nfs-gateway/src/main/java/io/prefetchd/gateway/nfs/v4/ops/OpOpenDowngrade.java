@@ -15,13 +15,7 @@ public final class OpOpenDowngrade implements NfsOperation<Args.OpenDowngrade> {
     @Override
     public Result process(CompoundContext ctx, Args.OpenDowngrade args) throws NfsException {
         NfsState state = ctx.services().state();
-        OpenState open = state.openState(ctx.resolve(args.stateid()), ctx.minorVersion());
-        if (!open.inode().equals(ctx.currentFh())) {
-            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
-        }
-        if (ctx.minorVersion() == 0) {
-            state.renew(open.owner().client());
-        }
+        OpenState open = OpenStates.forFile(ctx, args.stateid(), ctx.currentFh());
         return SeqidReplies.run(ctx, open.owner(), args.seqid(), () -> {
             state.downgrade(open, args.shareAccess() & Nfs4.OPEN4_SHARE_ACCESS_MASK, args.shareDeny());
             StateId id = open.stateId();

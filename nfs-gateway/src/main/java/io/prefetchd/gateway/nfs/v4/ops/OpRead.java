@@ -5,7 +5,6 @@ import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
-import io.prefetchd.gateway.nfs.v4.state.OpenState;
 import io.prefetchd.gateway.nfs.xdr.Args;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
@@ -27,14 +26,7 @@ public final class OpRead implements NfsOperation<Args.Read> {
         if (id.isAnonymousOrBypass()) {
             version = ctx.services().fs().getattr(fh);
         } else {
-            OpenState open = ctx.services().state().openState(id, ctx.minorVersion());
-            if (!open.inode().equals(fh)) {
-                throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
-            }
-            if (ctx.minorVersion() == 0) {
-                ctx.services().state().renew(open.owner().client());
-            }
-            version = open.version();
+            version = OpenStates.forFile(ctx, id, fh).version();
         }
         if (args.offset() < 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "offset beyond 2^63");

@@ -1,0 +1,57 @@
+package io.prefetchd.gateway.nfs.rpc;
+
+import org.dcache.oncrpc4j.xdr.Xdr;
+import org.dcache.oncrpc4j.xdr.XdrAble;
+import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
+import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
+import org.glassfish.grizzly.Buffer;
+
+import java.io.IOException;
+
+/**
+ * Bytes that are already XDR, moved in and out of oncrpc4j as they are: the server and prefetchd's own client
+ * encode and decode COMPOUNDs themselves (with bounds checks oncrpc4j's decoder lacks), so oncrpc4j only frames
+ * RPC messages.
+ */
+public final class RawXdr {
+    private RawXdr() {
+    }
+
+    /** The rest of a message (a call's arguments or a reply's results), copied out in one go. */
+    public static final class Incoming implements XdrAble {
+        private byte[] bytes = new byte[0];
+
+        @Override
+        public void xdrDecode(XdrDecodingStream xdr) throws IOException {
+            Buffer b = ((Xdr) xdr).asBuffer();
+            int n = b.remaining();
+            if ((n & 3) != 0) {
+                throw new IOException("message body of " + n + " bytes is not a whole number of XDR words");
+            }
+            bytes = new byte[n];
+            b.get(bytes);
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream xdr) {
+            throw new UnsupportedOperationException("incoming only");
+        }
+
+        public byte[] bytes() {
+            return bytes;
+        }
+    }
+
+    /** Bytes to send as they are; always a whole number of XDR words. */
+    public record Outgoing(byte[] bytes) implements XdrAble {
+        @Override
+        public void xdrDecode(XdrDecodingStream xdr) {
+            throw new UnsupportedOperationException("outgoing only");
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream xdr) {
+            xdr.xdrEncodeOpaque(bytes, bytes.length);
+        }
+    }
+}
