@@ -9,6 +9,8 @@ import static java.util.Objects.requireNonNull;
  * file's bytes belong to (null for directories); {@code change} is the NFS change attribute derived from it.
  */
 public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag) {
+    public static final long UNKNOWN_CHANGE = 0;
+
     public FileAttributes {
         requireNonNull(type, "type is null");
         requireNonNull(mtime, "mtime is null");

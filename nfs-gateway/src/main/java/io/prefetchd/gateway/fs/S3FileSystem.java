@@ -61,6 +61,8 @@ public final class S3FileSystem implements VirtualFileSystem {
     private final Cache<String, Optional<FileAttributes>> fileAttrs;
     private final Cache<String, Listing> listings;
     private final Cache<String, Listing> snapshots;
+    /** Whether keys exist under {@code path/}, for lookups outside a cached listing; expires like attributes. */
+    private final Cache<String, Boolean> dirProbes;
 
     /** A directory snapshot plus its name index and whether the prefix exists at all. */
     private record Listing(DirListing listing, Map<String, DirEntry> byName, boolean exists, Instant mtime) {}
@@ -83,6 +85,8 @@ public final class S3FileSystem implements VirtualFileSystem {
                 .build();
         this.listings = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl)
                 .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
+        this.dirProbes = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl).maximumSize(1_000_000)
+                .build();
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
                 .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
     }
@@ -168,14 +172,18 @@ public final class S3FileSystem implements VirtualFileSystem {
         if (fileAttributes(path).isPresent()) {
             return new Inode(FileType.REGULAR, path);
         }
-        Inode sub = new Inode(FileType.DIRECTORY, path);
-        try {
-            ListPage page = store.list(dirPrefix(path), "/", null, 1);
-            if (!page.objects().isEmpty() || !page.commonPrefixes().isEmpty()) {
-                return sub;
+        Boolean isDir = dirProbes.getIfPresent(path);
+        if (isDir == null) {
+            try {
+                ListPage page = store.list(dirPrefix(path), "/", null, 1);
+                isDir = !page.objects().isEmpty() || !page.commonPrefixes().isEmpty();
+            } catch (ObjectStoreException e) {
+                throw StoreErrors.toNfs(e);
             }
-        } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            dirProbes.put(path, isDir);
+        }
+        if (isDir) {
+            return new Inode(FileType.DIRECTORY, path);
         }
         throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
     }
@@ -241,8 +249,10 @@ public final class S3FileSystem implements VirtualFileSystem {
             if (!byName.containsKey(name)) {   // the file wins over the directory of the same name
                 String path = dirPath.isEmpty() ? name : dirPath + "/" + name;
                 Inode inode = new Inode(FileType.DIRECTORY, path);
-                FileAttributes a = new FileAttributes(FileType.DIRECTORY, DIR_SIZE, fileIds.applyAsLong(inode), 1,
-                        mountTime, null);
+                Listing sub = listings.getIfPresent(path);
+                FileAttributes a = sub != null ? dirAttributes(inode, sub)
+                        : new FileAttributes(FileType.DIRECTORY, DIR_SIZE, fileIds.applyAsLong(inode),
+                                FileAttributes.UNKNOWN_CHANGE, mountTime, null);
                 byName.put(name, new DirEntry(name, inode, a));
             }
         }

@@ -95,6 +95,9 @@ public final class AttributeEncoder {
         for (int i = 0; i < words; i++) {
             mask[i] = request[i] & supported[i];
         }
+        if (a.change() == FileAttributes.UNKNOWN_CHANGE && words > 0) {
+            mask[0] &= ~(1 << Attr.CHANGE);   // not known without another listing: the client will GETATTR
+        }
         w.writeIntArray(mask);
         int lenAt = w.position();
         w.writeInt(0);

@@ -338,4 +338,35 @@ class OperationsTest {
         assertEquals(NfsStatus.NFS4ERR_SHARE_DENIED, nfs.call41(b -> b.putrootfh().open(0, nfs.clientId,
                 "other".getBytes(), Nfs4.OPEN4_SHARE_ACCESS_READ, 0, "hello.txt")).status());
     }
+
+    @Test
+    void readdirEntryOfAnUnlistedSubdirectory_leavesChangeOut_ratherThanInventIt() {
+        CompoundReply.Readdir d = ok(nfs.call41(b -> b.putrootfh().readdir(0, 0, 8192, 32768, Attr.TYPE,
+                Attr.CHANGE))).last().as(CompoundReply.Readdir.class);
+        CompoundReply.DirEntry dir = d.entries().get(0);
+        assertEquals("dir", dir.name());
+        assertFalse(dir.attrs().values().containsKey(Attr.CHANGE));
+        assertTrue(d.entries().get(2).attrs().values().containsKey(Attr.CHANGE), "files carry it");
+        long change = ok(nfs.call41(b -> b.putrootfh().lookup("dir").getattr(Attr.CHANGE))).last()
+                .as(CompoundReply.Fattr.class).change();
+        assertNotEquals(0, change);
+    }
+
+    @Test
+    void lookupOfAMissingName_isAnsweredFromCacheUntilTheTtl() {
+        assertEquals(NfsStatus.NFS4ERR_NOENT, nfs.call41(b -> b.putfh(dirFh()).lookup("later")).status());
+        nfs.store.put("dir/later/x", new byte[1]);
+        assertEquals(NfsStatus.NFS4ERR_NOENT, nfs.call41(b -> b.putfh(dirFh()).lookup("later")).status(),
+                "still the cached answer");
+        nfs.clock.advance(java.time.Duration.ofSeconds(31));
+        ok(nfs.call41(b -> b.putfh(dirFh()).lookup("later")));
+    }
+
+    private byte[] dirFh() {
+        return handle("dir");
+    }
+
+    private byte[] handle(String name) {
+        return nfs.handles.encode(new io.prefetchd.gateway.fs.Inode(io.prefetchd.gateway.fs.FileType.DIRECTORY, name));
+    }
 }
