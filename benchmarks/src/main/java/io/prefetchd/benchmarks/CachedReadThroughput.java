@@ -37,6 +37,11 @@ import java.util.stream.Stream;
  * the cache folder with 1 MiB positional reads. Both are served from the OS page cache once warm, so the ratio
  * is the cost of the NFS server and protocol, not of the disk. The figure is the ratio, never an absolute.
  *
+ * <p>Two clients are measured against their own baseline: prefetchd's Java NFSv4.1 client (in this JVM,
+ * so it competes with the server for the same cores; baseline: Java positional reads of the block files), and
+ * libnfs' {@code nfs-cat} (Debian libnfs-utils, NFSv4.0, one process per file, {@code threads} at a time; baseline:
+ * {@code cat} of the same block files, {@code threads} processes), both writing to /dev/null.
+ *
  * <p>Rerun: {@code benchmarks/run-cached-read [files] [fileMiB] [threads] [rounds]}
  * (defaults 16 16 4 3), or
  * {@code java --add-opens=java.base/java.nio=ALL-UNNAMED -cp "benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" io.prefetchd.benchmarks.CachedReadThroughput}.
@@ -101,6 +106,23 @@ public final class CachedReadThroughput {
                 System.out.printf(Locale.ROOT, "through NFS (prefetchd client, %d conns): %8.1f MiB/s%n", threads,
                         nfsMibs);
                 System.out.printf(Locale.ROOT, "ratio NFS / local: %.2f%n", nfsMibs / localMibs);
+                if (onPath("nfs-cat")) {
+                    double catSecs = 0;
+                    double nfsCatSecs = 0;
+                    for (int r = 0; r < rounds; r++) {
+                        catSecs += processPass(catCommands(blocks, threads), threads);
+                        nfsCatSecs += processPass(nfsCatCommands(gw.nfsPort(), keys), threads);
+                    }
+                    double catMibs = (double) localBytes * rounds / catSecs / (1 << 20);
+                    double nfsCatMibs = (double) total * rounds / nfsCatSecs / (1 << 20);
+                    System.out.printf(Locale.ROOT, "cat of the block files (%d processes): %8.1f MiB/s%n", threads,
+                            catMibs);
+                    System.out.printf(Locale.ROOT, "nfs-cat through NFSv4.0 (%d at a time):  %8.1f MiB/s%n", threads,
+                            nfsCatMibs);
+                    System.out.printf(Locale.ROOT, "ratio nfs-cat / cat: %.2f%n", nfsCatMibs / catMibs);
+                } else {
+                    System.out.println("nfs-cat not found (apt-get install libnfs-utils): libnfs comparison skipped");
+                }
             }
         } finally {
             deleteTree(work);
@@ -139,6 +161,60 @@ public final class CachedReadThroughput {
         } finally {
             pool.shutdown();
             clients.forEach(Nfs4Client::close);
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<List<String>> catCommands(List<Path> blocks, int processes) {
+        List<List<String>> cmds = new ArrayList<>();
+        for (int t = 0; t < processes; t++) {
+            List<String> cmd = new ArrayList<>(List.of("cat"));
+            for (int i = t; i < blocks.size(); i += processes) {
+                cmd.add(blocks.get(i).toString());
+            }
+            cmds.add(cmd);
+        }
+        return cmds;
+    }
+
+    private static List<List<String>> nfsCatCommands(int port, List<String> keys) {
+        List<List<String>> cmds = new ArrayList<>();
+        for (String key : keys) {
+            cmds.add(List.of("nfs-cat", "nfs://127.0.0.1//" + key + "?version=4&nfsport=" + port));
+        }
+        return cmds;
+    }
+
+    /** Runs the commands, {@code parallel} at a time, output to /dev/null; returns seconds. */
+    private static double processPass(List<List<String>> commands, int parallel) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            long t0 = System.nanoTime();
+            List<Future<?>> work = new ArrayList<>();
+            for (List<String> cmd : commands) {
+                work.add(pool.submit(() -> {
+                    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    if (p.waitFor() != 0) {
+                        throw new IllegalStateException(cmd.get(0) + " failed with " + p.exitValue());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            pool.shutdown();
         }
     }
 

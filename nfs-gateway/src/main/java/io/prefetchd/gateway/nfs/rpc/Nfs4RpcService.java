@@ -5,6 +5,7 @@ import io.prefetchd.gateway.nfs.v4.CompoundProcessor;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.nfs.xdr.XdrException;
+import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
@@ -44,10 +45,10 @@ public final class Nfs4RpcService implements RpcDispatchable {
 
     private void compound(RpcCall call) {
         RawXdr.Incoming body = new RawXdr.Incoming();
-        byte[] reply;
+        XdrWriter reply;
         try {
             call.retrieveCall(body);
-            reply = processor.process(body.bytes(), caller(call));
+            reply = processor.processReply(body.bytes(), caller(call));
         } catch (XdrException | IOException e) {
             metrics.garbageArgs();
             LOG.debug("GARBAGE_ARGS from {}: {}", call.getTransport().getRemoteSocketAddress(), e.getMessage());

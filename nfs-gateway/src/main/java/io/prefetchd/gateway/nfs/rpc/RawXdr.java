@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.rpc;
 
+import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
@@ -43,7 +44,11 @@ public final class RawXdr {
     }
 
     /** Bytes to send as they are; always a whole number of XDR words. */
-    public record Outgoing(byte[] bytes) implements XdrAble {
+    public record Outgoing(XdrWriter reply) implements XdrAble {
+        public Outgoing(byte[] bytes) {
+            this(new XdrWriter(bytes.length).writeFixedOpaque(bytes));
+        }
+
         @Override
         public void xdrDecode(XdrDecodingStream xdr) {
             throw new UnsupportedOperationException("outgoing only");
@@ -51,7 +56,7 @@ public final class RawXdr {
 
         @Override
         public void xdrEncode(XdrEncodingStream xdr) {
-            xdr.xdrEncodeOpaque(bytes, bytes.length);
+            reply.writeTo(xdr::xdrEncodeOpaque);
         }
     }
 }

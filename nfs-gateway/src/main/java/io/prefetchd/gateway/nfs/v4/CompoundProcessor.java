@@ -46,9 +46,20 @@ public final class CompoundProcessor {
     private record Decoded(int opcode, Object args, NfsStatus fixed) {}
 
     /**
+     * The reply as bytes.
+     *
      * @throws XdrException when the request does not decode (answer GARBAGE_ARGS)
      */
     public byte[] process(byte[] request, CompoundContext.Caller caller) throws XdrException {
+        return processReply(request, caller).toByteArray();
+    }
+
+    /**
+     * The reply, with READ payloads shared rather than copied (see {@link XdrWriter#writeOpaqueShared}).
+     *
+     * @throws XdrException when the request does not decode (answer GARBAGE_ARGS)
+     */
+    public XdrWriter processReply(byte[] request, CompoundContext.Caller caller) throws XdrException {
         metrics.compound();
         XdrReader r = new XdrReader(request);
         byte[] tag = r.readOpaque(Nfs4.OPAQUE_LIMIT);
@@ -61,7 +72,7 @@ public final class CompoundProcessor {
         w.writeInt(0);
         if (minor < 0 || minor > 1) {
             w.patchInt(0, NfsStatus.NFS4ERR_MINOR_VERS_MISMATCH.code());
-            return w.toByteArray();
+            return w;
         }
         List<Decoded> ops = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -88,7 +99,8 @@ public final class CompoundProcessor {
                         st = NfsStatus.NFS4_OK;
                     } catch (OpSequence.Replay replay) {
                         metrics.operation(op.opcode(), NfsStatus.NFS4_OK, System.nanoTime() - start);
-                        return replay.reply();
+                        byte[] cached = replay.reply();
+                        return new XdrWriter(cached.length).writeFixedOpaque(cached);
                     } catch (NfsException e) {
                         st = e.status();
                         LOG.debug("{} -> {}", Operations.name(op.opcode()), e);
@@ -111,11 +123,10 @@ public final class CompoundProcessor {
             }
             w.patchInt(0, status.code());
             w.patchInt(countAt, results);
-            byte[] reply = w.toByteArray();
             if (ctx.slot() >= 0) {
-                ctx.session().complete(ctx.slot(), ctx.cacheThis() ? reply : null);
+                ctx.session().complete(ctx.slot(), ctx.cacheThis() ? w.toByteArray() : null);
             }
-            return reply;
+            return w;
         } catch (RuntimeException e) {
             if (ctx.slot() >= 0) {
                 ctx.session().complete(ctx.slot(), null);

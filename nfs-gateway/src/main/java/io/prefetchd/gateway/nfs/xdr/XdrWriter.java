@@ -1,12 +1,30 @@
 package io.prefetchd.gateway.nfs.xdr;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
-/** Encodes XDR (RFC 4506) into a growable byte array. Not thread-safe: one writer per reply. */
+/**
+ * Encodes XDR (RFC 4506) into a growable byte array. Large opaque data (READ payloads) can be attached by
+ * reference with {@link #writeOpaqueShared}: it is not copied into the array but spliced in when the reply is
+ * sent ({@link #writeTo}) or flattened ({@link #toByteArray}), saving two copies of every READ. Positions
+ * ({@link #position}, {@link #patchInt}, {@link #truncate}) count the array's bytes only. Not thread-safe: one
+ * writer per reply.
+ */
 public final class XdrWriter {
     private byte[] buf;
     private int pos;
+    /** Shared payloads, each spliced in at {@code at} (a position in {@link #buf}), padding included. */
+    private final List<Splice> splices = new ArrayList<>(1);
+    private int splicedBytes;
+
+    private record Splice(int at, byte[] data, int padding) {}
+
+    /** Where bytes go when a reply is sent: each call is XDR fixed-length opaque data (padded to 4 bytes). */
+    public interface Sink {
+        void write(byte[] bytes, int offset, int length);
+    }
 
     public XdrWriter() {
         this(512);
@@ -69,6 +87,18 @@ public final class XdrWriter {
         return writeFixedOpaque(b, off, len);
     }
 
+    /**
+     * Writes variable-length opaque data without copying it: {@code data} must not change until the reply is
+     * sent.
+     */
+    public XdrWriter writeOpaqueShared(byte[] data) {
+        writeInt(data.length);
+        int padding = XdrReader.padded(data.length) - data.length;
+        splices.add(new Splice(pos, data, padding));
+        splicedBytes += data.length + padding;
+        return this;
+    }
+
     public XdrWriter writeUtf8(String s) {
         return writeOpaque(s.getBytes(StandardCharsets.UTF_8));
     }
@@ -96,17 +126,42 @@ public final class XdrWriter {
     /** Drops everything written after {@code position}. */
     public void truncate(int position) {
         pos = position;
+        while (!splices.isEmpty() && splices.get(splices.size() - 1).at() > position) {
+            Splice s = splices.remove(splices.size() - 1);
+            splicedBytes -= s.data().length + s.padding();
+        }
     }
 
+    /** Bytes written so far, shared payloads included. */
     public int size() {
-        return pos;
+        return pos + splicedBytes;
     }
 
     public byte[] toByteArray() {
-        return Arrays.copyOf(buf, pos);
+        if (splices.isEmpty()) {
+            return Arrays.copyOf(buf, pos);
+        }
+        byte[] out = new byte[size()];
+        int[] at = {0};
+        writeTo((b, off, len) -> {
+            System.arraycopy(b, off, out, at[0], len);
+            at[0] += XdrReader.padded(len);
+        });
+        return out;
     }
 
-    /** The internal buffer; valid up to {@link #size()}. */
+    /** Sends everything written, shared payloads spliced in place. */
+    public void writeTo(Sink sink) {
+        int from = 0;
+        for (Splice s : splices) {
+            sink.write(buf, from, s.at() - from);
+            sink.write(s.data(), 0, s.data().length);   // the sink pads it
+            from = s.at();
+        }
+        sink.write(buf, from, pos - from);
+    }
+
+    /** The internal array (without shared payloads); valid up to {@link #position()}. */
     public byte[] buffer() {
         return buf;
     }

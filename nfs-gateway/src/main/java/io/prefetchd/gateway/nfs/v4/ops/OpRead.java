@@ -35,6 +35,6 @@ public final class OpRead implements NfsOperation<Args.Read> {
                 : args.count(), ctx.services().limits().maxRead());
         byte[] data = ctx.services().fs().read(fh, version, args.offset(), count);
         boolean eof = args.offset() + data.length >= version.size();
-        return w -> w.reserve(8 + data.length).writeBool(eof).writeOpaque(data);
+        return w -> w.writeBool(eof).writeOpaqueShared(data);
     }
 }

@@ -70,7 +70,7 @@ public final class OpReaddir implements NfsOperation<Args.Readdir> {
         boolean eof = i >= entries.size();
         body.writeBool(false).writeBool(eof);
         byte[] bytes = body.buffer();
-        int len = body.size();
+        int len = body.position();
         return w -> w.writeFixedOpaque(bytes, 0, len);
     }
 }
