@@ -1,0 +1,71 @@
+package io.prefetchd.gateway.daemon;
+
+import io.prefetchd.gateway.embedded.DemoDataset;
+import io.prefetchd.gateway.nfs.client.Nfs4Client;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The README's first command, as a newcomer runs it: {@code bin/prefetchd demo} (the jar built by this very
+ * Maven run) prints a mount line that works, serves the demo dataset, answers /status, and stops on SIGTERM.
+ */
+class DemoCommandIT {
+
+    @Test
+    void demo_servesTheDemoDataset_andStopsOnSigterm(@TempDir Path state) throws Exception {
+        Path launcher = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
+                .resolve("bin/prefetchd");
+        assertTrue(Files.isExecutable(launcher), launcher + " is the README's command");
+        Process p = new ProcessBuilder(launcher.toString(), "demo", "--state-dir", state.toString(),
+                "--nfs-port", "0", "--http-port", "-1", "--bind", "127.0.0.1")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            List<String> lines = new ArrayList<>();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = out.readLine()) != null; ) {
+                lines.add(line);
+                if (line.startsWith("Press Ctrl-C")) {
+                    break;
+                }
+            }
+            String text = String.join("\n", lines);
+            Matcher mount = Pattern.compile("mount -t nfs4 -o vers=4\\.1,port=(\\d+) 127\\.0\\.0\\.1:/ /mnt/data")
+                    .matcher(text);
+            assertTrue(mount.find(), text);
+            Matcher http = Pattern.compile("status: (http://127\\.0\\.0\\.1:\\d+/status)").matcher(text);
+            assertTrue(http.find(), text);
+
+            int port = Integer.parseInt(mount.group(1));
+            try (Nfs4Client c = Nfs4Client.connect("127.0.0.1", port)) {
+                Nfs4Client.OpenFile readme = c.open("/" + DemoDataset.readmeKey());
+                assertArrayEquals(new DemoDataset().content(DemoDataset.readmeKey()), c.readAll(readme, 1 << 20));
+            }
+            HttpResponse<String> status = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(http.group(1))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, status.statusCode());
+            assertTrue(status.body().contains("export      s3://prefetchd-demo/"), status.body());
+
+            p.destroy();   // SIGTERM
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the daemon stops on SIGTERM");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
