@@ -104,6 +104,27 @@ public final class IndexCommand implements Callable<Integer> {
         this.clock = requireNonNull(clock, "clock is null");
     }
 
+    /** Runs the command standalone on local sources: {@code java -cp ... io.prefetchd.formats.cli.IndexCommand}. */
+    public static void main(String[] args) {
+        System.exit(run(new IndexCommand(), args, new PrintWriter(System.out), new PrintWriter(System.err)));
+    }
+
+    /** Runs {@code command} with {@code args}; an I/O failure ends with one line on stderr and status 1. */
+    public static int run(IndexCommand command, String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("prefetchd index: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            cmd.getErr().flush();
+            return 1;
+        });
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
