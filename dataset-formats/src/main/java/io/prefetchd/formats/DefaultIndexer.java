@@ -131,16 +131,20 @@ final class DefaultIndexer implements DatasetIndexer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             next.set(Integer.MAX_VALUE / 2); // stop handing out objects
-            throw new InterruptedIOException("interrupted while indexing " + spec.location());
+            throw new InterruptedIOException("interrupted while indexing " + describe(spec));
         } catch (ExecutionException e) {
             // a worker died of an Error; the futures carry it
-            throw new IOException("indexing " + spec.location() + " failed: " + e.getCause(), e.getCause());
+            throw new IOException("indexing " + describe(spec) + " failed: " + e.getCause(), e.getCause());
         }
         for (int i : toScan) {
             @SuppressWarnings("unchecked")
             P p = (P) results[i];
             parts.set(i, p);
         }
+    }
+
+    private static String describe(DatasetSpec spec) {
+        return spec.format().cliName() + " dataset '" + spec.location() + "'";
     }
 
     private static boolean sameObjects(List<ObjectRef> a, List<ObjectRef> b) {
