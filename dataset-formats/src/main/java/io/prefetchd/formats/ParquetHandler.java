@@ -315,11 +315,11 @@ final class ParquetHandler implements FormatHandler<ParquetHandler.FilePart> {
             boolean found = false;
             for (int i = 0; i < paths.size(); i++) {
                 String p = paths.get(i);
-                if ((p.equals(w) || p.startsWith(w + ".")) && !out.contains(i)) {
-                    out.add(i);
+                if (p.equals(w) || p.startsWith(w + ".")) {
                     found = true;
-                } else if (p.equals(w) || p.startsWith(w + ".")) {
-                    found = true;
+                    if (!out.contains(i)) {
+                        out.add(i);
+                    }
                 }
             }
             if (!found) {
