@@ -1,0 +1,64 @@
+package io.prefetchd.formats;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which bytes each sample of a dataset is: sample {@code i} (0-based, in the order the dataset's reader yields
+ * samples) maps to one or more extents of the dataset's objects.
+ *
+ * <p>An index is an immutable value, safe to share between threads. It is valid for the object versions in
+ * {@link #objects()} (key, size and ETag); {@link DatasetIndexer#refresh} makes a new one when they change.
+ */
+public interface DatasetIndex {
+
+    /** What was indexed. */
+    DatasetSpec spec();
+
+    /** Number of samples. */
+    long sampleCount();
+
+    /**
+     * The sample's name: the WebDataset key, the object key for file-per-sample datasets, and
+     * {@code <object>#<row in file>} for Parquet.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= sample < sampleCount()}
+     */
+    String key(long sample);
+
+    /**
+     * Hands the sample's extents to {@code sink} in a fixed order (by object, then offset for tar and file
+     * samples; by column, then offset for Parquet). Allocates nothing.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= sample < sampleCount()}
+     */
+    void forEachExtent(long sample, ExtentSink sink);
+
+    /** The sample's extents, in {@link #forEachExtent} order. */
+    default List<Extent> extents(long sample) {
+        List<Extent> out = new ArrayList<>(4);
+        forEachExtent(sample, (object, offset, length) -> out.add(new Extent(objectKey(object), offset, length)));
+        return out;
+    }
+
+    /** Sum of the lengths of the sample's extents: the bytes a reader fetches to get it. */
+    default long sampleBytes(long sample) {
+        long[] sum = {0};
+        forEachExtent(sample, (object, offset, length) -> sum[0] += length);
+        return sum[0];
+    }
+
+    /** The object versions the index was built from, in dataset order. Every extent lies in one of them. */
+    List<ObjectRef> objects();
+
+    /** The key of {@code objects().get(object)}, without materialising the list element. */
+    default String objectKey(int object) {
+        return objects().get(object).key();
+    }
+
+    /** Sum of the sizes of {@link #objects()}: the dataset's bytes. */
+    long totalBytes();
+
+    /** An estimate of the heap the index holds, in bytes (arrays and their headers; not counting the JVM's). */
+    long estimatedMemoryBytes();
+}

@@ -1,0 +1,56 @@
+package io.prefetchd.formats;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * Index files in one folder, named {@code <format>-<first 16 hex of SHA-256(spec)>.pfidx}. The spec is also
+ * stored inside the file and checked on load, so a hash collision cannot hand back another dataset's index.
+ * Thread-safe: saves are atomic renames and loads read whole files.
+ */
+final class FolderIndexStore implements IndexStore {
+    private final Path folder;
+
+    FolderIndexStore(Path folder) {
+        this.folder = requireNonNull(folder, "folder is null");
+    }
+
+    Path fileFor(DatasetSpec spec) {
+        String canonical = spec.format().cliName() + "\n" + spec.location() + "\n" + String.join("\n",
+                spec.columns()) + "\n" + spec.layout();
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(UTF_8));
+            return folder.resolve(spec.format().cliName() + "-" + HexFormat.of().formatHex(h, 0, 8) + ".pfidx");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    @Override
+    public Optional<DatasetIndex> load(DatasetSpec spec) throws IOException {
+        Path file = fileFor(spec);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        DatasetIndex index = IndexCodec.read(file);
+        if (!index.spec().equals(spec)) {
+            throw new IOException("persisted index " + file + " was written for " + index.spec() + ", not " + spec);
+        }
+        return Optional.of(index);
+    }
+
+    @Override
+    public Path save(DatasetIndex index) throws IOException {
+        Path file = fileFor(index.spec());
+        IndexCodec.write(index, file);
+        return file;
+    }
+}
