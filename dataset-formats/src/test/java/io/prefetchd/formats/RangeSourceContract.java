@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What every {@link RangeSource} promises; run against the local folder and against S3 (S3Proxy). */
-abstract class RangeSourceContract {
+public abstract class RangeSourceContract {
     static final byte[] DATA = Fixtures.bytes(42, 5000);
 
     /** A source holding {@code objects}: key to bytes. */

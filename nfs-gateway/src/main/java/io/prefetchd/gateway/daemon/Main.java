@@ -1,14 +1,24 @@
 package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.ApplicationContext;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.formats.RangeSource;
+import io.prefetchd.formats.cli.IndexCommand;
 import io.prefetchd.gateway.embedded.DemoDataset;
+import io.prefetchd.gateway.index.ObjectStoreRangeSource;
+import io.prefetchd.gateway.s3.S3ObjectStore;
+import io.prefetchd.gateway.s3.S3Settings;
 import io.prefetchd.gateway.embedded.EmbeddedS3;
 import picocli.CommandLine;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -38,6 +48,7 @@ public final class Main implements Runnable {
     /** Runs the command line; returns the exit status (0 ok, 1 failed to start, 2 bad usage). */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand("index", new IndexCommand(Main::s3Source, Clock.systemUTC()));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -45,6 +56,24 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The S3 side of {@code prefetchd index s3://bucket/prefix}: endpoint, region, path style and credentials
+     * from the same environment variables as {@code serve} (PREFETCHD_S3_ENDPOINT, PREFETCHD_S3_REGION,
+     * PREFETCHD_S3_PATH_STYLE, PREFETCHD_S3_ACCESS_KEY/SECRET_KEY, else the AWS default chain).
+     */
+    static RangeSource s3Source(URI uri) {
+        Map<String, String> env = System.getenv();
+        String endpoint = env.getOrDefault("PREFETCHD_S3_ENDPOINT", "");
+        S3Settings settings = S3Settings.of(endpoint.isBlank() ? null : URI.create(endpoint),
+                env.getOrDefault("PREFETCHD_S3_REGION", ""), uri.getHost(),
+                Boolean.parseBoolean(env.getOrDefault("PREFETCHD_S3_PATH_STYLE", "false")));
+        String access = env.getOrDefault("PREFETCHD_S3_ACCESS_KEY", "");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        return new ObjectStoreRangeSource(access.isBlank() ? S3ObjectStore.create(settings, registry)
+                : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(access, env.getOrDefault("PREFETCHD_S3_SECRET_KEY", "")))));
     }
 
     static String oneLine(Throwable e) {

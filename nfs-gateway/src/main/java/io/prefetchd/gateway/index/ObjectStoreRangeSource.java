@@ -1,0 +1,144 @@
+package io.prefetchd.gateway.index;
+
+import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.formats.RangeSource;
+import io.prefetchd.gateway.s3.ListPage;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The dataset-formats {@link RangeSource} over the gateway's {@link ObjectStore}: listing pages through
+ * ListObjectsV2, reads are ranged GETs conditional on the ETag the index was built from (a replaced object
+ * fails the read instead of mixing versions), and a stream reads ahead one chunk while the caller consumes the
+ * previous one. Thread-safe, as the store is.
+ */
+public final class ObjectStoreRangeSource implements RangeSource {
+    static final int STREAM_CHUNK = 8 << 20;
+
+    private final ObjectStore store;
+
+    public ObjectStoreRangeSource(ObjectStore store) {
+        this.store = requireNonNull(store, "store is null");
+    }
+
+    @Override
+    public List<ObjectRef> list(String prefix) throws IOException {
+        List<ObjectRef> out = new ArrayList<>();
+        String token = null;
+        try {
+            do {
+                ListPage page = store.list(prefix, null, token, 1000);
+                for (ObjectMeta m : page.objects()) {
+                    if (!m.key().endsWith("/")) {
+                        out.add(new ObjectRef(m.key(), m.size(), m.etag()));
+                    }
+                }
+                token = page.nextToken();
+            } while (token != null);
+        } catch (ObjectStoreException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<ObjectRef> head(String key) throws IOException {
+        try {
+            return store.head(key).map(m -> new ObjectRef(m.key(), m.size(), m.etag()));
+        } catch (ObjectStoreException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] read(ObjectRef object, long offset, int length) throws IOException {
+        return get(fetch(object, offset, length));
+    }
+
+    private CompletableFuture<byte[]> fetch(ObjectRef object, long offset, int length) {
+        int n = (int) Math.max(0, Math.min(length, object.size() - offset));
+        return n == 0 ? CompletableFuture.completedFuture(new byte[0])
+                : store.getRange(object.key(), object.etag(), offset, n);
+    }
+
+    private static byte[] get(CompletableFuture<byte[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw new IOException(c.getMessage(), c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    @Override
+    public InputStream stream(ObjectRef object) {
+        return new InputStream() {
+            private long next;
+            private byte[] chunk = new byte[0];
+            private int pos;
+            private CompletableFuture<byte[]> ahead = start();
+
+            private CompletableFuture<byte[]> start() {
+                CompletableFuture<byte[]> f = fetch(object, next, STREAM_CHUNK);
+                next = Math.min(object.size(), next + STREAM_CHUNK);
+                return f;
+            }
+
+            private boolean fill() throws IOException {
+                while (pos >= chunk.length) {
+                    if (ahead == null) {
+                        return false;
+                    }
+                    chunk = get(ahead);
+                    pos = 0;
+                    ahead = next < object.size() ? start() : null;
+                    if (chunk.length == 0 && ahead == null) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public int read() throws IOException {
+                return fill() ? chunk[pos++] & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (!fill()) {
+                    return -1;
+                }
+                int n = Math.min(len, chunk.length - pos);
+                System.arraycopy(chunk, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+
+            @Override
+            public void close() {
+                if (ahead != null) {
+                    ahead.cancel(false);
+                    ahead = null;
+                }
+            }
+        };
+    }
+}
