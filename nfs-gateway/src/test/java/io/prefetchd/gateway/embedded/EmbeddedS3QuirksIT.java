@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -80,19 +81,33 @@ class EmbeddedS3QuirksIT {
         join(client.createBucket(b -> b.bucket(bucket)));
     }
 
-    @Test
-    void quirk_objectThenKeyBelowIt_secondPutFailsWith500() {
-        // AWS: "x" and "x/y" are independent keys. Here "x" is a file, so "x/" cannot be a folder.
-        put("x", "file");
-        S3Exception e = s3Error(client.putObject(b -> b.bucket(bucket).key("x/y"), AsyncRequestBody.fromString("y")));
-        assertEquals(500, e.statusCode());
+    /**
+     * The PUT failed on the server: a 500, or (depending on timing, Jetty closes the connection after the error)
+     * the connection dropped before the client read the status. Seen both ways on this machine.
+     */
+    private static void assertServerRefused(CompletableFuture<?> put) {
+        Throwable t = assertThrows(CompletionException.class, put::join).getCause();
+        if (t instanceof S3Exception e) {
+            assertEquals(500, e.statusCode());
+        } else {
+            assertInstanceOf(SdkClientException.class, t);
+            assertTrue(t.getMessage().contains("connection was closed"), t.getMessage());
+        }
     }
 
     @Test
-    void quirk_folderThenObjectWithFolderName_putFailsWith500() {
+    void quirk_objectThenKeyBelowIt_secondPutIsRefused() {
+        // AWS: "x" and "x/y" are independent keys. Here "x" is a file, so "x/" cannot be a folder.
+        put("x", "file");
+        assertServerRefused(client.putObject(b -> b.bucket(bucket).key("x/y"), AsyncRequestBody.fromString("y")));
+        assertEquals(List.of("x"), keys(join(client.listObjectsV2(b -> b.bucket(bucket))).contents()));
+    }
+
+    @Test
+    void quirk_folderThenObjectWithFolderName_putIsRefused() {
         put("d/e", "child");
-        S3Exception e = s3Error(client.putObject(b -> b.bucket(bucket).key("d"), AsyncRequestBody.fromString("d")));
-        assertEquals(500, e.statusCode());
+        assertServerRefused(client.putObject(b -> b.bucket(bucket).key("d"), AsyncRequestBody.fromString("d")));
+        assertEquals(List.of("d/e"), keys(join(client.listObjectsV2(b -> b.bucket(bucket))).contents()));
     }
 
     @Test
