@@ -107,7 +107,7 @@ final class TraceFileReader implements AutoCloseable {
     private ArrowReader openWithFooter(BufferAllocator allocator) {
         ArrowFileReader r = new ArrowFileReader(channel, allocator);
         try {
-            r.initialize();
+            r.getVectorSchemaRoot(); // reads the footer, schema and dictionaries once (initialize() twice would not)
             return r;
         } catch (IOException | RuntimeException noFooter) {
             try {
