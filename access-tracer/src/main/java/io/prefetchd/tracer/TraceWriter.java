@@ -101,6 +101,7 @@ final class TraceWriter implements Runnable {
         boolean hasReads;
         long lastReadNanos;
         EpochFileWriter file;
+        long forcedAtNanos;
         long retryAfterNanos = Long.MIN_VALUE;
 
         Stream(String dataset, String job, Path dir, int lastEpoch) {
@@ -199,9 +200,18 @@ final class TraceWriter implements Runnable {
                 datasetSizes.remove(z.dataset());
             }
         } else if (c instanceof Control.Flush f) {
-            housekeeping(clock.nanos());
+            long now = clock.nanos();
+            housekeeping(now);
             for (Stream s : allStreams()) {
-                writeBatch(s);
+                writeBatch(s, true, now);
+                if (s.file != null) {
+                    try {
+                        s.file.force();
+                        s.forcedAtNanos = now;
+                    } catch (IOException e) {
+                        abandon(s, e);
+                    }
+                }
             }
             f.done().complete(null);
         }
@@ -224,8 +234,8 @@ final class TraceWriter implements Runnable {
             failed++;
         } else {
             s.file.append(ring, i);
-            if (s.file.pendingRows() >= config.batchRows()) {
-                writeBatch(s);
+            if (s.file.full()) {
+                writeBatch(s, false, t);
             }
         }
         s.bytes += ring.length[i];
@@ -286,7 +296,7 @@ final class TraceWriter implements Runnable {
                 }
                 try {
                     s.file = new EpochFileWriter(path, allocator, s.dataset, s.job, s.epoch, part, s.hinted,
-                            config.fsync());
+                            config.fsync(), config.batchRows());
                     break;
                 } catch (FileAlreadyExistsException raced) {
                     // someone else created it: next part
@@ -294,6 +304,7 @@ final class TraceWriter implements Runnable {
             }
             openFiles++;
             bytesWritten += s.file.size();
+            s.forcedAtNanos = now;
             return true;
         } catch (IOException | RuntimeException e) {
             IOException io = e instanceof IOException x ? x : new IOException(e);
@@ -302,15 +313,24 @@ final class TraceWriter implements Runnable {
         }
     }
 
-    private void writeBatch(Stream s) {
+    /**
+     * Writes the stream's pending batch. It is forced to the device (fsync on) when {@code force}, or when the
+     * last force is a flush interval old: a busy stream writes many full batches a second but forces about once a
+     * second, a quiet one forces each timed batch.
+     */
+    private void writeBatch(Stream s, boolean force, long now) {
         EpochFileWriter f = s.file;
         if (f == null || f.pendingRows() == 0) {
             return;
         }
         long before = f.size();
         int rows = f.pendingRows();
+        boolean doForce = force || now - s.forcedAtNanos >= flushNanos;
         try {
-            f.writeBatch();
+            f.writeBatch(doForce);
+            if (doForce) {
+                s.forcedAtNanos = now;
+            }
             written += rows;
             bytesWritten += f.size() - before;
         } catch (IOException | RuntimeException e) {
@@ -330,7 +350,7 @@ final class TraceWriter implements Runnable {
         try {
             f.finish();
             written += rows;
-            bytesWritten += Math.max(0, f.size() - before);
+            bytesWritten += f.size() - before;
             s.file = null;
             openFiles--;
             filesClosed++;
@@ -383,7 +403,7 @@ final class TraceWriter implements Runnable {
                 idle(s);
             }
             if (s.file != null && s.file.pendingRows() > 0 && now - s.file.firstPendingNanos() >= flushNanos) {
-                writeBatch(s);
+                writeBatch(s, false, now);
             }
         }
         long dropped = ring.dropped();
