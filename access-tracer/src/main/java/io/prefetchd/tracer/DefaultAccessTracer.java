@@ -47,6 +47,7 @@ final class DefaultAccessTracer implements AccessTracer {
 
     static DefaultAccessTracer start(TracerConfig config, NanoClock clock, Executor executor,
                                      TracerListener listener) {
+        ArrowAccess.check();
         try {
             Files.createDirectories(config.tracesDir());
         } catch (IOException e) {

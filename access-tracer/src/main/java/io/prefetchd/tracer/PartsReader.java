@@ -77,7 +77,11 @@ final class PartsReader implements EpochReads {
                 current = null;
             }
         } finally {
-            allocator.close();
+            try {
+                allocator.close();
+            } catch (IllegalStateException leaked) {
+                // only after a read failed half-way; that failure is what the caller sees
+            }
         }
     }
 }

@@ -37,7 +37,9 @@ import java.util.NoSuchElementException;
  * header and reads the stream part with {@link ArrowStreamReader}, batch by batch, until the first batch that
  * cannot be read whole (the cut) or the end-of-stream marker. Each batch is one message with its length up front
  * and its body read completely before it is loaded, so a cut batch is never half-returned; every batch before
- * the cut is. {@link #truncated()} tells which path was taken.
+ * the cut is. Which path is taken depends only on whether the file ends with the closing magic: a file that has
+ * it but whose footer cannot be read is reported as corrupt, never silently read as a stream.
+ * {@link #truncated()} tells which path was taken.
  *
  * <p>Not thread-safe.
  */
@@ -74,14 +76,20 @@ final class TraceFileReader implements AutoCloseable {
     private String[] jobByIndex;
 
     TraceFileReader(Path path, BufferAllocator allocator) throws IOException {
+        ArrowAccess.check();
         this.path = path;
         this.channel = FileChannel.open(path, StandardOpenOption.READ);
         try {
             checkMagic();
-            ArrowReader r = openWithFooter(allocator);
-            if (r != null) {
+            if (endsWithMagic()) {
+                ArrowFileReader r = new ArrowFileReader(channel, allocator);
                 this.reader = r;
                 this.truncated = false;
+                try {
+                    r.getVectorSchemaRoot(); // reads footer, schema and dictionaries (once: not initialize() again)
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException("corrupt trace file " + path + ": " + e.getMessage(), e);
+                }
             } else {
                 channel.position(HEADER);
                 this.reader = new ArrowStreamReader(channel, allocator);
@@ -94,29 +102,26 @@ final class TraceFileReader implements AutoCloseable {
     }
 
     private void checkMagic() throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(MAGIC.length);
-        while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
-            // read the first bytes
-        }
-        if (head.hasRemaining() || !Arrays.equals(head.array(), MAGIC)) {
+        if (!magicAt(0)) {
             throw new IOException(path + " is not an Arrow IPC file (no ARROW1 magic at its start)");
         }
     }
 
-    /** An initialised file reader, or null if the file has no valid footer. */
-    private ArrowReader openWithFooter(BufferAllocator allocator) {
-        ArrowFileReader r = new ArrowFileReader(channel, allocator);
-        try {
-            r.getVectorSchemaRoot(); // reads the footer, schema and dictionaries once (initialize() twice would not)
-            return r;
-        } catch (IOException | RuntimeException noFooter) {
-            try {
-                r.close(false);
-            } catch (IOException | RuntimeException ignored) {
-                // nothing was loaded
-            }
-            return null;
+    /**
+     * Whether the file ends with the closing magic, i.e. its footer was written. A file cut by a crash, or still
+     * being written, does not; it is read as a stream. A file that has the magic but a bad footer is corrupt.
+     */
+    private boolean endsWithMagic() throws IOException {
+        long size = channel.size();
+        return size >= HEADER + MAGIC.length && magicAt(size - MAGIC.length);
+    }
+
+    private boolean magicAt(long position) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(MAGIC.length);
+        while (b.hasRemaining() && channel.read(b, position + b.position()) > 0) {
+            // read MAGIC.length bytes
         }
+        return !b.hasRemaining() && Arrays.equals(b.array(), MAGIC);
     }
 
     /** Whether the file had no footer and was read as a (possibly cut) stream. */

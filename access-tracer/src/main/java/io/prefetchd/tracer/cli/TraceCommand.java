@@ -107,6 +107,10 @@ public final class TraceCommand implements Runnable {
                 fail(e.getMessage());
             } catch (UncheckedIOException e) {
                 fail(e.getCause().getMessage());
+            } catch (CommandLine.ParameterException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                fail(e.getMessage() == null ? e.toString() : e.getMessage());
             }
             return 1;
         }
