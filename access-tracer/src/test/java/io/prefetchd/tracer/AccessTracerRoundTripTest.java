@@ -150,6 +150,42 @@ class AccessTracerRoundTripTest {
     }
 
     @Test
+    void cleanClose_afterConcurrentReaders_losesNoAcceptedRecord() throws Exception {
+        AccessTracer t = AccessTracer.start(Tracers.config(state).withBatchRows(100), clock, Tracers.THREADS,
+                TracerListener.NONE);
+        int threads = 4;
+        int each = 5000;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < threads; r++) {
+            long base = r * 1_000_000L;
+            Thread th = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    Tracers.read(t, "ds", "k", base + i, 1);
+                }
+            });
+            readers.add(th);
+            th.start();
+        }
+        go.countDown();
+        for (Thread th : readers) {
+            th.join();
+        }
+        t.close();
+        TracerStats s = t.stats();
+        assertEquals((long) threads * each, s.accepted() + s.dropped());
+        assertEquals(s.accepted(), s.written(), "everything accepted was written");
+        List<ReadRecord> got = TraceStore.open(state).readAll(TraceStore.open(state).resolve("ds/job/0"));
+        assertEquals(s.accepted(), got.size());
+        assertEquals(got.size(), got.stream().map(ReadRecord::offset).distinct().count(), "no duplicates");
+    }
+
+    @Test
     void recordAfterClose_isCountedAsDropped() {
         AccessTracer t = AccessTracer.start(Tracers.config(state), clock, Tracers.THREADS, TracerListener.NONE);
         t.close();

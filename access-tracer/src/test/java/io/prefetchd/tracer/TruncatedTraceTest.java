@@ -128,6 +128,24 @@ class TruncatedTraceTest {
     }
 
     @Test
+    void completeFileWithABadFooter_isReportedCorrupt_notReadAsAStream() throws IOException {
+        Path full = writeFile();
+        byte[] bytes = Files.readAllBytes(full);
+        int footerLength = java.nio.ByteBuffer.wrap(bytes, bytes.length - 10, 4)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        int footerStart = bytes.length - 10 - footerLength;
+        for (int i = footerStart; i < footerStart + 16; i++) {
+            bytes[i] = (byte) 0xee;
+        }
+        Path bad = state.resolve("bad.arrow");
+        Files.write(bad, bytes);
+        try (EpochReads reads = TraceStore.open(state).reads(TraceStore.ofFile(bad))) {
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, reads::hasNext);
+            assertTrue(e.getCause().getMessage().startsWith("corrupt trace file " + bad), e.getCause().getMessage());
+        }
+    }
+
+    @Test
     void missingFile_isNoSuchFile() {
         assertThrows(NoSuchFileException.class, () -> TraceStore.ofFile(state.resolve("nope.arrow")));
     }
