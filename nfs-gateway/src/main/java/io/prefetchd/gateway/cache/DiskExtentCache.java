@@ -329,14 +329,14 @@ public final class DiskExtentCache implements ExtentCache {
     // ---------------------------------------------------------------- reads
 
     @Override
-    public byte[] read(ObjectVersion object, long offset, int length) {
+    public CachedRead readTracked(ObjectVersion object, long offset, int length) {
         requireNonNull(object, "object is null");
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("offset=" + offset + " length=" + length);
         }
         if (length == 0 || offset >= object.size()) {
             checkAccepting();
-            return EMPTY;
+            return new CachedRead(EMPTY, 0, 0);
         }
         long end = Math.min(object.size(), offset + length);
         byte[] out = new byte[(int) (end - offset)];
@@ -344,8 +344,15 @@ public final class DiskExtentCache implements ExtentCache {
         long first = offset >>> shift;
         long last = (end - 1) >>> shift;
         Slot[] slots = claim(object, id, first, last);
+        int missed = 0;
+        long waited = 0;
         for (long i = first; i <= last; i++) {
+            long started = System.nanoTime();
             Block block = resolve(object, id, slots[(int) (i - first)]);
+            if (!block.hit()) {
+                missed++;
+                waited += System.nanoTime() - started;
+            }
             long blockStart = i << shift;
             long from = Math.max(offset, blockStart);
             long to = Math.min(end, blockStart + block.length());
@@ -359,7 +366,7 @@ public final class DiskExtentCache implements ExtentCache {
                 missBytes.add(n);
             }
         }
-        return out;
+        return new CachedRead(out, missed, waited);
     }
 
     /**

@@ -16,7 +16,18 @@ public interface ExtentCache extends AutoCloseable {
      *     when trying later may help)
      * @throws IllegalStateException after {@link #close()}
      */
-    byte[] read(ObjectVersion object, long offset, int length);
+    default byte[] read(ObjectVersion object, long offset, int length) {
+        return readTracked(object, offset, length).data();
+    }
+
+    /** As {@link #read}, saying how the bytes were served. */
+    CachedRead readTracked(ObjectVersion object, long offset, int length);
+
+    /**
+     * Bytes read and how: {@code missedBlocks} of the read's blocks were not on disk and were waited for
+     * (fetched by this read or by a concurrent one), for {@code waitNanos} in all.
+     */
+    record CachedRead(byte[] data, int missedBlocks, long waitNanos) {}
 
     CacheStats stats();
 

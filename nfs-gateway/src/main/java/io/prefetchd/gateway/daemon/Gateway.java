@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.daemon;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
@@ -12,11 +13,15 @@ import io.prefetchd.gateway.nfs.v4.FileHandles;
 import io.prefetchd.gateway.nfs.v4.Nfs4Services;
 import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
+import io.prefetchd.gateway.nfs.v4.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.gateway.s3.S3ObjectStore;
 import io.prefetchd.gateway.s3.S3Settings;
+import io.prefetchd.tracer.AccessTracer;
+import io.prefetchd.tracer.TracerConfig;
+import io.prefetchd.tracer.TracerListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -47,9 +52,11 @@ public final class Gateway implements AutoCloseable {
     private final NfsServer server;
     private final ScheduledExecutorService reaper;
     private final String export;
+    private final AccessTracer tracer;
 
     private Gateway(ObjectStore store, ExtentCache cache, NfsState state, NfsServer server,
-                    ScheduledExecutorService reaper, String export) {
+                    ScheduledExecutorService reaper, String export, AccessTracer tracer) {
+        this.tracer = tracer;
         this.store = store;
         this.cache = cache;
         this.state = state;
@@ -137,14 +144,17 @@ public final class Gateway implements AutoCloseable {
                 defaults.maxOperations(), defaults.maxRequests());
         AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits);
         byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
+        AccessTracer tracer = startTracer(c.getTracer(), stateDir, registry);
         Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
-                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner);
+                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner,
+                c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE);
         NfsMetrics metrics = new NfsMetrics(registry);
         NfsServer server;
         try {
             server = new NfsServer(n.getBind(), n.getPort(), n.getWorkers(),
                     new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics)).start();
         } catch (RuntimeException e) {
+            tracer.close();
             throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
                     + rootMessage(e), e);
         }
@@ -156,7 +166,27 @@ public final class Gateway implements AutoCloseable {
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
         reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
         LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
-        return new Gateway(store, cache, state, server, reaper, export);
+        return new Gateway(store, cache, state, server, reaper, export, tracer);
+    }
+
+    private static AccessTracer startTracer(GatewayConfig.Tracer t, Path stateDir, MeterRegistry registry) {
+        if (!t.isEnabled()) {
+            return AccessTracer.disabled();
+        }
+        AccessTracer tracer;
+        try {
+            tracer = AccessTracer.start(TracerConfig.defaults(stateDir)
+                    .withRetentionBytes(Sizes.parse(t.getRetention()))
+                    .withFlushInterval(t.getFlushInterval())
+                    .withIdleGap(t.getIdleGap()), TracerListener.NONE);
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot start the access tracer: " + rootMessage(e), e);
+        }
+        FunctionCounter.builder("prefetchd.tracer.dropped", tracer, x -> x.stats().dropped())
+                .description("trace records dropped because the tracer's buffer was full").register(registry);
+        FunctionCounter.builder("prefetchd.tracer.written", tracer, x -> x.stats().written())
+                .description("trace records written to trace files").register(registry);
+        return tracer;
     }
 
     /** The innermost cause's message, cut to one readable line. */
@@ -189,6 +219,10 @@ public final class Gateway implements AutoCloseable {
         return cache;
     }
 
+    public AccessTracer tracer() {
+        return tracer;
+    }
+
     public NfsState state() {
         return state;
     }
@@ -198,6 +232,7 @@ public final class Gateway implements AutoCloseable {
         reaper.shutdownNow();
         try {
             server.close();
+            tracer.close();   // after the server: every READ answered is in the trace
         } finally {
             try {
                 cache.close();

@@ -17,6 +17,7 @@ public class GatewayConfig {
     private S3 s3 = new S3();
     private Cache cache = new Cache();
     private Nfs nfs = new Nfs();
+    private Tracer tracer = new Tracer();
 
     public String getStateDir() {
         return stateDir;
@@ -48,6 +49,58 @@ public class GatewayConfig {
 
     public void setNfs(Nfs nfs) {
         this.nfs = nfs;
+    }
+
+    public Tracer getTracer() {
+        return tracer;
+    }
+
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+    }
+
+    /** The access tracer: every READ recorded into per-epoch Arrow files (docs/TRACES.md). */
+    @ConfigurationProperties("tracer")
+    public static class Tracer {
+        private boolean enabled = true;
+        /** Total size of trace files kept under {@code <state-dir>/traces}; the oldest epochs go first. */
+        private String retention = "10GiB";
+        /** How often buffered records are written out: a crash loses at most about this much. */
+        private Duration flushInterval = Duration.ofSeconds(1);
+        /** A dataset's epoch ends after this long without reads (when no hint says otherwise). */
+        private Duration idleGap = Duration.ofSeconds(60);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getRetention() {
+            return retention;
+        }
+
+        public void setRetention(String retention) {
+            this.retention = retention;
+        }
+
+        public Duration getFlushInterval() {
+            return flushInterval;
+        }
+
+        public void setFlushInterval(Duration flushInterval) {
+            this.flushInterval = flushInterval;
+        }
+
+        public Duration getIdleGap() {
+            return idleGap;
+        }
+
+        public void setIdleGap(Duration idleGap) {
+            this.idleGap = idleGap;
+        }
     }
 
     @ConfigurationProperties("s3")

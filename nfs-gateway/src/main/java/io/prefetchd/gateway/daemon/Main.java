@@ -4,6 +4,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.formats.RangeSource;
 import io.prefetchd.formats.cli.IndexCommand;
+import io.prefetchd.tracer.cli.TraceCommand;
 import io.prefetchd.gateway.embedded.DemoDataset;
 import io.prefetchd.gateway.index.ObjectStoreRangeSource;
 import io.prefetchd.gateway.s3.S3ObjectStore;
@@ -49,6 +50,7 @@ public final class Main implements Runnable {
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("index", new IndexCommand(Main::s3Source, Clock.systemUTC()));
+        cl.addSubcommand("trace", new TraceCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -281,18 +281,25 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public byte[] read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+    public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
         if (offset >= version.size() || count <= 0) {
-            return new byte[0];
+            return ReadResult.EMPTY;
         }
         try {
-            return cache.read(new ObjectVersion(key(file), version.etag(), version.size()), offset, count);
+            ExtentCache.CachedRead r = cache.readTracked(new ObjectVersion(key(file), version.etag(), version.size()),
+                    offset, count);
+            return new ReadResult(r.data(), r.missedBlocks() > 0, r.waitNanos());
         } catch (ObjectStoreException e) {
             if (e.kind() == ObjectStoreException.Kind.CHANGED || e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
                 fileAttrs.invalidate(file.path());
             }
             throw StoreErrors.toNfs(e);
         }
+    }
+
+    /** The S3 key of a file of this export. */
+    public String key(String path) {
+        return prefix + path;
     }
 
     @Override

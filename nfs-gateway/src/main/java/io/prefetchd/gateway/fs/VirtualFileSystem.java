@@ -22,9 +22,9 @@ public interface VirtualFileSystem {
 
     /**
      * Bytes {@code [offset, offset + count)} of exactly the version {@code version} describes, fewer at the end
-     * of the file, none at or past it.
+     * of the file, none at or past it; with how they were served.
      */
-    byte[] read(Inode file, FileAttributes version, long offset, int count) throws NfsException;
+    ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException;
 
     FsStats statfs();
 }

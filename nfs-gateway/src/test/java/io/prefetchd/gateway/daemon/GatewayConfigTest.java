@@ -50,6 +50,11 @@ class GatewayConfigTest {
                 "leaseTime", Duration.ofSeconds(60),
                 "attributeTtl", Duration.ofSeconds(30),
                 "maxRead", 1024 * 1024), settings(c.getNfs()));
+        assertEquals(Map.of(
+                "enabled", true,
+                "retention", "10GiB",
+                "flushInterval", Duration.ofSeconds(1),
+                "idleGap", Duration.ofSeconds(60)), settings(c.getTracer()));
     }
 
     @Test

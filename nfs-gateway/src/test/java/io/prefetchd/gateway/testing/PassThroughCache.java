@@ -18,10 +18,11 @@ public final class PassThroughCache implements ExtentCache {
     }
 
     @Override
-    public byte[] read(ObjectVersion object, long offset, int length) {
+    public CachedRead readTracked(ObjectVersion object, long offset, int length) {
         int n = (int) Math.max(0, Math.min(length, object.size() - offset));
         try {
-            return store.getRange(object.key(), object.etag(), offset, n).get();
+            long t0 = System.nanoTime();
+            return new CachedRead(store.getRange(object.key(), object.etag(), offset, n).get(), 1, System.nanoTime() - t0);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ObjectStoreException ose) {
                 throw ose;

@@ -9,7 +9,7 @@ import static java.util.Objects.requireNonNull;
 
 /** What operations work with: storage, handles, protocol state, attribute encoding, limits and the clock. */
 public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState state, AttributeEncoder attributes,
-                           NfsLimits limits, Clock clock, byte[] serverOwner) {
+                           NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver) {
     public Nfs4Services {
         requireNonNull(fs, "fs is null");
         requireNonNull(handles, "handles is null");
@@ -18,5 +18,6 @@ public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState s
         requireNonNull(limits, "limits is null");
         requireNonNull(clock, "clock is null");
         requireNonNull(serverOwner, "serverOwner is null");
+        requireNonNull(readObserver, "readObserver is null");
     }
 }

@@ -45,7 +45,7 @@ final class NfsHarness {
         state = new NfsState(clock, LEASE);
         NfsLimits limits = NfsLimits.defaults();
         Nfs4Services services = new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits),
-                limits, clock, "test-server".getBytes(StandardCharsets.UTF_8));
+                limits, clock, "test-server".getBytes(StandardCharsets.UTF_8), ReadObserver.NONE);
         processor = new CompoundProcessor(services, new NfsMetrics(new SimpleMeterRegistry()));
     }
 

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
@@ -33,7 +34,9 @@ public final class OpRead implements NfsOperation<Args.Read> {
         }
         int count = Math.min(Integer.toUnsignedLong(args.count()) > Integer.MAX_VALUE ? Integer.MAX_VALUE
                 : args.count(), ctx.services().limits().maxRead());
-        byte[] data = ctx.services().fs().read(fh, version, args.offset(), count);
+        ReadResult read = ctx.services().fs().read(fh, version, args.offset(), count);
+        ctx.services().readObserver().onRead(ctx, fh, version, args.offset(), read);
+        byte[] data = read.data();
         boolean eof = args.offset() + data.length >= version.size();
         return w -> w.writeBool(eof).writeOpaqueShared(data);
     }
