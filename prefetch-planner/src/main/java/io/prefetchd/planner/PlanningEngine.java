@@ -52,8 +52,10 @@ import static java.util.Objects.requireNonNull;
  * Reads are matched to positions of the known future within {@code readSlack} positions either way (DataLoader
  * workers reorder reads a little); a read that matches nothing is served but moves nothing. Deadlines are
  * {@code now + (position − cursor) / readRate}, the read rate measured from the reads themselves (the config's
- * rate is the prior). The window is re-sized at epoch starts only, with 25% hysteresis, so the pinned set does not
- * shrink and grow back (which would cost S3 bytes) because one epoch ran a bit faster.
+ * rate is the prior). The window is sized from the larger of the measured and the expected rate (a reader that
+ * waits on S3 reads slower than it will once it stops waiting) and re-sized at epoch starts only, with 25%
+ * hysteresis, so the pinned set does not shrink and grow back (which costs S3 bytes) because one epoch ran a bit
+ * faster.
  *
  * <p><b>Thread-safety:</b> none; one executor thread (or lock) drives it, like every {@link Planner}.
  */
@@ -74,6 +76,8 @@ final class PlanningEngine implements Planner {
     private long cursor;
     private long frontier;
     private long accessClock;
+    private long bytesRead;
+    private boolean pinning = true;
     private int currentEpoch = -1;
     private boolean hinted;
     private boolean replayActive;
@@ -110,7 +114,7 @@ final class PlanningEngine implements Planner {
         this.averageReadBytes = table.sampleCount == 0 ? 1 : Math.max(1.0, (double) readBytes / table.sampleCount);
         this.readsPerSecond = config.expectedReadBytesPerSecond() / averageReadBytes;
         resize(true);
-        this.replay = learning ? new ReplayDetector(table.sampleCount, REPLAY_THRESHOLD) : null;
+        this.replay = learning ? new ReplayDetector(table.sampleCount, REPLAY_THRESHOLD, config.readSlack()) : null;
         this.streams = learning ? new StreamTable(table, STREAM_SLOTS, Math.max(256 << 10, config.maxGapBytes()),
                 streamReadAheadCap(), config.maxGapBytes()) : null;
         adopt(requireNonNull(resident, "resident is null"));
@@ -124,23 +128,29 @@ final class PlanningEngine implements Planner {
         double lead = config.safetyMargin() * (latency + transfer);
         double missFraction = table.datasetBytes == 0 ? 0
                 : Math.max(0, 1.0 - (double) config.capacityBytes() / table.datasetBytes);
-        double readBytesPerSecond = readsPerSecond * averageReadBytes;
+        // a reader that waits reads slower than it would if it did not: never size the window below the prior
+        double rate = Math.max(readsPerSecond, config.expectedReadBytesPerSecond() / averageReadBytes);
+        double readBytesPerSecond = rate * averageReadBytes;
         long w = (long) Math.ceil(missFraction * readBytesPerSecond * lead);
         w = Math.max(w, config.minWindowBytes());
         w = Math.min(w, (long) (config.maxWindowFraction() * config.capacityBytes()));
         if (force || Math.abs(w - windowBudget) > 0.25 * windowBudget) {
             windowBudget = w;
             pinnedTarget = config.capacityBytes() - w;
-            maxRangeBytes = Math.max(1, Math.min(config.maxRequestBytes(), w / 4));
+            maxRangeBytes = Math.max(1, Math.min(config.maxRequestBytes(), w / 8));
         }
-        horizonPositions = (long) Math.ceil(lead * readsPerSecond) + 1;
+        horizonPositions = (long) Math.ceil(lead * rate) + 1;
         if (streams != null) {
             streams.setMaxReadAhead(streamReadAheadCap());
         }
     }
 
+    /**
+     * Read-ahead is measured in object bytes ahead of the reader, resident ones included; the window budget bounds
+     * what is actually fetched, so the span may be a few windows wide (half the span may already be pinned).
+     */
     private long streamReadAheadCap() {
-        return Math.max(1 << 20, Math.min(windowBudget / 2, 4L * config.maxRequestBytes()));
+        return Math.max(1 << 20, 4 * windowBudget);
     }
 
     private void unpinExcess() {
@@ -320,6 +330,7 @@ final class PlanningEngine implements Planner {
         }
         releaseStaleWindow();
         long access = ++accessClock;
+        bytesRead += table.sampleBytes(sample);
         int[] missing = new int[table.extentsEnd(sample) - table.extentsStart(sample)];
         int nMissing = 0;
         for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
@@ -448,11 +459,38 @@ final class PlanningEngine implements Planner {
         return false;
     }
 
+    /**
+     * Whether a just-read extent joins the pinned set. The set fills to {@code pinnedTarget}, but spread evenly
+     * over the reads: after {@code b} bytes read, about {@code b × pinnedTarget / D} are pinned. A hysteresis band
+     * of half a GET either side makes the pattern runs (pin a few MB, skip a few MB) rather than every other read,
+     * so the misses of one shard still coalesce into large GETs, while each run of misses stays well inside
+     * what the window absorbs. Pinning simply the first bytes read would pin whole shards (WebDataset), whole files (Parquet) or
+     * the first half of a fixed order, and the next epoch would then alternate runs of all hits with runs of all
+     * misses that ask S3 for twice the average rate. Spread, hits and misses interleave inside every shard and
+     * the miss stream is as smooth as the average.
+     */
+    private boolean pinRoom(long bytes) {
+        if (ledger.pinned + bytes > pinnedTarget) {
+            return false;
+        }
+        if (table.datasetBytes == 0) {
+            return true;
+        }
+        double line = (double) pinnedTarget / table.datasetBytes * bytesRead;
+        double band = Math.max(averageReadBytes, maxRangeBytes / 2.0);
+        if (pinning && ledger.pinned + bytes > line + band) {
+            pinning = false;
+        } else if (!pinning && ledger.pinned + bytes <= line - band) {
+            pinning = true;
+        }
+        return pinning;
+    }
+
     /** A present extent was read: prefetched bytes leave the window and join the pinned set or the transients. */
     private void consumed(int e, long access) {
         byte role = ledger.role[e];
         if (role == CacheLedger.WINDOW || role == CacheLedger.TRANSIENT) {
-            if (ledger.pinned + table.length[e] <= pinnedTarget) {
+            if (pinRoom(table.length[e])) {
                 ledger.setRole(e, CacheLedger.PINNED);
             } else {
                 ledger.setRole(e, CacheLedger.TRANSIENT);
@@ -496,7 +534,7 @@ final class PlanningEngine implements Planner {
             }
             byte role;
             List<Integer> victims = ledger.victims(useful, latestNeed);
-            if (victims != null && ledger.pinned + useful <= pinnedTarget) {
+            if (victims != null && pinRoom(useful)) {
                 role = CacheLedger.PINNED;
             } else if (victims != null) {
                 role = CacheLedger.TRANSIENT;
@@ -591,8 +629,9 @@ final class PlanningEngine implements Planner {
     }
 
     private Fetch prefetchFromStream(StreamTable.Stream s, int e, long deadline, long now) {
-        long limit = table.end(s.last) + s.readAhead;
-        int[] run = range(e, id -> table.end(id) <= limit);
+        long readEnd = table.end(s.last);
+        long limit = readEnd + s.readAhead;
+        int[] run = range(e, id -> table.offset[id] >= readEnd && table.end(id) <= limit);
         Fetch f = admitWindow(run, cursor + horizonPositions, deadline, now);
         if (f != null) {
             for (int id : run) {

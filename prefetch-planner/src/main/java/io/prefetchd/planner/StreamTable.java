@@ -6,10 +6,12 @@ package io.prefetchd.planner;
  *
  * <p>A stream is an object plus the last extent read in it. A read continues a stream when it lands at or after the
  * stream's end within {@code maxSkipBytes} (so projections that skip columns still count); after two sequential
- * reads the stream is active and gets a read-ahead window that starts small and doubles each time the reader has
- * consumed half of it, up to a cap (mountpoint-s3's prefetcher grows the same way; the cap here comes from the
- * planner's Little's-law window, so all streams together stay inside the cache's window budget). Slots are few
- * (the number of concurrent readers) and replaced least recently used first.
+ * reads the stream is active and gets a read-ahead window that doubles each time the reader has consumed half of
+ * it, up to a cap (mountpoint-s3's prefetcher grows the same way). Unlike a prefetcher that sees one file at a
+ * time, we see every stream of the job, so the starting window is learned from how long earlier streams ran
+ * ({@link #startingReadAhead}). What read-ahead actually fetches is bounded by the planner's window budget, so all
+ * streams together stay inside the cache's window. Slots are few (the number of concurrent readers) and replaced
+ * least recently used first.
  *
  * <p>Not thread-safe; owned by one engine.
  */
@@ -21,6 +23,8 @@ final class StreamTable {
         int last = -1;
         /** Next extent to consider for read-ahead (in the object's offset chain), or -1 at the end. */
         int frontier = -1;
+        /** First extent read in this stream. */
+        int start = -1;
         int run;
         long readAhead;
         long consumedSinceGrowth;
@@ -39,6 +43,8 @@ final class StreamTable {
     private final long maxSkipBytes;
     private long maxReadAhead;
     private long clock;
+    private double typicalLength;
+    private long streamsSeen;
 
     StreamTable(ExtentTable table, int slots, long initialReadAhead, long maxReadAhead, long maxSkipBytes) {
         this.table = table;
@@ -96,11 +102,15 @@ final class StreamTable {
                 old.frontier = victim.frontier;
                 evicted[0] = old;
             }
+            if (victim.object >= 0) {
+                learnLength(victim);
+            }
             victim.object = object;
             victim.last = e;
+            victim.start = e;
             victim.frontier = table.next[e];
             victim.run = 1;
-            victim.readAhead = initialReadAhead;
+            victim.readAhead = startingReadAhead();
             victim.consumedSinceGrowth = 0;
             victim.lastNanos = nowNanos;
             victim.bytesPerSecond = 0;
@@ -122,12 +132,34 @@ final class StreamTable {
                 best.consumedSinceGrowth = 0;
             }
             best.last = e;
+            if (table.next[e] < 0) {
+                learnLength(best);
+                best.start = -1; // counted once
+            }
             if (best.frontier < 0 || table.offset[best.frontier] <= table.offset[e]) {
                 best.frontier = table.next[e];
             }
         }
         best.lastUsed = clock;
         return best;
+    }
+
+    /**
+     * Streams over whole shards need their full read-ahead from the start (40 ms at 200 MB/s is 8 MB), and growing
+     * from 256 KiB would take most of a shard. So the starting window is learned: half the typical length of the
+     * streams seen so far (random reads make one-read streams and keep it small), between the initial and the cap.
+     */
+    private long startingReadAhead() {
+        return Math.max(initialReadAhead, Math.min(maxReadAhead, (long) (typicalLength / 2)));
+    }
+
+    private void learnLength(Stream s) {
+        if (s.start < 0 || s.last < 0) {
+            return;
+        }
+        long length = table.end(s.last) - table.offset[s.start];
+        typicalLength = streamsSeen == 0 ? length : 0.8 * typicalLength + 0.2 * length;
+        streamsSeen++;
     }
 
     /** Re-scans every stream's read-ahead from its reader position (after a failed fetch or an eviction). */
