@@ -44,6 +44,8 @@ final class CacheLedger {
     final long[] lastAccess;
     /** For WINDOW extents: the position they were fetched for, or -1 for stream read-ahead. */
     final long[] needPosition;
+    /** Extents of the read being served: never victims while its demand fetches are planned. */
+    final boolean[] shielded;
     long used;
     long pinned;
     long window;
@@ -58,6 +60,7 @@ final class CacheLedger {
         key = new long[n];
         lastAccess = new long[n];
         needPosition = new long[n];
+        shielded = new boolean[n];
         // farthest next use first, then least recently used, then id (total order for determinism)
         evictable = new TreeSet<>((a, b) -> {
             int c = Long.compare(key[b], key[a]);
@@ -173,6 +176,9 @@ final class CacheLedger {
         Iterator<Integer> it = evictable.iterator();
         while (missing > 0 && it.hasNext()) {
             int v = it.next();
+            if (shielded[v]) {
+                continue;
+            }
             if (key[v] != KnownFuture.NEVER && key[v] <= laterThan) {
                 return null; // everything left is needed sooner than what we would admit
             }

@@ -346,7 +346,17 @@ final class PlanningEngine implements Planner {
                 followStream(e, nowNanos);
             }
         }
-        List<Fetch> out = demand(Arrays.copyOf(missing, nMissing), nowNanos, access);
+        for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
+            ledger.shielded[table.extentAt(i)] = true;
+        }
+        List<Fetch> out;
+        try {
+            out = demand(Arrays.copyOf(missing, nMissing), nowNanos, access);
+        } finally {
+            for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
+                ledger.shielded[table.extentAt(i)] = false;
+            }
+        }
         check();
         return out;
     }

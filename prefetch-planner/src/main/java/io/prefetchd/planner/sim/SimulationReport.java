@@ -140,7 +140,7 @@ public record SimulationReport(String workload, String description, int samples,
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
         }
-        return String.format(Locale.ROOT, "%.6g", v);
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     /** Decimal units (kB, MB, GB), as S3 bills and as the goals are stated. */
