@@ -80,10 +80,6 @@ final class CacheLedger {
         return state[id] == RESIDENT && role[id] == TRANSIENT;
     }
 
-    int evictableCount() {
-        return evictable.size();
-    }
-
     /** ABSENT → INFLIGHT with a role; reserves bytes unless BYPASS. */
     void reserve(int id, byte newRole) {
         require(state[id] == ABSENT, id, "reserve needs an absent extent");

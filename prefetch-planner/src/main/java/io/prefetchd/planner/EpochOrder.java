@@ -51,11 +51,6 @@ public final class EpochOrder {
         return samples.clone();
     }
 
-    /** The positions {@code from ..} of this order as a new order of the given epoch number. */
-    public EpochOrder tail(int from, int asEpoch) {
-        return new EpochOrder(asEpoch, Arrays.copyOfRange(samples, Math.min(from, samples.length), samples.length));
-    }
-
     int[] unsafeArray() {
         return samples;
     }

@@ -80,9 +80,4 @@ public record PlannerConfig(long capacityBytes, StoreModel store, long expectedR
         return new PlannerConfig(capacityBytes, store, expectedReadBytesPerSecond, safetyMargin, maxGapBytes,
                 maxRequestBytes, maxWasteFraction, minWindow, maxFraction, readSlack);
     }
-
-    public PlannerConfig withStore(StoreModel newStore) {
-        return new PlannerConfig(capacityBytes, newStore, expectedReadBytesPerSecond, safetyMargin, maxGapBytes,
-                maxRequestBytes, maxWasteFraction, minWindowBytes, maxWindowFraction, readSlack);
-    }
 }

@@ -906,19 +906,7 @@ final class PlanningEngine implements Planner {
         return windowBudget;
     }
 
-    long usedBytes() {
-        return ledger.used;
-    }
-
     long pinnedBytes() {
         return ledger.pinned;
-    }
-
-    long windowBytes() {
-        return ledger.window;
-    }
-
-    long cursor() {
-        return cursor;
     }
 }

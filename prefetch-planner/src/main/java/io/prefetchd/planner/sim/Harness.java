@@ -348,8 +348,4 @@ final class Harness {
         }
         return null;
     }
-
-    long capacity() {
-        return capacity;
-    }
 }

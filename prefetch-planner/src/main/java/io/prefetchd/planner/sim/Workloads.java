@@ -12,8 +12,9 @@ import java.util.Random;
  * Synthetic workloads, seeded through the {@link Random} passed in (same seed, same trace).
  *
  * <ul>
- *   <li>{@link #randomPermutations}: one object per sample (ImageFolder), a fresh permutation every epoch
- *       (PyTorch's {@code RandomSampler}/{@code DistributedSampler}, merged over ranks).</li>
+ *   <li>{@link #randomPermutations}: one object per sample in 1,000 class folders (ImageFolder), a fresh
+ *       permutation every epoch (PyTorch's {@code RandomSampler}/{@code DistributedSampler}, merged over
+ *       ranks).</li>
  *   <li>{@link #webDataset}: tar shards of {@code samplesPerShard} samples, each sample a payload member and a
  *       16-byte label member behind 512-byte tar headers; shards shuffled per epoch, each read front to back.</li>
  *   <li>{@link #ranks}: the same shards split over ranks each epoch; every rank streams its own shards and the
@@ -27,6 +28,7 @@ import java.util.Random;
 public final class Workloads {
     private static final int TAR_BLOCK = 512;
     private static final int LABEL_BYTES = 16;
+    private static final int CLASSES = 1_000;
 
     private Workloads() {
     }
@@ -35,7 +37,9 @@ public final class Workloads {
         checkArgs(samples, sampleBytes, epochs);
         List<List<Extent>> data = new ArrayList<>(samples);
         for (int s = 0; s < samples; s++) {
-            data.add(List.of(new Extent(String.format("train/%08d.jpg", s), 0, sampleBytes)));
+            // ImageFolder: one folder per class, so GETs spread over many S3 prefixes as in ImageNet
+            data.add(List.of(new Extent(String.format("train/class-%04d/%08d.jpg", s % CLASSES, s), 0,
+                    sampleBytes)));
         }
         List<EpochOrder> orders = new ArrayList<>();
         for (int e = 0; e < epochs; e++) {
