@@ -1,0 +1,52 @@
+package io.prefetchd.planner;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The dataset as the planner sees it: sample {@code i} (0-based, dense) is read as the listed extents, in order.
+ *
+ * <p>This is the planner's own narrow view of a format index so that the planner does not depend on
+ * {@code dataset-formats} yet. {@code io.prefetchd.formats.DatasetIndex} maps onto it one to one: sample
+ * {@code i} there to the same list of {@code (object, offset, length)} here (a WebDataset sample's tar members, a
+ * Parquet row group's column chunks, a whole file for file-per-sample datasets).
+ *
+ * <p>Extents of one object must be identical or disjoint: two samples may share an extent (rows of one Parquet row
+ * group read the same column chunks), but partly overlapping ranges are rejected when a planner is built, naming
+ * both ranges and the sample.
+ */
+public interface SampleExtents {
+
+    /** Number of samples; sample ids are {@code 0 .. sampleCount()-1}. */
+    int sampleCount();
+
+    /** The extents sample {@code sample} is read as, never empty. */
+    List<Extent> extentsOf(int sample);
+
+    /** An immutable dataset from an explicit list (copied). */
+    static SampleExtents of(List<List<Extent>> samples) {
+        requireNonNull(samples, "samples is null");
+        List<List<Extent>> copy = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            List<Extent> extents = List.copyOf(requireNonNull(samples.get(i), "sample " + i + " is null"));
+            if (extents.isEmpty()) {
+                throw new IllegalArgumentException("sample " + i + " has no extents");
+            }
+            copy.add(extents);
+        }
+        List<List<Extent>> frozen = List.copyOf(copy);
+        return new SampleExtents() {
+            @Override
+            public int sampleCount() {
+                return frozen.size();
+            }
+
+            @Override
+            public List<Extent> extentsOf(int sample) {
+                return frozen.get(sample);
+            }
+        };
+    }
+}

@@ -1,0 +1,67 @@
+package io.prefetchd.planner.sim;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+final class UnitsAndTraceFilesTest {
+
+    @Test
+    void bytes_decimalAndBinaryPrefixes() {
+        assertEquals(100_000, Units.bytes("100kB"));
+        assertEquals(100_000, Units.bytes("100 KB"));
+        assertEquals(1_024, Units.bytes("1KiB"));
+        assertEquals(1_500_000_000L, Units.bytes("1.5GB"));
+        assertEquals(4_096, Units.bytes("4096"));
+        assertThrows(IllegalArgumentException.class, () -> Units.bytes("lots"));
+    }
+
+    @Test
+    void rates_andDurations() {
+        assertEquals(120_000_000, Units.bytesPerSecond("120MB/s"));
+        assertEquals(1_073_741_824, Units.bytesPerSecond("1GiB/s"));
+        assertEquals(Duration.ofMillis(40), Units.duration("40ms"));
+        assertEquals(Duration.ofMillis(40), Units.duration("40"));
+        assertEquals(Duration.ofMillis(200), Units.duration("0.2s"));
+        assertEquals(Duration.ofNanos(500_000), Units.duration("500us"));
+    }
+
+    @Test
+    void traceFiles_badLine_isNamedByFileAndLine(@TempDir Path dir) throws Exception {
+        Path extents = dir.resolve("e.csv");
+        Path reads = dir.resolve("r.csv");
+        Files.writeString(extents, "0,a,0,10\n1,a,10,ten\n");
+        Files.writeString(reads, "0,0\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TraceFiles.read(extents, reads));
+        assertEquals(extents + ":2: length is not a number: 'ten'", e.getMessage());
+    }
+
+    @Test
+    void traceFiles_readOfAnUnknownSample_isNamed(@TempDir Path dir) throws Exception {
+        Path extents = dir.resolve("e.csv");
+        Path reads = dir.resolve("r.csv");
+        Files.writeString(extents, "0,a,0,10\n");
+        Files.writeString(reads, "# epoch,sample\n0,0\n0,3\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TraceFiles.read(extents, reads));
+        assertEquals(reads + ":3: sample 3 is not in " + extents + " (1 samples)", e.getMessage());
+    }
+
+    @Test
+    void traceFiles_groupReadsByEpoch(@TempDir Path dir) throws Exception {
+        Path extents = dir.resolve("e.csv");
+        Path reads = dir.resolve("r.csv");
+        Files.writeString(extents, "0,a,0,10\n1,a,10,10\n");
+        Files.writeString(reads, "epoch,sample\n0,1\n0,0\n1,0\n1,1\n");
+        Workload w = TraceFiles.read(extents, reads);
+        assertEquals(2, w.epochs().size());
+        assertEquals(1, w.epochs().get(0).sampleAt(0));
+    }
+}
