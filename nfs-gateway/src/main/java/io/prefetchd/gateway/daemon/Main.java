@@ -4,6 +4,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.formats.RangeSource;
 import io.prefetchd.formats.cli.IndexCommand;
+import io.prefetchd.planner.sim.SimulateCommand;
 import io.prefetchd.tracer.cli.TraceCommand;
 import io.prefetchd.gateway.embedded.DemoDataset;
 import io.prefetchd.gateway.index.ObjectStoreRangeSource;
@@ -51,6 +52,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("index", new IndexCommand(Main::s3Source, Clock.systemUTC()));
         cl.addSubcommand("trace", new TraceCommand());
+        cl.addSubcommand("simulate", new SimulateCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
