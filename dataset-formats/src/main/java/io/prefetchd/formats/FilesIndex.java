@@ -1,22 +1,11 @@
 package io.prefetchd.formats;
 
-import java.util.List;
 
 /** A file-per-sample index: sample {@code i} is object {@code i}, whole. Immutable. */
-final class FilesIndex implements DatasetIndex {
-    private final DatasetSpec spec;
-    final ObjectTable objects;
-    private final List<ObjectRef> objectList;
+final class FilesIndex extends ObjectTableIndex {
 
     FilesIndex(DatasetSpec spec, ObjectTable objects) {
-        this.spec = spec;
-        this.objects = objects;
-        this.objectList = objects.asList();
-    }
-
-    @Override
-    public DatasetSpec spec() {
-        return spec;
+        super(spec, objects);
     }
 
     @Override
@@ -35,21 +24,6 @@ final class FilesIndex implements DatasetIndex {
         if (objects.sizes[i] > 0) { // an empty file is a sample with no bytes to fetch
             sink.accept(i, 0, objects.sizes[i]);
         }
-    }
-
-    @Override
-    public List<ObjectRef> objects() {
-        return objectList;
-    }
-
-    @Override
-    public String objectKey(int object) {
-        return objects.key(object);
-    }
-
-    @Override
-    public long totalBytes() {
-        return objects.totalBytes();
     }
 
     @Override

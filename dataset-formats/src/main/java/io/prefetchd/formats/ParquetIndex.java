@@ -1,6 +1,5 @@
 package io.prefetchd.formats;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -8,33 +7,21 @@ import java.util.List;
  * not rows. Row {@code r} is found by two binary searches (file, row group) and one per column (page).
  * Immutable.
  */
-final class ParquetIndex implements DatasetIndex {
-    private final DatasetSpec spec;
+final class ParquetIndex extends ObjectTableIndex {
     private final ParquetHandler.FilePart[] parts;
     private final long[] firstRow;
-    private final ObjectTable objects;
-    private final List<ObjectRef> objectList;
 
     ParquetIndex(DatasetSpec spec, List<ParquetHandler.FilePart> parts) {
-        this.spec = spec;
+        super(spec, ObjectTable.of(parts.stream().map(ParquetHandler.FilePart::object).toList()));
         this.parts = parts.toArray(new ParquetHandler.FilePart[0]);
         this.firstRow = new long[parts.size() + 1];
-        List<ObjectRef> refs = new ArrayList<>(parts.size());
         for (int i = 0; i < parts.size(); i++) {
             firstRow[i + 1] = firstRow[i] + parts.get(i).rows();
-            refs.add(parts.get(i).object());
         }
-        this.objects = ObjectTable.of(refs);
-        this.objectList = objects.asList();
     }
 
     List<ParquetHandler.FilePart> parts() {
         return List.of(parts);
-    }
-
-    @Override
-    public DatasetSpec spec() {
-        return spec;
     }
 
     @Override
@@ -59,21 +46,6 @@ final class ParquetIndex implements DatasetIndex {
             throw new IndexOutOfBoundsException("sample " + sample + " of " + sampleCount());
         }
         return ParquetHandler.upperBound(firstRow, sample) - 1;
-    }
-
-    @Override
-    public List<ObjectRef> objects() {
-        return objectList;
-    }
-
-    @Override
-    public String objectKey(int object) {
-        return objects.key(object);
-    }
-
-    @Override
-    public long totalBytes() {
-        return objects.totalBytes();
     }
 
     @Override

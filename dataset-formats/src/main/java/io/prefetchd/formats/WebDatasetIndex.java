@@ -1,40 +1,29 @@
 package io.prefetchd.formats;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * A WebDataset index: per sample one extent {@code [starts[i], ends[i])} in shard {@code o} where
  * {@code firstSample[o] <= i < firstSample[o + 1]}, and its key. About 20 bytes a sample plus the key's UTF-8
  * bytes. Immutable.
  */
-final class WebDatasetIndex implements DatasetIndex {
-    private final DatasetSpec spec;
-    final ObjectTable objects;
+final class WebDatasetIndex extends ObjectTableIndex {
     final int[] firstSample;
     final long[] starts;
     final long[] ends;
     final StringColumn keys;
-    private final List<ObjectRef> objectList;
 
     WebDatasetIndex(DatasetSpec spec, ObjectTable objects, int[] firstSample, long[] starts, long[] ends,
             StringColumn keys) {
+        super(spec, objects);
         if (firstSample.length != objects.size() + 1 || starts.length != ends.length
                 || keys.size() != starts.length || firstSample[objects.size()] != starts.length) {
             throw new IllegalArgumentException("inconsistent WebDataset index arrays");
         }
-        this.spec = spec;
-        this.objects = objects;
         this.firstSample = firstSample;
         this.starts = starts;
         this.ends = ends;
         this.keys = keys;
-        this.objectList = objects.asList();
-    }
-
-    @Override
-    public DatasetSpec spec() {
-        return spec;
     }
 
     @Override
@@ -68,21 +57,6 @@ final class WebDatasetIndex implements DatasetIndex {
             return p;
         }
         return -p - 2;
-    }
-
-    @Override
-    public List<ObjectRef> objects() {
-        return objectList;
-    }
-
-    @Override
-    public String objectKey(int object) {
-        return objects.key(object);
-    }
-
-    @Override
-    public long totalBytes() {
-        return objects.totalBytes();
     }
 
     @Override
