@@ -40,12 +40,6 @@ public final class XdrWriter {
         }
     }
 
-    /** Makes room for {@code n} more bytes at once (a large READ reply), instead of growing step by step. */
-    public XdrWriter reserve(int n) {
-        ensure(n);
-        return this;
-    }
-
     public XdrWriter writeInt(int v) {
         ensure(4);
         buf[pos] = (byte) (v >>> 24);
