@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 
 import static java.util.Objects.requireNonNull;
 
@@ -63,7 +64,9 @@ public final class Nfs4RpcService implements RpcDispatchable {
     }
 
     private static CompoundContext.Caller caller(RpcCall call) {
-        String remote = String.valueOf(call.getTransport().getRemoteSocketAddress());
+        InetSocketAddress peer = call.getTransport().getRemoteSocketAddress();
+        String remote = peer == null ? "" : peer.getAddress() == null ? peer.getHostString() + ":" + peer.getPort()
+                : peer.getAddress().getHostAddress() + ":" + peer.getPort();
         if (call.getCredential() instanceof RpcAuthTypeUnix unix) {
             return new CompoundContext.Caller(unix.uid(), unix.gid(), remote);
         }
