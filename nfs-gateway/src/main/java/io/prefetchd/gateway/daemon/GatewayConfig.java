@@ -61,6 +61,7 @@ public class GatewayConfig {
     }
 
     /** The epoch-order hint API (gRPC, prefetchd.v1.Hints). */
+    @ConfigurationProperties("grpc")
     public static class Grpc {
         private boolean enabled = true;
         /** Loopback by default: hints come from jobs on this host unless configured otherwise. */
