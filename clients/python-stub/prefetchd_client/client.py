@@ -1,7 +1,9 @@
 """A thin client for the prefetchd.v1.Hints gRPC API (prefetch-planner/src/main/proto/prefetchd/v1/hints.proto)."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, Sequence, Tuple
+import sys
+from array import array
+from typing import Iterator, Optional, Sequence, Tuple
 
 import grpc
 
@@ -55,8 +57,16 @@ class HintClient:
     def _requests(dataset_id, job, epoch, rank, world_size, indices) -> Iterator[hints_pb2.PublishEpochRequest]:
         yield hints_pb2.PublishEpochRequest(header=hints_pb2.EpochHeader(
             dataset_id=dataset_id, job=job, epoch=epoch, rank=rank, world_size=world_size))
-        for i in range(0, len(indices), CHUNK):
-            yield hints_pb2.PublishEpochRequest(indices=hints_pb2.IndexChunk(indices=indices[i:i + CHUNK]))
+        # le_indices (little-endian uint32 bytes) is ~10x cheaper to build in Python than a repeated field
+        packed = array("I", indices)   # raises OverflowError for negative or >= 2**32 values
+        if packed.itemsize != 4:
+            packed = array("L", indices)
+        if sys.byteorder != "little":
+            packed.byteswap()
+        data = packed.tobytes()
+        step = CHUNK * packed.itemsize
+        for i in range(0, len(data), step):
+            yield hints_pb2.PublishEpochRequest(indices=hints_pb2.IndexChunk(le_indices=data[i:i + step]))
 
     def epoch_status(self, dataset_id: str, job: str, epoch: int) -> hints_pb2.EpochStatus:
         return self._stub.GetEpochStatus(hints_pb2.EpochRef(dataset_id=dataset_id, job=job, epoch=epoch),

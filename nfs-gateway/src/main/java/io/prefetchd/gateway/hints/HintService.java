@@ -191,6 +191,22 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                 throw invalid("the first message of PublishEpoch must be the header");
             }
             int n = chunk.getIndicesCount();
+            reserve(n);
+            for (int i = 0; i < n; i++) {
+                put(chunk.getIndices(i));
+            }
+            com.google.protobuf.ByteString le = chunk.getLeIndices();
+            if (le.size() % 4 != 0) {
+                throw invalid("le_indices has " + le.size() + " bytes, not a multiple of 4");
+            }
+            reserve(le.size() / 4);
+            java.nio.ByteBuffer buf = le.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (buf.remaining() >= 4) {
+                put(buf.getInt());
+            }
+        }
+
+        private void reserve(int n) {
             if ((long) size + n > maxOrderLength) {
                 throw Status.RESOURCE_EXHAUSTED.withDescription("order longer than " + maxOrderLength
                         + " samples (prefetchd.grpc.max-order-length)").asRuntimeException();
@@ -198,16 +214,14 @@ public final class HintService extends HintsGrpc.HintsImplBase {
             if (size + n > indices.length) {
                 indices = Arrays.copyOf(indices, Math.max(size + n, indices.length * 2));
             }
-            long count = dataset.sampleCount();
-            for (int i = 0; i < n; i++) {
-                int v = chunk.getIndices(i);
-                if (Integer.toUnsignedLong(v) >= count) {
-                    throw invalid("index " + Integer.toUnsignedString(v) + " at position " + (size + i)
-                            + " is out of range: dataset " + dataset.id() + " has " + count + " samples");
-                }
-                indices[size + i] = v;
+        }
+
+        private void put(int v) {
+            if (Integer.toUnsignedLong(v) >= dataset.sampleCount()) {
+                throw invalid("index " + Integer.toUnsignedString(v) + " at position " + size
+                        + " is out of range: dataset " + dataset.id() + " has " + dataset.sampleCount() + " samples");
             }
-            size += n;
+            indices[size++] = v;
         }
 
         PublishEpochResponse finish() {

@@ -53,6 +53,43 @@ class HintServiceTest {
         assertEquals(2, o.worldSize());
     }
 
+    private static PublishEpochRequest le(int plain, int... bytes) {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) bytes[i];
+        }
+        return PublishEpochRequest.newBuilder().setIndices(IndexChunk.newBuilder().addIndices(plain)
+                .setLeIndices(com.google.protobuf.ByteString.copyFrom(b))).build();
+    }
+
+    @Test
+    void publish_littleEndianBytes_followThePlainIndices() {
+        String id = register(300);
+        HintService.OrderBuilder b = service.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        b.add(le(5, 0x2b, 1, 0, 0, 7, 0, 0, 0));
+        b.finish();
+        assertArrayEquals(new int[]{5, 299, 7}, downstream.get(id, "job", 0, 0).orElseThrow().order().toArray());
+    }
+
+    @Test
+    void publish_littleEndianBytesOutOfRange_nameTheIndexAndPosition() {
+        String id = register(300);
+        HintService.OrderBuilder b = service.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> b.add(le(5, 0x2c, 1, 0, 0)));
+        assertTrue(e.getStatus().getDescription().startsWith("index 300 at position 1 "));
+    }
+
+    @Test
+    void publish_littleEndianBytesNotAMultipleOf4_isInvalid() {
+        String id = register(300);
+        HintService.OrderBuilder b = service.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> b.add(le(5, 1, 0, 0))));
+    }
+
     @Test
     void publish_unknownDataset_isNotFound() {
         assertEquals(Status.Code.NOT_FOUND, code(() -> service.new OrderBuilder().add(header("nope", 0, 0, 1))));
