@@ -6,6 +6,9 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import io.prefetchd.gateway.hints.HintServer;
+import io.prefetchd.gateway.hints.HintService;
+import io.prefetchd.planner.HintSink;
 import jakarta.inject.Singleton;
 
 import java.time.Clock;
@@ -28,5 +31,14 @@ public class DaemonFactory {
     @Bean(preDestroy = "close")
     Gateway gateway(GatewayConfig config, PrometheusMeterRegistry registry) {
         return Gateway.start(config, registry, Clock.systemUTC());
+    }
+
+    @Context
+    @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
+    @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
+    @Bean(preDestroy = "close")
+    HintServer hintServer(GatewayConfig config, Gateway gateway) {
+        return HintServer.start(config.getGrpc(), new HintService(HintSink.NONE, gateway.tracer(),
+                config.getGrpc().getMaxOrderLength()));
     }
 }

@@ -18,6 +18,7 @@ public class GatewayConfig {
     private Cache cache = new Cache();
     private Nfs nfs = new Nfs();
     private Tracer tracer = new Tracer();
+    private Grpc grpc = new Grpc();
 
     public String getStateDir() {
         return stateDir;
@@ -49,6 +50,78 @@ public class GatewayConfig {
 
     public void setNfs(Nfs nfs) {
         this.nfs = nfs;
+    }
+
+    public Grpc getGrpc() {
+        return grpc;
+    }
+
+    public void setGrpc(Grpc grpc) {
+        this.grpc = grpc;
+    }
+
+    /** The epoch-order hint API (gRPC, prefetchd.v1.Hints). */
+    @ConfigurationProperties("grpc")
+    public static class Grpc {
+        private boolean enabled = true;
+        /** Loopback by default: hints come from jobs on this host unless configured otherwise. */
+        private String bind = "127.0.0.1";
+        /** 0 = any free port. */
+        private int port = 50051;
+        /** When set, every call needs metadata {@code authorization: Bearer <token>}. */
+        private String token = "";
+        /** Largest message accepted (a chunk of an order). */
+        private int maxMessageSize = 4 << 20;
+        /** Longest order accepted in one PublishEpoch stream, in samples. */
+        private int maxOrderLength = 100_000_000;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getBind() {
+            return bind;
+        }
+
+        public void setBind(String bind) {
+            this.bind = bind;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
+        }
+
+        public int getMaxMessageSize() {
+            return maxMessageSize;
+        }
+
+        public void setMaxMessageSize(int maxMessageSize) {
+            this.maxMessageSize = maxMessageSize;
+        }
+
+        public int getMaxOrderLength() {
+            return maxOrderLength;
+        }
+
+        public void setMaxOrderLength(int maxOrderLength) {
+            this.maxOrderLength = maxOrderLength;
+        }
     }
 
     public Tracer getTracer() {

@@ -100,6 +100,9 @@ public final class Main implements Runnable {
         @Option(names = "--http-port", description = "HTTP port for /metrics and /status (default 8049).")
         Integer httpPort;
 
+        @Option(names = "--grpc-port", description = "gRPC port of the epoch-order hint API (default 50051, 0 = any).")
+        Integer grpcPort;
+
         @Option(names = "--bind", description = "Address the NFS and HTTP servers listen on (default 0.0.0.0).")
         String bind;
 
@@ -118,6 +121,7 @@ public final class Main implements Runnable {
         void into(Map<String, Object> p) {
             put(p, "prefetchd.nfs.port", nfsPort);
             put(p, "micronaut.server.port", httpPort);
+            put(p, "prefetchd.grpc.port", grpcPort);
             put(p, "prefetchd.nfs.bind", bind);
             put(p, "micronaut.server.host", bind);
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
@@ -224,6 +228,9 @@ public final class Main implements Runnable {
         out.println("  (from another machine use this host's address instead of 127.0.0.1)");
         out.println("  metrics:   http://127.0.0.1:" + httpPort + "/metrics    status: http://127.0.0.1:" + httpPort
                 + "/status");
+        ctx.findBean(io.prefetchd.gateway.hints.HintServer.class).ifPresent(h -> out.println(
+                "  hints:     grpc " + ctx.getProperty("prefetchd.grpc.bind", String.class).orElse("127.0.0.1")
+                        + ":" + h.port() + "    (prefetchd_client.HintClient)"));
         out.println("Press Ctrl-C to stop.");
         try {
             stopped.await();

@@ -34,7 +34,7 @@ class DemoCommandIT {
                 .resolve("bin/prefetchd");
         assertTrue(Files.isExecutable(launcher), launcher + " is the README's command");
         Process p = new ProcessBuilder(launcher.toString(), "demo", "--state-dir", state.toString(),
-                "--nfs-port", "0", "--http-port", "-1", "--bind", "127.0.0.1")
+                "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0", "--bind", "127.0.0.1")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             List<String> lines = new ArrayList<>();

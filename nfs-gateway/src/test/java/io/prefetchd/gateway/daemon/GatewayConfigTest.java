@@ -55,6 +55,13 @@ class GatewayConfigTest {
                 "retention", "10GiB",
                 "flushInterval", Duration.ofSeconds(1),
                 "idleGap", Duration.ofSeconds(60)), settings(c.getTracer()));
+        assertEquals(Map.of(
+                "enabled", true,
+                "bind", "127.0.0.1",
+                "port", 50051,
+                "token", "",
+                "maxMessageSize", 4 << 20,
+                "maxOrderLength", 100_000_000), settings(c.getGrpc()));
     }
 
     @Test
@@ -93,6 +100,12 @@ class GatewayConfigTest {
         p.put("prefetchd.nfs.lease-time", "90s");
         p.put("prefetchd.nfs.attribute-ttl", "5m");
         p.put("prefetchd.nfs.max-read", "262144");
+        p.put("prefetchd.grpc.enabled", "false");
+        p.put("prefetchd.grpc.bind", "0.0.0.0");
+        p.put("prefetchd.grpc.port", "50052");
+        p.put("prefetchd.grpc.token", "t0k");
+        p.put("prefetchd.grpc.max-message-size", "1048576");
+        p.put("prefetchd.grpc.max-order-length", "1000");
 
         GatewayConfig c;
         try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
@@ -124,6 +137,13 @@ class GatewayConfigTest {
                 "leaseTime", Duration.ofSeconds(90),
                 "attributeTtl", Duration.ofMinutes(5),
                 "maxRead", 262144), settings(c.getNfs()));
+        assertEquals(Map.of(
+                "enabled", false,
+                "bind", "0.0.0.0",
+                "port", 50052,
+                "token", "t0k",
+                "maxMessageSize", 1048576,
+                "maxOrderLength", 1000), settings(c.getGrpc()));
     }
 
     @Test

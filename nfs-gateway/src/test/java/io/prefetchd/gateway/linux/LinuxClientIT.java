@@ -72,6 +72,7 @@ class LinuxClientIT {
         p.put("prefetchd.cache.size", "512MiB");
         p.put("prefetchd.nfs.bind", "127.0.0.1");
         p.put("prefetchd.nfs.port", port);
+        p.put("prefetchd.grpc.port", 0);
         p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
         p.put("prefetchd.s3.bucket", BUCKET);
         p.put("prefetchd.s3.path-style", true);

@@ -1,0 +1,93 @@
+"""HintedSampler: wraps any PyTorch sampler and publishes each epoch's order before yielding it."""
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from typing import Iterator, List, Optional
+
+from prefetchd_client.client import HintClient
+
+log = logging.getLogger("prefetchd_client")
+
+
+def _default_job() -> str:
+    # the same on every rank of one run, so the gateway can merge the ranks' orders
+    for var in ("PREFETCHD_JOB", "TORCHELASTIC_RUN_ID", "SLURM_JOB_ID"):
+        if os.environ.get(var):
+            return os.environ[var]
+    return "default"
+
+
+class HintedSampler:
+    """A sampler that yields exactly what ``sampler`` yields, after publishing it to the gateway.
+
+    On ``__iter__`` it materialises the wrapped sampler's order for the epoch (one list of ints, in the main
+    process: DataLoader workers receive indices from it, so ``num_workers > 0`` is fine), publishes it for
+    ``(dataset, job, epoch, rank)``, then yields it. Rank and world size come from a ``DistributedSampler``
+    (its ``rank``/``num_replicas``) unless given. If the gateway cannot be reached or refuses the order, it logs
+    one warning (per sampler) and carries on: a hint never breaks training.
+
+    ``sample_count`` defaults to ``len()`` of the sampler's dataset (``data_source``/``dataset``) or, for
+    WeightedRandomSampler, the number of weights.
+    """
+
+    def __init__(self, sampler, client: HintClient, dataset: str, job: Optional[str] = None,
+                 format: str = "files", sample_count: Optional[int] = None,
+                 rank: Optional[int] = None, world_size: Optional[int] = None):
+        self.sampler = sampler
+        self.client = client
+        self.dataset = dataset
+        self.job = job or _default_job()
+        self.format = format
+        self.sample_count = sample_count if sample_count is not None else self._infer_count(sampler)
+        self.rank = rank if rank is not None else int(getattr(sampler, "rank", 0))
+        self.world_size = world_size if world_size is not None else int(getattr(sampler, "num_replicas", 1))
+        self.epoch = 0
+        self._epoch_set = False
+        self._dataset_id: Optional[str] = None
+        self._warned = False
+        self.last_published: Optional[List[int]] = None
+
+    @staticmethod
+    def _infer_count(sampler) -> int:
+        for attr in ("data_source", "dataset"):
+            ds = getattr(sampler, attr, None)
+            if ds is not None:
+                return len(ds)
+        weights = getattr(sampler, "weights", None)
+        if weights is not None:
+            return len(weights)
+        raise ValueError("cannot tell the dataset's size from %r: pass sample_count=" % type(sampler).__name__)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self._epoch_set = True
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+    def __iter__(self) -> Iterator[int]:
+        order = [int(i) for i in self.sampler]
+        epoch = self.epoch
+        self._publish(epoch, order)
+        if not self._epoch_set:
+            self.epoch += 1   # without set_epoch, each pass over the sampler is the next epoch
+        return iter(order)
+
+    def _publish(self, epoch: int, order: List[int]) -> None:
+        try:
+            if self._dataset_id is None:
+                self._dataset_id, _ = self.client.register_dataset(self.dataset, self.format, self.sample_count)
+            self.client.publish_epoch(self._dataset_id, self.job, epoch, order, self.rank, self.world_size)
+            self.last_published = order
+        except Exception as e:  # noqa: BLE001 - a hint must never break training
+            if not self._warned:
+                self._warned = True
+                detail = e.details() if hasattr(e, "details") else str(e)
+                warnings.warn("prefetchd: cannot publish the epoch order to %s (%s); training goes on without "
+                              "hints" % (self.client.target, detail), RuntimeWarning, stacklevel=3)
+            else:
+                log.debug("prefetchd: publish failed again: %s", e)
