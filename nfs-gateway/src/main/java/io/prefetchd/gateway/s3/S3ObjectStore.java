@@ -349,7 +349,10 @@ public final class S3ObjectStore implements ObjectStore {
                     + (e.requestId() == null ? "" : " (request id " + e.requestId() + ")");
             return new ObjectStoreException(kind, bucket, key, what + " failed: " + detail, e);
         }
-        if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+        if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException
+                || hasCause(t, io.netty.handler.timeout.TimeoutException.class)) {
+            // the SDK's attempt timeout and Netty's read timeout are both set to the attempt timeout: whichever
+            // fires first, it is the same event
             return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
                     what + " timed out (api call timeout " + settings.apiCallTimeout() + ")", t);
         }
