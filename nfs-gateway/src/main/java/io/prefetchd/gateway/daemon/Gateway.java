@@ -71,19 +71,27 @@ public final class Gateway implements AutoCloseable {
         if (s3.getBucket().isBlank()) {
             throw new StartupException("no bucket configured: pass --bucket NAME (or PREFETCHD_S3_BUCKET)");
         }
-        URI endpoint = s3.getEndpoint().isBlank() ? null : URI.create(s3.getEndpoint());
-        S3Settings settings = new S3Settings(endpoint, s3.getRegion(), s3.getBucket(), s3.isPathStyle(),
-                s3.getMaxConcurrency(), s3.getMaxAttempts(), s3.getApiCallTimeout());
-        ObjectStore store = s3.getAccessKey().isBlank()
-                ? S3ObjectStore.create(settings, registry)
-                : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())));
+        ObjectStore store = openStore(s3, registry);
         try {
             return start(c, store, registry, clock);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * The S3 store these settings name: endpoint (empty = AWS), region, path style, bounds, and static keys
+     * when given, else the AWS default credential chain.
+     */
+    static ObjectStore openStore(GatewayConfig.S3 s3, MeterRegistry registry) {
+        URI endpoint = s3.getEndpoint().isBlank() ? null : URI.create(s3.getEndpoint());
+        S3Settings settings = new S3Settings(endpoint, s3.getRegion(), s3.getBucket(), s3.isPathStyle(),
+                s3.getMaxConcurrency(), s3.getMaxAttempts(), s3.getApiCallTimeout());
+        return s3.getAccessKey().isBlank()
+                ? S3ObjectStore.create(settings, registry)
+                : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())));
     }
 
     /** Serves {@code store} (owned by the gateway from now on) as configured. */

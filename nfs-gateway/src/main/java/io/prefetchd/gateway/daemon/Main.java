@@ -8,12 +8,8 @@ import io.prefetchd.planner.sim.SimulateCommand;
 import io.prefetchd.tracer.cli.TraceCommand;
 import io.prefetchd.gateway.embedded.DemoDataset;
 import io.prefetchd.gateway.index.ObjectStoreRangeSource;
-import io.prefetchd.gateway.s3.S3ObjectStore;
-import io.prefetchd.gateway.s3.S3Settings;
 import io.prefetchd.gateway.embedded.EmbeddedS3;
 import picocli.CommandLine;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,15 +65,14 @@ public final class Main implements Runnable {
      */
     static RangeSource s3Source(URI uri) {
         Map<String, String> env = System.getenv();
-        String endpoint = env.getOrDefault("PREFETCHD_S3_ENDPOINT", "");
-        S3Settings settings = S3Settings.of(endpoint.isBlank() ? null : URI.create(endpoint),
-                env.getOrDefault("PREFETCHD_S3_REGION", ""), uri.getHost(),
-                Boolean.parseBoolean(env.getOrDefault("PREFETCHD_S3_PATH_STYLE", "false")));
-        String access = env.getOrDefault("PREFETCHD_S3_ACCESS_KEY", "");
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        return new ObjectStoreRangeSource(access.isBlank() ? S3ObjectStore.create(settings, registry)
-                : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(access, env.getOrDefault("PREFETCHD_S3_SECRET_KEY", "")))));
+        GatewayConfig.S3 s3 = new GatewayConfig.S3();
+        s3.setEndpoint(env.getOrDefault("PREFETCHD_S3_ENDPOINT", ""));
+        s3.setRegion(env.getOrDefault("PREFETCHD_S3_REGION", ""));
+        s3.setPathStyle(Boolean.parseBoolean(env.getOrDefault("PREFETCHD_S3_PATH_STYLE", "false")));
+        s3.setAccessKey(env.getOrDefault("PREFETCHD_S3_ACCESS_KEY", ""));
+        s3.setSecretKey(env.getOrDefault("PREFETCHD_S3_SECRET_KEY", ""));
+        s3.setBucket(uri.getHost());
+        return new ObjectStoreRangeSource(Gateway.openStore(s3, new SimpleMeterRegistry()));
     }
 
     static String oneLine(Throwable e) {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /** A gateway on a random loopback port over a bucket of an in-process S3Proxy, restartable over its state. */
-final class GatewayFixture implements AutoCloseable {
+public final class GatewayFixture implements AutoCloseable {
     final S3ProxyFixture s3;
     final String bucket;
     final Path stateDir;
@@ -17,7 +17,7 @@ final class GatewayFixture implements AutoCloseable {
     Gateway gateway;
     private int port;
 
-    GatewayFixture(S3ProxyFixture s3, String bucket, Path stateDir) {
+    public GatewayFixture(S3ProxyFixture s3, String bucket, Path stateDir) {
         this.s3 = s3;
         this.bucket = bucket;
         this.stateDir = stateDir;
@@ -38,7 +38,7 @@ final class GatewayFixture implements AutoCloseable {
         return c;
     }
 
-    GatewayFixture start() {
+    public GatewayFixture start() {
         registry = new SimpleMeterRegistry();
         gateway = Gateway.start(config(), registry, Clock.systemUTC());
         port = gateway.nfsPort();   // a restart listens on the same port, as a restarted daemon would
@@ -50,8 +50,14 @@ final class GatewayFixture implements AutoCloseable {
         return start();
     }
 
-    int port() {
+    public int port() {
         return gateway.nfsPort();
+    }
+
+    /** NFS READ operations answered successfully since the last start. */
+    public double nfsReads() {
+        return registry.find("prefetchd.nfs.ops").tag("op", "READ").tag("status", "NFS4_OK").counters().stream()
+                .mapToDouble(Counter::count).sum();
     }
 
     double s3Gets() {

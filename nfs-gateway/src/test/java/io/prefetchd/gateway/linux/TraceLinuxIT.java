@@ -1,9 +1,6 @@
 package io.prefetchd.gateway.linux;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.prefetchd.gateway.daemon.Gateway;
-import io.prefetchd.gateway.daemon.GatewayConfig;
+import io.prefetchd.gateway.daemon.GatewayFixture;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.tracer.EpochTrace;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,22 +39,11 @@ class TraceLinuxIT {
             s3.createBucket("traced");
             Map<String, String> etags = new TreeMap<>();
             sizes.forEach((k, n) -> etags.put(k, s3.put("traced", k, TestBucket.content(k, n))));
-            GatewayConfig c = new GatewayConfig();
-            c.setStateDir(state.toString());
-            c.getS3().setEndpoint(s3.endpoint().toString());
-            c.getS3().setBucket("traced");
-            c.getS3().setPathStyle(true);
-            c.getS3().setAccessKey(S3ProxyFixture.ACCESS_KEY);
-            c.getS3().setSecretKey(S3ProxyFixture.SECRET_KEY);
-            c.getNfs().setBind("127.0.0.1");
-            c.getNfs().setPort(0);
-            SimpleMeterRegistry registry = new SimpleMeterRegistry();
             double reads;
-            try (Gateway gw = Gateway.start(c, registry, Clock.systemUTC())) {
-                VM.run(VmNfsClient.Options.mount(gw.nfsPort()).vers("4.1").timeout(Duration.ofMinutes(4)),
+            try (GatewayFixture gw = new GatewayFixture(s3, "traced", state).start()) {
+                VM.run(VmNfsClient.Options.mount(gw.port()).vers("4.1").timeout(Duration.ofMinutes(4)),
                         "sh", "-c", "cd /mnt/nfs/train && md5sum a.bin b.bin c.bin").assertSuccess();
-                reads = registry.find("prefetchd.nfs.ops").tag("op", "READ").tag("status", "NFS4_OK").counters()
-                        .stream().mapToDouble(Counter::count).sum();
+                reads = gw.nfsReads();
             }   // closing the gateway closes the tracer: everything recorded is on disk
 
             List<EpochTrace> epochs = TraceStore.open(state).epochs("train", "default");
