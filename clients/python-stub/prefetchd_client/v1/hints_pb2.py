@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fprefetchd_client/v1/hints.proto\x12\x0cprefetchd.v1\"g\n\x16RegisterDatasetRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\x12\x19\n\x11projected_columns\x18\x03 \x03(\t\x12\x14\n\x0csample_count\x18\x04 \x01(\x04\"C\n\x17RegisterDatasetResponse\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x14\n\x0csample_count\x18\x02 \x01(\x04\"_\n\x0b\x45pochHeader\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x0b\n\x03job\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\r\x12\x0c\n\x04rank\x18\x04 \x01(\r\x12\x12\n\nworld_size\x18\x05 \x01(\r\"5\n\nIndexChunk\x12\x13\n\x07indices\x18\x01 \x03(\rB\x02\x10\x01\x12\x12\n\nle_indices\x18\x02 \x01(\x0c\"\x1a\n\tPathChunk\x12\r\n\x05paths\x18\x01 \x03(\t\"\xa1\x01\n\x13PublishEpochRequest\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x19.prefetchd.v1.EpochHeaderH\x00\x12+\n\x07indices\x18\x02 \x01(\x0b\x32\x18.prefetchd.v1.IndexChunkH\x00\x12(\n\x05paths\x18\x03 \x01(\x0b\x32\x17.prefetchd.v1.PathChunkH\x00\x42\x06\n\x04\x62ody\":\n\x14PublishEpochResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x04\x12\x10\n\x08replaced\x18\x02 \x01(\x08\":\n\x08\x45pochRef\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x0b\n\x03job\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\r\"x\n\x0b\x45pochStatus\x12\x0f\n\x07planned\x18\x01 \x01(\x04\x12\x0f\n\x07\x66\x65tched\x18\x02 \x01(\x04\x12\x10\n\x08\x63onsumed\x18\x03 \x01(\x04\x12&\n\x05ranks\x18\x04 \x03(\x0b\x32\x17.prefetchd.v1.RankOrder\x12\r\n\x05\x65nded\x18\x05 \x01(\x08\"`\n\tRankOrder\x12\x0c\n\x04rank\x18\x01 \x01(\r\x12\x12\n\nworld_size\x18\x02 \x01(\r\x12\x0e\n\x06length\x18\x03 \x01(\x04\x12\x10\n\x04head\x18\x04 \x03(\rB\x02\x10\x01\x12\x0f\n\x07\x66nv1a64\x18\x05 \x01(\x06\"\x12\n\x10\x45ndEpochResponse2\xc9\x02\n\x05Hints\x12^\n\x0fRegisterDataset\x12$.prefetchd.v1.RegisterDatasetRequest\x1a%.prefetchd.v1.RegisterDatasetResponse\x12W\n\x0cPublishEpoch\x12!.prefetchd.v1.PublishEpochRequest\x1a\".prefetchd.v1.PublishEpochResponse(\x01\x12\x43\n\x0eGetEpochStatus\x12\x16.prefetchd.v1.EpochRef\x1a\x19.prefetchd.v1.EpochStatus\x12\x42\n\x08\x45ndEpoch\x12\x16.prefetchd.v1.EpochRef\x1a\x1e.prefetchd.v1.EndEpochResponseB*\n\x1aio.prefetchd.planner.protoB\nHintsProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fprefetchd_client/v1/hints.proto\x12\x0cprefetchd.v1\"|\n\x16RegisterDatasetRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\x12\x19\n\x11projected_columns\x18\x03 \x03(\t\x12\x14\n\x0csample_count\x18\x04 \x01(\x04\x12\x13\n\x0b\x65xport_path\x18\x05 \x01(\t\"C\n\x17RegisterDatasetResponse\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x14\n\x0csample_count\x18\x02 \x01(\x04\"_\n\x0b\x45pochHeader\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x0b\n\x03job\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\r\x12\x0c\n\x04rank\x18\x04 \x01(\r\x12\x12\n\nworld_size\x18\x05 \x01(\r\"5\n\nIndexChunk\x12\x13\n\x07indices\x18\x01 \x03(\rB\x02\x10\x01\x12\x12\n\nle_indices\x18\x02 \x01(\x0c\"\x1a\n\tPathChunk\x12\r\n\x05paths\x18\x01 \x03(\t\"\xa1\x01\n\x13PublishEpochRequest\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x19.prefetchd.v1.EpochHeaderH\x00\x12+\n\x07indices\x18\x02 \x01(\x0b\x32\x18.prefetchd.v1.IndexChunkH\x00\x12(\n\x05paths\x18\x03 \x01(\x0b\x32\x17.prefetchd.v1.PathChunkH\x00\x42\x06\n\x04\x62ody\":\n\x14PublishEpochResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x04\x12\x10\n\x08replaced\x18\x02 \x01(\x08\":\n\x08\x45pochRef\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x0b\n\x03job\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\r\"x\n\x0b\x45pochStatus\x12\x0f\n\x07planned\x18\x01 \x01(\x04\x12\x0f\n\x07\x66\x65tched\x18\x02 \x01(\x04\x12\x10\n\x08\x63onsumed\x18\x03 \x01(\x04\x12&\n\x05ranks\x18\x04 \x03(\x0b\x32\x17.prefetchd.v1.RankOrder\x12\r\n\x05\x65nded\x18\x05 \x01(\x08\"`\n\tRankOrder\x12\x0c\n\x04rank\x18\x01 \x01(\r\x12\x12\n\nworld_size\x18\x02 \x01(\r\x12\x0e\n\x06length\x18\x03 \x01(\x04\x12\x10\n\x04head\x18\x04 \x03(\rB\x02\x10\x01\x12\x0f\n\x07\x66nv1a64\x18\x05 \x01(\x06\"\x12\n\x10\x45ndEpochResponse2\xc9\x02\n\x05Hints\x12^\n\x0fRegisterDataset\x12$.prefetchd.v1.RegisterDatasetRequest\x1a%.prefetchd.v1.RegisterDatasetResponse\x12W\n\x0cPublishEpoch\x12!.prefetchd.v1.PublishEpochRequest\x1a\".prefetchd.v1.PublishEpochResponse(\x01\x12\x43\n\x0eGetEpochStatus\x12\x16.prefetchd.v1.EpochRef\x1a\x19.prefetchd.v1.EpochStatus\x12\x42\n\x08\x45ndEpoch\x12\x16.prefetchd.v1.EpochRef\x1a\x1e.prefetchd.v1.EndEpochResponseB*\n\x1aio.prefetchd.planner.protoB\nHintsProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'prefetchd_client.v1.hints_pb2', globals())
@@ -26,27 +26,27 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _RANKORDER.fields_by_name['head']._options = None
   _RANKORDER.fields_by_name['head']._serialized_options = b'\020\001'
   _REGISTERDATASETREQUEST._serialized_start=49
-  _REGISTERDATASETREQUEST._serialized_end=152
-  _REGISTERDATASETRESPONSE._serialized_start=154
-  _REGISTERDATASETRESPONSE._serialized_end=221
-  _EPOCHHEADER._serialized_start=223
-  _EPOCHHEADER._serialized_end=318
-  _INDEXCHUNK._serialized_start=320
-  _INDEXCHUNK._serialized_end=373
-  _PATHCHUNK._serialized_start=375
-  _PATHCHUNK._serialized_end=401
-  _PUBLISHEPOCHREQUEST._serialized_start=404
-  _PUBLISHEPOCHREQUEST._serialized_end=565
-  _PUBLISHEPOCHRESPONSE._serialized_start=567
-  _PUBLISHEPOCHRESPONSE._serialized_end=625
-  _EPOCHREF._serialized_start=627
-  _EPOCHREF._serialized_end=685
-  _EPOCHSTATUS._serialized_start=687
-  _EPOCHSTATUS._serialized_end=807
-  _RANKORDER._serialized_start=809
-  _RANKORDER._serialized_end=905
-  _ENDEPOCHRESPONSE._serialized_start=907
-  _ENDEPOCHRESPONSE._serialized_end=925
-  _HINTS._serialized_start=928
-  _HINTS._serialized_end=1257
+  _REGISTERDATASETREQUEST._serialized_end=173
+  _REGISTERDATASETRESPONSE._serialized_start=175
+  _REGISTERDATASETRESPONSE._serialized_end=242
+  _EPOCHHEADER._serialized_start=244
+  _EPOCHHEADER._serialized_end=339
+  _INDEXCHUNK._serialized_start=341
+  _INDEXCHUNK._serialized_end=394
+  _PATHCHUNK._serialized_start=396
+  _PATHCHUNK._serialized_end=422
+  _PUBLISHEPOCHREQUEST._serialized_start=425
+  _PUBLISHEPOCHREQUEST._serialized_end=586
+  _PUBLISHEPOCHRESPONSE._serialized_start=588
+  _PUBLISHEPOCHRESPONSE._serialized_end=646
+  _EPOCHREF._serialized_start=648
+  _EPOCHREF._serialized_end=706
+  _EPOCHSTATUS._serialized_start=708
+  _EPOCHSTATUS._serialized_end=828
+  _RANKORDER._serialized_start=830
+  _RANKORDER._serialized_end=926
+  _ENDEPOCHRESPONSE._serialized_start=928
+  _ENDEPOCHRESPONSE._serialized_end=946
+  _HINTS._serialized_start=949
+  _HINTS._serialized_end=1278
 # @@protoc_insertion_point(module_scope)
