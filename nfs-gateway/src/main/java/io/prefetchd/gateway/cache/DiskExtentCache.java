@@ -31,8 +31,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -98,6 +100,14 @@ import org.slf4j.LoggerFactory;
  * {@link IOException}, typically ENOSPC because the disk is shared), the cache evicts some more blocks and
  * tries once more; if that fails too the bytes are still served from memory and a write failure is counted.
  * A read fails only when the object store cannot deliver.
+ *
+ * <h2>Prefetches and held blocks</h2>
+ * {@link #prefetch} claims the missing blocks of a range exactly as a read does (so a later read joins the GET
+ * instead of sending its own) but does not wait. With {@code hold} the range's blocks are <em>held</em>: they
+ * are taken out of the eviction policy, so the cache never evicts them on its own, and go only when the
+ * planner {@link #release}s them. Held blocks count towards the capacity like any other; when held blocks
+ * fill it, new unheld blocks are served from memory and not written (the planner plans within the capacity
+ * it was given, so this happens only when it was given too much).
  *
  * <h2>Thread-safety</h2>
  * All methods may be called from any thread. One {@link ReentrantLock} guards the index, the eviction
@@ -234,6 +244,8 @@ public final class DiskExtentCache implements ExtentCache {
     // guarded by lock
     private final Map<BlockKey, Entry> index = new HashMap<>();
     private final Map<BlockKey, Fetch> inFlight = new HashMap<>();
+    /** Blocks the planner holds: on disk, in flight or expected; never in the policy while held. */
+    private final Set<BlockKey> held = new HashSet<>();
     private final EvictionPolicy policy;
     private boolean accepting = true;
     private boolean closed;
@@ -247,6 +259,8 @@ public final class DiskExtentCache implements ExtentCache {
     private final LongAdder evictions = new LongAdder();
     private final LongAdder corrupt = new LongAdder();
     private final LongAdder writeFailures = new LongAdder();
+    private final LongAdder prefetchedBlocks = new LongAdder();
+    private final LongAdder released = new LongAdder();
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
 
@@ -628,7 +642,9 @@ public final class DiskExtentCache implements ExtentCache {
                     policy.onRemove(key);
                     usedBytes -= previous.fileBytes;
                 }
-                policy.onInsert(key, fileBytes);
+                if (!held.contains(key)) {
+                    policy.onInsert(key, fileBytes);
+                }
                 reserved = 0; // the reservation is now the entry's
             } finally {
                 lock.unlock();
@@ -849,6 +865,121 @@ public final class DiskExtentCache implements ExtentCache {
         return (int) Math.min(grain, object.size() - (index << shift));
     }
 
+    // ---------------------------------------------------------------- prefetch and hold
+
+    @Override
+    public CompletableFuture<Void> prefetch(ObjectVersion object, long offset, long length, boolean hold) {
+        requireNonNull(object, "object is null");
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset=" + offset + " length=" + length);
+        }
+        long end = Math.min(object.size(), offset + length);
+        if (end <= offset) {
+            checkAccepting();
+            return CompletableFuture.completedFuture(null);
+        }
+        long[] id = objectId(object);
+        long first = offset >>> shift;
+        long last = (end - 1) >>> shift;
+        List<Fetch> claimed = new ArrayList<>();
+        List<CompletableFuture<byte[]>> waits = new ArrayList<>();
+        lock.lock();
+        try {
+            checkAccepting();
+            for (long i = first; i <= last; i++) {
+                BlockKey key = new BlockKey(id[0], id[1], i);
+                if (hold && held.add(key)) {
+                    policy.onRemove(key);
+                }
+                if (index.containsKey(key)) {
+                    continue;
+                }
+                Fetch fetch = inFlight.get(key);
+                if (fetch == null) {
+                    fetch = new Fetch(key);
+                    inFlight.put(key, fetch);
+                    claimed.add(fetch);
+                }
+                waits.add(fetch.future);
+            }
+        } finally {
+            lock.unlock();
+        }
+        prefetchedBlocks.add(claimed.size());
+        startFetches(object, claimed);
+        if (waits.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]));
+    }
+
+    @Override
+    public void release(ObjectVersion object, long offset, long length, boolean drop) {
+        requireNonNull(object, "object is null");
+        long end = Math.min(object.size(), offset + length);
+        if (offset < 0 || end <= offset) {
+            return;
+        }
+        long[] id = objectId(object);
+        lock.lock();
+        try {
+            for (long i = offset >>> shift; i <= (end - 1) >>> shift; i++) {
+                BlockKey key = new BlockKey(id[0], id[1], i);
+                boolean wasHeld = held.remove(key);
+                Entry entry = index.get(key);
+                if (entry == null) {
+                    continue;
+                }
+                if (drop) {
+                    remove(key, false);
+                    released.increment();
+                } else if (wasHeld) {
+                    policy.onInsert(key, entry.fileBytes);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long[] cachedBlocks(ObjectVersion object) {
+        requireNonNull(object, "object is null");
+        long[] id = objectId(object);
+        long blocks = (object.size() + grain - 1) >>> shift;
+        long[] out = new long[16];
+        int n = 0;
+        lock.lock();
+        try {
+            for (long i = 0; i < blocks; i++) {
+                if (index.containsKey(new BlockKey(id[0], id[1], i))) {
+                    if (n == out.length) {
+                        out = Arrays.copyOf(out, n * 2);
+                    }
+                    out[n++] = i;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    @Override
+    public int grainBytes() {
+        return grain;
+    }
+
+    /** Blocks held for the planner right now (on disk or on their way). */
+    int heldBlocks() {
+        lock.lock();
+        try {
+            return held.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- stats, metrics, close
 
     @Override
@@ -874,6 +1005,11 @@ public final class DiskExtentCache implements ExtentCache {
         counter("prefetchd.cache.evictions", evictions, "Blocks evicted to stay within capacity", null);
         counter("prefetchd.cache.corrupt", corrupt, "Block files that failed verification and were dropped", null);
         counter("prefetchd.cache.write.failures", writeFailures, "Blocks that could not be written to disk", null);
+        counter("prefetchd.cache.prefetched", prefetchedBlocks, "Blocks fetched ahead of a read by the planner", null);
+        counter("prefetchd.cache.released", released, "Held blocks the planner dropped to make room", null);
+        meters.add(Gauge.builder("prefetchd.cache.held.blocks", this, DiskExtentCache::heldBlocks)
+                .description("Blocks the prefetch planner holds (never evicted by the cache's own policy)")
+                .register(registry));
         meters.add(Gauge.builder("prefetchd.cache.used.bytes", this, c -> c.usedBytes)
                 .description("Bytes of block files on disk, including writes in progress")
                 .baseUnit("bytes")

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.cache;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Byte ranges of S3 objects, served from local disk when cached and fetched (then cached) when not.
  *
@@ -28,6 +30,31 @@ public interface ExtentCache extends AutoCloseable {
      * (fetched by this read or by a concurrent one), for {@code waitNanos} in all.
      */
     record CachedRead(byte[] data, int missedBlocks, long waitNanos) {}
+
+    /**
+     * Starts fetching the blocks of {@code [offset, offset + length)} (clipped to the object) that are neither on
+     * disk nor in flight, one ranged GET per run of neighbours, and returns at once. Blocks someone else is
+     * fetching are joined, not fetched twice. With {@code hold}, every block of the range is <em>held</em>: the
+     * cache's own eviction passes it over until {@link #release} (the prefetch planner decides when it goes).
+     *
+     * @return completes when every block of the range has arrived (it is then on disk unless the write failed,
+     *     which the cache counts), or exceptionally with the {@link io.prefetchd.gateway.s3.ObjectStoreException}
+     *     of the first GET that failed
+     * @throws IllegalStateException after {@link #close()}
+     */
+    CompletableFuture<Void> prefetch(ObjectVersion object, long offset, long length, boolean hold);
+
+    /**
+     * Ends the hold on the blocks of the range; with {@code drop} they are also deleted at once (blocks in flight
+     * are left to land and then age out), otherwise they join the least-recently-used order as just used.
+     */
+    void release(ObjectVersion object, long offset, long length, boolean drop);
+
+    /** Indexes of the object's blocks that are on disk now (for adopting a cache after a restart), ascending. */
+    long[] cachedBlocks(ObjectVersion object);
+
+    /** The block size: ranges are fetched, stored and evicted in whole grain-aligned blocks. */
+    int grainBytes();
 
     CacheStats stats();
 

@@ -549,6 +549,121 @@ class DiskExtentCacheTest {
         assertEquals(1, store.getCount(), "block 1 was the least recently used");
     }
 
+    // ------------------------------------------------------------------ prefetch and hold
+
+    @Test
+    void prefetch_fetchesTheMissingRunInOneGet_thenReadsAreHits() throws Exception {
+        byte[] data = bytes(10 * GRAIN + 100, 40);
+        ObjectVersion object = put("p", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 3L * GRAIN, 1); // block 3 already cached
+        store.resetCounters();
+
+        cache.prefetch(object, GRAIN + 5, 6L * GRAIN, false).get(10, TimeUnit.SECONDS); // blocks 1..7
+        settle(cache);
+
+        assertEquals(2, store.getCount(), "blocks 1-2 and 4-7: one GET per run, block 3 not fetched again");
+        store.resetCounters();
+        assertArrayEquals(slice(data, GRAIN, 7 * GRAIN), cache.read(object, GRAIN, 7 * GRAIN));
+        assertEquals(0, store.getCount());
+        assertArrayEquals(new long[] {1, 2, 3, 4, 5, 6, 7}, cache.cachedBlocks(object));
+    }
+
+    @Test
+    void prefetch_ofCachedOrEmptyRange_completesWithoutGet() throws Exception {
+        byte[] data = bytes(2 * GRAIN, 41);
+        ObjectVersion object = put("q", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, 2 * GRAIN);
+        store.resetCounters();
+        assertTrue(cache.prefetch(object, 0, 2L * GRAIN, true).isDone());
+        assertTrue(cache.prefetch(object, 5L * GRAIN, GRAIN, true).isDone(), "past EOF");
+        assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void prefetch_joinsAReadInFlight_insteadOfASecondGet() throws Exception {
+        byte[] data = bytes(4 * GRAIN, 42);
+        ObjectVersion object = put("j", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        CountDownLatch getStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        store.setGetHook((key, offset, length) -> {
+            getStarted.countDown();
+            release.await(10, TimeUnit.SECONDS);
+        });
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        executors.add(pool);
+        Future<byte[]> reader = pool.submit(() -> cache.read(object, 0, 4 * GRAIN));
+        assertTrue(getStarted.await(10, TimeUnit.SECONDS), "the read's GET started (its blocks are claimed)");
+        var prefetch = cache.prefetch(object, 0, 4L * GRAIN, true);
+        assertFalse(prefetch.isDone());
+        release.countDown();
+        prefetch.get(10, TimeUnit.SECONDS);
+        assertArrayEquals(data, reader.get(10, TimeUnit.SECONDS));
+        assertEquals(1, store.getCount());
+    }
+
+    @Test
+    void heldBlocks_areNeverEvictedByTheCache_untilReleased() throws Exception {
+        byte[] data = bytes(8 * GRAIN, 43);
+        ObjectVersion object = put("h", data);
+        long capacity = 4 * fileSize(object, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        cache.prefetch(object, 0, 2L * GRAIN, true).get(10, TimeUnit.SECONDS); // blocks 0, 1 held
+        settle(cache);
+        for (int block = 2; block < 8; block++) { // six unheld blocks through two free slots
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+        }
+        assertEquals(2, cache.heldBlocks());
+        assertTrue(cache.stats().usedBytes() <= capacity);
+        store.resetCounters();
+        cache.read(object, 0, 2 * GRAIN);
+        assertEquals(0, store.getCount(), "held blocks survived the LRU churn");
+
+        cache.release(object, 0, GRAIN, true); // drop block 0 now
+        assertEquals(1, cache.heldBlocks());
+        cache.read(object, 0, 1);
+        assertEquals(1, store.getCount(), "a dropped block is fetched again");
+        settle(cache);
+
+        cache.release(object, GRAIN, GRAIN, false); // block 1 becomes an ordinary LRU entry
+        for (int block = 2; block < 8; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+        }
+        store.resetCounters();
+        cache.read(object, GRAIN, 1);
+        assertEquals(1, store.getCount(), "after release the block ages out like any other");
+    }
+
+    @Test
+    void heldBlocksFillingTheCache_unheldReadsAreServedFromMemory() throws Exception {
+        byte[] data = bytes(6 * GRAIN, 44);
+        ObjectVersion object = put("f", data);
+        long capacity = 2 * fileSize(object, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN);
+        cache.prefetch(object, 0, 2L * GRAIN, true).get(10, TimeUnit.SECONDS);
+        settle(cache);
+        assertArrayEquals(slice(data, 3L * GRAIN, GRAIN), readAndSettle(cache, object, 3L * GRAIN, GRAIN));
+        assertArrayEquals(new long[] {0, 1}, cache.cachedBlocks(object));
+        assertEquals(0, cache.stats().evictions());
+    }
+
+    @Test
+    void prefetch_failure_completesExceptionallyWithTheStoreError() {
+        byte[] data = bytes(2 * GRAIN, 45);
+        ObjectVersion object = put("e", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        store.failNextGets(1, Kind.THROTTLED);
+        var future = cache.prefetch(object, 0, 2L * GRAIN, true);
+        var thrown = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> future.get(10, TimeUnit.SECONDS));
+        assertTrue(thrown.getCause() instanceof ObjectStoreException ose && ose.kind() == Kind.THROTTLED,
+                thrown.toString());
+        settle(cache);
+        assertArrayEquals(data, cache.read(object, 0, 2 * GRAIN), "a later read fetches again");
+    }
+
     /** A stand-in for the planner's policy: evicts the block inserted last. */
     private static final class NewestFirstPolicy implements EvictionPolicy {
         final java.util.ArrayDeque<BlockKey> inserted = new java.util.ArrayDeque<>();

@@ -6,6 +6,7 @@ import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -32,6 +33,26 @@ public final class PassThroughCache implements ExtentCache {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Caches nothing, so there is nothing to fetch ahead: completes at once. */
+    @Override
+    public CompletableFuture<Void> prefetch(ObjectVersion object, long offset, long length, boolean hold) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void release(ObjectVersion object, long offset, long length, boolean drop) {
+    }
+
+    @Override
+    public long[] cachedBlocks(ObjectVersion object) {
+        return new long[0];
+    }
+
+    @Override
+    public int grainBytes() {
+        return 128 * 1024;
     }
 
     @Override
