@@ -161,8 +161,8 @@ class HintApiIT {
     @Test
     void oversizedMessage_isRefused() {
         String id = register();
-        // 2,000,000 indices of ~4 bytes: over the default 4 MiB message bound
-        var e = assertThrows(StatusRuntimeException.class, () -> publish(id, 2_000_000, 2_000_000, -1));
+        // 5,000,000 indices below 100, one byte each: over the default 4 MiB message bound
+        var e = assertThrows(StatusRuntimeException.class, () -> publish(id, 5_000_000, 5_000_000, -1));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
     }
 
