@@ -84,7 +84,7 @@ def run_and_check_call_order(client, sampler, loader, calls, epoch, rank=0):
     for wid, worker_calls in by_worker.items():
         in_call_order = [i for _, i in sorted(worker_calls)]
         assert in_call_order == [i for i, w, _ in yielded if w == wid], "worker %d called in published order" % wid
-        assert [s for _, s in sorted(worker_calls)] == [s for _, w, s in yielded if w == wid]
+        assert [seq for seq, _ in sorted(worker_calls)] == [s for _, w, s in yielded if w == wid]
     return published
 
 

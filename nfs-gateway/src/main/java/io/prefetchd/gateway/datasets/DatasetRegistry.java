@@ -402,10 +402,15 @@ public final class DatasetRegistry implements AutoCloseable {
         return out;
     }
 
+    /** Stops indexing: builds in progress or queued fail with UNAVAILABLE, so that no caller waits for ever. */
     @Override
     public void close() {
         builds.shutdownNow();
         scans.shutdownNow();
+        for (CompletableFuture<ServedDataset> f : bySpec.values()) {
+            f.completeExceptionally(new DatasetException(DatasetException.Reason.UNAVAILABLE,
+                    "the gateway is shutting down: indexing stopped"));
+        }
         try {
             builds.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
