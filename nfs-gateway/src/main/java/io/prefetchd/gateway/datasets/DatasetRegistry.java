@@ -61,7 +61,8 @@ import static java.util.Objects.requireNonNull;
  * the next registration tries again.
  *
  * <p><b>Listeners</b> ({@link #addListener}) are called once per dataset, on the build thread, when its index
- * is ready; a listener added later is first called for every dataset already registered.
+ * is ready, and again when {@link #reindex} finds it changed; a listener added later is first called for every
+ * dataset already registered.
  *
  * <p>Thread-safe: every method may be called from any thread.
  */
@@ -181,7 +182,7 @@ public final class DatasetRegistry implements AutoCloseable {
         try {
             builds.execute(() -> {
                 try {
-                    f.complete(build(path, spec));
+                    f.complete(build(path, spec, null));
                 } catch (RuntimeException e) {
                     bySpec.remove(spec, f);
                     f.completeExceptionally(e);
@@ -195,7 +196,25 @@ public final class DatasetRegistry implements AutoCloseable {
         return f.copy();
     }
 
-    private ServedDataset build(String path, DatasetSpec spec) {
+    /**
+     * Lists the dataset again and rebuilds its index if any object changed (new, gone, or another ETag); the
+     * changed dataset replaces the old one and listeners are called with it. Completes with the current dataset.
+     */
+    public CompletableFuture<ServedDataset> reindex(String id) {
+        ServedDataset old = byId.get(id);
+        if (old == null) {
+            return CompletableFuture.failedFuture(new DatasetException(DatasetException.Reason.NOT_FOUND,
+                    "unknown dataset " + id));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> build(old.exportPath(), old.spec(), old), builds);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new DatasetException(DatasetException.Reason.UNAVAILABLE,
+                    "the gateway is shutting down: cannot reindex " + id, e));
+        }
+    }
+
+    private ServedDataset build(String path, DatasetSpec spec, ServedDataset previous) {
         String name = describe(spec.format(), spec.layout(), path);
         if (!exists(path)) {
             count("not_found");
@@ -232,8 +251,15 @@ public final class DatasetRegistry implements AutoCloseable {
         if (failures.size() > FAILURES_LOGGED) {
             LOG.warn("dataset {}: {} more objects left out of the index", name, failures.size() - FAILURES_LOGGED);
         }
+        if (previous != null && previous.index().objects().equals(b.index().objects())) {
+            return previous;   // nothing changed
+        }
         ServedDataset d = new ServedDataset(idOf(spec), path, spec, b.index());
         byId.put(d.id(), d);
+        if (previous != null) {
+            bySpec.put(spec, CompletableFuture.completedFuture(d));
+            pathTables.remove(d.id());
+        }
         count(failures.isEmpty() ? "ok" : "partial");
         LOG.info("dataset {} is {}: {} samples in {} objects ({} bytes); {} objects scanned, {} reused, {} ms{}",
                 d.id(), name, d.sampleCount(), b.index().objects().size(), b.index().totalBytes(),

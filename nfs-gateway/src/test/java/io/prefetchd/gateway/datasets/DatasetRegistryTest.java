@@ -221,4 +221,21 @@ class DatasetRegistryTest {
                 () -> registry().registerConfigured(List.of("tfrecord:train")));
         assertTrue(e.getMessage().contains("'tfrecord:train'"), e.getMessage());
     }
+
+    @Test
+    void reindex_afterAChange_replacesTheDataset_andTellsTheListeners() throws Exception {
+        DatasetRegistry r = registry();
+        ServedDataset before = r.register("imagefolder/train", DatasetKind.IMAGEFOLDER, List.of());
+        List<Long> counts = new ArrayList<>();
+        r.addListener(d -> counts.add(d.sampleCount()));
+        assertSame(before, r.reindex(before.id()).get(10, TimeUnit.SECONDS), "unchanged: the same dataset");
+        store.put("imagefolder/train/cat/0050.jpg", new byte[100]);
+        ServedDataset after = r.reindex(before.id()).get(10, TimeUnit.SECONDS);
+        assertEquals(201, after.sampleCount());
+        assertEquals(before.id(), after.id());
+        assertSame(after, r.byId(before.id()).orElseThrow());
+        assertSame(after, r.register("imagefolder/train", DatasetKind.IMAGEFOLDER, List.of()));
+        assertEquals(OptionalLong.of(50), r.sampleOf(after.id(), "cat/0050.jpg"));
+        assertEquals(List.of(200L, 201L), counts);
+    }
 }
