@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 from prefetchd_client.client import HintClient
 
@@ -28,13 +28,21 @@ class HintedSampler:
     (its ``rank``/``num_replicas``) unless given. If the gateway cannot be reached or refuses the order, it logs
     one warning (per sampler) and carries on: a hint never breaks training.
 
-    ``sample_count`` defaults to ``len()`` of the sampler's dataset (``data_source``/``dataset``) or, for
-    WeightedRandomSampler, the number of weights.
+    ``dataset`` is the dataset's path on the mount (``/mnt/data/train``) and ``format`` one of imagefolder,
+    webdataset, parquet, files. ``sample_count`` defaults to ``len()`` of the sampler's dataset
+    (``data_source``/``dataset``), the number of weights for WeightedRandomSampler, else 0 (the gateway's
+    count); the gateway refuses a count that differs from its own index.
+
+    ``paths`` (file-per-sample datasets): a list of per-index file paths, e.g.
+    ``[p for p, _ in image_folder.samples]``, or a callable ``index -> path``. The order is then published as
+    paths (absolute under ``dataset``, or relative to it), so the gateway maps them to its own sample ids and
+    the job's indexing need not match the gateway's.
     """
 
     def __init__(self, sampler, client: HintClient, dataset: str, job: Optional[str] = None,
                  format: str = "files", sample_count: Optional[int] = None,
-                 rank: Optional[int] = None, world_size: Optional[int] = None):
+                 rank: Optional[int] = None, world_size: Optional[int] = None,
+                 paths: Union[Sequence[str], Callable[[int], str], None] = None):
         self.sampler = sampler
         self.client = client
         self.dataset = dataset
@@ -47,6 +55,7 @@ class HintedSampler:
         self._epoch_set = False
         self._dataset_id: Optional[str] = None
         self._warned = False
+        self.paths = paths
         self.last_published: Optional[List[int]] = None
 
     @staticmethod
@@ -54,11 +63,17 @@ class HintedSampler:
         for attr in ("data_source", "dataset"):
             ds = getattr(sampler, attr, None)
             if ds is not None:
-                return len(ds)
+                try:
+                    return len(ds)
+                except TypeError:
+                    return 0
         weights = getattr(sampler, "weights", None)
         if weights is not None:
             return len(weights)
-        raise ValueError("cannot tell the dataset's size from %r: pass sample_count=" % type(sampler).__name__)
+        return 0   # unknown here: the gateway's count is used
+
+    def _path(self, i: int) -> str:
+        return self.paths(i) if callable(self.paths) else self.paths[i]
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -81,7 +96,11 @@ class HintedSampler:
         try:
             if self._dataset_id is None:
                 self._dataset_id, _ = self.client.register_dataset(self.dataset, self.format, self.sample_count)
-            self.client.publish_epoch(self._dataset_id, self.job, epoch, order, self.rank, self.world_size)
+            if self.paths is not None:
+                paths = [self._path(i) for i in order]
+                self.client.publish_epoch_paths(self._dataset_id, self.job, epoch, paths, self.rank, self.world_size)
+            else:
+                self.client.publish_epoch(self._dataset_id, self.job, epoch, order, self.rank, self.world_size)
             self.last_published = order
         except Exception as e:  # noqa: BLE001 - a hint must never break training
             if not self._warned:

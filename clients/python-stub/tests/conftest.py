@@ -1,7 +1,8 @@
 """Starts one prefetchd daemon (demo mode: embedded S3) for the session and yields its gRPC target.
 
 The daemon is started from the built jar (nfs-gateway/target, as `mvn package` leaves it) with a bearer token
-taken from PREFETCHD_GRPC_TOKEN; PREFETCHD_TEST_TARGET=host:port skips starting one.
+taken from PREFETCHD_GRPC_TOKEN and the demo's two datasets configured (--dataset);
+PREFETCHD_TEST_TARGET=host:port skips starting one.
 """
 import os
 import re
@@ -34,7 +35,9 @@ def gateway():
     proc = subprocess.Popen(
         ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", "%s:%s/lib/*" % (jar, target),
          "io.prefetchd.gateway.daemon.Main", "demo", "--state-dir", state, "--nfs-port", "0",
-         "--http-port", "-1", "--grpc-port", "0"],
+         "--http-port", "-1", "--grpc-port", "0",
+         # indexed in the background from start-up; the tests' registrations join these builds
+         "--dataset", "imagefolder:imagefolder/train", "--dataset", "webdataset:webdataset"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines = []
     found = {}

@@ -6,11 +6,13 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.hints.HintService;
 import io.prefetchd.planner.HintSink;
 import jakarta.inject.Singleton;
 
+import java.nio.file.Path;
 import java.time.Clock;
 
 /** Micronaut wiring of the daemon: the metrics registry and the gateway, started with the context. */
@@ -37,8 +39,25 @@ public class DaemonFactory {
     @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
     @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
-    HintServer hintServer(GatewayConfig config, Gateway gateway) {
-        return HintServer.start(config.getGrpc(), new HintService(HintSink.NONE, gateway.tracer(),
+    HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
+        return HintServer.start(config.getGrpc(), new HintService(HintSink.NONE, gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength()));
+    }
+
+    /** The served datasets; those of {@code prefetchd.datasets} are indexed in the background from the start. */
+    @Context
+    @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
+    @Bean(preDestroy = "close")
+    DatasetRegistry datasetRegistry(GatewayConfig config, Gateway gateway, PrometheusMeterRegistry registry) {
+        DatasetRegistry datasets = new DatasetRegistry(gateway.store(), config.getS3().getPrefix(),
+                Path.of(config.getStateDir()).resolve("indexes"), DatasetRegistry.DEFAULT_PARALLELISM, registry,
+                Clock.systemUTC());
+        try {
+            datasets.registerConfigured(config.getDatasets());
+        } catch (IllegalArgumentException e) {
+            datasets.close();
+            throw new StartupException("prefetchd.datasets: " + e.getMessage(), e);
+        }
+        return datasets;
     }
 }

@@ -227,6 +227,11 @@ public final class Gateway implements AutoCloseable {
         return cache;
     }
 
+    /** The bucket the gateway serves (owned by the gateway: do not close). */
+    public ObjectStore store() {
+        return store;
+    }
+
     public AccessTracer tracer() {
         return tracer;
     }

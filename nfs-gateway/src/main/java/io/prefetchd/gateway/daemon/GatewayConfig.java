@@ -3,6 +3,7 @@ package io.prefetchd.gateway.daemon;
 import io.micronaut.context.annotation.ConfigurationProperties;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Every setting of the daemon, under {@code prefetchd.*}. Each can come from a YAML/properties file
@@ -19,6 +20,8 @@ public class GatewayConfig {
     private Nfs nfs = new Nfs();
     private Tracer tracer = new Tracer();
     private Grpc grpc = new Grpc();
+    /** Datasets indexed at start-up, as {@code FORMAT:PATH} (PATH inside the export), e.g. {@code webdataset:train}. */
+    private List<String> datasets = List.of();
 
     public String getStateDir() {
         return stateDir;
@@ -58,6 +61,14 @@ public class GatewayConfig {
 
     public void setGrpc(Grpc grpc) {
         this.grpc = grpc;
+    }
+
+    public List<String> getDatasets() {
+        return datasets;
+    }
+
+    public void setDatasets(List<String> datasets) {
+        this.datasets = List.copyOf(datasets);
     }
 
     /** The epoch-order hint API (gRPC, prefetchd.v1.Hints). */

@@ -18,6 +18,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -113,6 +114,11 @@ public final class Main implements Runnable {
         @Option(names = "--config", description = "A YAML or properties file with prefetchd.* settings.")
         Path config;
 
+        @Option(names = "--dataset", paramLabel = "FORMAT:PATH", converter = DatasetOption.class,
+                description = "A dataset to index at start-up (repeatable): FORMAT is webdataset, files, imagefolder "
+                        + "or parquet, PATH its folder inside the export, e.g. imagefolder:imagefolder/train.")
+        List<String> datasets = List.of();
+
         void into(Map<String, Object> p) {
             put(p, "prefetchd.nfs.port", nfsPort);
             put(p, "micronaut.server.port", httpPort);
@@ -122,6 +128,22 @@ public final class Main implements Runnable {
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
             put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
             put(p, "prefetchd.cache.size", cacheSize);
+            if (!datasets.isEmpty()) {
+                p.put("prefetchd.datasets", String.join(",", datasets));
+            }
+        }
+    }
+
+    /** Checks {@code --dataset FORMAT:PATH} while parsing, so a typo is a usage error. */
+    static final class DatasetOption implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            int colon = value.indexOf(':');
+            if (colon < 0 || io.prefetchd.gateway.datasets.DatasetKind.byName(value.substring(0, colon)).isEmpty()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not FORMAT:PATH with FORMAT one of "
+                        + io.prefetchd.gateway.datasets.DatasetKind.NAMES);
+            }
+            return value;
         }
     }
 

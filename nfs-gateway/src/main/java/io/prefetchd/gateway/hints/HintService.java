@@ -2,7 +2,13 @@ package io.prefetchd.gateway.hints;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.prefetchd.formats.Format;
+import io.prefetchd.gateway.datasets.DatasetException;
+import io.prefetchd.gateway.datasets.DatasetKind;
+import io.prefetchd.gateway.datasets.DatasetRegistry;
+import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.RecordingHintSink;
@@ -12,6 +18,7 @@ import io.prefetchd.planner.proto.EpochRef;
 import io.prefetchd.planner.proto.EpochStatus;
 import io.prefetchd.planner.proto.HintsGrpc;
 import io.prefetchd.planner.proto.IndexChunk;
+import io.prefetchd.planner.proto.PathChunk;
 import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RankOrder;
@@ -22,45 +29,51 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * The prefetchd.v1.Hints service: registers datasets, validates each published epoch order and hands it to a
- * {@link HintSink} (the planner, once the executor drives one). Accepted orders are also kept in a
+ * The prefetchd.v1.Hints service: registers datasets in the {@link DatasetRegistry} (which indexes them),
+ * validates each published epoch order against the dataset's index and hands it to a {@link HintSink} (the
+ * planner, once the executor drives one) with the registry's dataset id. Accepted orders are also kept in a
  * {@link RecordingHintSink} so that GetEpochStatus can say what arrived.
+ *
+ * <p>Registration maps the job's path to a path in the export ({@code export_path}, else the longest trailing
+ * part of {@code path} that exists in the bucket), waits for the index, and checks the job's sample count
+ * against it (FAILED_PRECONDITION naming both counts when they differ).
  *
  * <p>Validation happens while the stream arrives: a header must come first and name a registered dataset
  * (else NOT_FOUND); every index must be below the dataset's sample count (else INVALID_ARGUMENT naming the first
- * bad index and its position); the order may not exceed {@code maxOrderLength} samples (else
- * RESOURCE_EXHAUSTED). Nothing is recorded unless the whole stream is valid.
+ * bad index and its position); every path of a PathChunk must be a sample of a file-per-sample dataset (else
+ * INVALID_ARGUMENT naming the path and its position); a stream carries index chunks or path chunks, not both;
+ * the order may not exceed {@code maxOrderLength} samples (else RESOURCE_EXHAUSTED). Nothing is recorded unless
+ * the whole stream is valid.
  *
- * <p>Thread-safety: the dataset table and the recording sink are concurrent maps; each stream's buffer belongs
- * to that stream (gRPC delivers one stream's messages serially).
+ * <p>Thread-safety: the registry, the mount path table and the recording sink are concurrent; each stream's
+ * buffer belongs to that stream (gRPC delivers one stream's messages serially).
  */
 public final class HintService extends HintsGrpc.HintsImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(HintService.class);
     static final int STATUS_HEAD = 1000;
 
-    /** A registered dataset. */
-    record Dataset(String id, String path, String format, List<String> columns, long sampleCount) {
-    }
-
     private final HintSink downstream;
     private final AccessTracer tracer;
+    private final DatasetRegistry datasets;
     private final int maxOrderLength;
     private final RecordingHintSink recorded = new RecordingHintSink();
-    private final Map<List<Object>, Dataset> byKey = new ConcurrentHashMap<>();
-    private final Map<String, Dataset> byId = new ConcurrentHashMap<>();
-    private final AtomicInteger nextId = new AtomicInteger(1);
+    /** Per dataset id, the paths jobs registered it under (absolute paths in PathChunks are under one). */
+    private final Map<String, Set<String>> mountPaths = new ConcurrentHashMap<>();
 
-    public HintService(HintSink downstream, AccessTracer tracer, int maxOrderLength) {
+    public HintService(HintSink downstream, AccessTracer tracer, DatasetRegistry datasets, int maxOrderLength) {
         this.downstream = requireNonNull(downstream, "downstream is null");
         this.tracer = requireNonNull(tracer, "tracer is null");
+        this.datasets = requireNonNull(datasets, "datasets is null");
         if (maxOrderLength < 1) {
             throw new IllegalArgumentException("maxOrderLength must be positive, not " + maxOrderLength);
         }
@@ -71,44 +84,111 @@ public final class HintService extends HintsGrpc.HintsImplBase {
         return recorded;
     }
 
+    /**
+     * Answers when the dataset's index is ready, without holding a gRPC thread meanwhile. The call's deadline
+     * bounds the wait (gRPC cancels the call when it passes); the build goes on, and a later call joins it.
+     */
     @Override
     public void registerDataset(RegisterDatasetRequest req, StreamObserver<RegisterDatasetResponse> out) {
+        CompletableFuture<ServedDataset> f;
         try {
-            Dataset d = register(req);
-            out.onNext(RegisterDatasetResponse.newBuilder().setDatasetId(d.id()).setSampleCount(d.sampleCount())
-                    .build());
-            out.onCompleted();
+            f = registerAsync(req);
         } catch (StatusRuntimeException e) {
             out.onError(e);
+            return;
+        }
+        f.whenComplete((d, e) -> {
+            if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
+                return;   // the client gave up (deadline): the index is kept for its next call
+            }
+            try {
+                if (e != null) {
+                    out.onError(toStatus(e));
+                } else {
+                    out.onNext(RegisterDatasetResponse.newBuilder().setDatasetId(d.id())
+                            .setSampleCount(d.sampleCount()).build());
+                    out.onCompleted();
+                }
+            } catch (RuntimeException raced) {   // cancelled between the check and the answer
+                LOG.debug("register answer not sent: {}", raced.toString());
+            }
+        });
+    }
+
+    /** Registers and waits (tests). */
+    ServedDataset register(RegisterDatasetRequest req) {
+        try {
+            return registerAsync(req).join();
+        } catch (CompletionException e) {
+            throw toStatus(e);
         }
     }
 
-    Dataset register(RegisterDatasetRequest req) {
-        if (req.getPath().isBlank()) {
+    CompletableFuture<ServedDataset> registerAsync(RegisterDatasetRequest req) {
+        String path = req.getPath().strip();
+        if (path.isEmpty()) {
             throw invalid("path is required");
         }
-        if (req.getFormat().isBlank()) {
-            throw invalid("format is required");
+        DatasetKind kind = DatasetKind.byName(req.getFormat()).orElseThrow(() -> invalid("format '"
+                + req.getFormat() + "' is not one of " + DatasetKind.NAMES));
+        long expected = req.getSampleCount();
+        try {
+            String exportPath = !req.getExportPath().isBlank() ? req.getExportPath()
+                    : datasets.exportPathOf(path).orElseThrow(() -> Status.NOT_FOUND.withDescription("dataset path '"
+                    + path + "' is not in the gateway's export (no trailing part of it exists there): pass "
+                    + "export_path, the dataset's path inside the export").asRuntimeException());
+            String mount = mountKey(path);
+            return datasets.registerAsync(exportPath, kind.format(), kind.layout(), req.getProjectedColumnsList())
+                    .thenApply(d -> {
+                        if (expected != 0 && expected != d.sampleCount()) {
+                            throw Status.FAILED_PRECONDITION.withDescription("the job's dataset '" + path + "' has "
+                                    + expected + " samples but the gateway's index of " + kind.cliName() + " '"
+                                    + d.exportPath() + "' has " + d.sampleCount()).asRuntimeException();
+                        }
+                        mountPaths.computeIfAbsent(d.id(), k -> ConcurrentHashMap.newKeySet()).add(mount);
+                        return d;
+                    });
+        } catch (DatasetException e) {
+            throw toStatus(e);
         }
-        if (req.getSampleCount() < 1 || req.getSampleCount() > Integer.MAX_VALUE) {
-            throw invalid("sample_count must be between 1 and " + Integer.MAX_VALUE + ", not "
-                    + req.getSampleCount());
-        }
-        List<Object> key = List.of(req.getPath(), req.getFormat(), List.copyOf(req.getProjectedColumnsList()));
-        Dataset d = byKey.compute(key, (k, old) -> new Dataset(old == null ? "ds-" + nextId.getAndIncrement()
-                : old.id(), req.getPath(), req.getFormat(), List.copyOf(req.getProjectedColumnsList()),
-                req.getSampleCount()));
-        byId.put(d.id(), d);
-        return d;
     }
 
-    Dataset dataset(String id) {
-        Dataset d = byId.get(id);
-        if (d == null) {
-            throw Status.NOT_FOUND.withDescription("unknown dataset_id '" + id + "': call RegisterDataset first")
-                    .asRuntimeException();
+    private static String mountKey(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
         }
-        return d;
+        return p;
+    }
+
+    /** The gRPC status of a registration failure. */
+    static StatusRuntimeException toStatus(Throwable t) {
+        Throwable e = t;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof StatusRuntimeException s) {
+            return s;
+        }
+        DatasetException d = DatasetRegistry.unwrap(e);
+        Status status = switch (d.reason()) {
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case EMPTY, UNREADABLE -> Status.FAILED_PRECONDITION;
+            case INVALID -> Status.INVALID_ARGUMENT;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
+        };
+        return status.withDescription(d.getMessage()).asRuntimeException();
+    }
+
+    ServedDataset dataset(String id) {
+        return datasets.byId(id).orElseThrow(() -> Status.NOT_FOUND.withDescription("unknown dataset_id '" + id
+                + "': call RegisterDataset first").asRuntimeException());
+    }
+
+    /** The access tracer's name of a dataset: the first folder of its export path, as for unhinted reads. */
+    static String tracerDataset(ServedDataset d) {
+        int slash = d.exportPath().indexOf('/');
+        return d.exportPath().isEmpty() ? "_root" : slash < 0 ? d.exportPath() : d.exportPath().substring(0, slash);
     }
 
     @Override
@@ -153,18 +233,35 @@ public final class HintService extends HintsGrpc.HintsImplBase {
     /** Accumulates and checks one PublishEpoch stream. Not thread-safe: one per stream. */
     final class OrderBuilder {
         private EpochHeader header;
-        private Dataset dataset;
+        private ServedDataset dataset;
+        private PublishEpochRequest.BodyCase kind;
         private int[] indices = new int[1024];
         private int size;
 
         void add(PublishEpochRequest msg) {
             switch (msg.getBodyCase()) {
                 case HEADER -> header(msg.getHeader());
-                case INDICES -> indices(msg.getIndices());
-                case PATHS -> throw Status.UNIMPLEMENTED
-                        .withDescription("path orders are not accepted yet: publish sample indices").asRuntimeException();
+                case INDICES -> {
+                    chunk(PublishEpochRequest.BodyCase.INDICES);
+                    indices(msg.getIndices());
+                }
+                case PATHS -> {
+                    chunk(PublishEpochRequest.BodyCase.PATHS);
+                    paths(msg.getPaths());
+                }
                 default -> throw invalid("empty PublishEpochRequest");
             }
+        }
+
+        private void chunk(PublishEpochRequest.BodyCase c) {
+            if (header == null) {
+                throw invalid("the first message of PublishEpoch must be the header");
+            }
+            if (kind != null && kind != c) {
+                throw invalid("a PublishEpoch stream carries index chunks or path chunks, not both: this one "
+                        + "started with " + (kind == PublishEpochRequest.BodyCase.INDICES ? "indices" : "paths"));
+            }
+            kind = c;
         }
 
         private void header(EpochHeader h) {
@@ -187,9 +284,6 @@ public final class HintService extends HintsGrpc.HintsImplBase {
         }
 
         private void indices(IndexChunk chunk) {
-            if (header == null) {
-                throw invalid("the first message of PublishEpoch must be the header");
-            }
             int n = chunk.getIndicesCount();
             reserve(n);
             for (int i = 0; i < n; i++) {
@@ -204,6 +298,45 @@ public final class HintService extends HintsGrpc.HintsImplBase {
             while (buf.remaining() >= 4) {
                 put(buf.getInt());
             }
+        }
+
+        private void paths(PathChunk chunk) {
+            if (dataset.spec().format() != Format.FILES) {
+                throw invalid("path orders are for file-per-sample datasets (imagefolder, files); dataset "
+                        + dataset.id() + " is " + dataset.spec().format().cliName() + " '" + dataset.exportPath()
+                        + "': publish sample indices");
+            }
+            reserve(chunk.getPathsCount());
+            for (String p : chunk.getPathsList()) {
+                OptionalLong sample = sampleOf(p);
+                if (sample.isEmpty()) {
+                    throw invalid("path '" + p + "' at position " + size + " is not a sample of dataset "
+                            + dataset.id() + " ('" + dataset.exportPath() + "' in the export"
+                            + mountHint() + ")");
+                }
+                indices[size++] = (int) sample.getAsLong();
+            }
+        }
+
+        private OptionalLong sampleOf(String path) {
+            if (!path.startsWith("/")) {
+                return datasets.sampleOf(dataset.id(), path);
+            }
+            for (String mount : mountPaths.getOrDefault(dataset.id(), Set.of())) {
+                String base = mount.endsWith("/") ? mount : mount + "/";
+                if (path.startsWith(base)) {
+                    OptionalLong s = datasets.sampleOf(dataset.id(), path.substring(base.length()));
+                    if (s.isPresent()) {
+                        return s;
+                    }
+                }
+            }
+            return OptionalLong.empty();
+        }
+
+        private String mountHint() {
+            Set<String> mounts = mountPaths.getOrDefault(dataset.id(), Set.of());
+            return mounts.isEmpty() ? "" : ", registered as " + String.join(", ", mounts);
         }
 
         private void reserve(int n) {
@@ -235,9 +368,10 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                     .isPresent();
             recorded.accept(order);
             downstream.accept(order);
-            tracer.beginEpoch(dataset.path(), header.getJob(), header.getEpoch());
-            LOG.info("accepted epoch {} of job {} rank {}/{} on {}: {} samples{}", header.getEpoch(), header.getJob(),
-                    header.getRank(), world, dataset.path(), size, replaced ? " (replaced)" : "");
+            tracer.beginEpoch(tracerDataset(dataset), header.getJob(), header.getEpoch());
+            LOG.info("accepted epoch {} of job {} rank {}/{} on {} ({}): {} samples{}", header.getEpoch(),
+                    header.getJob(), header.getRank(), world, dataset.id(), dataset.exportPath(), size,
+                    replaced ? " (replaced)" : "");
             return PublishEpochResponse.newBuilder().setAccepted(size).setReplaced(replaced).build();
         }
     }
@@ -253,7 +387,7 @@ public final class HintService extends HintsGrpc.HintsImplBase {
     }
 
     EpochStatus status(EpochRef ref) {
-        Dataset d = dataset(ref.getDatasetId());
+        ServedDataset d = dataset(ref.getDatasetId());
         EpochStatus.Builder s = EpochStatus.newBuilder()
                 .setEnded(recorded.ended(d.id(), ref.getJob(), ref.getEpoch()));
         long planned = 0;
@@ -286,10 +420,10 @@ public final class HintService extends HintsGrpc.HintsImplBase {
     @Override
     public void endEpoch(EpochRef ref, StreamObserver<EndEpochResponse> out) {
         try {
-            Dataset d = dataset(ref.getDatasetId());
+            ServedDataset d = dataset(ref.getDatasetId());
             recorded.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
             downstream.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
-            tracer.endEpoch(d.path(), ref.getJob());
+            tracer.endEpoch(tracerDataset(d), ref.getJob());
             out.onNext(EndEpochResponse.getDefaultInstance());
             out.onCompleted();
         } catch (StatusRuntimeException e) {

@@ -12,6 +12,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class GatewayConfigTest {
     void defaults_areTheDocumentedOnes_forEverySetting() {
         GatewayConfig c = new GatewayConfig();
 
-        assertEquals(Map.of("stateDir", "./prefetchd-state"), settings(c));
+        assertEquals(Map.of("stateDir", "./prefetchd-state", "datasets", List.of()), settings(c));
         assertEquals(Map.of(
                 "endpoint", "",
                 "region", "",
@@ -81,6 +82,7 @@ class GatewayConfigTest {
         Map<String, Object> p = new TreeMap<>();
         p.put("prefetchd.gateway.enabled", "false");
         p.put("prefetchd.state-dir", "/var/lib/prefetchd");
+        p.put("prefetchd.datasets", "webdataset:train,imagefolder:images/train");
         p.put("prefetchd.s3.endpoint", "http://minio:9000");
         p.put("prefetchd.s3.region", "eu-west-1");
         p.put("prefetchd.s3.bucket", "datasets");
@@ -114,7 +116,8 @@ class GatewayConfigTest {
             c = ctx.getBean(GatewayConfig.class);
         }
 
-        assertEquals(Map.of("stateDir", "/var/lib/prefetchd"), settings(c));
+        assertEquals(Map.of("stateDir", "/var/lib/prefetchd",
+                "datasets", List.of("webdataset:train", "imagefolder:images/train")), settings(c));
         assertEquals(Map.of(
                 "endpoint", "http://minio:9000",
                 "region", "eu-west-1",

@@ -26,9 +26,15 @@ class MainTest {
         assertTrue(out.toString().contains("serve") && out.toString().contains("demo"), out.toString());
         assertEquals(0, run("serve", "--help"));
         for (String option : new String[] {"--s3-endpoint", "--bucket", "--prefix", "--path-style", "--region",
-                "--cache-dir", "--cache-size", "--state-dir", "--nfs-port", "--http-port", "--config"}) {
+                "--cache-dir", "--cache-size", "--state-dir", "--nfs-port", "--http-port", "--config", "--dataset"}) {
             assertTrue(out.toString().contains(option), option);
         }
+    }
+
+    @Test
+    void datasetWithAnUnknownFormat_isUsageErrorNamingIt() {
+        assertEquals(2, run("serve", "--dataset", "tfrecord:train"));
+        assertTrue(err.toString().contains("'tfrecord:train' is not FORMAT:PATH"), err.toString());
     }
 
     @Test

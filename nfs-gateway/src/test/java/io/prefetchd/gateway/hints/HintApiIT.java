@@ -21,6 +21,13 @@ import io.prefetchd.tracer.AccessTracer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.datasets.DatasetRegistry;
+import io.prefetchd.gateway.datasets.DemoBucket;
+
+import java.nio.file.Path;
+import java.time.Clock;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,15 +41,23 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class HintApiIT {
     private static final String TOKEN = "s3cret";
+    /** Samples of the demo's webdataset, which the orders index. */
+    private static final int SAMPLES = DemoBucket.WDS_SAMPLES;
     private static HintServer server;
     private static ManagedChannel channel;
+    private static DatasetRegistry datasets;
+    @TempDir
+    static Path state;
 
     @BeforeAll
     static void start() {
         GatewayConfig.Grpc c = new GatewayConfig.Grpc();
         c.setPort(0);
         c.setToken(TOKEN);
-        server = HintServer.start(c, new HintService(HintSink.NONE, AccessTracer.disabled(), 100_000_000));
+        datasets = new DatasetRegistry(DemoBucket.create(""), "", state.resolve("indexes"), 2,
+                new SimpleMeterRegistry(), Clock.systemUTC());
+        server = HintServer.start(c, new HintService(HintSink.NONE, AccessTracer.disabled(), datasets,
+                100_000_000));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }
 
@@ -50,6 +65,7 @@ class HintApiIT {
     static void stop() throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
+        datasets.close();
     }
 
     private static HintsGrpc.HintsStub async(String token) {
@@ -68,12 +84,15 @@ class HintApiIT {
         return HintsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
 
-    private static String register(long count) {
-        return blocking(TOKEN).registerDataset(RegisterDatasetRequest.newBuilder().setPath("/mnt/data/big")
-                .setFormat("webdataset").setSampleCount(count).build()).getDatasetId();
+    private static String register() {
+        return blocking(TOKEN).registerDataset(RegisterDatasetRequest.newBuilder().setPath("/mnt/data/webdataset")
+                .setFormat("webdataset").setSampleCount(SAMPLES).build()).getDatasetId();
     }
 
-    /** Streams {@code n} indices (a permutation-like walk) in chunks; returns the response or the error. */
+    /**
+     * Streams {@code n} indices (a walk over the dataset's samples, repeating them as a sampler with replacement
+     * does) in chunks, {@code SAMPLES} at position {@code badAt}; returns the response or the error.
+     */
     private static PublishEpochResponse publish(String id, int n, int chunk, int badAt) throws Exception {
         CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
         StreamObserver<PublishEpochRequest> req = async(TOKEN).publishEpoch(new StreamObserver<>() {
@@ -97,7 +116,7 @@ class HintApiIT {
         for (int start = 0; start < n && !done.isDone(); start += chunk) {
             IndexChunk.Builder c = IndexChunk.newBuilder();
             for (int i = start; i < Math.min(n, start + chunk); i++) {
-                c.addIndices(i == badAt ? n : (int) ((i * step) % n));
+                c.addIndices(i == badAt ? SAMPLES : (int) ((i * step) % SAMPLES));
             }
             req.onNext(PublishEpochRequest.newBuilder().setIndices(c).build());
         }
@@ -112,7 +131,7 @@ class HintApiIT {
     @Test
     void publish_tenMillionIndices_isAccepted_andTimed() throws Exception {
         int n = 10_000_000;
-        String id = register(n);
+        String id = register();
         publish(id, 100_000, 131_072, -1);   // warm up connection and JIT
         long t0 = System.nanoTime();
         PublishEpochResponse r = publish(id, n, 131_072, -1);
@@ -126,10 +145,10 @@ class HintApiIT {
 
     @Test
     void publish_outOfRange_isInvalidArgumentNamingTheIndex() {
-        String id = register(1000);
+        String id = register();
         var e = assertThrows(StatusRuntimeException.class, () -> publish(id, 1000, 100, 517));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().startsWith("index 1000 at position 517 "),
+        assertTrue(e.getStatus().getDescription().startsWith("index 100 at position 517 "),
                 e.getStatus().getDescription());
     }
 
@@ -141,10 +160,21 @@ class HintApiIT {
 
     @Test
     void oversizedMessage_isRefused() {
-        String id = register(10_000_000);
-        // 2,000,000 indices of ~4 bytes: over the default 4 MiB message bound
-        var e = assertThrows(StatusRuntimeException.class, () -> publish(id, 2_000_000, 2_000_000, -1));
+        String id = register();
+        // 5,000,000 indices below 100, one byte each: over the default 4 MiB message bound
+        var e = assertThrows(StatusRuntimeException.class, () -> publish(id, 5_000_000, 5_000_000, -1));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    }
+
+    @Test
+    void register_untilTheDeadline_thenJoinsTheBuildLater() {
+        var e = assertThrows(StatusRuntimeException.class, () -> blocking(TOKEN)
+                .withDeadlineAfter(1, TimeUnit.MILLISECONDS).registerDataset(RegisterDatasetRequest.newBuilder()
+                        .setPath("/mnt/data/imagefolder/train").setFormat("imagefolder").build()));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        var r = blocking(TOKEN).registerDataset(RegisterDatasetRequest.newBuilder()
+                .setPath("/mnt/data/imagefolder/train").setFormat("imagefolder").build());
+        assertEquals(200, r.getSampleCount());
     }
 
     @Test

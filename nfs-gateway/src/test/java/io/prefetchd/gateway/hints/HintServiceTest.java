@@ -11,19 +11,56 @@ import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.RecordingHintSink;
 import io.prefetchd.tracer.AccessTracer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.datasets.DatasetRegistry;
+import io.prefetchd.gateway.datasets.DemoBucket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+/** The service over a real registry: an in-memory bucket with the demo dataset (webdataset: 100 samples). */
 class HintServiceTest {
-    private final RecordingHintSink downstream = new RecordingHintSink();
-    private final HintService service = new HintService(downstream, AccessTracer.disabled(), 1000);
+    private static final String IMAGES = "/mnt/data/imagefolder/train";
+    @TempDir
+    static Path state;
+    private static DatasetRegistry datasets;
 
+    private final RecordingHintSink downstream = new RecordingHintSink();
+    private final HintService service = new HintService(downstream, AccessTracer.disabled(), datasets, 1000);
+
+    @BeforeAll
+    static void open() {
+        datasets = new DatasetRegistry(DemoBucket.create(""), "", state.resolve("indexes"), 2,
+                new SimpleMeterRegistry(), Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void close() {
+        datasets.close();
+    }
+
+    private static RegisterDatasetRequest.Builder request(String path, String format, long count) {
+        return RegisterDatasetRequest.newBuilder().setPath(path).setFormat(format).setSampleCount(count);
+    }
+
+    /** The demo's webdataset (100 samples). */
     private String register(long count) {
-        return service.register(RegisterDatasetRequest.newBuilder().setPath("/mnt/data/train").setFormat("files")
-                .setSampleCount(count).build()).id();
+        return service.register(request("/mnt/data/webdataset", "webdataset", count).build()).id();
+    }
+
+    private String registerImages() {
+        return service.register(request(IMAGES, "imagefolder", 200).build()).id();
+    }
+
+    private static PublishEpochRequest paths(String... paths) {
+        return PublishEpochRequest.newBuilder().setPaths(PathChunk.newBuilder().addAllPaths(List.of(paths))).build();
     }
 
     private static PublishEpochRequest header(String id, int epoch, int rank, int world) {
@@ -42,14 +79,14 @@ class HintServiceTest {
 
     @Test
     void publish_validOrder_isHandedToTheSink() {
-        String id = register(10);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 3, 1, 2));
         b.add(chunk(4, 2));
-        b.add(chunk(9));
+        b.add(chunk(99));
         assertEquals(3, b.finish().getAccepted());
         HintSink.PublishedOrder o = downstream.get(id, "job", 3, 1).orElseThrow();
-        assertArrayEquals(new int[]{4, 2, 9}, o.order().toArray());
+        assertArrayEquals(new int[]{4, 2, 99}, o.order().toArray());
         assertEquals(2, o.worldSize());
     }
 
@@ -64,27 +101,27 @@ class HintServiceTest {
 
     @Test
     void publish_littleEndianBytes_followThePlainIndices() {
-        String id = register(300);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
-        b.add(le(5, 0x2b, 1, 0, 0, 7, 0, 0, 0));
+        b.add(le(5, 0x63, 0, 0, 0, 7, 0, 0, 0));
         b.finish();
-        assertArrayEquals(new int[]{5, 299, 7}, downstream.get(id, "job", 0, 0).orElseThrow().order().toArray());
+        assertArrayEquals(new int[]{5, 99, 7}, downstream.get(id, "job", 0, 0).orElseThrow().order().toArray());
     }
 
     @Test
     void publish_littleEndianBytesOutOfRange_nameTheIndexAndPosition() {
-        String id = register(300);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> b.add(le(5, 0x2c, 1, 0, 0)));
-        assertTrue(e.getStatus().getDescription().startsWith("index 300 at position 1 "));
+                () -> b.add(le(5, 0x64, 0, 0, 0)));
+        assertTrue(e.getStatus().getDescription().startsWith("index 100 at position 1 "));
     }
 
     @Test
     void publish_littleEndianBytesNotAMultipleOf4_isInvalid() {
-        String id = register(300);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> b.add(le(5, 1, 0, 0))));
@@ -97,19 +134,19 @@ class HintServiceTest {
 
     @Test
     void publish_indexOutOfRange_namesTheFirstBadIndex() {
-        String id = register(10);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
         b.add(chunk(1, 2));
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> b.add(chunk(3, 10, 11)));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> b.add(chunk(3, 100, 101)));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().startsWith("index 10 at position 3 "), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().startsWith("index 100 at position 3 "), e.getStatus().getDescription());
         assertTrue(downstream.get(id, "job", 0, 0).isEmpty(), "nothing recorded from a bad stream");
     }
 
     @Test
     void publish_indexAbove2pow31_isOutOfRangeNotNegative() {
-        String id = register(10);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> b.add(chunk(-1)));
@@ -118,19 +155,19 @@ class HintServiceTest {
 
     @Test
     void publish_chunkBeforeHeader_isInvalid() {
-        register(10);
+        register(100);
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> service.new OrderBuilder().add(chunk(1))));
     }
 
     @Test
     void publish_rankOutsideWorld_isInvalid() {
-        String id = register(10);
+        String id = register(100);
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> service.new OrderBuilder().add(header(id, 0, 2, 2))));
     }
 
     @Test
     void publish_longerThanTheBound_isResourceExhausted() {
-        String id = register(10);
+        String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
         Integer[] many = new Integer[600];
@@ -140,17 +177,50 @@ class HintServiceTest {
     }
 
     @Test
-    void publish_paths_areNotAcceptedYet() {
-        String id = register(10);
+    void publish_relativeAndMountedPaths_becomeTheIndexSamples() {
+        String id = registerImages();
         HintService.OrderBuilder b = service.new OrderBuilder();
         b.add(header(id, 0, 0, 1));
-        assertEquals(Status.Code.UNIMPLEMENTED, code(() -> b.add(PublishEpochRequest.newBuilder()
-                .setPaths(PathChunk.newBuilder().addPaths("a.jpg")).build())));
+        b.add(paths("dog/0000.jpg", IMAGES + "/cat/0001.jpg"));
+        b.add(paths(IMAGES + "/ship/0049.jpg"));
+        assertEquals(3, b.finish().getAccepted());
+        assertArrayEquals(new int[]{50, 1, 199}, downstream.get(id, "job", 0, 0).orElseThrow().order().toArray());
+    }
+
+    @Test
+    void publish_unknownPath_isInvalidNamingItAndItsPosition() {
+        String id = registerImages();
+        HintService.OrderBuilder b = service.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        b.add(paths("cat/0000.jpg"));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> b.add(paths("cat/0001.jpg", "/elsewhere/cat/0002.jpg")));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("path '/elsewhere/cat/0002.jpg' at position 2 "),
+                e.getStatus().getDescription());
+    }
+
+    @Test
+    void publish_pathsOnAWebDataset_areInvalid() {
+        String id = register(100);
+        HintService.OrderBuilder b = service.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> b.add(paths("sample000000"))));
+    }
+
+    @Test
+    void publish_indicesThenPaths_isRefused() {
+        String id = registerImages();
+        HintService.OrderBuilder b = service.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        b.add(chunk(1));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> b.add(paths("cat/0000.jpg")));
+        assertTrue(e.getStatus().getDescription().contains("index chunks or path chunks, not both"));
     }
 
     @Test
     void publish_again_replaces() {
-        String id = register(10);
+        String id = register(100);
         for (int[] order : new int[][]{{1, 2, 3}, {7}}) {
             HintService.OrderBuilder b = service.new OrderBuilder();
             b.add(header(id, 0, 0, 1));
@@ -166,11 +236,43 @@ class HintServiceTest {
 
     @Test
     void register_sameDatasetTwice_returnsTheSameId() {
-        assertEquals(register(10), register(10));
+        assertEquals(register(100), register(100));
     }
 
     @Test
-    void register_zeroSamples_isInvalid() {
-        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> register(0)));
+    void register_zeroSamples_takesTheGatewaysCount() {
+        assertEquals(100, service.register(request("/mnt/data/webdataset", "webdataset", 0).build()).sampleCount());
+    }
+
+    @Test
+    void register_countMismatch_isFailedPreconditionNamingBothCounts() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> register(101));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("has 101 samples"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().endsWith("has 100"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void register_exportPath_winsOverThePath() {
+        var d = service.register(request("/anything/else", "imagefolder", 200).setExportPath("imagefolder/train")
+                .build());
+        assertEquals("imagefolder/train", d.exportPath());
+        assertEquals(registerImages(), d.id());
+    }
+
+    @Test
+    void register_pathNotInTheExport_isNotFoundNamingIt() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> service.register(request("/mnt/data/nowhere", "files", 0).build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("'/mnt/data/nowhere'"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void register_unknownFormat_isInvalidNamingIt() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> service.register(request(IMAGES, "tfrecord", 0).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("format 'tfrecord' is not one of"));
     }
 }
