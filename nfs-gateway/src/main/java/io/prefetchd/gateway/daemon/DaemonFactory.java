@@ -6,11 +6,14 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.hints.HintServer;
+import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.hints.HintService;
 import io.prefetchd.planner.HintSink;
 import jakarta.inject.Singleton;
 
+import java.nio.file.Path;
 import java.time.Clock;
 
 /** Micronaut wiring of the daemon: the metrics registry and the gateway, started with the context. */
@@ -40,5 +43,15 @@ public class DaemonFactory {
     HintServer hintServer(GatewayConfig config, Gateway gateway) {
         return HintServer.start(config.getGrpc(), new HintService(HintSink.NONE, gateway.tracer(),
                 config.getGrpc().getMaxOrderLength()));
+    }
+
+    /** Epoch reports: live logs for the executor, the last reports per job, saved under <state-dir>/reports. */
+    @Singleton
+    @Bean(preDestroy = "close")
+    ReportStore reportStore(GatewayConfig config, PrometheusMeterRegistry registry,
+                            @Value("${prefetchd.reports.keep-per-job:50}") int keepPerJob,
+                            @Value("${prefetchd.reports.max-reports:2000}") int maxReports) {
+        return ReportStore.open(Path.of(config.getStateDir()).resolve("reports"), keepPerJob, maxReports,
+                Clock.systemUTC(), registry);
     }
 }

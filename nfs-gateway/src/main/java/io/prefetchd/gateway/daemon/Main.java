@@ -49,6 +49,7 @@ public final class Main implements Runnable {
         cl.addSubcommand("index", new IndexCommand(Main::s3Source, Clock.systemUTC()));
         cl.addSubcommand("trace", new TraceCommand());
         cl.addSubcommand("simulate", new SimulateCommand());
+        cl.addSubcommand("report", new io.prefetchd.gateway.reports.ReportCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -216,6 +216,11 @@ public final class EpochLog {
         }
     }
 
+    /** Ends the epoch at its latest event (a read's start plus its wait, or a GET's end), unless it has ended. */
+    public synchronized void endAtLatestEvent() {
+        end(lastEventNanos);
+    }
+
     public synchronized boolean ended() {
         return endNanos != Long.MIN_VALUE;
     }

@@ -113,7 +113,7 @@ final class HtmlPage {
                     .append(percent(r.hitRatio())).append("</td><td>").append(percent(r.noWaitShare()))
                     .append("</td><td>").append(seconds(r.waitP99Seconds())).append("</td><td>")
                     .append(bytes(r.s3Bytes())).append("</td><td>")
-                    .append(r.boundBytes() == 0 ? "-" : ratio((double) r.s3Bytes() / r.boundBytes()))
+                    .append(r.boundBytes() == 0 || !r.complete() ? "-" : ratio((double) r.s3Bytes() / r.boundBytes()))
                     .append("</td><td>").append(cf == null ? "-" : bytes(cf.lru().s3Bytes())).append("</td><td>")
                     .append(cf == null ? "-" : bytes(cf.opt().s3Bytes())).append("</td></tr>\n");
         }
@@ -388,13 +388,13 @@ final class HtmlPage {
         return max <= 0 ? 0 : Math.max(0, Math.min(h, h * v / max));
     }
 
-    /** The smallest 1, 2 or 5 × 10^k at or above {@code v}; 1 for 0 (an empty axis still has a scale). */
+    /** The smallest m × 10^k at or above {@code v}, m in 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8; 1 for 0. */
     static double niceCeil(double v) {
         if (!(v > 0)) {
             return 1;
         }
         double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 5, 10}) {
+        for (double m : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
             if (m * p >= v * (1 - 1e-12)) {
                 return m * p;
             }

@@ -37,7 +37,7 @@ final class TextTable {
                     count(r.s3Gets()), count(r.s3GetsDemand()), count(r.s3GetsFailed()),
                     ratio(r.readAmplification()), bytes(r.prefetchedUnusedBytes()),
                     r.plannedFetchBytes() < 0 ? "-" : bytes(r.plannedFetchBytes()), bytes(r.boundBytes()),
-                    r.boundBytes() == 0 ? "-" : ratio((double) r.s3Bytes() / r.boundBytes()),
+                    r.boundBytes() == 0 || !r.complete() ? "-" : ratio((double) r.s3Bytes() / r.boundBytes()),
                     cf == null ? "-" : bytes(cf.lru().s3Bytes()) + " (" + percent(cf.lru().hitRatio()) + ")",
                     cf == null ? "-" : bytes(cf.opt().s3Bytes()) + " (" + percent(cf.opt().hitRatio()) + ")"});
         }
