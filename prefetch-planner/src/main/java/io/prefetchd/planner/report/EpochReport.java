@@ -107,10 +107,12 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
     /**
      * What the classic policies would have done on this epoch's reads with the same capacity, simulated.
      *
-     * @param warmedUp the previous epoch's order was replayed first (so the cache was warm, as in the gateway)
-     * @param reads    reads replayed and counted (the epoch's, or its kept prefix)
+     * @param warmedUp   the previous epoch's order was replayed first (so the cache was warm, as in the gateway)
+     * @param reads      reads replayed and counted (the epoch's, its kept prefix, or the sampled ones)
+     * @param sampleRate share of the dataset's samples simulated: 1 = exact; below 1, a spatial sample whose cache
+     *                   was scaled by this rate and whose S3 bytes and GETs were divided by it (estimates)
      */
-    public record Counterfactual(boolean warmedUp, long reads, Policy lru, Policy opt) {
+    public record Counterfactual(boolean warmedUp, long reads, double sampleRate, Policy lru, Policy opt) {
         public Counterfactual {
             requireNonNull(lru, "lru is null");
             requireNonNull(opt, "opt is null");

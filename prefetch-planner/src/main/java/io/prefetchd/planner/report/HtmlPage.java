@@ -167,7 +167,8 @@ final class HtmlPage {
                     + count(cf.opt().s3Gets()) + " GETs; " + warm);
         }
         if (!r.counterfactualNote().isEmpty()) {
-            row(b, "counterfactual", cf == null ? "not simulated" : "partial", r.counterfactualNote());
+            row(b, "counterfactual", cf == null ? "not simulated" : cf.sampleRate() < 1 ? "estimated" : "partial",
+                    r.counterfactualNote());
         }
         if (r.traceTruncated()) {
             row(b, "trace", "truncated", "timeline and p99 cover the kept prefix only");

@@ -58,7 +58,7 @@ final class ReportJson {
             b.append("null");
         } else {
             b.append("{\"warmed_up\": ").append(cf.warmedUp()).append(", \"reads\": ").append(cf.reads())
-                    .append(", \"lru\": ");
+                    .append(", \"sample_rate\": ").append(Json.number(cf.sampleRate())).append(", \"lru\": ");
             policy(b, cf.lru());
             b.append(", \"opt\": ");
             policy(b, cf.opt());
@@ -156,8 +156,8 @@ final class ReportJson {
         Object cfv = m.get("counterfactual");
         Counterfactual cf = null;
         if (cfv instanceof Map<?, ?> c) {
-            cf = new Counterfactual(bool(c, "warmed_up"), lng(c, "reads"), policy(map(c, "lru")),
-                    policy(map(c, "opt")));
+            cf = new Counterfactual(bool(c, "warmed_up"), lng(c, "reads"), dbl(c, "sample_rate"),
+                    policy(map(c, "lru")), policy(map(c, "opt")));
         } else if (cfv != null) {
             throw new IllegalArgumentException("counterfactual must be an object or null");
         }

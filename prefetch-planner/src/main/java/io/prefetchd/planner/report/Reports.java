@@ -38,14 +38,34 @@ public final class Reports {
      * given it is replayed first and not counted, so the policies start this epoch warm, as the gateway did;
      * without it they start cold.
      *
+     * <p>Epochs of more than {@link #MAX_SIMULATED_READS} reads are simulated on a spatial sample (SHARDS-style):
+     * the samples whose hashed id falls under a rate r = limit / reads, with the cache scaled by the share of
+     * samples kept and the S3 bytes and GETs scaled back up. Hit ratios are unbiased estimates; the report says
+     * the rate ({@code sample_rate}). This keeps a report of a 10-million-read epoch to seconds and tens of MB.
+     *
      * @throws IllegalArgumentException if the log or the previous order names a sample {@code dataset} lacks
      */
     public static EpochReport build(EpochLog log, SampleExtents dataset, int[] previousEpochOrderOrNull) {
+        return build(log, dataset, previousEpochOrderOrNull, MAX_SIMULATED_READS);
+    }
+
+    /** Reads of one epoch simulated exactly; longer epochs are sampled (see {@link #build}). */
+    public static final int MAX_SIMULATED_READS = 100_000;
+
+    static EpochReport build(EpochLog log, SampleExtents dataset, int[] previous, int maxSimulatedReads) {
         requireNonNull(log, "log is null");
         requireNonNull(dataset, "dataset is null");
         EpochLog.Snapshot s = log.snapshot();
-        String note = s.truncated() ? "over the first " + s.readsKept() + " of " + s.reads() + " reads" : "";
-        return summarize(s, counterfactual(s, dataset, previousEpochOrderOrNull), note);
+        Counterfactual cf = counterfactual(s, dataset, previous, maxSimulatedReads);
+        List<String> notes = new ArrayList<>();
+        if (s.truncated()) {
+            notes.add("over the first " + s.readsKept() + " of " + s.reads() + " reads");
+        }
+        if (cf.sampleRate() < 1) {
+            notes.add(String.format(java.util.Locale.ROOT, "estimated from a %.2f%% spatial sample (%d reads)",
+                    100 * cf.sampleRate(), cf.reads()));
+        }
+        return summarize(s, cf, String.join("; ", notes));
     }
 
     /**
@@ -60,29 +80,88 @@ public final class Reports {
         return summarize(log.snapshot(), null, why);
     }
 
-    private static Counterfactual counterfactual(EpochLog.Snapshot s, SampleExtents dataset, int[] previous) {
+    private static Counterfactual counterfactual(EpochLog.Snapshot s, SampleExtents dataset, int[] previous,
+                                                 int maxSimulatedReads) {
+        int n = dataset.sampleCount();
         int[] order = new int[s.readsKept()];
         for (int k = 0; k < order.length; k++) {
-            order[k] = s.readSample(k);
+            order[k] = checked(s.readSample(k), n, "the epoch");
         }
         boolean warm = previous != null;
+        if (warm) {
+            previous = previous.clone();
+            for (int k = 0; k < previous.length; k++) {
+                checked(previous[k], n, "the previous epoch");
+            }
+        }
         if (order.length == 0) {
             Policy none = new Policy(Double.NaN, 0, 0);
-            return new Counterfactual(warm, 0, none, none);
+            return new Counterfactual(warm, 0, 1.0, none, none);
+        }
+        SampleExtents simulated = dataset;
+        long capacity = s.capacityBytes();
+        double rate = 1.0;
+        if (order.length > maxSimulatedReads) {
+            double wanted = (double) maxSimulatedReads / order.length;
+            int[] id = new int[n];
+            List<List<io.prefetchd.planner.Extent>> kept = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                id[i] = inSample(i, wanted) ? kept.size() : -1;
+                if (id[i] >= 0) {
+                    kept.add(dataset.extentsOf(i));
+                }
+            }
+            if (!kept.isEmpty()) {
+                rate = (double) kept.size() / n;
+                simulated = SampleExtents.of(kept);
+                capacity = Math.round(capacity * rate);
+                order = remap(order, id);
+                previous = warm ? remap(previous, id) : null;
+            }
         }
         List<EpochOrder> epochs = new ArrayList<>(2);
         if (warm) {
             epochs.add(EpochOrder.of(0, previous));
         }
         epochs.add(EpochOrder.of(epochs.size(), order));
-        List<PolicyResult> results = Simulator.replay(dataset, epochs, s.capacityBytes(), warm ? 1 : 0,
+        List<PolicyResult> results = Simulator.replay(simulated, epochs, capacity, warm ? 1 : 0,
                 List.of(PolicyKind.LRU, PolicyKind.OPT));
-        return new Counterfactual(warm, order.length, policy(results.get(0)), policy(results.get(1)));
+        return new Counterfactual(warm, order.length, rate, policy(results.get(0), rate),
+                policy(results.get(1), rate));
     }
 
-    private static Policy policy(PolicyResult r) {
+    private static int checked(int sample, int n, String where) {
+        if (sample >= n) {
+            throw new IllegalArgumentException(where + " reads sample " + sample + " but the dataset has " + n
+                    + " samples");
+        }
+        return sample;
+    }
+
+    /** Spatial sampling: a sample is in when its id, hashed (SplitMix64's finalizer), falls under the rate. */
+    static boolean inSample(int sample, double rate) {
+        long z = sample * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (z >>> 11) * 0x1.0p-53 < rate;
+    }
+
+    private static int[] remap(int[] order, int[] id) {
+        int k = 0;
+        int[] out = new int[order.length];
+        for (int sample : order) {
+            if (id[sample] >= 0) {
+                out[k++] = id[sample];
+            }
+        }
+        return Arrays.copyOf(out, k);
+    }
+
+    /** A policy's result, its S3 bytes and GETs scaled up from a sample at {@code rate}. */
+    private static Policy policy(PolicyResult r, double rate) {
         return new Policy(r.readBytes() == 0 ? Double.NaN : (double) r.hitBytes() / r.readBytes(),
-                Math.round(r.s3BytesPerEpoch()), Math.round(r.requestsPerEpoch()));
+                Math.round(r.s3BytesPerEpoch() / rate), Math.round(r.requestsPerEpoch() / rate));
     }
 
     private static EpochReport summarize(EpochLog.Snapshot s, Counterfactual cf, String note) {

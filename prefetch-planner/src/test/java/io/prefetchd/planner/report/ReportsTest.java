@@ -133,6 +133,37 @@ final class ReportsTest {
     }
 
     @Test
+    void counterfactual_ofALongEpoch_isEstimatedOnASpatialSample() {
+        int n = 20_000;
+        Random random = new Random(5);
+        int[] previous = permutation(n, random);
+        int[] order = permutation(n, random);
+        EpochLog log = new EpochLog("d", "j", 1, 0, n * 500L, n * 1_000L, true);
+        for (int i = 0; i < n; i++) {
+            log.read(i, order[i], 1_000, 0);
+        }
+        log.end(n);
+        EpochReport r = Reports.build(log, dataset(n, 1_000), previous, 2_000);
+        EpochReport.Counterfactual cf = r.counterfactual();
+        assertEquals(0.1, cf.sampleRate(), 0.01);
+        assertEquals(Math.round(cf.sampleRate() * n), cf.reads());
+        assertEquals(0.5, cf.opt().hitRatio(), 0.02);
+        assertEquals(r.boundBytes(), cf.opt().s3Bytes(), 0.03 * r.boundBytes());
+        assertEquals(0.5 + 0.5 * Math.log(0.5), cf.lru().hitRatio(), 0.03);
+        assertEquals("estimated from a 9.52% spatial sample (1903 reads)", r.counterfactualNote());
+        assertEquals(List.of(r), Reports.fromJson(Reports.toJson(List.of(r))));
+    }
+
+    @Test
+    void spatialSample_keepsAboutTheRate() {
+        int in = 0;
+        for (int i = 0; i < 100_000; i++) {
+            in += Reports.inSample(i, 0.25) ? 1 : 0;
+        }
+        assertEquals(25_000, in, 500);
+    }
+
+    @Test
     void counterfactual_withoutPreviousOrder_startsCold() {
         int n = 100;
         EpochLog log = new EpochLog("d", "j", 0, 0, n * 50L, n * 100L, false);
