@@ -399,29 +399,43 @@ public final class ReportStore implements AutoCloseable {
      * within a job; {@code null} filters match everything.
      */
     public List<EpochReport> reports(String datasetOrNull, String jobOrNull) {
-        List<EpochReport> out = new ArrayList<>();
+        return reports(datasetOrNull, jobOrNull, 0);
+    }
+
+    /** As {@link #reports(String, String)}, with only the {@code limit} most recent completed reports (0: all). */
+    public List<EpochReport> reports(String datasetOrNull, String jobOrNull, int limit) {
+        List<EpochReport> done = new ArrayList<>();
         synchronized (this) {
             for (Kept k : kept) {
-                out.add(k.report());
+                done.add(k.report());
             }
         }
+        done = filter(done, datasetOrNull, jobOrNull);
+        List<EpochReport> out = new ArrayList<>(limit > 0 && done.size() > limit
+                ? done.subList(done.size() - limit, done.size()) : done);
         List<EpochLog> running = new ArrayList<>(live.keySet());
         running.sort(Comparator.comparingLong(EpochLog::startNanos));
         for (EpochLog log : running) {
-            out.add(Reports.withoutCounterfactual(log, log.ended() ? "being simulated" : "epoch in progress"));
+            if (matches(log.datasetId(), log.job(), datasetOrNull, jobOrNull)) {
+                out.add(Reports.withoutCounterfactual(log, log.ended() ? "being simulated" : "epoch in progress"));
+            }
         }
-        return sorted(filter(out, datasetOrNull, jobOrNull));
+        return sorted(out);
     }
 
     private static List<EpochReport> filter(List<EpochReport> in, String dataset, String job) {
         List<EpochReport> out = new ArrayList<>();
         for (EpochReport r : in) {
-            if ((dataset == null || dataset.isEmpty() || r.dataset().equals(dataset))
-                    && (job == null || job.isEmpty() || r.job().equals(job))) {
+            if (matches(r.dataset(), r.job(), dataset, job)) {
                 out.add(r);
             }
         }
         return out;
+    }
+
+    private static boolean matches(String dataset, String job, String wantedDataset, String wantedJob) {
+        return (wantedDataset == null || wantedDataset.isEmpty() || dataset.equals(wantedDataset))
+                && (wantedJob == null || wantedJob.isEmpty() || job.equals(wantedJob));
     }
 
     /** Stable: keeps the time order within each (dataset, job). */

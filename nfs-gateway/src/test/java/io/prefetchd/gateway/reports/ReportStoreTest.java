@@ -149,6 +149,21 @@ class ReportStoreTest {
     }
 
     @Test
+    void limit_keepsTheMostRecentCompleted_andEveryRunningEpoch() {
+        try (ReportStore store = store(50, 100)) {
+            for (int e = 0; e < 3; e++) {
+                store.complete(epoch(store, e == 1 ? "other" : "d", "a", e, false, e), ReportFixtures.dataset(),
+                        null);
+                executor.runAll();
+            }
+            store.begin("d", "a", 3, 0, 1, 1, false);
+            assertEquals(List.of(2, 3), store.reports(null, null, 1).stream().map(EpochReport::epoch).toList());
+            assertEquals(List.of(0, 2, 3), store.reports("d", null, 2).stream().map(EpochReport::epoch).toList());
+            assertEquals(4, store.reports(null, null, 0).size());
+        }
+    }
+
+    @Test
     void unreadableFiles_areSkippedAtStart() throws Exception {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("broken.json"), "{\"format\": \"prefetchd.epoch-reports/1\", \"reports\": [");

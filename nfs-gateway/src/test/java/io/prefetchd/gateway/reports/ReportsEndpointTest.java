@@ -49,6 +49,8 @@ class ReportsEndpointTest {
             assertFalse(reports.get(1).complete());
             assertEquals("epoch in progress", reports.get(1).counterfactualNote());
             assertEquals(3, Reports.fromJson(get(base + "/api/reports").body()).size());
+            assertEquals(List.of("run1", "run2"), Reports.fromJson(get(base + "/api/reports?limit=1").body()).stream()
+                    .map(EpochReport::job).toList(), "the last completed one, and the running one");
 
             HttpResponse<String> page = get(base + "/reports?job=run1");
             assertEquals(200, page.statusCode());
