@@ -12,7 +12,7 @@ final class Format {
             return "-";
         }
         if (Math.abs(n) < 1_000) {
-            return String.format(Locale.ROOT, "%.0f B", n);
+            return String.format(Locale.ROOT, n == Math.rint(n) ? "%.0f B" : "%.1f B", n);
         }
         String[] units = {"kB", "MB", "GB", "TB", "PB", "EB"};
         double v = n;

@@ -194,10 +194,10 @@ final class HtmlPage {
             bars.add(new Bar("OPT (simulated)", "opt", cf.opt().s3Bytes(), "hit " + percent(cf.opt().hitRatio()),
                     GREEN, false));
         }
-        bars.add(new Bar("bound (1−c)·D", "bound", r.boundBytes(), "least on a random order", "#ffffff", true));
+        bars.add(new Bar("bound (1−c)·D", "bound", r.boundBytes(), "floor, random order", "#ffffff", true));
         int width = 520;
         int left = 124;
-        int right = 136;
+        int right = 150;
         int top = 30;
         int rowH = 34;
         int plotW = width - left - right;
@@ -248,6 +248,10 @@ final class HtmlPage {
     /** Four panels over one time axis: reads (waited or not), wait, GET bytes, GETs in flight. */
     private static void timeline(StringBuilder b, EpochReport r) {
         List<Bucket> k = r.timeline().buckets();
+        if (r.samplesRead() == 0 && r.s3Gets() == 0) {
+            b.append("<p class=\"empty\">No timeline: the epoch recorded no reads and no GETs.</p>\n");
+            return;
+        }
         int n = k.size();
         int width = 1110;
         int left = 86;

@@ -49,7 +49,7 @@ final class TextTable {
         List<String> notes = new ArrayList<>();
         for (EpochReport r : reports) {
             if (!r.counterfactualNote().isEmpty()) {
-                notes.add(r.dataset() + "/" + r.job() + " epoch " + r.epoch() + ": counterfactual "
+                notes.add(r.dataset() + "/" + r.job() + " epoch " + r.epoch() + ": LRU/OPT "
                         + r.counterfactualNote());
             }
         }
