@@ -50,8 +50,8 @@ class ReportCommandTest {
         Path state = stateWithReports(dir);
         assertEquals(0, run("--state-dir", state.toString()), err.toString());
         String table = out.toString();
-        assertTrue(table.startsWith("Reads\ndataset "), table);
-        assertTrue(table.contains("imagenet") && table.contains("coco"), table);
+        assertTrue(table.startsWith("coco / run1: D = 200 MB, cache 100 MB (c = 0.50), (1-c)*D = 100 MB\n"), table);
+        assertTrue(table.contains("\nimagenet / run1: D = 200 MB"), table);
         assertTrue(table.contains("LRU S3 (hit)"), table);
         assertEquals("", err.toString());
     }

@@ -68,7 +68,7 @@ class ReportsEndpointTest {
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             assertEquals(0, cl.execute("--url", base, "--job", "run2"), err.toString());
-            assertTrue(out.toString().contains("imagenet  run2"), out.toString());
+            assertTrue(out.toString().startsWith("imagenet / run2: "), out.toString());
             assertTrue(out.toString().contains("running"), out.toString());
         }
     }

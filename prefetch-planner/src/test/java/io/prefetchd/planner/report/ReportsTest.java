@@ -365,8 +365,9 @@ final class ReportsTest {
     @Test
     void table_listsEveryEpoch_withItsNumbers() {
         String t = Reports.table(List.of(Reports.build(fourReads(), dataset(4, 100), null)));
-        assertTrue(t.startsWith("Reads\ndataset "), t);
-        assertTrue(t.contains("imagenet  job-a"), t);
+        assertTrue(t.startsWith("imagenet / job-a: D = 400 B, cache 200 B (c = 0.50), (1-c)*D = 200 B\n  reads\n"
+                + "  epoch  hints  state"), t);
+        assertTrue(t.lines().allMatch(l -> l.length() <= 120), t);
         assertTrue(t.contains("25.0%") && t.contains("50.0%") && t.contains("20.0 ms") && t.contains("300 B"), t);
         assertEquals("no epoch reports yet\n", Reports.table(List.of()));
     }
