@@ -205,6 +205,26 @@ class ReportStoreTest {
     }
 
     @Test
+    void ownSimulationThread_buildsEveryReport_andCloseWaitsForThem() {
+        try (ReportStore store = ReportStore.open(dir, 50, 100, clock, registry)) {
+            for (int e = 0; e < 4; e++) {
+                EpochLog log = store.begin("d", "j", e, 0, 100_000_000, 200_000_000, e > 0);
+                ReportFixtures.record(log, ReportFixtures.permutation(new Random(e)), new Random(e));
+                store.complete(log, ReportFixtures.dataset(), e == 0 ? null
+                        : ReportFixtures.permutation(new Random(e - 1)));
+            }
+            EpochLog unended = store.begin("d", "j", 4, 0, 100_000_000, 200_000_000, true);
+            unended.read(7, 1, 100_000, 3);
+            store.complete(unended, ReportFixtures.dataset(), null);
+        }
+        List<EpochReport> saved = ReportStore.readPersisted(dir, null, null);
+        assertEquals(List.of(0, 1, 2, 3, 4), saved.stream().map(EpochReport::epoch).sorted().toList());
+        assertTrue(saved.stream().allMatch(r -> r.counterfactual() != null), "every simulation ran");
+        EpochReport last = saved.stream().filter(r -> r.epoch() == 4).findFirst().orElseThrow();
+        assertEquals(10, last.endNanos(), "a log completed without end() ends at its latest event");
+    }
+
+    @Test
     void safeFileNames_keepOnlyHarmlessCharacters() {
         String s = ReportStore.safe("../../etc/passwd Ω");
         assertTrue(s.matches("[A-Za-z0-9._-]+"), s);
