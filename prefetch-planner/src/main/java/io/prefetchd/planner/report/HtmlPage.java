@@ -444,7 +444,7 @@ final class HtmlPage {
                 <li><b>wait p99</b>: the ⌈0.99·n⌉-th smallest wait over all n reads, waitless reads included.</li>
                 <li><b>S3 bytes</b>: bytes requested by every GET of the epoch (failed ones and coalescing holes included). <b>read amplification</b> = S3 bytes / bytes read.</li>
                 <li><b>bound (1−c)·D</b> = max(0, dataset bytes − cache bytes): on a fresh random permutation no policy, OPT included, fetches less.</li>
-                <li><b>LRU, OPT</b>: the simulator replays the previous epoch's order (not counted, when known), then this epoch's reads, with the same cache capacity; each fetches on demand only.</li>
+                <li><b>LRU, OPT</b>: the simulator replays the previous epoch's order (not counted, when known), then this epoch's reads, with the same cache capacity; each fetches on demand only. Epochs over 100,000 reads are simulated on a spatial sample of the samples (the sample rate is shown) and scaled back up.</li>
                 <li><b>timeline</b>: the epoch cut into equal buckets; a read counts where it started, a GET's bytes where it started (bars) and where it completed (line).</li>
                 </ul>
                 </details>
