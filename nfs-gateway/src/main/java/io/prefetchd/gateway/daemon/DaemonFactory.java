@@ -7,7 +7,9 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
+import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.hints.HintServer;
+import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.hints.HintService;
 import io.prefetchd.planner.HintSink;
 import jakarta.inject.Singleton;
@@ -59,5 +61,15 @@ public class DaemonFactory {
             throw new StartupException("prefetchd.datasets: " + e.getMessage(), e);
         }
         return datasets;
+    }
+
+    /** Epoch reports: live logs for the executor, the last reports per job, saved under <state-dir>/reports. */
+    @Singleton
+    @Bean(preDestroy = "close")
+    ReportStore reportStore(GatewayConfig config, PrometheusMeterRegistry registry,
+                            @Value("${prefetchd.reports.keep-per-job:50}") int keepPerJob,
+                            @Value("${prefetchd.reports.max-reports:2000}") int maxReports) {
+        return ReportStore.open(Path.of(config.getStateDir()).resolve("reports"), keepPerJob, maxReports,
+                Clock.systemUTC(), registry);
     }
 }

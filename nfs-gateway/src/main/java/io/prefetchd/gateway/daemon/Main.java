@@ -50,6 +50,7 @@ public final class Main implements Runnable {
         cl.addSubcommand("index", new IndexCommand(Main::s3Source, Clock.systemUTC()));
         cl.addSubcommand("trace", new TraceCommand());
         cl.addSubcommand("simulate", new SimulateCommand());
+        cl.addSubcommand("report", new io.prefetchd.gateway.reports.ReportCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -245,6 +246,8 @@ public final class Main implements Runnable {
         out.println("  (from another machine use this host's address instead of 127.0.0.1)");
         out.println("  metrics:   http://127.0.0.1:" + httpPort + "/metrics    status: http://127.0.0.1:" + httpPort
                 + "/status");
+        out.println("  reports:   http://127.0.0.1:" + httpPort + "/reports    (or bin/prefetchd report --url "
+                + "http://127.0.0.1:" + httpPort + ")");
         ctx.findBean(io.prefetchd.gateway.hints.HintServer.class).ifPresent(h -> out.println(
                 "  hints:     grpc " + ctx.getProperty("prefetchd.grpc.bind", String.class).orElse("127.0.0.1")
                         + ":" + h.port() + "    (prefetchd_client.HintClient)"));

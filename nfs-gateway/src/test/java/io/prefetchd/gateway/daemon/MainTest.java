@@ -72,4 +72,18 @@ class MainTest {
         assertEquals("prefetchd: no bucket configured: pass --bucket NAME (or PREFETCHD_S3_BUCKET)",
                 err.toString().strip());
     }
+
+    @Test
+    void report_withNoDaemon_endsWithOneLine() throws Exception {
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        assertEquals(1, run("report", "--url", "http://127.0.0.1:" + deadPort));
+        String[] lines = err.toString().strip().split("\n");
+        assertEquals(1, lines.length, err.toString());
+        assertTrue(lines[0].startsWith("prefetchd: no prefetchd daemon answers at http://127.0.0.1:" + deadPort),
+                lines[0]);
+        assertTrue(lines[0].contains("--state-dir"), lines[0]);
+    }
 }

@@ -4,6 +4,7 @@ import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.Planner;
 import io.prefetchd.planner.PlannerConfig;
 import io.prefetchd.planner.Planners;
+import io.prefetchd.planner.SampleExtents;
 import io.prefetchd.planner.StoreModel;
 
 import java.util.ArrayList;
@@ -49,6 +50,36 @@ public final class Simulator {
                 datasetBytes, capacity, workload.epochs().size(), config, epochReadBytes,
                 (double) epochReadBytes / config.readerBytesPerSecond(),
                 (1 - config.cacheFraction()) * datasetBytes / config.bandwidthBytesPerSecond(), results);
+    }
+
+    /**
+     * Replays {@code epochs} through {@code policies} with a cache of exactly {@code capacityBytes}, counting only
+     * the epochs from index {@code warmupEpochs} on: the counterfactual of an epoch report ("what would LRU and OPT
+     * have done on this very trace"). The reader reads one sample at a time (so a sample read again soon is never
+     * still in flight) from the default store of {@code simulate}; timing does not change the hit ratios, S3 bytes
+     * or GET counts of the demand-only policies (LRU, W-TinyLFU, OPT, pin-c), only the stall figures.
+     *
+     * @throws IllegalArgumentException if an order names a sample the dataset lacks
+     */
+    public static List<PolicyResult> replay(SampleExtents dataset, List<EpochOrder> epochs, long capacityBytes,
+                                            int warmupEpochs, List<PolicyKind> policies) {
+        requireNonNull(dataset, "dataset is null");
+        requireNonNull(policies, "policies is null");
+        if (capacityBytes < 0) {
+            throw new IllegalArgumentException("capacity is negative: " + capacityBytes);
+        }
+        Workload w = new Workload("replay", "an epoch report's trace", dataset, epochs);
+        SimulationConfig d = SimulationConfig.defaults();
+        SimulationConfig config = new SimulationConfig(d.cacheFraction(), d.latency(), d.bandwidthBytesPerSecond(),
+                d.concurrency(), d.readerBytesPerSecond(), 1, warmupEpochs, d.hintLeadEpochs(),
+                d.safetyMargin(), policies);
+        List<PolicyResult> results = new ArrayList<>();
+        for (PolicyKind policy : policies) {
+            Planner planner = planner(policy, w, config, capacityBytes);
+            results.add(PolicyResult.of(policy, new Harness(dataset, w.epochs(), config, capacityBytes, planner,
+                    policy == PolicyKind.HINTS).run()));
+        }
+        return results;
     }
 
     /** The planner configuration the simulator gives our planner (the simulated store, the reader's rate). */

@@ -1,0 +1,162 @@
+package io.prefetchd.gateway.reports;
+
+import io.prefetchd.planner.report.EpochReport;
+import io.prefetchd.planner.report.Reports;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code prefetchd report}: the epoch reports of a running daemon ({@code GET /api/reports}) or, with
+ * {@code --state-dir}, the ones it saved, as a table, as JSON, or as the HTML page written to a file. Exit status 0
+ * with reports (or none yet), 1 with one line on stderr when they cannot be had, 2 for bad usage.
+ */
+@Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Show the per-epoch reports (hit ratio, waits on S3, S3 bytes against LRU, OPT and the "
+                + "(1-c)*D bound) of a running daemon, or the reports saved under a state folder.")
+public final class ReportCommand implements Callable<Integer> {
+    /** The daemon's HTTP address when nothing else is said: the default {@code micronaut.server.port}. */
+    public static final String DEFAULT_URL = "http://127.0.0.1:8049";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the reports as JSON (the /api/reports document).")
+    boolean json;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write the HTML page (as /reports) to FILE.")
+    Path html;
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "HTTP address of a running daemon (default " + DEFAULT_URL + ").")
+    String url;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Read the reports a daemon saved under DIR/reports instead (no daemon needed).")
+    Path stateDir;
+
+    @Option(names = "--dataset", paramLabel = "D", description = "Only this dataset.")
+    String dataset;
+
+    @Option(names = "--job", paramLabel = "J", description = "Only this job.")
+    String job;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (url != null && stateDir != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--url and --state-dir exclude each other: ask a daemon, or read a state folder");
+        }
+        List<EpochReport> reports;
+        try {
+            reports = stateDir != null ? fromStateDir(stateDir) : fromDaemon(url == null ? DEFAULT_URL : url);
+        } catch (Failure f) {
+            err.println("prefetchd: " + f.getMessage());
+            return 1;
+        }
+        if (html != null) {
+            try {
+                Files.writeString(html, Reports.html(reports), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                err.println("prefetchd: cannot write " + html + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        out.print(json ? Reports.toJson(reports) : Reports.table(reports));
+        out.flush();
+        return 0;
+    }
+
+    /** A reason the reports cannot be had, as the one line the user sees. */
+    private static final class Failure extends Exception {
+        Failure(String message) {
+            super(message);
+        }
+    }
+
+    private List<EpochReport> fromStateDir(Path state) throws Failure {
+        Path dir = state.resolve("reports");
+        if (!Files.isDirectory(state)) {
+            throw new Failure("state folder " + state + " does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            return List.of(); // a daemon ran there but no epoch has ended yet
+        }
+        try {
+            return ReportStore.readPersisted(dir, dataset, job);
+        } catch (UncheckedIOException e) {
+            throw new Failure("cannot read " + dir + ": " + e.getCause().getMessage());
+        }
+    }
+
+    private List<EpochReport> fromDaemon(String base) throws Failure {
+        URI uri;
+        try {
+            StringBuilder q = new StringBuilder();
+            param(q, "dataset", dataset);
+            param(q, "job", job);
+            uri = URI.create(base.replaceAll("/+$", "") + "/api/reports" + q);
+            if (uri.getScheme() == null || uri.getHost() == null
+                    || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Failure("bad --url '" + base + "': expected something like " + DEFAULT_URL);
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").GET().build();
+        HttpResponse<String> response;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new Failure("no prefetchd daemon answers at " + base + " (is it running? point --url at its "
+                    + "HTTP port, or read saved reports with --state-dir DIR)");
+        } catch (HttpTimeoutException e) {
+            throw new Failure(uri + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+        } catch (IOException e) {
+            throw new Failure("cannot fetch " + uri + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure("interrupted while fetching " + uri);
+        }
+        if (response.statusCode() != 200) {
+            throw new Failure(uri + " answered HTTP " + response.statusCode()
+                    + (response.statusCode() == 404 ? " (is this a prefetchd daemon, and recent enough?)" : ""));
+        }
+        try {
+            return Reports.fromJson(response.body());
+        } catch (IllegalArgumentException e) {
+            throw new Failure(uri + " did not return epoch reports: " + e.getMessage());
+        }
+    }
+
+    private static void param(StringBuilder q, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            q.append(q.isEmpty() ? '?' : '&').append(name).append('=')
+                    .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+        }
+    }
+}
