@@ -971,7 +971,7 @@ public final class DiskExtentCache implements ExtentCache {
     }
 
     /** Blocks held for the planner right now (on disk or on their way). */
-    int heldBlocks() {
+    public int heldBlocks() {
         lock.lock();
         try {
             return held.size();

@@ -11,7 +11,6 @@ import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.hints.HintService;
-import io.prefetchd.planner.HintSink;
 import jakarta.inject.Singleton;
 
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ public class DaemonFactory {
     @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
-        return HintServer.start(config.getGrpc(), new HintService(HintSink.NONE, gateway.tracer(), datasets,
+        return HintServer.start(config.getGrpc(), new HintService(gateway.hintSink(), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength()));
     }
 
@@ -54,6 +53,9 @@ public class DaemonFactory {
         DatasetRegistry datasets = new DatasetRegistry(gateway.store(), config.getS3().getPrefix(),
                 Path.of(config.getStateDir()).resolve("indexes"), DatasetRegistry.DEFAULT_PARALLELISM, registry,
                 Clock.systemUTC());
+        if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
+            datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index()));
+        }
         try {
             datasets.registerConfigured(config.getDatasets());
         } catch (IllegalArgumentException e) {

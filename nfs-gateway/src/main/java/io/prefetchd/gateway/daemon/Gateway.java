@@ -15,6 +15,9 @@ import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
 import io.prefetchd.gateway.nfs.v4.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+import io.prefetchd.gateway.prefetch.PrefetchSettings;
+import io.prefetchd.planner.HintSink;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.gateway.s3.S3ObjectStore;
@@ -53,10 +56,13 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final String export;
     private final AccessTracer tracer;
+    private final PrefetchExecutor prefetcher;
 
     private Gateway(ObjectStore store, ExtentCache cache, NfsState state, NfsServer server,
-                    ScheduledExecutorService reaper, String export, AccessTracer tracer) {
+                    ScheduledExecutorService reaper, String export, AccessTracer tracer,
+                    PrefetchExecutor prefetcher) {
         this.tracer = tracer;
+        this.prefetcher = prefetcher;
         this.store = store;
         this.cache = cache;
         this.state = state;
@@ -153,9 +159,13 @@ public final class Gateway implements AutoCloseable {
         AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits);
         byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
         AccessTracer tracer = startTracer(c.getTracer(), stateDir, registry);
+        PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
+                ? PrefetchExecutor.start(cache, prefetchSettings(c.getPlanner()), registry, System::nanoTime) : null;
+        ReadObserver observer = ReadObserver.both(
+                c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE,
+                prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
         Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
-                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner,
-                c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE);
+                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer);
         NfsMetrics metrics = new NfsMetrics(registry);
         NfsServer server;
         try {
@@ -163,6 +173,9 @@ public final class Gateway implements AutoCloseable {
                     new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics)).start();
         } catch (RuntimeException e) {
             tracer.close();
+            if (prefetcher != null) {
+                prefetcher.close();
+            }
             throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
                     + rootMessage(e), e);
         }
@@ -174,7 +187,18 @@ public final class Gateway implements AutoCloseable {
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
         reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
         LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
-        return new Gateway(store, cache, state, server, reaper, export, tracer);
+        return new Gateway(store, cache, state, server, reaper, export, tracer, prefetcher);
+    }
+
+    static PrefetchSettings prefetchSettings(GatewayConfig.Planner p) {
+        PrefetchSettings d = PrefetchSettings.defaults();
+        try {
+            return new PrefetchSettings(p.getCacheShare(), p.getMaxPrefetches(), Sizes.parse(p.getMaxPrefetchBytes()),
+                    p.getStoreLatency(), Sizes.parse(p.getStoreBandwidth()), Sizes.parse(p.getReadRate()), d.tick(),
+                    p.getIdleGap(), d.maxBackoff());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new StartupException("bad prefetchd.planner setting: " + e.getMessage(), e);
+        }
     }
 
     private static AccessTracer startTracer(GatewayConfig.Tracer t, Path stateDir, MeterRegistry registry) {
@@ -240,11 +264,24 @@ public final class Gateway implements AutoCloseable {
         return state;
     }
 
+    /** The prefetch executor, or null when the planner is off. */
+    public PrefetchExecutor prefetcher() {
+        return prefetcher;
+    }
+
+    /** Where hint orders go: the prefetch executor, or nowhere when the planner is off. */
+    public HintSink hintSink() {
+        return prefetcher != null ? prefetcher : HintSink.NONE;
+    }
+
     @Override
     public void close() {
         reaper.shutdownNow();
         try {
             server.close();
+            if (prefetcher != null) {
+                prefetcher.close(); // before the cache: its GETs in flight land while the cache drains
+            }
             tracer.close();   // after the server: every READ answered is in the trace
         } finally {
             try {

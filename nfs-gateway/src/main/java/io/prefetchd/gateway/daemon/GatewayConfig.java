@@ -22,6 +22,7 @@ public class GatewayConfig {
     private Grpc grpc = new Grpc();
     /** Datasets indexed at start-up, as {@code FORMAT:PATH} (PATH inside the export), e.g. {@code webdataset:train}. */
     private List<String> datasets = List.of();
+    private Planner planner = new Planner();
 
     public String getStateDir() {
         return stateDir;
@@ -69,6 +70,101 @@ public class GatewayConfig {
 
     public void setDatasets(List<String> datasets) {
         this.datasets = List.copyOf(datasets);
+    }
+
+    public Planner getPlanner() {
+        return planner;
+    }
+
+    public void setPlanner(Planner planner) {
+        this.planner = planner;
+    }
+
+    /**
+     * The prefetch planner and its executor (docs/CONFIGURATION.md). Off, the cache is a plain LRU cache of what
+     * readers asked for; on, datasets the gateway indexed are fetched ahead of their readers.
+     */
+    @ConfigurationProperties("planner")
+    public static class Planner {
+        private boolean enabled = true;
+        /** Share of the cache the planners may fill; the rest holds reads of files no planner knows. */
+        private double cacheShare = 0.9;
+        /** Prefetch GETs in flight at once (demand reads do not count and never wait for these). */
+        private int maxPrefetches = 16;
+        /** Bytes of prefetch GETs in flight at once. */
+        private String maxPrefetchBytes = "256MiB";
+        /** Starting estimate of S3's first-byte latency (then measured from real GETs). */
+        private Duration storeLatency = Duration.ofMillis(40);
+        /** Starting estimate of S3's bandwidth per second (then measured). */
+        private String storeBandwidth = "200MiB";
+        /** Starting estimate of a reader's consumption per second (then measured). */
+        private String readRate = "200MiB";
+        /** A dataset without hints whose reads stop this long has finished its epoch. */
+        private Duration idleGap = Duration.ofSeconds(30);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public double getCacheShare() {
+            return cacheShare;
+        }
+
+        public void setCacheShare(double cacheShare) {
+            this.cacheShare = cacheShare;
+        }
+
+        public int getMaxPrefetches() {
+            return maxPrefetches;
+        }
+
+        public void setMaxPrefetches(int maxPrefetches) {
+            this.maxPrefetches = maxPrefetches;
+        }
+
+        public String getMaxPrefetchBytes() {
+            return maxPrefetchBytes;
+        }
+
+        public void setMaxPrefetchBytes(String maxPrefetchBytes) {
+            this.maxPrefetchBytes = maxPrefetchBytes;
+        }
+
+        public Duration getStoreLatency() {
+            return storeLatency;
+        }
+
+        public void setStoreLatency(Duration storeLatency) {
+            this.storeLatency = storeLatency;
+        }
+
+        public String getStoreBandwidth() {
+            return storeBandwidth;
+        }
+
+        public void setStoreBandwidth(String storeBandwidth) {
+            this.storeBandwidth = storeBandwidth;
+        }
+
+        public String getReadRate() {
+            return readRate;
+        }
+
+        public void setReadRate(String readRate) {
+            this.readRate = readRate;
+        }
+
+        public Duration getIdleGap() {
+            return idleGap;
+        }
+
+        public void setIdleGap(Duration idleGap) {
+            this.idleGap = idleGap;
+        }
     }
 
     /** The epoch-order hint API (gRPC, prefetchd.v1.Hints). */

@@ -89,6 +89,9 @@ public final class Main implements Runnable {
         return Gateway.rootMessage(e);
     }
 
+    /** A switch flag's value. */
+    enum OnOff { on, off }
+
     /** Options shared by serve and demo. */
     static class Common {
         @Option(names = "--nfs-port", description = "NFS TCP port (serve: 2049, demo: 20490).")
@@ -119,6 +122,9 @@ public final class Main implements Runnable {
                 description = "A dataset to index at start-up (repeatable): FORMAT is webdataset, files, imagefolder "
                         + "or parquet, PATH its folder inside the export, e.g. imagefolder:imagefolder/train.")
         List<String> datasets = List.of();
+        @Option(names = "--planner", paramLabel = "on|off",
+                description = "Prefetch planner (default on); off makes the cache a plain LRU cache of what was read.")
+        OnOff planner;
 
         void into(Map<String, Object> p) {
             put(p, "prefetchd.nfs.port", nfsPort);
@@ -129,6 +135,9 @@ public final class Main implements Runnable {
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
             put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
             put(p, "prefetchd.cache.size", cacheSize);
+            if (planner != null) {
+                p.put("prefetchd.planner.enabled", planner == OnOff.on);
+            }
             if (!datasets.isEmpty()) {
                 p.put("prefetchd.datasets", String.join(",", datasets));
             }

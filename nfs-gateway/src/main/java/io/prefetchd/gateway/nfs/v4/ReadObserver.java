@@ -5,7 +5,7 @@ import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.ReadResult;
 
 /**
- * Told of every READ the server answered (the access tracer listens here). Called on the NFS worker thread
+ * Told of every READ the server answered (the access tracer and the prefetch executor listen here). Called on the NFS worker thread
  * after the bytes are known: implementations must not block.
  */
 @FunctionalInterface
@@ -14,4 +14,36 @@ public interface ReadObserver {
     };
 
     void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, ReadResult result);
+
+    /**
+     * A READ is about to be served (the prefetch executor listens here, so that it can fetch the rest of the
+     * sample while this READ's own blocks come in). Called on the NFS worker thread: must not block.
+     */
+    default void beforeRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, int count) {
+    }
+
+    /** Both observers, {@code first} before {@code second}. */
+    static ReadObserver both(ReadObserver first, ReadObserver second) {
+        if (first == NONE) {
+            return second;
+        }
+        if (second == NONE) {
+            return first;
+        }
+        return new ReadObserver() {
+            @Override
+            public void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset,
+                               ReadResult result) {
+                first.onRead(ctx, file, version, offset, result);
+                second.onRead(ctx, file, version, offset, result);
+            }
+
+            @Override
+            public void beforeRead(CompoundContext ctx, Inode file, FileAttributes version, long offset,
+                                   int count) {
+                first.beforeRead(ctx, file, version, offset, count);
+                second.beforeRead(ctx, file, version, offset, count);
+            }
+        };
+    }
 }

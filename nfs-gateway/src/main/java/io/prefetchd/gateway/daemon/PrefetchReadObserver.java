@@ -1,0 +1,36 @@
+package io.prefetchd.gateway.daemon;
+
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.ReadResult;
+import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.ReadObserver;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+
+import static java.util.Objects.requireNonNull;
+
+/** Hands every READ to the prefetch executor: before it is served (to plan) and after (to count waits). */
+final class PrefetchReadObserver implements ReadObserver {
+    private final PrefetchExecutor executor;
+    private final S3FileSystem fs;
+
+    PrefetchReadObserver(PrefetchExecutor executor, S3FileSystem fs) {
+        this.executor = requireNonNull(executor, "executor is null");
+        this.fs = requireNonNull(fs, "fs is null");
+    }
+
+    @Override
+    public void beforeRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, int count) {
+        if (offset < version.size()) {
+            executor.beforeRead(fs.key(file.path()), version.etag(), offset);
+        }
+    }
+
+    @Override
+    public void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, ReadResult result) {
+        if (result.data().length > 0) {
+            executor.afterRead(fs.key(file.path()), result.waitedOnS3());
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package io.prefetchd.gateway.prefetch;
+
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.planner.EpochOrder;
+import io.prefetchd.planner.Extent;
+import io.prefetchd.planner.Fetch;
+import io.prefetchd.planner.FetchObservation;
+import io.prefetchd.planner.Planner;
+import io.prefetchd.planner.StoreModelEstimator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Drives one dataset's planner against the real cache: maps reads to samples, tells the planner, issues its
+ * demand fetches at once and its prefetches as slots free, evicts what it says before writing, and feeds completed
+ * GETs back (and into the store-model estimate).
+ *
+ * <p>Not thread-safe: every method runs on the executor's single thread, which also runs the completions (they
+ * are posted back to it), so the planner is only ever called from that thread.
+ */
+final class DatasetPrefetcher {
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetPrefetcher.class);
+    private static final int MODEL_UPDATE_EVERY = 32;
+
+    /** Prefetch slots and bytes shared by all datasets of one executor. */
+    static final class Budget {
+        private final int maxFetches;
+        private final long maxBytes;
+        private int fetches;
+        private long bytes;
+
+        Budget(int maxFetches, long maxBytes) {
+            this.maxFetches = maxFetches;
+            this.maxBytes = maxBytes;
+        }
+
+        int freeSlots() {
+            return bytes >= maxBytes ? 0 : maxFetches - fetches;
+        }
+
+        void take(long length) {
+            fetches++;
+            bytes += length;
+        }
+
+        void give(long length) {
+            fetches--;
+            bytes -= length;
+        }
+
+        int inFlight() {
+            return fetches;
+        }
+    }
+
+    private record InFlight(Fetch fetch, long startedNanos) {
+    }
+
+    private final String datasetId;
+    private final BlockLayout layout;
+    private final Planner planner;
+    private final ExtentCache cache;
+    private final PrefetchSettings settings;
+    private final Budget budget;
+    private final Executor actor;
+    private final PrefetchMetrics metrics;
+    private final StoreModelEstimator estimator;
+    private final EpochTracker epochs;
+    private final RankOrders orders = new RankOrders();
+    private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private final Runnable afterCompletion;
+    private final LongSupplier clock;
+    private long pausedUntil = Long.MIN_VALUE;
+    private long backoffNanos;
+    private long completions;
+    private boolean closed;
+
+    DatasetPrefetcher(String datasetId, BlockLayout layout, Planner planner, ExtentCache cache,
+                      PrefetchSettings settings, Budget budget, Executor actor, PrefetchMetrics metrics,
+                      StoreModelEstimator estimator, Runnable afterCompletion, LongSupplier clock) {
+        this.datasetId = requireNonNull(datasetId, "datasetId is null");
+        this.layout = requireNonNull(layout, "layout is null");
+        this.planner = requireNonNull(planner, "planner is null");
+        this.cache = requireNonNull(cache, "cache is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.budget = requireNonNull(budget, "budget is null");
+        this.actor = requireNonNull(actor, "actor is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.estimator = requireNonNull(estimator, "estimator is null");
+        this.afterCompletion = requireNonNull(afterCompletion, "afterCompletion is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.epochs = new EpochTracker(layout.sampleCount(), settings.idleGap().toNanos());
+    }
+
+    String datasetId() {
+        return datasetId;
+    }
+
+    BlockLayout layout() {
+        return layout;
+    }
+
+    int epoch() {
+        return epochs.epoch();
+    }
+
+    int distinctReadThisEpoch() {
+        return epochs.distinctRead();
+    }
+
+    int fetchesInFlight() {
+        return inFlight.size();
+    }
+
+    String job() {
+        return orders.job();
+    }
+
+    /** One rank's order for an epoch (validated by the hint service). */
+    void publish(String job, int epoch, int rank, int[] samples, long now) {
+        EpochOrder merged = orders.put(job, epoch, rank, samples);
+        try {
+            planner.publish(merged);
+        } catch (IllegalArgumentException e) { // the hint service validated it: a bug, not a client error
+            LOG.error("planner of dataset {} refused the order of epoch {}: {}", datasetId, epoch, e.getMessage());
+            return;
+        }
+        int started = epochs.onPublish(epoch, merged.size());
+        if (started >= 0) {
+            planner.onEpochStart(started, now);
+            LOG.debug("dataset {}: epoch {} started by its hint ({} samples)", datasetId, started, merged.size());
+        }
+        pump(now);
+    }
+
+    /** A READ of {@code key} at {@code offset} arrived (before the cache serves it). */
+    void beforeRead(String key, String etag, long offset, long now) {
+        int sample = layout.sampleAt(key, etag, offset);
+        if (sample < 0) {
+            return;
+        }
+        int started = epochs.beforeRead(sample, now);
+        if (started >= 0) {
+            planner.onEpochStart(started, now);
+        }
+        if (!epochs.firstReadInEpoch(sample)) {
+            return;
+        }
+        metrics.sampleRead();
+        for (Fetch demand : planner.onRead(sample, now)) {
+            issue(demand, now);
+        }
+        pump(now);
+    }
+
+    /** Issues prefetches while slots are free. */
+    void pump(long now) {
+        if (closed || now < pausedUntil) {
+            return;
+        }
+        int free = budget.freeSlots();
+        if (free <= 0) {
+            return;
+        }
+        for (Fetch f : planner.poll(now, free)) {
+            issue(f, now);
+        }
+    }
+
+    private void issue(Fetch f, long now) {
+        ObjectVersion version = layout.version(f.object());
+        if (version == null) { // cannot happen: the planner only knows this layout's objects
+            LOG.error("dataset {}: planner asked for unknown object {}", datasetId, f.object());
+            planner.onFetchFailed(f.id(), now);
+            return;
+        }
+        for (Extent e : f.evictFirst()) {
+            ObjectVersion victim = layout.version(e.object());
+            if (victim != null) {
+                cache.release(victim, e.offset(), e.length(), true);
+            }
+        }
+        metrics.evicted(f.evictFirst().size());
+        if (!f.demand()) {
+            budget.take(f.length());
+        }
+        inFlight.put(f.id(), new InFlight(f, now));
+        CompletableFuture<Void> done;
+        try {
+            done = cache.prefetch(version, f.offset(), f.length(), f.cache());
+        } catch (RuntimeException e) {
+            done = CompletableFuture.failedFuture(e);
+        }
+        long id = f.id();
+        done.whenComplete((ignored, failure) -> actor.execute(() -> completed(id, failure)));
+    }
+
+    /** A fetch finished; runs on the executor's thread. */
+    void completed(long id, Throwable failure) {
+        InFlight in = inFlight.remove(id);
+        if (in == null) {
+            return;
+        }
+        Fetch f = in.fetch();
+        if (!f.demand()) {
+            budget.give(f.length());
+        }
+        long now = clock.getAsLong();
+        metrics.fetched(f.demand(), failure == null, f.length());
+        if (failure == null) {
+            planner.onFetchCompleted(id, now);
+            backoffNanos = 0;
+            estimator.observe(new FetchObservation(f.length(), in.startedNanos(), now, now));
+            if (++completions % MODEL_UPDATE_EVERY == 0) {
+                planner.updateStoreModel(estimator.current());
+            }
+        } else {
+            planner.onFetchFailed(id, now);
+            if (!closed) {
+                backoffNanos = backoffNanos == 0 ? 50_000_000L
+                        : Math.min(backoffNanos * 2, settings.maxBackoff().toNanos());
+                pausedUntil = now + backoffNanos;
+                LOG.warn("dataset {}: {} GET of {} bytes {}+{} failed, pausing prefetch for {} ms: {}", datasetId,
+                        f.demand() ? "demand" : "prefetch", f.object(), f.offset(), f.length(),
+                        backoffNanos / 1_000_000, rootMessage(failure));
+            }
+        }
+        afterCompletion.run();
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    boolean idle() {
+        return inFlight.isEmpty();
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c != c.getCause()) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+}

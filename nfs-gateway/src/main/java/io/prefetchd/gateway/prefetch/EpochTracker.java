@@ -1,0 +1,116 @@
+package io.prefetchd.gateway.prefetch;
+
+import java.util.BitSet;
+import java.util.TreeMap;
+
+/**
+ * Where one dataset's reader is: which epoch, how much of it was read, and when the next one starts. The planner
+ * needs {@code onEpochStart} at the boundary; this class decides when that is.
+ *
+ * <ul>
+ *   <li><b>Hinted epochs.</b> A job publishes epoch {@code e} as its sampler starts iterating it, so publishing an
+ *       epoch later than the current one starts it, unless the current hinted epoch is still less than
+ *       {@value #EARLY_PUBLISH_FRACTION} read: then the order was published ahead (a sampler that knows the next
+ *       order early) and the epoch starts when every sample of the current order has been read once.</li>
+ *   <li><b>Unhinted epochs.</b> A sample read a second time once at least {@value #COVERAGE} of the dataset was
+ *       read, or the first read after an idle gap, starts the next epoch.</li>
+ * </ul>
+ * Each sample counts once per epoch ({@link #firstReadInEpoch}): a sample read in several NFS READs, or read
+ * again by the kernel's read-ahead, is one access for the planner.
+ *
+ * <p>Not thread-safe: confined to the executor's thread.
+ */
+final class EpochTracker {
+    static final double EARLY_PUBLISH_FRACTION = 0.9;
+    static final double COVERAGE = 0.9;
+
+    private final int sampleCount;
+    private final long idleGapNanos;
+    private final BitSet read;
+    private final TreeMap<Integer, Integer> published = new TreeMap<>(); // epoch -> order length
+    private int epoch = -1;
+    private int distinct;
+    private long lastReadNanos = Long.MIN_VALUE;
+
+    EpochTracker(int sampleCount, long idleGapNanos) {
+        this.sampleCount = sampleCount;
+        this.idleGapNanos = idleGapNanos;
+        this.read = new BitSet(sampleCount);
+    }
+
+    int epoch() {
+        return epoch;
+    }
+
+    int distinctRead() {
+        return distinct;
+    }
+
+    boolean hinted(int e) {
+        return published.containsKey(e);
+    }
+
+    /**
+     * An order for {@code e} of {@code length} samples arrived. Returns the epoch that starts now, or -1 when
+     * none does (the order is for the current epoch, an old one, or published ahead of time).
+     */
+    int onPublish(int e, int length) {
+        published.put(e, length);
+        published.headMap(Math.min(e, epoch)).clear();
+        if (e <= epoch) {
+            return -1;
+        }
+        Integer current = published.get(epoch);
+        if (epoch >= 0 && current != null && distinct > 0 && distinct < EARLY_PUBLISH_FRACTION * current) {
+            return -1; // published ahead: starts when the current one is done
+        }
+        start(e);
+        return e;
+    }
+
+    /**
+     * A reader touched {@code sample}. Returns the epoch that starts with this read, or -1 (the read belongs to the
+     * current epoch). Call {@link #firstReadInEpoch} next.
+     */
+    int beforeRead(int sample, long nowNanos) {
+        long last = lastReadNanos;
+        lastReadNanos = nowNanos;
+        if (epoch < 0) {
+            start(0);
+            return 0;
+        }
+        Integer current = published.get(epoch);
+        if (current != null) {
+            Integer next = published.higherKey(epoch);
+            if (next != null && distinct >= Math.min(current, sampleCount) && !read.get(sample)) {
+                start(next);
+                return next;
+            }
+            return -1;
+        }
+        boolean idle = last != Long.MIN_VALUE && nowNanos - last > idleGapNanos;
+        boolean wrapped = read.get(sample) && distinct >= COVERAGE * sampleCount;
+        if (idle && distinct > 0 || wrapped) {
+            Integer next = published.higherKey(epoch);
+            start(next != null ? next : epoch + 1);
+            return epoch;
+        }
+        return -1;
+    }
+
+    /** Marks {@code sample} read in this epoch; false when it already was. */
+    boolean firstReadInEpoch(int sample) {
+        if (read.get(sample)) {
+            return false;
+        }
+        read.set(sample);
+        distinct++;
+        return true;
+    }
+
+    private void start(int e) {
+        epoch = e;
+        read.clear();
+        distinct = 0;
+    }
+}

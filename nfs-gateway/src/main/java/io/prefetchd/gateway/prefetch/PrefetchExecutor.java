@@ -1,0 +1,339 @@
+package io.prefetchd.gateway.prefetch;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.formats.DatasetIndex;
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.planner.Extent;
+import io.prefetchd.planner.HintSink;
+import io.prefetchd.planner.Planner;
+import io.prefetchd.planner.PlannerConfig;
+import io.prefetchd.planner.Planners;
+import io.prefetchd.planner.StoreModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Carries the prefetch planners' schedules out against the real cache and S3: the executor of issue 6.
+ *
+ * <h2>Threads</h2>
+ * One thread ({@code prefetchd-planner}) owns every planner: hint orders (gRPC threads), READs (NFS workers) and
+ * GET completions (S3 threads) are posted to it as tasks, so NFS workers never wait on planning and each planner
+ * is called from one thread only, as {@link Planner} requires. A tick re-plans every {@link PrefetchSettings#tick}
+ * so that prefetching resumes after a pause or when a reader stops and starts again.
+ *
+ * <h2>What it guarantees</h2>
+ * <ul>
+ *   <li><b>Demand first.</b> A sample a reader is waiting for is fetched at once, whole, outside the prefetch
+ *       budget; prefetches use at most {@link PrefetchSettings#maxPrefetches} GETs and
+ *       {@link PrefetchSettings#maxPrefetchBytes} bytes in flight, below the store's own bound, so a demand GET
+ *       never queues behind them.</li>
+ *   <li><b>Within capacity.</b> Planners get {@link PrefetchSettings#cacheShare} of the cache (split between
+ *       datasets) in whole blocks; blocks they fetch are held (the cache's own eviction passes them over) and go
+ *       when the planner evicts them, before the fetch that needs the room is written.</li>
+ *   <li><b>Correct bytes.</b> The executor only decides what to fetch and when; every byte a reader gets still
+ *       comes through the cache's checked read path, for the object version the reader opened. An object that
+ *       changed since its dataset was indexed is not prefetched (its reads simply map to no sample).</li>
+ *   <li><b>Failures.</b> A failed prefetch is planned again after a back-off that doubles up to
+ *       {@link PrefetchSettings#maxBackoff}; readers are never failed by a prefetch.</li>
+ *   <li><b>Republished epochs.</b> The planner re-plans from the new order; prefetched bytes of the old order stay
+ *       valid cache entries it may evict.</li>
+ * </ul>
+ *
+ * <p>Thread-safe: every public method may be called from any thread and returns without waiting for planning.
+ */
+public final class PrefetchExecutor implements HintSink, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PrefetchExecutor.class);
+    /** Bytes of a block file beyond its data (header with bucket, key and ETag), as the planner's budget sees it. */
+    private static final int BLOCK_OVERHEAD_ESTIMATE = 256;
+
+    /** One dataset's state as {@link #status()} reports it. */
+    public record DatasetStatus(String datasetId, String job, int epoch, int samplesReadThisEpoch,
+                                int fetchesInFlight, long plannerCapacityBytes, int samples, long datasetBytes) {
+    }
+
+    private final ExtentCache cache;
+    private final PrefetchSettings settings;
+    private final LongSupplier clock;
+    private final PrefetchMetrics metrics;
+    private final ScheduledThreadPoolExecutor actor;
+    private final DatasetPrefetcher.Budget budget;
+    /** Confined to the actor. */
+    private final Map<String, DatasetPrefetcher> byId = new LinkedHashMap<>();
+    private final Map<String, Long> capacityById = new HashMap<>();
+    private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
+    /** Read by NFS workers to skip objects no planner knows, without posting a task. */
+    private final Map<String, String> datasetOfKey = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private PrefetchExecutor(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
+                             LongSupplier clock) {
+        this.cache = requireNonNull(cache, "cache is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.metrics = new PrefetchMetrics(requireNonNull(registry, "registry is null"));
+        this.budget = new DatasetPrefetcher.Budget(settings.maxPrefetches(), settings.maxPrefetchBytes());
+        this.actor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "prefetchd-planner");
+            t.setDaemon(true);
+            return t;
+        });
+        actor.setRemoveOnCancelPolicy(true);
+        metrics.register(Gauge.builder("prefetchd.planner.datasets", datasetOfKey,
+                m -> m.values().stream().distinct().count())
+                .description("Datasets with a planner").register(registry));
+        metrics.register(Gauge.builder("prefetchd.planner.prefetches.in.flight", budget,
+                DatasetPrefetcher.Budget::inFlight)
+                .description("Prefetch GETs in flight").register(registry));
+    }
+
+    /**
+     * Starts an executor over {@code cache} with no dataset yet ({@link #addDataset}).
+     *
+     * @param clock monotonic nanoseconds (System::nanoTime in production)
+     */
+    public static PrefetchExecutor start(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
+                                         LongSupplier clock) {
+        PrefetchExecutor executor = new PrefetchExecutor(cache, settings, registry, clock);
+        long tick = settings.tick().toNanos();
+        executor.actor.scheduleWithFixedDelay(executor::tick, tick, tick, TimeUnit.NANOSECONDS);
+        return executor;
+    }
+
+    /**
+     * Plans for a dataset from now on: builds its block layout and a planner that adopts what the cache already
+     * holds of it (a restart keeps its pinned set). Replaces an earlier dataset with the same id (a re-index after
+     * objects changed). Runs the O(dataset) preparation on the caller's thread.
+     */
+    public void addDataset(String datasetId, DatasetIndex index) {
+        requireNonNull(datasetId, "datasetId is null");
+        BlockLayout layout = new BlockLayout(index, cache.grainBytes());
+        List<Extent> resident = new ArrayList<>();
+        Map<ObjectVersion, long[]> cached = new LinkedHashMap<>();
+        for (ObjectVersion v : layout.versions()) {
+            long[] blocks = cache.cachedBlocks(v);
+            if (blocks.length > 0) {
+                cached.put(v, blocks);
+                resident.addAll(layout.residentExtents(v, blocks));
+            }
+        }
+        post(() -> install(datasetId, layout, resident));
+    }
+
+    private void install(String datasetId, BlockLayout layout, List<Extent> resident) {
+        DatasetPrefetcher old = byId.remove(datasetId);
+        if (old != null) {
+            old.close();
+            capacityById.remove(datasetId);
+            for (ObjectVersion v : old.layout().versions()) {
+                cache.release(v, 0, v.size(), false); // back to plain recency: the new planner decides
+            }
+            datasetOfKey.values().removeIf(datasetId::equals);
+        }
+        long usable = (long) (cache.stats().capacityBytes() * settings.cacheShare());
+        long blocksShare = usable / (cache.grainBytes() + BLOCK_OVERHEAD_ESTIMATE) * cache.grainBytes();
+        long capacity = blocksShare / (byId.size() + 1);
+        long committed = capacityById.values().stream().mapToLong(Long::longValue).sum();
+        if (committed + capacity > blocksShare) {
+            LOG.warn("planners now plan for {} bytes of a {}-byte share of the cache ({} datasets); datasets "
+                    + "registered earlier keep their share until they are registered again", committed + capacity,
+                    blocksShare, byId.size() + 1);
+        }
+        List<Extent> adopted = new ArrayList<>();
+        long adoptedBytes = 0;
+        for (Extent e : resident) {
+            if (adoptedBytes + e.length() > capacity) {
+                break;
+            }
+            adopted.add(e);
+            adoptedBytes += e.length();
+        }
+        StoreModel prior = StoreModel.of(settings.storeLatency(), settings.storeBytesPerSecond(),
+                settings.maxPrefetches());
+        PlannerConfig d = PlannerConfig.of(capacity, prior, settings.readBytesPerSecond());
+        // blocks are the unit: neighbouring blocks coalesce (gap 0), a hole is a whole block and never worth a GET;
+        // reads are matched to the order within 1/8 of the dataset at most (a small dataset's epochs must not
+        // match reads of the next epoch to positions of the last one)
+        PlannerConfig config = new PlannerConfig(capacity, prior, settings.readBytesPerSecond(), d.safetyMargin(),
+                0, d.maxRequestBytes(), d.maxWasteFraction(), d.minWindowBytes(), d.maxWindowFraction(),
+                Math.max(8, Math.min(d.readSlack(), layout.sampleCount() / 8)));
+        Planner planner = System.getenv("PF_HINTS") != null ? Planners.withHints(layout.plannerView(), config, adopted) : Planners.learned(layout.plannerView(), config, List.of(), adopted);
+        for (Extent e : adopted) { // hold what the planner adopted, so the cache does not age it out under it
+            ObjectVersion v = layout.version(e.object());
+            cache.prefetch(v, e.offset(), e.length(), true);
+        }
+        DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,
+                metrics, Planners.estimator(prior), this::afterCompletion, clock);
+        byId.put(datasetId, p);
+        capacityById.put(datasetId, capacity);
+        for (ObjectVersion v : layout.versions()) {
+            datasetOfKey.put(v.key(), datasetId);
+        }
+        LOG.info("planning dataset {}: {} samples, {} bytes, planner capacity {} bytes, {} bytes adopted from the "
+                + "cache", datasetId, layout.sampleCount(), layout.totalBytes(), capacity, adoptedBytes);
+    }
+
+    // ------------------------------------------------------------------ events from the read path
+
+    /** An NFS READ is about to be served from the cache. Never blocks. */
+    public void beforeRead(String key, String etag, long offset) {
+        String id = datasetOfKey.get(key);
+        if (id == null) {
+            return;
+        }
+        long now = clock.getAsLong();
+        post(() -> {
+            DatasetPrefetcher p = byId.get(id);
+            if (p != null) {
+                p.beforeRead(key, etag, offset, now);
+            }
+        });
+    }
+
+    /** An NFS READ of a planned dataset was served, after waiting on S3 or not. Never blocks. */
+    public void afterRead(String key, boolean waitedOnS3) {
+        if (datasetOfKey.containsKey(key)) {
+            metrics.served(waitedOnS3);
+        }
+    }
+
+    // ------------------------------------------------------------------ hints
+
+    @Override
+    public void accept(PublishedOrder order) {
+        int[] samples = order.order().toArray();
+        long now = clock.getAsLong();
+        post(() -> {
+            DatasetPrefetcher p = byId.get(order.datasetId());
+            if (p == null) {
+                LOG.warn("hint for dataset {} which has no planner yet; ignored", order.datasetId());
+                return;
+            }
+            p.publish(order.job(), order.epoch(), order.rank(), samples, now);
+        });
+    }
+
+    @Override
+    public void endEpoch(String datasetId, String job, int epoch) {
+        // the next epoch's hint or reads start it; nothing to plan here yet
+    }
+
+    // ------------------------------------------------------------------ status and tests
+
+    /** A snapshot of every planned dataset (waits up to a second for the planner thread). */
+    public List<DatasetStatus> status() {
+        CompletableFuture<List<DatasetStatus>> f = new CompletableFuture<>();
+        post(() -> {
+            List<DatasetStatus> out = new ArrayList<>();
+            for (DatasetPrefetcher p : byId.values()) {
+                out.add(new DatasetStatus(p.datasetId(), p.job(), p.epoch(), p.distinctReadThisEpoch(),
+                        p.fetchesInFlight(), capacityById.getOrDefault(p.datasetId(), 0L),
+                        p.layout().sampleCount(), p.layout().totalBytes()));
+            }
+            f.complete(out);
+        });
+        try {
+            return f.get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (ExecutionException | TimeoutException e) {
+            return List.of();
+        }
+    }
+
+    /** Completes once every event posted before this call is handled and no GET of a planner is in flight. */
+    public CompletableFuture<Void> whenIdle() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        post(() -> {
+            idleWaiters.add(f);
+            checkIdle();
+        });
+        return f;
+    }
+
+    // ------------------------------------------------------------------ the planner thread
+
+    private void tick() {
+        long now = clock.getAsLong();
+        for (DatasetPrefetcher p : byId.values()) {
+            p.pump(now);
+        }
+        checkIdle();
+    }
+
+    private void afterCompletion() {
+        long now = clock.getAsLong();
+        for (DatasetPrefetcher p : byId.values()) {
+            p.pump(now);
+        }
+        checkIdle();
+    }
+
+    private void checkIdle() {
+        if (idleWaiters.isEmpty()) {
+            return;
+        }
+        for (DatasetPrefetcher p : byId.values()) {
+            if (!p.idle()) {
+                return;
+            }
+        }
+        idleWaiters.forEach(w -> w.complete(null));
+        idleWaiters.clear();
+    }
+
+    private void post(Runnable task) {
+        if (closed) {
+            return;
+        }
+        try {
+            actor.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) { // a planner bug must not stop prefetching for every dataset
+                    LOG.error("prefetch planner task failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** Stops planning; GETs in flight complete into the cache (which waits for them when it closes). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        post(() -> byId.values().forEach(DatasetPrefetcher::close));
+        closed = true;
+        actor.shutdown();
+        try {
+            if (!actor.awaitTermination(5, TimeUnit.SECONDS)) {
+                actor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            actor.shutdownNow();
+        }
+        metrics.close();
+    }
+}

@@ -1,0 +1,54 @@
+package io.prefetchd.gateway.prefetch;
+
+import java.time.Duration;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How the executor carries out plans.
+ *
+ * @param cacheShare            share of the cache the planners may fill (the rest is left to reads of files no
+ *                              planner knows, which the cache manages by recency)
+ * @param maxPrefetches         prefetch GETs in flight at once, over all datasets; demand reads never wait for
+ *                              these slots (they go to the store directly), so keep it below the store's own bound
+ * @param maxPrefetchBytes      bytes of prefetch GETs in flight at once
+ * @param storeLatency          prior for S3's first-byte latency (replaced by the online estimate)
+ * @param storeBytesPerSecond   prior for S3's bandwidth
+ * @param readBytesPerSecond    prior for a reader's consumption rate (the planner measures the real one)
+ * @param tick                  how often the executor re-plans when nothing else happens (slots freed, reader
+ *                              stopped)
+ * @param idleGap               a reader silent this long has finished its epoch (unhinted datasets)
+ * @param maxBackoff            after failed prefetches, the longest pause before trying again
+ */
+public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPrefetchBytes, Duration storeLatency,
+                               long storeBytesPerSecond, long readBytesPerSecond, Duration tick, Duration idleGap,
+                               Duration maxBackoff) {
+    public PrefetchSettings {
+        if (!(cacheShare > 0 && cacheShare <= 1)) {
+            throw new IllegalArgumentException("cacheShare must be in (0, 1]: " + cacheShare);
+        }
+        if (maxPrefetches < 1) {
+            throw new IllegalArgumentException("maxPrefetches must be at least 1: " + maxPrefetches);
+        }
+        if (maxPrefetchBytes < 1) {
+            throw new IllegalArgumentException("maxPrefetchBytes must be positive: " + maxPrefetchBytes);
+        }
+        requireNonNull(storeLatency, "storeLatency is null");
+        requireNonNull(tick, "tick is null");
+        requireNonNull(idleGap, "idleGap is null");
+        requireNonNull(maxBackoff, "maxBackoff is null");
+        if (storeBytesPerSecond < 1 || readBytesPerSecond < 1) {
+            throw new IllegalArgumentException("rates must be positive: store " + storeBytesPerSecond + ", read "
+                    + readBytesPerSecond);
+        }
+        if (tick.isNegative() || tick.isZero()) {
+            throw new IllegalArgumentException("tick must be positive: " + tick);
+        }
+    }
+
+    /** 90% of the cache, 16 GETs / 256 MiB in flight, priors of 40 ms and 200 MB/s, a 50 ms tick, 30 s idle gap. */
+    public static PrefetchSettings defaults() {
+        return new PrefetchSettings(0.9, 16, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
+                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+}

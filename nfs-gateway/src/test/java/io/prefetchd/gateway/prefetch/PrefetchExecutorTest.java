@@ -1,0 +1,235 @@
+package io.prefetchd.gateway.prefetch;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.formats.DatasetIndex;
+import io.prefetchd.formats.DatasetIndexer;
+import io.prefetchd.formats.DatasetSpec;
+import io.prefetchd.formats.FileLayout;
+import io.prefetchd.gateway.cache.DiskExtentCache;
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.index.ObjectStoreRangeSource;
+import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.planner.EpochOrder;
+import io.prefetchd.planner.HintSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The executor against the real disk cache and an in-memory S3: a file-per-sample dataset indexed by
+ * dataset-formats, read sample by sample the way the NFS READ path does (beforeRead, cache read, afterRead).
+ * Between reads the test waits for the executor to be idle, so "a read waited on S3" means the planner had not
+ * fetched it, never that a prefetch was merely slow.
+ */
+class PrefetchExecutorTest {
+    private static final int GRAIN = 16 * 1024;
+    private static final int SAMPLES = 240;
+
+    @TempDir
+    Path dir;
+
+    private InMemoryObjectStore store;
+    private DiskExtentCache cache;
+    private PrefetchExecutor executor;
+    private DatasetIndex index;
+    private long datasetBytes;
+    private final List<ObjectVersion> objects = new ArrayList<>();
+    private final List<byte[]> contents = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = new InMemoryObjectStore("b");
+        Random random = new Random(7);
+        for (int i = 0; i < SAMPLES; i++) {
+            byte[] data = new byte[20_000 + random.nextInt(30_000)];
+            random.nextBytes(data);
+            String key = String.format("train/s%05d.bin", i);
+            objects.add(new ObjectVersion(key, store.put(key, data), data.length));
+            contents.add(data);
+            datasetBytes += data.length;
+        }
+        index = DatasetIndexer.create(new ObjectStoreRangeSource(store), ForkJoinPool.commonPool(), 2,
+                Clock.systemUTC()).build(DatasetSpec.files("train", FileLayout.SORTED)).index();
+        assertEquals(SAMPLES, index.sampleCount());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (executor != null) {
+            executor.close();
+        }
+        if (cache != null) {
+            cache.close();
+        }
+        store.close();
+    }
+
+    private void open(double cacheFraction) {
+        // every sample occupies whole blocks: size the cache on blocks, with a little room for headers
+        long blockBytes = 0;
+        for (ObjectVersion o : objects) {
+            blockBytes += (o.size() + GRAIN - 1) / GRAIN * (GRAIN + 200L);
+        }
+        cache = DiskExtentCache.open(dir.resolve("cache"), (long) (blockBytes * cacheFraction), GRAIN, store,
+                new SimpleMeterRegistry(), Clock.systemUTC());
+        PrefetchSettings d = PrefetchSettings.defaults();
+        executor = PrefetchExecutor.start(cache, new PrefetchSettings(0.9, 8, 64L << 20, Duration.ofMillis(40),
+                d.storeBytesPerSecond(), d.readBytesPerSecond(), Duration.ofMillis(20), d.idleGap(),
+                Duration.ofMillis(200)), new SimpleMeterRegistry(), System::nanoTime);
+        executor.addDataset("ds-1", index);
+        idle();
+    }
+
+    private void idle() {
+        try {
+            executor.whenIdle().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("executor did not become idle", e);
+        }
+    }
+
+    private record EpochResult(int waited, long getBytes, long gets) {
+    }
+
+    /** Reads the samples in {@code order} as the NFS path does; checks every byte. */
+    private EpochResult readEpoch(int[] order) {
+        store.resetCounters();
+        int waited = 0;
+        for (int s : order) {
+            ObjectVersion o = objects.get(s);
+            executor.beforeRead(o.key(), o.etag(), 0);
+            ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
+            executor.afterRead(o.key(), r.missedBlocks() > 0);
+            assertArrayEquals(contents.get(s), r.data(), "sample " + s);
+            if (r.missedBlocks() > 0) {
+                waited++;
+                if (System.getenv("PF_DEBUG") != null) {
+                    System.out.println("DEBUG waited sample " + s + " blocks " + r.missedBlocks() + " size " + o.size()
+                            + " status " + executor.status() + " cache " + cache.stats() + " held " + cache.heldBlocks());
+                }
+            }
+            idle();
+            assertTrue(cache.stats().usedBytes() <= cache.stats().capacityBytes());
+        }
+        return new EpochResult(waited, store.getBytes(), store.getCount());
+    }
+
+    private static int[] permutation(long seed) {
+        int[] p = new int[SAMPLES];
+        for (int i = 0; i < SAMPLES; i++) {
+            p[i] = i;
+        }
+        Random r = new Random(seed);
+        for (int i = SAMPLES - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private void publish(int epoch, int[] order) {
+        executor.accept(new HintSink.PublishedOrder("ds-1", "job", 0, 1, EpochOrder.of(epoch, order)));
+        idle();
+    }
+
+    private double plannedFraction() {
+        PrefetchExecutor.DatasetStatus s = executor.status().get(0);
+        return (double) s.plannerCapacityBytes() / s.datasetBytes();
+    }
+
+    @Test
+    void hintedEpochs_areReadWithoutWaiting_andFetchAboutTheMissFractionFromS3() {
+        open(0.5);
+        double c = plannedFraction();
+        for (int epoch = 0; epoch < 3; epoch++) {
+            int[] order = permutation(epoch);
+            publish(epoch, order);
+            EpochResult r = readEpoch(order);
+            assertEquals(0, r.waited(), "epoch " + epoch + ": every sample was fetched before its read");
+            if (epoch == 0) {
+                assertTrue(r.getBytes() <= datasetBytes * 1.01, "epoch 0 fetches the dataset once: " + r);
+            } else {
+                double bound = (1 - c) * datasetBytes;
+                System.out.printf("epoch %d: S3 bytes %d = %.3f x (1-c)D (c=%.3f), %d GETs%n", epoch, r.getBytes(),
+                        r.getBytes() / bound, c, r.gets());
+                assertTrue(r.getBytes() <= 1.10 * bound, "epoch " + epoch + " S3 bytes " + r.getBytes()
+                        + " vs (1-c)D " + (long) bound);
+            }
+            assertEquals(epoch, executor.status().get(0).epoch());
+        }
+    }
+
+    @Test
+    void wholeDatasetInCache_secondEpochMakesNoGet() {
+        open(1.2);
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        publish(1, permutation(2));
+        EpochResult second = readEpoch(permutation(2));
+        assertEquals(0, second.gets());
+        assertEquals(0, second.waited());
+    }
+
+    @Test
+    void republishedEpoch_isReadWithoutWaitingInItsNewOrder() {
+        open(0.5);
+        publish(0, permutation(10));
+        readEpoch(permutation(10));
+        publish(1, permutation(11));
+        publish(1, permutation(12)); // the job changed its mind: replaces the order of epoch 1
+        EpochResult r = readEpoch(permutation(12));
+        assertEquals(0, r.waited());
+    }
+
+    @Test
+    void withoutHints_aRepeatedOrderIsLearnedAndPrefetched() {
+        open(0.5);
+        int[] order = permutation(3);
+        EpochResult first = readEpoch(order);
+        assertEquals(SAMPLES, first.waited(), "nothing known yet: every read waits");
+        EpochResult second = readEpoch(order);
+        System.out.printf("learned: epoch 1 waited %d of %d%n", second.waited(), SAMPLES);
+        assertTrue(second.waited() < SAMPLES / 4, "the repeated order is replayed: " + second);
+    }
+
+    @Test
+    void failedPrefetches_areRetried_andReadsNeverFail() {
+        open(0.5);
+        int[] order = permutation(5);
+        store.failNextGets(6, ObjectStoreException.Kind.UNAVAILABLE);
+        publish(0, order);
+        EpochResult r = readEpoch(order); // readEpoch checks every byte
+        assertTrue(r.waited() <= 6, "only reads whose prefetch failed may wait: " + r);
+        publish(1, permutation(6));
+        assertEquals(0, readEpoch(permutation(6)).waited(), "prefetching recovered");
+    }
+
+    @Test
+    void readsOfObjectsOutsideDatasets_areIgnored() {
+        open(0.5);
+        String other = "elsewhere/x.bin";
+        ObjectVersion o = new ObjectVersion(other, store.put(other, new byte[5000]), 5000);
+        executor.beforeRead(o.key(), o.etag(), 0);
+        cache.read(o, 0, 5000);
+        idle();
+        assertEquals(-1, executor.status().get(0).epoch(), "no read of the dataset yet");
+    }
+}
