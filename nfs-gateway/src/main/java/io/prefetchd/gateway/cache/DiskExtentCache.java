@@ -207,10 +207,14 @@ public final class DiskExtentCache implements ExtentCache {
         }
     }
 
-    /** A block being fetched; its future completes with exactly the block's bytes. */
+    /**
+     * A block being fetched; {@code future} completes with exactly the block's bytes (readers take them from
+     * memory at once), {@code stored} once the block is on disk or its write failed (prefetches wait for this).
+     */
     private static final class Fetch {
         final BlockKey key;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
+        final CompletableFuture<Void> stored = new CompletableFuture<>();
 
         Fetch(BlockKey key) {
             this.key = key;
@@ -362,8 +366,10 @@ public final class DiskExtentCache implements ExtentCache {
         long waited = 0;
         for (long i = first; i <= last; i++) {
             long started = System.nanoTime();
-            Block block = resolve(object, id, slots[(int) (i - first)]);
-            if (!block.hit()) {
+            Slot slot = slots[(int) (i - first)];
+            boolean arrived = slot.pending() != null && slot.pending().isDone() && !slot.pending().isCompletedExceptionally();
+            Block block = resolve(object, id, slot);
+            if (!block.hit() && !arrived) {
                 missed++;
                 waited += System.nanoTime() - started;
             }
@@ -372,7 +378,7 @@ public final class DiskExtentCache implements ExtentCache {
             long to = Math.min(end, blockStart + block.length());
             int n = (int) (to - from);
             System.arraycopy(block.array(), block.offset() + (int) (from - blockStart), out, (int) (from - offset), n);
-            if (block.hit()) {
+            if (block.hit() || arrived) {
                 hits.increment();
                 hitBytes.add(n);
             } else {
@@ -602,6 +608,7 @@ public final class DiskExtentCache implements ExtentCache {
         }
         for (Fetch fetch : run) {
             fetch.future.completeExceptionally(failure);
+            fetch.stored.completeExceptionally(failure);
         }
     }
 
@@ -618,10 +625,12 @@ public final class DiskExtentCache implements ExtentCache {
         BlockKey key = fetch.key;
         long reserved = 0;
         Path tmp = null;
+        String notWritten = "the cache is closing";
         try {
             byte[] header = BlockFormat.header(bucket, object, grain, key.index(), data);
             long fileBytes = (long) header.length + data.length;
             if (!reserve(fileBytes)) {
+                notWritten = "no room: held blocks and writes in progress fill the capacity";
                 return;
             }
             reserved = fileBytes;
@@ -646,10 +655,12 @@ public final class DiskExtentCache implements ExtentCache {
                     policy.onInsert(key, fileBytes);
                 }
                 reserved = 0; // the reservation is now the entry's
+                notWritten = null;
             } finally {
                 lock.unlock();
             }
         } catch (IOException | RuntimeException e) {
+            notWritten = "write failed: " + e;
             writeFailures.increment();
             log.warn("cannot cache block {} of s3://{}/{} on disk, served from memory: {}", key.index(), bucket,
                     object.key(), e.toString());
@@ -664,6 +675,12 @@ public final class DiskExtentCache implements ExtentCache {
                 signalIfDrained();
             } finally {
                 lock.unlock();
+            }
+            if (notWritten == null) {
+                fetch.stored.complete(null);
+            } else {
+                fetch.stored.completeExceptionally(new IOException("block " + key.index() + " of s3://" + bucket + "/"
+                        + object.key() + " was fetched but not cached: " + notWritten));
             }
         }
     }
@@ -882,7 +899,7 @@ public final class DiskExtentCache implements ExtentCache {
         long first = offset >>> shift;
         long last = (end - 1) >>> shift;
         List<Fetch> claimed = new ArrayList<>();
-        List<CompletableFuture<byte[]>> waits = new ArrayList<>();
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
         lock.lock();
         try {
             checkAccepting();
@@ -900,7 +917,7 @@ public final class DiskExtentCache implements ExtentCache {
                     inFlight.put(key, fetch);
                     claimed.add(fetch);
                 }
-                waits.add(fetch.future);
+                waits.add(fetch.stored);
             }
         } finally {
             lock.unlock();
@@ -971,7 +988,7 @@ public final class DiskExtentCache implements ExtentCache {
     }
 
     /** Blocks held for the planner right now (on disk or on their way). */
-    public int heldBlocks() {
+    int heldBlocks() {
         lock.lock();
         try {
             return held.size();

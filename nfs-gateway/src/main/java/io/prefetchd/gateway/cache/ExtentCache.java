@@ -26,8 +26,9 @@ public interface ExtentCache extends AutoCloseable {
     CachedRead readTracked(ObjectVersion object, long offset, int length);
 
     /**
-     * Bytes read and how: {@code missedBlocks} of the read's blocks were not on disk and were waited for
-     * (fetched by this read or by a concurrent one), for {@code waitNanos} in all.
+     * Bytes read and how: {@code missedBlocks} of the read's blocks were neither on disk nor already in memory
+     * and were waited for (fetched by this read or by a concurrent one), for {@code waitNanos} in all. A block
+     * whose GET had completed but which was still being written counts as served without waiting.
      */
     record CachedRead(byte[] data, int missedBlocks, long waitNanos) {}
 
@@ -37,9 +38,9 @@ public interface ExtentCache extends AutoCloseable {
      * fetching are joined, not fetched twice. With {@code hold}, every block of the range is <em>held</em>: the
      * cache's own eviction passes it over until {@link #release} (the prefetch planner decides when it goes).
      *
-     * @return completes when every block of the range has arrived (it is then on disk unless the write failed,
-     *     which the cache counts), or exceptionally with the {@link io.prefetchd.gateway.s3.ObjectStoreException}
-     *     of the first GET that failed
+     * @return completes when every block of the range is on disk, or exceptionally with the
+     *     {@link io.prefetchd.gateway.s3.ObjectStoreException} of a GET that failed or an {@link java.io.IOException}
+     *     naming a block that arrived but could not be cached (no room, or the write failed)
      * @throws IllegalStateException after {@link #close()}
      */
     CompletableFuture<Void> prefetch(ObjectVersion object, long offset, long length, boolean hold);

@@ -29,8 +29,15 @@ final class PrefetchReadObserver implements ReadObserver {
 
     @Override
     public void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, ReadResult result) {
-        if (result.data().length > 0) {
+        if (offset < version.size()) {
             executor.afterRead(fs.key(file.path()), result.waitedOnS3());
+        }
+    }
+
+    @Override
+    public void onReadFailed(CompoundContext ctx, Inode file, FileAttributes version, long offset) {
+        if (offset < version.size()) {
+            executor.afterRead(fs.key(file.path()), true);
         }
     }
 }

@@ -11,11 +11,14 @@ import io.prefetchd.planner.StoreModelEstimator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 
@@ -79,6 +82,9 @@ final class DatasetPrefetcher {
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final Runnable afterCompletion;
     private final LongSupplier clock;
+    private final Predicate<String> beingRead;
+    /** Evictions of objects a READ was still copying out of, per object key: dropped when the READs return. */
+    private final Map<String, List<Extent>> deferredDrops = new HashMap<>();
     private long pausedUntil = Long.MIN_VALUE;
     private long backoffNanos;
     private long completions;
@@ -86,7 +92,8 @@ final class DatasetPrefetcher {
 
     DatasetPrefetcher(String datasetId, BlockLayout layout, Planner planner, ExtentCache cache,
                       PrefetchSettings settings, Budget budget, Executor actor, PrefetchMetrics metrics,
-                      StoreModelEstimator estimator, Runnable afterCompletion, LongSupplier clock) {
+                      StoreModelEstimator estimator, Runnable afterCompletion, LongSupplier clock,
+                      Predicate<String> beingRead) {
         this.datasetId = requireNonNull(datasetId, "datasetId is null");
         this.layout = requireNonNull(layout, "layout is null");
         this.planner = requireNonNull(planner, "planner is null");
@@ -98,6 +105,7 @@ final class DatasetPrefetcher {
         this.estimator = requireNonNull(estimator, "estimator is null");
         this.afterCompletion = requireNonNull(afterCompletion, "afterCompletion is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.beingRead = requireNonNull(beingRead, "beingRead is null");
         this.epochs = new EpochTracker(layout.sampleCount(), settings.idleGap().toNanos());
     }
 
@@ -185,7 +193,12 @@ final class DatasetPrefetcher {
         }
         for (Extent e : f.evictFirst()) {
             ObjectVersion victim = layout.version(e.object());
-            if (victim != null) {
+            if (victim == null) {
+                continue;
+            }
+            if (beingRead.test(victim.key())) { // typically the sample just read: drop it once its READ returned
+                deferredDrops.computeIfAbsent(victim.key(), k -> new ArrayList<>()).add(e);
+            } else {
                 cache.release(victim, e.offset(), e.length(), true);
             }
         }
@@ -235,6 +248,19 @@ final class DatasetPrefetcher {
             }
         }
         afterCompletion.run();
+    }
+
+    /** Drops the evictions deferred while {@code key} was being read, unless a READ of it started again. */
+    void dropDeferred(String key) {
+        List<Extent> extents = deferredDrops.get(key);
+        if (extents == null || beingRead.test(key)) {
+            return;
+        }
+        deferredDrops.remove(key);
+        for (Extent e : extents) {
+            ObjectVersion v = layout.version(e.object());
+            cache.release(v, e.offset(), e.length(), true);
+        }
     }
 
     void close() {

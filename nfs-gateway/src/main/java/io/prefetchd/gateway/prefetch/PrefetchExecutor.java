@@ -26,6 +26,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
@@ -81,6 +82,8 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     /** Read by NFS workers to skip objects no planner knows, without posting a task. */
     private final Map<String, String> datasetOfKey = new ConcurrentHashMap<>();
+    /** READs being served per object key: their blocks are not dropped until they return. */
+    private final Map<String, AtomicInteger> reading = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private PrefetchExecutor(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
@@ -174,13 +177,13 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         PlannerConfig config = new PlannerConfig(capacity, prior, settings.readBytesPerSecond(), d.safetyMargin(),
                 0, d.maxRequestBytes(), d.maxWasteFraction(), d.minWindowBytes(), d.maxWindowFraction(),
                 Math.max(8, Math.min(d.readSlack(), layout.sampleCount() / 8)));
-        Planner planner = System.getenv("PF_HINTS") != null ? Planners.withHints(layout.plannerView(), config, adopted) : Planners.learned(layout.plannerView(), config, List.of(), adopted);
+        Planner planner = Planners.learned(layout.plannerView(), config, List.of(), adopted);
         for (Extent e : adopted) { // hold what the planner adopted, so the cache does not age it out under it
             ObjectVersion v = layout.version(e.object());
             cache.prefetch(v, e.offset(), e.length(), true);
         }
         DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,
-                metrics, Planners.estimator(prior), this::afterCompletion, clock);
+                metrics, Planners.estimator(prior), this::afterCompletion, clock, this::beingRead);
         byId.put(datasetId, p);
         capacityById.put(datasetId, capacity);
         for (ObjectVersion v : layout.versions()) {
@@ -192,12 +195,16 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
 
     // ------------------------------------------------------------------ events from the read path
 
-    /** An NFS READ is about to be served from the cache. Never blocks. */
+    /**
+     * An NFS READ is about to be served from the cache. Never blocks. Every call must be followed by
+     * {@link #afterRead} for the same key, also when the READ fails: until then no block of the object is dropped.
+     */
     public void beforeRead(String key, String etag, long offset) {
         String id = datasetOfKey.get(key);
         if (id == null) {
             return;
         }
+        reading.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         long now = clock.getAsLong();
         post(() -> {
             DatasetPrefetcher p = byId.get(id);
@@ -207,11 +214,22 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         });
     }
 
-    /** An NFS READ of a planned dataset was served, after waiting on S3 or not. Never blocks. */
+    /** An NFS READ announced by {@link #beforeRead} was served (after waiting on S3 or not) or failed. */
     public void afterRead(String key, boolean waitedOnS3) {
-        if (datasetOfKey.containsKey(key)) {
-            metrics.served(waitedOnS3);
+        AtomicInteger n = reading.get(key);
+        if (n == null) {
+            return;
         }
+        metrics.served(waitedOnS3);
+        if (n.decrementAndGet() <= 0) {
+            reading.remove(key, n);
+            post(() -> byId.values().forEach(p -> p.dropDeferred(key)));
+        }
+    }
+
+    private boolean beingRead(String key) {
+        AtomicInteger n = reading.get(key);
+        return n != null && n.get() > 0;
     }
 
     // ------------------------------------------------------------------ hints

@@ -22,6 +22,10 @@ public interface ReadObserver {
     default void beforeRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, int count) {
     }
 
+    /** The READ announced by {@link #beforeRead} failed (no {@link #onRead} follows). Must not block. */
+    default void onReadFailed(CompoundContext ctx, Inode file, FileAttributes version, long offset) {
+    }
+
     /** Both observers, {@code first} before {@code second}. */
     static ReadObserver both(ReadObserver first, ReadObserver second) {
         if (first == NONE) {
@@ -43,6 +47,12 @@ public interface ReadObserver {
                                    int count) {
                 first.beforeRead(ctx, file, version, offset, count);
                 second.beforeRead(ctx, file, version, offset, count);
+            }
+
+            @Override
+            public void onReadFailed(CompoundContext ctx, Inode file, FileAttributes version, long offset) {
+                first.onReadFailed(ctx, file, version, offset);
+                second.onReadFailed(ctx, file, version, offset);
             }
         };
     }

@@ -35,7 +35,13 @@ public final class OpRead implements NfsOperation<Args.Read> {
         int count = Math.min(Integer.toUnsignedLong(args.count()) > Integer.MAX_VALUE ? Integer.MAX_VALUE
                 : args.count(), ctx.services().limits().maxRead());
         ctx.services().readObserver().beforeRead(ctx, fh, version, args.offset(), count);
-        ReadResult read = ctx.services().fs().read(fh, version, args.offset(), count);
+        ReadResult read;
+        try {
+            read = ctx.services().fs().read(fh, version, args.offset(), count);
+        } catch (NfsException | RuntimeException e) {
+            ctx.services().readObserver().onReadFailed(ctx, fh, version, args.offset());
+            throw e;
+        }
         ctx.services().readObserver().onRead(ctx, fh, version, args.offset(), read);
         byte[] data = read.data();
         boolean eof = args.offset() + data.length >= version.size();
