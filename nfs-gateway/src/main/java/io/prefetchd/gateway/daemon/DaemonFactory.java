@@ -49,11 +49,13 @@ public class DaemonFactory {
     @Context
     @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
-    DatasetRegistry datasetRegistry(GatewayConfig config, Gateway gateway, PrometheusMeterRegistry registry) {
+    DatasetRegistry datasetRegistry(GatewayConfig config, Gateway gateway, PrometheusMeterRegistry registry,
+                                    ReportStore reports) {
         DatasetRegistry datasets = new DatasetRegistry(gateway.store(), config.getS3().getPrefix(),
                 Path.of(config.getStateDir()).resolve("indexes"), DatasetRegistry.DEFAULT_PARALLELISM, registry,
                 Clock.systemUTC());
         if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
+            gateway.prefetcher().reportTo(reports);
             datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index()));
         }
         try {

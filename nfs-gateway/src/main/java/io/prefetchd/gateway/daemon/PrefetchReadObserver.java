@@ -30,14 +30,15 @@ final class PrefetchReadObserver implements ReadObserver {
     @Override
     public void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, ReadResult result) {
         if (offset < version.size()) {
-            executor.afterRead(fs.key(file.path()), result.waitedOnS3());
+            executor.afterRead(fs.key(file.path()), version.etag(), offset, result.data().length,
+                    result.waitedOnS3() ? Math.max(1, result.waitNanos()) : 0);
         }
     }
 
     @Override
     public void onReadFailed(CompoundContext ctx, Inode file, FileAttributes version, long offset) {
         if (offset < version.size()) {
-            executor.afterRead(fs.key(file.path()), true);
+            executor.afterRead(fs.key(file.path()), version.etag(), offset, 0, 1);
         }
     }
 }

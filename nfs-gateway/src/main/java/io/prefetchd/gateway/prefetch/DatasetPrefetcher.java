@@ -2,6 +2,8 @@ package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.reports.ReportStore;
+import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.Fetch;
@@ -12,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -83,6 +87,14 @@ final class DatasetPrefetcher {
     private final Runnable afterCompletion;
     private final LongSupplier clock;
     private final Predicate<String> beingRead;
+    private final Supplier<ReportStore> reports;
+    private final long capacityBytes;
+    /** The running epoch's report log (null before the first epoch or without a report store). */
+    private EpochLog log;
+    /** Samples in the order the running epoch first read them; the previous epoch's, for the report's warm-up. */
+    private int[] readOrder = new int[64];
+    private int readCount;
+    private int[] previousOrder;
     /** Evictions of objects a READ was still copying out of, per object key: dropped when the READs return. */
     private final Map<String, List<Extent>> deferredDrops = new HashMap<>();
     private long pausedUntil = Long.MIN_VALUE;
@@ -93,7 +105,7 @@ final class DatasetPrefetcher {
     DatasetPrefetcher(String datasetId, BlockLayout layout, Planner planner, ExtentCache cache,
                       PrefetchSettings settings, Budget budget, Executor actor, PrefetchMetrics metrics,
                       StoreModelEstimator estimator, Runnable afterCompletion, LongSupplier clock,
-                      Predicate<String> beingRead) {
+                      Predicate<String> beingRead, Supplier<ReportStore> reports, long capacityBytes) {
         this.datasetId = requireNonNull(datasetId, "datasetId is null");
         this.layout = requireNonNull(layout, "layout is null");
         this.planner = requireNonNull(planner, "planner is null");
@@ -106,6 +118,8 @@ final class DatasetPrefetcher {
         this.afterCompletion = requireNonNull(afterCompletion, "afterCompletion is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.beingRead = requireNonNull(beingRead, "beingRead is null");
+        this.reports = requireNonNull(reports, "reports is null");
+        this.capacityBytes = capacityBytes;
         this.epochs = new EpochTracker(layout.sampleCount(), settings.idleGap().toNanos());
     }
 
@@ -145,7 +159,10 @@ final class DatasetPrefetcher {
         int started = epochs.onPublish(epoch, merged.size());
         if (started >= 0) {
             planner.onEpochStart(started, now);
+            epochStarted(started, now);
             LOG.debug("dataset {}: epoch {} started by its hint ({} samples)", datasetId, started, merged.size());
+        } else if (epoch == epochs.epoch() && log != null) {
+            log.planned(merged.size(), plannedFetchBytes());
         }
         pump(now);
     }
@@ -159,15 +176,71 @@ final class DatasetPrefetcher {
         int started = epochs.beforeRead(sample, now);
         if (started >= 0) {
             planner.onEpochStart(started, now);
+            epochStarted(started, now);
         }
         if (!epochs.firstReadInEpoch(sample)) {
             return;
         }
+        if (readCount == readOrder.length) {
+            readOrder = Arrays.copyOf(readOrder, readCount * 2);
+        }
+        readOrder[readCount++] = sample;
         metrics.sampleRead();
         for (Fetch demand : planner.onRead(sample, now)) {
             issue(demand, now);
         }
         pump(now);
+    }
+
+    /** A READ announced by {@link #beforeRead} was served: into the epoch's report. */
+    void afterRead(String key, String etag, long offset, long bytes, long waitNanos, long now) {
+        if (log == null) {
+            return;
+        }
+        int sample = layout.sampleAt(key, etag, offset);
+        if (sample >= 0) {
+            log.read(now, sample, bytes, waitNanos);
+        }
+    }
+
+    /** The job said it finished {@code epoch}: its report is built now rather than when the next one starts. */
+    void endEpoch(int epoch, long now) {
+        if (epoch == epochs.epoch()) {
+            finishEpoch(now);
+        }
+    }
+
+    private void epochStarted(int epoch, long now) {
+        finishEpoch(now);
+        ReportStore store = reports.get();
+        if (store == null) {
+            return;
+        }
+        String job = orders.job() == null ? "default" : orders.job();
+        log = store.begin(datasetId, job, epoch, now, capacityBytes, layout.totalBytes(), epochs.hinted(epoch));
+        if (epochs.hinted(epoch)) {
+            log.planned(epochs.orderLength(epoch), plannedFetchBytes());
+        }
+    }
+
+    /** What an epoch must fetch at least: the part of the dataset that does not fit (the (1 − c)·D bound). */
+    private long plannedFetchBytes() {
+        return Math.max(0, layout.totalBytes() - capacityBytes);
+    }
+
+    private void finishEpoch(long now) {
+        int[] before = previousOrder;
+        previousOrder = Arrays.copyOf(readOrder, readCount);
+        readCount = 0;
+        if (log == null) {
+            return;
+        }
+        log.end(now);
+        ReportStore store = reports.get();
+        if (store != null) {
+            store.complete(log, layout.plannerView(), before == null || before.length == 0 ? null : before);
+        }
+        log = null;
     }
 
     /** Issues prefetches while slots are free. */
@@ -229,6 +302,10 @@ final class DatasetPrefetcher {
         }
         long now = clock.getAsLong();
         metrics.fetched(f.demand(), failure == null, f.length());
+        if (log != null) {
+            log.fetch(in.startedNanos(), now, f.object(), f.offset(), f.length(), f.usefulBytes(), f.demand(),
+                    failure == null);
+        }
         if (failure == null) {
             planner.onFetchCompleted(id, now);
             backoffNanos = 0;
@@ -264,7 +341,7 @@ final class DatasetPrefetcher {
     }
 
     void close() {
-        closed = true;
+        closed = true; // a running epoch's log stays a partial report: it did not end
     }
 
     boolean idle() {

@@ -11,7 +11,9 @@ import java.util.TreeMap;
  *   <li><b>Hinted epochs.</b> A job publishes epoch {@code e} as its sampler starts iterating it, so publishing an
  *       epoch later than the current one starts it, unless the current hinted epoch is still less than
  *       {@value #EARLY_PUBLISH_FRACTION} read: then the order was published ahead (a sampler that knows the next
- *       order early) and the epoch starts when every sample of the current order has been read once.</li>
+ *       order early) and the epoch starts when every sample of the current order has been read once, or when
+ *       more than {@value #MAX_REPEATS} reads in a row re-read samples of the current epoch (the job stopped
+ *       the epoch early and went on).</li>
  *   <li><b>Unhinted epochs.</b> A sample read a second time once at least {@value #COVERAGE} of the dataset was
  *       read, or the first read after an idle gap, starts the next epoch.</li>
  * </ul>
@@ -23,6 +25,8 @@ import java.util.TreeMap;
 final class EpochTracker {
     static final double EARLY_PUBLISH_FRACTION = 0.9;
     static final double COVERAGE = 0.9;
+    /** Reads of samples already read this epoch, in a row, after which a hinted epoch is taken as over. */
+    static final int MAX_REPEATS = 64;
 
     private final int sampleCount;
     private final long idleGapNanos;
@@ -31,6 +35,7 @@ final class EpochTracker {
     private int epoch = -1;
     private int distinct;
     private long lastReadNanos = Long.MIN_VALUE;
+    private int repeats;
 
     EpochTracker(int sampleCount, long idleGapNanos) {
         this.sampleCount = sampleCount;
@@ -50,6 +55,11 @@ final class EpochTracker {
         return published.containsKey(e);
     }
 
+    /** Length of the published order of {@code e}, 0 when none was published. */
+    int orderLength(int e) {
+        return published.getOrDefault(e, 0);
+    }
+
     /**
      * An order for {@code e} of {@code length} samples arrived. Returns the epoch that starts now, or -1 when
      * none does (the order is for the current epoch, an old one, or published ahead of time).
@@ -61,8 +71,8 @@ final class EpochTracker {
             return -1;
         }
         Integer current = published.get(epoch);
-        if (epoch >= 0 && current != null && distinct > 0 && distinct < EARLY_PUBLISH_FRACTION * current) {
-            return -1; // published ahead: starts when the current one is done
+        if (epoch >= 0 && current != null && distinct < EARLY_PUBLISH_FRACTION * current) {
+            return -1; // published ahead (or before the current one was read): starts when the current one is done
         }
         start(e);
         return e;
@@ -82,7 +92,13 @@ final class EpochTracker {
         Integer current = published.get(epoch);
         if (current != null) {
             Integer next = published.higherKey(epoch);
-            if (next != null && distinct >= Math.min(current, sampleCount) && !read.get(sample)) {
+            boolean done = distinct >= Math.min(current, sampleCount);
+            // a job that read only part of an epoch (drop_last, a break) and went on: it re-reads samples
+            boolean movedOn = read.get(sample) && ++repeats > MAX_REPEATS;
+            if (!read.get(sample)) {
+                repeats = 0;
+            }
+            if (next != null && (done || movedOn)) {
                 start(next);
                 return next;
             }
@@ -112,5 +128,6 @@ final class EpochTracker {
         epoch = e;
         read.clear();
         distinct = 0;
+        repeats = 0;
     }
 }

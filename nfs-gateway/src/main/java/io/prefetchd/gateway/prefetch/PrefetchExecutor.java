@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.Planner;
@@ -85,6 +86,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     /** READs being served per object key: their blocks are not dropped until they return. */
     private final Map<String, AtomicInteger> reading = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile ReportStore reports;
 
     private PrefetchExecutor(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
                              LongSupplier clock) {
@@ -183,7 +185,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
             cache.prefetch(v, e.offset(), e.length(), true);
         }
         DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,
-                metrics, Planners.estimator(prior), this::afterCompletion, clock, this::beingRead);
+                metrics, Planners.estimator(prior), this::afterCompletion, clock, this::beingRead, () -> reports, capacity);
         byId.put(datasetId, p);
         capacityById.put(datasetId, capacity);
         for (ObjectVersion v : layout.versions()) {
@@ -214,13 +216,31 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         });
     }
 
-    /** An NFS READ announced by {@link #beforeRead} was served (after waiting on S3 or not) or failed. */
-    public void afterRead(String key, boolean waitedOnS3) {
+    /** Epoch reports go to {@code store} from the next epoch on (docs/REPORTS.md). */
+    public void reportTo(ReportStore store) {
+        this.reports = requireNonNull(store, "store is null");
+    }
+
+    /**
+     * An NFS READ announced by {@link #beforeRead} was served ({@code bytes} after waiting {@code waitNanos} on S3,
+     * 0 when it did not wait) or failed ({@code bytes} 0). Never blocks.
+     */
+    public void afterRead(String key, String etag, long offset, long bytes, long waitNanos) {
         AtomicInteger n = reading.get(key);
         if (n == null) {
             return;
         }
-        metrics.served(waitedOnS3);
+        metrics.served(waitNanos > 0);
+        if (bytes > 0) {
+            long now = clock.getAsLong();
+            String id = datasetOfKey.get(key);
+            post(() -> {
+                DatasetPrefetcher p = byId.get(id);
+                if (p != null) {
+                    p.afterRead(key, etag, offset, bytes, waitNanos, now);
+                }
+            });
+        }
         if (n.decrementAndGet() <= 0) {
             reading.remove(key, n);
             post(() -> byId.values().forEach(p -> p.dropDeferred(key)));
@@ -250,7 +270,13 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
 
     @Override
     public void endEpoch(String datasetId, String job, int epoch) {
-        // the next epoch's hint or reads start it; nothing to plan here yet
+        long now = clock.getAsLong();
+        post(() -> {
+            DatasetPrefetcher p = byId.get(datasetId);
+            if (p != null) {
+                p.endEpoch(epoch, now);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ status and tests

@@ -58,6 +58,15 @@ class GatewayConfigTest {
                 "idleGap", Duration.ofSeconds(60)), settings(c.getTracer()));
         assertEquals(Map.of(
                 "enabled", true,
+                "cacheShare", 0.9,
+                "maxPrefetches", 16,
+                "maxPrefetchBytes", "256MiB",
+                "storeLatency", Duration.ofMillis(40),
+                "storeBandwidth", "200MiB",
+                "readRate", "200MiB",
+                "idleGap", Duration.ofSeconds(30)), settings(c.getPlanner()));
+        assertEquals(Map.of(
+                "enabled", true,
                 "bind", "127.0.0.1",
                 "port", 50051,
                 "token", "",

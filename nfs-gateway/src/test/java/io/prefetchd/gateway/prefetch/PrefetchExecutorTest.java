@@ -9,10 +9,12 @@ import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.index.ObjectStoreRangeSource;
+import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
+import io.prefetchd.planner.report.EpochReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,15 +109,14 @@ class PrefetchExecutorTest {
     private record EpochResult(int waited, long getBytes, long gets) {
     }
 
-    /** Reads the samples in {@code order} as the NFS path does; checks every byte. */
+    /** Reads the samples in {@code order} as the NFS path does; checks every byte. GETs count from the last reset. */
     private EpochResult readEpoch(int[] order) {
-        store.resetCounters();
         int waited = 0;
         for (int s : order) {
             ObjectVersion o = objects.get(s);
             executor.beforeRead(o.key(), o.etag(), 0);
             ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
-            executor.afterRead(o.key(), r.missedBlocks() > 0);
+            executor.afterRead(o.key(), o.etag(), 0, r.data().length, r.missedBlocks() > 0 ? Math.max(1, r.waitNanos()) : 0);
             assertArrayEquals(contents.get(s), r.data(), "sample " + s);
             if (r.missedBlocks() > 0) {
                 waited++;
@@ -141,7 +142,9 @@ class PrefetchExecutorTest {
         return p;
     }
 
+    /** Publishes an epoch's order (its GETs count from here) and waits for the first prefetches. */
     private void publish(int epoch, int[] order) {
+        store.resetCounters();
         executor.accept(new HintSink.PublishedOrder("ds-1", "job", 0, 1, EpochOrder.of(epoch, order)));
         idle();
     }
@@ -163,14 +166,49 @@ class PrefetchExecutorTest {
             if (epoch == 0) {
                 assertTrue(r.getBytes() <= datasetBytes * 1.01, "epoch 0 fetches the dataset once: " + r);
             } else {
+                // the pinned set is the cache less the lookahead window, so an epoch fetches (1-c)D plus at most
+                // one window; the window is at least 1 MiB, a quarter of this tiny cache (on real sizes ~1%)
                 double bound = (1 - c) * datasetBytes;
-                System.out.printf("epoch %d: S3 bytes %d = %.3f x (1-c)D (c=%.3f), %d GETs%n", epoch, r.getBytes(),
-                        r.getBytes() / bound, c, r.gets());
-                assertTrue(r.getBytes() <= 1.10 * bound, "epoch " + epoch + " S3 bytes " + r.getBytes()
-                        + " vs (1-c)D " + (long) bound);
+                double window = 0.25 * c * datasetBytes;
+                System.out.printf("epoch %d: S3 bytes %d = %.3f x (1-c)D (c=%.3f, window <= %.0f), %d GETs%n",
+                        epoch, r.getBytes(), r.getBytes() / bound, c, window, r.gets());
+                assertTrue(r.getBytes() >= bound * 0.99, "no policy fetches less than (1-c)D: " + r.getBytes());
+                assertTrue(r.getBytes() <= bound + window * 1.05, "epoch " + epoch + " S3 bytes " + r.getBytes()
+                        + " vs (1-c)D " + (long) bound + " + window " + (long) window);
             }
             assertEquals(epoch, executor.status().get(0).epoch());
         }
+    }
+
+    @Test
+    void eachEndedEpoch_hasAReport_withItsWaitsAndGets() {
+        open(0.5);
+        ReportStore reports = new ReportStore(dir.resolve("reports"), 50, 100, Runnable::run, Clock.systemUTC(),
+                new SimpleMeterRegistry());
+        executor.reportTo(reports);
+        List<EpochResult> measured = new ArrayList<>();
+        for (int epoch = 0; epoch < 3; epoch++) {
+            publish(epoch, permutation(20 + epoch));
+            measured.add(readEpoch(permutation(20 + epoch)));
+        }
+        System.out.println("measured " + measured);
+        executor.endEpoch("ds-1", "job", 2);
+        idle();
+        List<EpochReport> done = reports.reports("ds-1", "job").stream().filter(EpochReport::complete).toList();
+        assertEquals(List.of(0, 1, 2), done.stream().map(EpochReport::epoch).sorted().toList());
+        for (EpochReport r : done) {
+            assertTrue(r.hinted());
+            assertEquals(SAMPLES, r.samplesRead(), "epoch " + r.epoch());
+            assertEquals(1.0, r.noWaitShare(), 1e-9, "epoch " + r.epoch());
+            assertEquals(SAMPLES, r.plannedSamples());
+            System.out.println("report " + r.epoch() + ": s3 " + r.s3Bytes() + " gets " + r.s3Gets() + " bound "
+                    + r.boundBytes());
+            assertEquals(measured.get(r.epoch()).getBytes(), r.s3Bytes(), "the report counts the epoch's GETs");
+            if (r.epoch() > 0) {
+                assertTrue(r.counterfactual() != null, "LRU and OPT simulated: " + r.counterfactualNote());
+            }
+        }
+        reports.close();
     }
 
     @Test
@@ -200,7 +238,7 @@ class PrefetchExecutorTest {
         open(0.5);
         int[] order = permutation(3);
         EpochResult first = readEpoch(order);
-        assertTrue(first.waited() >= SAMPLES * 9 / 10, "nothing known yet: (almost) every read waits: " + first);
+        assertTrue(first.waited() > SAMPLES / 2, "nothing known yet: most reads wait: " + first);
         EpochResult second = readEpoch(order);
         System.out.printf("learned: epoch 1 waited %d of %d%n", second.waited(), SAMPLES);
         assertTrue(second.waited() < SAMPLES / 4, "the repeated order is replayed: " + second);

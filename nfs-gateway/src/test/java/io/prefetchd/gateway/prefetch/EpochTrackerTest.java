@@ -1,0 +1,77 @@
+package io.prefetchd.gateway.prefetch;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EpochTrackerTest {
+    private static final long GAP = 1_000_000_000L;
+
+    @Test
+    void publishingTheNextEpochAfterTheCurrentWasRead_startsIt() {
+        EpochTracker t = new EpochTracker(10, GAP);
+        assertEquals(0, t.onPublish(0, 10));
+        for (int s = 0; s < 10; s++) {
+            assertEquals(-1, t.beforeRead(s, s));
+            assertTrue(t.firstReadInEpoch(s));
+        }
+        assertEquals(1, t.onPublish(1, 10));
+        assertEquals(0, t.distinctRead());
+    }
+
+    @Test
+    void anEpochPublishedAhead_startsWhenTheCurrentOneIsRead() {
+        EpochTracker t = new EpochTracker(4, GAP);
+        assertEquals(0, t.onPublish(0, 4));
+        assertEquals(-1, t.onPublish(1, 4), "published before epoch 0 was read: ahead");
+        for (int s = 0; s < 4; s++) {
+            assertEquals(-1, t.beforeRead(s, s));
+            t.firstReadInEpoch(s);
+        }
+        assertEquals(1, t.beforeRead(2, 10), "epoch 0 read whole: the next read is epoch 1's");
+        assertTrue(t.firstReadInEpoch(2));
+    }
+
+    @Test
+    void severalReadsOfOneSample_countOnce() {
+        EpochTracker t = new EpochTracker(4, GAP);
+        t.onPublish(0, 4);
+        t.beforeRead(1, 0);
+        assertTrue(t.firstReadInEpoch(1));
+        assertEquals(-1, t.beforeRead(1, 1));
+        assertFalse(t.firstReadInEpoch(1));
+        assertEquals(1, t.distinctRead());
+    }
+
+    @Test
+    void aJobThatStoppedAnEpochEarly_isFollowedIntoTheNextOne() {
+        EpochTracker t = new EpochTracker(1000, GAP);
+        t.onPublish(0, 1000);
+        for (int s = 0; s < 500; s++) {
+            t.beforeRead(s, s);
+            t.firstReadInEpoch(s);
+        }
+        assertEquals(-1, t.onPublish(1, 1000), "half read: taken as published ahead");
+        int started = -1;
+        for (int s = 0; s <= EpochTracker.MAX_REPEATS && started < 0; s++) {
+            started = t.beforeRead(s, 600 + s);
+        }
+        assertEquals(1, started);
+    }
+
+    @Test
+    void withoutHints_anEpochEndsByCoverageOrIdleness() {
+        EpochTracker t = new EpochTracker(10, GAP);
+        assertEquals(0, t.beforeRead(0, 0));
+        t.firstReadInEpoch(0);
+        for (int s = 1; s < 9; s++) {
+            assertEquals(-1, t.beforeRead(s, s));
+            t.firstReadInEpoch(s);
+        }
+        assertEquals(1, t.beforeRead(3, 20), "90% read and a sample comes again: a new epoch");
+        t.firstReadInEpoch(3);
+        assertEquals(2, t.beforeRead(4, 20 + 2 * GAP), "after an idle gap: a new epoch");
+    }
+}
