@@ -599,7 +599,10 @@ final class PlanningEngine implements Planner {
 
     private Fetch prefetchFromFuture(int e, long deadline, long now) {
         long need = frontier;
-        long horizon = need + horizonPositions;
+        // coalesce only with extents needed within what the window can hold: a GET that also took neighbours needed
+        // much later would fill the window with them and starve the positions right ahead of the reader
+        long windowPositions = Math.max(1, (long) (windowBudget / averageReadBytes));
+        long horizon = need + Math.min(horizonPositions, windowPositions);
         int[] run = range(e, id -> {
             long u = nextUseOfExtent(id);
             return u >= need && u <= horizon;

@@ -9,10 +9,12 @@ import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.Fetch;
 import io.prefetchd.planner.FetchObservation;
 import io.prefetchd.planner.Planner;
+import io.prefetchd.planner.StoreModel;
 import io.prefetchd.planner.StoreModelEstimator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -311,7 +313,7 @@ final class DatasetPrefetcher {
             backoffNanos = 0;
             estimator.observe(new FetchObservation(f.length(), in.startedNanos(), now, now));
             if (++completions % MODEL_UPDATE_EVERY == 0) {
-                planner.updateStoreModel(estimator.current());
+                planner.updateStoreModel(withLatencyFloor(estimator.current()));
             }
         } else {
             planner.onFetchFailed(id, now);
@@ -338,6 +340,18 @@ final class DatasetPrefetcher {
             ObjectVersion v = layout.version(e.object());
             cache.release(v, e.offset(), e.length(), true);
         }
+    }
+
+    /**
+     * The estimate, but never faster than the configured first-byte latency: the estimator tracks the minimum (as
+     * BBR does), and on a loaded host the lookahead sized from it is too short for the slow tail of GETs (a
+     * reader then waits a few milliseconds for prefetches issued just before its read).
+     */
+    private StoreModel withLatencyFloor(StoreModel m) {
+        Duration floor = settings.storeLatency();
+        return m.firstByteLatency().compareTo(floor) >= 0 ? m
+                : new StoreModel(floor, m.bytesPerSecond(), m.maxConcurrentRequests(),
+                        m.maxRequestsPerSecondPerPrefix());
     }
 
     void close() {
