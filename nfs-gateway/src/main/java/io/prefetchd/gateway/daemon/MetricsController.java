@@ -6,6 +6,9 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.core.annotation.Nullable;
 import io.prefetchd.gateway.cache.CacheStats;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+
+import java.util.List;
 
 /** HTTP: {@code /metrics} in the Prometheus text format, {@code /status} as one human-readable page. */
 @Controller
@@ -38,6 +41,27 @@ public class MetricsController {
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"
                 + "misses      " + s.misses() + " blocks (" + Sizes.format(s.missBytes()) + ")\n"
                 + "nfs clients " + gateway.state().clientCount() + ", sessions " + gateway.state().sessionCount()
-                + ", open files " + gateway.state().openCount() + "\n";
+                + ", open files " + gateway.state().openCount() + "\n"
+                + planner();
+    }
+
+    private String planner() {
+        PrefetchExecutor executor = gateway.prefetcher();
+        if (executor == null) {
+            return "planner     off\n";
+        }
+        StringBuilder sb = new StringBuilder();
+        List<PrefetchExecutor.DatasetStatus> datasets = executor.status();
+        sb.append("planner     on, ").append(datasets.size()).append(datasets.size() == 1 ? " dataset" : " datasets")
+                .append('\n');
+        for (PrefetchExecutor.DatasetStatus d : datasets) {
+            sb.append("  ").append(d.datasetId()).append(": ").append(d.samples()).append(" samples, ")
+                    .append(Sizes.format(d.datasetBytes())).append(", plans for ")
+                    .append(Sizes.format(d.plannerCapacityBytes())).append(" of cache; ")
+                    .append(d.epoch() < 0 ? "not read yet" : "epoch " + d.epoch() + " (" + d.samplesReadThisEpoch()
+                            + " samples read" + (d.job() == null ? ", no hints" : ", hints from job " + d.job()) + ")")
+                    .append(", ").append(d.fetchesInFlight()).append(" GETs in flight\n");
+        }
+        return sb.toString();
     }
 }

@@ -5,6 +5,7 @@ import io.prefetchd.formats.FileLayout;
 import io.prefetchd.formats.Format;
 import io.prefetchd.gateway.daemon.Daemon;
 import io.prefetchd.gateway.daemon.Gateway;
+import io.prefetchd.gateway.daemon.MetricsController;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.hints.HintServer;
@@ -154,6 +155,9 @@ class PrefetchLinuxIT {
                                 + second.samplesRead());
                 assertTrue(second.s3Bytes() < datasetBytes, "epoch 1 kept part of the dataset: " + second.s3Bytes()
                         + " S3 bytes of " + datasetBytes);
+                String status = ctx.getBean(MetricsController.class).status();
+                assertTrue(status.contains("planner     on, 1 dataset") && status.contains(ds.id() + ": 400 samples")
+                        && status.contains("hints from job " + JOB), status);
             }
         } finally {
             try (var files = Files.walk(work)) {
