@@ -221,8 +221,11 @@ public final class DiskExtentCache implements ExtentCache {
         }
     }
 
-    /** What a read found for one block: a file to read, or bytes on their way. */
-    private record Slot(BlockKey key, Entry entry, CompletableFuture<byte[]> pending) {
+    /**
+     * What a read found for one block: a file to read, or bytes on their way ({@code arrived}: a fetch someone else
+     * started had already returned them when this read asked, so the read does not wait for it).
+     */
+    private record Slot(BlockKey key, Entry entry, CompletableFuture<byte[]> pending, boolean arrived) {
     }
 
     /** A verified block: {@code length} bytes of {@code array} from {@code offset}. */
@@ -367,7 +370,7 @@ public final class DiskExtentCache implements ExtentCache {
         for (long i = first; i <= last; i++) {
             long started = System.nanoTime();
             Slot slot = slots[(int) (i - first)];
-            boolean arrived = slot.pending() != null && slot.pending().isDone() && !slot.pending().isCompletedExceptionally();
+            boolean arrived = slot.arrived();
             Block block = resolve(object, id, slot);
             if (!block.hit() && !arrived) {
                 missed++;
@@ -412,18 +415,20 @@ public final class DiskExtentCache implements ExtentCache {
                         entry.touchedMillis = now;
                         touch.add(key);
                     }
-                    slots[k] = new Slot(key, entry, null);
+                    slots[k] = new Slot(key, entry, null, false);
                     continue;
                 }
                 Fetch fetch = inFlight.get(key);
+                boolean arrived = false;
                 if (fetch != null) {
                     joined++;
+                    arrived = fetch.future.isDone() && !fetch.future.isCompletedExceptionally();
                 } else {
                     fetch = new Fetch(key);
                     inFlight.put(key, fetch);
                     claimed.add(fetch);
                 }
-                slots[k] = new Slot(key, null, fetch.future);
+                slots[k] = new Slot(key, null, fetch.future, arrived);
             }
         } finally {
             lock.unlock();
