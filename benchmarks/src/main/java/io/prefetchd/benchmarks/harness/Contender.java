@@ -1,0 +1,47 @@
+package io.prefetchd.benchmarks.harness;
+
+/**
+ * One way of reading the dataset: a mount, a gateway, a folder, plain GETs. Started before its epochs and closed
+ * after them; {@link #newReader()} is called once per reader thread.
+ */
+public interface Contender extends AutoCloseable {
+
+    /** Short name used in tables and JSON, e.g. {@code prefetchd-hints}. */
+    String name();
+
+    /** How the bytes travel, e.g. "prefetchd's Java NFSv4.1 client (Nfs4Client), one TCP connection per reader". */
+    String client();
+
+    /** Notes to print and record (settings that could not be applied, and so on). */
+    default java.util.List<String> notes() {
+        return java.util.List.of();
+    }
+
+    /** Called before epoch {@code epoch} with its sample order (hints go here). */
+    default void beforeEpoch(int epoch, int[] order) throws Exception {
+    }
+
+    /** A reader for one thread; not shared between threads. */
+    SampleReader newReader() throws Exception;
+
+    /** Reads samples for one thread. */
+    interface SampleReader extends AutoCloseable {
+        /** The sample's bytes, exactly {@code s.length()} of them. */
+        byte[] read(Dataset.Sample s) throws Exception;
+
+        @Override
+        default void close() throws Exception {
+        }
+    }
+
+    /** Thrown when a contender cannot run here; the run prints the reason and goes on. */
+    final class Unavailable extends Exception {
+        public Unavailable(String reason) {
+            super(reason);
+        }
+
+        public Unavailable(String reason, Throwable cause) {
+            super(reason, cause);
+        }
+    }
+}

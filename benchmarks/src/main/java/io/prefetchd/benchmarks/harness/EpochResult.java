@@ -1,0 +1,30 @@
+package io.prefetchd.benchmarks.harness;
+
+/**
+ * What one contender did in one epoch.
+ *
+ * @param samples samples the epoch asked for
+ * @param samplesOk samples read with the right length and CRC32C
+ * @param badBytes samples read with wrong length or content
+ * @param errors samples whose read failed
+ * @param bytesRead bytes the job read (sum of sample lengths read)
+ * @param waited reads slower than the wait threshold (they waited on S3)
+ * @param s3 what the emulated S3 served during the epoch
+ */
+public record EpochResult(String contender, int epoch, double wallSeconds, int samples, int samplesOk, int badBytes,
+                          int errors, long bytesRead, int waited, double p50Millis, double p99Millis,
+                          S3Emulator.Counters s3) {
+
+    public double samplesPerSecond() {
+        return samples / wallSeconds;
+    }
+
+    public double waitedShare() {
+        return samples == 0 ? 0 : (double) waited / samples;
+    }
+
+    /** S3 bytes per byte the job read. */
+    public double readAmplification() {
+        return bytesRead == 0 ? 0 : (double) s3.getBytes() / bytesRead;
+    }
+}
