@@ -46,18 +46,27 @@ final class FuseContender extends FolderContender {
             Files.writeString(pass, S3Emulator.ACCESS_KEY + ":" + S3Emulator.SECRET_KEY + "\n");
             Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
             long mib = Math.max(1, cacheBytes >> 20);
+            // s3fs 1.90 refuses to start unless the cache folder has multipart_size x parallel_count (5 x 5 MB
+            // here) free beyond ensure_diskfree, and stops caching when free space drops below ensure_diskfree.
+            long workMib = 26;
+            if (mib < workMib) {
+                throw new Unavailable("s3fs needs a cache of at least " + workMib + " MiB (multipart_size 5 x "
+                        + "parallel_count 5 of working space), the run's cache is " + mib + " MiB");
+            }
             Path tmpfs = null;
-            if (run(List.of("mount", "-t", "tmpfs", "-o", "size=" + (mib + 8) + "m", "tmpfs", cache.toString())) == 0) {
+            if (run(List.of("mount", "-t", "tmpfs", "-o", "size=" + (mib + workMib) + "m", "tmpfs",
+                    cache.toString())) == 0) {
                 tmpfs = cache;
-                notes.add("s3fs 1.90 has no cache size option: its cache folder is a tmpfs of " + (mib + 8)
-                        + " MiB with ensure_diskfree=4");
+                notes.add("s3fs 1.90 has no cache size option: its cache folder is a tmpfs of cache + " + workMib
+                        + " MiB with ensure_diskfree=" + workMib + ", multipart_size=5");
             } else {
                 notes.add("s3fs 1.90 has no cache size option and tmpfs could not be mounted (not root?): "
                         + "its cache is unbounded");
             }
             List<String> cmd = List.of("s3fs", s3.bucket(), mnt.toString(), "-f",
                     "-o", "url=" + s3.endpoint(), "-o", "use_path_request_style", "-o", "passwd_file=" + pass,
-                    "-o", "use_cache=" + cache, "-o", "ensure_diskfree=4", "-o", "ro", "-o", "endpoint=us-east-1");
+                    "-o", "use_cache=" + cache, "-o", "ensure_diskfree=" + workMib, "-o", "multipart_size=5",
+                    "-o", "ro", "-o", "endpoint=us-east-1");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(work.resolve("s3fs.log").toFile()).start();
             awaitMount(p, mnt, work.resolve("s3fs.log"), tmpfs);
@@ -81,8 +90,12 @@ final class FuseContender extends FolderContender {
                     "--s3-region", "us-east-1", "--s3-force-path-style=true", "--read-only",
                     "--vfs-cache-mode", "full", "--vfs-cache-max-size", Long.toString(cacheBytes),
                     "--cache-dir", cache.toString(), "--dir-cache-time", "1h");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(work.resolve("rclone.log").toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("rclone.log").toFile());
+            // rclone 1.60 fails on a plain-http endpoint when AWS_CA_BUNDLE is set ("unable to load custom CA
+            // bundle"); the emulator needs no credentials or CA from the environment
+            pb.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("RCLONE_"));
+            Process p = pb.start();
             awaitMount(p, mnt, work.resolve("rclone.log"), null);
             return new FuseContender("rclone", "kernel FUSE client over rclone mount " + version("rclone", "version")
                     + " (--vfs-cache-mode full)", mnt, p, null, new ArrayList<>());

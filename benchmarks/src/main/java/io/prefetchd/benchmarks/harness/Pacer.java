@@ -34,6 +34,16 @@ final class Pacer {
         return next;
     }
 
+    /**
+     * Sleeps until {@code deadline} when it is more than {@code slackNanos} away. Smaller debts are left on the
+     * virtual clock and paid by a later call, so the average rate is exact without a park per small slice.
+     */
+    static void sleepIfBehind(long deadline, long slackNanos) {
+        if (deadline - System.nanoTime() > slackNanos) {
+            sleepUntil(deadline);
+        }
+    }
+
     /** Sleeps until {@code deadline} (System.nanoTime). */
     static void sleepUntil(long deadline) {
         long left;

@@ -126,9 +126,15 @@ public final class S3Emulator implements AutoCloseable {
             // one unshaped-in-spirit warm-up GET so that connection setup and JIT are not in the figures
             get(c, key, 0, 1024);
             int small = 4096;
+            Counters before = counters();
             long t0 = System.nanoTime();
             get(c, key, 0, small);
             double smallMs = (System.nanoTime() - t0) / 1e6;
+            Counters one = counters().minus(before);
+            if (one.heads() + one.lists() > 0 || one.gets() != 1) {
+                out.println("emulated S3 self-check: one GET reached the store as " + one
+                        + " (each pays the first-byte latency)");
+            }
             long large = Math.min(size, 16L << 20);
             t0 = System.nanoTime();
             get(c, key, 0, large);

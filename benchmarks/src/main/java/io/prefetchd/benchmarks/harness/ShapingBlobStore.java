@@ -35,6 +35,8 @@ final class ShapingBlobStore extends ForwardingBlobStore {
     /** Largest slice paced at once, so that concurrent streams interleave smoothly. */
     private static final int SLICE = 32 * 1024;
     private static final long BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** Pacing debt below this is carried forward instead of slept off at once. */
+    private static final long SLACK_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
 
     private final S3Profile profile;
     private final Pacer aggregate;
@@ -141,7 +143,7 @@ final class ShapingBlobStore extends ForwardingBlobStore {
                 until = Math.max(until, aggregate.reserve(n));
             }
             if (until != 0) {
-                Pacer.sleepUntil(until);
+                Pacer.sleepIfBehind(until, SLACK_NANOS);
             }
         }
     }
