@@ -78,6 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--work", description = "Scratch folder (dataset, S3 folder, caches). Default: a temp folder, deleted after")
     Path work;
+    @Option(names = "--gateway-grain", description = "prefetchd.cache.grain for the daemons in bytes (4096-262144, "
+            + "a power of two). Default: the daemon's (131072)")
+    Integer gatewayGrain;
     @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
     String daemonHeap = "512m";
 
@@ -177,7 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
             Workload workload = new Workload(ds, readers, computeMs, threshold, seed);
             PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    System.getProperty("java.class.path"), daemonHeap);
+                    System.getProperty("java.class.path"), daemonHeap, gatewayGrain);
             PrefetchdContender.DaemonFlags flags = null;
             for (String name : ALL) {
                 if (!contenders.contains(name)) {
@@ -277,6 +280,7 @@ public final class BenchCommand implements Callable<Integer> {
         params.put("wait_threshold_ms", threshold);
         params.put("seed", seed);
         params.put("quick", quick);
+        params.put("gateway_grain", gatewayGrain == null ? "daemon default" : gatewayGrain);
         params.put("contenders", contenders);
         Map<String, Object> emu = new LinkedHashMap<>();
         emu.put("small_get_bytes", check.smallBytes());

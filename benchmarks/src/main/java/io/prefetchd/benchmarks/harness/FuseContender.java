@@ -89,7 +89,7 @@ final class FuseContender extends FolderContender {
                     "--s3-access-key-id", S3Emulator.ACCESS_KEY, "--s3-secret-access-key", S3Emulator.SECRET_KEY,
                     "--s3-region", "us-east-1", "--s3-force-path-style=true", "--read-only",
                     "--vfs-cache-mode", "full", "--vfs-cache-max-size", Long.toString(cacheBytes),
-                    "--cache-dir", cache.toString(), "--dir-cache-time", "1h");
+                    "--cache-dir", cache.toString(), "--dir-cache-time", "1h", "--vfs-cache-poll-interval", "2s");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(work.resolve("rclone.log").toFile());
             // rclone 1.60 fails on a plain-http endpoint when AWS_CA_BUNDLE is set ("unable to load custom CA
@@ -97,8 +97,11 @@ final class FuseContender extends FolderContender {
             pb.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("RCLONE_"));
             Process p = pb.start();
             awaitMount(p, mnt, work.resolve("rclone.log"), null);
+            List<String> notes = new ArrayList<>();
+            notes.add("rclone enforces --vfs-cache-max-size when it polls the cache (--vfs-cache-poll-interval 2s "
+                    + "here, default 1m) and never evicts open files, so its cache can exceed the limit in between");
             return new FuseContender("rclone", "kernel FUSE client over rclone mount " + version("rclone", "version")
-                    + " (--vfs-cache-mode full)", mnt, p, null, new ArrayList<>());
+                    + " (--vfs-cache-mode full)", mnt, p, null, notes);
         } catch (IOException e) {
             throw new Unavailable("rclone: " + e.getMessage(), e);
         }

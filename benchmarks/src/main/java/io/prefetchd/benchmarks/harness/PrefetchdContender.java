@@ -93,7 +93,7 @@ final class PrefetchdContender implements Contender {
     }
 
     /** How to start the daemon's JVM. */
-    record DaemonLauncher(String java, String classpath, String heap) {
+    record DaemonLauncher(String java, String classpath, String heap, Integer grain) {
         List<String> command(List<String> args) {
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC",
                     "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", classpath,
@@ -138,6 +138,9 @@ final class PrefetchdContender implements Contender {
             pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3Emulator.ACCESS_KEY);
             pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3Emulator.SECRET_KEY);
             pb.environment().put("PREFETCHD_LOG_LEVEL", "WARN");
+            if (launcher.grain() != null) {
+                pb.environment().put("PREFETCHD_CACHE_GRAIN", Integer.toString(launcher.grain()));
+            }
             p = pb.start();
         } catch (IOException e) {
             throw new Unavailable("cannot start the daemon: " + e.getMessage(), e);
