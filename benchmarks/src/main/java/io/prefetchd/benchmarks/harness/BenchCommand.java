@@ -290,6 +290,8 @@ public final class BenchCommand implements Callable<Integer> {
         emu.put("large_get_ms", check.largeGetMillis());
         emu.put("large_get_expected_ms", check.expectedLargeMillis());
         emu.put("large_get_body_mib_per_second", check.largeMiBps());
+        emu.put("unshaped_small_get_ms", check.unshapedSmallMillis());
+        emu.put("unshaped_large_get_ms", check.unshapedLargeMillis());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("tool", "prefetchd benchmarks/run");
         doc.put("time", Instant.now().toString());

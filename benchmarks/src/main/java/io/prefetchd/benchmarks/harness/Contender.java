@@ -21,6 +21,15 @@ public interface Contender extends AutoCloseable {
     default void beforeEpoch(int epoch, int[] order) throws Exception {
     }
 
+    /**
+     * The contender's own counters (for prefetchd: label-free {@code prefetchd_cache_*}, {@code prefetchd_s3_*},
+     * {@code prefetchd_prefetch*} and {@code prefetchd_planner*} series of its /metrics); read before and after
+     * each epoch, the difference is recorded. Empty when the contender has none.
+     */
+    default java.util.Map<String, Double> counters() {
+        return java.util.Map.of();
+    }
+
     /** A reader for one thread; not shared between threads. */
     SampleReader newReader() throws Exception;
 

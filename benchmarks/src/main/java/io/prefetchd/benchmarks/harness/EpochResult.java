@@ -10,10 +10,11 @@ package io.prefetchd.benchmarks.harness;
  * @param bytesRead bytes the job read (sum of sample lengths read)
  * @param waited reads slower than the wait threshold (they waited on S3)
  * @param s3 what the emulated S3 served during the epoch
+ * @param contenderCounters the contender's own counters over the epoch (e.g. the gateway's cache hits)
  */
 public record EpochResult(String contender, int epoch, double wallSeconds, int samples, int samplesOk, int badBytes,
                           int errors, long bytesRead, int waited, double p50Millis, double p99Millis,
-                          S3Emulator.Counters s3) {
+                          S3Emulator.Counters s3, java.util.Map<String, Double> contenderCounters) {
 
     public double samplesPerSecond() {
         return samples / wallSeconds;
@@ -21,6 +22,16 @@ public record EpochResult(String contender, int epoch, double wallSeconds, int s
 
     public double waitedShare() {
         return samples == 0 ? 0 : (double) waited / samples;
+    }
+
+    /** The gateway's cache hit ratio in bytes over the epoch, or null when the contender has no such counters. */
+    public Double cacheHitRatio() {
+        Double hit = contenderCounters.get("prefetchd_cache_hit_bytes_total");
+        Double miss = contenderCounters.get("prefetchd_cache_miss_bytes_total");
+        if (hit == null || miss == null || hit + miss == 0) {
+            return null;
+        }
+        return hit / (hit + miss);
     }
 
     /** S3 bytes per byte the job read. */

@@ -205,6 +205,30 @@ final class PrefetchdContender implements Contender {
         return log;
     }
 
+    private static final Pattern COUNTER = Pattern.compile(
+            "^(prefetchd_(?:cache|s3|prefetch|planner)[a-z0-9_]*) ([0-9.eE+-]+)$", Pattern.MULTILINE);
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    @Override
+    public Map<String, Double> counters() {
+        try {
+            String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + httpPort + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Double> m = new java.util.TreeMap<>();
+            Matcher x = COUNTER.matcher(text);
+            while (x.find()) {
+                m.put(x.group(1), Double.parseDouble(x.group(2)));
+            }
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
+    }
+
     @Override
     public void beforeEpoch(int epoch, int[] order) throws Exception {
         if (mode != Mode.HINTS) {

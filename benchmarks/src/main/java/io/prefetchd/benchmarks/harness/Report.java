@@ -76,14 +76,15 @@ public final class Report {
     }
 
     public void printTable(PrintStream out) {
-        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %8s %8s %7s %9s %6s %7s %7s %8s %7s %s",
-                "contender", "ep", "wall s", "samples/s", "wait%", "p50 ms", "p99 ms", "GETs", "S3 MiB", "ampl",
+        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %5s %8s %8s %7s %9s %6s %7s %7s %8s %7s %s",
+                "contender", "ep", "wall s", "samples/s", "wait%", "hit%", "p50 ms", "p99 ms", "GETs", "S3 MiB", "ampl",
                 "/local", "/bound", "S3/(1-c)D", "/hints", "ok");
         out.println(head);
         out.println("-".repeat(head.length()));
         for (EpochResult r : results) {
-            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %9.0f %5.1f%% %8.2f %8.2f %7d %9.1f %6.2f %7s %7s %8.2f %7s %s",
+            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %9.0f %5.1f%% %5s %8.2f %8.2f %7d %9.1f %6.2f %7s %7s %8.2f %7s %s",
                     r.contender(), r.epoch(), r.wallSeconds(), r.samplesPerSecond(), 100 * r.waitedShare(),
+                    r.cacheHitRatio() == null ? "-" : String.format(Locale.ROOT, "%.0f", 100 * r.cacheHitRatio()),
                     r.p50Millis(), r.p99Millis(), r.s3().gets(), r.s3().getBytes() / 1048576.0,
                     r.readAmplification(), fmt(vsLocal(r)), fmt(vsBound(r)), s3VsMiss(r), fmt(vsHints(r)),
                     r.samplesOk() == r.samples() ? "yes" : "NO (" + r.badBytes() + " wrong, " + r.errors() + " failed)"));
@@ -118,6 +119,8 @@ public final class Report {
             m.put("s3_heads", r.s3().heads());
             m.put("s3_lists", r.s3().lists());
             m.put("read_amplification", r.readAmplification());
+            m.put("gateway_cache_hit_ratio_bytes", r.cacheHitRatio());
+            m.put("contender_counters", r.contenderCounters());
             m.put("time_vs_all_local", vsLocal(r));
             m.put("time_vs_bound", vsBound(r));
             m.put("s3_bytes_vs_miss_bytes", s3VsMiss(r));

@@ -61,7 +61,14 @@ public final class Workload {
             for (int e = 0; e < epochs; e++) {
                 int[] order = order(e);
                 c.beforeEpoch(e, order);
-                out.add(epoch(c.name(), e, order, rs, s3));
+                java.util.Map<String, Double> before = c.counters();
+                EpochResult r = epoch(c.name(), e, order, rs, s3);
+                java.util.Map<String, Double> after = c.counters();
+                java.util.Map<String, Double> delta = new java.util.TreeMap<>();
+                after.forEach((k, v) -> delta.put(k, v - before.getOrDefault(k, 0.0)));
+                out.add(new EpochResult(r.contender(), r.epoch(), r.wallSeconds(), r.samples(), r.samplesOk(),
+                        r.badBytes(), r.errors(), r.bytesRead(), r.waited(), r.p50Millis(), r.p99Millis(), r.s3(),
+                        delta));
             }
         } finally {
             for (Contender.SampleReader r : rs) {
@@ -152,7 +159,7 @@ public final class Workload {
         }
         Arrays.sort(lat);
         return new EpochResult(name, epoch, wall, order.length, ok, bad, err, bytes, waited,
-                percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, used);
+                percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, used, java.util.Map.of());
     }
 
     static double percentile(long[] sorted, double q) {
