@@ -1,7 +1,6 @@
 package io.prefetchd.benchmarks.harness;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** A minimal JSON writer for maps, lists, strings, numbers and booleans (the run's report; no parsing). */
@@ -21,7 +20,13 @@ final class Json {
         } else if (v instanceof String s) {
             quote(b, s);
         } else if (v instanceof Double d) {
-            b.append(d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.6g", d));
+            if (d.isNaN() || d.isInfinite()) {
+                b.append("null");
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                b.append((long) (double) d);
+            } else {
+                b.append(d);
+            }
         } else if (v instanceof Float f) {
             write(b, f.doubleValue(), indent);
         } else if (v instanceof Number || v instanceof Boolean) {

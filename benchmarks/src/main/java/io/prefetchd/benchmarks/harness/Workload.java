@@ -65,7 +65,8 @@ public final class Workload {
                 EpochResult r = epoch(c.name(), e, order, rs, s3);
                 java.util.Map<String, Double> after = c.counters();
                 java.util.Map<String, Double> delta = new java.util.TreeMap<>();
-                after.forEach((k, v) -> delta.put(k, v - before.getOrDefault(k, 0.0)));
+                // counters (*_total) as differences over the epoch, gauges as their value at its end
+                after.forEach((k, v) -> delta.put(k, k.endsWith("_total") ? v - before.getOrDefault(k, 0.0) : v));
                 out.add(new EpochResult(r.contender(), r.epoch(), r.wallSeconds(), r.samples(), r.samplesOk(),
                         r.badBytes(), r.errors(), r.bytesRead(), r.waited(), r.p50Millis(), r.p99Millis(), r.s3(),
                         delta));
