@@ -119,11 +119,18 @@ public final class S3Emulator implements AutoCloseable {
     /**
      * Times small ranged GETs and one large GET of {@code key}, first with shaping off (what the machine and
      * S3Proxy cost by themselves), then on, and prints them next to what the profile asks for. Small GETs are
-     * 4 KiB, the median of five; the large GET reads {@code min(size, 16 MiB)} bytes.
+     * 4 KiB, the median of five; the large GET reads a 16 MiB object uploaded for the check (and deleted after).
      */
-    public SelfCheck selfCheck(String key, long size, PrintStream out) {
+    public SelfCheck selfCheck(PrintStream out) {
+        String key = "_selfcheck/blob";
+        long size = 16L << 20;
         boolean was = store.shapingOn();
         try (S3AsyncClient c = newClient(2)) {
+            store.setShaping(false);
+            byte[] blob = new byte[(int) size];
+            new java.util.SplittableRandom(profile.seed()).nextBytes(blob);
+            c.putObject(b -> b.bucket(bucket).key(key), software.amazon.awssdk.core.async.AsyncRequestBody
+                    .fromBytes(blob)).join();
             store.setShaping(false);
             get(c, key, 0, 1024);   // connection setup and JIT out of the figures
             int small = 4096;
@@ -146,13 +153,15 @@ public final class S3Emulator implements AutoCloseable {
             long bw = minPositive(profile.perConnectionBytesPerSecond(), profile.aggregateBytesPerSecond());
             double expSmall = profile.firstByteMillis() + (bw > 0 ? small * 1e3 / bw : 0);
             double expLarge = profile.firstByteMillis() + (bw > 0 ? large * 1e3 / bw : 0);
-            double mibps = large / 1048576.0 / Math.max(1e-9, (largeMs - smallMs) / 1e3);
+            double mibps = largeMs > smallMs ? large / 1048576.0 / ((largeMs - smallMs) / 1e3) : Double.NaN;
             out.printf(Locale.ROOT, "emulated S3 self-check (unshaped: 4 KiB GET %.1f ms, %.1f MiB GET %.1f ms = this "
                             + "machine's own cost):%n  4 KiB ranged GET %.1f ms median of 5 (asked: %.1f ms +- %.1f); "
                             + "%.1f MiB GET %.1f ms (asked: %.1f ms), body ~%.0f MiB/s (asked: %s per connection, %s "
                             + "aggregate)%n", rawSmall, large / 1048576.0, rawLarge, smallMs, expSmall,
                     profile.jitterMillis(), large / 1048576.0, largeMs, expLarge, mibps,
                     rate(profile.perConnectionBytesPerSecond()), rate(profile.aggregateBytesPerSecond()));
+            store.setShaping(false);
+            c.deleteObject(b -> b.bucket(bucket).key(key)).join();
             return new SelfCheck(smallMs, small, largeMs, large, mibps, expSmall, expLarge, rawSmall, rawLarge);
         } finally {
             store.setShaping(was);
