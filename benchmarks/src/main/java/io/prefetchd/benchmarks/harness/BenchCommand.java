@@ -355,6 +355,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (!Files.exists(p)) {
             return;
         }
+        String under = " " + p.toAbsolutePath() + "/";
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            if (line.contains(under)) {
+                System.err.println("not deleting " + p + ": something is still mounted below it: " + line);
+                return;
+            }
+        }
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(x);
