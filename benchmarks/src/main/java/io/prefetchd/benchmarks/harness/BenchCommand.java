@@ -67,6 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
     double computeMs = 0;
     @Option(names = "--wait-threshold-ms", description = "A read slower than this waited on S3. Default: latency / 2")
     Double waitThresholdMs;
+    @Option(names = "--keep-open", description = "Readers keep files open across reads and epochs instead of "
+            + "open-read-close per sample (FUSE caches cannot evict open files).")
+    boolean keepOpen;
     @Option(names = "--seed", description = "Seeds data, order and jitter. Default: ${DEFAULT-VALUE}")
     long seed = 42;
     @Option(names = "--contenders", split = ",", description = "Comma-separated subset of: ${COMPLETION-CANDIDATES}. "
@@ -175,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9);
             check = s3.selfCheck(console);
             s3.setShaping(true);
-            Workload workload = new Workload(ds, readers, computeMs, threshold, seed);
+            Workload workload = new Workload(ds, readers, computeMs, threshold, seed, keepOpen);
             PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     System.getProperty("java.class.path"), daemonHeap, gatewayGrain);
@@ -277,6 +280,7 @@ public final class BenchCommand implements Callable<Integer> {
         params.put("compute_ms", computeMs);
         params.put("wait_threshold_ms", threshold);
         params.put("seed", seed);
+        params.put("keep_open", keepOpen);
         params.put("quick", quick);
         params.put("gateway_grain", gatewayGrain == null ? "daemon default" : gatewayGrain);
         params.put("contenders", contenders);

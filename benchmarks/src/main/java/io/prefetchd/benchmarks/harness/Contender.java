@@ -30,8 +30,14 @@ public interface Contender extends AutoCloseable {
         return java.util.Map.of();
     }
 
-    /** A reader for one thread; not shared between threads. */
-    SampleReader newReader() throws Exception;
+    /**
+     * A reader for one thread; not shared between threads.
+     *
+     * @param keepOpen keep each file open across reads (a worker holding shard handles); otherwise every read opens
+     *     and closes its file, as a map-style Dataset's {@code __getitem__} does (and as FUSE caches need in order
+     *     to evict: neither s3fs nor rclone drops a file that is open)
+     */
+    SampleReader newReader(boolean keepOpen) throws Exception;
 
     /** Reads samples for one thread. */
     interface SampleReader extends AutoCloseable {

@@ -24,7 +24,7 @@ final class DirectGetContender implements Contender {
     }
 
     @Override
-    public SampleReader newReader() {
+    public SampleReader newReader(boolean keepOpen) {
         return s -> {
             byte[] b = client.getObject(r -> r.bucket(s3.bucket()).key(s.key())
                             .range("bytes=" + s.offset() + "-" + (s.offset() + s.length() - 1)),

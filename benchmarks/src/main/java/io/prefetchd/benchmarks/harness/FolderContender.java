@@ -40,16 +40,25 @@ class FolderContender implements Contender {
     }
 
     @Override
-    public SampleReader newReader() {
+    public SampleReader newReader(boolean keepOpen) {
         Map<String, FileChannel> open = new HashMap<>();
         return new SampleReader() {
             @Override
             public byte[] read(Dataset.Sample s) throws IOException {
+                if (!keepOpen) {
+                    try (FileChannel ch = FileChannel.open(root.resolve(s.key()), StandardOpenOption.READ)) {
+                        return read(ch, s);
+                    }
+                }
                 FileChannel ch = open.get(s.key());
                 if (ch == null) {
                     ch = FileChannel.open(root.resolve(s.key()), StandardOpenOption.READ);
                     open.put(s.key(), ch);
                 }
+                return read(ch, s);
+            }
+
+            private byte[] read(FileChannel ch, Dataset.Sample s) throws IOException {
                 ByteBuffer buf = ByteBuffer.allocate(s.length());
                 while (buf.hasRemaining()) {
                     if (ch.read(buf, s.offset() + buf.position()) < 0) {

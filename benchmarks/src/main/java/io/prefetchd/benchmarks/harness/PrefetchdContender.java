@@ -312,13 +312,24 @@ final class PrefetchdContender implements Contender {
     }
 
     @Override
-    public SampleReader newReader() {
+    public SampleReader newReader(boolean keepOpen) {
         Nfs4Client client = Nfs4Client.connect("127.0.0.1", nfsPort);
         Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
         return new SampleReader() {
             @Override
             public byte[] read(Dataset.Sample s) {
-                Nfs4Client.OpenFile f = open.computeIfAbsent(s.key(), k -> client.open("/" + k));
+                if (keepOpen) {
+                    return read(open.computeIfAbsent(s.key(), k -> client.open("/" + k)), s);
+                }
+                Nfs4Client.OpenFile f = client.open("/" + s.key());   // LOOKUPs + OPEN, as open(2) does
+                try {
+                    return read(f, s);
+                } finally {
+                    client.closeFile(f);
+                }
+            }
+
+            private byte[] read(Nfs4Client.OpenFile f, Dataset.Sample s) {
                 byte[] out = new byte[s.length()];
                 int got = 0;
                 while (got < out.length) {

@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread (the training loop) takes samples from the queue and spends {@code computeMillis} on each (the GPU step).
  * The epoch's wall time runs from the first read to the last sample consumed.
  *
+ * <p>Each read opens its file, reads the sample's range and closes it (a map-style Dataset); with
+ * {@code keepOpen} each reader keeps its files open across epochs instead.
+ *
  * <p>A read "waited on S3" when it took longer than {@code waitThresholdMillis}: with a first-byte latency of L the
  * default threshold is L/2, so a read served from a cache or a local disk stays below it and one that needed a GET
  * does not.
@@ -24,8 +27,15 @@ public final class Workload {
     private final double computeMillis;
     private final double waitThresholdMillis;
     private final long seed;
+    private final boolean keepOpen;
 
     public Workload(Dataset dataset, int readers, double computeMillis, double waitThresholdMillis, long seed) {
+        this(dataset, readers, computeMillis, waitThresholdMillis, seed, false);
+    }
+
+    public Workload(Dataset dataset, int readers, double computeMillis, double waitThresholdMillis, long seed,
+                    boolean keepOpen) {
+        this.keepOpen = keepOpen;
         this.dataset = dataset;
         this.readers = readers;
         this.computeMillis = computeMillis;
@@ -56,7 +66,7 @@ public final class Workload {
         List<EpochResult> out = new ArrayList<>();
         try {
             for (int t = 0; t < readers; t++) {
-                rs.add(c.newReader());
+                rs.add(c.newReader(keepOpen));
             }
             for (int e = 0; e < epochs; e++) {
                 int[] order = order(e);
