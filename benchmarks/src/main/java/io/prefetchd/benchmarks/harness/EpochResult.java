@@ -1,0 +1,41 @@
+package io.prefetchd.benchmarks.harness;
+
+/**
+ * What one contender did in one epoch.
+ *
+ * @param samples samples the epoch asked for
+ * @param samplesOk samples read with the right length and CRC32C
+ * @param badBytes samples read with wrong length or content
+ * @param errors samples whose read failed
+ * @param bytesRead bytes the job read (sum of sample lengths read)
+ * @param waited reads slower than the wait threshold (they waited on S3)
+ * @param s3 what the emulated S3 served during the epoch
+ * @param contenderCounters the contender's own counters over the epoch (e.g. the gateway's cache hits)
+ */
+public record EpochResult(String contender, int epoch, double wallSeconds, int samples, int samplesOk, int badBytes,
+                          int errors, long bytesRead, int waited, double p50Millis, double p99Millis,
+                          S3Emulator.Counters s3, java.util.Map<String, Double> contenderCounters) {
+
+    public double samplesPerSecond() {
+        return samples / wallSeconds;
+    }
+
+    public double waitedShare() {
+        return samples == 0 ? 0 : (double) waited / samples;
+    }
+
+    /** The gateway's cache hit ratio in bytes over the epoch, or null when the contender has no such counters. */
+    public Double cacheHitRatio() {
+        Double hit = contenderCounters.get("prefetchd_cache_hit_bytes_total");
+        Double miss = contenderCounters.get("prefetchd_cache_miss_bytes_total");
+        if (hit == null || miss == null || hit + miss == 0) {
+            return null;
+        }
+        return hit / (hit + miss);
+    }
+
+    /** S3 bytes per byte the job read. */
+    public double readAmplification() {
+        return bytesRead == 0 ? 0 : (double) s3.getBytes() / bytesRead;
+    }
+}

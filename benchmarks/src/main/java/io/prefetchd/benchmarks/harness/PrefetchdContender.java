@@ -1,0 +1,372 @@
+package io.prefetchd.benchmarks.harness;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.prefetchd.gateway.nfs.client.Nfs4Client;
+import io.prefetchd.planner.proto.EpochHeader;
+import io.prefetchd.planner.proto.HintsGrpc;
+import io.prefetchd.planner.proto.IndexChunk;
+import io.prefetchd.planner.proto.PublishEpochRequest;
+import io.prefetchd.planner.proto.PublishEpochResponse;
+import io.prefetchd.planner.proto.RegisterDatasetRequest;
+import io.prefetchd.planner.proto.RegisterDatasetResponse;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * prefetchd in one of three modes, each a fresh daemon (a child JVM: {@code io.prefetchd.gateway.daemon.Main serve})
+ * with an empty cache of the run's cache size, read through real NFSv4.1 connections with the project's own client
+ * ({@link Nfs4Client}, one connection per reader thread).
+ *
+ * <ul>
+ *   <li>{@code HINTS}: planner on, dataset configured, and each epoch's order published over gRPC before it starts
+ *       (RegisterDataset, then PublishEpoch with {@code le_indices});</li>
+ *   <li>{@code NO_HINTS}: planner on and dataset configured, no hints (the gateway learns from traces);</li>
+ *   <li>{@code LRU}: planner off: the plain LRU extent cache.</li>
+ * </ul>
+ *
+ * The planner settings ({@code --planner on|off}, {@code --dataset FORMAT:PATH}) are passed only when this build
+ * of the daemon has them ({@code serve --help} lists them); otherwise a note says so and all three modes run the
+ * daemon as it is.
+ */
+final class PrefetchdContender implements Contender {
+    enum Mode { HINTS, NO_HINTS, LRU }
+
+    private static final Pattern NFS_PORT = Pattern.compile("mount -t nfs4 .*port=(\\d+)");
+    private static final Pattern GRPC_PORT = Pattern.compile("hints: +grpc [^:]+:(\\d+)");
+    private static final Pattern HTTP_PORT = Pattern.compile("metrics: +http://[^:]+:(\\d+)/metrics");
+
+    private final Mode mode;
+    private final Dataset dataset;
+    private final Process process;
+    private final Path log;
+    private final int nfsPort;
+    private final int grpcPort;
+    private final int httpPort;
+    private final List<String> notes = new ArrayList<>();
+    private ManagedChannel channel;
+    private String datasetId;
+
+    private PrefetchdContender(Mode mode, Dataset dataset, Process process, Path log, int nfsPort, int grpcPort,
+                               int httpPort, List<String> notes) {
+        this.mode = mode;
+        this.dataset = dataset;
+        this.process = process;
+        this.log = log;
+        this.nfsPort = nfsPort;
+        this.grpcPort = grpcPort;
+        this.httpPort = httpPort;
+        this.notes.addAll(notes);
+    }
+
+    static String modeName(Mode m) {
+        return switch (m) {
+            case HINTS -> "prefetchd-hints";
+            case NO_HINTS -> "prefetchd-nohints";
+            case LRU -> "prefetchd-lru";
+        };
+    }
+
+    /** What the daemon's {@code serve} command accepts in this build; asked once per run. */
+    record DaemonFlags(boolean planner, boolean dataset) {
+        static DaemonFlags probe(DaemonLauncher launcher) throws IOException, InterruptedException {
+            String help = launcher.help();
+            return new DaemonFlags(help.contains("--planner"), help.contains("--dataset"));
+        }
+    }
+
+    /** How to start the daemon's JVM. */
+    record DaemonLauncher(String java, String classpath, String heap, Integer grain) {
+        List<String> command(List<String> args) {
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC",
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", classpath,
+                    "io.prefetchd.gateway.daemon.Main"));
+            cmd.addAll(args);
+            return cmd;
+        }
+
+        String help() throws IOException, InterruptedException {
+            Process p = new ProcessBuilder(command(List.of("serve", "--help"))).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            p.waitFor(60, TimeUnit.SECONDS);
+            return new String(out, StandardCharsets.UTF_8);
+        }
+    }
+
+    static PrefetchdContender start(Mode mode, Dataset dataset, S3Emulator s3, long cacheBytes, Path work,
+                                    DaemonLauncher launcher, DaemonFlags flags) throws Unavailable {
+        List<String> notes = new ArrayList<>();
+        List<String> args = new ArrayList<>(List.of("serve", "--s3-endpoint", s3.endpoint().toString(),
+                "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
+                "--state-dir", work.resolve("state").toString(), "--cache-size", Long.toString(cacheBytes),
+                "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0", "--bind", "127.0.0.1"));
+        if (flags.planner()) {
+            args.addAll(List.of("--planner", mode == Mode.LRU ? "off" : "on"));
+        } else {
+            notes.add("planner settings not available in this build (serve has no --planner): runs as plain LRU");
+        }
+        if (mode != Mode.LRU) {
+            if (flags.dataset()) {
+                args.addAll(List.of("--dataset", dataset.layout() + ":" + dataset.folder()));
+            } else {
+                notes.add("dataset configuration not available in this build (serve has no --dataset)");
+            }
+        }
+        Path log = work.resolve("daemon.log");
+        Process p;
+        try {
+            Files.createDirectories(work);
+            ProcessBuilder pb = new ProcessBuilder(launcher.command(args)).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3Emulator.ACCESS_KEY);
+            pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3Emulator.SECRET_KEY);
+            pb.environment().put("PREFETCHD_LOG_LEVEL", "WARN");
+            if (launcher.grain() != null) {
+                pb.environment().put("PREFETCHD_CACHE_GRAIN", Integer.toString(launcher.grain()));
+            }
+            p = pb.start();
+        } catch (IOException e) {
+            throw new Unavailable("cannot start the daemon: " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        try {
+            while (true) {
+                String text = Files.exists(log) ? Files.readString(log) : "";
+                Matcher nfs = NFS_PORT.matcher(text);
+                Matcher grpc = GRPC_PORT.matcher(text);
+                Matcher http = HTTP_PORT.matcher(text);
+                if (nfs.find() && http.find() && (grpc.find() || text.contains("Press Ctrl-C"))) {
+                    int g = grpc.find(0) ? Integer.parseInt(grpc.group(1)) : -1;
+                    return new PrefetchdContender(mode, dataset, p, log, Integer.parseInt(nfs.group(1)), g,
+                            Integer.parseInt(http.group(1)), notes);
+                }
+                if (!p.isAlive()) {
+                    throw new Unavailable("daemon exited with " + p.exitValue() + ": " + lastLines(text, 5));
+                }
+                if (System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    throw new Unavailable("daemon did not start within 90 s: " + lastLines(text, 5));
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw new Unavailable("cannot read the daemon's log: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted");
+        }
+    }
+
+    private static String lastLines(String text, int n) {
+        String[] lines = text.strip().split("\n");
+        return String.join(" | ", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - n), lines.length));
+    }
+
+    @Override
+    public String name() {
+        return modeName(mode);
+    }
+
+    @Override
+    public String client() {
+        return "prefetchd's Java NFSv4.1 client (Nfs4Client), one TCP connection per reader, to the daemon on "
+                + "127.0.0.1:" + nfsPort;
+    }
+
+    @Override
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    int httpPort() {
+        return httpPort;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    private static final Pattern COUNTER = Pattern.compile(
+            "^(prefetchd_(?:cache|s3|prefetch|planner)[a-z0-9_]*) ([0-9.eE+-]+)$", Pattern.MULTILINE);
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    @Override
+    public Map<String, Double> counters() {
+        try {
+            String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + httpPort + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Double> m = new java.util.TreeMap<>();
+            Matcher x = COUNTER.matcher(text);
+            while (x.find()) {
+                m.put(x.group(1), Double.parseDouble(x.group(2)));
+            }
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
+    }
+
+    @Override
+    public void beforeEpoch(int epoch, int[] order) throws Exception {
+        if (mode != Mode.HINTS) {
+            return;
+        }
+        if (grpcPort < 0) {
+            if (epoch == 0) {
+                notes.add("hint API not served by this daemon: no hints published");
+            }
+            return;
+        }
+        if (channel == null) {
+            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
+                    .maxInboundMessageSize(16 << 20).build();
+            datasetId = register();
+        }
+        publish(epoch, order);
+    }
+
+    private String register() {
+        RegisterDatasetRequest.Builder req = RegisterDatasetRequest.newBuilder()
+                .setPath("/" + dataset.folder()).setFormat(dataset.layout()).setExportPath(dataset.folder())
+                .setSampleCount(0);
+        var stub = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        RegisterDatasetResponse r;
+        try {
+            r = stub.registerDataset(req.build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                throw e;
+            }
+            notes.add("RegisterDataset with sample_count 0 refused (" + e.getStatus().getDescription()
+                    + "): registered with the harness's count " + dataset.samples().size());
+            r = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .registerDataset(req.setSampleCount(dataset.samples().size()).build());
+        }
+        if (r.getSampleCount() != dataset.samples().size()) {
+            throw new IllegalStateException("the gateway counts " + r.getSampleCount() + " samples in /"
+                    + dataset.folder() + ", the harness " + dataset.samples().size());
+        }
+        return r.getDatasetId();
+    }
+
+    private void publish(int epoch, int[] order) throws Exception {
+        CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
+        StreamObserver<PublishEpochRequest> out = HintsGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .publishEpoch(new StreamObserver<>() {
+                    @Override
+                    public void onNext(PublishEpochResponse v) {
+                        done.complete(v);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+                });
+        out.onNext(PublishEpochRequest.newBuilder().setHeader(EpochHeader.newBuilder().setDatasetId(datasetId)
+                .setJob("bench").setEpoch(epoch).setRank(0).setWorldSize(1)).build());
+        int chunk = 256 * 1024;
+        for (int from = 0; from < order.length; from += chunk) {
+            int n = Math.min(chunk, order.length - from);
+            ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                b.putInt(order[from + i]);
+            }
+            out.onNext(PublishEpochRequest.newBuilder().setIndices(IndexChunk.newBuilder()
+                    .setLeIndices(ByteString.copyFrom(b.array()))).build());
+        }
+        out.onCompleted();
+        PublishEpochResponse r = done.get(60, TimeUnit.SECONDS);
+        if (r == null || r.getAccepted() != order.length) {
+            throw new IllegalStateException("PublishEpoch accepted " + (r == null ? "nothing" : r.getAccepted())
+                    + " of " + order.length + " samples");
+        }
+    }
+
+    @Override
+    public SampleReader newReader(boolean keepOpen) {
+        Nfs4Client client = Nfs4Client.connect("127.0.0.1", nfsPort);
+        Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
+        return new SampleReader() {
+            @Override
+            public byte[] read(Dataset.Sample s) {
+                if (keepOpen) {
+                    return read(open.computeIfAbsent(s.key(), k -> client.open("/" + k)), s);
+                }
+                Nfs4Client.OpenFile f = client.open("/" + s.key());   // LOOKUPs + OPEN, as open(2) does
+                try {
+                    return read(f, s);
+                } finally {
+                    client.closeFile(f);
+                }
+            }
+
+            private byte[] read(Nfs4Client.OpenFile f, Dataset.Sample s) {
+                byte[] out = new byte[s.length()];
+                int got = 0;
+                while (got < out.length) {
+                    var r = client.read(f, s.offset() + got, out.length - got);
+                    byte[] d = r.data();
+                    if (d.length == 0) {
+                        throw new IllegalStateException("short READ of /" + s.key() + " at " + (s.offset() + got));
+                    }
+                    System.arraycopy(d, 0, out, got, d.length);
+                    got += d.length;
+                }
+                return out;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    for (Nfs4Client.OpenFile f : open.values()) {
+                        client.closeFile(f);
+                    }
+                } finally {
+                    client.close();
+                }
+            }
+        };
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        process.destroy();   // SIGTERM: the daemon's shutdown hook closes the cache
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.prefetchd.benchmarks.harness;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The figures of a run, per contender and epoch, and the ratios against the bounds measured in the same run:
+ * epoch time / all-local, epoch time / max(all-local, (1-c)·D / aggregate bandwidth), S3 bytes / (1-c)·D, and
+ * epoch time / prefetchd-with-hints. D is the dataset's bytes (all objects); a ratio whose baseline did not run is
+ * left empty.
+ */
+public final class Report {
+    public static final String ALL_LOCAL = "all-local";
+    public static final String HINTS = "prefetchd-hints";
+
+    private final List<EpochResult> results;
+    private final Map<String, String> skipped;
+    private final double cacheFraction;
+    private final long datasetBytes;
+    private final long aggregateBytesPerSecond;
+
+    public Report(List<EpochResult> results, Map<String, String> skipped, double cacheFraction, long datasetBytes,
+                  long aggregateBytesPerSecond) {
+        this.results = List.copyOf(results);
+        this.skipped = Map.copyOf(skipped);
+        this.cacheFraction = cacheFraction;
+        this.datasetBytes = datasetBytes;
+        this.aggregateBytesPerSecond = aggregateBytesPerSecond;
+    }
+
+    public List<EpochResult> results() {
+        return results;
+    }
+
+    public Map<String, String> skipped() {
+        return skipped;
+    }
+
+    /** (1-c)·D: the bytes any cache of fraction c must fetch per random epoch. */
+    public double missBytes() {
+        return (1 - cacheFraction) * datasetBytes;
+    }
+
+    private EpochResult find(String contender, int epoch) {
+        for (EpochResult r : results) {
+            if (r.contender().equals(contender) && r.epoch() == epoch) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    public Double vsLocal(EpochResult r) {
+        EpochResult l = find(ALL_LOCAL, r.epoch());
+        return l == null ? null : r.wallSeconds() / l.wallSeconds();
+    }
+
+    public Double vsBound(EpochResult r) {
+        EpochResult l = find(ALL_LOCAL, r.epoch());
+        double transfer = aggregateBytesPerSecond > 0 ? missBytes() / aggregateBytesPerSecond : 0;
+        double bound = Math.max(l == null ? 0 : l.wallSeconds(), transfer);
+        return bound <= 0 ? null : r.wallSeconds() / bound;
+    }
+
+    public double s3VsMiss(EpochResult r) {
+        return r.s3().getBytes() / missBytes();
+    }
+
+    public Double vsHints(EpochResult r) {
+        EpochResult h = find(HINTS, r.epoch());
+        return h == null ? null : r.wallSeconds() / h.wallSeconds();
+    }
+
+    public void printTable(PrintStream out) {
+        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %5s %8s %8s %7s %9s %6s %7s %7s %8s %7s %s",
+                "contender", "ep", "wall s", "samples/s", "wait%", "hit%", "p50 ms", "p99 ms", "GETs", "S3 MiB", "ampl",
+                "/local", "/bound", "S3/(1-c)D", "/hints", "ok");
+        out.println(head);
+        out.println("-".repeat(head.length()));
+        for (EpochResult r : results) {
+            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %9.0f %5.1f%% %5s %8.2f %8.2f %7d %9.1f %6.2f %7s %7s %8.2f %7s %s",
+                    r.contender(), r.epoch(), r.wallSeconds(), r.samplesPerSecond(), 100 * r.waitedShare(),
+                    r.cacheHitRatio() == null ? "-" : String.format(Locale.ROOT, "%.0f", 100 * r.cacheHitRatio()),
+                    r.p50Millis(), r.p99Millis(), r.s3().gets(), r.s3().getBytes() / 1048576.0,
+                    r.readAmplification(), fmt(vsLocal(r)), fmt(vsBound(r)), s3VsMiss(r), fmt(vsHints(r)),
+                    r.samplesOk() == r.samples() ? "yes" : "NO (" + r.badBytes() + " wrong, " + r.errors() + " failed)"));
+        }
+        for (Map.Entry<String, String> e : skipped.entrySet()) {
+            out.println(String.format(Locale.ROOT, "%-18s skipped: %s", e.getKey(), e.getValue()));
+        }
+    }
+
+    private static String fmt(Double d) {
+        return d == null ? "-" : String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    public List<Map<String, Object>> rows() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (EpochResult r : results) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("contender", r.contender());
+            m.put("epoch", r.epoch());
+            m.put("wall_seconds", r.wallSeconds());
+            m.put("samples", r.samples());
+            m.put("samples_ok", r.samplesOk());
+            m.put("samples_wrong_bytes", r.badBytes());
+            m.put("samples_failed", r.errors());
+            m.put("bytes_read", r.bytesRead());
+            m.put("samples_per_second", r.samplesPerSecond());
+            m.put("waited_share", r.waitedShare());
+            m.put("p50_ms", r.p50Millis());
+            m.put("p99_ms", r.p99Millis());
+            m.put("s3_gets", r.s3().gets());
+            m.put("s3_get_bytes", r.s3().getBytes());
+            m.put("s3_heads", r.s3().heads());
+            m.put("s3_lists", r.s3().lists());
+            m.put("read_amplification", r.readAmplification());
+            m.put("gateway_cache_hit_ratio_bytes", r.cacheHitRatio());
+            m.put("contender_counters", r.contenderCounters());
+            m.put("time_vs_all_local", vsLocal(r));
+            m.put("time_vs_bound", vsBound(r));
+            m.put("s3_bytes_vs_miss_bytes", s3VsMiss(r));
+            m.put("time_vs_prefetchd_hints", vsHints(r));
+            rows.add(m);
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,206 @@
+package io.prefetchd.benchmarks.harness;
+
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The emulated S3 of a benchmark run: S3Proxy in this JVM over a local folder, behind a {@link ShapingBlobStore}
+ * (first-byte latency with jitter, per-connection and aggregate bandwidth, request and byte counters).
+ *
+ * <p>Every contender that talks to S3 (prefetchd, direct GETs, s3fs, rclone) talks to this one endpoint over
+ * HTTP on loopback, so all of them see the same latency and bandwidth and are counted the same way.
+ */
+public final class S3Emulator implements AutoCloseable {
+    public static final String ACCESS_KEY = "bench-access";
+    public static final String SECRET_KEY = "bench-secret-key";
+
+    private final S3Proxy proxy;
+    private final ShapingBlobStore store;
+    private final String bucket;
+    private final URI endpoint;
+    private final S3Profile profile;
+
+    /** Counter values at one moment; subtract two to get what happened in between. */
+    public record Counters(long gets, long getBytes, long heads, long lists) {
+        public Counters minus(Counters o) {
+            return new Counters(gets - o.gets, getBytes - o.getBytes, heads - o.heads, lists - o.lists);
+        }
+    }
+
+    /** What the self-check measured. */
+    public record SelfCheck(double smallGetMillis, int smallBytes, double largeGetMillis, long largeBytes,
+                            double largeMiBps, double expectedSmallMillis, double expectedLargeMillis,
+                            double unshapedSmallMillis, double unshapedLargeMillis) {
+    }
+
+    private S3Emulator(S3Proxy proxy, ShapingBlobStore store, String bucket, URI endpoint, S3Profile profile) {
+        this.proxy = proxy;
+        this.store = store;
+        this.bucket = bucket;
+        this.endpoint = endpoint;
+        this.profile = profile;
+    }
+
+    /** Starts the server over {@code dir} with {@code bucket} created; shaping starts off. */
+    public static S3Emulator start(Path dir, String bucket, S3Profile profile) throws Exception {
+        Files.createDirectories(dir);
+        FilesystemNio2BlobStore fs = new FilesystemNio2BlobStore(dir.toAbsolutePath().toString());
+        if (!fs.containerExists(bucket)) {
+            fs.createContainer(bucket);
+        }
+        ShapingBlobStore shaping = new ShapingBlobStore(fs, profile);
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(shaping)
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .jettyMaxThreads(512)
+                .stopTimeout(2000)
+                .build();
+        proxy.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!"STARTED".equals(proxy.getState())) {
+            if (System.nanoTime() > deadline) {
+                proxy.stop();
+                throw new IOException("S3Proxy did not start: " + proxy.getState());
+            }
+            Thread.sleep(10);
+        }
+        return new S3Emulator(proxy, shaping, bucket, URI.create("http://127.0.0.1:" + proxy.getPort()), profile);
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public S3Profile profile() {
+        return profile;
+    }
+
+    public void setShaping(boolean on) {
+        store.setShaping(on);
+    }
+
+    public Counters counters() {
+        return new Counters(store.gets.sum(), store.getBytes.sum(), store.heads.sum(), store.lists.sum());
+    }
+
+    /** An async client for this server; {@code connections} bounds its pool. The caller closes it. */
+    public S3AsyncClient newClient(int connections) {
+        return S3AsyncClient.builder()
+                .endpointOverride(endpoint)
+                .forcePathStyle(true)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
+                        SECRET_KEY)))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(connections)
+                        .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
+                .build();
+    }
+
+    /**
+     * Times small ranged GETs and one large GET of {@code key}, first with shaping off (what the machine and
+     * S3Proxy cost by themselves), then on, and prints them next to what the profile asks for. Small GETs are
+     * 4 KiB, the median of five; the large GET reads a 16 MiB object uploaded for the check (and deleted after).
+     */
+    public SelfCheck selfCheck(PrintStream out) {
+        String key = "_selfcheck/blob";
+        long size = 16L << 20;
+        boolean was = store.shapingOn();
+        try (S3AsyncClient c = newClient(2)) {
+            store.setShaping(false);
+            byte[] blob = new byte[(int) size];
+            new java.util.SplittableRandom(profile.seed()).nextBytes(blob);
+            c.putObject(b -> b.bucket(bucket).key(key), software.amazon.awssdk.core.async.AsyncRequestBody
+                    .fromBytes(blob)).join();
+            store.setShaping(false);
+            get(c, key, 0, 1024);   // connection setup and JIT out of the figures
+            int small = 4096;
+            long large = Math.min(size, 16L << 20);
+            double rawSmall = medianSmall(c, key, small);
+            long t0 = System.nanoTime();
+            get(c, key, 0, large);
+            double rawLarge = (System.nanoTime() - t0) / 1e6;
+            store.setShaping(true);
+            Counters before = counters();
+            double smallMs = medianSmall(c, key, small);
+            Counters five = counters().minus(before);
+            if (five.heads() + five.lists() > 0 || five.gets() != 5) {
+                out.println("emulated S3 self-check: five GETs reached the store as " + five
+                        + " (each call pays the first-byte latency)");
+            }
+            t0 = System.nanoTime();
+            get(c, key, 0, large);
+            double largeMs = (System.nanoTime() - t0) / 1e6;
+            long bw = minPositive(profile.perConnectionBytesPerSecond(), profile.aggregateBytesPerSecond());
+            double expSmall = profile.firstByteMillis() + (bw > 0 ? small * 1e3 / bw : 0);
+            double expLarge = profile.firstByteMillis() + (bw > 0 ? large * 1e3 / bw : 0);
+            double mibps = largeMs > smallMs ? large / 1048576.0 / ((largeMs - smallMs) / 1e3) : Double.NaN;
+            out.printf(Locale.ROOT, "emulated S3 self-check (unshaped: 4 KiB GET %.1f ms, %.1f MiB GET %.1f ms = this "
+                            + "machine's own cost):%n  4 KiB ranged GET %.1f ms median of 5 (asked: %.1f ms +- %.1f); "
+                            + "%.1f MiB GET %.1f ms (asked: %.1f ms), body ~%.0f MiB/s (asked: %s per connection, %s "
+                            + "aggregate)%n", rawSmall, large / 1048576.0, rawLarge, smallMs, expSmall,
+                    profile.jitterMillis(), large / 1048576.0, largeMs, expLarge, mibps,
+                    rate(profile.perConnectionBytesPerSecond()), rate(profile.aggregateBytesPerSecond()));
+            store.setShaping(false);
+            c.deleteObject(b -> b.bucket(bucket).key(key)).join();
+            return new SelfCheck(smallMs, small, largeMs, large, mibps, expSmall, expLarge, rawSmall, rawLarge);
+        } finally {
+            store.setShaping(was);
+        }
+    }
+
+    private double medianSmall(S3AsyncClient c, String key, int bytes) {
+        double[] t = new double[5];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            get(c, key, 0, bytes);
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(t);
+        return t[t.length / 2];
+    }
+
+    private void get(S3AsyncClient c, String key, long from, long len) {
+        c.getObject(b -> b.bucket(bucket).key(key).range("bytes=" + from + "-" + (from + len - 1)),
+                AsyncResponseTransformer.toBytes()).join();
+    }
+
+    static String rate(long bps) {
+        return bps <= 0 ? "unlimited" : String.format(Locale.ROOT, "%.0f MiB/s", bps / 1048576.0);
+    }
+
+    private static long minPositive(long a, long b) {
+        if (a <= 0) {
+            return b;
+        }
+        return b <= 0 ? a : Math.min(a, b);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            proxy.stop();
+        } finally {
+            store.close();
+        }
+    }
+}

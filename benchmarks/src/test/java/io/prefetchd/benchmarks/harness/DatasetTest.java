@@ -1,0 +1,50 @@
+package io.prefetchd.benchmarks.harness;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DatasetTest {
+
+    @Test
+    void generate_webdataset_indexesOneSamplePerKeyWithItsBytes(@TempDir Path dir) throws Exception {
+        Dataset d = Dataset.generate(dir, "webdataset", 4 << 20, 50_000, 7);
+        assertTrue(d.samples().size() > 40, "samples: " + d.samples().size());
+        Set<String> shards = new HashSet<>();
+        for (Dataset.Sample s : d.samples()) {
+            shards.add(s.key());
+            // a sample spans its .jpg and .cls members: headers + data, so a bit more than the jpg
+            assertTrue(s.length() > 50_000 * 0.75, "sample " + s.index() + " length " + s.length());
+        }
+        assertEquals(d.objects(), shards.size());
+        long onDisk = 0;
+        for (String k : shards) {
+            onDisk += Files.size(dir.resolve(k));
+        }
+        assertEquals(onDisk, d.totalBytes());
+    }
+
+    @Test
+    void generate_sameSeed_sameBytes(@TempDir Path a, @TempDir Path b) throws Exception {
+        Dataset x = Dataset.generate(a, "files", 1 << 20, 20_000, 3);
+        Dataset y = Dataset.generate(b, "files", 1 << 20, 20_000, 3);
+        assertEquals(x.samples(), y.samples());
+    }
+
+    @Test
+    void generate_files_oneWholeFilePerSample(@TempDir Path dir) throws Exception {
+        Dataset d = Dataset.generate(dir, "files", 1 << 20, 20_000, 5);
+        assertEquals(d.objects(), d.samples().size());
+        for (Dataset.Sample s : d.samples()) {
+            assertEquals(0, s.offset());
+            assertEquals(Files.size(dir.resolve(s.key())), s.length());
+        }
+    }
+}
