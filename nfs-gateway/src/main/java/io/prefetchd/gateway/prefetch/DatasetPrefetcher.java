@@ -358,8 +358,9 @@ final class DatasetPrefetcher {
         closed = true; // a running epoch's log stays a partial report: it did not end
     }
 
-    boolean idle() {
-        return inFlight.isEmpty();
+    /** No GET in flight and not backing off (a pause would resume fetching when it ends). */
+    boolean idle(long now) {
+        return inFlight.isEmpty() && now >= pausedUntil;
     }
 
     private static String rootMessage(Throwable t) {

@@ -303,7 +303,10 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         }
     }
 
-    /** Completes once every event posted before this call is handled and no GET of a planner is in flight. */
+    /**
+     * Completes once every event posted before this call is handled, no GET of a planner is in flight and no
+     * planner is backing off after failures (for tests and benchmarks: the planners have done what they can).
+     */
     public CompletableFuture<Void> whenIdle() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         post(() -> {
@@ -335,8 +338,9 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         if (idleWaiters.isEmpty()) {
             return;
         }
+        long now = clock.getAsLong();
         for (DatasetPrefetcher p : byId.values()) {
-            if (!p.idle()) {
+            if (!p.idle(now)) {
                 return;
             }
         }
