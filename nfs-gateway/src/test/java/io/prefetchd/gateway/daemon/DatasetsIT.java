@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -71,17 +70,7 @@ class DatasetsIT {
     @Test
     void configuredDatasets_areIndexedInTheBackground_andAFailureDoesNotStopTheDaemon(@TempDir Path state)
             throws Exception {
-        Map<String, Object> p = new TreeMap<>();
-        p.put("prefetchd.state-dir", state.toString());
-        p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
-        p.put("prefetchd.s3.bucket", BUCKET);
-        p.put("prefetchd.s3.path-style", true);
-        p.put("prefetchd.s3.access-key", S3ProxyFixture.ACCESS_KEY);
-        p.put("prefetchd.s3.secret-key", S3ProxyFixture.SECRET_KEY);
-        p.put("prefetchd.nfs.bind", "127.0.0.1");
-        p.put("prefetchd.nfs.port", 0);
-        p.put("prefetchd.grpc.port", 0);
-        p.put("micronaut.server.port", -1);
+        Map<String, Object> p = s3.daemonProperties(BUCKET, state);
         p.put("prefetchd.datasets", "webdataset:webdataset,imagefolder:no/such/folder");
         try (ApplicationContext ctx = Daemon.start(p)) {
             DatasetRegistry r = ctx.getBean(DatasetRegistry.class);

@@ -72,17 +72,7 @@ class PrefetchLinuxIT {
             long datasetBytes = samples.stream().mapToLong(Sample::size).sum();
             writeSamples(work.resolve("samples.json"), samples);
 
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("prefetchd.state-dir", tmp.resolve("state").toString());
-            p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
-            p.put("prefetchd.s3.bucket", BUCKET);
-            p.put("prefetchd.s3.path-style", true);
-            p.put("prefetchd.s3.access-key", S3ProxyFixture.ACCESS_KEY);
-            p.put("prefetchd.s3.secret-key", S3ProxyFixture.SECRET_KEY);
-            p.put("prefetchd.nfs.bind", "127.0.0.1");
-            p.put("prefetchd.nfs.port", 0);
-            p.put("prefetchd.grpc.port", 0);
-            p.put("micronaut.server.port", -1);
+            Map<String, Object> p = s3.daemonProperties(BUCKET, tmp.resolve("state"));
             p.put("prefetchd.datasets", "webdataset:train");
             // about half of the dataset fits: c ~ 0.5
             p.put("prefetchd.cache.size", String.valueOf((long) (datasetBytes * 0.55 / 0.9)));

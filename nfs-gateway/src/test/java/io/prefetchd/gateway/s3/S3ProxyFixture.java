@@ -7,6 +7,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
@@ -95,6 +97,25 @@ public final class S3ProxyFixture implements AutoCloseable {
 
     public URI endpoint() {
         return endpoint;
+    }
+
+    /**
+     * Properties for {@code Daemon.start} serving {@code bucket} of this S3Proxy, everything on loopback: NFS and
+     * gRPC on free ports, no HTTP server. Mutable, for the test to add its own.
+     */
+    public Map<String, Object> daemonProperties(String bucket, Path stateDir) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("prefetchd.state-dir", stateDir.toString());
+        p.put("prefetchd.s3.endpoint", endpoint.toString());
+        p.put("prefetchd.s3.bucket", bucket);
+        p.put("prefetchd.s3.path-style", true);
+        p.put("prefetchd.s3.access-key", ACCESS_KEY);
+        p.put("prefetchd.s3.secret-key", SECRET_KEY);
+        p.put("prefetchd.nfs.bind", "127.0.0.1");
+        p.put("prefetchd.nfs.port", 0);
+        p.put("prefetchd.grpc.port", 0);
+        p.put("micronaut.server.port", -1);
+        return p;
     }
 
     public AwsCredentialsProvider credentials() {
