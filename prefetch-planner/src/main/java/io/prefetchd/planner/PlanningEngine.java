@@ -342,7 +342,11 @@ final class PlanningEngine implements Planner {
             } else {
                 consumed(e, access);
             }
-            if (streams != null) {
+            // byte-contiguous extents of one sample (the cache blocks one tar member spans) are one access, not a
+            // stream: observing each would make every multi-block sample look sequential and start read-ahead
+            boolean continues = i + 1 < table.extentsEnd(sample) && table.next[e] == table.extentAt(i + 1)
+                    && table.end(e) == table.offset[table.extentAt(i + 1)];
+            if (streams != null && !continues) {
                 followStream(e, nowNanos);
             }
         }
