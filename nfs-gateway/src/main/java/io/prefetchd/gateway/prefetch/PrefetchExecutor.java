@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
@@ -118,7 +119,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
                                          LongSupplier clock) {
         PrefetchExecutor executor = new PrefetchExecutor(cache, settings, registry, clock);
         long tick = settings.tick().toNanos();
-        executor.actor.scheduleWithFixedDelay(executor::tick, tick, tick, TimeUnit.NANOSECONDS);
+        executor.actor.scheduleWithFixedDelay(executor::pumpAll, tick, tick, TimeUnit.NANOSECONDS);
         return executor;
     }
 
@@ -131,11 +132,9 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         requireNonNull(datasetId, "datasetId is null");
         BlockLayout layout = new BlockLayout(index, cache.grainBytes());
         List<Extent> resident = new ArrayList<>();
-        Map<ObjectVersion, long[]> cached = new LinkedHashMap<>();
         for (ObjectVersion v : layout.versions()) {
             long[] blocks = cache.cachedBlocks(v);
             if (blocks.length > 0) {
-                cached.put(v, blocks);
                 resident.addAll(layout.residentExtents(v, blocks));
             }
         }
@@ -185,7 +184,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
             cache.prefetch(v, e.offset(), e.length(), true);
         }
         DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,
-                metrics, Planners.estimator(prior), this::afterCompletion, clock, this::beingRead, () -> reports, capacity);
+                metrics, Planners.estimator(prior), this::pumpAll, clock, this::beingRead, () -> reports, capacity);
         byId.put(datasetId, p);
         capacityById.put(datasetId, capacity);
         for (ObjectVersion v : layout.versions()) {
@@ -208,12 +207,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         }
         reading.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         long now = clock.getAsLong();
-        post(() -> {
-            DatasetPrefetcher p = byId.get(id);
-            if (p != null) {
-                p.beforeRead(key, etag, offset, now);
-            }
-        });
+        withDataset(id, p -> p.beforeRead(key, etag, offset, now));
     }
 
     /** Epoch reports go to {@code store} from the next epoch on (docs/REPORTS.md). */
@@ -234,12 +228,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         if (bytes > 0) {
             long now = clock.getAsLong();
             String id = datasetOfKey.get(key);
-            post(() -> {
-                DatasetPrefetcher p = byId.get(id);
-                if (p != null) {
-                    p.afterRead(key, etag, offset, bytes, waitNanos, now);
-                }
-            });
+            withDataset(id, p -> p.afterRead(key, etag, offset, bytes, waitNanos, now));
         }
         if (n.decrementAndGet() <= 0) {
             reading.remove(key, n);
@@ -271,12 +260,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     @Override
     public void endEpoch(String datasetId, String job, int epoch) {
         long now = clock.getAsLong();
-        post(() -> {
-            DatasetPrefetcher p = byId.get(datasetId);
-            if (p != null) {
-                p.endEpoch(epoch, now);
-            }
-        });
+        withDataset(datasetId, p -> p.endEpoch(epoch, now));
     }
 
     // ------------------------------------------------------------------ status and tests
@@ -318,7 +302,8 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
 
     // ------------------------------------------------------------------ the planner thread
 
-    private void tick() {
+    /** Lets every planner use free slots (on the tick, and after each completed GET), then wakes idle waiters. */
+    private void pumpAll() {
         long now = clock.getAsLong();
         for (DatasetPrefetcher p : byId.values()) {
             p.pump(now);
@@ -326,12 +311,14 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         checkIdle();
     }
 
-    private void afterCompletion() {
-        long now = clock.getAsLong();
-        for (DatasetPrefetcher p : byId.values()) {
-            p.pump(now);
-        }
-        checkIdle();
+    /** Runs {@code action} on the planner thread with the dataset's prefetcher, if it still has one. */
+    private void withDataset(String datasetId, Consumer<DatasetPrefetcher> action) {
+        post(() -> {
+            DatasetPrefetcher p = byId.get(datasetId);
+            if (p != null) {
+                action.accept(p);
+            }
+        });
     }
 
     private void checkIdle() {
