@@ -9,6 +9,12 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSamp
 from conftest import TOKEN
 from prefetchd_client import HintClient, HintedSampler, export_path_from_mounts
 
+# Batches come back from DataLoader workers through shared memory. The default "file_descriptor" strategy hands each
+# batch's descriptor over a per-process socket (multiprocessing.resource_sharer); on the loaded 2-core CI machine that
+# handshake failed once ("bad message length" in answer_challenge). These tests check the order of __getitem__ calls,
+# not how tensors travel, so they use the "file_system" strategy.
+torch.multiprocessing.set_sharing_strategy("file_system")
+
 # The demo daemon's bucket, as a job would see it with the export root mounted at /mnt/data
 IMAGES = "/mnt/data/imagefolder/train"     # 4 classes x 50 files = 200 samples
 WDS = "/mnt/data/webdataset"               # 4 shards x 25 samples = 100 samples

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * The block file format, version 1. All integers big-endian.
+ * The block file format, version 2. All integers big-endian.
  *
  * <pre>
  *  offset  size  field
@@ -15,7 +15,7 @@ import java.util.zip.CRC32C;
  *       6     2  reserved (0)
  *       8     4  header length H (all header bytes, this table and the CRC below included)
  *      12     4  grain (block size in bytes) of the cache that wrote it
- *      16     8  block index (the block holds object bytes [index * grain, index * grain + data length))
+ *      16     8  start: the block holds object bytes [start, start + data length)
  *      24     4  data length
  *      28     4  CRC32C of the data
  *      32     2  bucket length, then the bucket (UTF-8)
@@ -25,12 +25,13 @@ import java.util.zip.CRC32C;
  *       H        data
  * </pre>
  *
- * A file is served only if every field matches what the reader expects (the identity, the index, the length
- * the object's size implies), the file is exactly {@code H + data length} bytes and both CRCs match.
+ * A file is served only if every field matches what the reader expects (the identity, the start, the length
+ * its name says), the file is exactly {@code H + data length} bytes and both CRCs match. Version 1 named blocks
+ * by index ({@code start = index * grain}, always a whole grain); a cache folder of version 1 is deleted on open.
  */
 final class BlockFormat {
     static final int MAGIC = 0x50465842; // "PFXB"
-    static final short VERSION = 1;
+    static final short VERSION = 2;
     private static final int FIXED = 32 + 2 + 2 + 2 + 4;
 
     private BlockFormat() {
@@ -49,7 +50,7 @@ final class BlockFormat {
         return FIXED + utf8(bucket).length + utf8(object.key()).length + utf8(object.etag()).length;
     }
 
-    static byte[] header(String bucket, ObjectVersion object, int grain, long index, byte[] data) {
+    static byte[] header(String bucket, ObjectVersion object, int grain, long start, byte[] data) {
         byte[] b = utf8(bucket);
         byte[] k = utf8(object.key());
         byte[] e = utf8(object.etag());
@@ -58,7 +59,7 @@ final class BlockFormat {
         }
         int length = FIXED + b.length + k.length + e.length;
         ByteBuffer buf = ByteBuffer.allocate(length);
-        buf.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putInt(length).putInt(grain).putLong(index)
+        buf.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putInt(length).putInt(grain).putLong(start)
                 .putInt(data.length).putInt(crc(data, 0, data.length));
         buf.putShort((short) b.length).put(b);
         buf.putShort((short) k.length).put(k);
@@ -73,16 +74,16 @@ final class BlockFormat {
      * @return the offset of the data in {@code file} (its length is {@code expectedLength})
      * @throws CorruptBlockException naming the first mismatch
      */
-    static int verify(byte[] file, String bucket, ObjectVersion object, int grain, long index, int expectedLength)
+    static int verify(byte[] file, String bucket, ObjectVersion object, int grain, long start, int expectedLength)
             throws CorruptBlockException {
         try {
-            return check(file, bucket, object, grain, index, expectedLength);
+            return check(file, bucket, object, grain, start, expectedLength);
         } catch (RuntimeException e) { // a length field pointing outside the file
             throw new CorruptBlockException("malformed header: " + e);
         }
     }
 
-    private static int check(byte[] file, String bucket, ObjectVersion object, int grain, long index, int expectedLength)
+    private static int check(byte[] file, String bucket, ObjectVersion object, int grain, long start, int expectedLength)
             throws CorruptBlockException {
         if (file.length < FIXED) {
             throw new CorruptBlockException("truncated header: " + file.length + " bytes");
@@ -105,7 +106,7 @@ final class BlockFormat {
             throw new CorruptBlockException("header checksum mismatch");
         }
         int fileGrain = buf.getInt();
-        long fileIndex = buf.getLong();
+        long fileStart = buf.getLong();
         int dataLength = buf.getInt();
         int dataCrc = buf.getInt();
         String fileBucket = string(buf);
@@ -114,9 +115,9 @@ final class BlockFormat {
         if (buf.position() != headerLength - 4) {
             throw new CorruptBlockException("header fields do not fill the header");
         }
-        if (fileGrain != grain || fileIndex != index) {
-            throw new CorruptBlockException("holds block " + fileIndex + " of grain " + fileGrain
-                    + ", expected block " + index + " of grain " + grain);
+        if (fileGrain != grain || fileStart != start) {
+            throw new CorruptBlockException("holds bytes from " + fileStart + " (grain " + fileGrain
+                    + "), expected bytes from " + start + " (grain " + grain + ")");
         }
         if (!fileBucket.equals(bucket) || !fileKey.equals(object.key()) || !fileEtag.equals(object.etag())) {
             throw new CorruptBlockException("identity mismatch: holds s3://" + fileBucket + "/" + fileKey

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.cache;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -51,11 +52,25 @@ public interface ExtentCache extends AutoCloseable {
      */
     void release(ObjectVersion object, long offset, long length, boolean drop);
 
-    /** Indexes of the object's blocks that are on disk now (for adopting a cache after a restart), ascending. */
-    long[] cachedBlocks(ObjectVersion object);
+    /** The object's blocks that are on disk now (for adopting a cache after a restart), by offset. */
+    List<Range> cachedRanges(ObjectVersion object);
 
-    /** The block size: ranges are fetched, stored and evicted in whole grain-aligned blocks. */
+    /**
+     * Says where the object's samples begin and end (from a dataset index): blocks fetched from now on end at these
+     * offsets as well as at grain lines, so that one sample's bytes never share a block with its neighbour's and
+     * a sample is fetched, held and dropped on its own. Offsets outside {@code (0, size)} are ignored; calls add to
+     * earlier ones. Blocks already cached keep their bounds.
+     */
+    void cutAt(ObjectVersion object, long[] offsets);
+
+    /**
+     * The largest block: ranges are fetched, stored and evicted in whole blocks, which start and end at multiples
+     * of the grain or at the offsets given to {@link #cutAt}.
+     */
     int grainBytes();
+
+    /** Bytes {@code [offset, offset + length)} of an object. */
+    record Range(long offset, long length) {}
 
     CacheStats stats();
 

@@ -9,6 +9,7 @@ import io.micronaut.context.annotation.Requires;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.hints.HintServer;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
@@ -57,6 +58,8 @@ public class DaemonFactory {
         if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
             gateway.prefetcher().reportTo(reports);
             datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index()));
+        } else { // no planner, but blocks still follow samples
+            datasets.addListener(d -> PrefetchExecutor.cutAtSamples(gateway.cache(), d.index()));
         }
         try {
             datasets.registerConfigured(config.getDatasets());

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.SampleExtents;
@@ -20,11 +21,12 @@ import static java.util.Objects.requireNonNull;
  * that holds the byte.
  *
  * <h2>Why blocks</h2>
- * The cache stores, checksums and evicts grain-aligned blocks, so the planner must count what the disk holds:
- * sample {@code i} is given to the planner as the blocks its byte extents touch. Blocks of one object are
- * identical or disjoint (what the planner requires), and a block two neighbouring samples share (a 100 KB tar
- * member straddles a 128 KiB boundary) is one planner extent that both samples list. Bytes of a shared block are
- * counted once, the way the disk holds them.
+ * The cache stores, checksums and evicts whole blocks, so the planner must count what the disk holds: sample
+ * {@code i} is given to the planner as the blocks its byte extents touch. The layout hands the cache every
+ * extent's start and end ({@link #cutsOf}; {@code ExtentCache.cutAt}), so blocks end at grain lines and at those
+ * offsets: a 100 KB tar member is its own one or two blocks, never a block shared with its neighbour (which
+ * would make fetching one sample fetch part of the next). Blocks of one object are identical or disjoint (what
+ * the planner requires); samples that share an extent (rows of one Parquet page) share its blocks, counted once.
  *
  * <h2>Reads to samples</h2>
  * Every sample extent, sorted by (object, offset). A READ maps to the sample whose extent contains its first byte
@@ -45,6 +47,8 @@ final class BlockLayout {
     private final long[] starts;
     private final long[] ends;
     private final int[] samples;
+    /** Per object: every extent start and end, sorted and distinct (where blocks end besides grain lines). */
+    private final long[][] cuts;
 
     BlockLayout(DatasetIndex index, int grainBytes) {
         this.index = requireNonNull(index, "index is null");
@@ -97,9 +101,50 @@ final class BlockLayout {
         starts = new long[total];
         ends = new long[total];
         samples = new int[total];
+        cuts = new long[n][];
         for (int o = 0; o < n; o++) {
             sortRun(rawStarts, rawEnds, rawSamples, from[o], from[o + 1]);
+            long size = versions[o].size();
+            cuts[o] = java.util.stream.LongStream.concat(
+                            Arrays.stream(starts, from[o], from[o + 1]), Arrays.stream(ends, from[o], from[o + 1]))
+                    .filter(x -> x > 0 && x < size).sorted().distinct().toArray();
         }
+    }
+
+    /** Where blocks of {@code version} end besides grain lines: every extent's start and end, for the cache. */
+    long[] cutsOf(ObjectVersion version) {
+        Integer o = objectByKey.get(version.key());
+        return o == null || !versions[o].equals(version) ? new long[0] : cuts[o].clone();
+    }
+
+    /** The start of the block holding byte {@code pos}: the last grain line or cut at or before it. */
+    private long blockStart(int object, long pos) {
+        long line = pos >>> shift << shift;
+        int i = Arrays.binarySearch(cuts[object], pos);
+        int at = i >= 0 ? i : -i - 2;
+        return at >= 0 ? Math.max(line, cuts[object][at]) : line;
+    }
+
+    /** The end of the block starting at {@code start}: the next grain line, cut or the object's end. */
+    private long blockEnd(int object, long start) {
+        long line = Math.min(versions[object].size(), ((start >>> shift) + 1) << shift);
+        int i = Arrays.binarySearch(cuts[object], start);
+        int at = i >= 0 ? i + 1 : -i - 1;
+        return at < cuts[object].length ? Math.min(line, cuts[object][at]) : line;
+    }
+
+    /** The mean size of the blocks the samples occupy (file overhead per block is what the capacity loses). */
+    long meanBlockBytes() {
+        long blocks = 0;
+        long bytes = 0;
+        for (int o = 0; o < versions.length; o++) {
+            long size = versions[o].size();
+            for (long p = 0; p < size; p = blockEnd(o, p)) {
+                blocks++;
+            }
+            bytes += size;
+        }
+        return blocks == 0 ? grain : Math.max(1, bytes / blocks);
     }
 
     /** Sorts one object's extents by (start, sample) into the final arrays. */
@@ -216,28 +261,32 @@ final class BlockLayout {
         if (length <= 0) {
             return;
         }
-        long size = versions[object].size();
-        long end = Math.min(size, offset + length);
-        for (long b = offset >>> shift; b <= (end - 1) >>> shift; b++) {
-            long blockStart = b << shift;
-            Extent e = new Extent(objectIds[object], blockStart, Math.min(grain, size - blockStart));
+        long end = Math.min(versions[object].size(), offset + length);
+        for (long p = blockStart(object, offset); p < end; ) {
+            long q = blockEnd(object, p);
+            Extent e = new Extent(objectIds[object], p, q - p);
             if (!out.contains(e)) {
                 out.add(e);
             }
+            p = q;
         }
     }
 
-    /** Planner extents of the blocks of {@code version} the cache holds now. */
-    List<Extent> residentExtents(ObjectVersion version, long[] cachedBlocks) {
+    /**
+     * Planner extents of the blocks of {@code version} the cache holds now: those with this layout's bounds (a
+     * block cached before the cuts were known may span two samples; the planner does not count it, and the cache
+     * serves it while it lasts).
+     */
+    List<Extent> residentExtents(ObjectVersion version, List<ExtentCache.Range> cached) {
         Integer o = objectByKey.get(version.key());
         if (o == null || !versions[o].equals(version)) {
             return List.of();
         }
-        List<Extent> out = new ArrayList<>(cachedBlocks.length);
-        for (long b : cachedBlocks) {
-            long blockStart = b << shift;
-            if (blockStart < version.size()) {
-                out.add(new Extent(objectIds[o], blockStart, Math.min(grain, version.size() - blockStart)));
+        List<Extent> out = new ArrayList<>(cached.size());
+        for (ExtentCache.Range r : cached) {
+            if (r.offset() < version.size() && blockStart(o, r.offset()) == r.offset()
+                    && blockEnd(o, r.offset()) == r.offset() + r.length()) {
+                out.add(new Extent(objectIds[o], r.offset(), r.length()));
             }
         }
         return out;

@@ -124,6 +124,17 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     }
 
     /**
+     * Tells the cache where the dataset's samples begin and end, so that blocks follow samples
+     * ({@link ExtentCache#cutAt}). {@link #addDataset} does it; with the planner off, call this instead.
+     */
+    public static void cutAtSamples(ExtentCache cache, DatasetIndex index) {
+        BlockLayout layout = new BlockLayout(index, cache.grainBytes());
+        for (ObjectVersion v : layout.versions()) {
+            cache.cutAt(v, layout.cutsOf(v));
+        }
+    }
+
+    /**
      * Plans for a dataset from now on: builds its block layout and a planner that adopts what the cache already
      * holds of it (a restart keeps its pinned set). Replaces an earlier dataset with the same id (a re-index after
      * objects changed). Runs the O(dataset) preparation on the caller's thread.
@@ -133,9 +144,10 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         BlockLayout layout = new BlockLayout(index, cache.grainBytes());
         List<Extent> resident = new ArrayList<>();
         for (ObjectVersion v : layout.versions()) {
-            long[] blocks = cache.cachedBlocks(v);
-            if (blocks.length > 0) {
-                resident.addAll(layout.residentExtents(v, blocks));
+            cache.cutAt(v, layout.cutsOf(v)); // a sample's bytes are its own blocks
+            List<ExtentCache.Range> cached = cache.cachedRanges(v);
+            if (!cached.isEmpty()) {
+                resident.addAll(layout.residentExtents(v, cached));
             }
         }
         post(() -> install(datasetId, layout, resident));
@@ -152,7 +164,8 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
             datasetOfKey.values().removeIf(datasetId::equals);
         }
         long usable = (long) (cache.stats().capacityBytes() * settings.cacheShare());
-        long blocksShare = usable / (cache.grainBytes() + BLOCK_OVERHEAD_ESTIMATE) * cache.grainBytes();
+        long meanBlock = layout.meanBlockBytes();
+        long blocksShare = (long) (usable * ((double) meanBlock / (meanBlock + BLOCK_OVERHEAD_ESTIMATE)));
         long capacity = blocksShare / (byId.size() + 1);
         long committed = capacityById.values().stream().mapToLong(Long::longValue).sum();
         if (committed + capacity > blocksShare) {

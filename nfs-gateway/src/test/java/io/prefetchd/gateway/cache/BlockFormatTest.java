@@ -35,7 +35,7 @@ class BlockFormatTest {
 
     @Test
     void verify_rejectsEveryMismatch() {
-        assertCorrupt(valid(), "bucket", OBJECT, 4096, 3, DATA.length, "block");
+        assertCorrupt(valid(), "bucket", OBJECT, 4096, 3, DATA.length, "expected bytes from 3");
         assertCorrupt(valid(), "bucket", OBJECT, 8192, 2, DATA.length, "grain");
         assertCorrupt(valid(), "other", OBJECT, 4096, 2, DATA.length, "identity");
         assertCorrupt(valid(), "bucket", new ObjectVersion(OBJECT.key(), "other-etag", 10_000), 4096, 2, DATA.length,
@@ -61,18 +61,20 @@ class BlockFormatTest {
 
     @Test
     void blockKey_fileNameRoundTrips() {
-        BlockKey key = new BlockKey(0x0123456789abcdefL, 0xfedcba9876543210L, 42);
+        BlockKey key = new BlockKey(0x0123456789abcdefL, 0xfedcba9876543210L, 42, 4096);
 
-        assertEquals("0123456789abcdeffedcba9876543210-42.blk", key.fileName());
+        assertEquals("0123456789abcdeffedcba9876543210-42-4096.blk", key.fileName());
         assertEquals(key, BlockKey.parse(key.fileName()));
     }
 
     @Test
     void blockKey_parseRejectsOtherNames() {
-        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-42.blk.1.tmp"));
-        assertNull(BlockKey.parse("0123456789ABCDEFfedcba9876543210-42.blk"));
-        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-x.blk"));
-        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-.blk"));
+        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-42-1.blk.1.tmp"));
+        assertNull(BlockKey.parse("0123456789ABCDEFfedcba9876543210-42-1.blk"));
+        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-x-1.blk"));
+        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-42.blk"), "version 1 name");
+        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210-42-0.blk"), "empty block");
+        assertNull(BlockKey.parse("0123456789abcdeffedcba9876543210--1.blk"));
         assertNull(BlockKey.parse("notes.txt"));
     }
 }

@@ -103,6 +103,11 @@ class DiskExtentCacheTest {
         return Arrays.copyOfRange(data, from, to);
     }
 
+    /** Whole grains {@code indexes} as the cache lists them. */
+    private static List<ExtentCache.Range> blocks(int... indexes) {
+        return Arrays.stream(indexes).mapToObj(i -> new ExtentCache.Range((long) i * GRAIN, GRAIN)).toList();
+    }
+
     private List<Path> blockFiles() throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             return paths.filter(p -> p.toString().endsWith(".blk")).sorted().toList();
@@ -549,6 +554,97 @@ class DiskExtentCacheTest {
         assertEquals(1, store.getCount(), "block 1 was the least recently used");
     }
 
+    // ------------------------------------------------------------------ blocks cut at sample boundaries
+
+    /** Two tar-like members sharing grain 1: [100, 5000) and [5512, 9000), a 512-byte header between them. */
+    private static final long[] MEMBERS = {100, 5000, 5512, 9000};
+
+    @Test
+    void cutAt_aSampleIsFetchedAlone_notWithItsNeighboursBytes() throws Exception {
+        byte[] data = bytes(3 * GRAIN, 60);
+        ObjectVersion object = put("cut", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        cache.cutAt(object, MEMBERS);
+
+        assertArrayEquals(slice(data, 5512, 3488), readAndSettle(cache, object, 5512, 3488));
+        assertEquals(1, store.getCount());
+        assertEquals(3488, store.getBytes(), "exactly the second member, although it shares grain 1 with the first");
+        assertEquals(List.of(new ExtentCache.Range(5512, 8192 - 5512), new ExtentCache.Range(8192, 9000 - 8192)),
+                cache.cachedRanges(object));
+
+        store.resetCounters();
+        assertArrayEquals(slice(data, 100, 4900), readAndSettle(cache, object, 100, 4900));
+        assertEquals(4900, store.getBytes(), "exactly the first member");
+
+        store.resetCounters();
+        cache.release(object, 100, 4900, true); // the planner drops the first member
+        assertArrayEquals(slice(data, 5512, 3488), cache.read(object, 5512, 3488));
+        assertEquals(0, store.getCount(), "the second member's blocks stayed");
+    }
+
+    @Test
+    void cutAt_aReadAcrossMembers_fetchesOnlyTheGaps_inOneGetPerRun() throws Exception {
+        byte[] data = bytes(3 * GRAIN, 61);
+        ObjectVersion object = put("gaps", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        cache.cutAt(object, MEMBERS);
+        readAndSettle(cache, object, 5512, 3488);
+        store.resetCounters();
+
+        assertArrayEquals(data, readAndSettle(cache, object, 0, data.length));
+        assertEquals(2, store.getCount(), "[0, 5512) and [9000, end): the member in between is cached");
+        assertEquals(data.length - 3488, store.getBytes());
+        store.resetCounters();
+        assertArrayEquals(data, cache.read(object, 0, data.length));
+        assertArrayEquals(slice(data, 4000, 2000), cache.read(object, 4000, 2000));
+        assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void cutAt_blocksCachedBeforeTheCuts_stillServeReads() throws Exception {
+        byte[] data = bytes(3 * GRAIN, 62);
+        ObjectVersion object = put("before", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 4000, 200); // grains 0 and 1, whole
+        cache.cutAt(object, MEMBERS);
+        store.resetCounters();
+
+        assertArrayEquals(slice(data, 100, 8900), readAndSettle(cache, object, 100, 8900));
+        assertEquals(1, store.getCount(), "only [8192, 9000) is missing; cut at the member's end");
+        assertEquals(9000 - 8192, store.getBytes());
+        assertEquals(List.of(new ExtentCache.Range(0, GRAIN), new ExtentCache.Range(GRAIN, GRAIN),
+                new ExtentCache.Range(8192, 808)), cache.cachedRanges(object));
+    }
+
+    @Test
+    void cutBlocks_surviveARestart() throws Exception {
+        byte[] data = bytes(3 * GRAIN, 63);
+        ObjectVersion object = put("restart", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        cache.cutAt(object, MEMBERS);
+        readAndSettle(cache, object, 5512, 3488);
+        List<ExtentCache.Range> cached = cache.cachedRanges(object);
+        cache.close();
+        opened.remove(cache);
+        store.resetCounters();
+
+        DiskExtentCache reopened = open(BIG, GRAIN); // no cuts known yet after a restart
+        assertEquals(cached, reopened.cachedRanges(object));
+        assertArrayEquals(slice(data, 5512, 3488), reopened.read(object, 5512, 3488));
+        assertEquals(0, store.getCount());
+        assertArrayEquals(slice(data, 0, 5512), readAndSettle(reopened, object, 0, 5512));
+        assertEquals(5512, store.getBytes(), "the gap before the cached member, up to it");
+    }
+
+    @Test
+    void oldLayoutFolder_isDeletedOnOpen() throws Exception {
+        Path old = dir.resolve("v1-g" + GRAIN).resolve("ab").resolve("cd");
+        Files.createDirectories(old);
+        Files.write(old.resolve("0123456789abcdeffedcba9876543210-3.blk"), new byte[10]);
+        open(BIG, GRAIN);
+        assertFalse(Files.exists(dir.resolve("v1-g" + GRAIN)));
+    }
+
     // ------------------------------------------------------------------ prefetch and hold
 
     @Test
@@ -566,7 +662,7 @@ class DiskExtentCacheTest {
         store.resetCounters();
         assertArrayEquals(slice(data, GRAIN, 7 * GRAIN), cache.read(object, GRAIN, 7 * GRAIN));
         assertEquals(0, store.getCount());
-        assertArrayEquals(new long[] {1, 2, 3, 4, 5, 6, 7}, cache.cachedBlocks(object));
+        assertEquals(blocks(1, 2, 3, 4, 5, 6, 7), cache.cachedRanges(object));
     }
 
     @Test
@@ -645,7 +741,7 @@ class DiskExtentCacheTest {
         cache.prefetch(object, 0, 2L * GRAIN, true).get(10, TimeUnit.SECONDS);
         settle(cache);
         assertArrayEquals(slice(data, 3L * GRAIN, GRAIN), readAndSettle(cache, object, 3L * GRAIN, GRAIN));
-        assertArrayEquals(new long[] {0, 1}, cache.cachedBlocks(object));
+        assertEquals(blocks(0, 1), cache.cachedRanges(object));
         assertEquals(0, cache.stats().evictions());
     }
 
@@ -672,18 +768,18 @@ class DiskExtentCacheTest {
         @Override
         public void onInsert(BlockKey block, long bytes) {
             inserted.addLast(block);
-            calls.add("insert " + block.index());
+            calls.add("insert " + block.start() / GRAIN);
         }
 
         @Override
         public void onAccess(BlockKey block) {
-            calls.add("access " + block.index());
+            calls.add("access " + block.start() / GRAIN);
         }
 
         @Override
         public void onRemove(BlockKey block) {
             inserted.remove(block);
-            calls.add("remove " + block.index());
+            calls.add("remove " + block.start() / GRAIN);
         }
 
         @Override

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class LruPolicyTest {
     private static BlockKey block(long index) {
-        return new BlockKey(1, 2, index);
+        return new BlockKey(1, 2, index * 4096, 4096);
     }
 
     @Test

@@ -46,8 +46,12 @@ public final class PassThroughCache implements ExtentCache {
     }
 
     @Override
-    public long[] cachedBlocks(ObjectVersion object) {
-        return new long[0];
+    public java.util.List<Range> cachedRanges(ObjectVersion object) {
+        return java.util.List.of();
+    }
+
+    @Override
+    public void cutAt(ObjectVersion object, long[] offsets) {
     }
 
     @Override
