@@ -133,6 +133,17 @@ final class BlockLayout {
         return at < cuts[object].length ? Math.min(line, cuts[object][at]) : line;
     }
 
+    /** The planner extents (blocks) making up {@code [offset, offset + length)} of a planner object. */
+    List<Extent> blocksIn(String objectId, long offset, long length) {
+        Integer o = objectById.get(objectId);
+        if (o == null || length <= 0) {
+            return List.of();
+        }
+        List<Extent> out = new ArrayList<>();
+        addBlocks(out, o, offset, length);
+        return out;
+    }
+
     /** The mean size of the blocks the samples occupy (file overhead per block is what the capacity loses). */
     long meanBlockBytes() {
         long blocks = 0;

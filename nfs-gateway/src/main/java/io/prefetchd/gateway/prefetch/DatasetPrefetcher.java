@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
@@ -97,6 +99,8 @@ final class DatasetPrefetcher {
     private int[] readOrder = new int[64];
     private int readCount;
     private int[] previousOrder;
+    /** Blocks a prefetch brought in that no read has touched yet: dropped unread, they are the report's waste. */
+    private final Set<Extent> prefetchedUnread = new HashSet<>();
     /** Evictions of objects a READ was still copying out of, per object key: dropped when the READs return. */
     private final Map<String, List<Extent>> deferredDrops = new HashMap<>();
     private long pausedUntil = Long.MIN_VALUE;
@@ -188,6 +192,11 @@ final class DatasetPrefetcher {
         }
         readOrder[readCount++] = sample;
         metrics.sampleRead();
+        if (!prefetchedUnread.isEmpty()) {
+            for (Extent e : layout.plannerView().extentsOf(sample)) {
+                prefetchedUnread.remove(e);
+            }
+        }
         for (Fetch demand : planner.onRead(sample, now)) {
             issue(demand, now);
         }
@@ -271,6 +280,9 @@ final class DatasetPrefetcher {
             if (victim == null) {
                 continue;
             }
+            if (prefetchedUnread.remove(e) && log != null) {
+                log.prefetchedUnused(e.length());
+            }
             if (beingRead.test(victim.key())) { // typically the sample just read: drop it once its READ returned
                 deferredDrops.computeIfAbsent(victim.key(), k -> new ArrayList<>()).add(e);
             } else {
@@ -280,6 +292,8 @@ final class DatasetPrefetcher {
         metrics.evicted(f.evictFirst().size());
         if (!f.demand()) {
             budget.take(f.length());
+            // unread until a read of its sample (a read while the GET is in flight counts: it joined the GET)
+            prefetchedUnread.addAll(layout.blocksIn(f.object(), f.offset(), f.length()));
         }
         inFlight.put(f.id(), new InFlight(f, now));
         CompletableFuture<Void> done;
@@ -316,6 +330,9 @@ final class DatasetPrefetcher {
                 planner.updateStoreModel(withLatencyFloor(estimator.current()));
             }
         } else {
+            if (!f.demand()) {
+                layout.blocksIn(f.object(), f.offset(), f.length()).forEach(prefetchedUnread::remove);
+            }
             planner.onFetchFailed(id, now);
             if (!closed) {
                 backoffNanos = backoffNanos == 0 ? 50_000_000L

@@ -289,6 +289,7 @@ class PrefetchExecutorTest {
             System.out.println("report " + r.epoch() + ": s3 " + r.s3Bytes() + " gets " + r.s3Gets() + " bound "
                     + r.boundBytes());
             assertEquals(measured.get(r.epoch()).getBytes(), r.s3Bytes(), "the report counts the epoch's GETs");
+            assertEquals(0, r.prefetchedUnusedBytes(), "an order kept: every prefetched block was read");
             if (r.epoch() > 0) {
                 assertTrue(r.counterfactual() != null, "LRU and OPT simulated: " + r.counterfactualNote());
             }
@@ -310,12 +311,24 @@ class PrefetchExecutorTest {
     @Test
     void republishedEpoch_isReadWithoutWaitingInItsNewOrder() {
         open(0.5);
+        ReportStore reports = new ReportStore(dir.resolve("reports"), 50, 100, Runnable::run, Clock.systemUTC(),
+                new SimpleMeterRegistry());
+        executor.reportTo(reports);
         publish(0, permutation(10));
         readEpoch(permutation(10));
         publish(1, permutation(11));
         publish(1, permutation(12)); // the job changed its mind: replaces the order of epoch 1
         EpochResult r = readEpoch(permutation(12));
         assertEquals(0, r.waited());
+        executor.endEpoch("ds-1", "job", 1);
+        idle();
+        EpochReport report = reports.reports("ds-1", "job").stream().filter(e -> e.epoch() == 1).findFirst()
+                .orElseThrow();
+        // the window filled for the first order and was dropped for the second before its blocks were read
+        assertTrue(report.prefetchedUnusedBytes() > 0, "prefetched unused " + report.prefetchedUnusedBytes());
+        assertTrue(report.prefetchedUnusedBytes() <= r.getBytes() - (1 - plannedFraction()) * datasetBytes * 0.99,
+                "no more unused than the epoch fetched beyond (1-c)D: " + report.prefetchedUnusedBytes());
+        reports.close();
     }
 
     @Test
