@@ -185,7 +185,8 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         StoreModel prior = StoreModel.of(settings.storeLatency(), settings.storeBytesPerSecond(),
                 settings.maxPrefetches());
         PlannerConfig d = PlannerConfig.of(capacity, prior, settings.readBytesPerSecond());
-        // blocks are the unit: neighbouring blocks coalesce (gap 0), a hole is a whole block and never worth a GET;
+        // blocks are the unit: neighbouring blocks coalesce (gap 0); a hole (a tar header between two members) is
+        // not fetched, since a held range would hold the hole's block too and no planner extent would release it;
         // reads are matched to the order within 1/8 of the dataset at most (a small dataset's epochs must not
         // match reads of the next epoch to positions of the last one)
         PlannerConfig config = new PlannerConfig(capacity, prior, settings.readBytesPerSecond(), d.safetyMargin(),
