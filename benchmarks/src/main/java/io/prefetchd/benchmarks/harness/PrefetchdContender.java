@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  *   <li>{@code HINTS}: planner on, dataset configured, and each epoch's order published over gRPC before it starts
  *       (RegisterDataset, then PublishEpoch with {@code le_indices});</li>
  *   <li>{@code NO_HINTS}: planner on and dataset configured, no hints (the gateway learns from traces);</li>
- *   <li>{@code LRU}: planner off: the plain LRU extent cache.</li>
+ *   <li>{@code LRU}: planner off, dataset configured (blocks follow samples): the plain LRU extent cache.</li>
  * </ul>
  *
  * The planner settings ({@code --planner on|off}, {@code --dataset FORMAT:PATH}) are passed only when this build
@@ -122,12 +122,12 @@ final class PrefetchdContender implements Contender {
         } else {
             notes.add("planner settings not available in this build (serve has no --planner): runs as plain LRU");
         }
-        if (mode != Mode.LRU) {
-            if (flags.dataset()) {
-                args.addAll(List.of("--dataset", dataset.layout() + ":" + dataset.folder()));
-            } else {
-                notes.add("dataset configuration not available in this build (serve has no --dataset)");
-            }
+        // every mode gets the dataset: with the planner off the cache still cuts blocks at sample bounds, so the
+        // LRU row differs from the others only by the planner
+        if (flags.dataset()) {
+            args.addAll(List.of("--dataset", dataset.layout() + ":" + dataset.folder()));
+        } else {
+            notes.add("dataset configuration not available in this build (serve has no --dataset)");
         }
         Path log = work.resolve("daemon.log");
         Process p;
