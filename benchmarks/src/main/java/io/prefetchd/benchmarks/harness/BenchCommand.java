@@ -32,7 +32,9 @@ import java.util.stream.Stream;
  * fraction c of the dataset on an S3 with cloud-like latency and bandwidth; and how many S3 bytes does each need
  * against the (1-c)·D any cache must fetch? Rerun: {@code benchmarks/run --quick} (CI profile) or
  * {@code benchmarks/run} (defaults: 2 GiB WebDataset, c = 0.5, 40 ms). Figures are ratios against baselines of
- * the same run, never absolutes.
+ * the same run, never absolutes. A contender whose epochs take longer than {@code --max-contender-seconds} (default
+ * 30 min; s3fs needs more than 20 min per epoch of the default dataset) is stopped and reported with its completed
+ * epochs.
  */
 @Command(name = "benchmarks/run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs the contenders side by side on one generated dataset and one emulated S3; prints a table, "
@@ -86,6 +88,10 @@ public final class BenchCommand implements Callable<Integer> {
     Integer gatewayGrain;
     @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
     String daemonHeap = "512m";
+    @Option(names = "--max-contender-seconds", description = "Stop a contender whose epochs together take longer "
+            + "(the reads in progress finish; its completed epochs are kept and the stop is reported); 0 = no cap. "
+            + "Stopping s3fs or rclone does not fail the run; stopping another contender does. Default: ${DEFAULT-VALUE}")
+    long maxContenderSeconds = 1800;
 
     static final class Names extends ArrayList<String> {
         Names() {
@@ -94,6 +100,18 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private PrintStream console = System.out;
+
+    /** Whether the run passed: no wrong bytes anywhere; failed reads and time-cap stops only for s3fs and rclone. */
+    static boolean passed(Report report) {
+        boolean epochsOk = report.results().stream().allMatch(BenchCommand::acceptable);
+        boolean stopsOk = report.stops().stream().allMatch(s -> acceptable(s.partial())
+                && MAY_FAIL_READS.contains(s.contender()));
+        return epochsOk && stopsOk;
+    }
+
+    private static boolean acceptable(EpochResult r) {
+        return r.badBytes() == 0 && (r.errors() == 0 || MAY_FAIL_READS.contains(r.contender()));
+    }
 
     /** What a run produced: the report and where it was written. */
     public record Outcome(Report report, Dataset dataset, Path json, Path png, Map<String, Object> document) {
@@ -106,10 +124,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Outcome o = execute();
-        boolean allOk = o.report().results().stream().allMatch(r -> r.badBytes() == 0
-                && (r.errors() == 0 || MAY_FAIL_READS.contains(r.contender())));
+        boolean allOk = passed(o.report());
         if (!allOk) {
-            console.println("FAILED: a contender read wrong bytes, or prefetchd/all-local/direct-get had failed reads");
+            console.println("FAILED: a contender read wrong bytes, or prefetchd/all-local/direct-get had failed reads "
+                    + "or were stopped by --max-contender-seconds");
         }
         return allOk ? 0 : 1;
     }
@@ -131,6 +149,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (cacheFraction <= 0 || cacheFraction > 1) {
             throw new IllegalArgumentException("--cache-fraction must be in (0, 1], not " + cacheFraction);
+        }
+        if (maxContenderSeconds < 0) {
+            throw new IllegalArgumentException("--max-contender-seconds must be >= 0, not " + maxContenderSeconds);
         }
         long d = datasetBytes();
         int n = epochCount();
@@ -168,6 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, String> clients = new LinkedHashMap<>();
         Map<String, List<String>> notes = new LinkedHashMap<>();
         List<EpochResult> results = new ArrayList<>();
+        List<Workload.Stop> stops = new ArrayList<>();
         S3Emulator.SelfCheck check;
         try (S3Emulator s3 = S3Emulator.start(w.resolve("s3"), "bench", profile)) {
             t0 = System.nanoTime();
@@ -215,7 +237,9 @@ public final class BenchCommand implements Callable<Integer> {
                 try (c) {
                     clients.put(name, c.client());
                     console.println(name + ": reading through " + c.client());
-                    List<EpochResult> rs = workload.run(c, n, s3);
+                    Workload.ContenderRun run = workload.run(c, n, s3::counters,
+                            TimeUnit.SECONDS.toNanos(maxContenderSeconds));
+                    List<EpochResult> rs = run.epochs();
                     for (EpochResult r : rs) {
                         console.printf(Locale.ROOT, "  epoch %d: %.2f s, %.0f samples/s, waited %.1f%%, p50 %.1f ms, "
                                         + "p99 %.1f ms, %d GETs, %s from S3, %d/%d samples correct%n", r.epoch(),
@@ -224,6 +248,11 @@ public final class BenchCommand implements Callable<Integer> {
                                 r.samples());
                     }
                     results.addAll(rs);
+                    run.stop().ifPresent(stop -> {
+                        stops.add(stop);
+                        console.println("  " + stop.describe() + " (--max-contender-seconds); "
+                                + stop.partial().samplesOk() + " read correctly");
+                    });
                     if (!c.notes().isEmpty()) {
                         notes.put(name, c.notes());
                         c.notes().forEach(x -> console.println("  note: " + x));
@@ -237,7 +266,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        Report report = new Report(results, skipped, cacheFraction, ds.totalBytes(), profile.aggregateBytesPerSecond());
+        Report report = new Report(results, stops, skipped, cacheFraction, ds.totalBytes(),
+                profile.aggregateBytesPerSecond());
         console.println();
         console.printf(Locale.ROOT, "(1-c)D = %s; bound = max(all-local, (1-c)D / %s); waited = read slower than %s ms%n",
                 Sizes.format(report.missBytes()), S3Emulator.rate(profile.aggregateBytesPerSecond()), fmt(threshold));
@@ -283,6 +313,7 @@ public final class BenchCommand implements Callable<Integer> {
         params.put("keep_open", keepOpen);
         params.put("quick", quick);
         params.put("gateway_grain", gatewayGrain == null ? "daemon default" : gatewayGrain);
+        params.put("max_contender_seconds", maxContenderSeconds);
         params.put("contenders", contenders);
         Map<String, Object> emu = new LinkedHashMap<>();
         emu.put("small_get_bytes", check.smallBytes());
@@ -303,6 +334,7 @@ public final class BenchCommand implements Callable<Integer> {
         doc.put("clients", clients);
         doc.put("notes", notes);
         doc.put("skipped", report.skipped());
+        doc.put("stopped", report.stopRows());
         doc.put("miss_bytes", report.missBytes());
         doc.put("results", report.rows());
         return doc;

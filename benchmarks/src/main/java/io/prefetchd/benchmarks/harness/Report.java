@@ -18,6 +18,7 @@ public final class Report {
     public static final String HINTS = "prefetchd-hints";
 
     private final List<EpochResult> results;
+    private final List<Workload.Stop> stops;
     private final Map<String, String> skipped;
     private final double cacheFraction;
     private final long datasetBytes;
@@ -25,7 +26,17 @@ public final class Report {
 
     public Report(List<EpochResult> results, Map<String, String> skipped, double cacheFraction, long datasetBytes,
                   long aggregateBytesPerSecond) {
+        this(results, List.of(), skipped, cacheFraction, datasetBytes, aggregateBytesPerSecond);
+    }
+
+    /**
+     * @param results the completed epochs
+     * @param stops contenders stopped by the time cap (their completed epochs are in {@code results})
+     */
+    public Report(List<EpochResult> results, List<Workload.Stop> stops, Map<String, String> skipped,
+                  double cacheFraction, long datasetBytes, long aggregateBytesPerSecond) {
         this.results = List.copyOf(results);
+        this.stops = List.copyOf(stops);
         this.skipped = Map.copyOf(skipped);
         this.cacheFraction = cacheFraction;
         this.datasetBytes = datasetBytes;
@@ -38,6 +49,10 @@ public final class Report {
 
     public Map<String, String> skipped() {
         return skipped;
+    }
+
+    public List<Workload.Stop> stops() {
+        return stops;
     }
 
     /** (1-c)·D: the bytes any cache of fraction c must fetch per random epoch. */
@@ -89,9 +104,38 @@ public final class Report {
                     r.readAmplification(), fmt(vsLocal(r)), fmt(vsBound(r)), s3VsMiss(r), fmt(vsHints(r)),
                     r.samplesOk() == r.samples() ? "yes" : "NO (" + r.badBytes() + " wrong, " + r.errors() + " failed)"));
         }
+        for (Workload.Stop s : stops) {
+            EpochResult p = s.partial();
+            out.println(s.describe() + (p.samplesOk() == p.samples() ? ""
+                    : " NO (" + p.badBytes() + " wrong, " + p.errors() + " failed)"));
+        }
         for (Map.Entry<String, String> e : skipped.entrySet()) {
             out.println(String.format(Locale.ROOT, "%-18s skipped: %s", e.getKey(), e.getValue()));
         }
+    }
+
+    /** The stops for JSON: where each stopped contender was and what its cut epoch read. */
+    public List<Map<String, Object>> stopRows() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Workload.Stop s : stops) {
+            EpochResult p = s.partial();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("contender", s.contender());
+            m.put("epoch", s.epoch());
+            m.put("after_seconds", s.afterSeconds());
+            m.put("cap_seconds", s.capSeconds());
+            m.put("epoch_samples", s.epochSamples());
+            m.put("samples_read", s.samplesRead());
+            m.put("samples_ok", p.samplesOk());
+            m.put("samples_wrong_bytes", p.badBytes());
+            m.put("samples_failed", p.errors());
+            m.put("bytes_read", p.bytesRead());
+            m.put("epoch_wall_seconds", p.wallSeconds());
+            m.put("s3_gets", p.s3().gets());
+            m.put("s3_get_bytes", p.s3().getBytes());
+            rows.add(m);
+        }
+        return rows;
     }
 
     private static String fmt(Double d) {

@@ -3,9 +3,17 @@ package io.prefetchd.benchmarks.harness;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * A PyTorch-DataLoader-like reader. Each epoch has its own seeded random permutation of the samples (the same for
@@ -20,9 +28,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A read "waited on S3" when it took longer than {@code waitThresholdMillis}: with a first-byte latency of L the
  * default threshold is L/2, so a read served from a cache or a local disk stays below it and one that needed a GET
  * does not.
+ *
+ * <p><b>Time cap.</b> {@link #run(Contender, int, Supplier, long)} can stop a contender whose epochs together take
+ * longer than a cap (time counted from the start of its first epoch, on the workload's clock): the training loop
+ * checks the cap after every sample it takes (and at least every {@value #CAP_CHECK_MILLIS} ms while none arrives);
+ * once over it, the readers take no new position, the reads already started finish and are counted, and no further
+ * epoch starts. The result keeps the completed epochs and describes the cut one as a {@link Stop}.
  */
 public final class Workload {
+    /** While no sample arrives, the training loop still looks at the cap this often. */
+    static final long CAP_CHECK_MILLIS = 200;
+
     private final Dataset dataset;
+    private final LongSupplier clock;
     private final int readers;
     private final double computeMillis;
     private final double waitThresholdMillis;
@@ -35,6 +53,13 @@ public final class Workload {
 
     public Workload(Dataset dataset, int readers, double computeMillis, double waitThresholdMillis, long seed,
                     boolean keepOpen) {
+        this(dataset, readers, computeMillis, waitThresholdMillis, seed, keepOpen, System::nanoTime);
+    }
+
+    /** As above, timing with {@code nanoClock} (wall times, read latencies and the time cap). */
+    public Workload(Dataset dataset, int readers, double computeMillis, double waitThresholdMillis, long seed,
+                    boolean keepOpen, LongSupplier nanoClock) {
+        this.clock = requireNonNull(nanoClock, "nanoClock is null");
         this.keepOpen = keepOpen;
         this.dataset = dataset;
         this.readers = readers;
@@ -60,26 +85,86 @@ public final class Workload {
         return o;
     }
 
-    /** Runs {@code epochs} epochs of {@code c}; returns one result per epoch. */
+    /**
+     * A contender stopped by the time cap.
+     *
+     * @param epoch the epoch it was in
+     * @param afterSeconds its time from the start of its first epoch to the stop
+     * @param capSeconds the cap
+     * @param epochSamples samples the cut epoch asked for
+     * @param partial the cut epoch's figures over the samples that were read ({@code samples} = samples read;
+     *     wrong bytes and failed reads count as in a whole epoch)
+     */
+    public record Stop(String contender, int epoch, double afterSeconds, double capSeconds, int epochSamples,
+                       EpochResult partial) {
+        public int samplesRead() {
+            return partial.samples();
+        }
+
+        /** E.g. {@code s3fs: stopped after 600 s in epoch 1 (3,412 of 20,588 samples; cap 600 s)}. */
+        public String describe() {
+            return String.format(Locale.ROOT, "%s: stopped after %,.0f s in epoch %d (%,d of %,d samples; cap %,.0f s)",
+                    contender, afterSeconds, epoch, samplesRead(), epochSamples, capSeconds);
+        }
+    }
+
+    /** What one contender did: its completed epochs, and the stop when the time cap cut it short. */
+    public record ContenderRun(List<EpochResult> epochs, Optional<Stop> stop) {
+        public ContenderRun {
+            epochs = List.copyOf(epochs);
+            requireNonNull(stop, "stop is null");
+        }
+    }
+
+    /** Runs {@code epochs} epochs of {@code c} without a time cap; returns one result per epoch. */
     public List<EpochResult> run(Contender c, int epochs, S3Emulator s3) throws Exception {
+        return run(c, epochs, s3::counters, 0).epochs();
+    }
+
+    /**
+     * Runs {@code epochs} epochs of {@code c}, stopping it once its epochs together took more than
+     * {@code maxNanos} (0 = no cap).
+     *
+     * @param s3Counters the emulated S3's counters, read at epoch boundaries
+     */
+    public ContenderRun run(Contender c, int epochs, Supplier<S3Emulator.Counters> s3Counters, long maxNanos)
+            throws Exception {
+        if (maxNanos < 0) {
+            throw new IllegalArgumentException("maxNanos is negative: " + maxNanos);
+        }
         List<Contender.SampleReader> rs = new ArrayList<>();
         List<EpochResult> out = new ArrayList<>();
+        Stop stop = null;
         try {
             for (int t = 0; t < readers; t++) {
                 rs.add(c.newReader(keepOpen));
             }
+            long start = clock.getAsLong();
+            long deadline = maxNanos == 0 ? Long.MAX_VALUE : start + maxNanos;
             for (int e = 0; e < epochs; e++) {
                 int[] order = order(e);
+                long now = clock.getAsLong();
+                if (now - deadline > 0) {   // over the cap between epochs: the next one does not start
+                    EpochResult none = new EpochResult(c.name(), e, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                            new S3Emulator.Counters(0, 0, 0, 0), java.util.Map.of());
+                    stop = new Stop(c.name(), e, (now - start) / 1e9, maxNanos / 1e9, order.length, none);
+                    break;
+                }
                 c.beforeEpoch(e, order);
                 java.util.Map<String, Double> before = c.counters();
-                EpochResult r = epoch(c.name(), e, order, rs, s3);
+                EpochResult r = epoch(c.name(), e, order, rs, s3Counters, deadline);
                 java.util.Map<String, Double> after = c.counters();
                 java.util.Map<String, Double> delta = new java.util.TreeMap<>();
                 // counters (*_total) as differences over the epoch, gauges as their value at its end
                 after.forEach((k, v) -> delta.put(k, k.endsWith("_total") ? v - before.getOrDefault(k, 0.0) : v));
-                out.add(new EpochResult(r.contender(), r.epoch(), r.wallSeconds(), r.samples(), r.samplesOk(),
+                r = new EpochResult(r.contender(), r.epoch(), r.wallSeconds(), r.samples(), r.samplesOk(),
                         r.badBytes(), r.errors(), r.bytesRead(), r.waited(), r.p50Millis(), r.p99Millis(), r.s3(),
-                        delta));
+                        delta);
+                if (r.samples() < order.length) {
+                    stop = new Stop(c.name(), e, (clock.getAsLong() - start) / 1e9, maxNanos / 1e9, order.length, r);
+                    break;
+                }
+                out.add(r);
             }
         } finally {
             for (Contender.SampleReader r : rs) {
@@ -90,45 +175,55 @@ public final class Workload {
                 }
             }
         }
-        return out;
+        return new ContenderRun(out, Optional.ofNullable(stop));
     }
 
     private record Done(int position, long nanos, int outcome) {
     }
 
-    private EpochResult epoch(String name, int epoch, int[] order, List<Contender.SampleReader> rs, S3Emulator s3)
-            throws Exception {
+    /**
+     * One epoch; when the clock passes {@code deadline} the readers stop taking positions and the result covers the
+     * samples read ({@code samples} < {@code order.length}).
+     */
+    private EpochResult epoch(String name, int epoch, int[] order, List<Contender.SampleReader> rs,
+                              Supplier<S3Emulator.Counters> s3Counters, long deadline) throws Exception {
         List<Dataset.Sample> samples = dataset.samples();
         BlockingQueue<Done> queue = new ArrayBlockingQueue<>(2 * readers);
         AtomicInteger next = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger running = new AtomicInteger(rs.size());
         List<Thread> threads = new ArrayList<>();
         String[] firstError = new String[1];
-        S3Emulator.Counters before = s3.counters();
-        long t0 = System.nanoTime();
+        S3Emulator.Counters before = s3Counters.get();
+        long t0 = clock.getAsLong();
         for (Contender.SampleReader r : rs) {
             Thread t = new Thread(() -> {
-                int pos;
-                while ((pos = next.getAndIncrement()) < order.length) {
-                    Dataset.Sample s = samples.get(order[pos]);
-                    long a = System.nanoTime();
-                    int outcome;
-                    try {
-                        byte[] b = r.read(s);
-                        outcome = b.length == s.length() && Dataset.crc(b, b.length) == s.crc() ? 0 : 1;
-                    } catch (Exception | Error ex) {
-                        outcome = 2;
-                        synchronized (firstError) {
-                            if (firstError[0] == null) {
-                                firstError[0] = s.key() + "@" + s.offset() + ": " + ex;
+                try {
+                    int pos;
+                    while (!stop.get() && (pos = next.getAndIncrement()) < order.length) {
+                        Dataset.Sample s = samples.get(order[pos]);
+                        long a = clock.getAsLong();
+                        int outcome;
+                        try {
+                            byte[] b = r.read(s);
+                            outcome = b.length == s.length() && Dataset.crc(b, b.length) == s.crc() ? 0 : 1;
+                        } catch (Exception | Error ex) {
+                            outcome = 2;
+                            synchronized (firstError) {
+                                if (firstError[0] == null) {
+                                    firstError[0] = s.key() + "@" + s.offset() + ": " + ex;
+                                }
                             }
                         }
+                        long took = clock.getAsLong() - a;
+                        try {
+                            queue.put(new Done(pos, took, outcome));
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
                     }
-                    long took = System.nanoTime() - a;
-                    try {
-                        queue.put(new Done(pos, took, outcome));
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
+                } finally {
+                    running.decrementAndGet();
                 }
             }, name + "-reader");
             t.setDaemon(true);
@@ -136,15 +231,26 @@ public final class Workload {
             threads.add(t);
         }
         long[] lat = new long[order.length];
+        int taken = 0;
         int ok = 0;
         int bad = 0;
         int err = 0;
         int waited = 0;
         long bytes = 0;
         long threshold = (long) (waitThresholdMillis * 1e6);
-        for (int i = 0; i < order.length; i++) {
-            Done d = queue.take();
-            lat[i] = d.nanos();
+        while (taken < order.length) {
+            if (!stop.get() && clock.getAsLong() - deadline > 0) {
+                stop.set(true);   // readers finish the reads they started, then exit
+            }
+            Done d = queue.poll(CAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            if (d == null) {
+                // all readers gone (the counter is read before the queue, so no Done can still arrive) and nothing left
+                if (stop.get() && running.get() == 0 && queue.isEmpty()) {
+                    break;
+                }
+                continue;
+            }
+            lat[taken++] = d.nanos();
             if (d.nanos() > threshold) {
                 waited++;
             }
@@ -160,17 +266,18 @@ public final class Workload {
                 Pacer.sleepUntil(System.nanoTime() + (long) (computeMillis * 1e6));
             }
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
+        double wall = (clock.getAsLong() - t0) / 1e9;
         for (Thread t : threads) {
             t.join();
         }
-        S3Emulator.Counters used = s3.counters().minus(before);
+        S3Emulator.Counters used = s3Counters.get().minus(before);
         if (firstError[0] != null) {
             System.out.println("  " + name + " epoch " + epoch + ": " + err + " failed reads, first: " + firstError[0]);
         }
-        Arrays.sort(lat);
-        return new EpochResult(name, epoch, wall, order.length, ok, bad, err, bytes, waited,
-                percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, used, java.util.Map.of());
+        long[] done = Arrays.copyOf(lat, taken);
+        Arrays.sort(done);
+        return new EpochResult(name, epoch, wall, taken, ok, bad, err, bytes, waited,
+                percentile(done, 0.50) / 1e6, percentile(done, 0.99) / 1e6, used, java.util.Map.of());
     }
 
     static double percentile(long[] sorted, double q) {
