@@ -88,9 +88,9 @@ public class GatewayConfig {
     public static class Planner {
         private boolean enabled = true;
         /** Share of the cache the planners may fill; the rest holds reads of files no planner knows. */
-        private double cacheShare = 0.9;
+        private double cacheShare = 0.98;
         /** Prefetch GETs in flight at once (demand reads do not count and never wait for these). */
-        private int maxPrefetches = 16;
+        private int maxPrefetches = 96;
         /** Bytes of prefetch GETs in flight at once. */
         private String maxPrefetchBytes = "256MiB";
         /** Starting estimate of S3's first-byte latency (then measured from real GETs). */
@@ -297,7 +297,7 @@ public class GatewayConfig {
         /** Static credentials; empty means the AWS default provider chain (environment, profile, IMDS...). */
         private String accessKey = "";
         private String secretKey = "";
-        private int maxConcurrency = 64;
+        private int maxConcurrency = 128;
         private int maxAttempts = 4;
         private Duration apiCallTimeout = Duration.ofSeconds(30);
 

@@ -163,7 +163,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
             }
             datasetOfKey.values().removeIf(datasetId::equals);
         }
-        long usable = (long) (cache.stats().capacityBytes() * settings.cacheShare());
+        long usable = plannable(cache.stats().capacityBytes(), settings.cacheShare());
         long meanBlock = layout.meanBlockBytes();
         long blocksShare = (long) (usable * ((double) meanBlock / (meanBlock + BLOCK_OVERHEAD_ESTIMATE)));
         long capacity = blocksShare / (byId.size() + 1);
@@ -206,6 +206,19 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         }
         LOG.info("planning dataset {}: {} samples, {} bytes, planner capacity {} bytes, {} bytes adopted from the "
                 + "cache", datasetId, layout.sampleCount(), layout.totalBytes(), capacity, adoptedBytes);
+    }
+
+    /** Never plan the whole cache: blocks whose drop waits for a READ, and reads no planner knows, need room. */
+    static final long MIN_RESERVE_BYTES = 8L << 20;
+
+    /**
+     * The bytes planners may fill: {@code share} of the cache, leaving at least {@link #MIN_RESERVE_BYTES} (or a
+     * tenth of a cache smaller than 80 MiB). Every byte not planned is a byte fetched again each epoch, so the reserve
+     * is a small absolute amount rather than a share of a large cache.
+     */
+    static long plannable(long capacityBytes, double share) {
+        long reserve = Math.min(MIN_RESERVE_BYTES, capacityBytes / 10);
+        return Math.min((long) (capacityBytes * share), capacityBytes - reserve);
     }
 
     // ------------------------------------------------------------------ events from the read path

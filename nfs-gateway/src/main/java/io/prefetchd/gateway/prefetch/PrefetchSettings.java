@@ -48,7 +48,7 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
 
     /** 90% of the cache, 16 GETs / 256 MiB in flight, priors of 40 ms and 200 MB/s, a 50 ms tick, 30 s idle gap. */
     public static PrefetchSettings defaults() {
-        return new PrefetchSettings(0.9, 16, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
+        return new PrefetchSettings(0.98, 96, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
                 Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5));
     }
 }

@@ -31,7 +31,7 @@ public record S3Settings(
         int maxAttempts,
         Duration apiCallTimeout) {
 
-    public static final int DEFAULT_MAX_CONCURRENCY = 64;
+    public static final int DEFAULT_MAX_CONCURRENCY = 128;
     public static final int DEFAULT_MAX_ATTEMPTS = 4;
     public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(30);
     /** Requests that may wait for a free slot, per slot of {@link #maxConcurrency()}. */

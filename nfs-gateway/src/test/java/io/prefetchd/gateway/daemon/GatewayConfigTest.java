@@ -37,7 +37,7 @@ class GatewayConfigTest {
                 "pathStyle", false,
                 "accessKey", "",
                 "secretKey", "",
-                "maxConcurrency", 64,
+                "maxConcurrency", 128,
                 "maxAttempts", 4,
                 "apiCallTimeout", Duration.ofSeconds(30)), settings(c.getS3()));
         assertEquals(Map.of(
@@ -58,8 +58,8 @@ class GatewayConfigTest {
                 "idleGap", Duration.ofSeconds(60)), settings(c.getTracer()));
         assertEquals(Map.of(
                 "enabled", true,
-                "cacheShare", 0.9,
-                "maxPrefetches", 16,
+                "cacheShare", 0.98,
+                "maxPrefetches", 96,
                 "maxPrefetchBytes", "256MiB",
                 "storeLatency", Duration.ofMillis(40),
                 "storeBandwidth", "200MiB",

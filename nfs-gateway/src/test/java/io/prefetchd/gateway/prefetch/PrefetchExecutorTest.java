@@ -298,6 +298,16 @@ class PrefetchExecutorTest {
     }
 
     @Test
+    void plannersFillTheCacheShare_butAlwaysLeaveASmallReserve() {
+        long gib = 1L << 30;
+        assertEquals((long) (gib * 0.98), PrefetchExecutor.plannable(gib, 0.98));
+        assertEquals(gib - PrefetchExecutor.MIN_RESERVE_BYTES, PrefetchExecutor.plannable(gib, 1.0));
+        assertEquals(gib / 2, PrefetchExecutor.plannable(gib, 0.5));
+        long small = 32L << 20;
+        assertEquals(small - small / 10, PrefetchExecutor.plannable(small, 0.98), "a tenth of a small cache");
+    }
+
+    @Test
     void wholeDatasetInCache_secondEpochMakesNoGet() {
         open(1.2);
         publish(0, permutation(1));

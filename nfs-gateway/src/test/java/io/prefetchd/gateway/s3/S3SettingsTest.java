@@ -14,7 +14,7 @@ class S3SettingsTest {
     void of_usesDocumentedDefaults() {
         S3Settings settings = S3Settings.of(URI.create("http://127.0.0.1:9000"), null, "data", true);
 
-        assertEquals(64, settings.maxConcurrency());
+        assertEquals(128, settings.maxConcurrency());
         assertEquals(4, settings.maxAttempts());
         assertEquals(Duration.ofSeconds(30), settings.apiCallTimeout());
         assertEquals(Duration.ofMillis(7500), settings.attemptTimeout());
