@@ -18,7 +18,7 @@ class S3SettingsTest {
         assertEquals(4, settings.maxAttempts());
         assertEquals(Duration.ofSeconds(30), settings.apiCallTimeout());
         assertEquals(Duration.ofMillis(7500), settings.attemptTimeout());
-        assertEquals(64 * 16, settings.maxQueuedRequests());
+        assertEquals(128 * 16, settings.maxQueuedRequests());
     }
 
     @Test
