@@ -42,38 +42,8 @@ final class DatasetPrefetcher {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetPrefetcher.class);
     private static final int MODEL_UPDATE_EVERY = 32;
 
-    /** Prefetch slots and bytes shared by all datasets of one executor. */
-    static final class Budget {
-        private final int maxFetches;
-        private final long maxBytes;
-        private int fetches;
-        private long bytes;
-
-        Budget(int maxFetches, long maxBytes) {
-            this.maxFetches = maxFetches;
-            this.maxBytes = maxBytes;
-        }
-
-        int freeSlots() {
-            return bytes >= maxBytes ? 0 : maxFetches - fetches;
-        }
-
-        void take(long length) {
-            fetches++;
-            bytes += length;
-        }
-
-        void give(long length) {
-            fetches--;
-            bytes -= length;
-        }
-
-        int inFlight() {
-            return fetches;
-        }
-    }
-
-    private record InFlight(Fetch fetch, long startedNanos) {
+    /** A GET on its way; {@code deliveredAtStart} is the budget's delivered total then (for its rate sample). */
+    private record InFlight(Fetch fetch, long startedNanos, long deliveredAtStart) {
     }
 
     private final String datasetId;
@@ -81,7 +51,7 @@ final class DatasetPrefetcher {
     private final Planner planner;
     private final ExtentCache cache;
     private final PrefetchSettings settings;
-    private final Budget budget;
+    private final PrefetchBudget budget;
     private final Executor actor;
     private final PrefetchMetrics metrics;
     private final StoreModelEstimator estimator;
@@ -109,7 +79,7 @@ final class DatasetPrefetcher {
     private boolean closed;
 
     DatasetPrefetcher(String datasetId, BlockLayout layout, Planner planner, ExtentCache cache,
-                      PrefetchSettings settings, Budget budget, Executor actor, PrefetchMetrics metrics,
+                      PrefetchSettings settings, PrefetchBudget budget, Executor actor, PrefetchMetrics metrics,
                       StoreModelEstimator estimator, Runnable afterCompletion, LongSupplier clock,
                       Predicate<String> beingRead, Supplier<ReportStore> reports, long capacityBytes) {
         this.datasetId = requireNonNull(datasetId, "datasetId is null");
@@ -259,7 +229,7 @@ final class DatasetPrefetcher {
         if (closed || now < pausedUntil) {
             return;
         }
-        int free = budget.freeSlots();
+        int free = budget.freeSlots(now);
         if (free <= 0) {
             return;
         }
@@ -295,7 +265,7 @@ final class DatasetPrefetcher {
             // unread until a read of its sample (a read while the GET is in flight counts: it joined the GET)
             prefetchedUnread.addAll(layout.blocksIn(f.object(), f.offset(), f.length()));
         }
-        inFlight.put(f.id(), new InFlight(f, now));
+        inFlight.put(f.id(), new InFlight(f, now, budget.deliveredTotal()));
         CompletableFuture<Void> done;
         try {
             done = cache.prefetch(version, f.offset(), f.length(), f.cache());
@@ -323,6 +293,7 @@ final class DatasetPrefetcher {
                     failure == null);
         }
         if (failure == null) {
+            budget.delivered(now, in.startedNanos(), in.deliveredAtStart(), f.length());
             planner.onFetchCompleted(id, now);
             backoffNanos = 0;
             estimator.observe(new FetchObservation(f.length(), in.startedNanos(), now, now));

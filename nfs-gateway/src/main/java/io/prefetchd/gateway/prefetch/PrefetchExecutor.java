@@ -47,7 +47,9 @@ import static java.util.Objects.requireNonNull;
  *   <li><b>Demand first.</b> A sample a reader is waiting for is fetched at once, whole, outside the prefetch
  *       budget; prefetches use at most {@link PrefetchSettings#maxPrefetches} GETs and
  *       {@link PrefetchSettings#maxPrefetchBytes} bytes in flight, below the store's own bound, so a demand GET
- *       never queues behind them.</li>
+ *       never queues behind them. Within that, {@link PrefetchBudget} keeps about twice S3's delivery rate ×
+ *       latency in flight: enough to fill the link, few enough that the GET a reader needs next is not slowed by
+ *       dozens sharing the link with it.</li>
  *   <li><b>Within capacity.</b> Planners get {@link PrefetchSettings#cacheShare} of the cache (split between
  *       datasets) in whole blocks; blocks they fetch are held (the cache's own eviction passes them over) and go
  *       when the planner evicts them, before the fetch that needs the room is written.</li>
@@ -77,7 +79,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     private final LongSupplier clock;
     private final PrefetchMetrics metrics;
     private final ScheduledThreadPoolExecutor actor;
-    private final DatasetPrefetcher.Budget budget;
+    private final PrefetchBudget budget;
     /** Confined to the actor. */
     private final Map<String, DatasetPrefetcher> byId = new LinkedHashMap<>();
     private final Map<String, Long> capacityById = new HashMap<>();
@@ -95,7 +97,8 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         this.settings = requireNonNull(settings, "settings is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.metrics = new PrefetchMetrics(requireNonNull(registry, "registry is null"));
-        this.budget = new DatasetPrefetcher.Budget(settings.maxPrefetches(), settings.maxPrefetchBytes());
+        this.budget = new PrefetchBudget(settings.maxPrefetches(), settings.maxPrefetchBytes(),
+                settings.storeLatency().toNanos());
         this.actor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "prefetchd-planner");
             t.setDaemon(true);
@@ -105,9 +108,11 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         metrics.register(Gauge.builder("prefetchd.planner.datasets", datasetOfKey,
                 m -> m.values().stream().distinct().count())
                 .description("Datasets with a planner").register(registry));
-        metrics.register(Gauge.builder("prefetchd.planner.prefetches.in.flight", budget,
-                DatasetPrefetcher.Budget::inFlight)
+        metrics.register(Gauge.builder("prefetchd.planner.prefetches.in.flight", budget, PrefetchBudget::inFlight)
                 .description("Prefetch GETs in flight").register(registry));
+        metrics.register(Gauge.builder("prefetchd.planner.prefetch.slots", budget, PrefetchBudget::lastLimit)
+                .description("Prefetch GETs allowed in flight now: 2 x S3 delivery rate x latency, in GETs")
+                .register(registry));
     }
 
     /**

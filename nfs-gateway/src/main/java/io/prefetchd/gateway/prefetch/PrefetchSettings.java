@@ -9,7 +9,8 @@ import static java.util.Objects.requireNonNull;
  *
  * @param cacheShare            share of the cache the planners may fill (the rest is left to reads of files no
  *                              planner knows, which the cache manages by recency)
- * @param maxPrefetches         prefetch GETs in flight at once, over all datasets; demand reads never wait for
+ * @param maxPrefetches         the most prefetch GETs in flight at once, over all datasets (fewer while S3's delivery
+ *                              rate × latency does not need them: {@link PrefetchBudget}); demand reads never wait for
  *                              these slots (they go to the store directly), so keep it below the store's own bound
  * @param maxPrefetchBytes      bytes of prefetch GETs in flight at once
  * @param storeLatency          prior for S3's first-byte latency (replaced by the online estimate)
@@ -46,7 +47,7 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
         }
     }
 
-    /** 90% of the cache, 16 GETs / 256 MiB in flight, priors of 40 ms and 200 MB/s, a 50 ms tick, 30 s idle gap. */
+    /** 98% of the cache, up to 96 GETs / 256 MiB in flight, priors of 40 ms and 200 MB/s, a 50 ms tick, 30 s idle gap. */
     public static PrefetchSettings defaults() {
         return new PrefetchSettings(0.98, 96, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
                 Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5));
