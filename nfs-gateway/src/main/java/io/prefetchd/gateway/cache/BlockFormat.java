@@ -83,7 +83,8 @@ final class BlockFormat {
         }
     }
 
-    private static int check(byte[] file, String bucket, ObjectVersion object, int grain, long start, int expectedLength)
+    private static int check(byte[] file, String bucket, ObjectVersion object, int grain, long start,
+            int expectedLength)
             throws CorruptBlockException {
         if (file.length < FIXED) {
             throw new CorruptBlockException("truncated header: " + file.length + " bytes");

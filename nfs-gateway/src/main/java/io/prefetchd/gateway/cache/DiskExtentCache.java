@@ -71,19 +71,19 @@ import org.slf4j.LoggerFactory;
  * plus new blocks cut from the gaps between them (so blocks cut before a boundary was known stay valid).
  *
  * <h2>Identity</h2>
- * A block is named by (bucket, key, ETag, index). A new version of an object has a new ETag and so new
+ * A block is named by (bucket, key, ETag, start, length). A new version of an object has a new ETag and so new
  * names; its bytes never mix with the old version's, and the old blocks simply age out of the LRU. Readers
  * pass the {@link ObjectVersion} they opened; GETs carry {@code If-Match} so S3 refuses (CHANGED) rather
  * than returning bytes of another version.
  *
  * <h2>On disk</h2>
  * <pre>
- *   dir/.lock                                    held (FileChannel lock) while a cache has dir open
- *   dir/v2-g&lt;grain&gt;/ab/cd/&lt;32 hex&gt;-&lt;start&gt;-&lt;length&gt;.blk   one block: header + data, see {@link BlockFormat}
- *   dir/v2-g&lt;grain&gt;/ab/cd/...blk.&lt;n&gt;.tmp                      a block being written
+ *   dir/.lock                                          held (FileChannel lock) while a cache has dir open
+ *   dir/v2-g&lt;grain&gt;/ab/cd/&lt;32 hex&gt;-&lt;start&gt;-&lt;length&gt;.blk   one block: header + data ({@link BlockFormat})
+ *   dir/v2-g&lt;grain&gt;/ab/cd/...blk.&lt;n&gt;.tmp                    a block being written
  * </pre>
  * The 32 hex digits are the first 128 bits of sha256(bucket, key, ETag), and {@code ab/cd} are its first
- * four, a fan-out of 65,536 folders. The header repeats the full identity, the index and length and carries
+ * four, a fan-out of 65,536 folders. The header repeats the full identity, the start and length and carries
  * CRC32C of header and data; every read checks all of it. A block whose file is missing, short, long,
  * misnamed or fails a checksum is deleted, counted ({@code corruptDropped}) and fetched again, never served.
  *
@@ -93,8 +93,8 @@ import org.slf4j.LoggerFactory;
  * or torn, and the checksum catches that on first read. On open the cache lists the folders (names, sizes,
  * modification times; no data is read), deletes leftover temporary files and rebuilds its index with the
  * LRU order given by the modification times; the mtime is set on write and refreshed on access at most once
- * per {@code touchInterval}. A cache folder written with a different grain or layout version is deleted. So a restart keeps
- * the cache, and a crash costs at most the blocks that were being written.
+ * per {@code touchInterval}. A cache folder written with a different grain or layout version is deleted. So a
+ * restart keeps the cache, and a crash costs at most the blocks that were being written.
  *
  * <h2>Misses</h2>
  * A read claims, under the lock, every missing block it needs that no one is fetching yet (an in-flight
@@ -498,35 +498,13 @@ public final class DiskExtentCache implements ExtentCache {
                 continue;
             }
             long limit = next == null ? size : next.getKey();
-            long start = Math.max(gapStart, floorBoundary(objectCuts, pos));
-            long stop = Math.min(limit, nextBoundary(objectCuts, start, size));
+            long start = Math.max(gapStart, BlockBounds.start(objectCuts, shift, pos));
+            long stop = Math.min(limit, BlockBounds.end(objectCuts, shift, start, size));
             out.add(id.block(start, stop - start));
             pos = stop;
             gapStart = stop;
         }
         return out;
-    }
-
-    /** The largest grain line or cut at or before {@code pos}. */
-    private long floorBoundary(long[] objectCuts, long pos) {
-        long line = pos >>> shift << shift;
-        if (objectCuts == null) {
-            return line;
-        }
-        int i = Arrays.binarySearch(objectCuts, pos);
-        int at = i >= 0 ? i : -i - 2; // last cut <= pos
-        return at >= 0 ? Math.max(line, objectCuts[at]) : line;
-    }
-
-    /** The smallest grain line, cut or the object's end after {@code pos}. */
-    private long nextBoundary(long[] objectCuts, long pos, long size) {
-        long line = Math.min(size, ((pos >>> shift) + 1) << shift);
-        if (objectCuts == null) {
-            return line;
-        }
-        int i = Arrays.binarySearch(objectCuts, pos);
-        int at = i >= 0 ? i + 1 : -i - 1; // first cut > pos
-        return at < objectCuts.length ? Math.min(line, objectCuts[at]) : line;
     }
 
     /** Puts a new fetch of {@code key} in flight and tracks the block. Caller holds the lock. */

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.gateway.cache.BlockBounds;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.planner.Extent;
@@ -117,20 +118,12 @@ final class BlockLayout {
         return o == null || !versions[o].equals(version) ? new long[0] : cuts[o].clone();
     }
 
-    /** The start of the block holding byte {@code pos}: the last grain line or cut at or before it. */
     private long blockStart(int object, long pos) {
-        long line = pos >>> shift << shift;
-        int i = Arrays.binarySearch(cuts[object], pos);
-        int at = i >= 0 ? i : -i - 2;
-        return at >= 0 ? Math.max(line, cuts[object][at]) : line;
+        return BlockBounds.start(cuts[object], shift, pos);
     }
 
-    /** The end of the block starting at {@code start}: the next grain line, cut or the object's end. */
     private long blockEnd(int object, long start) {
-        long line = Math.min(versions[object].size(), ((start >>> shift) + 1) << shift);
-        int i = Arrays.binarySearch(cuts[object], start);
-        int at = i >= 0 ? i + 1 : -i - 1;
-        return at < cuts[object].length ? Math.min(line, cuts[object][at]) : line;
+        return BlockBounds.end(cuts[object], shift, start, versions[object].size());
     }
 
     /** The planner extents (blocks) making up {@code [offset, offset + length)} of a planner object. */

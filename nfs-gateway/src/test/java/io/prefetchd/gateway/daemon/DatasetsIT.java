@@ -67,6 +67,35 @@ class DatasetsIT {
         }
     }
 
+    /**
+     * With the planner off the cache still learns where samples begin and end: reading one tar member fetches
+     * exactly its bytes, not the grains it shares with its neighbours.
+     */
+    @Test
+    void withThePlannerOff_aSampleReadFetchesOnlyItsOwnBytes(@TempDir Path state) {
+        Map<String, Object> p = s3.daemonProperties(BUCKET, state);
+        p.put("prefetchd.planner.enabled", "false");
+        try (ApplicationContext ctx = Daemon.start(p)) {
+            // returns once the index is built and every listener (the cache's cuts) has seen it
+            ServedDataset d = ctx.getBean(DatasetRegistry.class).register("webdataset", DatasetKind.WEBDATASET,
+                    List.of());
+            Gateway gateway = ctx.getBean(Gateway.class);
+            io.micrometer.core.instrument.MeterRegistry meters = ctx.getBean(
+                    io.micrometer.core.instrument.MeterRegistry.class);
+            for (int sample : new int[] {5, 6, 40}) {
+                io.prefetchd.formats.Extent e = d.index().extents(sample).get(0);
+                io.prefetchd.formats.ObjectRef o = d.index().objects().stream()
+                        .filter(ref -> ref.key().equals(e.object())).findFirst().orElseThrow();
+                double before = meters.counter("prefetchd.s3.bytes").count();
+                byte[] bytes = gateway.cache().read(new io.prefetchd.gateway.cache.ObjectVersion(o.key(), o.etag(),
+                        o.size()), e.offset(), (int) e.length());
+                assertEquals(e.length(), bytes.length);
+                assertEquals(e.length(), meters.counter("prefetchd.s3.bytes").count() - before, 0.0,
+                        "sample " + sample + ": S3 bytes for a " + e.length() + "-byte member");
+            }
+        }
+    }
+
     @Test
     void configuredDatasets_areIndexedInTheBackground_andAFailureDoesNotStopTheDaemon(@TempDir Path state)
             throws Exception {
