@@ -88,7 +88,7 @@ public class GatewayConfig {
     public static class Planner {
         private boolean enabled = true;
         /** Share of the cache the planners may fill; the rest holds reads of files no planner knows. */
-        private double cacheShare = 0.98;
+        private double cacheShare = 0.99;
         /** Prefetch GETs in flight at once (demand reads do not count and never wait for these). */
         private int maxPrefetches = 96;
         /** Bytes of prefetch GETs in flight at once. */

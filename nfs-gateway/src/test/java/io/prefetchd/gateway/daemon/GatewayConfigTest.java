@@ -58,7 +58,7 @@ class GatewayConfigTest {
                 "idleGap", Duration.ofSeconds(60)), settings(c.getTracer()));
         assertEquals(Map.of(
                 "enabled", true,
-                "cacheShare", 0.98,
+                "cacheShare", 0.99,
                 "maxPrefetches", 96,
                 "maxPrefetchBytes", "256MiB",
                 "storeLatency", Duration.ofMillis(40),
