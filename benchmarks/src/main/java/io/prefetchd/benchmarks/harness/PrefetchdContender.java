@@ -49,6 +49,9 @@ import java.util.regex.Pattern;
 final class PrefetchdContender implements Contender {
     enum Mode { HINTS, NO_HINTS, LRU }
 
+    /** How long RegisterDataset may take: the daemon builds the index first (2 GiB at 32 MiB/s: over a minute). */
+    private static final long REGISTER_DEADLINE_MINUTES = 30;
+
     private static final Pattern NFS_PORT = Pattern.compile("mount -t nfs4 .*port=(\\d+)");
     private static final Pattern GRPC_PORT = Pattern.compile("hints: +grpc [^:]+:(\\d+)");
     private static final Pattern HTTP_PORT = Pattern.compile("metrics: +http://[^:]+:(\\d+)/metrics");
@@ -260,7 +263,8 @@ final class PrefetchdContender implements Contender {
         RegisterDatasetRequest.Builder req = RegisterDatasetRequest.newBuilder()
                 .setPath("/" + dataset.folder()).setFormat(dataset.layout()).setExportPath(dataset.folder())
                 .setSampleCount(0);
-        var stub = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        // RegisterDataset returns when the index is built, which streams every shard: minutes on a slow link
+        var stub = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(REGISTER_DEADLINE_MINUTES, TimeUnit.MINUTES);
         RegisterDatasetResponse r;
         try {
             r = stub.registerDataset(req.build());
@@ -270,7 +274,7 @@ final class PrefetchdContender implements Contender {
             }
             notes.add("RegisterDataset with sample_count 0 refused (" + e.getStatus().getDescription()
                     + "): registered with the harness's count " + dataset.samples().size());
-            r = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+            r = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(REGISTER_DEADLINE_MINUTES, TimeUnit.MINUTES)
                     .registerDataset(req.setSampleCount(dataset.samples().size()).build());
         }
         if (r.getSampleCount() != dataset.samples().size()) {
