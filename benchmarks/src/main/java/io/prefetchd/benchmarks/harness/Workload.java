@@ -140,16 +140,6 @@ public final class Workload {
             long deadline = Long.MAX_VALUE;
             for (int e = 0; e < epochs; e++) {
                 int[] order = order(e);
-                if (e == 0) {
-                    // before the readers exist: a contender may wait here (prefetchd builds its index), and an NFS
-                    // client that sends nothing for longer than the lease loses its session
-                    c.beforeEpoch(0, order);
-                    for (int t = 0; t < readers; t++) {
-                        rs.add(c.newReader(keepOpen));
-                    }
-                    start = clock.getAsLong();
-                    deadline = maxNanos == 0 ? Long.MAX_VALUE : start + maxNanos;
-                }
                 long now = clock.getAsLong();
                 if (now - deadline > 0) {   // over the cap between epochs: the next one does not start
                     EpochResult none = new EpochResult(c.name(), e, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -157,8 +147,15 @@ public final class Workload {
                     stop = new Stop(c.name(), e, (now - start) / 1e9, maxNanos / 1e9, order.length, none);
                     break;
                 }
-                if (e > 0) {
-                    c.beforeEpoch(e, order);
+                c.beforeEpoch(e, order);
+                if (e == 0) {
+                    // the readers connect after the first beforeEpoch, which may wait (prefetchd builds its index):
+                    // an NFS client that sends nothing for longer than the lease loses its session
+                    for (int t = 0; t < readers; t++) {
+                        rs.add(c.newReader(keepOpen));
+                    }
+                    start = clock.getAsLong();
+                    deadline = maxNanos == 0 ? Long.MAX_VALUE : start + maxNanos;
                 }
                 java.util.Map<String, Double> before = c.counters();
                 EpochResult r = epoch(c.name(), e, order, rs, s3Counters, deadline);

@@ -1024,8 +1024,9 @@ public final class DiskExtentCache implements ExtentCache {
         try {
             checkAccepting();
             for (BlockKey key : cover(id, object.size(), offset, end)) {
-                Fetch fetch = index.containsKey(key) ? null : inFlight.get(key);
-                if (!index.containsKey(key) && fetch == null) {
+                boolean cached = index.containsKey(key);
+                Fetch fetch = cached ? null : inFlight.get(key);
+                if (!cached && fetch == null) {
                     fetch = startTracking(key);
                     claimed.add(fetch);
                 }

@@ -133,7 +133,10 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
      * ({@link ExtentCache#cutAt}). {@link #addDataset} does it; with the planner off, call this instead.
      */
     public static void cutAtSamples(ExtentCache cache, DatasetIndex index) {
-        BlockLayout layout = new BlockLayout(index, cache.grainBytes());
+        cutAtSamples(cache, new BlockLayout(index, cache.grainBytes()));
+    }
+
+    private static void cutAtSamples(ExtentCache cache, BlockLayout layout) {
         for (ObjectVersion v : layout.versions()) {
             cache.cutAt(v, layout.cutsOf(v));
         }
@@ -147,18 +150,19 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     public void addDataset(String datasetId, DatasetIndex index) {
         requireNonNull(datasetId, "datasetId is null");
         BlockLayout layout = new BlockLayout(index, cache.grainBytes());
+        cutAtSamples(cache, layout); // a sample's bytes are its own blocks
         List<Extent> resident = new ArrayList<>();
         for (ObjectVersion v : layout.versions()) {
-            cache.cutAt(v, layout.cutsOf(v)); // a sample's bytes are its own blocks
             List<ExtentCache.Range> cached = cache.cachedRanges(v);
             if (!cached.isEmpty()) {
                 resident.addAll(layout.residentExtents(v, cached));
             }
         }
-        post(() -> install(datasetId, layout, resident));
+        long meanBlock = layout.meanBlockBytes();
+        post(() -> install(datasetId, layout, resident, meanBlock));
     }
 
-    private void install(String datasetId, BlockLayout layout, List<Extent> resident) {
+    private void install(String datasetId, BlockLayout layout, List<Extent> resident, long meanBlock) {
         DatasetPrefetcher old = byId.remove(datasetId);
         if (old != null) {
             old.close();
@@ -169,7 +173,6 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
             datasetOfKey.values().removeIf(datasetId::equals);
         }
         long usable = plannable(cache.stats().capacityBytes(), settings.cacheShare());
-        long meanBlock = layout.meanBlockBytes();
         long blocksShare = (long) (usable * ((double) meanBlock / (meanBlock + BLOCK_OVERHEAD_ESTIMATE)));
         long capacity = blocksShare / (byId.size() + 1);
         long committed = capacityById.values().stream().mapToLong(Long::longValue).sum();
