@@ -61,6 +61,8 @@ public class DaemonFactory {
         } else { // no planner, but blocks still follow samples
             datasets.addListener(d -> PrefetchExecutor.cutAtSamples(gateway.cache(), d.index()));
         }
+        // an indexed dataset's names are held in memory: its LOOKUP/GETATTR/OPEN/READDIR never wait on S3
+        datasets.addListener(d -> DatasetNames.pin(gateway.fileSystem(), d, () -> datasets.reindex(d.id())));
         try {
             datasets.registerConfigured(config.getDatasets());
         } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.nfs.rpc.Nfs4RpcService;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
@@ -36,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,9 +50,13 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** Background metadata refreshes and listing prefetches at once. */
+    private static final int METADATA_THREADS = 4;
 
     private final ObjectStore store;
     private final ExtentCache cache;
+    private final S3FileSystem fs;
+    private final ExecutorService refresher;
     private final NfsState state;
     private final NfsServer server;
     private final ScheduledExecutorService reaper;
@@ -58,9 +64,11 @@ public final class Gateway implements AutoCloseable {
     private final AccessTracer tracer;
     private final PrefetchExecutor prefetcher;
 
-    private Gateway(ObjectStore store, ExtentCache cache, NfsState state, NfsServer server,
-                    ScheduledExecutorService reaper, String export, AccessTracer tracer,
+    private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, ExecutorService refresher, NfsState state,
+                    NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
                     PrefetchExecutor prefetcher) {
+        this.fs = fs;
+        this.refresher = refresher;
         this.tracer = tracer;
         this.prefetcher = prefetcher;
         this.store = store;
@@ -93,7 +101,8 @@ public final class Gateway implements AutoCloseable {
     static ObjectStore openStore(GatewayConfig.S3 s3, MeterRegistry registry) {
         URI endpoint = s3.getEndpoint().isBlank() ? null : URI.create(s3.getEndpoint());
         S3Settings settings = new S3Settings(endpoint, s3.getRegion(), s3.getBucket(), s3.isPathStyle(),
-                s3.getMaxConcurrency(), s3.getMaxAttempts(), s3.getApiCallTimeout());
+                s3.getMaxConcurrency(), s3.getMaxAttempts(), s3.getApiCallTimeout(), s3.getConnectTimeout(),
+                s3.getReadTimeout());
         return s3.getAccessKey().isBlank()
                 ? S3ObjectStore.create(settings, registry)
                 : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(
@@ -150,7 +159,19 @@ public final class Gateway implements AutoCloseable {
                                     Clock clock, String prefix, String export, Path stateDir) {
         FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
         GatewayConfig.Nfs n = c.getNfs();
-        S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, n.getAttributeTtl(), clock);
+        MetadataSettings metadata;
+        try {
+            metadata = new MetadataSettings(n.getAttributeTtl(), n.getMaxStale(), n.getDatasetRefresh());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("bad prefetchd.nfs metadata setting: " + e.getMessage(), e);
+        }
+        ExecutorService refresher = Executors.newFixedThreadPool(METADATA_THREADS, r -> {
+            Thread t = new Thread(r, "prefetchd-metadata-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, metadata, clock, refresher,
+                registry);
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
         NfsLimits limits = new NfsLimits(n.getMaxRead(), Math.max(defaults.maxRequestSize(), n.getMaxRead() + 65536),
@@ -173,6 +194,7 @@ public final class Gateway implements AutoCloseable {
                     new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics)).start();
         } catch (RuntimeException e) {
             tracer.close();
+            refresher.shutdownNow();
             if (prefetcher != null) {
                 prefetcher.close();
             }
@@ -186,8 +208,9 @@ public final class Gateway implements AutoCloseable {
         });
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
         reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
+        reaper.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
         LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
-        return new Gateway(store, cache, state, server, reaper, export, tracer, prefetcher);
+        return new Gateway(store, cache, fs, refresher, state, server, reaper, export, tracer, prefetcher);
     }
 
     static PrefetchSettings prefetchSettings(GatewayConfig.Planner p) {
@@ -260,6 +283,11 @@ public final class Gateway implements AutoCloseable {
         return tracer;
     }
 
+    /** The file system view: where datasets' names are pinned. */
+    public S3FileSystem fileSystem() {
+        return fs;
+    }
+
     public NfsState state() {
         return state;
     }
@@ -277,6 +305,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         reaper.shutdownNow();
+        refresher.shutdownNow();
         try {
             server.close();
             if (prefetcher != null) {

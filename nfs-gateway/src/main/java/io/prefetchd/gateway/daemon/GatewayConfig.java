@@ -1,6 +1,8 @@
 package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.prefetchd.gateway.fs.MetadataSettings;
+import io.prefetchd.gateway.s3.S3Settings;
 
 import java.time.Duration;
 import java.util.List;
@@ -300,6 +302,10 @@ public class GatewayConfig {
         private int maxConcurrency = 128;
         private int maxAttempts = 4;
         private Duration apiCallTimeout = Duration.ofSeconds(30);
+        /** How long opening a connection to S3 may take. */
+        private Duration connectTimeout = S3Settings.DEFAULT_CONNECT_TIMEOUT;
+        /** How long a connection may stay silent before its attempt fails (not the length of a transfer). */
+        private Duration readTimeout = S3Settings.DEFAULT_READ_TIMEOUT;
 
         public String getEndpoint() {
             return endpoint;
@@ -380,6 +386,22 @@ public class GatewayConfig {
         public void setApiCallTimeout(Duration apiCallTimeout) {
             this.apiCallTimeout = apiCallTimeout;
         }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getReadTimeout() {
+            return readTimeout;
+        }
+
+        public void setReadTimeout(Duration readTimeout) {
+            this.readTimeout = readTimeout;
+        }
     }
 
     @ConfigurationProperties("cache")
@@ -425,6 +447,10 @@ public class GatewayConfig {
         private Duration leaseTime = Duration.ofSeconds(60);
         /** How long attributes and directory listings are trusted before S3 is asked again. */
         private Duration attributeTtl = Duration.ofSeconds(30);
+        /** While S3 cannot be asked, metadata up to this old is still served (stale-if-error). */
+        private Duration maxStale = MetadataSettings.DEFAULT_MAX_STALE;
+        /** How often the names of an indexed dataset are listed again in bulk. */
+        private Duration datasetRefresh = MetadataSettings.DEFAULT_DATASET_REFRESH;
         /** Largest READ (the client's rsize is min(1 MiB, this)). */
         private int maxRead = 1 << 20;
 
@@ -466,6 +492,22 @@ public class GatewayConfig {
 
         public void setAttributeTtl(Duration attributeTtl) {
             this.attributeTtl = attributeTtl;
+        }
+
+        public Duration getMaxStale() {
+            return maxStale;
+        }
+
+        public void setMaxStale(Duration maxStale) {
+            this.maxStale = maxStale;
+        }
+
+        public Duration getDatasetRefresh() {
+            return datasetRefresh;
+        }
+
+        public void setDatasetRefresh(Duration datasetRefresh) {
+            this.datasetRefresh = datasetRefresh;
         }
 
         public int getMaxRead() {

@@ -3,6 +3,8 @@ package io.prefetchd.gateway.fs;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
@@ -13,16 +15,11 @@ import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -32,16 +29,20 @@ import static java.util.Objects.requireNonNull;
  * A read-only file system view of {@code bucket/prefix}.
  *
  * <p><b>Mapping.</b> A directory is a key prefix ending in '/': ListObjectsV2 with delimiter '/' gives its
- * files (objects) and subdirectories (common prefixes). Names that cannot be POSIX names (empty, ".", "..",
- * longer than 255 bytes) are left out. When an object {@code a} and keys under {@code a/} both exist, the file
- * wins, in listings and lookups alike. An object whose key ends in '/' is a folder marker: it makes
- * an empty directory exist and is not itself listed. See docs/SEMANTICS.md.
+ * files (objects) and subdirectories (common prefixes). Naming rules are {@link ListingBuilder}'s. An object whose
+ * key ends in '/' is a folder marker: it makes an empty directory exist and is not itself listed. See
+ * docs/SEMANTICS.md.
  *
- * <p><b>Caching.</b> Attributes (from HEAD or from a listing) and directory listings are cached for
- * {@code attributeTtl}; a missing name is cached as missing for the same time. Listings are snapshots: the
- * snapshot's verifier (a hash of its names) is the READDIR cookie verifier and the directory's change
- * attribute; snapshots stay readable by verifier for a while after they are refreshed, so a client paging
- * through a large directory never sees its cookies go bad.
+ * <p><b>Where answers come from.</b> Under an indexed dataset ({@link #pinDataset}) every name is held in memory,
+ * listed in bulk ({@link DatasetNamespaces}): no LOOKUP, GETATTR, OPEN or READDIR there asks S3. Elsewhere, a
+ * directory's listing, once read, answers for its names (no HEAD per file); a name in a directory not yet listed
+ * is answered by a HEAD while the directory's listing is fetched in the background. Listings, HEAD answers and
+ * missing names follow {@link Revalidating}'s rules: served for {@code ttl}, refreshed in the background up to
+ * {@code 2 * ttl}, and served stale up to {@code maxStale} while S3 is unreachable or failing.
+ *
+ * <p><b>Snapshots.</b> A listing's verifier (a hash of its names) is the READDIR cookie verifier and the
+ * directory's change attribute; snapshots stay readable by verifier for a while after they are refreshed, so a
+ * client paging through a large directory never sees its cookies go bad.
  *
  * <p><b>Bytes.</b> Reads go through the {@link ExtentCache} with the exact (key, ETag, size) the caller
  * pinned, so bytes of two versions of an object are never mixed.
@@ -50,45 +51,76 @@ import static java.util.Objects.requireNonNull;
  */
 public final class S3FileSystem implements VirtualFileSystem {
     private static final int LIST_PAGE = 1000;
-    private static final int MAX_NAME_BYTES = 255;
-    private static final long DIR_SIZE = 4096;
 
     private final ObjectStore store;
     private final String prefix;
     private final ExtentCache cache;
     private final ToLongFunction<Inode> fileIds;
+    private final Clock clock;
     private final Instant mountTime;
-    private final Cache<String, Optional<FileAttributes>> fileAttrs;
-    private final Cache<String, Listing> listings;
+    private final Revalidating<Listing> listings;
+    private final Revalidating<Known<Optional<FileAttributes>>> heads;
+    private final Revalidating<Known<Boolean>> dirProbes;
     private final Cache<String, Listing> snapshots;
-    /** Whether keys exist under {@code path/}, for lookups outside a cached listing; expires like attributes. */
-    private final Cache<String, Boolean> dirProbes;
-
-    /** A directory snapshot plus its name index and whether the prefix exists at all. */
-    private record Listing(DirListing listing, Map<String, DirEntry> byName, boolean exists, Instant mtime) {}
+    private final DatasetNamespaces datasets;
+    private final Counter fromDataset;
+    private final Counter fromListing;
+    private final Counter fromHead;
 
     /**
-     * @param prefix   key prefix of the export, "" for the whole bucket (a trailing '/' is added when missing)
-     * @param fileIds  stable file ids (inode numbers) for names
-     * @param clock    time for cache expiry; its instant at construction is the directories' default mtime
+     * @param prefix    key prefix of the export, "" for the whole bucket (a trailing '/' is added when missing)
+     * @param fileIds   stable file ids (inode numbers) for names
+     * @param clock     time for freshness; its instant at construction is the directories' default mtime
+     * @param refresher runs background refreshes and listing prefetches
      */
     public S3FileSystem(ObjectStore store, String prefix, ExtentCache cache, ToLongFunction<Inode> fileIds,
-                        Duration attributeTtl, Clock clock) {
+                        MetadataSettings settings, Clock clock, Executor refresher, MeterRegistry meters) {
         this.store = requireNonNull(store, "store is null");
         this.prefix = normalizePrefix(requireNonNull(prefix, "prefix is null"));
         this.cache = requireNonNull(cache, "cache is null");
         this.fileIds = requireNonNull(fileIds, "fileIds is null");
-        requireNonNull(clock, "clock is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(meters, "meters is null");
         this.mountTime = clock.instant();
         Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
-        this.fileAttrs = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl).maximumSize(1_000_000)
-                .build();
-        this.listings = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl)
-                .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
-        this.dirProbes = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(attributeTtl).maximumSize(1_000_000)
-                .build();
+        Counter stale = Counter.builder("prefetchd.metadata.stale")
+                .description("metadata answers served past their freshness bound because S3 could not be asked")
+                .register(meters);
+        Revalidating.Listener listener = new Revalidating.Listener() {
+            @Override
+            public void servedStale() {
+                stale.increment();
+            }
+
+            @Override
+            public void refreshFailed(ObjectStoreException e) {
+                Counter.builder("prefetchd.metadata.refresh.failures").tag("kind", e.kind().name().toLowerCase())
+                        .description("metadata refreshes that failed (the old answer was kept)").register(meters)
+                        .increment();
+            }
+        };
+        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(4_000_000)
+                .weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
+        this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
+        this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
+                this::head, settings, clock, refresher, listener);
+        this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
+                this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
                 .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
+        this.datasets = new DatasetNamespaces(store, this::dirPrefix, this::toAttributes, fileIds, mountTime, clock,
+                settings);
+        this.fromDataset = answers(meters, "dataset");
+        this.fromListing = answers(meters, "listing");
+        this.fromHead = answers(meters, "head");
+    }
+
+    private static Counter answers(MeterRegistry meters, String source) {
+        return Counter.builder("prefetchd.metadata.answers").tag("source", source)
+                .description("LOOKUP and GETATTR answers by where they came from: a dataset's names held in "
+                        + "memory, a directory listing, or a HEAD of the object")
+                .register(meters);
     }
 
     /** The prefix as keys are built from it: no leading '/', one trailing '/' unless empty. */
@@ -97,6 +129,24 @@ public final class S3FileSystem implements VirtualFileSystem {
             p = p.substring(1);
         }
         return p.isEmpty() || p.endsWith("/") ? p : p + "/";
+    }
+
+    /**
+     * Holds the names of an indexed dataset in memory from now on (see {@link DatasetNamespaces}).
+     *
+     * @param folder the dataset's folder in the export ("" for the root)
+     * @param recursive every level below {@code folder} (a folder dataset), or only its own entries (the folder
+     *     of a WebDataset shard pattern)
+     * @param onChange called when a later bulk listing finds the dataset's objects changed
+     * @throws ObjectStoreException when the first listing fails
+     */
+    public void pinDataset(String folder, boolean recursive, Runnable onChange) {
+        datasets.pin(folder, recursive, requireNonNull(onChange, "onChange is null"));
+    }
+
+    /** Lists again the datasets whose names are due for their bulk refresh; called periodically. */
+    public void refreshDatasets() {
+        datasets.refreshDue();
     }
 
     private String key(Inode file) {
@@ -114,33 +164,29 @@ public final class S3FileSystem implements VirtualFileSystem {
             if (!l.exists() && !inode.isRoot()) {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory " + inode.path() + " no longer exists");
             }
-            return dirAttributes(inode, l);
+            return ListingBuilder.dirAttributes(inode, l, fileIds);
         }
-        return fileAttributes(inode.path()).orElseThrow(
+        return fileAttributes(inode).orElseThrow(
                 () -> new NfsException(NfsStatus.NFS4ERR_STALE, "object " + key(inode) + " no longer exists"));
     }
 
-    private FileAttributes dirAttributes(Inode dir, Listing l) {
-        return new FileAttributes(FileType.DIRECTORY, DIR_SIZE, fileIds.applyAsLong(dir), l.listing().verifier(),
-                l.mtime(), null);
-    }
-
-    private Optional<FileAttributes> fileAttributes(String path) throws NfsException {
-        Optional<FileAttributes> cached = fileAttrs.getIfPresent(path);
-        if (cached != null) {
-            return cached;
+    /** A file's attributes: from its folder's listing when one is known, else from a HEAD. */
+    private Optional<FileAttributes> fileAttributes(Inode file) throws NfsException {
+        Listing parent = knownListing(file.parentPath());
+        if (parent != null) {
+            DirEntry e = parent.byName().get(file.name());
+            return e == null || e.inode().isDirectory() ? Optional.empty() : Optional.of(e.attributes());
         }
-        Optional<FileAttributes> a;
+        fromHead.increment();
+        listings.prefetch(file.parentPath());
         try {
-            a = store.head(prefix + path).map(m -> toAttributes(path, m));
+            return heads.get(file.path()).value();
         } catch (ObjectStoreException e) {
             throw StoreErrors.toNfs(e);
         }
-        fileAttrs.put(path, a);
-        return a;
     }
 
-    private FileAttributes toAttributes(String path, ObjectMeta m) {
+    FileAttributes toAttributes(String path, ObjectMeta m) {
         Inode inode = new Inode(FileType.REGULAR, path);
         return new FileAttributes(FileType.REGULAR, m.size(), fileIds.applyAsLong(inode), changeOf(m.etag(), m.size()),
                 m.lastModified(), m.etag());
@@ -161,7 +207,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, dir.path() + " is not a directory");
         }
         String path = dir.child(name);
-        Listing l = listings.getIfPresent(dir.path());
+        Listing l = knownListing(dir.path());
         if (l != null) {
             DirEntry e = l.byName().get(name);
             if (e == null) {
@@ -169,18 +215,18 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
             return e.inode();
         }
-        if (fileAttributes(path).isPresent()) {
-            return new Inode(FileType.REGULAR, path);
+        if (datasets.holds(path)) {
+            return new Inode(FileType.DIRECTORY, path);   // a dataset's folder, in a parent not listed yet
         }
-        Boolean isDir = dirProbes.getIfPresent(path);
-        if (isDir == null) {
-            try {
-                ListPage page = store.list(dirPrefix(path), "/", null, 1);
-                isDir = !page.objects().isEmpty() || !page.commonPrefixes().isEmpty();
-            } catch (ObjectStoreException e) {
-                throw StoreErrors.toNfs(e);
-            }
-            dirProbes.put(path, isDir);
+        Inode file = new Inode(FileType.REGULAR, path);
+        if (fileAttributes(file).isPresent()) {
+            return file;
+        }
+        boolean isDir;
+        try {
+            isDir = dirProbes.get(path).value();
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
         }
         if (isDir) {
             return new Inode(FileType.DIRECTORY, path);
@@ -207,77 +253,74 @@ public final class S3FileSystem implements VirtualFileSystem {
         return old.listing();
     }
 
+    /** The directory's listing, read from S3 when nothing usable is known. */
     private Listing listing(String dirPath) throws NfsException {
+        Listing held = datasets.listing(dirPath);
+        if (held != null) {
+            remember(dirPath, held);
+            return held;
+        }
         try {
-            return listings.get(dirPath, this::load);
+            return listings.get(dirPath);
         } catch (ObjectStoreException e) {
             throw StoreErrors.toNfs(e);
         }
     }
 
+    /** The directory's listing when one is known (a dataset's, or one read before), without asking S3. */
+    private Listing knownListing(String dirPath) throws NfsException {
+        Listing held = datasets.listing(dirPath);
+        if (held != null) {
+            fromDataset.increment();
+            return held;
+        }
+        try {
+            Listing l = listings.getIfKnown(dirPath);
+            if (l != null) {
+                fromListing.increment();
+            }
+            return l;
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+    }
+
+    private void remember(String dirPath, Listing l) {
+        snapshots.asMap().putIfAbsent(dirPath + "\0" + l.listing().verifier(), l);
+    }
+
     private Listing load(String dirPath) {
         String p = dirPrefix(dirPath);
-        TreeMap<String, DirEntry> byName = new TreeMap<>();
-        Map<String, Boolean> dirs = new HashMap<>();
-        boolean exists = false;
-        Instant newest = null;
+        ListingBuilder b = new ListingBuilder(dirPath);
         String token = null;
         do {
             ListPage page = store.list(p, "/", token, LIST_PAGE);
             for (ObjectMeta m : page.objects()) {
-                exists = true;
-                String name = m.key().substring(p.length());
-                if (!validName(name)) {
-                    continue;   // the folder marker itself (name ""), or a name POSIX cannot hold
-                }
-                String path = dirPath.isEmpty() ? name : dirPath + "/" + name;
-                FileAttributes a = toAttributes(path, m);
-                fileAttrs.put(path, Optional.of(a));
-                byName.put(name, new DirEntry(name, new Inode(FileType.REGULAR, path), a));
-                newest = newest == null || m.lastModified().isAfter(newest) ? m.lastModified() : newest;
+                b.addFile(m.key().substring(p.length()), m);   // the folder marker itself is name "": left out
             }
             for (String cp : page.commonPrefixes()) {
-                exists = true;
-                String name = cp.substring(p.length(), cp.length() - 1);
-                if (validName(name)) {
-                    dirs.put(name, Boolean.TRUE);
-                }
+                b.addDir(cp.substring(p.length(), cp.length() - 1));
             }
             token = page.nextToken();
         } while (token != null);
-        for (String name : dirs.keySet()) {
-            if (!byName.containsKey(name)) {   // the file wins over the directory of the same name
-                String path = dirPath.isEmpty() ? name : dirPath + "/" + name;
-                Inode inode = new Inode(FileType.DIRECTORY, path);
-                Listing sub = listings.getIfPresent(path);
-                FileAttributes a = sub != null ? dirAttributes(inode, sub)
-                        : new FileAttributes(FileType.DIRECTORY, DIR_SIZE, fileIds.applyAsLong(inode),
-                                FileAttributes.UNKNOWN_CHANGE, mountTime, null);
-                byName.put(name, new DirEntry(name, inode, a));
-            }
-        }
-        List<DirEntry> entries = new ArrayList<>(byName.values());
-        long verifier = verifierOf(entries);
-        Listing l = new Listing(new DirListing(verifier, entries), Map.copyOf(byName), exists,
-                newest == null ? mountTime : newest);
-        snapshots.put(dirPath + "\0" + verifier, l);
+        Listing l = b.build(this::toAttributes, this::knownSubListing, fileIds, mountTime, clock.instant());
+        remember(dirPath, l);
         return l;
     }
 
-    private static boolean validName(String name) {
-        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
-                && name.indexOf('\0') < 0 && name.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES;
+    private Listing knownSubListing(String dirPath) {
+        Listing held = datasets.listing(dirPath);
+        return held != null ? held : listings.getIfKnown(dirPath);
     }
 
-    private static long verifierOf(List<DirEntry> entries) {
-        long h = 0xcbf29ce484222325L;
-        for (DirEntry e : entries) {
-            for (int i = 0; i < e.name().length(); i++) {
-                h = (h ^ e.name().charAt(i)) * 0x100000001b3L;
-            }
-            h = (h ^ (e.inode().isDirectory() ? '/' : '\n')) * 0x100000001b3L;
-        }
-        return h == 0 ? 1 : h;
+    private Known<Optional<FileAttributes>> head(String path) {
+        Optional<FileAttributes> a = store.head(prefix + path).map(m -> toAttributes(path, m));
+        return new Known<>(a, clock.instant());
+    }
+
+    private Known<Boolean> probeDir(String path) {
+        ListPage page = store.list(dirPrefix(path), "/", null, 1);
+        return new Known<>(!page.objects().isEmpty() || !page.commonPrefixes().isEmpty(), clock.instant());
     }
 
     @Override
@@ -291,7 +334,8 @@ public final class S3FileSystem implements VirtualFileSystem {
             return new ReadResult(r.data(), r.missedBlocks() > 0, r.waitNanos());
         } catch (ObjectStoreException e) {
             if (e.kind() == ObjectStoreException.Kind.CHANGED || e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
-                fileAttrs.invalidate(file.path());
+                heads.invalidate(file.path());
+                listings.prefetch(file.parentPath());
             }
             throw StoreErrors.toNfs(e);
         }

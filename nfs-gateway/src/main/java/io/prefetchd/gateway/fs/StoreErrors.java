@@ -9,6 +9,8 @@ import io.prefetchd.gateway.s3.ObjectStoreException;
  * <ul>
  *   <li>NOT_FOUND, CHANGED: NFS4ERR_STALE (the object the handle or open named is gone or was replaced);</li>
  *   <li>THROTTLED, UNAVAILABLE (after the store's own retries): NFS4ERR_DELAY, so the client retries;</li>
+ *   <li>UNREACHABLE (the store does not answer at all): NFS4ERR_IO, so that an application reading data that
+ *       is not cached gets an error in seconds instead of a kernel client retrying DELAY until S3 is back;</li>
  *   <li>ACCESS_DENIED: NFS4ERR_ACCESS;</li>
  *   <li>anything else: NFS4ERR_IO.</li>
  * </ul>
@@ -21,6 +23,7 @@ final class StoreErrors {
         NfsStatus status = switch (e.kind()) {
             case NOT_FOUND, CHANGED -> NfsStatus.NFS4ERR_STALE;
             case THROTTLED, UNAVAILABLE -> NfsStatus.NFS4ERR_DELAY;
+            case UNREACHABLE -> NfsStatus.NFS4ERR_IO;
             case ACCESS_DENIED -> NfsStatus.NFS4ERR_ACCESS;
             case IO -> NfsStatus.NFS4ERR_IO;
         };

@@ -57,6 +57,9 @@ public final class InMemoryObjectStore implements ObjectStore {
     private final Clock clock;
     private final ConcurrentSkipListMap<String, Entry> objects = new ConcurrentSkipListMap<>(InMemoryObjectStore::compareUtf8);
     private final AtomicLong gets = new AtomicLong();
+    private final AtomicLong heads = new AtomicLong();
+    private final AtomicLong lists = new AtomicLong();
+    private volatile boolean unreachable;
     private final AtomicLong getBytes = new AtomicLong();
     private final AtomicReference<GetHook> hook = new AtomicReference<>();
     private final AtomicInteger failuresToInject = new AtomicInteger();
@@ -98,14 +101,40 @@ public final class InMemoryObjectStore implements ObjectStore {
         return gets.get();
     }
 
+    /** HEADs received (including refused ones). */
+    public long headCount() {
+        return heads.get();
+    }
+
+    /** LIST pages asked for (including refused ones). */
+    public long listCount() {
+        return lists.get();
+    }
+
+    /**
+     * While true, every request fails as {@link Kind#UNREACHABLE}, as a store does when nothing answers (or its
+     * circuit breaker is open).
+     */
+    public void setUnreachable(boolean value) {
+        unreachable = value;
+    }
+
+    private void refuseWhileUnreachable(String key, String what) {
+        if (unreachable) {
+            throw new ObjectStoreException(Kind.UNREACHABLE, bucket, key, what + " not sent: the store is unreachable");
+        }
+    }
+
     /** Bytes delivered by successful GETs. */
     public long getBytes() {
         return getBytes.get();
     }
 
-    /** Resets {@link #getCount()} and {@link #getBytes()} to zero. */
+    /** Resets the request and byte counters to zero. */
     public void resetCounters() {
         gets.set(0);
+        heads.set(0);
+        lists.set(0);
         getBytes.set(0);
     }
 
@@ -127,6 +156,8 @@ public final class InMemoryObjectStore implements ObjectStore {
 
     @Override
     public Optional<ObjectMeta> head(String key) {
+        heads.incrementAndGet();
+        refuseWhileUnreachable(key, "HEAD");
         Entry e = objects.get(requireNonNull(key, "key is null"));
         return e == null ? Optional.empty() : Optional.of(e.meta());
     }
@@ -137,6 +168,8 @@ public final class InMemoryObjectStore implements ObjectStore {
             throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
         }
         String p = prefix == null ? "" : prefix;
+        lists.incrementAndGet();
+        refuseWhileUnreachable(p, "LIST");
         String d = delimiter == null ? "" : delimiter;
         int limit = Math.min(maxKeys, MAX_KEYS_CAP);
         String after = continuationToken == null ? null : decodeToken(continuationToken, p);
@@ -186,6 +219,10 @@ public final class InMemoryObjectStore implements ObjectStore {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         gets.incrementAndGet();
+        if (unreachable) {
+            return CompletableFuture.failedFuture(new ObjectStoreException(Kind.UNREACHABLE, bucket, key,
+                    "GET not sent: the store is unreachable"));
+        }
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         try {
             executor.execute(() -> {

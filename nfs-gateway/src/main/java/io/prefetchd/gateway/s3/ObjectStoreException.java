@@ -19,14 +19,19 @@ public final class ObjectStoreException extends RuntimeException {
         ACCESS_DENIED,
         /** The store kept asking us to slow down (429, 503 SlowDown) after all retries: try again later. */
         THROTTLED,
-        /** The store was unreachable, timed out or failed with 5xx after all retries: try again later. */
+        /** The store answered with 5xx (or a local wait ran out) after all retries: try again later. */
         UNAVAILABLE,
+        /**
+         * The store did not answer at all (connection refused or reset, timeouts) after all retries, or is known
+         * to be unreachable and the request was not sent: fail fast, cached data only.
+         */
+        UNREACHABLE,
         /** Anything else: a bad request, a malformed response, a local I/O problem. */
         IO;
 
         /** Whether trying again later may succeed (the NFS layer answers NFS4ERR_DELAY). */
         public boolean isRetryable() {
-            return this == THROTTLED || this == UNAVAILABLE;
+            return this == THROTTLED || this == UNAVAILABLE || this == UNREACHABLE;
         }
     }
 

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.s3;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
@@ -17,6 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,6 +33,9 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.metrics.CoreMetric;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
@@ -59,6 +65,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * 503 SlowDown), I/O errors and attempt timeouts. The whole call is bounded by
  * {@link S3Settings#apiCallTimeout()} and each attempt by {@link S3Settings#attemptTimeout()}.
  *
+ * <h2>Reachability</h2>
+ * A {@link Reachability} circuit breaker watches every request: when S3 stops answering (refused connections,
+ * timeouts, or requests waiting {@link S3Settings#readTimeout()} while nothing comes back), requests fail at once
+ * as {@link Kind#UNREACHABLE} instead of each waiting out its retries, and a probe (a one-key LIST) runs every
+ * {@value #PROBE_MILLIS} ms until S3 answers again.
+ *
  * <h2>Errors</h2>
  * Every SDK (and local limiter) failure is turned into an {@link ObjectStoreException} by
  * {@code translate} and nowhere else.
@@ -74,6 +86,8 @@ public final class S3ObjectStore implements ObjectStore {
     private static final String GET = "get";
     private static final String HEAD = "head";
     private static final String LIST = "list";
+    static final long PROBE_MILLIS = 1000;
+    private static final long WATCHDOG_MILLIS = 250;
 
     private final S3Settings settings;
     private final S3AsyncClient client;
@@ -83,6 +97,8 @@ public final class S3ObjectStore implements ObjectStore {
     private final MeterRegistry registry;
     private final Counter bytesReceived;
     private final Duration blockingWait;
+    private final Reachability reachability;
+    private final ScheduledExecutorService watchdog;
 
     private S3ObjectStore(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials,
             AutoCloseable ownedCredentials) {
@@ -101,7 +117,61 @@ public final class S3ObjectStore implements ObjectStore {
         this.blockingWait = settings.apiCallTimeout().multipliedBy(2).plusSeconds(5);
         // our own event loops, so close() need not sit out Netty's default two-second quiet period
         this.eventLoops = SdkEventLoopGroup.builder().build();
-        this.client = buildClient(settings, credentials, eventLoops, new RetryCounter(retries));
+        String endpoint = "s3://" + settings.bucket() + (settings.endpoint() == null ? "" : " at " + settings.endpoint());
+        this.reachability = new Reachability(settings.bucket(), endpoint, settings.effectiveReadTimeout(),
+                System::nanoTime);
+        this.client = buildClient(settings, credentials, eventLoops, new RetryCounter(retries), new AnswerListener());
+        Gauge.builder("prefetchd.s3.reachable", reachability, r -> r.isOpen() ? 0 : 1)
+                .description("1 while S3 answers, 0 while it is unreachable and requests fail fast")
+                .register(registry);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "prefetchd-s3-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.scheduleWithFixedDelay(this::watch, WATCHDOG_MILLIS, WATCHDOG_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether S3 answers, for {@code /status} and the file system's stale-if-error rule. */
+    public Reachability reachability() {
+        return reachability;
+    }
+
+    private long nextProbe;   // only touched by the watchdog thread
+
+    private void watch() {
+        reachability.check();
+        if (!reachability.isOpen()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - nextProbe < 0) {
+            return;
+        }
+        nextProbe = now + TimeUnit.MILLISECONDS.toNanos(PROBE_MILLIS);
+        try {
+            client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket()).maxKeys(1).build())
+                    .get(settings.effectiveReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            reachability.probeSucceeded();
+        } catch (ExecutionException e) {
+            if (unwrap(e) instanceof SdkServiceException) {
+                reachability.probeSucceeded();   // an error status is still an answer
+            }
+        } catch (TimeoutException e) {
+            // still silent: probe again later
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a client-side failure to send the probe: try again at the next tick
+        }
+    }
+
+    /** Tells the breaker when S3 sent a response (headers), whatever its status. */
+    private final class AnswerListener implements ExecutionInterceptor {
+        @Override
+        public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+            reachability.answered();
+        }
     }
 
     /**
@@ -124,14 +194,16 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private static S3AsyncClient buildClient(S3Settings settings, AwsCredentialsProvider credentials,
-            SdkEventLoopGroup eventLoops, MetricPublisher retryCounter) {
+            SdkEventLoopGroup eventLoops, MetricPublisher retryCounter, ExecutionInterceptor answers) {
         NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder()
                 .eventLoopGroup(eventLoops)
                 .maxConcurrency(settings.maxConcurrency())
                 // our limiter keeps at most maxConcurrency calls (and so attempts) in flight
                 .maxPendingConnectionAcquires(settings.maxConcurrency() * 2)
                 .connectionAcquisitionTimeout(settings.attemptTimeout())
-                .readTimeout(settings.attemptTimeout());
+                .connectionTimeout(settings.connectTimeout())
+                // silence on a connection, not the length of a transfer: a dead endpoint fails in seconds
+                .readTimeout(settings.effectiveReadTimeout());
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
                 .httpClientBuilder(http)
                 .credentialsProvider(credentials)
@@ -140,7 +212,8 @@ public final class S3ObjectStore implements ObjectStore {
                         .retryStrategy(b -> b.maxAttempts(settings.maxAttempts()))
                         .apiCallTimeout(settings.apiCallTimeout())
                         .apiCallAttemptTimeout(settings.attemptTimeout())
-                        .addMetricPublisher(retryCounter));
+                        .addMetricPublisher(retryCounter)
+                        .addExecutionInterceptor(answers));
         if (settings.endpoint() != null) {
             builder.endpointOverride(settings.endpoint());
         }
@@ -227,6 +300,12 @@ public final class S3ObjectStore implements ObjectStore {
                 .build();
         Timer.Sample sample = Timer.start(registry);
         CompletableFuture<byte[]> result = new CompletableFuture<>();
+        try {
+            reachability.admit(result, key, "GET " + range);
+        } catch (ObjectStoreException e) {
+            finish(GET, outcome(e.kind()), sample);
+            return CompletableFuture.failedFuture(e);
+        }
         limiter.submit(() -> client.getObject(request, AsyncResponseTransformer.toBytes()))
                 .whenComplete((response, failure) -> {
                     if (failure == null) {
@@ -241,7 +320,7 @@ public final class S3ObjectStore implements ObjectStore {
                     } else {
                         ObjectStoreException e = translate(failure, key, "GET " + range + " If-Match " + etag);
                         finish(GET, outcome(e.kind()), sample);
-                        result.completeExceptionally(e);
+                        result.completeExceptionally(observe(e));
                     }
                 });
         return result;
@@ -249,6 +328,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
         client.close();
         // the client is closed, so no task can arrive: no quiet period needed
         eventLoops.eventLoopGroup().shutdownGracefully(0, 2, TimeUnit.SECONDS);
@@ -265,6 +345,12 @@ public final class S3ObjectStore implements ObjectStore {
     private <T> CompletableFuture<T> call(String op, String key, String what, Supplier<CompletableFuture<T>> call) {
         Timer.Sample sample = Timer.start(registry);
         CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            reachability.admit(result, key, what);
+        } catch (ObjectStoreException e) {
+            finish(op, outcome(e.kind()), sample);
+            throw e;
+        }
         limiter.submit(call).whenComplete((value, failure) -> {
             if (failure == null) {
                 finish(op, "ok", sample);
@@ -272,10 +358,18 @@ public final class S3ObjectStore implements ObjectStore {
             } else {
                 ObjectStoreException e = translate(failure, key, what);
                 finish(op, outcome(e.kind()), sample);
-                result.completeExceptionally(e);
+                result.completeExceptionally(observe(e));
             }
         });
         return result;
+    }
+
+    /** Feeds a failure to the breaker: no answer at all opens it. */
+    private ObjectStoreException observe(ObjectStoreException e) {
+        if (e.kind() == Kind.UNREACHABLE && !reachability.isOpen()) {
+            reachability.failedWithoutAnswer(e.getMessage());
+        }
+        return e;
     }
 
     private <T> T await(CompletableFuture<T> future, String key, String what) {
@@ -351,10 +445,10 @@ public final class S3ObjectStore implements ObjectStore {
         }
         if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException
                 || hasCause(t, io.netty.handler.timeout.TimeoutException.class)) {
-            // the SDK's attempt timeout and Netty's read timeout are both set to the attempt timeout: whichever
-            // fires first, it is the same event
-            return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
-                    what + " timed out (api call timeout " + settings.apiCallTimeout() + ")", t);
+            // the SDK's attempt timeout, or Netty's read timeout (no byte for readTimeout): S3 did not answer
+            return new ObjectStoreException(Kind.UNREACHABLE, bucket, key,
+                    what + " timed out (no answer within " + settings.effectiveReadTimeout() + " per attempt, "
+                    + settings.maxAttempts() + " attempts, api call timeout " + settings.apiCallTimeout() + ")", t);
         }
         if (t instanceof TimeoutException) {
             return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
@@ -368,7 +462,8 @@ public final class S3ObjectStore implements ObjectStore {
         }
         if (t instanceof SdkClientException && hasCause(t, IOException.class)
                 || t instanceof IOException || t instanceof UncheckedIOException) {
-            return new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
+            // refused, reset or timed-out connections: no answer from S3
+            return new ObjectStoreException(Kind.UNREACHABLE, bucket, key,
                     what + " failed after " + settings.maxAttempts() + " attempts: " + t.getMessage(), t);
         }
         if (t instanceof SdkClientException && String.valueOf(t.getMessage()).contains("credentials")) {

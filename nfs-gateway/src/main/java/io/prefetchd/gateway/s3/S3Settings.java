@@ -21,6 +21,10 @@ import java.time.Duration;
  *     {@value #DEFAULT_MAX_ATTEMPTS}
  * @param apiCallTimeout the deadline for a request including all its retries; each attempt gets
  *     {@code apiCallTimeout / maxAttempts} (at least one second). Default 30 s
+ * @param connectTimeout how long opening a connection may take before the attempt fails. Default 2 s: on a
+ *     healthy network a TCP handshake to S3 takes milliseconds, and a dead endpoint must not hold reads for long
+ * @param readTimeout how long a connection may stay silent (no byte of a response) before the attempt fails;
+ *     a large GET whose bytes keep arriving is not cut by it. Default 5 s, capped by the attempt timeout
  */
 public record S3Settings(
         URI endpoint,
@@ -29,11 +33,15 @@ public record S3Settings(
         boolean pathStyle,
         int maxConcurrency,
         int maxAttempts,
-        Duration apiCallTimeout) {
+        Duration apiCallTimeout,
+        Duration connectTimeout,
+        Duration readTimeout) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 128;
     public static final int DEFAULT_MAX_ATTEMPTS = 4;
     public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(5);
     /** Requests that may wait for a free slot, per slot of {@link #maxConcurrency()}. */
     static final int QUEUED_PER_SLOT = 16;
 
@@ -52,12 +60,21 @@ public record S3Settings(
         if (apiCallTimeout.isNegative() || apiCallTimeout.isZero()) {
             throw new IllegalArgumentException("apiCallTimeout must be positive: " + apiCallTimeout);
         }
+        requireNonNull(connectTimeout, "connectTimeout is null");
+        requireNonNull(readTimeout, "readTimeout is null");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
+        }
+        if (readTimeout.isNegative() || readTimeout.isZero()) {
+            throw new IllegalArgumentException("readTimeout must be positive: " + readTimeout);
+        }
     }
 
     /** Settings with the default concurrency, attempts and timeout. */
     public static S3Settings of(URI endpoint, String region, String bucket, boolean pathStyle) {
         return new S3Settings(endpoint, region, bucket, pathStyle,
-                DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_API_CALL_TIMEOUT);
+                DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_API_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_READ_TIMEOUT);
     }
 
     /** Settings for a bucket on AWS S3 itself, region from the SDK's chain, virtual-host addressing. */
@@ -66,15 +83,29 @@ public record S3Settings(
     }
 
     public S3Settings withMaxConcurrency(int value) {
-        return new S3Settings(endpoint, region, bucket, pathStyle, value, maxAttempts, apiCallTimeout);
+        return new S3Settings(endpoint, region, bucket, pathStyle, value, maxAttempts, apiCallTimeout, connectTimeout,
+                readTimeout);
     }
 
     public S3Settings withMaxAttempts(int value) {
-        return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, value, apiCallTimeout);
+        return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, value, apiCallTimeout, connectTimeout,
+                readTimeout);
     }
 
     public S3Settings withApiCallTimeout(Duration value) {
-        return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, value);
+        return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, value, connectTimeout,
+                readTimeout);
+    }
+
+    public S3Settings withTimeouts(Duration connect, Duration read) {
+        return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout, connect,
+                read);
+    }
+
+    /** The silence after which a connection's attempt fails: {@link #readTimeout()}, at most the attempt timeout. */
+    public Duration effectiveReadTimeout() {
+        Duration attempt = attemptTimeout();
+        return readTimeout.compareTo(attempt) < 0 ? readTimeout : attempt;
     }
 
     /** The region to sign with, or {@code null} to let the SDK resolve it (AWS endpoint, no region set). */

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,7 +121,8 @@ class S3ObjectStoreTest {
 
     private S3ObjectStore store(int maxConcurrency, int maxAttempts, Duration apiCallTimeout) {
         URI endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        S3Settings settings = new S3Settings(endpoint, null, "test-bucket", true, maxConcurrency, maxAttempts, apiCallTimeout);
+        S3Settings settings = new S3Settings(endpoint, null, "test-bucket", true, maxConcurrency, maxAttempts, apiCallTimeout,
+                S3Settings.DEFAULT_CONNECT_TIMEOUT, S3Settings.DEFAULT_READ_TIMEOUT);
         return S3ObjectStore.create(settings, registry, CREDENTIALS);
     }
 
@@ -238,15 +240,36 @@ class S3ObjectStoreTest {
     }
 
     @Test
-    void getRange_noAnswerWithinTimeout_isUnavailable() {
+    void getRange_noAnswerWithinTimeout_isUnreachable() {
         CountDownLatch never = new CountDownLatch(1);
         latches.add(never);
         whenScriptEmpty.set(Reply.hold(never));
         try (S3ObjectStore store = store(4, 2, Duration.ofSeconds(2))) {
             ObjectStoreException e = ObjectStoreContract.failure(store.getRange("k", "abc", 0, 1));
 
-            assertEquals(Kind.UNAVAILABLE, e.kind());
-            assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+            assertEquals(Kind.UNREACHABLE, e.kind());
+            assertTrue(e.getMessage().contains("answer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void getRange_afterS3StoppedAnswering_failsFastWithoutSending() {
+        CountDownLatch never = new CountDownLatch(1);
+        latches.add(never);
+        whenScriptEmpty.set(Reply.hold(never));
+        try (S3ObjectStore store = store(4, 1, Duration.ofSeconds(1))) {
+            ObjectStoreContract.failure(store.getRange("k", "abc", 0, 1));
+            int sent = requests.size();
+
+            ObjectStoreException e = ObjectStoreContract.failure(store.getRange("k2", "abc", 0, 1));
+
+            assertEquals(Kind.UNREACHABLE, e.kind());
+            assertTrue(e.getMessage().contains("not sent"), e.getMessage());
+            assertTrue(requests.stream().noneMatch(r -> r.getRequestURI().getPath().endsWith("/k2")),
+                    "k2 reached the server");
+            assertTrue(requests.stream().skip(sent).allMatch(r -> r.getRequestURI().getPath().endsWith("/test-bucket")
+                    || r.getRequestURI().getPath().endsWith("/test-bucket/")), "only probes (LIST) may follow");
+            assertFalse(store.reachability().state().reachable());
         }
     }
 
@@ -257,9 +280,9 @@ class S3ObjectStoreTest {
             closedPort = socket.getLocalPort();
         }
         S3Settings settings = new S3Settings(URI.create("http://127.0.0.1:" + closedPort), null, "test-bucket",
-                true, 4, 2, Duration.ofSeconds(10));
+                true, 4, 2, Duration.ofSeconds(10), S3Settings.DEFAULT_CONNECT_TIMEOUT, S3Settings.DEFAULT_READ_TIMEOUT);
         try (S3ObjectStore store = S3ObjectStore.create(settings, registry, CREDENTIALS)) {
-            assertEquals(Kind.UNAVAILABLE, ObjectStoreContract.failure(store.getRange("k", "abc", 0, 1)).kind());
+            assertEquals(Kind.UNREACHABLE, ObjectStoreContract.failure(store.getRange("k", "abc", 0, 1)).kind());
         }
     }
 

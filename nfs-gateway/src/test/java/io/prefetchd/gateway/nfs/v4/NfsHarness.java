@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.nfs.client.CompoundBuilder;
 import io.prefetchd.gateway.nfs.client.CompoundReply;
@@ -41,7 +42,7 @@ final class NfsHarness {
     NfsHarness(Path stateDir) {
         handles = new FileHandles("bucket/", stateDir);
         S3FileSystem fs = new S3FileSystem(store, "", new PassThroughCache(store), handles::fileId,
-                Duration.ofSeconds(30), clock);
+                MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
         state = new NfsState(clock, LEASE);
         NfsLimits limits = NfsLimits.defaults();
         Nfs4Services services = new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits),

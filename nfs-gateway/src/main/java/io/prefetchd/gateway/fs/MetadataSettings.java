@@ -1,0 +1,42 @@
+package io.prefetchd.gateway.fs;
+
+import java.time.Duration;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How long what the gateway knows about names (attributes, listings, missing names) is served before S3 is
+ * asked again. See docs/SEMANTICS.md, "Metadata freshness".
+ *
+ * @param ttl answers younger than this are served as they are; between {@code ttl} and {@code 2 * ttl} they are
+ *     served while a background request refreshes them; older ones are asked again before answering
+ * @param maxStale while S3 is unreachable or failing, answers up to this old are still served (stale-if-error);
+ *     older ones fail. Long enough for a training run by default (24 h)
+ * @param datasetRefresh how often the names of an indexed dataset are listed again in bulk (one paged LIST of
+ *     the dataset's prefix); between those listings its LOOKUP, GETATTR, OPEN and READDIR never ask S3
+ */
+public record MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh) {
+    public static final Duration DEFAULT_MAX_STALE = Duration.ofHours(24);
+    public static final Duration DEFAULT_DATASET_REFRESH = Duration.ofMinutes(5);
+
+    public MetadataSettings {
+        requireNonNull(ttl, "ttl is null");
+        requireNonNull(maxStale, "maxStale is null");
+        requireNonNull(datasetRefresh, "datasetRefresh is null");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("ttl must be positive, not " + ttl);
+        }
+        if (maxStale.compareTo(ttl) < 0) {
+            throw new IllegalArgumentException("maxStale (" + maxStale + ") must be at least ttl (" + ttl + ")");
+        }
+        if (datasetRefresh.isNegative() || datasetRefresh.isZero()) {
+            throw new IllegalArgumentException("datasetRefresh must be positive, not " + datasetRefresh);
+        }
+    }
+
+    /** {@code ttl} with the default stale-if-error bound and dataset refresh interval. */
+    public static MetadataSettings withTtl(Duration ttl) {
+        return new MetadataSettings(ttl, DEFAULT_MAX_STALE.compareTo(ttl) < 0 ? ttl : DEFAULT_MAX_STALE,
+                DEFAULT_DATASET_REFRESH);
+    }
+}

@@ -1,0 +1,129 @@
+package io.prefetchd.gateway.fs;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Stale-while-revalidate and stale-if-error over a Caffeine cache of values read from S3.
+ *
+ * <p>A value younger than {@code ttl} is served. Between {@code ttl} and {@code 2 * ttl} it is served while one
+ * background load per key replaces it. Older, it is loaded again before answering, so that while S3 answers no
+ * caller sees anything older than {@code 2 * ttl}; when that load fails with a retryable error (S3 unreachable,
+ * throttling, 5xx) the old value is served instead, up to {@code maxStale}. Missing keys load on the caller's
+ * thread, one load per key at a time (Caffeine's own single flight).
+ *
+ * <p>Thread-safe.
+ */
+final class Revalidating<V extends Stamped> {
+    /** What happened on a lookup, for metrics. */
+    interface Listener {
+        void servedStale();
+
+        void refreshFailed(ObjectStoreException e);
+    }
+
+    private final Cache<String, V> cache;
+    private final Function<String, V> loader;
+    private final Duration ttl;
+    private final Duration maxStale;
+    private final Clock clock;
+    private final Executor refresher;
+    private final Listener listener;
+    private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
+
+    Revalidating(Cache<String, V> cache, Function<String, V> loader, MetadataSettings settings, Clock clock,
+                 Executor refresher, Listener listener) {
+        this.cache = requireNonNull(cache, "cache is null");
+        this.loader = requireNonNull(loader, "loader is null");
+        this.ttl = settings.ttl();
+        this.maxStale = settings.maxStale();
+        this.clock = requireNonNull(clock, "clock is null");
+        this.refresher = requireNonNull(refresher, "refresher is null");
+        this.listener = requireNonNull(listener, "listener is null");
+    }
+
+    /** The value, loading it when missing or too old. */
+    V get(String key) {
+        V v = cache.getIfPresent(key);
+        if (v == null) {
+            return cache.get(key, loader);
+        }
+        return revalidate(key, v);
+    }
+
+    /** The value when one is known (see the class rules for its age), else null without asking S3. */
+    V getIfKnown(String key) {
+        V v = cache.getIfPresent(key);
+        return v == null ? null : revalidate(key, v);
+    }
+
+    /** Starts a background load of {@code key} unless one is running: a listing fetched ahead of need. */
+    void prefetch(String key) {
+        refreshAsync(key);
+    }
+
+    void invalidate(String key) {
+        cache.invalidate(key);
+    }
+
+    void put(String key, V value) {
+        cache.put(key, value);
+    }
+
+    private V revalidate(String key, V v) {
+        Duration age = Duration.between(v.loadedAt(), clock.instant());
+        if (age.compareTo(ttl) <= 0) {
+            return v;
+        }
+        if (age.compareTo(ttl.multipliedBy(2)) <= 0) {
+            refreshAsync(key);
+            return v;
+        }
+        try {
+            V fresh = loader.apply(key);
+            cache.put(key, fresh);
+            return fresh;
+        } catch (ObjectStoreException e) {
+            listener.refreshFailed(e);
+            if (e.kind().isRetryable() && age.compareTo(maxStale) <= 0) {
+                listener.servedStale();
+                return v;
+            }
+            throw e;
+        }
+    }
+
+    private void refreshAsync(String key) {
+        if (refreshing.putIfAbsent(key, Boolean.TRUE) != null) {
+            return;
+        }
+        try {
+            refresher.execute(() -> {
+                try {
+                    cache.put(key, loader.apply(key));
+                } catch (ObjectStoreException e) {
+                    listener.refreshFailed(e);   // keep the old value; the next look after ttl tries again
+                } finally {
+                    refreshing.remove(key);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            refreshing.remove(key);   // shutting down
+        }
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+}

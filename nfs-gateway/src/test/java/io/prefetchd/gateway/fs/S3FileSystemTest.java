@@ -1,0 +1,191 @@
+package io.prefetchd.gateway.fs;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.testing.ManualClock;
+import io.prefetchd.gateway.testing.PassThroughCache;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Where S3FileSystem's answers come from, and how old they may be, on a manual clock. */
+class S3FileSystemTest {
+    private static final Duration TTL = Duration.ofSeconds(30);
+    private static final Duration MAX_STALE = Duration.ofHours(24);
+    private static final Duration DATASET_REFRESH = Duration.ofMinutes(5);
+
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryObjectStore store = new InMemoryObjectStore("bucket", clock);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AtomicInteger changes = new AtomicInteger();
+    private S3FileSystem fs;
+
+    @BeforeEach
+    void setUp() {
+        for (String cls : new String[] {"cat", "dog"}) {
+            for (int i = 0; i < 3; i++) {
+                put("data/train/" + cls + "/" + i + ".jpg", cls + i);
+            }
+        }
+        put("data/other/a.bin", "a");
+        put("data/other/b.bin", "b");
+        fs = new S3FileSystem(store, "data/", new PassThroughCache(store), inode -> inode.path().hashCode(),
+                new MetadataSettings(TTL, MAX_STALE, DATASET_REFRESH), clock, Runnable::run, meters);
+        store.resetCounters();
+    }
+
+    private void put(String key, String content) {
+        store.put(key, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Inode dir(String path) {
+        return new Inode(FileType.DIRECTORY, path);
+    }
+
+    private Inode resolve(String path) throws NfsException {
+        Inode at = Inode.ROOT;
+        for (String part : path.split("/")) {
+            at = fs.lookup(at, part);
+        }
+        return at;
+    }
+
+    private long requests() {
+        return store.headCount() + store.listCount();
+    }
+
+    @Test
+    void pinnedDataset_lookupGetattrReaddir_sendNoRequestToS3() throws NfsException {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+        store.resetCounters();
+
+        for (String cls : new String[] {"cat", "dog"}) {
+            assertEquals(3, fs.list(resolve("train/" + cls), 0).entries().size());
+            for (int i = 0; i < 3; i++) {
+                Inode f = resolve("train/" + cls + "/" + i + ".jpg");
+                assertEquals(4, fs.getattr(f).size());
+            }
+        }
+
+        assertEquals(0, requests());
+    }
+
+    @Test
+    void pinnedDataset_pastTtlButBeforeRefresh_stillSendsNoRequest() throws NfsException {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+        resolve("train/cat/0.jpg");
+        store.resetCounters();
+        clock.advance(Duration.ofMinutes(4));
+
+        fs.getattr(resolve("train/cat/1.jpg"));
+
+        assertEquals(0, requests());
+    }
+
+    @Test
+    void pinnedDataset_replacedObject_seenAtNextBulkRefreshAndReported() throws NfsException {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+        Inode f = resolve("train/cat/0.jpg");
+        long before = fs.getattr(f).change();
+        put("data/train/cat/0.jpg", "a longer cat");
+
+        fs.refreshDatasets();
+        assertEquals(before, fs.getattr(f).change(), "not due yet");
+        clock.advance(DATASET_REFRESH);
+        fs.refreshDatasets();
+
+        assertEquals(12, fs.getattr(f).size());
+        assertEquals(1, changes.get());
+    }
+
+    @Test
+    void pinnedDataset_s3Unreachable_servesLastNamesUntilMaxStale() throws NfsException {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+        Inode f = resolve("train/dog/2.jpg");
+        store.setUnreachable(true);
+        clock.advance(Duration.ofHours(23));
+        fs.refreshDatasets();
+
+        assertEquals(4, fs.getattr(f).size());
+        assertEquals(3, fs.list(dir("train/dog"), 0).entries().size());
+
+        clock.advance(Duration.ofHours(2));
+        NfsException e = assertThrows(NfsException.class, () -> fs.getattr(f));
+        assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+    }
+
+    @Test
+    void lookup_inDirectoryListedBefore_sendsNoHead() throws NfsException {
+        fs.list(dir("other"), 0);
+        store.resetCounters();
+
+        fs.getattr(fs.lookup(dir("other"), "a.bin"));
+        fs.getattr(fs.lookup(dir("other"), "b.bin"));
+        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "c.bin"));
+
+        assertEquals(NfsStatus.NFS4ERR_NOENT, e.status());
+        assertEquals(0, requests());
+    }
+
+    @Test
+    void lookup_inDirectoryNotListed_headsOnceAndFetchesTheListing() throws NfsException {
+        fs.lookup(dir("other"), "a.bin");
+        assertEquals(1, store.headCount());
+        assertEquals(1, store.listCount(), "the folder's listing is fetched while its files are being read");
+        store.resetCounters();
+
+        fs.getattr(fs.lookup(dir("other"), "b.bin"));
+
+        assertEquals(0, requests());
+    }
+
+    @Test
+    void listing_betweenTtlAndTwiceTtl_servedWhileRefreshedInBackground() throws NfsException {
+        fs.list(dir("other"), 0);
+        put("data/other/c.bin", "c");
+        clock.advance(TTL.plusSeconds(1));
+
+        assertEquals(2, fs.list(dir("other"), 0).entries().size(), "the old listing, served at once");
+        assertEquals(3, fs.list(dir("other"), 0).entries().size(), "the refreshed one");
+    }
+
+    @Test
+    void listing_olderThanTwiceTtl_listedAgainBeforeAnswering() throws NfsException {
+        fs.list(dir("other"), 0);
+        put("data/other/c.bin", "c");
+        clock.advance(TTL.multipliedBy(2).plusSeconds(1));
+
+        assertEquals(3, fs.list(dir("other"), 0).entries().size());
+    }
+
+    @Test
+    void listing_s3Unreachable_servedStaleUpToMaxStaleThenIo() throws NfsException {
+        fs.list(dir("other"), 0);
+        store.setUnreachable(true);
+        clock.advance(Duration.ofHours(20));
+
+        assertEquals(2, fs.list(dir("other"), 0).entries().size());
+        assertEquals(1.0, meters.get("prefetchd.metadata.stale").counter().count());
+
+        clock.advance(Duration.ofHours(5));
+        NfsException e = assertThrows(NfsException.class, () -> fs.list(dir("other"), 0));
+        assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+    }
+
+    @Test
+    void lookup_s3UnreachableAndNameNeverSeen_failsWithIo() {
+        store.setUnreachable(true);
+
+        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "a.bin"));
+
+        assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+    }
+}
