@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,7 +57,8 @@ public final class Gateway implements AutoCloseable {
     private final ObjectStore store;
     private final ExtentCache cache;
     private final S3FileSystem fs;
-    private final ExecutorService refresher;
+    /** Threads of metadata refreshes: stopped at close. */
+    private final List<ExecutorService> metadata;
     private final NfsState state;
     private final NfsServer server;
     private final ScheduledExecutorService reaper;
@@ -64,11 +66,11 @@ public final class Gateway implements AutoCloseable {
     private final AccessTracer tracer;
     private final PrefetchExecutor prefetcher;
 
-    private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, ExecutorService refresher, NfsState state,
+    private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
                     PrefetchExecutor prefetcher) {
         this.fs = fs;
-        this.refresher = refresher;
+        this.metadata = metadata;
         this.tracer = tracer;
         this.prefetcher = prefetcher;
         this.store = store;
@@ -208,9 +210,16 @@ public final class Gateway implements AutoCloseable {
         });
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
         reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
-        reaper.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
+        // on a thread of its own: a bulk listing of a large dataset must not hold up lease expiry
+        ScheduledExecutorService datasetRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "prefetchd-dataset-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        datasetRefresh.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
         LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
-        return new Gateway(store, cache, fs, refresher, state, server, reaper, export, tracer, prefetcher);
+        return new Gateway(store, cache, fs, List.of(refresher, datasetRefresh), state, server, reaper, export, tracer,
+                prefetcher);
     }
 
     static PrefetchSettings prefetchSettings(GatewayConfig.Planner p) {
@@ -305,7 +314,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         reaper.shutdownNow();
-        refresher.shutdownNow();
+        metadata.forEach(ExecutorService::shutdownNow);
         try {
             server.close();
             if (prefetcher != null) {
