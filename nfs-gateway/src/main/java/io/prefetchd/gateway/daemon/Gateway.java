@@ -21,6 +21,7 @@ import io.prefetchd.gateway.prefetch.PrefetchSettings;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.gateway.s3.Reachability;
 import io.prefetchd.gateway.s3.S3ObjectStore;
 import io.prefetchd.gateway.s3.S3Settings;
 import io.prefetchd.tracer.AccessTracer;
@@ -38,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -290,6 +292,11 @@ public final class Gateway implements AutoCloseable {
 
     public AccessTracer tracer() {
         return tracer;
+    }
+
+    /** Whether S3 answers (empty for stores without a circuit breaker, such as in-memory ones). */
+    public Optional<Reachability.State> s3Reachability() {
+        return store instanceof S3ObjectStore s ? Optional.of(s.reachability().state()) : Optional.empty();
     }
 
     /** The file system view: where datasets' names are pinned. */

@@ -40,9 +40,23 @@ public class MetricsController {
                 + " in " + s.blocks() + " blocks\n"
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"
                 + "misses      " + s.misses() + " blocks (" + Sizes.format(s.missBytes()) + ")\n"
+                + s3() + metadata()
                 + "nfs clients " + gateway.state().clientCount() + ", sessions " + gateway.state().sessionCount()
                 + ", open files " + gateway.state().openCount() + "\n"
                 + planner();
+    }
+
+    private String s3() {
+        return gateway.s3Reachability().map(r -> r.reachable() ? "s3          reachable\n"
+                : "s3          UNREACHABLE for " + r.unreachableFor().toSeconds() + " s (" + r.lastError() + "); "
+                        + r.refused() + " requests failed fast; cached data is served, uncached reads fail (EIO)\n")
+                .orElse("");
+    }
+
+    private String metadata() {
+        List<String> held = gateway.fileSystem().heldDatasetFolders();
+        return "metadata    " + (held.isEmpty() ? "no dataset folder held" : "names held in memory for /"
+                + String.join(", /", held)) + "\n";
     }
 
     private String planner() {

@@ -83,6 +83,11 @@ final class DatasetNamespaces {
         return p.listing();
     }
 
+    /** The dataset folders held, sorted. */
+    List<String> roots() {
+        return roots.keySet().stream().sorted().toList();
+    }
+
     /** Whether {@code dirPath} is held here (for metrics: answers that never asked S3). */
     boolean holds(String dirPath) {
         return listing(dirPath) != null;

@@ -18,6 +18,7 @@ import io.prefetchd.gateway.s3.ObjectStoreException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +143,11 @@ public final class S3FileSystem implements VirtualFileSystem {
      */
     public void pinDataset(String folder, boolean recursive, Runnable onChange) {
         datasets.pin(folder, recursive, requireNonNull(onChange, "onChange is null"));
+    }
+
+    /** The dataset folders whose names are held in memory, for {@code /status}. */
+    public List<String> heldDatasetFolders() {
+        return datasets.roots();
     }
 
     /** Lists again the datasets whose names are due for their bulk refresh; called periodically. */

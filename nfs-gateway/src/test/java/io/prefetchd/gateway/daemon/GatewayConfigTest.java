@@ -29,17 +29,19 @@ class GatewayConfigTest {
         GatewayConfig c = new GatewayConfig();
 
         assertEquals(Map.of("stateDir", "./prefetchd-state", "datasets", List.of()), settings(c));
-        assertEquals(Map.of(
-                "endpoint", "",
-                "region", "",
-                "bucket", "",
-                "prefix", "",
-                "pathStyle", false,
-                "accessKey", "",
-                "secretKey", "",
-                "maxConcurrency", 128,
-                "maxAttempts", 4,
-                "apiCallTimeout", Duration.ofSeconds(30)), settings(c.getS3()));
+        assertEquals(Map.ofEntries(
+                Map.entry("endpoint", ""),
+                Map.entry("region", ""),
+                Map.entry("bucket", ""),
+                Map.entry("prefix", ""),
+                Map.entry("pathStyle", false),
+                Map.entry("accessKey", ""),
+                Map.entry("secretKey", ""),
+                Map.entry("maxConcurrency", 128),
+                Map.entry("maxAttempts", 4),
+                Map.entry("apiCallTimeout", Duration.ofSeconds(30)),
+                Map.entry("connectTimeout", Duration.ofSeconds(2)),
+                Map.entry("readTimeout", Duration.ofSeconds(5))), settings(c.getS3()));
         assertEquals(Map.of(
                 "dir", "",
                 "size", "10GiB",
@@ -50,6 +52,8 @@ class GatewayConfigTest {
                 "workers", 32,
                 "leaseTime", Duration.ofSeconds(60),
                 "attributeTtl", Duration.ofSeconds(30),
+                "datasetRefresh", Duration.ofMinutes(5),
+                "maxStale", Duration.ofHours(24),
                 "maxRead", 1024 * 1024), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", true,
@@ -102,6 +106,8 @@ class GatewayConfigTest {
         p.put("prefetchd.s3.max-concurrency", "128");
         p.put("prefetchd.s3.max-attempts", "6");
         p.put("prefetchd.s3.api-call-timeout", "45s");
+        p.put("prefetchd.s3.connect-timeout", "3s");
+        p.put("prefetchd.s3.read-timeout", "8s");
         p.put("prefetchd.cache.dir", "/nvme/cache");
         p.put("prefetchd.cache.size", "500GiB");
         p.put("prefetchd.cache.grain", "65536");
@@ -110,6 +116,8 @@ class GatewayConfigTest {
         p.put("prefetchd.nfs.workers", "64");
         p.put("prefetchd.nfs.lease-time", "90s");
         p.put("prefetchd.nfs.attribute-ttl", "5m");
+        p.put("prefetchd.nfs.dataset-refresh", "10m");
+        p.put("prefetchd.nfs.max-stale", "48h");
         p.put("prefetchd.nfs.max-read", "262144");
         p.put("prefetchd.grpc.enabled", "false");
         p.put("prefetchd.grpc.bind", "0.0.0.0");
@@ -127,17 +135,19 @@ class GatewayConfigTest {
 
         assertEquals(Map.of("stateDir", "/var/lib/prefetchd",
                 "datasets", List.of("webdataset:train", "imagefolder:images/train")), settings(c));
-        assertEquals(Map.of(
-                "endpoint", "http://minio:9000",
-                "region", "eu-west-1",
-                "bucket", "datasets",
-                "prefix", "imagenet/",
-                "pathStyle", true,
-                "accessKey", "AK",
-                "secretKey", "SK",
-                "maxConcurrency", 128,
-                "maxAttempts", 6,
-                "apiCallTimeout", Duration.ofSeconds(45)), settings(c.getS3()));
+        assertEquals(Map.ofEntries(
+                Map.entry("endpoint", "http://minio:9000"),
+                Map.entry("region", "eu-west-1"),
+                Map.entry("bucket", "datasets"),
+                Map.entry("prefix", "imagenet/"),
+                Map.entry("pathStyle", true),
+                Map.entry("accessKey", "AK"),
+                Map.entry("secretKey", "SK"),
+                Map.entry("maxConcurrency", 128),
+                Map.entry("maxAttempts", 6),
+                Map.entry("apiCallTimeout", Duration.ofSeconds(45)),
+                Map.entry("connectTimeout", Duration.ofSeconds(3)),
+                Map.entry("readTimeout", Duration.ofSeconds(8))), settings(c.getS3()));
         assertEquals(Map.of(
                 "dir", "/nvme/cache",
                 "size", "500GiB",
@@ -148,6 +158,8 @@ class GatewayConfigTest {
                 "workers", 64,
                 "leaseTime", Duration.ofSeconds(90),
                 "attributeTtl", Duration.ofMinutes(5),
+                "datasetRefresh", Duration.ofMinutes(10),
+                "maxStale", Duration.ofHours(48),
                 "maxRead", 262144), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", false,
