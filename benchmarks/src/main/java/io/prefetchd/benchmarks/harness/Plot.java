@@ -60,14 +60,16 @@ final class Plot {
         bars(g, rs, names, epochs, "S3 bytes / (1-c)D", report::s3VsMiss, y, w, panel, new double[] {1},
                 new String[] {"1"}, r -> "");
         y += panel + 40;
+        ToDoubleFunction<EpochResult> vsBound = r -> {
+            EpochBound b = report.epochBound(r);
+            return b == null ? 0 : b.ratio(r.wallSeconds());
+        };
+        Function<EpochResult, String> term = r -> {
+            EpochBound b = report.epochBound(r);
+            return b == null ? "" : " " + b.binding().label();
+        };
         bars(g, rs, names, epochs, "epoch time / max(all-local, its S3 bytes / bandwidth, its GETs / measured GET rate)",
-                r -> {
-                    EpochBound b = report.epochBound(r);
-                    return b == null ? 0 : b.ratio(r.wallSeconds());
-                }, y, w, panel, new double[] {1}, new String[] {"1"}, r -> {
-                    EpochBound b = report.epochBound(r);
-                    return b == null ? "" : " " + b.binding().label();
-                });
+                vsBound, y, w, panel, new double[] {1}, new String[] {"1"}, term);
         g.dispose();
         ImageIO.write(img, "png", png.toFile());
     }
@@ -102,7 +104,8 @@ final class Plot {
                         g.setColor(EPOCH[e % EPOCH.length]);
                         g.fillRect(left, y + e * 14, Math.max(1, len), 12);
                         g.setColor(Color.DARK_GRAY);
-                        g.drawString(String.format(Locale.ROOT, "%.2f", v) + note.apply(r), left + len + 4, y + e * 14 + 11);
+                        g.drawString(String.format(Locale.ROOT, "%.2f", v) + note.apply(r), left + len + 4,
+                                y + e * 14 + 11);
                     }
                 }
             }

@@ -111,9 +111,10 @@ public final class Report {
     }
 
     public void printTable(PrintStream out) {
-        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %5s %8s %8s %7s %6s %6s %9s %6s %7s %7s %8s %7s "
-                        + "%-15s %s", "contender", "ep", "wall s", "samples/s", "wait%", "hit%", "p50 ms", "p99 ms", "GETs",
-                "HEADs", "LISTs", "S3 MiB", "ampl", "/local", "/bound", "S3/(1-c)D", "/hints", "/epoch bound", "ok");
+        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %5s %8s %8s %7s %6s %6s %9s %6s %7s %7s %8s "
+                        + "%7s %-15s %s", "contender", "ep", "wall s", "samples/s", "wait%", "hit%", "p50 ms", "p99 ms",
+                "GETs", "HEADs", "LISTs", "S3 MiB", "ampl", "/local", "/bound", "S3/(1-c)D", "/hints", "/epoch bound",
+                "ok");
         out.println(head);
         out.println("-".repeat(head.length()));
         for (EpochResult r : results) {

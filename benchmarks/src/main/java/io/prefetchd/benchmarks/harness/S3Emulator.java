@@ -71,7 +71,8 @@ public final class S3Emulator implements AutoCloseable {
 
     /**
      * The GET rate the emulator sustained: {@code perSecond} GETs of {@code bodyBytes} completed per second in the
-     * best window while {@code inFlight} were kept in flight, out of {@code requests} GETs in {@code seconds}. The two
+     * best window while {@code inFlight} were kept in flight, out of {@code requests} GETs in the {@code seconds} of
+     * the windows counted (the warm-up not included). The two
      * ceilings are what the shaping alone would allow at that concurrency and size: {@code inFlight / (latency +
      * body at the per-connection bandwidth)} and {@code aggregate bandwidth / bodyBytes} (infinite when unlimited);
      * a rate well below both is the cost of the machine (S3Proxy, HTTP, the client) per request.
@@ -197,14 +198,16 @@ public final class S3Emulator implements AutoCloseable {
                             + "aggregate)%n", rawSmall, large / 1048576.0, rawLarge, smallMs, expSmall,
                     profile.jitterMillis(), large / 1048576.0, largeMs, expLarge, mibps,
                     rate(profile.perConnectionBytesPerSecond()), rate(profile.aggregateBytesPerSecond()));
-            GetRate rate = measureGetRate(key, size, rateGetBytes);
-            out.printf(Locale.ROOT, "  GET rate: %,.0f GETs/s of %s ranged GETs with %d in flight (best 1 s of %,d GETs "
-                            + "in %.0f s; the shaping alone would allow %s by latency, %s by bandwidth)%n", rate.perSecond(),
-                    Sizes.format(rate.bodyBytes()), rate.inFlight(), rate.requests(), rate.seconds(),
-                    perSecond(rate.latencyCeiling()), perSecond(rate.bandwidthCeiling()));
+            GetRate getRate = measureGetRate(key, size, rateGetBytes);
+            out.printf(Locale.ROOT, "  GET rate: %,.0f GETs/s of %s ranged GETs with %d in flight (the best 1 s of %,d "
+                            + "GETs in %.0f s after a warm-up; the shaping alone would allow %s by latency, %s by "
+                            + "bandwidth)%n", getRate.perSecond(), Sizes.format(getRate.bodyBytes()),
+                    getRate.inFlight(), getRate.requests(), getRate.seconds(), perSecond(getRate.latencyCeiling()),
+                    perSecond(getRate.bandwidthCeiling()));
             store.setShaping(false);
             c.deleteObject(b -> b.bucket(bucket).key(key)).join();
-            return new SelfCheck(smallMs, small, largeMs, large, mibps, expSmall, expLarge, rawSmall, rawLarge, rate);
+            return new SelfCheck(smallMs, small, largeMs, large, mibps, expSmall, expLarge, rawSmall, rawLarge,
+                    getRate);
         } finally {
             store.setShaping(was);
         }
@@ -217,10 +220,10 @@ public final class S3Emulator implements AutoCloseable {
      * paths, and a run's contenders read through a warm one, so {@value #RATE_WARM_UP_GETS} unshaped GETs (no
      * latency: as fast as the machine serves them) come first, and the shaped check goes on for at least
      * {@value #RATE_MIN_WINDOWS} windows and until {@value #RATE_PLATEAU_WINDOWS} in a row beat the best by less than
-     * {@value #RATE_GAIN}, or for at most {@value #RATE_MAX_WINDOWS} windows, and the best window is the rate: the highest rate seen keeps GETs / rate a
-     * lower bound on time. When that rate comes within {@value #RATE_LATENCY_BOUND} of what latency alone allows at
-     * that concurrency, the concurrency was the limit, not the emulator: it is doubled and measured again, up to
-     * {@value #RATE_MAX_IN_FLIGHT} in flight.
+     * {@value #RATE_GAIN}, or for at most {@value #RATE_MAX_WINDOWS} windows. The best window is the rate: the
+     * highest rate seen keeps GETs / rate a lower bound on time. When that rate comes within
+     * {@value #RATE_LATENCY_BOUND} of what latency alone allows at that concurrency, the concurrency was the limit,
+     * not the emulator: it is doubled and measured again, up to {@value #RATE_MAX_IN_FLIGHT} in flight.
      *
      * <p>Keeps the shaping as it finds it. {@code key} must name an object of {@code objectSize} bytes.
      */
@@ -229,7 +232,6 @@ public final class S3Emulator implements AutoCloseable {
             throw new IllegalArgumentException("bodyBytes must be in (0, " + objectSize + "], not " + bodyBytes);
         }
         boolean was = store.shapingOn();
-        store.setShaping(true);
         try {
             GetRate r;
             int inFlight = RATE_IN_FLIGHT;
@@ -252,6 +254,8 @@ public final class S3Emulator implements AutoCloseable {
             long windowNanos = RATE_WINDOW_MILLIS * 1_000_000L;
             long windowStart = 0;
             long doneAtWindowStart = 0;
+            long counted = 0;
+            long countedNanos = 0;
             boolean shaped = false;
             double best = 0;
             int windows = 0;   // -1 while the first shaped window, which GETs issued unshaped finish in, runs
@@ -271,6 +275,8 @@ public final class S3Emulator implements AutoCloseable {
                 } else if (shaped && now - windowStart >= windowNanos) {
                     if (windows >= 0) {
                         double rate = (d - doneAtWindowStart) / ((now - windowStart) / 1e9);
+                        counted += d - doneAtWindowStart;
+                        countedNanos += now - windowStart;
                         flat = rate > best * (1 + RATE_GAIN) ? 0 : flat + 1;
                         best = Math.max(best, rate);
                     }
@@ -297,8 +303,8 @@ public final class S3Emulator implements AutoCloseable {
             double latencyCeiling = perRequest > 0 ? inFlight / perRequest : Double.POSITIVE_INFINITY;
             long aggregate = profile.aggregateBytesPerSecond();
             double bandwidthCeiling = aggregate > 0 ? (double) aggregate / bodyBytes : Double.POSITIVE_INFINITY;
-            return new GetRate(bodyBytes, inFlight, done.get(), windows * RATE_WINDOW_MILLIS / 1e3, best,
-                    latencyCeiling, bandwidthCeiling);
+            return new GetRate(bodyBytes, inFlight, counted, countedNanos / 1e9, best, latencyCeiling,
+                    bandwidthCeiling);
         }
     }
 

@@ -84,10 +84,11 @@ class S3EmulatorTest {
         S3Emulator.Counters before = s3.counters();
         S3Emulator.GetRate r = s3.measureGetRate("rate", size, 4096);
         S3Emulator.Counters d = s3.counters().minus(before);
-        assertEquals(r.requests(), d.gets(), "every GET of the check reached the store");
-        assertEquals(4096 * r.requests(), d.getBytes());
-        assertTrue(r.requests() > S3Emulator.RATE_WARM_UP_GETS, "warm-up, then measured windows: " + r);
-        assertTrue(r.perSecond() > 0, r.toString());
+        assertTrue(d.gets() >= S3Emulator.RATE_WARM_UP_GETS + r.requests(), "warm-up, then the windows counted: "
+                + d + ", " + r);
+        assertEquals(4096 * d.gets(), d.getBytes(), "each GET of the check is one ranged GET of 4 KiB");
+        assertTrue(r.requests() > 0 && r.seconds() >= S3Emulator.RATE_MIN_WINDOWS * 0.999, r.toString());
+        assertTrue(r.perSecond() >= r.requests() / r.seconds(), "the best window is at least the mean: " + r);
         assertEquals(S3Emulator.RATE_IN_FLIGHT, r.inFlight(), "no latency: the concurrency is never the limit");
         assertTrue(Double.isInfinite(r.latencyCeiling()) && Double.isInfinite(r.bandwidthCeiling()), r.toString());
         assertFalse(s3.shapingOn(), "shaping was off before the check");
