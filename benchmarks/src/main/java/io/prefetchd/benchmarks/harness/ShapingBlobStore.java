@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
  * one per request (the per-connection bandwidth) and one shared (the aggregate bandwidth). Body bytes are counted
  * as they are handed to Jetty, so a client that aborts a GET early is charged only what was sent.
  *
- * <p>Counted per request as S3 bills them: {@code gets} GetObject, {@code heads} HeadObject and HeadBucket,
+ * <p>Counted per S3 request, by kind: {@code gets} GetObject, {@code heads} HeadObject and HeadBucket,
  * {@code lists} ListObjectsV2 and ListObjects (S3Proxy serves the version 1 call through {@code list}). The
  * object look-ups S3Proxy makes inside other requests (a GET by part number, a conditional PUT or copy) go through
  * {@code blobMetadataIfPresent}, which is neither counted nor delayed here: they are part of the request that made
