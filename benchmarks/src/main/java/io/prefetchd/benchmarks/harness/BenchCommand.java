@@ -136,6 +136,11 @@ public final class BenchCommand implements Callable<Integer> {
         return Sizes.parse(datasetSize != null ? datasetSize : quick ? "64MiB" : "2GiB");
     }
 
+    /** Body of the GET-rate check's GETs: one mean sample, as a GET per sample fetches. */
+    int rateGetBytes() {
+        return (int) Math.min(Sizes.parse(sampleSize), 16L << 20);
+    }
+
     int epochCount() {
         return epochs != null ? epochs : quick ? 2 : 3;
     }
@@ -198,7 +203,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             console.printf(Locale.ROOT, "uploaded to emulated S3 at %s in %.1f s%n", s3.endpoint(),
                     (System.nanoTime() - t0) / 1e9);
-            check = s3.selfCheck(console);
+            check = s3.selfCheck(console, rateGetBytes());
             s3.setShaping(true);
             Workload workload = new Workload(ds, readers, computeMs, threshold, seed, keepOpen);
             PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
@@ -242,10 +247,10 @@ public final class BenchCommand implements Callable<Integer> {
                     List<EpochResult> rs = run.epochs();
                     for (EpochResult r : rs) {
                         console.printf(Locale.ROOT, "  epoch %d: %.2f s, %.0f samples/s, waited %.1f%%, p50 %.1f ms, "
-                                        + "p99 %.1f ms, %d GETs, %s from S3, %d/%d samples correct%n", r.epoch(),
-                                r.wallSeconds(), r.samplesPerSecond(), 100 * r.waitedShare(), r.p50Millis(),
-                                r.p99Millis(), r.s3().gets(), Sizes.format(r.s3().getBytes()), r.samplesOk(),
-                                r.samples());
+                                        + "p99 %.1f ms, %d GETs, %d HEADs, %d LISTs, %s from S3, %d/%d samples "
+                                        + "correct%n", r.epoch(), r.wallSeconds(), r.samplesPerSecond(),
+                                100 * r.waitedShare(), r.p50Millis(), r.p99Millis(), r.s3().gets(), r.s3().heads(),
+                                r.s3().lists(), Sizes.format(r.s3().getBytes()), r.samplesOk(), r.samples());
                     }
                     results.addAll(rs);
                     run.stop().ifPresent(stop -> {
@@ -267,10 +272,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         Report report = new Report(results, stops, skipped, cacheFraction, ds.totalBytes(),
-                profile.aggregateBytesPerSecond());
+                profile.aggregateBytesPerSecond(), check.getRate().perSecond());
         console.println();
         console.printf(Locale.ROOT, "(1-c)D = %s; bound = max(all-local, (1-c)D / %s); waited = read slower than %s ms%n",
                 Sizes.format(report.missBytes()), S3Emulator.rate(profile.aggregateBytesPerSecond()), fmt(threshold));
+        console.printf(Locale.ROOT, "epoch bound = max(all-local, the epoch's S3 bytes / %s, its GETs / %,.0f GETs/s "
+                        + "measured), with the term that binds%n", S3Emulator.rate(profile.aggregateBytesPerSecond()),
+                check.getRate().perSecond());
         report.printTable(console);
         Map<String, Object> doc = document(report, ds, d, n, profile, threshold, cacheBytes, check, clients, notes);
         Path json = outDir.resolve("run.json");
@@ -325,6 +333,16 @@ public final class BenchCommand implements Callable<Integer> {
         emu.put("large_get_body_mib_per_second", check.largeMiBps());
         emu.put("unshaped_small_get_ms", check.unshapedSmallMillis());
         emu.put("unshaped_large_get_ms", check.unshapedLargeMillis());
+        S3Emulator.GetRate rate = check.getRate();
+        Map<String, Object> getRate = new LinkedHashMap<>();
+        getRate.put("gets_per_second", rate.perSecond());
+        getRate.put("get_bytes", rate.bodyBytes());
+        getRate.put("in_flight", rate.inFlight());
+        getRate.put("gets_counted", rate.requests());
+        getRate.put("seconds", rate.seconds());
+        getRate.put("latency_ceiling_gets_per_second", rate.latencyCeiling());
+        getRate.put("bandwidth_ceiling_gets_per_second", rate.bandwidthCeiling());
+        emu.put("get_rate", getRate);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("tool", "prefetchd benchmarks/run");
         doc.put("time", Instant.now().toString());

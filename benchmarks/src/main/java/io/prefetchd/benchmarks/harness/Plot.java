@@ -13,11 +13,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The run's PNG: two bar charts, one bar per contender and epoch: epoch wall time (with the all-local and the
- * (1-c)·D / bandwidth lines), and S3 bytes / (1-c)·D. Java2D, headless.
+ * The run's PNG: three bar charts, one bar per contender and epoch: epoch wall time (with the all-local and the
+ * (1-c)·D / bandwidth lines), S3 bytes / (1-c)·D, and epoch time / the epoch's own bound with the term that binds.
+ * Java2D, headless.
  */
 final class Plot {
     private static final Color[] EPOCH = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868),
@@ -32,7 +34,7 @@ final class Plot {
         int epochs = rs.stream().mapToInt(EpochResult::epoch).max().orElse(0) + 1;
         int w = 1200;
         int panel = 60 + names.size() * (epochs * 14 + 12);
-        int h = 70 + 2 * (panel + 40) + 30;
+        int h = 70 + 3 * (panel + 40) + 30;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -53,17 +55,28 @@ final class Plot {
                 EpochResult::wallSeconds).max().orElse(0);
         int y = 70;
         bars(g, rs, names, epochs, "epoch wall time (s)", EpochResult::wallSeconds, y, w, panel,
-                new double[] {local, transferBoundSeconds}, new String[] {"all-local", "(1-c)D/bandwidth"});
+                new double[] {local, transferBoundSeconds}, new String[] {"all-local", "(1-c)D/bandwidth"}, r -> "");
         y += panel + 40;
         bars(g, rs, names, epochs, "S3 bytes / (1-c)D", report::s3VsMiss, y, w, panel, new double[] {1},
-                new String[] {"1"});
+                new String[] {"1"}, r -> "");
+        y += panel + 40;
+        ToDoubleFunction<EpochResult> vsBound = r -> {
+            EpochBound b = report.epochBound(r);
+            return b == null ? 0 : b.ratio(r.wallSeconds());
+        };
+        Function<EpochResult, String> term = r -> {
+            EpochBound b = report.epochBound(r);
+            return b == null ? "" : " " + b.binding().label();
+        };
+        bars(g, rs, names, epochs, "epoch time / max(all-local, its S3 bytes / bandwidth, its GETs / measured GET rate)",
+                vsBound, y, w, panel, new double[] {1}, new String[] {"1"}, term);
         g.dispose();
         ImageIO.write(img, "png", png.toFile());
     }
 
     private static void bars(Graphics2D g, List<EpochResult> rs, List<String> names, int epochs, String label,
                              ToDoubleFunction<EpochResult> value, int top, int w, int height, double[] lines,
-                             String[] lineNames) {
+                             String[] lineNames, Function<EpochResult, String> note) {
         int left = 170;
         int right = w - 40;
         double max = 0;
@@ -91,7 +104,8 @@ final class Plot {
                         g.setColor(EPOCH[e % EPOCH.length]);
                         g.fillRect(left, y + e * 14, Math.max(1, len), 12);
                         g.setColor(Color.DARK_GRAY);
-                        g.drawString(String.format(Locale.ROOT, "%.2f", v), left + len + 4, y + e * 14 + 11);
+                        g.drawString(String.format(Locale.ROOT, "%.2f", v) + note.apply(r), left + len + 4,
+                                y + e * 14 + 11);
                     }
                 }
             }

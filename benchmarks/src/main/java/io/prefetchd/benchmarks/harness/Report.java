@@ -9,9 +9,10 @@ import java.util.Map;
 
 /**
  * The figures of a run, per contender and epoch, and the ratios against the bounds measured in the same run:
- * epoch time / all-local, epoch time / max(all-local, (1-c)·D / aggregate bandwidth), S3 bytes / (1-c)·D, and
- * epoch time / prefetchd-with-hints. D is the dataset's bytes (all objects); a ratio whose baseline did not run is
- * left empty.
+ * epoch time / all-local, epoch time / max(all-local, (1-c)·D / aggregate bandwidth), S3 bytes / (1-c)·D,
+ * epoch time / prefetchd-with-hints, and epoch time / the epoch's own {@link EpochBound} (all-local, its S3 bytes
+ * at the aggregate bandwidth, its GETs at the measured GET rate) with the term that binds. D is the dataset's bytes
+ * (all objects); a ratio whose baseline did not run is left empty.
  */
 public final class Report {
     public static final String ALL_LOCAL = "all-local";
@@ -23,6 +24,7 @@ public final class Report {
     private final double cacheFraction;
     private final long datasetBytes;
     private final long aggregateBytesPerSecond;
+    private final double getsPerSecond;
 
     public Report(List<EpochResult> results, Map<String, String> skipped, double cacheFraction, long datasetBytes,
                   long aggregateBytesPerSecond) {
@@ -35,12 +37,23 @@ public final class Report {
      */
     public Report(List<EpochResult> results, List<Workload.Stop> stops, Map<String, String> skipped,
                   double cacheFraction, long datasetBytes, long aggregateBytesPerSecond) {
+        this(results, stops, skipped, cacheFraction, datasetBytes, aggregateBytesPerSecond, 0);
+    }
+
+    /**
+     * @param results the completed epochs
+     * @param stops contenders stopped by the time cap (their completed epochs are in {@code results})
+     * @param getsPerSecond the emulator's measured GET rate (0 = not measured: no GET term in {@link #epochBound})
+     */
+    public Report(List<EpochResult> results, List<Workload.Stop> stops, Map<String, String> skipped,
+                  double cacheFraction, long datasetBytes, long aggregateBytesPerSecond, double getsPerSecond) {
         this.results = List.copyOf(results);
         this.stops = List.copyOf(stops);
         this.skipped = Map.copyOf(skipped);
         this.cacheFraction = cacheFraction;
         this.datasetBytes = datasetBytes;
         this.aggregateBytesPerSecond = aggregateBytesPerSecond;
+        this.getsPerSecond = getsPerSecond;
     }
 
     public List<EpochResult> results() {
@@ -81,6 +94,13 @@ public final class Report {
         return bound <= 0 ? null : r.wallSeconds() / bound;
     }
 
+    /** The least time {@code r}'s epoch could take given its own S3 traffic; null when no term applies. */
+    public EpochBound epochBound(EpochResult r) {
+        EpochResult l = find(ALL_LOCAL, r.epoch());
+        return EpochBound.of(l == null ? null : l.wallSeconds(), r.s3().getBytes(), aggregateBytesPerSecond,
+                r.s3().gets(), getsPerSecond);
+    }
+
     public double s3VsMiss(EpochResult r) {
         return r.s3().getBytes() / missBytes();
     }
@@ -91,17 +111,20 @@ public final class Report {
     }
 
     public void printTable(PrintStream out) {
-        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %5s %8s %8s %7s %9s %6s %7s %7s %8s %7s %s",
-                "contender", "ep", "wall s", "samples/s", "wait%", "hit%", "p50 ms", "p99 ms", "GETs", "S3 MiB", "ampl",
-                "/local", "/bound", "S3/(1-c)D", "/hints", "ok");
+        String head = String.format(Locale.ROOT, "%-18s %2s %8s %9s %6s %5s %8s %8s %7s %6s %6s %9s %6s %7s %7s %8s "
+                        + "%7s %-15s %s", "contender", "ep", "wall s", "samples/s", "wait%", "hit%", "p50 ms", "p99 ms",
+                "GETs", "HEADs", "LISTs", "S3 MiB", "ampl", "/local", "/bound", "S3/(1-c)D", "/hints", "/epoch bound",
+                "ok");
         out.println(head);
         out.println("-".repeat(head.length()));
         for (EpochResult r : results) {
-            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %9.0f %5.1f%% %5s %8.2f %8.2f %7d %9.1f %6.2f %7s %7s %8.2f %7s %s",
+            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %9.0f %5.1f%% %5s %8.2f %8.2f %7d %6d %6d %9.1f "
+                            + "%6.2f %7s %7s %8.2f %7s %-15s %s",
                     r.contender(), r.epoch(), r.wallSeconds(), r.samplesPerSecond(), 100 * r.waitedShare(),
                     r.cacheHitRatio() == null ? "-" : String.format(Locale.ROOT, "%.0f", 100 * r.cacheHitRatio()),
-                    r.p50Millis(), r.p99Millis(), r.s3().gets(), r.s3().getBytes() / 1048576.0,
-                    r.readAmplification(), fmt(vsLocal(r)), fmt(vsBound(r)), s3VsMiss(r), fmt(vsHints(r)),
+                    r.p50Millis(), r.p99Millis(), r.s3().gets(), r.s3().heads(), r.s3().lists(),
+                    r.s3().getBytes() / 1048576.0, r.readAmplification(), fmt(vsLocal(r)), fmt(vsBound(r)),
+                    s3VsMiss(r), fmt(vsHints(r)), vsEpochBound(r),
                     r.samplesOk() == r.samples() ? "yes" : "NO (" + r.badBytes() + " wrong, " + r.errors() + " failed)"));
         }
         for (Workload.Stop s : stops) {
@@ -133,13 +156,31 @@ public final class Report {
             m.put("epoch_wall_seconds", p.wallSeconds());
             m.put("s3_gets", p.s3().gets());
             m.put("s3_get_bytes", p.s3().getBytes());
+            m.put("s3_heads", p.s3().heads());
+            m.put("s3_lists", p.s3().lists());
             rows.add(m);
         }
         return rows;
     }
 
+    /** E.g. {@code 1.12 GET rate}: the epoch's time over its bound and the term that binds; {@code -} without one. */
+    private String vsEpochBound(EpochResult r) {
+        EpochBound b = epochBound(r);
+        return b == null ? "-" : String.format(Locale.ROOT, "%.2f %s", b.ratio(r.wallSeconds()), b.binding().label());
+    }
+
     private static String fmt(Double d) {
         return d == null ? "-" : String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    private static Map<String, Object> boundRow(EpochBound b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seconds", b.seconds());
+        m.put("binding", b.binding().label());
+        m.put("all_local_seconds", b.allLocalSeconds());
+        m.put("s3_bytes_at_bandwidth_seconds", b.bytesSeconds());
+        m.put("s3_gets_at_get_rate_seconds", b.getsSeconds());
+        return m;
     }
 
     public List<Map<String, Object>> rows() {
@@ -169,6 +210,9 @@ public final class Report {
             m.put("time_vs_bound", vsBound(r));
             m.put("s3_bytes_vs_miss_bytes", s3VsMiss(r));
             m.put("time_vs_prefetchd_hints", vsHints(r));
+            EpochBound b = epochBound(r);
+            m.put("time_vs_epoch_bound", b == null ? null : b.ratio(r.wallSeconds()));
+            m.put("epoch_bound", b == null ? null : boundRow(b));
             rows.add(m);
         }
         return rows;

@@ -5,6 +5,8 @@ import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.HeadBucketResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -27,6 +29,12 @@ import java.util.concurrent.atomic.LongAdder;
  * from {@code [latency - jitter, latency + jitter]} (seeded), then paces the GET body through two {@link Pacer}s:
  * one per request (the per-connection bandwidth) and one shared (the aggregate bandwidth). Body bytes are counted
  * as they are handed to Jetty, so a client that aborts a GET early is charged only what was sent.
+ *
+ * <p>Counted per S3 request, by kind: {@code gets} GetObject, {@code heads} HeadObject and HeadBucket,
+ * {@code lists} ListObjectsV2 and ListObjects (S3Proxy serves the version 1 call through {@code list}). The
+ * object look-ups S3Proxy makes inside other requests (a GET by part number, a conditional PUT or copy) go through
+ * {@code blobMetadataIfPresent}, which is neither counted nor delayed here: they are part of the request that made
+ * them.
  *
  * <p>Shaping can be switched off (uploads and setup run unshaped); counting is always on. Thread-safe: counters
  * are adders, the jitter generator is used under its lock, pacers are thread-safe.
@@ -95,6 +103,19 @@ final class ShapingBlobStore extends ForwardingBlobStore {
         heads.increment();
         firstByteDelay();
         return super.blobMetadata(request);
+    }
+
+    @Override
+    public HeadBucketResponse headBucket(HeadBucketRequest request) {
+        heads.increment();
+        firstByteDelay();
+        return super.headBucket(request);
+    }
+
+    /** Not a request of its own (the interface's default would call {@link #blobMetadata}, counting a HEAD). */
+    @Override
+    public HeadObjectResponse blobMetadataIfPresent(HeadObjectRequest request) {
+        return delegate().blobMetadataIfPresent(request);
     }
 
     @Override
