@@ -33,6 +33,11 @@ class HintedSampler:
     (``data_source``/``dataset``), the number of weights for WeightedRandomSampler, else 0 (the gateway's
     count); the gateway refuses a count that differs from its own index.
 
+    When the epoch's iterator is exhausted (every index handed out), the sampler tells the gateway the epoch
+    ended (``EndEpoch``), so its report completes even when the client's page cache served the last reads and
+    the gateway saw few of them; ``close()`` (or leaving a ``with`` block) ends an epoch left unfinished, e.g.
+    after a ``break``. A failure to end an epoch is handled like a failed publish.
+
     ``paths`` (file-per-sample datasets): a list of per-index file paths, e.g.
     ``[p for p, _ in image_folder.samples]``, or a callable ``index -> path``. The order is then published as
     paths (absolute under ``dataset``, or relative to it), so the gateway maps them to its own sample ids and
@@ -57,6 +62,7 @@ class HintedSampler:
         self._warned = False
         self.paths = paths
         self.last_published: Optional[List[int]] = None
+        self._open_epoch: Optional[int] = None   # published, not yet ended
 
     @staticmethod
     def _infer_count(sampler) -> int:
@@ -87,10 +93,34 @@ class HintedSampler:
     def __iter__(self) -> Iterator[int]:
         order = [int(i) for i in self.sampler]
         epoch = self.epoch
+        self.close()   # an earlier epoch abandoned midway ends before the next one starts
         self._publish(epoch, order)
         if not self._epoch_set:
             self.epoch += 1   # without set_epoch, each pass over the sampler is the next epoch
-        return iter(order)
+        return self._yield(epoch, order)
+
+    def _yield(self, epoch: int, order: List[int]) -> Iterator[int]:
+        yield from order
+        if self._open_epoch == epoch:
+            self._end(epoch)
+
+    def close(self) -> None:
+        """Ends the epoch in progress, if any (its order was published and not all of it was handed out)."""
+        if self._open_epoch is not None:
+            self._end(self._open_epoch)
+
+    def __enter__(self) -> "HintedSampler":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _end(self, epoch: int) -> None:
+        self._open_epoch = None
+        try:
+            self.client.end_epoch(self._dataset_id, self.job, epoch)
+        except Exception as e:  # noqa: BLE001 - a hint must never break training
+            self._warn(e)
 
     def _publish(self, epoch: int, order: List[int]) -> None:
         try:
@@ -102,11 +132,15 @@ class HintedSampler:
             else:
                 self.client.publish_epoch(self._dataset_id, self.job, epoch, order, self.rank, self.world_size)
             self.last_published = order
+            self._open_epoch = epoch
         except Exception as e:  # noqa: BLE001 - a hint must never break training
-            if not self._warned:
-                self._warned = True
-                detail = e.details() if hasattr(e, "details") else str(e)
-                warnings.warn("prefetchd: cannot publish the epoch order to %s (%s); training goes on without "
-                              "hints" % (self.client.target, detail), RuntimeWarning, stacklevel=3)
-            else:
-                log.debug("prefetchd: publish failed again: %s", e)
+            self._warn(e)
+
+    def _warn(self, e: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            detail = e.details() if hasattr(e, "details") else str(e)
+            warnings.warn("prefetchd: cannot publish the epoch order to %s (%s); training goes on without "
+                          "hints" % (self.client.target, detail), RuntimeWarning, stacklevel=4)
+        else:
+            log.debug("prefetchd: a hint call failed again: %s", e)

@@ -169,6 +169,32 @@ def test_republishing_replaces(client):
     assert list(status.ranks[0].head) == [9, 8]
 
 
+def test_exhausting_an_epoch_ends_it_at_the_gateway(client):
+    sampler = HintedSampler(RandomSampler(range(100)), client, dataset=WDS, format="webdataset", job="ends")
+    it = iter(sampler)
+    for _ in range(99):
+        next(it)
+    assert not client.epoch_status(sampler._dataset_id, "ends", 0).ended, "one index still to hand out"
+    assert len(list(it)) == 1
+    assert client.epoch_status(sampler._dataset_id, "ends", 0).ended
+
+
+def test_close_ends_an_epoch_left_midway(client):
+    with HintedSampler(RandomSampler(range(100)), client, dataset=WDS, format="webdataset", job="midway") as sampler:
+        sampler.set_epoch(3)
+        next(iter(sampler))
+        assert not client.epoch_status(sampler._dataset_id, "midway", 3).ended
+    assert client.epoch_status(sampler._dataset_id, "midway", 3).ended
+
+
+def test_next_epoch_ends_the_one_abandoned_before_it(client):
+    sampler = HintedSampler(RandomSampler(range(100)), client, dataset=WDS, format="webdataset", job="abandon")
+    next(iter(sampler))   # epoch 0, left after one index (a `break` in the training loop)
+    next(iter(sampler))   # epoch 1
+    assert client.epoch_status(sampler._dataset_id, "abandon", 0).ended
+    assert not client.epoch_status(sampler._dataset_id, "abandon", 1).ended
+
+
 def test_register_without_count_takes_the_gateways(client):
     assert client.register_dataset(WDS, "webdataset")[1] == 100
 
