@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.prefetchd.gateway.nfs.rpc.NfsServer;
 
 import java.time.Duration;
 import java.util.List;
@@ -427,6 +428,10 @@ public class GatewayConfig {
         private Duration attributeTtl = Duration.ofSeconds(30);
         /** Largest READ (the client's rsize is min(1 MiB, this)). */
         private int maxRead = 1 << 20;
+        /** Largest RPC record a client may send (fragment headers included); a larger one closes the connection. */
+        private int maxRecordSize = (int) NfsServer.ConnectionLimits.defaults().maxRecordBytes();
+        /** A connection with no traffic for this long is closed (the client reconnects). */
+        private Duration idleTimeout = NfsServer.ConnectionLimits.defaults().idleTimeout();
 
         public String getBind() {
             return bind;
@@ -474,6 +479,22 @@ public class GatewayConfig {
 
         public void setMaxRead(int maxRead) {
             this.maxRead = maxRead;
+        }
+
+        public int getMaxRecordSize() {
+            return maxRecordSize;
+        }
+
+        public void setMaxRecordSize(int maxRecordSize) {
+            this.maxRecordSize = maxRecordSize;
+        }
+
+        public Duration getIdleTimeout() {
+            return idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
         }
     }
 }

@@ -10,8 +10,9 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 /**
  * SEQUENCE (RFC 8881 section 18.46): checks the request against the session's ca_maxrequestsize and
  * ca_maxoperations (NFS4ERR_REQ_TOO_BIG, NFS4ERR_TOO_MANY_OPS, before the slot is touched) and the slot's
- * sequence id, renews the lease and binds the COMPOUND to its session and slot. A retransmission of the slot's last request is answered by the COMPOUND processor with
- * the cached reply ({@link Replay}); this class only decides.
+ * sequence id, renews the lease and binds the COMPOUND to its session and slot. A retransmission of the slot's
+ * last request is answered by the COMPOUND processor with the cached reply ({@link Replay}); this class only
+ * decides.
  */
 public final class OpSequence implements NfsOperation<Args.Sequence> {
 
