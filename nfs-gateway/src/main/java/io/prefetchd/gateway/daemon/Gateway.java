@@ -131,7 +131,7 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void validate(GatewayConfig.Nfs n) {
+    static void validate(GatewayConfig.Nfs n) {
         if (n.getMaxRead() < 4096 || n.getMaxRead() > (16 << 20)) {
             throw new StartupException("prefetchd.nfs.max-read must be between 4096 and 16777216, not " + n.getMaxRead());
         }

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.cache.DiskExtentCache;
@@ -50,7 +51,9 @@ class GatewayConfigTest {
                 "workers", 32,
                 "leaseTime", Duration.ofSeconds(60),
                 "attributeTtl", Duration.ofSeconds(30),
-                "maxRead", 1024 * 1024), settings(c.getNfs()));
+                "maxRead", 1024 * 1024,
+                "maxRecordSize", 1024 * 1024 + 128 * 1024,
+                "idleTimeout", Duration.ofMinutes(5)), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", true,
                 "retention", "10GiB",
@@ -87,6 +90,19 @@ class GatewayConfigTest {
     }
 
     @Test
+    void nfsConnectionLimits_idleTimeoutBelowTheLease_orATinyRecordCap_areStartupErrors() {
+        GatewayConfig.Nfs n = new GatewayConfig.Nfs();
+        Gateway.validate(n);
+        n.setIdleTimeout(Duration.ofSeconds(30));
+        StartupException idle = assertThrows(StartupException.class, () -> Gateway.validate(n));
+        assertTrue(idle.getMessage().contains("prefetchd.nfs.idle-timeout"), idle.getMessage());
+        n.setIdleTimeout(Duration.ofMinutes(5));
+        n.setMaxRecordSize(4096);
+        StartupException record = assertThrows(StartupException.class, () -> Gateway.validate(n));
+        assertTrue(record.getMessage().contains("prefetchd.nfs.max-record-size"), record.getMessage());
+    }
+
+    @Test
     void everySetting_bindsFromItsDocumentedPropertyName() {
         Map<String, Object> p = new TreeMap<>();
         p.put("prefetchd.gateway.enabled", "false");
@@ -111,6 +127,8 @@ class GatewayConfigTest {
         p.put("prefetchd.nfs.lease-time", "90s");
         p.put("prefetchd.nfs.attribute-ttl", "5m");
         p.put("prefetchd.nfs.max-read", "262144");
+        p.put("prefetchd.nfs.max-record-size", "2097152");
+        p.put("prefetchd.nfs.idle-timeout", "10m");
         p.put("prefetchd.grpc.enabled", "false");
         p.put("prefetchd.grpc.bind", "0.0.0.0");
         p.put("prefetchd.grpc.port", "50052");
@@ -148,7 +166,9 @@ class GatewayConfigTest {
                 "workers", 64,
                 "leaseTime", Duration.ofSeconds(90),
                 "attributeTtl", Duration.ofMinutes(5),
-                "maxRead", 262144), settings(c.getNfs()));
+                "maxRead", 262144,
+                "maxRecordSize", 2097152,
+                "idleTimeout", Duration.ofMinutes(10)), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", false,
                 "bind", "0.0.0.0",
