@@ -72,7 +72,10 @@ public final class NfsServer implements AutoCloseable {
             }
         }
 
-        /** 1 MiB + 128 KiB (a 1 MiB READ or WRITE session's request with room for headers), 5 minutes idle. */
+        /**
+         * 1 MiB + 128 KiB: above the largest request a session negotiates by default (1 MiB + 64 KiB, room for a
+         * 1 MiB WRITE and its headers); 5 minutes idle, longer than any sensible lease.
+         */
         public static ConnectionLimits defaults() {
             return new ConnectionLimits((1 << 20) + (128 << 10), Duration.ofMinutes(5));
         }

@@ -107,7 +107,7 @@ public final class CompoundProcessor {
             }
             ops.add(new Decoded(opcode, Args.decode(opcode, r), null));
         }
-        int opCount = tooMany ? Integer.MAX_VALUE : count;
+        int opCount = count < 0 ? Integer.MAX_VALUE : count;
         CompoundContext ctx = new CompoundContext(services, minor, opCount, caller,
                 (long) rpcHeaderBytes + request.length);
         NfsStatus status = NfsStatus.NFS4_OK;
