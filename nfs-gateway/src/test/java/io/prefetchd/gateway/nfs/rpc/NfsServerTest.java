@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.rpc;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.client.CompoundBuilder;
 import io.prefetchd.gateway.nfs.client.CompoundReply;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
@@ -14,6 +15,8 @@ import io.prefetchd.gateway.nfs.v4.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.nfs.xdr.Attr;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.nfs.xdr.XdrException;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.testing.ManualClock;
@@ -34,8 +37,9 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The NFS listener on a real loopback socket: RPC version negotiation, the record size cap and the idle timeout
- * close the offending connection only, and other clients keep being served.
+ * The NFS listener on a real loopback socket: RPC version negotiation, the AUTH_SYS principal reaching the client
+ * ID rules, and the record size cap and idle timeout closing the offending connection only while other clients
+ * keep being served.
  */
 class NfsServerTest {
     private static final int MAX_RECORD = 64 * 1024;
@@ -78,6 +82,29 @@ class NfsServerTest {
         w.writeFixedOpaque(args);
         w.patchInt(0, 0x80000000 | (w.size() - 4));
         return w.toByteArray();
+    }
+
+    /** A COMPOUND call record with an AUTH_SYS credential. */
+    private static byte[] compound(int xid, String machine, int uid, CompoundBuilder ops) {
+        byte[] args = ops.build();
+        XdrWriter cred = new XdrWriter().writeInt(0).writeUtf8(machine).writeInt(uid).writeInt(uid).writeInt(0);
+        byte[] credBytes = cred.toByteArray();
+        XdrWriter w = new XdrWriter();
+        w.writeInt(0);
+        w.writeInt(xid).writeInt(0).writeInt(2).writeInt(Nfs4.PROGRAM).writeInt(Nfs4.VERSION)
+                .writeInt(Nfs4.PROC_COMPOUND);
+        w.writeInt(Nfs4.AUTH_SYS).writeOpaque(credBytes).writeInt(0).writeInt(0);
+        w.writeFixedOpaque(args);
+        w.patchInt(0, 0x80000000 | (w.size() - 4));
+        return w.toByteArray();
+    }
+
+    private static CompoundReply compoundReply(DataInputStream in, int xid) throws IOException, XdrException {
+        ByteBuffer b = reply(in, xid);
+        assertEquals(ACCEPTED, b.getInt(), "accept_stat");
+        byte[] rest = new byte[b.remaining()];
+        b.get(rest);
+        return CompoundReply.decode(rest);
     }
 
     private static ByteBuffer reply(DataInputStream in, int xid) throws IOException {
@@ -140,6 +167,26 @@ class NfsServerTest {
             assertEquals(PROG_MISMATCH, reply(in, 8).getInt());
             out.write(call(9, Nfs4.VERSION, Nfs4.PROC_NULL, new byte[0]));
             assertEquals(ACCEPTED, reply(in, 9).getInt());
+        }
+    }
+
+    @Test
+    void clientOwnerOfAHostWithASession_isInUseForTheSameUidOnAnotherMachine() throws Exception {
+        start(Duration.ofMinutes(5));
+        byte[] owner = "Linux NFSv4.1 node-a".getBytes(StandardCharsets.UTF_8);
+        try (Socket s = connect(server)) {
+            OutputStream out = s.getOutputStream();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            out.write(compound(1, "node-a", 0, new CompoundBuilder(1).exchangeId(new byte[8], owner, 0)));
+            CompoundReply.ExchangeId e = compoundReply(in, 1).last().as(CompoundReply.ExchangeId.class);
+            out.write(compound(2, "node-a", 0, new CompoundBuilder(1).createSession(e.clientId(), e.sequenceId(),
+                    8, 4, 1 << 20)));
+            assertEquals(NfsStatus.NFS4_OK, compoundReply(in, 2).status());
+            out.write(compound(3, "node-b", 0, new CompoundBuilder(1).exchangeId(new byte[8], owner, 0)));
+            assertEquals(NfsStatus.NFS4ERR_CLID_INUSE, compoundReply(in, 3).status());
+            out.write(compound(4, "node-a", 0, new CompoundBuilder(1).exchangeId(new byte[8], owner, 0)));
+            CompoundReply.ExchangeId again = compoundReply(in, 4).last().as(CompoundReply.ExchangeId.class);
+            assertEquals(e.clientId(), again.clientId());
         }
     }
 
