@@ -21,7 +21,7 @@ class ClientIdAndSessionRulesTest {
     private static final CompoundContext.Caller OTHER_HOST = new CompoundContext.Caller(0, 0, "node-b", "10.0.0.2:700");
     private static final byte[] OWNER = "Linux NFSv4.1 node-a".getBytes();
     private static final byte[] VERIFIER = {1, 2, 3, 4, 5, 6, 7, 8};
-    /** What the Linux client asks for its back channel (research/linux-client-nfs4.md, section 3). */
+    /** The channel attributes a Linux 6.1 client asks for in CREATE_SESSION (seen in packet captures). */
     private static final ChannelAttrs LINUX_BACK = new ChannelAttrs(0, 4096, 4096, 0, 2, 16, new int[0]);
     private static final ChannelAttrs LINUX_FORE = new ChannelAttrs(0, 1049620, 1049480, 7584, 8, 64, new int[0]);
 
