@@ -144,7 +144,7 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void validate(GatewayConfig.Nfs n) {
+    static void validate(GatewayConfig.Nfs n) {
         if (n.getMaxRead() < 4096 || n.getMaxRead() > (16 << 20)) {
             throw new StartupException("prefetchd.nfs.max-read must be between 4096 and 16777216, not " + n.getMaxRead());
         }
@@ -156,6 +156,14 @@ public final class Gateway implements AutoCloseable {
         }
         if (n.getPort() < 0 || n.getPort() > 65535) {
             throw new StartupException("prefetchd.nfs.port must be a TCP port, not " + n.getPort());
+        }
+        if (n.getMaxRecordSize() < (64 << 10)) {
+            throw new StartupException("prefetchd.nfs.max-record-size must be at least 65536, not "
+                    + n.getMaxRecordSize());
+        }
+        if (n.getIdleTimeout().compareTo(n.getLeaseTime()) < 0) {
+            throw new StartupException("prefetchd.nfs.idle-timeout (" + n.getIdleTimeout()
+                    + ") must be at least the lease time (" + n.getLeaseTime() + "): idle clients renew within it");
         }
     }
 
@@ -178,7 +186,10 @@ public final class Gateway implements AutoCloseable {
                 registry);
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
-        NfsLimits limits = new NfsLimits(n.getMaxRead(), Math.max(defaults.maxRequestSize(), n.getMaxRead() + 65536),
+        // a session never promises requests larger than a record may be (the record's 4-byte header aside)
+        int maxRequest = Math.min(Math.max(defaults.maxRequestSize(), n.getMaxRead() + 65536),
+                n.getMaxRecordSize() - 4);
+        NfsLimits limits = new NfsLimits(n.getMaxRead(), maxRequest,
                 Math.max(defaults.maxResponseSize(), n.getMaxRead() + 65536), defaults.maxResponseSizeCached(),
                 defaults.maxOperations(), defaults.maxRequests());
         AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits);
@@ -195,7 +206,8 @@ public final class Gateway implements AutoCloseable {
         NfsServer server;
         try {
             server = new NfsServer(n.getBind(), n.getPort(), n.getWorkers(),
-                    new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics)).start();
+                    new NfsServer.ConnectionLimits(n.getMaxRecordSize(), n.getIdleTimeout()),
+                    new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics), metrics).start();
         } catch (RuntimeException e) {
             tracer.close();
             refresher.shutdownNow();

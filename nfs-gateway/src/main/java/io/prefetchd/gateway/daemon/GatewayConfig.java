@@ -2,6 +2,7 @@ package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.prefetchd.gateway.fs.MetadataSettings;
+import io.prefetchd.gateway.nfs.rpc.NfsServer;
 import io.prefetchd.gateway.s3.S3Settings;
 
 import java.time.Duration;
@@ -453,6 +454,10 @@ public class GatewayConfig {
         private Duration datasetRefresh = MetadataSettings.DEFAULT_DATASET_REFRESH;
         /** Largest READ (the client's rsize is min(1 MiB, this)). */
         private int maxRead = 1 << 20;
+        /** Largest RPC record a client may send (fragment headers included); a larger one closes the connection. */
+        private int maxRecordSize = (int) NfsServer.ConnectionLimits.defaults().maxRecordBytes();
+        /** A connection with no traffic for this long is closed (the client reconnects). */
+        private Duration idleTimeout = NfsServer.ConnectionLimits.defaults().idleTimeout();
 
         public String getBind() {
             return bind;
@@ -516,6 +521,22 @@ public class GatewayConfig {
 
         public void setMaxRead(int maxRead) {
             this.maxRead = maxRead;
+        }
+
+        public int getMaxRecordSize() {
+            return maxRecordSize;
+        }
+
+        public void setMaxRecordSize(int maxRecordSize) {
+            this.maxRecordSize = maxRecordSize;
+        }
+
+        public Duration getIdleTimeout() {
+            return idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.cache.DiskExtentCache;
@@ -46,15 +47,17 @@ class GatewayConfigTest {
                 "dir", "",
                 "size", "10GiB",
                 "grain", 128 * 1024), settings(c.getCache()));
-        assertEquals(Map.of(
-                "bind", "0.0.0.0",
-                "port", 2049,
-                "workers", 32,
-                "leaseTime", Duration.ofSeconds(60),
-                "attributeTtl", Duration.ofSeconds(30),
-                "datasetRefresh", Duration.ofMinutes(5),
-                "maxStale", Duration.ofHours(24),
-                "maxRead", 1024 * 1024), settings(c.getNfs()));
+        assertEquals(Map.ofEntries(
+                Map.entry("bind", "0.0.0.0"),
+                Map.entry("port", 2049),
+                Map.entry("workers", 32),
+                Map.entry("leaseTime", Duration.ofSeconds(60)),
+                Map.entry("attributeTtl", Duration.ofSeconds(30)),
+                Map.entry("datasetRefresh", Duration.ofMinutes(5)),
+                Map.entry("maxStale", Duration.ofHours(24)),
+                Map.entry("maxRead", 1024 * 1024),
+                Map.entry("maxRecordSize", 1024 * 1024 + 128 * 1024),
+                Map.entry("idleTimeout", Duration.ofMinutes(5))), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", true,
                 "retention", "10GiB",
@@ -91,6 +94,19 @@ class GatewayConfigTest {
     }
 
     @Test
+    void nfsConnectionLimits_idleTimeoutBelowTheLease_orATinyRecordCap_areStartupErrors() {
+        GatewayConfig.Nfs n = new GatewayConfig.Nfs();
+        Gateway.validate(n);
+        n.setIdleTimeout(Duration.ofSeconds(30));
+        StartupException idle = assertThrows(StartupException.class, () -> Gateway.validate(n));
+        assertTrue(idle.getMessage().contains("prefetchd.nfs.idle-timeout"), idle.getMessage());
+        n.setIdleTimeout(Duration.ofMinutes(5));
+        n.setMaxRecordSize(4096);
+        StartupException record = assertThrows(StartupException.class, () -> Gateway.validate(n));
+        assertTrue(record.getMessage().contains("prefetchd.nfs.max-record-size"), record.getMessage());
+    }
+
+    @Test
     void everySetting_bindsFromItsDocumentedPropertyName() {
         Map<String, Object> p = new TreeMap<>();
         p.put("prefetchd.gateway.enabled", "false");
@@ -119,6 +135,8 @@ class GatewayConfigTest {
         p.put("prefetchd.nfs.dataset-refresh", "10m");
         p.put("prefetchd.nfs.max-stale", "48h");
         p.put("prefetchd.nfs.max-read", "262144");
+        p.put("prefetchd.nfs.max-record-size", "2097152");
+        p.put("prefetchd.nfs.idle-timeout", "10m");
         p.put("prefetchd.grpc.enabled", "false");
         p.put("prefetchd.grpc.bind", "0.0.0.0");
         p.put("prefetchd.grpc.port", "50052");
@@ -152,15 +170,17 @@ class GatewayConfigTest {
                 "dir", "/nvme/cache",
                 "size", "500GiB",
                 "grain", 65536), settings(c.getCache()));
-        assertEquals(Map.of(
-                "bind", "10.0.0.5",
-                "port", 20490,
-                "workers", 64,
-                "leaseTime", Duration.ofSeconds(90),
-                "attributeTtl", Duration.ofMinutes(5),
-                "datasetRefresh", Duration.ofMinutes(10),
-                "maxStale", Duration.ofHours(48),
-                "maxRead", 262144), settings(c.getNfs()));
+        assertEquals(Map.ofEntries(
+                Map.entry("bind", "10.0.0.5"),
+                Map.entry("port", 20490),
+                Map.entry("workers", 64),
+                Map.entry("leaseTime", Duration.ofSeconds(90)),
+                Map.entry("attributeTtl", Duration.ofMinutes(5)),
+                Map.entry("datasetRefresh", Duration.ofMinutes(10)),
+                Map.entry("maxStale", Duration.ofHours(48)),
+                Map.entry("maxRead", 262144),
+                Map.entry("maxRecordSize", 2097152),
+                Map.entry("idleTimeout", Duration.ofMinutes(10))), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", false,
                 "bind", "0.0.0.0",

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.client;
 
+import io.prefetchd.gateway.nfs.xdr.Args;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.nfs.xdr.StateId;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
@@ -56,6 +57,17 @@ public final class CompoundBuilder {
         w.writeInt(0).writeInt(maxResp + 1024).writeInt(maxResp).writeInt(8192).writeInt(maxOps).writeInt(maxReqs)
                 .writeInt(0);
         w.writeInt(0).writeInt(4096).writeInt(4096).writeInt(0).writeInt(2).writeInt(1).writeInt(0);
+        w.writeInt(0x40000000).writeInt(1).writeInt(Nfs4.AUTH_NONE);
+        return this;
+    }
+
+    /** CREATE_SESSION with every channel attribute and flag given (AUTH_NONE callback security). */
+    public CompoundBuilder createSession(long clientId, int sequence, int flags, Args.ChannelAttrs fore,
+                                         Args.ChannelAttrs back) {
+        op(Nfs4.OP_CREATE_SESSION);
+        w.writeLong(clientId).writeInt(sequence).writeInt(flags);
+        fore.encode(w);
+        back.encode(w);
         w.writeInt(0x40000000).writeInt(1).writeInt(Nfs4.AUTH_NONE);
         return this;
     }
@@ -150,6 +162,13 @@ public final class CompoundBuilder {
     public CompoundBuilder readdir(long cookie, long verifier, int dircount, int maxcount, int... attrs) {
         op(Nfs4.OP_READDIR);
         w.writeLong(cookie).writeLong(verifier).writeInt(dircount).writeInt(maxcount).writeIntArray(bitmap(attrs));
+        return this;
+    }
+
+    public CompoundBuilder setattr(StateId stateId, int[] mask, byte[] values) {
+        op(Nfs4.OP_SETATTR);
+        stateId.encode(w);
+        w.writeIntArray(mask).writeOpaque(values);
         return this;
     }
 

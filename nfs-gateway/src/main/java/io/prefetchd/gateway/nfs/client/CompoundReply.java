@@ -90,10 +90,15 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
         for (int i = 0; i < n; i++) {
             int opcode = r.readInt();
             NfsStatus st = NfsStatus.of(r.readInt());
-            Object value = st == NfsStatus.NFS4_OK ? body(opcode, r) : null;
+            Object value = st == NfsStatus.NFS4_OK ? body(opcode, r) : failureBody(opcode, r);
             results.add(new OpResult(opcode, st, value));
         }
         return new CompoundReply(status, tag, results);
+    }
+
+    /** The part of a failed result that follows its status: SETATTR's attrsset bitmap, or nothing. */
+    private static Object failureBody(int opcode, XdrReader r) throws XdrException {
+        return opcode == Nfs4.OP_SETATTR ? r.readIntArray(8) : null;
     }
 
     private static Object body(int opcode, XdrReader r) throws XdrException {
@@ -130,6 +135,7 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
                 yield new Readdir(verifier, entries, r.readBool());
             }
             case Nfs4.OP_SECINFO, Nfs4.OP_SECINFO_NO_NAME -> r.readIntArray(16);
+            case Nfs4.OP_SETATTR -> r.readIntArray(8);
             case Nfs4.OP_SETCLIENTID -> new Setclientid(r.readLong(), r.readFixedOpaque(8));
             case Nfs4.OP_EXCHANGE_ID -> {
                 ExchangeId e = new ExchangeId(r.readLong(), r.readInt(), r.readInt());

@@ -10,6 +10,7 @@ import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcDispatchable;
+import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrVoid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,7 @@ public final class Nfs4RpcService implements RpcDispatchable {
         XdrWriter reply;
         try {
             call.retrieveCall(body);
-            reply = processor.processReply(body.bytes(), caller(call));
+            reply = processor.processReply(body.bytes(), caller(call), body.offset());
         } catch (XdrException | IOException e) {
             metrics.garbageArgs();
             LOG.debug("GARBAGE_ARGS from {}: {}", call.getTransport().getRemoteSocketAddress(), e.getMessage());
@@ -68,8 +69,28 @@ public final class Nfs4RpcService implements RpcDispatchable {
         String remote = peer == null ? "" : peer.getAddress() == null ? peer.getHostString() + ":" + peer.getPort()
                 : peer.getAddress().getHostAddress() + ":" + peer.getPort();
         if (call.getCredential() instanceof RpcAuthTypeUnix unix) {
-            return new CompoundContext.Caller(unix.uid(), unix.gid(), remote);
+            return new CompoundContext.Caller(unix.uid(), unix.gid(), machineName(unix), remote);
         }
-        return new CompoundContext.Caller(-1, -1, remote);
+        return new CompoundContext.Caller(-1, -1, "", remote);
+    }
+
+    /**
+     * The AUTH_SYS machine name, which oncrpc4j decodes but does not expose: the credential is encoded again
+     * (flavor, length, stamp, machine name, ...) and the name read back.
+     */
+    private static String machineName(RpcAuthTypeUnix unix) {
+        try {
+            Xdr xdr = new Xdr(512);
+            xdr.beginEncoding();
+            unix.xdrEncode(xdr);
+            xdr.endEncoding();
+            xdr.beginDecoding();
+            xdr.xdrDecodeInt();
+            xdr.xdrDecodeInt();
+            xdr.xdrDecodeInt();
+            return xdr.xdrDecodeString();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 }

@@ -1,59 +1,160 @@
 package io.prefetchd.gateway.nfs.rpc;
 
+import io.prefetchd.gateway.nfs.v4.NfsMetrics;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
+import org.dcache.oncrpc4j.grizzly.GrizzlyUtils;
+import org.dcache.oncrpc4j.rpc.IoStrategy;
+import org.dcache.oncrpc4j.rpc.MemoryAllocator;
 import org.dcache.oncrpc4j.rpc.OncRpcProgram;
-import org.dcache.oncrpc4j.rpc.OncRpcSvc;
-import org.dcache.oncrpc4j.rpc.OncRpcSvcBuilder;
-import org.dcache.oncrpc4j.rpc.net.IpProtocolType;
+import org.dcache.oncrpc4j.rpc.ReplyQueue;
+import org.dcache.oncrpc4j.rpc.RpcDispatcher;
+import org.dcache.oncrpc4j.rpc.RpcMessageParserTCP;
+import org.dcache.oncrpc4j.rpc.RpcProtocolFilter;
+import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.filterchain.FilterChainBuilder;
+import org.glassfish.grizzly.filterchain.TransportFilter;
+import org.glassfish.grizzly.nio.transport.TCPNIOTransport;
+import org.glassfish.grizzly.nio.transport.TCPNIOTransportBuilder;
+import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
+import org.glassfish.grizzly.utils.DelayedExecutor;
+import org.glassfish.grizzly.utils.IdleTimeoutFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * The NFSv4 TCP listener: oncrpc4j with a worker pool (reads may wait on S3, so they must not block the
- * selector), no portmapper registration (NFSv4 needs none).
+ * The NFSv4 TCP listener: oncrpc4j's RPC parsing and dispatch on a Grizzly transport whose filter chain
+ * prefetchd assembles itself, so that it can guard the connection before oncrpc4j sees it:
+ * <pre>
+ *   transport → idle timeout → record size cap → RPC record parser → RPC call decoder → version check
+ *             → dispatch to the worker pool
+ * </pre>
+ * <ul>
+ *   <li>a connection with no traffic for {@link ConnectionLimits#idleTimeout()} is closed (clients reconnect);</li>
+ *   <li>a record larger than {@link ConnectionLimits#maxRecordBytes()} closes its connection before any of it
+ *       is buffered ({@link RecordSizeFilter});</li>
+ *   <li>a call for NFS at another version than 4 gets PROG_MISMATCH 4–4 ({@link ProgramVersionFilter});</li>
+ *   <li>COMPOUNDs run on a pool of {@code workerThreads} (a READ may wait on S3, so it must not block the
+ *       selector). No portmapper registration: NFSv4 needs none.</li>
+ * </ul>
  */
 public final class NfsServer implements AutoCloseable {
-    private final OncRpcSvc svc;
+    private static final Logger LOG = LoggerFactory.getLogger(NfsServer.class);
+    private static final int BACKLOG = 4096;
 
-    public NfsServer(String bindAddress, int port, int workerThreads, Nfs4RpcService service) {
-        requireNonNull(bindAddress, "bindAddress is null");
+    /**
+     * Bounds every connection is held to.
+     *
+     * @param maxRecordBytes largest RPC record a client may send, fragment headers included; at least the largest
+     *                       request a session negotiates (ca_maxrequestsize) plus 4 bytes
+     * @param idleTimeout    a connection with no traffic for this long is closed; longer than the lease, since an
+     *                       idle mounted client renews at 2/3 of it
+     */
+    public record ConnectionLimits(long maxRecordBytes, Duration idleTimeout) {
+        public ConnectionLimits {
+            requireNonNull(idleTimeout, "idleTimeout is null");
+            if (maxRecordBytes < 1024) {
+                throw new IllegalArgumentException("maxRecordBytes must be at least 1024, not " + maxRecordBytes);
+            }
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idleTimeout must be positive, not " + idleTimeout);
+            }
+        }
+
+        /**
+         * 1 MiB + 128 KiB: above the largest request a session negotiates by default (1 MiB + 64 KiB, room for a
+         * 1 MiB WRITE and its headers); 5 minutes idle, longer than any sensible lease.
+         */
+        public static ConnectionLimits defaults() {
+            return new ConnectionLimits((1 << 20) + (128 << 10), Duration.ofMinutes(5));
+        }
+    }
+
+    private final TCPNIOTransport transport;
+    private final ExecutorService workers;
+    private final DelayedExecutor idleTimer;
+    private final ReplyQueue replies = new ReplyQueue();
+    private final String bindAddress;
+    private final int port;
+    private volatile Connection<?> listener;
+
+    public NfsServer(String bindAddress, int port, int workerThreads, ConnectionLimits limits, Nfs4RpcService service,
+                     NfsMetrics metrics) {
+        this.bindAddress = requireNonNull(bindAddress, "bindAddress is null");
+        this.port = port;
+        requireNonNull(limits, "limits is null");
         requireNonNull(service, "service is null");
-        this.svc = new OncRpcSvcBuilder()
-                .withTCP()
-                .withBindAddress(bindAddress)
-                .withPort(port)
-                .withoutAutoPublish()
-                .withWorkerThreadIoStrategy()
-                .withWorkerThreadPoolSize(workerThreads)
-                .withServiceName("prefetchd-nfs")
-                .withRpcService(new OncRpcProgram(Nfs4.PROGRAM, Nfs4.VERSION), service)
+        requireNonNull(metrics, "metrics is null");
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(workerThreads, r -> {
+            Thread t = new Thread(r, "prefetchd-nfs-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.idleTimer = IdleTimeoutFilter.createDefaultIdleDelayedExecutor(1, TimeUnit.SECONDS);
+        ThreadPoolConfig selectors = GrizzlyUtils.getSelectorPoolCfg(IoStrategy.WORKER_THREAD, "prefetchd-nfs", 0);
+        this.transport = TCPNIOTransportBuilder.newInstance()
+                .setReuseAddress(true)
+                .setIOStrategy(GrizzlyUtils.getNIOStrategy(IoStrategy.WORKER_THREAD))
+                .setSelectorThreadPoolConfig(selectors)
+                .setSelectorRunnersCount(selectors.getMaxPoolSize())
+                .setTcpNoDelay(true)
+                .setMemoryManager(GrizzlyUtils.getMemoryManager(MemoryAllocator.DEFAULT))
                 .build();
+        transport.setProcessor(FilterChainBuilder.stateless()
+                .add(new TransportFilter())
+                .add(new IdleTimeoutFilter(idleTimer, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS, c -> {
+                    LOG.info("closing NFS connection from {}: idle for {}", c.getPeerAddress(), limits.idleTimeout());
+                    metrics.connectionClosed("idle");
+                    c.closeSilently();
+                }))
+                .add(new RecordSizeFilter(limits.maxRecordBytes(), c -> metrics.connectionClosed("record-too-large")))
+                .add(new RpcMessageParserTCP())
+                .add(new RpcProtocolFilter(replies))
+                .add(new ProgramVersionFilter(Nfs4.PROGRAM, Nfs4.VERSION))
+                .add(new RpcDispatcher(workers, Map.of(new OncRpcProgram(Nfs4.PROGRAM, Nfs4.VERSION), service),
+                        false, call -> {
+                        }))
+                .build());
     }
 
     public NfsServer start() {
         try {
-            svc.start();
+            idleTimer.start();
+            listener = transport.bind(bindAddress, port, BACKLOG);
+            transport.start();
         } catch (IOException e) {
+            close();
             throw new UncheckedIOException("cannot start the NFS server: " + e.getMessage(), e);
         }
         return this;
     }
 
     public int port() {
-        InetSocketAddress a = svc.getInetSocketAddress(IpProtocolType.TCP);
-        return a.getPort();
+        return ((InetSocketAddress) listener.getLocalAddress()).getPort();
     }
 
     @Override
     public void close() {
         try {
-            svc.stop();
+            transport.shutdownNow();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            idleTimer.destroy();
+            workers.shutdownNow();
+            replies.shutdown();
         }
     }
 }

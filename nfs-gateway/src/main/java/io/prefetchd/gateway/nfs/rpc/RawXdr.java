@@ -21,10 +21,12 @@ public final class RawXdr {
     /** The rest of a message (a call's arguments or a reply's results), copied out in one go. */
     public static final class Incoming implements XdrAble {
         private byte[] bytes = new byte[0];
+        private int offset;
 
         @Override
         public void xdrDecode(XdrDecodingStream xdr) throws IOException {
             Buffer b = ((Xdr) xdr).asBuffer();
+            offset = b.position();
             int n = b.remaining();
             if ((n & 3) != 0) {
                 throw new IOException("message body of " + n + " bytes is not a whole number of XDR words");
@@ -40,6 +42,11 @@ public final class RawXdr {
 
         public byte[] bytes() {
             return bytes;
+        }
+
+        /** Bytes of the message before these (for a call: its RPC header, credential and verifier). */
+        public int offset() {
+            return offset;
         }
     }
 

@@ -76,6 +76,18 @@ public final class AttributeEncoder {
         return word < bitmap.length && (bitmap[word] & (1 << (attr % 32))) != 0;
     }
 
+    /**
+     * Refuses a request for a write-only attribute (time_access_set, time_modify_set): they can be set, never
+     * read (RFC 8881 section 5.6, "W" attributes).
+     *
+     * @throws NfsException NFS4ERR_INVAL
+     */
+    public static void requireReadable(int[] request) throws NfsException {
+        if (isSet(request, Attr.TIME_ACCESS_SET) || isSet(request, Attr.TIME_MODIFY_SET)) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "write-only attribute requested");
+        }
+    }
+
     /** Writes fattr4 with the requested attributes that are supported; the others are left out (RFC 8881 5.3). */
     public void encode(XdrWriter w, Inode inode, FileAttributes a, int[] request, int minorVersion) {
         encode(w, inode, a, request, minorVersion, NfsStatus.NFS4_OK);

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.nfs.v4;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
+import io.prefetchd.gateway.nfs.v4.state.Principal;
 import io.prefetchd.gateway.nfs.v4.state.Session;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
@@ -18,6 +19,7 @@ public final class CompoundContext {
     private final int minorVersion;
     private final int opCount;
     private final Caller caller;
+    private final long requestSize;
     private Inode currentFh;
     private Inode savedFh;
     private StateId currentStateId;
@@ -26,16 +28,45 @@ public final class CompoundContext {
     private int slot = -1;
     private boolean cacheThis;
 
-    /** Who sent the request: AUTH_SYS ids (or -1 for AUTH_NONE) and the connection's peer. */
-    public record Caller(int uid, int gid, String remote) {
-        public static final Caller ANONYMOUS = new Caller(-1, -1, "unknown");
+    /**
+     * Who sent the request: AUTH_SYS ids and machine name (uid and gid -1, machine "" for AUTH_NONE) and the
+     * connection's peer.
+     */
+    public record Caller(int uid, int gid, String machine, String remote) {
+        public static final Caller ANONYMOUS = new Caller(-1, -1, "", "unknown");
+
+        public Caller {
+            requireNonNull(machine, "machine is null");
+            requireNonNull(remote, "remote is null");
+        }
+
+        public Caller(int uid, int gid, String remote) {
+            this(uid, gid, "", remote);
+        }
+
+        /** The RPC principal as client ID rules compare it (RFC 8881 section 2.4). */
+        public Principal principal() {
+            return new Principal(uid, gid, machine);
+        }
     }
 
     public CompoundContext(Nfs4Services services, int minorVersion, int opCount, Caller caller) {
+        this(services, minorVersion, opCount, caller, 0);
+    }
+
+    /**
+     * @param requestSize the whole RPC call's size in bytes (header and arguments), as ca_maxrequestsize counts
+     */
+    public CompoundContext(Nfs4Services services, int minorVersion, int opCount, Caller caller, long requestSize) {
         this.services = requireNonNull(services, "services is null");
         this.minorVersion = minorVersion;
         this.opCount = opCount;
         this.caller = requireNonNull(caller, "caller is null");
+        this.requestSize = requestSize;
+    }
+
+    public long requestSize() {
+        return requestSize;
     }
 
     public Nfs4Services services() {

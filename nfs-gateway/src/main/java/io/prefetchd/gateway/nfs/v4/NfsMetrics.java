@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * NFS metrics: per-operation latency ({@code prefetchd.nfs.op.latency}, tag op) and counts by status
- * ({@code prefetchd.nfs.ops}, tags op and status), COMPOUNDs, and RPCs refused as GARBAGE_ARGS. Thread-safe.
+ * ({@code prefetchd.nfs.ops}, tags op and status), COMPOUNDs, RPCs refused as GARBAGE_ARGS, and connections the
+ * server closed ({@code prefetchd.nfs.connections.closed}, tag reason). Thread-safe.
  */
 public final class NfsMetrics {
     private final MeterRegistry registry;
@@ -43,5 +44,12 @@ public final class NfsMetrics {
 
     public void garbageArgs() {
         garbage.increment();
+    }
+
+    /** The server closed a connection: {@code idle}, or {@code record-too-large}. */
+    public void connectionClosed(String reason) {
+        counters.computeIfAbsent("connections/" + reason, k -> Counter.builder("prefetchd.nfs.connections.closed")
+                .tag("reason", reason).description("NFS connections the server closed").register(registry))
+                .increment();
     }
 }

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 
 /**
@@ -27,4 +28,12 @@ public interface NfsOperation<A> {
      * @throws NfsException with the status to answer; the COMPOUND stops there
      */
     Result process(CompoundContext ctx, A args) throws NfsException;
+
+    /**
+     * The body that follows an error status. Most results are a status alone on error; a few carry data whatever
+     * the status (SETATTR4res's attrsset, for one), and answer it here.
+     */
+    default Result failure(NfsStatus status) {
+        return Result.VOID;
+    }
 }

@@ -36,6 +36,7 @@ final class Operations {
         TABLE[OP_RESTOREFH] = new OpRestorefh();
         TABLE[OP_SAVEFH] = new OpSavefh();
         TABLE[OP_SECINFO] = new OpSecinfo();
+        TABLE[OP_SETATTR] = new OpSetattr();
         TABLE[OP_SETCLIENTID] = new OpSetclientid();
         TABLE[OP_SETCLIENTID_CONFIRM] = new OpSetclientidConfirm();
         TABLE[OP_VERIFY] = new OpVerify(false);
@@ -65,7 +66,7 @@ final class Operations {
             return NfsStatus.NFS4ERR_NOTSUPP;   // RFC 8881 section 18: obsolete in 4.1
         }
         return switch (opcode) {
-            case OP_COMMIT, OP_CREATE, OP_LINK, OP_REMOVE, OP_RENAME, OP_SETATTR, OP_WRITE -> NfsStatus.NFS4ERR_ROFS;
+            case OP_COMMIT, OP_CREATE, OP_LINK, OP_REMOVE, OP_RENAME, OP_WRITE -> NfsStatus.NFS4ERR_ROFS;
             default -> TABLE[opcode] == null ? NfsStatus.NFS4ERR_NOTSUPP : null;
         };
     }

@@ -9,8 +9,12 @@ public final class Args {
     }
 
     /** Bounds on arrays and strings a request may carry; anything larger is GARBAGE_ARGS. */
-    static final int MAX_BITMAP_WORDS = 8;
     static final int MAX_NAME_BYTES = 4096;
+    /**
+     * A bitmap may be longer than any attribute this server knows (unknown bits are ignored, or answered as
+     * unsupported where the operation says so); the reader still checks every word is in the request.
+     */
+    static final int MAX_BITMAP_WORDS = 1 << 16;
     static final int MAX_ATTR_BYTES = 64 * 1024;
     static final int MAX_STATEIDS = 1024;
 
@@ -26,18 +30,23 @@ public final class Args {
 
     public record Getattr(int[] request) {}
 
-    public record Lookup(String name) {}
+    /**
+     * LOOKUP4args. The name (a component4) is kept as the client's bytes: a name that is not UTF-8, or is too long,
+     * is an error of the operation (NFS4ERR_INVAL, NFS4ERR_NAMETOOLONG), not of the request's XDR.
+     */
+    public record Lookup(byte[] name) {}
 
     public record Verify(Fattr attrs) {}
 
     public record OpenOwner(long clientid, byte[] owner) {}
 
     /**
-     * OPEN4args. {@code claimName} is set for CLAIM_NULL and CLAIM_DELEGATE_PREV; {@code createMode} is -1
+     * OPEN4args. {@code claimName} (a component4's bytes, checked by the operation) is set for CLAIM_NULL,
+     * CLAIM_DELEGATE_CUR and CLAIM_DELEGATE_PREV; {@code createMode} is -1
      * unless {@code opentype} is OPEN4_CREATE.
      */
     public record Open(int seqid, int shareAccess, int shareDeny, OpenOwner owner, int opentype, int createMode,
-                       int claimType, String claimName, int delegateType) {}
+                       int claimType, byte[] claimName, int delegateType) {}
 
     public record OpenConfirm(StateId stateid, int seqid) {}
 
@@ -51,7 +60,9 @@ public final class Args {
 
     public record Renew(long clientid) {}
 
-    public record Secinfo(String name) {}
+    public record Secinfo(byte[] name) {}
+
+    public record Setattr(StateId stateid, Fattr attrs) {}
 
     public record SecinfoNoName(int style) {}
 
@@ -106,7 +117,7 @@ public final class Args {
             case Nfs4.OP_GETATTR -> new Getattr(r.readIntArray(MAX_BITMAP_WORDS));
             case Nfs4.OP_GETFH, Nfs4.OP_LOOKUPP, Nfs4.OP_PUTPUBFH, Nfs4.OP_PUTROOTFH, Nfs4.OP_READLINK,
                  Nfs4.OP_RESTOREFH, Nfs4.OP_SAVEFH -> null;
-            case Nfs4.OP_LOOKUP -> new Lookup(r.readUtf8(MAX_NAME_BYTES));
+            case Nfs4.OP_LOOKUP -> new Lookup(readComponent(r));
             case Nfs4.OP_NVERIFY, Nfs4.OP_VERIFY -> new Verify(Fattr.decode(r));
             case Nfs4.OP_OPEN -> decodeOpen(r);
             case Nfs4.OP_OPEN_CONFIRM -> new OpenConfirm(StateId.decode(r), r.readInt());
@@ -116,7 +127,8 @@ public final class Args {
             case Nfs4.OP_READDIR -> new Readdir(r.readLong(), r.readFixedOpaque(Nfs4.VERIFIER_SIZE), r.readInt(),
                     r.readInt(), r.readIntArray(MAX_BITMAP_WORDS));
             case Nfs4.OP_RENEW -> new Renew(r.readLong());
-            case Nfs4.OP_SECINFO -> new Secinfo(r.readUtf8(MAX_NAME_BYTES));
+            case Nfs4.OP_SECINFO -> new Secinfo(readComponent(r));
+            case Nfs4.OP_SETATTR -> new Setattr(StateId.decode(r), Fattr.decode(r));
             case Nfs4.OP_SECINFO_NO_NAME -> new SecinfoNoName(r.readInt());
             case Nfs4.OP_SETCLIENTID -> new Setclientid(r.readFixedOpaque(Nfs4.VERIFIER_SIZE),
                     r.readOpaque(Nfs4.OPAQUE_LIMIT), r.readInt(), r.readUtf8(MAX_NAME_BYTES),
@@ -167,14 +179,14 @@ public final class Args {
             throw new XdrException("bad opentype4 " + opentype);
         }
         int claim = r.readInt();
-        String name = null;
+        byte[] name = null;
         int delegateType = 0;
         switch (claim) {
-            case Nfs4.CLAIM_NULL, Nfs4.CLAIM_DELEGATE_PREV -> name = r.readUtf8(MAX_NAME_BYTES);
+            case Nfs4.CLAIM_NULL, Nfs4.CLAIM_DELEGATE_PREV -> name = readComponent(r);
             case Nfs4.CLAIM_PREVIOUS -> delegateType = r.readInt();
             case Nfs4.CLAIM_DELEGATE_CUR -> {
                 StateId.decode(r);
-                name = r.readUtf8(MAX_NAME_BYTES);
+                name = readComponent(r);
             }
             case Nfs4.CLAIM_FH, Nfs4.CLAIM_DELEG_PREV_FH -> {
             }
@@ -182,6 +194,11 @@ public final class Args {
             default -> throw new XdrException("bad open_claim_type4 " + claim);
         }
         return new Open(seqid, access, deny, owner, opentype, createMode, claim, name, delegateType);
+    }
+
+    /** A component4: any length the request holds, any bytes; the operation checks it. */
+    private static byte[] readComponent(XdrReader r) throws XdrException {
+        return r.readOpaque(Integer.MAX_VALUE);
     }
 
     private static ExchangeId decodeExchangeId(XdrReader r) throws XdrException {

@@ -44,9 +44,11 @@ public final class Attr {
     public static final int SPACE_TOTAL = 44;
     public static final int SPACE_USED = 45;
     public static final int TIME_ACCESS = 47;
+    public static final int TIME_ACCESS_SET = 48;
     public static final int TIME_DELTA = 51;
     public static final int TIME_METADATA = 52;
     public static final int TIME_MODIFY = 53;
+    public static final int TIME_MODIFY_SET = 54;
     public static final int MOUNTED_ON_FILEID = 55;
     // minor version 1
     public static final int FS_LAYOUT_TYPES = 62;

@@ -121,6 +121,7 @@ public final class Nfs4 {
     // EXCHANGE_ID
     public static final int EXCHGID4_FLAG_SUPP_MOVED_REFER = 0x00000001;
     public static final int EXCHGID4_FLAG_SUPP_MOVED_MIGR = 0x00000002;
+    public static final int EXCHGID4_FLAG_SUPP_FENCE_OPS = 0x00000004;
     public static final int EXCHGID4_FLAG_BIND_PRINC_STATEID = 0x00000100;
     public static final int EXCHGID4_FLAG_USE_NON_PNFS = 0x00010000;
     public static final int EXCHGID4_FLAG_USE_PNFS_MDS = 0x00020000;

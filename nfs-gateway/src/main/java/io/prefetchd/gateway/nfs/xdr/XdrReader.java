@@ -66,10 +66,9 @@ public final class XdrReader {
 
     /** Reads fixed-length opaque data of {@code len} bytes plus padding. */
     public byte[] readFixedOpaque(int len) throws XdrException {
-        int padded = padded(len);
-        need(padded, "opaque[" + len + "]");
+        need(((long) len + 3) & ~3L, "opaque[" + len + "]");
         byte[] out = Arrays.copyOfRange(buf, pos, pos + len);
-        pos += padded;
+        pos += padded(len);
         return out;
     }
 

@@ -60,8 +60,12 @@ final class NfsHarness {
     }
 
     CompoundReply send(CompoundBuilder b) {
+        return send(b, CompoundContext.Caller.ANONYMOUS);
+    }
+
+    CompoundReply send(CompoundBuilder b, CompoundContext.Caller caller) {
         try {
-            return CompoundReply.decode(raw(b.build()));
+            return CompoundReply.decode(processor.process(b.build(), caller));
         } catch (XdrException e) {
             throw new AssertionError("garbage: " + e.getMessage(), e);
         }

@@ -135,8 +135,8 @@ class OperationsTest {
         while (true) {
             long c = cookie;
             long v = verifier;
-            CompoundReply.Readdir d = ok(nfs.call41(b -> b.putfh(dir).readdir(c, v, 65536, 262144, Attr.TYPE,
-                    Attr.SIZE))).last().as(CompoundReply.Readdir.class);
+            CompoundReply.Readdir d = ok(nfs.send(nfs.next41(false).putfh(dir).readdir(c, v, 65536, 262144,
+                    Attr.TYPE, Attr.SIZE))).last().as(CompoundReply.Readdir.class);
             calls++;
             d.entries().forEach(e -> seen.add(e.name()));
             if (d.eof()) {

@@ -4,23 +4,40 @@ import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
-/** Checks on a component4 name shared by LOOKUP, OPEN and SECINFO (RFC 8881 section 14.2). */
+/**
+ * Checks on a component4 name shared by LOOKUP, OPEN and SECINFO (RFC 8881 sections 14.2 and 18.15.3): empty
+ * or not UTF-8 is NFS4ERR_INVAL, longer than maxname is NFS4ERR_NAMETOOLONG, "." and ".." and names holding '/'
+ * or NUL are NFS4ERR_BADNAME.
+ */
 final class Names {
     private Names() {
     }
 
-    static String check(String name) throws NfsException {
-        if (name.isEmpty()) {
+    static String check(byte[] name) throws NfsException {
+        if (name.length == 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "empty name");
         }
-        if (name.getBytes(StandardCharsets.UTF_8).length > AttributeEncoder.MAX_NAME) {
-            throw new NfsException(NfsStatus.NFS4ERR_NAMETOOLONG, "name longer than 255 bytes");
+        if (name.length > AttributeEncoder.MAX_NAME) {
+            throw new NfsException(NfsStatus.NFS4ERR_NAMETOOLONG,
+                    "name of " + name.length + " bytes, longer than " + AttributeEncoder.MAX_NAME);
         }
-        if (name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-            throw new NfsException(NfsStatus.NFS4ERR_BADNAME, "invalid name '" + name + "'");
+        String s;
+        try {
+            s = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(name)).toString();
+        } catch (CharacterCodingException e) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "name is not valid UTF-8");
         }
-        return name;
+        if (s.equals(".") || s.equals("..") || s.indexOf('/') >= 0 || s.indexOf('\0') >= 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_BADNAME, "invalid name '" + s + "'");
+        }
+        return s;
     }
 }

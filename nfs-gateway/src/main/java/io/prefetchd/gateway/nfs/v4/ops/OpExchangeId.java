@@ -14,6 +14,10 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
  * protection beyond SP4_NONE.
  */
 public final class OpExchangeId implements NfsOperation<Args.ExchangeId> {
+    /** The eia_flags a client may send (RFC 8881 section 18.35.3); any other bit is NFS4ERR_INVAL. */
+    static final int CLIENT_FLAGS = EXCHGID4_FLAG_SUPP_MOVED_REFER | EXCHGID4_FLAG_SUPP_MOVED_MIGR
+            | EXCHGID4_FLAG_SUPP_FENCE_OPS | EXCHGID4_FLAG_BIND_PRINC_STATEID | EXCHGID4_FLAG_MASK_PNFS
+            | EXCHGID4_FLAG_UPD_CONFIRMED_REC_A;
     private static final String IMPL_DOMAIN = "prefetchd.io";
     private static final String IMPL_NAME = "prefetchd NFSv4.1 gateway";
 
@@ -22,10 +26,15 @@ public final class OpExchangeId implements NfsOperation<Args.ExchangeId> {
         if ((args.flags() & EXCHGID4_FLAG_CONFIRMED_R) != 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "client set EXCHGID4_FLAG_CONFIRMED_R");
         }
+        if ((args.flags() & ~CLIENT_FLAGS) != 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL,
+                    "undefined eia_flags bits 0x" + Integer.toHexString(args.flags() & ~CLIENT_FLAGS));
+        }
         if (args.stateProtect() != SP4_NONE) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "only SP4_NONE state protection is offered");
         }
-        NfsState.ExchangeIdResult r = ctx.services().state().exchangeId(args.ownerId(), args.verifier(), args.flags());
+        NfsState.ExchangeIdResult r = ctx.services().state().exchangeId(args.ownerId(), args.verifier(), args.flags(),
+                ctx.caller().principal());
         int flags = EXCHGID4_FLAG_USE_NON_PNFS | (r.confirmed() ? EXCHGID4_FLAG_CONFIRMED_R : 0);
         byte[] owner = ctx.services().serverOwner();
         return w -> {

@@ -4,6 +4,7 @@ import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.DirListing;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
 import io.prefetchd.gateway.nfs.xdr.Args;
@@ -27,6 +28,7 @@ public final class OpReaddir implements NfsOperation<Args.Readdir> {
     @Override
     public Result process(CompoundContext ctx, Args.Readdir args) throws NfsException {
         Inode dir = ctx.currentDir();
+        AttributeEncoder.requireReadable(args.request());
         long cookie = args.cookie();
         if (cookie == 1 || cookie == 2) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);

@@ -6,15 +6,15 @@ import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
-/** READLINK (RFC 8881 section 18.24): S3 has no symbolic links, so every handle gets the "not a link" answer. */
+/**
+ * READLINK (RFC 8881 section 18.24): S3 has no symbolic links, so every handle, a directory's too, gets the
+ * "not a link" answer, NFS4ERR_INVAL.
+ */
 public final class OpReadlink implements NfsOperation<Void> {
     @Override
     public Result process(CompoundContext ctx, Void args) throws NfsException {
         Inode fh = ctx.currentFh();
         ctx.services().fs().getattr(fh);
-        if (fh.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_ISDIR, fh.path() + " is a directory");
-        }
         throw new NfsException(NfsStatus.NFS4ERR_INVAL, fh.path() + " is not a symbolic link");
     }
 }

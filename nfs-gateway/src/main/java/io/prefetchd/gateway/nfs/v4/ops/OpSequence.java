@@ -8,9 +8,11 @@ import io.prefetchd.gateway.nfs.xdr.Args;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 /**
- * SEQUENCE (RFC 8881 section 18.46): checks the slot's sequence id, renews the lease and binds the COMPOUND to
- * its session and slot. A retransmission of the slot's last request is answered by the COMPOUND processor with
- * the cached reply ({@link Replay}); this class only decides.
+ * SEQUENCE (RFC 8881 section 18.46): checks the request against the session's ca_maxrequestsize and
+ * ca_maxoperations (NFS4ERR_REQ_TOO_BIG, NFS4ERR_TOO_MANY_OPS, before the slot is touched) and the slot's
+ * sequence id, renews the lease and binds the COMPOUND to its session and slot. A retransmission of the slot's
+ * last request is answered by the COMPOUND processor with the cached reply ({@link Replay}); this class only
+ * decides.
  */
 public final class OpSequence implements NfsOperation<Args.Sequence> {
 
@@ -31,6 +33,10 @@ public final class OpSequence implements NfsOperation<Args.Sequence> {
     @Override
     public Result process(CompoundContext ctx, Args.Sequence args) throws NfsException {
         Session session = ctx.services().state().session(args.sessionId());
+        if (ctx.requestSize() > Integer.toUnsignedLong(session.fore().maxRequestSize())) {
+            throw new NfsException(NfsStatus.NFS4ERR_REQ_TOO_BIG,
+                    ctx.requestSize() + "-byte request, session allows " + session.fore().maxRequestSize());
+        }
         if (ctx.opCount() > session.fore().maxOperations()) {
             throw new NfsException(NfsStatus.NFS4ERR_TOO_MANY_OPS,
                     ctx.opCount() + " operations, session allows " + session.fore().maxOperations());

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
@@ -11,8 +12,9 @@ import io.prefetchd.gateway.nfs.xdr.Args;
  */
 public final class OpSetclientid implements NfsOperation<Args.Setclientid> {
     @Override
-    public Result process(CompoundContext ctx, Args.Setclientid args) {
-        NfsState.SetclientidResult r = ctx.services().state().setclientid(args.id(), args.verifier());
+    public Result process(CompoundContext ctx, Args.Setclientid args) throws NfsException {
+        NfsState.SetclientidResult r = ctx.services().state().setclientid(args.id(), args.verifier(),
+                ctx.caller().principal());
         return w -> w.writeLong(r.clientId()).writeFixedOpaque(r.confirmVerifier());
     }
 }

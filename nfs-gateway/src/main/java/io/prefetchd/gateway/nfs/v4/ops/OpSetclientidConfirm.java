@@ -9,7 +9,8 @@ import io.prefetchd.gateway.nfs.xdr.Args;
 public final class OpSetclientidConfirm implements NfsOperation<Args.SetclientidConfirm> {
     @Override
     public Result process(CompoundContext ctx, Args.SetclientidConfirm args) throws NfsException {
-        ctx.services().state().setclientidConfirm(args.clientid(), args.confirm());
+        ctx.services().state().setclientidConfirm(args.clientid(), args.confirm(),
+                ctx.caller().principal());
         return Result.VOID;
     }
 }

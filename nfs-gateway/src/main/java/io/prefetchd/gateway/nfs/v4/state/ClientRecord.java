@@ -14,6 +14,8 @@ public final class ClientRecord {
     final ByteBuffer ownerId;
     final byte[] verifier;
     final int minorVersion;
+    /** Who created the record: the client ID rules compare later requests with it. */
+    final Principal principal;
     boolean confirmed;
     long lastRenewNanos;
     /** 4.1: the CREATE_SESSION sequence slot (RFC 8881 section 18.36.4). */
@@ -25,11 +27,13 @@ public final class ClientRecord {
     final List<Session> sessions = new ArrayList<>();
     final Map<ByteBuffer, OpenOwner> openOwners = new HashMap<>();
 
-    ClientRecord(long clientId, byte[] ownerId, byte[] verifier, int minorVersion, long nowNanos) {
+    ClientRecord(long clientId, byte[] ownerId, byte[] verifier, int minorVersion, Principal principal,
+                 long nowNanos) {
         this.clientId = clientId;
         this.ownerId = ByteBuffer.wrap(ownerId.clone());
         this.verifier = verifier.clone();
         this.minorVersion = minorVersion;
+        this.principal = principal;
         this.lastRenewNanos = nowNanos;
     }
 
@@ -39,5 +43,18 @@ public final class ClientRecord {
 
     public int minorVersion() {
         return minorVersion;
+    }
+
+    /** Sessions or opens: what a client ID collision must not take away (RFC 8881 section 18.35.4, case 3). */
+    boolean hasState() {
+        if (!sessions.isEmpty()) {
+            return true;
+        }
+        for (OpenOwner o : openOwners.values()) {
+            if (o.opens > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -82,14 +82,31 @@ public final class NfsState {
 
     public record ExchangeIdResult(long clientId, int sequenceId, boolean confirmed) {}
 
-    /** EXCHANGE_ID (RFC 8881 section 18.35.5), for the cases a non-pNFS, AUTH_SYS server meets. */
-    public synchronized ExchangeIdResult exchangeId(byte[] ownerId, byte[] verifier, int flags) throws NfsException {
+    /**
+     * EXCHANGE_ID for a non-pNFS server with SP4_NONE, by the case table of RFC 8881 section 18.35.4. A client ID
+     * is only ever returned to the principal that created it:
+     * <ul>
+     *   <li>update (EXCHGID4_FLAG_UPD_CONFIRMED_REC_A): no confirmed record, NFS4ERR_NOENT (case 7); another
+     *       principal, NFS4ERR_PERM (case 9); another verifier, NFS4ERR_NOT_SAME (case 8); else the confirmed
+     *       record (case 6);</li>
+     *   <li>a confirmed record of another principal: NFS4ERR_CLID_INUSE while it has sessions or opens, else it
+     *       is forgotten and the caller starts afresh (case 3);</li>
+     *   <li>a confirmed record of the same principal and verifier: that record (case 2);</li>
+     *   <li>otherwise (new owner, restarted client, repeated request before CREATE_SESSION): a new unconfirmed
+     *       record with a new client ID, replacing any earlier unconfirmed one (cases 1, 4, 5).</li>
+     * </ul>
+     */
+    public synchronized ExchangeIdResult exchangeId(byte[] ownerId, byte[] verifier, int flags, Principal principal)
+            throws NfsException {
+        requireNonNull(principal, "principal is null");
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         ClientRecord confirmed = live(confirmedByOwner.get(owner));
-        boolean update = (flags & Nfs4.EXCHGID4_FLAG_UPD_CONFIRMED_REC_A) != 0;
-        if (update) {
+        if ((flags & Nfs4.EXCHGID4_FLAG_UPD_CONFIRMED_REC_A) != 0) {
             if (confirmed == null) {
                 throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no confirmed client to update");
+            }
+            if (!confirmed.principal.equals(principal)) {
+                throw new NfsException(NfsStatus.NFS4ERR_PERM, "the client ID belongs to another principal");
             }
             if (!Arrays.equals(confirmed.verifier, verifier)) {
                 throw new NfsException(NfsStatus.NFS4ERR_NOT_SAME, "verifier differs from the confirmed client's");
@@ -97,16 +114,23 @@ public final class NfsState {
             confirmed.lastRenewNanos = now();
             return new ExchangeIdResult(confirmed.clientId, confirmed.createSessionSeq + 1, true);
         }
+        if (confirmed != null && !confirmed.principal.equals(principal)) {
+            if (confirmed.hasState()) {
+                throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE,
+                        "the client owner is in use by another principal");
+            }
+            forget(confirmed);
+            confirmed = null;
+        }
         if (confirmed != null && Arrays.equals(confirmed.verifier, verifier)) {
             confirmed.lastRenewNanos = now();
             return new ExchangeIdResult(confirmed.clientId, confirmed.createSessionSeq + 1, true);
         }
-        // new client, or a rebooted one (new verifier), or a repeated unconfirmed request: a new unconfirmed record
         ClientRecord old = unconfirmedByOwner.remove(owner);
         if (old != null) {
             clientsById.remove(old.clientId);
         }
-        ClientRecord rec = new ClientRecord(nextId(), ownerId, verifier, 1, now());
+        ClientRecord rec = new ClientRecord(nextId(), ownerId, verifier, 1, principal, now());
         clientsById.put(rec.clientId, rec);
         unconfirmedByOwner.put(owner, rec);
         return new ExchangeIdResult(rec.clientId, rec.createSessionSeq + 1, false);
@@ -115,10 +139,18 @@ public final class NfsState {
     /** The session CREATE_SESSION made or replays. */
     public record CreatedSession(byte[] sessionId, int sequence, int flags, ChannelAttrs fore, ChannelAttrs back) {}
 
-    /** CREATE_SESSION (RFC 8881 section 18.36.4): confirms the client on first use; replays are answered again. */
+    /**
+     * CREATE_SESSION (RFC 8881 section 18.36.4): confirms the client on first use; replays are answered again.
+     * An unconfirmed client ID can only be confirmed by the principal that sent its EXCHANGE_ID
+     * (NFS4ERR_CLID_INUSE otherwise); once confirmed, SP4_NONE lets any principal add sessions.
+     */
     public synchronized CreatedSession createSession(long clientId, int sequence, int flags, ChannelAttrs fore,
-                                                     ChannelAttrs back) throws NfsException {
+                                                     ChannelAttrs back, Principal principal) throws NfsException {
         ClientRecord rec = client(clientId);
+        if (!rec.confirmed && !rec.principal.equals(principal)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE,
+                    "CREATE_SESSION from another principal than the client ID's EXCHANGE_ID");
+        }
         if (sequence == rec.createSessionSeq && rec.createSessionReply instanceof CreatedSession cached) {
             return cached;
         }
@@ -176,10 +208,22 @@ public final class NfsState {
 
     public record SetclientidResult(long clientId, byte[] confirmVerifier) {}
 
-    /** SETCLIENTID (RFC 7530 section 16.33.5). */
-    public synchronized SetclientidResult setclientid(byte[] id, byte[] verifier) {
+    /**
+     * SETCLIENTID (RFC 7530 section 16.33.5). A confirmed client ID is only ever returned to its own principal;
+     * another principal presenting the same id string gets NFS4ERR_CLID_INUSE while that client holds opens,
+     * else a new unconfirmed record that replaces it on SETCLIENTID_CONFIRM.
+     */
+    public synchronized SetclientidResult setclientid(byte[] id, byte[] verifier, Principal principal)
+            throws NfsException {
+        requireNonNull(principal, "principal is null");
         ByteBuffer owner = ByteBuffer.wrap(id);
         ClientRecord confirmed = live(confirmedByOwner.get(owner));
+        if (confirmed != null && !confirmed.principal.equals(principal)) {
+            if (confirmed.hasState()) {
+                throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE, "the client id is in use by another principal");
+            }
+            confirmed = null;
+        }
         if (confirmed != null && Arrays.equals(confirmed.verifier, verifier)) {
             // same client updating its callback: same client ID, fresh confirm verifier
             confirmed.confirmVerifier = newVerifier();
@@ -190,15 +234,20 @@ public final class NfsState {
         if (old != null) {
             clientsById.remove(old.clientId);
         }
-        ClientRecord rec = new ClientRecord(nextId(), id, verifier, 0, now());
+        ClientRecord rec = new ClientRecord(nextId(), id, verifier, 0, principal, now());
         rec.confirmVerifier = newVerifier();
         clientsById.put(rec.clientId, rec);
         unconfirmedByOwner.put(owner, rec);
         return new SetclientidResult(rec.clientId, rec.confirmVerifier.clone());
     }
 
-    public synchronized void setclientidConfirm(long clientId, byte[] confirmVerifier) throws NfsException {
+    /** SETCLIENTID_CONFIRM (RFC 7530 section 16.34.5): only the principal of the SETCLIENTID may confirm. */
+    public synchronized void setclientidConfirm(long clientId, byte[] confirmVerifier, Principal principal)
+            throws NfsException {
         ClientRecord rec = client(clientId);
+        if (!rec.principal.equals(principal)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE, "SETCLIENTID_CONFIRM from another principal");
+        }
         if (rec.confirmVerifier == null || !Arrays.equals(rec.confirmVerifier, confirmVerifier)) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "confirm verifier does not match");
         }
