@@ -41,7 +41,8 @@ public class MetricsController {
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"
                 + "misses      " + s.misses() + " blocks (" + Sizes.format(s.missBytes()) + ")\n"
                 + "nfs clients " + gateway.state().clientCount() + ", sessions " + gateway.state().sessionCount()
-                + ", open files " + gateway.state().openCount() + "\n"
+                + ", open files " + gateway.state().openCount() + ", locks " + gateway.state().locks().heldCount()
+                + "\n"
                 + planner();
     }
 

@@ -103,6 +103,7 @@ public final class CompoundProcessor {
                         return new XdrWriter(cached.length).writeFixedOpaque(cached);
                     } catch (NfsException e) {
                         st = e.status();
+                        body = e instanceof NfsErrorWithBody withBody ? withBody.body() : null;
                         LOG.debug("{} -> {}", Operations.name(op.opcode()), e);
                     } catch (RuntimeException e) {
                         st = NfsStatus.NFS4ERR_SERVERFAULT;
