@@ -110,6 +110,21 @@ class LocksTest {
     }
 
     @Test
+    void lock_overlappingAnotherClientsWriteLock_isDenied_andNamesIt() throws Exception {
+        long writer = V40LocksTest.writeLockByAnotherClient(nfs, "data.bin", 100, -1L);
+        CompoundReply r = nfs.call41(b -> b.putfh(file).lockNew(Nfs4.READW_LT, 50, 51, 0, open, 0, nfs.clientId,
+                LOCK_OWNER));
+        assertEquals(NfsStatus.NFS4ERR_DENIED, r.status());
+        CompoundReply.LockDenied d = r.last().as(CompoundReply.LockDenied.class);
+        assertEquals(100, d.offset());
+        assertEquals(NFS4_UINT64_MAX, d.length(), "a lock to the end of the file");
+        assertEquals(WRITE_LT, d.lockType());
+        assertEquals(writer, d.clientId());
+        assertEquals(1, nfs.state.locks().heldCount(), "only the writer's lock: nothing was granted");
+        lockNew(50, 50);
+    }
+
+    @Test
     void lockt_ownLocks_neverConflict() {
         lockNew(0, 10);
         ok(nfs.call41(b -> b.putfh(file).lockt(WRITE_LT, 0, 10, 0, LOCK_OWNER)));

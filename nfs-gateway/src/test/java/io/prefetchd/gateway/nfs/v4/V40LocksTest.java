@@ -1,16 +1,26 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.client.CompoundBuilder;
 import io.prefetchd.gateway.nfs.client.CompoundReply;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
+import io.prefetchd.gateway.nfs.v4.state.ByteRangeLocks;
+import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
+import io.prefetchd.gateway.nfs.v4.state.LockRange;
+import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.nfs.xdr.XdrException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 
 import static io.prefetchd.gateway.nfs.v4.NfsHarness.ok;
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.NFS4_UINT64_MAX;
@@ -86,6 +96,39 @@ class V40LocksTest {
         assertEquals(NfsStatus.NFS4ERR_OPENMODE, CompoundReply.decode(nfs.raw(request)).status());
         assertEquals(NfsStatus.NFS4ERR_OPENMODE, CompoundReply.decode(nfs.raw(request)).status());
         lockNew(3, 1, 0, 10);
+    }
+
+    /**
+     * Another client's write lock on the file. OPEN on this read-only export never grants write access, so the
+     * writer's open is made in the protocol state directly, as a writable export's OPEN would.
+     */
+    static long writeLockByAnotherClient(NfsHarness nfs, String path, long start, long end) throws NfsException {
+        NfsState.SetclientidResult w = nfs.state.setclientid("writer".getBytes(), new byte[8]);
+        nfs.state.setclientidConfirm(w.clientId(), w.confirmVerifier());
+        ClientRecord writer = nfs.state.client(w.clientId());
+        var open = nfs.state.open(nfs.state.openOwner(writer, "w".getBytes()), new Inode(FileType.REGULAR, path),
+                new FileAttributes(FileType.REGULAR, 1000, 1, 1, Instant.EPOCH, "etag"),
+                Nfs4.OPEN4_SHARE_ACCESS_BOTH, 0);
+        var lock = nfs.state.locks().lock(nfs.state.locks().owner(writer, "writer-lock".getBytes()), open,
+                new LockRange(start, end, true));
+        assertInstanceOf(ByteRangeLocks.Outcome.Granted.class, lock);
+        return w.clientId();
+    }
+
+    @Test
+    void deniedLock_namesTheConflict_advancesTheSeqid_andItsRetransmissionIsDeniedAlike() throws Exception {
+        long writer = writeLockByAnotherClient(nfs, "data.bin", 5, 14);
+        byte[] request = new CompoundBuilder(0).putfh(file).lockNew(READ_LT, 0, 10, 2, open, 0, clientId, LOCK_OWNER)
+                .build();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            CompoundReply r = CompoundReply.decode(nfs.raw(request));
+            assertEquals(NfsStatus.NFS4ERR_DENIED, r.status());
+            CompoundReply.LockDenied d = r.last().as(CompoundReply.LockDenied.class);
+            assertEquals(List.of(5L, 10L, WRITE_LT, writer), List.of(d.offset(), d.length(), d.lockType(),
+                    d.clientId()), "attempt " + attempt);
+            assertArrayEquals("writer-lock".getBytes(), d.owner());
+        }
+        lockNew(3, 1, 20, 10);
     }
 
     @Test
