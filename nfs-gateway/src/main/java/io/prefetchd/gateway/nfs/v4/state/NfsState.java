@@ -28,12 +28,12 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Identity across restarts.</b> Client IDs, session IDs and stateids embed a boot id (the server's start
  * time in seconds), so anything a client kept from an earlier instance is recognised as stale
  * (NFS4ERR_STALE_CLIENTID, NFS4ERR_STALE_STATEID, NFS4ERR_BADSESSION) and the client recovers. The server never
- * has a grace period: nothing is locked or written, so a reclaim has nothing to protect (CLAIM_PREVIOUS gets
- * NFS4ERR_NO_GRACE and the client simply opens again). Locks are advisory and are not reclaimed either: a client
- * that held locks before a restart gets NFS4ERR_NO_GRACE for a reclaiming LOCK and locks again.
+ * has a grace period: nothing is written, and byte-range locks (advisory) are not kept across restarts, so a
+ * reclaim has nothing to protect (CLAIM_PREVIOUS and a reclaiming LOCK get NFS4ERR_NO_GRACE, and the client simply
+ * opens and locks again).
  *
  * <p><b>Leases.</b> Any lease-renewing operation of a client moves its lease forward; {@link #expireClients()}
- * (called periodically) forgets clients whose lease ran out, with their sessions and opens. Time comes from the
+ * (called periodically) forgets clients whose lease ran out, with their sessions, opens and locks. Time comes from the
  * injected clock.
  *
  * <p><b>Thread-safety.</b> Every mutation happens under this object's monitor; operations are short (map
