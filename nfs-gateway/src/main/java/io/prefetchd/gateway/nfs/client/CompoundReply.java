@@ -95,11 +95,15 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
             NfsStatus st = NfsStatus.of(r.readInt());
             Object value = st == NfsStatus.NFS4_OK ? body(opcode, r)
                     : st == NfsStatus.NFS4ERR_DENIED && (opcode == Nfs4.OP_LOCK || opcode == Nfs4.OP_LOCKT)
-                    ? new LockDenied(r.readLong(), r.readLong(), r.readInt(), r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT))
+                    ? lockDenied(r)
                     : null;
             results.add(new OpResult(opcode, st, value));
         }
         return new CompoundReply(status, tag, results);
+    }
+
+    private static LockDenied lockDenied(XdrReader r) throws XdrException {
+        return new LockDenied(r.readLong(), r.readLong(), r.readInt(), r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT));
     }
 
     private static Object body(int opcode, XdrReader r) throws XdrException {

@@ -63,7 +63,8 @@ class RangeSetTest {
 
     @Test
     void of_zeroLength_orBeyond2To64_isInval() throws NfsException {
-        assertEquals(NfsStatus.NFS4ERR_INVAL, assertThrows(NfsException.class, () -> LockRange.of(5, 0, false)).status());
+        assertEquals(NfsStatus.NFS4ERR_INVAL,
+                assertThrows(NfsException.class, () -> LockRange.of(5, 0, false)).status());
         assertEquals(NfsStatus.NFS4ERR_INVAL,
                 assertThrows(NfsException.class, () -> LockRange.of(-2L, 2, false)).status());
         assertEquals(-2L, LockRange.of(-2L, 1, false).end(), "the last byte before 2^64 - 1 can be locked");
