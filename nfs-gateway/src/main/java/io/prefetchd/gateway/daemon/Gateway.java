@@ -203,6 +203,7 @@ public final class Gateway implements AutoCloseable {
         Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
                 owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer);
         NfsMetrics metrics = new NfsMetrics(registry);
+        metrics.watch(state);
         NfsServer server;
         try {
             server = new NfsServer(n.getBind(), n.getPort(), n.getWorkers(),

@@ -42,7 +42,8 @@ public class MetricsController {
                 + "misses      " + s.misses() + " blocks (" + Sizes.format(s.missBytes()) + ")\n"
                 + s3() + metadata()
                 + "nfs clients " + gateway.state().clientCount() + ", sessions " + gateway.state().sessionCount()
-                + ", open files " + gateway.state().openCount() + "\n"
+                + ", open files " + gateway.state().openCount() + ", locks " + gateway.state().locks().heldCount()
+                + "\n"
                 + planner();
     }
 

@@ -42,16 +42,26 @@ public final class GuestScripts {
 
     /** Copies {@code random_reads.py} into {@code dir} (created if needed) and returns its path. */
     public static Path writeRandomReads(Path dir) {
+        return writeScript("random_reads.py", dir);
+    }
+
+    /**
+     * Copies the guest script {@code guest/<name>} (a test resource) into {@code dir} (created if needed) and
+     * returns its absolute path, which the guest can run as it is.
+     */
+    public static Path writeScript(String name, Path dir) {
+        requireNonNull(name, "name is null");
         requireNonNull(dir, "dir is null");
-        try (InputStream in = GuestScripts.class.getResourceAsStream(RANDOM_READS_RESOURCE)) {
+        String resource = "/guest/" + name;
+        try (InputStream in = GuestScripts.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("test resource missing: " + RANDOM_READS_RESOURCE);
+                throw new IllegalStateException("test resource missing: " + resource);
             }
-            Path target = Files.createDirectories(dir).resolve("random_reads.py").toAbsolutePath();
+            Path target = Files.createDirectories(dir).resolve(name).toAbsolutePath();
             Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write random_reads.py into " + dir, e);
+            throw new UncheckedIOException("cannot write " + name + " into " + dir, e);
         }
     }
 

@@ -233,6 +233,55 @@ public final class CompoundBuilder {
         return this;
     }
 
+    /** LOCK with open_to_lock_owner4: the first lock of a lock-owner on a file, under an open. */
+    public CompoundBuilder lockNew(int lockType, long offset, long length, int openSeqid, StateId openStateId,
+                                   int lockSeqid, long clientId, byte[] lockOwner) {
+        op(Nfs4.OP_LOCK);
+        w.writeInt(lockType).writeBool(false).writeLong(offset).writeLong(length).writeBool(true);
+        w.writeInt(openSeqid);
+        openStateId.encode(w);
+        w.writeInt(lockSeqid).writeLong(clientId).writeOpaque(lockOwner);
+        return this;
+    }
+
+    /** LOCK with exist_lock_owner4: a further lock under a lock stateid. */
+    public CompoundBuilder lockExisting(int lockType, long offset, long length, StateId lockStateId, int lockSeqid) {
+        op(Nfs4.OP_LOCK);
+        w.writeInt(lockType).writeBool(false).writeLong(offset).writeLong(length).writeBool(false);
+        lockStateId.encode(w);
+        w.writeInt(lockSeqid);
+        return this;
+    }
+
+    /** LOCK with the reclaim flag (after a server restart, within its grace period). */
+    public CompoundBuilder lockReclaim(int lockType, long offset, long length, StateId lockStateId, int lockSeqid) {
+        op(Nfs4.OP_LOCK);
+        w.writeInt(lockType).writeBool(true).writeLong(offset).writeLong(length).writeBool(false);
+        lockStateId.encode(w);
+        w.writeInt(lockSeqid);
+        return this;
+    }
+
+    public CompoundBuilder lockt(int lockType, long offset, long length, long clientId, byte[] lockOwner) {
+        op(Nfs4.OP_LOCKT);
+        w.writeInt(lockType).writeLong(offset).writeLong(length).writeLong(clientId).writeOpaque(lockOwner);
+        return this;
+    }
+
+    public CompoundBuilder locku(int lockType, int seqid, StateId lockStateId, long offset, long length) {
+        op(Nfs4.OP_LOCKU);
+        w.writeInt(lockType).writeInt(seqid);
+        lockStateId.encode(w);
+        w.writeLong(offset).writeLong(length);
+        return this;
+    }
+
+    public CompoundBuilder releaseLockowner(long clientId, byte[] lockOwner) {
+        op(Nfs4.OP_RELEASE_LOCKOWNER);
+        w.writeLong(clientId).writeOpaque(lockOwner);
+        return this;
+    }
+
     public CompoundBuilder secinfo(String name) {
         op(Nfs4.OP_SECINFO);
         w.writeUtf8(name);

@@ -68,6 +68,9 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
 
     public record Access(int supported, int access) {}
 
+    /** LOCK4denied: the lock that stood in the way, as LOCK and LOCKT answer NFS4ERR_DENIED. */
+    public record LockDenied(long offset, long length, int lockType, long clientId, byte[] owner) {}
+
     public OpResult last() {
         return results.get(results.size() - 1);
     }
@@ -90,21 +93,35 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
         for (int i = 0; i < n; i++) {
             int opcode = r.readInt();
             NfsStatus st = NfsStatus.of(r.readInt());
-            Object value = st == NfsStatus.NFS4_OK ? body(opcode, r) : failureBody(opcode, r);
+            Object value = st == NfsStatus.NFS4_OK ? body(opcode, r) : failureBody(opcode, st, r);
             results.add(new OpResult(opcode, st, value));
         }
         return new CompoundReply(status, tag, results);
     }
 
-    /** The part of a failed result that follows its status: SETATTR's attrsset bitmap, or nothing. */
-    private static Object failureBody(int opcode, XdrReader r) throws XdrException {
-        return opcode == Nfs4.OP_SETATTR ? r.readIntArray(8) : null;
+    /**
+     * The part of a failed result that follows its status: SETATTR's attrsset bitmap, the conflicting lock of a
+     * denied LOCK or LOCKT, or nothing.
+     */
+    private static Object failureBody(int opcode, NfsStatus st, XdrReader r) throws XdrException {
+        if (opcode == Nfs4.OP_SETATTR) {
+            return r.readIntArray(8);
+        }
+        if (st == NfsStatus.NFS4ERR_DENIED && (opcode == Nfs4.OP_LOCK || opcode == Nfs4.OP_LOCKT)) {
+            return lockDenied(r);
+        }
+        return null;
+    }
+
+    private static LockDenied lockDenied(XdrReader r) throws XdrException {
+        return new LockDenied(r.readLong(), r.readLong(), r.readInt(), r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT));
     }
 
     private static Object body(int opcode, XdrReader r) throws XdrException {
         return switch (opcode) {
             case Nfs4.OP_ACCESS -> new Access(r.readInt(), r.readInt());
-            case Nfs4.OP_CLOSE, Nfs4.OP_OPEN_CONFIRM, Nfs4.OP_OPEN_DOWNGRADE -> StateId.decode(r);
+            case Nfs4.OP_CLOSE, Nfs4.OP_OPEN_CONFIRM, Nfs4.OP_OPEN_DOWNGRADE, Nfs4.OP_LOCK, Nfs4.OP_LOCKU ->
+                    StateId.decode(r);
             case Nfs4.OP_GETATTR -> fattr(r);
             case Nfs4.OP_GETFH -> r.readOpaque(Nfs4.FHSIZE);
             case Nfs4.OP_OPEN -> {

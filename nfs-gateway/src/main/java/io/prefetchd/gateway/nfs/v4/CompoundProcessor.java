@@ -130,6 +130,7 @@ public final class CompoundProcessor {
                         return new XdrWriter(cached.length).writeFixedOpaque(cached);
                     } catch (NfsException e) {
                         st = e.status();
+                        body = e instanceof NfsErrorWithBody withBody ? withBody.body() : null;
                         LOG.debug("{} -> {}", Operations.name(op.opcode()), e);
                     } catch (RuntimeException e) {
                         st = NfsStatus.NFS4ERR_SERVERFAULT;
@@ -168,11 +169,9 @@ public final class CompoundProcessor {
                                     NfsOperation<Object> operation) {
         w.writeInt(st == NfsStatus.NFS4ERR_OP_ILLEGAL ? Nfs4.OP_ILLEGAL : opcode);
         w.writeInt(st.code());
-        if (st == NfsStatus.NFS4_OK) {
-            if (body != null) {
-                body.encode(w);
-            }
-        } else if (operation != null) {
+        if (body != null) {
+            body.encode(w);   // a success's result, or the body an error carries (a denied LOCK's conflict)
+        } else if (st != NfsStatus.NFS4_OK && operation != null) {
             operation.failure(st).encode(w);
         }
     }

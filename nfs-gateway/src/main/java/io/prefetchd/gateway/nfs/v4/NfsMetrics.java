@@ -1,8 +1,10 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.util.Map;
@@ -11,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * NFS metrics: per-operation latency ({@code prefetchd.nfs.op.latency}, tag op) and counts by status
- * ({@code prefetchd.nfs.ops}, tags op and status), COMPOUNDs, RPCs refused as GARBAGE_ARGS, and connections the
- * server closed ({@code prefetchd.nfs.connections.closed}, tag reason). Thread-safe.
+ * ({@code prefetchd.nfs.ops}, tags op and status), COMPOUNDs, RPCs refused as GARBAGE_ARGS, connections the
+ * server closed ({@code prefetchd.nfs.connections.closed}, tag reason), and, once {@link #watch} is called, the
+ * byte-range locks held ({@code prefetchd.nfs.locks.held}). Thread-safe.
  */
 public final class NfsMetrics {
     private final MeterRegistry registry;
@@ -36,6 +39,12 @@ public final class NfsMetrics {
         counters.computeIfAbsent(op + "/" + status.name(), k -> Counter.builder("prefetchd.nfs.ops").tag("op", op)
                 .tag("status", status.name()).description("NFS operations by result").register(registry))
                 .increment();
+    }
+
+    /** Publishes gauges of the protocol state: the byte-range locks held now. */
+    public void watch(NfsState state) {
+        Gauge.builder("prefetchd.nfs.locks.held", state, s -> s.locks().heldCount())
+                .description("byte ranges locked now (LOCK), over all clients and files").register(registry);
     }
 
     void compound() {

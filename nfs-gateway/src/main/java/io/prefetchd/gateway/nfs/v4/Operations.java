@@ -20,6 +20,9 @@ final class Operations {
         TABLE[OP_CLOSE] = new OpClose();
         TABLE[OP_GETATTR] = new OpGetattr();
         TABLE[OP_GETFH] = new OpGetfh();
+        TABLE[OP_LOCK] = new OpLock();
+        TABLE[OP_LOCKT] = new OpLockt();
+        TABLE[OP_LOCKU] = new OpLocku();
         TABLE[OP_LOOKUP] = new OpLookup();
         TABLE[OP_LOOKUPP] = new OpLookupp();
         TABLE[OP_NVERIFY] = new OpVerify(true);
@@ -32,6 +35,7 @@ final class Operations {
         TABLE[OP_READ] = new OpRead();
         TABLE[OP_READDIR] = new OpReaddir();
         TABLE[OP_READLINK] = new OpReadlink();
+        TABLE[OP_RELEASE_LOCKOWNER] = new OpReleaseLockowner();
         TABLE[OP_RENEW] = new OpRenew();
         TABLE[OP_RESTOREFH] = new OpRestorefh();
         TABLE[OP_SAVEFH] = new OpSavefh();

@@ -48,6 +48,25 @@ public final class Args {
     public record Open(int seqid, int shareAccess, int shareDeny, OpenOwner owner, int opentype, int createMode,
                        int claimType, byte[] claimName, int delegateType) {}
 
+    /** lock_owner4: in 4.1 the client ID comes from the session and {@code clientid} is ignored. */
+    public record LockOwner(long clientid, byte[] owner) {}
+
+    /** locker4: a first lock of a lock-owner on a file (from an open) or a further one (from its lock stateid). */
+    public sealed interface Locker permits OpenToLockOwner, ExistLockOwner {}
+
+    public record OpenToLockOwner(int openSeqid, StateId openStateid, int lockSeqid, LockOwner owner)
+            implements Locker {}
+
+    public record ExistLockOwner(StateId lockStateid, int lockSeqid) implements Locker {}
+
+    public record Lock(int lockType, boolean reclaim, long offset, long length, Locker locker) {}
+
+    public record Lockt(int lockType, long offset, long length, LockOwner owner) {}
+
+    public record Locku(int lockType, int seqid, StateId lockStateid, long offset, long length) {}
+
+    public record ReleaseLockowner(LockOwner owner) {}
+
     public record OpenConfirm(StateId stateid, int seqid) {}
 
     public record OpenDowngrade(StateId stateid, int seqid, int shareAccess, int shareDeny) {}
@@ -117,6 +136,10 @@ public final class Args {
             case Nfs4.OP_GETATTR -> new Getattr(r.readIntArray(MAX_BITMAP_WORDS));
             case Nfs4.OP_GETFH, Nfs4.OP_LOOKUPP, Nfs4.OP_PUTPUBFH, Nfs4.OP_PUTROOTFH, Nfs4.OP_READLINK,
                  Nfs4.OP_RESTOREFH, Nfs4.OP_SAVEFH -> null;
+            case Nfs4.OP_LOCK -> decodeLock(r);
+            case Nfs4.OP_LOCKT -> new Lockt(r.readInt(), r.readLong(), r.readLong(), decodeLockOwner(r));
+            case Nfs4.OP_LOCKU -> new Locku(r.readInt(), r.readInt(), StateId.decode(r), r.readLong(), r.readLong());
+            case Nfs4.OP_RELEASE_LOCKOWNER -> new ReleaseLockowner(decodeLockOwner(r));
             case Nfs4.OP_LOOKUP -> new Lookup(readComponent(r));
             case Nfs4.OP_NVERIFY, Nfs4.OP_VERIFY -> new Verify(Fattr.decode(r));
             case Nfs4.OP_OPEN -> decodeOpen(r);
@@ -199,6 +222,21 @@ public final class Args {
     /** A component4: any length the request holds, any bytes; the operation checks it. */
     private static byte[] readComponent(XdrReader r) throws XdrException {
         return r.readOpaque(Integer.MAX_VALUE);
+    }
+
+    private static LockOwner decodeLockOwner(XdrReader r) throws XdrException {
+        return new LockOwner(r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT));
+    }
+
+    private static Lock decodeLock(XdrReader r) throws XdrException {
+        int type = r.readInt();
+        boolean reclaim = r.readBool();
+        long offset = r.readLong();
+        long length = r.readLong();
+        Locker locker = r.readBool()
+                ? new OpenToLockOwner(r.readInt(), StateId.decode(r), r.readInt(), decodeLockOwner(r))
+                : new ExistLockOwner(StateId.decode(r), r.readInt());
+        return new Lock(type, reclaim, offset, length, locker);
     }
 
     private static ExchangeId decodeExchangeId(XdrReader r) throws XdrException {

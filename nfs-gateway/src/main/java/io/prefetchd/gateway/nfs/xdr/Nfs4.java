@@ -118,6 +118,13 @@ public final class Nfs4 {
     public static final int OPEN4_RESULT_LOCKTYPE_POSIX = 0x4;
     public static final int OPEN_DELEGATE_NONE = 0;
 
+    // LOCK, LOCKT, LOCKU: nfs_lock_type4, and the length that means "to the end of the file"
+    public static final int READ_LT = 1;
+    public static final int WRITE_LT = 2;
+    public static final int READW_LT = 3;
+    public static final int WRITEW_LT = 4;
+    public static final long NFS4_UINT64_MAX = -1L;
+
     // EXCHANGE_ID
     public static final int EXCHGID4_FLAG_SUPP_MOVED_REFER = 0x00000001;
     public static final int EXCHGID4_FLAG_SUPP_MOVED_MIGR = 0x00000002;

@@ -257,8 +257,8 @@ class OperationsTest {
     }
 
     @Test
-    void lockAndDelegations_areNotSupported() {
-        assertEquals(NfsStatus.NFS4ERR_NOTSUPP, nfs.call41(b -> b.putrootfh().raw(Nfs4.OP_LOCKT)).status());
+    void delegations_areNotSupported() {
+        assertEquals(NfsStatus.NFS4ERR_NOTSUPP, nfs.call41(b -> b.putrootfh().raw(Nfs4.OP_DELEGRETURN)).status());
         assertEquals(NfsStatus.NFS4ERR_NOTSUPP, nfs.call41(b -> b.raw(Nfs4.OP_RENEW, 0, 0)).status(),
                 "RENEW is a 4.0 operation");
     }

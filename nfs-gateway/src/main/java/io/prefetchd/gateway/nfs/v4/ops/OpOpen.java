@@ -60,7 +60,9 @@ public final class OpOpen implements NfsOperation<Args.Open> {
         FileAttributes version = ctx.services().fs().getattr(file);
         OpenState open = state.open(owner, file, version, access, deny);
         StateId stateId = open.stateId();
-        int rflags = ctx.minorVersion() == 0 && !state.ownerConfirmed(owner) ? OPEN4_RESULT_CONFIRM : 0;
+        // LOCKTYPE_POSIX: byte-range locks follow POSIX rules; without it Linux refuses fcntl locks (ENOLCK)
+        int rflags = OPEN4_RESULT_LOCKTYPE_POSIX
+                | (ctx.minorVersion() == 0 && !state.ownerConfirmed(owner) ? OPEN4_RESULT_CONFIRM : 0);
         Result body = w -> {
             stateId.encode(w);
             w.writeBool(false).writeLong(0).writeLong(0); // change_info4: not atomic, nothing changed

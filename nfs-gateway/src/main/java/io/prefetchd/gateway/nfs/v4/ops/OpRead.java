@@ -11,9 +11,9 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
 
 /**
- * READ (RFC 8881 section 18.22). Under an open stateid it reads exactly the object version the OPEN pinned; with
- * the anonymous or bypass stateid it reads the version the attributes show now. {@code count} is capped at
- * maxread; a short read at the end of the file sets eof.
+ * READ (RFC 8881 section 18.22). Under an open stateid, or a lock stateid made from one, it reads exactly the
+ * object version the OPEN pinned; with the anonymous or bypass stateid it reads the version the attributes show
+ * now. {@code count} is capped at maxread; a short read at the end of the file sets eof.
  */
 public final class OpRead implements NfsOperation<Args.Read> {
     @Override
@@ -27,7 +27,7 @@ public final class OpRead implements NfsOperation<Args.Read> {
         if (id.isAnonymousOrBypass()) {
             version = ctx.services().fs().getattr(fh);
         } else {
-            version = OpenStates.forFile(ctx, id, fh).version();
+            version = OpenStates.forIo(ctx, id, fh).version();
         }
         if (args.offset() < 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "offset beyond 2^63");

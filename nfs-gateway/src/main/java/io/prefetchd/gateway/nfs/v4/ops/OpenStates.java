@@ -3,6 +3,7 @@ package io.prefetchd.gateway.nfs.v4.ops;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.state.LockState;
 import io.prefetchd.gateway.nfs.v4.state.OpenState;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
@@ -25,5 +26,25 @@ final class OpenStates {
             ctx.services().state().renew(open.owner().client());
         }
         return open;
+    }
+
+    /**
+     * The open that I/O under {@code stateId} reads through: the open itself, or for a lock stateid the open its
+     * locks were taken under (a Linux client reads with the lock stateid while its process holds locks, RFC 8881
+     * section 8.2.2).
+     */
+    static OpenState forIo(CompoundContext ctx, StateId stateId, Inode file) throws NfsException {
+        StateId id = ctx.resolve(stateId);
+        LockState lock = ctx.services().state().locks().find(id, ctx.minorVersion());
+        if (lock == null) {
+            return forFile(ctx, id, file);
+        }
+        if (!lock.inode().equals(file)) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock stateid is for another file");
+        }
+        if (ctx.minorVersion() == 0) {
+            ctx.services().state().renew(lock.owner().client());
+        }
+        return lock.open();
     }
 }

@@ -23,16 +23,17 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * All NFSv4 state of one server instance: client IDs (4.0 SETCLIENTID and 4.1 EXCHANGE_ID), sessions, open-owners
- * and opens, and leases.
+ * and opens, byte-range locks ({@link ByteRangeLocks}), and leases.
  *
  * <p><b>Identity across restarts.</b> Client IDs, session IDs and stateids embed a boot id (the server's start
  * time in seconds), so anything a client kept from an earlier instance is recognised as stale
  * (NFS4ERR_STALE_CLIENTID, NFS4ERR_STALE_STATEID, NFS4ERR_BADSESSION) and the client recovers. The server never
- * has a grace period: nothing is locked or written, so a reclaim has nothing to protect (CLAIM_PREVIOUS gets
- * NFS4ERR_NO_GRACE and the client simply opens again).
+ * has a grace period: nothing is written, and byte-range locks (advisory) are not kept across restarts, so a
+ * reclaim has nothing to protect (CLAIM_PREVIOUS and a reclaiming LOCK get NFS4ERR_NO_GRACE, and the client simply
+ * opens and locks again).
  *
  * <p><b>Leases.</b> Any lease-renewing operation of a client moves its lease forward; {@link #expireClients()}
- * (called periodically) forgets clients whose lease ran out, with their sessions and opens. Time comes from the
+ * (called periodically) forgets clients whose lease ran out, with their sessions, opens and locks. Time comes from the
  * injected clock.
  *
  * <p><b>Thread-safety.</b> Every mutation happens under this object's monitor; operations are short (map
@@ -51,6 +52,7 @@ public final class NfsState {
     private final Map<ByteBuffer, Session> sessions = new HashMap<>();
     private final Map<ByteBuffer, OpenState> opens = new ConcurrentHashMap<>();
     private final Map<Inode, List<OpenState>> opensByInode = new HashMap<>();
+    private final ByteRangeLocks locks = new ByteRangeLocks(this);
 
     public NfsState(Clock clock, Duration leaseTime) {
         this.clock = requireNonNull(clock, "clock is null");
@@ -70,7 +72,7 @@ public final class NfsState {
         return clock.millis();
     }
 
-    private synchronized long nextId() {
+    synchronized long nextId() {
         return ((long) bootId << 32) | (++counter & 0xffffffffL);
     }
 
@@ -296,7 +298,7 @@ public final class NfsState {
     }
 
     /** The record, or null when it is null or its lease has run out (in which case it is forgotten). */
-    private ClientRecord live(ClientRecord rec) {
+    ClientRecord live(ClientRecord rec) {
         if (rec == null) {
             return null;
         }
@@ -330,6 +332,7 @@ public final class NfsState {
             }
         }
         rec.openOwners.clear();
+        locks.forgetClient(rec);
     }
 
     /** Forgets every client whose lease has expired. Returns how many. */
@@ -355,6 +358,11 @@ public final class NfsState {
         return opens.size();
     }
 
+    /** Byte-range locks; they share this object's monitor. */
+    public ByteRangeLocks locks() {
+        return locks;
+    }
+
     // ---------------------------------------------------------------- opens
 
     public synchronized OpenOwner openOwner(ClientRecord client, byte[] owner) {
@@ -368,7 +376,7 @@ public final class NfsState {
         record Replay(Object reply) implements SeqidCheck {}
     }
 
-    public synchronized SeqidCheck checkSeqid(OpenOwner owner, int seqid) throws NfsException {
+    public synchronized SeqidCheck checkSeqid(SeqidOwner owner, int seqid) throws NfsException {
         if (!owner.seqidKnown || seqid == owner.lastSeqid + 1) {
             return new SeqidCheck.Proceed();
         }
@@ -376,11 +384,11 @@ public final class NfsState {
             return new SeqidCheck.Replay(owner.lastReply);
         }
         throw new NfsException(NfsStatus.NFS4ERR_BAD_SEQID,
-                "open-owner seqid " + Integer.toUnsignedString(seqid) + ", expected " + (owner.lastSeqid + 1));
+                "owner seqid " + Integer.toUnsignedString(seqid) + ", expected " + (owner.lastSeqid + 1));
     }
 
     /** Records that the operation with {@code seqid} was done, with the reply to send again on retransmission. */
-    public synchronized void advanceSeqid(OpenOwner owner, int seqid, Object reply) {
+    public synchronized void advanceSeqid(SeqidOwner owner, int seqid, Object reply) {
         owner.seqidKnown = true;
         owner.lastSeqid = seqid;
         owner.lastReply = reply;
@@ -442,7 +450,12 @@ public final class NfsState {
         return st;
     }
 
-    public synchronized void close(OpenState st) {
+    /** @throws NfsException NFS4ERR_LOCKS_HELD while a lock state made from this open holds locks */
+    public synchronized void close(OpenState st) throws NfsException {
+        if (locks.holdsLocks(st)) {
+            throw new NfsException(NfsStatus.NFS4ERR_LOCKS_HELD, "byte-range locks held under this open");
+        }
+        locks.closed(st);
         if (opens.remove(ByteBuffer.wrap(st.other)) != null) {
             st.closed = true;
             st.seqid++;
@@ -472,15 +485,25 @@ public final class NfsState {
     /** TEST_STATEID: the status a stateid would get if used now. */
     public NfsStatus test(StateId id) {
         try {
-            openState(id, 1);
+            if (locks.find(id, 1) == null) {
+                openState(id, 1);
+            }
             return NfsStatus.NFS4_OK;
         } catch (NfsException e) {
             return e.status();
         }
     }
 
-    /** FREE_STATEID: an open stateid is held by its open until CLOSE (RFC 8881 section 18.38). */
+    /**
+     * FREE_STATEID (RFC 8881 section 18.38): a lock stateid is freed once it holds no locks; an open stateid is held
+     * by its open until CLOSE.
+     */
     public void free(StateId id) throws NfsException {
+        LockState lock = locks.find(id, 1);
+        if (lock != null) {
+            locks.free(lock);
+            return;
+        }
         openState(id, 1);
         throw new NfsException(NfsStatus.NFS4ERR_LOCKS_HELD, "stateid still names an open file; CLOSE it");
     }
