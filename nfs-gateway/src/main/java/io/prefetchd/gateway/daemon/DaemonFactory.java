@@ -42,7 +42,7 @@ public class DaemonFactory {
     @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
-        return HintServer.start(config.getGrpc(), new HintService(gateway.hintSink(), gateway.tracer(), datasets,
+        return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength()));
     }
 

@@ -33,7 +33,7 @@ class HintServiceTest {
     private static DatasetRegistry datasets;
 
     private final RecordingHintSink downstream = new RecordingHintSink();
-    private final HintService service = new HintService(downstream, AccessTracer.disabled(), datasets, 1000);
+    private final HintService service = new HintService(Planning.forwardingTo(downstream), AccessTracer.disabled(), datasets, 1000);
 
     @BeforeAll
     static void open() {
