@@ -67,10 +67,9 @@ class LinuxClientIT {
     private static ApplicationContext startDaemon(int port) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("micronaut.server.port", -1);
-        p.put("micronaut.server.host", "127.0.0.1");
         p.put("prefetchd.state-dir", work.resolve("state").toString());
         p.put("prefetchd.cache.size", "512MiB");
-        p.put("prefetchd.nfs.bind", "127.0.0.1");
+        p.put("prefetchd.bind", "127.0.0.1");
         p.put("prefetchd.nfs.port", port);
         p.put("prefetchd.grpc.port", 0);
         p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
