@@ -167,6 +167,7 @@ class PlanningFailuresIT {
             // wired as the daemon wires them (DaemonFactory)
             datasets.addListener(d -> gw.gateway.prefetcher().addDataset(d.id(), d.index()));
             GatewayConfig.Grpc grpc = new GatewayConfig.Grpc();
+            grpc.setBind("127.0.0.1");
             grpc.setPort(0);
             try (HintServer server = HintServer.start(grpc, new HintService(gw.gateway.planning(),
                     gw.gateway.tracer(), datasets, 1000))) {

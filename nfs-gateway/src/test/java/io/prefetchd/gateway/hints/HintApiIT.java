@@ -52,6 +52,7 @@ class HintApiIT {
     @BeforeAll
     static void start() {
         GatewayConfig.Grpc c = new GatewayConfig.Grpc();
+        c.setBind("127.0.0.1");
         c.setPort(0);
         c.setToken(TOKEN);
         datasets = new DatasetRegistry(DemoBucket.create(""), "", state.resolve("indexes"), 2,
