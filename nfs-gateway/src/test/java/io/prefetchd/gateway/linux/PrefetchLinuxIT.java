@@ -15,7 +15,7 @@ import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
-import org.junit.jupiter.api.Assumptions;
+import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 6 end to end: a WebDataset in S3, the daemon with its planner, two epochs' orders published by the Python
@@ -57,10 +56,7 @@ class PrefetchLinuxIT {
 
     @Test
     void secondHintedEpoch_readsThroughTheKernelClient_almostNeverWaitOnS3(@TempDir Path tmp) throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+        Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
         Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         requirePython(python);
@@ -175,13 +171,8 @@ class PrefetchLinuxIT {
         Process probe = new ProcessBuilder(python, "-c", "import torch, grpc, google.protobuf")
                 .redirectErrorStream(true).start();
         String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!(probe.waitFor(120, TimeUnit.SECONDS) && probe.exitValue() == 0)) {
-            String msg = "python deps missing (apt-get install python3-torch python3-grpcio python3-protobuf): " + out;
-            if (System.getenv("CI") != null) {
-                fail(msg);
-            }
-            Assumptions.abort(msg);
-        }
+        Prerequisites.require(probe.waitFor(120, TimeUnit.SECONDS) && probe.exitValue() == 0,
+                "python deps missing (apt-get install python3-torch python3-grpcio python3-protobuf): " + out);
     }
 
     private static String runPython(String python, Path root, String code, String... args) throws Exception {
