@@ -2,6 +2,7 @@
 # argv: complete-file cut-file
 import sys
 
+import duckdb
 import pyarrow as pa
 import pyarrow.ipc
 
@@ -33,11 +34,6 @@ print("first", df["time"].iloc[0].isoformat(), df["object_key"].iloc[0], int(df[
       int(df["byte_length"].iloc[0]), df["outcome"].iloc[0], df["dataset"].iloc[0], int(df["epoch"].iloc[0]))
 print("outcomes", ",".join(f"{k}={v}" for k, v in sorted(df["outcome"].astype(str).value_counts().items())))
 print("cut_rows", read_trace(cut).num_rows)
-try:
-    import duckdb
-except ImportError:
-    print("duckdb missing")
-else:
-    rows = duckdb.sql("SELECT outcome, count(*) AS reads, sum(byte_length) AS bytes FROM t "
-                      "GROUP BY outcome ORDER BY outcome").fetchall()
-    print("duckdb", ",".join(f"{o}={n}/{b}" for o, n, b in rows))
+rows = duckdb.sql("SELECT outcome, count(*) AS reads, sum(byte_length) AS bytes FROM t "
+                  "GROUP BY outcome ORDER BY outcome").fetchall()
+print("duckdb", ",".join(f"{o}={n}/{b}" for o, n, b in rows))

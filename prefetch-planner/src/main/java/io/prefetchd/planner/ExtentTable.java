@@ -52,8 +52,8 @@ final class ExtentTable {
         int[] firstSample = new int[16];
         for (int s = 0; s < sampleCount; s++) {
             List<Extent> list = dataset.extentsOf(s);
-            if (list == null || list.isEmpty()) {
-                throw new IllegalArgumentException("sample " + s + " has no extents");
+            if (list == null) {
+                throw new IllegalArgumentException("sample " + s + " has a null extent list");
             }
             for (Extent e : list) {
                 Integer id = ids.get(e);

@@ -22,7 +22,10 @@ public interface SampleExtents {
     /** Number of samples; sample ids are {@code 0 .. sampleCount()-1}. */
     int sampleCount();
 
-    /** The extents sample {@code sample} is read as, never empty. */
+    /**
+     * The extents sample {@code sample} is read as. Empty for a sample with no bytes (a zero-byte file): reading it
+     * needs no fetch, and a planner counts it as read the moment it is read.
+     */
     List<Extent> extentsOf(int sample);
 
     /** An immutable dataset from an explicit list (copied). */
@@ -30,11 +33,7 @@ public interface SampleExtents {
         requireNonNull(samples, "samples is null");
         List<List<Extent>> copy = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
-            List<Extent> extents = List.copyOf(requireNonNull(samples.get(i), "sample " + i + " is null"));
-            if (extents.isEmpty()) {
-                throw new IllegalArgumentException("sample " + i + " has no extents");
-            }
-            copy.add(extents);
+            copy.add(List.copyOf(requireNonNull(samples.get(i), "sample " + i + " is null")));
         }
         List<List<Extent>> frozen = List.copyOf(copy);
         return new SampleExtents() {

@@ -156,6 +156,5 @@ final class BuildingBlocksTest {
         assertThrows(IllegalArgumentException.class, () -> new FetchObservation(1, 10, 5, 20));
         assertThrows(IllegalArgumentException.class, () -> new Fetch(1, "a", 0, 10,
                 List.of(new Extent("b", 0, 5)), true, List.of(), 0, false));
-        assertThrows(IllegalArgumentException.class, () -> SampleExtents.of(List.of(List.of())));
     }
 }

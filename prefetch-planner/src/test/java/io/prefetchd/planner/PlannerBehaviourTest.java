@@ -253,6 +253,40 @@ final class PlannerBehaviourTest {
         assertEquals(List.of(), planner.onRead(0, 0));
     }
 
+    /** A zero-byte file is a sample with no extents: read at once, and prefetching goes on past it. */
+    @Test
+    void emptySample_isReadWithoutAFetch_andPrefetchingGoesPastIt() {
+        List<List<Extent>> data = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            data.add(i == 3 ? List.of() : List.of(new Extent("train/" + i, 0, MB)));
+        }
+        int[] order = {3, 0, 1, 2, 4, 5};
+        for (Planner planner : List.of(Planners.withHints(SampleExtents.of(data), config(10 * MB, 4 * MB)),
+                Planners.learned(SampleExtents.of(data), config(10 * MB, 4 * MB)))) {
+            planner.publish(EpochOrder.of(0, order));
+            planner.onEpochStart(0, 0);
+            long now = 0;
+            long prefetchedBytes = 0;
+            for (int s : order) {
+                List<Fetch> prefetched = planner.poll(now, 16);
+                prefetchedBytes += prefetched.stream().mapToLong(Fetch::usefulBytes).sum();
+                completeAll(planner, prefetched, now + 20 * MS);
+                now += 30 * MS;
+                assertEquals(List.of(), planner.onRead(s, now), "sample " + s + " was there when read");
+            }
+            assertEquals(5 * MB, prefetchedBytes, "every sample with bytes was prefetched once");
+        }
+    }
+
+    @Test
+    void emptySample_readWithoutHints_needsNoFetch() {
+        Planner planner = Planners.learned(SampleExtents.of(List.of(List.of(), List.of(new Extent("a", 0, MB)))),
+                config(10 * MB, 4 * MB));
+        planner.onEpochStart(0, 0);
+        assertEquals(List.of(), planner.onRead(0, 0));
+        assertEquals(1, planner.onRead(1, MS).size());
+    }
+
     @Test
     void read_ofAMissingSample_isRejected() {
         Planner planner = Planners.withHints(files(3, MB), config(MB, 100));

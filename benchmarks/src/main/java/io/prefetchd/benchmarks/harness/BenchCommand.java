@@ -101,12 +101,36 @@ public final class BenchCommand implements Callable<Integer> {
 
     private PrintStream console = System.out;
 
-    /** Whether the run passed: no wrong bytes anywhere; failed reads and time-cap stops only for s3fs and rclone. */
+    /** Whether the run passed ({@link #failures} is empty). */
     static boolean passed(Report report) {
-        boolean epochsOk = report.results().stream().allMatch(BenchCommand::acceptable);
-        boolean stopsOk = report.stops().stream().allMatch(s -> acceptable(s.partial())
-                && MAY_FAIL_READS.contains(s.contender()));
-        return epochsOk && stopsOk;
+        return failures(report).isEmpty();
+    }
+
+    /**
+     * Why the run failed, one line each; empty when it passed: no wrong bytes anywhere; failed reads, time-cap stops
+     * and not running at all (the tool is missing, or it failed) only for s3fs and rclone. A prefetchd contender, the
+     * all-local bound or direct GETs that did not start, or threw while running, fail the run: their numbers are
+     * what the benchmark is for.
+     */
+    static List<String> failures(Report report) {
+        List<String> out = new ArrayList<>();
+        for (EpochResult r : report.results()) {
+            if (!acceptable(r)) {
+                out.add(r.contender() + " epoch " + r.epoch() + ": " + r.badBytes() + " samples with wrong bytes, "
+                        + r.errors() + " failed reads");
+            }
+        }
+        for (Workload.Stop s : report.stops()) {
+            if (!(acceptable(s.partial()) && MAY_FAIL_READS.contains(s.contender()))) {
+                out.add(s.contender() + ": " + s.describe() + " (--max-contender-seconds)");
+            }
+        }
+        for (Map.Entry<String, String> s : report.skipped().entrySet()) {
+            if (!MAY_FAIL_READS.contains(s.getKey())) {
+                out.add(s.getKey() + " did not run: " + s.getValue());
+            }
+        }
+        return out;
     }
 
     private static boolean acceptable(EpochResult r) {
@@ -124,12 +148,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Outcome o = execute();
-        boolean allOk = passed(o.report());
-        if (!allOk) {
-            console.println("FAILED: a contender read wrong bytes, or prefetchd/all-local/direct-get had failed reads "
-                    + "or were stopped by --max-contender-seconds");
+        List<String> failures = failures(o.report());
+        for (String f : failures) {
+            console.println("FAILED: " + f);
         }
-        return allOk ? 0 : 1;
+        return failures.isEmpty() ? 0 : 1;
     }
 
     long datasetBytes() {

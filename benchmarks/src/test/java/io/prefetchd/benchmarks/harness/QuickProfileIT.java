@@ -17,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Runs the harness end to end on the quick profile with a faster emulated S3 (10 ms) and checks that it completed
  * with sane numbers: every contender that ran read every sample of every epoch with the right bytes, all-local made
  * no GET, the no-cache contender made at least one GET per sample, the prefetchd contenders ran, and the JSON and
- * PNG were written. Never a timing threshold. s3fs and rclone may be skipped where FUSE is missing (the reason is
+ * PNG were written; and that the planner works: in the second epoch, with the published order, prefetchd fetched
+ * fewer S3 bytes and had a smaller share of reads wait on S3 than the same gateway with the planner off (a
+ * working planner fetches about (1 − c)·D there and almost never waits; a plain LRU cache about (1 − c²/2)·D, most
+ * reads waiting). Comparisons within one run, never a timing threshold. s3fs and rclone may be skipped where FUSE is missing (the reason is
  * printed), and their reads may fail (s3fs returns ENOSPC when its whole-object cache outgrows c·D) but never
  * return wrong bytes.
  */
@@ -47,7 +50,9 @@ class QuickProfileIT {
             assertEquals(samples, e.samplesOk(), what + ": samples read with correct bytes (" + e.errors()
                     + " failed)");
             assertEquals(o.dataset().sampleBytes(), e.bytesRead(), what + ": bytes read");
-            assertTrue(e.s3().getBytes() >= 0 && e.s3().gets() >= 0, what + ": S3 counters");
+            if (!e.contender().equals("all-local") && e.epoch() == 0) {
+                assertTrue(e.s3().gets() > 0 && e.s3().getBytes() > 0, what + ": a cold epoch reads from S3");
+            }
             assertTrue(e.wallSeconds() > 0, what + ": wall time");
             assertTrue(e.p50Millis() <= e.p99Millis(), what + ": p50 <= p99");
             if (e.contender().equals("all-local")) {
@@ -63,6 +68,15 @@ class QuickProfileIT {
             assertTrue(ran.contains(c), c + " ran (skipped: " + r.skipped().get(c) + ")");
             assertEquals(2, r.results().stream().filter(e -> e.contender().equals(c)).count(), c + ": 2 epochs");
         }
+        EpochResult hinted = epoch(r, "prefetchd-hints", 1);
+        EpochResult plannerOff = epoch(r, "prefetchd-lru", 1);
+        System.out.printf("QuickProfileIT: epoch 1: hints %d S3 bytes, %.3f waited; planner off %d S3 bytes, %.3f "
+                + "waited%n", hinted.s3().getBytes(), hinted.waitedShare(), plannerOff.s3().getBytes(),
+                plannerOff.waitedShare());
+        assertTrue(hinted.s3().getBytes() < plannerOff.s3().getBytes(), "with hints the planner fetches less than a "
+                + "plain cache: " + hinted.s3().getBytes() + " vs " + plannerOff.s3().getBytes() + " S3 bytes");
+        assertTrue(hinted.waitedShare() < plannerOff.waitedShare(), "with hints fewer reads wait on S3: "
+                + hinted.waitedShare() + " vs " + plannerOff.waitedShare());
         for (Map.Entry<String, String> s : r.skipped().entrySet()) {
             System.out.println("QuickProfileIT: " + s.getKey() + " skipped: " + s.getValue());
             assertTrue(s.getKey().equals("s3fs") || s.getKey().equals("rclone"), "only FUSE contenders may skip");
@@ -70,5 +84,11 @@ class QuickProfileIT {
         assertTrue(Files.size(o.json()) > 0, "run.json written");
         assertTrue(Files.readString(o.json()).contains("\"results\""), "run.json has results");
         assertTrue(Files.size(o.png()) > 0, "run.png written");
+        assertTrue(BenchCommand.passed(r), "benchmarks/run would exit 0: " + BenchCommand.failures(r));
+    }
+
+    private static EpochResult epoch(Report r, String contender, int epoch) {
+        return r.results().stream().filter(e -> e.contender().equals(contender) && e.epoch() == epoch).findFirst()
+                .orElseThrow(() -> new AssertionError(contender + " has no epoch " + epoch));
     }
 }

@@ -134,6 +134,20 @@ class WorkloadCapTest {
         assertFalse(BenchCommand.passed(reportOf("s3fs", 45)), "wrong bytes in the cut epoch fail the run");
     }
 
+    @Test
+    void failures_aPrefetchdContenderThatDidNotRun_failsTheRun_aMissingFuseToolDoesNot() {
+        Report fuseMissing = new Report(List.of(), List.of(), Map.of("s3fs", "s3fs is not installed",
+                "rclone", "no /dev/fuse"), 0.5, 160, 0);
+        assertEquals(List.of(), BenchCommand.failures(fuseMissing));
+        Report daemonDied = new Report(List.of(), List.of(), Map.of("prefetchd-hints",
+                "failed while running: java.io.IOException: daemon exited with 1"), 0.5, 160, 0);
+        assertEquals(List.of("prefetchd-hints did not run: failed while running: java.io.IOException: daemon exited "
+                + "with 1"), BenchCommand.failures(daemonDied));
+        Report neverStarted = new Report(List.of(), List.of(), Map.of("prefetchd-lru",
+                "daemon did not start within 90 s"), 0.5, 160, 0);
+        assertFalse(BenchCommand.passed(neverStarted));
+    }
+
     private static Report reportOf(String contender, int wrongFrom) throws Exception {
         AtomicLong clock = new AtomicLong();
         Workload w = new Workload(dataset(40), 2, 0, 500, 42, false, clock::get);

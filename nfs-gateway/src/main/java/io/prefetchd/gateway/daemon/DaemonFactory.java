@@ -15,6 +15,8 @@ import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Clock;
 
 /** Micronaut wiring of the daemon: the metrics registry and the gateway, started with the context. */
@@ -30,10 +32,28 @@ public class DaemonFactory {
         return r;
     }
 
+    /** Every listener the daemon opens, from the settings that place them. */
+    @Singleton
+    Listeners listeners(GatewayConfig config, @Value("${micronaut.server.host:0.0.0.0}") String httpHost,
+                        @Value("${micronaut.server.port:8049}") int httpPort) {
+        List<Listeners.Listener> all = new ArrayList<>();
+        all.add(new Listeners.Listener("NFS", "--nfs-port/--nfs-bind, prefetchd.nfs.port/bind",
+                config.getNfs().getBind(), config.getNfs().getPort()));
+        if (config.getGrpc().isEnabled()) {
+            all.add(new Listeners.Listener("the gRPC hint API", "--grpc-port/--grpc-bind, prefetchd.grpc.port/bind",
+                    config.getGrpc().getBind(), config.getGrpc().getPort()));
+        }
+        all.add(new Listeners.Listener("HTTP", "--http-port/--http-bind, micronaut.server.port/host", httpHost,
+                httpPort));
+        return new Listeners(all);
+    }
+
+    /** Starts serving once every listener's port was found free: a taken port fails before NFS is served. */
     @Context
     @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
-    Gateway gateway(GatewayConfig config, PrometheusMeterRegistry registry) {
+    Gateway gateway(GatewayConfig config, PrometheusMeterRegistry registry, Listeners listeners) {
+        listeners.checkFree();
         return Gateway.start(config, registry, Clock.systemUTC());
     }
 
@@ -42,7 +62,7 @@ public class DaemonFactory {
     @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
-        return HintServer.start(config.getGrpc(), new HintService(gateway.hintSink(), gateway.tracer(), datasets,
+        return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength()));
     }
 

@@ -6,6 +6,7 @@ import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.hints.Planning;
 import io.prefetchd.gateway.nfs.rpc.Nfs4RpcService;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
@@ -115,6 +116,12 @@ public final class Gateway implements AutoCloseable {
 
     /** Serves {@code store} (owned by the gateway from now on) as configured. */
     public static Gateway start(GatewayConfig c, ObjectStore store, MeterRegistry registry, Clock clock) {
+        return start(c, store, registry, clock, PrefetchExecutor.PlannerFactory.LEARNED);
+    }
+
+    /** As {@link #start(GatewayConfig, ObjectStore, MeterRegistry, Clock)}, with planners from {@code planners}. */
+    public static Gateway start(GatewayConfig c, ObjectStore store, MeterRegistry registry, Clock clock,
+                                PrefetchExecutor.PlannerFactory planners) {
         requireNonNull(store, "store is null");
         validate(c.getNfs());
         // one spelling of the prefix ("data", "/data", "data/" alike), so file handles do not depend on it
@@ -137,7 +144,7 @@ public final class Gateway implements AutoCloseable {
         long capacity = Sizes.parse(c.getCache().getSize());
         ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
         try {
-            return assemble(c, store, cache, registry, clock, prefix, export, stateDir);
+            return assemble(c, store, cache, registry, clock, prefix, export, stateDir, planners);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -168,7 +175,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway assemble(GatewayConfig c, ObjectStore store, ExtentCache cache, MeterRegistry registry,
-                                    Clock clock, String prefix, String export, Path stateDir) {
+                                    Clock clock, String prefix, String export, Path stateDir,
+                                    PrefetchExecutor.PlannerFactory planners) {
         FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
         GatewayConfig.Nfs n = c.getNfs();
         MetadataSettings metadata;
@@ -196,7 +204,8 @@ public final class Gateway implements AutoCloseable {
         byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
         AccessTracer tracer = startTracer(c.getTracer(), stateDir, registry);
         PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
-                ? PrefetchExecutor.start(cache, prefetchSettings(c.getPlanner()), registry, System::nanoTime) : null;
+                ? PrefetchExecutor.start(cache, prefetchSettings(c.getPlanner()), registry, System::nanoTime,
+                planners) : null;
         ReadObserver observer = ReadObserver.both(
                 c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE,
                 prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
@@ -327,8 +336,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Where hint orders go: the prefetch executor, or nowhere when the planner is off. */
-    public HintSink hintSink() {
-        return prefetcher != null ? prefetcher : HintSink.NONE;
+    public Planning planning() {
+        return prefetcher != null ? prefetcher : Planning.forwardingTo(HintSink.NONE);
     }
 
     @Override

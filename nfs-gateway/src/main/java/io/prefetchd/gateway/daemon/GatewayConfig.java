@@ -18,6 +18,13 @@ import java.util.List;
 public class GatewayConfig {
     /** Folder for the extent cache's index-free layout, file handle table and (later) traces and indexes. */
     private String stateDir = "./prefetchd-state";
+    /**
+     * The address every listener (NFS, gRPC, HTTP) binds unless its own setting says otherwise: application.yml sets
+     * {@code prefetchd.nfs.bind}, {@code prefetchd.grpc.bind} and {@code micronaut.server.host} to
+     * {@code ${prefetchd.bind}}. All interfaces by default, so training nodes that reach the NFS port reach the hint
+     * API too; {@code demo} uses loopback.
+     */
+    private String bind = "0.0.0.0";
     private S3 s3 = new S3();
     private Cache cache = new Cache();
     private Nfs nfs = new Nfs();
@@ -37,6 +44,14 @@ public class GatewayConfig {
 
     public S3 getS3() {
         return s3;
+    }
+
+    public String getBind() {
+        return bind;
+    }
+
+    public void setBind(String bind) {
+        this.bind = bind;
     }
 
     public void setS3(S3 s3) {
@@ -174,8 +189,8 @@ public class GatewayConfig {
     @ConfigurationProperties("grpc")
     public static class Grpc {
         private boolean enabled = true;
-        /** Loopback by default: hints come from jobs on this host unless configured otherwise. */
-        private String bind = "127.0.0.1";
+        /** Follows {@code prefetchd.bind} unless set (application.yml): reachable wherever the NFS port is. */
+        private String bind = "0.0.0.0";
         /** 0 = any free port. */
         private int port = 50051;
         /** When set, every call needs metadata {@code authorization: Bearer <token>}. */
@@ -441,6 +456,7 @@ public class GatewayConfig {
 
     @ConfigurationProperties("nfs")
     public static class Nfs {
+        /** Follows {@code prefetchd.bind} unless set (application.yml). */
         private String bind = "0.0.0.0";
         private int port = 2049;
         /** Threads that execute COMPOUNDs (a READ may wait on S3, so more than cores). */

@@ -103,8 +103,20 @@ public final class Main implements Runnable {
         @Option(names = "--grpc-port", description = "gRPC port of the epoch-order hint API (default 50051, 0 = any).")
         Integer grpcPort;
 
-        @Option(names = "--bind", description = "Address the NFS and HTTP servers listen on (default 0.0.0.0).")
+        @Option(names = "--bind", description = "Address every listener (NFS, gRPC hints, HTTP) binds unless its own "
+                + "option says otherwise (serve: 0.0.0.0, the address NFS clients and training nodes reach; demo: "
+                + "127.0.0.1).")
         String bind;
+
+        @Option(names = "--nfs-bind", description = "Address of the NFS listener (default: --bind).")
+        String nfsBind;
+
+        @Option(names = "--grpc-bind", description = "Address of the gRPC hint API (default: --bind).")
+        String grpcBind;
+
+        @Option(names = "--http-bind", description = "Address of the HTTP listener: /metrics, /status, reports "
+                + "(default: --bind).")
+        String httpBind;
 
         @Option(names = "--state-dir", description = "State folder: cache, file handles (default ./prefetchd-state).")
         Path stateDir;
@@ -130,8 +142,10 @@ public final class Main implements Runnable {
             put(p, "prefetchd.nfs.port", nfsPort);
             put(p, "micronaut.server.port", httpPort);
             put(p, "prefetchd.grpc.port", grpcPort);
-            put(p, "prefetchd.nfs.bind", bind);
-            put(p, "micronaut.server.host", bind);
+            put(p, "prefetchd.bind", bind);
+            put(p, "prefetchd.nfs.bind", nfsBind);
+            put(p, "prefetchd.grpc.bind", grpcBind);
+            put(p, "micronaut.server.host", httpBind);
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
             put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
             put(p, "prefetchd.cache.size", cacheSize);
@@ -213,6 +227,7 @@ public final class Main implements Runnable {
                 DemoDataset.Summary seeded = new DemoDataset().uploadTo(s3.newAsyncClient(), s3.bucket());
                 Map<String, Object> p = new LinkedHashMap<>();
                 p.put("prefetchd.nfs.port", 20490);
+                p.put("prefetchd.bind", "127.0.0.1");   // a demo is for this machine unless --bind says otherwise
                 common.into(p);
                 p.put("prefetchd.state-dir", stateDir.toString());
                 p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
@@ -248,18 +263,30 @@ public final class Main implements Runnable {
             stopped.countDown();
         }, "prefetchd-shutdown"));
         PrintWriter out = new PrintWriter(System.out, true);
+        GatewayConfig settings = ctx.getBean(GatewayConfig.class);
+        String httpBind = ctx.getProperty("micronaut.server.host", String.class).orElse("0.0.0.0");
+        var hints = ctx.findBean(io.prefetchd.gateway.hints.HintServer.class);
         out.println("prefetchd is serving " + gw.export() + (note.isEmpty() ? "" : " from " + note));
+        out.println("  listening: NFS " + new Listeners.Listener("", "", settings.getNfs().getBind(), gw.nfsPort())
+                .address() + hints.map(h -> ", gRPC hints " + new Listeners.Listener("", "",
+                        settings.getGrpc().getBind(), h.port()).address()).orElse(", gRPC hints off")
+                + ", HTTP " + new Listeners.Listener("", "", httpBind, httpPort).address());
+        String nfsHost = Listeners.reachable(settings.getNfs().getBind());
+        String httpHost = Listeners.reachable(httpBind);
         String portOpt = gw.nfsPort() == 2049 ? "" : ",port=" + gw.nfsPort();
         out.println("  mount it:  sudo mkdir -p /mnt/data && sudo mount -t nfs4 -o vers=4.1" + portOpt
-                + " 127.0.0.1:/ /mnt/data");
-        out.println("  (from another machine use this host's address instead of 127.0.0.1)");
-        out.println("  metrics:   http://127.0.0.1:" + httpPort + "/metrics    status: http://127.0.0.1:" + httpPort
-                + "/status");
-        out.println("  reports:   http://127.0.0.1:" + httpPort + "/reports    (or bin/prefetchd report --url "
-                + "http://127.0.0.1:" + httpPort + ")");
-        ctx.findBean(io.prefetchd.gateway.hints.HintServer.class).ifPresent(h -> out.println(
-                "  hints:     grpc " + ctx.getProperty("prefetchd.grpc.bind", String.class).orElse("127.0.0.1")
-                        + ":" + h.port() + "    (prefetchd_client.HintClient)"));
+                + " " + nfsHost + ":/ /mnt/data");
+        if (nfsHost.equals("127.0.0.1")) {
+            out.println("  (from another machine use this host's address instead of 127.0.0.1"
+                    + (settings.getNfs().getBind().startsWith("127.") ? ", after restarting with --bind 0.0.0.0" : "")
+                    + ")");
+        }
+        out.println("  metrics:   http://" + httpHost + ":" + httpPort + "/metrics    status: http://" + httpHost + ":"
+                + httpPort + "/status");
+        out.println("  reports:   http://" + httpHost + ":" + httpPort + "/reports    (or bin/prefetchd report --url "
+                + "http://" + httpHost + ":" + httpPort + ")");
+        hints.ifPresent(h -> out.println("  hints:     grpc " + Listeners.reachable(settings.getGrpc().getBind()) + ":"
+                + h.port() + "    (prefetchd_client.HintClient)"));
         out.println("Press Ctrl-C to stop.");
         try {
             stopped.await();

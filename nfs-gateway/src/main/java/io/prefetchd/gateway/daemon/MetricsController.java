@@ -70,12 +70,18 @@ public class MetricsController {
         sb.append("planner     on, ").append(datasets.size()).append(datasets.size() == 1 ? " dataset" : " datasets")
                 .append('\n');
         for (PrefetchExecutor.DatasetStatus d : datasets) {
+            if (!d.planned()) {
+                sb.append("  ").append(d.datasetId()).append(": NOT PLANNED (served without prefetch): ")
+                        .append(d.error()).append('\n');
+                continue;
+            }
             sb.append("  ").append(d.datasetId()).append(": ").append(d.samples()).append(" samples, ")
                     .append(Sizes.format(d.datasetBytes())).append(", plans for ")
                     .append(Sizes.format(d.plannerCapacityBytes())).append(" of cache; ")
                     .append(d.epoch() < 0 ? "not read yet" : "epoch " + d.epoch() + " (" + d.samplesReadThisEpoch()
                             + " samples read" + (d.job() == null ? ", no hints" : ", hints from job " + d.job()) + ")")
-                    .append(", ").append(d.fetchesInFlight()).append(" GETs in flight\n");
+                    .append(", ").append(d.fetchesInFlight()).append(" GETs in flight")
+                    .append(d.error().isEmpty() ? "" : "; last planner error: " + d.error()).append('\n');
         }
         return sb.toString();
     }

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The hint API's listener: a plain grpc-java server (grpc-netty-shaded) on {@code prefetchd.grpc.bind:port},
- * loopback by default, with an optional bearer token and a bounded message size.
+ * the daemon's common address by default ({@code prefetchd.bind}), with an optional bearer token and a bounded
+ * message size.
  */
 public final class HintServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HintServer.class);

@@ -40,13 +40,17 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The prefetchd.v1.Hints service: registers datasets in the {@link DatasetRegistry} (which indexes them),
- * validates each published epoch order against the dataset's index and hands it to a {@link HintSink} (the
- * planner, once the executor drives one) with the registry's dataset id. Accepted orders are also kept in a
- * {@link RecordingHintSink} so that GetEpochStatus can say what arrived.
+ * validates each published epoch order against the dataset's index and hands it to the dataset's planner
+ * ({@link Planning}) with the registry's dataset id. Accepted orders are also kept in a {@link RecordingHintSink} so
+ * that GetEpochStatus can say what arrived.
  *
  * <p>Registration maps the job's path to a path in the export ({@code export_path}, else the longest trailing
  * part of {@code path} that exists in the bucket), waits for the index, and checks the job's sample count
  * against it (FAILED_PRECONDITION naming both counts when they differ).
+ *
+ * <p>A hint is only accepted when a planner will use it: when the dataset cannot be planned, or its planner refuses
+ * an order, RegisterDataset and PublishEpoch answer FAILED_PRECONDITION naming the dataset and the cause (the job
+ * trains on, reading without prefetch), rather than OK for a hint that would be dropped.
  *
  * <p>Validation happens while the stream arrives: a header must come first and name a registered dataset
  * (else NOT_FOUND); every index must be below the dataset's sample count (else INVALID_ARGUMENT naming the first
@@ -62,7 +66,7 @@ public final class HintService extends HintsGrpc.HintsImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(HintService.class);
     static final int STATUS_HEAD = 1000;
 
-    private final HintSink downstream;
+    private final Planning planning;
     private final AccessTracer tracer;
     private final DatasetRegistry datasets;
     private final int maxOrderLength;
@@ -70,8 +74,8 @@ public final class HintService extends HintsGrpc.HintsImplBase {
     /** Per dataset id, the paths jobs registered it under (absolute paths in PathChunks are under one). */
     private final Map<String, Set<String>> mountPaths = new ConcurrentHashMap<>();
 
-    public HintService(HintSink downstream, AccessTracer tracer, DatasetRegistry datasets, int maxOrderLength) {
-        this.downstream = requireNonNull(downstream, "downstream is null");
+    public HintService(Planning planning, AccessTracer tracer, DatasetRegistry datasets, int maxOrderLength) {
+        this.planning = requireNonNull(planning, "planning is null");
         this.tracer = requireNonNull(tracer, "tracer is null");
         this.datasets = requireNonNull(datasets, "datasets is null");
         if (maxOrderLength < 1) {
@@ -147,10 +151,29 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                         }
                         mountPaths.computeIfAbsent(d.id(), k -> ConcurrentHashMap.newKeySet()).add(mount);
                         return d;
-                    });
+                    })
+                    .thenCompose(d -> planning.whenPlanned(d.id()).handle((ok, e) -> {
+                        if (e != null) {
+                            throw notPlanned(d, e);
+                        }
+                        return d;
+                    }));
         } catch (DatasetException e) {
             throw toStatus(e);
         }
+    }
+
+    /** FAILED_PRECONDITION naming the dataset and why its planner failed. */
+    static StatusRuntimeException notPlanned(ServedDataset d, Throwable failure) {
+        Throwable e = failure;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof StatusRuntimeException s) {
+            return s;
+        }
+        return Status.FAILED_PRECONDITION.withDescription("dataset " + d.id() + " (" + d.spec().format().cliName()
+                + " '" + d.exportPath() + "') is served without prefetch: " + e.getMessage()).asRuntimeException();
     }
 
     private static String mountKey(String path) {
@@ -220,12 +243,21 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                 if (failed) {
                     return;
                 }
+                CompletableFuture<PublishEpochResponse> f;
                 try {
-                    out.onNext(b.finish());
-                    out.onCompleted();
+                    f = b.finishAsync();
                 } catch (StatusRuntimeException e) {
                     out.onError(e);
+                    return;
                 }
+                f.whenComplete((r, e) -> {
+                    if (e != null) {
+                        out.onError(toStatus(e));
+                    } else {
+                        out.onNext(r);
+                        out.onCompleted();
+                    }
+                });
             }
         };
     }
@@ -357,36 +389,75 @@ public final class HintService extends HintsGrpc.HintsImplBase {
             indices[size++] = v;
         }
 
+        /** Finishes and waits (tests). */
         PublishEpochResponse finish() {
+            try {
+                return finishAsync().join();
+            } catch (CompletionException e) {
+                throw toStatus(e);
+            }
+        }
+
+        /**
+         * Hands the order to the dataset's planner and, once the planner took it, records it; completes with the
+         * answer, or exceptionally (FAILED_PRECONDITION) when the dataset cannot be planned.
+         */
+        CompletableFuture<PublishEpochResponse> finishAsync() {
             if (header == null) {
                 throw invalid("empty PublishEpoch stream: no header");
             }
             int world = header.getWorldSize() == 0 ? 1 : header.getWorldSize();
             var order = new HintSink.PublishedOrder(dataset.id(), header.getJob(), header.getRank(), world,
                     EpochOrder.of(header.getEpoch(), Arrays.copyOf(indices, size)));
-            boolean replaced = recorded.get(dataset.id(), header.getJob(), header.getEpoch(), header.getRank())
-                    .isPresent();
-            recorded.accept(order);
-            downstream.accept(order);
-            tracer.beginEpoch(tracerDataset(dataset), header.getJob(), header.getEpoch());
-            LOG.info("accepted epoch {} of job {} rank {}/{} on {} ({}): {} samples{}", header.getEpoch(),
-                    header.getJob(), header.getRank(), world, dataset.id(), dataset.exportPath(), size,
-                    replaced ? " (replaced)" : "");
-            return PublishEpochResponse.newBuilder().setAccepted(size).setReplaced(replaced).build();
+            ServedDataset d = dataset;
+            EpochHeader h = header;
+            int n = size;
+            return planning.whenPlanned(d.id()).thenCompose(ok -> planning.publish(order)).handle((ok, e) -> {
+                if (e != null) {
+                    throw notPlanned(d, e);
+                }
+                boolean replaced = recorded.get(d.id(), h.getJob(), h.getEpoch(), h.getRank()).isPresent();
+                recorded.accept(order);
+                tracer.beginEpoch(tracerDataset(d), h.getJob(), h.getEpoch());
+                LOG.info("accepted epoch {} of job {} rank {}/{} on {} ({}): {} samples{}", h.getEpoch(),
+                        h.getJob(), h.getRank(), world, d.id(), d.exportPath(), n, replaced ? " (replaced)" : "");
+                return PublishEpochResponse.newBuilder().setAccepted(n).setReplaced(replaced).build();
+            });
         }
     }
 
     @Override
     public void getEpochStatus(EpochRef ref, StreamObserver<EpochStatus> out) {
+        CompletableFuture<EpochStatus> f;
         try {
-            out.onNext(status(ref));
-            out.onCompleted();
+            f = statusAsync(ref);
         } catch (StatusRuntimeException e) {
             out.onError(e);
+            return;
         }
+        f.whenComplete((s, e) -> {
+            if (e != null) {
+                out.onError(Status.INTERNAL.withDescription("epoch status: " + e.getMessage()).asRuntimeException());
+            } else {
+                out.onNext(s);
+                out.onCompleted();
+            }
+        });
     }
 
+    /** The status and waits (tests). */
     EpochStatus status(EpochRef ref) {
+        return statusAsync(ref).join();
+    }
+
+    /** What arrived for the epoch, with the planner's count of its samples fetched and read. */
+    CompletableFuture<EpochStatus> statusAsync(EpochRef ref) {
+        EpochStatus received = received(ref);
+        return planning.progress(ref.getDatasetId(), ref.getJob(), ref.getEpoch())
+                .thenApply(p -> received.toBuilder().setFetched(p.fetched()).setConsumed(p.consumed()).build());
+    }
+
+    private EpochStatus received(EpochRef ref) {
         ServedDataset d = dataset(ref.getDatasetId());
         EpochStatus.Builder s = EpochStatus.newBuilder()
                 .setEnded(recorded.ended(d.id(), ref.getJob(), ref.getEpoch()));
@@ -422,7 +493,7 @@ public final class HintService extends HintsGrpc.HintsImplBase {
         try {
             ServedDataset d = dataset(ref.getDatasetId());
             recorded.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
-            downstream.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
+            planning.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
             tracer.endEpoch(tracerDataset(d), ref.getJob());
             out.onNext(EndEpochResponse.getDefaultInstance());
             out.onCompleted();

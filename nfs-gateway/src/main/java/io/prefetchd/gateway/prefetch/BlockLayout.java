@@ -193,6 +193,20 @@ final class BlockLayout {
         return (int) index.sampleCount();
     }
 
+    /** The samples with no bytes (zero-byte files): no READ ever maps to them. */
+    java.util.BitSet emptySamples() {
+        java.util.BitSet out = new java.util.BitSet(sampleCount());
+        long[] bytes = new long[1];
+        for (int s = 0; s < sampleCount(); s++) {
+            bytes[0] = 0;
+            index.forEachExtent(s, (object, offset, length) -> bytes[0] += length);
+            if (bytes[0] == 0) {
+                out.set(s);
+            }
+        }
+        return out;
+    }
+
     /** The dataset's bytes. */
     long totalBytes() {
         return index.totalBytes();

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.hints.Planning;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.EpochOrder;
@@ -73,6 +74,9 @@ final class DatasetPrefetcher {
     private final Set<Extent> prefetchedUnread = new HashSet<>();
     /** Evictions of objects a READ was still copying out of, per object key: dropped when the READs return. */
     private final Map<String, List<Extent>> deferredDrops = new HashMap<>();
+    /** Samples read by the last few epochs that are over, for {@link #progress}. */
+    private final java.util.TreeMap<Integer, Integer> finishedReads = new java.util.TreeMap<>();
+    private static final int KEEP_FINISHED = 4;
     private long pausedUntil = Long.MIN_VALUE;
     private long backoffNanos;
     private long completions;
@@ -96,7 +100,7 @@ final class DatasetPrefetcher {
         this.beingRead = requireNonNull(beingRead, "beingRead is null");
         this.reports = requireNonNull(reports, "reports is null");
         this.capacityBytes = capacityBytes;
-        this.epochs = new EpochTracker(layout.sampleCount(), settings.idleGap().toNanos());
+        this.epochs = new EpochTracker(layout.sampleCount(), layout.emptySamples(), settings.idleGap().toNanos());
     }
 
     String datasetId() {
@@ -123,15 +127,63 @@ final class DatasetPrefetcher {
         return orders.job();
     }
 
-    /** One rank's order for an epoch (validated by the hint service). */
+    /**
+     * How far {@code job}'s epoch is: samples of its merged order that were read ({@code consumed}), and those read
+     * or whose blocks are all in the cache now ({@code fetched}). An epoch that is over reports what it read. Costs
+     * one pass over the order and one look at the cache per object.
+     */
+    Planning.Progress progress(String job, int epoch) {
+        if (!job.equals(orders.job())) {
+            return Planning.Progress.NONE;
+        }
+        if (epoch < epochs.epoch()) {
+            long read = finishedReads.getOrDefault(epoch, 0);
+            return new Planning.Progress(read, read);
+        }
+        EpochOrder order = orders.order(epoch);
+        if (order == null) {
+            return Planning.Progress.NONE;
+        }
+        boolean current = epoch == epochs.epoch();
+        Map<ObjectVersion, Set<Long>> cachedBlocks = new HashMap<>();
+        java.util.BitSet seen = new java.util.BitSet(layout.sampleCount());
+        long fetched = 0;
+        for (int i = 0; i < order.size(); i++) {
+            int sample = order.sampleAt(i);
+            if (seen.get(sample)) {
+                continue;
+            }
+            seen.set(sample);
+            if (current && epochs.wasRead(sample) || inCache(sample, cachedBlocks)) {
+                fetched++;
+            }
+        }
+        return new Planning.Progress(fetched, current ? epochs.distinctRead() : 0);
+    }
+
+    private boolean inCache(int sample, Map<ObjectVersion, Set<Long>> cachedBlocks) {
+        for (Extent block : layout.plannerView().extentsOf(sample)) {
+            ObjectVersion v = layout.version(block.object());
+            Set<Long> starts = cachedBlocks.computeIfAbsent(v, k -> {
+                Set<Long> out = new HashSet<>();
+                cache.cachedRanges(k).forEach(r -> out.add(r.offset()));
+                return out;
+            });
+            if (!starts.contains(block.offset())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One rank's order for an epoch (validated by the hint service).
+     *
+     * @throws IllegalArgumentException when the planner refuses the order (a bug: the hint service validated it)
+     */
     void publish(String job, int epoch, int rank, int[] samples, long now) {
         EpochOrder merged = orders.put(job, epoch, rank, samples);
-        try {
-            planner.publish(merged);
-        } catch (IllegalArgumentException e) { // the hint service validated it: a bug, not a client error
-            LOG.error("planner of dataset {} refused the order of epoch {}: {}", datasetId, epoch, e.getMessage());
-            return;
-        }
+        planner.publish(merged);
         int started = epochs.onPublish(epoch, merged.size());
         if (started >= 0) {
             planner.onEpochStart(started, now);
@@ -210,6 +262,10 @@ final class DatasetPrefetcher {
     }
 
     private void finishEpoch(long now) {
+        if (epochs.epoch() >= 0) {
+            finishedReads.put(epochs.epoch(), epochs.distinctRead());
+            finishedReads.headMap(epochs.epoch() - KEEP_FINISHED).clear();
+        }
         int[] before = previousOrder;
         previousOrder = Arrays.copyOf(readOrder, readCount);
         readCount = 0;

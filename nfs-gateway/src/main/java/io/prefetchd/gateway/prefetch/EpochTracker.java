@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *       read, or the first read after an idle gap, starts the next epoch.</li>
  * </ul>
  * Each sample counts once per epoch ({@link #firstReadInEpoch}): a sample read in several NFS READs, or read
- * again by the kernel's read-ahead, is one access for the planner.
+ * again by the kernel's read-ahead, is one access for the planner. A sample with no bytes (a zero-byte file) is
+ * never seen in a READ, so it counts as read from the start of every epoch.
  *
  * <p>Not thread-safe: confined to the executor's thread.
  */
@@ -31,16 +32,18 @@ final class EpochTracker {
     private final int sampleCount;
     private final long idleGapNanos;
     private final BitSet read;
+    private final BitSet empty;
     private final TreeMap<Integer, Integer> published = new TreeMap<>(); // epoch -> order length
     private int epoch = -1;
     private int distinct;
     private long lastReadNanos = Long.MIN_VALUE;
     private int repeats;
 
-    EpochTracker(int sampleCount, long idleGapNanos) {
+    EpochTracker(int sampleCount, BitSet emptySamples, long idleGapNanos) {
         this.sampleCount = sampleCount;
         this.idleGapNanos = idleGapNanos;
         this.read = new BitSet(sampleCount);
+        this.empty = (BitSet) emptySamples.clone();
     }
 
     int epoch() {
@@ -49,6 +52,11 @@ final class EpochTracker {
 
     int distinctRead() {
         return distinct;
+    }
+
+    /** True when {@code sample} was read in the current epoch (or has no bytes). */
+    boolean wasRead(int sample) {
+        return read.get(sample);
     }
 
     boolean hinted(int e) {
@@ -127,7 +135,8 @@ final class EpochTracker {
     private void start(int e) {
         epoch = e;
         read.clear();
-        distinct = 0;
+        read.or(empty);
+        distinct = empty.cardinality();
         repeats = 0;
     }
 }

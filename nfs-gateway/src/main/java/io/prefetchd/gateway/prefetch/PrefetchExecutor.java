@@ -5,12 +5,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.hints.Planning;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.Planner;
 import io.prefetchd.planner.PlannerConfig;
 import io.prefetchd.planner.Planners;
+import io.prefetchd.planner.SampleExtents;
 import io.prefetchd.planner.StoreModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,22 +62,41 @@ import static java.util.Objects.requireNonNull;
  *       {@link PrefetchSettings#maxBackoff}; readers are never failed by a prefetch.</li>
  *   <li><b>Republished epochs.</b> The planner re-plans from the new order; prefetched bytes of the old order stay
  *       valid cache entries it may evict.</li>
+ *   <li><b>No silent failures.</b> A dataset whose planner cannot be built is served without prefetch, and says so:
+ *       {@link #whenPlanned} fails with the cause (the hint API answers the job with it), {@link #status} lists it
+ *       with the cause, and orders for it fail. A planner that throws later keeps its last error in
+ *       {@link #status}.</li>
  * </ul>
  *
  * <p>Thread-safe: every public method may be called from any thread and returns without waiting for planning.
  */
-public final class PrefetchExecutor implements HintSink, AutoCloseable {
+public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrefetchExecutor.class);
     /** Bytes of a block file beyond its data (header with bucket, key and ETag), as the planner's budget sees it. */
     private static final int BLOCK_OVERHEAD_ESTIMATE = 256;
 
-    /** One dataset's state as {@link #status()} reports it. */
+    /**
+     * One dataset's state as {@link #status()} reports it. {@code planned} is false for a dataset whose planner could
+     * not be built (then only {@code datasetId} and {@code error} say anything); {@code error} is that cause, or the
+     * last error of its planner, or empty.
+     */
     public record DatasetStatus(String datasetId, String job, int epoch, int samplesReadThisEpoch,
-                                int fetchesInFlight, long plannerCapacityBytes, int samples, long datasetBytes) {
+                                int fetchesInFlight, long plannerCapacityBytes, int samples, long datasetBytes,
+                                boolean planned, String error) {
+    }
+
+    /** Builds a dataset's planner: its block view, sizing, and the blocks of it the cache holds already. */
+    @FunctionalInterface
+    public interface PlannerFactory {
+        Planner create(SampleExtents dataset, PlannerConfig config, List<Extent> resident);
+
+        /** The production planner: learns from reads, follows hints when published. */
+        PlannerFactory LEARNED = (dataset, config, resident) -> Planners.learned(dataset, config, List.of(), resident);
     }
 
     private final ExtentCache cache;
     private final PrefetchSettings settings;
+    private final PlannerFactory planners;
     private final LongSupplier clock;
     private final PrefetchMetrics metrics;
     private final ScheduledThreadPoolExecutor actor;
@@ -88,12 +109,17 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
     private final Map<String, String> datasetOfKey = new ConcurrentHashMap<>();
     /** READs being served per object key: their blocks are not dropped until they return. */
     private final Map<String, AtomicInteger> reading = new ConcurrentHashMap<>();
+    /** Per dataset, the outcome of its last {@link #addDataset}: completes once its planner is installed. */
+    private final Map<String, CompletableFuture<Void>> installs = new ConcurrentHashMap<>();
+    /** Per dataset, why it has no planner, or its planner's last error. */
+    private final Map<String, String> errors = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile ReportStore reports;
 
     private PrefetchExecutor(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
-                             LongSupplier clock) {
+                             LongSupplier clock, PlannerFactory planners) {
         this.cache = requireNonNull(cache, "cache is null");
+        this.planners = requireNonNull(planners, "planners is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.metrics = new PrefetchMetrics(requireNonNull(registry, "registry is null"));
@@ -122,7 +148,13 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
      */
     public static PrefetchExecutor start(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
                                          LongSupplier clock) {
-        PrefetchExecutor executor = new PrefetchExecutor(cache, settings, registry, clock);
+        return start(cache, settings, registry, clock, PlannerFactory.LEARNED);
+    }
+
+    /** As {@link #start(ExtentCache, PrefetchSettings, MeterRegistry, LongSupplier)}, with planners from {@code planners}. */
+    public static PrefetchExecutor start(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
+                                         LongSupplier clock, PlannerFactory planners) {
+        PrefetchExecutor executor = new PrefetchExecutor(cache, settings, registry, clock, planners);
         long tick = settings.tick().toNanos();
         executor.actor.scheduleWithFixedDelay(executor::pumpAll, tick, tick, TimeUnit.NANOSECONDS);
         return executor;
@@ -146,20 +178,60 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
      * Plans for a dataset from now on: builds its block layout and a planner that adopts what the cache already
      * holds of it (a restart keeps its pinned set). Replaces an earlier dataset with the same id (a re-index after
      * objects changed). Runs the O(dataset) preparation on the caller's thread.
+     *
+     * @return completes once the planner is installed, or exceptionally ({@link Planning.PlanningException}) when
+     *         none can be built; {@link #whenPlanned} answers the same from then on
      */
-    public void addDataset(String datasetId, DatasetIndex index) {
+    public CompletableFuture<Void> addDataset(String datasetId, DatasetIndex index) {
         requireNonNull(datasetId, "datasetId is null");
-        BlockLayout layout = new BlockLayout(index, cache.grainBytes());
-        cutAtSamples(cache, layout); // a sample's bytes are its own blocks
-        List<Extent> resident = new ArrayList<>();
-        for (ObjectVersion v : layout.versions()) {
-            List<ExtentCache.Range> cached = cache.cachedRanges(v);
-            if (!cached.isEmpty()) {
-                resident.addAll(layout.residentExtents(v, cached));
+        requireNonNull(index, "index is null");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        installs.put(datasetId, done);
+        try {
+            BlockLayout layout = new BlockLayout(index, cache.grainBytes());
+            cutAtSamples(cache, layout); // a sample's bytes are its own blocks
+            List<Extent> resident = new ArrayList<>();
+            for (ObjectVersion v : layout.versions()) {
+                List<ExtentCache.Range> cached = cache.cachedRanges(v);
+                if (!cached.isEmpty()) {
+                    resident.addAll(layout.residentExtents(v, cached));
+                }
             }
+            long meanBlock = layout.meanBlockBytes();
+            boolean posted = post(() -> {
+                try {
+                    install(datasetId, layout, resident, meanBlock);
+                    errors.remove(datasetId);
+                    done.complete(null);
+                } catch (RuntimeException e) {
+                    notPlanned(datasetId, e, done);
+                }
+            });
+            if (!posted) {
+                done.completeExceptionally(new PlanningException("the gateway is shutting down", null));
+            }
+        } catch (RuntimeException e) {
+            notPlanned(datasetId, e, done);
         }
-        long meanBlock = layout.meanBlockBytes();
-        post(() -> install(datasetId, layout, resident, meanBlock));
+        return done.copy();
+    }
+
+    private void notPlanned(String datasetId, RuntimeException e, CompletableFuture<Void> done) {
+        String why = "its planner could not be built: " + messageOf(e);
+        LOG.error("dataset {} is served without prefetch: {}", datasetId, why, e);
+        errors.put(datasetId, why);
+        done.completeExceptionally(new PlanningException(why, e));
+    }
+
+    private static String messageOf(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    @Override
+    public CompletableFuture<Void> whenPlanned(String datasetId) {
+        CompletableFuture<Void> f = installs.get(datasetId);
+        return f != null ? f.copy() : CompletableFuture.failedFuture(new PlanningException(
+                "the planner was never given it (its index is not ready)", null));
     }
 
     private void install(String datasetId, BlockLayout layout, List<Extent> resident, long meanBlock) {
@@ -200,7 +272,7 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         PlannerConfig config = new PlannerConfig(capacity, prior, settings.readBytesPerSecond(), d.safetyMargin(),
                 0, d.maxRequestBytes(), d.maxWasteFraction(), d.minWindowBytes(), d.maxWindowFraction(),
                 Math.max(8, Math.min(d.readSlack(), layout.sampleCount() / 8)));
-        Planner planner = Planners.learned(layout.plannerView(), config, List.of(), adopted);
+        Planner planner = planners.create(layout.plannerView(), config, adopted);
         for (Extent e : adopted) { // hold what the planner adopted, so the cache does not age it out under it
             ObjectVersion v = layout.version(e.object());
             cache.prefetch(v, e.offset(), e.length(), true);
@@ -278,18 +350,60 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
 
     // ------------------------------------------------------------------ hints
 
+    /** As {@link #publish}, for callers that do not answer anyone: a failure is logged. */
     @Override
     public void accept(PublishedOrder order) {
+        publish(order).whenComplete((ok, e) -> {
+            if (e != null) {
+                LOG.warn("order of epoch {} for dataset {} not planned: {}", order.epoch(), order.datasetId(),
+                        messageOf(e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e));
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(PublishedOrder order) {
         int[] samples = order.order().toArray();
         long now = clock.getAsLong();
-        post(() -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean posted = post(() -> {
             DatasetPrefetcher p = byId.get(order.datasetId());
             if (p == null) {
-                LOG.warn("hint for dataset {} which has no planner yet; ignored", order.datasetId());
+                String why = errors.get(order.datasetId());
+                done.completeExceptionally(new PlanningException(why != null ? why : "it has no planner", null));
                 return;
             }
-            p.publish(order.job(), order.epoch(), order.rank(), samples, now);
+            try {
+                p.publish(order.job(), order.epoch(), order.rank(), samples, now);
+                done.complete(null);
+            } catch (RuntimeException e) {
+                String why = "its planner refused the order of epoch " + order.epoch() + ": " + messageOf(e);
+                plannerFailed(order.datasetId(), why, e);
+                done.completeExceptionally(new PlanningException(why, e));
+            }
         });
+        if (!posted) {
+            done.completeExceptionally(new PlanningException("the gateway is shutting down", null));
+        }
+        return done;
+    }
+
+    @Override
+    public CompletableFuture<Progress> progress(String datasetId, String job, int epoch) {
+        CompletableFuture<Progress> f = new CompletableFuture<>();
+        boolean posted = post(() -> {
+            DatasetPrefetcher p = byId.get(datasetId);
+            f.complete(p == null ? Progress.NONE : p.progress(job, epoch));
+        });
+        if (!posted) {
+            f.complete(Progress.NONE);
+        }
+        return f;
+    }
+
+    private void plannerFailed(String datasetId, String why, RuntimeException e) {
+        LOG.error("dataset {}: {}", datasetId, why, e);
+        errors.put(datasetId, why);
     }
 
     @Override
@@ -308,8 +422,14 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
             for (DatasetPrefetcher p : byId.values()) {
                 out.add(new DatasetStatus(p.datasetId(), p.job(), p.epoch(), p.distinctReadThisEpoch(),
                         p.fetchesInFlight(), capacityById.getOrDefault(p.datasetId(), 0L),
-                        p.layout().sampleCount(), p.layout().totalBytes()));
+                        p.layout().sampleCount(), p.layout().totalBytes(), true,
+                        errors.getOrDefault(p.datasetId(), "")));
             }
+            errors.forEach((id, why) -> {
+                if (!byId.containsKey(id)) {
+                    out.add(new DatasetStatus(id, null, -1, 0, 0, 0, 0, 0, false, why));
+                }
+            });
             f.complete(out);
         });
         try {
@@ -346,12 +466,19 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         checkIdle();
     }
 
-    /** Runs {@code action} on the planner thread with the dataset's prefetcher, if it still has one. */
+    /**
+     * Runs {@code action} on the planner thread with the dataset's prefetcher, if it still has one; an exception
+     * becomes the dataset's last error.
+     */
     private void withDataset(String datasetId, Consumer<DatasetPrefetcher> action) {
         post(() -> {
             DatasetPrefetcher p = byId.get(datasetId);
             if (p != null) {
-                action.accept(p);
+                try {
+                    action.accept(p);
+                } catch (RuntimeException e) {
+                    plannerFailed(datasetId, "planner error: " + messageOf(e), e);
+                }
             }
         });
     }
@@ -370,9 +497,10 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
         idleWaiters.clear();
     }
 
-    private void post(Runnable task) {
+    /** Runs {@code task} on the planner thread; false when the executor is closing and the task will not run. */
+    private boolean post(Runnable task) {
         if (closed) {
-            return;
+            return false;
         }
         try {
             actor.execute(() -> {
@@ -382,8 +510,9 @@ public final class PrefetchExecutor implements HintSink, AutoCloseable {
                     LOG.error("prefetch planner task failed", e);
                 }
             });
+            return true;
         } catch (RejectedExecutionException e) {
-            // closing
+            return false; // closing
         }
     }
 

@@ -38,6 +38,11 @@ final class RankOrders {
         return job;
     }
 
+    /** The merged order of {@code epoch}, or null when no rank published it (or it is too old to be kept). */
+    EpochOrder order(int epoch) {
+        return byEpoch.containsKey(epoch) ? merged(epoch) : null;
+    }
+
     private EpochOrder merged(int epoch) {
         TreeMap<Integer, int[]> ranks = byEpoch.get(epoch);
         if (ranks.size() == 1) {

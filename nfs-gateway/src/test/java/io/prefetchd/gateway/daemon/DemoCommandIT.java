@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The README's first command, as a newcomer runs it: {@code bin/prefetchd demo} (the jar built by this very
- * Maven run) prints a mount line that works, serves the demo dataset, answers /status, and stops on SIGTERM.
+ * Maven run) prints a mount line that works, serves the demo dataset, answers /status, and stops on SIGTERM. With no
+ * {@code --bind}, every listener of a demo is on loopback.
  */
 class DemoCommandIT {
 
@@ -34,7 +35,7 @@ class DemoCommandIT {
                 .resolve("bin/prefetchd");
         assertTrue(Files.isExecutable(launcher), launcher + " is the README's command");
         Process p = new ProcessBuilder(launcher.toString(), "demo", "--state-dir", state.toString(),
-                "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0", "--bind", "127.0.0.1")
+                "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             List<String> lines = new ArrayList<>();
@@ -46,6 +47,8 @@ class DemoCommandIT {
                 }
             }
             String text = String.join("\n", lines);
+            assertTrue(Pattern.compile("listening: NFS 127\\.0\\.0\\.1:\\d+, gRPC hints 127\\.0\\.0\\.1:\\d+, "
+                    + "HTTP 127\\.0\\.0\\.1:\\d+").matcher(text).find(), "a demo listens on loopback only: " + text);
             Matcher mount = Pattern.compile("mount -t nfs4 -o vers=4\\.1,port=(\\d+) 127\\.0\\.0\\.1:/ /mnt/data")
                     .matcher(text);
             assertTrue(mount.find(), text);

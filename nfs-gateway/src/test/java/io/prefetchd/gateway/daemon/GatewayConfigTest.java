@@ -29,7 +29,7 @@ class GatewayConfigTest {
     void defaults_areTheDocumentedOnes_forEverySetting() {
         GatewayConfig c = new GatewayConfig();
 
-        assertEquals(Map.of("stateDir", "./prefetchd-state", "datasets", List.of()), settings(c));
+        assertEquals(Map.of("stateDir", "./prefetchd-state", "bind", "0.0.0.0", "datasets", List.of()), settings(c));
         assertEquals(Map.ofEntries(
                 Map.entry("endpoint", ""),
                 Map.entry("region", ""),
@@ -74,7 +74,7 @@ class GatewayConfigTest {
                 "idleGap", Duration.ofSeconds(30)), settings(c.getPlanner()));
         assertEquals(Map.of(
                 "enabled", true,
-                "bind", "127.0.0.1",
+                "bind", "0.0.0.0",
                 "port", 50051,
                 "token", "",
                 "maxMessageSize", 4 << 20,
@@ -111,6 +111,7 @@ class GatewayConfigTest {
         Map<String, Object> p = new TreeMap<>();
         p.put("prefetchd.gateway.enabled", "false");
         p.put("prefetchd.state-dir", "/var/lib/prefetchd");
+        p.put("prefetchd.bind", "192.168.1.9");
         p.put("prefetchd.datasets", "webdataset:train,imagefolder:images/train");
         p.put("prefetchd.s3.endpoint", "http://minio:9000");
         p.put("prefetchd.s3.region", "eu-west-1");
@@ -138,7 +139,7 @@ class GatewayConfigTest {
         p.put("prefetchd.nfs.max-record-size", "2097152");
         p.put("prefetchd.nfs.idle-timeout", "10m");
         p.put("prefetchd.grpc.enabled", "false");
-        p.put("prefetchd.grpc.bind", "0.0.0.0");
+        p.put("prefetchd.grpc.bind", "10.0.0.6");
         p.put("prefetchd.grpc.port", "50052");
         p.put("prefetchd.grpc.token", "t0k");
         p.put("prefetchd.grpc.max-message-size", "1048576");
@@ -151,7 +152,7 @@ class GatewayConfigTest {
             c = ctx.getBean(GatewayConfig.class);
         }
 
-        assertEquals(Map.of("stateDir", "/var/lib/prefetchd",
+        assertEquals(Map.of("stateDir", "/var/lib/prefetchd", "bind", "192.168.1.9",
                 "datasets", List.of("webdataset:train", "imagefolder:images/train")), settings(c));
         assertEquals(Map.ofEntries(
                 Map.entry("endpoint", "http://minio:9000"),
@@ -183,11 +184,38 @@ class GatewayConfigTest {
                 Map.entry("idleTimeout", Duration.ofMinutes(10))), settings(c.getNfs()));
         assertEquals(Map.of(
                 "enabled", false,
-                "bind", "0.0.0.0",
+                "bind", "10.0.0.6",
                 "port", 50052,
                 "token", "t0k",
                 "maxMessageSize", 1048576,
                 "maxOrderLength", 1000), settings(c.getGrpc()));
+    }
+
+    /** The addresses as the daemon resolves them (application.yml): each listener follows prefetchd.bind. */
+    private static List<String> listenerAddresses(Map<String, Object> p) {
+        Map<String, Object> all = new TreeMap<>(p);
+        all.put("prefetchd.gateway.enabled", "false");
+        try (ApplicationContext ctx = ApplicationContext.builder().properties(all).deduceEnvironment(false)
+                .banner(false).start()) {
+            GatewayConfig c = ctx.getBean(GatewayConfig.class);
+            return List.of(c.getNfs().getBind(), c.getGrpc().getBind(),
+                    ctx.getProperty("micronaut.server.host", String.class).orElseThrow());
+        }
+    }
+
+    @Test
+    void listeners_byDefault_allBindEveryInterface() {
+        assertEquals(List.of("0.0.0.0", "0.0.0.0", "0.0.0.0"), listenerAddresses(Map.of()));
+    }
+
+    @Test
+    void listeners_followBind_unlessTheirOwnAddressIsSet() {
+        assertEquals(List.of("10.1.2.3", "10.1.2.3", "10.1.2.3"),
+                listenerAddresses(Map.of("prefetchd.bind", "10.1.2.3")));
+        assertEquals(List.of("10.1.2.3", "127.0.0.1", "10.1.2.3"),
+                listenerAddresses(Map.of("prefetchd.bind", "10.1.2.3", "prefetchd.grpc.bind", "127.0.0.1")));
+        assertEquals(List.of("10.9.9.9", "10.1.2.3", "127.0.0.1"), listenerAddresses(Map.of("prefetchd.bind",
+                "10.1.2.3", "prefetchd.nfs.bind", "10.9.9.9", "micronaut.server.host", "127.0.0.1")));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.daemon;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ public final class GatewayFixture implements AutoCloseable {
     MeterRegistry registry;
     Gateway gateway;
     private int port;
+    private PrefetchExecutor.PlannerFactory planners = PrefetchExecutor.PlannerFactory.LEARNED;
 
     public GatewayFixture(S3ProxyFixture s3, String bucket, Path stateDir) {
         this.s3 = s3;
@@ -38,9 +40,16 @@ public final class GatewayFixture implements AutoCloseable {
         return c;
     }
 
+    /** Planners from {@code factory} from the next start on. */
+    GatewayFixture withPlanners(PrefetchExecutor.PlannerFactory factory) {
+        this.planners = factory;
+        return this;
+    }
+
     public GatewayFixture start() {
         registry = new SimpleMeterRegistry();
-        gateway = Gateway.start(config(), registry, Clock.systemUTC());
+        GatewayConfig c = config();
+        gateway = Gateway.start(c, Gateway.openStore(c.getS3(), registry), registry, Clock.systemUTC(), planners);
         port = gateway.nfsPort();   // a restart listens on the same port, as a restarted daemon would
         return this;
     }

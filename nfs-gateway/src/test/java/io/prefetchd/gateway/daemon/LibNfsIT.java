@@ -2,6 +2,7 @@ package io.prefetchd.gateway.daemon;
 
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.LibNfs;
+import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** libnfs (Debian libnfs-utils), an NFSv4.0-only client: nfs-ls and nfs-cat against the gateway. */
 class LibNfsIT {
@@ -18,10 +18,7 @@ class LibNfsIT {
     @Test
     void nfsCat_returnsTheExactBytes_andNfsLsListsTheFolder(@TempDir Path state) {
         LibNfs libnfs = LibNfs.locate();
-        if (System.getenv("CI") != null) {
-            assertTrue(libnfs.isAvailable(), "CI must run the libnfs test: " + libnfs.unavailableReason());
-        }
-        assumeTrue(libnfs.isAvailable(), libnfs.unavailableReason());
+        Prerequisites.require(libnfs.isAvailable(), libnfs.unavailableReason());
         byte[] data = new byte[5 * 1024 * 1024 + 7];
         new Random(5).nextBytes(data);
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {

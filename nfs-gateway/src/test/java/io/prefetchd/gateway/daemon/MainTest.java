@@ -26,7 +26,8 @@ class MainTest {
         assertTrue(out.toString().contains("serve") && out.toString().contains("demo"), out.toString());
         assertEquals(0, run("serve", "--help"));
         for (String option : new String[] {"--s3-endpoint", "--bucket", "--prefix", "--path-style", "--region",
-                "--cache-dir", "--cache-size", "--state-dir", "--nfs-port", "--http-port", "--config", "--dataset"}) {
+                "--cache-dir", "--cache-size", "--state-dir", "--nfs-port", "--http-port", "--config", "--dataset",
+                "--grpc-port", "--bind", "--nfs-bind", "--grpc-bind", "--http-bind"}) {
             assertTrue(out.toString().contains(option), option);
         }
     }
@@ -58,7 +59,7 @@ class MainTest {
                 """);
         int status = run("serve", "--s3-endpoint", "http://127.0.0.1:" + deadPort, "--bucket", "nothing-here",
                 "--state-dir", dir.resolve("state").toString(), "--nfs-port", "0", "--http-port", "0",
-                "--config", config.toString());
+                "--grpc-port", "0", "--config", config.toString());
         assertEquals(1, status);
         String[] lines = err.toString().strip().split("\n");
         assertEquals(1, lines.length, err.toString());
@@ -68,7 +69,8 @@ class MainTest {
 
     @Test
     void missingBucket_endsWithOneLine(@TempDir Path dir) {
-        assertEquals(1, run("serve", "--state-dir", dir.toString(), "--nfs-port", "0", "--http-port", "0"));
+        assertEquals(1, run("serve", "--state-dir", dir.toString(), "--nfs-port", "0", "--http-port", "0",
+                "--grpc-port", "0"));
         assertEquals("prefetchd: no bucket configured: pass --bucket NAME (or PREFETCHD_S3_BUCKET)",
                 err.toString().strip());
     }

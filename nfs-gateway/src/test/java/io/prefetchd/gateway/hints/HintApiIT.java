@@ -52,11 +52,12 @@ class HintApiIT {
     @BeforeAll
     static void start() {
         GatewayConfig.Grpc c = new GatewayConfig.Grpc();
+        c.setBind("127.0.0.1");
         c.setPort(0);
         c.setToken(TOKEN);
         datasets = new DatasetRegistry(DemoBucket.create(""), "", state.resolve("indexes"), 2,
                 new SimpleMeterRegistry(), Clock.systemUTC());
-        server = HintServer.start(c, new HintService(HintSink.NONE, AccessTracer.disabled(), datasets,
+        server = HintServer.start(c, new HintService(Planning.forwardingTo(HintSink.NONE), AccessTracer.disabled(), datasets,
                 100_000_000));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }

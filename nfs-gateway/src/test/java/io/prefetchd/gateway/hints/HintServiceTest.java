@@ -33,7 +33,7 @@ class HintServiceTest {
     private static DatasetRegistry datasets;
 
     private final RecordingHintSink downstream = new RecordingHintSink();
-    private final HintService service = new HintService(downstream, AccessTracer.disabled(), datasets, 1000);
+    private final HintService service = new HintService(Planning.forwardingTo(downstream), AccessTracer.disabled(), datasets, 1000);
 
     @BeforeAll
     static void open() {
@@ -274,5 +274,58 @@ class HintServiceTest {
                 () -> service.register(request(IMAGES, "tfrecord", 0).build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().startsWith("format 'tfrecord' is not one of"));
+    }
+
+    /** Planners that cannot plan any dataset, and report a fixed progress. */
+    private static final class BrokenPlanning implements Planning {
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> whenPlanned(String datasetId) {
+            return java.util.concurrent.CompletableFuture.failedFuture(
+                    new PlanningException("its planner could not be built: boom", null));
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> publish(HintSink.PublishedOrder order) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new PlanningException("refused", null));
+        }
+
+        @Override
+        public void endEpoch(String datasetId, String job, int epoch) {
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Progress> progress(String datasetId, String job, int epoch) {
+            return java.util.concurrent.CompletableFuture.completedFuture(new Progress(40, 30));
+        }
+    }
+
+    @Test
+    void register_ofADatasetThatCannotBePlanned_isFailedPreconditionNamingItAndTheCause() {
+        HintService broken = new HintService(new BrokenPlanning(), AccessTracer.disabled(), datasets, 1000);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> broken.register(request("/mnt/data/webdataset", "webdataset", 0).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        String id = register(0);
+        assertEquals("dataset " + id + " (webdataset 'webdataset') is served without prefetch: its planner could not "
+                + "be built: boom", e.getStatus().getDescription());
+    }
+
+    @Test
+    void publish_thatThePlannerRefuses_isNotRecorded() {
+        HintService broken = new HintService(new BrokenPlanning(), AccessTracer.disabled(), datasets, 1000);
+        String id = register(0);
+        HintService.OrderBuilder b = broken.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        b.add(chunk(1, 2));
+        assertEquals(Status.Code.FAILED_PRECONDITION, code(b::finish));
+        assertEquals(0, broken.status(EpochRef.newBuilder().setDatasetId(id).setJob("job").build()).getPlanned());
+    }
+
+    @Test
+    void status_carriesThePlannersFetchedAndConsumedCounts() {
+        HintService withProgress = new HintService(new BrokenPlanning(), AccessTracer.disabled(), datasets, 1000);
+        var status = withProgress.status(EpochRef.newBuilder().setDatasetId(register(0)).setJob("job").build());
+        assertEquals(40, status.getFetched());
+        assertEquals(30, status.getConsumed());
     }
 }

@@ -7,6 +7,7 @@ import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.RandomReadsVerifier;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,7 +34,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The judge: the real Linux kernel NFS client (in a QEMU guest, see shared/tools/vm-nfs-client) mounts the
@@ -52,10 +52,7 @@ class LinuxClientIT {
 
     @BeforeAll
     static void start() throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+        Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
         work = Files.createTempDirectory("linux-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
@@ -67,10 +64,9 @@ class LinuxClientIT {
     private static ApplicationContext startDaemon(int port) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("micronaut.server.port", -1);
-        p.put("micronaut.server.host", "127.0.0.1");
         p.put("prefetchd.state-dir", work.resolve("state").toString());
         p.put("prefetchd.cache.size", "512MiB");
-        p.put("prefetchd.nfs.bind", "127.0.0.1");
+        p.put("prefetchd.bind", "127.0.0.1");
         p.put("prefetchd.nfs.port", port);
         p.put("prefetchd.grpc.port", 0);
         p.put("prefetchd.s3.endpoint", s3.endpoint().toString());

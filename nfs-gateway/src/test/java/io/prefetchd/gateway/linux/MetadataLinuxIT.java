@@ -93,8 +93,8 @@ class MetadataLinuxIT {
                 List<int[]> orders = new ArrayList<>();
                 for (int epoch = 0; epoch < 2; epoch++) {
                     int[] order = permutation((int) ds.sampleCount(), new Random(100 + epoch));
-                    gw.hintSink().accept(new HintSink.PublishedOrder(ds.id(), "metadata-job", 0, 1,
-                            EpochOrder.of(epoch, order)));
+                    gw.planning().publish(new HintSink.PublishedOrder(ds.id(), "metadata-job", 0, 1,
+                            EpochOrder.of(epoch, order))).get(30, TimeUnit.SECONDS);
                     orders.add(order);
                 }
                 JSON.writeValue(work.resolve("orders.json").toFile(), orders);

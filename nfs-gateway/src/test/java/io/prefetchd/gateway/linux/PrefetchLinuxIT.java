@@ -15,7 +15,7 @@ import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
-import org.junit.jupiter.api.Assumptions;
+import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,14 +36,21 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 6 end to end: a WebDataset in S3, the daemon with its planner, two epochs' orders published by the Python
  * client ({@code prefetchd_client.HintClient}) before training starts, and the real Linux kernel client reading
- * the samples in exactly those orders (O_DIRECT, so every read reaches the gateway). The report of the second
- * epoch, read from the daemon's report store, must show that at most 1% of its reads waited on S3, and every
- * sample's bytes must match.
+ * the samples in exactly those orders (O_DIRECT, so every read reaches the gateway). Every sample's bytes must match,
+ * and the epochs' reports, read from the daemon's report store, must show:
+ * <ul>
+ *   <li>in both epochs, at most {@value #MAX_WAITED_PERCENT}% of the reads waited on S3 (the claim is "reads do not
+ *       wait"; the tolerance is for a GET issued just in time on this loaded 2-core host, where QEMU emulates the
+ *       guest in software and can stall the gateway's threads for a few milliseconds);</li>
+ *   <li>in the second epoch, S3 bytes at most {@value #MAX_OVER_OPT} × what Belady's OPT fetches on the same reads
+ *       with the same capacity, warmed up by the first epoch's order (the report's counterfactual). OPT pins the whole
+ *       capacity; the planner keeps its lookahead window (at least 1 MiB here, about 8% of the ~12 MiB it plans for)
+ *       out of its pinned set, so it may fetch up to one window more than OPT, about 6% of (1 − c)·D here.</li>
+ * </ul>
  */
 class PrefetchLinuxIT {
     private static final VmNfsClient VM = VmNfsClient.locate();
@@ -51,16 +58,15 @@ class PrefetchLinuxIT {
     private static final int SHARDS = 4;
     private static final int PER_SHARD = 100;
     private static final String JOB = "it-job";
+    static final int MAX_WAITED_PERCENT = 1;
+    static final double MAX_OVER_OPT = 1.10;
 
     private record Sample(String shard, long offset, int size, String md5) {
     }
 
     @Test
-    void secondHintedEpoch_readsThroughTheKernelClient_almostNeverWaitOnS3(@TempDir Path tmp) throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+    void hintedEpochs_readThroughTheKernelClient_almostNeverWait_andFetchAboutWhatOptWould(@TempDir Path tmp) throws Exception {
+        Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
         Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         requirePython(python);
@@ -136,15 +142,25 @@ class PrefetchLinuxIT {
                 executor.whenIdle().get(30, TimeUnit.SECONDS);
 
                 ReportStore reports = ctx.getBean(ReportStore.class);
+                EpochReport first = awaitReport(reports, ds.id(), 0);
                 EpochReport second = awaitReport(reports, ds.id(), 1);
                 System.out.println(Reports.table(reports.reports(ds.id(), JOB)));
-                assertTrue(second.hinted());
-                assertEquals(samples.size(), second.samplesRead(), "every sample of epoch 1 was read once");
-                assertTrue(second.readsWaited() <= second.samplesRead() / 100,
-                        "at most 1% of epoch 1's reads waited on S3: " + second.readsWaited() + " of "
-                                + second.samplesRead());
-                assertTrue(second.s3Bytes() < datasetBytes, "epoch 1 kept part of the dataset: " + second.s3Bytes()
-                        + " S3 bytes of " + datasetBytes);
+                for (EpochReport r : List.of(first, second)) {
+                    assertTrue(r.hinted(), "epoch " + r.epoch() + " was hinted");
+                    assertEquals(samples.size(), r.samplesRead(), "every sample of epoch " + r.epoch() + " read once");
+                    assertTrue(r.readsWaited() * 100 <= (long) MAX_WAITED_PERCENT * r.samplesRead(), "at most "
+                            + MAX_WAITED_PERCENT + "% of epoch " + r.epoch() + "'s reads waited on S3: "
+                            + r.readsWaited() + " of " + r.samplesRead());
+                }
+                EpochReport.Counterfactual cf = second.counterfactual();
+                assertTrue(cf != null && cf.warmedUp() && cf.sampleRate() == 1.0,
+                        "OPT simulated exactly on epoch 1's reads after epoch 0's: " + second.counterfactualNote());
+                long opt = cf.opt().s3Bytes();
+                System.out.printf("PrefetchLinuxIT: epoch 1 S3 bytes %d = %.3f x OPT's %d on the same reads (LRU: %d); "
+                        + "waited %d and %d of %d reads%n", second.s3Bytes(), (double) second.s3Bytes() / opt, opt,
+                        cf.lru().s3Bytes(), first.readsWaited(), second.readsWaited(), samples.size());
+                assertTrue(second.s3Bytes() <= MAX_OVER_OPT * opt, "epoch 1 fetched at most " + MAX_OVER_OPT
+                        + " x OPT: " + second.s3Bytes() + " vs " + opt);
                 String status = ctx.getBean(MetricsController.class).status();
                 assertTrue(status.contains("planner     on, 1 dataset") && status.contains(ds.id() + ": 400 samples")
                         && status.contains("hints from job " + JOB), status);
@@ -175,13 +191,8 @@ class PrefetchLinuxIT {
         Process probe = new ProcessBuilder(python, "-c", "import torch, grpc, google.protobuf")
                 .redirectErrorStream(true).start();
         String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!(probe.waitFor(120, TimeUnit.SECONDS) && probe.exitValue() == 0)) {
-            String msg = "python deps missing (apt-get install python3-torch python3-grpcio python3-protobuf): " + out;
-            if (System.getenv("CI") != null) {
-                fail(msg);
-            }
-            Assumptions.abort(msg);
-        }
+        Prerequisites.require(probe.waitFor(120, TimeUnit.SECONDS) && probe.exitValue() == 0,
+                "python deps missing (apt-get install python3-torch python3-grpcio python3-protobuf): " + out);
     }
 
     private static String runPython(String python, Path root, String code, String... args) throws Exception {

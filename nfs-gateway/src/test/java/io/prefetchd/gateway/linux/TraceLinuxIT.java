@@ -7,6 +7,7 @@ import io.prefetchd.tracer.EpochTrace;
 import io.prefetchd.tracer.Outcome;
 import io.prefetchd.tracer.ReadRecord;
 import io.prefetchd.tracer.TraceStore;
+import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 5 through the real Linux client: every READ the guest's reads turned into is in the per-epoch Arrow
@@ -29,10 +29,7 @@ class TraceLinuxIT {
 
     @Test
     void everyReadTheGuestMade_isInTheTrace(@TempDir Path state) throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+        Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
         Map<String, Integer> sizes = new TreeMap<>(Map.of("train/a.bin", 3 * 1024 * 1024 + 5,
                 "train/b.bin", 70_000, "train/c.bin", 1));
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {

@@ -2,6 +2,8 @@ package io.prefetchd.gateway.prefetch;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.BitSet;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +13,7 @@ class EpochTrackerTest {
 
     @Test
     void publishingTheNextEpochAfterTheCurrentWasRead_startsIt() {
-        EpochTracker t = new EpochTracker(10, GAP);
+        EpochTracker t = new EpochTracker(10, new BitSet(), GAP);
         assertEquals(0, t.onPublish(0, 10));
         for (int s = 0; s < 10; s++) {
             assertEquals(-1, t.beforeRead(s, s));
@@ -23,7 +25,7 @@ class EpochTrackerTest {
 
     @Test
     void anEpochPublishedAhead_startsWhenTheCurrentOneIsRead() {
-        EpochTracker t = new EpochTracker(4, GAP);
+        EpochTracker t = new EpochTracker(4, new BitSet(), GAP);
         assertEquals(0, t.onPublish(0, 4));
         assertEquals(-1, t.onPublish(1, 4), "published before epoch 0 was read: ahead");
         for (int s = 0; s < 4; s++) {
@@ -34,9 +36,27 @@ class EpochTrackerTest {
         assertTrue(t.firstReadInEpoch(2));
     }
 
+    /** A zero-byte file is never READ: it counts as read, so an epoch of it and three files ends after three. */
+    @Test
+    void anEmptySample_countsAsRead_soItsEpochEndsWithoutIt() {
+        BitSet empty = new BitSet();
+        empty.set(3);
+        EpochTracker t = new EpochTracker(4, empty, GAP);
+        assertEquals(0, t.onPublish(0, 4));
+        assertEquals(-1, t.onPublish(1, 4));
+        assertTrue(t.wasRead(3));
+        for (int s = 0; s < 3; s++) {
+            assertEquals(-1, t.beforeRead(s, s));
+            t.firstReadInEpoch(s);
+        }
+        assertEquals(4, t.distinctRead());
+        assertEquals(1, t.beforeRead(0, 10), "epoch 0 is done: the next read is epoch 1's");
+        assertTrue(t.wasRead(3), "still read in epoch 1");
+    }
+
     @Test
     void severalReadsOfOneSample_countOnce() {
-        EpochTracker t = new EpochTracker(4, GAP);
+        EpochTracker t = new EpochTracker(4, new BitSet(), GAP);
         t.onPublish(0, 4);
         t.beforeRead(1, 0);
         assertTrue(t.firstReadInEpoch(1));
@@ -47,7 +67,7 @@ class EpochTrackerTest {
 
     @Test
     void aJobThatStoppedAnEpochEarly_isFollowedIntoTheNextOne() {
-        EpochTracker t = new EpochTracker(1000, GAP);
+        EpochTracker t = new EpochTracker(1000, new BitSet(), GAP);
         t.onPublish(0, 1000);
         for (int s = 0; s < 500; s++) {
             t.beforeRead(s, s);
@@ -63,7 +83,7 @@ class EpochTrackerTest {
 
     @Test
     void withoutHints_anEpochEndsByCoverageOrIdleness() {
-        EpochTracker t = new EpochTracker(10, GAP);
+        EpochTracker t = new EpochTracker(10, new BitSet(), GAP);
         assertEquals(0, t.beforeRead(0, 0));
         t.firstReadInEpoch(0);
         for (int s = 1; s < 9; s++) {

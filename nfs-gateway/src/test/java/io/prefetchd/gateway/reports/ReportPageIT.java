@@ -4,6 +4,7 @@ import io.prefetchd.gateway.testing.Chromium;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
+import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +22,6 @@ import java.util.regex.Pattern;
 
 import static io.prefetchd.gateway.reports.ReportsTestSupport.count;
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The reports page as a browser shows it: Debian's chromium, headless, parses the page (the DOM must hold every
@@ -56,10 +56,7 @@ class ReportPageIT {
 
     private static Chromium chromium() {
         Chromium chromium = Chromium.locate();
-        if (System.getenv("CI") != null) {
-            assertTrue(chromium.isAvailable(), "CI must run the chromium test: " + chromium.unavailableReason());
-        }
-        assumeTrue(chromium.isAvailable(), chromium.unavailableReason());
+        Prerequisites.require(chromium.isAvailable(), chromium.unavailableReason());
         return chromium;
     }
 

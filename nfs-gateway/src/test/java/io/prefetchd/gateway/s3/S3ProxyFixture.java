@@ -111,7 +111,7 @@ public final class S3ProxyFixture implements AutoCloseable {
         p.put("prefetchd.s3.path-style", true);
         p.put("prefetchd.s3.access-key", ACCESS_KEY);
         p.put("prefetchd.s3.secret-key", SECRET_KEY);
-        p.put("prefetchd.nfs.bind", "127.0.0.1");
+        p.put("prefetchd.bind", "127.0.0.1");
         p.put("prefetchd.nfs.port", 0);
         p.put("prefetchd.grpc.port", 0);
         p.put("micronaut.server.port", -1);

@@ -1,7 +1,6 @@
 package io.prefetchd.gateway.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.prefetchd.gateway.embedded.DemoDataset;
+import io.prefetchd.testing.Prerequisites;
 
 /**
  * The VM harness itself, before any NFS server exists: the tool is found, its mount failures
@@ -29,7 +29,7 @@ class VmNfsClientIT {
     @BeforeAll
     static void locate() {
         vm = VmNfsClient.locate();
-        assumeTrue(vm.isAvailable(), vm.unavailableReason());
+        Prerequisites.require(vm.isAvailable(), vm.unavailableReason());
     }
 
     @Test

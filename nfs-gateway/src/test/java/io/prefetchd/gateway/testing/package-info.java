@@ -14,6 +14,7 @@
  * </ul>
  *
  * Every helper has {@code isAvailable()} and {@code unavailableReason()} for
- * {@code assumeTrue(x.isAvailable(), x.unavailableReason())}.
+ * {@code io.prefetchd.testing.Prerequisites.require(x.isAvailable(), x.unavailableReason())} (from the
+ * access-tracer test-jar): skipped where the tool is missing, a failure when {@code CI} is set.
  */
 package io.prefetchd.gateway.testing;
