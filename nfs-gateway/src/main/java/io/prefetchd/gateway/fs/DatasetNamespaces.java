@@ -28,7 +28,8 @@ import static java.util.Objects.requireNonNull;
  * paged flat LIST of its prefix. LOOKUP, GETATTR, OPEN and READDIR under a dataset are answered from here without
  * a request to S3; {@link #refreshDue} lists each dataset again every {@code datasetRefresh}, and a dataset whose
  * objects changed (added, removed, another ETag or size) is reported to its change callback so its sample index
- * is rebuilt too. While those refreshes fail (S3 unreachable), the last listing is served for up to
+ * is rebuilt too. A read that finds an object replaced or gone {@link #flag flags} its dataset for the next refresh
+ * round (within a second), so readers do not keep opening a version S3 no longer has. While those refreshes fail (S3 unreachable), the last listing is served for up to
  * {@code maxStale}.
  *
  * <p>Thread-safe: pins and refreshes are serialized on this object; lookups read concurrent maps.
@@ -57,6 +58,8 @@ final class DatasetNamespaces {
     private final MetadataSettings settings;
     private final Map<String, Root> roots = new ConcurrentHashMap<>();
     private final Map<String, Pinned> dirs = new ConcurrentHashMap<>();
+    /** Dataset folders to list again at the next {@link #refreshDue}, whatever their age. */
+    private final Set<String> flagged = ConcurrentHashMap.newKeySet();
 
     DatasetNamespaces(ObjectStore store, Function<String, String> dirPrefix,
                       BiFunction<String, ObjectMeta, FileAttributes> attributes, ToLongFunction<Inode> fileIds,
@@ -113,11 +116,23 @@ final class DatasetNamespaces {
                 s.dirs().size(), settings.datasetRefresh());
     }
 
-    /** Lists again every dataset folder whose last listing is {@code datasetRefresh} old. */
+    /**
+     * Asks for the dataset folder holding {@code dirPath} to be listed again soon: a read found one of its objects
+     * replaced or gone, so its names are out of date. No-op outside datasets.
+     */
+    void flag(String dirPath) {
+        Pinned p = dirs.get(dirPath);
+        if (p != null) {
+            flagged.add(p.root());
+        }
+    }
+
+    /** Lists again every dataset folder whose last listing is {@code datasetRefresh} old, or that was flagged. */
     void refreshDue() {
         Instant now = clock.instant();
         for (Root r : List.copyOf(roots.values())) {
-            if (Duration.between(r.loadedAt(), now).compareTo(settings.datasetRefresh()) >= 0) {
+            if (flagged.remove(r.path())
+                    || Duration.between(r.loadedAt(), now).compareTo(settings.datasetRefresh()) >= 0) {
                 try {
                     refresh(r.path());
                 } catch (ObjectStoreException e) {

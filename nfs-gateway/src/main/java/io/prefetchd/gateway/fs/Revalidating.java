@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,8 +22,9 @@ import static java.util.Objects.requireNonNull;
  * <p>A value younger than {@code ttl} is served. Between {@code ttl} and {@code 2 * ttl} it is served while one
  * background load per key replaces it. Older, it is loaded again before answering, so that while S3 answers no
  * caller sees anything older than {@code 2 * ttl}; when that load fails with a retryable error (S3 unreachable,
- * throttling, 5xx) the old value is served instead, up to {@code maxStale}. Missing keys load on the caller's
- * thread, one load per key at a time (Caffeine's own single flight).
+ * throttling, 5xx) the old value is served instead, up to {@code maxStale}. Missing and too-old keys load on the
+ * caller's thread, one load per key at a time (Caffeine's own single flight for missing keys; callers of a key
+ * being reloaded join that reload).
  *
  * <p>Thread-safe.
  */
@@ -41,6 +44,8 @@ final class Revalidating<V extends Stamped> {
     private final Executor refresher;
     private final Listener listener;
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
+    /** Loads done on a caller's thread for values too old to serve: one per key, later callers join it. */
+    private final Map<String, CompletableFuture<V>> reloading = new ConcurrentHashMap<>();
 
     Revalidating(Cache<String, V> cache, Function<String, V> loader, MetadataSettings settings, Clock clock,
                  Executor refresher, Listener listener) {
@@ -91,9 +96,7 @@ final class Revalidating<V extends Stamped> {
             return v;
         }
         try {
-            V fresh = loader.apply(key);
-            cache.put(key, fresh);
-            return fresh;
+            return reload(key);
         } catch (ObjectStoreException e) {
             listener.refreshFailed(e);
             if (e.kind().isRetryable() && age.compareTo(maxStale) <= 0) {
@@ -101,6 +104,29 @@ final class Revalidating<V extends Stamped> {
                 return v;
             }
             throw e;
+        }
+    }
+
+    private V reload(String key) {
+        CompletableFuture<V> mine = new CompletableFuture<>();
+        CompletableFuture<V> running = reloading.putIfAbsent(key, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof ObjectStoreException ose ? ose : e;
+            }
+        }
+        try {
+            V fresh = loader.apply(key);
+            cache.put(key, fresh);
+            mine.complete(fresh);
+            return fresh;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reloading.remove(key, mine);
         }
     }
 

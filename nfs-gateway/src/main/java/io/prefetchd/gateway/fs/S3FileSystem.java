@@ -342,6 +342,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             if (e.kind() == ObjectStoreException.Kind.CHANGED || e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
                 heads.invalidate(file.path());
                 listings.prefetch(file.parentPath());
+                datasets.flag(file.parentPath());
             }
             throw StoreErrors.toNfs(e);
         }

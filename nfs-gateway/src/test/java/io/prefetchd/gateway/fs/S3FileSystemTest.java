@@ -107,6 +107,21 @@ class S3FileSystemTest {
     }
 
     @Test
+    void pinnedDataset_readFindingTheObjectReplaced_listsTheDatasetAgainAtTheNextRound() throws NfsException {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+        Inode f = resolve("train/dog/1.jpg");
+        FileAttributes opened = fs.getattr(f);
+        put("data/train/dog/1.jpg", "a replaced dog");
+
+        NfsException e = assertThrows(NfsException.class, () -> fs.read(f, opened, 0, 4));
+        assertEquals(NfsStatus.NFS4ERR_STALE, e.status());
+        fs.refreshDatasets();   // long before dataset-refresh is due
+
+        assertEquals(14, fs.getattr(f).size());
+        assertEquals(1, changes.get());
+    }
+
+    @Test
     void pinnedDataset_s3Unreachable_servesLastNamesUntilMaxStale() throws NfsException {
         fs.pinDataset("train", true, changes::incrementAndGet);
         Inode f = resolve("train/dog/2.jpg");
