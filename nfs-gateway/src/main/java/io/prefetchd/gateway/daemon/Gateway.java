@@ -5,6 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.access.AccessControl;
+import io.prefetchd.gateway.nfs.access.ExportTable;
+import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.nfs.rpc.Nfs4RpcService;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
@@ -104,6 +107,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig c, ObjectStore store, MeterRegistry registry, Clock clock) {
         requireNonNull(store, "store is null");
         validate(c.getNfs());
+        AccessControl access = accessControl(c.getAccess(), registry);
         // one spelling of the prefix ("data", "/data", "data/" alike), so file handles do not depend on it
         String prefix = S3FileSystem.normalizePrefix(c.getS3().getPrefix());
         String export = "s3://" + store.bucket() + "/" + prefix;
@@ -124,7 +128,7 @@ public final class Gateway implements AutoCloseable {
         long capacity = Sizes.parse(c.getCache().getSize());
         ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
         try {
-            return assemble(c, store, cache, registry, clock, prefix, export, stateDir);
+            return assemble(c, store, cache, registry, clock, prefix, export, stateDir, access);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -147,7 +151,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway assemble(GatewayConfig c, ObjectStore store, ExtentCache cache, MeterRegistry registry,
-                                    Clock clock, String prefix, String export, Path stateDir) {
+                                    Clock clock, String prefix, String export, Path stateDir,
+                                    AccessControl access) {
         FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
         GatewayConfig.Nfs n = c.getNfs();
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, n.getAttributeTtl(), clock);
@@ -156,7 +161,7 @@ public final class Gateway implements AutoCloseable {
         NfsLimits limits = new NfsLimits(n.getMaxRead(), Math.max(defaults.maxRequestSize(), n.getMaxRead() + 65536),
                 Math.max(defaults.maxResponseSize(), n.getMaxRead() + 65536), defaults.maxResponseSizeCached(),
                 defaults.maxOperations(), defaults.maxRequests());
-        AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits);
+        AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits, access.ownership());
         byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
         AccessTracer tracer = startTracer(c.getTracer(), stateDir, registry);
         PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
@@ -165,7 +170,7 @@ public final class Gateway implements AutoCloseable {
                 c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE,
                 prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
         Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
-                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer);
+                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer, access);
         NfsMetrics metrics = new NfsMetrics(registry);
         NfsServer server;
         try {
@@ -186,8 +191,35 @@ public final class Gateway implements AutoCloseable {
         });
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
         reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
-        LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
+        LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}", export, n.getBind(), server.port(),
+                access.exports());
         return new Gateway(store, cache, state, server, reaper, export, tracer, prefetcher);
+    }
+
+    /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
+    static AccessControl accessControl(GatewayConfig.Access a, MeterRegistry registry) {
+        ExportTable exports;
+        try {
+            exports = ExportTable.parse(a.getExports());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("prefetchd.access.exports: " + e.getMessage(), e);
+        }
+        FileOwnership ownership;
+        try {
+            ownership = new FileOwnership(a.getUid(), a.getGid(), mode("file-mode", a.getFileMode()),
+                    mode("dir-mode", a.getDirMode()));
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("prefetchd.access: " + e.getMessage(), e);
+        }
+        return new AccessControl(exports, ownership, registry);
+    }
+
+    private static int mode(String key, String octal) {
+        if (octal == null || !octal.trim().matches("[0-7]{1,4}")) {
+            throw new StartupException("prefetchd.access." + key + " must be an octal mode such as 0444, not '"
+                    + octal + "'");
+        }
+        return Integer.parseInt(octal.trim(), 8);
     }
 
     static PrefetchSettings prefetchSettings(GatewayConfig.Planner p) {
