@@ -122,6 +122,11 @@ public final class Main implements Runnable {
                 description = "A dataset to index at start-up (repeatable): FORMAT is webdataset, files, imagefolder "
                         + "or parquet, PATH its folder inside the export, e.g. imagefolder:imagefolder/train.")
         List<String> datasets = List.of();
+        @Option(names = "--export", paramLabel = "RULE",
+                description = "An export rule (repeatable, first match wins): 'RANGE [ro|rw] [root-squash|all-squash|"
+                        + "no-squash] [anon-uid=N] [anon-gid=N]', e.g. '10.0.0.0/8 ro'. Default: '* ro root-squash'.")
+        List<String> exports = List.of();
+
         @Option(names = "--planner", paramLabel = "on|off",
                 description = "Prefetch planner (default on); off makes the cache a plain LRU cache of what was read.")
         OnOff planner;
@@ -137,6 +142,9 @@ public final class Main implements Runnable {
             put(p, "prefetchd.cache.size", cacheSize);
             if (planner != null) {
                 p.put("prefetchd.planner.enabled", planner == OnOff.on);
+            }
+            if (!exports.isEmpty()) {
+                p.put("prefetchd.access.exports", String.join(",", exports));
             }
             if (!datasets.isEmpty()) {
                 p.put("prefetchd.datasets", String.join(",", datasets));
