@@ -645,8 +645,18 @@ public class GatewayConfig {
         private String file = "";
         /** A file is rolled over when it reaches this size (and at midnight UTC). */
         private String maxFileSize = "100MiB";
-        /** Rolled-over files kept. */
-        private int maxHistory = 10;
+        /** Days of rolled-over files kept. */
+        private int maxHistory = 14;
+        /** Rolled-over files kept in all, at most (the oldest go first). */
+        private String maxTotalSize = "2GiB";
+
+        public String getMaxTotalSize() {
+            return maxTotalSize;
+        }
+
+        public void setMaxTotalSize(String maxTotalSize) {
+            this.maxTotalSize = maxTotalSize;
+        }
 
         public String getFile() {
             return file;

@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
         description = "An NFSv4.1 gateway over an S3 bucket that keeps the hot working set on local disk.",
         subcommands = {Main.Serve.class, Main.Demo.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -244,7 +245,9 @@ public final class Main implements Runnable {
         Gateway gw = ctx.getBean(Gateway.class);
         int httpPort = Daemon.httpPort(ctx);
         CountDownLatch stopped = new CountDownLatch(1);
+        long started = System.nanoTime();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down: closing NFS clients' connections, the cache and S3");
             ctx.close();
             if (alsoClose != null) {
                 try {
@@ -253,6 +256,8 @@ public final class Main implements Runnable {
                     // shutting down
                 }
             }
+            LOG.info("prefetchd {} stopped after {} s", BuildInfo.load().version(),
+                    (System.nanoTime() - started) / 1_000_000_000L);
             stopped.countDown();
         }, "prefetchd-shutdown"));
         PrintWriter out = new PrintWriter(System.out, true);
