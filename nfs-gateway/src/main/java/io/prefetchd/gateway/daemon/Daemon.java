@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Starts the daemon's Micronaut context (configuration, gateway, HTTP endpoints) from explicit properties, on
@@ -127,8 +129,18 @@ public final class Daemon {
             Map<String, Object> values = loader.read(name, in);
             return PropertySource.of(file.toString(), values, CONFIG_FILE_POSITION);
         } catch (IOException | RuntimeException e) {
-            throw new StartupException("cannot read config file " + file + ": " + Gateway.rootMessage(e), e);
+            throw new StartupException("cannot read config file " + file + ": "
+                    + withoutSourceText(Gateway.rootMessage(e))); // no cause: its message quotes the file
         }
+    }
+
+    /**
+     * A parser's message cut after its first {@code line N, column M}: YAML parsers quote the offending lines after
+     * it, and those may hold a secret key or a token.
+     */
+    static String withoutSourceText(String message) {
+        Matcher m = Pattern.compile("line \\d+, column \\d+").matcher(message);
+        return m.find() ? message.substring(0, m.end()) : message;
     }
 
     public static int httpPort(ApplicationContext ctx) {
