@@ -92,8 +92,8 @@ class HttpApiIT {
             assertEquals(200, ready.statusCode(), ready.body());
             HttpResponse<String> metrics = get(c, base + "/metrics", null);
             assertEquals(200, metrics.statusCode());
-            assertTrue(Pattern.compile("(?m)^prefetchd_build_info\\{commit=\"[0-9a-f]{7,40}|unknown\",version=\""
-                    + "[^\"]+\"} 1\\.0$").matcher(metrics.body()).find(), "build info in\n" + metrics.body());
+            assertTrue(Pattern.compile("(?m)^prefetchd_build_info\\{commit=\"([0-9a-f]{12}|unknown)\",version=\""
+                    + "0\\.1\\.0-SNAPSHOT\"} 1(\\.0)?$").matcher(metrics.body()).find(), "build info in\n" + metrics.body());
             assertTrue(metrics.body().contains("prefetchd_s3_latency_seconds_bucket{op=\"list\",le=\"0.1\"}"),
                     "S3 latency histogram (the readiness probe's listing)");
         }
