@@ -18,11 +18,15 @@ import io.prefetchd.tracer.AccessTracer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The hint API over TLS with a certificate made at test time. */
 class HintTlsIT {
@@ -57,6 +61,48 @@ class HintTlsIT {
                 tls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void pythonClient_withTheRootCertificate_reachesTheService() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        boolean grpc = Files.isExecutable(python)
+                && new ProcessBuilder(python.toString(), "-c", "import grpc").start().waitFor() == 0;
+        if (System.getenv("CI") != null) {
+            assertTrue(grpc, "CI must run the Python client: python3-grpcio (.ci/run installs it)");
+        }
+        assumeTrue(grpc, "python3-grpcio is not installed");
+        SelfSignedCert cert = SelfSignedCert.create(dir.resolve("tls"));
+        GatewayConfig.Grpc c = new GatewayConfig.Grpc();
+        c.setPort(0);
+        c.setTlsCert(cert.cert().toString());
+        c.setTlsKey(cert.key().toString());
+        Path client = Path.of(System.getProperty("user.dir")).getParent().resolve("clients/python-stub");
+        String script = String.join("\n",
+                "import sys, grpc",
+                "from prefetchd_client.client import HintClient",
+                "for kw in ({'root_certificates': open(sys.argv[2], 'rb').read()}, {}):",
+                "    c = HintClient(sys.argv[1], timeout=10, **kw)",
+                "    try:",
+                "        c.epoch_status('nope', 'it', 0)",
+                "        print('OK')",
+                "    except grpc.RpcError as e:",
+                "        print(e.code().name)");
+        try (DatasetRegistry datasets = new DatasetRegistry(DemoBucket.create(""), "", dir.resolve("indexes"), 1,
+                new SimpleMeterRegistry(), Clock.systemUTC());
+             HintServer server = HintServer.start(c, new HintService(HintSink.NONE, AccessTracer.disabled(), datasets,
+                     1000))) {
+            ProcessBuilder pb = new ProcessBuilder(python.toString(), "-c", script, "localhost:" + server.port(),
+                    cert.cert().toString()).redirectErrorStream(true);
+            pb.environment().put("PYTHONPATH", client.toString());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            List<String> lines = out.lines().toList();
+            assertEquals(2, lines.size(), out);
+            assertNotEquals("UNAVAILABLE", lines.get(0), "with the certificate, the service answers: " + out);
+            assertEquals("UNAVAILABLE", lines.get(1), "plaintext against TLS: " + out);
         }
     }
 
