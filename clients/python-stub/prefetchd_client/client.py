@@ -72,11 +72,18 @@ class HintClient:
     (NOT_FOUND: unknown dataset, INVALID_ARGUMENT: bad index, UNAUTHENTICATED: wrong token, UNAVAILABLE: down).
     """
 
-    def __init__(self, target: str, token: Optional[str] = None, timeout: float = 30.0):
+    def __init__(self, target: str, token: Optional[str] = None, timeout: float = 30.0, tls: bool = False,
+                 root_certificates: Optional[bytes] = None):
+        """``tls=True`` talks TLS to a gateway with ``prefetchd.grpc.tls-cert``, trusting the system's CAs, or
+        only ``root_certificates`` (PEM bytes, e.g. a self-signed certificate) when given, which implies TLS."""
         self.target = target
         self.timeout = timeout
         self._metadata: Tuple[Tuple[str, str], ...] = (("authorization", "Bearer " + token),) if token else ()
-        self._channel = grpc.insecure_channel(target)
+        if tls or root_certificates is not None:
+            credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+            self._channel = grpc.secure_channel(target, credentials)
+        else:
+            self._channel = grpc.insecure_channel(target)
         self._stub = hints_pb2_grpc.HintsStub(self._channel)
 
     def close(self) -> None:

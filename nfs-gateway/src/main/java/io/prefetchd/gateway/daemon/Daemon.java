@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
 import io.micronaut.context.env.PropertiesPropertySourceLoader;
 import io.micronaut.context.env.PropertySource;
 import io.micronaut.context.env.PropertySourceLoader;
@@ -11,7 +12,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Starts the daemon's Micronaut context (configuration, gateway, HTTP endpoints) from explicit properties, on
@@ -31,10 +37,15 @@ public final class Daemon {
      *                   application.yml and below environment variables, which rank below {@code properties}.
      */
     public static ApplicationContext start(Map<String, Object> properties, Path configFile) {
+        PropertySource file = configFile == null ? null : configFile(configFile);
+        EarlySettings early = earlySettings(properties, file);
+        LogFiles.attach(early.log());
+        HttpTokenFilter.token(early.http()); // a bad token file fails the start, not the first request
         var builder = ApplicationContext.builder().properties(properties).banner(false).deduceEnvironment(false);
-        if (configFile != null) {
-            builder.propertySources(configFile(configFile));
+        if (file != null) {
+            builder.propertySources(file);
         }
+        httpsSettings(early.http(), early.httpPort()).ifPresent(builder::propertySources);
         ApplicationContext ctx = builder.start();
         try {
             ctx.getBean(EmbeddedServer.class).start();
@@ -44,6 +55,65 @@ public final class Daemon {
             throw e;
         }
     }
+
+    /** What must be known before the context starts: the log file, and the HTTP port's TLS and token. */
+    private record EarlySettings(GatewayConfig.Log log, GatewayConfig.Http http, int httpPort) {}
+
+    /**
+     * {@code prefetchd.log.*} and {@code prefetchd.http.*} from the same sources as every other setting, read before
+     * the daemon starts: its start-up lines must reach the log file, and Micronaut's HTTPS settings are derived
+     * from ours.
+     */
+    private static EarlySettings earlySettings(Map<String, Object> properties, PropertySource file) {
+        var builder = ApplicationContext.builder().properties(properties).banner(false).deduceEnvironment(false);
+        if (file != null) {
+            builder.propertySources(file);
+        }
+        Environment env = builder.build().getEnvironment();
+        env.start();
+        try {
+            GatewayConfig.Log log = new GatewayConfig.Log();
+            env.getProperty("prefetchd.log.file", String.class).ifPresent(log::setFile);
+            env.getProperty("prefetchd.log.max-file-size", String.class).ifPresent(log::setMaxFileSize);
+            env.getProperty("prefetchd.log.max-total-size", String.class).ifPresent(log::setMaxTotalSize);
+            env.getProperty("prefetchd.log.max-history", Integer.class).ifPresent(log::setMaxHistory);
+            GatewayConfig.Http http = new GatewayConfig.Http();
+            env.getProperty("prefetchd.http.token", String.class).ifPresent(http::setToken);
+            env.getProperty("prefetchd.http.token-file", String.class).ifPresent(http::setTokenFile);
+            env.getProperty("prefetchd.http.tls-cert", String.class).ifPresent(http::setTlsCert);
+            env.getProperty("prefetchd.http.tls-key", String.class).ifPresent(http::setTlsKey);
+            return new EarlySettings(log, http, env.getProperty("micronaut.server.port", Integer.class).orElse(8049));
+        } finally {
+            env.stop();
+        }
+    }
+
+    /**
+     * With {@code prefetchd.http.tls-cert} and {@code tls-key}, Micronaut's HTTPS settings: the HTTP port speaks
+     * HTTPS only, on the same port number.
+     */
+    static Optional<PropertySource> httpsSettings(GatewayConfig.Http http, int port) {
+        if (http.getTlsCert().isBlank() && http.getTlsKey().isBlank()) {
+            return Optional.empty();
+        }
+        if (http.getTlsCert().isBlank() || http.getTlsKey().isBlank()) {
+            throw new StartupException("prefetchd.http.tls-cert and prefetchd.http.tls-key go together");
+        }
+        for (String f : List.of(http.getTlsCert(), http.getTlsKey())) {
+            if (!Files.isReadable(Path.of(f))) {
+                throw new StartupException("cannot read " + f + " (prefetchd.http.tls-cert/tls-key)");
+            }
+        }
+        Map<String, Object> ssl = new LinkedHashMap<>();
+        ssl.put("micronaut.server.ssl.enabled", true);
+        ssl.put("micronaut.server.ssl.port", port);
+        ssl.put("micronaut.server.ssl.key-store.certificate-path", "file:" + Path.of(http.getTlsCert()).toAbsolutePath());
+        ssl.put("micronaut.server.ssl.key-store.key-path", "file:" + Path.of(http.getTlsKey()).toAbsolutePath());
+        return Optional.of(PropertySource.of("prefetchd-https", ssl, HTTPS_POSITION));
+    }
+
+    /** Above the command line's properties: derived from them, never overridden by a lower source. */
+    private static final int HTTPS_POSITION = 1000;
 
     /** Environment variables are at -200 (EnvironmentPropertySource.POSITION); application.yml is lower. */
     private static final int CONFIG_FILE_POSITION = -250;
@@ -59,8 +129,18 @@ public final class Daemon {
             Map<String, Object> values = loader.read(name, in);
             return PropertySource.of(file.toString(), values, CONFIG_FILE_POSITION);
         } catch (IOException | RuntimeException e) {
-            throw new StartupException("cannot read config file " + file + ": " + Gateway.rootMessage(e), e);
+            throw new StartupException("cannot read config file " + file + ": "
+                    + withoutSourceText(Gateway.rootMessage(e))); // no cause: its message quotes the file
         }
+    }
+
+    /**
+     * A parser's message cut after its first {@code line N, column M}: YAML parsers quote the offending lines after
+     * it, and those may hold a secret key or a token.
+     */
+    static String withoutSourceText(String message) {
+        Matcher m = Pattern.compile("line \\d+, column \\d+").matcher(message);
+        return m.find() ? message.substring(0, m.end()) : message;
     }
 
     public static int httpPort(ApplicationContext ctx) {

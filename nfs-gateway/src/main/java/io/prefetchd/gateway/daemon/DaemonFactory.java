@@ -14,9 +14,12 @@ import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
 
+import io.prefetchd.gateway.fs.S3FileSystem;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
 import java.time.Clock;
 
 /** Micronaut wiring of the daemon: the metrics registry and the gateway, started with the context. */
@@ -29,6 +32,7 @@ public class DaemonFactory {
         PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(r);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(r);
+        BuildInfo.load().register(r);
         return r;
     }
 
@@ -64,6 +68,19 @@ public class DaemonFactory {
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
         return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength()));
+    }
+
+    /** {@code /ready}: probes S3 in the background until it answers once. */
+    @Context
+    @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
+    @Bean(preDestroy = "close")
+    Readiness readiness(GatewayConfig config, Gateway gateway) {
+        return new Readiness(gateway.store(), S3FileSystem.normalizePrefix(config.getS3().getPrefix()),
+                Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "prefetchd-readiness");
+                    t.setDaemon(true);
+                    return t;
+                })).start();
     }
 
     /** The served datasets; those of {@code prefetchd.datasets} are indexed in the background from the start. */

@@ -7,6 +7,9 @@ import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.hints.Planning;
+import io.prefetchd.gateway.nfs.access.AccessControl;
+import io.prefetchd.gateway.nfs.access.ExportTable;
+import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.nfs.rpc.Nfs4RpcService;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
@@ -124,6 +127,7 @@ public final class Gateway implements AutoCloseable {
                                 PrefetchExecutor.PlannerFactory planners) {
         requireNonNull(store, "store is null");
         validate(c.getNfs());
+        AccessControl access = accessControl(c.getAccess(), registry);
         // one spelling of the prefix ("data", "/data", "data/" alike), so file handles do not depend on it
         String prefix = S3FileSystem.normalizePrefix(c.getS3().getPrefix());
         String export = "s3://" + store.bucket() + "/" + prefix;
@@ -144,7 +148,7 @@ public final class Gateway implements AutoCloseable {
         long capacity = Sizes.parse(c.getCache().getSize());
         ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
         try {
-            return assemble(c, store, cache, registry, clock, prefix, export, stateDir, planners);
+            return assemble(c, store, cache, registry, clock, prefix, export, stateDir, planners, access);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -176,7 +180,7 @@ public final class Gateway implements AutoCloseable {
 
     private static Gateway assemble(GatewayConfig c, ObjectStore store, ExtentCache cache, MeterRegistry registry,
                                     Clock clock, String prefix, String export, Path stateDir,
-                                    PrefetchExecutor.PlannerFactory planners) {
+                                    PrefetchExecutor.PlannerFactory planners, AccessControl access) {
         FileHandles handles = new FileHandles(store.bucket() + "/" + prefix, stateDir);
         GatewayConfig.Nfs n = c.getNfs();
         MetadataSettings metadata;
@@ -200,7 +204,7 @@ public final class Gateway implements AutoCloseable {
         NfsLimits limits = new NfsLimits(n.getMaxRead(), maxRequest,
                 Math.max(defaults.maxResponseSize(), n.getMaxRead() + 65536), defaults.maxResponseSizeCached(),
                 defaults.maxOperations(), defaults.maxRequests());
-        AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits);
+        AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits, access.ownership());
         byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
         AccessTracer tracer = startTracer(c.getTracer(), stateDir, registry);
         PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
@@ -210,7 +214,7 @@ public final class Gateway implements AutoCloseable {
                 c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE,
                 prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
         Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
-                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer);
+                owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer, access);
         NfsMetrics metrics = new NfsMetrics(registry);
         metrics.watch(state);
         NfsServer server;
@@ -241,9 +245,36 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         datasetRefresh.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
-        LOG.info("serving {} over NFSv4.1/4.0 on {}:{}", export, n.getBind(), server.port());
+        LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}", export, n.getBind(), server.port(),
+                access.exports());
         return new Gateway(store, cache, fs, List.of(refresher, datasetRefresh), state, server, reaper, export, tracer,
                 prefetcher);
+    }
+
+    /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
+    static AccessControl accessControl(GatewayConfig.Access a, MeterRegistry registry) {
+        ExportTable exports;
+        try {
+            exports = ExportTable.parse(a.getExports());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("prefetchd.access.exports: " + e.getMessage(), e);
+        }
+        FileOwnership ownership;
+        try {
+            ownership = new FileOwnership(a.getUid(), a.getGid(), mode("file-mode", a.getFileMode()),
+                    mode("dir-mode", a.getDirMode()));
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("prefetchd.access: " + e.getMessage(), e);
+        }
+        return new AccessControl(exports, ownership, registry);
+    }
+
+    private static int mode(String key, String octal) {
+        if (octal == null || !octal.trim().matches("[0-7]{1,4}")) {
+            throw new StartupException("prefetchd.access." + key + " must be an octal mode such as 0444, not '"
+                    + octal + "'");
+        }
+        return Integer.parseInt(octal.trim(), 8);
     }
 
     static PrefetchSettings prefetchSettings(GatewayConfig.Planner p) {

@@ -33,6 +33,9 @@ public class GatewayConfig {
     /** Datasets indexed at start-up, as {@code FORMAT:PATH} (PATH inside the export), e.g. {@code webdataset:train}. */
     private List<String> datasets = List.of();
     private Planner planner = new Planner();
+    private Access access = new Access();
+    private Http http = new Http();
+    private Log log = new Log();
 
     public String getStateDir() {
         return stateDir;
@@ -246,6 +249,27 @@ public class GatewayConfig {
 
         public void setMaxOrderLength(int maxOrderLength) {
             this.maxOrderLength = maxOrderLength;
+        }
+
+        /** PEM certificate chain; with {@code tls-key}, the hint API speaks TLS only. */
+        private String tlsCert = "";
+        /** PEM private key (PKCS#8, unencrypted) of {@code tls-cert}. */
+        private String tlsKey = "";
+
+        public String getTlsCert() {
+            return tlsCert;
+        }
+
+        public void setTlsCert(String tlsCert) {
+            this.tlsCert = tlsCert;
+        }
+
+        public String getTlsKey() {
+            return tlsKey;
+        }
+
+        public void setTlsKey(String tlsKey) {
+            this.tlsKey = tlsKey;
         }
     }
 
@@ -553,6 +577,188 @@ public class GatewayConfig {
 
         public void setIdleTimeout(Duration idleTimeout) {
             this.idleTimeout = idleTimeout;
+        }
+    }
+
+    public Access getAccess() {
+        return access;
+    }
+
+    public void setAccess(Access access) {
+        this.access = access;
+    }
+
+    public Http getHttp() {
+        return http;
+    }
+
+    public void setHttp(Http http) {
+        this.http = http;
+    }
+
+    public Log getLog() {
+        return log;
+    }
+
+    public void setLog(Log log) {
+        this.log = log;
+    }
+
+    /**
+     * Who may mount, and how files look (docs/CONFIGURATION.md, "Access control"). S3 has no owners or modes, so
+     * one owner and one mode per kind stand for all; ACCESS answers by them for the caller's squashed identity.
+     */
+    @ConfigurationProperties("access")
+    public static class Access {
+        /** Export rules, first match wins: {@code RANGE [ro|rw] [root-squash|all-squash|no-squash] [anon-uid=N] [anon-gid=N]}. */
+        private List<String> exports = io.prefetchd.gateway.nfs.access.ExportTable.DEFAULT;
+        /** Owner uid every file and directory shows. */
+        private int uid = 0;
+        /** Owner gid every file and directory shows. */
+        private int gid = 0;
+        /** Mode of every file, in octal. */
+        private String fileMode = "0444";
+        /** Mode of every directory, in octal. */
+        private String dirMode = "0555";
+
+        public List<String> getExports() {
+            return exports;
+        }
+
+        public void setExports(List<String> exports) {
+            this.exports = List.copyOf(exports);
+        }
+
+        public int getUid() {
+            return uid;
+        }
+
+        public void setUid(int uid) {
+            this.uid = uid;
+        }
+
+        public int getGid() {
+            return gid;
+        }
+
+        public void setGid(int gid) {
+            this.gid = gid;
+        }
+
+        public String getFileMode() {
+            return fileMode;
+        }
+
+        public void setFileMode(String fileMode) {
+            this.fileMode = fileMode;
+        }
+
+        public String getDirMode() {
+            return dirMode;
+        }
+
+        public void setDirMode(String dirMode) {
+            this.dirMode = dirMode;
+        }
+    }
+
+    /** The HTTP port's own settings (its address and port are {@code micronaut.server.host/port}). */
+    @ConfigurationProperties("http")
+    public static class Http {
+        /** When set, every path but /health and /ready needs {@code Authorization: Bearer <token>}. */
+        private String token = "";
+        /** A file holding the token (e.g. a mounted Kubernetes secret); read once at start. */
+        private String tokenFile = "";
+        /** With a token: true leaves /metrics open for scrapers without credentials. */
+        private boolean metricsOpen = false;
+        /** PEM certificate chain; with {@code tls-key}, the port speaks HTTPS only. */
+        private String tlsCert = "";
+        /** PEM private key (PKCS#8, unencrypted) of {@code tls-cert}. */
+        private String tlsKey = "";
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
+        }
+
+        public String getTokenFile() {
+            return tokenFile;
+        }
+
+        public void setTokenFile(String tokenFile) {
+            this.tokenFile = tokenFile;
+        }
+
+        public boolean isMetricsOpen() {
+            return metricsOpen;
+        }
+
+        public void setMetricsOpen(boolean metricsOpen) {
+            this.metricsOpen = metricsOpen;
+        }
+
+        public String getTlsCert() {
+            return tlsCert;
+        }
+
+        public void setTlsCert(String tlsCert) {
+            this.tlsCert = tlsCert;
+        }
+
+        public String getTlsKey() {
+            return tlsKey;
+        }
+
+        public void setTlsKey(String tlsKey) {
+            this.tlsKey = tlsKey;
+        }
+    }
+
+    /** Logging besides stderr: an optional file, rotated by size and day. */
+    @ConfigurationProperties("log")
+    public static class Log {
+        /** Log file; empty logs to stderr only. */
+        private String file = "";
+        /** A file is rolled over when it reaches this size (and at midnight UTC). */
+        private String maxFileSize = "100MiB";
+        /** Days of rolled-over files kept. */
+        private int maxHistory = 14;
+        /** Rolled-over files kept in all, at most (the oldest go first). */
+        private String maxTotalSize = "2GiB";
+
+        public String getMaxTotalSize() {
+            return maxTotalSize;
+        }
+
+        public void setMaxTotalSize(String maxTotalSize) {
+            this.maxTotalSize = maxTotalSize;
+        }
+
+        public String getFile() {
+            return file;
+        }
+
+        public void setFile(String file) {
+            this.file = file;
+        }
+
+        public String getMaxFileSize() {
+            return maxFileSize;
+        }
+
+        public void setMaxFileSize(String maxFileSize) {
+            this.maxFileSize = maxFileSize;
+        }
+
+        public int getMaxHistory() {
+            return maxHistory;
+        }
+
+        public void setMaxHistory(int maxHistory) {
+            this.maxHistory = maxHistory;
         }
     }
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
         description = "An NFSv4.1 gateway over an S3 bucket that keeps the hot working set on local disk.",
         subcommands = {Main.Serve.class, Main.Demo.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -134,6 +135,11 @@ public final class Main implements Runnable {
                 description = "A dataset to index at start-up (repeatable): FORMAT is webdataset, files, imagefolder "
                         + "or parquet, PATH its folder inside the export, e.g. imagefolder:imagefolder/train.")
         List<String> datasets = List.of();
+        @Option(names = "--export", paramLabel = "RULE",
+                description = "An export rule (repeatable, first match wins): 'RANGE [ro|rw] [root-squash|all-squash|"
+                        + "no-squash] [anon-uid=N] [anon-gid=N]', e.g. '10.0.0.0/8 ro'. Default: '* ro root-squash'.")
+        List<String> exports = List.of();
+
         @Option(names = "--planner", paramLabel = "on|off",
                 description = "Prefetch planner (default on); off makes the cache a plain LRU cache of what was read.")
         OnOff planner;
@@ -151,6 +157,9 @@ public final class Main implements Runnable {
             put(p, "prefetchd.cache.size", cacheSize);
             if (planner != null) {
                 p.put("prefetchd.planner.enabled", planner == OnOff.on);
+            }
+            if (!exports.isEmpty()) {
+                p.put("prefetchd.access.exports", String.join(",", exports));
             }
             if (!datasets.isEmpty()) {
                 p.put("prefetchd.datasets", String.join(",", datasets));
@@ -251,7 +260,9 @@ public final class Main implements Runnable {
         Gateway gw = ctx.getBean(Gateway.class);
         int httpPort = Daemon.httpPort(ctx);
         CountDownLatch stopped = new CountDownLatch(1);
+        long started = System.nanoTime();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down: closing NFS clients' connections, the cache and S3");
             ctx.close();
             if (alsoClose != null) {
                 try {
@@ -260,6 +271,8 @@ public final class Main implements Runnable {
                     // shutting down
                 }
             }
+            LOG.info("prefetchd {} stopped after {} s", BuildInfo.load().version(),
+                    (System.nanoTime() - started) / 1_000_000_000L);
             stopped.countDown();
         }, "prefetchd-shutdown"));
         PrintWriter out = new PrintWriter(System.out, true);

@@ -27,4 +27,9 @@ public interface VirtualFileSystem {
     ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException;
 
     FsStats statfs();
+
+    /** Whether the file system takes writes at all; a read-write export rule grants them only if it does. */
+    default boolean writable() {
+        return false;
+    }
 }

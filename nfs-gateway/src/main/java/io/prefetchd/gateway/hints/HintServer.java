@@ -3,6 +3,8 @@ package io.prefetchd.gateway.hints;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -13,6 +15,7 @@ import io.prefetchd.gateway.daemon.StartupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The hint API's listener: a plain grpc-java server (grpc-netty-shaded) on {@code prefetchd.grpc.bind:port},
- * the daemon's common address by default ({@code prefetchd.bind}), with an optional bearer token and a bounded
- * message size.
+ * the daemon's common address by default ({@code prefetchd.bind}), with optional TLS (PEM certificate chain and
+ * PKCS#8 key), an optional bearer token and a bounded message size.
  */
 public final class HintServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HintServer.class);
@@ -45,18 +48,36 @@ public final class HintServer implements AutoCloseable {
             throw new StartupException("prefetchd.grpc.max-message-size must be at least 1024, not "
                     + c.getMaxMessageSize());
         }
-        var builder = NettyServerBuilder.forAddress(new InetSocketAddress(c.getBind(), c.getPort()))
+        InetSocketAddress address = new InetSocketAddress(c.getBind(), c.getPort());
+        ServerCredentials tls = tls(c);
+        var builder = (tls == null ? NettyServerBuilder.forAddress(address) : NettyServerBuilder.forAddress(address, tls))
                 .maxInboundMessageSize(c.getMaxMessageSize());
         builder.addService(c.getToken().isBlank() ? ServerInterceptors.intercept(service)
                 : ServerInterceptors.intercept(service, new BearerToken(c.getToken())));
         try {
             Server server = builder.build().start();
-            LOG.info("hint API (gRPC prefetchd.v1.Hints) on {}:{}{}", c.getBind(), server.getPort(),
-                    c.getToken().isBlank() ? "" : " with a bearer token");
+            LOG.info("hint API (gRPC prefetchd.v1.Hints) on {}:{}{}{}", c.getBind(), server.getPort(),
+                    tls == null ? "" : " over TLS", c.getToken().isBlank() ? "" : " with a bearer token");
             return new HintServer(server, service);
         } catch (IOException e) {
             throw new StartupException("cannot listen for gRPC on " + c.getBind() + ":" + c.getPort() + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** TLS credentials from {@code tls-cert}/{@code tls-key} (PEM), or null for plaintext. */
+    static ServerCredentials tls(GatewayConfig.Grpc c) {
+        if (c.getTlsCert().isBlank() && c.getTlsKey().isBlank()) {
+            return null;
+        }
+        if (c.getTlsCert().isBlank() || c.getTlsKey().isBlank()) {
+            throw new StartupException("prefetchd.grpc.tls-cert and prefetchd.grpc.tls-key go together");
+        }
+        try {
+            return TlsServerCredentials.create(new File(c.getTlsCert()), new File(c.getTlsKey()));
+        } catch (IOException | RuntimeException e) {
+            throw new StartupException("cannot use prefetchd.grpc.tls-cert " + c.getTlsCert() + " and tls-key "
+                    + c.getTlsKey() + ": " + e.getMessage(), e);
         }
     }
 

@@ -35,6 +35,8 @@ import java.util.concurrent.Callable;
 public final class ReportCommand implements Callable<Integer> {
     /** The daemon's HTTP address when nothing else is said: the default {@code micronaut.server.port}. */
     public static final String DEFAULT_URL = "http://127.0.0.1:8049";
+    /** The daemon's bearer token, when it has one (prefetchd.http.token). */
+    static final String TOKEN_ENV = "PREFETCHD_HTTP_TOKEN";
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -48,7 +50,8 @@ public final class ReportCommand implements Callable<Integer> {
     Path html;
 
     @Option(names = "--url", paramLabel = "URL",
-            description = "HTTP address of a running daemon (default " + DEFAULT_URL + ").")
+            description = "HTTP address of a running daemon (default " + DEFAULT_URL + "). A daemon with a token "
+                    + "needs PREFETCHD_HTTP_TOKEN in the environment.")
     String url;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -126,11 +129,15 @@ public final class ReportCommand implements Callable<Integer> {
             throw new Failure("bad --url '" + base + "': expected something like " + DEFAULT_URL);
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
-                .header("Accept", "application/json").GET().build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").GET();
+        String token = System.getenv(TOKEN_ENV); // from the environment: a flag would show in ps
+        if (token != null && !token.isBlank()) {
+            request.header("Authorization", "Bearer " + token.strip());
+        }
         HttpResponse<String> response;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new Failure("no prefetchd daemon answers at " + base + " (is it running? point --url at its "
                     + "HTTP port, or read saved reports with --state-dir DIR)");
@@ -144,7 +151,9 @@ public final class ReportCommand implements Callable<Integer> {
         }
         if (response.statusCode() != 200) {
             throw new Failure(uri + " answered HTTP " + response.statusCode()
-                    + (response.statusCode() == 404 ? " (is this a prefetchd daemon, and recent enough?)" : ""));
+                    + (response.statusCode() == 404 ? " (is this a prefetchd daemon, and recent enough?)"
+                    : response.statusCode() == 401 ? " (set PREFETCHD_HTTP_TOKEN to the daemon's prefetchd.http.token)"
+                    : ""));
         }
         try {
             return Reports.fromJson(response.body());

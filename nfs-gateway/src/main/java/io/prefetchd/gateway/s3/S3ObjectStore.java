@@ -387,6 +387,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     private void finish(String op, String outcome, Timer.Sample sample) {
         sample.stop(Timer.builder("prefetchd.s3.latency")
+                .serviceLevelObjectives(io.prefetchd.gateway.LatencyBuckets.bounds())
                 .description("S3 request latency, from submission (queueing included) to completion")
                 .tag("op", op)
                 .register(registry));

@@ -35,6 +35,23 @@ class DaemonConfigTest {
     }
 
     @Test
+    void unparsableConfigFile_errorNamesTheLine_withoutQuotingIt(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("prefetchd.yml"), """
+                prefetchd:
+                  s3:
+                    secret-key: "wJalrXUtnFEMI/K7MDENG
+                    bucket: b
+                  http:
+                    token: : not yaml
+                """);
+        StartupException e = assertThrows(StartupException.class, () -> Daemon.start(Map.of(), file));
+        assertTrue(e.getMessage().startsWith("cannot read config file " + file), e.getMessage());
+        assertTrue(e.getMessage().matches(".*line \\d+, column \\d+.*"), e.getMessage());
+        assertFalse(e.getMessage().contains("wJalrXUtnFEMI"), e.getMessage());
+        assertFalse(e.getMessage().contains("not yaml"), e.getMessage());
+    }
+
+    @Test
     void missingConfigFile_isOneClearError(@TempDir Path dir) {
         StartupException e = assertThrows(StartupException.class,
                 () -> Daemon.start(Map.of(), dir.resolve("nope.yml")));

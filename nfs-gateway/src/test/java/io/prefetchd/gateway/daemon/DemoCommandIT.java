@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The README's first command, as a newcomer runs it: {@code bin/prefetchd demo} (the jar built by this very
- * Maven run) prints a mount line that works, serves the demo dataset, answers /status, and stops on SIGTERM. With no
- * {@code --bind}, every listener of a demo is on loopback.
+ * Maven run) prints a mount line that works, serves the demo dataset, answers /status, and stops on SIGTERM,
+ * logging dated lines and a last line saying it stopped. With no {@code --bind}, every listener of a demo is on
+ * loopback.
  */
 class DemoCommandIT {
 
@@ -36,7 +37,7 @@ class DemoCommandIT {
         assertTrue(Files.isExecutable(launcher), launcher + " is the README's command");
         Process p = new ProcessBuilder(launcher.toString(), "demo", "--state-dir", state.toString(),
                 "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(state.resolve("stderr.log").toFile()).start();
         try {
             List<String> lines = new ArrayList<>();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -67,6 +68,11 @@ class DemoCommandIT {
 
             p.destroy();   // SIGTERM
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the daemon stops on SIGTERM");
+            String log = Files.readString(state.resolve("stderr.log"));
+            assertTrue(Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO  \\[[^]]+] \\S+ - "
+                    + "serving s3://prefetchd-demo/").matcher(log).find(), "dated log lines:\n" + log);
+            assertTrue(Pattern.compile("(?m)^\\S+ INFO  \\[prefetchd-shutdown] \\S+ - prefetchd \\S+ stopped after \\d+ s$")
+                    .matcher(log).find(), "a last line at shutdown:\n" + log);
         } finally {
             p.destroyForcibly();
         }

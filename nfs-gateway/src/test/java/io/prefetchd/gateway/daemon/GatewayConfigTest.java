@@ -78,7 +78,26 @@ class GatewayConfigTest {
                 "port", 50051,
                 "token", "",
                 "maxMessageSize", 4 << 20,
-                "maxOrderLength", 100_000_000), settings(c.getGrpc()));
+                "maxOrderLength", 100_000_000,
+                "tlsCert", "",
+                "tlsKey", ""), settings(c.getGrpc()));
+        assertEquals(Map.of(
+                "exports", List.of("* ro root-squash"),
+                "uid", 0,
+                "gid", 0,
+                "fileMode", "0444",
+                "dirMode", "0555"), settings(c.getAccess()));
+        assertEquals(Map.of(
+                "token", "",
+                "tokenFile", "",
+                "metricsOpen", false,
+                "tlsCert", "",
+                "tlsKey", ""), settings(c.getHttp()));
+        assertEquals(Map.of(
+                "file", "",
+                "maxFileSize", "100MiB",
+                "maxTotalSize", "2GiB",
+                "maxHistory", 14), settings(c.getLog()));
     }
 
     @Test
@@ -144,6 +163,22 @@ class GatewayConfigTest {
         p.put("prefetchd.grpc.token", "t0k");
         p.put("prefetchd.grpc.max-message-size", "1048576");
         p.put("prefetchd.grpc.max-order-length", "1000");
+        p.put("prefetchd.grpc.tls-cert", "/etc/prefetchd/grpc.crt");
+        p.put("prefetchd.grpc.tls-key", "/etc/prefetchd/grpc.key");
+        p.put("prefetchd.access.exports", "10.0.0.0/8 rw no-squash,fd00::/8");
+        p.put("prefetchd.access.uid", "1000");
+        p.put("prefetchd.access.gid", "100");
+        p.put("prefetchd.access.file-mode", "0440");
+        p.put("prefetchd.access.dir-mode", "0550");
+        p.put("prefetchd.http.token", "h7k");
+        p.put("prefetchd.http.token-file", "/run/secrets/token");
+        p.put("prefetchd.http.metrics-open", "true");
+        p.put("prefetchd.http.tls-cert", "/etc/prefetchd/http.crt");
+        p.put("prefetchd.http.tls-key", "/etc/prefetchd/http.key");
+        p.put("prefetchd.log.file", "/var/log/prefetchd/prefetchd.log");
+        p.put("prefetchd.log.max-file-size", "10MiB");
+        p.put("prefetchd.log.max-total-size", "100MiB");
+        p.put("prefetchd.log.max-history", "3");
 
         GatewayConfig c;
         try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
@@ -188,7 +223,26 @@ class GatewayConfigTest {
                 "port", 50052,
                 "token", "t0k",
                 "maxMessageSize", 1048576,
-                "maxOrderLength", 1000), settings(c.getGrpc()));
+                "maxOrderLength", 1000,
+                "tlsCert", "/etc/prefetchd/grpc.crt",
+                "tlsKey", "/etc/prefetchd/grpc.key"), settings(c.getGrpc()));
+        assertEquals(Map.of(
+                "exports", List.of("10.0.0.0/8 rw no-squash", "fd00::/8"),
+                "uid", 1000,
+                "gid", 100,
+                "fileMode", "0440",
+                "dirMode", "0550"), settings(c.getAccess()));
+        assertEquals(Map.of(
+                "token", "h7k",
+                "tokenFile", "/run/secrets/token",
+                "metricsOpen", true,
+                "tlsCert", "/etc/prefetchd/http.crt",
+                "tlsKey", "/etc/prefetchd/http.key"), settings(c.getHttp()));
+        assertEquals(Map.of(
+                "file", "/var/log/prefetchd/prefetchd.log",
+                "maxFileSize", "10MiB",
+                "maxTotalSize", "100MiB",
+                "maxHistory", 3), settings(c.getLog()));
     }
 
     /** The addresses as the daemon resolves them (application.yml): each listener follows prefetchd.bind. */

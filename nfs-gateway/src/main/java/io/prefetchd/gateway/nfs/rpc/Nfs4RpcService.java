@@ -16,7 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
@@ -64,14 +68,24 @@ public final class Nfs4RpcService implements RpcDispatchable {
         call.reply(new RawXdr.Outgoing(reply));
     }
 
-    private static CompoundContext.Caller caller(RpcCall call) {
+    /**
+     * Who called: the AUTH_SYS credential (anything else is anonymous) and the TCP peer's address. A connection
+     * without a resolved peer address (none is known on TCP) would count as the unspecified address, which only a
+     * {@code *} or {@code 0.0.0.0/0} rule admits.
+     */
+    static CompoundContext.Caller caller(RpcCall call) {
         InetSocketAddress peer = call.getTransport().getRemoteSocketAddress();
+        InetAddress address = peer == null || peer.getAddress() == null ? UNSPECIFIED : peer.getAddress();
         String remote = peer == null ? "" : peer.getAddress() == null ? peer.getHostString() + ":" + peer.getPort()
                 : peer.getAddress().getHostAddress() + ":" + peer.getPort();
         if (call.getCredential() instanceof RpcAuthTypeUnix unix) {
-            return new CompoundContext.Caller(unix.uid(), unix.gid(), machineName(unix), remote);
+            List<Integer> groups = new ArrayList<>(unix.gids().length);
+            for (int g : unix.gids()) {
+                groups.add(g);
+            }
+            return new CompoundContext.Caller(unix.uid(), unix.gid(), groups, machineName(unix), address, remote);
         }
-        return new CompoundContext.Caller(-1, -1, "", remote);
+        return new CompoundContext.Caller(-1, -1, List.of(), "", address, remote);
     }
 
     /**
@@ -91,6 +105,16 @@ public final class Nfs4RpcService implements RpcDispatchable {
             return xdr.xdrDecodeString();
         } catch (IOException | RuntimeException e) {
             return "";
+        }
+    }
+
+    private static final InetAddress UNSPECIFIED;
+
+    static {
+        try {
+            UNSPECIFIED = InetAddress.getByAddress(new byte[4]);
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FsStats;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
+import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.xdr.Attr;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
@@ -20,8 +21,9 @@ import static java.util.Objects.requireNonNull;
  * Encodes fattr4 (bitmap plus values, in attribute-number order) for the attributes prefetchd supports: every
  * attribute the Linux client and libnfs ask for (research/linux-client-nfs4.md section 4).
  *
- * <p>The export is read-only: files are mode 0444, directories 0555, owned by uid/gid 0 as numeric strings (the
- * Linux client accepts them without id mapping). Stateless and thread-safe.
+ * <p>Owner, group and modes are the export's {@link FileOwnership} (by default root, files 0444, directories
+ * 0555); owner and group are numeric strings, which the Linux client accepts without id mapping. Stateless and
+ * thread-safe.
  */
 public final class AttributeEncoder {
     private static final int[] COMMON = {
@@ -41,10 +43,17 @@ public final class AttributeEncoder {
     private final VirtualFileSystem fs;
     private final Duration leaseTime;
     private final NfsLimits limits;
+    private final FileOwnership ownership;
     private final int[] supported40;
     private final int[] supported41;
 
     public AttributeEncoder(FileHandles handles, VirtualFileSystem fs, Duration leaseTime, NfsLimits limits) {
+        this(handles, fs, leaseTime, limits, FileOwnership.DEFAULT);
+    }
+
+    public AttributeEncoder(FileHandles handles, VirtualFileSystem fs, Duration leaseTime, NfsLimits limits,
+                            FileOwnership ownership) {
+        this.ownership = requireNonNull(ownership, "ownership is null");
         this.handles = requireNonNull(handles, "handles is null");
         this.fs = requireNonNull(fs, "fs is null");
         this.leaseTime = requireNonNull(leaseTime, "leaseTime is null");
@@ -181,9 +190,10 @@ public final class AttributeEncoder {
             case Attr.MAXLINK -> w.writeInt(1);
             case Attr.MAXNAME -> w.writeInt(MAX_NAME);
             case Attr.MAXREAD, Attr.MAXWRITE -> w.writeLong(limits.maxRead());
-            case Attr.MODE -> w.writeInt(dir ? 0555 : 0444);
+            case Attr.MODE -> w.writeInt(ownership.mode(dir));
             case Attr.NUMLINKS -> w.writeInt(dir ? 2 : 1);
-            case Attr.OWNER, Attr.OWNER_GROUP -> w.writeUtf8("0");
+            case Attr.OWNER -> w.writeUtf8(Integer.toString(ownership.uid()));
+            case Attr.OWNER_GROUP -> w.writeUtf8(Integer.toString(ownership.gid()));
             case Attr.RAWDEV -> w.writeInt(0).writeInt(0);
             case Attr.SPACE_AVAIL, Attr.SPACE_FREE -> w.writeLong(stats.freeBytes());
             case Attr.SPACE_TOTAL -> w.writeLong(stats.totalBytes());

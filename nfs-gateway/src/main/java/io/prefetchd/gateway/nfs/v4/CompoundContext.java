@@ -2,11 +2,17 @@ package io.prefetchd.gateway.nfs.v4;
 
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.access.AccessControl;
+import io.prefetchd.gateway.nfs.access.ClientAccess;
 import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
 import io.prefetchd.gateway.nfs.v4.state.Principal;
 import io.prefetchd.gateway.nfs.v4.state.Session;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -27,21 +33,28 @@ public final class CompoundContext {
     private Session session;
     private int slot = -1;
     private boolean cacheThis;
+    private ClientAccess access;
 
     /**
-     * Who sent the request: AUTH_SYS ids and machine name (uid and gid -1, machine "" for AUTH_NONE) and the
-     * connection's peer.
+     * Who sent the request: AUTH_SYS uid, gid, supplementary gids and machine name (uid and gid -1, machine ""
+     * for AUTH_NONE), the peer's address as the export table sees it, and the peer as text ({@code address:port})
+     * for logs and traces.
      */
-    public record Caller(int uid, int gid, String machine, String remote) {
-        public static final Caller ANONYMOUS = new Caller(-1, -1, "", "unknown");
+    public record Caller(int uid, int gid, List<Integer> groups, String machine, InetAddress address, String remote) {
+        /** AUTH_NONE from the loopback address. */
+        public static final Caller ANONYMOUS = new Caller(-1, -1, List.of(), "", InetAddress.getLoopbackAddress(),
+                "unknown");
 
         public Caller {
+            groups = List.copyOf(requireNonNull(groups, "groups is null"));
             requireNonNull(machine, "machine is null");
+            requireNonNull(address, "address is null");
             requireNonNull(remote, "remote is null");
         }
 
-        public Caller(int uid, int gid, String remote) {
-            this(uid, gid, "", remote);
+        /** A caller with no supplementary groups, from the loopback address (tests of one rule at a time). */
+        public Caller(int uid, int gid, String machine, String remote) {
+            this(uid, gid, List.of(), machine, InetAddress.getLoopbackAddress(), remote);
         }
 
         /** The RPC principal as client ID rules compare it (RFC 8881 section 2.4). */
@@ -83,6 +96,39 @@ public final class CompoundContext {
 
     public Caller caller() {
         return caller;
+    }
+
+    /**
+     * The export rule that admits this request's client and the identity the request acts as, decided once per
+     * COMPOUND. A client no rule admits gets NFS4ERR_ACCESS, and the refusal is recorded.
+     */
+    public ClientAccess access() throws NfsException {
+        if (access == null) {
+            AccessControl control = services.access();
+            Optional<ClientAccess> admitted = control.admit(caller.address(), caller.uid(), caller.gid(),
+                    caller.groups());
+            if (admitted.isEmpty()) {
+                control.refuse(caller.address());
+                throw new NfsException(NfsStatus.NFS4ERR_ACCESS, "client " + caller.address().getHostAddress()
+                        + " is in no export rule");
+            }
+            access = admitted.get();
+        }
+        return access;
+    }
+
+    /**
+     * Checks that the caller holds at least one of the ACCESS4 bits {@code anyOf} on {@code inode} (NFS4ERR_ACCESS
+     * otherwise), by the same rule ACCESS answers with.
+     */
+    public void checkAccess(Inode inode, int anyOf) throws NfsException {
+        ClientAccess a = access();
+        int held = services.access().ownership().accessBits(a.identity(), inode.isDirectory(),
+                a.readWrite() && services.fs().writable());
+        if ((held & anyOf) == 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_ACCESS, "uid " + a.identity().uid() + " may not access "
+                    + (inode.path().isEmpty() ? "/" : inode.path()));
+        }
     }
 
     public Inode currentFh() throws NfsException {

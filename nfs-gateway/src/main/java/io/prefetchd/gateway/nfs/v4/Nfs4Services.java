@@ -1,15 +1,23 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
+import io.prefetchd.gateway.nfs.access.AccessControl;
+import io.prefetchd.gateway.nfs.access.ExportTable;
+import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 
 import java.time.Clock;
 
 import static java.util.Objects.requireNonNull;
 
-/** What operations work with: storage, handles, protocol state, attribute encoding, limits and the clock. */
+/**
+ * What operations work with: storage, handles, protocol state, attribute encoding, limits, the clock and the
+ * access policy.
+ */
 public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState state, AttributeEncoder attributes,
-                           NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver) {
+                           NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver,
+                           AccessControl access) {
     public Nfs4Services {
         requireNonNull(fs, "fs is null");
         requireNonNull(handles, "handles is null");
@@ -19,5 +27,13 @@ public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState s
         requireNonNull(clock, "clock is null");
         requireNonNull(serverOwner, "serverOwner is null");
         requireNonNull(readObserver, "readObserver is null");
+        requireNonNull(access, "access is null");
+    }
+
+    /** With the default export table (every client, read-only, root squashed) and the default ownership. */
+    public Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState state, AttributeEncoder attributes,
+                        NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver) {
+        this(fs, handles, state, attributes, limits, clock, serverOwner, readObserver, new AccessControl(
+                ExportTable.parse(ExportTable.DEFAULT), FileOwnership.DEFAULT, new SimpleMeterRegistry()));
     }
 }

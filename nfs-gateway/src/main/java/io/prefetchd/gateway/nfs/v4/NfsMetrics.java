@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.prefetchd.gateway.LatencyBuckets;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
@@ -34,6 +35,7 @@ public final class NfsMetrics {
     void operation(int opcode, NfsStatus status, long nanos) {
         String op = Operations.name(opcode);
         timers.computeIfAbsent(op, o -> Timer.builder("prefetchd.nfs.op.latency").tag("op", o)
+                .serviceLevelObjectives(LatencyBuckets.bounds())
                 .description("time to execute one NFS operation").register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
         counters.computeIfAbsent(op + "/" + status.name(), k -> Counter.builder("prefetchd.nfs.ops").tag("op", op)

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.nfs.v4;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.client.CompoundBuilder;
 import io.prefetchd.gateway.nfs.client.CompoundReply;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
@@ -40,13 +41,25 @@ final class NfsHarness {
     }
 
     NfsHarness(Path stateDir) {
+        this(stateDir, null);
+    }
+
+    /** Who the requests come from (AUTH_NONE from loopback unless a test says otherwise). */
+    CompoundContext.Caller caller = CompoundContext.Caller.ANONYMOUS;
+
+    /** @param access the export table and ownership, or null for the defaults */
+    NfsHarness(Path stateDir, AccessControl access) {
         handles = new FileHandles("bucket/", stateDir);
         S3FileSystem fs = new S3FileSystem(store, "", new PassThroughCache(store), handles::fileId,
                 MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
         state = new NfsState(clock, LEASE);
         NfsLimits limits = NfsLimits.defaults();
-        Nfs4Services services = new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits),
-                limits, clock, "test-server".getBytes(StandardCharsets.UTF_8), ReadObserver.NONE);
+        byte[] serverOwner = "test-server".getBytes(StandardCharsets.UTF_8);
+        Nfs4Services services = access == null
+                ? new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits), limits, clock,
+                        serverOwner, ReadObserver.NONE)
+                : new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits,
+                        access.ownership()), limits, clock, serverOwner, ReadObserver.NONE, access);
         processor = new CompoundProcessor(services, new NfsMetrics(new SimpleMeterRegistry()));
     }
 
@@ -56,11 +69,11 @@ final class NfsHarness {
     }
 
     byte[] raw(byte[] request) throws XdrException {
-        return processor.process(request, CompoundContext.Caller.ANONYMOUS);
+        return processor.process(request, caller);
     }
 
     CompoundReply send(CompoundBuilder b) {
-        return send(b, CompoundContext.Caller.ANONYMOUS);
+        return send(b, caller);
     }
 
     CompoundReply send(CompoundBuilder b, CompoundContext.Caller caller) {

@@ -18,7 +18,8 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
 /**
  * OPEN (RFC 8881 section 18.16, RFC 7530 section 16.16) for reading. Opening pins the object version (size and
  * ETag) the attributes show at that moment: reads under the returned stateid never see another version.
- * Creating, or opening for write, answers NFS4ERR_ROFS. No delegations are handed out and there is no grace
+ * Creating, or opening for write, answers NFS4ERR_ROFS; a caller who may not look up in the directory or read
+ * (or execute) the file gets NFS4ERR_ACCESS. No delegations are handed out and there is no grace
  * period, so CLAIM_PREVIOUS gets NFS4ERR_NO_GRACE.
  */
 public final class OpOpen implements NfsOperation<Args.Open> {
@@ -44,7 +45,11 @@ public final class OpOpen implements NfsOperation<Args.Open> {
             throw new NfsException(NfsStatus.NFS4ERR_ROFS, "read-only export");
         }
         Inode file = switch (args.claimType()) {
-            case CLAIM_NULL -> ctx.services().fs().lookup(ctx.currentDir(), Names.check(args.claimName()));
+            case CLAIM_NULL -> {
+                Inode dir = ctx.currentDir();
+                ctx.checkAccess(dir, ACCESS4_LOOKUP);
+                yield ctx.services().fs().lookup(dir, Names.check(args.claimName()));
+            }
             case CLAIM_FH -> {
                 if (ctx.minorVersion() == 0) {
                     throw new NfsException(NfsStatus.NFS4ERR_INVAL, "CLAIM_FH is NFSv4.1");
@@ -57,6 +62,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
         if (file.isDirectory()) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR, file.path() + " is a directory");
         }
+        ctx.checkAccess(file, ACCESS4_READ | ACCESS4_EXECUTE); // exec needs the bytes too, as in POSIX NFS servers
         FileAttributes version = ctx.services().fs().getattr(file);
         OpenState open = state.open(owner, file, version, access, deny);
         StateId stateId = open.stateId();

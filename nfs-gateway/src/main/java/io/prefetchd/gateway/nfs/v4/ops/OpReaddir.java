@@ -12,6 +12,8 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 
 import java.nio.ByteBuffer;
+
+import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -29,6 +31,7 @@ public final class OpReaddir implements NfsOperation<Args.Readdir> {
     public Result process(CompoundContext ctx, Args.Readdir args) throws NfsException {
         Inode dir = ctx.currentDir();
         AttributeEncoder.requireReadable(args.request());
+        ctx.checkAccess(dir, ACCESS4_READ);
         long cookie = args.cookie();
         if (cookie == 1 || cookie == 2) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
