@@ -1,5 +1,7 @@
 package io.prefetchd.benchmarks.harness;
 
+import io.prefetchd.planner.units.Sizes;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
