@@ -1,5 +1,6 @@
 package io.prefetchd.benchmarks.harness;
 
+import io.prefetchd.planner.json.Json;
 import io.prefetchd.planner.units.Sizes;
 
 import picocli.CommandLine;
@@ -307,7 +308,7 @@ public final class BenchCommand implements Callable<Integer> {
         report.printTable(console);
         Map<String, Object> doc = document(report, ds, d, n, profile, threshold, cacheBytes, check, clients, notes);
         Path json = outDir.resolve("run.json");
-        Files.writeString(json, Json.write(doc));
+        Files.writeString(json, Json.pretty(doc));
         try (PrintStream table = new PrintStream(Files.newOutputStream(outDir.resolve("table.txt")))) {
             report.printTable(table);
         }
