@@ -301,7 +301,7 @@ public final class BenchCommand implements Callable<Integer> {
                 profile.aggregateBytesPerSecond(), check.getRate().perSecond());
         console.println();
         console.printf(Locale.ROOT, "(1-c)D = %s; bound = max(all-local, (1-c)D / %s); waited = read slower than %s ms%n",
-                Sizes.format(report.missBytes()), S3Emulator.rate(profile.aggregateBytesPerSecond()), fmt(threshold));
+                Sizes.format(Math.round(report.missBytes())), S3Emulator.rate(profile.aggregateBytesPerSecond()), fmt(threshold));
         console.printf(Locale.ROOT, "epoch bound = max(all-local, the epoch's S3 bytes / %s, its GETs / %,.0f GETs/s "
                         + "measured), with the term that binds%n", S3Emulator.rate(profile.aggregateBytesPerSecond()),
                 check.getRate().perSecond());
