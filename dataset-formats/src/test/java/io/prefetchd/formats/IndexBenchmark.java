@@ -275,7 +275,7 @@ public final class IndexBenchmark {
                     int n;
                     if (entry >= 0 && inEntry < 512) {
                         if (cached != entry) {
-                            header = TarWriter.headerBlock(names[entry], "", sizes[entry], '0', true, false);
+                            header = TarFixture.headerBlock(names[entry], "", sizes[entry], '0', true, false);
                             cached = entry;
                         }
                         n = (int) Math.min(len, 512 - inEntry);

@@ -32,7 +32,7 @@ class IndexOverS3IT {
     @BeforeAll
     static void setUp() throws Exception {
         for (int i = 0; i < 3; i++) {
-            TarWriter w = new TarWriter();
+            TarFixture w = new TarFixture();
             for (int s = 0; s < 20; s++) {
                 String key = String.format("%d/%04d", i, s);
                 w.file(key + ".jpg", Fixtures.bytes(i * 100 + s, 300 + s * 13));

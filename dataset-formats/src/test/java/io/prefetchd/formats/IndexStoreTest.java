@@ -26,7 +26,7 @@ class IndexStoreTest {
     }
 
     private void shard(int i, int samples) throws IOException {
-        TarWriter w = new TarWriter();
+        TarFixture w = new TarFixture();
         for (int s = 0; s < samples; s++) {
             w.file(String.format("s%d/%05d.jpg", i, s), Fixtures.bytes(i * 1000 + s, 10 + s));
             w.file(String.format("s%d/%05d.txt", i, s), new byte[3]);

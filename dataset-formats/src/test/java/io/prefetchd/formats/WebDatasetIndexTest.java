@@ -109,7 +109,7 @@ class WebDatasetIndexTest {
 
     @Test
     void javaWrittenShard_groupsByKeyLikeWebDataset() throws Exception {
-        byte[] tar = new TarWriter()
+        byte[] tar = new TarFixture()
                 .file("__meta__", new byte[1])                 // top-level meta file: skipped
                 .file("a/x.jpg", new byte[1])
                 .file("a/x.cls", new byte[1])
@@ -138,7 +138,7 @@ class WebDatasetIndexTest {
     @Test
     void oneBadShard_theOthersAreIndexedAndTheBadOneReportedWithItsOffset() throws Exception {
         for (int i = 0; i < 4; i++) {
-            TarWriter w = new TarWriter();
+            TarFixture w = new TarFixture();
             for (int s = 0; s < 5; s++) {
                 w.file(String.format("%d_%d.jpg", i, s), Fixtures.bytes(i * 10 + s, 100));
             }
@@ -172,7 +172,7 @@ class WebDatasetIndexTest {
     @Test
     void shardsUnderAPrefix_areTakenInKeyOrderAndSamplesNumberedAcrossThem() throws Exception {
         for (int i : new int[] {10, 2, 1}) {
-            Fixtures.write(tmp.resolve("d/s-" + i + ".tar"), new TarWriter()
+            Fixtures.write(tmp.resolve("d/s-" + i + ".tar"), new TarFixture()
                     .file(i + "_a.jpg", new byte[1]).file(i + "_b.jpg", new byte[1]).finish());
         }
         Fixtures.write(tmp.resolve("d/notes.txt"), "x".getBytes(UTF_8));
@@ -188,7 +188,7 @@ class WebDatasetIndexTest {
 
     @Test
     void stats_countTheHeadersAsMetadataAndTheShardsAsRequested() throws Exception {
-        byte[] tar = new TarWriter().file("a.jpg", new byte[600]).file("b.jpg", new byte[10]).finish();
+        byte[] tar = new TarFixture().file("a.jpg", new byte[600]).file("b.jpg", new byte[10]).finish();
         Fixtures.write(tmp.resolve("x.tar"), tar);
 
         BuildStats s = Fixtures.indexer(RangeSource.localFolder(tmp)).build(DatasetSpec.webDataset("")).stats();

@@ -1,5 +1,8 @@
 package io.prefetchd.benchmarks.harness;
 
+import io.prefetchd.planner.json.Json;
+import io.prefetchd.planner.units.Sizes;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -298,14 +301,14 @@ public final class BenchCommand implements Callable<Integer> {
                 profile.aggregateBytesPerSecond(), check.getRate().perSecond());
         console.println();
         console.printf(Locale.ROOT, "(1-c)D = %s; bound = max(all-local, (1-c)D / %s); waited = read slower than %s ms%n",
-                Sizes.format(report.missBytes()), S3Emulator.rate(profile.aggregateBytesPerSecond()), fmt(threshold));
+                Sizes.format(Math.round(report.missBytes())), S3Emulator.rate(profile.aggregateBytesPerSecond()), fmt(threshold));
         console.printf(Locale.ROOT, "epoch bound = max(all-local, the epoch's S3 bytes / %s, its GETs / %,.0f GETs/s "
                         + "measured), with the term that binds%n", S3Emulator.rate(profile.aggregateBytesPerSecond()),
                 check.getRate().perSecond());
         report.printTable(console);
         Map<String, Object> doc = document(report, ds, d, n, profile, threshold, cacheBytes, check, clients, notes);
         Path json = outDir.resolve("run.json");
-        Files.writeString(json, Json.write(doc));
+        Files.writeString(json, Json.pretty(doc));
         try (PrintStream table = new PrintStream(Files.newOutputStream(outDir.resolve("table.txt")))) {
             report.printTable(table);
         }

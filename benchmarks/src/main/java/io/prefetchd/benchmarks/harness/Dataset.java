@@ -6,6 +6,7 @@ import io.prefetchd.formats.DatasetSpec;
 import io.prefetchd.formats.FileLayout;
 import io.prefetchd.formats.IndexBuild;
 import io.prefetchd.formats.RangeSource;
+import io.prefetchd.formats.TarWriter;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
@@ -47,6 +48,8 @@ import java.util.zip.CRC32C;
  */
 public record Dataset(String layout, Path localRoot, String folder, List<Sample> samples, long totalBytes,
                       long sampleBytes, int objects) {
+    /** Modification time of every shard member, fixed so that shards are reproducible. */
+    private static final long SHARD_MTIME = 1_700_000_000L;
 
     /** Sample {@code index}: {@code length} bytes at {@code offset} of object {@code key}, with their CRC32C. */
     public record Sample(int index, String key, long offset, int length, int crc) {
@@ -70,16 +73,17 @@ public record Dataset(String layout, Path localRoot, String folder, List<Sample>
             int shard = 0;
             while (written < totalBytes) {
                 Path p = dir.resolve(String.format("shard-%06d.tar", shard++));
-                try (TarOut tar = new TarOut(new BufferedOutputStream(Files.newOutputStream(p), 1 << 20))) {
+                try (TarWriter tar = new TarWriter(new BufferedOutputStream(Files.newOutputStream(p), 1 << 20),
+                        SHARD_MTIME)) {
                     while (tar.position() < shardTarget && written + tar.position() < totalBytes) {
                         int len = size(sizes, sampleSize);
                         String key = String.format("s%08d", i);
-                        tar.add(key + ".jpg", content(seed, i, len));
-                        tar.add(key + ".cls", (Math.floorMod(seed + i * 7919L, 1000) + "\n")
+                        tar.addFile(key + ".jpg", content(seed, i, len));
+                        tar.addFile(key + ".cls", (Math.floorMod(seed + i * 7919L, 1000) + "\n")
                                 .getBytes(StandardCharsets.US_ASCII));
                         i++;
                     }
-                    tar.close();
+                    tar.finish();
                     written += tar.position();
                 }
             }

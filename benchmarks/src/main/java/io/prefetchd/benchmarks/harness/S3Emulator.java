@@ -1,5 +1,7 @@
 package io.prefetchd.benchmarks.harness;
 
+import io.prefetchd.planner.units.Sizes;
+
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;

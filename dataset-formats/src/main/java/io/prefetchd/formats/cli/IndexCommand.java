@@ -2,6 +2,11 @@ package io.prefetchd.formats.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import io.prefetchd.formats.BuildStats;
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.DatasetIndexer;
@@ -15,6 +20,7 @@ import io.prefetchd.formats.ObjectRef;
 import io.prefetchd.formats.RangeSource;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -283,89 +289,105 @@ public final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    /** The {@code --json} document, written as it goes (a million samples need not be held as text). */
+    /**
+     * The {@code --json} document, streamed as it goes (a million samples need not be held as text): compact, with
+     * each element of the top-level arrays (objects, failures, samples) on a line of its own.
+     */
     static final class JsonReport {
+        private static final JsonFactory FACTORY = JsonFactory.builder()
+                .disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+
         private JsonReport() {
         }
 
         static void write(PrintWriter w, String source, IndexBuild build) {
             DatasetIndex index = build.index();
             BuildStats s = build.stats();
-            w.print("{\"source\":");
-            str(w, source);
-            w.print(",\"format\":");
-            str(w, index.spec().format().cliName());
-            w.print(",\"location\":");
-            str(w, index.spec().location());
-            w.print(",\"sampleCount\":" + index.sampleCount());
-            w.print(",\"totalBytes\":" + index.totalBytes());
-            w.print(",\"stats\":{\"objectsScanned\":" + s.objectsScanned() + ",\"objectsReused\":"
-                    + s.objectsReused() + ",\"requests\":" + s.requests() + ",\"metadataBytesRead\":"
-                    + s.metadataBytesRead() + ",\"bytesRequested\":" + s.bytesRequested() + ",\"elapsedNanos\":"
-                    + s.elapsed().toNanos() + "}");
-            w.println(",\"objects\":[");
-            List<ObjectRef> objects = index.objects();
-            String[] keys = new String[objects.size()];
-            for (int i = 0; i < objects.size(); i++) {
-                ObjectRef o = objects.get(i);
-                keys[i] = o.key();
-                w.print(i == 0 ? "" : ",\n");
-                w.print("{\"key\":");
-                str(w, o.key());
-                w.print(",\"size\":" + o.size() + ",\"etag\":");
-                str(w, o.etag());
-                w.print("}");
+            try (JsonGenerator g = FACTORY.createGenerator(w).setPrettyPrinter(new LinePerElement())) {
+                g.writeStartObject();
+                g.writeStringField("source", source);
+                g.writeStringField("format", index.spec().format().cliName());
+                g.writeStringField("location", index.spec().location());
+                g.writeNumberField("sampleCount", index.sampleCount());
+                g.writeNumberField("totalBytes", index.totalBytes());
+                g.writeObjectFieldStart("stats");
+                g.writeNumberField("objectsScanned", s.objectsScanned());
+                g.writeNumberField("objectsReused", s.objectsReused());
+                g.writeNumberField("requests", s.requests());
+                g.writeNumberField("metadataBytesRead", s.metadataBytesRead());
+                g.writeNumberField("bytesRequested", s.bytesRequested());
+                g.writeNumberField("elapsedNanos", s.elapsed().toNanos());
+                g.writeEndObject();
+                List<ObjectRef> objects = index.objects();
+                String[] keys = new String[objects.size()];
+                g.writeArrayFieldStart("objects");
+                for (int i = 0; i < objects.size(); i++) {
+                    ObjectRef o = objects.get(i);
+                    keys[i] = o.key();
+                    g.writeStartObject();
+                    g.writeStringField("key", o.key());
+                    g.writeNumberField("size", o.size());
+                    g.writeStringField("etag", o.etag());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("failures");
+                for (ObjectFailure f : build.failures()) {
+                    g.writeStartObject();
+                    g.writeStringField("object", f.object());
+                    g.writeNumberField("offset", f.offset());
+                    g.writeStringField("message", f.message());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("samples");
+                for (long i = 0; i < index.sampleCount(); i++) {
+                    g.writeStartObject();
+                    g.writeNumberField("sample", i);
+                    g.writeStringField("key", index.key(i));
+                    g.writeArrayFieldStart("extents");
+                    index.forEachExtent(i, (object, offset, length) -> extent(g, keys[object], offset, length));
+                    g.writeEndArray();
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            w.println("],\"failures\":[");
-            for (int i = 0; i < build.failures().size(); i++) {
-                ObjectFailure f = build.failures().get(i);
-                w.print(i == 0 ? "" : ",\n");
-                w.print("{\"object\":");
-                str(w, f.object());
-                w.print(",\"offset\":" + f.offset() + ",\"message\":");
-                str(w, f.message());
-                w.print("}");
-            }
-            w.println("],\"samples\":[");
-            boolean[] firstExtent = new boolean[1];
-            for (long i = 0; i < index.sampleCount(); i++) {
-                w.print(i == 0 ? "" : ",\n");
-                w.print("{\"sample\":" + i + ",\"key\":");
-                str(w, index.key(i));
-                w.print(",\"extents\":[");
-                firstExtent[0] = true;
-                index.forEachExtent(i, (object, offset, length) -> {
-                    w.print(firstExtent[0] ? "" : ",");
-                    firstExtent[0] = false;
-                    w.print("{\"object\":");
-                    str(w, keys[object]);
-                    w.print(",\"offset\":" + offset + ",\"length\":" + length + "}");
-                });
-                w.print("]}");
-            }
-            w.println("]}");
+            w.println();
         }
 
-        static void str(PrintWriter w, String s) {
-            StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    case '\n' -> b.append("\\n");
-                    case '\r' -> b.append("\\r");
-                    case '\t' -> b.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            b.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            b.append(c);
-                        }
-                    }
+        private static void extent(JsonGenerator g, String object, long offset, long length) {
+            try {
+                g.writeStartObject();
+                g.writeStringField("object", object);
+                g.writeNumberField("offset", offset);
+                g.writeNumberField("length", length);
+                g.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Compact JSON, but a line break before each element of an array that is a field of the root object. */
+        private static final class LinePerElement extends MinimalPrettyPrinter {
+            @Override
+            public void beforeArrayValues(JsonGenerator g) throws IOException {
+                if (topLevel(g)) {
+                    g.writeRaw('\n');
                 }
             }
-            w.print(b.append('"'));
+
+            @Override
+            public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+                g.writeRaw(topLevel(g) ? ",\n" : ",");
+            }
+
+            private static boolean topLevel(JsonGenerator g) {
+                JsonStreamContext object = g.getOutputContext().getParent();
+                return object != null && object.getParent() != null && object.getParent().inRoot();
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.daemon;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.MetadataSettings;

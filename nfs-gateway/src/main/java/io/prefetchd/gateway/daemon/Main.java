@@ -4,6 +4,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.formats.RangeSource;
 import io.prefetchd.formats.cli.IndexCommand;
+import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.planner.sim.SimulateCommand;
 import io.prefetchd.tracer.cli.TraceCommand;
 import io.prefetchd.gateway.embedded.DemoDataset;

@@ -5,6 +5,7 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.core.annotation.Nullable;
+import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 

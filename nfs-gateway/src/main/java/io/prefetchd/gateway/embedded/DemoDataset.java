@@ -2,8 +2,10 @@ package io.prefetchd.gateway.embedded;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+
+import io.prefetchd.formats.TarWriter;
 
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -302,14 +306,18 @@ public final class DemoDataset {
     // ---- content generators ----
 
     private byte[] shard(int shard) {
-        TarWriter tar = new TarWriter(TAR_MTIME);
-        for (int i = 0; i < SAMPLES_PER_SHARD; i++) {
-            int sample = shard * SAMPLES_PER_SHARD + i;
-            String stream = wdsSampleStream(sample);
-            tar.addFile(wdsSampleKey(sample) + ".jpg", jpegLike(seed, stream, sampleSize(seed, stream)));
-            tar.addFile(wdsSampleKey(sample) + ".cls", clsBytes(wdsClass(seed, sample)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarWriter tar = new TarWriter(out, TAR_MTIME)) {
+            for (int i = 0; i < SAMPLES_PER_SHARD; i++) {
+                int sample = shard * SAMPLES_PER_SHARD + i;
+                String stream = wdsSampleStream(sample);
+                tar.addFile(wdsSampleKey(sample) + ".jpg", jpegLike(seed, stream, sampleSize(seed, stream)));
+                tar.addFile(wdsSampleKey(sample) + ".cls", clsBytes(wdsClass(seed, sample)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("a memory stream failed", e);
         }
-        return tar.finish();
+        return out.toByteArray();
     }
 
     private static byte[] jpegLike(long seed, String stream, long size) {

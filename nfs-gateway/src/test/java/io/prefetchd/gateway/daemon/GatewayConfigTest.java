@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micronaut.context.ApplicationContext;
+import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.s3.S3Settings;

@@ -5,9 +5,13 @@ import io.prefetchd.planner.report.EpochReport.Counterfactual;
 import io.prefetchd.planner.report.EpochReport.Policy;
 import io.prefetchd.planner.report.EpochReport.Timeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prefetchd.planner.json.Json;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The JSON form of reports. Field names are snake case with the unit in the name ({@code _bytes},
@@ -21,126 +25,82 @@ final class ReportJson {
     }
 
     static String write(List<EpochReport> reports) {
-        StringBuilder b = new StringBuilder(4096 + reports.size() * 8192);
-        b.append("{\n  \"format\": \"").append(FORMAT).append("\",\n  \"reports\": [");
-        for (int i = 0; i < reports.size(); i++) {
-            b.append(i == 0 ? "\n" : ",\n");
-            report(b, reports.get(i));
+        ObjectNode doc = Json.object().put("format", FORMAT);
+        ArrayNode list = doc.putArray("reports");
+        for (EpochReport r : reports) {
+            list.add(report(r));
         }
-        b.append(reports.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
-        return b.toString();
+        return Json.pretty(doc);
     }
 
-    private static void report(StringBuilder b, EpochReport r) {
-        Fields f = new Fields(b, "    ");
-        b.append("    {");
-        f.str("dataset", r.dataset()).str("job", r.job()).num("epoch", r.epoch()).bool("hinted", r.hinted())
-                .bool("complete", r.complete()).str("finished_at", r.finishedAt())
-                .num("start_nanos", r.startNanos()).num("end_nanos", r.endNanos())
-                .dbl("duration_seconds", r.durationSeconds())
-                .num("dataset_bytes", r.datasetBytes()).num("capacity_bytes", r.capacityBytes())
-                .dbl("cache_fraction", r.cacheFraction()).num("bound_bytes", r.boundBytes())
-                .num("samples_read", r.samplesRead()).num("read_bytes", r.bytesRead())
-                .dbl("hit_ratio", r.hitRatio()).dbl("no_wait_share", r.noWaitShare())
-                .num("reads_waited", r.readsWaited()).dbl("wait_total_seconds", r.waitTotalSeconds())
-                .dbl("wait_p99_seconds", r.waitP99Seconds()).dbl("wait_max_seconds", r.waitMaxSeconds())
-                .num("s3_gets", r.s3Gets()).num("s3_gets_demand", r.s3GetsDemand())
-                .num("s3_gets_prefetch", r.s3GetsPrefetch()).num("s3_gets_failed", r.s3GetsFailed())
-                .num("s3_bytes", r.s3Bytes()).num("s3_demand_bytes", r.s3BytesDemand())
-                .num("s3_prefetch_bytes", r.s3BytesPrefetch()).num("s3_useful_bytes", r.s3UsefulBytes())
-                .dbl("read_amplification", r.readAmplification())
-                .num("prefetched_unused_bytes", r.prefetchedUnusedBytes())
-                .num("planned_samples", r.plannedSamples()).num("planned_fetch_bytes", r.plannedFetchBytes())
-                .num("plans", r.plans()).bool("trace_truncated", r.traceTruncated());
-        f.key("counterfactual");
+    private static ObjectNode report(EpochReport r) {
+        ObjectNode o = Json.object();
+        o.put("dataset", r.dataset()).put("job", r.job()).put("epoch", r.epoch()).put("hinted", r.hinted())
+                .put("complete", r.complete()).put("finished_at", r.finishedAt())
+                .put("start_nanos", r.startNanos()).put("end_nanos", r.endNanos())
+                .set("duration_seconds", Json.number(r.durationSeconds()));
+        o.put("dataset_bytes", r.datasetBytes()).put("capacity_bytes", r.capacityBytes())
+                .set("cache_fraction", Json.number(r.cacheFraction()));
+        o.put("bound_bytes", r.boundBytes()).put("samples_read", r.samplesRead()).put("read_bytes", r.bytesRead())
+                .set("hit_ratio", Json.number(r.hitRatio()));
+        o.set("no_wait_share", Json.number(r.noWaitShare()));
+        o.put("reads_waited", r.readsWaited()).set("wait_total_seconds", Json.number(r.waitTotalSeconds()));
+        o.set("wait_p99_seconds", Json.number(r.waitP99Seconds()));
+        o.set("wait_max_seconds", Json.number(r.waitMaxSeconds()));
+        o.put("s3_gets", r.s3Gets()).put("s3_gets_demand", r.s3GetsDemand())
+                .put("s3_gets_prefetch", r.s3GetsPrefetch()).put("s3_gets_failed", r.s3GetsFailed())
+                .put("s3_bytes", r.s3Bytes()).put("s3_demand_bytes", r.s3BytesDemand())
+                .put("s3_prefetch_bytes", r.s3BytesPrefetch()).put("s3_useful_bytes", r.s3UsefulBytes())
+                .set("read_amplification", Json.number(r.readAmplification()));
+        o.put("prefetched_unused_bytes", r.prefetchedUnusedBytes())
+                .put("planned_samples", r.plannedSamples()).put("planned_fetch_bytes", r.plannedFetchBytes())
+                .put("plans", r.plans()).put("trace_truncated", r.traceTruncated());
         Counterfactual cf = r.counterfactual();
         if (cf == null) {
-            b.append("null");
+            o.putNull("counterfactual");
         } else {
-            b.append("{\"warmed_up\": ").append(cf.warmedUp()).append(", \"reads\": ").append(cf.reads())
-                    .append(", \"sample_rate\": ").append(Json.number(cf.sampleRate())).append(", \"lru\": ");
-            policy(b, cf.lru());
-            b.append(", \"opt\": ");
-            policy(b, cf.opt());
-            b.append('}');
+            ObjectNode c = o.putObject("counterfactual").put("warmed_up", cf.warmedUp()).put("reads", cf.reads());
+            c.set("sample_rate", Json.number(cf.sampleRate()));
+            c.set("lru", policy(cf.lru()));
+            c.set("opt", policy(cf.opt()));
         }
-        f.str("counterfactual_note", r.counterfactualNote());
-        f.key("timeline");
+        o.put("counterfactual_note", r.counterfactualNote());
         Timeline t = r.timeline();
-        b.append("{\"bucket_seconds\": ").append(Json.number(t.bucketSeconds())).append(", \"buckets\": [");
-        for (int i = 0; i < t.buckets().size(); i++) {
-            Bucket k = t.buckets().get(i);
-            b.append(i == 0 ? "\n        " : ",\n        ");
-            b.append("{\"reads\": ").append(k.reads()).append(", \"reads_waited\": ").append(k.readsWaited())
-                    .append(", \"wait_seconds\": ").append(Json.number(k.waitSeconds()))
-                    .append(", \"get_started_bytes\": ").append(k.getBytesStarted())
-                    .append(", \"get_completed_bytes\": ").append(k.getBytesCompleted())
-                    .append(", \"gets_in_flight_max\": ").append(k.getsInFlightMax()).append('}');
+        ObjectNode timeline = o.putObject("timeline");
+        timeline.set("bucket_seconds", Json.number(t.bucketSeconds()));
+        ArrayNode buckets = timeline.putArray("buckets");
+        for (Bucket k : t.buckets()) {
+            ObjectNode b = buckets.addObject().put("reads", k.reads()).put("reads_waited", k.readsWaited());
+            b.set("wait_seconds", Json.number(k.waitSeconds()));
+            b.put("get_started_bytes", k.getBytesStarted()).put("get_completed_bytes", k.getBytesCompleted())
+                    .put("gets_in_flight_max", k.getsInFlightMax());
         }
-        b.append(t.buckets().isEmpty() ? "]}" : "\n      ]}");
-        b.append("\n    }");
+        return o;
     }
 
-    private static void policy(StringBuilder b, Policy p) {
-        b.append("{\"hit_ratio\": ").append(Json.number(p.hitRatio())).append(", \"s3_bytes\": ")
-                .append(p.s3Bytes()).append(", \"s3_gets\": ").append(p.s3Gets()).append('}');
-    }
-
-    /** Writes {@code "name": value} pairs, one a line. */
-    private static final class Fields {
-        private final StringBuilder b;
-        private final String indent;
-        private boolean first = true;
-
-        Fields(StringBuilder b, String indent) {
-            this.b = b;
-            this.indent = indent;
-        }
-
-        Fields key(String name) {
-            b.append(first ? "\n" : ",\n").append(indent).append("  \"").append(name).append("\": ");
-            first = false;
-            return this;
-        }
-
-        Fields str(String name, String v) {
-            key(name);
-            Json.string(b, v);
-            return this;
-        }
-
-        Fields num(String name, long v) {
-            key(name).b.append(v);
-            return this;
-        }
-
-        Fields dbl(String name, double v) {
-            key(name).b.append(Json.number(v));
-            return this;
-        }
-
-        Fields bool(String name, boolean v) {
-            key(name).b.append(v);
-            return this;
-        }
+    private static ObjectNode policy(Policy p) {
+        ObjectNode o = Json.object();
+        o.set("hit_ratio", Json.number(p.hitRatio()));
+        return o.put("s3_bytes", p.s3Bytes()).put("s3_gets", p.s3Gets());
     }
 
     static List<EpochReport> read(String json) {
         if (json == null) {
             throw new IllegalArgumentException("no JSON (null)");
         }
-        Object root = Json.parse(json);
-        if (!(root instanceof Map<?, ?> top)) {
+        JsonNode top = Json.parse(json);
+        if (!top.isObject()) {
             throw new IllegalArgumentException("epoch reports JSON must be an object with \"reports\"");
         }
-        Object format = top.get("format");
-        if (format != null && !FORMAT.equals(format)) {
+        JsonNode format = top.get("format");
+        if (format != null && !format.isNull() && !FORMAT.equals(format.asText())) {
             throw new IllegalArgumentException("unknown report format " + format + " (expected " + FORMAT + ")");
         }
-        List<?> list = list(top, "reports", "the document");
+        JsonNode list = list(top, "reports", "the document");
         List<EpochReport> out = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            if (!(list.get(i) instanceof Map<?, ?> m)) {
+            JsonNode m = list.get(i);
+            if (!m.isObject()) {
                 throw new IllegalArgumentException("report " + i + " is not an object");
             }
             try {
@@ -152,19 +112,19 @@ final class ReportJson {
         return out;
     }
 
-    private static EpochReport report(Map<?, ?> m) {
-        Object cfv = m.get("counterfactual");
+    private static EpochReport report(JsonNode m) {
+        JsonNode c = m.get("counterfactual");
         Counterfactual cf = null;
-        if (cfv instanceof Map<?, ?> c) {
+        if (c != null && c.isObject()) {
             cf = new Counterfactual(bool(c, "warmed_up"), lng(c, "reads"), dbl(c, "sample_rate"),
                     policy(map(c, "lru")), policy(map(c, "opt")));
-        } else if (cfv != null) {
+        } else if (c != null && !c.isNull()) {
             throw new IllegalArgumentException("counterfactual must be an object or null");
         }
-        Map<?, ?> t = map(m, "timeline");
+        JsonNode t = map(m, "timeline");
         List<Bucket> buckets = new ArrayList<>();
-        for (Object o : list(t, "buckets", "timeline")) {
-            if (!(o instanceof Map<?, ?> k)) {
+        for (JsonNode k : list(t, "buckets", "timeline")) {
+            if (!k.isObject()) {
                 throw new IllegalArgumentException("a timeline bucket is not an object");
             }
             buckets.add(new Bucket(lng(k, "reads"), lng(k, "reads_waited"), dbl(k, "wait_seconds"),
@@ -181,59 +141,65 @@ final class ReportJson {
                 str(m, "counterfactual_note"), new Timeline(dbl(t, "bucket_seconds"), buckets));
     }
 
-    private static Policy policy(Map<?, ?> m) {
+    private static Policy policy(JsonNode m) {
         return new Policy(dbl(m, "hit_ratio"), lng(m, "s3_bytes"), lng(m, "s3_gets"));
     }
 
-    private static Object field(Map<?, ?> m, String name) {
-        if (!m.containsKey(name)) {
+    private static JsonNode field(JsonNode m, String name) {
+        JsonNode v = m.get(name);
+        if (v == null) {
             throw new IllegalArgumentException("field \"" + name + "\" is missing");
         }
-        return m.get(name);
+        return v;
     }
 
-    private static String str(Map<?, ?> m, String name) {
-        if (field(m, name) instanceof String s) {
-            return s;
+    private static String str(JsonNode m, String name) {
+        JsonNode v = field(m, name);
+        if (v.isTextual()) {
+            return v.textValue();
         }
         throw new IllegalArgumentException("field \"" + name + "\" must be a string");
     }
 
-    private static boolean bool(Map<?, ?> m, String name) {
-        if (field(m, name) instanceof Boolean v) {
-            return v;
+    private static boolean bool(JsonNode m, String name) {
+        JsonNode v = field(m, name);
+        if (v.isBoolean()) {
+            return v.booleanValue();
         }
         throw new IllegalArgumentException("field \"" + name + "\" must be true or false");
     }
 
-    private static long lng(Map<?, ?> m, String name) {
-        if (field(m, name) instanceof Long v) {
-            return v;
+    private static long lng(JsonNode m, String name) {
+        JsonNode v = field(m, name);
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return v.longValue();
         }
         throw new IllegalArgumentException("field \"" + name + "\" must be an integer");
     }
 
     /** A number, or null for an undefined ratio (NaN). */
-    private static double dbl(Map<?, ?> m, String name) {
-        Object v = field(m, name);
-        if (v == null) {
+    private static double dbl(JsonNode m, String name) {
+        JsonNode v = field(m, name);
+        if (v.isNull()) {
             return Double.NaN;
         }
-        if (v instanceof Number n) {
-            return n.doubleValue();
+        if (v.isNumber()) {
+            return v.doubleValue();
         }
         throw new IllegalArgumentException("field \"" + name + "\" must be a number or null");
     }
 
-    private static Map<?, ?> map(Map<?, ?> m, String name) {
-        if (field(m, name) instanceof Map<?, ?> v) {
+    private static JsonNode map(JsonNode m, String name) {
+        JsonNode v = field(m, name);
+        if (v.isObject()) {
             return v;
         }
         throw new IllegalArgumentException("field \"" + name + "\" must be an object");
     }
 
-    private static List<?> list(Map<?, ?> m, String name, String where) {
-        if (m.get(name) instanceof List<?> v) {
+    private static JsonNode list(JsonNode m, String name, String where) {
+        JsonNode v = m.get(name);
+        if (v != null && v.isArray()) {
             return v;
         }
         throw new IllegalArgumentException(where + " has no \"" + name + "\" array");

@@ -1,5 +1,6 @@
 package io.prefetchd.planner.sim;
 
+import io.prefetchd.planner.units.Sizes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ import java.util.concurrent.Callable;
                 + "and the prefetch planner with and without hints, under an S3 latency/bandwidth model, and prints "
                 + "hit ratio, S3 bytes and GETs, stall seconds and epoch time per policy. Time is simulated: a run "
                 + "takes seconds.",
-        footer = {"", "Example: prefetchd simulate --workload webdataset --cache-fraction 0.3 --bandwidth 80MB/s"})
+        footer = {"", "Example: prefetchd simulate --workload webdataset --cache-fraction 0.3 --bandwidth 80MiB/s"})
 public final class SimulateCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -40,7 +41,7 @@ public final class SimulateCommand implements Callable<Integer> {
     int samples = 20_000;
 
     @Option(names = "--sample-size", paramLabel = "SIZE", description = "Bytes per sample (default: ${DEFAULT-VALUE}).")
-    String sampleSize = "100kB";
+    String sampleSize = "100KiB";
 
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs = 5;
@@ -55,14 +56,14 @@ public final class SimulateCommand implements Callable<Integer> {
     String latency = "40ms";
 
     @Option(names = "--bandwidth", paramLabel = "RATE", description = "S3 bandwidth (default: ${DEFAULT-VALUE}).")
-    String bandwidth = "120MB/s";
+    String bandwidth = "120MiB/s";
 
     @Option(names = "--concurrency", description = "Prefetch GETs in flight (default: ${DEFAULT-VALUE}).")
     int concurrency = 64;
 
     @Option(names = "--reader", paramLabel = "RATE",
             description = "Reader throughput with all data local (default: ${DEFAULT-VALUE}).")
-    String reader = "200MB/s";
+    String reader = "200MiB/s";
 
     @Option(names = "--reader-depth", description = "Reads the DataLoader keeps outstanding (default: ${DEFAULT-VALUE}).")
     int readerDepth = 8;
@@ -163,7 +164,7 @@ public final class SimulateCommand implements Callable<Integer> {
             }
             return TraceFiles.read(extents, trace);
         }
-        long size = Units.bytes(sampleSize);
+        long size = Sizes.parse(sampleSize);
         Random random = new Random(seed);
         return switch (workload.toLowerCase(Locale.ROOT)) {
             case "random" -> Workloads.randomPermutations(samples, size, epochs, random);

@@ -1,5 +1,9 @@
 package io.prefetchd.planner.sim;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prefetchd.planner.json.Json;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -73,74 +77,31 @@ public record SimulationReport(String workload, String description, int samples,
 
     /** JSON: the setting, the bounds and every policy's row (bytes as numbers, seconds as numbers). */
     public String toJson() {
-        StringBuilder b = new StringBuilder();
-        b.append("{\n");
-        field(b, "workload", workload).append(",\n");
-        field(b, "description", description).append(",\n");
-        b.append("  \"samples\": ").append(samples).append(",\n");
-        b.append("  \"datasetBytes\": ").append(datasetBytes).append(",\n");
-        b.append("  \"capacityBytes\": ").append(capacityBytes).append(",\n");
-        b.append("  \"cacheFraction\": ").append(num(config.cacheFraction())).append(",\n");
-        b.append("  \"epochs\": ").append(epochs).append(",\n");
-        b.append("  \"warmupEpochs\": ").append(config.warmupEpochs()).append(",\n");
-        b.append("  \"latencyMillis\": ").append(num(config.latency().toNanos() / 1e6)).append(",\n");
-        b.append("  \"bandwidthBytesPerSecond\": ").append(config.bandwidthBytesPerSecond()).append(",\n");
-        b.append("  \"concurrency\": ").append(config.concurrency()).append(",\n");
-        b.append("  \"readerBytesPerSecond\": ").append(config.readerBytesPerSecond()).append(",\n");
-        b.append("  \"readerDepth\": ").append(config.readerDepth()).append(",\n");
-        b.append("  \"hintLeadEpochs\": ").append(config.hintLeadEpochs()).append(",\n");
-        b.append("  \"epochReadBytes\": ").append(epochReadBytes).append(",\n");
-        b.append("  \"allLocalEpochSeconds\": ").append(num(allLocalEpochSeconds)).append(",\n");
-        b.append("  \"s3BoundEpochSeconds\": ").append(num(s3BoundEpochSeconds)).append(",\n");
-        b.append("  \"policies\": [\n");
-        for (int i = 0; i < results.size(); i++) {
-            PolicyResult r = results.get(i);
-            b.append("    {");
-            b.append("\"policy\": \"").append(r.policy().label()).append("\", ");
-            b.append("\"hitRatio\": ").append(num(r.hitRatio())).append(", ");
-            b.append("\"noWaitRatio\": ").append(num(r.noWaitRatio())).append(", ");
-            b.append("\"s3BytesPerEpoch\": ").append(num(r.s3BytesPerEpoch())).append(", ");
-            b.append("\"requestsPerEpoch\": ").append(num(r.requestsPerEpoch())).append(", ");
-            b.append("\"wasteBytesPerEpoch\": ").append(num(r.wasteBytesPerEpoch())).append(", ");
-            b.append("\"unusedPrefetchBytesPerEpoch\": ").append(num(r.unusedPrefetchBytesPerEpoch())).append(", ");
-            b.append("\"stallSecondsPerEpoch\": ").append(num(r.stallSecondsPerEpoch())).append(", ");
-            b.append("\"epochSeconds\": ").append(num(r.epochSeconds())).append(", ");
-            b.append("\"meanReadWaitMillis\": ").append(num(r.meanReadWaitMillis())).append(", ");
-            b.append("\"peakCacheBytes\": ").append(r.peakCacheBytes()).append(", ");
-            b.append("\"reads\": ").append(r.reads());
-            b.append(i + 1 < results.size() ? "},\n" : "}\n");
+        ObjectNode o = Json.object().put("workload", workload).put("description", description)
+                .put("samples", samples).put("datasetBytes", datasetBytes).put("capacityBytes", capacityBytes);
+        o.set("cacheFraction", Json.number(config.cacheFraction()));
+        o.put("epochs", epochs).put("warmupEpochs", config.warmupEpochs())
+                .set("latencyMillis", Json.number(config.latency().toNanos() / 1e6));
+        o.put("bandwidthBytesPerSecond", config.bandwidthBytesPerSecond()).put("concurrency", config.concurrency())
+                .put("readerBytesPerSecond", config.readerBytesPerSecond()).put("readerDepth", config.readerDepth())
+                .put("hintLeadEpochs", config.hintLeadEpochs()).put("epochReadBytes", epochReadBytes)
+                .set("allLocalEpochSeconds", Json.number(allLocalEpochSeconds));
+        o.set("s3BoundEpochSeconds", Json.number(s3BoundEpochSeconds));
+        ArrayNode policies = o.putArray("policies");
+        for (PolicyResult r : results) {
+            ObjectNode p = policies.addObject().put("policy", r.policy().label());
+            p.set("hitRatio", Json.number(r.hitRatio()));
+            p.set("noWaitRatio", Json.number(r.noWaitRatio()));
+            p.set("s3BytesPerEpoch", Json.number(r.s3BytesPerEpoch()));
+            p.set("requestsPerEpoch", Json.number(r.requestsPerEpoch()));
+            p.set("wasteBytesPerEpoch", Json.number(r.wasteBytesPerEpoch()));
+            p.set("unusedPrefetchBytesPerEpoch", Json.number(r.unusedPrefetchBytesPerEpoch()));
+            p.set("stallSecondsPerEpoch", Json.number(r.stallSecondsPerEpoch()));
+            p.set("epochSeconds", Json.number(r.epochSeconds()));
+            p.set("meanReadWaitMillis", Json.number(r.meanReadWaitMillis()));
+            p.put("peakCacheBytes", r.peakCacheBytes()).put("reads", r.reads());
         }
-        b.append("  ]\n}\n");
-        return b.toString();
-    }
-
-    private static StringBuilder field(StringBuilder b, String name, String value) {
-        b.append("  \"").append(name).append("\": \"");
-        for (char ch : value.toCharArray()) {
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        return b.append('"');
-    }
-
-    private static String num(double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            return "null";
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return Long.toString((long) v);
-        }
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+        return Json.pretty(o);
     }
 
     /** Decimal units (kB, MB, GB), as S3 bills and as the issue's goals are stated. */
