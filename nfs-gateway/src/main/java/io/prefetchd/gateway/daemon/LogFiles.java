@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.daemon;
 
+import io.prefetchd.planner.units.Sizes;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
