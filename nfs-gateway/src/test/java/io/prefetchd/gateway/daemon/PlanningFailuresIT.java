@@ -189,7 +189,7 @@ class PlanningFailuresIT {
                     assertEquals(0, blocking.getEpochStatus(EpochRef.newBuilder().setDatasetId(id).setJob("it")
                             .build()).getPlanned(), "a hint no planner took is not recorded");
 
-                    String status = new MetricsController(null, gw.gateway).status();
+                    String status = new MetricsController(null, gw.gateway, null).status();
                     assertTrue(status.contains(id + ": NOT PLANNED (served without prefetch): its planner could not "
                             + "be built: injected planner failure"), status);
                 } finally {

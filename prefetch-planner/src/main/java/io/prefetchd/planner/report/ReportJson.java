@@ -34,7 +34,8 @@ final class ReportJson {
     private static void report(StringBuilder b, EpochReport r) {
         Fields f = new Fields(b, "    ");
         b.append("    {");
-        f.str("dataset", r.dataset()).str("job", r.job()).num("epoch", r.epoch()).bool("hinted", r.hinted())
+        f.str("dataset", r.dataset()).str("dataset_path", r.datasetPath()).str("dataset_format", r.datasetFormat())
+                .str("job", r.job()).num("epoch", r.epoch()).bool("hinted", r.hinted())
                 .bool("complete", r.complete()).str("finished_at", r.finishedAt())
                 .num("start_nanos", r.startNanos()).num("end_nanos", r.endNanos())
                 .dbl("duration_seconds", r.durationSeconds())
@@ -178,7 +179,8 @@ final class ReportJson {
                 lng(m, "s3_gets_demand"), lng(m, "s3_gets_failed"), lng(m, "s3_bytes"), lng(m, "s3_demand_bytes"),
                 lng(m, "s3_useful_bytes"), lng(m, "prefetched_unused_bytes"), lng(m, "planned_samples"),
                 lng(m, "planned_fetch_bytes"), (int) lng(m, "plans"), bool(m, "trace_truncated"), cf,
-                str(m, "counterfactual_note"), new Timeline(dbl(t, "bucket_seconds"), buckets));
+                str(m, "counterfactual_note"), new Timeline(dbl(t, "bucket_seconds"), buckets),
+                optionalStr(m, "dataset_path"), optionalStr(m, "dataset_format"));
     }
 
     private static Policy policy(Map<?, ?> m) {
@@ -190,6 +192,11 @@ final class ReportJson {
             throw new IllegalArgumentException("field \"" + name + "\" is missing");
         }
         return m.get(name);
+    }
+
+    /** A string field that reports written before it existed lack: {@code ""} then. */
+    private static String optionalStr(Map<?, ?> m, String name) {
+        return m.containsKey(name) ? str(m, name) : "";
     }
 
     private static String str(Map<?, ?> m, String name) {
