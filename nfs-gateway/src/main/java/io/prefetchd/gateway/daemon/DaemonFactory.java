@@ -85,6 +85,7 @@ public class DaemonFactory {
         // reads of its objects are traced under its path, and its size lets the tracer infer unhinted epochs
         datasets.addListener(d -> {
             gateway.naming().datasets().add(d);
+            reports.datasetServed(d.id());
             gateway.tracer().datasetSize(HintService.tracerDataset(d), d.index().totalBytes());
         });
         // an indexed dataset's names are held in memory: its LOOKUP/GETATTR/OPEN/READDIR never wait on S3

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -247,14 +246,35 @@ public final class ReportStore implements AutoCloseable {
         }
     }
 
-    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+    /** Per dataset id, its no-wait gauge. Guarded by itself for registration. */
+    private final Map<String, Gauge> noWaitGauges = new ConcurrentHashMap<>();
 
+    /**
+     * The dataset is now served: its no-wait gauge (registered at start with an unknown path) is labelled with its
+     * path from now on.
+     */
+    public void datasetServed(String datasetId) {
+        if (lastNoWait.containsKey(datasetId)) {
+            registerNoWaitGauge(datasetId);
+        }
+    }
+
+    /** Registers the dataset's gauge, or re-registers it when its path became known. */
     private void registerNoWaitGauge(String dataset) {
-        if (gauged.add(dataset)) {
-            Gauge.builder("prefetchd.reports.no.wait.share", lastNoWait, m -> m.getOrDefault(dataset, Double.NaN))
-                    .tag("dataset", dataset)
+        String path = names.apply(dataset).map(d -> d.exportPath().isEmpty() ? "/" : d.exportPath()).orElse("");
+        synchronized (noWaitGauges) {
+            Gauge old = noWaitGauges.get(dataset);
+            if (old != null && (path.isEmpty() || path.equals(old.getId().getTag("dataset_path")))) {
+                return;
+            }
+            if (old != null) {
+                registry.remove(old);
+            }
+            noWaitGauges.put(dataset, Gauge.builder("prefetchd.reports.no.wait.share", lastNoWait,
+                            m -> m.getOrDefault(dataset, Double.NaN))
+                    .tag("dataset", dataset).tag("dataset_path", path)
                     .description("share of reads served without waiting on S3 in the dataset's last completed epoch")
-                    .register(registry);
+                    .register(registry));
         }
     }
 

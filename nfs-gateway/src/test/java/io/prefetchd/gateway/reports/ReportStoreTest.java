@@ -88,9 +88,34 @@ class ReportStoreTest {
             assertEquals("imagefolder", byPath.get(0).datasetFormat());
             assertEquals(byPath, store.reports(d.id(), null));
             assertEquals(List.of(), store.reports("imagefolder", null));
+            assertNotNull(registry.find("prefetchd.reports.no.wait.share").tag("dataset", d.id())
+                    .tag("dataset_path", "imagefolder/train").gauge(), "the gauge is labelled with the path");
             List<EpochReport> persisted = ReportStore.readPersisted(dir, "imagefolder/train", null);
             assertEquals(1, persisted.size(), "saved with its name");
             assertEquals("imagefolder/train", persisted.get(0).datasetPath());
+        }
+    }
+
+    @Test
+    void noWaitGauge_loadedBeforeTheDatasetIsServed_isRelabelledWithItsPath() throws Exception {
+        String id;
+        try (DatasetRegistry served = new DatasetRegistry(DemoBucket.create(""), "", dir.resolve("indexes"), 2,
+                registry, clock)) {
+            id = served.register("imagefolder/train", DatasetKind.IMAGEFOLDER, List.of()).id();
+            try (ReportStore first = store(50, 100)) {
+                first.complete(epoch(first, id, "run1", 0, false, 1), ReportFixtures.dataset(), null);
+                executor.runAll();
+            }
+            SimpleMeterRegistry restarted = new SimpleMeterRegistry();
+            try (ReportStore store = new ReportStore(dir, 50, 100, executor, clock, restarted)) {
+                assertNotNull(restarted.find("prefetchd.reports.no.wait.share").tag("dataset_path", "").gauge(),
+                        "not served yet: no path");
+                store.nameDatasetsWith(served::byId);
+                store.datasetServed(id);
+                assertEquals(1, restarted.find("prefetchd.reports.no.wait.share").gauges().size());
+                assertNotNull(restarted.find("prefetchd.reports.no.wait.share").tag("dataset", id)
+                        .tag("dataset_path", "imagefolder/train").gauge());
+            }
         }
     }
 
