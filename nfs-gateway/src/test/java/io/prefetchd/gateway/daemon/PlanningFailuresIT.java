@@ -147,7 +147,7 @@ class PlanningFailuresIT {
                 assertEquals(FILES.size(), after.getFetched());
 
                 String status = get(Daemon.httpPort(ctx), "/status");
-                assertTrue(status.contains(id + ": " + FILES.size() + " samples"), status);
+                assertTrue(status.contains("folder (files) [" + id + "]: " + FILES.size() + " samples"), status);
                 assertFalse(status.contains("NOT PLANNED"), status);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
