@@ -13,11 +13,14 @@ import static java.util.Objects.requireNonNull;
  * is in force (the reads of one dataset cannot be told apart by job: NFS does not say which process read).
  * A dataset without an epoch in force has none: its reads are unhinted.
  *
- * <p>Thread-safe; {@link #jobOf} is a map lookup under the dataset's monitor.
+ * <p>Thread-safe. {@link #jobOf}, called on every READ, takes no lock: it reads a concurrent map that
+ * {@link #begin} and {@link #end} update under the dataset's monitor.
  */
 public final class EpochsInForce {
     /** Per dataset id: job -> epoch, in the order accepted (the last is in force). */
     private final Map<String, LinkedHashMap<String, Integer>> open = new ConcurrentHashMap<>();
+    /** Per dataset id, the job in force (the last key of its {@link #open} entry). */
+    private final Map<String, String> inForce = new ConcurrentHashMap<>();
 
     /** The hint service accepted {@code epoch} of {@code job} on the dataset: it is in force from now on. */
     public void begin(String datasetId, String job, int epoch) {
@@ -27,32 +30,34 @@ public final class EpochsInForce {
         synchronized (jobs) {
             jobs.remove(job);
             jobs.put(job, epoch);
+            inForce.put(datasetId, job);
         }
     }
 
-    /** The job ended its epoch on the dataset; the epoch of another job accepted before it, if
-     * not ended, is in force again. */
+    /**
+     * The job ended its epoch on the dataset; the epoch of another job accepted before it, if not ended, is in
+     * force again.
+     */
     public void end(String datasetId, String job) {
         LinkedHashMap<String, Integer> jobs = open.get(datasetId);
         if (jobs != null) {
             synchronized (jobs) {
                 jobs.remove(job);
+                String last = null;
+                for (String j : jobs.keySet()) {
+                    last = j;
+                }
+                if (last == null) {
+                    inForce.remove(datasetId);
+                } else {
+                    inForce.put(datasetId, last);
+                }
             }
         }
     }
 
     /** The job whose epoch is in force on the dataset, or {@code null} when none is. */
     public String jobOf(String datasetId) {
-        LinkedHashMap<String, Integer> jobs = open.get(datasetId);
-        if (jobs == null) {
-            return null;
-        }
-        synchronized (jobs) {
-            String last = null;
-            for (String job : jobs.keySet()) {
-                last = job;
-            }
-            return last;
-        }
+        return inForce.get(datasetId);
     }
 }
