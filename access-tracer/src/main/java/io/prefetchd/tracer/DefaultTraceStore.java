@@ -71,6 +71,20 @@ final class DefaultTraceStore implements TraceStore {
                 return TracePaths.epochOfFile(dir.resolve(seg[2]));
             }
         }
+        // <dataset name>/<job>/<n> with the dataset's own name, which may hold '/' (imagefolder/train/run1/2)
+        int jobSlash = idOrPath.lastIndexOf('/');
+        int datasetSlash = jobSlash < 0 ? -1 : idOrPath.lastIndexOf('/', jobSlash - 1);
+        if (datasetSlash > 0) {
+            Matcher m = EPOCH_ID.matcher(idOrPath.substring(jobSlash + 1));
+            String job = idOrPath.substring(datasetSlash + 1, jobSlash);
+            if (m.matches() && !job.isEmpty()) {
+                Optional<EpochTrace> e = epoch(idOrPath.substring(0, datasetSlash), job,
+                        Integer.parseInt(m.group(1)));
+                if (e.isPresent()) {
+                    return e.get();
+                }
+            }
+        }
         throw new NoSuchFileException(idOrPath, null, "no such epoch under " + tracesDir
                 + " (use <dataset>/<job>/<epoch> as 'trace ls' prints it, or the path of an .arrow file)");
     }

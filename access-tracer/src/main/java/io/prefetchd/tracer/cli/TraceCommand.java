@@ -125,8 +125,9 @@ public final class TraceCommand implements Runnable {
     }
 
     @Command(name = "ls", mixinStandardHelpOptions = true,
-            description = "List the epochs: reads, bytes, hit ratio, size on disk, and whether each is complete "
-                    + "(an epoch still being written, or cut by a crash, shows as 'open/cut').")
+            description = "List the epochs: reads, bytes, hit ratio, size on disk, whether each is complete "
+                    + "(an epoch still being written, or cut by a crash, shows as 'open/cut'), and the dataset's "
+                    + "name as the gateway gave it (its path in the export).")
     static final class Ls extends Sub {
         @Override
         void execute() throws IOException {
@@ -136,7 +137,7 @@ public final class TraceCommand implements Runnable {
                 out().println("no traces under " + store.tracesDir());
                 return;
             }
-            Table t = new Table("EPOCH", "FILES", "READS", "BYTES READ", "HITS", "S3 WAIT", "SIZE", "STATE");
+            Table t = new Table("EPOCH", "FILES", "READS", "BYTES READ", "HITS", "S3 WAIT", "SIZE", "STATE", "DATASET");
             for (EpochTrace e : epochs) {
                 Totals tot = new Totals();
                 boolean truncated;
@@ -146,7 +147,8 @@ public final class TraceCommand implements Runnable {
                 }
                 t.row(e.id(), Integer.toString(e.parts().size()), Format.count(tot.reads), Format.bytes(tot.bytes),
                         tot.reads == 0 ? "-" : Format.percent(tot.hits(), tot.reads), Format.nanos(tot.waitNanos),
-                        Format.bytes(e.sizeBytes()), truncated ? "open/cut" : "complete");
+                        Format.bytes(e.sizeBytes()), truncated ? "open/cut" : "complete",
+                        tot.dataset == null ? e.dataset() : tot.dataset);
             }
             t.print(out());
         }

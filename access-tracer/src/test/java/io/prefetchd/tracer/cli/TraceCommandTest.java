@@ -55,8 +55,8 @@ class TraceCommandTest {
         List<String> lines = out.toString().lines().toList();
         assertEquals(3, lines.size(), out.toString());
         assertTrue(lines.get(0).startsWith("EPOCH "), lines.get(0));
-        assertTrue(lines.get(1).matches("imagenet/job-1/0 +1 +3 +300 B +66\\.7% +2\\.0 ms +.* complete"), lines.get(1));
-        assertTrue(lines.get(2).matches("imagenet/job-1/1 +1 +2 +200 B +50\\.0% +2\\.0 ms +.* complete"), lines.get(2));
+        assertTrue(lines.get(1).matches("imagenet/job-1/0 +1 +3 +300 B +66\\.7% +2\\.0 ms +.* complete +imagenet"), lines.get(1));
+        assertTrue(lines.get(2).matches("imagenet/job-1/1 +1 +2 +200 B +50\\.0% +2\\.0 ms +.* complete +imagenet"), lines.get(2));
     }
 
     @Test
@@ -83,6 +83,31 @@ class TraceCommandTest {
         assertTrue(s.contains("2026-01-01T00:00:00.001500Z  10.0.0.2:900  train/a,b.tar  0       100     CACHE_HIT"),
                 s);
         assertTrue(s.contains("(first 2 of 3 reads;"), s);
+    }
+
+    @Test
+    void datasetNamedByItsPath_isListedByThatPath_andShownByIt() {
+        Path named = state.resolve("named");
+        AccessTracer t = AccessTracer.start(TracerConfig.defaults(named).withFsync(false), () -> 1_000_000L, r -> {
+            Thread th = new Thread(r);
+            th.setDaemon(true);
+            th.start();
+        }, TracerListener.NONE);
+        t.beginEpoch("imagefolder/train", "run1", 2);
+        t.record("imagefolder/train", "run1", 1, "", "imagefolder/train/cat/0001.jpg", "", 5, 0, 100,
+                Outcome.CACHE_HIT, 0);
+        t.close();
+
+        assertEquals(0, run("ls", "--state-dir", named.toString()), err.toString());
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(2, lines.size(), out.toString());
+        assertTrue(lines.get(0).endsWith("DATASET"), lines.get(0));
+        assertTrue(lines.get(1).matches("imagefolder_train~[0-9a-f]{12}/run1/2 .* complete +imagefolder/train"),
+                lines.get(1));
+
+        assertEquals(0, run("show", "imagefolder/train/run1/2", "--head", "0", "--state-dir", named.toString()),
+                err.toString());
+        assertTrue(out.toString().contains("(dataset 'imagefolder/train', job 'run1', epoch 2)"), out.toString());
     }
 
     @Test

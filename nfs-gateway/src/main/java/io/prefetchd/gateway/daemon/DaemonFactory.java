@@ -67,7 +67,7 @@ public class DaemonFactory {
     @Bean(preDestroy = "close")
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
         return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
-                config.getGrpc().getMaxOrderLength()));
+                config.getGrpc().getMaxOrderLength(), gateway.naming().epochsInForce()));
     }
 
     /** {@code /ready}: probes S3 in the background until it answers once. */
@@ -92,12 +92,19 @@ public class DaemonFactory {
         DatasetRegistry datasets = new DatasetRegistry(gateway.store(), config.getS3().getPrefix(),
                 Path.of(config.getStateDir()).resolve("indexes"), DatasetRegistry.DEFAULT_PARALLELISM, registry,
                 Clock.systemUTC());
+        reports.nameDatasetsWith(datasets::byId);
         if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
             gateway.prefetcher().reportTo(reports);
             datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index()));
         } else { // no planner, but blocks still follow samples
             datasets.addListener(d -> PrefetchExecutor.cutAtSamples(gateway.cache(), d.index()));
         }
+        // reads of its objects are traced under its path, and its size lets the tracer infer unhinted epochs
+        datasets.addListener(d -> {
+            gateway.naming().datasets().add(d);
+            reports.datasetServed(d.id());
+            gateway.tracer().datasetSize(HintService.tracerDataset(d), d.index().totalBytes());
+        });
         // an indexed dataset's names are held in memory: its LOOKUP/GETATTR/OPEN/READDIR never wait on S3
         datasets.addListener(d -> DatasetNames.pin(gateway.fileSystem(), d, () -> datasets.reindex(d.id())));
         try {

@@ -19,6 +19,8 @@ import io.prefetchd.gateway.nfs.v4.FileHandles;
 import io.prefetchd.gateway.nfs.v4.Nfs4Services;
 import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
+import io.prefetchd.gateway.datasets.DatasetLookup;
+import io.prefetchd.gateway.hints.EpochsInForce;
 import io.prefetchd.gateway.nfs.v4.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
@@ -72,10 +74,19 @@ public final class Gateway implements AutoCloseable {
     private final String export;
     private final AccessTracer tracer;
     private final PrefetchExecutor prefetcher;
+    private final Naming naming;
+
+    /**
+     * How READs are named in traces: the served datasets by object (fed by the dataset registry) and the hinted
+     * epochs in force (fed by the hint service).
+     */
+    public record Naming(DatasetLookup datasets, EpochsInForce epochsInForce) {
+    }
 
     private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
-                    PrefetchExecutor prefetcher) {
+                    PrefetchExecutor prefetcher, Naming naming) {
+        this.naming = naming;
         this.fs = fs;
         this.metadata = metadata;
         this.tracer = tracer;
@@ -211,8 +222,10 @@ public final class Gateway implements AutoCloseable {
         PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
                 ? PrefetchExecutor.start(cache, prefetchSettings(c.getPlanner()), registry, System::nanoTime,
                 planners) : null;
+        DatasetLookup datasets = new DatasetLookup();
+        EpochsInForce inForce = new EpochsInForce();
         ReadObserver observer = ReadObserver.both(
-                c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs) : ReadObserver.NONE,
+                c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs, datasets, inForce) : ReadObserver.NONE,
                 prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
         Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
                 owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer, access);
@@ -249,7 +262,7 @@ public final class Gateway implements AutoCloseable {
         LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}", export, n.getBind(), server.port(),
                 access.exports());
         return new Gateway(store, cache, fs, List.of(refresher, datasetRefresh), state, server, reaper, export, tracer,
-                prefetcher);
+                prefetcher, new Naming(datasets, inForce));
     }
 
     /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
@@ -346,6 +359,11 @@ public final class Gateway implements AutoCloseable {
 
     public AccessTracer tracer() {
         return tracer;
+    }
+
+    /** Where the registry and the hint service tell the read path how to name READs in traces. */
+    public Naming naming() {
+        return naming;
     }
 
     /** Whether S3 answers (empty for stores without a circuit breaker, such as in-memory ones). */

@@ -7,19 +7,31 @@ import io.micronaut.http.annotation.Produces;
 import io.micronaut.core.annotation.Nullable;
 import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.CacheStats;
+import io.prefetchd.gateway.datasets.DatasetRegistry;
+import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 
 import java.util.List;
+import java.util.Optional;
 
 /** HTTP: {@code /metrics} in the Prometheus text format, {@code /status} as one human-readable page. */
 @Controller
 public class MetricsController {
     private final PrometheusMeterRegistry registry;
     private final Gateway gateway;
+    private final DatasetRegistry datasets;
 
-    public MetricsController(PrometheusMeterRegistry registry, @Nullable Gateway gateway) {
+    public MetricsController(PrometheusMeterRegistry registry, @Nullable Gateway gateway,
+                             @Nullable DatasetRegistry datasets) {
         this.registry = registry;
         this.gateway = gateway;
+        this.datasets = datasets;
+    }
+
+    /** {@code imagefolder/train (imagefolder) [ds-…]}, or the id alone when the dataset is not (yet) served. */
+    private String name(String datasetId) {
+        Optional<ServedDataset> d = datasets == null ? Optional.empty() : datasets.byId(datasetId);
+        return d.map(x -> x.displayName() + " [" + datasetId + "]").orElse(datasetId);
     }
 
     @Get("/metrics")
@@ -72,11 +84,11 @@ public class MetricsController {
                 .append('\n');
         for (PrefetchExecutor.DatasetStatus d : datasets) {
             if (!d.planned()) {
-                sb.append("  ").append(d.datasetId()).append(": NOT PLANNED (served without prefetch): ")
+                sb.append("  ").append(name(d.datasetId())).append(": NOT PLANNED (served without prefetch): ")
                         .append(d.error()).append('\n');
                 continue;
             }
-            sb.append("  ").append(d.datasetId()).append(": ").append(d.samples()).append(" samples, ")
+            sb.append("  ").append(name(d.datasetId())).append(": ").append(d.samples()).append(" samples, ")
                     .append(Sizes.format(d.datasetBytes())).append(", plans for ")
                     .append(Sizes.format(d.plannerCapacityBytes())).append(" of cache; ")
                     .append(d.epoch() < 0 ? "not read yet" : "epoch " + d.epoch() + " (" + d.samplesReadThisEpoch()

@@ -1,21 +1,34 @@
 package io.prefetchd.gateway.daemon;
 
+import io.prefetchd.gateway.datasets.DatasetLookup;
+import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.hints.EpochsInForce;
+import io.prefetchd.gateway.hints.HintService;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.ReadObserver;
 import io.prefetchd.tracer.AccessTracer;
 import io.prefetchd.tracer.Outcome;
 
+import java.util.Optional;
+
 import static java.util.Objects.requireNonNull;
 
 /**
- * Hands every READ to the access tracer. Until the hint API names datasets and jobs, the dataset of a file is
- * the first folder of its path in the export (files at the root belong to {@value #ROOT_DATASET}) and the job is
- * {@value #DEFAULT_JOB}; epochs are then inferred by the tracer's idle-gap rule (docs/TRACES.md). Zero-length
- * reads (at end of file) are not recorded. Never blocks: the tracer drops and counts when its buffer is full.
+ * Hands every READ to the access tracer, named by its dataset and job (docs/TRACES.md):
+ * <ul>
+ * <li>a READ of a registered dataset's object is traced under the dataset's path in the export
+ *     ({@link HintService#tracerDataset}), and under the job whose hinted epoch is in force on that dataset
+ *     ({@link EpochsInForce}); the tracer's stream for that job is in the hinted epoch, so the read lands there.
+ *     With no epoch in force, the job is {@value #DEFAULT_JOB} and the tracer infers epochs;</li>
+ * <li>any other READ is traced under the first folder of the file's path ({@value #ROOT_DATASET} for files at
+ *     the export root) and job {@value #DEFAULT_JOB}.</li>
+ * </ul>
+ * Zero-length reads (at end of file) are not recorded. Never blocks: the tracer drops and counts when its buffer is
+ * full.
  */
 final class TracingReadObserver implements ReadObserver {
     static final String ROOT_DATASET = "_root";
@@ -23,10 +36,14 @@ final class TracingReadObserver implements ReadObserver {
 
     private final AccessTracer tracer;
     private final S3FileSystem fs;
+    private final DatasetLookup datasets;
+    private final EpochsInForce inForce;
 
-    TracingReadObserver(AccessTracer tracer, S3FileSystem fs) {
+    TracingReadObserver(AccessTracer tracer, S3FileSystem fs, DatasetLookup datasets, EpochsInForce inForce) {
         this.tracer = requireNonNull(tracer, "tracer is null");
         this.fs = requireNonNull(fs, "fs is null");
+        this.datasets = requireNonNull(datasets, "datasets is null");
+        this.inForce = requireNonNull(inForce, "inForce is null");
     }
 
     static String datasetOf(String path) {
@@ -40,9 +57,20 @@ final class TracingReadObserver implements ReadObserver {
         if (length == 0) {
             return;
         }
+        String key = fs.key(file.path());
+        String dataset;
+        String job;
+        Optional<ServedDataset> served = datasets.of(key);
+        if (served.isPresent()) {
+            dataset = HintService.tracerDataset(served.get());
+            String hinted = inForce.jobOf(served.get().id());
+            job = hinted != null ? hinted : DEFAULT_JOB;
+        } else {
+            dataset = datasetOf(file.path());
+            job = DEFAULT_JOB;
+        }
         long clientId = ctx.sessionClient() == null ? 0 : ctx.sessionClient().clientId();
-        tracer.record(datasetOf(file.path()), DEFAULT_JOB, clientId, ctx.caller().remote(), fs.key(file.path()),
-                version.etag(), version.fileId(), offset, length,
-                result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
+        tracer.record(dataset, job, clientId, ctx.caller().remote(), key, version.etag(), version.fileId(), offset,
+                length, result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
     }
 }

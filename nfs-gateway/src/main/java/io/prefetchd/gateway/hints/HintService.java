@@ -71,10 +71,21 @@ public final class HintService extends HintsGrpc.HintsImplBase {
     private final DatasetRegistry datasets;
     private final int maxOrderLength;
     private final RecordingHintSink recorded = new RecordingHintSink();
+    private final EpochsInForce inForce;
     /** Per dataset id, the paths jobs registered it under (absolute paths in PathChunks are under one). */
     private final Map<String, Set<String>> mountPaths = new ConcurrentHashMap<>();
 
     public HintService(Planning planning, AccessTracer tracer, DatasetRegistry datasets, int maxOrderLength) {
+        this(planning, tracer, datasets, maxOrderLength, new EpochsInForce());
+    }
+
+    /**
+     * @param inForce told of every epoch accepted and ended, so that the read path can trace reads under the job
+     *                and epoch of the hints in force
+     */
+    public HintService(Planning planning, AccessTracer tracer, DatasetRegistry datasets, int maxOrderLength,
+                       EpochsInForce inForce) {
+        this.inForce = requireNonNull(inForce, "inForce is null");
         this.planning = requireNonNull(planning, "planning is null");
         this.tracer = requireNonNull(tracer, "tracer is null");
         this.datasets = requireNonNull(datasets, "datasets is null");
@@ -208,11 +219,16 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                 + "': call RegisterDataset first").asRuntimeException());
     }
 
-    /** The access tracer's name of a dataset: the first folder of its export path, as for unhinted reads. */
-    static String tracerDataset(ServedDataset d) {
-        int slash = d.exportPath().indexOf('/');
-        return d.exportPath().isEmpty() ? "_root" : slash < 0 ? d.exportPath() : d.exportPath().substring(0, slash);
+    /**
+     * The access tracer's name of a dataset, for hinted and unhinted reads alike: its path in the export
+     * ({@value #ROOT_TRACE_NAME} for a dataset at the export root).
+     */
+    public static String tracerDataset(ServedDataset d) {
+        return d.exportPath().isEmpty() ? ROOT_TRACE_NAME : d.exportPath();
     }
+
+    /** The trace name of a dataset at the export root. */
+    public static final String ROOT_TRACE_NAME = "_root";
 
     @Override
     public StreamObserver<PublishEpochRequest> publishEpoch(StreamObserver<PublishEpochResponse> out) {
@@ -419,6 +435,7 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                 boolean replaced = recorded.get(d.id(), h.getJob(), h.getEpoch(), h.getRank()).isPresent();
                 recorded.accept(order);
                 tracer.beginEpoch(tracerDataset(d), h.getJob(), h.getEpoch());
+                inForce.begin(d.id(), h.getJob(), h.getEpoch());
                 LOG.info("accepted epoch {} of job {} rank {}/{} on {} ({}): {} samples{}", h.getEpoch(),
                         h.getJob(), h.getRank(), world, d.id(), d.exportPath(), n, replaced ? " (replaced)" : "");
                 return PublishEpochResponse.newBuilder().setAccepted(n).setReplaced(replaced).build();
@@ -494,6 +511,7 @@ public final class HintService extends HintsGrpc.HintsImplBase {
             ServedDataset d = dataset(ref.getDatasetId());
             recorded.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
             planning.endEpoch(d.id(), ref.getJob(), ref.getEpoch());
+            inForce.end(d.id(), ref.getJob());
             tracer.endEpoch(tracerDataset(d), ref.getJob());
             out.onNext(EndEpochResponse.getDefaultInstance());
             out.onCompleted();

@@ -58,7 +58,7 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Read the reports a daemon saved under DIR/reports instead (no daemon needed).")
     Path stateDir;
 
-    @Option(names = "--dataset", paramLabel = "D", description = "Only this dataset.")
+    @Option(names = "--dataset", paramLabel = "D", description = "Only this dataset: its path in the export (imagefolder/train) or its id.")
     String dataset;
 
     @Option(names = "--job", paramLabel = "J", description = "Only this job.")

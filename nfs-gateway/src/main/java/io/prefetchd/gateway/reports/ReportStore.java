@@ -3,6 +3,7 @@ package io.prefetchd.gateway.reports;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.planner.SampleExtents;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.report.EpochReport;
@@ -31,7 +32,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -40,6 +41,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
@@ -54,6 +56,11 @@ import static java.util.Objects.requireNonNull;
  * millions of reads) on this store's executor, never on the caller's thread. If the simulation fails, or the
  * executor is full or shut down, the report is kept without counterfactuals and the failure is logged: a report is
  * never lost. Until it is stored, the epoch stays visible as a partial report.
+ *
+ * <h2>Names</h2>
+ * Reports are kept by dataset id; once {@link #nameDatasetsWith} is given the served datasets, every report
+ * shown or stored names its dataset by path and format too, and the {@code dataset} filters match the id, the
+ * path or the name ({@link EpochReport#isOfDataset}).
  *
  * <h2>Bounds</h2>
  * At most {@code keepPerJob} reports per (dataset, job) and {@code maxReports} in all, in memory and on disk: the
@@ -107,6 +114,7 @@ public final class ReportStore implements AutoCloseable {
     private final MeterRegistry registry;
     private final Counter counterfactualFailures;
     private long sequence;
+    private volatile Function<String, Optional<ServedDataset>> names = id -> Optional.empty();
 
     /**
      * @param dir        the reports folder ({@code <state-dir>/reports}); created on the first write
@@ -155,6 +163,19 @@ public final class ReportStore implements AutoCloseable {
                     return t;
                 });
         return new ReportStore(dir, keepPerJob, maxReports, pool, pool, clock, registry);
+    }
+
+    /** Names the datasets of reports by their path and format: {@code served} answers a dataset id. */
+    public void nameDatasetsWith(Function<String, Optional<ServedDataset>> served) {
+        this.names = requireNonNull(served, "served is null");
+    }
+
+    /** The report with its dataset's name, when the report lacks one and the dataset is served. */
+    private EpochReport named(EpochReport r) {
+        if (!r.datasetFormat().isEmpty()) {
+            return r;
+        }
+        return names.apply(r.dataset()).map(d -> r.withDatasetName(d.exportPath(), d.formatName())).orElse(r);
     }
 
     /** Starts recording an epoch; the returned log shows as a partial report until its report is stored. */
@@ -211,7 +232,7 @@ public final class ReportStore implements AutoCloseable {
             return; // stored already (by close(), while its simulation was still running)
         }
         try {
-            EpochReport stamped = report.withFinishedAt(clock.instant().toString());
+            EpochReport stamped = named(report).withFinishedAt(clock.instant().toString());
             Path file = persist(stamped);
             List<Path> dropped;
             synchronized (this) {
@@ -225,14 +246,35 @@ public final class ReportStore implements AutoCloseable {
         }
     }
 
-    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+    /** Per dataset id, its no-wait gauge. Guarded by itself for registration. */
+    private final Map<String, Gauge> noWaitGauges = new ConcurrentHashMap<>();
 
+    /**
+     * The dataset is now served: its no-wait gauge (registered at start with an unknown path) is labelled with its
+     * path from now on.
+     */
+    public void datasetServed(String datasetId) {
+        if (lastNoWait.containsKey(datasetId)) {
+            registerNoWaitGauge(datasetId);
+        }
+    }
+
+    /** Registers the dataset's gauge, or re-registers it when its path became known. */
     private void registerNoWaitGauge(String dataset) {
-        if (gauged.add(dataset)) {
-            Gauge.builder("prefetchd.reports.no.wait.share", lastNoWait, m -> m.getOrDefault(dataset, Double.NaN))
-                    .tag("dataset", dataset)
+        String path = names.apply(dataset).map(d -> d.exportPath().isEmpty() ? "/" : d.exportPath()).orElse("");
+        synchronized (noWaitGauges) {
+            Gauge old = noWaitGauges.get(dataset);
+            if (old != null && (path.isEmpty() || path.equals(old.getId().getTag("dataset_path")))) {
+                return;
+            }
+            if (old != null) {
+                registry.remove(old);
+            }
+            noWaitGauges.put(dataset, Gauge.builder("prefetchd.reports.no.wait.share", lastNoWait,
+                            m -> m.getOrDefault(dataset, Double.NaN))
+                    .tag("dataset", dataset).tag("dataset_path", path)
                     .description("share of reads served without waiting on S3 in the dataset's last completed epoch")
-                    .register(registry);
+                    .register(registry));
         }
     }
 
@@ -407,7 +449,7 @@ public final class ReportStore implements AutoCloseable {
         List<EpochReport> done = new ArrayList<>();
         synchronized (this) {
             for (Kept k : kept) {
-                done.add(k.report());
+                done.add(named(k.report()));
             }
         }
         done = filter(done, datasetOrNull, jobOrNull);
@@ -416,8 +458,10 @@ public final class ReportStore implements AutoCloseable {
         List<EpochLog> running = new ArrayList<>(live.keySet());
         running.sort(Comparator.comparingLong(EpochLog::startNanos));
         for (EpochLog log : running) {
-            if (matches(log.datasetId(), log.job(), datasetOrNull, jobOrNull)) {
-                out.add(Reports.withoutCounterfactual(log, log.ended() ? "being simulated" : "epoch in progress"));
+            EpochReport partial = named(Reports.withoutCounterfactual(log,
+                    log.ended() ? "being simulated" : "epoch in progress"));
+            if (matches(partial, datasetOrNull, jobOrNull)) {
+                out.add(partial);
             }
         }
         return sorted(out);
@@ -426,16 +470,16 @@ public final class ReportStore implements AutoCloseable {
     private static List<EpochReport> filter(List<EpochReport> in, String dataset, String job) {
         List<EpochReport> out = new ArrayList<>();
         for (EpochReport r : in) {
-            if (matches(r.dataset(), r.job(), dataset, job)) {
+            if (matches(r, dataset, job)) {
                 out.add(r);
             }
         }
         return out;
     }
 
-    private static boolean matches(String dataset, String job, String wantedDataset, String wantedJob) {
-        return (wantedDataset == null || wantedDataset.isEmpty() || dataset.equals(wantedDataset))
-                && (wantedJob == null || wantedJob.isEmpty() || job.equals(wantedJob));
+    private static boolean matches(EpochReport r, String wantedDataset, String wantedJob) {
+        return (wantedDataset == null || wantedDataset.isEmpty() || r.isOfDataset(wantedDataset))
+                && (wantedJob == null || wantedJob.isEmpty() || r.job().equals(wantedJob));
     }
 
     /** Stable: keeps the time order within each (dataset, job). */

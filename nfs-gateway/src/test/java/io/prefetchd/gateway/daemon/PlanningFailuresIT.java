@@ -147,7 +147,7 @@ class PlanningFailuresIT {
                 assertEquals(FILES.size(), after.getFetched());
 
                 String status = get(Daemon.httpPort(ctx), "/status");
-                assertTrue(status.contains(id + ": " + FILES.size() + " samples"), status);
+                assertTrue(status.contains("folder (files) [" + id + "]: " + FILES.size() + " samples"), status);
                 assertFalse(status.contains("NOT PLANNED"), status);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -189,7 +189,7 @@ class PlanningFailuresIT {
                     assertEquals(0, blocking.getEpochStatus(EpochRef.newBuilder().setDatasetId(id).setJob("it")
                             .build()).getPlanned(), "a hint no planner took is not recorded");
 
-                    String status = new MetricsController(null, gw.gateway).status();
+                    String status = new MetricsController(null, gw.gateway, null).status();
                     assertTrue(status.contains(id + ": NOT PLANNED (served without prefetch): its planner could not "
                             + "be built: injected planner failure"), status);
                 } finally {

@@ -78,6 +78,73 @@ class HintServiceTest {
     }
 
     @Test
+    void publishAndEndEpoch_putTheJobInForce_andTraceEpochsUnderTheExportPath() {
+        List<String> traced = new java.util.ArrayList<>();
+        AccessTracer tracer = new AccessTracer() {
+            private final AccessTracer off = AccessTracer.disabled();
+
+            @Override
+            public void record(String dataset, String job, long clientId, String clientAddress, String objectKey,
+                               String etag, long fileId, long offset, int length, io.prefetchd.tracer.Outcome outcome,
+                               long s3WaitNanos) {
+            }
+
+            @Override
+            public void beginEpoch(String dataset, String job, int epoch) {
+                traced.add("begin " + dataset + " " + job + " " + epoch);
+            }
+
+            @Override
+            public void endEpoch(String dataset, String job) {
+                traced.add("end " + dataset + " " + job);
+            }
+
+            @Override
+            public void datasetSize(String dataset, long bytes) {
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> flush() {
+                return off.flush();
+            }
+
+            @Override
+            public io.prefetchd.tracer.TracerStats stats() {
+                return off.stats();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        EpochsInForce inForce = new EpochsInForce();
+        HintService traced1 = new HintService(Planning.forwardingTo(downstream), tracer, datasets, 1000, inForce);
+        String id = traced1.register(request(IMAGES, "imagefolder", 200).build()).id();
+        HintService.OrderBuilder b = traced1.new OrderBuilder();
+        b.add(header(id, 0, 0, 1));
+        b.add(chunk(1, 0));
+        b.finish();
+        assertEquals("job", inForce.jobOf(id));
+        traced1.endEpoch(EpochRef.newBuilder().setDatasetId(id).setJob("job").setEpoch(0).build(),
+                new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.prefetchd.planner.proto.EndEpochResponse value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        fail(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        assertNull(inForce.jobOf(id));
+        assertEquals(List.of("begin imagefolder/train job 0", "end imagefolder/train job"), traced);
+    }
+
+    @Test
     void publish_validOrder_isHandedToTheSink() {
         String id = register(100);
         HintService.OrderBuilder b = service.new OrderBuilder();

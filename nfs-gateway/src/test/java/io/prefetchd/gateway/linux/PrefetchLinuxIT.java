@@ -162,7 +162,7 @@ class PrefetchLinuxIT {
                 assertTrue(second.s3Bytes() <= MAX_OVER_OPT * opt, "epoch 1 fetched at most " + MAX_OVER_OPT
                         + " x OPT: " + second.s3Bytes() + " vs " + opt);
                 String status = ctx.getBean(MetricsController.class).status();
-                assertTrue(status.contains("planner     on, 1 dataset") && status.contains(ds.id() + ": 400 samples")
+                assertTrue(status.contains("planner     on, 1 dataset") && status.contains(ds.id() + "]: 400 samples")
                         && status.contains("hints from job " + JOB), status);
             }
         } finally {

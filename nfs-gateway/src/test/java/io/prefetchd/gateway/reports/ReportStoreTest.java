@@ -1,6 +1,10 @@
 package io.prefetchd.gateway.reports;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.datasets.DatasetKind;
+import io.prefetchd.gateway.datasets.DatasetRegistry;
+import io.prefetchd.gateway.datasets.DemoBucket;
+import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.report.EpochReport;
@@ -61,6 +65,57 @@ class ReportStoreTest {
     private static long files(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(".json")).count();
+        }
+    }
+
+    @Test
+    void reports_ofAServedDataset_areNamedByPath_andFoundByPathOrId() throws Exception {
+        try (ReportStore store = store(50, 100);
+             DatasetRegistry served = new DatasetRegistry(DemoBucket.create(""), "", dir.resolve("indexes"), 2,
+                     registry, clock)) {
+            ServedDataset d = served.register("imagefolder/train", DatasetKind.IMAGEFOLDER, List.of());
+            store.nameDatasetsWith(served::byId);
+            EpochLog log = epoch(store, d.id(), "run1", 0, true, 1);
+            assertEquals("imagefolder/train (imagefolder)", store.reports("imagefolder/train", null).get(0)
+                    .datasetName(), "a partial report is named too");
+            store.complete(log, ReportFixtures.dataset(), null);
+            executor.runAll();
+
+            List<EpochReport> byPath = store.reports("imagefolder/train", null);
+            assertEquals(1, byPath.size());
+            assertTrue(byPath.get(0).complete());
+            assertEquals(d.id(), byPath.get(0).dataset(), "the id stays");
+            assertEquals("imagefolder", byPath.get(0).datasetFormat());
+            assertEquals(byPath, store.reports(d.id(), null));
+            assertEquals(List.of(), store.reports("imagefolder", null));
+            assertNotNull(registry.find("prefetchd.reports.no.wait.share").tag("dataset", d.id())
+                    .tag("dataset_path", "imagefolder/train").gauge(), "the gauge is labelled with the path");
+            List<EpochReport> persisted = ReportStore.readPersisted(dir, "imagefolder/train", null);
+            assertEquals(1, persisted.size(), "saved with its name");
+            assertEquals("imagefolder/train", persisted.get(0).datasetPath());
+        }
+    }
+
+    @Test
+    void noWaitGauge_loadedBeforeTheDatasetIsServed_isRelabelledWithItsPath() throws Exception {
+        String id;
+        try (DatasetRegistry served = new DatasetRegistry(DemoBucket.create(""), "", dir.resolve("indexes"), 2,
+                registry, clock)) {
+            id = served.register("imagefolder/train", DatasetKind.IMAGEFOLDER, List.of()).id();
+            try (ReportStore first = store(50, 100)) {
+                first.complete(epoch(first, id, "run1", 0, false, 1), ReportFixtures.dataset(), null);
+                executor.runAll();
+            }
+            SimpleMeterRegistry restarted = new SimpleMeterRegistry();
+            try (ReportStore store = new ReportStore(dir, 50, 100, executor, clock, restarted)) {
+                assertNotNull(restarted.find("prefetchd.reports.no.wait.share").tag("dataset_path", "").gauge(),
+                        "not served yet: no path");
+                store.nameDatasetsWith(served::byId);
+                store.datasetServed(id);
+                assertEquals(1, restarted.find("prefetchd.reports.no.wait.share").gauges().size());
+                assertNotNull(restarted.find("prefetchd.reports.no.wait.share").tag("dataset", id)
+                        .tag("dataset_path", "imagefolder/train").gauge());
+            }
         }
     }
 

@@ -60,7 +60,7 @@ class ReportsEndpointTest {
             String metrics = get(base + "/metrics").body();
             assertTrue(metrics.contains("prefetchd_reports_kept 2.0"), metrics);
             assertTrue(metrics.contains("prefetchd_reports_epochs_running 1.0"), metrics);
-            assertTrue(metrics.contains("prefetchd_reports_no_wait_share{dataset=\"coco\"}"), metrics);
+            assertTrue(metrics.contains("prefetchd_reports_no_wait_share{dataset=\"coco\",dataset_path=\"\"}"), metrics);
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();

@@ -42,6 +42,10 @@ import static java.util.Objects.requireNonNull;
  * @param counterfactual       LRU and OPT on the same trace, or null when not computed
  * @param counterfactualNote   why there is no counterfactual, or what it covers; "" when there is nothing to say
  * @param timeline             the epoch cut into {@link Reports#TIMELINE_BUCKETS} equal buckets
+ * @param datasetPath          the dataset's path in the gateway's export ({@code imagefolder/train}; {@code ""}
+ *                             for the export root, or when unknown)
+ * @param datasetFormat        the dataset's format as users name it ({@code imagefolder}); {@code ""} when the
+ *                             dataset's name is unknown (a report of a dataset no longer served)
  */
 public record EpochReport(String dataset, String job, int epoch, boolean hinted, boolean complete, String finishedAt,
                           long startNanos, long endNanos, long datasetBytes, long capacityBytes,
@@ -50,14 +54,65 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                           long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
                           long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
                           long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
-                          String counterfactualNote, Timeline timeline) {
+                          String counterfactualNote, Timeline timeline, String datasetPath, String datasetFormat) {
 
     public EpochReport {
+        requireNonNull(datasetPath, "datasetPath is null");
+        requireNonNull(datasetFormat, "datasetFormat is null");
         requireNonNull(dataset, "dataset is null");
         requireNonNull(job, "job is null");
         requireNonNull(finishedAt, "finishedAt is null");
         requireNonNull(counterfactualNote, "counterfactualNote is null");
         requireNonNull(timeline, "timeline is null");
+    }
+
+    /** A report whose dataset is known by its id only (its path and format are {@code ""}). */
+    public EpochReport(String dataset, String job, int epoch, boolean hinted, boolean complete, String finishedAt,
+                       long startNanos, long endNanos, long datasetBytes, long capacityBytes,
+                       long samplesRead, long bytesRead, double hitRatio, double noWaitShare, long readsWaited,
+                       double waitTotalSeconds, double waitP99Seconds, double waitMaxSeconds,
+                       long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
+                       long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
+                       long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
+                       String counterfactualNote, Timeline timeline) {
+        this(dataset, job, epoch, hinted, complete, finishedAt, startNanos, endNanos, datasetBytes, capacityBytes,
+                samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds, waitP99Seconds,
+                waitMaxSeconds, s3Gets, s3GetsDemand, s3GetsFailed, s3Bytes, s3BytesDemand, s3UsefulBytes,
+                prefetchedUnusedBytes, plannedSamples, plannedFetchBytes, plans, traceTruncated, counterfactual,
+                counterfactualNote, timeline, "", "");
+    }
+
+    /**
+     * How people name the dataset: {@code <path> (<format>)}, the export root shown as {@code /}; the id when the
+     * name is unknown.
+     */
+    public String datasetName() {
+        return datasetFormat.isEmpty() ? dataset
+                : (datasetPath.isEmpty() ? "/" : datasetPath) + " (" + datasetFormat + ")";
+    }
+
+    /** Whether {@code wanted} names this report's dataset: its id, its path or its {@link #datasetName()}. */
+    public boolean isOfDataset(String wanted) {
+        if (wanted.equals(dataset)) {
+            return true;
+        }
+        if (datasetFormat.isEmpty()) {
+            return false;
+        }
+        String path = wanted.startsWith("/") && wanted.length() > 1 ? wanted.substring(1) : wanted;
+        while (path.endsWith("/") && path.length() > 1) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return path.equals(datasetPath) || path.equals("/") && datasetPath.isEmpty() || wanted.equals(datasetName());
+    }
+
+    /** The same report, its dataset named by its path in the export and its format. */
+    public EpochReport withDatasetName(String path, String format) {
+        return new EpochReport(dataset, job, epoch, hinted, complete, finishedAt, startNanos, endNanos, datasetBytes,
+                capacityBytes, samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds,
+                waitP99Seconds, waitMaxSeconds, s3Gets, s3GetsDemand, s3GetsFailed, s3Bytes, s3BytesDemand,
+                s3UsefulBytes, prefetchedUnusedBytes, plannedSamples, plannedFetchBytes, plans, traceTruncated,
+                counterfactual, counterfactualNote, timeline, path, format);
     }
 
     /** Epoch time in seconds. */
@@ -101,7 +156,7 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                 capacityBytes, samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds,
                 waitP99Seconds, waitMaxSeconds, s3Gets, s3GetsDemand, s3GetsFailed, s3Bytes, s3BytesDemand,
                 s3UsefulBytes, prefetchedUnusedBytes, plannedSamples, plannedFetchBytes, plans, traceTruncated,
-                counterfactual, counterfactualNote, timeline);
+                counterfactual, counterfactualNote, timeline, datasetPath, datasetFormat);
     }
 
     /**

@@ -105,7 +105,7 @@ final class HtmlPage {
         for (int i = 0; i < reports.size(); i++) {
             EpochReport r = reports.get(i);
             Counterfactual cf = r.counterfactual();
-            b.append("<tr><td class=\"t\"><a href=\"#epoch-").append(i).append("\">").append(esc(r.dataset()))
+            b.append("<tr><td class=\"t\"><a href=\"#epoch-").append(i).append("\">").append(esc(r.datasetName()))
                     .append("</a></td><td class=\"t\">").append(esc(r.job())).append("</td><td>").append(r.epoch())
                     .append(r.complete() ? "" : " (running)").append("</td><td class=\"t\">")
                     .append(r.hinted() ? "yes" : "no").append("</td><td>").append(seconds(r.durationSeconds()))
@@ -122,7 +122,8 @@ final class HtmlPage {
 
     private static void epoch(StringBuilder b, EpochReport r, int index) {
         b.append("<section class=\"epoch\" id=\"epoch-").append(index).append("\">\n<h2>")
-                .append(esc(r.dataset())).append(" · ").append(esc(r.job())).append(" · epoch ").append(r.epoch())
+                .append(esc(r.datasetName())).append(" · ").append(esc(r.job())).append(" · epoch ").append(r.epoch())
+                .append(r.datasetFormat().isEmpty() ? "" : "<span class=\"tag plain\">" + esc(r.dataset()) + "</span>")
                 .append(r.hinted() ? "<span class=\"tag\">order hinted</span>"
                         : "<span class=\"tag plain\">no hint</span>")
                 .append(r.complete() ? "" : "<span class=\"tag running\">in progress</span>")

@@ -35,7 +35,8 @@ final class ReportJson {
 
     private static ObjectNode report(EpochReport r) {
         ObjectNode o = Json.object();
-        o.put("dataset", r.dataset()).put("job", r.job()).put("epoch", r.epoch()).put("hinted", r.hinted())
+        o.put("dataset", r.dataset()).put("dataset_path", r.datasetPath()).put("dataset_format", r.datasetFormat())
+                .put("job", r.job()).put("epoch", r.epoch()).put("hinted", r.hinted())
                 .put("complete", r.complete()).put("finished_at", r.finishedAt())
                 .put("start_nanos", r.startNanos()).put("end_nanos", r.endNanos())
                 .set("duration_seconds", Json.number(r.durationSeconds()));
@@ -138,7 +139,8 @@ final class ReportJson {
                 lng(m, "s3_gets_demand"), lng(m, "s3_gets_failed"), lng(m, "s3_bytes"), lng(m, "s3_demand_bytes"),
                 lng(m, "s3_useful_bytes"), lng(m, "prefetched_unused_bytes"), lng(m, "planned_samples"),
                 lng(m, "planned_fetch_bytes"), (int) lng(m, "plans"), bool(m, "trace_truncated"), cf,
-                str(m, "counterfactual_note"), new Timeline(dbl(t, "bucket_seconds"), buckets));
+                str(m, "counterfactual_note"), new Timeline(dbl(t, "bucket_seconds"), buckets),
+                optionalStr(m, "dataset_path"), optionalStr(m, "dataset_format"));
     }
 
     private static Policy policy(JsonNode m) {
@@ -151,6 +153,11 @@ final class ReportJson {
             throw new IllegalArgumentException("field \"" + name + "\" is missing");
         }
         return v;
+    }
+
+    /** A string field that reports written before it existed lack: {@code ""} then. */
+    private static String optionalStr(JsonNode m, String name) {
+        return m.has(name) ? str(m, name) : "";
     }
 
     private static String str(JsonNode m, String name) {

@@ -27,7 +27,8 @@ final class TextTable {
         }
         Map<String, List<EpochReport>> groups = new LinkedHashMap<>();
         for (EpochReport r : reports) {
-            groups.computeIfAbsent(r.dataset() + " / " + r.job(), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent((r.datasetFormat().isEmpty() ? r.dataset()
+                    : r.datasetName() + " [" + r.dataset() + "]") + " / " + r.job(), k -> new ArrayList<>()).add(r);
         }
         StringBuilder b = new StringBuilder();
         for (Map.Entry<String, List<EpochReport>> g : groups.entrySet()) {

@@ -226,6 +226,42 @@ final class ReportsTest {
     }
 
     @Test
+    void datasetName_pathAndFormat_roundTripInJson_andShownInTableAndPage() {
+        EpochReport r = Reports.build(fourReads(), dataset(4, 100), null).withDatasetName("imagefolder/train",
+                "imagefolder");
+        String json = Reports.toJson(List.of(r));
+        assertTrue(json.contains("\"dataset_path\": \"imagefolder/train\""), json);
+        assertTrue(json.contains("\"dataset_format\": \"imagefolder\""), json);
+        assertEquals(List.of(r), Reports.fromJson(json));
+        assertTrue(Reports.table(List.of(r)).contains("imagefolder/train (imagefolder) [" + r.dataset() + "]"));
+        assertTrue(Reports.html(List.of(r)).contains("imagefolder/train (imagefolder)"));
+    }
+
+    @Test
+    void fromJson_reportWrittenBeforeDatasetNames_hasNoName() {
+        EpochReport r = Reports.build(fourReads(), dataset(4, 100), null);
+        String json = Reports.toJson(List.of(r)).replaceAll("\"dataset_(path|format)\": \"\",\\s*", "");
+        assertFalse(json.contains("dataset_path"), json);
+        EpochReport read = Reports.fromJson(json).get(0);
+        assertEquals("", read.datasetPath());
+        assertEquals(r.dataset(), read.datasetName(), "the id stands in for the name");
+    }
+
+    @Test
+    void isOfDataset_matchesIdPathAndName() {
+        EpochReport r = Reports.build(fourReads(), dataset(4, 100), null).withDatasetName("imagefolder/train",
+                "imagefolder");
+        assertTrue(r.isOfDataset(r.dataset()));
+        assertTrue(r.isOfDataset("imagefolder/train"));
+        assertTrue(r.isOfDataset("/imagefolder/train/"));
+        assertTrue(r.isOfDataset("imagefolder/train (imagefolder)"));
+        assertFalse(r.isOfDataset("imagefolder"));
+        EpochReport root = r.withDatasetName("", "parquet");
+        assertTrue(root.isOfDataset("/"));
+        assertEquals("/ (parquet)", root.datasetName());
+    }
+
+    @Test
     void json_namesCarryUnits() {
         String json = Reports.toJson(List.of(Reports.build(fourReads(), dataset(4, 100), null)));
         for (String name : new String[] {"dataset", "job", "epoch", "hinted", "complete", "finished_at",
