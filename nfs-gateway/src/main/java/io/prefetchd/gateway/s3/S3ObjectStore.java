@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.async.SdkPublisher;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -47,6 +50,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -164,6 +168,39 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (RuntimeException e) {
             // a client-side failure to send the probe: try again at the next tick
         }
+    }
+
+    /**
+     * {@link AsyncResponseTransformer#toBytes()} that tells the breaker about every chunk of the body: a large GET
+     * whose bytes keep arriving is S3 answering, however long it takes.
+     */
+    private AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> bytesNotingAnswers() {
+        AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> bytes =
+                AsyncResponseTransformer.toBytes();
+        return new AsyncResponseTransformer<>() {
+            @Override
+            public CompletableFuture<ResponseBytes<GetObjectResponse>> prepare() {
+                return bytes.prepare();
+            }
+
+            @Override
+            public void onResponse(GetObjectResponse response) {
+                bytes.onResponse(response);
+            }
+
+            @Override
+            public void onStream(SdkPublisher<ByteBuffer> publisher) {
+                bytes.onStream(publisher.map(chunk -> {
+                    reachability.answered();
+                    return chunk;
+                }));
+            }
+
+            @Override
+            public void exceptionOccurred(Throwable error) {
+                bytes.exceptionOccurred(error);
+            }
+        };
     }
 
     /** Tells the breaker when S3 sent a response (headers), whatever its status. */
@@ -306,7 +343,7 @@ public final class S3ObjectStore implements ObjectStore {
             finish(GET, outcome(e.kind()), sample);
             return CompletableFuture.failedFuture(e);
         }
-        limiter.submit(() -> client.getObject(request, AsyncResponseTransformer.toBytes()))
+        limiter.submit(() -> client.getObject(request, bytesNotingAnswers()))
                 .whenComplete((response, failure) -> {
                     if (failure == null) {
                         byte[] bytes = response.asByteArrayUnsafe();

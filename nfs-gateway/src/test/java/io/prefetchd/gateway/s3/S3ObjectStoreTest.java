@@ -44,9 +44,18 @@ class S3ObjectStoreTest {
             StaticCredentialsProvider.create(AwsBasicCredentials.create("id", "secret"));
 
     /** One scripted answer. */
-    private record Reply(int status, String body, String contentRange, CountDownLatch holdUntil) {
+    private record Reply(int status, String body, String contentRange, CountDownLatch holdUntil, long trickleMillis) {
+        Reply(int status, String body, String contentRange, CountDownLatch holdUntil) {
+            this(status, body, contentRange, holdUntil, 0);
+        }
+
         static Reply ok(String body, String contentRange) {
             return new Reply(206, body, contentRange, null);
+        }
+
+        /** The body one byte at a time, {@code millis} apart: a slow transfer that never goes silent. */
+        static Reply trickle(String body, long millis) {
+            return new Reply(206, body, "bytes 0-" + (body.length() - 1) + "/" + body.length(), null, millis);
         }
 
         static Reply error(int status, String code) {
@@ -114,7 +123,20 @@ class S3ObjectStoreTest {
             exchange.getResponseHeaders().add("Content-Type",
                     reply.contentRange() != null ? "application/octet-stream" : "application/xml");
             exchange.sendResponseHeaders(reply.status(), body.length);
-            exchange.getResponseBody().write(body);
+            if (reply.trickleMillis() > 0) {
+                for (byte b : body) {
+                    exchange.getResponseBody().write(b);
+                    exchange.getResponseBody().flush();
+                    try {
+                        Thread.sleep(reply.trickleMillis());   // the server pacing its bytes, not test synchronisation
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            } else {
+                exchange.getResponseBody().write(body);
+            }
         }
         exchange.close();
     }
@@ -249,6 +271,18 @@ class S3ObjectStoreTest {
 
             assertEquals(Kind.UNREACHABLE, e.kind());
             assertTrue(e.getMessage().contains("answer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void getRange_slowTransferLongerThanTheReadTimeout_isNotTakenForAnUnreachableS3() {
+        whenScriptEmpty.set(Reply.trickle("slowly", 300));   // 1.8 s of body, a byte every 0.3 s
+        URI endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        S3Settings settings = new S3Settings(endpoint, null, "test-bucket", true, 4, 1, Duration.ofSeconds(20),
+                S3Settings.DEFAULT_CONNECT_TIMEOUT, Duration.ofSeconds(1));
+        try (S3ObjectStore store = S3ObjectStore.create(settings, registry, CREDENTIALS)) {
+            assertArrayEquals("slowly".getBytes(UTF_8), store.getRange("k", "abc", 0, 6).join());
+            assertTrue(store.reachability().state().reachable());
         }
     }
 
