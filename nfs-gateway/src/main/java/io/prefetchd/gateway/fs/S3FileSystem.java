@@ -250,6 +250,8 @@ public final class S3FileSystem implements VirtualFileSystem {
             throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory " + dir.path() + " no longer exists");
         }
         if (verifier == 0 || verifier == current.listing().verifier()) {
+            // every snapshot a client is given stays readable by its verifier after the listing changes
+            snapshots.asMap().putIfAbsent(dir.path() + "\0" + current.listing().verifier(), current);
             return current.listing();
         }
         Listing old = snapshots.getIfPresent(dir.path() + "\0" + verifier);
@@ -263,7 +265,6 @@ public final class S3FileSystem implements VirtualFileSystem {
     private Listing listing(String dirPath) throws NfsException {
         Listing held = datasets.listing(dirPath);
         if (held != null) {
-            remember(dirPath, held);
             return held;
         }
         try {
@@ -291,10 +292,6 @@ public final class S3FileSystem implements VirtualFileSystem {
         }
     }
 
-    private void remember(String dirPath, Listing l) {
-        snapshots.asMap().putIfAbsent(dirPath + "\0" + l.listing().verifier(), l);
-    }
-
     private Listing load(String dirPath) {
         String p = dirPrefix(dirPath);
         ListingBuilder b = new ListingBuilder(dirPath);
@@ -309,9 +306,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
             token = page.nextToken();
         } while (token != null);
-        Listing l = b.build(this::toAttributes, this::knownSubListing, fileIds, mountTime, clock.instant());
-        remember(dirPath, l);
-        return l;
+        return b.build(this::toAttributes, this::knownSubListing, fileIds, mountTime, clock.instant());
     }
 
     private Listing knownSubListing(String dirPath) {
