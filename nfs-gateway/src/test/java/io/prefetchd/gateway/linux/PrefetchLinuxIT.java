@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Issue 6 end to end: a WebDataset in S3, the daemon with its planner, two epochs' orders published by the Python
+ * Hinted prefetch end to end: a WebDataset in S3, the daemon with its planner, two epochs' orders published by the Python
  * client ({@code prefetchd_client.HintClient}) before training starts, and the real Linux kernel client reading
  * the samples in exactly those orders (O_DIRECT, so every read reaches the gateway). Every sample's bytes must match,
  * and the epochs' reports, read from the daemon's report store, must show:

@@ -21,7 +21,7 @@ import java.util.TreeMap;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Issue 5 through the real Linux client: every READ the guest's reads turned into is in the per-epoch Arrow
+ * Traces through the real Linux client: every READ the guest's reads turned into is in the per-epoch Arrow
  * trace, with the right object, ETag, offsets and lengths, read back with Arrow Java's own reader.
  */
 class TraceLinuxIT {
