@@ -2,6 +2,8 @@ package io.prefetchd.gateway.daemon;
 
 import io.prefetchd.formats.ObjectRef;
 import io.prefetchd.gateway.datasets.ServedDataset;
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import org.slf4j.Logger;
@@ -24,7 +26,8 @@ final class DatasetNames {
     static void pin(S3FileSystem fs, ServedDataset d, Runnable onChange) {
         String path = d.exportPath();
         boolean recursive = !path.contains("{") && !isSingleObject(fs, d);
-        String folder = recursive ? path : parent(path.contains("{") ? path.substring(0, path.indexOf('{')) : path);
+        String folder = recursive ? path : new Inode(FileType.DIRECTORY,
+                path.contains("{") ? path.substring(0, path.indexOf('{')) : path).parentPath();
         try {
             fs.pinDataset(folder, recursive, onChange);
         } catch (ObjectStoreException e) {
@@ -36,10 +39,5 @@ final class DatasetNames {
     private static boolean isSingleObject(S3FileSystem fs, ServedDataset d) {
         List<ObjectRef> objects = d.index().objects();
         return objects.size() == 1 && objects.get(0).key().equals(fs.key(d.exportPath()));
-    }
-
-    private static String parent(String path) {
-        int slash = path.lastIndexOf('/');
-        return slash < 0 ? "" : path.substring(0, slash);
     }
 }
