@@ -7,8 +7,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * What the NFS layer needs to know about a file or directory. {@code etag} identifies the object version a
  * file's bytes belong to (null for directories); {@code change} is the NFS change attribute derived from it.
+ * {@code owner} is null when the name carries no owner of its own and shows the export's defaults.
  */
-public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag) {
+public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag,
+                             Owner owner) {
     public static final long UNKNOWN_CHANGE = 0;
 
     public FileAttributes {
@@ -17,5 +19,10 @@ public record FileAttributes(FileType type, long size, long fileId, long change,
         if (type == FileType.REGULAR) {
             requireNonNull(etag, "etag is null");
         }
+    }
+
+    /** Attributes with no owner of their own. */
+    public FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag) {
+        this(type, size, fileId, change, mtime, etag, null);
     }
 }

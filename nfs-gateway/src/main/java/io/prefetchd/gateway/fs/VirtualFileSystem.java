@@ -1,10 +1,21 @@
 package io.prefetchd.gateway.fs;
 
 import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+
+import java.nio.ByteBuffer;
 
 /**
- * The small interface between the NFS protocol and storage. Read-only for now. Implementations are
- * thread-safe; every method may be called concurrently from NFS worker threads.
+ * The small interface between the NFS protocol and storage. Implementations are thread-safe; every method may be
+ * called concurrently from NFS worker threads.
+ *
+ * <p><b>Writes.</b> A file system that takes writes ({@link #writable()}) stages written bytes on local disk and
+ * makes each file one object in S3 after its last writer closes it. The write methods below answer
+ * NFS4ERR_ROFS by default. Errors are NFS statuses: NFS4ERR_EXIST, NOTEMPTY, ISDIR, NOTDIR, NOENT, NOSPC (the
+ * staging area is full), NOTSUPP (what S3 cannot hold), IO (S3 failed and nothing could be decided).
+ *
+ * <p>A file being written is readable at once: {@link #read} of a staged file serves its current staged bytes,
+ * whatever version the caller pinned, and {@link #getattr} shows its current size.
  */
 public interface VirtualFileSystem {
 
@@ -31,5 +42,68 @@ public interface VirtualFileSystem {
     /** Whether the file system takes writes at all; a read-write export rule grants them only if it does. */
     default boolean writable() {
         return false;
+    }
+
+    /**
+     * Identifies this run of the file system for COMMIT and WRITE replies: it changes whenever the gateway
+     * restarts, so a client resends what it wrote unstably and never committed.
+     */
+    default long writeVerifier() {
+        return 0;
+    }
+
+    /**
+     * Creates (or, as {@code how} allows, opens) regular file {@code name} in {@code dir}, owned by
+     * {@code creator} unless the attributes say otherwise. Returns the file; its attributes show what was applied.
+     */
+    default Inode create(Inode dir, String name, CreateHow how, Owner creator) throws NfsException {
+        throw readOnly();
+    }
+
+    /**
+     * Writes {@code data} (position to limit) at {@code offset}, extending the file as needed. With
+     * {@code durable} the bytes are forced to the staging disk before this returns.
+     */
+    default WriteResult write(Inode file, long offset, ByteBuffer data, boolean durable) throws NfsException {
+        throw readOnly();
+    }
+
+    /** Forces everything written to {@code file} so far to the staging disk (COMMIT). */
+    default void commit(Inode file) throws NfsException {
+        throw readOnly();
+    }
+
+    /**
+     * Tells the file system that the last open for writing of {@code file} was closed: its staged bytes may
+     * become an object now. Called for files that were never written too; it is then a no-op.
+     */
+    default void closed(Inode file) throws NfsException {
+    }
+
+    /** Applies {@code attributes} (size truncates or extends a file) and returns the result. */
+    default FileAttributes setattr(Inode inode, NewAttributes attributes) throws NfsException {
+        throw readOnly();
+    }
+
+    /** Creates directory {@code name} in {@code dir} (a folder marker in S3); NFS4ERR_EXIST when the name exists. */
+    default Inode mkdir(Inode dir, String name, NewAttributes attributes, Owner creator) throws NfsException {
+        throw readOnly();
+    }
+
+    /** Removes file or empty directory {@code name} from {@code dir}; NFS4ERR_NOTEMPTY for a non-empty one. */
+    default void remove(Inode dir, String name) throws NfsException {
+        throw readOnly();
+    }
+
+    /**
+     * Renames {@code fromDir/fromName} to {@code toDir/toName}, replacing a file there (or an empty directory, when
+     * the source is a directory), as POSIX rename does.
+     */
+    default void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws NfsException {
+        throw readOnly();
+    }
+
+    private static NfsException readOnly() {
+        return new NfsException(NfsStatus.NFS4ERR_ROFS, "read-only file system");
     }
 }
