@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.s3;
 
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -49,6 +51,43 @@ public interface ObjectStore extends AutoCloseable {
      *     {@link ObjectStoreException.Kind#NOT_FOUND} when it is gone
      */
     CompletableFuture<byte[]> getRange(String key, String etag, long offset, int length);
+
+    /**
+     * Makes the bytes of local file {@code file} the object {@code key}, with user metadata {@code metadata}
+     * ({@code x-amz-meta-*}): one PUT when the file is small, else a multipart upload whose parts go in parallel.
+     * The object appears atomically when the upload completes; an abandoned multipart upload is aborted.
+     * With {@code ifNoneMatch} the upload fails with {@link ObjectStoreException.Kind#CHANGED} when an object
+     * already exists; with a non-null {@code ifMatchEtag}, when the object no longer has that ETag (where the
+     * backend supports conditional writes; otherwise they are checked by a HEAD first, which is not atomic).
+     *
+     * @return a future completed with the new object's metadata, or exceptionally with an
+     *     {@link ObjectStoreException}; transient failures were already retried with backoff
+     */
+    default CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
+                                                 boolean ifNoneMatch, String ifMatchEtag) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("read-only object store"));
+    }
+
+    /** The user metadata ({@code x-amz-meta-*}, names lower case without the prefix) of {@code key}, by HEAD. */
+    default Optional<Map<String, String>> userMetadata(String key) {
+        throw new UnsupportedOperationException("read-only object store");
+    }
+
+    /**
+     * Server-side copy of {@code fromKey} (exactly the version {@code etag}) to {@code toKey}, keeping its user
+     * metadata; objects above 5 GiB are copied in parts (UploadPartCopy).
+     *
+     * @throws ObjectStoreException {@link ObjectStoreException.Kind#CHANGED} when the source no longer has
+     *     {@code etag}, NOT_FOUND when it is gone
+     */
+    default ObjectMeta copy(String fromKey, String etag, String toKey) {
+        throw new UnsupportedOperationException("read-only object store");
+    }
+
+    /** Deletes {@code key}; deleting a key that does not exist succeeds, as in S3. */
+    default void delete(String key) {
+        throw new UnsupportedOperationException("read-only object store");
+    }
 
     /** Releases connections and threads. Pending requests may fail. */
     @Override
