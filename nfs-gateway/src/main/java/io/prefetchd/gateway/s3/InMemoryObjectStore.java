@@ -91,9 +91,10 @@ public final class InMemoryObjectStore implements ObjectStore {
         return etag;
     }
 
-    /** Removes the object; true when there was one. */
-    public boolean delete(String key) {
-        return objects.remove(requireNonNull(key, "key is null")) != null;
+    /** Removes the object, if there is one. */
+    @Override
+    public void delete(String key) {
+        objects.remove(requireNonNull(key, "key is null"));
     }
 
     /** GETs received (including ones that failed or were refused), zero-length reads excluded. */
