@@ -58,24 +58,15 @@ final class PrefetchdContender implements Contender {
 
     private final Mode mode;
     private final Dataset dataset;
-    private final Process process;
-    private final Path log;
-    private final int nfsPort;
-    private final int grpcPort;
-    private final int httpPort;
+    private final Daemon daemon;
     private final List<String> notes = new ArrayList<>();
     private ManagedChannel channel;
     private String datasetId;
 
-    private PrefetchdContender(Mode mode, Dataset dataset, Process process, Path log, int nfsPort, int grpcPort,
-                               int httpPort, List<String> notes) {
+    private PrefetchdContender(Mode mode, Dataset dataset, Daemon daemon, List<String> notes) {
         this.mode = mode;
         this.dataset = dataset;
-        this.process = process;
-        this.log = log;
-        this.nfsPort = nfsPort;
-        this.grpcPort = grpcPort;
-        this.httpPort = httpPort;
+        this.daemon = daemon;
         this.notes.addAll(notes);
     }
 
@@ -132,50 +123,66 @@ final class PrefetchdContender implements Contender {
         } else {
             notes.add("dataset configuration not available in this build (serve has no --dataset)");
         }
-        Path log = work.resolve("daemon.log");
-        Process p;
-        try {
-            Files.createDirectories(work);
-            ProcessBuilder pb = new ProcessBuilder(launcher.command(args)).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3Emulator.ACCESS_KEY);
-            pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3Emulator.SECRET_KEY);
-            pb.environment().put("PREFETCHD_LOG_LEVEL", "WARN");
-            if (launcher.grain() != null) {
-                pb.environment().put("PREFETCHD_CACHE_GRAIN", Integer.toString(launcher.grain()));
+        return new PrefetchdContender(mode, dataset, Daemon.start(launcher, args, work), notes);
+    }
+
+    /** A started daemon: its process, log and the ports it printed. */
+    record Daemon(Process process, Path log, int nfsPort, int grpcPort, int httpPort) {
+        /** Starts {@code Main args} with the emulator's keys and waits (90 s at most) until it prints its ports. */
+        static Daemon start(DaemonLauncher launcher, List<String> args, Path work) throws Unavailable {
+            Path log = work.resolve("daemon.log");
+            Process p;
+            try {
+                Files.createDirectories(work);
+                ProcessBuilder pb = new ProcessBuilder(launcher.command(args)).redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
+                pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3Emulator.ACCESS_KEY);
+                pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3Emulator.SECRET_KEY);
+                pb.environment().put("PREFETCHD_LOG_LEVEL", "WARN");
+                if (launcher.grain() != null) {
+                    pb.environment().put("PREFETCHD_CACHE_GRAIN", Integer.toString(launcher.grain()));
+                }
+                p = pb.start();
+            } catch (IOException e) {
+                throw new Unavailable("cannot start the daemon: " + e.getMessage(), e);
             }
-            p = pb.start();
-        } catch (IOException e) {
-            throw new Unavailable("cannot start the daemon: " + e.getMessage(), e);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            try {
+                while (true) {
+                    String text = Files.exists(log) ? Files.readString(log) : "";
+                    Matcher nfs = NFS_PORT.matcher(text);
+                    Matcher grpc = GRPC_PORT.matcher(text);
+                    Matcher http = HTTP_PORT.matcher(text);
+                    if (nfs.find() && http.find() && (grpc.find() || text.contains("Press Ctrl-C"))) {
+                        int g = grpc.find(0) ? Integer.parseInt(grpc.group(1)) : -1;
+                        return new Daemon(p, log, Integer.parseInt(nfs.group(1)), g, Integer.parseInt(http.group(1)));
+                    }
+                    if (!p.isAlive()) {
+                        throw new Unavailable("daemon exited with " + p.exitValue() + ": " + lastLines(text, 5));
+                    }
+                    if (System.nanoTime() > deadline) {
+                        p.destroyForcibly();
+                        throw new Unavailable("daemon did not start within 90 s: " + lastLines(text, 5));
+                    }
+                    Thread.sleep(100);
+                }
+            } catch (IOException e) {
+                p.destroyForcibly();
+                throw new Unavailable("cannot read the daemon's log: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new Unavailable("interrupted");
+            }
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        try {
-            while (true) {
-                String text = Files.exists(log) ? Files.readString(log) : "";
-                Matcher nfs = NFS_PORT.matcher(text);
-                Matcher grpc = GRPC_PORT.matcher(text);
-                Matcher http = HTTP_PORT.matcher(text);
-                if (nfs.find() && http.find() && (grpc.find() || text.contains("Press Ctrl-C"))) {
-                    int g = grpc.find(0) ? Integer.parseInt(grpc.group(1)) : -1;
-                    return new PrefetchdContender(mode, dataset, p, log, Integer.parseInt(nfs.group(1)), g,
-                            Integer.parseInt(http.group(1)), notes);
-                }
-                if (!p.isAlive()) {
-                    throw new Unavailable("daemon exited with " + p.exitValue() + ": " + lastLines(text, 5));
-                }
-                if (System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    throw new Unavailable("daemon did not start within 90 s: " + lastLines(text, 5));
-                }
-                Thread.sleep(100);
+
+        /** SIGTERM (the daemon's shutdown hook closes the cache), then kill after 20 s. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
             }
-        } catch (IOException e) {
-            p.destroyForcibly();
-            throw new Unavailable("cannot read the daemon's log: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted");
         }
     }
 
@@ -192,7 +199,7 @@ final class PrefetchdContender implements Contender {
     @Override
     public String client() {
         return "prefetchd's Java NFSv4.1 client (Nfs4Client), one TCP connection per reader, to the daemon on "
-                + "127.0.0.1:" + nfsPort;
+                + "127.0.0.1:" + daemon.nfsPort();
     }
 
     @Override
@@ -201,11 +208,11 @@ final class PrefetchdContender implements Contender {
     }
 
     int httpPort() {
-        return httpPort;
+        return daemon.httpPort();
     }
 
     Path log() {
-        return log;
+        return daemon.log();
     }
 
     private static final Pattern COUNTER = Pattern.compile(
@@ -216,7 +223,7 @@ final class PrefetchdContender implements Contender {
     public Map<String, Double> counters() {
         try {
             String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
-                            + httpPort + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build(),
+                            + daemon.httpPort() + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             Map<String, Double> m = new java.util.TreeMap<>();
             Matcher x = COUNTER.matcher(text);
@@ -239,14 +246,14 @@ final class PrefetchdContender implements Contender {
      */
     @Override
     public void beforeEpoch(int epoch, int[] order) throws Exception {
-        if (grpcPort < 0) {
+        if (daemon.grpcPort() < 0) {
             if (epoch == 0 && mode == Mode.HINTS) {
                 notes.add("hint API not served by this daemon: no hints published");
             }
             return;
         }
         if (channel == null) {
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
+            channel = ManagedChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext()
                     .maxInboundMessageSize(16 << 20).build();
             long started = System.nanoTime();
             datasetId = register();
@@ -325,7 +332,7 @@ final class PrefetchdContender implements Contender {
 
     @Override
     public SampleReader newReader(boolean keepOpen) {
-        Nfs4Client client = Nfs4Client.connect("127.0.0.1", nfsPort);
+        Nfs4Client client = Nfs4Client.connect("127.0.0.1", daemon.nfsPort());
         Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
         return new SampleReader() {
             @Override
@@ -375,10 +382,6 @@ final class PrefetchdContender implements Contender {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);
         }
-        process.destroy();   // SIGTERM: the daemon's shutdown hook closes the cache
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
+        daemon.stop();
     }
 }

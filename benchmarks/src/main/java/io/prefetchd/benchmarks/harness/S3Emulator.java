@@ -138,6 +138,11 @@ public final class S3Emulator implements AutoCloseable {
         return store.shapingOn();
     }
 
+    /** Uploads received (PutObject and UploadPart) and their body bytes: {@code [requests, bytes]}. */
+    public long[] uploads() {
+        return new long[] {store.puts.sum(), store.putBytes.sum()};
+    }
+
     public Counters counters() {
         return new Counters(store.gets.sum(), store.getBytes.sum(), store.heads.sum(), store.lists.sum());
     }

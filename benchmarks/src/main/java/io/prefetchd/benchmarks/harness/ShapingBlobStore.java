@@ -11,6 +11,11 @@ import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+import org.gaul.s3proxy.blobstore.domain.MultipartUpload;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -30,8 +35,11 @@ import java.util.concurrent.atomic.LongAdder;
  * one per request (the per-connection bandwidth) and one shared (the aggregate bandwidth). Body bytes are counted
  * as they are handed to Jetty, so a client that aborts a GET early is charged only what was sent.
  *
- * <p>Counted per S3 request, by kind: {@code gets} GetObject, {@code heads} HeadObject and HeadBucket,
- * {@code lists} ListObjectsV2 and ListObjects (S3Proxy serves the version 1 call through {@code list}). The
+ * <p>Uploads (PutObject and UploadPart) get the same first-byte delay and have their request bodies paced the same
+ * way, per request and through an aggregate of their own (the link is full duplex).
+ *
+ * <p>Counted per S3 request, by kind: {@code gets} GetObject, {@code puts} PutObject (with a body) and UploadPart,
+ * {@code heads} HeadObject and HeadBucket, {@code lists} ListObjectsV2 and ListObjects (S3Proxy serves the version 1 call through {@code list}). The
  * object look-ups S3Proxy makes inside other requests (a GET by part number, a conditional PUT or copy) go through
  * {@code blobMetadataIfPresent}, which is neither counted nor delayed here: they are part of the request that made
  * them.
@@ -48,17 +56,21 @@ final class ShapingBlobStore extends ForwardingBlobStore {
 
     private final S3Profile profile;
     private final Pacer aggregate;
+    private final Pacer uploadAggregate;
     private final SplittableRandom jitter;
     private final AtomicBoolean shaping = new AtomicBoolean(false);
     final LongAdder gets = new LongAdder();
     final LongAdder getBytes = new LongAdder();
     final LongAdder heads = new LongAdder();
     final LongAdder lists = new LongAdder();
+    final LongAdder puts = new LongAdder();
+    final LongAdder putBytes = new LongAdder();
 
     ShapingBlobStore(BlobStore delegate, S3Profile profile) {
         super(delegate);
         this.profile = profile;
         this.aggregate = new Pacer(profile.aggregateBytesPerSecond(), BURST_NANOS);
+        this.uploadAggregate = new Pacer(profile.aggregateBytesPerSecond(), BURST_NANOS);
         this.jitter = new SplittableRandom(profile.seed());
     }
 
@@ -95,7 +107,24 @@ final class ShapingBlobStore extends ForwardingBlobStore {
         if (in == null) {
             return null;
         }
-        return new ResponseInputStream<>(in.response(), new Shaped(in));
+        return new ResponseInputStream<>(in.response(), new Shaped(in, getBytes, aggregate));
+    }
+
+    @Override
+    public PutObjectResponse putBlob(PutObjectRequest request, InputStream body) {
+        if (request.contentLength() == null || request.contentLength() > 0) {
+            puts.increment();   // S3Proxy stores an empty stub through here when a multipart upload starts
+        }
+        firstByteDelay();
+        return super.putBlob(request, new Shaped(body, putBytes, uploadAggregate));
+    }
+
+    @Override
+    public UploadPartResponse uploadMultipartPart(MultipartUpload upload, UploadPartRequest request,
+                                                  InputStream body) {
+        puts.increment();
+        firstByteDelay();
+        return super.uploadMultipartPart(upload, request, new Shaped(body, putBytes, uploadAggregate));
     }
 
     @Override
@@ -125,12 +154,16 @@ final class ShapingBlobStore extends ForwardingBlobStore {
         return super.list(request);
     }
 
-    /** The body of one GET: counted, and paced when shaping is on. */
+    /** The body of one GET or upload: counted, and paced when shaping is on. */
     private final class Shaped extends FilterInputStream {
         private final Pacer connection = new Pacer(profile.perConnectionBytesPerSecond(), BURST_NANOS);
+        private final LongAdder counted;
+        private final Pacer shared;
 
-        Shaped(InputStream in) {
+        Shaped(InputStream in, LongAdder counted, Pacer shared) {
             super(in);
+            this.counted = counted;
+            this.shared = shared;
         }
 
         @Override
@@ -152,7 +185,7 @@ final class ShapingBlobStore extends ForwardingBlobStore {
         }
 
         private void pass(int n) {
-            getBytes.add(n);
+            counted.add(n);
             if (!shaping.get()) {
                 return;
             }
@@ -160,8 +193,8 @@ final class ShapingBlobStore extends ForwardingBlobStore {
             if (!connection.unlimited()) {
                 until = connection.reserve(n);
             }
-            if (!aggregate.unlimited()) {
-                until = Math.max(until, aggregate.reserve(n));
+            if (!shared.unlimited()) {
+                until = Math.max(until, shared.reserve(n));
             }
             if (until != 0) {
                 Pacer.sleepIfBehind(until, SLACK_NANOS);

@@ -67,6 +67,19 @@ class S3EmulatorTest {
     }
 
     @Test
+    void uploads_putAndMultipartParts_countedWithTheirBodyBytes() {
+        long[] before = s3.uploads();
+        client.putObject(b -> b.bucket(BUCKET).key("u/one"), AsyncRequestBody.fromBytes(new byte[3000])).join();
+        String id = client.createMultipartUpload(b -> b.bucket(BUCKET).key("u/two")).join().uploadId();
+        client.uploadPart(b -> b.bucket(BUCKET).key("u/two").uploadId(id).partNumber(1),
+                AsyncRequestBody.fromBytes(new byte[7000])).join();
+        client.abortMultipartUpload(b -> b.bucket(BUCKET).key("u/two").uploadId(id)).join();
+        long[] after = s3.uploads();
+        assertEquals(2, after[0] - before[0], "one PutObject, one UploadPart");
+        assertEquals(10_000, after[1] - before[1]);
+    }
+
+    @Test
     void counters_getByPartNumber_isOneGetAndNoHead() {
         // S3Proxy looks the object up inside this GET; that look-up is not a HEAD request
         S3Emulator.Counters before = s3.counters();

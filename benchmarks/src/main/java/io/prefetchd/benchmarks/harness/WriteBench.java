@@ -1,0 +1,257 @@
+package io.prefetchd.benchmarks.harness;
+
+import io.prefetchd.planner.json.Json;
+import io.prefetchd.planner.units.Sizes;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The write benchmark: one checkpoint-sized file written three ways in one run, against the same emulated S3.
+ *
+ * <ol>
+ *   <li><b>local disk</b>: copied to a local file and forced (what writing the checkpoint next to the job costs);</li>
+ *   <li><b>direct multipart</b>: the AWS SDK's own multipart upload of the file to the emulated S3 (what a job
+ *       that uploads its checkpoint itself gets);</li>
+ *   <li><b>through prefetchd</b>: written over NFS by libnfs's {@code nfs-cp} into a read-write gateway, then the
+ *       time until the object is visible in the emulated S3 (the gateway uploads it after the close).</li>
+ * </ol>
+ *
+ * Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
+ */
+@Command(name = "run-write", mixinStandardHelpOptions = true,
+        description = "Write one large file through a read-write prefetchd and compare with a direct multipart upload.")
+public final class WriteBench implements Callable<Integer> {
+    @Option(names = "--size", description = "File size. Default: ${DEFAULT-VALUE}")
+    String size = "1GiB";
+    @Option(names = "--latency-ms", description = "S3 first-byte latency. Default: ${DEFAULT-VALUE}")
+    double latencyMs = 40;
+    @Option(names = "--jitter-ms", description = "First-byte latency is uniform in latency +- jitter. Default: ${DEFAULT-VALUE}")
+    double jitterMs = 20;
+    @Option(names = "--bandwidth", description = "Aggregate S3 upload bandwidth per second (0 = unlimited). Default: ${DEFAULT-VALUE}")
+    String bandwidth = "0";
+    @Option(names = "--conn-bandwidth", description = "Per-connection S3 bandwidth per second (0 = unlimited). Default: ${DEFAULT-VALUE}")
+    String connBandwidth = "0";
+    @Option(names = "--work", description = "Scratch folder. Default: a temp folder, deleted after")
+    Path work;
+    @Option(names = "--out", description = "Folder for write.json. Default: the work folder")
+    Path out;
+    @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
+    String daemonHeap = "512m";
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new WriteBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        long bytes = Sizes.parse(size);
+        boolean temp = work == null;
+        Path w = temp ? Files.createTempDirectory("prefetchd-write-bench") : work;
+        Path o = out == null ? w : out;
+        Files.createDirectories(o);
+        S3Profile profile = new S3Profile(latencyMs, jitterMs, Sizes.parse(bandwidth), Sizes.parse(connBandwidth), 1);
+        try {
+            Path file = w.resolve("checkpoint.bin");
+            String md5 = generate(file, bytes);
+            System.out.printf(Locale.ROOT, "generated %s (%s), md5 %s%n", file, Sizes.format(bytes), md5);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("bytes", bytes);
+            result.put("profile", profile);
+            double local = localCopy(file, w.resolve("local-copy.bin"));
+            result.put("local_disk_seconds", local);
+            try (S3Emulator s3 = S3Emulator.start(w.resolve("s3"), "bench", profile)) {
+                s3.setShaping(true);
+                double direct = directUpload(s3, file, "direct/checkpoint.bin");
+                check(s3, "direct/checkpoint.bin", md5);
+                result.put("direct_multipart_seconds", direct);
+                Gateway g = throughGateway(s3, file, "ckpt/checkpoint.bin", w.resolve("gateway"));
+                check(s3, "ckpt/checkpoint.bin", md5);
+                result.put("nfs_write_seconds", g.writeSeconds());
+                result.put("close_to_visible_seconds", g.visibleSeconds());
+                print(bytes, local, direct, g);
+            }
+            Files.writeString(o.resolve("write.json"), Json.pretty(result));
+            System.out.println("wrote " + o.resolve("write.json"));
+            return 0;
+        } finally {
+            if (temp) {
+                try (var walk = Files.walk(w)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private record Gateway(double writeSeconds, double visibleSeconds) {
+    }
+
+    private static void print(long bytes, double local, double direct, Gateway g) {
+        double mib = bytes / (1024.0 * 1024);
+        double total = g.writeSeconds() + g.visibleSeconds();
+        System.out.printf(Locale.ROOT, "%n%-44s %9s %9s%n", "what", "seconds", "MiB/s");
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "local disk (copy + fsync)", local, mib / local);
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "direct multipart upload (AWS SDK)", direct, mib / direct);
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: nfs-cp into staging (to close)",
+                g.writeSeconds(), mib / g.writeSeconds());
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "prefetchd: close until visible in S3",
+                g.visibleSeconds(), "");
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: write until visible in S3", total,
+                mib / total);
+        System.out.printf(Locale.ROOT, "%nthrough prefetchd to S3 / direct multipart: %.2fx the throughput%n",
+                direct / total);
+        System.out.printf(Locale.ROOT, "NFS write into staging / local disk:       %.2fx the throughput%n",
+                local / g.writeSeconds());
+    }
+
+    /** Writes {@code bytes} of seeded random data; returns their MD5. */
+    private static String generate(Path file, long bytes) throws Exception {
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        SplittableRandom random = new SplittableRandom(7);
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long left = bytes; left > 0; left -= chunk.length) {
+                for (int i = 0; i < chunk.length; i += 8) {
+                    long v = random.nextLong();
+                    for (int b = 0; b < 8; b++) {
+                        chunk[i + b] = (byte) (v >>> (8 * b));
+                    }
+                }
+                int n = (int) Math.min(chunk.length, left);
+                out.write(chunk, 0, n);
+                md5.update(chunk, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md5.digest());
+    }
+
+    private static double localCopy(Path from, Path to) throws IOException {
+        long t0 = System.nanoTime();
+        try (FileChannel in = FileChannel.open(from);
+             FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            while (in.read(buf) >= 0) {
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+                buf.clear();
+            }
+            out.force(true);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        Files.delete(to);
+        return s;
+    }
+
+    private static double directUpload(S3Emulator s3, Path file, String key) {
+        try (S3AsyncClient client = S3AsyncClient.builder()
+                .endpointOverride(s3.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
+                .credentialsProvider(credentials())
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(32))
+                .multipartEnabled(true)
+                .build()) {
+            long t0 = System.nanoTime();
+            client.putObject(b -> b.bucket(s3.bucket()).key(key), AsyncRequestBody.fromFile(file)).join();
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private Gateway throughGateway(S3Emulator s3, Path file, String key, Path work) throws Exception {
+        PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                System.getProperty("java.class.path"), daemonHeap, null);
+        List<String> args = List.of("serve", "--read-write", "--s3-endpoint", s3.endpoint().toString(),
+                "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
+                "--state-dir", work.resolve("state").toString(), "--nfs-port", "0", "--http-port", "0",
+                "--grpc-port", "0", "--bind", "127.0.0.1");
+        PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work);
+        try {
+            String url = "nfs://127.0.0.1/" + key + "?version=4&nfsport=" + d.nfsPort();
+            long t0 = System.nanoTime();
+            Process cp = new ProcessBuilder("nfs-cp", file.toString(), url).redirectErrorStream(true).start();
+            String output = new String(cp.getInputStream().readAllBytes());
+            if (cp.waitFor() != 0) {
+                throw new IOException("nfs-cp failed: " + output);
+            }
+            long t1 = System.nanoTime();
+            try (S3Client client = syncClient(s3)) {
+                while (!exists(client, s3.bucket(), key)) {
+                    if (System.nanoTime() - t1 > TimeUnit.MINUTES.toNanos(30)) {
+                        throw new IOException("the object did not appear in S3 within 30 min");
+                    }
+                    Thread.sleep(20);
+                }
+            }
+            long t2 = System.nanoTime();
+            return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        } finally {
+            d.stop();
+        }
+    }
+
+    private static boolean exists(S3Client client, String bucket, String key) {
+        try {
+            client.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static void check(S3Emulator s3, String key, String md5) throws Exception {
+        try (S3Client client = syncClient(s3);
+             InputStream in = client.getObject(b -> b.bucket(s3.bucket()).key(key), ResponseTransformer.toInputStream());
+             DigestInputStream d = new DigestInputStream(in, MessageDigest.getInstance("MD5"))) {
+            d.transferTo(OutputStream.nullOutputStream());
+            String got = HexFormat.of().formatHex(d.getMessageDigest().digest());
+            if (!got.equals(md5)) {
+                throw new IOException(key + " in S3 has md5 " + got + ", the file " + md5);
+            }
+        }
+    }
+
+    private static S3Client syncClient(S3Emulator s3) {
+        return S3Client.builder().endpointOverride(s3.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
+                .credentialsProvider(credentials()).build();
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Emulator.ACCESS_KEY, S3Emulator.SECRET_KEY));
+    }
+
+}
