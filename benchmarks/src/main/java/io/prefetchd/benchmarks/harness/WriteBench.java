@@ -196,7 +196,7 @@ public final class WriteBench implements Callable<Integer> {
                 "--grpc-port", "0", "--bind", "127.0.0.1");
         PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work);
         try {
-            String url = "nfs://127.0.0.1/" + key + "?version=4&nfsport=" + d.nfsPort();
+            String url = "nfs://127.0.0.1//" + key + "?version=4&nfsport=" + d.nfsPort();
             long t0 = System.nanoTime();
             Process cp = new ProcessBuilder("nfs-cp", file.toString(), url).redirectErrorStream(true).start();
             String output = new String(cp.getInputStream().readAllBytes());
