@@ -173,6 +173,56 @@ class S3ObjectStoreTest {
     }
 
     @Test
+    void getRange_keyWithSpacesAndUnicode_isSentPercentEncodedWithSlashesKept() throws Exception {
+        script.add(Reply.ok("hello", "bytes 0-4/5"));
+        try (S3ObjectStore store = store(1)) {
+            store.getRange("dir one/\u00e9+x.bin", "abc", 0, 5).get(10, TimeUnit.SECONDS);
+
+            assertEquals("/test-bucket/dir%20one/%C3%A9%2Bx.bin", requests.get(0).getRequestURI().getRawPath());
+        }
+    }
+
+    @Test
+    void getRange_signsWithSigV4ForTheRegionAndS3() throws Exception {
+        script.add(Reply.ok("hello", "bytes 0-4/5"));
+        try (S3ObjectStore store = store(1)) {
+            store.getRange("k", "abc", 0, 5).get(10, TimeUnit.SECONDS);
+
+            String auth = requests.get(0).getRequestHeaders().getFirst("Authorization");
+            assertTrue(auth.startsWith("AWS4-HMAC-SHA256 Credential=id/"), auth);
+            assertTrue(auth.contains("/us-east-1/s3/aws4_request"), auth);
+            assertTrue(auth.contains("SignedHeaders=") && auth.contains("if-match") && auth.contains("range"), auth);
+        }
+    }
+
+    @Test
+    void getRange_serverIgnoringTheRange_keepsOnlyTheRangeAsked() throws Exception {
+        script.add(new Reply(200, "0123456789", null, null));
+        try (S3ObjectStore store = store(1)) {
+            assertArrayEquals("3456".getBytes(UTF_8), store.getRange("k", "abc", 3, 4).get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void getRange_rangeStartingPastTheEnd_isEmpty() throws Exception {
+        script.add(Reply.error(416, "InvalidRange"));
+        try (S3ObjectStore store = store(4)) {
+            assertArrayEquals(new byte[0], store.getRange("k", "abc", 100, 5).get(10, TimeUnit.SECONDS));
+            assertEquals(1, requests.size());
+        }
+    }
+
+    @Test
+    void getRange_errorMessage_carriesStatusCodeAndRequestId() {
+        script.add(Reply.error(403, "AccessDenied"));
+        try (S3ObjectStore store = store(1)) {
+            ObjectStoreException e = ObjectStoreContract.failure(store.getRange("k", "abc", 0, 5));
+
+            assertTrue(e.getMessage().contains("HTTP 403 AccessDenied (request id req-1)"), e.getMessage());
+        }
+    }
+
+    @Test
     void getRange_slowDownTwiceThenOk_retriesAndCountsRetries() throws Exception {
         script.add(Reply.error(503, "SlowDown"));
         script.add(Reply.error(503, "SlowDown"));
