@@ -209,10 +209,13 @@ final class RangedGets {
             });
             a.done.whenComplete((bytes, failure) -> {
                 deadline.cancel(false);
-                exchange.cancel(true); // no-op once the exchange finished; else it closes the connection
                 if (failure == null) {
+                    // the body is complete: the HTTP client returns the connection to its pool by itself
                     succeed(bytes);
                 } else {
+                    if (!(failure instanceof S3Exception)) { // an error document read to its end leaves it usable
+                        exchange.cancel(true); // closes the connection unless the exchange already ended
+                    }
                     retryOrFail(failure);
                 }
             });

@@ -196,6 +196,19 @@ class S3ObjectStoreTest {
     }
 
     @Test
+    void getRange_oneAfterAnother_reuseOneConnection() throws Exception {
+        whenScriptEmpty.set(Reply.ok("hello", "bytes 0-4/5"));
+        try (S3ObjectStore store = store(1)) {
+            for (int i = 0; i < 3; i++) {
+                store.getRange("k", "abc", 0, 5).get(10, TimeUnit.SECONDS);
+            }
+
+            assertEquals(1, requests.stream().map(r -> r.getRemoteAddress().getPort()).distinct().count(),
+                    "every GET after the first opened a new connection");
+        }
+    }
+
+    @Test
     void getRange_serverIgnoringTheRange_keepsOnlyTheRangeAsked() throws Exception {
         script.add(new Reply(200, "0123456789", null, null));
         try (S3ObjectStore store = store(1)) {
