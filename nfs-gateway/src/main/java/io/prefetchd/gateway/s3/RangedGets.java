@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -105,6 +107,9 @@ final class RangedGets {
     private final ScheduledExecutorService timer;
     private final Executor completions;
     private final Listener listener;
+    /** Calls not over yet, so that {@link #close} can fail them (a pending retry or deadline would not run). */
+    private final Set<Call> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /**
      * @param http the HTTP client (not closed here)
@@ -134,8 +139,22 @@ final class RangedGets {
      */
     CompletableFuture<byte[]> get(String key, String quotedEtag, long offset, int length) {
         Call call = new Call(key, quotedEtag, offset, length);
-        call.start();
+        open.add(call);
+        if (closed) {
+            call.fail(SdkClientException.create("the object store is closed"));
+        } else {
+            call.start();
+        }
         return call.result;
+    }
+
+    /** Fails every GET not over yet; the owner then stops the timer and the HTTP client. */
+    void close() {
+        closed = true;
+        for (Call call : open) {
+            call.fail(SdkClientException.create("the object store was closed while GET " + call.range
+                    + " was in progress"));
+        }
     }
 
     /** One GET with its retries. */
@@ -257,6 +276,7 @@ final class RangedGets {
                 }
                 over = true;
                 t = token;
+                open.remove(this);
                 if (callDeadline != null) {
                     callDeadline.cancel(false);
                 }
@@ -273,6 +293,7 @@ final class RangedGets {
                 }
                 over = true;
                 inProgress = attempt;
+                open.remove(this);
                 if (callDeadline != null) {
                     callDeadline.cancel(false);
                 }

@@ -382,6 +382,7 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() {
         watchdog.shutdownNow();
+        rangedGets.close();
         getTimer.shutdownNow();
         client.close();
         http.close();
