@@ -3,6 +3,7 @@ package io.prefetchd.gateway.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -206,6 +208,25 @@ class S3ObjectStoreTest {
             assertEquals(1, requests.stream().map(r -> r.getRemoteAddress().getPort()).distinct().count(),
                     "every GET after the first opened a new connection");
         }
+    }
+
+    @Test
+    void close_failsTheGetsStillInProgress() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        latches.add(never);
+        whenScriptEmpty.set(Reply.hold(never));
+        S3ObjectStore store = store(4, 4, Duration.ofSeconds(60));
+        CompletableFuture<byte[]> pending = store.getRange("k", "abc", 0, 1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (requests.isEmpty()) { // the GET has reached the server
+            assertTrue(System.nanoTime() < deadline, "the GET never reached the server");
+            Thread.onSpinWait();
+        }
+
+        store.close();
+
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ObjectStoreException.class, e.getCause());
     }
 
     @Test
