@@ -89,7 +89,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <h2>Metrics</h2>
  * {@code prefetchd.s3.requests{op,outcome}}, {@code prefetchd.s3.latency{op}} (from submission, so time
  * spent waiting for a slot counts), {@code prefetchd.s3.bytes} (GET payload bytes received),
- * {@code prefetchd.s3.retries} (retries the SDK performed).
+ * {@code prefetchd.s3.retries} (retries sent, by the S3 client or by {@link RangedGets}).
  *
  * <p>Thread-safe: the SDK client is thread-safe, the limiter is synchronized, meters are thread-safe.
  */
