@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.cache;
 
+import java.util.HexFormat;
+
 /**
  * Names one cached block: the first 128 bits of sha256(bucket, key, ETag), and the object bytes the block holds,
  * {@code [start, start + length)}. Two versions of an object never share a name. Blocks of one object never
@@ -7,6 +9,7 @@ package io.prefetchd.gateway.cache;
  * collision can cost a re-fetch, never wrong bytes.
  */
 record BlockKey(long idHigh, long idLow, long start, int length) {
+    private static final HexFormat HEX = HexFormat.of();
 
     BlockKey {
         if (start < 0 || length <= 0) {
@@ -21,7 +24,7 @@ record BlockKey(long idHigh, long idLow, long start, int length) {
 
     /** The object part of the name, 32 lowercase hex digits. */
     String objectHex() {
-        return String.format("%016x%016x", idHigh, idLow);
+        return HEX.toHexDigits(idHigh) + HEX.toHexDigits(idLow); // on every block read and write: no Formatter
     }
 
     /** {@code <32 hex>-<start>-<length>.blk} */

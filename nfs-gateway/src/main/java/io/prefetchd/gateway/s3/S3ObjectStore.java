@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +19,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +32,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.core.async.SdkPublisher;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -40,17 +41,17 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.metrics.CoreMetric;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.metrics.MetricCollection;
 import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.EncodingType;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -59,6 +60,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@link ObjectStore} on the AWS SDK v2 {@link S3AsyncClient} over the Netty NIO HTTP client.
+ *
+ * <h2>Ranged GETs</h2>
+ * {@link #getRange}, the one request sent per sample, bypasses the S3 client's per-request pipeline: {@link RangedGets}
+ * signs it with the SDK's SigV4 signer and sends it over the same HTTP client, with the same retry strategy and
+ * timeouts, and reports failures as the SDK's exception types, which {@code translate} maps like every other
+ * request's. HEAD, LIST and everything else go through the S3 client.
  *
  * <h2>Bounds, retries, timeouts</h2>
  * At most {@link S3Settings#maxConcurrency()} requests are in flight (the same number bounds Netty's
@@ -82,7 +89,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <h2>Metrics</h2>
  * {@code prefetchd.s3.requests{op,outcome}}, {@code prefetchd.s3.latency{op}} (from submission, so time
  * spent waiting for a slot counts), {@code prefetchd.s3.bytes} (GET payload bytes received),
- * {@code prefetchd.s3.retries} (retries the SDK performed).
+ * {@code prefetchd.s3.retries} (retries sent, by the S3 client or by {@link RangedGets}).
  *
  * <p>Thread-safe: the SDK client is thread-safe, the limiter is synchronized, meters are thread-safe.
  */
@@ -92,9 +99,15 @@ public final class S3ObjectStore implements ObjectStore {
     private static final String LIST = "list";
     static final long PROBE_MILLIS = 1000;
     private static final long WATCHDOG_MILLIS = 250;
+    /** Threads that complete GETs' futures (the cache writes the bytes on them): off the HTTP client's I/O threads. */
+    private static final int COMPLETION_THREADS = 2;
 
     private final S3Settings settings;
     private final S3AsyncClient client;
+    private final SdkAsyncHttpClient http;
+    private final RangedGets rangedGets;
+    private final ScheduledExecutorService getTimer;
+    private final ExecutorService getCompletions;
     private final SdkEventLoopGroup eventLoops;
     private final AutoCloseable ownedCredentials;
     private final RequestLimiter limiter;
@@ -124,15 +137,32 @@ public final class S3ObjectStore implements ObjectStore {
         String endpoint = "s3://" + settings.bucket() + (settings.endpoint() == null ? "" : " at " + settings.endpoint());
         this.reachability = new Reachability(settings.bucket(), endpoint, settings.effectiveReadTimeout(),
                 System::nanoTime);
-        this.client = buildClient(settings, credentials, eventLoops, new RetryCounter(retries), new AnswerListener());
+        this.http = buildHttpClient(settings, eventLoops);
+        RetryStrategy retryStrategy = AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(settings.maxAttempts())
+                .build();
+        this.client = buildClient(settings, credentials, http, retryStrategy, new RetryCounter(retries),
+                new AnswerListener());
+        this.getTimer = Executors.newSingleThreadScheduledExecutor(daemonThreads("prefetchd-s3-timer"));
+        this.getCompletions = Executors.newFixedThreadPool(COMPLETION_THREADS, daemonThreads("prefetchd-s3-response"));
+        RangedGets.Target target = new RangedGets.Target(bucketUrl(client, settings.bucket()), signingRegion(client),
+                credentials);
+        this.rangedGets = new RangedGets(http, target, retryStrategy, settings.attemptTimeout(),
+                settings.apiCallTimeout(), getTimer, getCompletions, new RangedGets.Listener() {
+                    @Override
+                    public void answered() {
+                        reachability.answered();
+                    }
+
+                    @Override
+                    public void retried() {
+                        retries.increment();
+                    }
+                });
         Gauge.builder("prefetchd.s3.reachable", reachability, r -> r.isOpen() ? 0 : 1)
                 .description("1 while S3 answers, 0 while it is unreachable and requests fail fast")
                 .register(registry);
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "prefetchd-s3-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("prefetchd-s3-watchdog"));
         watchdog.scheduleWithFixedDelay(this::watch, WATCHDOG_MILLIS, WATCHDOG_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -170,39 +200,6 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    /**
-     * {@link AsyncResponseTransformer#toBytes()} that tells the breaker about every chunk of the body: a large GET
-     * whose bytes keep arriving is S3 answering, however long it takes.
-     */
-    private AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> bytesNotingAnswers() {
-        AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> bytes =
-                AsyncResponseTransformer.toBytes();
-        return new AsyncResponseTransformer<>() {
-            @Override
-            public CompletableFuture<ResponseBytes<GetObjectResponse>> prepare() {
-                return bytes.prepare();
-            }
-
-            @Override
-            public void onResponse(GetObjectResponse response) {
-                bytes.onResponse(response);
-            }
-
-            @Override
-            public void onStream(SdkPublisher<ByteBuffer> publisher) {
-                bytes.onStream(publisher.map(chunk -> {
-                    reachability.answered();
-                    return chunk;
-                }));
-            }
-
-            @Override
-            public void exceptionOccurred(Throwable error) {
-                bytes.exceptionOccurred(error);
-            }
-        };
-    }
-
     /** Tells the breaker when S3 sent a response (headers), whatever its status. */
     private final class AnswerListener implements ExecutionInterceptor {
         @Override
@@ -230,9 +227,18 @@ public final class S3ObjectStore implements ObjectStore {
         return new S3ObjectStore(settings, registry, credentials, null);
     }
 
-    private static S3AsyncClient buildClient(S3Settings settings, AwsCredentialsProvider credentials,
-            SdkEventLoopGroup eventLoops, MetricPublisher retryCounter, ExecutionInterceptor answers) {
-        NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder()
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The HTTP client of every request, the S3 client's and {@link RangedGets}'. */
+    private static SdkAsyncHttpClient buildHttpClient(S3Settings settings, SdkEventLoopGroup eventLoops) {
+        return NettyNioAsyncHttpClient.builder()
                 .eventLoopGroup(eventLoops)
                 .maxConcurrency(settings.maxConcurrency())
                 // our limiter keeps at most maxConcurrency calls (and so attempts) in flight
@@ -240,13 +246,19 @@ public final class S3ObjectStore implements ObjectStore {
                 .connectionAcquisitionTimeout(settings.attemptTimeout())
                 .connectionTimeout(settings.connectTimeout())
                 // silence on a connection, not the length of a transfer: a dead endpoint fails in seconds
-                .readTimeout(settings.effectiveReadTimeout());
+                .readTimeout(settings.effectiveReadTimeout())
+                .build();
+    }
+
+    private static S3AsyncClient buildClient(S3Settings settings, AwsCredentialsProvider credentials,
+            SdkAsyncHttpClient http, RetryStrategy retryStrategy, MetricPublisher retryCounter,
+            ExecutionInterceptor answers) {
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
-                .httpClientBuilder(http)
+                .httpClient(http)
                 .credentialsProvider(credentials)
                 .forcePathStyle(settings.pathStyle())
                 .overrideConfiguration(o -> o
-                        .retryStrategy(b -> b.maxAttempts(settings.maxAttempts()))
+                        .retryStrategy(retryStrategy)
                         .apiCallTimeout(settings.apiCallTimeout())
                         .apiCallAttemptTimeout(settings.attemptTimeout())
                         .addMetricPublisher(retryCounter)
@@ -259,6 +271,17 @@ public final class S3ObjectStore implements ObjectStore {
             builder.region(Region.of(region));
         }
         return builder.build();
+    }
+
+    /** The bucket's base URL with a trailing '/', as the S3 client addresses its objects (style, endpoint, region). */
+    private static URI bucketUrl(S3AsyncClient client, String bucket) {
+        String probe = "k";
+        String url = client.utilities().getUrl(b -> b.bucket(bucket).key(probe)).toExternalForm();
+        return URI.create(url.substring(0, url.length() - probe.length()));
+    }
+
+    private static String signingRegion(S3AsyncClient client) {
+        return client.serviceClientConfiguration().region().id();
     }
 
     @Override
@@ -329,12 +352,6 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
-        GetObjectRequest request = GetObjectRequest.builder()
-                .bucket(bucket())
-                .key(key)
-                .ifMatch(quote(etag))
-                .range(range)
-                .build();
         Timer.Sample sample = Timer.start(registry);
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         try {
@@ -343,10 +360,9 @@ public final class S3ObjectStore implements ObjectStore {
             finish(GET, outcome(e.kind()), sample);
             return CompletableFuture.failedFuture(e);
         }
-        limiter.submit(() -> client.getObject(request, bytesNotingAnswers()))
-                .whenComplete((response, failure) -> {
+        limiter.submit(() -> rangedGets.get(key, quote(etag), offset, length))
+                .whenComplete((bytes, failure) -> {
                     if (failure == null) {
-                        byte[] bytes = response.asByteArrayUnsafe();
                         bytesReceived.increment(bytes.length);
                         finish(GET, "ok", sample);
                         result.complete(bytes);
@@ -366,7 +382,11 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() {
         watchdog.shutdownNow();
+        rangedGets.close();
+        getTimer.shutdownNow();
         client.close();
+        http.close();
+        getCompletions.shutdown();
         // the client is closed, so no task can arrive: no quiet period needed
         eventLoops.eventLoopGroup().shutdownGracefully(0, 2, TimeUnit.SECONDS);
         if (ownedCredentials != null) {

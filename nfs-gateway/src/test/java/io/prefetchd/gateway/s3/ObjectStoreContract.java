@@ -242,6 +242,16 @@ abstract class ObjectStoreContract {
         assertEquals(Kind.NOT_FOUND, failure(store().getRange("soon-gone", etag, 0, 5)).kind());
     }
 
+    @Test
+    void getRange_keyWithCharactersThatNeedEncoding_readsItsBytes() throws Exception {
+        String key = "odd keys/a b+c%d&e=f;g@h~\u00e9\u4e2d.bin";
+        byte[] bytes = new byte[300];
+        new Random(7).nextBytes(bytes);
+        String etag = put(key, bytes);
+
+        assertArrayEquals(Arrays.copyOfRange(bytes, 100, 250), get(key, etag, 100, 150));
+    }
+
     private List<String> listAll(String prefix, String delimiter, int maxKeys) {
         List<String> all = new ArrayList<>();
         String token = null;

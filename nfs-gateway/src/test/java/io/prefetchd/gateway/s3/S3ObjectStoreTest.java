@@ -3,6 +3,7 @@ package io.prefetchd.gateway.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -169,6 +171,88 @@ class S3ObjectStoreTest {
             assertEquals("bytes=10-14", request.getRequestHeaders().getFirst("Range"));
             assertEquals("\"abc\"", request.getRequestHeaders().getFirst("If-Match"));
             assertEquals(5.0, registry.get("prefetchd.s3.bytes").counter().count());
+        }
+    }
+
+    @Test
+    void getRange_keyWithSpacesAndUnicode_isSentPercentEncodedWithSlashesKept() throws Exception {
+        script.add(Reply.ok("hello", "bytes 0-4/5"));
+        try (S3ObjectStore store = store(1)) {
+            store.getRange("dir one/\u00e9+x.bin", "abc", 0, 5).get(10, TimeUnit.SECONDS);
+
+            assertEquals("/test-bucket/dir%20one/%C3%A9%2Bx.bin", requests.get(0).getRequestURI().getRawPath());
+        }
+    }
+
+    @Test
+    void getRange_signsWithSigV4ForTheRegionAndS3() throws Exception {
+        script.add(Reply.ok("hello", "bytes 0-4/5"));
+        try (S3ObjectStore store = store(1)) {
+            store.getRange("k", "abc", 0, 5).get(10, TimeUnit.SECONDS);
+
+            String auth = requests.get(0).getRequestHeaders().getFirst("Authorization");
+            assertTrue(auth.startsWith("AWS4-HMAC-SHA256 Credential=id/"), auth);
+            assertTrue(auth.contains("/us-east-1/s3/aws4_request"), auth);
+            assertTrue(auth.contains("SignedHeaders=") && auth.contains("if-match") && auth.contains("range"), auth);
+        }
+    }
+
+    @Test
+    void getRange_oneAfterAnother_reuseOneConnection() throws Exception {
+        whenScriptEmpty.set(Reply.ok("hello", "bytes 0-4/5"));
+        try (S3ObjectStore store = store(1)) {
+            for (int i = 0; i < 3; i++) {
+                store.getRange("k", "abc", 0, 5).get(10, TimeUnit.SECONDS);
+            }
+
+            assertEquals(1, requests.stream().map(r -> r.getRemoteAddress().getPort()).distinct().count(),
+                    "every GET after the first opened a new connection");
+        }
+    }
+
+    @Test
+    void close_failsTheGetsStillInProgress() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        latches.add(never);
+        whenScriptEmpty.set(Reply.hold(never));
+        S3ObjectStore store = store(4, 4, Duration.ofSeconds(60));
+        CompletableFuture<byte[]> pending = store.getRange("k", "abc", 0, 1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (requests.isEmpty()) { // the GET has reached the server
+            assertTrue(System.nanoTime() < deadline, "the GET never reached the server");
+            Thread.onSpinWait();
+        }
+
+        store.close();
+
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ObjectStoreException.class, e.getCause());
+    }
+
+    @Test
+    void getRange_serverIgnoringTheRange_keepsOnlyTheRangeAsked() throws Exception {
+        script.add(new Reply(200, "0123456789", null, null));
+        try (S3ObjectStore store = store(1)) {
+            assertArrayEquals("3456".getBytes(UTF_8), store.getRange("k", "abc", 3, 4).get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void getRange_rangeStartingPastTheEnd_isEmpty() throws Exception {
+        script.add(Reply.error(416, "InvalidRange"));
+        try (S3ObjectStore store = store(4)) {
+            assertArrayEquals(new byte[0], store.getRange("k", "abc", 100, 5).get(10, TimeUnit.SECONDS));
+            assertEquals(1, requests.size());
+        }
+    }
+
+    @Test
+    void getRange_errorMessage_carriesStatusCodeAndRequestId() {
+        script.add(Reply.error(403, "AccessDenied"));
+        try (S3ObjectStore store = store(1)) {
+            ObjectStoreException e = ObjectStoreContract.failure(store.getRange("k", "abc", 0, 5));
+
+            assertTrue(e.getMessage().contains("HTTP 403 AccessDenied (request id req-1)"), e.getMessage());
         }
     }
 
