@@ -71,9 +71,10 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  *
  * <h2>Conditional writes</h2>
  * {@code If-None-Match: *} and {@code If-Match} are sent on PutObject and CompleteMultipartUpload, where AWS S3
- * (and some compatible stores) check them atomically. Because other stores ignore them (S3Proxy does), the
- * condition is also checked by a HEAD before any byte is sent. That check alone is not atomic: a writer that
- * slips in between the HEAD and the PUT is overwritten. It also saves uploading a large file only to be refused.
+ * (since 2024), MinIO and S3Proxy check them atomically with the write. Because some S3-compatible stores
+ * ignore them, the condition is also checked by a HEAD before any byte is sent; on such a store that check is
+ * all there is, and it is not atomic: a writer that slips in between the HEAD and the write is overwritten. The
+ * HEAD also saves uploading a large file only to be refused at the end.
  *
  * <p>Thread-safe: the SDK client, the limiter and the meters are; each multipart upload's own state is guarded
  * by its {@link PartRun}.
