@@ -10,10 +10,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -313,7 +316,50 @@ final class S3Writes {
             }
             CompleteMultipartUploadRequest built = request.build();
             return send("complete_multipart", key, what, () -> client.completeMultipartUpload(built));
-        }).thenApply(response -> S3ObjectStore.unquote(response.eTag()));
+        }).thenApply(response -> S3ObjectStore.unquote(response.eTag()))
+                .exceptionallyCompose(failure -> completedAnyway(key, done, asStoreException(failure, key, what)));
+    }
+
+    /**
+     * After CompleteMultipartUpload failed with NoSuchUpload: an earlier attempt may have completed the upload and
+     * lost only its answer (a reset, a timeout), and the retry then finds no upload. The object is ours when its
+     * ETag is the one S3 gives our parts: the MD5 of their MD5s, a dash, their number.
+     */
+    private CompletableFuture<String> completedAnyway(String key, List<CompletedPart> done, ObjectStoreException e) {
+        String expected = compositeEtag(done);
+        if (!"NoSuchUpload".equals(errorCode(e)) || expected == null) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return headResponse(key).thenApply(current -> {
+            if (current.isPresent() && expected.equals(S3ObjectStore.unquote(current.get().eTag()))) {
+                LOG.info("s3://{}/{}: the answer to CompleteMultipartUpload was lost, but the object with its ETag {} "
+                        + "is there", bucket(), key, expected);
+                return expected;
+            }
+            throw e;
+        });
+    }
+
+    /** S3's ETag of a multipart object made of {@code done}, or {@code null} when a part's ETag is no MD5. */
+    static String compositeEtag(List<CompletedPart> done) {
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is a required JDK algorithm", e);
+        }
+        for (CompletedPart part : done) {
+            String hex = S3ObjectStore.unquote(part.eTag());
+            if (hex.length() != 32) {
+                return null;
+            }
+            try {
+                md5.update(HexFormat.of().parseHex(hex));
+            } catch (IllegalArgumentException notHex) {
+                return null;
+            }
+        }
+        return HexFormat.of().formatHex(md5.digest()) + "-" + done.size();
     }
 
     private void abort(String key, String uploadId, Throwable cause) {
@@ -321,11 +367,12 @@ final class S3Writes {
         withRetries(key, what, () -> send("abort_multipart", key, what,
                 () -> client.abortMultipartUpload(b -> b.bucket(bucket()).key(key).uploadId(uploadId))))
                 .whenComplete((ignored, failure) -> {
-                    if (failure != null && asStoreException(failure, key, what).kind() != Kind.NOT_FOUND) {
+                    ObjectStoreException e = failure == null ? null : asStoreException(failure, key, what);
+                    if (e != null && e.kind() != Kind.NOT_FOUND && !"NoSuchUpload".equals(errorCode(e))) {
                         LOG.warn("s3://{}/{}: multipart upload {} failed ({}) and could not be aborted ({}); its "
                                 + "parts stay in the bucket until a lifecycle rule (AbortIncompleteMultipartUpload) "
                                 + "or an abort removes them", bucket(), key, uploadId, rootMessage(cause),
-                                rootMessage(failure));
+                                e.getMessage());
                     }
                 });
     }

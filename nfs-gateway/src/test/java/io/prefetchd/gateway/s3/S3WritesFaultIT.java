@@ -130,6 +130,19 @@ class S3WritesFaultIT {
     }
 
     @Test
+    void completeMultipartUpload_answerLost_uploadSucceedsWithItsObject() throws Exception {
+        open(S3Settings.DEFAULT_MAX_ATTEMPTS);
+        proxy.failNext(1, "^POST [^ ]*uploadId=", Fault.LOSE_ANSWER);
+
+        ObjectMeta meta = store.upload("ckpt", file, Map.of(), false, null).get(60, TimeUnit.SECONDS);
+
+        assertEquals(1, proxy.injected());
+        assertEquals(md5(data), md5(download("ckpt")));
+        assertEquals(meta.etag(), store.head("ckpt").orElseThrow().etag());
+        assertEquals(List.of(), openUploads());
+    }
+
+    @Test
     void uploadPart_alwaysFailing_failsUnavailableAndLeavesNoObjectAndNoOpenUpload() {
         open(2);
         proxy.failNext(Integer.MAX_VALUE, "partNumber=2&", Fault.INTERNAL_ERROR);

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -43,7 +44,12 @@ public final class FaultProxy implements AutoCloseable {
         /** HTTP 503 SlowDown, S3's throttling answer. */
         SLOW_DOWN,
         /** The connection is reset (TCP RST) after the request's head arrived: no answer at all. */
-        RESET
+        RESET,
+        /**
+         * The request reaches S3, which acts on it, but its answer is lost: the connection is reset when the answer
+         * comes. What a client sees when a network drops a response.
+         */
+        LOSE_ANSWER
     }
 
     private record FaultRule(Pattern requestLine, Fault fault, AtomicInteger remaining) {
@@ -142,19 +148,24 @@ public final class FaultProxy implements AutoCloseable {
         try {
             Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
             sockets.add(upstream);
-            threads.execute(() -> pump(upstream, client));
-            pumpRequests(client, upstream);
+            AtomicBoolean loseAnswer = new AtomicBoolean();
+            threads.execute(() -> pump(upstream, client, loseAnswer));
+            pumpRequests(client, upstream, loseAnswer);
         } catch (IOException e) {
             close(client);
         }
     }
 
     /** Responses: passed through as they come. */
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, AtomicBoolean loseAnswer) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
+                if (loseAnswer.get()) {
+                    to.setSoLinger(true, 0);   // the answer came: reset the client instead of passing it on
+                    return;
+                }
                 if (mode == Mode.PASS) {
                     out.write(buf, 0, n);
                     out.flush();
@@ -169,7 +180,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Requests: framed one by one, counted, and failed when a rule says so. */
-    private void pumpRequests(Socket client, Socket upstream) {
+    private void pumpRequests(Socket client, Socket upstream, AtomicBoolean loseAnswer) {
         try (InputStream in = new BufferedInputStream(client.getInputStream(), 64 * 1024);
              OutputStream out = upstream.getOutputStream()) {
             byte[] head;
@@ -178,7 +189,9 @@ public final class FaultProxy implements AutoCloseable {
                 String requestLine = text.lines().findFirst().orElse("").trim();
                 counts.computeIfAbsent(kindOf(requestLine), k -> new AtomicLong()).incrementAndGet();
                 Fault fault = takeFault(requestLine);
-                if (fault != null) {
+                if (fault == Fault.LOSE_ANSWER) {
+                    loseAnswer.set(true);
+                } else if (fault != null) {
                     if (inject(fault, client, in, text)) {
                         continue;
                     }
