@@ -31,6 +31,7 @@ import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.gateway.s3.Reachability;
 import io.prefetchd.gateway.s3.S3ObjectStore;
 import io.prefetchd.gateway.s3.S3Settings;
+import io.prefetchd.gateway.s3.UploadSettings;
 import io.prefetchd.tracer.AccessTracer;
 import io.prefetchd.tracer.TracerConfig;
 import io.prefetchd.tracer.TracerListener;
@@ -122,7 +123,8 @@ public final class Gateway implements AutoCloseable {
         URI endpoint = s3.getEndpoint().isBlank() ? null : URI.create(s3.getEndpoint());
         S3Settings settings = new S3Settings(endpoint, s3.getRegion(), s3.getBucket(), s3.isPathStyle(),
                 s3.getMaxConcurrency(), s3.getMaxAttempts(), s3.getApiCallTimeout(), s3.getConnectTimeout(),
-                s3.getReadTimeout());
+                s3.getReadTimeout())
+                .withUploads(UploadSettings.defaults().withConcurrency(s3.getUploadConcurrency()));
         return s3.getAccessKey().isBlank()
                 ? S3ObjectStore.create(settings, registry)
                 : S3ObjectStore.create(settings, registry, StaticCredentialsProvider.create(

@@ -4,6 +4,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
 import io.prefetchd.gateway.s3.S3Settings;
+import io.prefetchd.gateway.s3.UploadSettings;
 
 import java.time.Duration;
 import java.util.List;
@@ -346,6 +347,8 @@ public class GatewayConfig {
         private Duration connectTimeout = S3Settings.DEFAULT_CONNECT_TIMEOUT;
         /** How long a connection may stay silent before its attempt fails (not the length of a transfer). */
         private Duration readTimeout = S3Settings.DEFAULT_READ_TIMEOUT;
+        /** Write requests (PUTs, parts, copies) in flight at once, all uploads together. */
+        private int uploadConcurrency = UploadSettings.DEFAULT_CONCURRENCY;
 
         public String getEndpoint() {
             return endpoint;
@@ -441,6 +444,14 @@ public class GatewayConfig {
 
         public void setReadTimeout(Duration readTimeout) {
             this.readTimeout = readTimeout;
+        }
+
+        public int getUploadConcurrency() {
+            return uploadConcurrency;
+        }
+
+        public void setUploadConcurrency(int uploadConcurrency) {
+            this.uploadConcurrency = uploadConcurrency;
         }
     }
 

@@ -57,26 +57,43 @@ public interface ObjectStore extends AutoCloseable {
      * ({@code x-amz-meta-*}): one PUT when the file is small, else a multipart upload whose parts go in parallel.
      * The object appears atomically when the upload completes; an abandoned multipart upload is aborted.
      * With {@code ifNoneMatch} the upload fails with {@link ObjectStoreException.Kind#CHANGED} when an object
-     * already exists; with a non-null {@code ifMatchEtag}, when the object no longer has that ETag (where the
-     * backend supports conditional writes; otherwise they are checked by a HEAD first, which is not atomic).
+     * already exists; with a non-null {@code ifMatchEtag}, when the object no longer has that ETag or is gone
+     * (where the backend supports conditional writes; otherwise they are checked by a HEAD first, which is not
+     * atomic). At most one of the two may be given.
      *
+     * <p>The file must not change until the future completes (the staging area hands over a file it no longer
+     * writes). Cancelling the future does not stop the upload. Metadata names are stored lower case, as S3 does;
+     * values must be US-ASCII. The ETag is opaque: a multipart object's is not the MD5 of its bytes.
+     *
+     * @param ifMatchEtag the ETag with or without its quotes, or {@code null}
      * @return a future completed with the new object's metadata, or exceptionally with an
-     *     {@link ObjectStoreException}; transient failures were already retried with backoff
+     *     {@link ObjectStoreException}: CHANGED (a condition failed), ACCESS_DENIED, THROTTLED, UNAVAILABLE,
+     *     UNREACHABLE (S3 did not answer, or is known not to: nothing was sent), or IO (the file could not be read,
+     *     the request was refused as malformed). Transient failures were already retried with backoff; the
+     *     retryable kinds ({@link ObjectStoreException.Kind#isRetryable()}) may succeed when tried again later
+     * @throws IllegalArgumentException when both conditions are given
      */
     default CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
                                                  boolean ifNoneMatch, String ifMatchEtag) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("read-only object store"));
     }
 
-    /** The user metadata ({@code x-amz-meta-*}, names lower case without the prefix) of {@code key}, by HEAD. */
+    /**
+     * The user metadata ({@code x-amz-meta-*}, names lower case without the prefix) of {@code key}, by HEAD.
+     *
+     * @return the metadata (an empty map for an object written without), or empty when no object has that key
+     * @throws ObjectStoreException for any failure other than "not found"
+     */
     default Optional<Map<String, String>> userMetadata(String key) {
         throw new UnsupportedOperationException("read-only object store");
     }
 
     /**
      * Server-side copy of {@code fromKey} (exactly the version {@code etag}) to {@code toKey}, keeping its user
-     * metadata; objects above 5 GiB are copied in parts (UploadPartCopy).
+     * metadata; objects above 5 GiB are copied in parts (UploadPartCopy), and {@code toKey} appears whole when
+     * the copy completes. The source stays; a rename is a copy, then a {@link #delete}.
      *
+     * @return the new object's metadata (its ETag may differ from the source's)
      * @throws ObjectStoreException {@link ObjectStoreException.Kind#CHANGED} when the source no longer has
      *     {@code etag}, NOT_FOUND when it is gone
      */

@@ -10,6 +10,7 @@ import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.s3.S3Settings;
+import io.prefetchd.gateway.s3.UploadSettings;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -43,7 +44,8 @@ class GatewayConfigTest {
                 Map.entry("maxAttempts", 4),
                 Map.entry("apiCallTimeout", Duration.ofSeconds(30)),
                 Map.entry("connectTimeout", Duration.ofSeconds(2)),
-                Map.entry("readTimeout", Duration.ofSeconds(5))), settings(c.getS3()));
+                Map.entry("readTimeout", Duration.ofSeconds(5)),
+                Map.entry("uploadConcurrency", 16)), settings(c.getS3()));
         assertEquals(Map.of(
                 "dir", "",
                 "size", "10GiB",
@@ -108,6 +110,7 @@ class GatewayConfigTest {
         assertEquals(S3Settings.DEFAULT_MAX_CONCURRENCY, c.getS3().getMaxConcurrency());
         assertEquals(S3Settings.DEFAULT_MAX_ATTEMPTS, c.getS3().getMaxAttempts());
         assertEquals(S3Settings.DEFAULT_API_CALL_TIMEOUT, c.getS3().getApiCallTimeout());
+        assertEquals(UploadSettings.DEFAULT_CONCURRENCY, c.getS3().getUploadConcurrency());
         assertEquals(DiskExtentCache.DEFAULT_GRAIN_BYTES, c.getCache().getGrain());
         assertEquals(NfsLimits.defaults().maxRead(), c.getNfs().getMaxRead());
         assertEquals(10L << 30, Sizes.parse(c.getCache().getSize()));
@@ -145,6 +148,7 @@ class GatewayConfigTest {
         p.put("prefetchd.s3.api-call-timeout", "45s");
         p.put("prefetchd.s3.connect-timeout", "3s");
         p.put("prefetchd.s3.read-timeout", "8s");
+        p.put("prefetchd.s3.upload-concurrency", "32");
         p.put("prefetchd.cache.dir", "/nvme/cache");
         p.put("prefetchd.cache.size", "500GiB");
         p.put("prefetchd.cache.grain", "65536");
@@ -202,7 +206,8 @@ class GatewayConfigTest {
                 Map.entry("maxAttempts", 6),
                 Map.entry("apiCallTimeout", Duration.ofSeconds(45)),
                 Map.entry("connectTimeout", Duration.ofSeconds(3)),
-                Map.entry("readTimeout", Duration.ofSeconds(8))), settings(c.getS3()));
+                Map.entry("readTimeout", Duration.ofSeconds(8)),
+                Map.entry("uploadConcurrency", 32)), settings(c.getS3()));
         assertEquals(Map.of(
                 "dir", "/nvme/cache",
                 "size", "500GiB",

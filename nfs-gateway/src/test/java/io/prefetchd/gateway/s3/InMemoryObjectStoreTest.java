@@ -2,9 +2,14 @@ package io.prefetchd.gateway.s3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +69,41 @@ class InMemoryObjectStoreTest extends ObjectStoreContract {
         assertEquals(Kind.THROTTLED, failure(store.getRange("x", etag, 0, 1)).kind());
         assertEquals(Kind.THROTTLED, failure(store.getRange("x", etag, 0, 1)).kind());
         assertArrayEquals(new byte[1], store.getRange("x", etag, 0, 1).get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void failNextWrites_failsThatManyWritesWithThatKindAndChangesNothing() throws Exception {
+        Path file = tmp.resolve("f");
+        Files.write(file, new byte[] {1, 2});
+        store.failNextWrites(2, Kind.UNAVAILABLE);
+
+        assertEquals(Kind.UNAVAILABLE, failure(store.upload("k", file, Map.of(), false, null)).kind());
+        assertEquals(Kind.UNAVAILABLE, assertThrows(ObjectStoreException.class, () -> store.delete("k")).kind());
+        assertEquals(Optional.empty(), store.head("k"));
+        store.upload("k", file, Map.of(), false, null).get(5, TimeUnit.SECONDS);
+
+        assertArrayEquals(new byte[] {1, 2}, store.contents("k").orElseThrow());
+        assertEquals(3, store.writeCount());
+    }
+
+    @Test
+    void upload_whileUnreachable_failsUnreachable() throws Exception {
+        Path file = tmp.resolve("f");
+        Files.write(file, new byte[1]);
+        store.setUnreachable(true);
+
+        assertEquals(Kind.UNREACHABLE, failure(store.upload("k", file, Map.of(), false, null)).kind());
+        assertEquals(Kind.UNREACHABLE, assertThrows(ObjectStoreException.class, () -> store.copy("a", "e", "b")).kind());
+    }
+
+    @Test
+    void upload_metadataNames_areLowerCased() throws Exception {
+        Path file = tmp.resolve("f");
+        Files.write(file, new byte[1]);
+
+        store.upload("k", file, Map.of("UID", "1"), false, null).get(5, TimeUnit.SECONDS);
+
+        assertEquals(Optional.of(Map.of("uid", "1")), store.userMetadata("k"));
     }
 
     @Test

@@ -19,6 +19,19 @@ class S3SettingsTest {
         assertEquals(Duration.ofSeconds(30), settings.apiCallTimeout());
         assertEquals(Duration.ofMillis(7500), settings.attemptTimeout());
         assertEquals(128 * 16, settings.maxQueuedRequests());
+        assertEquals(UploadSettings.defaults(), settings.uploads());
+    }
+
+    @Test
+    void withUploads_replacesOnlyTheUploadSettings() {
+        S3Settings settings = S3Settings.aws("b").withMaxAttempts(2);
+        UploadSettings uploads = UploadSettings.defaults().withConcurrency(3);
+
+        S3Settings changed = settings.withUploads(uploads);
+
+        assertEquals(uploads, changed.uploads());
+        assertEquals(2, changed.maxAttempts());
+        assertEquals(3, changed.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)).uploads().concurrency());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.testing;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,25 +9,51 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 /**
  * A TCP forwarder on loopback in front of an S3 endpoint, for fault injection: it passes traffic, refuses
  * connections (nothing listens on its port), or blackholes them (connections are accepted, and nothing is
  * forwarded either way, on new and existing connections alike). It also counts the HTTP requests it sees by
- * kind ({@code GET}, {@code HEAD}, {@code LIST}), as S3's own request counters would: the gateway sends no
- * request bodies on its read path, so each request starts right after the previous one's blank line.
+ * kind ({@code GET}, {@code HEAD}, {@code LIST}, {@code OTHER}), as S3's own request counters would.
+ *
+ * <p>Requests are framed (head, then a {@code Content-Length} body), so single requests can be failed:
+ * {@link #failNext} answers the next requests whose request line matches with an S3 error status, or resets
+ * their connection, without forwarding them. A request with a chunked body ends the framing of its connection
+ * (the rest of it is passed through unframed); the AWS SDK sends uploads with a length.
  *
  * <p>Thread-safe; one thread per connection direction.
  */
 public final class FaultProxy implements AutoCloseable {
     /** What the proxy does with traffic. */
     public enum Mode { PASS, REFUSE, BLACKHOLE }
+
+    /** What a failed request gets instead of S3's answer. */
+    public enum Fault {
+        /** HTTP 500 InternalError. */
+        INTERNAL_ERROR,
+        /** HTTP 503 SlowDown, S3's throttling answer. */
+        SLOW_DOWN,
+        /** The connection is reset (TCP RST) after the request's head arrived: no answer at all. */
+        RESET,
+        /**
+         * The request reaches S3, which acts on it, but its answer is lost: the connection is reset when the answer
+         * comes. What a client sees when a network drops a response.
+         */
+        LOSE_ANSWER
+    }
+
+    private record FaultRule(Pattern requestLine, Fault fault, AtomicInteger remaining) {
+    }
 
     private final int targetPort;
     private final int port;
@@ -36,6 +64,8 @@ public final class FaultProxy implements AutoCloseable {
     });
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    private final AtomicLong injected = new AtomicLong();
+    private volatile FaultRule rule;
     private volatile Mode mode = Mode.PASS;
     private volatile ServerSocket server;
 
@@ -59,6 +89,19 @@ public final class FaultProxy implements AutoCloseable {
     public long count(String kind) {
         AtomicLong c = counts.get(kind);
         return c == null ? 0 : c.get();
+    }
+
+    /**
+     * Fails the next {@code count} requests whose request line (e.g. {@code PUT /bucket/key?partNumber=2&uploadId=..
+     * HTTP/1.1}) contains a match of {@code requestLine}, with {@code fault}; replaces any earlier rule.
+     */
+    public void failNext(int count, String requestLine, Fault fault) {
+        rule = new FaultRule(Pattern.compile(requestLine), fault, new AtomicInteger(count));
+    }
+
+    /** Requests failed by {@link #failNext} so far. */
+    public long injected() {
+        return injected.get();
     }
 
     /**
@@ -105,38 +148,23 @@ public final class FaultProxy implements AutoCloseable {
         try {
             Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
             sockets.add(upstream);
-            threads.execute(() -> pump(upstream, client, false));
-            pump(client, upstream, true);
+            AtomicBoolean loseAnswer = new AtomicBoolean();
+            threads.execute(() -> pump(upstream, client, loseAnswer));
+            pumpRequests(client, upstream, loseAnswer);
         } catch (IOException e) {
             close(client);
         }
     }
 
-    private void pump(Socket from, Socket to, boolean requests) {
-        StringBuilder line = new StringBuilder();
-        boolean atRequest = true;
+    /** Responses: passed through as they come. */
+    private void pump(Socket from, Socket to, AtomicBoolean loseAnswer) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
-                if (requests) {
-                    for (int i = 0; i < n; i++) {
-                        char c = (char) (buf[i] & 0xff);
-                        if (c != '\n') {
-                            if (line.length() < 4096) {
-                                line.append(c);
-                            }
-                            continue;
-                        }
-                        String l = line.toString().trim();
-                        line.setLength(0);
-                        if (atRequest && !l.isEmpty()) {
-                            counts.computeIfAbsent(kindOf(l), k -> new AtomicLong()).incrementAndGet();
-                            atRequest = false;
-                        } else if (l.isEmpty()) {
-                            atRequest = true;
-                        }
-                    }
+                if (loseAnswer.get()) {
+                    to.setSoLinger(true, 0);   // the answer came: reset the client instead of passing it on
+                    return;
                 }
                 if (mode == Mode.PASS) {
                     out.write(buf, 0, n);
@@ -148,6 +176,134 @@ public final class FaultProxy implements AutoCloseable {
         } finally {
             close(from);
             close(to);
+        }
+    }
+
+    /** Requests: framed one by one, counted, and failed when a rule says so. */
+    private void pumpRequests(Socket client, Socket upstream, AtomicBoolean loseAnswer) {
+        try (InputStream in = new BufferedInputStream(client.getInputStream(), 64 * 1024);
+             OutputStream out = upstream.getOutputStream()) {
+            byte[] head;
+            while ((head = readHead(in)) != null) {
+                String text = new String(head, StandardCharsets.ISO_8859_1);
+                String requestLine = text.lines().findFirst().orElse("").trim();
+                counts.computeIfAbsent(kindOf(requestLine), k -> new AtomicLong()).incrementAndGet();
+                Fault fault = takeFault(requestLine);
+                if (fault == Fault.LOSE_ANSWER) {
+                    loseAnswer.set(true);
+                } else if (fault != null) {
+                    if (inject(fault, client, in, text)) {
+                        continue;
+                    }
+                    return;
+                }
+                forward(out, head, head.length);
+                if (header(text, "transfer-encoding") != null) {
+                    copy(in, out, Long.MAX_VALUE);   // chunked: no more framing on this connection
+                    return;
+                }
+                String length = header(text, "content-length");
+                copy(in, out, length == null ? 0 : Long.parseLong(length));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the other side or the proxy closed the connection
+        } finally {
+            close(client);
+            close(upstream);
+        }
+    }
+
+    private Fault takeFault(String requestLine) {
+        FaultRule r = rule;
+        if (r == null || !r.requestLine().matcher(requestLine).find()) {
+            return null;
+        }
+        if (r.remaining().getAndUpdate(n -> n > 0 ? n - 1 : 0) <= 0) {
+            return null;
+        }
+        injected.incrementAndGet();
+        return r.fault();
+    }
+
+    /**
+     * Answers the request in S3's place. An error status keeps the connection open, as S3 does (the upstream
+     * connection is idle: the request was not forwarded, so nothing else writes to the client meanwhile).
+     *
+     * @return whether the connection lives on
+     */
+    private boolean inject(Fault fault, Socket client, InputStream in, String head) throws IOException {
+        if (fault == Fault.RESET) {
+            client.setSoLinger(true, 0);   // close() sends RST
+            return false;
+        }
+        // take the body first: the client reads no answer before it has sent the whole request
+        OutputStream out = client.getOutputStream();
+        if ("100-continue".equalsIgnoreCase(header(head, "expect"))) {
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+        String length = header(head, "content-length");
+        if (length != null) {
+            in.skipNBytes(Long.parseLong(length));
+        }
+        int status = fault == Fault.SLOW_DOWN ? 503 : 500;
+        String code = fault == Fault.SLOW_DOWN ? "SlowDown" : "InternalError";
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
+                + "</Code><Message>injected by FaultProxy</Message><RequestId>fault-proxy</RequestId></Error>";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String response = "HTTP/1.1 " + status + " " + code + "\r\nContent-Type: application/xml\r\n"
+                + "Content-Length: " + bytes.length + "\r\n\r\n";
+        out.write(response.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(bytes);
+        out.flush();
+        return true;
+    }
+
+    /** The request head up to and including its blank line, or {@code null} at the end of the stream. */
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream(512);
+        int last4 = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            last4 = (last4 << 8) | b;
+            if (last4 == 0x0d0a0d0a || (last4 & 0xffff) == 0x0a0a) {
+                return head.toByteArray();
+            }
+            if (head.size() > 256 * 1024) {
+                throw new IOException("request head too long");
+            }
+        }
+        return null;
+    }
+
+    private static String header(String head, String name) {
+        for (String line : head.split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    private void copy(InputStream in, OutputStream out, long length) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long left = length;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new IOException("connection closed inside a request body");
+            }
+            forward(out, buf, n);
+            left -= n;
+        }
+    }
+
+    private void forward(OutputStream out, byte[] buf, int n) throws IOException {
+        if (mode == Mode.PASS) {
+            out.write(buf, 0, n);
+            out.flush();
         }
     }
 
