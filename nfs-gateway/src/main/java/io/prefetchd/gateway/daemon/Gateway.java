@@ -21,7 +21,7 @@ import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
 import io.prefetchd.gateway.datasets.DatasetLookup;
 import io.prefetchd.gateway.hints.EpochsInForce;
-import io.prefetchd.gateway.nfs.v4.ReadObserver;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.prefetch.PrefetchSettings;
