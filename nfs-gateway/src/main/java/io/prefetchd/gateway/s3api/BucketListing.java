@@ -38,7 +38,8 @@ import static java.util.Objects.requireNonNull;
  * directory hidden by a file of the same name) are not listed.
  *
  * <p><b>Pages.</b> The continuation token is the last key or common prefix of the page (base64url, tagged), so a
- * page after a common prefix skips everything under it. Thread-safe: the sorted-listing cache is concurrent.
+ * page after a common prefix skips everything under it. As in S3, a common prefix is listed only when it sorts after
+ * the marker (start-after, a v1 marker, or the token), so a v1 NextMarker that is a common prefix pages correctly. Thread-safe: the sorted-listing cache is concurrent.
  */
 final class BucketListing {
     static final int MAX_KEYS = 1000;
@@ -239,11 +240,8 @@ final class BucketListing {
                 }
             }
             String cp = rollup(key);
-            boolean markerInside = after != null && !after.rollup() && after.value().startsWith(key);
-            if (cp != null && !markerInside) {
-                if (after == null || !after.rollup() || !cp.startsWith(after.value())) {
-                    emitPrefix(cp);
-                }
+            if (cp != null) {   // every key here rolls up into cp: no need to list the directory
+                emitPrefix(cp);
                 return;
             }
             dir(it.entry().inode().path(), key);
@@ -265,8 +263,9 @@ final class BucketListing {
             return at < 0 ? null : key.substring(0, at + delimiter.length());
         }
 
+        /** A common prefix, unless it is the previous one or not after the marker (it was on an earlier page). */
         private void emitPrefix(String cp) {
-            if (cp.equals(lastPrefix) || after != null && after.rollup() && cp.equals(after.value())) {
+            if (cp.equals(lastPrefix) || after != null && compareKeys(cp, after.value()) <= 0) {
                 return;
             }
             if (count == max) {
