@@ -14,6 +14,12 @@ import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import io.prefetchd.planner.proto.RegisterDatasetResponse;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,7 +45,10 @@ import java.util.regex.Pattern;
  *   <li>{@code HINTS}: planner on, dataset configured, and each epoch's order published over gRPC before it starts
  *       (RegisterDataset, then PublishEpoch with {@code le_indices});</li>
  *   <li>{@code NO_HINTS}: planner on and dataset configured, no hints (the gateway learns from traces);</li>
- *   <li>{@code LRU}: planner off, dataset configured (blocks follow samples): the plain LRU extent cache.</li>
+ *   <li>{@code LRU}: planner off, dataset configured (blocks follow samples): the plain LRU extent cache;</li>
+ *   <li>{@code S3_HINTS}: as {@code HINTS}, but read through the daemon's S3 endpoint ({@code --s3-api-port}) with
+ *       the direct-GET reader (one ranged GET per sample, AWS SDK v2) instead of NFS: the same cache and planner
+ *       behind the other door.</li>
  * </ul>
  *
  * The planner settings ({@code --planner on|off}, {@code --dataset FORMAT:PATH}) are passed only when this build
@@ -47,7 +56,11 @@ import java.util.regex.Pattern;
  * daemon as it is.
  */
 final class PrefetchdContender implements Contender {
-    enum Mode { HINTS, NO_HINTS, LRU }
+    enum Mode { HINTS, NO_HINTS, LRU, S3_HINTS }
+
+    /** The S3 endpoint's keys in {@code S3_HINTS} mode. */
+    private static final String S3_API_ACCESS_KEY = "bench-s3-api";
+    private static final String S3_API_SECRET_KEY = "bench-s3-api-secret";
 
     /** How long RegisterDataset may take: the daemon builds the index first (2 GiB at 32 MiB/s: over a minute). */
     private static final long REGISTER_DEADLINE_MINUTES = 30;
@@ -55,20 +68,27 @@ final class PrefetchdContender implements Contender {
     private static final Pattern NFS_PORT = Pattern.compile("mount -t nfs4 .*port=(\\d+)");
     private static final Pattern GRPC_PORT = Pattern.compile("hints: +grpc [^:]+:(\\d+)");
     private static final Pattern HTTP_PORT = Pattern.compile("metrics: +http://[^:]+:(\\d+)/metrics");
+    private static final Pattern S3_PORT = Pattern.compile("s3: +http://[^ ]+:(\\d+) ");
 
     private final Mode mode;
     private final Dataset dataset;
+    private final String bucketName;
     private final Process process;
     private final Path log;
     private final int nfsPort;
     private final int grpcPort;
     private final int httpPort;
+    /** The S3 endpoint's port in {@code S3_HINTS} mode, else -1. */
+    private final int s3Port;
+    private S3AsyncClient s3Client;
     private final List<String> notes = new ArrayList<>();
     private ManagedChannel channel;
     private String datasetId;
 
     private PrefetchdContender(Mode mode, Dataset dataset, Process process, Path log, int nfsPort, int grpcPort,
-                               int httpPort, List<String> notes) {
+                               int httpPort, int s3Port, String bucketName, List<String> notes) {
+        this.s3Port = s3Port;
+        this.bucketName = bucketName;
         this.mode = mode;
         this.dataset = dataset;
         this.process = process;
@@ -84,6 +104,7 @@ final class PrefetchdContender implements Contender {
             case HINTS -> "prefetchd-hints";
             case NO_HINTS -> "prefetchd-nohints";
             case LRU -> "prefetchd-lru";
+            case S3_HINTS -> "prefetchd-s3-hints";
         };
     }
 
@@ -120,6 +141,9 @@ final class PrefetchdContender implements Contender {
                 "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
                 "--state-dir", work.resolve("state").toString(), "--cache-size", Long.toString(cacheBytes),
                 "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0", "--bind", "127.0.0.1"));
+        if (mode == Mode.S3_HINTS) {
+            args.addAll(List.of("--s3-api-port", "0"));
+        }
         if (flags.planner()) {
             args.addAll(List.of("--planner", mode == Mode.LRU ? "off" : "on"));
         } else {
@@ -141,6 +165,8 @@ final class PrefetchdContender implements Contender {
             pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3Emulator.ACCESS_KEY);
             pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3Emulator.SECRET_KEY);
             pb.environment().put("PREFETCHD_LOG_LEVEL", "WARN");
+            pb.environment().put("PREFETCHD_S3_API_ACCESS_KEY", S3_API_ACCESS_KEY);
+            pb.environment().put("PREFETCHD_S3_API_SECRET_KEY", S3_API_SECRET_KEY);
             if (launcher.grain() != null) {
                 pb.environment().put("PREFETCHD_CACHE_GRAIN", Integer.toString(launcher.grain()));
             }
@@ -155,10 +181,17 @@ final class PrefetchdContender implements Contender {
                 Matcher nfs = NFS_PORT.matcher(text);
                 Matcher grpc = GRPC_PORT.matcher(text);
                 Matcher http = HTTP_PORT.matcher(text);
-                if (nfs.find() && http.find() && (grpc.find() || text.contains("Press Ctrl-C"))) {
+                Matcher s3Api = S3_PORT.matcher(text);
+                if (nfs.find() && http.find() && (grpc.find() || text.contains("Press Ctrl-C"))
+                        && (mode != Mode.S3_HINTS || s3Api.find() || text.contains("Press Ctrl-C"))) {
                     int g = grpc.find(0) ? Integer.parseInt(grpc.group(1)) : -1;
+                    int s3p = s3Api.find(0) ? Integer.parseInt(s3Api.group(1)) : -1;
+                    if (mode == Mode.S3_HINTS && s3p < 0) {
+                        p.destroyForcibly();
+                        throw new Unavailable("this daemon has no S3 endpoint (--s3-api-port)");
+                    }
                     return new PrefetchdContender(mode, dataset, p, log, Integer.parseInt(nfs.group(1)), g,
-                            Integer.parseInt(http.group(1)), notes);
+                            Integer.parseInt(http.group(1)), s3p, s3.bucket(), notes);
                 }
                 if (!p.isAlive()) {
                     throw new Unavailable("daemon exited with " + p.exitValue() + ": " + lastLines(text, 5));
@@ -191,6 +224,10 @@ final class PrefetchdContender implements Contender {
 
     @Override
     public String client() {
+        if (mode == Mode.S3_HINTS) {
+            return "AWS SDK v2 S3AsyncClient (Netty), one ranged GET per sample, to the daemon's S3 endpoint on "
+                    + "127.0.0.1:" + s3Port;
+        }
         return "prefetchd's Java NFSv4.1 client (Nfs4Client), one TCP connection per reader, to the daemon on "
                 + "127.0.0.1:" + nfsPort;
     }
@@ -240,7 +277,7 @@ final class PrefetchdContender implements Contender {
     @Override
     public void beforeEpoch(int epoch, int[] order) throws Exception {
         if (grpcPort < 0) {
-            if (epoch == 0 && mode == Mode.HINTS) {
+            if (epoch == 0 && (mode == Mode.HINTS || mode == Mode.S3_HINTS)) {
                 notes.add("hint API not served by this daemon: no hints published");
             }
             return;
@@ -254,7 +291,7 @@ final class PrefetchdContender implements Contender {
                     + "before epoch 0 (built once and persisted; it streams every shard)",
                     (System.nanoTime() - started) / 1e9));
         }
-        if (mode == Mode.HINTS) {
+        if (mode == Mode.HINTS || mode == Mode.S3_HINTS) {
             publish(epoch, order);
         }
     }
@@ -323,8 +360,28 @@ final class PrefetchdContender implements Contender {
         }
     }
 
+    /** One ranged GET per sample through the daemon's S3 endpoint (the direct-GET reader, another endpoint). */
+    private synchronized SampleReader s3Reader() {
+        if (s3Client == null) {
+            s3Client = S3AsyncClient.builder().endpointOverride(java.net.URI.create("http://127.0.0.1:" + s3Port))
+                    .forcePathStyle(true).region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                            S3_API_ACCESS_KEY, S3_API_SECRET_KEY)))
+                    .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(64)
+                            .connectionAcquisitionTimeout(java.time.Duration.ofMinutes(2)))
+                    .build();
+        }
+        S3AsyncClient c = s3Client;
+        return s -> c.getObject(r -> r.bucket(bucketName).key(s.key())
+                        .range("bytes=" + s.offset() + "-" + (s.offset() + s.length() - 1)),
+                AsyncResponseTransformer.toBytes()).join().asByteArray();
+    }
+
     @Override
     public SampleReader newReader(boolean keepOpen) {
+        if (mode == Mode.S3_HINTS) {
+            return s3Reader();
+        }
         Nfs4Client client = Nfs4Client.connect("127.0.0.1", nfsPort);
         Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
         return new SampleReader() {
@@ -371,6 +428,9 @@ final class PrefetchdContender implements Contender {
 
     @Override
     public void close() throws Exception {
+        if (s3Client != null) {
+            s3Client.close();
+        }
         if (channel != null) {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);
