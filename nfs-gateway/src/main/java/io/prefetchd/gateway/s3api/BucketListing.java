@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 
 import static java.util.Objects.requireNonNull;
@@ -43,8 +42,6 @@ import static java.util.Objects.requireNonNull;
  */
 final class BucketListing {
     static final int MAX_KEYS = 1000;
-    /** Code point order, which is UTF-8 byte order: S3's key order. */
-    static final Comparator<String> KEY_ORDER = BucketListing::compareKeys;
 
     private final VirtualFileSystem fs;
     private final Cache<String, Item[]> sorted = Caffeine.newBuilder().maximumWeight(4_000_000)

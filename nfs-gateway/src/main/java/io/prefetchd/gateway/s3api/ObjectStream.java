@@ -6,10 +6,12 @@ import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Objects;
 
 import static java.util.Objects.requireNonNull;
 
@@ -77,7 +79,7 @@ final class ObjectStream extends InputStream {
         metrics.partRead(r);
         if (r.data().length != count) {
             // the version pinned says the bytes exist: a short read means the object changed under us
-            throw new NfsException(io.prefetchd.gateway.nfs.xdr.NfsStatus.NFS4ERR_STALE, "object " + file.path()
+            throw new NfsException(NfsStatus.NFS4ERR_STALE, "object " + file.path()
                     + " is shorter than its attributes say (" + (offset + r.data().length) + " < " + end + ")");
         }
         return r.data();
@@ -115,7 +117,7 @@ final class ObjectStream extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) {
             return 0;
         }

@@ -5,6 +5,8 @@ import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Clock;
@@ -19,6 +21,7 @@ import static java.util.Objects.requireNonNull;
  * {@code bucket}. Started with the gateway, closed before it.
  */
 public final class S3ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(S3ApiServer.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final S3Proxy proxy;
@@ -73,6 +76,7 @@ public final class S3ApiServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen for S3 on " + host + ":" + settings.port() + ": "
                     + e.getMessage(), e);
         }
+        LOG.info("serving the export as S3 bucket {} (read-only) on {}:{}", bucket, host, proxy.getPort());
         return new S3ApiServer(proxy, bucket, host);
     }
 
