@@ -45,7 +45,8 @@ import java.util.stream.Stream;
 public final class BenchCommand implements Callable<Integer> {
     /** Third-party tools whose failed reads are reported but do not fail the run (wrong bytes always do). */
     static final java.util.Set<String> MAY_FAIL_READS = java.util.Set.of("s3fs", "rclone");
-    static final List<String> ALL = List.of("all-local", "direct-get", "prefetchd-hints", "prefetchd-nohints",
+    static final List<String> ALL = List.of("all-local", "direct-get", "prefetchd-hints", "prefetchd-s3-hints",
+            "prefetchd-nohints",
             "prefetchd-lru", "s3fs", "rclone");
 
     @Option(names = "--layout", description = "webdataset (tar shards) or files (one file per sample). Default: ${DEFAULT-VALUE}")
@@ -252,6 +253,8 @@ public final class BenchCommand implements Callable<Integer> {
                         case "direct-get" -> new DirectGetContender(s3, readers);
                         case "prefetchd-hints" -> PrefetchdContender.start(PrefetchdContender.Mode.HINTS, ds, s3,
                                 cacheBytes, cw, launcher, flags);
+                        case "prefetchd-s3-hints" -> PrefetchdContender.start(PrefetchdContender.Mode.S3_HINTS, ds,
+                                s3, cacheBytes, cw, launcher, flags);
                         case "prefetchd-nohints" -> PrefetchdContender.start(PrefetchdContender.Mode.NO_HINTS, ds, s3,
                                 cacheBytes, cw, launcher, flags);
                         case "prefetchd-lru" -> PrefetchdContender.start(PrefetchdContender.Mode.LRU, ds, s3,

@@ -14,6 +14,12 @@ import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import io.prefetchd.planner.proto.RegisterDatasetResponse;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,7 +45,10 @@ import java.util.regex.Pattern;
  *   <li>{@code HINTS}: planner on, dataset configured, and each epoch's order published over gRPC before it starts
  *       (RegisterDataset, then PublishEpoch with {@code le_indices});</li>
  *   <li>{@code NO_HINTS}: planner on and dataset configured, no hints (the gateway learns from traces);</li>
- *   <li>{@code LRU}: planner off, dataset configured (blocks follow samples): the plain LRU extent cache.</li>
+ *   <li>{@code LRU}: planner off, dataset configured (blocks follow samples): the plain LRU extent cache;</li>
+ *   <li>{@code S3_HINTS}: as {@code HINTS}, but read through the daemon's S3 endpoint ({@code --s3-api-port}) with
+ *       the direct-GET reader (one ranged GET per sample, AWS SDK v2) instead of NFS: the same cache and planner
+ *       behind the other door.</li>
  * </ul>
  *
  * The planner settings ({@code --planner on|off}, {@code --dataset FORMAT:PATH}) are passed only when this build
@@ -47,7 +56,11 @@ import java.util.regex.Pattern;
  * daemon as it is.
  */
 final class PrefetchdContender implements Contender {
-    enum Mode { HINTS, NO_HINTS, LRU }
+    enum Mode { HINTS, NO_HINTS, LRU, S3_HINTS }
+
+    /** The S3 endpoint's keys in {@code S3_HINTS} mode. */
+    private static final String S3_API_ACCESS_KEY = "bench-s3-api";
+    private static final String S3_API_SECRET_KEY = "bench-s3-api-secret";
 
     /** How long RegisterDataset may take: the daemon builds the index first (2 GiB at 32 MiB/s: over a minute). */
     private static final long REGISTER_DEADLINE_MINUTES = 30;
@@ -55,18 +68,22 @@ final class PrefetchdContender implements Contender {
     private static final Pattern NFS_PORT = Pattern.compile("mount -t nfs4 .*port=(\\d+)");
     private static final Pattern GRPC_PORT = Pattern.compile("hints: +grpc [^:]+:(\\d+)");
     private static final Pattern HTTP_PORT = Pattern.compile("metrics: +http://[^:]+:(\\d+)/metrics");
+    private static final Pattern S3_PORT = Pattern.compile("s3: +http://[^ ]+:(\\d+) ");
 
     private final Mode mode;
     private final Dataset dataset;
+    private final String bucketName;
     private final Daemon daemon;
+    private S3AsyncClient s3Client;
     private final List<String> notes = new ArrayList<>();
     private ManagedChannel channel;
     private String datasetId;
 
-    private PrefetchdContender(Mode mode, Dataset dataset, Daemon daemon, List<String> notes) {
+    private PrefetchdContender(Mode mode, Dataset dataset, Daemon daemon, String bucketName, List<String> notes) {
+        this.daemon = daemon;
+        this.bucketName = bucketName;
         this.mode = mode;
         this.dataset = dataset;
-        this.daemon = daemon;
         this.notes.addAll(notes);
     }
 
@@ -75,6 +92,7 @@ final class PrefetchdContender implements Contender {
             case HINTS -> "prefetchd-hints";
             case NO_HINTS -> "prefetchd-nohints";
             case LRU -> "prefetchd-lru";
+            case S3_HINTS -> "prefetchd-s3-hints";
         };
     }
 
@@ -111,6 +129,9 @@ final class PrefetchdContender implements Contender {
                 "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
                 "--state-dir", work.resolve("state").toString(), "--cache-size", Long.toString(cacheBytes),
                 "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0", "--bind", "127.0.0.1"));
+        if (mode == Mode.S3_HINTS) {
+            args.addAll(List.of("--s3-api-port", "0"));
+        }
         if (flags.planner()) {
             args.addAll(List.of("--planner", mode == Mode.LRU ? "off" : "on"));
         } else {
@@ -123,13 +144,21 @@ final class PrefetchdContender implements Contender {
         } else {
             notes.add("dataset configuration not available in this build (serve has no --dataset)");
         }
-        return new PrefetchdContender(mode, dataset, Daemon.start(launcher, args, work), notes);
+        Daemon d = Daemon.start(launcher, args, work, mode == Mode.S3_HINTS);
+        if (mode == Mode.S3_HINTS && d.s3Port() < 0) {
+            d.process().destroyForcibly();
+            throw new Unavailable("this daemon has no S3 endpoint (--s3-api-port)");
+        }
+        return new PrefetchdContender(mode, dataset, d, s3.bucket(), notes);
     }
 
-    /** A started daemon: its process, log and the ports it printed. */
-    record Daemon(Process process, Path log, int nfsPort, int grpcPort, int httpPort) {
-        /** Starts {@code Main args} with the emulator's keys and waits (90 s at most) until it prints its ports. */
-        static Daemon start(DaemonLauncher launcher, List<String> args, Path work) throws Unavailable {
+    /** A started daemon: its process, log and the ports it printed ({@code s3Port} -1 without an S3 endpoint). */
+    record Daemon(Process process, Path log, int nfsPort, int grpcPort, int httpPort, int s3Port) {
+        /**
+         * Starts {@code Main args} with the emulator's keys (and the S3 endpoint's) and waits, 90 s at most, until it
+         * prints its ports: the S3 endpoint's too when {@code s3Api}.
+         */
+        static Daemon start(DaemonLauncher launcher, List<String> args, Path work, boolean s3Api) throws Unavailable {
             Path log = work.resolve("daemon.log");
             Process p;
             try {
@@ -139,6 +168,8 @@ final class PrefetchdContender implements Contender {
                 pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3Emulator.ACCESS_KEY);
                 pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3Emulator.SECRET_KEY);
                 pb.environment().put("PREFETCHD_LOG_LEVEL", "WARN");
+                pb.environment().put("PREFETCHD_S3_API_ACCESS_KEY", S3_API_ACCESS_KEY);
+                pb.environment().put("PREFETCHD_S3_API_SECRET_KEY", S3_API_SECRET_KEY);
                 if (launcher.grain() != null) {
                     pb.environment().put("PREFETCHD_CACHE_GRAIN", Integer.toString(launcher.grain()));
                 }
@@ -153,9 +184,13 @@ final class PrefetchdContender implements Contender {
                     Matcher nfs = NFS_PORT.matcher(text);
                     Matcher grpc = GRPC_PORT.matcher(text);
                     Matcher http = HTTP_PORT.matcher(text);
-                    if (nfs.find() && http.find() && (grpc.find() || text.contains("Press Ctrl-C"))) {
+                    Matcher s3 = S3_PORT.matcher(text);
+                    boolean printed = text.contains("Press Ctrl-C");
+                    if (nfs.find() && http.find() && (grpc.find() || printed) && (!s3Api || s3.find() || printed)) {
                         int g = grpc.find(0) ? Integer.parseInt(grpc.group(1)) : -1;
-                        return new Daemon(p, log, Integer.parseInt(nfs.group(1)), g, Integer.parseInt(http.group(1)));
+                        int s3p = s3.find(0) ? Integer.parseInt(s3.group(1)) : -1;
+                        return new Daemon(p, log, Integer.parseInt(nfs.group(1)), g, Integer.parseInt(http.group(1)),
+                                s3p);
                     }
                     if (!p.isAlive()) {
                         throw new Unavailable("daemon exited with " + p.exitValue() + ": " + lastLines(text, 5));
@@ -198,6 +233,10 @@ final class PrefetchdContender implements Contender {
 
     @Override
     public String client() {
+        if (mode == Mode.S3_HINTS) {
+            return "AWS SDK v2 S3AsyncClient (Netty), one ranged GET per sample, to the daemon's S3 endpoint on "
+                    + "127.0.0.1:" + daemon.s3Port();
+        }
         return "prefetchd's Java NFSv4.1 client (Nfs4Client), one TCP connection per reader, to the daemon on "
                 + "127.0.0.1:" + daemon.nfsPort();
     }
@@ -247,7 +286,7 @@ final class PrefetchdContender implements Contender {
     @Override
     public void beforeEpoch(int epoch, int[] order) throws Exception {
         if (daemon.grpcPort() < 0) {
-            if (epoch == 0 && mode == Mode.HINTS) {
+            if (epoch == 0 && (mode == Mode.HINTS || mode == Mode.S3_HINTS)) {
                 notes.add("hint API not served by this daemon: no hints published");
             }
             return;
@@ -261,7 +300,7 @@ final class PrefetchdContender implements Contender {
                     + "before epoch 0 (built once and persisted; it streams every shard)",
                     (System.nanoTime() - started) / 1e9));
         }
-        if (mode == Mode.HINTS) {
+        if (mode == Mode.HINTS || mode == Mode.S3_HINTS) {
             publish(epoch, order);
         }
     }
@@ -330,8 +369,28 @@ final class PrefetchdContender implements Contender {
         }
     }
 
+    /** One ranged GET per sample through the daemon's S3 endpoint (the direct-GET reader, another endpoint). */
+    private synchronized SampleReader s3Reader() {
+        if (s3Client == null) {
+            s3Client = S3AsyncClient.builder().endpointOverride(java.net.URI.create("http://127.0.0.1:" + daemon.s3Port()))
+                    .forcePathStyle(true).region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                            S3_API_ACCESS_KEY, S3_API_SECRET_KEY)))
+                    .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(64)
+                            .connectionAcquisitionTimeout(java.time.Duration.ofMinutes(2)))
+                    .build();
+        }
+        S3AsyncClient c = s3Client;
+        return s -> c.getObject(r -> r.bucket(bucketName).key(s.key())
+                        .range("bytes=" + s.offset() + "-" + (s.offset() + s.length() - 1)),
+                AsyncResponseTransformer.toBytes()).join().asByteArray();
+    }
+
     @Override
     public SampleReader newReader(boolean keepOpen) {
+        if (mode == Mode.S3_HINTS) {
+            return s3Reader();
+        }
         Nfs4Client client = Nfs4Client.connect("127.0.0.1", daemon.nfsPort());
         Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
         return new SampleReader() {
@@ -378,6 +437,9 @@ final class PrefetchdContender implements Contender {
 
     @Override
     public void close() throws Exception {
+        if (s3Client != null) {
+            s3Client.close();
+        }
         if (channel != null) {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);

@@ -194,7 +194,7 @@ public final class WriteBench implements Callable<Integer> {
                 "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
                 "--state-dir", work.resolve("state").toString(), "--nfs-port", "0", "--http-port", "0",
                 "--grpc-port", "0", "--bind", "127.0.0.1");
-        PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work);
+        PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work, false);
         try {
             String url = "nfs://127.0.0.1//" + key + "?version=4&nfsport=" + d.nfsPort();
             long t0 = System.nanoTime();

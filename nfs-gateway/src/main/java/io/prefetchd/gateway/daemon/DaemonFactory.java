@@ -11,6 +11,9 @@ import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.reports.ReportStore;
+import io.prefetchd.gateway.s3api.S3ApiServer;
+import io.prefetchd.gateway.s3api.S3ApiSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
 
@@ -47,6 +50,10 @@ public class DaemonFactory {
             all.add(new Listeners.Listener("the gRPC hint API", "--grpc-port/--grpc-bind, prefetchd.grpc.port/bind",
                     config.getGrpc().getBind(), config.getGrpc().getPort()));
         }
+        if (config.getS3Api().isEnabled()) {
+            all.add(new Listeners.Listener("the S3 endpoint", "--s3-api-port/--s3-api-bind, prefetchd.s3-api.port/bind",
+                    config.getS3Api().getBind(), config.getS3Api().getPort()));
+        }
         all.add(new Listeners.Listener("HTTP", "--http-port/--http-bind, micronaut.server.port/host", httpHost,
                 httpPort));
         return new Listeners(all);
@@ -68,6 +75,34 @@ public class DaemonFactory {
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
         return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength(), gateway.naming().epochsInForce()));
+    }
+
+    /** The S3-compatible endpoint over the gateway's file system, when {@code prefetchd.s3-api.port} is set. */
+    @Context
+    @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
+    @Requires(property = "prefetchd.s3-api.port")
+    @Requires(property = "prefetchd.s3-api.port", notEquals = "-1")
+    @Bean(preDestroy = "close")
+    S3ApiServer s3Api(GatewayConfig config, Gateway gateway, PrometheusMeterRegistry registry) {
+        return startS3Api(config, gateway, registry);
+    }
+
+    static S3ApiServer startS3Api(GatewayConfig config, Gateway gateway, MeterRegistry registry) {
+        GatewayConfig.S3Api a = config.getS3Api();
+        S3ApiSettings settings;
+        try {
+            settings = new S3ApiSettings(a.getBind(), a.getPort(), a.getAccessKey(), a.getSecretKey(),
+                    a.getVirtualHost(), config.getNfs().getMaxRead());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("prefetchd.s3-api: " + e.getMessage()
+                    + " (set prefetchd.s3-api.access-key and secret-key, or PREFETCHD_S3_API_ACCESS_KEY/SECRET_KEY)", e);
+        }
+        try {
+            return S3ApiServer.start(settings, gateway.store().bucket(), gateway.fileSystem(), gateway.readObserver(),
+                    registry, Clock.systemUTC());
+        } catch (IllegalStateException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
     }
 
     /** {@code /ready}: probes S3 in the background until it answers once. */

@@ -21,7 +21,7 @@ import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
 import io.prefetchd.gateway.datasets.DatasetLookup;
 import io.prefetchd.gateway.hints.EpochsInForce;
-import io.prefetchd.gateway.nfs.v4.ReadObserver;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.prefetch.PrefetchSettings;
@@ -76,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     private final AccessTracer tracer;
     private final PrefetchExecutor prefetcher;
     private final Naming naming;
+    private final ReadObserver readObserver;
 
     /**
      * How READs are named in traces: the served datasets by object (fed by the dataset registry) and the hinted
@@ -86,8 +87,9 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
-                    PrefetchExecutor prefetcher, Naming naming) {
+                    PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver) {
         this.naming = naming;
+        this.readObserver = readObserver;
         this.fs = fs;
         this.metadata = metadata;
         this.tracer = tracer;
@@ -264,7 +266,7 @@ public final class Gateway implements AutoCloseable {
         LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}", export, n.getBind(), server.port(),
                 access.exports());
         return new Gateway(store, cache, fs, List.of(refresher, datasetRefresh), state, server, reaper, export, tracer,
-                prefetcher, new Naming(datasets, inForce));
+                prefetcher, new Naming(datasets, inForce), observer);
     }
 
     /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
@@ -361,6 +363,11 @@ public final class Gateway implements AutoCloseable {
 
     public AccessTracer tracer() {
         return tracer;
+    }
+
+    /** What every read of the file system is told to (tracer, prefetch executor): the S3 endpoint reads through it. */
+    public ReadObserver readObserver() {
+        return readObserver;
     }
 
     /** Where the registry and the hint service tell the read path how to name READs in traces. */

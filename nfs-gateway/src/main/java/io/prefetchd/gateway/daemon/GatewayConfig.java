@@ -37,6 +37,7 @@ public class GatewayConfig {
     private Access access = new Access();
     private Http http = new Http();
     private Log log = new Log();
+    private S3Api s3Api = new S3Api();
 
     public String getStateDir() {
         return stateDir;
@@ -770,6 +771,72 @@ public class GatewayConfig {
 
         public void setMaxHistory(int maxHistory) {
             this.maxHistory = maxHistory;
+        }
+    }
+
+    public S3Api getS3Api() {
+        return s3Api;
+    }
+
+    public void setS3Api(S3Api s3Api) {
+        this.s3Api = s3Api;
+    }
+
+    /** The S3-compatible endpoint serving the export as one bucket (off unless a port is set). */
+    @ConfigurationProperties("s3-api")
+    public static class S3Api {
+        /** TCP port; -1 = off, 0 = any free port. */
+        private int port = -1;
+        /** Follows {@code prefetchd.bind} unless set (application.yml). */
+        private String bind = "0.0.0.0";
+        /** The access key id clients sign requests with (required when the endpoint is on). */
+        private String accessKey = "";
+        private String secretKey = "";
+        /** The endpoint's host name for virtual-host style requests ({@code bucket.HOST}); empty: path style only. */
+        private String virtualHost = "";
+
+        public boolean isEnabled() {
+            return port >= 0;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public String getBind() {
+            return bind;
+        }
+
+        public void setBind(String bind) {
+            this.bind = bind;
+        }
+
+        public String getAccessKey() {
+            return accessKey;
+        }
+
+        public void setAccessKey(String accessKey) {
+            this.accessKey = accessKey;
+        }
+
+        public String getSecretKey() {
+            return secretKey;
+        }
+
+        public void setSecretKey(String secretKey) {
+            this.secretKey = secretKey;
+        }
+
+        public String getVirtualHost() {
+            return virtualHost;
+        }
+
+        public void setVirtualHost(String virtualHost) {
+            this.virtualHost = virtualHost;
         }
     }
 }

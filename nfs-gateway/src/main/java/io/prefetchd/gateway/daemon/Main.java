@@ -141,6 +141,13 @@ public final class Main implements Runnable {
                         + "no-squash] [anon-uid=N] [anon-gid=N]', e.g. '10.0.0.0/8 ro'. Default: '* ro root-squash'.")
         List<String> exports = List.of();
 
+        @Option(names = "--s3-api-port", description = "Serve the export as an S3 bucket on this TCP port too (off "
+                + "unless set, 0 = any; demo: 20491). Keys: prefetchd.s3-api.access-key/secret-key.")
+        Integer s3ApiPort;
+
+        @Option(names = "--s3-api-bind", description = "Address of the S3 endpoint (default: --bind).")
+        String s3ApiBind;
+
         @Option(names = "--planner", paramLabel = "on|off",
                 description = "Prefetch planner (default on); off makes the cache a plain LRU cache of what was read.")
         OnOff planner;
@@ -153,6 +160,8 @@ public final class Main implements Runnable {
             put(p, "prefetchd.nfs.bind", nfsBind);
             put(p, "prefetchd.grpc.bind", grpcBind);
             put(p, "micronaut.server.host", httpBind);
+            put(p, "prefetchd.s3-api.port", s3ApiPort);
+            put(p, "prefetchd.s3-api.bind", s3ApiBind);
             put(p, "prefetchd.state-dir", stateDir == null ? null : stateDir.toString());
             put(p, "prefetchd.cache.dir", cacheDir == null ? null : cacheDir.toString());
             put(p, "prefetchd.cache.size", cacheSize);
@@ -218,7 +227,7 @@ public final class Main implements Runnable {
             put(p, "prefetchd.s3.prefix", prefix);
             put(p, "prefetchd.s3.path-style", pathStyle);
             put(p, "prefetchd.s3.region", region);
-            return runDaemon(p, common.config, null, "");
+            return runDaemon(p, common.config, null, "", false);
         }
     }
 
@@ -238,6 +247,9 @@ public final class Main implements Runnable {
                 Map<String, Object> p = new LinkedHashMap<>();
                 p.put("prefetchd.nfs.port", 20490);
                 p.put("prefetchd.bind", "127.0.0.1");   // a demo is for this machine unless --bind says otherwise
+                p.put("prefetchd.s3-api.port", 20491);
+                p.put("prefetchd.s3-api.access-key", "prefetchd-demo");
+                p.put("prefetchd.s3-api.secret-key", demoSecret());
                 common.into(p);
                 p.put("prefetchd.state-dir", stateDir.toString());
                 p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
@@ -248,7 +260,7 @@ public final class Main implements Runnable {
                 String note = "embedded S3 at " + s3.endpoint() + " over " + s3.dataDir().toAbsolutePath()
                         + " (demo dataset: " + seeded.objects() + " objects, "
                         + Sizes.format(seeded.bytes()) + ")";
-                return runDaemon(p, common.config, s3, note);
+                return runDaemon(p, common.config, s3, note, true);
             } catch (RuntimeException e) {
                 s3.close();
                 throw e;
@@ -256,7 +268,16 @@ public final class Main implements Runnable {
         }
     }
 
-    private static int runDaemon(Map<String, Object> props, Path config, AutoCloseable alsoClose, String note) {
+    /** A fresh secret for the demo's S3 endpoint, printed at start. */
+    static String demoSecret() {
+        byte[] b = new byte[18];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** @param demo whether this is {@code demo}, whose S3 endpoint keys are made up and printed */
+    private static int runDaemon(Map<String, Object> props, Path config, AutoCloseable alsoClose, String note,
+                                 boolean demo) {
         ApplicationContext ctx = Daemon.start(props, config);
         Gateway gw = ctx.getBean(Gateway.class);
         int httpPort = Daemon.httpPort(ctx);
@@ -299,6 +320,17 @@ public final class Main implements Runnable {
                 + httpPort + "/status");
         out.println("  reports:   http://" + httpHost + ":" + httpPort + "/reports    (or bin/prefetchd report --url "
                 + "http://" + httpHost + ":" + httpPort + ")");
+        ctx.findBean(io.prefetchd.gateway.s3api.S3ApiServer.class).ifPresent(s3 -> {
+            String url = "http://" + Listeners.reachable(settings.getS3Api().getBind()) + ":" + s3.port();
+            out.println("  s3:        " + url + "  bucket " + s3.bucket() + " (read-only)  access key "
+                    + settings.getS3Api().getAccessKey()
+                     + (demo ? "  secret " + settings.getS3Api().getSecretKey() : ""));
+            if (demo) {
+                out.println("             AWS_ACCESS_KEY_ID=" + settings.getS3Api().getAccessKey()
+                        + " AWS_SECRET_ACCESS_KEY=" + settings.getS3Api().getSecretKey()
+                        + " aws --endpoint-url " + url + " s3 ls s3://" + s3.bucket() + "/");
+            }
+        });
         hints.ifPresent(h -> out.println("  hints:     grpc " + Listeners.reachable(settings.getGrpc().getBind()) + ":"
                 + h.port() + "    (prefetchd_client.HintClient)"));
         out.println("Press Ctrl-C to stop.");

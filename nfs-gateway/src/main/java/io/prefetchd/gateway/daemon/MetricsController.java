@@ -10,6 +10,7 @@ import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+import io.prefetchd.gateway.s3api.S3ApiServer;
 
 import java.util.List;
 import java.util.Optional;
@@ -20,12 +21,20 @@ public class MetricsController {
     private final PrometheusMeterRegistry registry;
     private final Gateway gateway;
     private final DatasetRegistry datasets;
+    private final S3ApiServer s3Api;
 
     public MetricsController(PrometheusMeterRegistry registry, @Nullable Gateway gateway,
                              @Nullable DatasetRegistry datasets) {
+        this(registry, gateway, datasets, null);
+    }
+
+    @jakarta.inject.Inject
+    public MetricsController(PrometheusMeterRegistry registry, @Nullable Gateway gateway,
+                             @Nullable DatasetRegistry datasets, @Nullable S3ApiServer s3Api) {
         this.registry = registry;
         this.gateway = gateway;
         this.datasets = datasets;
+        this.s3Api = s3Api;
     }
 
     /** {@code imagefolder/train (imagefolder) [ds-…]}, or the id alone when the dataset is not (yet) served. */
@@ -49,6 +58,8 @@ public class MetricsController {
         CacheStats s = gateway.cache().stats();
         return "export      " + gateway.export() + "\n"
                 + "nfs port    " + gateway.nfsPort() + "\n"
+                + "s3 api      " + (s3Api == null ? "off" : "port " + s3Api.port() + ", bucket " + s3Api.bucket()
+                        + " (read-only)") + "\n"
                 + "cache       " + Sizes.format(s.usedBytes()) + " of " + Sizes.format(s.capacityBytes())
                 + " in " + s.blocks() + " blocks\n"
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"

@@ -4,13 +4,12 @@ import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.S3FileSystem;
-import io.prefetchd.gateway.nfs.v4.CompoundContext;
-import io.prefetchd.gateway.nfs.v4.ReadObserver;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 
 import static java.util.Objects.requireNonNull;
 
-/** Hands every READ to the prefetch executor: before it is served (to plan) and after (to count waits). */
+/** Hands every read (NFS READ or S3 GET) to the prefetch executor: before it is served (to plan) and after (to count waits). */
 final class PrefetchReadObserver implements ReadObserver {
     private final PrefetchExecutor executor;
     private final S3FileSystem fs;
@@ -21,14 +20,14 @@ final class PrefetchReadObserver implements ReadObserver {
     }
 
     @Override
-    public void beforeRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, int count) {
+    public void beforeRead(Reader reader, Inode file, FileAttributes version, long offset, int count) {
         if (offset < version.size()) {
             executor.beforeRead(fs.key(file.path()), version.etag(), offset);
         }
     }
 
     @Override
-    public void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, ReadResult result) {
+    public void onRead(Reader reader, Inode file, FileAttributes version, long offset, ReadResult result) {
         if (offset < version.size()) {
             executor.afterRead(fs.key(file.path()), version.etag(), offset, result.data().length,
                     result.waitedOnS3() ? Math.max(1, result.waitNanos()) : 0);
@@ -36,7 +35,7 @@ final class PrefetchReadObserver implements ReadObserver {
     }
 
     @Override
-    public void onReadFailed(CompoundContext ctx, Inode file, FileAttributes version, long offset) {
+    public void onReadFailed(Reader reader, Inode file, FileAttributes version, long offset) {
         if (offset < version.size()) {
             executor.afterRead(fs.key(file.path()), version.etag(), offset, 0, 1);
         }

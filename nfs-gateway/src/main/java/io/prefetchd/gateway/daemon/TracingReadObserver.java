@@ -8,8 +8,7 @@ import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.hints.EpochsInForce;
 import io.prefetchd.gateway.hints.HintService;
-import io.prefetchd.gateway.nfs.v4.CompoundContext;
-import io.prefetchd.gateway.nfs.v4.ReadObserver;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.tracer.AccessTracer;
 import io.prefetchd.tracer.Outcome;
 
@@ -18,7 +17,7 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Hands every READ to the access tracer, named by its dataset and job (docs/TRACES.md):
+ * Hands every read (an NFS READ, or a part of an S3 GET) to the access tracer, named by its dataset and job (docs/TRACES.md):
  * <ul>
  * <li>a READ of a registered dataset's object is traced under the dataset's path in the export
  *     ({@link HintService#tracerDataset}), and under the job whose hinted epoch is in force on that dataset
@@ -52,7 +51,7 @@ final class TracingReadObserver implements ReadObserver {
     }
 
     @Override
-    public void onRead(CompoundContext ctx, Inode file, FileAttributes version, long offset, ReadResult result) {
+    public void onRead(Reader reader, Inode file, FileAttributes version, long offset, ReadResult result) {
         int length = result.data().length;
         if (length == 0) {
             return;
@@ -69,8 +68,7 @@ final class TracingReadObserver implements ReadObserver {
             dataset = datasetOf(file.path());
             job = DEFAULT_JOB;
         }
-        long clientId = ctx.sessionClient() == null ? 0 : ctx.sessionClient().clientId();
-        tracer.record(dataset, job, clientId, ctx.caller().remote(), key, version.etag(), version.fileId(), offset,
+        tracer.record(dataset, job, reader.clientId(), reader.address(), key, version.etag(), version.fileId(), offset,
                 length, result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
     }
 }

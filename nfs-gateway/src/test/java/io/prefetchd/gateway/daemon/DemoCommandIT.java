@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The README's first command, as a newcomer runs it: {@code bin/prefetchd demo} (the jar built by this very
  * Maven run) prints a mount line that works, serves the demo dataset, answers /status, and stops on SIGTERM,
  * logging dated lines and a last line saying it stopped. With no {@code --bind}, every listener of a demo is on
- * loopback.
+ * loopback. Its S3 endpoint serves the same files with the keys it printed.
  */
 class DemoCommandIT {
 
@@ -36,7 +36,7 @@ class DemoCommandIT {
                 .resolve("bin/prefetchd");
         assertTrue(Files.isExecutable(launcher), launcher + " is the README's command");
         Process p = new ProcessBuilder(launcher.toString(), "demo", "--state-dir", state.toString(),
-                "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0")
+                "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0", "--s3-api-port", "0")
                 .redirectError(state.resolve("stderr.log").toFile()).start();
         try {
             List<String> lines = new ArrayList<>();
@@ -65,6 +65,20 @@ class DemoCommandIT {
                     HttpRequest.newBuilder(URI.create(http.group(1))).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, status.statusCode());
             assertTrue(status.body().contains("export      s3://prefetchd-demo/"), status.body());
+
+            // the demo's S3 endpoint, with the keys it printed
+            Matcher s3 = Pattern.compile("s3: +(http://127\\.0\\.0\\.1:\\d+) +bucket (\\S+) \\(read-only\\) +access key "
+                    + "(\\S+) +secret (\\S+)").matcher(text);
+            assertTrue(s3.find(), text);
+            try (software.amazon.awssdk.services.s3.S3Client c = software.amazon.awssdk.services.s3.S3Client.builder()
+                    .endpointOverride(URI.create(s3.group(1))).forcePathStyle(true)
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                    .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(s3.group(3),
+                                    s3.group(4)))).build()) {
+                assertArrayEquals(new DemoDataset().content(DemoDataset.readmeKey()), c.getObjectAsBytes(
+                        b -> b.bucket(s3.group(2)).key(DemoDataset.readmeKey())).asByteArray());
+            }
 
             p.destroy();   // SIGTERM
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the daemon stops on SIGTERM");

@@ -279,6 +279,25 @@ class GatewayConfigTest {
     }
 
     @Test
+    void s3Api_offByDefault_bindsFromItsPropertyNames_andFollowsBind() {
+        assertEquals(Map.of("enabled", false, "port", -1, "bind", "0.0.0.0", "accessKey", "", "secretKey", "",
+                "virtualHost", ""), settings(new GatewayConfig().getS3Api()));
+        Map<String, Object> p = new TreeMap<>();
+        p.put("prefetchd.gateway.enabled", "false");
+        p.put("prefetchd.bind", "10.1.2.3");
+        p.put("prefetchd.s3-api.port", "9000");
+        p.put("prefetchd.s3-api.access-key", "AK");
+        p.put("prefetchd.s3-api.secret-key", "SK");
+        p.put("prefetchd.s3-api.virtual-host", "s3.gateway.local");
+        try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
+                .start()) {
+            assertEquals(Map.of("enabled", true, "port", 9000, "bind", "10.1.2.3", "accessKey", "AK",
+                    "secretKey", "SK", "virtualHost", "s3.gateway.local"),
+                    settings(ctx.getBean(GatewayConfig.class).getS3Api()));
+        }
+    }
+
+    @Test
     void parse_binaryUnits_areMultiplesOf1024() {
         assertEquals(4096, Sizes.parse("4KiB"));
         assertEquals(512L << 20, Sizes.parse("512MiB"));

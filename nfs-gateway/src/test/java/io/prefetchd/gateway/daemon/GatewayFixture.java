@@ -59,6 +59,11 @@ public final class GatewayFixture implements AutoCloseable {
         return start();
     }
 
+    /** The running gateway (for tests outside this package that start more on it, e.g. the S3 endpoint). */
+    public Gateway gateway() {
+        return gateway;
+    }
+
     public int port() {
         return gateway.nfsPort();
     }

@@ -69,7 +69,8 @@ public final class S3ProxyFixture implements AutoCloseable {
         return start(new FilesystemNio2BlobStore(dir.toString()));
     }
 
-    private static S3ProxyFixture start(BlobStore blobStore) {
+    /** An S3 server over {@code blobStore} (e.g. a middleware that counts requests). */
+    public static S3ProxyFixture start(BlobStore blobStore) {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(blobStore)
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.access.ExportTable;

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -34,15 +35,17 @@ public final class OpRead implements NfsOperation<Args.Read> {
         }
         int count = Math.min(Integer.toUnsignedLong(args.count()) > Integer.MAX_VALUE ? Integer.MAX_VALUE
                 : args.count(), ctx.services().limits().maxRead());
-        ctx.services().readObserver().beforeRead(ctx, fh, version, args.offset(), count);
+        ReadObserver.Reader reader = new ReadObserver.Reader(
+                ctx.sessionClient() == null ? 0 : ctx.sessionClient().clientId(), ctx.caller().remote());
+        ctx.services().readObserver().beforeRead(reader, fh, version, args.offset(), count);
         ReadResult read;
         try {
             read = ctx.services().fs().read(fh, version, args.offset(), count);
         } catch (NfsException | RuntimeException e) {
-            ctx.services().readObserver().onReadFailed(ctx, fh, version, args.offset());
+            ctx.services().readObserver().onReadFailed(reader, fh, version, args.offset());
             throw e;
         }
-        ctx.services().readObserver().onRead(ctx, fh, version, args.offset(), read);
+        ctx.services().readObserver().onRead(reader, fh, version, args.offset(), read);
         byte[] data = read.data();
         boolean eof = args.offset() + data.length >= version.size();
         return w -> w.writeBool(eof).writeOpaqueShared(data);

@@ -1,0 +1,58 @@
+package io.prefetchd.gateway.s3api;
+
+import io.prefetchd.gateway.fs.FileAttributes;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The conditional headers of a GET (RFC 9110 section 13.2.2, in its order, as S3 evaluates them): If-Match, else
+ * If-Unmodified-Since (412 PreconditionFailed when false); then If-None-Match, else If-Modified-Since (304 Not
+ * Modified when false). Entity tags compare strongly after removing quotes and a weak prefix; {@code *} matches any
+ * object; a list of tags matches when one does. Times compare at the one-second resolution of HTTP dates.
+ */
+final class Preconditions {
+    private Preconditions() {
+    }
+
+    /** @throws S3Exception PreconditionFailed or NotModified when a condition is false */
+    static void check(FileAttributes object, String ifMatch, Instant ifUnmodifiedSince, String ifNoneMatch,
+                      Instant ifModifiedSince) {
+        Instant modified = object.mtime().truncatedTo(ChronoUnit.SECONDS);
+        if (ifMatch != null) {
+            if (!matches(ifMatch, object.etag())) {
+                throw S3Errors.preconditionFailed("If-Match");
+            }
+        } else if (ifUnmodifiedSince != null && modified.isAfter(ifUnmodifiedSince)) {
+            throw S3Errors.preconditionFailed("If-Unmodified-Since");
+        }
+        if (ifNoneMatch != null) {
+            if (matches(ifNoneMatch, object.etag())) {
+                throw S3Errors.notModified();
+            }
+        } else if (ifModifiedSince != null && !modified.isAfter(ifModifiedSince)) {
+            throw S3Errors.notModified();
+        }
+    }
+
+    /** Whether the header's list of entity tags names {@code etag} (unquoted). */
+    static boolean matches(String header, String etag) {
+        for (String tag : header.split(",")) {
+            String t = tag.trim();
+            if (t.equals("*")) {
+                return true;
+            }
+            if (t.startsWith("W/")) {
+                t = t.substring(2);
+            }
+            if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
+                t = t.substring(1, t.length() - 1);
+            }
+            if (t.equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

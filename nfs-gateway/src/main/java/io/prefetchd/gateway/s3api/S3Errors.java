@@ -1,0 +1,85 @@
+package io.prefetchd.gateway.s3api;
+
+import io.prefetchd.gateway.nfs.NfsException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The one place where the endpoint's failures become S3 errors. S3Proxy writes an {@link S3Exception}'s error code,
+ * message and status as the S3 XML error document.
+ *
+ * <p>From the file system's NFS statuses: NOENT, STALE (gone or replaced since it was looked at), ISDIR and NOTDIR
+ * are NoSuchKey (404); DELAY (S3 throttled or unavailable after the store's retries) is SlowDown (503), which S3
+ * clients retry with backoff; ACCESS is AccessDenied (403, the backend refused the gateway); anything else,
+ * IO included (S3 unreachable), is InternalError (500), which clients also retry.
+ */
+final class S3Errors {
+    private S3Errors() {
+    }
+
+    static S3Exception noSuchBucket(String bucket) {
+        return NoSuchBucketException.builder().statusCode(404)
+                .awsErrorDetails(details(404, "NoSuchBucket", "The specified bucket does not exist: " + bucket))
+                .message("no bucket " + bucket).build();
+    }
+
+    static S3Exception noSuchKey(String key) {
+        return NoSuchKeyException.builder().statusCode(404)
+                .awsErrorDetails(details(404, "NoSuchKey", "The specified key does not exist."))
+                .message("no key " + key).build();
+    }
+
+    /** What a read-only bucket answers to every request that would change it. */
+    static S3Exception readOnly(String what) {
+        return error(403, "AccessDenied", "Access Denied: the bucket is read-only (" + what + ")");
+    }
+
+    static S3Exception invalidRange(long size) {
+        return error(416, "InvalidRange", "The requested range is not satisfiable (object size " + size + ")");
+    }
+
+    static S3Exception notModified() {
+        return error(304, "NotModified", "Not Modified");
+    }
+
+    static S3Exception preconditionFailed(String header) {
+        return error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold ("
+                + header + ")");
+    }
+
+    static S3Exception noSuchUpload() {
+        return error(404, "NoSuchUpload", "The specified multipart upload does not exist.");
+    }
+
+    static S3Exception fromFs(NfsException e, String key) {
+        return switch (e.status()) {
+            case NFS4ERR_NOENT, NFS4ERR_STALE, NFS4ERR_ISDIR, NFS4ERR_NOTDIR -> noSuchKey(key);
+            case NFS4ERR_DELAY -> error(503, "SlowDown", "Please reduce your request rate (" + e.getMessage() + ")");
+            case NFS4ERR_ACCESS -> error(403, "AccessDenied", "Access Denied (" + e.getMessage() + ")");
+            default -> error(500, "InternalError", "We encountered an internal error. Please try again. ("
+                    + e.getMessage() + ")");
+        };
+    }
+
+    static S3Exception invalidArgument(String message) {
+        return error(400, "InvalidArgument", message);
+    }
+
+    static S3Exception bucketAlreadyOwnedByYou(String bucket) {
+        return error(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded "
+                + "and you already own it: " + bucket);
+    }
+
+    private static S3Exception error(int status, String code, String message) {
+        return (S3Exception) S3Exception.builder().statusCode(status).awsErrorDetails(details(status, code, message))
+                .message(message).build();
+    }
+
+    private static AwsErrorDetails details(int status, String code, String message) {
+        return AwsErrorDetails.builder().errorCode(code).errorMessage(message).serviceName("S3")
+                .sdkHttpResponse(SdkHttpResponse.builder().statusCode(status).build()).build();
+    }
+}
