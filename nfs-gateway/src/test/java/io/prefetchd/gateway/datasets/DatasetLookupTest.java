@@ -72,6 +72,25 @@ class DatasetLookupTest {
     }
 
     @Test
+    void find_namesTheSampleHoldingAByte_bySampleIndex() {
+        DatasetLookup lookup = new DatasetLookup();
+        lookup.add(shards);
+        long lastSample = shards.sampleCount() - 1;
+        var first = shards.index().extents(0).get(0);
+        var last = shards.index().extents(lastSample).get(0);
+        DatasetLookup.Hit hit = lookup.find(first.object()).orElseThrow();
+        assertSame(shards, hit.dataset());
+        assertEquals(0, hit.sampleAt(first.object(), etag(first.object()), first.offset()));
+        assertEquals(-1, hit.sampleAt(first.object(), etag(first.object()), 0), "the tar header of the first member");
+        assertEquals(-1, hit.sampleAt(first.object(), "another-version", first.offset()));
+        assertEquals(lastSample, hit.sampleAt(last.object(), etag(last.object()), last.offset() + last.length() - 1));
+    }
+
+    private static String etag(String key) {
+        return shards.index().objects().stream().filter(o -> o.key().equals(key)).findFirst().orElseThrow().etag();
+    }
+
+    @Test
     void displayName_isPathAndFormat() {
         assertEquals("imagefolder/train (imagefolder)", images.displayName());
         assertEquals("imagefolder (files)", everything.displayName());
