@@ -149,6 +149,19 @@ class AccessTracerRoundTripTest {
     }
 
     @Test
+    void epochsOfADataset_listEveryJobsEpochs_andNoOtherDatasets() throws Exception {
+        AccessTracer t = AccessTracer.start(Tracers.config(state), clock, Tracers.THREADS, TracerListener.NONE);
+        t.beginEpoch("imagefolder/train", "run1", 4);
+        t.record("imagefolder/train", "run1", 1, "", "k", "e", 1, 0, 10, Outcome.CACHE_HIT, 0);
+        t.record("imagefolder/train", "default", 1, "", "k", "e", 1, 0, 10, Outcome.CACHE_HIT, 0);
+        t.record("other", "run1", 1, "", "k", "e", 1, 0, 10, Outcome.CACHE_HIT, 0);
+        t.close();
+        List<String> ids = TraceStore.open(state).epochs("imagefolder/train").stream()
+                .map(e -> e.job() + "/" + e.epoch()).toList();
+        assertEquals(List.of("default/0", "run1/4"), ids);
+    }
+
+    @Test
     void nullStrings_areWrittenAsEmpty() throws Exception {
         AccessTracer t = AccessTracer.start(Tracers.config(state), clock, Tracers.THREADS, TracerListener.NONE);
         t.record("d", "j", 1, null, null, null, 5, 0, 10, Outcome.S3_WAIT, 42);
