@@ -55,8 +55,8 @@ public final class TraceHistory {
     }
 
     /**
-     * The newest epochs of {@code dataset} (its trace name), oldest first, each its samples by {@code index} in
-     * order of first read. Epochs in which no read maps to a sample are left out.
+     * The newest passes over {@code dataset} (its trace name) in its traces, oldest first, each its samples by
+     * {@code index} in order of first read; at most the configured number. Reads that map to no sample are left out.
      */
     public List<EpochOrder> of(String dataset, DatasetIndex index) {
         requireNonNull(dataset, "dataset is null");
@@ -76,30 +76,52 @@ public final class TraceHistory {
         }
         all.sort(Comparator.comparingLong(TraceHistory::writtenAt).reversed());
         SampleLocator locator = SampleLocator.of(index);
-        List<EpochOrder> out = new ArrayList<>();
+        List<int[]> passes = new ArrayList<>(); // newest first
         for (EpochTrace e : all) {
-            if (out.size() == epochs) {
+            if (passes.size() >= epochs) {
                 break;
             }
-            int[] order = firstReads(e, locator, index.sampleCount());
-            if (order.length > 0) {
-                out.add(EpochOrder.of(e.epoch(), order));
+            List<int[]> inFile = passes(e, locator, index.sampleCount());
+            for (int i = inFile.size() - 1; i >= 0 && passes.size() < epochs; i--) {
+                passes.add(inFile.get(i));
             }
         }
-        Collections.reverse(out);
+        Collections.reverse(passes);
+        List<EpochOrder> out = new ArrayList<>();
+        for (int[] pass : passes) {
+            out.add(EpochOrder.of(out.size(), pass));
+        }
         return List.copyOf(out);
     }
 
-    private int[] firstReads(EpochTrace e, SampleLocator locator, long sampleCount) {
+    /**
+     * The passes over the dataset in one traced epoch, each its samples in order of first read. A traced epoch is
+     * usually one pass; without hints the tracer may run several passes into one epoch (a job that reads only part
+     * of each object never reaches the dataset's size), so a new pass begins, as for the executor's epochs, when a
+     * pass that has read {@value #COVERAGE_PERCENT}% of the samples reads one of them again.
+     */
+    private List<int[]> passes(EpochTrace e, SampleLocator locator, long sampleCount) {
+        List<int[]> out = new ArrayList<>();
         BitSet seen = new BitSet();
         int[] order = new int[64];
         int n = 0;
+        long full = Math.max(1, sampleCount * COVERAGE_PERCENT / 100);
+        long last = -1;
         try (EpochReads reads = store.reads(e)) {
             while (reads.hasNext()) {
                 ReadRecord r = reads.next();
                 long s = locator.sampleAt(r.objectKey(), r.etag(), r.offset());
-                if (s < 0 || s >= sampleCount || s > Integer.MAX_VALUE || seen.get((int) s)) {
+                if (s < 0 || s >= sampleCount || s > Integer.MAX_VALUE || s == last) {
                     continue;
+                }
+                last = s;
+                if (seen.get((int) s)) {
+                    if (n < full) {
+                        continue; // a re-read within the pass
+                    }
+                    out.add(Arrays.copyOf(order, n));
+                    seen.clear();
+                    n = 0;
                 }
                 seen.set((int) s);
                 if (n == order.length) {
@@ -109,10 +131,15 @@ public final class TraceHistory {
             }
         } catch (IOException | RuntimeException ex) {
             LOG.warn("trace {} skipped as planner history: {}", e.id(), ex.toString());
-            return new int[0];
+            return List.of();
         }
-        return Arrays.copyOf(order, n);
+        if (n > 0) {
+            out.add(Arrays.copyOf(order, n));
+        }
+        return out;
     }
+
+    private static final long COVERAGE_PERCENT = 90;
 
     private static long writtenAt(EpochTrace e) {
         long newest = Long.MIN_VALUE;
