@@ -51,7 +51,7 @@ public interface AccessTracer extends AutoCloseable {
     }
 
     /**
-     * Records one served READ. Call it after the reply's data is known (the record's time is now). Never blocks,
+     * Records one served READ whose rank and sample are not known. Call it after the reply's data is known (the record's time is now). Never blocks,
      * never does I/O, allocates nothing; if the buffer is full the record is dropped and counted.
      *
      * @param dataset       dataset the object belongs to (the unit of epoch inference, with {@code job})
@@ -70,8 +70,22 @@ public interface AccessTracer extends AutoCloseable {
      * @throws NullPointerException     if {@code dataset}, {@code job} or {@code outcome} is null
      * @throws IllegalArgumentException if {@code offset}, {@code length} or {@code s3WaitNanos} is negative
      */
-    void record(String dataset, String job, long clientId, String clientAddress, String objectKey, String etag,
-                long fileId, long offset, int length, Outcome outcome, long s3WaitNanos);
+    default void record(String dataset, String job, long clientId, String clientAddress, String objectKey,
+                        String etag, long fileId, long offset, int length, Outcome outcome, long s3WaitNanos) {
+        record(dataset, job, ReadRecord.UNKNOWN, clientId, clientAddress, objectKey, etag, fileId,
+                ReadRecord.UNKNOWN, offset, length, outcome, s3WaitNanos);
+    }
+
+    /**
+     * Records one served READ with the rank that made it and the sample it falls in; otherwise as
+     * {@link #record(String, String, long, String, String, String, long, long, int, Outcome, long)}.
+     *
+     * @param rank   the job's rank that read, or {@link ReadRecord#UNKNOWN}
+     * @param sample the dataset's sample holding the first byte read, or {@link ReadRecord#UNKNOWN}
+     * @throws IllegalArgumentException also if {@code rank} or {@code sample} is below {@link ReadRecord#UNKNOWN}
+     */
+    void record(String dataset, String job, int rank, long clientId, String clientAddress, String objectKey,
+                String etag, long fileId, long sample, long offset, int length, Outcome outcome, long s3WaitNanos);
 
     /**
      * The job announced epoch {@code epoch} of {@code dataset}: the stream's current epoch ends (unless it is an

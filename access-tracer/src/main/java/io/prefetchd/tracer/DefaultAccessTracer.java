@@ -59,8 +59,9 @@ final class DefaultAccessTracer implements AccessTracer {
     }
 
     @Override
-    public void record(String dataset, String job, long clientId, String clientAddress, String objectKey,
-                       String etag, long fileId, long offset, int length, Outcome outcome, long s3WaitNanos) {
+    public void record(String dataset, String job, int rank, long clientId, String clientAddress, String objectKey,
+                       String etag, long fileId, long sample, long offset, int length, Outcome outcome,
+                       long s3WaitNanos) {
         Objects.requireNonNull(dataset, "dataset is null");
         Objects.requireNonNull(job, "job is null");
         Objects.requireNonNull(outcome, "outcome is null");
@@ -68,12 +69,16 @@ final class DefaultAccessTracer implements AccessTracer {
             throw new IllegalArgumentException("negative offset, length or s3WaitNanos: " + offset + ", " + length
                     + ", " + s3WaitNanos);
         }
+        if (rank < ReadRecord.UNKNOWN || sample < ReadRecord.UNKNOWN) {
+            throw new IllegalArgumentException("rank and sample are -1 (unknown) or not negative: " + rank + ", "
+                    + sample);
+        }
         if (closed) {
             ring.countDropped();
             return;
         }
-        ring.offer(clock.nanos(), dataset, job, clientId, clientAddress, objectKey, etag, fileId, offset, length,
-                outcome, s3WaitNanos);
+        ring.offer(clock.nanos(), dataset, job, rank, clientId, clientAddress, objectKey, etag, fileId, sample,
+                offset, length, outcome, s3WaitNanos);
     }
 
     @Override

@@ -46,6 +46,21 @@ final class DefaultTraceStore implements TraceStore {
     }
 
     @Override
+    public List<EpochTrace> epochs(String dataset) throws IOException {
+        String ds = TracePaths.safeName(dataset);
+        Path dir = tracesDir.resolve(ds);
+        List<TraceFile> files = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (var jobs = Files.newDirectoryStream(dir, Files::isDirectory)) {
+                for (Path job : jobs) {
+                    TracePaths.listStream(ds, job, files);
+                }
+            }
+        }
+        return TracePaths.group(files);
+    }
+
+    @Override
     public Optional<EpochTrace> epoch(String dataset, String job, int epoch) throws IOException {
         return epochs(dataset, job).stream().filter(e -> e.epoch() == epoch).findFirst();
     }

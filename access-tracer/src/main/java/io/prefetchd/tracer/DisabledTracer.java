@@ -10,8 +10,9 @@ final class DisabledTracer implements AccessTracer {
     }
 
     @Override
-    public void record(String dataset, String job, long clientId, String clientAddress, String objectKey,
-                       String etag, long fileId, long offset, int length, Outcome outcome, long s3WaitNanos) {
+    public void record(String dataset, String job, int rank, long clientId, String clientAddress, String objectKey,
+                       String etag, long fileId, long sample, long offset, int length, Outcome outcome,
+                       long s3WaitNanos) {
     }
 
     @Override

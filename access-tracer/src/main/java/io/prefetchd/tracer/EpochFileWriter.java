@@ -68,6 +68,8 @@ final class EpochFileWriter {
     private final Fixed dataset;
     private final Fixed job;
     private final Fixed epochColumn;
+    private final Fixed sample;
+    private final Fixed rank;
     private final Utf8 clientAddress;
     private final Utf8 objectKey;
     private final Utf8 etag;
@@ -141,6 +143,8 @@ final class EpochFileWriter {
         for (int i = 0; i < batchRows; i++) {
             epochColumn.le.putInt(i * 4, epoch);
         }
+        sample = new Fixed(root, TraceSchema.SAMPLE, 8, batchRows);
+        rank = new Fixed(root, TraceSchema.RANK, 4, batchRows);
         clientAddress = new Utf8(root, TraceSchema.CLIENT_ADDRESS, batchRows);
         objectKey = new Utf8(root, TraceSchema.OBJECT_KEY, batchRows);
         etag = new Utf8(root, TraceSchema.ETAG, batchRows);
@@ -183,6 +187,8 @@ final class EpochFileWriter {
         length.le.putInt(row << 2, ring.length[i]);
         outcome.bytes[row] = (byte) ring.outcome[i].ordinal();
         s3Wait.le.putLong(row << 3, ring.waitNanos[i]);
+        sample.le.putLong(row << 3, ring.sample[i]);
+        rank.le.putInt(row << 2, ring.rank[i]);
         clientAddress.add(row, ring.clientAddress[i]);
         objectKey.add(row, ring.key[i]);
         etag.add(row, ring.etag[i]);
@@ -199,7 +205,7 @@ final class EpochFileWriter {
             return;
         }
         for (Fixed f : new Fixed[] {time, clientId, fileId, offset, length, outcome, s3Wait, dataset, job,
-                epochColumn}) {
+                epochColumn, sample, rank}) {
             f.load(n, ones);
         }
         clientAddress.load(n, ones);

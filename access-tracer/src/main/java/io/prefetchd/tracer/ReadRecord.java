@@ -19,10 +19,19 @@ import static java.util.Objects.requireNonNull;
  * @param dataset       the dataset the object belongs to
  * @param job           the training job the read is attributed to
  * @param epoch         the epoch number within (dataset, job)
+ * @param sample        the index of the dataset's sample that holds the first byte read, by the dataset's format
+ *                      index; {@value #UNKNOWN} when the dataset is not indexed, the object changed since, or no
+ *                      sample holds the byte (a tar header, a Parquet footer)
+ * @param rank          the rank of the job that read, from its hints, when the job has one rank;
+ *                      {@value #UNKNOWN} when no hinted epoch is in force or the job has several ranks (NFS does not
+ *                      say which process read)
  */
 public record ReadRecord(long timeNanos, long clientId, String clientAddress, String objectKey, String etag,
                          long fileId, long offset, int length, Outcome outcome, long s3WaitNanos, String dataset,
-                         String job, int epoch) {
+                         String job, int epoch, long sample, int rank) {
+    /** The {@code sample} or {@code rank} of a read that has none, or whose value is not known. */
+    public static final int UNKNOWN = -1;
+
     public ReadRecord {
         requireNonNull(clientAddress, "clientAddress is null");
         requireNonNull(objectKey, "objectKey is null");
@@ -33,6 +42,10 @@ public record ReadRecord(long timeNanos, long clientId, String clientAddress, St
         if (offset < 0 || length < 0 || s3WaitNanos < 0 || epoch < 0) {
             throw new IllegalArgumentException("negative offset, length, wait or epoch: offset=" + offset
                     + " length=" + length + " s3WaitNanos=" + s3WaitNanos + " epoch=" + epoch);
+        }
+        if (sample < UNKNOWN || rank < UNKNOWN) {
+            throw new IllegalArgumentException("sample and rank are -1 (unknown) or not negative: sample=" + sample
+                    + " rank=" + rank);
         }
     }
 

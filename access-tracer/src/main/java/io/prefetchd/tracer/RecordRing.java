@@ -41,7 +41,9 @@ final class RecordRing {
     final long[] fileId;
     final long[] offset;
     final long[] waitNanos;
+    final long[] sample;
     final int[] length;
+    final int[] rank;
     final Outcome[] outcome;
     final String[] dataset;
     final String[] job;
@@ -64,7 +66,9 @@ final class RecordRing {
         fileId = new long[capacity];
         offset = new long[capacity];
         waitNanos = new long[capacity];
+        sample = new long[capacity];
         length = new int[capacity];
+        rank = new int[capacity];
         outcome = new Outcome[capacity];
         dataset = new String[capacity];
         job = new String[capacity];
@@ -74,8 +78,9 @@ final class RecordRing {
     }
 
     /** Adds a record, or counts it as dropped and returns false if the ring is full. Lock-free, never waits. */
-    boolean offer(long timeNanos, String datasetName, String jobName, long client, String address, String objectKey,
-                  String objectEtag, long file, long off, int len, Outcome how, long wait) {
+    boolean offer(long timeNanos, String datasetName, String jobName, int jobRank, long client, String address,
+                  String objectKey, String objectEtag, long file, long sampleIndex, long off, int len, Outcome how,
+                  long wait) {
         long t = tail.get();
         int i;
         while (true) {
@@ -98,7 +103,9 @@ final class RecordRing {
         fileId[i] = file;
         offset[i] = off;
         waitNanos[i] = wait;
+        sample[i] = sampleIndex;
         length[i] = len;
+        rank[i] = jobRank;
         outcome[i] = how;
         dataset[i] = datasetName;
         job[i] = jobName;

@@ -71,6 +71,9 @@ final class TraceFileReader implements AutoCloseable {
     private TinyIntVector dataset;
     private TinyIntVector job;
     private IntVector epoch;
+    /** Null in a version 1 file, which has neither column. */
+    private BigIntVector sample;
+    private IntVector rank;
     private Outcome[] outcomeByIndex;
     private String[] datasetByIndex;
     private String[] jobByIndex;
@@ -148,7 +151,8 @@ final class TraceFileReader implements AutoCloseable {
         int i = row++;
         return new ReadRecord(time.get(i), clientId.get(i), utf8(clientAddress, i), utf8(objectKey, i),
                 utf8(etag, i), fileId.get(i), offset.get(i), length.get(i), outcomeByIndex[outcome.get(i)],
-                s3Wait.get(i), datasetByIndex[dataset.get(i)], jobByIndex[job.get(i)], epoch.get(i));
+                s3Wait.get(i), datasetByIndex[dataset.get(i)], jobByIndex[job.get(i)], epoch.get(i),
+                sample == null ? ReadRecord.UNKNOWN : sample.get(i), rank == null ? ReadRecord.UNKNOWN : rank.get(i));
     }
 
     private static String utf8(VarCharVector v, int i) {
@@ -188,9 +192,11 @@ final class TraceFileReader implements AutoCloseable {
             root = r;
             String version = r.getSchema().getCustomMetadata() == null ? null
                     : r.getSchema().getCustomMetadata().get(TraceSchema.META_VERSION);
-            if (!TraceSchema.VERSION.equals(version)) {
-                throw new IOException(path + " is not a prefetchd trace of schema version " + TraceSchema.VERSION
-                        + " (found " + version + ")");
+            boolean v1 = TraceSchema.VERSION_1.equals(version);
+            if (!v1 && !TraceSchema.VERSION.equals(version)) {
+                throw new IOException(path + " is a prefetchd trace of schema version " + version + ", but this "
+                        + "version of prefetchd reads versions " + TraceSchema.VERSION_1 + " and "
+                        + TraceSchema.VERSION + " only");
             }
             time = column(TimeStampVector.class, TraceSchema.TIME);
             clientId = column(BigIntVector.class, TraceSchema.CLIENT_ID);
@@ -205,6 +211,8 @@ final class TraceFileReader implements AutoCloseable {
             dataset = column(TinyIntVector.class, TraceSchema.DATASET);
             job = column(TinyIntVector.class, TraceSchema.JOB);
             epoch = column(IntVector.class, TraceSchema.EPOCH);
+            sample = v1 ? null : column(BigIntVector.class, TraceSchema.SAMPLE);
+            rank = v1 ? null : column(IntVector.class, TraceSchema.RANK);
         }
         String[] outcomes = dictionary(TraceSchema.OUTCOME);
         outcomeByIndex = new Outcome[outcomes.length];

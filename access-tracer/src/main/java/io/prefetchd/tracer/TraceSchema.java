@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Arrow schema of an epoch file (version 1), documented column by column in {@code docs/TRACES.md}.
+ * The Arrow schema of an epoch file (version 2), documented column by column in {@code docs/TRACES.md}. Version 2
+ * is version 1 plus two columns at the end, {@code sample} and {@code rank}; {@link TraceFileReader} reads both.
  *
  * <p>Strings that repeat on every row are dictionary-encoded with an 8-bit index: {@code outcome} (the three
  * {@link Outcome} names), and {@code dataset} and {@code job}, whose one-entry dictionaries are known when the
@@ -20,7 +21,9 @@ import java.util.Map;
  * Every column is non-nullable. Stateless.
  */
 final class TraceSchema {
-    static final String VERSION = "1";
+    static final String VERSION = "2";
+    /** The first schema, without {@link #SAMPLE} and {@link #RANK}: still read, with both taken as unknown. */
+    static final String VERSION_1 = "1";
 
     static final String TIME = "time";
     static final String CLIENT_ID = "client_id";
@@ -35,6 +38,8 @@ final class TraceSchema {
     static final String DATASET = "dataset";
     static final String JOB = "job";
     static final String EPOCH = "epoch";
+    static final String SAMPLE = "sample";
+    static final String RANK = "rank";
 
     /** Schema metadata keys. */
     static final String META_VERSION = "prefetchd.trace.version";
@@ -67,7 +72,9 @@ final class TraceSchema {
                 plain(S3_WAIT_NS, new ArrowType.Int(64, true)),
                 dictionary(DATASET, DATASET_DICT),
                 dictionary(JOB, JOB_DICT),
-                plain(EPOCH, new ArrowType.Int(32, true))), metadata);
+                plain(EPOCH, new ArrowType.Int(32, true)),
+                plain(SAMPLE, new ArrowType.Int(64, true)),
+                plain(RANK, new ArrowType.Int(32, true))), metadata);
     }
 
     private static Field plain(String name, ArrowType type) {

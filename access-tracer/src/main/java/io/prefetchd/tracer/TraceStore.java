@@ -26,6 +26,9 @@ public interface TraceStore {
     /** The epochs of one (dataset, job), oldest first; names as given to the tracer (they are made path-safe here). */
     List<EpochTrace> epochs(String dataset, String job) throws IOException;
 
+    /** The epochs of every job of one dataset (its name as given to the tracer), by job and epoch. */
+    List<EpochTrace> epochs(String dataset) throws IOException;
+
     /** One epoch, if it has a file. */
     Optional<EpochTrace> epoch(String dataset, String job, int epoch) throws IOException;
 

@@ -40,10 +40,13 @@ class AccessTracerRoundTripTest {
             String key = "train/shard-" + (i % 4) + ".tar";
             Outcome o = outcomes[i % 3];
             long wait = o == Outcome.S3_WAIT ? 1_000_000L + i : 0;
-            t.record("imagenet", "job-1", 0x1234_5678_9abcL + (i % 2), "10.1.2." + (i % 2) + ":700", key,
-                    "\"e" + (i % 4) + "\"", 100 + (i % 4), i * 4096L, 4096, o, wait);
+            long sample = i % 5 == 0 ? ReadRecord.UNKNOWN : 1_000_000_000L + i; // a header every fifth read
+            int rank = i % 2 == 0 ? 3 : ReadRecord.UNKNOWN;
+            t.record("imagenet", "job-1", rank, 0x1234_5678_9abcL + (i % 2), "10.1.2." + (i % 2) + ":700", key,
+                    "\"e" + (i % 4) + "\"", 100 + (i % 4), sample, i * 4096L, 4096, o, wait);
             expected.add(new ReadRecord(clock.nanos(), 0x1234_5678_9abcL + (i % 2), "10.1.2." + (i % 2) + ":700", key,
-                    "\"e" + (i % 4) + "\"", 100 + (i % 4), i * 4096L, 4096, o, wait, "imagenet", "job-1", 0));
+                    "\"e" + (i % 4) + "\"", 100 + (i % 4), i * 4096L, 4096, o, wait, "imagenet", "job-1", 0, sample,
+                    rank));
         }
         return expected;
     }
@@ -89,7 +92,9 @@ class AccessTracerRoundTripTest {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             List<String> names = root.getSchema().getFields().stream().map(Field::getName).toList();
             assertEquals(List.of("time", "client_id", "client_address", "object_key", "etag", "file_id",
-                    "byte_offset", "byte_length", "outcome", "s3_wait_ns", "dataset", "job", "epoch"), names);
+                    "byte_offset", "byte_length", "outcome", "s3_wait_ns", "dataset", "job", "epoch", "sample", "rank"),
+                    names);
+            assertEquals("2", root.getSchema().getCustomMetadata().get("prefetchd.trace.version"));
             assertEquals("imagenet", root.getSchema().getCustomMetadata().get("prefetchd.dataset"));
             assertEquals("inferred", root.getSchema().getCustomMetadata().get("prefetchd.epoch_source"));
             assertEquals(3, reader.getRecordBlocks().size(), "40 rows in batches of 16");
@@ -99,6 +104,8 @@ class AccessTracerRoundTripTest {
                 assertEquals("UTC", time.getTimeZone());
                 BigIntVector offset = (BigIntVector) root.getVector("byte_offset");
                 IntVector length = (IntVector) root.getVector("byte_length");
+                BigIntVector sample = (BigIntVector) root.getVector("sample");
+                IntVector rank = (IntVector) root.getVector("rank");
                 VarCharVector key = (VarCharVector) root.getVector("object_key");
                 try (VarCharVector outcome = (VarCharVector) DictionaryEncoder.decode(root.getVector("outcome"),
                         reader.lookup(root.getSchema().findField("outcome").getDictionary().getId()));
@@ -109,6 +116,8 @@ class AccessTracerRoundTripTest {
                         assertEquals(e.timeNanos(), time.get(i));
                         assertEquals(e.offset(), offset.get(i));
                         assertEquals(e.length(), length.get(i));
+                        assertEquals(e.sample(), sample.get(i));
+                        assertEquals(e.rank(), rank.get(i));
                         assertEquals(e.objectKey(), new String(key.get(i), StandardCharsets.UTF_8));
                         assertEquals(e.outcome().name(), new String(outcome.get(i), StandardCharsets.UTF_8));
                         assertEquals("imagenet", new String(dataset.get(i), StandardCharsets.UTF_8));
@@ -140,13 +149,26 @@ class AccessTracerRoundTripTest {
     }
 
     @Test
+    void epochsOfADataset_listEveryJobsEpochs_andNoOtherDatasets() throws Exception {
+        AccessTracer t = AccessTracer.start(Tracers.config(state), clock, Tracers.THREADS, TracerListener.NONE);
+        t.beginEpoch("imagefolder/train", "run1", 4);
+        t.record("imagefolder/train", "run1", 1, "", "k", "e", 1, 0, 10, Outcome.CACHE_HIT, 0);
+        t.record("imagefolder/train", "default", 1, "", "k", "e", 1, 0, 10, Outcome.CACHE_HIT, 0);
+        t.record("other", "run1", 1, "", "k", "e", 1, 0, 10, Outcome.CACHE_HIT, 0);
+        t.close();
+        List<String> ids = TraceStore.open(state).epochs("imagefolder/train").stream()
+                .map(e -> e.job() + "/" + e.epoch()).toList();
+        assertEquals(List.of("default/0", "run1/4"), ids);
+    }
+
+    @Test
     void nullStrings_areWrittenAsEmpty() throws Exception {
         AccessTracer t = AccessTracer.start(Tracers.config(state), clock, Tracers.THREADS, TracerListener.NONE);
         t.record("d", "j", 1, null, null, null, 5, 0, 10, Outcome.S3_WAIT, 42);
         t.close();
         List<ReadRecord> got = TraceStore.open(state).readAll(TraceStore.open(state).resolve("d/j/0"));
         assertEquals(List.of(new ReadRecord(ManualClock.START, 1, "", "", "", 5, 0, 10, Outcome.S3_WAIT, 42, "d", "j",
-                0)), got);
+                0, ReadRecord.UNKNOWN, ReadRecord.UNKNOWN)), got, "a read without rank or sample has -1 for both");
     }
 
     @Test

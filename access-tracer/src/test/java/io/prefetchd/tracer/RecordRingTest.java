@@ -97,6 +97,6 @@ class RecordRingTest {
     }
 
     private static boolean offer(RecordRing ring, long v) {
-        return ring.offer(1, "d", "j", 2, "a", "k" + (v & 7), "e", 3, v, 4, Outcome.CACHE_HIT, 0);
+        return ring.offer(1, "d", "j", -1, 2, "a", "k" + (v & 7), "e", 3, -1, v, 4, Outcome.CACHE_HIT, 0);
     }
 }

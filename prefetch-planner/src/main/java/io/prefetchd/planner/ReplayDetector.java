@@ -40,10 +40,14 @@ final class ReplayDetector {
         Arrays.fill(previousPosition, -1);
     }
 
-    /** Seeds the history with an epoch observed earlier (from a trace). */
+    /**
+     * Seeds the history with an epoch observed earlier (from a trace), oldest first. An epoch that repeats the one
+     * learned before it makes the next epoch predicted whole from its start, as one observed live would.
+     */
     void learn(EpochOrder order) {
-        setPrevious(order.toArray());
-        previousRepeated = false;
+        int[] samples = order.toArray();
+        previousRepeated = samples.length > 0 && Arrays.equals(samples, previous);
+        setPrevious(samples);
     }
 
     /**

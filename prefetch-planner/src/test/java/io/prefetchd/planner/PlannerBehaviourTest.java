@@ -245,6 +245,23 @@ final class PlannerBehaviourTest {
     }
 
     @Test
+    void learned_historyOfARepeatedOrder_prefetchesTheFirstEpochBeforeItsFirstRead() {
+        SampleExtents data = files(100, 10_000);
+        int[] order = PlannerPropertiesTest.permutation(100, new java.util.Random(9));
+        Planner repeated = Planners.learned(data, config(500_000, 100_000),
+                List.of(EpochOrder.of(3, order), EpochOrder.of(4, order)), List.of());
+        repeated.onEpochStart(0, 0);
+        List<Fetch> ahead = repeated.poll(0, 16);
+        assertFalse(ahead.isEmpty(), "the order repeated in the traces: predicted whole from the start");
+        assertEquals("train/" + order[0], ahead.get(0).object());
+
+        Planner once = Planners.learned(data, config(500_000, 100_000), List.of(EpochOrder.of(4, order)),
+                List.of());
+        once.onEpochStart(0, 0);
+        assertTrue(once.poll(0, 16).isEmpty(), "one epoch of history: not known to repeat until reads match it");
+    }
+
+    @Test
     void restart_adoptsWhatTheCacheHolds() {
         SampleExtents data = files(10, MB);
         Planner planner = Planners.withHints(data, config(10 * MB, 3 * MB),

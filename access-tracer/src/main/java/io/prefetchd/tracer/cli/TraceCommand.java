@@ -255,7 +255,7 @@ public final class TraceCommand implements Runnable {
 
         private static long export(TraceStore store, EpochTrace e, Writer w) throws IOException {
             w.write("time,time_ns,client_id,client_address,object_key,etag,file_id,byte_offset,byte_length,"
-                    + "outcome,s3_wait_ns,dataset,job,epoch\r\n");
+                    + "outcome,s3_wait_ns,dataset,job,epoch,sample,rank\r\n");
             long n = 0;
             StringBuilder b = new StringBuilder(256);
             try (EpochReads reads = store.reads(e)) {
@@ -271,7 +271,7 @@ public final class TraceCommand implements Runnable {
                             .append(r.outcome().name()).append(',').append(r.s3WaitNanos()).append(',');
                     Csv.field(b, r.dataset()).append(',');
                     Csv.field(b, r.job()).append(',');
-                    b.append(r.epoch()).append("\r\n");
+                    b.append(r.epoch()).append(',').append(r.sample()).append(',').append(r.rank()).append("\r\n");
                     w.write(b.toString());
                     n++;
                 }

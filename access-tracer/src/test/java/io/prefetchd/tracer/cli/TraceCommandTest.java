@@ -123,9 +123,9 @@ class TraceCommandTest {
                 err.toString());
         List<String> lines = out.toString().lines().toList();
         assertEquals("time,time_ns,client_id,client_address,object_key,etag,file_id,byte_offset,byte_length,"
-                + "outcome,s3_wait_ns,dataset,job,epoch", lines.get(0));
+                + "outcome,s3_wait_ns,dataset,job,epoch,sample,rank", lines.get(0));
         assertEquals("2026-01-01T00:00:00.006000000Z,1767225600006000000,2748,10.0.0.2:900,\"train/a,b.tar\","
-                + "\"\"\"etag\"\"\",77,300,100,S3_WAIT,2000000,imagenet,job-1,1", lines.get(1));
+                + "\"\"\"etag\"\"\",77,300,100,S3_WAIT,2000000,imagenet,job-1,1,-1,-1", lines.get(1));
         assertEquals(3, lines.size());
 
         Path csv = state.resolve("out.csv");

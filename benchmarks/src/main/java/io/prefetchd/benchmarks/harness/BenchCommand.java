@@ -76,6 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--keep-open", description = "Readers keep files open across reads and epochs instead of "
             + "open-read-close per sample (FUSE caches cannot evict open files).")
     boolean keepOpen;
+    @Option(names = "--same-order", description = "Every epoch reads the same order (epoch 0's permutation), as a "
+            + "validation pass does, instead of a fresh permutation per epoch.")
+    boolean sameOrder;
     @Option(names = "--seed", description = "Seeds data, order and jitter. Default: ${DEFAULT-VALUE}")
     long seed = 42;
     @Option(names = "--contenders", split = ",", description = "Comma-separated subset of: ${COMPLETION-CANDIDATES}. "
@@ -233,6 +236,9 @@ public final class BenchCommand implements Callable<Integer> {
             check = s3.selfCheck(console, rateGetBytes());
             s3.setShaping(true);
             Workload workload = new Workload(ds, readers, computeMs, threshold, seed, keepOpen);
+            if (sameOrder) {
+                workload.sameOrderEveryEpoch();
+            }
             PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     System.getProperty("java.class.path"), daemonHeap, gatewayGrain);

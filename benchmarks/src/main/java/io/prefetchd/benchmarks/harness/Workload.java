@@ -68,8 +68,25 @@ public final class Workload {
         this.seed = seed;
     }
 
-    /** The order of epoch {@code epoch}: a Fisher-Yates shuffle seeded by (seed, epoch). */
+    private boolean sameOrder;
+
+    /**
+     * Every epoch reads epoch 0's order (a validation pass, or a job that does not shuffle), instead of a fresh
+     * permutation per epoch. Returns this workload.
+     */
+    public Workload sameOrderEveryEpoch() {
+        this.sameOrder = true;
+        return this;
+    }
+
+    /**
+     * The order of epoch {@code epoch}: a Fisher-Yates shuffle seeded by (seed, epoch), or by (seed, 0) for every
+     * epoch after {@link #sameOrderEveryEpoch()}.
+     */
     public int[] order(int epoch) {
+        if (sameOrder) {
+            epoch = 0;
+        }
         int n = dataset.samples().size();
         int[] o = new int[n];
         for (int i = 0; i < n; i++) {

@@ -10,6 +10,8 @@ import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+import io.prefetchd.gateway.prefetch.TraceHistory;
+import io.prefetchd.tracer.TraceStore;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.s3api.S3ApiServer;
 import io.prefetchd.gateway.s3api.S3ApiSettings;
@@ -130,7 +132,10 @@ public class DaemonFactory {
         reports.nameDatasetsWith(datasets::byId);
         if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
             gateway.prefetcher().reportTo(reports);
-            datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index()));
+            TraceHistory history = new TraceHistory(TraceStore.open(Path.of(config.getStateDir())),
+                    TraceHistory.DEFAULT_EPOCHS); // the planner starts from the epochs traced before a restart
+            datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index(),
+                    history.of(HintService.tracerDataset(d), d.index())));
         } else { // no planner, but blocks still follow samples
             datasets.addListener(d -> PrefetchExecutor.cutAtSamples(gateway.cache(), d.index()));
         }

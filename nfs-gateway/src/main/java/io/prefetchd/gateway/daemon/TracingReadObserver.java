@@ -11,6 +11,7 @@ import io.prefetchd.gateway.hints.HintService;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.tracer.AccessTracer;
 import io.prefetchd.tracer.Outcome;
+import io.prefetchd.tracer.ReadRecord;
 
 import java.util.Optional;
 
@@ -26,6 +27,8 @@ import static java.util.Objects.requireNonNull;
  * <li>any other READ is traced under the first folder of the file's path ({@value #ROOT_DATASET} for files at
  *     the export root) and job {@value #DEFAULT_JOB}.</li>
  * </ul>
+ * A READ of a served dataset also carries the sample holding its first byte, by the dataset's index, and the rank of
+ * the job in force when the job has one rank ({@link EpochsInForce}); other reads carry -1 for both.
  * Zero-length reads (at end of file) are not recorded. Never blocks: the tracer drops and counts when its buffer is
  * full.
  */
@@ -59,16 +62,21 @@ final class TracingReadObserver implements ReadObserver {
         String key = fs.key(file.path());
         String dataset;
         String job;
-        Optional<ServedDataset> served = datasets.of(key);
+        int rank = ReadRecord.UNKNOWN;
+        long sample = ReadRecord.UNKNOWN;
+        Optional<DatasetLookup.Hit> served = datasets.find(key);
         if (served.isPresent()) {
-            dataset = HintService.tracerDataset(served.get());
-            String hinted = inForce.jobOf(served.get().id());
-            job = hinted != null ? hinted : DEFAULT_JOB;
+            ServedDataset d = served.get().dataset();
+            dataset = HintService.tracerDataset(d);
+            EpochsInForce.InForce hinted = inForce.of(d.id());
+            job = hinted != null ? hinted.job() : DEFAULT_JOB;
+            rank = hinted != null ? hinted.rank() : ReadRecord.UNKNOWN;
+            sample = served.get().sampleAt(key, version.etag(), offset);
         } else {
             dataset = datasetOf(file.path());
             job = DEFAULT_JOB;
         }
-        tracer.record(dataset, job, reader.clientId(), reader.address(), key, version.etag(), version.fileId(), offset,
-                length, result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
+        tracer.record(dataset, job, rank, reader.clientId(), reader.address(), key, version.etag(), version.fileId(),
+                sample, offset, length, result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
     }
 }

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.datasets;
 
 import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.formats.SampleLocator;
 
 import java.util.Arrays;
 import java.util.HashSet;
@@ -16,11 +17,39 @@ import static java.util.Objects.requireNonNull;
  * ({@code webdataset/shard-{000..009}.tar}), is one of the objects it indexed. When datasets nest, the one with
  * the longest location wins.
  *
+ * <p>It also says which sample of the dataset a byte belongs to ({@link Hit#sampleAt}), so that a trace can name
+ * the sample each READ was part of.
+ *
  * <p>Thread-safe: datasets are added and replaced (on re-index) copy-on-write; {@link #of} takes no lock, so it
  * can run on every READ.
  */
 public final class DatasetLookup {
-    private record Entry(ServedDataset dataset, String location, Set<String> patternKeys) {
+    /**
+     * The dataset an object belongs to, and the way from its bytes to its samples.
+     *
+     * @param dataset the dataset
+     * @param samples the samples of the dataset's index, by byte
+     */
+    public record Hit(ServedDataset dataset, SampleLocator samples) {
+        public Hit {
+            requireNonNull(dataset, "dataset is null");
+            requireNonNull(samples, "samples is null");
+        }
+
+        /**
+         * The sample holding byte {@code offset} of {@code key} at version {@code etag}, or {@link SampleLocator#NONE}
+         * (a header or footer byte, or an object that changed since it was indexed).
+         */
+        public long sampleAt(String key, String etag, long offset) {
+            return samples.sampleAt(key, etag, offset);
+        }
+    }
+
+    private record Entry(Hit hit, String location, Set<String> patternKeys) {
+        ServedDataset dataset() {
+            return hit.dataset();
+        }
+
         boolean holds(String key) {
             if (patternKeys != null) {
                 return patternKeys.contains(key);
@@ -47,7 +76,7 @@ public final class DatasetLookup {
                 patternKeys.add(o.key());
             }
         }
-        Entry added = new Entry(dataset, location, patternKeys);
+        Entry added = new Entry(new Hit(dataset, SampleLocator.of(dataset.index())), location, patternKeys);
         Entry[] old = entries;
         Entry[] next = new Entry[old.length + 1];
         int n = 0;
@@ -65,10 +94,15 @@ public final class DatasetLookup {
 
     /** The dataset that holds the object {@code key} (a full S3 key of the gateway's bucket), or empty. */
     public Optional<ServedDataset> of(String key) {
+        return find(key).map(Hit::dataset);
+    }
+
+    /** The dataset that holds the object {@code key}, with its samples by byte, or empty. */
+    public Optional<Hit> find(String key) {
         requireNonNull(key, "key is null");
         for (Entry e : entries) {
             if (e.holds(key)) {
-                return Optional.of(e.dataset());
+                return Optional.of(e.hit());
             }
         }
         return Optional.empty();

@@ -13,24 +13,47 @@ import static java.util.Objects.requireNonNull;
  * is in force (the reads of one dataset cannot be told apart by job: NFS does not say which process read).
  * A dataset without an epoch in force has none: its reads are unhinted.
  *
- * <p>Thread-safe. {@link #jobOf}, called on every READ, takes no lock: it reads a concurrent map that
+ * <p>The rank that read is known only when the job has one rank (world size 1): then it is the rank that
+ * published. A job of several ranks gets {@link #UNKNOWN_RANK}, for the same reason.
+ *
+ * <p>Thread-safe. {@link #of}, called on every READ, takes no lock: it reads a concurrent map that
  * {@link #begin} and {@link #end} update under the dataset's monitor.
  */
 public final class EpochsInForce {
-    /** Per dataset id: job -> epoch, in the order accepted (the last is in force). */
-    private final Map<String, LinkedHashMap<String, Integer>> open = new ConcurrentHashMap<>();
-    /** Per dataset id, the job in force (the last key of its {@link #open} entry). */
-    private final Map<String, String> inForce = new ConcurrentHashMap<>();
+    /** The rank of reads whose rank cannot be told. */
+    public static final int UNKNOWN_RANK = -1;
 
-    /** The hint service accepted {@code epoch} of {@code job} on the dataset: it is in force from now on. */
-    public void begin(String datasetId, String job, int epoch) {
+    /**
+     * A job's epoch in force on a dataset.
+     *
+     * @param job   the job
+     * @param epoch its epoch
+     * @param rank  the rank that reads, or {@link #UNKNOWN_RANK} when the job has several
+     */
+    public record InForce(String job, int epoch, int rank) {
+        public InForce {
+            requireNonNull(job, "job is null");
+        }
+    }
+
+    /** Per dataset id: job -> its epoch in force, in the order accepted (the last is in force). */
+    private final Map<String, LinkedHashMap<String, InForce>> open = new ConcurrentHashMap<>();
+    /** Per dataset id, the epoch in force (the last value of its {@link #open} entry). */
+    private final Map<String, InForce> inForce = new ConcurrentHashMap<>();
+
+    /**
+     * The hint service accepted {@code epoch} of {@code job}, published by {@code rank} of {@code worldSize}, on
+     * the dataset: it is in force from now on.
+     */
+    public void begin(String datasetId, String job, int epoch, int rank, int worldSize) {
         requireNonNull(job, "job is null");
-        LinkedHashMap<String, Integer> jobs = open.computeIfAbsent(requireNonNull(datasetId, "datasetId is null"),
+        LinkedHashMap<String, InForce> jobs = open.computeIfAbsent(requireNonNull(datasetId, "datasetId is null"),
                 k -> new LinkedHashMap<>());
+        InForce now = new InForce(job, epoch, worldSize == 1 ? rank : UNKNOWN_RANK);
         synchronized (jobs) {
             jobs.remove(job);
-            jobs.put(job, epoch);
-            inForce.put(datasetId, job);
+            jobs.put(job, now);
+            inForce.put(datasetId, now);
         }
     }
 
@@ -39,12 +62,12 @@ public final class EpochsInForce {
      * force again.
      */
     public void end(String datasetId, String job) {
-        LinkedHashMap<String, Integer> jobs = open.get(datasetId);
+        LinkedHashMap<String, InForce> jobs = open.get(datasetId);
         if (jobs != null) {
             synchronized (jobs) {
                 jobs.remove(job);
-                String last = null;
-                for (String j : jobs.keySet()) {
+                InForce last = null;
+                for (InForce j : jobs.values()) {
                     last = j;
                 }
                 if (last == null) {
@@ -56,8 +79,14 @@ public final class EpochsInForce {
         }
     }
 
+    /** The epoch in force on the dataset, or {@code null} when none is. */
+    public InForce of(String datasetId) {
+        return inForce.get(datasetId);
+    }
+
     /** The job whose epoch is in force on the dataset, or {@code null} when none is. */
     public String jobOf(String datasetId) {
-        return inForce.get(datasetId);
+        InForce f = inForce.get(datasetId);
+        return f == null ? null : f.job();
     }
 }

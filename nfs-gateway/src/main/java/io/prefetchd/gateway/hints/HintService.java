@@ -435,7 +435,7 @@ public final class HintService extends HintsGrpc.HintsImplBase {
                 boolean replaced = recorded.get(d.id(), h.getJob(), h.getEpoch(), h.getRank()).isPresent();
                 recorded.accept(order);
                 tracer.beginEpoch(tracerDataset(d), h.getJob(), h.getEpoch());
-                inForce.begin(d.id(), h.getJob(), h.getEpoch());
+                inForce.begin(d.id(), h.getJob(), h.getEpoch(), h.getRank(), world);
                 LOG.info("accepted epoch {} of job {} rank {}/{} on {} ({}): {} samples{}", h.getEpoch(),
                         h.getJob(), h.getRank(), world, d.id(), d.exportPath(), n, replaced ? " (replaced)" : "");
                 return PublishEpochResponse.newBuilder().setAccepted(n).setReplaced(replaced).build();

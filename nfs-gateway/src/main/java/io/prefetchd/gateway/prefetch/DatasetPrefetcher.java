@@ -267,7 +267,11 @@ final class DatasetPrefetcher {
             finishedReads.headMap(epochs.epoch() - KEEP_FINISHED).clear();
         }
         int[] before = previousOrder;
-        previousOrder = Arrays.copyOf(readOrder, readCount);
+        if (readCount > 0) {
+            // an epoch that read nothing (already ended by EndEpoch, then started again by the next order; or
+            // served from the client's page cache) leaves the cache as it was: the order before it still warms
+            previousOrder = Arrays.copyOf(readOrder, readCount);
+        }
         readCount = 0;
         if (log == null) {
             return;

@@ -7,6 +7,7 @@ import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.hints.Planning;
 import io.prefetchd.gateway.reports.ReportStore;
+import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.Planner;
@@ -90,8 +91,28 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     public interface PlannerFactory {
         Planner create(SampleExtents dataset, PlannerConfig config, List<Extent> resident);
 
-        /** The production planner: learns from reads, follows hints when published. */
-        PlannerFactory LEARNED = (dataset, config, resident) -> Planners.learned(dataset, config, List.of(), resident);
+        /**
+         * As {@link #create(SampleExtents, PlannerConfig, List)}, given the dataset's epochs observed earlier (its
+         * persisted traces, oldest first); a factory that cannot learn ignores them.
+         */
+        default Planner create(SampleExtents dataset, PlannerConfig config, List<Extent> resident,
+                               List<EpochOrder> history) {
+            return create(dataset, config, resident);
+        }
+
+        /** The production planner: learns from reads and from the history it is given, follows hints when published. */
+        PlannerFactory LEARNED = new PlannerFactory() {
+            @Override
+            public Planner create(SampleExtents dataset, PlannerConfig config, List<Extent> resident) {
+                return create(dataset, config, resident, List.of());
+            }
+
+            @Override
+            public Planner create(SampleExtents dataset, PlannerConfig config, List<Extent> resident,
+                                  List<EpochOrder> history) {
+                return Planners.learned(dataset, config, history, resident);
+            }
+        };
     }
 
     private final ExtentCache cache;
@@ -183,8 +204,18 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
      *         none can be built; {@link #whenPlanned} answers the same from then on
      */
     public CompletableFuture<Void> addDataset(String datasetId, DatasetIndex index) {
+        return addDataset(datasetId, index, List.of());
+    }
+
+    /**
+     * As {@link #addDataset(String, DatasetIndex)}, the planner starting from {@code history}: the dataset's epochs
+     * observed earlier, oldest first, as samples in order of first read ({@link TraceHistory}), so that an order
+     * seen before a restart is recognised from the start instead of relearned.
+     */
+    public CompletableFuture<Void> addDataset(String datasetId, DatasetIndex index, List<EpochOrder> history) {
         requireNonNull(datasetId, "datasetId is null");
         requireNonNull(index, "index is null");
+        List<EpochOrder> seed = List.copyOf(requireNonNull(history, "history is null"));
         CompletableFuture<Void> done = new CompletableFuture<>();
         installs.put(datasetId, done);
         try {
@@ -200,7 +231,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             long meanBlock = layout.meanBlockBytes();
             boolean posted = post(() -> {
                 try {
-                    install(datasetId, layout, resident, meanBlock);
+                    install(datasetId, layout, resident, meanBlock, seed);
                     errors.remove(datasetId);
                     done.complete(null);
                 } catch (RuntimeException e) {
@@ -234,7 +265,8 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
                 "the planner was never given it (its index is not ready)", null));
     }
 
-    private void install(String datasetId, BlockLayout layout, List<Extent> resident, long meanBlock) {
+    private void install(String datasetId, BlockLayout layout, List<Extent> resident, long meanBlock,
+                         List<EpochOrder> history) {
         DatasetPrefetcher old = byId.remove(datasetId);
         if (old != null) {
             old.close();
@@ -272,7 +304,13 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         PlannerConfig config = new PlannerConfig(capacity, prior, settings.readBytesPerSecond(), d.safetyMargin(),
                 0, d.maxRequestBytes(), d.maxWasteFraction(), d.minWindowBytes(), d.maxWindowFraction(),
                 Math.max(8, Math.min(d.readSlack(), layout.sampleCount() / 8)));
-        Planner planner = planners.create(layout.plannerView(), config, adopted);
+        List<EpochOrder> known = new ArrayList<>();
+        for (EpochOrder order : history) { // an index rebuilt since may have fewer samples: keep what still fits
+            if (order.size() > 0 && java.util.Arrays.stream(order.toArray()).allMatch(s -> s < layout.sampleCount())) {
+                known.add(order);
+            }
+        }
+        Planner planner = planners.create(layout.plannerView(), config, adopted, known);
         for (Extent e : adopted) { // hold what the planner adopted, so the cache does not age it out under it
             ObjectVersion v = layout.version(e.object());
             cache.prefetch(v, e.offset(), e.length(), true);
@@ -285,7 +323,8 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             datasetOfKey.put(v.key(), datasetId);
         }
         LOG.info("planning dataset {}: {} samples, {} bytes, planner capacity {} bytes, {} bytes adopted from the "
-                + "cache", datasetId, layout.sampleCount(), layout.totalBytes(), capacity, adoptedBytes);
+                + "cache, {} earlier epochs learned from traces", datasetId, layout.sampleCount(),
+                layout.totalBytes(), capacity, adoptedBytes, known.size());
     }
 
     /** Never plan the whole cache: blocks whose drop waits for a READ, and reads no planner knows, need room. */

@@ -72,6 +72,27 @@ class DatasetLookupTest {
     }
 
     @Test
+    void find_namesTheSampleHoldingAByte_bySampleIndex() {
+        DatasetLookup lookup = new DatasetLookup();
+        lookup.add(shards);
+        long lastSample = shards.sampleCount() - 1;
+        var first = shards.index().extents(0).get(0);
+        var last = shards.index().extents(lastSample).get(0);
+        DatasetLookup.Hit hit = lookup.find(first.object()).orElseThrow();
+        assertSame(shards, hit.dataset());
+        assertEquals(0, hit.sampleAt(first.object(), etag(first.object()), first.offset()));
+        long size = shards.index().objects().stream().filter(o -> o.key().equals(first.object())).findFirst()
+                .orElseThrow().size();
+        assertEquals(-1, hit.sampleAt(first.object(), etag(first.object()), size - 1), "the end-of-archive blocks");
+        assertEquals(-1, hit.sampleAt(first.object(), "another-version", first.offset()));
+        assertEquals(lastSample, hit.sampleAt(last.object(), etag(last.object()), last.offset() + last.length() - 1));
+    }
+
+    private static String etag(String key) {
+        return shards.index().objects().stream().filter(o -> o.key().equals(key)).findFirst().orElseThrow().etag();
+    }
+
+    @Test
     void displayName_isPathAndFormat() {
         assertEquals("imagefolder/train (imagefolder)", images.displayName());
         assertEquals("imagefolder (files)", everything.displayName());

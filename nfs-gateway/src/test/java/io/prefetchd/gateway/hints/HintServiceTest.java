@@ -84,9 +84,9 @@ class HintServiceTest {
             private final AccessTracer off = AccessTracer.disabled();
 
             @Override
-            public void record(String dataset, String job, long clientId, String clientAddress, String objectKey,
-                               String etag, long fileId, long offset, int length, io.prefetchd.tracer.Outcome outcome,
-                               long s3WaitNanos) {
+            public void record(String dataset, String job, int rank, long clientId, String clientAddress,
+                               String objectKey, String etag, long fileId, long sample, long offset, int length,
+                               io.prefetchd.tracer.Outcome outcome, long s3WaitNanos) {
             }
 
             @Override

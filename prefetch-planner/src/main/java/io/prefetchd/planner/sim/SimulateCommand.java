@@ -27,7 +27,9 @@ import java.util.concurrent.Callable;
                 + "and the prefetch planner with and without hints, under an S3 latency/bandwidth model, and prints "
                 + "hit ratio, S3 bytes and GETs, stall seconds and epoch time per policy. Time is simulated: a run "
                 + "takes seconds.",
-        footer = {"", "Example: prefetchd simulate --workload webdataset --cache-fraction 0.3 --bandwidth 80MiB/s"})
+        footer = {"", "Example: prefetchd simulate --workload webdataset --cache-fraction 0.3 --bandwidth 80MiB/s",
+                "         prefetchd simulate --trace prefetchd-state/traces/imagefolder_train~1c5e… --epoch 2 "
+                        + "--cache-size 4GiB --policies lru,opt"})
 public final class SimulateCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -90,13 +92,30 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Comma-separated: lru, w-tinylfu, opt, pin-c, ours-hints, ours-learned (default: all).")
     List<String> policies = new ArrayList<>();
 
-    @Option(names = "--trace", paramLabel = "READS.csv",
-            description = "Replay a recorded trace (epoch,sample per line) instead of a synthetic workload.")
-    Path trace;
+    @Option(names = "--trace", paramLabel = "FILE|DIR",
+            description = "Replay recorded reads instead of a synthetic workload: the gateway's trace files "
+                    + "(an epoch-<n>.arrow, or a folder such as <state-dir>/traces/<dataset>), or the CSV of "
+                    + "'prefetchd trace export'. Repeatable. Epochs replay in the order of their first read.")
+    List<Path> trace = new ArrayList<>();
 
     @Option(names = "--extents", paramLabel = "EXTENTS.csv",
-            description = "The trace's dataset (sample,object,offset,length per line); needed with --trace.")
+            description = "The trace's dataset (sample,object,offset,length per line). Without it each sample is "
+                    + "the byte ranges its reads covered.")
     Path extents;
+
+    @Option(names = "--job", description = "With --trace: only this job's epochs.")
+    String job;
+
+    @Option(names = "--epoch", paramLabel = "N",
+            description = "With --trace: measure only the trace's epoch N, warmed by the epoch before it (its "
+                    + "samples in first-read order), with one read outstanding: the method of the gateway's epoch "
+                    + "reports, so LRU and OPT give the report's figures.")
+    Integer epoch;
+
+    @Option(names = "--cache-size", paramLabel = "SIZE",
+            description = "Cache capacity in bytes (e.g. 4GiB) instead of --cache-fraction; an epoch report's "
+                    + "capacity is the gateway's cache size.")
+    String cacheSize;
 
     @Option(names = "--json", description = "Print JSON instead of the table.")
     boolean json;
@@ -125,13 +144,25 @@ public final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SimulationConfig config;
         Workload w;
+        long capacity;
         try {
             config = config();
             w = workload();
+            if (epoch != null) {
+                w = oneEpoch(w);
+                config = new SimulationConfig(config.cacheFraction(), config.latency(),
+                        config.bandwidthBytesPerSecond(), config.concurrency(), config.readerBytesPerSecond(), 1,
+                        w.epochs().size() - 1, config.hintLeadEpochs(), config.safetyMargin(), config.policies());
+            }
+            long datasetBytes = w.datasetBytes();
+            capacity = cacheSize == null ? Math.round(config.cacheFraction() * datasetBytes) : Sizes.parse(cacheSize);
+            if (cacheSize != null) {
+                config = config.withCacheFraction(datasetBytes == 0 ? 1 : Math.min(1, (double) capacity / datasetBytes));
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        SimulationReport report = Simulator.run(w, config);
+        SimulationReport report = Simulator.run(w, config, capacity);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? report.toJson() : report.toTable());
         out.flush();
@@ -141,6 +172,32 @@ public final class SimulateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The trace's epoch {@link #epoch}, after the distinct samples of the epoch before it (if any). */
+    private Workload oneEpoch(Workload all) {
+        int i = replay.indexOf(epoch, job);
+        List<io.prefetchd.planner.EpochOrder> epochs = new ArrayList<>();
+        if (i > 0) {
+            io.prefetchd.planner.EpochOrder before = all.epochs().get(i - 1);
+            java.util.LinkedHashSet<Integer> distinct = new java.util.LinkedHashSet<>();
+            for (int k = 0; k < before.size(); k++) {
+                distinct.add(before.sampleAt(k));
+            }
+            epochs.add(io.prefetchd.planner.EpochOrder.of(0,
+                    distinct.stream().mapToInt(Integer::intValue).toArray()));
+        }
+        io.prefetchd.planner.EpochOrder measured = all.epochs().get(i);
+        int[] order = new int[measured.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = measured.sampleAt(k);
+        }
+        epochs.add(io.prefetchd.planner.EpochOrder.of(epochs.size(), order));
+        TraceReplay.Epoch e = replay.epochs().get(i);
+        return new Workload(all.name(), "recorded: " + e.dataset() + " / " + e.job() + " epoch " + e.epoch()
+                + (i > 0 ? ", warmed by the epoch before" : ", cold"), all.dataset(), epochs);
+    }
+
+    private TraceReplay.Replay replay;
+
     SimulationConfig config() {
         List<PolicyKind> kinds = new ArrayList<>();
         for (String p : policies) {
@@ -149,7 +206,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (kinds.isEmpty()) {
             kinds.addAll(List.of(PolicyKind.values()));
         }
-        if (warmup >= epochs && trace == null) {
+        if (warmup >= epochs && trace.isEmpty()) {
             throw new IllegalArgumentException("--warmup-epochs (" + warmup + ") leaves no epoch of " + epochs
                     + " to measure");
         }
@@ -158,11 +215,12 @@ public final class SimulateCommand implements Callable<Integer> {
     }
 
     Workload workload() {
-        if (trace != null || extents != null) {
-            if (trace == null || extents == null) {
-                throw new IllegalArgumentException("--trace and --extents go together");
-            }
-            return TraceFiles.read(extents, trace);
+        if (!trace.isEmpty()) {
+            replay = TraceReplay.read(trace, job, extents == null ? null : TraceFiles.extents(extents));
+            return replay.workload();
+        }
+        if (extents != null || job != null || epoch != null) {
+            throw new IllegalArgumentException("--extents, --job and --epoch go with --trace");
         }
         long size = Sizes.parse(sampleSize);
         Random random = new Random(seed);

@@ -26,8 +26,17 @@ public final class Simulator {
     public static SimulationReport run(Workload workload, SimulationConfig config) {
         requireNonNull(workload, "workload is null");
         requireNonNull(config, "config is null");
+        return run(workload, config, Math.round(config.cacheFraction() * workload.datasetBytes()));
+    }
+
+    /** As {@link #run(Workload, SimulationConfig)}, with a cache of exactly {@code capacity} bytes. */
+    public static SimulationReport run(Workload workload, SimulationConfig config, long capacity) {
+        requireNonNull(workload, "workload is null");
+        requireNonNull(config, "config is null");
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity is negative: " + capacity);
+        }
         long datasetBytes = workload.datasetBytes();
-        long capacity = Math.round(config.cacheFraction() * datasetBytes);
         List<PolicyResult> results = new ArrayList<>();
         for (PolicyKind policy : config.policies()) {
             Planner planner = planner(policy, workload, config, capacity);
@@ -49,7 +58,7 @@ public final class Simulator {
         return new SimulationReport(workload.name(), workload.description(), workload.dataset().sampleCount(),
                 datasetBytes, capacity, workload.epochs().size(), config, epochReadBytes,
                 (double) epochReadBytes / config.readerBytesPerSecond(),
-                (1 - config.cacheFraction()) * datasetBytes / config.bandwidthBytesPerSecond(), results);
+                Math.max(0, datasetBytes - capacity) / (double) config.bandwidthBytesPerSecond(), results);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.prefetchd.planner.sim;
 
-import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.SampleExtents;
 
@@ -11,28 +10,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A recorded trace in two CSV files, until the access tracer's Arrow files can be read here.
- *
- * <ul>
- *   <li>extents: {@code sample,object,offset,length}, one line per extent, samples numbered from 0 without gaps
- *       (what {@code DatasetIndex} gives for sample i);</li>
- *   <li>reads: {@code epoch,sample}, one line per read in the order they happened (what the tracer records,
- *       mapped to sample ids).</li>
- * </ul>
- * A first line starting with a letter is a header and skipped; blank lines and lines starting with {@code #} too.
- * Errors name the file and line.
+ * A dataset's extents in a CSV file, for replaying a recorded trace ({@link TraceReplay}) over the dataset's exact
+ * samples: {@code sample,object,offset,length}, one line per extent, samples numbered from 0 without gaps (what
+ * {@code DatasetIndex} gives for sample i). A first line starting with a letter is a header and skipped; blank
+ * lines and lines starting with {@code #} too. Errors name the file and line.
  */
 final class TraceFiles {
     private TraceFiles() {
     }
 
-    static Workload read(Path extentsCsv, Path readsCsv) {
+    static SampleExtents extents(Path extentsCsv) {
         TreeMap<Integer, List<Extent>> samples = new TreeMap<>();
         forEachLine(extentsCsv, 4, (line, f) -> {
             int sample = parseInt(f[0], extentsCsv, line, "sample");
@@ -52,21 +44,7 @@ final class TraceFiles {
             }
             data.add(e.getValue());
         }
-        Map<Integer, List<Integer>> epochs = new LinkedHashMap<>();
-        forEachLine(readsCsv, 2, (line, f) -> {
-            int epoch = parseInt(f[0], readsCsv, line, "epoch");
-            int sample = parseInt(f[1], readsCsv, line, "sample");
-            if (sample < 0 || sample >= data.size()) {
-                throw new IllegalArgumentException(readsCsv + ":" + line + ": sample " + sample
-                        + " is not in " + extentsCsv + " (" + data.size() + " samples)");
-            }
-            epochs.computeIfAbsent(epoch, k -> new ArrayList<>()).add(sample);
-        });
-        List<EpochOrder> orders = new ArrayList<>();
-        for (Map.Entry<Integer, List<Integer>> e : epochs.entrySet()) {
-            orders.add(EpochOrder.of(e.getKey(), e.getValue().stream().mapToInt(Integer::intValue).toArray()));
-        }
-        return new Workload("trace", "recorded: " + readsCsv.getFileName(), SampleExtents.of(data), orders);
+        return SampleExtents.of(data);
     }
 
     private interface LineHandler {

@@ -48,14 +48,33 @@ final class SimulateCommandTest {
     }
 
     @Test
-    void simulate_recordedTrace_isReplayed(@TempDir Path dir) throws Exception {
+    void simulate_exportedTraceCsv_isReplayedOverGivenExtents(@TempDir Path dir) throws Exception {
         Path extents = dir.resolve("extents.csv");
         Path reads = dir.resolve("reads.csv");
         Files.writeString(extents, "sample,object,offset,length\n0,a,0,100\n1,a,100,100\n2,b,0,50\n");
-        Files.writeString(reads, "epoch,sample\n0,0\n0,1\n0,2\n1,2\n1,0\n1,1\n");
+        String header = "time,time_ns,client_id,client_address,object_key,etag,file_id,byte_offset,byte_length,"
+                + "outcome,s3_wait_ns,dataset,job,epoch,sample,rank\r\n";
+        StringBuilder b = new StringBuilder(header);
+        int[][] epochs = {{0, 1, 2}, {2, 0, 1}};
+        long t = 1;
+        for (int e = 0; e < epochs.length; e++) {
+            for (int s : epochs[e]) {
+                b.append("x,").append(t++).append(",1,\"10.0.0.1:1\",a,e,1,0,100,CACHE_HIT,0,ds,job,").append(e)
+                        .append(',').append(s).append(",-1\r\n");
+            }
+        }
+        Files.writeString(reads, b);
         assertEquals(0, run("--trace", reads.toString(), "--extents", extents.toString(), "--policies", "opt",
-                "--cache-fraction", "1"));
+                "--cache-fraction", "1"), err.toString());
         assertTrue(out.toString().contains("opt           100.00%"), out.toString());
+    }
+
+    @Test
+    void simulate_oldTwoColumnReads_isRefusedNamingTheFormat(@TempDir Path dir) throws Exception {
+        Path reads = dir.resolve("reads.csv");
+        Files.writeString(reads, "epoch,sample\n0,0\n");
+        assertEquals(2, run("--trace", reads.toString()));
+        assertTrue(err.toString().contains("not a trace exported by 'prefetchd trace export --csv'"), err.toString());
     }
 
     @Test

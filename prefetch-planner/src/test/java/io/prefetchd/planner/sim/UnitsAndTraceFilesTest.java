@@ -26,33 +26,25 @@ final class UnitsAndTraceFilesTest {
     @Test
     void traceFiles_badLine_isNamedByFileAndLine(@TempDir Path dir) throws Exception {
         Path extents = dir.resolve("e.csv");
-        Path reads = dir.resolve("r.csv");
         Files.writeString(extents, "0,a,0,10\n1,a,10,ten\n");
-        Files.writeString(reads, "0,0\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TraceFiles.read(extents, reads));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.extents(extents));
         assertEquals(extents + ":2: length is not a number: 'ten'", e.getMessage());
     }
 
     @Test
-    void traceFiles_readOfAnUnknownSample_isNamed(@TempDir Path dir) throws Exception {
+    void traceFiles_missingSample_isNamed(@TempDir Path dir) throws Exception {
         Path extents = dir.resolve("e.csv");
-        Path reads = dir.resolve("r.csv");
-        Files.writeString(extents, "0,a,0,10\n");
-        Files.writeString(reads, "# epoch,sample\n0,0\n0,3\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TraceFiles.read(extents, reads));
-        assertEquals(reads + ":3: sample 3 is not in " + extents + " (1 samples)", e.getMessage());
+        Files.writeString(extents, "# sample,object,offset,length\n0,a,0,10\n2,a,10,10\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.extents(extents));
+        assertEquals(extents + ": samples must be numbered 0..1 without gaps; sample 1 is missing", e.getMessage());
     }
 
     @Test
-    void traceFiles_groupReadsByEpoch(@TempDir Path dir) throws Exception {
+    void traceFiles_extentsPerSample(@TempDir Path dir) throws Exception {
         Path extents = dir.resolve("e.csv");
-        Path reads = dir.resolve("r.csv");
-        Files.writeString(extents, "0,a,0,10\n1,a,10,10\n");
-        Files.writeString(reads, "epoch,sample\n0,1\n0,0\n1,0\n1,1\n");
-        Workload w = TraceFiles.read(extents, reads);
-        assertEquals(2, w.epochs().size());
-        assertEquals(1, w.epochs().get(0).sampleAt(0));
+        Files.writeString(extents, "sample,object,offset,length\n0,a,0,10\n1,a,10,10\n1,b,0,5\n");
+        var samples = TraceFiles.extents(extents);
+        assertEquals(2, samples.sampleCount());
+        assertEquals(2, samples.extentsOf(1).size());
     }
 }
