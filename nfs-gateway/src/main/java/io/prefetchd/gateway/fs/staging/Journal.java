@@ -47,8 +47,11 @@ final class Journal implements AutoCloseable {
     record Boot(long boots, long nextId) implements Record {
     }
 
-    /** A staged file came to be: created, or an existing object copied into staging to be changed. */
-    record Create(long id, String path, Owner owner, Instant mtime, String baseEtag, boolean isNew,
+    /**
+     * A staged file came to be: created, or an existing object copied into staging to be changed. Its upload is
+     * {@code conditional} on {@code baseEtag} (If-Match), or on no object when that is null (If-None-Match).
+     */
+    record Create(long id, String path, Owner owner, Instant mtime, String baseEtag, boolean conditional,
                   Long verifier) implements Record {
     }
 
@@ -57,6 +60,10 @@ final class Journal implements AutoCloseable {
     }
 
     record Rename(long id, String path) implements Record {
+    }
+
+    /** An older version of a staged file reached S3 under its name as {@code etag}: the next upload replaces it. */
+    record Base(long id, String etag) implements Record {
     }
 
     /** A staged file is gone: removed, replaced by a rename, or uploaded (then an {@link Known} says as what). */
@@ -222,6 +229,7 @@ final class Journal implements AutoCloseable {
     private static final byte KNOWN = 6;
     private static final byte DIR_RENAME = 7;
     private static final byte DIR_RENAME_DONE = 8;
+    private static final byte BASE = 9;
 
     static byte[] encode(Record r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
@@ -237,7 +245,7 @@ final class Journal implements AutoCloseable {
                 writeOwner(out, c.owner());
                 writeInstant(out, c.mtime());
                 writeNullable(out, c.baseEtag());
-                out.writeBoolean(c.isNew());
+                out.writeBoolean(c.conditional());
                 out.writeBoolean(c.verifier() != null);
                 out.writeLong(c.verifier() == null ? 0 : c.verifier());
             } else if (r instanceof Attrs a) {
@@ -249,6 +257,10 @@ final class Journal implements AutoCloseable {
                 out.writeByte(RENAME);
                 out.writeLong(n.id());
                 out.writeUTF(n.path());
+            } else if (r instanceof Base b) {
+                out.writeByte(BASE);
+                out.writeLong(b.id());
+                out.writeUTF(b.etag());
             } else if (r instanceof Drop d) {
                 out.writeByte(DROP);
                 out.writeLong(d.id());
@@ -288,14 +300,15 @@ final class Journal implements AutoCloseable {
                 Owner owner = readOwner(in);
                 Instant mtime = readInstant(in);
                 String base = readNullable(in);
-                boolean isNew = in.readBoolean();
+                boolean conditional = in.readBoolean();
                 boolean hasVerifier = in.readBoolean();
                 long verifier = in.readLong();
-                yield new Create(id, path, owner, mtime, base, isNew, hasVerifier ? verifier : null);
+                yield new Create(id, path, owner, mtime, base, conditional, hasVerifier ? verifier : null);
             }
             case ATTRS -> new Attrs(in.readLong(), readOwner(in), readInstant(in));
             case RENAME -> new Rename(in.readLong(), in.readUTF());
             case DROP -> new Drop(in.readLong());
+            case BASE -> new Base(in.readLong(), in.readUTF());
             case KNOWN -> {
                 String path = in.readUTF();
                 yield new Known(path, in.readBoolean()

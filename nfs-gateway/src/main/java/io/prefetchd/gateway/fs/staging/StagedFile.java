@@ -30,15 +30,20 @@ final class StagedFile {
     final Instant stagedAt;
     private final FileChannel channel;
     private final StagingArea area;
-    /** ETag of the object this file replaces, for If-Match; null for a new file or once renamed. */
-    final String baseEtag;
+    /**
+     * ETag of the object in S3 under the file's name that its upload replaces (If-Match), null when none is known:
+     * a new file, or one renamed (the object under the old name was deleted). Changes under the area's lock.
+     */
+    volatile String baseEtag;
     /** An EXCLUSIVE create's verifier, or null. */
     final Long verifier;
 
     volatile String path;
-    /** Whether the upload is conditional (If-None-Match for a new file, If-Match baseEtag otherwise). */
+    /**
+     * Whether the upload is conditional: If-Match {@link #baseEtag}, or If-None-Match when it is null. Off once
+     * renamed over another name, or once a conflict was resolved as last close wins.
+     */
     volatile boolean conditional;
-    final boolean isNew;
     private volatile boolean gone;
 
     private long size;
@@ -63,7 +68,6 @@ final class StagedFile {
         this.owner = owner;
         this.mtime = requireNonNull(mtime, "mtime is null");
         this.baseEtag = baseEtag;
-        this.isNew = isNew;
         this.conditional = isNew || baseEtag != null;
         this.verifier = verifier;
         this.size = size;

@@ -95,6 +95,12 @@ final class StagingArea implements AutoCloseable {
                     files.put(n.id(), new Journal.Create(c.id(), n.path(), c.owner(), c.mtime(), null, false,
                             c.verifier()));
                 }
+            } else if (r instanceof Journal.Base b) {
+                Journal.Create c = files.get(b.id());
+                if (c != null) {
+                    files.put(b.id(), new Journal.Create(c.id(), c.path(), c.owner(), c.mtime(), b.etag(), true,
+                            c.verifier()));
+                }
             } else if (r instanceof Journal.Drop d) {
                 files.remove(d.id());
                 attrs.remove(d.id());
@@ -148,7 +154,7 @@ final class StagingArea implements AutoCloseable {
             Journal.Attrs a = replay.attrs.get(c.id());
             FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
             StagedFile s = new StagedFile(this, c.id(), f, ch, etagOf(c.id()), c.path(),
-                    a != null ? a.owner() : c.owner(), a != null ? a.mtime() : c.mtime(), c.baseEtag(), c.isNew(),
+                    a != null ? a.owner() : c.owner(), a != null ? a.mtime() : c.mtime(), c.baseEtag(), c.conditional(),
                     c.verifier(), ch.size(), now);
             s.closed(now);   // its writers went with the last run: upload it
             used.addAndGet(s.size());
@@ -267,8 +273,19 @@ final class StagingArea implements AutoCloseable {
         }
         unindex(f);
         f.path = path;
+        f.baseEtag = null;
         f.conditional = false;
         index(f);
+    }
+
+    /** An older version of {@code f} is in S3 under its name as {@code etag}: its next upload replaces that one. */
+    synchronized void rebase(StagedFile f, String etag) {
+        if (byId.get(f.id) != f) {
+            return;
+        }
+        journal.append(new Journal.Base(f.id, etag));   // forced with the next record; replay without it only
+        f.baseEtag = etag;                               // logs a conflict that last close wins resolves
+        f.conditional = true;
     }
 
     /** Forgets staged file {@code f} and deletes its bytes (removed, or replaced); durable when this returns. */
@@ -403,8 +420,8 @@ final class StagingArea implements AutoCloseable {
     synchronized void compact() throws IOException {
         List<Journal.Record> live = new ArrayList<>();
         for (StagedFile f : byId.values()) {
-            live.add(new Journal.Create(f.id, f.path, f.owner(), f.mtime(), f.conditional ? f.baseEtag : null,
-                    f.conditional && f.isNew, f.verifier));
+            live.add(new Journal.Create(f.id, f.path, f.owner(), f.mtime(), f.baseEtag,
+                    f.conditional && f.baseEtag == null, f.verifier));
         }
         for (Map.Entry<String, ObjectAttributes> k : known.entrySet()) {
             live.add(new Journal.Known(k.getKey(), k.getValue()));

@@ -109,13 +109,14 @@ final class Uploader {
     private void start(StagedFile f, StagedFile.Snapshot s) {
         inFlight.incrementAndGet();
         boolean conditional = f.conditional;
+        String baseEtag = f.baseEtag;
         Owner owner = f.owner() != null ? f.owner() : defaultOwner;
         Map<String, String> metadata = ObjectAttributes.metadata(owner, f.mtime(), false);
         long size = f.size();
         CompletableFuture<ObjectMeta> upload;
         try {
-            upload = store.upload(keyOf.apply(s.path()), f.file, metadata, conditional && f.isNew,
-                    conditional ? f.baseEtag : null);
+            upload = store.upload(keyOf.apply(s.path()), f.file, metadata, conditional && baseEtag == null,
+                    conditional ? baseEtag : null);
         } catch (RuntimeException e) {
             upload = CompletableFuture.failedFuture(e);
         }

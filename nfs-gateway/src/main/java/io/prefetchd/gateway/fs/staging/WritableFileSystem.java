@@ -127,7 +127,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
             @Override
             public void superseded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
-                afterStaleUpload(file, snapshot);
+                afterStaleUpload(file, snapshot, object);
             }
         }, meters);
         Gauge.builder("prefetchd.staging.bytes", area, StagingArea::usedBytes).baseUnit("bytes")
@@ -480,10 +480,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             String path = target.path();
             if (target.isDirectory()) {
                 requireEmpty(target);
+                keepDirectory(dir, name);
                 delete(base.key(path) + "/");
             } else {
                 StagedFile f = area.byPath(path);
                 if (f == null || f.baseEtag != null) {
+                    keepDirectory(dir, name);
                     delete(base.key(path));
                 }
                 if (f != null) {
@@ -541,6 +543,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     private void renameStaged(StagedFile f, Inode from, Inode to) throws NfsException {
         if (f.baseEtag != null) {
+            keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
             delete(base.key(from.path()));   // the object it was staged from goes with the old name
         }
         area.rename(f, to.path());
@@ -552,6 +555,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     private void renameObject(Inode from, Inode to) throws NfsException {
         FileAttributes a = getattr(from);
+        keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         ObjectMeta copied;
         try {
             copied = store.copy(base.key(from.path()), a.etag(), base.key(to.path()));
@@ -586,6 +590,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             throw StoreErrors.toNfs(e);
         }
         FileAttributes a = getattr(from);
+        keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         area.dirRenameBegins(from.path(), to.path());
         moveStagedAndKnown(from.path(), to.path());
         try {
@@ -656,9 +661,10 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
      * Renamed or removed meanwhile: the object under the old name is a stray, deleted unless the name holds
      * something else now.
      */
-    private void afterStaleUpload(StagedFile f, StagedFile.Snapshot s) {
+    private void afterStaleUpload(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
         synchronized (namespace) {
             if (!f.gone() && f.path.equals(s.path())) {
+                area.rebase(f, object.etag());
                 return;
             }
             RecentChanges.Change c = recent.get(s.path());
@@ -783,6 +789,32 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         } catch (ObjectStoreException e) {
             throw StoreErrors.toNfs(e);
         }
+    }
+
+    /**
+     * Keeps {@code dir} in S3 when {@code leaving} is its last entry: a directory that exists only because keys
+     * are under it would vanish with them, so it gets a folder marker first.
+     */
+    private void keepDirectory(Inode dir, String leaving) throws NfsException {
+        if (dir.isRoot()) {
+            return;
+        }
+        for (DirEntry e : list(dir, 0).entries()) {
+            if (!e.name().equals(leaving)) {
+                return;
+            }
+        }
+        String marker = base.key(dir.path()) + "/";
+        try {
+            if (store.head(marker).isPresent()) {
+                return;
+            }
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+        FileAttributes a = getattr(dir);
+        upload(marker, emptyFile, ObjectAttributes.metadata(a.owner() != null ? a.owner() : defaultDirOwner,
+                a.mtime(), true));
     }
 
     /** Copies the object at {@code file} into staging (its first {@code keep} bytes; all with -1) to change it. */
