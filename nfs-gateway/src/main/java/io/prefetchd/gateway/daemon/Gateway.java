@@ -216,7 +216,7 @@ public final class Gateway implements AutoCloseable {
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, metadata, clock, refresher,
                 registry);
         WritableFileSystem writes = c.getWrite().isEnabled()
-                ? openWrites(c, fs, store, handles::fileId, stateDir, access, metadata, clock, registry) : null;
+                ? openWrites(c, fs, store, cache, handles::fileId, stateDir, access, metadata, clock, registry) : null;
         VirtualFileSystem served = writes != null ? writes : fs;
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
@@ -298,7 +298,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The staging area and the writable file system of {@code prefetchd.write.*}, over {@code fs}. */
-    private static WritableFileSystem openWrites(GatewayConfig c, S3FileSystem fs, ObjectStore store,
+    private static WritableFileSystem openWrites(GatewayConfig c, S3FileSystem fs, ObjectStore store, ExtentCache cache,
                                                  java.util.function.ToLongFunction<io.prefetchd.gateway.fs.Inode> ids,
                                                  Path stateDir, AccessControl access, MetadataSettings metadata,
                                                  Clock clock, MeterRegistry registry) {
@@ -314,9 +314,9 @@ public final class Gateway implements AutoCloseable {
         }
         FileOwnership o = access.ownership();
         try {
-            return WritableFileSystem.open(fs, store, ids, settings, new Owner(o.uid(), o.gid(), o.fileMode() & 07777),
-                    new Owner(o.uid(), o.gid(), o.dirMode() & 07777), metadata.ttl().multipliedBy(2).plusMinutes(1),
-                    clock, registry);
+            return WritableFileSystem.open(fs, store, cache, ids, settings,
+                    new Owner(o.uid(), o.gid(), o.fileMode() & 07777), new Owner(o.uid(), o.gid(), o.dirMode() & 07777),
+                    metadata.ttl().multipliedBy(2).plusMinutes(1), clock, registry);
         } catch (RuntimeException e) {
             throw new StartupException("cannot open the staging area " + dir + ": " + rootMessage(e), e);
         }

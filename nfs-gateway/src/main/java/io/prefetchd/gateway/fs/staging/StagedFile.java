@@ -205,9 +205,14 @@ final class StagedFile {
 
     /**
      * Whether the upload should start now; when it should not, postpones it to when it may. A file held open is
-     * uploaded only after {@code quiet} without writes, a closed one after {@code delay}.
+     * uploaded only after {@code quiet} without writes, a closed one after {@code delay}; one never closed nor
+     * committed once it was left alone for {@code abandoned}.
      */
-    synchronized Snapshot startUploadIfDue(Instant now, java.time.Duration delay, java.time.Duration quiet) {
+    synchronized Snapshot startUploadIfDue(Instant now, java.time.Duration delay, java.time.Duration quiet,
+                                           java.time.Duration abandoned) {
+        if (due == null && uploading == null && !now.isBefore(lastWrite.plus(abandoned))) {
+            due = now;   // neither closed nor committed, and left alone: its writer may be gone
+        }
         if (gone || uploading != null || due == null || now.isBefore(due)) {
             return null;
         }

@@ -60,6 +60,8 @@ final class StagingArea implements AutoCloseable {
     private final Map<String, StagedFile> byPath = new ConcurrentHashMap<>();
     private final Map<String, Set<StagedFile>> byParent = new ConcurrentHashMap<>();
     private final Map<String, ObjectAttributes> known = new ConcurrentHashMap<>();
+    /** Folders with a name in {@link #known} (never shrinks in a run): listings elsewhere skip the lookups. */
+    private final Set<String> knownParents = ConcurrentHashMap.newKeySet();
     private final Map<String, String> dirRenames = new LinkedHashMap<>();
 
     private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
@@ -160,7 +162,7 @@ final class StagingArea implements AutoCloseable {
             used.addAndGet(s.size());
             index(s);
         }
-        known.putAll(replay.known);
+        replay.known.forEach(this::putKnown);
         dirRenames.putAll(replay.dirRenames);
         try (DirectoryStream<Path> all = Files.newDirectoryStream(filesDir)) {
             for (Path f : all) {
@@ -327,7 +329,7 @@ final class StagingArea implements AutoCloseable {
         if (attributes == null) {
             known.remove(f.path);
         } else {
-            known.put(f.path, attributes);
+            putKnown(f.path, attributes);
         }
         dropLocked(f, false);
         maybeCompact();
@@ -352,8 +354,19 @@ final class StagingArea implements AutoCloseable {
         if (attributes == null) {
             known.remove(path);
         } else {
-            known.put(path, attributes);
+            putKnown(path, attributes);
         }
+    }
+
+    private void putKnown(String path, ObjectAttributes attributes) {
+        int slash = path.lastIndexOf('/');
+        knownParents.add(slash < 0 ? "" : path.substring(0, slash));
+        known.put(path, attributes);
+    }
+
+    /** Whether any name directly in {@code dirPath} may have known attributes. */
+    boolean mayKnowChildrenOf(String dirPath) {
+        return knownParents.contains(dirPath);
     }
 
     synchronized void dirRenameBegins(String from, String to) throws NfsException {

@@ -23,7 +23,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Turns staged files into objects. {@link #runDue} (called every few hundred milliseconds, or by a test) starts
  * the uploads that are due, up to {@code uploadConcurrency} at once: a closed file {@code uploadDelay} after its last
- * write, a file held open {@code commitQuiet} after its last write once it was committed. A failed upload is tried
+ * write, a file held open {@code commitQuiet} after its last write once it was committed, and any file
+ * {@link #ABANDONED} after its last write. A failed upload is tried
  * again after a backoff that doubles up to {@code maxBackoff}, forever: the staged file stays until S3 has it.
  *
  * <p><b>Conditional writes.</b> A new file is uploaded with If-None-Match, a changed object with If-Match of the
@@ -34,6 +35,11 @@ import static java.util.Objects.requireNonNull;
  */
 final class Uploader {
     private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
+    /**
+     * A file neither closed nor committed is uploaded once nobody wrote it for this long: its writer may have died
+     * without closing it (a client that comes back writes it again, and it is uploaded again).
+     */
+    static final Duration ABANDONED = Duration.ofMinutes(10);
 
     /** What becomes of an upload. */
     interface Outcome {
@@ -86,7 +92,8 @@ final class Uploader {
             if (inFlight.get() >= settings.uploadConcurrency()) {
                 return;
             }
-            StagedFile.Snapshot s = f.startUploadIfDue(now, settings.uploadDelay(), settings.commitQuiet());
+            StagedFile.Snapshot s = f.startUploadIfDue(now, settings.uploadDelay(), settings.commitQuiet(),
+                    ABANDONED.compareTo(settings.commitQuiet()) < 0 ? settings.commitQuiet() : ABANDONED);
             if (s != null) {
                 start(f, s);
             }

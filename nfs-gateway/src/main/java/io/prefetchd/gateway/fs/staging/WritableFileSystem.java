@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.DirListing;
@@ -82,6 +84,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     private final S3FileSystem base;
     private final ObjectStore store;
+    private final ExtentCache cache;
     private final ToLongFunction<Inode> fileIds;
     private final StagingSettings settings;
     private final Owner defaultFileOwner;
@@ -99,11 +102,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     /** What a staged file became in S3, by the ETag it was shown with while staged: reads pinned to it go on. */
     private final Cache<String, FileAttributes> uploadedAs;
 
-    private WritableFileSystem(S3FileSystem base, ObjectStore store, ToLongFunction<Inode> fileIds,
+    private WritableFileSystem(S3FileSystem base, ObjectStore store, ExtentCache cache, ToLongFunction<Inode> fileIds,
                                StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
                                Duration listingHorizon, Clock clock, StagingArea area, MeterRegistry meters) {
         this.base = base;
         this.store = store;
+        this.cache = cache;
         this.fileIds = fileIds;
         this.settings = settings;
         this.defaultFileOwner = defaultFileOwner;
@@ -122,6 +126,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         this.uploader = new Uploader(area, store, base::key, settings, defaultFileOwner, clock, new Uploader.Outcome() {
             @Override
             public void uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
+                offerToCache(file, snapshot, object);
                 afterUpload(file, object);
             }
 
@@ -144,15 +149,18 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
      * Opens the staging area of {@code settings} (replaying its journal, finishing directory renames a crash cut
      * short) and lays it over {@code base}. Call {@link #runUploads} every few hundred milliseconds.
      *
+     * @param cache the read cache {@code base} reads through: uploaded files enter it from staging
      * @param fileIds the same file ids (inode numbers) {@code base} uses
      * @param defaultFileOwner owner shown and written for files that carry none
      * @param listingHorizon how long the read-only view may serve a listing older than a change made here
      */
-    public static WritableFileSystem open(S3FileSystem base, ObjectStore store, ToLongFunction<Inode> fileIds,
+    public static WritableFileSystem open(S3FileSystem base, ObjectStore store, ExtentCache cache,
+                                          ToLongFunction<Inode> fileIds,
                                           StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
                                           Duration listingHorizon, Clock clock, MeterRegistry meters) {
         requireNonNull(base, "base is null");
         requireNonNull(store, "store is null");
+        requireNonNull(cache, "cache is null");
         requireNonNull(fileIds, "fileIds is null");
         requireNonNull(settings, "settings is null");
         requireNonNull(defaultFileOwner, "defaultFileOwner is null");
@@ -166,7 +174,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             if (!Files.exists(empty)) {
                 Files.createFile(empty);
             }
-            WritableFileSystem fs = new WritableFileSystem(base, store, fileIds, settings, defaultFileOwner,
+            WritableFileSystem fs = new WritableFileSystem(base, store, cache, fileIds, settings, defaultFileOwner,
                     defaultDirOwner, listingHorizon, clock, area, meters);
             fs.finishDirectoryRenames();
             return fs;
@@ -254,10 +262,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     private DirListing merge(Inode dir, DirListing listed) throws NfsException {
         List<RecentChanges.Change> changes = recent.children(dir.path());
         List<StagedFile> staged = new ArrayList<>(area.children(dir.path()));
+        boolean knows = area.mayKnowChildrenOf(dir.path());
+        if (changes.isEmpty() && staged.isEmpty() && !knows) {
+            return listed;
+        }
         boolean owners = false;
         TreeMap<String, DirEntry> byName = new TreeMap<>();
         for (DirEntry e : listed.entries()) {
-            FileAttributes a = withKnownOwner(e.inode().path(), e.attributes());
+            FileAttributes a = knows ? withKnownOwner(e.inode().path(), e.attributes()) : e.attributes();
             owners |= a != e.attributes();
             byName.put(e.name(), a == e.attributes() ? e : new DirEntry(e.name(), e.inode(), a));
         }
@@ -653,6 +665,28 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             uploadedAs.put(f.etag, a);
             recent.present(inode, a);
             base.changed(f.path);
+        }
+    }
+
+    /**
+     * Puts the bytes just uploaded into the read cache from the staged file, so reading the file back downloads
+     * nothing; only files up to a quarter of the cache, so one large write does not flush a dataset's working set.
+     * Under the file's lock, and only while it still holds exactly the uploaded version.
+     */
+    private void offerToCache(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
+        if (object.size() > cache.stats().capacityBytes() / 4) {
+            return;
+        }
+        ObjectVersion version = new ObjectVersion(object.key(), object.etag(), object.size());
+        synchronized (f) {
+            if (f.gone() || f.generation() != s.generation() || f.size() != object.size()) {
+                return;
+            }
+            try {
+                cache.offer(version, f::read);
+            } catch (RuntimeException e) {
+                LOG.warn("/{} was uploaded but could not enter the read cache: {}", s.path(), e.toString());
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 package io.prefetchd.gateway.fs.staging;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.cache.DiskExtentCache;
+import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.FileAttributes;
@@ -51,6 +53,7 @@ class WritableFileSystemTest {
     private final WritableStore store = new WritableStore(objects);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private SimpleMeterRegistry writeMeters;
+    private ExtentCache cache = new PassThroughCache(store);
     private S3FileSystem base;
     private WritableFileSystem fs;
 
@@ -68,10 +71,11 @@ class WritableFileSystemTest {
     }
 
     private WritableFileSystem open(long capacity) {
-        base = new S3FileSystem(store, "data/", new PassThroughCache(store), i -> i.path().hashCode(),
+        base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(),
                 MetadataSettings.withTtl(TTL), clock, Runnable::run, meters);
-        return WritableFileSystem.open(base, store, i -> i.path().hashCode(), settings(capacity), ROOT_DEFAULT,
-                new Owner(0, 0, 0555), TTL.multipliedBy(2).plusMinutes(1), clock, writeMeters = new SimpleMeterRegistry());
+        return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings(capacity), ROOT_DEFAULT,
+                new Owner(0, 0, 0555), TTL.multipliedBy(2).plusMinutes(1), clock,
+                writeMeters = new SimpleMeterRegistry());
     }
 
     private StagingSettings settings(long capacity) {
@@ -619,5 +623,38 @@ class WritableFileSystemTest {
 
         assertTrue(objects.head("data/models/").isPresent());
         assertEquals(FileType.DIRECTORY, fs.getattr(fs.lookup(Inode.ROOT, "models")).type());
+    }
+
+    @Test
+    void readingAnUploadedFileBack_downloadsNothing() throws NfsException {
+        fs.close();
+        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
+        try {
+            fs = open(1 << 20);
+            Inode f = create("models", "ckpt.pt");
+            write(f, 0, "x".repeat(10_000), true);
+            closeAndUpload(f);
+            objects.resetCounters();
+
+            assertEquals("x".repeat(10_000), read(f));
+            assertEquals(0, objects.getCount());
+        } finally {
+            fs.close();
+            cache.close();
+        }
+    }
+
+    @Test
+    void aFileNeverClosedNorCommitted_isUploadedOnceLeftAloneForTenMinutes() throws NfsException {
+        Inode f = create("models", "orphan.pt");
+        write(f, 0, "half", false);
+        clock.advance(Duration.ofMinutes(9));
+        fs.runUploads();
+        assertEquals(0, store.uploads.get());
+
+        clock.advance(Duration.ofMinutes(1));
+        fs.runUploads();
+
+        assertEquals("half", store.content("data/models/orphan.pt"));
     }
 }
