@@ -657,4 +657,61 @@ class WritableFileSystemTest {
 
         assertEquals("half", store.content("data/models/orphan.pt"));
     }
+
+    @Test
+    void concurrentWritesOfOneFile_allLand() throws Exception {
+        Inode f = create("models", "big.bin");
+        int threads = 8;
+        int chunk = 4096;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                done.add(pool.submit(() -> {
+                    byte[] b = new byte[chunk];
+                    java.util.Arrays.fill(b, (byte) ('a' + id));
+                    fs.write(f, (long) id * chunk, ByteBuffer.wrap(b), false);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> d : done) {
+                d.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        byte[] all = fs.read(f, fs.getattr(f), 0, threads * chunk).data();
+        assertEquals(threads * chunk, all.length);
+        for (int t = 0; t < threads; t++) {
+            assertEquals('a' + t, all[t * chunk]);
+            assertEquals('a' + t, all[t * chunk + chunk - 1]);
+        }
+    }
+
+    @Test
+    void metrics_haveTheDocumentedPrometheusNames() throws NfsException {
+        fs.close();
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(), MetadataSettings.withTtl(TTL), clock,
+                Runnable::run, meters);
+        fs = WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings(1 << 20), ROOT_DEFAULT,
+                ROOT_DEFAULT, TTL, clock, prometheus);
+        Inode f = create("models", "m.pt");
+        write(f, 0, "abc", true);
+        store.failUploads(1);
+        closeAndUpload(f);
+
+        String scrape = prometheus.scrape();
+
+        for (String name : List.of("prefetchd_staging_bytes 3.0", "prefetchd_staging_capacity_bytes",
+                "prefetchd_uploads_pending 1.0", "prefetchd_uploads_oldest_seconds", "prefetchd_uploads_total",
+                "prefetchd_upload_bytes_total", "prefetchd_upload_failures_total 1.0",
+                "prefetchd_upload_conflicts_total")) {
+            assertTrue(scrape.contains(name), name + " in\n" + scrape);
+        }
+    }
 }
