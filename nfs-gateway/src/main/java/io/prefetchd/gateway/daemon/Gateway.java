@@ -215,8 +215,20 @@ public final class Gateway implements AutoCloseable {
         });
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, metadata, clock, refresher,
                 registry);
-        WritableFileSystem writes = c.getWrite().isEnabled()
-                ? openWrites(c, fs, store, cache, handles::fileId, stateDir, access, metadata, clock, registry) : null;
+        ExecutorService uploadCompletions = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "prefetchd-upload-completions");
+            t.setDaemon(true);
+            return t;
+        });
+        WritableFileSystem writes;
+        try {
+            writes = c.getWrite().isEnabled() ? openWrites(c, fs, store, cache, handles::fileId, stateDir, access,
+                    metadata, clock, uploadCompletions, registry) : null;
+        } catch (RuntimeException e) {
+            uploadCompletions.shutdownNow();
+            refresher.shutdownNow();
+            throw e;
+        }
         VirtualFileSystem served = writes != null ? writes : fs;
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
@@ -250,6 +262,7 @@ public final class Gateway implements AutoCloseable {
         } catch (RuntimeException e) {
             tracer.close();
             refresher.shutdownNow();
+            uploadCompletions.shutdownNow();
             if (writes != null) {
                 writes.close();
             }
@@ -273,7 +286,8 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         datasetRefresh.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
-        List<ExecutorService> background = new java.util.ArrayList<>(List.of(refresher, datasetRefresh));
+        List<ExecutorService> background = new java.util.ArrayList<>(List.of(refresher, datasetRefresh,
+                uploadCompletions));
         if (writes != null) {
             ScheduledExecutorService uploads = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "prefetchd-uploads");
@@ -301,7 +315,7 @@ public final class Gateway implements AutoCloseable {
     private static WritableFileSystem openWrites(GatewayConfig c, S3FileSystem fs, ObjectStore store, ExtentCache cache,
                                                  java.util.function.ToLongFunction<io.prefetchd.gateway.fs.Inode> ids,
                                                  Path stateDir, AccessControl access, MetadataSettings metadata,
-                                                 Clock clock, MeterRegistry registry) {
+                                                 Clock clock, ExecutorService completions, MeterRegistry registry) {
         GatewayConfig.Write w = c.getWrite();
         Path dir = w.getStagingDir().isBlank() ? stateDir.resolve("staging") : Path.of(w.getStagingDir());
         StagingSettings settings;
@@ -316,7 +330,7 @@ public final class Gateway implements AutoCloseable {
         try {
             return WritableFileSystem.open(fs, store, cache, ids, settings,
                     new Owner(o.uid(), o.gid(), o.fileMode() & 07777), new Owner(o.uid(), o.gid(), o.dirMode() & 07777),
-                    metadata.ttl().multipliedBy(2).plusMinutes(1), clock, registry);
+                    metadata.ttl().multipliedBy(2).plusMinutes(1), clock, completions, registry);
         } catch (RuntimeException e) {
             throw new StartupException("cannot open the staging area " + dir + ": " + rootMessage(e), e);
         }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -31,7 +32,8 @@ import static java.util.Objects.requireNonNull;
  * version it was staged from. When S3 refuses (someone else wrote the object meanwhile), the gateway's version is
  * uploaded anyway, unconditionally: last close wins, and the conflict is logged and counted.
  *
- * <p>Thread-safe: per-file upload state is the {@link StagedFile}'s; completions may run on the store's threads.
+ * <p>Thread-safe: per-file upload state is the {@link StagedFile}'s. What follows an upload (journal, read cache,
+ * namespace) runs on {@code completions}, never on the store's own threads, which it could otherwise hold up.
  */
 final class Uploader {
     private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
@@ -57,6 +59,7 @@ final class Uploader {
     private final Owner defaultOwner;
     private final Clock clock;
     private final Outcome outcome;
+    private final Executor completions;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter uploads;
     private final Counter uploadedBytes;
@@ -66,7 +69,7 @@ final class Uploader {
     private volatile Instant lastErrorAt;
 
     Uploader(StagingArea area, ObjectStore store, Function<String, String> keyOf, StagingSettings settings,
-             Owner defaultOwner, Clock clock, Outcome outcome, MeterRegistry meters) {
+             Owner defaultOwner, Clock clock, Outcome outcome, Executor completions, MeterRegistry meters) {
         this.area = requireNonNull(area, "area is null");
         this.store = requireNonNull(store, "store is null");
         this.keyOf = requireNonNull(keyOf, "keyOf is null");
@@ -74,6 +77,7 @@ final class Uploader {
         this.defaultOwner = requireNonNull(defaultOwner, "defaultOwner is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.outcome = requireNonNull(outcome, "outcome is null");
+        this.completions = requireNonNull(completions, "completions is null");
         this.uploads = Counter.builder("prefetchd.uploads").description("staged files uploaded to S3")
                 .register(meters);
         this.uploadedBytes = Counter.builder("prefetchd.upload.bytes").baseUnit("bytes")
@@ -127,14 +131,14 @@ final class Uploader {
         } catch (RuntimeException e) {
             upload = CompletableFuture.failedFuture(e);
         }
-        upload.whenComplete((meta, error) -> {
+        upload.whenCompleteAsync((meta, error) -> {
             inFlight.decrementAndGet();
             try {
                 finish(f, s, meta, error, conditional, size);
             } catch (RuntimeException e) {
                 LOG.error("after the upload of /{}: {}", s.path(), e.toString(), e);
             }
-        });
+        }, completions);
     }
 
     private void finish(StagedFile f, StagedFile.Snapshot s, ObjectMeta meta, Throwable error, boolean conditional,

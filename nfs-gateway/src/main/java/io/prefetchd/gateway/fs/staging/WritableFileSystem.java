@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -104,7 +105,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     private WritableFileSystem(S3FileSystem base, ObjectStore store, ExtentCache cache, ToLongFunction<Inode> fileIds,
                                StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
-                               Duration listingHorizon, Clock clock, StagingArea area, MeterRegistry meters) {
+                               Duration listingHorizon, Clock clock, StagingArea area, Executor completions,
+                               MeterRegistry meters) {
         this.base = base;
         this.store = store;
         this.cache = cache;
@@ -134,7 +136,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             public void superseded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
                 afterStaleUpload(file, snapshot, object);
             }
-        }, meters);
+        }, completions, meters);
         Gauge.builder("prefetchd.staging.bytes", area, StagingArea::usedBytes).baseUnit("bytes")
                 .description("bytes of written files staged on local disk").register(meters);
         Gauge.builder("prefetchd.staging.capacity", area, StagingArea::capacityBytes).baseUnit("bytes")
@@ -153,11 +155,13 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
      * @param fileIds the same file ids (inode numbers) {@code base} uses
      * @param defaultFileOwner owner shown and written for files that carry none
      * @param listingHorizon how long the read-only view may serve a listing older than a change made here
+     * @param completions where what follows an upload runs (one thread is enough)
      */
     public static WritableFileSystem open(S3FileSystem base, ObjectStore store, ExtentCache cache,
                                           ToLongFunction<Inode> fileIds,
                                           StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
-                                          Duration listingHorizon, Clock clock, MeterRegistry meters) {
+                                          Duration listingHorizon, Clock clock, Executor completions,
+                                          MeterRegistry meters) {
         requireNonNull(base, "base is null");
         requireNonNull(store, "store is null");
         requireNonNull(cache, "cache is null");
@@ -167,6 +171,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         requireNonNull(defaultDirOwner, "defaultDirOwner is null");
         requireNonNull(listingHorizon, "listingHorizon is null");
         requireNonNull(clock, "clock is null");
+        requireNonNull(completions, "completions is null");
         requireNonNull(meters, "meters is null");
         StagingArea area = StagingArea.open(settings.dir(), settings.capacityBytes(), clock);
         try {
@@ -175,7 +180,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 Files.createFile(empty);
             }
             WritableFileSystem fs = new WritableFileSystem(base, store, cache, fileIds, settings, defaultFileOwner,
-                    defaultDirOwner, listingHorizon, clock, area, meters);
+                    defaultDirOwner, listingHorizon, clock, area, completions, meters);
             fs.finishDirectoryRenames();
             return fs;
         } catch (IOException e) {

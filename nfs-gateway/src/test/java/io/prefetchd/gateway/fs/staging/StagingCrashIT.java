@@ -86,7 +86,7 @@ class StagingCrashIT {
         StagingSettings settings = new StagingSettings(tmp.resolve("staging"), 1L << 30, Duration.ZERO,
                 Duration.ofSeconds(30), 100, 2, Duration.ofMillis(100), Duration.ofSeconds(1));
         return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings, new Owner(0, 0, 0444),
-                new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, new SimpleMeterRegistry());
+                new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, Runnable::run, new SimpleMeterRegistry());
     }
 
     /** Runs the uploader until nothing is staged, as the gateway's upload thread does. */

@@ -75,7 +75,7 @@ class WritableFileSystemTest {
                 MetadataSettings.withTtl(TTL), clock, Runnable::run, meters);
         return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings(capacity), ROOT_DEFAULT,
                 new Owner(0, 0, 0555), TTL.multipliedBy(2).plusMinutes(1), clock,
-                writeMeters = new SimpleMeterRegistry());
+                Runnable::run, writeMeters = new SimpleMeterRegistry());
     }
 
     private StagingSettings settings(long capacity) {
@@ -699,7 +699,7 @@ class WritableFileSystemTest {
         base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(), MetadataSettings.withTtl(TTL), clock,
                 Runnable::run, meters);
         fs = WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings(1 << 20), ROOT_DEFAULT,
-                ROOT_DEFAULT, TTL, clock, prometheus);
+                ROOT_DEFAULT, TTL, clock, Runnable::run, prometheus);
         Inode f = create("models", "m.pt");
         write(f, 0, "abc", true);
         store.failUploads(1);
