@@ -70,6 +70,20 @@ final class RecentChanges {
         return c;
     }
 
+    /** Whether a folder above {@code path} went away within the horizon (renamed or removed). */
+    boolean ancestorGone(String path) {
+        if (byPath.isEmpty()) {
+            return false;
+        }
+        for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+            Change c = get(path.substring(0, slash));
+            if (c != null) {
+                return c.gone();
+            }
+        }
+        return false;
+    }
+
     /** The changes within the horizon of names directly in {@code dirPath}. */
     List<Change> children(String dirPath) {
         Map<String, Change> m = byParent.get(dirPath);

@@ -214,6 +214,10 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             }
         }
         RecentChanges.Change c = recent.get(inode.path());
+        if (c == null && recent.ancestorGone(inode.path())) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE, "a folder above /" + inode.path() + " was renamed or "
+                    + "removed");
+        }
         if (c != null) {
             if (c.gone() || c.inode().type() != inode.type()) {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE, "/" + inode.path() + " no longer exists");
@@ -241,7 +245,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             return c.inode();
         }
         RecentChanges.Change d = dir.isRoot() ? null : recent.get(dir.path());
-        if (d != null && d.gone()) {
+        if (d != null && d.gone() || d == null && !dir.isRoot() && recent.ancestorGone(dir.path())) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory /" + dir.path() + " no longer exists");
         }
         return base.lookup(dir, name);

@@ -714,4 +714,19 @@ class WritableFileSystemTest {
             assertTrue(scrape.contains(name), name + " in\n" + scrape);
         }
     }
+
+    @Test
+    void afterADirectoryRename_namesBelowTheOldPathAreStale_evenWhereListingsWereCached() throws NfsException {
+        objects.put("data/train/sub/c.bin", bytes("c"));
+        Inode sub = fs.lookup(dir("train"), "sub");
+        fs.list(sub, 0);   // the old sub-folder's listing is cached
+
+        fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2");
+
+        assertEquals(NfsStatus.NFS4ERR_STALE, assertThrows(NfsException.class, () -> fs.getattr(sub)).status());
+        assertEquals(NfsStatus.NFS4ERR_STALE, assertThrows(NfsException.class, () -> fs.lookup(sub, "c.bin"))
+                .status());
+        Inode moved = fs.lookup(fs.lookup(Inode.ROOT, "train2"), "sub");
+        assertEquals("c", read(fs.lookup(moved, "c.bin")));
+    }
 }
