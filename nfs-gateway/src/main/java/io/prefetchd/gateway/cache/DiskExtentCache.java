@@ -1004,6 +1004,48 @@ public final class DiskExtentCache implements ExtentCache {
     }
 
 
+    // ---------------------------------------------------------------- offers
+
+    @Override
+    public boolean offer(ObjectVersion object, ByteSource source) {
+        requireNonNull(object, "object is null");
+        requireNonNull(source, "source is null");
+        if (object.size() == 0) {
+            checkAccepting();
+            return true;
+        }
+        ObjectId id = objectId(object);
+        List<Fetch> claimed = new ArrayList<>();
+        lock.lock();
+        try {
+            checkAccepting();
+            for (BlockKey key : cover(id, object.size(), 0, object.size())) {
+                if (!index.containsKey(key) && !inFlight.containsKey(key)) {
+                    claimed.add(startTracking(key));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        boolean all = true;
+        for (int k = 0; k < claimed.size(); k++) {
+            Fetch fetch = claimed.get(k);
+            byte[] bytes;
+            try {
+                bytes = source.read(fetch.key.start(), fetch.key.length());
+            } catch (Exception e) {
+                log.warn("offered bytes of s3://{}/{} could not be read ({}); the rest is fetched from S3 when read",
+                        bucket, object.key(), e.toString());
+                startFetches(object, List.copyOf(claimed.subList(k, claimed.size())));
+                return false;
+            }
+            // as a GET that returned them: readers joined meanwhile get them, then they are written to disk
+            fetched(object, List.of(fetch), fetch.key.start(), fetch.key.length(), bytes, null);
+            all &= fetch.stored.isDone() && !fetch.stored.isCompletedExceptionally();
+        }
+        return all;
+    }
+
     // ---------------------------------------------------------------- prefetch and hold
 
     @Override

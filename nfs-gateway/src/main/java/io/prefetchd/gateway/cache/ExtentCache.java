@@ -69,6 +69,25 @@ public interface ExtentCache extends AutoCloseable {
      */
     int grainBytes();
 
+    /** Where {@link #offer}ed bytes come from: exactly {@code length} bytes at {@code offset}. */
+    @FunctionalInterface
+    interface ByteSource {
+        byte[] read(long offset, int length) throws Exception;
+    }
+
+    /**
+     * Caches the whole of {@code object} from {@code source}, which holds exactly that version's bytes (a file the
+     * gateway just uploaded as that version), as if it had been fetched: reading it back then downloads nothing.
+     * Blocks already cached or being fetched are left alone; when {@code source} fails, the blocks not yet taken
+     * from it are fetched from the store instead. Returns once the blocks are on disk (or could not be cached).
+     *
+     * @return whether every block taken from {@code source} was cached; false as well when the cache does not
+     *     take offers (the default)
+     */
+    default boolean offer(ObjectVersion object, ByteSource source) {
+        return false;
+    }
+
     /** Bytes {@code [offset, offset + length)} of an object. */
     record Range(long offset, long length) {}
 

@@ -62,7 +62,9 @@ public interface VirtualFileSystem {
 
     /**
      * Writes {@code data} (position to limit) at {@code offset}, extending the file as needed. With
-     * {@code durable} the bytes are forced to the staging disk before this returns.
+     * {@code durable} the bytes are forced to the staging disk before this returns. A file not staged yet (an
+     * object in S3) is first copied into staging whole. NFS4ERR_NOSPC when the staging area has no room for the
+     * bytes beyond the file's end; nothing is written then.
      */
     default WriteResult write(Inode file, long offset, ByteBuffer data, boolean durable) throws NfsException {
         throw readOnly();
@@ -75,7 +77,9 @@ public interface VirtualFileSystem {
 
     /**
      * Tells the file system that the last open for writing of {@code file} was closed: its staged bytes may
-     * become an object now. Called for files that were never written too; it is then a no-op.
+     * become an object now. Called for files that were never written too; it is then a no-op. Call it as well when
+     * the last write open goes away without a CLOSE (its client's lease expired, the open was revoked); a file left
+     * open is uploaded anyway once nobody wrote it for 10 minutes.
      */
     default void closed(Inode file) throws NfsException {
     }
@@ -97,7 +101,9 @@ public interface VirtualFileSystem {
 
     /**
      * Renames {@code fromDir/fromName} to {@code toDir/toName}, replacing a file there (or an empty directory, when
-     * the source is a directory), as POSIX rename does.
+     * the source is a directory), as POSIX rename does. Errors as Linux's NFS server answers them: a file onto a
+     * directory NFS4ERR_ISDIR, a directory onto a file NFS4ERR_NOTDIR, onto a non-empty directory NFS4ERR_NOTEMPTY,
+     * into itself NFS4ERR_INVAL; a directory with too many keys to move in S3 NFS4ERR_XDEV.
      */
     default void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws NfsException {
         throw readOnly();
