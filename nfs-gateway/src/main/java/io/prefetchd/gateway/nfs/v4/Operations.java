@@ -74,7 +74,7 @@ final class Operations {
                 || opcode == OP_RENEW || opcode == OP_OPEN_CONFIRM || opcode == OP_RELEASE_LOCKOWNER)) {
             return NfsStatus.NFS4ERR_NOTSUPP;   // RFC 8881 section 18: obsolete in 4.1
         }
-        // LINK among them: S3 has no hard links (link_support is false, RFC 8881 section 18.9.3)
+        // not implemented: delegations, pNFS, named attributes, and LINK (S3 has no hard links, link_support false)
         return TABLE[opcode] == null ? NfsStatus.NFS4ERR_NOTSUPP : null;
     }
 
