@@ -22,6 +22,7 @@ final class Operations {
         TABLE[OP_CREATE] = new OpCreate();
         TABLE[OP_GETATTR] = new OpGetattr();
         TABLE[OP_GETFH] = new OpGetfh();
+        TABLE[OP_LINK] = new OpLink();
         TABLE[OP_LOCK] = new OpLock();
         TABLE[OP_LOCKT] = new OpLockt();
         TABLE[OP_LOCKU] = new OpLocku();
@@ -74,7 +75,6 @@ final class Operations {
                 || opcode == OP_RENEW || opcode == OP_OPEN_CONFIRM || opcode == OP_RELEASE_LOCKOWNER)) {
             return NfsStatus.NFS4ERR_NOTSUPP;   // RFC 8881 section 18: obsolete in 4.1
         }
-        // not implemented: delegations, pNFS, named attributes, and LINK (S3 has no hard links, link_support false)
         return TABLE[opcode] == null ? NfsStatus.NFS4ERR_NOTSUPP : null;
     }
 

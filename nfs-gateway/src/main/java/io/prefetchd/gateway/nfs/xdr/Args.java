@@ -88,6 +88,8 @@ public final class Args {
 
     public record Remove(byte[] name) {}
 
+    public record Link(byte[] newName) {}
+
     public record Rename(byte[] oldName, byte[] newName) {}
 
     public record Read(StateId stateid, long offset, int count) {}
@@ -168,6 +170,7 @@ public final class Args {
             case Nfs4.OP_COMMIT -> new Commit(r.readLong(), r.readInt());
             case Nfs4.OP_CREATE -> decodeCreate(r);
             case Nfs4.OP_REMOVE -> new Remove(readComponent(r));
+            case Nfs4.OP_LINK -> new Link(readComponent(r));
             case Nfs4.OP_RENAME -> new Rename(readComponent(r), readComponent(r));
             case Nfs4.OP_READ -> new Read(StateId.decode(r), r.readLong(), r.readInt());
             case Nfs4.OP_READDIR -> new Readdir(r.readLong(), r.readFixedOpaque(Nfs4.VERIFIER_SIZE), r.readInt(),

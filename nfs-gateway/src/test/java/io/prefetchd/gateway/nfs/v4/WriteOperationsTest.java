@@ -351,15 +351,16 @@ class WriteOperationsTest {
     }
 
     @Test
-    void createOfWhatS3CannotHold_isNotsupp_aRegularFileIsBadtype_andLinkIsNotsupp() {
+    void createOfWhatS3CannotHold_andLink_arePerm_whichLinuxShowsAsEperm_aRegularFileIsBadtype() {
         for (int type : new int[] {NF4LNK, NF4BLK, NF4CHR, NF4SOCK, NF4FIFO}) {
-            assertEquals(NfsStatus.NFS4ERR_NOTSUPP, nfs.call41(b -> b.putrootfh().create(type, "x", new Sattr()))
+            assertEquals(NfsStatus.NFS4ERR_PERM, nfs.call41(b -> b.putrootfh().create(type, "x", new Sattr()))
                     .status(), "type " + type);
         }
         assertEquals(NfsStatus.NFS4ERR_BADTYPE, nfs.call41(b -> b.putrootfh().create(NF4REG, "x", new Sattr()))
                 .status());
-        assertEquals(NfsStatus.NFS4ERR_NOTSUPP, nfs.call41(b -> b.putrootfh().lookup("hello.txt").savefh()
+        assertEquals(NfsStatus.NFS4ERR_PERM, nfs.call41(b -> b.putrootfh().lookup("hello.txt").savefh()
                 .putrootfh().link("again")).status());
+        assertEquals(NfsStatus.NFS4ERR_NOFILEHANDLE, nfs.call41(b -> b.putrootfh().link("again")).status());
         assertEquals(NfsStatus.NFS4ERR_NOTDIR, nfs.call41(b -> b.putrootfh().lookup("hello.txt")
                 .create(NF4DIR, "x", new Sattr())).status());
     }
@@ -422,7 +423,8 @@ class WriteOperationsTest {
                 ro.call41(b -> b.putfh(f).setattr(StateId.ANONYMOUS, new Sattr().mode(0600))),
                 ro.call41(b -> b.putrootfh().create(NF4DIR, "d", new Sattr())),
                 ro.call41(b -> b.putrootfh().remove("f")),
-                ro.call41(b -> b.putrootfh().savefh().rename("f", "g")));
+                ro.call41(b -> b.putrootfh().savefh().rename("f", "g")),
+                ro.call41(b -> b.putrootfh().lookup("f").savefh().putrootfh().link("h")));
         for (CompoundReply r : replies) {
             assertEquals(NfsStatus.NFS4ERR_ROFS, r.status(), r.toString());
         }

@@ -13,9 +13,10 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
 /**
  * CREATE (RFC 8881 section 18.4) of a directory: a folder marker in S3, owned by the caller (after squashing) with
  * the mode asked (0755 when none is); the new directory becomes the current file handle, and the reply carries the
- * parent's change_info and the attributes set. S3 holds no symbolic links, devices, sockets or FIFOs:
- * {@code ln -s} and {@code mknod} get NFS4ERR_NOTSUPP; a regular file or a named attribute is NFS4ERR_BADTYPE (OPEN
- * creates files). Creating needs write and search permission on the directory.
+ * parent's change_info and the attributes set. S3 holds no symbolic links, devices, sockets or FIFOs, so
+ * {@code ln -s}, {@code mkfifo} and {@code mknod} get NFS4ERR_PERM, as {@link OpLink} explains; a regular file or a
+ * named attribute is NFS4ERR_BADTYPE (OPEN creates files). Creating needs write and search permission on the
+ * directory.
  */
 public final class OpCreate implements NfsOperation<Args.Create> {
     static final int DEFAULT_DIR_MODE = 0755;
@@ -27,8 +28,7 @@ public final class OpCreate implements NfsOperation<Args.Create> {
         switch (args.type()) {
             case NF4DIR -> {
             }
-            case NF4LNK, NF4BLK, NF4CHR, NF4SOCK, NF4FIFO ->
-                    throw new NfsException(NfsStatus.NFS4ERR_NOTSUPP, "S3 holds no object of type " + args.type());
+            case NF4LNK, NF4BLK, NF4CHR, NF4SOCK, NF4FIFO -> throw OpLink.cannotHold("object of type " + args.type());
             default -> throw new NfsException(NfsStatus.NFS4ERR_BADTYPE, "CREATE of type " + args.type());
         }
         String name = Names.check(args.name());
