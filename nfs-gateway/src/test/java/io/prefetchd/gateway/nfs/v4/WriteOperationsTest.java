@@ -254,6 +254,14 @@ class WriteOperationsTest {
         assertEquals(List.of("out.bin"), fs.closed);
     }
 
+    @Test
+    void aClientDestroyedWhileWriting_tellsTheFileSystem() {
+        opened(create("out.bin", UNCHECKED4, new Sattr()));
+        ok(nfs.send(new CompoundBuilder(1).destroySession(nfs.sessionId)));
+        ok(nfs.send(new CompoundBuilder(1).destroyClientId(nfs.clientId)));
+        assertEquals(List.of("out.bin"), fs.closed);
+    }
+
     // ------------------------------------------------------------------ SETATTR
 
     @Test
