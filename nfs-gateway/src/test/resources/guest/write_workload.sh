@@ -7,7 +7,7 @@ out=$1
 cd "${VM_NFS_MNT:-/mnt/nfs}" || exit 1
 rc() { echo $? > "$out/$1.rc"; }
 
-echo hello > new.txt; rc create
+{ echo hello > new.txt; } 2> "$out/create.err"; rc create
 cat new.txt > "$out/new.txt"
 /usr/bin/python3 - > "$out/ckpt.md5" 2> "$out/ckpt.err" <<'PY'
 import hashlib, os, random

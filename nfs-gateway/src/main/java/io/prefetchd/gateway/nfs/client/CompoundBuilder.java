@@ -1,13 +1,17 @@
 package io.prefetchd.gateway.nfs.client;
 
 import io.prefetchd.gateway.nfs.xdr.Args;
+import io.prefetchd.gateway.nfs.xdr.Attr;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.nfs.xdr.StateId;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Builds the XDR of a COMPOUND request, fluently: {@code new CompoundBuilder(1).sequence(...).putrootfh()
@@ -278,38 +282,37 @@ public final class CompoundBuilder {
      * they are given in.
      */
     public static final class Sattr {
-        private final java.util.TreeMap<Integer, java.util.function.Consumer<XdrWriter>> values =
-                new java.util.TreeMap<>();
+        private final TreeMap<Integer, Consumer<XdrWriter>> values = new TreeMap<>();
 
         public Sattr size(long size) {
-            values.put(io.prefetchd.gateway.nfs.xdr.Attr.SIZE, x -> x.writeLong(size));
+            values.put(Attr.SIZE, x -> x.writeLong(size));
             return this;
         }
 
         public Sattr mode(int mode) {
-            values.put(io.prefetchd.gateway.nfs.xdr.Attr.MODE, x -> x.writeInt(mode));
+            values.put(Attr.MODE, x -> x.writeInt(mode));
             return this;
         }
 
         public Sattr owner(String owner) {
-            values.put(io.prefetchd.gateway.nfs.xdr.Attr.OWNER, x -> x.writeUtf8(owner));
+            values.put(Attr.OWNER, x -> x.writeUtf8(owner));
             return this;
         }
 
         public Sattr group(String group) {
-            values.put(io.prefetchd.gateway.nfs.xdr.Attr.OWNER_GROUP, x -> x.writeUtf8(group));
+            values.put(Attr.OWNER_GROUP, x -> x.writeUtf8(group));
             return this;
         }
 
         /** time_access_set; null means the server's time. */
-        public Sattr atime(java.time.Instant t) {
-            values.put(io.prefetchd.gateway.nfs.xdr.Attr.TIME_ACCESS_SET, x -> time(x, t));
+        public Sattr atime(Instant t) {
+            values.put(Attr.TIME_ACCESS_SET, x -> time(x, t));
             return this;
         }
 
         /** time_modify_set; null means the server's time. */
-        public Sattr mtime(java.time.Instant t) {
-            values.put(io.prefetchd.gateway.nfs.xdr.Attr.TIME_MODIFY_SET, x -> time(x, t));
+        public Sattr mtime(Instant t) {
+            values.put(Attr.TIME_MODIFY_SET, x -> time(x, t));
             return this;
         }
 
@@ -323,7 +326,7 @@ public final class CompoundBuilder {
             return this;
         }
 
-        private static void time(XdrWriter x, java.time.Instant t) {
+        private static void time(XdrWriter x, Instant t) {
             if (t == null) {
                 x.writeInt(Nfs4.SET_TO_SERVER_TIME4);
             } else {

@@ -9,8 +9,10 @@ import io.prefetchd.gateway.nfs.xdr.XdrReader;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -54,12 +56,12 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
         @Override
         public boolean equals(Object o) {
             return o instanceof Open x && x.stateId.equals(stateId) && x.rflags == rflags && x.cinfo.equals(cinfo)
-                    && java.util.Arrays.equals(x.attrset, attrset);
+                    && Arrays.equals(x.attrset, attrset);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(stateId, rflags, cinfo, java.util.Arrays.hashCode(attrset));
+            return Objects.hash(stateId, rflags, cinfo, Arrays.hashCode(attrset));
         }
     }
 

@@ -13,7 +13,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -115,7 +117,7 @@ public final class AttributeDecoder {
                 words = i + 1;
             }
         }
-        return java.util.Arrays.copyOf(out, words);
+        return Arrays.copyOf(out, words);
     }
 
     /**
@@ -157,7 +159,7 @@ public final class AttributeDecoder {
         }
         try {
             return Instant.ofEpochSecond(seconds, nanos);
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "time " + seconds + " s is out of range");
         }
     }

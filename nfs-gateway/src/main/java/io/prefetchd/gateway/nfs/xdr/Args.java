@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.nfs.xdr;
 
+import java.nio.ByteBuffer;
+
 /**
  * Decoded arguments of every NFSv4.0/4.1 operation prefetchd executes (RFC 5662 / RFC 7530 XDR).
  * Values only; the logic lives in {@code io.prefetchd.gateway.nfs.v4.ops}.
@@ -76,7 +78,7 @@ public final class Args {
     public record Putfh(byte[] fh) {}
 
     /** WRITE4args; {@code data} is a read-only view of the request's bytes, valid while the COMPOUND runs. */
-    public record Write(StateId stateid, long offset, int stable, java.nio.ByteBuffer data) {}
+    public record Write(StateId stateid, long offset, int stable, ByteBuffer data) {}
 
     public record Commit(long offset, int count) {}
 

@@ -6,6 +6,7 @@ import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeDecoder;
+import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
 import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
@@ -18,6 +19,7 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
@@ -151,9 +153,9 @@ public final class OpOpen implements NfsOperation<Args.Open> {
         if (exists && mode == UNCHECKED4) {
             // RFC 8881 section 18.16.3: an existing file only takes the size (a truncation)
             OptionalLong size = attrs.size();
-            attrs = new NewAttributes(size, java.util.Optional.empty(), java.util.Optional.empty(),
-                    java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty());
-            attrset = size.isPresent() ? io.prefetchd.gateway.nfs.v4.AttributeEncoder.bitmap(Attr.SIZE) : new int[0];
+            attrs = new NewAttributes(size, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty());
+            attrset = size.isPresent() ? AttributeEncoder.bitmap(Attr.SIZE) : new int[0];
         }
         if (!exists) {
             ctx.checkAccess(dir, ACCESS4_EXTEND);

@@ -17,7 +17,9 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static java.util.Objects.requireNonNull;
 
@@ -57,7 +59,7 @@ public final class NfsState {
     private final Map<ByteBuffer, OpenState> opens = new ConcurrentHashMap<>();
     private final Map<Inode, List<OpenState>> opensByInode = new HashMap<>();
     private final ByteRangeLocks locks = new ByteRangeLocks(this);
-    private final java.util.Queue<Inode> releasedWriters = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<Inode> releasedWriters = new ConcurrentLinkedQueue<>();
 
     public NfsState(Clock clock, Duration leaseTime) {
         this.clock = requireNonNull(clock, "clock is null");
