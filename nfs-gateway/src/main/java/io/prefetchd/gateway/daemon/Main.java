@@ -219,8 +219,18 @@ public final class Main implements Runnable {
         @Option(names = "--region", description = "Region (default: AWS_REGION or the profile's; us-east-1 with --s3-endpoint).")
         String region;
 
+        @Option(names = "--read-write", description = "Take writes: files created, written, renamed and removed "
+                + "through the mount become objects in the bucket (default: read-only, so a stray rm -rf on the "
+                + "mount cannot touch the bucket). --export rules can still keep some clients read-only.")
+        boolean readWrite;
+
         @Override
         public Integer call() {
+            return runDaemon(properties(), common.config, null, "", false);
+        }
+
+        /** The settings the options stand for. */
+        Map<String, Object> properties() {
             Map<String, Object> p = new LinkedHashMap<>();
             common.into(p);
             put(p, "prefetchd.s3.endpoint", endpoint);
@@ -228,13 +238,16 @@ public final class Main implements Runnable {
             put(p, "prefetchd.s3.prefix", prefix);
             put(p, "prefetchd.s3.path-style", pathStyle);
             put(p, "prefetchd.s3.region", region);
-            return runDaemon(p, common.config, null, "", false);
+            if (readWrite) {
+                p.put("prefetchd.write.enabled", true);
+            }
+            return p;
         }
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Start an embedded S3 server over a local folder, seed it with a small demo dataset and "
-                    + "serve it. Nothing to configure; prints the mount command.")
+                    + "serve it, read-write. Nothing to configure; prints the mount command.")
     static final class Demo implements Callable<Integer> {
         @CommandLine.Mixin
         Common common = new Common();
@@ -251,6 +264,7 @@ public final class Main implements Runnable {
                 p.put("prefetchd.s3-api.port", 20491);
                 p.put("prefetchd.s3-api.access-key", "prefetchd-demo");
                 p.put("prefetchd.s3-api.secret-key", demoSecret());
+                p.put("prefetchd.write.enabled", true);  // a demo takes writes: try a checkpoint through the mount
                 common.into(p);
                 p.put("prefetchd.state-dir", stateDir.toString());
                 p.put("prefetchd.s3.endpoint", s3.endpoint().toString());

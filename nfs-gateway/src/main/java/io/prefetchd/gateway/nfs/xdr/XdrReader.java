@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.xdr;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,21 @@ public final class XdrReader {
         return readFixedOpaque(len);
     }
 
+    /**
+     * Reads variable-length opaque data, refusing more than {@code maxLen} bytes, as a read-only view of the
+     * request's bytes (no copy): valid only while the request is.
+     */
+    public ByteBuffer readOpaqueView(int maxLen) throws XdrException {
+        int len = readInt();
+        if (len < 0 || len > maxLen) {
+            throw new XdrException("opaque length " + Integer.toUnsignedString(len) + " exceeds limit " + maxLen);
+        }
+        need(((long) len + 3) & ~3L, "opaque[" + len + "]");
+        ByteBuffer view = ByteBuffer.wrap(buf, pos, len).slice().asReadOnlyBuffer();
+        pos += padded(len);
+        return view;
+    }
+
     /** Reads a UTF-8 string of at most {@code maxLen} bytes; malformed UTF-8 is an XDR error. */
     public String readUtf8(int maxLen) throws XdrException {
         byte[] b = readOpaque(maxLen);
@@ -88,7 +104,7 @@ public final class XdrReader {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(b)).toString();
+                    .decode(ByteBuffer.wrap(b)).toString();
         } catch (CharacterCodingException e) {
             throw new XdrException("string is not valid UTF-8");
         }

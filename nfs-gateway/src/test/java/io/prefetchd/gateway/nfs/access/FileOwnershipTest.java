@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.access;
 
+import io.prefetchd.gateway.fs.Owner;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -18,6 +19,23 @@ class FileOwnershipTest {
     void owner_getsOwnerBits() {
         assertEquals(ACCESS4_READ, OWNED.accessBits(user(1000, 1000), false, false));
         assertEquals(ACCESS4_READ | ACCESS4_LOOKUP, OWNED.accessBits(user(1000, 1000), true, false));
+    }
+
+    @Test
+    void aNameWithItsOwnOwner_isJudgedByIt_notByTheExportsDefaults() {
+        Owner own = new Owner(3000, 300, 0750);
+        assertEquals(ACCESS4_READ | ACCESS4_LOOKUP | ACCESS4_MODIFY | ACCESS4_EXTEND | ACCESS4_DELETE,
+                OWNED.accessBits(user(3000, 3000), true, own, true));
+        assertEquals(ACCESS4_READ | ACCESS4_LOOKUP, OWNED.accessBits(user(4000, 300), true, own, true));
+        assertEquals(0, OWNED.accessBits(user(1000, 100), true, own, true), "the export's owner is nobody here");
+        assertEquals(ACCESS4_READ | ACCESS4_EXECUTE, OWNED.accessBits(user(3000, 3000), false, own, false),
+                "no write bits when writes are not allowed");
+    }
+
+    @Test
+    void aDirectoryWritableWithoutSearch_grantsNoEntryChanges() {
+        Owner own = new Owner(3000, 300, 0600);
+        assertEquals(ACCESS4_READ, OWNED.accessBits(user(3000, 3000), true, own, true));
     }
 
     @Test
