@@ -4,14 +4,19 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -33,11 +38,16 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@code maxKeys} (capped at 1000) counting objects and prefixes, opaque continuation tokens.</li>
  *   <li>{@link #getRange} completes on the store's own thread, never the caller's, like a network client;
  *       it honours {@code If-Match} (CHANGED) and missing keys (NOT_FOUND).</li>
+ *   <li>{@link #upload} reads the file and completes on the store's thread too; its conditions
+ *       ({@code If-None-Match: *}, {@code If-Match}) are checked atomically with the write, as AWS S3 does. The
+ *       ETag of an upload is the MD5 of its bytes however large it is (S3 gives multipart uploads a different
+ *       form: treat ETags as opaque). {@link #copy} keeps the source's ETag and user metadata.</li>
  * </ul>
  *
  * <p>Test hooks: {@link #getCount()} and {@link #getBytes()} count GETs; {@link #setGetHook} runs code
  * before each GET is served (block it on a latch, or throw an {@link ObjectStoreException} to fail it);
- * {@link #failNextGets} is the common case of the latter.
+ * {@link #failNextGets} is the common case of the latter. {@link #failNextWrites} fails uploads, copies and
+ * deletes the same way; {@link #writeCount()} counts them.
  *
  * <p>Thread-safe: objects live in a concurrent sorted map of immutable entries, counters are atomic.
  */
@@ -50,7 +60,7 @@ public final class InMemoryObjectStore implements ObjectStore {
 
     private static final int MAX_KEYS_CAP = 1000;
 
-    private record Entry(byte[] bytes, ObjectMeta meta) {
+    private record Entry(byte[] bytes, ObjectMeta meta, Map<String, String> userMetadata) {
     }
 
     private final String bucket;
@@ -59,6 +69,9 @@ public final class InMemoryObjectStore implements ObjectStore {
     private final AtomicLong gets = new AtomicLong();
     private final AtomicLong heads = new AtomicLong();
     private final AtomicLong lists = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicInteger writeFailuresToInject = new AtomicInteger();
+    private final AtomicReference<Kind> injectedWriteKind = new AtomicReference<>(Kind.UNAVAILABLE);
     private volatile boolean unreachable;
     private final AtomicLong getBytes = new AtomicLong();
     private final AtomicReference<GetHook> hook = new AtomicReference<>();
@@ -87,14 +100,121 @@ public final class InMemoryObjectStore implements ObjectStore {
         requireNonNull(key, "key is null");
         byte[] copy = bytes.clone();
         String etag = md5Hex(copy);
-        objects.put(key, new Entry(copy, new ObjectMeta(key, copy.length, etag, clock.instant())));
+        objects.put(key, new Entry(copy, new ObjectMeta(key, copy.length, etag, clock.instant()), Map.of()));
         return etag;
     }
 
-    /** Removes the object, if there is one. */
+    /** Removes the object, if there is one (counted as a write, and failed by {@link #failNextWrites}). */
     @Override
     public void delete(String key) {
-        objects.remove(requireNonNull(key, "key is null"));
+        requireNonNull(key, "key is null");
+        beforeWrite(key, "DELETE");
+        objects.remove(key);
+    }
+
+    @Override
+    public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
+                                                boolean ifNoneMatch, String ifMatchEtag) {
+        requireNonNull(key, "key is null");
+        requireNonNull(file, "file is null");
+        Map<String, String> userMetadata = lowerCaseNames(requireNonNull(metadata, "metadata is null"));
+        if (ifNoneMatch && ifMatchEtag != null) {
+            throw new IllegalArgumentException("ifNoneMatch and ifMatchEtag exclude each other");
+        }
+        CompletableFuture<ObjectMeta> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    beforeWrite(key, "upload");
+                    byte[] bytes;
+                    try {
+                        bytes = Files.readAllBytes(file);
+                    } catch (IOException e) {
+                        throw new ObjectStoreException(Kind.IO, bucket, key, "upload of " + file + " failed: " + e, e);
+                    }
+                    ObjectMeta meta = new ObjectMeta(key, bytes.length, md5Hex(bytes), clock.instant());
+                    Entry entry = new Entry(bytes, meta, userMetadata);
+                    objects.compute(key, (k, current) -> {
+                        checkCondition(key, current, ifNoneMatch, ifMatchEtag);
+                        return entry;
+                    });
+                    result.complete(meta);
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
+                    "upload refused: store is closed", e));
+        }
+        return result;
+    }
+
+    private void checkCondition(String key, Entry current, boolean ifNoneMatch, String ifMatchEtag) {
+        if (ifNoneMatch && current != null) {
+            throw new ObjectStoreException(Kind.CHANGED, bucket, key,
+                    "upload If-None-Match * refused: the object exists (ETag " + current.meta().etag() + ")");
+        }
+        if (ifMatchEtag != null && (current == null || !current.meta().etag().equals(unquote(ifMatchEtag)))) {
+            throw new ObjectStoreException(Kind.CHANGED, bucket, key, "upload If-Match " + ifMatchEtag + " refused: "
+                    + (current == null ? "the object is gone" : "the object has ETag " + current.meta().etag()));
+        }
+    }
+
+    @Override
+    public Optional<Map<String, String>> userMetadata(String key) {
+        heads.incrementAndGet();
+        refuseWhileUnreachable(key, "HEAD");
+        Entry e = objects.get(requireNonNull(key, "key is null"));
+        return e == null ? Optional.empty() : Optional.of(e.userMetadata());
+    }
+
+    @Override
+    public ObjectMeta copy(String fromKey, String etag, String toKey) {
+        requireNonNull(fromKey, "fromKey is null");
+        requireNonNull(etag, "etag is null");
+        requireNonNull(toKey, "toKey is null");
+        beforeWrite(toKey, "copy from " + fromKey);
+        Entry source = objects.get(fromKey);
+        if (source == null) {
+            throw new ObjectStoreException(Kind.NOT_FOUND, bucket, fromKey, "copy to " + toKey + " failed: no such key");
+        }
+        if (!source.meta().etag().equals(unquote(etag))) {
+            throw new ObjectStoreException(Kind.CHANGED, bucket, fromKey, "copy to " + toKey + " If-Match " + etag
+                    + " refused: the object has ETag " + source.meta().etag());
+        }
+        ObjectMeta meta = new ObjectMeta(toKey, source.meta().size(), source.meta().etag(), clock.instant());
+        objects.put(toKey, new Entry(source.bytes(), meta, source.userMetadata()));
+        return meta;
+    }
+
+    /** Uploads, copies and deletes received (including ones that failed or were refused). */
+    public long writeCount() {
+        return writes.get();
+    }
+
+    /** Fails the next {@code count} uploads, copies or deletes with {@code kind}, before they change anything. */
+    public void failNextWrites(int count, Kind kind) {
+        injectedWriteKind.set(requireNonNull(kind, "kind is null"));
+        writeFailuresToInject.set(count);
+    }
+
+    private void beforeWrite(String key, String what) {
+        writes.incrementAndGet();
+        refuseWhileUnreachable(key, what);
+        if (writeFailuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            throw new ObjectStoreException(injectedWriteKind.get(), bucket, key, what + " failed: injected failure");
+        }
+    }
+
+    private static Map<String, String> lowerCaseNames(Map<String, String> metadata) {
+        Map<String, String> out = new HashMap<>();
+        metadata.forEach((name, value) -> out.put(name.toLowerCase(Locale.ROOT), value));
+        return Map.copyOf(out);
+    }
+
+    private static String unquote(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
     }
 
     /** GETs received (including ones that failed or were refused), zero-length reads excluded. */
@@ -136,6 +256,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         gets.set(0);
         heads.set(0);
         lists.set(0);
+        writes.set(0);
         getBytes.set(0);
     }
 

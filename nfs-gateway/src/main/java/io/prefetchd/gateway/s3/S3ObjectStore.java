@@ -10,11 +10,14 @@ import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,6 +78,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * as {@link Kind#UNREACHABLE} instead of each waiting out its retries, and a probe (a one-key LIST) runs every
  * {@value #PROBE_MILLIS} ms until S3 answers again.
  *
+ * <h2>Writes</h2>
+ * Uploads (one PUT, or a multipart upload with parallel parts), copies, deletes and user metadata are
+ * {@link S3Writes}: its requests go through the same limiter, circuit breaker, metrics and translation.
+ *
  * <h2>Errors</h2>
  * Every SDK (and local limiter) failure is turned into an {@link ObjectStoreException} by
  * {@code translate} and nowhere else.
@@ -103,6 +110,7 @@ public final class S3ObjectStore implements ObjectStore {
     private final Duration blockingWait;
     private final Reachability reachability;
     private final ScheduledExecutorService watchdog;
+    private final S3Writes writes;
 
     private S3ObjectStore(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials,
             AutoCloseable ownedCredentials) {
@@ -125,6 +133,7 @@ public final class S3ObjectStore implements ObjectStore {
         this.reachability = new Reachability(settings.bucket(), endpoint, settings.effectiveReadTimeout(),
                 System::nanoTime);
         this.client = buildClient(settings, credentials, eventLoops, new RetryCounter(retries), new AnswerListener());
+        this.writes = new S3Writes(client, settings, this::call, reachability, registry, Clock.systemUTC());
         Gauge.builder("prefetchd.s3.reachable", reachability, r -> r.isOpen() ? 0 : 1)
                 .description("1 while S3 answers, 0 while it is unreachable and requests fail fast")
                 .register(registry);
@@ -364,6 +373,27 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata, boolean ifNoneMatch,
+            String ifMatchEtag) {
+        return writes.upload(key, file, metadata, ifNoneMatch, ifMatchEtag);
+    }
+
+    @Override
+    public Optional<Map<String, String>> userMetadata(String key) {
+        return writes.userMetadata(key);
+    }
+
+    @Override
+    public ObjectMeta copy(String fromKey, String etag, String toKey) {
+        return writes.copy(fromKey, etag, toKey);
+    }
+
+    @Override
+    public void delete(String key) {
+        writes.delete(key);
+    }
+
+    @Override
     public void close() {
         watchdog.shutdownNow();
         client.close();
@@ -464,6 +494,10 @@ public final class S3ObjectStore implements ObjectStore {
             Kind kind;
             if ("NoSuchBucket".equals(code)) {
                 kind = Kind.IO; // a configuration error, not a missing file
+            } else if ("NoSuchUpload".equals(code)) {
+                kind = Kind.UNAVAILABLE; // a multipart upload vanished (aborted elsewhere): upload again
+            } else if (status == 409 && "ConditionalRequestConflict".equals(code)) {
+                kind = Kind.CHANGED; // a conditional write raced another write of the key
             } else if (status == 404 || "NoSuchKey".equals(code)) {
                 kind = Kind.NOT_FOUND;
             } else if (status == 412 || "PreconditionFailed".equals(code)) {

@@ -25,6 +25,8 @@ import java.time.Duration;
  *     healthy network a TCP handshake to S3 takes milliseconds, and a dead endpoint must not hold reads for long
  * @param readTimeout how long a connection may stay silent (no byte of a response) before the attempt fails;
  *     a large GET whose bytes keep arriving is not cut by it. Default 5 s, capped by the attempt timeout
+ * @param uploads how objects are written (parts, write concurrency, retries). Default
+ *     {@link UploadSettings#defaults()}
  */
 public record S3Settings(
         URI endpoint,
@@ -35,7 +37,8 @@ public record S3Settings(
         int maxAttempts,
         Duration apiCallTimeout,
         Duration connectTimeout,
-        Duration readTimeout) {
+        Duration readTimeout,
+        UploadSettings uploads) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 128;
     public static final int DEFAULT_MAX_ATTEMPTS = 4;
@@ -68,6 +71,14 @@ public record S3Settings(
         if (readTimeout.isNegative() || readTimeout.isZero()) {
             throw new IllegalArgumentException("readTimeout must be positive: " + readTimeout);
         }
+        requireNonNull(uploads, "uploads is null");
+    }
+
+    /** Settings with the default {@link UploadSettings}. */
+    public S3Settings(URI endpoint, String region, String bucket, boolean pathStyle, int maxConcurrency,
+            int maxAttempts, Duration apiCallTimeout, Duration connectTimeout, Duration readTimeout) {
+        this(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout, connectTimeout,
+                readTimeout, UploadSettings.defaults());
     }
 
     /** Settings with the default concurrency, attempts and timeout. */
@@ -84,22 +95,27 @@ public record S3Settings(
 
     public S3Settings withMaxConcurrency(int value) {
         return new S3Settings(endpoint, region, bucket, pathStyle, value, maxAttempts, apiCallTimeout, connectTimeout,
-                readTimeout);
+                readTimeout, uploads);
     }
 
     public S3Settings withMaxAttempts(int value) {
         return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, value, apiCallTimeout, connectTimeout,
-                readTimeout);
+                readTimeout, uploads);
     }
 
     public S3Settings withApiCallTimeout(Duration value) {
         return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, value, connectTimeout,
-                readTimeout);
+                readTimeout, uploads);
     }
 
     public S3Settings withTimeouts(Duration connect, Duration read) {
         return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout, connect,
-                read);
+                read, uploads);
+    }
+
+    public S3Settings withUploads(UploadSettings value) {
+        return new S3Settings(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout,
+                connectTimeout, readTimeout, value);
     }
 
     /** The silence after which a connection's attempt fails: {@link #readTimeout()}, at most the attempt timeout. */

@@ -11,15 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prefetchd.gateway.s3.ObjectStoreException.Kind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link ObjectStore} must have, written once and run against each backend
@@ -242,6 +250,214 @@ abstract class ObjectStoreContract {
         assertEquals(Kind.NOT_FOUND, failure(store().getRange("soon-gone", etag, 0, 5)).kind());
     }
 
+    // ---------------------------------------------------------------- writes
+
+    /** Bytes of a file that the backend uploads in several parts (S3ObjectStoreIT sets small part sizes). */
+    static final int MULTIPART_BYTES = 12 * 1024 * 1024 + 123;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void upload_smallFile_objectHasItsBytesEtagAndMetadata() throws Exception {
+        byte[] data = randomBytes(100_000, 2);
+
+        ObjectMeta meta = upload("ckpt/small.bin", file(data), Map.of("uid", "1000", "mode", "100644"));
+
+        assertEquals("ckpt/small.bin", meta.key());
+        assertEquals(data.length, meta.size());
+        assertEquals(meta.etag(), store().head("ckpt/small.bin").orElseThrow().etag());
+        assertEquals(md5(data), md5(get("ckpt/small.bin", meta.etag(), 0, data.length)));
+        assertEquals(Optional.of(Map.of("uid", "1000", "mode", "100644")), store().userMetadata("ckpt/small.bin"));
+    }
+
+    @Test
+    void upload_emptyFile_createsEmptyObject() throws Exception {
+        ObjectMeta meta = upload("empty", file(new byte[0]), Map.of());
+
+        assertEquals(0, meta.size());
+        assertEquals(0, store().head("empty").orElseThrow().size());
+    }
+
+    @Test
+    void upload_largeFile_bytesAndMd5AreExact() throws Exception {
+        byte[] data = randomBytes(MULTIPART_BYTES, 3);
+
+        ObjectMeta meta = upload("ckpt/large.bin", file(data), Map.of("uid", "7"));
+
+        assertEquals(data.length, meta.size());
+        assertEquals(meta.etag(), store().head("ckpt/large.bin").orElseThrow().etag());
+        byte[] back = get("ckpt/large.bin", meta.etag(), 0, data.length);
+        assertEquals(md5(data), md5(back));
+        assertEquals(Optional.of(Map.of("uid", "7")), store().userMetadata("ckpt/large.bin"));
+    }
+
+    @Test
+    void upload_existingKey_replacesObject() throws Exception {
+        put("model.pt", "old".getBytes(UTF_8));
+
+        ObjectMeta meta = upload("model.pt", file("new bytes".getBytes(UTF_8)), Map.of());
+
+        assertArrayEquals("new bytes".getBytes(UTF_8), get("model.pt", meta.etag(), 0, 100));
+    }
+
+    @Test
+    void upload_ifNoneMatchOnExistingKey_failsChangedAndKeepsObject() throws Exception {
+        String etag = put("taken", "first".getBytes(UTF_8));
+
+        ObjectStoreException e = failure(store().upload("taken", file("second".getBytes(UTF_8)), Map.of(), true, null));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals(etag, store().head("taken").orElseThrow().etag());
+    }
+
+    @Test
+    void upload_ifNoneMatchOnNewKey_creates() throws Exception {
+        ObjectMeta meta = store().upload("fresh", file("x".getBytes(UTF_8)), Map.of(), true, null)
+                .get(60, TimeUnit.SECONDS);
+
+        assertEquals(meta.etag(), store().head("fresh").orElseThrow().etag());
+    }
+
+    @Test
+    void upload_largeFileIfNoneMatchOnExistingKey_failsChanged() throws Exception {
+        String etag = put("taken-large", "first".getBytes(UTF_8));
+
+        ObjectStoreException e = failure(store().upload("taken-large", file(randomBytes(MULTIPART_BYTES, 4)), Map.of(),
+                true, null));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals(etag, store().head("taken-large").orElseThrow().etag());
+    }
+
+    @Test
+    void upload_ifMatchCurrentEtag_replaces() throws Exception {
+        String etag = put("versioned-w", "first".getBytes(UTF_8));
+
+        ObjectMeta meta = store().upload("versioned-w", file("second".getBytes(UTF_8)), Map.of(), false, etag)
+                .get(60, TimeUnit.SECONDS);
+
+        assertArrayEquals("second".getBytes(UTF_8), get("versioned-w", meta.etag(), 0, 100));
+    }
+
+    @Test
+    void upload_ifMatchStaleEtag_failsChanged() throws Exception {
+        String stale = put("versioned-s", "first".getBytes(UTF_8));
+        String current = put("versioned-s", "someone else's".getBytes(UTF_8));
+
+        ObjectStoreException e = failure(store().upload("versioned-s", file("mine".getBytes(UTF_8)), Map.of(), false, stale));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals(current, store().head("versioned-s").orElseThrow().etag());
+    }
+
+    @Test
+    void upload_ifMatchOnDeletedKey_failsChanged() throws Exception {
+        String etag = put("deleted-w", "first".getBytes(UTF_8));
+        delete("deleted-w");
+
+        ObjectStoreException e = failure(store().upload("deleted-w", file("mine".getBytes(UTF_8)), Map.of(), false, etag));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals(Optional.empty(), store().head("deleted-w"));
+    }
+
+    @Test
+    void upload_missingFile_failsIo() {
+        ObjectStoreException e = failure(store().upload("k", tmp.resolve("no-such-file"), Map.of(), false, null));
+
+        assertEquals(Kind.IO, e.kind());
+        assertEquals(Optional.empty(), store().head("k"));
+    }
+
+    @Test
+    void userMetadata_missingKey_isEmpty() {
+        assertEquals(Optional.empty(), store().userMetadata("absent"));
+    }
+
+    @Test
+    void userMetadata_objectWrittenWithout_isEmptyMap() {
+        put("plain", new byte[1]);
+
+        assertEquals(Optional.of(Map.of()), store().userMetadata("plain"));
+    }
+
+    @Test
+    void copy_keepsBytesAndMetadataAndLeavesSource() throws Exception {
+        byte[] data = randomBytes(50_000, 5);
+        ObjectMeta source = upload("tmp/ckpt.pt", file(data), Map.of("uid", "42"));
+
+        ObjectMeta copied = store().copy("tmp/ckpt.pt", source.etag(), "final/ckpt.pt");
+
+        assertEquals("final/ckpt.pt", copied.key());
+        assertEquals(data.length, copied.size());
+        assertEquals(copied.etag(), store().head("final/ckpt.pt").orElseThrow().etag());
+        assertArrayEquals(data, get("final/ckpt.pt", copied.etag(), 0, data.length));
+        assertEquals(Optional.of(Map.of("uid", "42")), store().userMetadata("final/ckpt.pt"));
+        assertEquals(source.etag(), store().head("tmp/ckpt.pt").orElseThrow().etag());
+    }
+
+    @Test
+    void copy_largeObject_bytesAndMetadataAreExact() throws Exception {
+        byte[] data = randomBytes(MULTIPART_BYTES, 6);
+        ObjectMeta source = upload("big/src", file(data), Map.of("gid", "9"));
+
+        ObjectMeta copied = store().copy("big/src", source.etag(), "big/dst");
+
+        assertEquals(data.length, copied.size());
+        assertEquals(md5(data), md5(get("big/dst", copied.etag(), 0, data.length)));
+        assertEquals(Optional.of(Map.of("gid", "9")), store().userMetadata("big/dst"));
+    }
+
+    @Test
+    void copy_staleEtag_failsChangedAndWritesNothing() {
+        String stale = put("moving", "first".getBytes(UTF_8));
+        put("moving", "second".getBytes(UTF_8));
+
+        ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> store().copy("moving", stale, "moved"));
+
+        assertEquals(Kind.CHANGED, e.kind());
+        assertEquals(Optional.empty(), store().head("moved"));
+    }
+
+    @Test
+    void copy_missingSource_failsNotFound() {
+        ObjectStoreException e = assertThrows(ObjectStoreException.class,
+                () -> store().copy("nothing-here", "0123456789abcdef0123456789abcdef", "moved"));
+
+        assertEquals(Kind.NOT_FOUND, e.kind());
+    }
+
+    @Test
+    void delete_removesObject() {
+        put("doomed", new byte[3]);
+
+        store().delete("doomed");
+
+        assertEquals(Optional.empty(), store().head("doomed"));
+    }
+
+    @Test
+    void delete_missingKey_succeeds() {
+        store().delete("never-was");
+
+        assertEquals(Optional.empty(), store().head("never-was"));
+    }
+
+    private ObjectMeta upload(String key, Path file, Map<String, String> metadata) throws Exception {
+        return store().upload(key, file, metadata, false, null).get(60, TimeUnit.SECONDS);
+    }
+
+    private Path file(byte[] data) throws IOException {
+        Path f = Files.createTempFile(tmp, "upload", ".bin");
+        Files.write(f, data);
+        return f;
+    }
+
+    static String md5(byte[] data) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+    }
+
     private List<String> listAll(String prefix, String delimiter, int maxKeys) {
         List<String> all = new ArrayList<>();
         String token = null;
@@ -264,7 +480,7 @@ abstract class ObjectStoreContract {
     }
 
     private byte[] get(String key, String etag, long offset, int length) throws Exception {
-        return store().getRange(key, etag, offset, length).get(30, TimeUnit.SECONDS);
+        return store().getRange(key, etag, offset, length).get(60, TimeUnit.SECONDS);
     }
 
     static ObjectStoreException failure(CompletableFuture<?> future) {
