@@ -11,4 +11,19 @@ public record DirListing(long verifier, List<DirEntry> entries) {
     public DirListing {
         entries = List.copyOf(entries);
     }
+
+    /**
+     * A hash of the names and their kinds: the READDIR cookie verifier and the directory's change attribute. Two
+     * listings with the same names of the same kinds have the same verifier, wherever they were built.
+     */
+    public static long verifierOf(List<DirEntry> entries) {
+        long h = 0xcbf29ce484222325L;
+        for (DirEntry e : entries) {
+            for (int i = 0; i < e.name().length(); i++) {
+                h = (h ^ e.name().charAt(i)) * 0x100000001b3L;
+            }
+            h = (h ^ (e.inode().isDirectory() ? '/' : '\n')) * 0x100000001b3L;
+        }
+        return h == 0 ? 1 : h;
+    }
 }

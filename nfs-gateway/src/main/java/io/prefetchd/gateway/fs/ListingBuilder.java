@@ -92,7 +92,7 @@ final class ListingBuilder {
             byName.put(name, new DirEntry(name, inode, a));
         }
         List<DirEntry> entries = new ArrayList<>(byName.values());
-        return new Listing(new DirListing(verifierOf(entries), entries), Map.copyOf(byName), exists,
+        return new Listing(new DirListing(DirListing.verifierOf(entries), entries), Map.copyOf(byName), exists,
                 newest == null ? defaultMtime : newest, loadedAt);
     }
 
@@ -104,17 +104,5 @@ final class ListingBuilder {
     static boolean validName(String name) {
         return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
                 && name.indexOf('\0') < 0 && name.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES;
-    }
-
-    /** A hash of the names and their kinds: the READDIR cookie verifier and the directory's change attribute. */
-    private static long verifierOf(List<DirEntry> entries) {
-        long h = 0xcbf29ce484222325L;
-        for (DirEntry e : entries) {
-            for (int i = 0; i < e.name().length(); i++) {
-                h = (h ^ e.name().charAt(i)) * 0x100000001b3L;
-            }
-            h = (h ^ (e.inode().isDirectory() ? '/' : '\n')) * 0x100000001b3L;
-        }
-        return h == 0 ? 1 : h;
     }
 }

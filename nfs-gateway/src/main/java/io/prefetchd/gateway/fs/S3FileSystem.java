@@ -343,6 +343,22 @@ public final class S3FileSystem implements VirtualFileSystem {
         }
     }
 
+    /**
+     * Forgets what is known of {@code path} and of the listing of its folder (and its own, for a directory), because
+     * the gateway itself just changed it in S3: the next answer about it is asked of S3 again. A dataset holding the
+     * folder lists it again at its next refresh round.
+     */
+    public void changed(String path) {
+        requireNonNull(path, "path is null");
+        String parent = new Inode(FileType.REGULAR, path).parentPath();
+        heads.invalidate(path);
+        dirProbes.invalidate(path);
+        listings.invalidate(path);
+        listings.invalidate(parent);
+        datasets.flag(parent);
+        datasets.flag(path);
+    }
+
     /** The S3 key of a file of this export. */
     public String key(String path) {
         return prefix + path;

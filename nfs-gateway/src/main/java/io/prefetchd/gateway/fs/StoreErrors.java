@@ -15,11 +15,11 @@ import io.prefetchd.gateway.s3.ObjectStoreException;
  *   <li>anything else: NFS4ERR_IO.</li>
  * </ul>
  */
-final class StoreErrors {
+public final class StoreErrors {
     private StoreErrors() {
     }
 
-    static NfsException toNfs(ObjectStoreException e) {
+    public static NfsException toNfs(ObjectStoreException e) {
         NfsStatus status = switch (e.kind()) {
             case NOT_FOUND, CHANGED -> NfsStatus.NFS4ERR_STALE;
             case THROTTLED, UNAVAILABLE -> NfsStatus.NFS4ERR_DELAY;

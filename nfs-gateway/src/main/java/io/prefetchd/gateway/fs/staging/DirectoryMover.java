@@ -1,0 +1,78 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.s3.ListPage;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.s3.ObjectStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Moves every key under one prefix to another: a directory rename in S3, which has none. Each key costs a
+ * server-side copy and a delete, so a directory with more than {@code maxKeys} keys is refused. A move is
+ * restartable: copying a key again and deleting a key already gone both succeed, so a move cut short by a crash is
+ * finished by running it again (the journal says which moves were running).
+ *
+ * <p>Thread-safe: stateless apart from its settings.
+ */
+final class DirectoryMover {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectoryMover.class);
+    private static final int PAGE = 1000;
+
+    private final ObjectStore store;
+    private final int maxKeys;
+
+    DirectoryMover(ObjectStore store, int maxKeys) {
+        this.store = requireNonNull(store, "store is null");
+        this.maxKeys = maxKeys;
+    }
+
+    /**
+     * The keys under {@code fromPrefix}, or NFS4ERR_XDEV when there are more than {@code maxKeys} (so that
+     * {@code mv} falls back to copying file by file, which shows progress and can be interrupted).
+     */
+    List<ObjectMeta> keysWithinLimit(String fromPrefix) throws NfsException {
+        List<ObjectMeta> keys = keys(fromPrefix, maxKeys + 1);
+        if (keys.size() > maxKeys) {
+            LOG.warn("rename of s3://{}/{} refused: more than {} keys under it (prefetchd.write.max-rename-keys); "
+                    + "each would be copied and deleted in S3", store.bucket(), fromPrefix, maxKeys);
+            throw new NfsException(NfsStatus.NFS4ERR_XDEV, "directory " + fromPrefix + " has more than " + maxKeys
+                    + " keys: too many to rename in S3");
+        }
+        return keys;
+    }
+
+    /** Moves {@code keys} (all under {@code fromPrefix}) under {@code toPrefix}: copy each, then delete it. */
+    void move(List<ObjectMeta> keys, String fromPrefix, String toPrefix) {
+        for (ObjectMeta m : keys) {
+            String to = toPrefix + m.key().substring(fromPrefix.length());
+            store.copy(m.key(), m.etag(), to);
+            store.delete(m.key());
+        }
+    }
+
+    /** Finishes a move cut short: whatever is still under {@code fromPrefix} goes under {@code toPrefix}. */
+    void resume(String fromPrefix, String toPrefix) {
+        List<ObjectMeta> keys = keys(fromPrefix, Integer.MAX_VALUE);
+        LOG.info("finishing the rename of s3://{}/{} to {}: {} keys left", store.bucket(), fromPrefix, toPrefix,
+                keys.size());
+        move(keys, fromPrefix, toPrefix);
+    }
+
+    private List<ObjectMeta> keys(String prefix, int limit) {
+        List<ObjectMeta> out = new ArrayList<>();
+        String token = null;
+        do {
+            ListPage page = store.list(prefix, null, token, PAGE);
+            out.addAll(page.objects());
+            token = page.nextToken();
+        } while (token != null && out.size() < limit);
+        return out;
+    }
+}

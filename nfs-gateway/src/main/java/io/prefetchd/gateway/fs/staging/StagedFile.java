@@ -1,0 +1,289 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.nfs.NfsException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One file being written: its bytes in a sparse local file, its name and attributes, and its upload's progress.
+ *
+ * <p>Thread-safety: {@link #path} and {@link #conditional} change only under the {@link StagingArea}'s lock (and are
+ * volatile for readers); everything else is guarded by this object's monitor. The staging area's lock may be held
+ * when this monitor is taken, never the other way round.
+ */
+final class StagedFile {
+    /** What an upload took: the name and the version of the bytes it sent. */
+    record Snapshot(String path, long generation) {
+    }
+
+    final long id;
+    final Path file;
+    /** The ETag shown for the file while it is staged: unique to this staged file in this gateway's life. */
+    final String etag;
+    final Instant stagedAt;
+    private final FileChannel channel;
+    private final StagingArea area;
+    /**
+     * ETag of the object in S3 under the file's name that its upload replaces (If-Match), null when none is known:
+     * a new file, or one renamed (the object under the old name was deleted). Changes under the area's lock.
+     */
+    volatile String baseEtag;
+    /** An EXCLUSIVE create's verifier, or null. */
+    final Long verifier;
+
+    volatile String path;
+    /**
+     * Whether the upload is conditional: If-Match {@link #baseEtag}, or If-None-Match when it is null. Off once
+     * renamed over another name, or once a conflict was resolved as last close wins.
+     */
+    volatile boolean conditional;
+    private volatile boolean gone;
+
+    private long size;
+    private Owner owner;
+    private Instant mtime;
+    private long generation;
+    private boolean closed;
+    private Instant lastWrite;
+    private Instant due;
+    private Snapshot uploading;
+    private int failures;
+    private String lastError;
+
+    StagedFile(StagingArea area, long id, Path file, FileChannel channel, String etag, String path, Owner owner,
+               Instant mtime, String baseEtag, boolean isNew, Long verifier, long size, Instant stagedAt) {
+        this.area = requireNonNull(area, "area is null");
+        this.id = id;
+        this.file = requireNonNull(file, "file is null");
+        this.channel = requireNonNull(channel, "channel is null");
+        this.etag = requireNonNull(etag, "etag is null");
+        this.path = requireNonNull(path, "path is null");
+        this.owner = owner;
+        this.mtime = requireNonNull(mtime, "mtime is null");
+        this.baseEtag = baseEtag;
+        this.conditional = isNew || baseEtag != null;
+        this.verifier = verifier;
+        this.size = size;
+        this.stagedAt = requireNonNull(stagedAt, "stagedAt is null");
+        this.lastWrite = stagedAt;
+    }
+
+    /** Writes {@code data} at {@code offset}; forces it (and the file's length) to disk with {@code durable}. */
+    synchronized int write(long offset, ByteBuffer data, boolean durable, Instant now) throws NfsException {
+        checkLive();
+        int count = data.remaining();
+        long end = offset + count;
+        if (end > size) {
+            area.reserve(end - size, path);
+        }
+        try {
+            int written = 0;
+            while (data.hasRemaining()) {
+                written += channel.write(data, offset + written);
+            }
+            if (durable) {
+                channel.force(true);
+            }
+        } catch (IOException e) {
+            if (end > size) {
+                area.release(end - size);
+            }
+            throw StagingArea.ioError("write to " + path, e);
+        }
+        size = Math.max(size, end);
+        mtime = now;
+        lastWrite = now;
+        closed = false;
+        generation++;
+        return count;
+    }
+
+    /** Up to {@code count} bytes at {@code offset}, fewer at the end of the file. */
+    synchronized byte[] read(long offset, int count) throws NfsException {
+        checkLive();
+        if (offset >= size || count <= 0) {
+            return new byte[0];
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(count, size - offset));
+        try {
+            while (b.hasRemaining()) {
+                int n = channel.read(b, offset + b.position());
+                if (n < 0) {
+                    break;   // a hole at the end: setLength extended the file, reads as zeros
+                }
+            }
+        } catch (IOException e) {
+            throw StagingArea.ioError("read of " + path, e);
+        }
+        return b.array();
+    }
+
+    /** Truncates or extends (with a hole) the file to {@code newSize}, durably. */
+    synchronized void setSize(long newSize, Instant now) throws NfsException {
+        checkLive();
+        if (newSize == size) {
+            return;
+        }
+        if (newSize > size) {
+            area.reserve(newSize - size, path);
+        }
+        try {
+            if (newSize < size) {
+                channel.truncate(newSize);
+            } else {
+                channel.write(ByteBuffer.allocate(1), newSize - 1);   // extends with a hole
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            if (newSize > size) {
+                area.release(newSize - size);
+            }
+            throw StagingArea.ioError("resize of " + path, e);
+        }
+        if (newSize < size) {
+            area.release(size - newSize);
+        }
+        size = newSize;
+        mtime = now;
+        lastWrite = now;
+        generation++;
+    }
+
+    /** Forces every byte written so far, and the length, to disk (COMMIT). */
+    synchronized void force() throws NfsException {
+        checkLive();
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw StagingArea.ioError("commit of " + path, e);
+        }
+    }
+
+    synchronized void setAttributes(Owner newOwner, Instant newMtime) {
+        owner = newOwner;
+        mtime = requireNonNull(newMtime, "newMtime is null");
+        generation++;
+    }
+
+    synchronized long size() {
+        return size;
+    }
+
+    synchronized Owner owner() {
+        return owner;
+    }
+
+    synchronized Instant mtime() {
+        return mtime;
+    }
+
+    synchronized long generation() {
+        return generation;
+    }
+
+    /** The last writer closed the file: upload it at {@code at} (unless written again before). */
+    synchronized void closed(Instant at) {
+        closed = true;
+        if (uploading == null) {
+            due = at;
+        }
+    }
+
+    /** A COMMIT of a file held open: upload it once it was left alone for the quiet period. */
+    synchronized void committed(Instant at) {
+        if (due == null && uploading == null) {
+            due = at;
+        }
+    }
+
+    /**
+     * Whether the upload should start now; when it should not, postpones it to when it may. A file held open is
+     * uploaded only after {@code quiet} without writes, a closed one after {@code delay}.
+     */
+    synchronized Snapshot startUploadIfDue(Instant now, java.time.Duration delay, java.time.Duration quiet) {
+        if (gone || uploading != null || due == null || now.isBefore(due)) {
+            return null;
+        }
+        Instant earliest = lastWrite.plus(closed ? delay : quiet);
+        if (now.isBefore(earliest)) {
+            due = earliest;
+            return null;
+        }
+        due = null;
+        uploading = new Snapshot(path, generation);
+        return uploading;
+    }
+
+    /** The upload of {@code s} ended; returns whether the file is unchanged since (its bytes are in S3). */
+    synchronized boolean uploadEnded(Snapshot s, String error, Instant retryAt, Instant now) {
+        uploading = null;
+        if (error != null) {
+            failures++;
+            lastError = error;
+            due = retryAt;
+            return false;
+        }
+        failures = 0;
+        lastError = null;
+        boolean current = s.generation() == generation && s.path().equals(path) && !gone;
+        if (!current && !gone) {
+            due = now;   // written or renamed while uploading: the new version goes up too
+        }
+        return current;
+    }
+
+    synchronized int failures() {
+        return failures;
+    }
+
+    synchronized String lastError() {
+        return lastError;
+    }
+
+    synchronized boolean uploading() {
+        return uploading != null;
+    }
+
+    synchronized Instant due() {
+        return due;
+    }
+
+    boolean gone() {
+        return gone;
+    }
+
+    /** Closes the staged file's channel; reads and writes fail from now on (the name moved on or went away). */
+    synchronized void retire() {
+        gone = true;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing only
+        }
+    }
+
+    private void checkLive() throws NfsException {
+        if (gone) {
+            throw new NfsException(io.prefetchd.gateway.nfs.xdr.NfsStatus.NFS4ERR_STALE,
+                    "staged file " + path + " was uploaded or removed");
+        }
+    }
+
+    String parentPath() {
+        String p = path;
+        int slash = p.lastIndexOf('/');
+        return slash < 0 ? "" : p.substring(0, slash);
+    }
+
+    String name() {
+        String p = path;
+        return p.substring(p.lastIndexOf('/') + 1);
+    }
+}

@@ -1,0 +1,455 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.planner.units.Sizes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Files being written, on local disk, until S3 has them: one sparse file per written file under
+ * {@code <dir>/files/<id>}, and a {@link Journal} of the namespace changes (created, renamed, attributes set,
+ * dropped, uploaded as which object) under {@code <dir>/journal}.
+ *
+ * <p><b>Durability.</b> Every namespace change is journaled and forced before the operation that made it answers;
+ * bytes are forced by a durable WRITE or a COMMIT ({@link StagedFile#force}). After a crash the journal is replayed:
+ * every staged file it names is staged again with the length it has on disk, so everything acknowledged as stable
+ * is there, and is uploaded. A file on disk the journal does not name (a create that crashed before its record was
+ * forced, so was never acknowledged) is deleted. Each open rewrites the journal as a snapshot of what is live.
+ *
+ * <p><b>Budget.</b> Staged bytes (file sizes, holes included) stay within {@code capacityBytes}; a write that would
+ * pass it fails with NFS4ERR_NOSPC and changes nothing.
+ *
+ * <p>Thread-safe: namespace changes are serialized on this object; the maps are concurrent for readers.
+ */
+final class StagingArea implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StagingArea.class);
+    /** Records appended beyond the live state's size after which the journal is rewritten. */
+    private static final long COMPACT_AFTER = 10_000;
+
+    private final Path filesDir;
+    private final long capacity;
+    private final Clock clock;
+    private final Journal journal;
+    private final long boots;
+    private long nextId;
+    private final AtomicLong used = new AtomicLong();
+    private final Map<Long, StagedFile> byId = new ConcurrentHashMap<>();
+    private final Map<String, StagedFile> byPath = new ConcurrentHashMap<>();
+    private final Map<String, Set<StagedFile>> byParent = new ConcurrentHashMap<>();
+    private final Map<String, ObjectAttributes> known = new ConcurrentHashMap<>();
+    private final Map<String, String> dirRenames = new LinkedHashMap<>();
+
+    private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
+        this.filesDir = filesDir;
+        this.capacity = capacity;
+        this.clock = clock;
+        this.journal = journal;
+        this.boots = boots;
+        this.nextId = nextId;
+    }
+
+    /** What a replay found, before the staged files are opened. */
+    private static final class Replay {
+        long boots;
+        long nextId = 1;
+        final Map<Long, Journal.Create> files = new LinkedHashMap<>();
+        final Map<Long, Journal.Attrs> attrs = new HashMap<>();
+        final Map<String, ObjectAttributes> known = new HashMap<>();
+        final Map<String, String> dirRenames = new LinkedHashMap<>();
+
+        void apply(Journal.Record r) {
+            if (r instanceof Journal.Boot b) {
+                boots = Math.max(boots, b.boots());
+                nextId = Math.max(nextId, b.nextId());
+            } else if (r instanceof Journal.Create c) {
+                files.put(c.id(), c);
+                nextId = Math.max(nextId, c.id() + 1);
+            } else if (r instanceof Journal.Attrs a) {
+                attrs.put(a.id(), a);
+            } else if (r instanceof Journal.Rename n) {
+                Journal.Create c = files.get(n.id());
+                if (c != null) {   // renamed: unconditional upload from now on
+                    files.put(n.id(), new Journal.Create(c.id(), n.path(), c.owner(), c.mtime(), null, false,
+                            c.verifier()));
+                }
+            } else if (r instanceof Journal.Base b) {
+                Journal.Create c = files.get(b.id());
+                if (c != null) {
+                    files.put(b.id(), new Journal.Create(c.id(), c.path(), c.owner(), c.mtime(), b.etag(), true,
+                            c.verifier()));
+                }
+            } else if (r instanceof Journal.Drop d) {
+                files.remove(d.id());
+                attrs.remove(d.id());
+            } else if (r instanceof Journal.Known k) {
+                if (k.attributes() == null) {
+                    known.remove(k.path());
+                } else {
+                    known.put(k.path(), k.attributes());
+                }
+            } else if (r instanceof Journal.DirRename d) {
+                dirRenames.put(d.from(), d.to());
+            } else if (r instanceof Journal.DirRenameDone d) {
+                dirRenames.remove(d.from());
+            }
+        }
+    }
+
+    /** Opens the staging area in {@code dir} (creating it), replaying its journal. */
+    static StagingArea open(Path dir, long capacityBytes, Clock clock) {
+        requireNonNull(dir, "dir is null");
+        requireNonNull(clock, "clock is null");
+        Path files = dir.resolve("files");
+        Replay replay = new Replay();
+        Journal journal;
+        try {
+            Files.createDirectories(files);
+            journal = Journal.open(dir.resolve("journal"), replay::apply);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the staging area " + dir, e);
+        }
+        StagingArea area = new StagingArea(files, capacityBytes, clock, journal, replay.boots + 1, replay.nextId);
+        try {
+            area.restore(replay);
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            area.byId.values().forEach(StagedFile::retire);
+            throw e instanceof IOException io ? new UncheckedIOException("cannot restore the staging area " + dir, io)
+                    : (RuntimeException) e;
+        }
+        return area;
+    }
+
+    private void restore(Replay replay) throws IOException {
+        Instant now = clock.instant();
+        for (Journal.Create c : replay.files.values()) {
+            Path f = filesDir.resolve(Long.toString(c.id()));
+            if (!Files.exists(f)) {
+                LOG.error("staged file {} of /{} is missing from {}: its bytes are lost", c.id(), c.path(), filesDir);
+                continue;
+            }
+            Journal.Attrs a = replay.attrs.get(c.id());
+            FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            StagedFile s = new StagedFile(this, c.id(), f, ch, etagOf(c.id()), c.path(),
+                    a != null ? a.owner() : c.owner(), a != null ? a.mtime() : c.mtime(), c.baseEtag(), c.conditional(),
+                    c.verifier(), ch.size(), now);
+            s.closed(now);   // its writers went with the last run: upload it
+            used.addAndGet(s.size());
+            index(s);
+        }
+        known.putAll(replay.known);
+        dirRenames.putAll(replay.dirRenames);
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(filesDir)) {
+            for (Path f : all) {
+                String name = f.getFileName().toString();
+                if (!name.matches("\\d+") || !byId.containsKey(Long.parseLong(name))) {
+                    Files.deleteIfExists(f);   // created, but its record never made it: never acknowledged
+                }
+            }
+        }
+        compact();
+        if (!byId.isEmpty()) {
+            LOG.info("staging area: {} files ({}) from before the restart are staged and will be uploaded",
+                    byId.size(), Sizes.format(used.get()));
+        }
+    }
+
+    private String etagOf(long id) {
+        return "staged-" + boots + "-" + id;
+    }
+
+    /** Ordinal of this start of the gateway (1 for the first): a new value on every start. */
+    long boots() {
+        return boots;
+    }
+
+    long usedBytes() {
+        return used.get();
+    }
+
+    long capacityBytes() {
+        return capacity;
+    }
+
+    StagedFile byPath(String path) {
+        return byPath.get(path);
+    }
+
+    /** The staged files directly in {@code dirPath}. */
+    Collection<StagedFile> children(String dirPath) {
+        Set<StagedFile> s = byParent.get(dirPath);
+        return s == null ? List.of() : List.copyOf(s);
+    }
+
+    /** The staged files at or below {@code dirPath}. */
+    List<StagedFile> under(String dirPath) {
+        List<StagedFile> out = new ArrayList<>();
+        for (StagedFile f : byId.values()) {
+            if (f.path.startsWith(dirPath + "/")) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    Collection<StagedFile> all() {
+        return List.copyOf(byId.values());
+    }
+
+    ObjectAttributes known(String path) {
+        return known.get(path);
+    }
+
+    synchronized Map<String, String> pendingDirRenames() {
+        return Map.copyOf(dirRenames);
+    }
+
+    /** A new, empty staged file at {@code path}; durable when this returns. */
+    synchronized StagedFile create(String path, Owner owner, Instant mtime, String baseEtag, boolean isNew,
+                                   Long verifier) throws NfsException {
+        long id = nextId++;
+        Path f = filesDir.resolve(Long.toString(id));
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.SPARSE);
+            Journal.forceDirectory(filesDir);
+        } catch (IOException e) {
+            throw ioError("create of a staged file for /" + path, e);
+        }
+        StagedFile s = new StagedFile(this, id, f, ch, etagOf(id), path, owner, mtime, baseEtag, isNew, verifier, 0,
+                clock.instant());
+        try {
+            journal.appendAndForce(new Journal.Create(id, path, owner, mtime, baseEtag, isNew, verifier));
+        } catch (UncheckedIOException e) {
+            s.retire();
+            deleteQuietly(f);
+            throw ioError("journal of the create of /" + path, e.getCause());
+        }
+        StagedFile replaced = byPath.get(path);
+        if (replaced != null) {
+            dropLocked(replaced, false);
+        }
+        index(s);
+        return s;
+    }
+
+    /** Renames staged file {@code f} to {@code path}, dropping a staged file there; durable when this returns. */
+    synchronized void rename(StagedFile f, String path) throws NfsException {
+        StagedFile replaced = byPath.get(path);
+        try {
+            if (replaced != null && replaced != f) {
+                journal.append(new Journal.Drop(replaced.id));
+            }
+            journal.appendAndForce(new Journal.Rename(f.id, path));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of the rename of /" + f.path, e.getCause());
+        }
+        if (replaced != null && replaced != f) {
+            dropLocked(replaced, false);
+        }
+        unindex(f);
+        f.path = path;
+        f.baseEtag = null;
+        f.conditional = false;
+        index(f);
+    }
+
+    /** An older version of {@code f} is in S3 under its name as {@code etag}: its next upload replaces that one. */
+    synchronized void rebase(StagedFile f, String etag) {
+        if (byId.get(f.id) != f) {
+            return;
+        }
+        journal.append(new Journal.Base(f.id, etag));   // forced with the next record; replay without it only
+        f.baseEtag = etag;                               // logs a conflict that last close wins resolves
+        f.conditional = true;
+    }
+
+    /** Forgets staged file {@code f} and deletes its bytes (removed, or replaced); durable when this returns. */
+    synchronized void drop(StagedFile f) throws NfsException {
+        dropLocked(f, true);
+    }
+
+    private void dropLocked(StagedFile f, boolean journaled) throws NfsException {
+        if (byId.get(f.id) != f) {
+            return;
+        }
+        if (journaled) {
+            try {
+                journal.appendAndForce(new Journal.Drop(f.id));
+            } catch (UncheckedIOException e) {
+                throw ioError("journal of the removal of /" + f.path, e.getCause());
+            }
+        }
+        unindex(f);
+        byId.remove(f.id);
+        f.retire();
+        used.addAndGet(-f.size());
+        deleteQuietly(f.file);
+    }
+
+    /**
+     * Staged file {@code f} is in S3 as {@code attributes} describe: journaled and forced before its bytes are
+     * deleted, so that a crash in between uploads it again rather than losing it.
+     */
+    synchronized void uploaded(StagedFile f, ObjectAttributes attributes) throws NfsException {
+        if (byId.get(f.id) != f) {
+            return;
+        }
+        try {
+            journal.appendAndForce(new Journal.Drop(f.id), new Journal.Known(f.path, attributes));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of the upload of /" + f.path, e.getCause());
+        }
+        if (attributes == null) {
+            known.remove(f.path);
+        } else {
+            known.put(f.path, attributes);
+        }
+        dropLocked(f, false);
+        maybeCompact();
+    }
+
+    synchronized void setAttributes(StagedFile f, Owner owner, Instant mtime) throws NfsException {
+        try {
+            journal.appendAndForce(new Journal.Attrs(f.id, owner, mtime));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of the attributes of /" + f.path, e.getCause());
+        }
+        f.setAttributes(owner, mtime);
+    }
+
+    /** Records (or with null, forgets) what is known of the object or directory at {@code path}. */
+    synchronized void setKnown(String path, ObjectAttributes attributes) throws NfsException {
+        try {
+            journal.appendAndForce(new Journal.Known(path, attributes));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of the attributes of /" + path, e.getCause());
+        }
+        if (attributes == null) {
+            known.remove(path);
+        } else {
+            known.put(path, attributes);
+        }
+    }
+
+    synchronized void dirRenameBegins(String from, String to) throws NfsException {
+        try {
+            journal.appendAndForce(new Journal.DirRename(from, to));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of the rename of /" + from, e.getCause());
+        }
+        dirRenames.put(from, to);
+    }
+
+    synchronized void dirRenameDone(String from) {
+        journal.appendAndForce(new Journal.DirRenameDone(from));
+        dirRenames.remove(from);
+    }
+
+    /** Takes {@code bytes} of the budget for a write to {@code path}, or fails with NFS4ERR_NOSPC. */
+    void reserve(long bytes, String path) throws NfsException {
+        while (true) {
+            long u = used.get();
+            if (u + bytes > capacity) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOSPC, "the staging area is full (" + Sizes.format(u)
+                        + " of " + Sizes.format(capacity) + " staged): no room for " + bytes + " more bytes of /"
+                        + path);
+            }
+            if (used.compareAndSet(u, u + bytes)) {
+                return;
+            }
+        }
+    }
+
+    void release(long bytes) {
+        used.addAndGet(-bytes);
+    }
+
+    private void index(StagedFile f) {
+        byId.put(f.id, f);
+        byPath.put(f.path, f);
+        byParent.computeIfAbsent(f.parentPath(), k -> ConcurrentHashMap.newKeySet()).add(f);
+    }
+
+    private void unindex(StagedFile f) {
+        byPath.remove(f.path, f);
+        Set<StagedFile> siblings = byParent.get(f.parentPath());
+        if (siblings != null) {
+            siblings.remove(f);
+            if (siblings.isEmpty()) {
+                byParent.remove(f.parentPath(), siblings);
+            }
+        }
+    }
+
+    private void maybeCompact() {
+        if (journal.appendedSinceRewrite() > COMPACT_AFTER + 2L * (byId.size() + known.size())) {
+            try {
+                compact();
+            } catch (IOException e) {
+                LOG.warn("the staging journal could not be compacted (it keeps growing): {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Rewrites the journal as the live state. */
+    synchronized void compact() throws IOException {
+        List<Journal.Record> live = new ArrayList<>();
+        for (StagedFile f : byId.values()) {
+            live.add(new Journal.Create(f.id, f.path, f.owner(), f.mtime(), f.baseEtag,
+                    f.conditional && f.baseEtag == null, f.verifier));
+        }
+        for (Map.Entry<String, ObjectAttributes> k : known.entrySet()) {
+            live.add(new Journal.Known(k.getKey(), k.getValue()));
+        }
+        for (Map.Entry<String, String> d : dirRenames.entrySet()) {
+            live.add(new Journal.DirRename(d.getKey(), d.getValue()));
+        }
+        journal.rewrite(Journal.snapshot(new Journal.Boot(boots, nextId), live));
+    }
+
+    static NfsException ioError(String what, Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        NfsStatus status = m.contains("No space left") ? NfsStatus.NFS4ERR_NOSPC
+                : m.contains("Disk quota") ? NfsStatus.NFS4ERR_DQUOT : NfsStatus.NFS4ERR_IO;
+        return new NfsException(status, what + " failed in the staging area: " + m, e);
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            LOG.warn("cannot delete staged file {}: {}", f, e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        byId.values().forEach(StagedFile::retire);
+        journal.close();
+    }
+}

@@ -1,0 +1,185 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Turns staged files into objects. {@link #runDue} (called every few hundred milliseconds, or by a test) starts
+ * the uploads that are due, up to {@code uploadConcurrency} at once: a closed file {@code uploadDelay} after its last
+ * write, a file held open {@code commitQuiet} after its last write once it was committed. A failed upload is tried
+ * again after a backoff that doubles up to {@code maxBackoff}, forever: the staged file stays until S3 has it.
+ *
+ * <p><b>Conditional writes.</b> A new file is uploaded with If-None-Match, a changed object with If-Match of the
+ * version it was staged from. When S3 refuses (someone else wrote the object meanwhile), the gateway's version is
+ * uploaded anyway, unconditionally: last close wins, and the conflict is logged and counted.
+ *
+ * <p>Thread-safe: per-file upload state is the {@link StagedFile}'s; completions may run on the store's threads.
+ */
+final class Uploader {
+    private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
+
+    /** What becomes of an upload. */
+    interface Outcome {
+        /** S3 has exactly the staged file's current bytes, under its current name. */
+        void uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object);
+
+        /** S3 has an older version, or one under a name the file no longer has. */
+        void superseded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object);
+    }
+
+    private final StagingArea area;
+    private final ObjectStore store;
+    private final Function<String, String> keyOf;
+    private final StagingSettings settings;
+    private final Owner defaultOwner;
+    private final Clock clock;
+    private final Outcome outcome;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Counter uploads;
+    private final Counter uploadedBytes;
+    private final Counter failures;
+    private final Counter conflicts;
+    private volatile String lastError = "";
+    private volatile Instant lastErrorAt;
+
+    Uploader(StagingArea area, ObjectStore store, Function<String, String> keyOf, StagingSettings settings,
+             Owner defaultOwner, Clock clock, Outcome outcome, MeterRegistry meters) {
+        this.area = requireNonNull(area, "area is null");
+        this.store = requireNonNull(store, "store is null");
+        this.keyOf = requireNonNull(keyOf, "keyOf is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.defaultOwner = requireNonNull(defaultOwner, "defaultOwner is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.outcome = requireNonNull(outcome, "outcome is null");
+        this.uploads = Counter.builder("prefetchd.uploads").description("staged files uploaded to S3")
+                .register(meters);
+        this.uploadedBytes = Counter.builder("prefetchd.upload.bytes").baseUnit("bytes")
+                .description("bytes of staged files uploaded to S3").register(meters);
+        this.failures = Counter.builder("prefetchd.upload.failures")
+                .description("uploads of staged files that failed (each is tried again)").register(meters);
+        this.conflicts = Counter.builder("prefetchd.upload.conflicts")
+                .description("uploads whose object was changed in S3 by someone else meanwhile (last close wins)")
+                .register(meters);
+    }
+
+    /** Starts every upload that is due, as many as the concurrency allows. */
+    void runDue() {
+        Instant now = clock.instant();
+        for (StagedFile f : area.all()) {
+            if (inFlight.get() >= settings.uploadConcurrency()) {
+                return;
+            }
+            StagedFile.Snapshot s = f.startUploadIfDue(now, settings.uploadDelay(), settings.commitQuiet());
+            if (s != null) {
+                start(f, s);
+            }
+        }
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** The last upload failure's message, "" when none failed yet. */
+    String lastError() {
+        return lastError;
+    }
+
+    Instant lastErrorAt() {
+        return lastErrorAt;
+    }
+
+    private void start(StagedFile f, StagedFile.Snapshot s) {
+        inFlight.incrementAndGet();
+        boolean conditional = f.conditional;
+        String baseEtag = f.baseEtag;
+        Owner owner = f.owner() != null ? f.owner() : defaultOwner;
+        Map<String, String> metadata = ObjectAttributes.metadata(owner, f.mtime(), false);
+        long size = f.size();
+        CompletableFuture<ObjectMeta> upload;
+        try {
+            upload = store.upload(keyOf.apply(s.path()), f.file, metadata, conditional && baseEtag == null,
+                    conditional ? baseEtag : null);
+        } catch (RuntimeException e) {
+            upload = CompletableFuture.failedFuture(e);
+        }
+        upload.whenComplete((meta, error) -> {
+            inFlight.decrementAndGet();
+            try {
+                finish(f, s, meta, error, conditional, size);
+            } catch (RuntimeException e) {
+                LOG.error("after the upload of /{}: {}", s.path(), e.toString(), e);
+            }
+        });
+    }
+
+    private void finish(StagedFile f, StagedFile.Snapshot s, ObjectMeta meta, Throwable error, boolean conditional,
+                        long size) {
+        Instant now = clock.instant();
+        if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
+            if (conditional && cause instanceof ObjectStoreException e && e.kind() == ObjectStoreException.Kind.CHANGED
+                    && !f.gone()) {
+                conflicts.increment();
+                LOG.warn("/{} was changed in S3 by someone else while it was written through the gateway; last "
+                        + "close wins: the gateway's version replaces it", s.path());
+                f.conditional = false;
+                f.uploadEnded(s, null, null, now);
+                f.closed(now);
+                return;
+            }
+            if (f.gone()) {
+                f.uploadEnded(s, cause.toString(), now, now);
+                return;   // removed while it was uploading: nothing to retry
+            }
+            failures.increment();
+            int failed = f.failures() + 1;
+            Duration backoff = backoff(failed);
+            lastError = "/" + s.path() + ": " + cause.getMessage();
+            lastErrorAt = now;
+            if (failed == 1 || failed % 10 == 0) {
+                LOG.warn("upload of /{} ({} bytes) failed ({} time{}); it stays staged and is tried again in {} s: {}",
+                        s.path(), size, failed, failed == 1 ? "" : "s", backoff.toSeconds(), cause.getMessage());
+            }
+            f.uploadEnded(s, cause.getMessage(), now.plus(backoff), now);
+            return;
+        }
+        uploads.increment();
+        uploadedBytes.increment(size);
+        if (f.failures() > 0) {
+            LOG.info("upload of /{} succeeded after {} failures", s.path(), f.failures());
+        }
+        if (f.uploadEnded(s, null, null, now)) {
+            outcome.uploaded(f, s, meta);
+        } else {
+            outcome.superseded(f, s, meta);
+        }
+    }
+
+    /** The wait after the {@code failed}-th failure in a row: minBackoff doubled each time, at most maxBackoff. */
+    Duration backoff(int failed) {
+        Duration d = settings.minBackoff();
+        for (int i = 1; i < failed && d.compareTo(settings.maxBackoff()) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : d;
+    }
+}

@@ -1,0 +1,891 @@
+package io.prefetchd.gateway.fs.staging;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.fs.CreateHow;
+import io.prefetchd.gateway.fs.DirEntry;
+import io.prefetchd.gateway.fs.DirListing;
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsStats;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.NewAttributes;
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.fs.ReadResult;
+import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.fs.StoreErrors;
+import io.prefetchd.gateway.fs.VirtualFileSystem;
+import io.prefetchd.gateway.fs.WriteResult;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.s3.ListPage;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The read-write file system: the read-only view of the bucket ({@link S3FileSystem}) with the files being written
+ * laid over it. See docs/SEMANTICS.md, "Writes".
+ *
+ * <p><b>Where written bytes live.</b> A created or written file is staged ({@link StagingArea}): LOOKUP, GETATTR,
+ * READDIR and READ see it at once, with its current size and bytes. Writing an existing object first copies it
+ * into staging (all of it, through the read cache), unless it is truncated to zero. When its last writer closes it
+ * (or it is committed and left alone while held open), the {@link Uploader} makes it one object; then the staged
+ * copy is deleted and the object, with the owner, mode and mtime the file had, answers for the name.
+ *
+ * <p><b>Namespace changes</b> of objects already in S3 go to S3 before they answer: a directory is a folder marker
+ * ({@code dir/}) put by MKDIR; REMOVE deletes the object (or the marker of an empty directory); RENAME of an object
+ * is a server-side copy then a delete, and of a directory one per key under it, up to
+ * {@link StagingSettings#maxRenameKeys()} (NFS4ERR_XDEV beyond, so {@code mv} copies instead), journaled so that
+ * a rename cut short by a crash is finished at the next start. The read-only view's cached listings may be older
+ * than those changes for a while; {@link RecentChanges} shows the gateway's own changes over them meanwhile.
+ *
+ * <p><b>Attributes.</b> The owner, group, mode and mtime of a file or directory written through the gateway are
+ * kept in the journal and shown in listings without a HEAD; they are the object's user metadata too (see
+ * {@link ObjectAttributes}). SETATTR of those on an object already uploaded is kept by the gateway and reaches S3
+ * with the object's next upload.
+ *
+ * <p>Thread-safe: namespace changes (create, remove, rename, mkdir, attribute changes, the end of an upload) are
+ * serialized on one lock, and hold it while they ask S3; reads and writes of file bytes take only their file's
+ * lock.
+ */
+public final class WritableFileSystem implements VirtualFileSystem, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WritableFileSystem.class);
+    private static final int COPY_CHUNK = 1 << 20;
+    private static final long DIR_SIZE = 4096;
+    private static final int MAX_NAME_BYTES = 255;
+
+    private final S3FileSystem base;
+    private final ObjectStore store;
+    private final ToLongFunction<Inode> fileIds;
+    private final StagingSettings settings;
+    private final Owner defaultFileOwner;
+    private final Owner defaultDirOwner;
+    private final Clock clock;
+    private final StagingArea area;
+    private final Uploader uploader;
+    private final DirectoryMover mover;
+    private final RecentChanges recent;
+    private final Path emptyFile;
+    private final long writeVerifier;
+    private final Object namespace = new Object();
+    /** Merged listings handed out, by directory and verifier, so READDIR cookies stay valid while paging. */
+    private final Cache<String, DirListing> snapshots;
+    /** What a staged file became in S3, by the ETag it was shown with while staged: reads pinned to it go on. */
+    private final Cache<String, FileAttributes> uploadedAs;
+
+    private WritableFileSystem(S3FileSystem base, ObjectStore store, ToLongFunction<Inode> fileIds,
+                               StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
+                               Duration listingHorizon, Clock clock, StagingArea area, MeterRegistry meters) {
+        this.base = base;
+        this.store = store;
+        this.fileIds = fileIds;
+        this.settings = settings;
+        this.defaultFileOwner = defaultFileOwner;
+        this.defaultDirOwner = defaultDirOwner;
+        this.clock = clock;
+        this.area = area;
+        this.mover = new DirectoryMover(store, settings.maxRenameKeys());
+        this.recent = new RecentChanges(clock, listingHorizon);
+        this.emptyFile = settings.dir().resolve("empty");
+        this.writeVerifier = verifierOf(area.boots(), clock.millis());
+        Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+        this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
+                .maximumSize(10_000).build();
+        this.uploadedAs = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(Duration.ofHours(1))
+                .maximumSize(100_000).build();
+        this.uploader = new Uploader(area, store, base::key, settings, defaultFileOwner, clock, new Uploader.Outcome() {
+            @Override
+            public void uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
+                afterUpload(file, object);
+            }
+
+            @Override
+            public void superseded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
+                afterStaleUpload(file, snapshot, object);
+            }
+        }, meters);
+        Gauge.builder("prefetchd.staging.bytes", area, StagingArea::usedBytes).baseUnit("bytes")
+                .description("bytes of written files staged on local disk").register(meters);
+        Gauge.builder("prefetchd.staging.capacity", area, StagingArea::capacityBytes).baseUnit("bytes")
+                .description("the staging area's budget (prefetchd.write.staging-size)").register(meters);
+        Gauge.builder("prefetchd.uploads.pending", area, a -> a.all().size())
+                .description("staged files S3 does not have yet").register(meters);
+        Gauge.builder("prefetchd.uploads.oldest", this, w -> w.oldestPending().toMillis() / 1000.0).baseUnit("seconds")
+                .description("how long the oldest staged file has waited for S3").register(meters);
+    }
+
+    /**
+     * Opens the staging area of {@code settings} (replaying its journal, finishing directory renames a crash cut
+     * short) and lays it over {@code base}. Call {@link #runUploads} every few hundred milliseconds.
+     *
+     * @param fileIds the same file ids (inode numbers) {@code base} uses
+     * @param defaultFileOwner owner shown and written for files that carry none
+     * @param listingHorizon how long the read-only view may serve a listing older than a change made here
+     */
+    public static WritableFileSystem open(S3FileSystem base, ObjectStore store, ToLongFunction<Inode> fileIds,
+                                          StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
+                                          Duration listingHorizon, Clock clock, MeterRegistry meters) {
+        requireNonNull(base, "base is null");
+        requireNonNull(store, "store is null");
+        requireNonNull(fileIds, "fileIds is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(defaultFileOwner, "defaultFileOwner is null");
+        requireNonNull(defaultDirOwner, "defaultDirOwner is null");
+        requireNonNull(listingHorizon, "listingHorizon is null");
+        requireNonNull(clock, "clock is null");
+        requireNonNull(meters, "meters is null");
+        StagingArea area = StagingArea.open(settings.dir(), settings.capacityBytes(), clock);
+        try {
+            Path empty = settings.dir().resolve("empty");
+            if (!Files.exists(empty)) {
+                Files.createFile(empty);
+            }
+            WritableFileSystem fs = new WritableFileSystem(base, store, fileIds, settings, defaultFileOwner,
+                    defaultDirOwner, listingHorizon, clock, area, meters);
+            fs.finishDirectoryRenames();
+            return fs;
+        } catch (IOException e) {
+            area.close();
+            throw new UncheckedIOException("cannot prepare the staging area " + settings.dir(), e);
+        } catch (RuntimeException e) {
+            area.close();
+            throw e;
+        }
+    }
+
+    private static long verifierOf(long boots, long millis) {
+        long h = boots * 0x9E3779B97F4A7C15L ^ millis;
+        h ^= h >>> 31;
+        return h == 0 ? 1 : h;
+    }
+
+    /** Starts the uploads that are due (see {@link Uploader}). */
+    public void runUploads() {
+        uploader.runDue();
+    }
+
+    // ---- reads ----
+
+    @Override
+    public FileAttributes getattr(Inode inode) throws NfsException {
+        if (!inode.isDirectory()) {
+            StagedFile f = area.byPath(inode.path());
+            if (f != null) {
+                return staged(f);
+            }
+        }
+        RecentChanges.Change c = recent.get(inode.path());
+        if (c != null) {
+            if (c.gone() || c.inode().type() != inode.type()) {
+                throw new NfsException(NfsStatus.NFS4ERR_STALE, "/" + inode.path() + " no longer exists");
+            }
+            return inode.isDirectory() ? withOverlayChange(inode, c.attributes()) : c.attributes();
+        }
+        FileAttributes a = withKnownOwner(inode.path(), base.getattr(inode));
+        return inode.isDirectory() ? withOverlayChange(inode, a) : a;
+    }
+
+    @Override
+    public Inode lookup(Inode dir, String name) throws NfsException {
+        if (!dir.isDirectory()) {
+            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + dir.path() + " is not a directory");
+        }
+        String path = dir.child(name);
+        if (area.byPath(path) != null) {
+            return new Inode(FileType.REGULAR, path);
+        }
+        RecentChanges.Change c = recent.get(path);
+        if (c != null) {
+            if (c.gone()) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+            }
+            return c.inode();
+        }
+        RecentChanges.Change d = dir.isRoot() ? null : recent.get(dir.path());
+        if (d != null && d.gone()) {
+            throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory /" + dir.path() + " no longer exists");
+        }
+        return base.lookup(dir, name);
+    }
+
+    @Override
+    public DirListing list(Inode dir, long verifier) throws NfsException {
+        if (verifier != 0) {
+            DirListing held = snapshots.getIfPresent(dir.path() + "\0" + verifier);
+            if (held != null) {
+                return held;
+            }
+        }
+        DirListing listed = base.list(dir, verifier);
+        DirListing merged = merge(dir, listed);
+        if (merged != listed) {
+            snapshots.put(dir.path() + "\0" + merged.verifier(), merged);
+        }
+        return merged;
+    }
+
+    /** {@code listed} with the staged files, the recent changes and the known owners of {@code dir} laid over it. */
+    private DirListing merge(Inode dir, DirListing listed) throws NfsException {
+        List<RecentChanges.Change> changes = recent.children(dir.path());
+        List<StagedFile> staged = new ArrayList<>(area.children(dir.path()));
+        boolean owners = false;
+        TreeMap<String, DirEntry> byName = new TreeMap<>();
+        for (DirEntry e : listed.entries()) {
+            FileAttributes a = withKnownOwner(e.inode().path(), e.attributes());
+            owners |= a != e.attributes();
+            byName.put(e.name(), a == e.attributes() ? e : new DirEntry(e.name(), e.inode(), a));
+        }
+        if (changes.isEmpty() && staged.isEmpty() && !owners) {
+            return listed;
+        }
+        for (RecentChanges.Change c : changes) {
+            if (c.gone()) {
+                byName.remove(c.inode().name());
+            } else {
+                byName.put(c.inode().name(), new DirEntry(c.inode().name(), c.inode(), c.attributes()));
+            }
+        }
+        for (StagedFile f : staged) {
+            String name = f.name();
+            byName.put(name, new DirEntry(name, new Inode(FileType.REGULAR, f.path), staged(f)));
+        }
+        List<DirEntry> entries = new ArrayList<>(byName.values());
+        long v = changes.isEmpty() && staged.isEmpty() ? listed.verifier() : DirListing.verifierOf(entries);
+        return new DirListing(v, entries);
+    }
+
+    @Override
+    public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+        StagedFile f = area.byPath(file.path());
+        if (f != null && !f.gone()) {
+            try {
+                return new ReadResult(f.read(offset, count), false, 0);
+            } catch (NfsException e) {
+                if (!f.gone()) {
+                    throw e;
+                }   // uploaded meanwhile: read the object
+            }
+        }
+        FileAttributes v = version;
+        if (version.etag() != null && version.etag().startsWith("staged-")) {
+            v = uploadedAs.getIfPresent(version.etag());
+            if (v == null) {
+                v = getattr(file);
+                StagedFile again = area.byPath(file.path());
+                if (again != null) {
+                    return new ReadResult(again.read(offset, count), false, 0);
+                }
+            }
+        }
+        return base.read(file, v, offset, count);
+    }
+
+    @Override
+    public FsStats statfs() {
+        return base.statfs();
+    }
+
+    // ---- writes ----
+
+    @Override
+    public boolean writable() {
+        return true;
+    }
+
+    @Override
+    public long writeVerifier() {
+        return writeVerifier;
+    }
+
+    @Override
+    public Inode create(Inode dir, String name, CreateHow how, Owner creator) throws NfsException {
+        requireNonNull(how, "how is null");
+        requireNonNull(creator, "creator is null");
+        checkName(name);
+        synchronized (namespace) {
+            requireDirectory(dir);
+            String path = dir.child(name);
+            Inode existing = resolve(dir, name);
+            if (existing != null) {
+                if (existing.isDirectory()) {
+                    throw new NfsException(how.mode() == CreateHow.Mode.UNCHECKED ? NfsStatus.NFS4ERR_ISDIR
+                            : NfsStatus.NFS4ERR_EXIST, "/" + path + " is a directory");
+                }
+                switch (how.mode()) {
+                    case GUARDED -> throw new NfsException(NfsStatus.NFS4ERR_EXIST, "/" + path + " exists");
+                    case EXCLUSIVE -> {
+                        StagedFile f = area.byPath(path);
+                        if (f == null || f.verifier == null || f.verifier != how.verifier()) {
+                            throw new NfsException(NfsStatus.NFS4ERR_EXIST, "/" + path + " exists");
+                        }
+                        return existing;   // the same exclusive create again: a retransmission
+                    }
+                    case UNCHECKED -> {
+                        if (!how.attributes().isEmpty()) {
+                            setattrLocked(existing, how.attributes());
+                        }
+                        return existing;
+                    }
+                }
+            }
+            Owner owner = owned(creator, how.attributes());
+            Instant mtime = how.attributes().mtime().orElse(clock.instant());
+            StagedFile f = area.create(path, owner, mtime, null, true,
+                    how.mode() == CreateHow.Mode.EXCLUSIVE ? how.verifier() : null);
+            if (how.attributes().size().isPresent() && how.attributes().size().getAsLong() > 0) {
+                f.setSize(how.attributes().size().getAsLong(), mtime);
+            }
+            return new Inode(FileType.REGULAR, path);
+        }
+    }
+
+    @Override
+    public WriteResult write(Inode file, long offset, ByteBuffer data, boolean durable) throws NfsException {
+        if (file.isDirectory()) {
+            throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + file.path() + " is a directory");
+        }
+        if (offset < 0 || offset + data.remaining() < 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_FBIG, "write past 2^63 in /" + file.path());
+        }
+        for (int attempt = 0; ; attempt++) {
+            StagedFile f = area.byPath(file.path());
+            if (f == null) {
+                f = stageExisting(file, -1);
+            }
+            try {
+                return new WriteResult(f.write(offset, data, durable, clock.instant()), durable);
+            } catch (NfsException e) {
+                if (!f.gone() || attempt > 0) {
+                    throw e;
+                }   // uploaded just now: stage the object again
+            }
+        }
+    }
+
+    @Override
+    public void commit(Inode file) throws NfsException {
+        StagedFile f = area.byPath(file.path());
+        if (f != null) {
+            f.force();
+            f.committed(clock.instant().plus(settings.commitQuiet()));
+        }
+    }
+
+    @Override
+    public void closed(Inode file) throws NfsException {
+        StagedFile f = area.byPath(file.path());
+        if (f != null) {
+            f.closed(clock.instant().plus(settings.uploadDelay()));
+        }
+    }
+
+    @Override
+    public FileAttributes setattr(Inode inode, NewAttributes attributes) throws NfsException {
+        requireNonNull(attributes, "attributes is null");
+        synchronized (namespace) {
+            return setattrLocked(inode, attributes);
+        }
+    }
+
+    private FileAttributes setattrLocked(Inode inode, NewAttributes attributes) throws NfsException {
+        FileAttributes now = getattr(inode);
+        if (attributes.isEmpty()) {
+            return now;
+        }
+        if (inode.isDirectory()) {
+            if (attributes.size().isPresent()) {
+                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + inode.path() + " is a directory");
+            }
+            Owner owner = changed(now.owner() != null ? now.owner() : defaultDirOwner, attributes);
+            area.setKnown(inode.path(), new ObjectAttributes(null, owner, attributes.mtime().orElse(now.mtime())));
+            return getattr(inode);
+        }
+        StagedFile f = area.byPath(inode.path());
+        if (f == null && attributes.size().isPresent()) {
+            f = stageExisting(inode, attributes.size().getAsLong());
+        }
+        if (f != null) {
+            if (attributes.size().isPresent()) {
+                f.setSize(attributes.size().getAsLong(), clock.instant());
+            }
+            if (attributes.mode().isPresent() || attributes.uid().isPresent() || attributes.gid().isPresent()
+                    || attributes.mtime().isPresent()) {
+                Owner owner = changed(f.owner() != null ? f.owner() : defaultFileOwner, attributes);
+                area.setAttributes(f, owner, attributes.mtime().orElse(f.mtime()));
+            }
+            return staged(f);
+        }
+        Owner owner = changed(now.owner() != null ? now.owner() : defaultFileOwner, attributes);
+        area.setKnown(inode.path(), new ObjectAttributes(now.etag(), owner, attributes.mtime().orElse(now.mtime())));
+        return getattr(inode);
+    }
+
+    @Override
+    public Inode mkdir(Inode dir, String name, NewAttributes attributes, Owner creator) throws NfsException {
+        requireNonNull(attributes, "attributes is null");
+        requireNonNull(creator, "creator is null");
+        checkName(name);
+        synchronized (namespace) {
+            requireDirectory(dir);
+            String path = dir.child(name);
+            if (resolve(dir, name) != null) {
+                throw new NfsException(NfsStatus.NFS4ERR_EXIST, "/" + path + " exists");
+            }
+            Owner owner = owned(creator, attributes);
+            Instant mtime = attributes.mtime().orElse(clock.instant());
+            upload(base.key(path) + "/", emptyFile, ObjectAttributes.metadata(owner, mtime, true));
+            area.setKnown(path, new ObjectAttributes(null, owner, mtime));
+            Inode created = new Inode(FileType.DIRECTORY, path);
+            recent.present(created, new FileAttributes(FileType.DIRECTORY, DIR_SIZE, fileIds.applyAsLong(created),
+                    DirListing.verifierOf(List.of()), mtime, null, owner));
+            base.changed(path);
+            return created;
+        }
+    }
+
+    @Override
+    public void remove(Inode dir, String name) throws NfsException {
+        synchronized (namespace) {
+            requireDirectory(dir);
+            Inode target = resolve(dir, name);
+            if (target == null) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+            }
+            String path = target.path();
+            if (target.isDirectory()) {
+                requireEmpty(target);
+                keepDirectory(dir, name);
+                delete(base.key(path) + "/");
+            } else {
+                StagedFile f = area.byPath(path);
+                if (f == null || f.baseEtag != null) {
+                    keepDirectory(dir, name);
+                    delete(base.key(path));
+                }
+                if (f != null) {
+                    area.drop(f);
+                }
+            }
+            if (area.known(path) != null) {
+                area.setKnown(path, null);
+            }
+            recent.gone(target);
+            base.changed(path);
+        }
+    }
+
+    @Override
+    public void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws NfsException {
+        checkName(toName);
+        synchronized (namespace) {
+            requireDirectory(fromDir);
+            requireDirectory(toDir);
+            Inode source = resolve(fromDir, fromName);
+            if (source == null) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + fromName + " in /" + fromDir.path());
+            }
+            String to = toDir.child(toName);
+            if (source.path().equals(to)) {
+                return;
+            }
+            Inode target = resolve(toDir, toName);
+            if (source.isDirectory()) {
+                if (to.startsWith(source.path() + "/")) {
+                    throw new NfsException(NfsStatus.NFS4ERR_INVAL, "cannot move /" + source.path()
+                            + " into itself");
+                }
+                if (target != null && !target.isDirectory()) {
+                    throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + to + " is not a directory");
+                }
+                if (target != null) {
+                    requireEmpty(target);
+                }
+                renameDirectory(source, new Inode(FileType.DIRECTORY, to));
+                return;
+            }
+            if (target != null && target.isDirectory()) {
+                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + to + " is a directory");
+            }
+            StagedFile f = area.byPath(source.path());
+            if (f != null) {
+                renameStaged(f, source, new Inode(FileType.REGULAR, to));
+            } else {
+                renameObject(source, new Inode(FileType.REGULAR, to));
+            }
+        }
+    }
+
+    private void renameStaged(StagedFile f, Inode from, Inode to) throws NfsException {
+        if (f.baseEtag != null) {
+            keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
+            delete(base.key(from.path()));   // the object it was staged from goes with the old name
+        }
+        area.rename(f, to.path());
+        forgetKnown(from.path());
+        recent.gone(from);
+        base.changed(from.path());
+        base.changed(to.path());
+    }
+
+    private void renameObject(Inode from, Inode to) throws NfsException {
+        FileAttributes a = getattr(from);
+        keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
+        ObjectMeta copied;
+        try {
+            copied = store.copy(base.key(from.path()), a.etag(), base.key(to.path()));
+            StagedFile replaced = area.byPath(to.path());
+            if (replaced != null) {
+                area.drop(replaced);
+            }
+            store.delete(base.key(from.path()));
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+        ObjectAttributes k = area.known(from.path());
+        forgetKnown(from.path());
+        if (k != null) {
+            area.setKnown(to.path(), new ObjectAttributes(copied.etag(), k.owner(), k.mtime()));
+        } else {
+            forgetKnown(to.path());
+        }
+        recent.gone(from);
+        recent.present(to, objectAttributes(to, copied, k != null ? k.owner() : null));
+        base.changed(from.path());
+        base.changed(to.path());
+    }
+
+    private void renameDirectory(Inode from, Inode to) throws NfsException {
+        String fromPrefix = base.key(from.path()) + "/";
+        String toPrefix = base.key(to.path()) + "/";
+        List<ObjectMeta> keys;
+        try {
+            keys = mover.keysWithinLimit(fromPrefix);
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+        FileAttributes a = getattr(from);
+        keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
+        area.dirRenameBegins(from.path(), to.path());
+        moveStagedAndKnown(from.path(), to.path());
+        try {
+            mover.move(keys, fromPrefix, toPrefix);
+        } catch (ObjectStoreException e) {
+            LOG.warn("rename of /{} to /{} stopped after an S3 error; it is finished at the next start: {}",
+                    from.path(), to.path(), e.getMessage());
+            throw StoreErrors.toNfs(e);
+        }
+        area.dirRenameDone(from.path());
+        recent.gone(from);
+        recent.present(to, new FileAttributes(FileType.DIRECTORY, DIR_SIZE, fileIds.applyAsLong(to), a.change(),
+                a.mtime(), null, a.owner()));
+        base.changed(from.path());
+        base.changed(to.path());
+    }
+
+    private void moveStagedAndKnown(String from, String to) throws NfsException {
+        for (StagedFile f : area.under(from)) {
+            area.rename(f, to + f.path.substring(from.length()));
+        }
+        ObjectAttributes dirAttrs = area.known(from);
+        if (dirAttrs != null) {
+            area.setKnown(to, dirAttrs);
+            area.setKnown(from, null);
+        }
+    }
+
+    /** Directory renames a crash cut short: finished before the file system serves. */
+    private void finishDirectoryRenames() {
+        for (Map.Entry<String, String> d : area.pendingDirRenames().entrySet()) {
+            try {
+                moveStagedAndKnown(d.getKey(), d.getValue());
+                mover.resume(base.key(d.getKey()) + "/", base.key(d.getValue()) + "/");
+                area.dirRenameDone(d.getKey());
+            } catch (NfsException | ObjectStoreException e) {
+                LOG.error("the rename of /{} to /{} could not be finished (tried again at the next start): {}",
+                        d.getKey(), d.getValue(), e.getMessage());
+            }
+        }
+    }
+
+    // ---- uploads ----
+
+    private void afterUpload(StagedFile f, ObjectMeta object) {
+        synchronized (namespace) {
+            if (area.byPath(f.path) != f) {
+                return;
+            }
+            Inode inode = new Inode(FileType.REGULAR, f.path);
+            Owner owner = f.owner();
+            FileAttributes a = objectAttributes(inode, object, owner);
+            try {
+                area.uploaded(f, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
+            } catch (NfsException e) {
+                LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
+                        e.getMessage());
+                return;
+            }
+            uploadedAs.put(f.etag, a);
+            recent.present(inode, a);
+            base.changed(f.path);
+        }
+    }
+
+    /**
+     * An upload that ended after its file changed. Written again under the same name: its next upload follows.
+     * Renamed or removed meanwhile: the object under the old name is a stray, deleted unless the name holds
+     * something else now.
+     */
+    private void afterStaleUpload(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
+        synchronized (namespace) {
+            if (!f.gone() && f.path.equals(s.path())) {
+                area.rebase(f, object.etag());
+                return;
+            }
+            RecentChanges.Change c = recent.get(s.path());
+            if (area.byPath(s.path()) != null || c != null && !c.gone()) {
+                return;   // staged again (its upload replaces the stray), or something else was put there
+            }
+            try {
+                store.delete(base.key(s.path()));
+                base.changed(s.path());
+            } catch (ObjectStoreException e) {
+                LOG.warn("s3://{}/{} was uploaded for a file renamed or removed meanwhile and could not be "
+                        + "deleted: {}", store.bucket(), base.key(s.path()), e.getMessage());
+            }
+        }
+    }
+
+    /** The files S3 does not have yet, and how their uploads go. */
+    public StagingStatus status() {
+        List<StagingStatus.Pending> pending = new ArrayList<>();
+        for (StagedFile f : area.all()) {
+            String err = f.lastError();
+            pending.add(new StagingStatus.Pending(f.path, f.size(), f.stagedAt, f.uploading(), f.failures(),
+                    err == null ? "" : err));
+        }
+        pending.sort(Comparator.comparing(StagingStatus.Pending::stagedAt).thenComparing(StagingStatus.Pending::path));
+        return new StagingStatus(area.usedBytes(), area.capacityBytes(), oldestPending(), uploader.lastError(),
+                uploader.lastErrorAt(), pending);
+    }
+
+    private Duration oldestPending() {
+        Instant oldest = null;
+        for (StagedFile f : area.all()) {
+            oldest = oldest == null || f.stagedAt.isBefore(oldest) ? f.stagedAt : oldest;
+        }
+        return oldest == null ? Duration.ZERO : Duration.between(oldest, clock.instant());
+    }
+
+    @Override
+    public void close() {
+        area.close();
+    }
+
+    // ---- helpers ----
+
+    private FileAttributes staged(StagedFile f) {
+        Inode inode = new Inode(FileType.REGULAR, f.path);
+        long change;
+        long size;
+        Instant mtime;
+        Owner owner;
+        synchronized (f) {
+            size = f.size();
+            mtime = f.mtime();
+            owner = f.owner();
+            long h = (f.id * 0x9E3779B97F4A7C15L) ^ (f.generation() + 1) * 0xC2B2AE3D27D4EB4FL ^ area.boots();
+            change = (h & Long.MAX_VALUE) == 0 ? 1 : h & Long.MAX_VALUE;
+        }
+        return new FileAttributes(FileType.REGULAR, size, fileIds.applyAsLong(inode), change, mtime, f.etag, owner);
+    }
+
+    private FileAttributes objectAttributes(Inode inode, ObjectMeta m, Owner owner) {
+        long h = 1125899906842597L;
+        for (int i = 0; i < m.etag().length(); i++) {
+            h = 31 * h + m.etag().charAt(i);
+        }
+        h = (h ^ (m.size() * 0x9E3779B97F4A7C15L)) & Long.MAX_VALUE;
+        return new FileAttributes(FileType.REGULAR, m.size(), fileIds.applyAsLong(inode), h == 0 ? 1 : h,
+                m.lastModified(), m.etag(), owner);
+    }
+
+    /** {@code a} with the owner the journal knows for {@code path} (for a file: of that very version). */
+    private FileAttributes withKnownOwner(String path, FileAttributes a) {
+        ObjectAttributes k = area.known(path);
+        if (k == null || a.owner() != null
+                || a.type() == FileType.REGULAR && !java.util.Objects.equals(k.etag(), a.etag())) {
+            return a;
+        }
+        return new FileAttributes(a.type(), a.size(), a.fileId(), a.change(),
+                a.type() == FileType.REGULAR ? a.mtime() : k.mtime(), a.etag(), k.owner());
+    }
+
+    /** A directory's attributes with the change attribute of its merged listing, when anything is laid over it. */
+    private FileAttributes withOverlayChange(Inode dir, FileAttributes a) throws NfsException {
+        if (area.children(dir.path()).isEmpty() && recent.children(dir.path()).isEmpty()) {
+            return a;
+        }
+        long v = list(dir, 0).verifier();
+        return new FileAttributes(a.type(), a.size(), a.fileId(), v, a.mtime(), a.etag(), a.owner());
+    }
+
+    /** The name in {@code dir}, or null when there is none. */
+    private Inode resolve(Inode dir, String name) throws NfsException {
+        try {
+            return lookup(dir, name);
+        } catch (NfsException e) {
+            if (e.status() == NfsStatus.NFS4ERR_NOENT) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private void requireDirectory(Inode dir) throws NfsException {
+        if (!dir.isDirectory()) {
+            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + dir.path() + " is not a directory");
+        }
+        getattr(dir);   // NFS4ERR_STALE when it is gone
+    }
+
+    private void requireEmpty(Inode dir) throws NfsException {
+        if (!list(dir, 0).entries().isEmpty()) {
+            throw new NfsException(NfsStatus.NFS4ERR_NOTEMPTY, "/" + dir.path() + " is not empty");
+        }
+        String marker = base.key(dir.path()) + "/";
+        try {
+            ListPage page = store.list(marker, null, null, 2);
+            for (ObjectMeta m : page.objects()) {
+                if (!m.key().equals(marker)) {
+                    throw new NfsException(NfsStatus.NFS4ERR_NOTEMPTY, "/" + dir.path() + " is not empty in S3");
+                }
+            }
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+    }
+
+    /**
+     * Keeps {@code dir} in S3 when {@code leaving} is its last entry: a directory that exists only because keys
+     * are under it would vanish with them, so it gets a folder marker first.
+     */
+    private void keepDirectory(Inode dir, String leaving) throws NfsException {
+        if (dir.isRoot()) {
+            return;
+        }
+        for (DirEntry e : list(dir, 0).entries()) {
+            if (!e.name().equals(leaving)) {
+                return;
+            }
+        }
+        String marker = base.key(dir.path()) + "/";
+        try {
+            if (store.head(marker).isPresent()) {
+                return;
+            }
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+        FileAttributes a = getattr(dir);
+        upload(marker, emptyFile, ObjectAttributes.metadata(a.owner() != null ? a.owner() : defaultDirOwner,
+                a.mtime(), true));
+    }
+
+    /** Copies the object at {@code file} into staging (its first {@code keep} bytes; all with -1) to change it. */
+    private StagedFile stageExisting(Inode file, long keep) throws NfsException {
+        synchronized (namespace) {
+            StagedFile f = area.byPath(file.path());
+            if (f != null) {
+                return f;
+            }
+            FileAttributes a = getattr(file);
+            long copy = keep < 0 ? a.size() : Math.min(keep, a.size());
+            f = area.create(file.path(), a.owner(), a.mtime(), a.etag(), false, null);
+            try {
+                for (long at = 0; at < copy; ) {
+                    byte[] chunk = base.read(file, a, at, (int) Math.min(COPY_CHUNK, copy - at)).data();
+                    if (chunk.length == 0) {
+                        throw new NfsException(NfsStatus.NFS4ERR_IO, "/" + file.path() + " ended at " + at
+                                + " bytes while copied into staging");
+                    }
+                    f.write(at, ByteBuffer.wrap(chunk), false, a.mtime());
+                    at += chunk.length;
+                }
+                f.force();
+            } catch (NfsException | RuntimeException e) {
+                area.drop(f);
+                throw e;
+            }
+            return f;
+        }
+    }
+
+    private void upload(String key, Path file, Map<String, String> metadata) throws NfsException {
+        try {
+            store.upload(key, file, metadata, false, null).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof ObjectStoreException ose ? StoreErrors.toNfs(ose)
+                    : new NfsException(NfsStatus.NFS4ERR_IO, "PUT of " + key + " failed: " + e.getCause(), e);
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+    }
+
+    private void delete(String key) throws NfsException {
+        try {
+            store.delete(key);
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+    }
+
+    private void forgetKnown(String path) throws NfsException {
+        if (area.known(path) != null) {
+            area.setKnown(path, null);
+        }
+    }
+
+    private static Owner owned(Owner creator, NewAttributes a) {
+        return changed(creator, a);
+    }
+
+    private static Owner changed(Owner o, NewAttributes a) {
+        return new Owner(a.uid().orElse(o.uid()), a.gid().orElse(o.gid()), a.mode().orElse(o.mode()) & 07777);
+    }
+
+    private static void checkName(String name) throws NfsException {
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
+                || name.indexOf('\0') >= 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_BADNAME, "'" + name + "' is not a name S3 keys can hold here");
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new NfsException(NfsStatus.NFS4ERR_NAMETOOLONG, "name longer than 255 bytes");
+        }
+    }
+}

@@ -1,0 +1,623 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.CreateHow;
+import io.prefetchd.gateway.fs.DirEntry;
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.MetadataSettings;
+import io.prefetchd.gateway.fs.NewAttributes;
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.testing.ManualClock;
+import io.prefetchd.gateway.testing.PassThroughCache;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The writable file system over a fake store, on a manual clock: staging, uploads, namespace changes, errors. */
+class WritableFileSystemTest {
+    private static final Owner ALICE = new Owner(1000, 1000, 0644);
+    private static final Owner ROOT_DEFAULT = new Owner(0, 0, 0444);
+    private static final Duration TTL = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryObjectStore objects = new InMemoryObjectStore("bucket", clock);
+    private final WritableStore store = new WritableStore(objects);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private SimpleMeterRegistry writeMeters;
+    private S3FileSystem base;
+    private WritableFileSystem fs;
+
+    @BeforeEach
+    void setUp() {
+        objects.put("data/models/old.pt", bytes("old model"));
+        objects.put("data/train/a.bin", bytes("a"));
+        objects.put("data/train/b.bin", bytes("b"));
+        fs = open(1 << 20);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fs.close();
+    }
+
+    private WritableFileSystem open(long capacity) {
+        base = new S3FileSystem(store, "data/", new PassThroughCache(store), i -> i.path().hashCode(),
+                MetadataSettings.withTtl(TTL), clock, Runnable::run, meters);
+        return WritableFileSystem.open(base, store, i -> i.path().hashCode(), settings(capacity), ROOT_DEFAULT,
+                new Owner(0, 0, 0555), TTL.multipliedBy(2).plusMinutes(1), clock, writeMeters = new SimpleMeterRegistry());
+    }
+
+    private StagingSettings settings(long capacity) {
+        return new StagingSettings(tmp.resolve("staging"), capacity, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                5, 4, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Inode dir(String path) {
+        return new Inode(FileType.DIRECTORY, path);
+    }
+
+    private static Inode file(String path) {
+        return new Inode(FileType.REGULAR, path);
+    }
+
+    private static CreateHow how(CreateHow.Mode mode) {
+        return new CreateHow(mode, 0, NewAttributes.NONE);
+    }
+
+    private Inode create(String dirPath, String name) throws NfsException {
+        return fs.create(dir(dirPath), name, how(CreateHow.Mode.GUARDED), ALICE);
+    }
+
+    private void write(Inode f, long offset, String s, boolean durable) throws NfsException {
+        fs.write(f, offset, ByteBuffer.wrap(bytes(s)), durable);
+    }
+
+    private String read(Inode f) throws NfsException {
+        FileAttributes a = fs.getattr(f);
+        return new String(fs.read(f, a, 0, (int) a.size() + 10).data(), StandardCharsets.UTF_8);
+    }
+
+    /** Closes {@code f} and lets the upload delay pass and the upload run. */
+    private void closeAndUpload(Inode f) throws NfsException {
+        fs.closed(f);
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+    }
+
+    private List<String> names(String dirPath) throws NfsException {
+        return fs.list(dir(dirPath), 0).entries().stream().map(DirEntry::name).toList();
+    }
+
+    @Test
+    void create_showsInLookupGetattrAndReaddirAtOnce() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+
+        assertEquals(f, fs.lookup(dir("models"), "ckpt.pt"));
+        assertEquals(0, fs.getattr(f).size());
+        assertEquals(ALICE, fs.getattr(f).owner());
+        assertEquals(List.of("ckpt.pt", "old.pt"), names("models"));
+        assertEquals(0, store.uploads.get());
+    }
+
+    @Test
+    void write_thenRead_servesStagedBytesAndSize() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "hello ", false);
+        write(f, 6, "world", true);
+
+        assertEquals(11, fs.getattr(f).size());
+        assertEquals("hello world", read(f));
+    }
+
+    @Test
+    void write_changesTheChangeAttribute() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        long before = fs.getattr(f).change();
+        write(f, 0, "x", false);
+
+        assertNotEquals(before, fs.getattr(f).change());
+    }
+
+    @Test
+    void closed_uploadsAfterTheDelay_withOwnerMetadata_andDropsTheStagedFile() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "weights", false);
+        fs.closed(f);
+        fs.runUploads();
+        assertEquals(0, store.uploads.get(), "not before the upload delay");
+
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+
+        assertEquals("weights", store.content("data/models/ckpt.pt"));
+        assertEquals("33188", store.metadata("data/models/ckpt.pt").get("mode"));   // S_IFREG | 0644
+        assertEquals("1000", store.metadata("data/models/ckpt.pt").get("uid"));
+        assertEquals(0, fs.status().pending().size());
+        assertEquals(0, fs.status().stagedBytes());
+        assertEquals("weights", read(f));
+        assertEquals(ALICE, fs.getattr(f).owner());
+    }
+
+    @Test
+    void upload_ofNewFile_isConditionalOnNoObject_andLastCloseWinsOnConflict() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "mine", false);
+        objects.put("data/models/ckpt.pt", bytes("someone else's"));
+
+        closeAndUpload(f);
+        assertEquals("someone else's", store.content("data/models/ckpt.pt"), "refused by If-None-Match");
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+
+        assertEquals("mine", store.content("data/models/ckpt.pt"));
+        assertEquals(1.0, writeMeters.get("prefetchd.upload.conflicts").counter().count());
+    }
+
+    @Test
+    void failedUpload_keepsTheStagedFile_andRetriesWithBackoffUntilS3HasIt() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "precious", true);
+        store.failUploads(3);
+
+        closeAndUpload(f);
+        assertEquals(1, store.uploads.get());
+        assertEquals(1, fs.status().pending().size());
+        assertEquals(1, fs.status().pending().get(0).failures());
+        assertTrue(fs.status().lastError().contains("injected 503"));
+        assertEquals("precious", read(f));
+
+        fs.runUploads();
+        assertEquals(1, store.uploads.get(), "waits out its backoff");
+        clock.advance(Duration.ofSeconds(1));
+        fs.runUploads();   // second failure, next wait 2 s
+        clock.advance(Duration.ofSeconds(1));
+        fs.runUploads();
+        assertEquals(2, store.uploads.get());
+        clock.advance(Duration.ofSeconds(1));
+        fs.runUploads();   // third failure, next wait 4 s
+        assertEquals(3, store.uploads.get());
+        assertNull(store.content("data/models/ckpt.pt"));
+        assertEquals(1, fs.status().pending().size());
+
+        clock.advance(Duration.ofSeconds(4));
+        fs.runUploads();
+        assertEquals("precious", store.content("data/models/ckpt.pt"));
+        assertEquals(0, fs.status().pending().size());
+    }
+
+    @Test
+    void write_beyondTheStagingBudget_isNospc_andKeepsWhatWasAcknowledged() throws NfsException {
+        fs.close();
+        fs = open(10);
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "12345678", true);
+
+        NfsException e = assertThrows(NfsException.class, () -> write(f, 8, "abc", true));
+
+        assertEquals(NfsStatus.NFS4ERR_NOSPC, e.status());
+        assertEquals("12345678", read(f));
+        assertEquals(8, fs.status().stagedBytes());
+    }
+
+    @Test
+    void uploads_freeTheBudget() throws NfsException {
+        fs.close();
+        fs = open(10);
+        Inode f = create("models", "a.pt");
+        write(f, 0, "12345678", true);
+        closeAndUpload(f);
+
+        Inode g = create("models", "b.pt");
+        write(g, 0, "12345678", true);
+
+        assertEquals("12345678", read(g));
+    }
+
+    @Test
+    void createGuarded_ofExistingName_isExist() {
+        NfsException e = assertThrows(NfsException.class, () -> create("models", "old.pt"));
+
+        assertEquals(NfsStatus.NFS4ERR_EXIST, e.status());
+    }
+
+    @Test
+    void createExclusive_sameVerifierAgain_isTheSameFile_otherVerifierIsExist() throws NfsException {
+        Inode f = fs.create(dir("models"), "x.pt", new CreateHow(CreateHow.Mode.EXCLUSIVE, 42, NewAttributes.NONE),
+                ALICE);
+        write(f, 0, "data", false);
+
+        assertEquals(f, fs.create(dir("models"), "x.pt",
+                new CreateHow(CreateHow.Mode.EXCLUSIVE, 42, NewAttributes.NONE), ALICE));
+        assertEquals("data", read(f));
+        NfsException e = assertThrows(NfsException.class, () -> fs.create(dir("models"), "x.pt",
+                new CreateHow(CreateHow.Mode.EXCLUSIVE, 43, NewAttributes.NONE), ALICE));
+        assertEquals(NfsStatus.NFS4ERR_EXIST, e.status());
+    }
+
+    @Test
+    void createUnchecked_withSizeZero_truncatesAnExistingObject_withoutDownloadingIt() throws NfsException {
+        NewAttributes truncate = new NewAttributes(OptionalLong.of(0), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty());
+        objects.resetCounters();
+
+        Inode f = fs.create(dir("models"), "old.pt", new CreateHow(CreateHow.Mode.UNCHECKED, 0, truncate), ALICE);
+
+        assertEquals(0, fs.getattr(f).size());
+        assertEquals(0, objects.getCount());
+        write(f, 0, "new", false);
+        closeAndUpload(f);
+        assertEquals("new", store.content("data/models/old.pt"));
+    }
+
+    @Test
+    void create_ofADirectoryName_isIsdirUnchecked_existGuarded() {
+        assertEquals(NfsStatus.NFS4ERR_ISDIR, assertThrows(NfsException.class, () -> fs.create(Inode.ROOT, "models",
+                how(CreateHow.Mode.UNCHECKED), ALICE)).status());
+        assertEquals(NfsStatus.NFS4ERR_EXIST, assertThrows(NfsException.class, () -> fs.create(Inode.ROOT, "models",
+                how(CreateHow.Mode.GUARDED), ALICE)).status());
+    }
+
+    @Test
+    void write_toAnUploadedObject_copiesItIntoStagingFirst() throws NfsException {
+        write(file("models/old.pt"), 0, "NEW", false);
+
+        assertEquals("NEW model", read(file("models/old.pt")));
+        closeAndUpload(file("models/old.pt"));
+        assertEquals("NEW model", store.content("data/models/old.pt"));
+    }
+
+    @Test
+    void setattrSize_extendsWithZerosAndTruncates() throws NfsException {
+        Inode f = file("models/old.pt");
+        fs.setattr(f, new NewAttributes(OptionalLong.of(3), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+        assertEquals("old", read(f));
+
+        fs.setattr(f, new NewAttributes(OptionalLong.of(5), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+
+        assertArrayEquals(new byte[] {'o', 'l', 'd', 0, 0}, fs.read(f, fs.getattr(f), 0, 10).data());
+    }
+
+    @Test
+    void setattrMode_isShownAndUploaded() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        fs.setattr(f, new NewAttributes(OptionalLong.empty(), Optional.of(0600), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+
+        assertEquals(0600, fs.getattr(f).owner().mode());
+        closeAndUpload(f);
+        assertEquals(Integer.toString(0100600), store.metadata("data/models/ckpt.pt").get("mode"));
+        assertEquals(0600, fs.getattr(f).owner().mode());
+    }
+
+    @Test
+    void mkdir_putsAFolderMarker_andShowsAtOnce_secondTimeIsExist() throws NfsException {
+        Inode d = fs.mkdir(dir("models"), "run1", NewAttributes.NONE, ALICE);
+
+        assertTrue(objects.head("data/models/run1/").isPresent());
+        assertEquals(d, fs.lookup(dir("models"), "run1"));
+        assertTrue(names("models").contains("run1"));
+        assertEquals(NfsStatus.NFS4ERR_EXIST, assertThrows(NfsException.class,
+                () -> fs.mkdir(dir("models"), "run1", NewAttributes.NONE, ALICE)).status());
+        Inode f = create("models/run1", "ckpt.pt");
+        assertEquals(List.of("ckpt.pt"), names("models/run1"));
+        assertEquals(FileType.REGULAR, fs.getattr(f).type());
+    }
+
+    @Test
+    void remove_ofAnObject_deletesItAndTheNameIsGoneAtOnce() throws NfsException {
+        fs.list(dir("models"), 0);   // the listing is cached
+        fs.remove(dir("models"), "old.pt");
+
+        assertFalse(objects.head("data/models/old.pt").isPresent());
+        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
+                () -> fs.lookup(dir("models"), "old.pt")).status());
+        assertEquals(List.of(), names("models"));
+    }
+
+    @Test
+    void remove_ofAStagedFile_dropsItWithoutAnUpload() throws NfsException {
+        Inode f = create("models", "tmp.pt");
+        write(f, 0, "x", true);
+        fs.remove(dir("models"), "tmp.pt");
+        fs.closed(f);
+        clock.advance(Duration.ofSeconds(5));
+        fs.runUploads();
+
+        assertEquals(0, store.uploads.get());
+        assertEquals(0, fs.status().stagedBytes());
+        assertEquals(List.of("old.pt"), names("models"));
+    }
+
+    @Test
+    void remove_ofANonEmptyDirectory_isNotempty_ofAnEmptyOne_deletesItsMarker() throws NfsException {
+        assertEquals(NfsStatus.NFS4ERR_NOTEMPTY, assertThrows(NfsException.class,
+                () -> fs.remove(Inode.ROOT, "train")).status());
+        fs.mkdir(Inode.ROOT, "empty", NewAttributes.NONE, ALICE);
+        Inode f = create("empty", "staged");
+        assertEquals(NfsStatus.NFS4ERR_NOTEMPTY, assertThrows(NfsException.class,
+                () -> fs.remove(Inode.ROOT, "empty")).status(), "a staged file counts");
+        fs.remove(dir("empty"), "staged");
+
+        fs.remove(Inode.ROOT, "empty");
+
+        assertFalse(objects.head("data/empty/").isPresent());
+        assertFalse(names("").contains("empty"));
+    }
+
+    @Test
+    void remove_ofAMissingName_isNoent() {
+        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
+                () -> fs.remove(dir("models"), "nope")).status());
+    }
+
+    @Test
+    void rename_ofAStagedFile_happensInStaging_andOnlyTheNewNameIsUploaded() throws NfsException {
+        Inode tmpFile = create("models", "ckpt.pt.tmp");
+        write(tmpFile, 0, "state", true);
+        fs.closed(tmpFile);
+        fs.rename(dir("models"), "ckpt.pt.tmp", dir("models"), "old.pt");   // os.replace over an object
+
+        assertEquals(List.of("old.pt"), names("models"));
+        assertEquals("state", read(file("models/old.pt")));
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        assertEquals("state", store.content("data/models/old.pt"));
+        assertNull(store.content("data/models/ckpt.pt.tmp"));
+        assertEquals(0, store.copies.get());
+    }
+
+    @Test
+    void rename_ofAnUploadedObject_copiesThenDeletes() throws NfsException {
+        fs.rename(dir("models"), "old.pt", dir("train"), "moved.pt");
+
+        assertEquals(1, store.copies.get());
+        assertEquals("old model", store.content("data/train/moved.pt"));
+        assertNull(store.content("data/models/old.pt"));
+        assertEquals(List.of(), names("models"));
+        assertEquals(List.of("a.bin", "b.bin", "moved.pt"), names("train"));
+    }
+
+    @Test
+    void rename_ofADirectory_movesEveryKey_andShowsAtOnce() throws NfsException {
+        Inode staged = create("train", "c.bin");
+        write(staged, 0, "c", true);
+
+        fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2");
+
+        assertEquals("a", store.content("data/train2/a.bin"));
+        assertNull(store.content("data/train/a.bin"));
+        assertEquals(List.of("a.bin", "b.bin", "c.bin"), names("train2"));
+        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
+                () -> fs.lookup(Inode.ROOT, "train")).status());
+        closeAndUpload(file("train2/c.bin"));
+        assertEquals("c", store.content("data/train2/c.bin"));
+    }
+
+    @Test
+    void rename_ofADirectoryWithTooManyKeys_isXdev_andChangesNothing() throws NfsException {
+        for (int i = 0; i < 6; i++) {
+            objects.put("data/big/" + i, bytes("x"));
+        }
+
+        NfsException e = assertThrows(NfsException.class, () -> fs.rename(Inode.ROOT, "big", Inode.ROOT, "big2"));
+
+        assertEquals(NfsStatus.NFS4ERR_XDEV, e.status());
+        assertEquals(0, store.copies.get());
+        assertEquals(6, names("big").size());
+    }
+
+    @Test
+    void rename_errors_followPosix() throws NfsException {
+        assertEquals(NfsStatus.NFS4ERR_ISDIR, assertThrows(NfsException.class,
+                () -> fs.rename(dir("models"), "old.pt", Inode.ROOT, "train")).status());
+        assertEquals(NfsStatus.NFS4ERR_NOTDIR, assertThrows(NfsException.class,
+                () -> fs.rename(Inode.ROOT, "train", dir("models"), "old.pt")).status());
+        assertEquals(NfsStatus.NFS4ERR_NOTEMPTY, assertThrows(NfsException.class,
+                () -> fs.rename(Inode.ROOT, "models", Inode.ROOT, "train")).status());
+        assertEquals(NfsStatus.NFS4ERR_INVAL, assertThrows(NfsException.class,
+                () -> fs.rename(Inode.ROOT, "train", dir("train"), "inside")).status());
+        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
+                () -> fs.rename(dir("models"), "nope", dir("models"), "x")).status());
+    }
+
+    @Test
+    void renameDuringUpload_deletesTheObjectUploadedUnderTheOldName() throws NfsException {
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        fs.rename(dir("models"), "tmp", dir("models"), "final");
+
+        store.releaseUploads();
+        assertNull(store.content("data/models/tmp"));
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        store.releaseUploads();
+
+        assertEquals("state", store.content("data/models/final"));
+        assertEquals(0, fs.status().pending().size());
+    }
+
+    @Test
+    void writeDuringUpload_uploadsTheNewVersionAfter() throws NfsException {
+        Inode f = create("models", "log.txt");
+        write(f, 0, "one", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        write(f, 3, " two", true);
+        fs.closed(f);
+
+        store.releaseUploads();
+        assertEquals("one", store.content("data/models/log.txt"));
+        assertEquals(1, fs.status().pending().size(), "the newer version stays staged");
+        assertEquals("one two", read(f));
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        store.releaseUploads();
+
+        assertEquals("one two", store.content("data/models/log.txt"));
+        assertEquals(0, fs.status().pending().size());
+    }
+
+    @Test
+    void commit_ofAFileHeldOpen_uploadsAfterTheQuietPeriod() throws NfsException {
+        Inode f = create("models", "log.txt");
+        write(f, 0, "line", false);
+        fs.commit(f);
+        clock.advance(Duration.ofSeconds(10));
+        fs.runUploads();
+        assertEquals(0, store.uploads.get());
+
+        clock.advance(Duration.ofSeconds(25));
+        fs.runUploads();
+
+        assertEquals("line", store.content("data/models/log.txt"));
+    }
+
+    @Test
+    void readPinnedToTheStagedVersion_goesOnAfterTheUpload() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "weights", true);
+        FileAttributes pinned = fs.getattr(f);
+        closeAndUpload(f);
+
+        assertEquals("weights", new String(fs.read(f, pinned, 0, 100).data(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writesInAPinnedDatasetFolder_showInItsHeldNames() throws NfsException {
+        base.pinDataset("train", true, () -> { });
+        Inode f = create("train", "c.bin");
+
+        assertEquals(List.of("a.bin", "b.bin", "c.bin"), names("train"));
+        write(f, 0, "c", true);
+        closeAndUpload(f);
+        assertEquals(List.of("a.bin", "b.bin", "c.bin"), names("train"));
+        assertEquals(1, fs.getattr(fs.lookup(dir("train"), "c.bin")).size());
+    }
+
+    @Test
+    void writeVerifier_changesOnEveryStart() {
+        long first = fs.writeVerifier();
+        fs.close();
+        fs = open(1 << 20);
+
+        assertNotEquals(first, fs.writeVerifier());
+    }
+
+    @Test
+    void aCrash_keepsWhatWasAcknowledged_andUploadsItAfterTheRestart() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "durable", true);
+        fs.commit(f);
+        // the gateway is killed: nothing is closed, a new one opens the same staging folder
+        WritableFileSystem restarted = open(1 << 20);
+        try {
+            assertEquals("durable", new String(restarted.read(f, restarted.getattr(f), 0, 100).data(),
+                    StandardCharsets.UTF_8));
+            clock.advance(Duration.ofSeconds(2));
+            restarted.runUploads();
+
+            assertEquals("durable", store.content("data/models/ckpt.pt"));
+            assertEquals(0, restarted.status().pending().size());
+            assertEquals(1000, Integer.parseInt(store.metadata("data/models/ckpt.pt").get("uid")));
+        } finally {
+            restarted.close();
+        }
+    }
+
+    @Test
+    void aCrashInTheMiddleOfAJournalAppend_losesOnlyTheUnacknowledgedRecord() throws Exception {
+        Inode f = create("models", "a.pt");
+        write(f, 0, "kept", true);
+        Path journal = tmp.resolve("staging/journal");
+        long good = Files.size(journal);
+        create("models", "b.pt");
+        long withB = Files.size(journal);
+        // cut the last record (b's create) in its middle, as a crash during the append would
+        try (var ch = java.nio.channels.FileChannel.open(journal, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(good + (withB - good) / 2);
+        }
+
+        WritableFileSystem restarted = open(1 << 20);
+        try {
+            assertEquals("kept", new String(restarted.read(f, restarted.getattr(f), 0, 100).data(),
+                    StandardCharsets.UTF_8));
+            assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
+                    () -> restarted.lookup(dir("models"), "b.pt")).status());
+            assertEquals(1, restarted.status().pending().size());
+        } finally {
+            restarted.close();
+        }
+    }
+
+    @Test
+    void ownersOfUploadedFiles_surviveARestart() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "w", true);
+        closeAndUpload(f);
+        fs.close();
+
+        fs = open(1 << 20);
+
+        assertEquals(ALICE, fs.getattr(f).owner());
+        assertEquals(ALICE, fs.list(dir("models"), 0).entries().stream()
+                .filter(e -> e.name().equals("ckpt.pt")).findFirst().orElseThrow().attributes().owner());
+    }
+
+    @Test
+    void aDirectoryRenameCutShort_isFinishedAtTheNextStart() throws NfsException {
+        store.failCopiesAfter(1);
+        assertThrows(NfsException.class, () -> fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2"));
+        store.failCopiesAfter(-1);
+        fs.close();
+
+        fs = open(1 << 20);
+
+        assertEquals("a", store.content("data/train2/a.bin"));
+        assertEquals("b", store.content("data/train2/b.bin"));
+        assertNull(store.content("data/train/a.bin"));
+        assertNull(store.content("data/train/b.bin"));
+    }
+
+    @Test
+    void remove_ofTheLastFileOfAFolderWithoutMarker_keepsTheFolder() throws NfsException {
+        fs.remove(dir("models"), "old.pt");
+
+        assertTrue(objects.head("data/models/").isPresent());
+        assertEquals(FileType.DIRECTORY, fs.getattr(fs.lookup(Inode.ROOT, "models")).type());
+    }
+}
