@@ -208,6 +208,9 @@ public final class Gateway implements AutoCloseable {
         });
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, metadata, clock, refresher,
                 registry);
+        if (fs.writable()) {
+            access = accessControl(c.getAccess(), true, registry);   // the modes' defaults of a writable export
+        }
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
         // a session never promises requests larger than a record may be (the record's 4-byte header aside)
@@ -251,7 +254,10 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
-        reaper.scheduleAtFixedRate(state::expireClients, period, period, TimeUnit.SECONDS);
+        reaper.scheduleAtFixedRate(() -> {
+            state.expireClients();
+            services.releaseClosedWriters();   // writers whose lease ran out
+        }, period, period, TimeUnit.SECONDS);
         // on a thread of its own: a bulk listing of a large dataset must not hold up lease expiry
         ScheduledExecutorService datasetRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "prefetchd-dataset-refresh");
@@ -267,6 +273,15 @@ public final class Gateway implements AutoCloseable {
 
     /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
     static AccessControl accessControl(GatewayConfig.Access a, MeterRegistry registry) {
+        return accessControl(a, false, registry);
+    }
+
+    /**
+     * As {@link #accessControl(GatewayConfig.Access, MeterRegistry)}; modes left unset are 0444 for files and 0555
+     * for directories on a read-only gateway, 0666 and 0777 on one that takes writes ({@code writable}), since S3
+     * objects carry no modes of their own and any admitted user may then write them, as on a bucket.
+     */
+    static AccessControl accessControl(GatewayConfig.Access a, boolean writable, MeterRegistry registry) {
         ExportTable exports;
         try {
             exports = ExportTable.parse(a.getExports());
@@ -275,12 +290,17 @@ public final class Gateway implements AutoCloseable {
         }
         FileOwnership ownership;
         try {
-            ownership = new FileOwnership(a.getUid(), a.getGid(), mode("file-mode", a.getFileMode()),
-                    mode("dir-mode", a.getDirMode()));
+            ownership = new FileOwnership(a.getUid(), a.getGid(),
+                    mode("file-mode", a.getFileMode(), writable ? 0666 : 0444),
+                    mode("dir-mode", a.getDirMode(), writable ? 0777 : 0555));
         } catch (IllegalArgumentException e) {
             throw new StartupException("prefetchd.access: " + e.getMessage(), e);
         }
         return new AccessControl(exports, ownership, registry);
+    }
+
+    private static int mode(String key, String octal, int unset) {
+        return octal == null || octal.isBlank() ? unset : mode(key, octal);
     }
 
     private static int mode(String key, String octal) {

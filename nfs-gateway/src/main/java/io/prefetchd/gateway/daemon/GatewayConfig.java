@@ -616,10 +616,10 @@ public class GatewayConfig {
         private int uid = 0;
         /** Owner gid every file and directory shows. */
         private int gid = 0;
-        /** Mode of every file, in octal. */
-        private String fileMode = "0444";
-        /** Mode of every directory, in octal. */
-        private String dirMode = "0555";
+        /** Mode of every file, in octal; empty: 0444, or 0666 when the gateway takes writes. */
+        private String fileMode = "";
+        /** Mode of every directory, in octal; empty: 0555, or 0777 when the gateway takes writes. */
+        private String dirMode = "";
 
         public List<String> getExports() {
             return exports;

@@ -209,8 +209,18 @@ public final class Main implements Runnable {
         @Option(names = "--region", description = "Region (default: AWS_REGION or the profile's; us-east-1 with --s3-endpoint).")
         String region;
 
+        @Option(names = "--read-write", description = "Take writes: files created, written, renamed and removed "
+                + "through the mount become objects in the bucket (default: read-only, so a stray rm -rf on the "
+                + "mount cannot touch the bucket). --export rules can still keep some clients read-only.")
+        boolean readWrite;
+
         @Override
         public Integer call() {
+            return runDaemon(properties(), common.config, null, "");
+        }
+
+        /** The settings the options stand for. */
+        Map<String, Object> properties() {
             Map<String, Object> p = new LinkedHashMap<>();
             common.into(p);
             put(p, "prefetchd.s3.endpoint", endpoint);
@@ -218,13 +228,16 @@ public final class Main implements Runnable {
             put(p, "prefetchd.s3.prefix", prefix);
             put(p, "prefetchd.s3.path-style", pathStyle);
             put(p, "prefetchd.s3.region", region);
-            return runDaemon(p, common.config, null, "");
+            if (readWrite) {
+                p.put("prefetchd.write.enabled", true);
+            }
+            return p;
         }
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Start an embedded S3 server over a local folder, seed it with a small demo dataset and "
-                    + "serve it. Nothing to configure; prints the mount command.")
+                    + "serve it, read-write. Nothing to configure; prints the mount command.")
     static final class Demo implements Callable<Integer> {
         @CommandLine.Mixin
         Common common = new Common();
@@ -238,6 +251,7 @@ public final class Main implements Runnable {
                 Map<String, Object> p = new LinkedHashMap<>();
                 p.put("prefetchd.nfs.port", 20490);
                 p.put("prefetchd.bind", "127.0.0.1");   // a demo is for this machine unless --bind says otherwise
+                p.put("prefetchd.write.enabled", true);  // a demo takes writes: try a checkpoint through the mount
                 common.into(p);
                 p.put("prefetchd.state-dir", stateDir.toString());
                 p.put("prefetchd.s3.endpoint", s3.endpoint().toString());

@@ -83,11 +83,11 @@ class GatewayConfigTest {
                 "tlsCert", "",
                 "tlsKey", ""), settings(c.getGrpc()));
         assertEquals(Map.of(
-                "exports", List.of("* ro root-squash"),
+                "exports", List.of("* rw root-squash"),
                 "uid", 0,
                 "gid", 0,
-                "fileMode", "0444",
-                "dirMode", "0555"), settings(c.getAccess()));
+                "fileMode", "",
+                "dirMode", ""), settings(c.getAccess()));
         assertEquals(Map.of(
                 "token", "",
                 "tokenFile", "",

@@ -27,9 +27,19 @@ class MainTest {
         assertEquals(0, run("serve", "--help"));
         for (String option : new String[] {"--s3-endpoint", "--bucket", "--prefix", "--path-style", "--region",
                 "--cache-dir", "--cache-size", "--state-dir", "--nfs-port", "--http-port", "--config", "--dataset",
-                "--grpc-port", "--bind", "--nfs-bind", "--grpc-bind", "--http-bind"}) {
+                "--grpc-port", "--bind", "--nfs-bind", "--grpc-bind", "--http-bind", "--read-write"}) {
             assertTrue(out.toString().contains(option), option);
         }
+    }
+
+    @Test
+    void serve_isReadOnlyUnlessReadWriteIsGiven() {
+        Main.Serve serve = new Main.Serve();
+        new picocli.CommandLine(serve).parseArgs("--bucket", "b");
+        assertFalse(serve.properties().containsKey("prefetchd.write.enabled"));
+        Main.Serve writing = new Main.Serve();
+        new picocli.CommandLine(writing).parseArgs("--bucket", "b", "--read-write");
+        assertEquals(true, writing.properties().get("prefetchd.write.enabled"));
     }
 
     @Test

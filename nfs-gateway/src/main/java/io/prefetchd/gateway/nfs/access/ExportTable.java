@@ -12,8 +12,12 @@ import static java.util.Objects.requireNonNull;
  * rule holds is refused. Immutable and thread-safe.
  */
 public final class ExportTable {
-    /** What an unconfigured gateway exports: every client, read-only, root squashed. */
-    public static final List<String> DEFAULT = List.of("* ro root-squash");
+    /**
+     * What an unconfigured gateway exports: every client, root squashed, read-write wherever the gateway takes
+     * writes at all (which it does only when started with them: a read-only gateway answers NFS4ERR_ROFS to every
+     * client whatever its rule).
+     */
+    public static final List<String> DEFAULT = List.of("* rw root-squash");
 
     private final List<ExportRule> rules;
 

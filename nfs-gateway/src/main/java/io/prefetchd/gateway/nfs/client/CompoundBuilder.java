@@ -198,6 +198,147 @@ public final class CompoundBuilder {
         return this;
     }
 
+    /**
+     * OPEN with OPEN4_CREATE by name: {@code createMode} UNCHECKED4 or GUARDED4 with {@code attrs},
+     * EXCLUSIVE4 with {@code verifier}, EXCLUSIVE4_1 with both.
+     */
+    public CompoundBuilder openCreate(int seqid, long clientId, byte[] owner, int access, int createMode,
+                                      Sattr attrs, long verifier, String name) {
+        op(Nfs4.OP_OPEN);
+        w.writeInt(seqid).writeInt(access).writeInt(0).writeLong(clientId).writeOpaque(owner);
+        w.writeInt(Nfs4.OPEN4_CREATE).writeInt(createMode);
+        switch (createMode) {
+            case Nfs4.UNCHECKED4, Nfs4.GUARDED4 -> attrs.encode(w);
+            case Nfs4.EXCLUSIVE4 -> w.writeLong(verifier);
+            default -> {
+                w.writeLong(verifier);
+                attrs.encode(w);
+            }
+        }
+        w.writeInt(Nfs4.CLAIM_NULL).writeUtf8(name);
+        return this;
+    }
+
+    public CompoundBuilder write(StateId stateId, long offset, int stable, byte[] data) {
+        op(Nfs4.OP_WRITE);
+        stateId.encode(w);
+        w.writeLong(offset).writeInt(stable).writeOpaque(data);
+        return this;
+    }
+
+    public CompoundBuilder commit(long offset, int count) {
+        op(Nfs4.OP_COMMIT);
+        w.writeLong(offset).writeInt(count);
+        return this;
+    }
+
+    /** CREATE of {@code type} (a symbolic link gets the target "target", a device numbers 0 0). */
+    public CompoundBuilder create(int type, String name, Sattr attrs) {
+        op(Nfs4.OP_CREATE);
+        w.writeInt(type);
+        if (type == Nfs4.NF4LNK) {
+            w.writeUtf8("target");
+        } else if (type == Nfs4.NF4BLK || type == Nfs4.NF4CHR) {
+            w.writeInt(0).writeInt(0);
+        }
+        w.writeUtf8(name);
+        attrs.encode(w);
+        return this;
+    }
+
+    public CompoundBuilder remove(String name) {
+        op(Nfs4.OP_REMOVE);
+        w.writeUtf8(name);
+        return this;
+    }
+
+    /** RENAME from the saved handle's directory to the current one's. */
+    public CompoundBuilder rename(String oldName, String newName) {
+        op(Nfs4.OP_RENAME);
+        w.writeUtf8(oldName).writeUtf8(newName);
+        return this;
+    }
+
+    /** LINK of the saved handle's file as {@code name} in the current directory. */
+    public CompoundBuilder link(String name) {
+        op(Nfs4.OP_LINK);
+        w.writeUtf8(name);
+        return this;
+    }
+
+    public CompoundBuilder setattr(StateId stateId, Sattr attrs) {
+        op(Nfs4.OP_SETATTR);
+        stateId.encode(w);
+        attrs.encode(w);
+        return this;
+    }
+
+    /**
+     * Attributes to set (fattr4 of SETATTR, OPEN's createattrs, CREATE), written in attribute order whatever order
+     * they are given in.
+     */
+    public static final class Sattr {
+        private final java.util.TreeMap<Integer, java.util.function.Consumer<XdrWriter>> values =
+                new java.util.TreeMap<>();
+
+        public Sattr size(long size) {
+            values.put(io.prefetchd.gateway.nfs.xdr.Attr.SIZE, x -> x.writeLong(size));
+            return this;
+        }
+
+        public Sattr mode(int mode) {
+            values.put(io.prefetchd.gateway.nfs.xdr.Attr.MODE, x -> x.writeInt(mode));
+            return this;
+        }
+
+        public Sattr owner(String owner) {
+            values.put(io.prefetchd.gateway.nfs.xdr.Attr.OWNER, x -> x.writeUtf8(owner));
+            return this;
+        }
+
+        public Sattr group(String group) {
+            values.put(io.prefetchd.gateway.nfs.xdr.Attr.OWNER_GROUP, x -> x.writeUtf8(group));
+            return this;
+        }
+
+        /** time_access_set; null means the server's time. */
+        public Sattr atime(java.time.Instant t) {
+            values.put(io.prefetchd.gateway.nfs.xdr.Attr.TIME_ACCESS_SET, x -> time(x, t));
+            return this;
+        }
+
+        /** time_modify_set; null means the server's time. */
+        public Sattr mtime(java.time.Instant t) {
+            values.put(io.prefetchd.gateway.nfs.xdr.Attr.TIME_MODIFY_SET, x -> time(x, t));
+            return this;
+        }
+
+        /** Any attribute with raw value words (for attributes that cannot be set). */
+        public Sattr raw(int attr, int... words) {
+            values.put(attr, x -> {
+                for (int v : words) {
+                    x.writeInt(v);
+                }
+            });
+            return this;
+        }
+
+        private static void time(XdrWriter x, java.time.Instant t) {
+            if (t == null) {
+                x.writeInt(Nfs4.SET_TO_SERVER_TIME4);
+            } else {
+                x.writeInt(Nfs4.SET_TO_CLIENT_TIME4).writeLong(t.getEpochSecond()).writeInt(t.getNano());
+            }
+        }
+
+        void encode(XdrWriter out) {
+            XdrWriter v = new XdrWriter(64);
+            values.values().forEach(c -> c.accept(v));
+            out.writeIntArray(bitmap(values.keySet().stream().mapToInt(Integer::intValue).toArray()));
+            out.writeOpaque(v.toByteArray());
+        }
+    }
+
     public CompoundBuilder openPrevious(int seqid, long clientId, byte[] owner) {
         op(Nfs4.OP_OPEN);
         w.writeInt(seqid).writeInt(Nfs4.OPEN4_SHARE_ACCESS_READ).writeInt(0).writeLong(clientId).writeOpaque(owner);

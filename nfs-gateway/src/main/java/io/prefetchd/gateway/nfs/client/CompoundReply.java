@@ -50,7 +50,31 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
 
     public record Read(boolean eof, byte[] data) {}
 
-    public record Open(StateId stateId, int rflags) {}
+    public record Open(StateId stateId, int rflags, ChangeInfo cinfo, int[] attrset) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Open x && x.stateId.equals(stateId) && x.rflags == rflags && x.cinfo.equals(cinfo)
+                    && java.util.Arrays.equals(x.attrset, attrset);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(stateId, rflags, cinfo, java.util.Arrays.hashCode(attrset));
+        }
+    }
+
+    /** change_info4 of a directory an operation changed. */
+    public record ChangeInfo(boolean atomic, long before, long after) {
+        static ChangeInfo decode(XdrReader r) throws XdrException {
+            return new ChangeInfo(r.readBool(), r.readLong(), r.readLong());
+        }
+    }
+
+    public record Write(int count, int committed, long verifier) {}
+
+    public record Create(ChangeInfo cinfo, int[] attrset) {}
+
+    public record Rename(ChangeInfo source, ChangeInfo target) {}
 
     public record DirEntry(long cookie, String name, Fattr attrs) {}
 
@@ -126,16 +150,14 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
             case Nfs4.OP_GETFH -> r.readOpaque(Nfs4.FHSIZE);
             case Nfs4.OP_OPEN -> {
                 StateId id = StateId.decode(r);
-                r.readBool();
-                r.readLong();
-                r.readLong();
+                ChangeInfo cinfo = ChangeInfo.decode(r);
                 int rflags = r.readInt();
-                r.readIntArray(8);
+                int[] attrset = r.readIntArray(8);
                 int deleg = r.readInt();
                 if (deleg != Nfs4.OPEN_DELEGATE_NONE) {
                     throw new XdrException("delegation type " + deleg + " not decoded");
                 }
-                yield new Open(id, rflags);
+                yield new Open(id, rflags, cinfo, attrset);
             }
             case Nfs4.OP_READ -> {
                 boolean eof = r.readBool();
@@ -153,6 +175,11 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
             }
             case Nfs4.OP_SECINFO, Nfs4.OP_SECINFO_NO_NAME -> r.readIntArray(16);
             case Nfs4.OP_SETATTR -> r.readIntArray(8);
+            case Nfs4.OP_WRITE -> new Write(r.readInt(), r.readInt(), r.readLong());
+            case Nfs4.OP_COMMIT -> r.readLong();
+            case Nfs4.OP_CREATE -> new Create(ChangeInfo.decode(r), r.readIntArray(8));
+            case Nfs4.OP_REMOVE -> ChangeInfo.decode(r);
+            case Nfs4.OP_RENAME -> new Rename(ChangeInfo.decode(r), ChangeInfo.decode(r));
             case Nfs4.OP_SETCLIENTID -> new Setclientid(r.readLong(), r.readFixedOpaque(8));
             case Nfs4.OP_EXCHANGE_ID -> {
                 ExchangeId e = new ExchangeId(r.readLong(), r.readInt(), r.readInt());

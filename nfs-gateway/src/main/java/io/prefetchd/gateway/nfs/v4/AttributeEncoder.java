@@ -3,6 +3,7 @@ package io.prefetchd.gateway.nfs.v4;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FsStats;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.nfs.NfsException;
@@ -21,8 +22,9 @@ import static java.util.Objects.requireNonNull;
  * Encodes fattr4 (bitmap plus values, in attribute-number order) for the attributes prefetchd supports: every
  * attribute the Linux client and libnfs ask for (research/linux-client-nfs4.md section 4).
  *
- * <p>Owner, group and modes are the export's {@link FileOwnership} (by default root, files 0444, directories
- * 0555); owner and group are numeric strings, which the Linux client accepts without id mapping. Stateless and
+ * <p>Owner, group and modes are the file's own when it carries an {@link io.prefetchd.gateway.fs.Owner} (written
+ * through the gateway), else the export's {@link FileOwnership} (by default root, files 0444, directories 0555);
+ * owner and group are numeric strings, which the Linux client accepts without id mapping. Stateless and
  * thread-safe.
  */
 public final class AttributeEncoder {
@@ -33,9 +35,16 @@ public final class AttributeEncoder {
         Attr.FILEHANDLE, Attr.FILEID, Attr.FILES_AVAIL, Attr.FILES_FREE, Attr.FILES_TOTAL, Attr.HOMOGENEOUS,
         Attr.MAXFILESIZE, Attr.MAXLINK, Attr.MAXNAME, Attr.MAXREAD, Attr.MAXWRITE, Attr.MODE, Attr.NO_TRUNC,
         Attr.NUMLINKS, Attr.OWNER, Attr.OWNER_GROUP, Attr.RAWDEV, Attr.SPACE_AVAIL, Attr.SPACE_FREE,
-        Attr.SPACE_TOTAL, Attr.SPACE_USED, Attr.TIME_ACCESS, Attr.TIME_DELTA, Attr.TIME_METADATA,
-        Attr.TIME_MODIFY, Attr.MOUNTED_ON_FILEID,
+        Attr.SPACE_TOTAL, Attr.SPACE_USED, Attr.TIME_ACCESS, Attr.TIME_ACCESS_SET, Attr.TIME_DELTA,
+        Attr.TIME_METADATA, Attr.TIME_MODIFY, Attr.TIME_MODIFY_SET, Attr.MOUNTED_ON_FILEID,
     };
+    /** Attributes that can be set but never read (RFC 8881 section 5.6, "W"). */
+    private static final int[] WRITE_ONLY = bitmap(Attr.TIME_ACCESS_SET, Attr.TIME_MODIFY_SET);
+    /**
+     * What an EXCLUSIVE4_1 create may carry (suppattr_exclcreat): the verifier is kept by the file system, not in
+     * the file's times, so every settable attribute but the times.
+     */
+    private static final int[] EXCLUSIVE_CREATE = bitmap(Attr.SIZE, Attr.MODE, Attr.OWNER, Attr.OWNER_GROUP);
     private static final int[] V41_ONLY = {Attr.FS_LAYOUT_TYPES, Attr.LAYOUT_BLKSIZE, Attr.SUPPATTR_EXCLCREAT};
     public static final int MAX_NAME = 255;
 
@@ -68,7 +77,7 @@ public final class AttributeEncoder {
         return (minorVersion == 0 ? supported40 : supported41).clone();
     }
 
-    static int[] bitmap(int... attrs) {
+    public static int[] bitmap(int... attrs) {
         int max = 0;
         for (int a : attrs) {
             max = Math.max(max, a);
@@ -80,7 +89,7 @@ public final class AttributeEncoder {
         return words;
     }
 
-    static boolean isSet(int[] bitmap, int attr) {
+    public static boolean isSet(int[] bitmap, int attr) {
         int word = attr / 32;
         return word < bitmap.length && (bitmap[word] & (1 << (attr % 32))) != 0;
     }
@@ -114,7 +123,7 @@ public final class AttributeEncoder {
         }
         int[] mask = new int[words];
         for (int i = 0; i < words; i++) {
-            mask[i] = request[i] & supported[i];
+            mask[i] = request[i] & supported[i] & ~(i < WRITE_ONLY.length ? WRITE_ONLY[i] : 0);
         }
         if (a.change() == FileAttributes.UNKNOWN_CHANGE && words > 0) {
             mask[0] &= ~(1 << Attr.CHANGE);   // not known without another listing: the client will GETATTR
@@ -154,8 +163,8 @@ public final class AttributeEncoder {
             if (!isSet(supported, attr)) {
                 throw new NfsException(NfsStatus.NFS4ERR_ATTRNOTSUPP, "attribute " + attr + " not supported");
             }
-            if (attr == Attr.RDATTR_ERROR) {
-                throw new NfsException(NfsStatus.NFS4ERR_INVAL, "rdattr_error cannot be verified");
+            if (attr == Attr.RDATTR_ERROR || isSet(WRITE_ONLY, attr)) {
+                throw new NfsException(NfsStatus.NFS4ERR_INVAL, "attribute " + attr + " cannot be verified");
             }
             if (stats == null && attr >= Attr.FILES_AVAIL && attr <= Attr.SPACE_TOTAL) {
                 stats = fs.statfs();
@@ -168,14 +177,15 @@ public final class AttributeEncoder {
     private void writeValue(XdrWriter w, int attr, Inode inode, FileAttributes a, int minorVersion,
                             NfsStatus rdattrError, FsStats stats) {
         boolean dir = inode.isDirectory();
+        Owner owner = ownership.owner(dir, a.owner());
         switch (attr) {
             case Attr.SUPPORTED_ATTRS -> w.writeIntArray(supported(minorVersion));
             case Attr.TYPE -> w.writeInt(dir ? Nfs4.NF4DIR : Nfs4.NF4REG);
             case Attr.FH_EXPIRE_TYPE -> w.writeInt(Nfs4.FH4_PERSISTENT);
             case Attr.CHANGE -> w.writeLong(a.change());
             case Attr.SIZE -> w.writeLong(a.size());
-            case Attr.LINK_SUPPORT, Attr.SYMLINK_SUPPORT, Attr.NAMED_ATTR, Attr.CANSETTIME, Attr.CASE_INSENSITIVE ->
-                    w.writeBool(false);
+            case Attr.LINK_SUPPORT, Attr.SYMLINK_SUPPORT, Attr.NAMED_ATTR, Attr.CASE_INSENSITIVE -> w.writeBool(false);
+            case Attr.CANSETTIME -> w.writeBool(fs.writable());
             case Attr.FSID -> w.writeLong(handles.exportId()).writeLong(0);
             case Attr.UNIQUE_HANDLES, Attr.CASE_PRESERVING, Attr.CHOWN_RESTRICTED, Attr.HOMOGENEOUS, Attr.NO_TRUNC ->
                     w.writeBool(true);
@@ -190,10 +200,10 @@ public final class AttributeEncoder {
             case Attr.MAXLINK -> w.writeInt(1);
             case Attr.MAXNAME -> w.writeInt(MAX_NAME);
             case Attr.MAXREAD, Attr.MAXWRITE -> w.writeLong(limits.maxRead());
-            case Attr.MODE -> w.writeInt(ownership.mode(dir));
+            case Attr.MODE -> w.writeInt(owner.mode());
             case Attr.NUMLINKS -> w.writeInt(dir ? 2 : 1);
-            case Attr.OWNER -> w.writeUtf8(Integer.toString(ownership.uid()));
-            case Attr.OWNER_GROUP -> w.writeUtf8(Integer.toString(ownership.gid()));
+            case Attr.OWNER -> w.writeUtf8(Integer.toString(owner.uid()));
+            case Attr.OWNER_GROUP -> w.writeUtf8(Integer.toString(owner.gid()));
             case Attr.RAWDEV -> w.writeInt(0).writeInt(0);
             case Attr.SPACE_AVAIL, Attr.SPACE_FREE -> w.writeLong(stats.freeBytes());
             case Attr.SPACE_TOTAL -> w.writeLong(stats.totalBytes());
@@ -203,7 +213,7 @@ public final class AttributeEncoder {
             case Attr.MOUNTED_ON_FILEID -> w.writeLong(a.fileId());
             case Attr.FS_LAYOUT_TYPES -> w.writeInt(0);
             case Attr.LAYOUT_BLKSIZE -> w.writeInt(limits.maxRead());
-            case Attr.SUPPATTR_EXCLCREAT -> w.writeInt(0);
+            case Attr.SUPPATTR_EXCLCREAT -> w.writeIntArray(EXCLUSIVE_CREATE);
             default -> throw new IllegalStateException("attribute " + attr + " marked supported but not encoded");
         }
     }

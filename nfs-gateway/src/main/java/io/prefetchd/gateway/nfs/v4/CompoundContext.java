@@ -1,9 +1,12 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.access.ClientAccess;
+import io.prefetchd.gateway.nfs.access.Identity;
 import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
 import io.prefetchd.gateway.nfs.v4.state.Principal;
 import io.prefetchd.gateway.nfs.v4.state.Session;
@@ -14,6 +17,8 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 
+import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_LOOKUP;
+import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -118,17 +123,54 @@ public final class CompoundContext {
     }
 
     /**
+     * Checks that this request may change the file system: its client's export rule is read-write and the file
+     * system takes writes. Every operation that changes something asks this first, so a read-only client gets
+     * NFS4ERR_ROFS whatever it asks.
+     */
+    public void requireWritable() throws NfsException {
+        if (!access().readWrite()) {
+            throw new NfsException(NfsStatus.NFS4ERR_ROFS, "the export is read-only for client "
+                    + caller.address().getHostAddress());
+        }
+        if (!services.fs().writable()) {
+            throw new NfsException(NfsStatus.NFS4ERR_ROFS, "the gateway serves the bucket read-only");
+        }
+    }
+
+    /** Whether write bits may be granted at all: the client's rule is read-write and the file system takes writes. */
+    private boolean writesAllowed() throws NfsException {
+        return access().readWrite() && services.fs().writable();
+    }
+
+    /**
      * Checks that the caller holds at least one of the ACCESS4 bits {@code anyOf} on {@code inode} (NFS4ERR_ACCESS
-     * otherwise), by the same rule ACCESS answers with.
+     * otherwise), by the same rule ACCESS answers with. On a file system that takes writes, names may carry owners
+     * of their own, so their attributes are read; on a read-only one the export's ownership decides without
+     * asking storage (a LOOKUP in a directory that was never listed stays a HEAD).
      */
     public void checkAccess(Inode inode, int anyOf) throws NfsException {
+        checkAccess(inode, services.fs().writable() ? services.fs().getattr(inode) : null, anyOf);
+    }
+
+    /**
+     * As {@link #checkAccess(Inode, int)} with the attributes already at hand ({@code attributes} null: the
+     * export's ownership).
+     */
+    public void checkAccess(Inode inode, FileAttributes attributes, int anyOf) throws NfsException {
         ClientAccess a = access();
         int held = services.access().ownership().accessBits(a.identity(), inode.isDirectory(),
-                a.readWrite() && services.fs().writable());
+                attributes == null ? null : attributes.owner(), writesAllowed());
         if ((held & anyOf) == 0) {
-            throw new NfsException(NfsStatus.NFS4ERR_ACCESS, "uid " + a.identity().uid() + " may not access "
+            throw new NfsException(NfsStatus.NFS4ERR_ACCESS, "uid " + a.identity().uid() + " may not "
+                    + (anyOf == ACCESS4_READ || anyOf == ACCESS4_LOOKUP ? "access " : "change ")
                     + (inode.path().isEmpty() ? "/" : inode.path()));
         }
+    }
+
+    /** The owner of what this request creates: the caller's identity (after squashing) with {@code mode}. */
+    public Owner creator(int mode) throws NfsException {
+        Identity who = access().identity();
+        return new Owner(Math.max(who.uid(), 0), Math.max(who.gid(), 0), mode);
     }
 
     public Inode currentFh() throws NfsException {
@@ -160,6 +202,14 @@ public final class CompoundContext {
     public void saveFh() throws NfsException {
         savedFh = currentFh();
         savedStateId = currentStateId;
+    }
+
+    /** The saved file handle (SAVEFH), as RENAME and LINK take their source from it. */
+    public Inode savedFh() throws NfsException {
+        if (savedFh == null) {
+            throw new NfsException(NfsStatus.NFS4ERR_NOFILEHANDLE, "no saved file handle");
+        }
+        return savedFh;
     }
 
     public void restoreFh() throws NfsException {

@@ -151,6 +151,7 @@ public final class CompoundProcessor {
                     break;
                 }
             }
+            services.releaseClosedWriters();
             w.patchInt(0, status.code());
             w.patchInt(countAt, results);
             if (ctx.slot() >= 0) {

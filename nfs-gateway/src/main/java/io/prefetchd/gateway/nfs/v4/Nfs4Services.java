@@ -1,11 +1,16 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
+import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.access.ExportTable;
 import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 
@@ -18,6 +23,8 @@ import static java.util.Objects.requireNonNull;
 public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState state, AttributeEncoder attributes,
                            NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver,
                            AccessControl access) {
+    private static final Logger LOG = LoggerFactory.getLogger(Nfs4Services.class);
+
     public Nfs4Services {
         requireNonNull(fs, "fs is null");
         requireNonNull(handles, "handles is null");
@@ -28,6 +35,21 @@ public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState s
         requireNonNull(serverOwner, "serverOwner is null");
         requireNonNull(readObserver, "readObserver is null");
         requireNonNull(access, "access is null");
+    }
+
+    /**
+     * Tells the file system about every file whose last open for writing went (CLOSE, OPEN_DOWNGRADE, or a client
+     * whose state was dropped), so its staged bytes may become an object. Called after each COMPOUND and after
+     * lease expiry; a failure is logged, as the file stays staged and the file system retries it.
+     */
+    public void releaseClosedWriters() {
+        for (Inode file : state.takeReleasedWriters()) {
+            try {
+                fs.closed(file);
+            } catch (NfsException | RuntimeException e) {
+                LOG.warn("file system refused the close of /{}: {}", file.path(), e.toString());
+            }
+        }
     }
 
     /** With the default export table (every client, read-only, root squashed) and the default ownership. */

@@ -18,6 +18,8 @@ final class Operations {
     static {
         TABLE[OP_ACCESS] = new OpAccess();
         TABLE[OP_CLOSE] = new OpClose();
+        TABLE[OP_COMMIT] = new OpCommit();
+        TABLE[OP_CREATE] = new OpCreate();
         TABLE[OP_GETATTR] = new OpGetattr();
         TABLE[OP_GETFH] = new OpGetfh();
         TABLE[OP_LOCK] = new OpLock();
@@ -36,6 +38,8 @@ final class Operations {
         TABLE[OP_READDIR] = new OpReaddir();
         TABLE[OP_READLINK] = new OpReadlink();
         TABLE[OP_RELEASE_LOCKOWNER] = new OpReleaseLockowner();
+        TABLE[OP_REMOVE] = new OpRemove();
+        TABLE[OP_RENAME] = new OpRename();
         TABLE[OP_RENEW] = new OpRenew();
         TABLE[OP_RESTOREFH] = new OpRestorefh();
         TABLE[OP_SAVEFH] = new OpSavefh();
@@ -44,6 +48,7 @@ final class Operations {
         TABLE[OP_SETCLIENTID] = new OpSetclientid();
         TABLE[OP_SETCLIENTID_CONFIRM] = new OpSetclientidConfirm();
         TABLE[OP_VERIFY] = new OpVerify(false);
+        TABLE[OP_WRITE] = new OpWrite();
         TABLE[OP_BIND_CONN_TO_SESSION] = new OpBindConnToSession();
         TABLE[OP_EXCHANGE_ID] = new OpExchangeId();
         TABLE[OP_CREATE_SESSION] = new OpCreateSession();
@@ -69,10 +74,8 @@ final class Operations {
                 || opcode == OP_RENEW || opcode == OP_OPEN_CONFIRM || opcode == OP_RELEASE_LOCKOWNER)) {
             return NfsStatus.NFS4ERR_NOTSUPP;   // RFC 8881 section 18: obsolete in 4.1
         }
-        return switch (opcode) {
-            case OP_COMMIT, OP_CREATE, OP_LINK, OP_REMOVE, OP_RENAME, OP_WRITE -> NfsStatus.NFS4ERR_ROFS;
-            default -> TABLE[opcode] == null ? NfsStatus.NFS4ERR_NOTSUPP : null;
-        };
+        // not implemented: delegations, pNFS, named attributes, and LINK (S3 has no hard links, link_support false)
+        return TABLE[opcode] == null ? NfsStatus.NFS4ERR_NOTSUPP : null;
     }
 
     @SuppressWarnings("unchecked")

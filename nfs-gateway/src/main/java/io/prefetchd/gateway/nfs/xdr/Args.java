@@ -42,11 +42,13 @@ public final class Args {
 
     /**
      * OPEN4args. {@code claimName} (a component4's bytes, checked by the operation) is set for CLAIM_NULL,
-     * CLAIM_DELEGATE_CUR and CLAIM_DELEGATE_PREV; {@code createMode} is -1
-     * unless {@code opentype} is OPEN4_CREATE.
+     * CLAIM_DELEGATE_CUR and CLAIM_DELEGATE_PREV; {@code createMode} is -1 unless {@code opentype} is OPEN4_CREATE.
+     * {@code createAttrs} are the attributes of UNCHECKED4, GUARDED4 and EXCLUSIVE4_1 (else null), and
+     * {@code createVerifier} the verifier of EXCLUSIVE4 and EXCLUSIVE4_1 (else null).
      */
     public record Open(int seqid, int shareAccess, int shareDeny, OpenOwner owner, int opentype, int createMode,
-                       int claimType, byte[] claimName, int delegateType) {}
+                       Fattr createAttrs, byte[] createVerifier, int claimType, byte[] claimName,
+                       int delegateType) {}
 
     /** lock_owner4: in 4.1 the client ID comes from the session and {@code clientid} is ignored. */
     public record LockOwner(long clientid, byte[] owner) {}
@@ -72,6 +74,21 @@ public final class Args {
     public record OpenDowngrade(StateId stateid, int seqid, int shareAccess, int shareDeny) {}
 
     public record Putfh(byte[] fh) {}
+
+    /** WRITE4args; {@code data} is a read-only view of the request's bytes, valid while the COMPOUND runs. */
+    public record Write(StateId stateid, long offset, int stable, java.nio.ByteBuffer data) {}
+
+    public record Commit(long offset, int count) {}
+
+    /**
+     * CREATE4args: the type of object ({@code nfs_ftype4}; a symbolic link's target and a device's numbers are
+     * decoded and dropped, since no such object can be created), its name (a component4's bytes) and attributes.
+     */
+    public record Create(int type, byte[] name, Fattr attrs) {}
+
+    public record Remove(byte[] name) {}
+
+    public record Rename(byte[] oldName, byte[] newName) {}
 
     public record Read(StateId stateid, long offset, int count) {}
 
@@ -146,6 +163,12 @@ public final class Args {
             case Nfs4.OP_OPEN_CONFIRM -> new OpenConfirm(StateId.decode(r), r.readInt());
             case Nfs4.OP_OPEN_DOWNGRADE -> new OpenDowngrade(StateId.decode(r), r.readInt(), r.readInt(), r.readInt());
             case Nfs4.OP_PUTFH -> new Putfh(r.readOpaque(Nfs4.FHSIZE));
+            case Nfs4.OP_WRITE -> new Write(StateId.decode(r), r.readLong(), r.readInt(),
+                    r.readOpaqueView(Integer.MAX_VALUE));
+            case Nfs4.OP_COMMIT -> new Commit(r.readLong(), r.readInt());
+            case Nfs4.OP_CREATE -> decodeCreate(r);
+            case Nfs4.OP_REMOVE -> new Remove(readComponent(r));
+            case Nfs4.OP_RENAME -> new Rename(readComponent(r), readComponent(r));
             case Nfs4.OP_READ -> new Read(StateId.decode(r), r.readLong(), r.readInt());
             case Nfs4.OP_READDIR -> new Readdir(r.readLong(), r.readFixedOpaque(Nfs4.VERIFIER_SIZE), r.readInt(),
                     r.readInt(), r.readIntArray(MAX_BITMAP_WORDS));
@@ -187,14 +210,16 @@ public final class Args {
         OpenOwner owner = new OpenOwner(r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT));
         int opentype = r.readInt();
         int createMode = -1;
+        Fattr attrs = null;
+        byte[] verifier = null;
         if (opentype == Nfs4.OPEN4_CREATE) {
             createMode = r.readInt();
             switch (createMode) {
-                case Nfs4.UNCHECKED4, Nfs4.GUARDED4 -> Fattr.decode(r);
-                case Nfs4.EXCLUSIVE4 -> r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
+                case Nfs4.UNCHECKED4, Nfs4.GUARDED4 -> attrs = Fattr.decode(r);
+                case Nfs4.EXCLUSIVE4 -> verifier = r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
                 case Nfs4.EXCLUSIVE4_1 -> {
-                    r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
-                    Fattr.decode(r);
+                    verifier = r.readFixedOpaque(Nfs4.VERIFIER_SIZE);
+                    attrs = Fattr.decode(r);
                 }
                 default -> throw new XdrException("bad createmode4 " + createMode);
             }
@@ -216,7 +241,23 @@ public final class Args {
             case Nfs4.CLAIM_DELEG_CUR_FH -> StateId.decode(r);
             default -> throw new XdrException("bad open_claim_type4 " + claim);
         }
-        return new Open(seqid, access, deny, owner, opentype, createMode, claim, name, delegateType);
+        return new Open(seqid, access, deny, owner, opentype, createMode, attrs, verifier, claim, name,
+                delegateType);
+    }
+
+    private static Create decodeCreate(XdrReader r) throws XdrException {
+        int type = r.readInt();
+        switch (type) {
+            case Nfs4.NF4LNK -> r.readOpaque(Integer.MAX_VALUE);
+            case Nfs4.NF4BLK, Nfs4.NF4CHR -> {
+                r.readInt();
+                r.readInt();
+            }
+            default -> {
+            }
+        }
+        byte[] name = readComponent(r);
+        return new Create(type, name, Fattr.decode(r));
     }
 
     /** A component4: any length the request holds, any bytes; the operation checks it. */

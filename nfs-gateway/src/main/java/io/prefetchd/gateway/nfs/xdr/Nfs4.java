@@ -82,7 +82,20 @@ public final class Nfs4 {
     // nfs_ftype4
     public static final int NF4REG = 1;
     public static final int NF4DIR = 2;
+    public static final int NF4BLK = 3;
+    public static final int NF4CHR = 4;
     public static final int NF4LNK = 5;
+    public static final int NF4SOCK = 6;
+    public static final int NF4FIFO = 7;
+    public static final int NF4ATTRDIR = 8;
+    public static final int NF4NAMEDATTR = 9;
+    // WRITE: stable_how4
+    public static final int UNSTABLE4 = 0;
+    public static final int DATA_SYNC4 = 1;
+    public static final int FILE_SYNC4 = 2;
+    // settime4: time_how4
+    public static final int SET_TO_SERVER_TIME4 = 0;
+    public static final int SET_TO_CLIENT_TIME4 = 1;
 
     // ACCESS bits
     public static final int ACCESS4_READ = 0x01;

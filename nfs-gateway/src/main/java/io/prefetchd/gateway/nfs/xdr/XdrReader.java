@@ -81,6 +81,21 @@ public final class XdrReader {
         return readFixedOpaque(len);
     }
 
+    /**
+     * Reads variable-length opaque data, refusing more than {@code maxLen} bytes, as a read-only view of the
+     * request's bytes (no copy): valid only while the request is.
+     */
+    public java.nio.ByteBuffer readOpaqueView(int maxLen) throws XdrException {
+        int len = readInt();
+        if (len < 0 || len > maxLen) {
+            throw new XdrException("opaque length " + Integer.toUnsignedString(len) + " exceeds limit " + maxLen);
+        }
+        need(((long) len + 3) & ~3L, "opaque[" + len + "]");
+        java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(buf, pos, len).slice().asReadOnlyBuffer();
+        pos += padded(len);
+        return view;
+    }
+
     /** Reads a UTF-8 string of at most {@code maxLen} bytes; malformed UTF-8 is an XDR error. */
     public String readUtf8(int maxLen) throws XdrException {
         byte[] b = readOpaque(maxLen);

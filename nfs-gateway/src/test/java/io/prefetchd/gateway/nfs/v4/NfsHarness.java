@@ -3,6 +3,7 @@ package io.prefetchd.gateway.nfs.v4;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.client.CompoundBuilder;
 import io.prefetchd.gateway.nfs.client.CompoundReply;
@@ -30,6 +31,7 @@ final class NfsHarness {
     final FileHandles handles;
     final NfsState state;
     final CompoundProcessor processor;
+    final Nfs4Services services;
     static final Duration LEASE = Duration.ofSeconds(60);
 
     long clientId;
@@ -49,13 +51,23 @@ final class NfsHarness {
 
     /** @param access the export table and ownership, or null for the defaults */
     NfsHarness(Path stateDir, AccessControl access) {
+        this(stateDir, access, null);
+    }
+
+    /**
+     * Over {@code fs} (null: an {@link S3FileSystem} over {@link #store}), with {@code access} (null: the default
+     * export table and ownership).
+     */
+    NfsHarness(Path stateDir, AccessControl access, VirtualFileSystem fs) {
         handles = new FileHandles("bucket/", stateDir);
-        S3FileSystem fs = new S3FileSystem(store, "", new PassThroughCache(store), handles::fileId,
-                MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
+        if (fs == null) {
+            fs = new S3FileSystem(store, "", new PassThroughCache(store), handles::fileId,
+                    MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
+        }
         state = new NfsState(clock, LEASE);
         NfsLimits limits = NfsLimits.defaults();
         byte[] serverOwner = "test-server".getBytes(StandardCharsets.UTF_8);
-        Nfs4Services services = access == null
+        services = access == null
                 ? new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits), limits, clock,
                         serverOwner, ReadObserver.NONE)
                 : new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits,

@@ -10,8 +10,8 @@ import io.prefetchd.gateway.nfs.xdr.Args;
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
 
 /**
- * ACCESS (RFC 8881 section 18.1): what the caller's identity (after squashing) holds by the export's ownership and
- * modes. Write bits only for a read-write client of a file system that takes writes, so a read-only client is
+ * ACCESS (RFC 8881 section 18.1): what the caller's identity (after squashing) holds by the owner and mode of the
+ * file (its own, or the export's). Write bits only for a read-write client of a file system that takes writes, so a read-only client is
  * never told it may modify, extend or delete.
  */
 public final class OpAccess implements NfsOperation<Args.Access> {
@@ -21,12 +21,12 @@ public final class OpAccess implements NfsOperation<Args.Access> {
     @Override
     public Result process(CompoundContext ctx, Args.Access args) throws NfsException {
         Inode fh = ctx.currentFh();
-        ctx.services().fs().getattr(fh);
+        var attributes = ctx.services().fs().getattr(fh);
         ClientAccess access = ctx.access();
         boolean dir = fh.isDirectory();
         int supported = args.access() & (dir ? DIR_BITS : FILE_BITS);
         int granted = supported & ctx.services().access().ownership().accessBits(access.identity(), dir,
-                access.readWrite() && ctx.services().fs().writable());
+                attributes.owner(), access.readWrite() && ctx.services().fs().writable());
         return w -> w.writeInt(supported).writeInt(granted);
     }
 }

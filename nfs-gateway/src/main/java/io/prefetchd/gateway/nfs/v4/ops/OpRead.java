@@ -6,14 +6,15 @@ import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
+import io.prefetchd.gateway.nfs.v4.state.OpenState;
 import io.prefetchd.gateway.nfs.xdr.Args;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
 
 /**
- * READ (RFC 8881 section 18.22). Under an open stateid, or a lock stateid made from one, it reads exactly the
- * object version the OPEN pinned; with the anonymous or bypass stateid it reads the version the attributes show
- * now. {@code count} is capped at maxread; a short read at the end of the file sets eof.
+ * READ (RFC 8881 section 18.22). Under an open stateid for reading only, or a lock stateid made from one, it reads
+ * exactly the object version the OPEN pinned; under an open for writing, or with the anonymous or bypass stateid,
+ * the file as the attributes show it now (a writer reads back what it wrote). {@code count} is capped at maxread; a short read at the end of the file sets eof.
  */
 public final class OpRead implements NfsOperation<Args.Read> {
     @Override
@@ -27,7 +28,8 @@ public final class OpRead implements NfsOperation<Args.Read> {
         if (id.isAnonymousOrBypass()) {
             version = ctx.services().fs().getattr(fh);
         } else {
-            version = OpenStates.forIo(ctx, id, fh).version();
+            OpenState open = OpenStates.forIo(ctx, id, fh);
+            version = open.forWrite() ? ctx.services().fs().getattr(fh) : open.version();
         }
         if (args.offset() < 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "offset beyond 2^63");

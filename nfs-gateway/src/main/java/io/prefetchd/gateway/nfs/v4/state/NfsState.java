@@ -36,6 +36,10 @@ import static java.util.Objects.requireNonNull;
  * (called periodically) forgets clients whose lease ran out, with their sessions, opens and locks. Time comes from the
  * injected clock.
  *
+ * <p><b>Writers.</b> When the last open for writing of a file goes (CLOSE, an OPEN_DOWNGRADE that drops write
+ * access, or a client forgotten with its opens), the file is queued; {@link #takeReleasedWriters()} hands the queue
+ * to whoever tells the file system (outside this monitor, since that may take a while).
+ *
  * <p><b>Thread-safety.</b> Every mutation happens under this object's monitor; operations are short (map
  * updates). Open stateids are also indexed in a concurrent map so that READs, the hot path, look them up
  * without taking the monitor.
@@ -53,6 +57,7 @@ public final class NfsState {
     private final Map<ByteBuffer, OpenState> opens = new ConcurrentHashMap<>();
     private final Map<Inode, List<OpenState>> opensByInode = new HashMap<>();
     private final ByteRangeLocks locks = new ByteRangeLocks(this);
+    private final java.util.Queue<Inode> releasedWriters = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public NfsState(Clock clock, Duration leaseTime) {
         this.clock = requireNonNull(clock, "clock is null");
@@ -328,7 +333,9 @@ public final class NfsState {
             OpenState st = it.next();
             if (st.owner.client == rec) {
                 it.remove();
+                st.closed = true;
                 removeFromInode(st);
+                releasedWrite(st.inode, st.access);
             }
         }
         rec.openOwners.clear();
@@ -410,7 +417,9 @@ public final class NfsState {
                 throw new NfsException(NfsStatus.NFS4ERR_SHARE_DENIED, "share reservation conflict on " + inode.path());
             }
         }
-        if (mine != null && mine.version.etag().equals(version.etag())) {
+        // an open for writing pins no version, so the owner's open is upgraded whatever version it saw
+        if (mine != null && (mine.version.etag().equals(version.etag())
+                || ((mine.access | access) & Nfs4.OPEN4_SHARE_ACCESS_WRITE) != 0)) {
             mine.access |= access;
             mine.deny |= deny;
             mine.seqid++;
@@ -461,6 +470,7 @@ public final class NfsState {
             st.seqid++;
             st.owner.opens--;
             removeFromInode(st);
+            releasedWrite(st.inode, st.access);
         }
     }
 
@@ -477,9 +487,54 @@ public final class NfsState {
         if ((access & ~st.access) != 0 || (deny & ~st.deny) != 0 || access == 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "OPEN_DOWNGRADE must reduce access and deny");
         }
+        int before = st.access;
         st.access = access;
         st.deny = deny;
         st.seqid++;
+        releasedWrite(st.inode, before & ~access);
+    }
+
+    /**
+     * Checks that I/O without an open (the anonymous or READ bypass stateid) may write {@code inode}: no open's
+     * share reservation denies writing (RFC 8881 section 9.7).
+     *
+     * @throws NfsException NFS4ERR_LOCKED when one does
+     */
+    public synchronized void checkSpecialWrite(Inode inode) throws NfsException {
+        for (OpenState st : opensByInode.getOrDefault(inode, List.of())) {
+            if ((st.deny & Nfs4.OPEN4_SHARE_DENY_WRITE) != 0) {
+                throw new NfsException(NfsStatus.NFS4ERR_LOCKED, "an open denies writing " + inode.path());
+            }
+        }
+    }
+
+    /** Whether any open of {@code inode} allows writing. */
+    public synchronized boolean openForWrite(Inode inode) {
+        for (OpenState st : opensByInode.getOrDefault(inode, List.of())) {
+            if (st.forWrite()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The files whose last open for writing went since the last call, each once per time it went; the caller
+     * tells the file system. Lock-free.
+     */
+    public List<Inode> takeReleasedWriters() {
+        List<Inode> out = new ArrayList<>();
+        for (Inode i = releasedWriters.poll(); i != null; i = releasedWriters.poll()) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    /** Queues {@code inode} when an open gave up write access ({@code dropped}) and no other open of it writes. */
+    private void releasedWrite(Inode inode, int dropped) {
+        if ((dropped & Nfs4.OPEN4_SHARE_ACCESS_WRITE) != 0 && !openForWrite(inode)) {
+            releasedWriters.add(inode);
+        }
     }
 
     /** TEST_STATEID: the status a stateid would get if used now. */
