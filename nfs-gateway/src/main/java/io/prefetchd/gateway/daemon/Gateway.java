@@ -6,7 +6,11 @@ import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.MetadataSettings;
+import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.fs.VirtualFileSystem;
+import io.prefetchd.gateway.fs.staging.StagingSettings;
+import io.prefetchd.gateway.fs.staging.WritableFileSystem;
 import io.prefetchd.gateway.hints.Planning;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.access.ExportTable;
@@ -75,6 +79,8 @@ public final class Gateway implements AutoCloseable {
     private final AccessTracer tracer;
     private final PrefetchExecutor prefetcher;
     private final Naming naming;
+    /** The staged writes laid over {@link #fs}, or null when writes are off. */
+    private final WritableFileSystem writes;
 
     /**
      * How READs are named in traces: the served datasets by object (fed by the dataset registry) and the hinted
@@ -85,8 +91,9 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
-                    PrefetchExecutor prefetcher, Naming naming) {
+                    PrefetchExecutor prefetcher, Naming naming, WritableFileSystem writes) {
         this.naming = naming;
+        this.writes = writes;
         this.fs = fs;
         this.metadata = metadata;
         this.tracer = tracer;
@@ -208,9 +215,12 @@ public final class Gateway implements AutoCloseable {
         });
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, metadata, clock, refresher,
                 registry);
-        if (fs.writable()) {
+        if (c.getWrite().isEnabled()) {
             access = accessControl(c.getAccess(), true, registry);   // the modes' defaults of a writable export
         }
+        WritableFileSystem writes = c.getWrite().isEnabled()
+                ? openWrites(c, fs, store, handles::fileId, stateDir, access, metadata, clock, registry) : null;
+        VirtualFileSystem served = writes != null ? writes : fs;
         NfsState state = new NfsState(clock, n.getLeaseTime());
         NfsLimits defaults = NfsLimits.defaults();
         // a session never promises requests larger than a record may be (the record's 4-byte header aside)
@@ -219,7 +229,8 @@ public final class Gateway implements AutoCloseable {
         NfsLimits limits = new NfsLimits(n.getMaxRead(), maxRequest,
                 Math.max(defaults.maxResponseSize(), n.getMaxRead() + 65536), defaults.maxResponseSizeCached(),
                 defaults.maxOperations(), defaults.maxRequests());
-        AttributeEncoder attributes = new AttributeEncoder(handles, fs, n.getLeaseTime(), limits, access.ownership());
+        AttributeEncoder attributes = new AttributeEncoder(handles, served, n.getLeaseTime(), limits,
+                access.ownership());
         byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
         AccessTracer tracer = startTracer(c.getTracer(), stateDir, registry);
         PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
@@ -230,7 +241,7 @@ public final class Gateway implements AutoCloseable {
         ReadObserver observer = ReadObserver.both(
                 c.getTracer().isEnabled() ? new TracingReadObserver(tracer, fs, datasets, inForce) : ReadObserver.NONE,
                 prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
-        Nfs4Services services = new Nfs4Services(fs, handles, state, attributes, limits, clock,
+        Nfs4Services services = new Nfs4Services(served, handles, state, attributes, limits, clock,
                 owner.length > 1024 ? java.util.Arrays.copyOf(owner, 1024) : owner, observer, access);
         NfsMetrics metrics = new NfsMetrics(registry);
         metrics.watch(state);
@@ -242,6 +253,9 @@ public final class Gateway implements AutoCloseable {
         } catch (RuntimeException e) {
             tracer.close();
             refresher.shutdownNow();
+            if (writes != null) {
+                writes.close();
+            }
             if (prefetcher != null) {
                 prefetcher.close();
             }
@@ -265,10 +279,53 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         datasetRefresh.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
-        LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}", export, n.getBind(), server.port(),
-                access.exports());
-        return new Gateway(store, cache, fs, List.of(refresher, datasetRefresh), state, server, reaper, export, tracer,
-                prefetcher, new Naming(datasets, inForce));
+        List<ExecutorService> background = new java.util.ArrayList<>(List.of(refresher, datasetRefresh));
+        if (writes != null) {
+            ScheduledExecutorService uploads = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "prefetchd-uploads");
+                t.setDaemon(true);
+                return t;
+            });
+            uploads.scheduleWithFixedDelay(() -> {
+                try {
+                    writes.runUploads();
+                } catch (RuntimeException e) {
+                    LOG.error("starting uploads failed: {}", e.toString(), e);
+                }
+            }, 200, 200, TimeUnit.MILLISECONDS);
+            background.add(uploads);
+        }
+        LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}{}", export, n.getBind(), server.port(),
+                access.exports(), writes == null ? ", read-only (prefetchd.write.enabled=false)"
+                        : ", read-write: writes staged on local disk (up to " + c.getWrite().getStagingSize()
+                        + ") and uploaded when closed");
+        return new Gateway(store, cache, fs, background, state, server, reaper, export, tracer,
+                prefetcher, new Naming(datasets, inForce), writes);
+    }
+
+    /** The staging area and the writable file system of {@code prefetchd.write.*}, over {@code fs}. */
+    private static WritableFileSystem openWrites(GatewayConfig c, S3FileSystem fs, ObjectStore store,
+                                                 java.util.function.ToLongFunction<io.prefetchd.gateway.fs.Inode> ids,
+                                                 Path stateDir, AccessControl access, MetadataSettings metadata,
+                                                 Clock clock, MeterRegistry registry) {
+        GatewayConfig.Write w = c.getWrite();
+        Path dir = w.getStagingDir().isBlank() ? stateDir.resolve("staging") : Path.of(w.getStagingDir());
+        StagingSettings settings;
+        try {
+            StagingSettings d = StagingSettings.defaults(dir, Sizes.parse(w.getStagingSize()));
+            settings = new StagingSettings(dir, d.capacityBytes(), w.getUploadDelay(), w.getCommitQuiet(),
+                    w.getMaxRenameKeys(), w.getUploadConcurrency(), d.minBackoff(), d.maxBackoff());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new StartupException("bad prefetchd.write setting: " + e.getMessage(), e);
+        }
+        FileOwnership o = access.ownership();
+        try {
+            return WritableFileSystem.open(fs, store, ids, settings, new Owner(o.uid(), o.gid(), o.fileMode() & 07777),
+                    new Owner(o.uid(), o.gid(), o.dirMode() & 07777), metadata.ttl().multipliedBy(2).plusMinutes(1),
+                    clock, registry);
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot open the staging area " + dir + ": " + rootMessage(e), e);
+        }
     }
 
     /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
@@ -391,6 +448,11 @@ public final class Gateway implements AutoCloseable {
         return store instanceof S3ObjectStore s ? Optional.of(s.reachability().state()) : Optional.empty();
     }
 
+    /** The staged writes and their uploads, or empty when writes are off. */
+    public Optional<WritableFileSystem> writes() {
+        return Optional.ofNullable(writes);
+    }
+
     /** The file system view: where datasets' names are pinned. */
     public S3FileSystem fileSystem() {
         return fs;
@@ -420,6 +482,9 @@ public final class Gateway implements AutoCloseable {
                 prefetcher.close(); // before the cache: its GETs in flight land while the cache drains
             }
             tracer.close();   // after the server: every READ answered is in the trace
+            if (writes != null) {
+                writes.close();   // staged files stay on disk and are uploaded at the next start
+            }
         } finally {
             try {
                 cache.close();

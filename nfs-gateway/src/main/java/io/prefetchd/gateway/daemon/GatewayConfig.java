@@ -2,6 +2,7 @@ package io.prefetchd.gateway.daemon;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.prefetchd.gateway.fs.MetadataSettings;
+import io.prefetchd.gateway.fs.staging.StagingSettings;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
 import io.prefetchd.gateway.s3.S3Settings;
 
@@ -36,6 +37,7 @@ public class GatewayConfig {
     private Access access = new Access();
     private Http http = new Http();
     private Log log = new Log();
+    private Write write = new Write();
 
     public String getStateDir() {
         return stateDir;
@@ -47,6 +49,14 @@ public class GatewayConfig {
 
     public S3 getS3() {
         return s3;
+    }
+
+    public Write getWrite() {
+        return write;
+    }
+
+    public void setWrite(Write write) {
+        this.write = write;
     }
 
     public String getBind() {
@@ -759,6 +769,83 @@ public class GatewayConfig {
 
         public void setMaxHistory(int maxHistory) {
             this.maxHistory = maxHistory;
+        }
+    }
+
+    /**
+     * Writes through the mount (docs/SEMANTICS.md, "Writes"): off by default, so that a mount of the canonical bucket
+     * is read-only unless asked; written files are staged on local disk and uploaded when closed.
+     */
+    @ConfigurationProperties("write")
+    public static class Write {
+        private boolean enabled = false;
+        /** Staging folder; empty means {@code <state-dir>/staging}. Local disk, not the bucket's mount. */
+        private String stagingDir = "";
+        /** Bytes staged at most (written files not yet in S3); a write beyond answers ENOSPC. */
+        private String stagingSize = "10GiB";
+        /** How long a closed file waits before its upload, so a temporary file renamed into place is not copied. */
+        private Duration uploadDelay = StagingSettings.DEFAULT_UPLOAD_DELAY;
+        /** A file held open is uploaded once committed (fsync) and then not written for this long. */
+        private Duration commitQuiet = StagingSettings.DEFAULT_COMMIT_QUIET;
+        /** A directory with more keys than this is not renamed (EXDEV: mv copies instead). */
+        private int maxRenameKeys = StagingSettings.DEFAULT_MAX_RENAME_KEYS;
+        /** Files uploaded at once. */
+        private int uploadConcurrency = StagingSettings.DEFAULT_UPLOAD_CONCURRENCY;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getStagingDir() {
+            return stagingDir;
+        }
+
+        public void setStagingDir(String stagingDir) {
+            this.stagingDir = stagingDir;
+        }
+
+        public String getStagingSize() {
+            return stagingSize;
+        }
+
+        public void setStagingSize(String stagingSize) {
+            this.stagingSize = stagingSize;
+        }
+
+        public Duration getUploadDelay() {
+            return uploadDelay;
+        }
+
+        public void setUploadDelay(Duration uploadDelay) {
+            this.uploadDelay = uploadDelay;
+        }
+
+        public Duration getCommitQuiet() {
+            return commitQuiet;
+        }
+
+        public void setCommitQuiet(Duration commitQuiet) {
+            this.commitQuiet = commitQuiet;
+        }
+
+        public int getMaxRenameKeys() {
+            return maxRenameKeys;
+        }
+
+        public void setMaxRenameKeys(int maxRenameKeys) {
+            this.maxRenameKeys = maxRenameKeys;
+        }
+
+        public int getUploadConcurrency() {
+            return uploadConcurrency;
+        }
+
+        public void setUploadConcurrency(int uploadConcurrency) {
+            this.uploadConcurrency = uploadConcurrency;
         }
     }
 }

@@ -53,6 +53,7 @@ public final class Main implements Runnable {
         cl.addSubcommand("trace", new TraceCommand());
         cl.addSubcommand("simulate", new SimulateCommand());
         cl.addSubcommand("report", new io.prefetchd.gateway.reports.ReportCommand());
+        cl.addSubcommand("uploads", new UploadsCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

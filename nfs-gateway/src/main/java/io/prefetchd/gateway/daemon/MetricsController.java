@@ -9,6 +9,7 @@ import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.ServedDataset;
+import io.prefetchd.gateway.fs.staging.StagingStatus;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 
 import java.util.List;
@@ -53,7 +54,7 @@ public class MetricsController {
                 + " in " + s.blocks() + " blocks\n"
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"
                 + "misses      " + s.misses() + " blocks (" + Sizes.format(s.missBytes()) + ")\n"
-                + s3() + metadata()
+                + s3() + metadata() + writes()
                 + "nfs clients " + gateway.state().clientCount() + ", sessions " + gateway.state().sessionCount()
                 + ", open files " + gateway.state().openCount() + ", locks " + gateway.state().locks().heldCount()
                 + "\n"
@@ -65,6 +66,16 @@ public class MetricsController {
                 : "s3          UNREACHABLE for " + r.unreachableFor().toSeconds() + " s (" + r.lastError() + "); "
                         + r.refused() + " requests failed fast; cached data is served, uncached reads fail (EIO)\n")
                 .orElse("");
+    }
+
+    private String writes() {
+        return gateway.writes().map(w -> {
+            StagingStatus s = w.status();
+            return "writes      " + Sizes.format(s.stagedBytes()) + " staged of " + Sizes.format(s.capacityBytes())
+                    + ", " + s.pending().size() + (s.pending().size() == 1 ? " upload" : " uploads") + " pending"
+                    + (s.pending().isEmpty() ? "" : " (oldest " + s.oldestPending().toSeconds() + " s)")
+                    + (s.lastError().isEmpty() ? "" : "; last upload error: " + s.lastError()) + "\n";
+        }).orElse("writes      off (read-only)\n");
     }
 
     private String metadata() {

@@ -48,6 +48,14 @@ class GatewayConfigTest {
                 "dir", "",
                 "size", "10GiB",
                 "grain", 128 * 1024), settings(c.getCache()));
+        assertEquals(Map.of(
+                "enabled", false,
+                "stagingDir", "",
+                "stagingSize", "10GiB",
+                "uploadDelay", Duration.ofSeconds(1),
+                "commitQuiet", Duration.ofSeconds(30),
+                "maxRenameKeys", 10_000,
+                "uploadConcurrency", 4), settings(c.getWrite()));
         assertEquals(Map.ofEntries(
                 Map.entry("bind", "0.0.0.0"),
                 Map.entry("port", 2049),
@@ -148,6 +156,13 @@ class GatewayConfigTest {
         p.put("prefetchd.cache.dir", "/nvme/cache");
         p.put("prefetchd.cache.size", "500GiB");
         p.put("prefetchd.cache.grain", "65536");
+        p.put("prefetchd.write.enabled", "true");
+        p.put("prefetchd.write.staging-dir", "/nvme/staging");
+        p.put("prefetchd.write.staging-size", "50GiB");
+        p.put("prefetchd.write.upload-delay", "2s");
+        p.put("prefetchd.write.commit-quiet", "1m");
+        p.put("prefetchd.write.max-rename-keys", "500");
+        p.put("prefetchd.write.upload-concurrency", "8");
         p.put("prefetchd.nfs.bind", "10.0.0.5");
         p.put("prefetchd.nfs.port", "20490");
         p.put("prefetchd.nfs.workers", "64");
@@ -207,6 +222,14 @@ class GatewayConfigTest {
                 "dir", "/nvme/cache",
                 "size", "500GiB",
                 "grain", 65536), settings(c.getCache()));
+        assertEquals(Map.of(
+                "enabled", true,
+                "stagingDir", "/nvme/staging",
+                "stagingSize", "50GiB",
+                "uploadDelay", Duration.ofSeconds(2),
+                "commitQuiet", Duration.ofMinutes(1),
+                "maxRenameKeys", 500,
+                "uploadConcurrency", 8), settings(c.getWrite()));
         assertEquals(Map.ofEntries(
                 Map.entry("bind", "10.0.0.5"),
                 Map.entry("port", 20490),
