@@ -12,7 +12,7 @@ import io.prefetchd.gateway.nfs.v4.FileHandles;
 import io.prefetchd.gateway.nfs.v4.Nfs4Services;
 import io.prefetchd.gateway.nfs.v4.NfsLimits;
 import io.prefetchd.gateway.nfs.v4.NfsMetrics;
-import io.prefetchd.gateway.nfs.v4.ReadObserver;
+import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.MemoryFileSystem;

@@ -5,11 +5,15 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -27,10 +31,13 @@ final class DirectoryMover {
 
     private final ObjectStore store;
     private final int maxKeys;
+    private final Path emptyFile;
 
-    DirectoryMover(ObjectStore store, int maxKeys) {
+    /** @param emptyFile an empty local file, the body of the folder markers put at the new names */
+    DirectoryMover(ObjectStore store, int maxKeys, Path emptyFile) {
         this.store = requireNonNull(store, "store is null");
         this.maxKeys = maxKeys;
+        this.emptyFile = requireNonNull(emptyFile, "emptyFile is null");
     }
 
     /**
@@ -48,13 +55,31 @@ final class DirectoryMover {
         return keys;
     }
 
-    /** Moves {@code keys} (all under {@code fromPrefix}) under {@code toPrefix}: copy each, then delete it. */
+    /**
+     * Moves {@code keys} (all under {@code fromPrefix}) under {@code toPrefix}: copy each, then delete it. A folder
+     * marker is put anew with its user metadata instead of copied: it has no bytes to keep consistent, and stores
+     * disagree on a marker's ETag between LIST and HEAD (S3Proxy's file system backend shows none on HEAD), which
+     * would fail the copy's If-Match.
+     */
     void move(List<ObjectMeta> keys, String fromPrefix, String toPrefix) {
         for (ObjectMeta m : keys) {
             String to = toPrefix + m.key().substring(fromPrefix.length());
-            store.copy(m.key(), m.etag(), to);
+            if (isMarker(m)) {
+                Map<String, String> metadata = store.userMetadata(m.key()).orElse(Map.of());
+                try {
+                    store.upload(to, emptyFile, metadata, false, null).join();
+                } catch (CompletionException e) {
+                    throw e.getCause() instanceof ObjectStoreException o ? o : e;
+                }
+            } else {
+                store.copy(m.key(), m.etag(), to);
+            }
             store.delete(m.key());
         }
+    }
+
+    private static boolean isMarker(ObjectMeta m) {
+        return m.key().endsWith("/") && m.size() == 0;
     }
 
     /** Finishes a move cut short: whatever is still under {@code fromPrefix} goes under {@code toPrefix}. */

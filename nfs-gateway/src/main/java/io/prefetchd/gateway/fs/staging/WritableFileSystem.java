@@ -116,7 +116,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         this.defaultDirOwner = defaultDirOwner;
         this.clock = clock;
         this.area = area;
-        this.mover = new DirectoryMover(store, settings.maxRenameKeys());
+        this.mover = new DirectoryMover(store, settings.maxRenameKeys(), settings.dir().resolve("empty"));
         this.recent = new RecentChanges(clock, listingHorizon);
         this.emptyFile = settings.dir().resolve("empty");
         this.writeVerifier = verifierOf(area.boots(), clock.millis());

@@ -431,6 +431,28 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void rename_ofANewFolderOfNewFiles_asCheckpointsAreWritten_movesThemAll() throws NfsException {
+        fs.mkdir(Inode.ROOT, "run", NewAttributes.NONE, ALICE);
+        fs.mkdir(dir("run"), "step.tmp", NewAttributes.NONE, ALICE);
+        Inode state = create("run/step.tmp", "state.pt");
+        write(state, 0, "state", true);
+        fs.closed(state);
+        Inode meta = create("run/step.tmp", "meta.json");
+        write(meta, 0, "meta", false);
+        fs.closed(meta);
+
+        fs.rename(dir("run"), "step.tmp", dir("run"), "step-10");
+
+        assertEquals(List.of("step-10"), names("run"));
+        assertEquals(List.of("meta.json", "state.pt"), names("run/step-10"));
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        assertEquals("state", store.content("data/run/step-10/state.pt"));
+        assertEquals("meta", store.content("data/run/step-10/meta.json"));
+        assertNull(store.content("data/run/step.tmp/state.pt"));
+    }
+
+    @Test
     void rename_ofADirectoryWithTooManyKeys_isXdev_andChangesNothing() throws NfsException {
         for (int i = 0; i < 6; i++) {
             objects.put("data/big/" + i, bytes("x"));

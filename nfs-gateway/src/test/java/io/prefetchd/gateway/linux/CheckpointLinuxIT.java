@@ -1,0 +1,208 @@
+package io.prefetchd.gateway.linux;
+
+import io.micronaut.context.ApplicationContext;
+import io.prefetchd.gateway.daemon.Daemon;
+import io.prefetchd.gateway.daemon.Gateway;
+import io.prefetchd.gateway.s3.S3ProxyFixture;
+import io.prefetchd.gateway.testing.GuestScripts;
+import io.prefetchd.gateway.testing.VmNfsClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Checkpoints written through the mount by the real Linux kernel client become ordinary objects in S3:
+ * <ul>
+ *   <li>a {@value #CHECKPOINT_MIB} MiB state dict saved with {@code torch.save} to a temporary file and
+ *       {@code os.replace}d into place (NFSv4.1), and a checkpoint folder written then renamed into place, load in a
+ *       second guest (NFSv4.0) with equal tensors, and the object S3 holds has the bytes the writer read back;</li>
+ *   <li>a file whose {@code fsync} returned, closed but not yet uploaded, survives {@code kill -9} of the gateway:
+ *       after a restart the upload completes, and S3 holds exactly the acknowledged bytes.</li>
+ * </ul>
+ */
+class CheckpointLinuxIT {
+    private static final VmNfsClient VM = VmNfsClient.locate();
+    private static final String BUCKET = "checkpoints";
+    private static final int CHECKPOINT_MIB = 256;
+    private static final Pattern MD5 = Pattern.compile("(?m)^MD5 ([0-9a-f]{32})$");
+    private static final Duration UPLOAD_DEADLINE = Duration.ofMinutes(3);
+
+    @Test
+    void torchCheckpoint_savedAndRenamedThroughTheMount_loadsInAnotherGuest_andIsTheObjectInS3(@TempDir Path tmp)
+            throws Exception {
+        requireVm();
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "checkpoint-it-"); // the guest sees the host's /tmp
+        try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
+            s3.createBucket(BUCKET);
+            Path script = GuestScripts.writeScript("checkpoint.py", work);
+            Map<String, Object> p = s3.daemonProperties(BUCKET, tmp.resolve("state"));
+            p.put("prefetchd.write.enabled", true);
+            try (ApplicationContext ctx = Daemon.start(p)) {
+                int port = ctx.getBean(Gateway.class).nfsPort();
+                VmNfsClient.Result saved = VM.run(VmNfsClient.Options.mount(port).vers("4.1")
+                                .timeout(Duration.ofMinutes(6)),
+                        GuestScripts.GUEST_PYTHON, script.toString(), "save", "/mnt/nfs/run", "" + CHECKPOINT_MIB);
+                saved.assertSuccess();
+                String written = md5(saved.stdout());
+
+                S3AsyncClient client = s3.adminClient();
+                awaitKeys(client, "run/", List.of("run/model.pt", "run/step-10/meta.json", "run/step-10/state.pt"));
+                assertEquals(written, md5OfObject(client, "run/model.pt"),
+                        "S3 holds the bytes the writer read back through the mount");
+
+                VmNfsClient.Result loaded = VM.run(VmNfsClient.Options.mount(port).vers("4.0")
+                                .timeout(Duration.ofMinutes(6)),
+                        GuestScripts.GUEST_PYTHON, script.toString(), "load", "/mnt/nfs/run", "" + CHECKPOINT_MIB);
+                loaded.assertSuccess();
+                assertEquals(written, md5(loaded.stdout()), "the second guest reads the same bytes");
+            }
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    @Test
+    void fsyncedFile_survivesKillNineBeforeItsUpload_andIsUploadedAfterRestart(@TempDir Path tmp)
+            throws Exception {
+        requireVm();
+        Path launcher = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
+                .resolve("bin/prefetchd");
+        assertTrue(Files.isExecutable(launcher), launcher + " is built by this Maven run");
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "killnine-it-");
+        try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
+            s3.createBucket(BUCKET);
+            byte[] content = new byte[24 * 1024 * 1024 + 12345];
+            new Random(9).nextBytes(content);
+            Files.write(work.resolve("src.bin"), content);
+            String expected = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
+            Path script = GuestScripts.writeScript("checkpoint.py", work);
+            Path state = tmp.resolve("state");
+
+            // the first gateway holds closed files for 10 minutes before uploading them: killed long before that
+            Process first = serve(launcher, s3.endpoint().toString(), state, tmp.resolve("first.log"),
+                    Map.of("PREFETCHD_WRITE_UPLOAD_DELAY", "10m"));
+            try {
+                int port = nfsPort(first);
+                VmNfsClient.Result copied = VM.run(VmNfsClient.Options.mount(port).vers("4.1")
+                                .timeout(Duration.ofMinutes(3)),
+                        GuestScripts.GUEST_PYTHON, script.toString(), "copy", work.resolve("src.bin").toString(),
+                        "/mnt/nfs/out/blob.bin");
+                copied.assertSuccess();
+                assertTrue(copied.stdout().contains("FSYNCED"), copied.stdout());
+            } finally {
+                first.destroyForcibly();   // SIGKILL: no shutdown hook runs
+                assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+            }
+            S3AsyncClient client = s3.adminClient();
+            assertTrue(keys(client, "out/").isEmpty(), "nothing reached S3 before the kill");
+            Process second = serve(launcher, s3.endpoint().toString(), state, tmp.resolve("second.log"), Map.of());
+            try {
+                nfsPort(second);
+                awaitKeys(client, "out/", List.of("out/blob.bin"));
+                assertEquals(expected, md5OfObject(client, "out/blob.bin"),
+                        "S3 holds exactly the bytes fsync acknowledged before the kill");
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static void requireVm() {
+        if (System.getenv("CI") != null) {
+            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
+        }
+        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+    }
+
+    private static Process serve(Path launcher, String endpoint, Path state, Path log, Map<String, String> env)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve", "--read-write",
+                "--s3-endpoint", endpoint, "--bucket", BUCKET, "--path-style", "--region", S3ProxyFixture.REGION,
+                "--state-dir", state.toString(), "--nfs-port", "0", "--http-port", "-1", "--grpc-port", "0",
+                "--bind", "127.0.0.1")
+                .redirectError(log.toFile());
+        pb.environment().put("PREFETCHD_S3_ACCESS_KEY", S3ProxyFixture.ACCESS_KEY);
+        pb.environment().put("PREFETCHD_S3_SECRET_KEY", S3ProxyFixture.SECRET_KEY);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** Reads the daemon's standard output up to its mount line and returns the NFS port it names. */
+    private static int nfsPort(Process p) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        Pattern mount = Pattern.compile("mount -t nfs4 .*port=(\\d+)");
+        for (String line; (line = out.readLine()) != null; ) {
+            lines.add(line);
+            Matcher m = mount.matcher(line);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return fail("the daemon printed no mount line: " + lines);
+    }
+
+    private static String md5(String stdout) {
+        Matcher m = MD5.matcher(stdout);
+        assertTrue(m.find(), "the guest printed an MD5: " + stdout);
+        return m.group(1);
+    }
+
+    /** The object keys under {@code prefix}, folder markers (keys ending in '/') left out. */
+    private static List<String> keys(S3AsyncClient client, String prefix) {
+        return client.listObjectsV2(b -> b.bucket(BUCKET).prefix(prefix)).join().contents().stream()
+                .map(S3Object::key).filter(k -> !k.endsWith("/")).sorted().toList();
+    }
+
+    /** Waits (bounded) until exactly {@code expected} are the keys under {@code prefix}: the uploads are done. */
+    private static void awaitKeys(S3AsyncClient client, String prefix, List<String> expected)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + UPLOAD_DEADLINE.toNanos();
+        List<String> got = keys(client, prefix);
+        while (!got.equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                fail("S3 holds " + got + " under " + prefix + " after " + UPLOAD_DEADLINE + ", expected " + expected);
+            }
+            Thread.sleep(100); // polling a condition with a deadline, not timing a result
+            got = keys(client, prefix);
+        }
+    }
+
+    private static String md5OfObject(S3AsyncClient client, String key) throws Exception {
+        byte[] bytes = client.getObject(b -> b.bucket(BUCKET).key(key), AsyncResponseTransformer.toBytes()).join()
+                .asByteArray();
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
