@@ -18,6 +18,7 @@ public final class GatewayFixture implements AutoCloseable {
     Gateway gateway;
     private int port;
     private PrefetchExecutor.PlannerFactory planners = PrefetchExecutor.PlannerFactory.LEARNED;
+    private boolean writes;
 
     public GatewayFixture(S3ProxyFixture s3, String bucket, Path stateDir) {
         this.s3 = s3;
@@ -37,7 +38,14 @@ public final class GatewayFixture implements AutoCloseable {
         c.getNfs().setBind("127.0.0.1");
         c.getNfs().setPort(port);
         c.getNfs().setWorkers(8);
+        c.getWrite().setEnabled(writes);
         return c;
+    }
+
+    /** A read-write gateway (writes staged and uploaded) from the next start on. */
+    GatewayFixture withWrites() {
+        this.writes = true;
+        return this;
     }
 
     /** Planners from {@code factory} from the next start on. */

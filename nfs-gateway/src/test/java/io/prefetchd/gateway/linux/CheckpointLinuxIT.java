@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -194,10 +195,17 @@ class CheckpointLinuxIT {
         }
     }
 
+    /** The object's md5, streamed: a checkpoint does not fit in the test JVM's heap next to the gateway. */
     private static String md5OfObject(S3AsyncClient client, String key) throws Exception {
-        byte[] bytes = client.getObject(b -> b.bucket(BUCKET).key(key), AsyncResponseTransformer.toBytes()).join()
-                .asByteArray();
-        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        try (InputStream in = client.getObject(b -> b.bucket(BUCKET).key(key),
+                AsyncResponseTransformer.toBlockingInputStream()).join()) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                md5.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md5.digest());
     }
 
     private static void deleteTree(Path dir) throws Exception {

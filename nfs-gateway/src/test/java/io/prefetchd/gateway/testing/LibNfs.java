@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A second, user-space NFS client for integration tests: Debian's {@code nfs-cat} and
- * {@code nfs-ls} from {@code libnfs-utils}. No VM and no root needed, so a test that only needs
+ * A second, user-space NFS client for integration tests: Debian's {@code nfs-cat}, {@code nfs-ls} and
+ * {@code nfs-cp} from {@code libnfs-utils}. No VM and no root needed, so a test that only needs
  * "does the server return these bytes" runs in well under a second.
  *
  * <p>Limits worth knowing (libnfs 4.0.0, Debian bookworm):
@@ -26,6 +26,10 @@ import java.util.Optional;
  *   <li>URLs are {@code nfs://127.0.0.1//PATH?version=4&nfsport=PORT}; the path after the host is
  *       the path from the server's pseudo-root. Without {@code version=4} it speaks NFSv3 and
  *       asks rpcbind for the ports.
+ *   <li>It cannot send an NFSv4 WRITE of more than about 3.9 KiB: it encodes each COMPOUND into a fixed 4 KiB
+ *       buffer, so a larger {@code nfs_pwrite} fails in the client ("ZDR error: Failed to encode COMPOUND4args")
+ *       before anything is sent, whatever the server. {@code nfs-cp} writes in one call per MiB, so it copies
+ *       only files below that size into an NFSv4 server (larger ones: "Failed to write to dest file").
  *   <li>Against a peer that accepts the TCP connection but never answers, it waits forever,
  *       hence the timeout on every call here. With nothing listening both fail at once
  *       ({@code nfs-cat} exit 10, {@code nfs-ls} exit 251, "Failed to mount nfs share" on stderr).
@@ -41,17 +45,22 @@ public final class LibNfs {
 
     private static final List<Path> SEARCH = List.of(Path.of("/usr/bin"), Path.of("/usr/local/bin"), Path.of("/bin"));
 
+    /** The largest file {@code nfs-cp} can write into an NFSv4 server (see the class comment), with some margin. */
+    public static final int MAX_NFS4_WRITE = 3500;
+
     private final Path nfsCat;
     private final Path nfsLs;
+    private final Path nfsCp;
 
-    private LibNfs(Path nfsCat, Path nfsLs) {
+    private LibNfs(Path nfsCat, Path nfsLs, Path nfsCp) {
         this.nfsCat = nfsCat;
         this.nfsLs = nfsLs;
+        this.nfsCp = nfsCp;
     }
 
-    /** Finds {@code nfs-cat} and {@code nfs-ls} on {@code PATH} or in the usual directories. */
+    /** Finds {@code nfs-cat}, {@code nfs-ls} and {@code nfs-cp} on {@code PATH} or in the usual directories. */
     public static LibNfs locate() {
-        return new LibNfs(find("nfs-cat").orElse(null), find("nfs-ls").orElse(null));
+        return new LibNfs(find("nfs-cat").orElse(null), find("nfs-ls").orElse(null), find("nfs-cp").orElse(null));
     }
 
     private static Optional<Path> find(String tool) {
@@ -67,14 +76,14 @@ public final class LibNfs {
     }
 
     public boolean isAvailable() {
-        return nfsCat != null && nfsLs != null;
+        return nfsCat != null && nfsLs != null && nfsCp != null;
     }
 
     public String unavailableReason() {
         if (isAvailable()) {
-            return "nfs-cat and nfs-ls are available";
+            return "nfs-cat, nfs-ls and nfs-cp are available";
         }
-        return "nfs-cat/nfs-ls not found: apt-get install -y " + DEBIAN_PACKAGE;
+        return "nfs-cat/nfs-ls/nfs-cp not found: apt-get install -y " + DEBIAN_PACKAGE;
     }
 
     /**
@@ -102,6 +111,25 @@ public final class LibNfs {
         Result r = run(Tool.LS, url(port, dir), DEFAULT_TIMEOUT);
         String text = new String(r.assertSuccess().stdout(), StandardCharsets.UTF_8);
         return text.lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /**
+     * Copies a local file to {@code path} on the server with {@code nfs-cp} (create, truncate, write, close); throws
+     * with its stderr if it fails.
+     */
+    public void copyTo(Path local, int port, String path) {
+        requireNonNull(local, "local is null");
+        if (!isAvailable()) {
+            throw new IllegalStateException(unavailableReason());
+        }
+        List<String> argv = List.of(nfsCp.toString(), local.toString(), url(port, path));
+        try {
+            ProcessRunner.Completed c = ProcessRunner.run(argv, DEFAULT_TIMEOUT, null, Map.of());
+            new Result(argv, c.exitCode(), c.stdout(), new String(c.stderr(), StandardCharsets.UTF_8), c.elapsed(),
+                    c.timedOut()).assertSuccess();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + argv, e);
+        }
     }
 
     /** The tools this class runs. */

@@ -664,16 +664,18 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             Inode inode = new Inode(FileType.REGULAR, f.path);
             Owner owner = f.owner();
             FileAttributes a = objectAttributes(inode, object, owner);
+            // Published before the staged file goes: reads and GETATTRs take no lock, and one that finds the
+            // staged file gone must find the object it became (the read-only view may not list it yet). While
+            // the file stays staged it is what they see, so these are harmless if the journal fails below.
+            uploadedAs.put(f.etag, a);
+            recent.present(inode, a);
+            base.changed(f.path);
             try {
                 area.uploaded(f, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
             } catch (NfsException e) {
                 LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
                         e.getMessage());
-                return;
             }
-            uploadedAs.put(f.etag, a);
-            recent.present(inode, a);
-            base.changed(f.path);
         }
     }
 
@@ -722,6 +724,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                         + "deleted: {}", store.bucket(), base.key(s.path()), e.getMessage());
             }
         }
+    }
+
+    /** The staging area; for tests of this package that need to stand between its steps. */
+    StagingArea area() {
+        return area;
     }
 
     /** The files S3 does not have yet, and how their uploads go. */

@@ -28,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -171,6 +173,65 @@ class WritableFileSystemTest {
         assertEquals(0, fs.status().stagedBytes());
         assertEquals("weights", read(f));
         assertEquals(ALICE, fs.getattr(f).owner());
+    }
+
+    /**
+     * The end of an upload drops the staged file; a read pinned to the staged version that finds it gone at that
+     * very moment reads the object it became (a read-only OPEN pinned it while staged; the folder's listing, cached
+     * before the upload, does not hold the new object).
+     */
+    @Test
+    void readPinnedToTheStagedVersion_whileTheUploadEnds_readsTheUploadedObject() throws Exception {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "weights", false);
+        fs.closed(f);
+        FileAttributes pinned = fs.getattr(f);
+        names("models");   // the read-only view caches the listing without ckpt.pt
+        clock.advance(Duration.ofSeconds(2));
+        store.holdUploads();
+        fs.runUploads();
+
+        StagingArea area = fs.area();
+        StagedFile staged = area.byPath(f.path());
+        Thread uploadEnd = new Thread(store::releaseUploads, "upload-end");
+        CountDownLatch holding = new CountDownLatch(1);
+        AtomicReference<Object> readBack = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            synchronized (staged) {   // the upload's end stops where it retires the staged file, after unindexing it
+                holding.countDown();
+                while (area.byPath(f.path()) != null) {
+                    Thread.onSpinWait();
+                }
+                awaitBlocked(uploadEnd);
+                try {
+                    readBack.set(new String(fs.read(f, pinned, 0, 100).data(), StandardCharsets.UTF_8));
+                } catch (NfsException | RuntimeException e) {
+                    readBack.set(e);
+                }
+            }
+        }, "reader");
+        synchronized (area) {   // the upload's end waits here until the reader holds the staged file
+            uploadEnd.start();
+            awaitBlocked(uploadEnd);
+            reader.start();
+            holding.await();
+        }
+        reader.join(10_000);
+        uploadEnd.join(10_000);
+
+        assertEquals("weights", readBack.get() instanceof NfsException e ? e.status() + ": " + e.getMessage()
+                : readBack.get());
+        assertEquals("weights", read(f));
+    }
+
+    /** Spins until {@code t} waits for a monitor (a state, not a time, is awaited). */
+    private static void awaitBlocked(Thread t) {
+        while (t.getState() != Thread.State.BLOCKED) {
+            if (!t.isAlive() && t.getState() == Thread.State.TERMINATED) {
+                throw new AssertionError(t.getName() + " ended without waiting");
+            }
+            Thread.onSpinWait();
+        }
     }
 
     @Test
