@@ -103,6 +103,7 @@ public final class S3Emulator implements AutoCloseable {
                 .blobStore(shaping)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .ignoreUnknownHeaders(true)   // the SDK's multipart client sends x-amz-mp-object-size
                 .jettyMaxThreads(512)
                 .stopTimeout(2000)
                 .build();
