@@ -1,5 +1,6 @@
 package io.prefetchd.benchmarks.harness;
 
+import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.planner.json.Json;
 import io.prefetchd.planner.units.Sizes;
 import picocli.CommandLine;
@@ -31,7 +32,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.ArrayList;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,8 +46,9 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>local disk</b>: copied to a local file and forced (what writing the checkpoint next to the job costs);</li>
  *   <li><b>direct multipart</b>: the AWS SDK's own multipart upload of the file to the emulated S3 (what a job
  *       that uploads its checkpoint itself gets);</li>
- *   <li><b>through prefetchd</b>: written over NFS by libnfs's {@code nfs-cp} into a read-write gateway, then the
- *       time until the object is visible in the emulated S3 (the gateway uploads it after the close).</li>
+ *   <li><b>through prefetchd</b>: written over NFSv4.1 into a read-write gateway by the project's client as the
+ *       kernel client writes large files (1 MiB UNSTABLE WRITEs, 8 in flight, COMMIT, CLOSE), then the time until
+ *       the object is visible in the emulated S3 (the gateway uploads it after the close).</li>
  * </ol>
  *
  * Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
@@ -50,6 +56,9 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "run-write", mixinStandardHelpOptions = true,
         description = "Write one large file through a read-write prefetchd and compare with a direct multipart upload.")
 public final class WriteBench implements Callable<Integer> {
+    private static final int NFS_WRITE = 1 << 20;
+    private static final int NFS_IN_FLIGHT = 8;
+
     @Option(names = "--size", description = "File size. Default: ${DEFAULT-VALUE}")
     String size = "1GiB";
     @Option(names = "--latency-ms", description = "S3 first-byte latency. Default: ${DEFAULT-VALUE}")
@@ -120,7 +129,7 @@ public final class WriteBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%n%-44s %9s %9s%n", "what", "seconds", "MiB/s");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "local disk (copy + fsync)", local, mib / local);
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "direct multipart upload (AWS SDK)", direct, mib / direct);
-        System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: nfs-cp into staging (to close)",
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: NFS write into staging (to close)",
                 g.writeSeconds(), mib / g.writeSeconds());
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "prefetchd: close until visible in S3",
                 g.visibleSeconds(), "");
@@ -196,13 +205,8 @@ public final class WriteBench implements Callable<Integer> {
                 "--grpc-port", "0", "--bind", "127.0.0.1");
         PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work, false);
         try {
-            String url = "nfs://127.0.0.1//" + key + "?version=4&nfsport=" + d.nfsPort();
             long t0 = System.nanoTime();
-            Process cp = new ProcessBuilder("nfs-cp", file.toString(), url).redirectErrorStream(true).start();
-            String output = new String(cp.getInputStream().readAllBytes());
-            if (cp.waitFor() != 0) {
-                throw new IOException("nfs-cp failed: " + output);
-            }
+            writeOverNfs(file, key, d.nfsPort());
             long t1 = System.nanoTime();
             try (S3Client client = syncClient(s3)) {
                 while (!exists(client, s3.bucket(), key)) {
@@ -216,6 +220,47 @@ public final class WriteBench implements Callable<Integer> {
             return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9);
         } finally {
             d.stop();
+        }
+    }
+
+    /**
+     * Writes {@code file} to {@code key} the way the kernel client writes a large file: {@value #NFS_WRITE}-byte
+     * UNSTABLE WRITEs, {@value #NFS_IN_FLIGHT} in flight on one session, then COMMIT and CLOSE.
+     */
+    private static void writeOverNfs(Path file, String key, int port) throws Exception {
+        try (Nfs4Client client = Nfs4Client.connect("127.0.0.1", port, "write-bench", NFS_IN_FLIGHT);
+             FileChannel in = FileChannel.open(file)) {
+            int slash = key.lastIndexOf('/');
+            if (slash > 0) {
+                client.call(b -> b.putrootfh().create(io.prefetchd.gateway.nfs.xdr.Nfs4.NF4DIR,
+                        key.substring(0, slash), new io.prefetchd.gateway.nfs.client.CompoundBuilder.Sattr()));
+            }
+            Nfs4Client.OpenFile f = client.create("/" + key);
+            long size = in.size();
+            ExecutorService writers = Executors.newFixedThreadPool(NFS_IN_FLIGHT);
+            try {
+                List<Future<?>> pending = new ArrayList<>();
+                for (long at = 0; at < size; at += NFS_WRITE) {
+                    long offset = at;
+                    pending.add(writers.submit(() -> {
+                        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(NFS_WRITE, size - offset));
+                        while (buf.hasRemaining()) {
+                            if (in.read(buf, offset + buf.position()) < 0) {
+                                throw new IOException("short read of " + file);
+                            }
+                        }
+                        client.write(f, offset, io.prefetchd.gateway.nfs.xdr.Nfs4.UNSTABLE4, buf.array());
+                        return null;
+                    }));
+                }
+                for (Future<?> p : pending) {
+                    p.get();
+                }
+            } finally {
+                writers.shutdownNow();
+            }
+            client.commit(f);
+            client.closeFile(f);
         }
     }
 

@@ -201,12 +201,14 @@ class S3ObjectStoreTest {
     void getRange_oneAfterAnother_reuseOneConnection() throws Exception {
         whenScriptEmpty.set(Reply.ok("hello", "bytes 0-4/5"));
         try (S3ObjectStore store = store(1)) {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 10; i++) {
                 store.getRange("k", "abc", 0, 5).get(10, TimeUnit.SECONDS);
             }
 
-            assertEquals(1, requests.stream().map(r -> r.getRemoteAddress().getPort()).distinct().count(),
-                    "every GET after the first opened a new connection");
+            // a GET's future completes before its connection is back in the pool, so on a loaded machine the next GET
+            // may open a second one; a GET that closed its connection would make ten
+            long connections = requests.stream().map(r -> r.getRemoteAddress().getPort()).distinct().count();
+            assertTrue(connections <= 3, "ten GETs one after another opened " + connections + " connections");
         }
     }
 

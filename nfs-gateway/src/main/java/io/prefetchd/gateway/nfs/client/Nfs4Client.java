@@ -174,6 +174,29 @@ public final class Nfs4Client implements AutoCloseable {
                 r.op(Nfs4.OP_GETATTR).as(CompoundReply.Fattr.class).size());
     }
 
+    /** Creates {@code path} (or truncates it, when it exists) and opens it for reading and writing. */
+    public OpenFile create(String path) {
+        int slash = path.lastIndexOf('/');
+        byte[] dir = lookup(slash <= 0 ? "/" : path.substring(0, slash));
+        String name = path.substring(slash + 1);
+        CompoundReply r = expectOk(call(b -> b.putfh(dir).openCreate(0, clientId, owner,
+                Nfs4.OPEN4_SHARE_ACCESS_BOTH, Nfs4.UNCHECKED4, new CompoundBuilder.Sattr().size(0), 0, name).getfh()));
+        return new OpenFile(r.op(Nfs4.OP_GETFH).as(byte[].class),
+                r.op(Nfs4.OP_OPEN).as(CompoundReply.Open.class).stateId(), 0);
+    }
+
+    /** WRITE of {@code data} at {@code offset}, with {@code stable} one of UNSTABLE4, DATA_SYNC4, FILE_SYNC4. */
+    public CompoundReply.Write write(OpenFile f, long offset, int stable, byte[] data) {
+        CompoundReply r = expectOk(call(b -> b.putfh(f.fh()).write(f.stateId(), offset, stable, data)));
+        return r.last().as(CompoundReply.Write.class);
+    }
+
+    /** COMMIT of the whole file; returns the write verifier. */
+    public long commit(OpenFile f) {
+        CompoundReply r = expectOk(call(b -> b.putfh(f.fh()).commit(0, 0)));
+        return r.last().as(Long.class);
+    }
+
     public CompoundReply.Read read(OpenFile f, long offset, int count) {
         CompoundReply r = expectOk(call(b -> b.putfh(f.fh()).read(f.stateId(), offset, count)));
         return r.last().as(CompoundReply.Read.class);

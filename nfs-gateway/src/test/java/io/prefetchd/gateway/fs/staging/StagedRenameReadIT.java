@@ -82,12 +82,13 @@ class StagedRenameReadIT {
 
     private WritableFileSystem open(S3ObjectStore store) {
         Clock clock = Clock.systemUTC();
-        S3FileSystem base = new S3FileSystem(store, "", new PassThroughCache(store), i -> i.path().hashCode(),
+        PassThroughCache cache = new PassThroughCache(store);
+        S3FileSystem base = new S3FileSystem(store, "", cache, i -> i.path().hashCode(),
                 MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
         StagingSettings settings = new StagingSettings(tmp.resolve("staging"), 1L << 30, Duration.ZERO,
                 Duration.ofSeconds(30), 100, 2, Duration.ofMillis(100), Duration.ofSeconds(1));
-        return WritableFileSystem.open(base, store, i -> i.path().hashCode(), settings, new Owner(0, 0, 0444),
-                new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, new SimpleMeterRegistry());
+        return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings, new Owner(0, 0, 0444),
+                new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, Runnable::run, new SimpleMeterRegistry());
     }
 
     private static void awaitUploads(WritableFileSystem fs) throws InterruptedException {
