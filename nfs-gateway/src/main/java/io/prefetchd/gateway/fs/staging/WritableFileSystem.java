@@ -222,7 +222,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             if (c.gone() || c.inode().type() != inode.type()) {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE, "/" + inode.path() + " no longer exists");
             }
-            return inode.isDirectory() ? withOverlayChange(inode, c.attributes()) : c.attributes();
+            FileAttributes a = withKnownOwner(inode.path(), c.attributes());
+            return inode.isDirectory() ? withOverlayChange(inode, a) : a;
         }
         FileAttributes a = withKnownOwner(inode.path(), base.getattr(inode));
         return inode.isDirectory() ? withOverlayChange(inode, a) : a;
@@ -788,12 +789,13 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     /** {@code a} with the owner the journal knows for {@code path} (for a file: of that very version). */
     private FileAttributes withKnownOwner(String path, FileAttributes a) {
         ObjectAttributes k = area.known(path);
-        if (k == null || a.owner() != null
-                || a.type() == FileType.REGULAR && !java.util.Objects.equals(k.etag(), a.etag())) {
+        if (k == null || a.type() == FileType.REGULAR && !java.util.Objects.equals(k.etag(), a.etag())) {
             return a;
         }
-        return new FileAttributes(a.type(), a.size(), a.fileId(), a.change(),
-                a.type() == FileType.REGULAR ? a.mtime() : k.mtime(), a.etag(), k.owner());
+        // what this gateway knows of the version (set by SETATTR after its upload, or uploaded with it) wins over
+        // what a listing or an earlier answer showed
+        return new FileAttributes(a.type(), a.size(), a.fileId(), a.change(), k.mtime() != null ? k.mtime() : a.mtime(),
+                a.etag(), k.owner() != null ? k.owner() : a.owner());
     }
 
     /** A directory's attributes with the change attribute of its merged listing, when anything is laid over it. */

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -385,6 +386,22 @@ class WritableFileSystemTest {
         closeAndUpload(f);
         assertEquals(Integer.toString(0100600), store.metadata("data/models/ckpt.pt").get("mode"));
         assertEquals(0600, fs.getattr(f).owner().mode());
+    }
+
+    @Test
+    void setattrModeAndMtime_ofAFileJustUploaded_areShownAtOnce() throws NfsException {
+        Inode f = create("", "new.txt");
+        write(f, 0, "hello", true);
+        closeAndUpload(f);
+        assertEquals("hello", store.content("data/new.txt"));
+        Instant then = Instant.parse("2020-02-03T04:05:06Z");
+
+        fs.setattr(f, new NewAttributes(OptionalLong.empty(), Optional.of(0600), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(then)));
+
+        FileAttributes a = fs.getattr(f);
+        assertEquals(0600, a.owner().mode());
+        assertEquals(then, a.mtime());
     }
 
     @Test
