@@ -322,7 +322,7 @@ final class PlanningEngine implements Planner {
         if (learning && !hinted) {
             int from = replay.observe(sample);
             if (from >= 0 && !replayActive) {
-                EpochOrder rest = replay.predictFrom(from + 1, Math.max(0, currentEpoch));
+                EpochOrder rest = replay.predictFrom(from, Math.max(0, currentEpoch));
                 if (rest != null && rest.size() > 0) {
                     installPrediction(rest);
                 }

@@ -5,16 +5,19 @@ import java.util.Arrays;
 /**
  * Detects an epoch that repeats the order of the previous one, for planning without hints.
  *
- * <p>We remember the last complete epoch's order and, per sample, its position there. A read continues a run when
- * the sample sits right after the previous read's sample in that order <em>and</em> at about the same place in the
- * epoch (within {@code slack} positions, so a few skipped or reordered reads do not matter); after
- * {@code threshold} reads in a row, in a run that began near the start of the epoch, the rest of the previous
- * order is predicted to follow. The place matters: with shuffled shards, every shard is read in the same inner
- * order each epoch, and predicting "the shard that followed last time" would prefetch the wrong shard at every
- * boundary (sequential read-ahead covers those reads instead); requiring the run to start the epoch leaves a
- * false positive only when one shard opens both epochs.
- * One mismatch ends the run and the prediction. When a whole epoch repeated the one before, the next epoch is
- * predicted from its first read.
+ * <p>We remember the last complete epoch's order and, per sample, its position there. A read is <em>in place</em>
+ * when its sample sat within {@code slack} positions of the same place in the previous epoch. Concurrent readers
+ * (a DataLoader's workers) interleave their reads, so a repeated order arrives locally permuted: the check is the
+ * place, never "the successor of the previous read". After {@code threshold} in-place reads in a row, in a run that
+ * began near the start of the epoch, the rest of the previous order is predicted to follow. The place is what tells
+ * a replay from a coincidence: with shuffled shards, every shard is read in the same inner order each epoch, but at
+ * another place, and predicting "the shard that followed last time" would prefetch the wrong shard at every
+ * boundary (sequential read-ahead covers those reads instead); requiring the run to start the epoch leaves a false
+ * positive only when one shard opens both epochs. A shuffled epoch puts a read in place by chance with probability
+ * about {@code 2·slack/n}, so a run of {@code threshold} is not a coincidence.
+ * One read out of place ends the run; the engine drops a prediction that reads stop following. When a whole epoch
+ * repeated the one before (all but {@code slack} of its reads in place), the next epoch is predicted from its first
+ * read.
  *
  * <p>Memory: two int arrays of the epoch length and one of the dataset size. Not thread-safe; owned by one engine.
  */
@@ -26,8 +29,8 @@ final class ReplayDetector {
     private int[] previousPosition;
     private int[] current = new int[1024];
     private int currentLength;
-    private int lastIndex = -1;
     private int run;
+    private int runFurthest;
     private int runStart;
     private int matchedInEpoch;
     private boolean previousRepeated;
@@ -46,37 +49,68 @@ final class ReplayDetector {
      */
     void learn(EpochOrder order) {
         int[] samples = order.toArray();
-        previousRepeated = samples.length > 0 && Arrays.equals(samples, previous);
+        int inPlace = 0;
+        for (int i = 0; i < samples.length; i++) {
+            if (inPlace(samples[i], i)) {
+                inPlace++;
+            }
+        }
+        previousRepeated = repeats(samples.length, inPlace);
         setPrevious(samples);
     }
 
     /**
      * Records a read.
      *
-     * @return the index in the previous order after which the prediction starts (the run just reached the
-     *         threshold), or -1
+     * @return where in the previous order the prediction starts when the run just reached the threshold, or -1:
+     *         its first sample not read yet in this epoch, so that a reader behind the others (reads interleave)
+     *         still finds its sample in the prediction
      */
     int observe(int sample) {
         if (currentLength == current.length) {
             current = Arrays.copyOf(current, current.length * 2);
         }
         current[currentLength++] = sample;
-        int idx = sample < universe ? previousPosition[sample] : -1;
         int position = currentLength - 1;
-        if (idx >= 0 && Math.abs(idx - position) > slack) {
-            idx = -1; // same neighbours, different place in the epoch: a shard or file read again, not a replay
+        if (!inPlace(sample, position)) {
+            run = 0;
+            return -1;
         }
-        if (idx >= 0 && lastIndex >= 0 && idx == lastIndex + 1) {
-            run++;
-        } else {
-            run = idx >= 0 ? 1 : 0;
+        matchedInEpoch++;
+        int idx = previousPosition[sample];
+        if (run == 0) {
             runStart = position;
+            runFurthest = idx;
         }
-        if (idx >= 0 && idx == currentLength - 1) {
-            matchedInEpoch++;
+        run++;
+        runFurthest = Math.max(runFurthest, idx);
+        return run == threshold && runStart <= slack ? firstUnreadUpTo(runFurthest) : -1;
+    }
+
+    /** The first index of the previous order, up to {@code furthest + 1}, whose sample this epoch has not read. */
+    private int firstUnreadUpTo(int furthest) {
+        java.util.BitSet read = new java.util.BitSet();
+        for (int i = 0; i < currentLength; i++) {
+            read.set(current[i]);
         }
-        lastIndex = idx;
-        return run == threshold && runStart <= slack ? idx : -1;
+        for (int p = 0; p <= furthest; p++) {
+            if (!read.get(previous[p])) {
+                return p;
+            }
+        }
+        return furthest + 1;
+    }
+
+    /** Whether {@code sample}, read at {@code position} of this epoch, sat near there in the previous one. */
+    private boolean inPlace(int sample, int position) {
+        int idx = sample >= 0 && sample < universe ? previousPosition[sample] : -1;
+        return idx >= 0 && Math.abs(idx - position) <= slack;
+    }
+
+    /** Whether an epoch of {@code length} reads, {@code inPlace} of them in place, repeated the previous one. */
+    private boolean repeats(int length, int inPlace) {
+        return length > 0 && previous.length > 0 && Math.abs(length - previous.length) <= slack
+                && length - inPlace <= slack;
     }
 
     /** The previous order from {@code from} on, as the given epoch, or null if there is none. */
@@ -97,10 +131,9 @@ final class ReplayDetector {
         if (currentLength == 0) {
             return;
         }
-        previousRepeated = currentLength == previous.length && matchedInEpoch == currentLength;
+        previousRepeated = repeats(currentLength, matchedInEpoch);
         setPrevious(Arrays.copyOf(current, currentLength));
         currentLength = 0;
-        lastIndex = -1;
         run = 0;
         matchedInEpoch = 0;
     }

@@ -89,8 +89,59 @@ final class BuildingBlocksTest {
         for (int i = 0; i < 8; i++) {
             from = d.observe(order[i]);
         }
-        assertEquals(7, from);
-        assertEquals(order[8], d.predictFrom(from + 1, 1).sampleAt(0));
+        assertEquals(8, from, "the prediction starts at the first sample not read yet");
+        assertEquals(order[8], d.predictFrom(from, 1).sampleAt(0));
+    }
+
+    @Test
+    void replayDetector_sameOrderFromConcurrentReaders_isPredicted() {
+        // no read follows its predecessor of last epoch exactly, but every read is near its place
+        ReplayDetector d = new ReplayDetector(1000, 32, 16);
+        int[] order = PlannerPropertiesTest.permutation(1000, new java.util.Random(3));
+        int[] last = PlannerPropertiesTest.interleaved(order, 1);
+        for (int s : last) {
+            d.observe(s);
+        }
+        d.epochEnded();
+        int[] again = PlannerPropertiesTest.interleaved(order, 2);
+        int from = -1;
+        for (int i = 0; i < 32; i++) {
+            from = d.observe(again[i]);
+        }
+        assertTrue(from >= 24 && from <= 32, "the prediction starts at the first sample not read yet: " + from);
+        java.util.Set<Integer> readSoFar = new java.util.HashSet<>();
+        for (int i = 0; i < 32; i++) {
+            readSoFar.add(again[i]);
+        }
+        assertTrue(!readSoFar.contains(last[from]), "a reader behind the others finds its sample predicted");
+        for (int p = 0; p < from; p++) {
+            assertTrue(readSoFar.contains(last[p]), "everything before the prediction was read: " + p);
+        }
+        assertEquals(last[from], d.predictFrom(from, 1).sampleAt(0), "the rest of last epoch's order");
+    }
+
+    @Test
+    void replayDetector_reshuffledEpoch_isNotAReplay() {
+        ReplayDetector d = new ReplayDetector(1000, 32, 16);
+        for (int s : PlannerPropertiesTest.permutation(1000, new java.util.Random(4))) {
+            d.observe(s);
+        }
+        d.epochEnded();
+        int hit = -1;
+        for (int s : PlannerPropertiesTest.permutation(1000, new java.util.Random(5))) {
+            hit = Math.max(hit, d.observe(s));
+        }
+        assertEquals(-1, hit);
+    }
+
+    @Test
+    void replayDetector_learnedEpochsFromConcurrentReaders_predictTheNextWhole() {
+        ReplayDetector d = new ReplayDetector(1000, 32, 16);
+        int[] order = PlannerPropertiesTest.permutation(1000, new java.util.Random(6));
+        d.learn(EpochOrder.of(0, PlannerPropertiesTest.interleaved(order, 7)));
+        d.learn(EpochOrder.of(1, PlannerPropertiesTest.interleaved(order, 8)));
+        EpochOrder whole = d.predictWholeEpoch(2);
+        assertTrue(whole != null && whole.size() == 1000, "a repeated order, locally permuted, is a repeat");
     }
 
     @Test

@@ -232,6 +232,32 @@ final class PlannerBehaviourTest {
     }
 
     @Test
+    void learned_epochRepeatedByConcurrentReaders_isReplayed() {
+        // eight DataLoader workers: each epoch the same order, locally permuted by their interleaving
+        SampleExtents data = files(400, 10_000);
+        Planner planner = Planners.learned(data, config(MB, 200_000));
+        int[] order = PlannerPropertiesTest.permutation(400, new java.util.Random(11));
+        planner.onEpochStart(0, 0);
+        for (int s : PlannerPropertiesTest.interleaved(order, 1)) {
+            completeAll(planner, planner.onRead(s, 0), 0);
+        }
+        planner.onEpochStart(1, MS);
+        int[] again = PlannerPropertiesTest.interleaved(order, 2);
+        int demandAfterDetection = 0;
+        for (int i = 0; i < again.length; i++) {
+            long now = (2 + i) * MS;
+            completeAll(planner, planner.poll(now, 16), now);
+            List<Fetch> demand = planner.onRead(again[i], now);
+            if (i >= 64 && !demand.isEmpty()) {
+                demandAfterDetection++;
+            }
+            completeAll(planner, demand, now);
+        }
+        assertTrue(demandAfterDetection < 10, "reads after the replay was detected waited on a demand fetch: "
+                + demandAfterDetection + " of " + (again.length - 64));
+    }
+
+    @Test
     void learned_historyFromTraces_predictsTheFirstEpoch() {
         SampleExtents data = files(100, 10_000);
         int[] order = PlannerPropertiesTest.permutation(100, new java.util.Random(9));

@@ -175,6 +175,21 @@ final class PlannerPropertiesTest {
         return new Case(dataset, orders, config);
     }
 
+    /** The order as 8 concurrent readers deliver it: each run of 8 consecutive samples arrives shuffled. */
+    static int[] interleaved(int[] order, long seed) {
+        int[] out = order.clone();
+        java.util.Random r = new java.util.Random(seed);
+        for (int b = 0; b < out.length; b += 8) {
+            for (int i = Math.min(out.length, b + 8) - 1; i > b; i--) {
+                int j = b + r.nextInt(i - b + 1);
+                int t = out[i];
+                out[i] = out[j];
+                out[j] = t;
+            }
+        }
+        return out;
+    }
+
     static int[] permutation(int n, Random random) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {

@@ -20,7 +20,9 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
 
@@ -32,7 +34,8 @@ import static java.util.Objects.requireNonNull;
  * taken from the trace's {@code sample} column: a read of an object that changed since, or a trace written before
  * the column existed, maps by today's index or not at all, so an old trace can never name the wrong sample.
  *
- * <p>"Newest" is by the time the epoch's last file was written. A file that cannot be read is skipped with a
+ * <p>A job's traced epochs are read as one stream and cut into passes; jobs are taken newest first, by the time
+ * their last epoch's last file was written. A file that cannot be read is skipped with a
  * warning: history is a head start, never a reason not to plan. Reads files on the caller's thread (the planner
  * itself does no I/O); thread-safe, stateless apart from its settings.
  */
@@ -74,16 +77,22 @@ public final class TraceHistory {
         if (all.isEmpty()) {
             return List.of();
         }
-        all.sort(Comparator.comparingLong(TraceHistory::writtenAt).reversed());
+        Map<String, List<EpochTrace>> byJob = new HashMap<>();
+        for (EpochTrace e : all) {
+            byJob.computeIfAbsent(e.job(), j -> new ArrayList<>()).add(e);
+        }
+        List<List<EpochTrace>> jobs = new ArrayList<>(byJob.values());
+        jobs.forEach(j -> j.sort(Comparator.comparingInt(EpochTrace::epoch)));
+        jobs.sort(Comparator.comparingLong((List<EpochTrace> j) -> writtenAt(j.get(j.size() - 1))).reversed());
         SampleLocator locator = SampleLocator.of(index);
         List<int[]> passes = new ArrayList<>(); // newest first
-        for (EpochTrace e : all) {
+        for (List<EpochTrace> job : jobs) {
             if (passes.size() >= epochs) {
                 break;
             }
-            List<int[]> inFile = passes(e, locator, index.sampleCount());
-            for (int i = inFile.size() - 1; i >= 0 && passes.size() < epochs; i--) {
-                passes.add(inFile.get(i));
+            List<int[]> ofJob = passes(job, locator, index.sampleCount());
+            for (int i = ofJob.size() - 1; i >= 0 && passes.size() < epochs; i--) {
+                passes.add(ofJob.get(i));
             }
         }
         Collections.reverse(passes);
@@ -95,43 +104,56 @@ public final class TraceHistory {
     }
 
     /**
-     * The passes over the dataset in one traced epoch, each its samples in order of first read. A traced epoch is
-     * usually one pass; without hints the tracer may run several passes into one epoch (a job that reads only part
-     * of each object never reaches the dataset's size), so a new pass begins, as for the executor's epochs, when a
-     * pass that has read {@value #COVERAGE_PERCENT}% of the samples reads one of them again.
+     * The passes over the dataset in one job's traced epochs, read as one stream in epoch order, each pass its
+     * samples in order of first read. Without hints the tracer infers epochs from bytes read and gaps, so its
+     * boundaries need not fall between passes: a traced epoch may end a few reads into the next pass, or hold
+     * several passes (a job that reads only part of each object never reaches the dataset's size). So a new pass
+     * begins, as for the executor's epochs, when a pass that has read {@value #COVERAGE_PERCENT}% of the samples
+     * reads one of them again, or when a pass that crossed a traced epoch's end reads one of them again (a hinted
+     * epoch over part of the dataset is one pass); otherwise a pass goes on across the boundary. A file that
+     * cannot be read ends the pass being built there, unfinished, and is skipped with a warning.
      */
-    private List<int[]> passes(EpochTrace e, SampleLocator locator, long sampleCount) {
+    private List<int[]> passes(List<EpochTrace> job, SampleLocator locator, long sampleCount) {
         List<int[]> out = new ArrayList<>();
         BitSet seen = new BitSet();
         int[] order = new int[64];
         int n = 0;
         long full = Math.max(1, sampleCount * COVERAGE_PERCENT / 100);
         long last = -1;
-        try (EpochReads reads = store.reads(e)) {
-            while (reads.hasNext()) {
-                ReadRecord r = reads.next();
-                long s = locator.sampleAt(r.objectKey(), r.etag(), r.offset());
-                if (s < 0 || s >= sampleCount || s > Integer.MAX_VALUE || s == last) {
-                    continue;
-                }
-                last = s;
-                if (seen.get((int) s)) {
-                    if (n < full) {
-                        continue; // a re-read within the pass
+        boolean crossedEpoch = false;
+        for (EpochTrace e : job) {
+            try (EpochReads reads = store.reads(e)) {
+                while (reads.hasNext()) {
+                    ReadRecord r = reads.next();
+                    long s = locator.sampleAt(r.objectKey(), r.etag(), r.offset());
+                    if (s < 0 || s >= sampleCount || s > Integer.MAX_VALUE || s == last) {
+                        continue;
                     }
-                    out.add(Arrays.copyOf(order, n));
-                    seen.clear();
-                    n = 0;
+                    last = s;
+                    if (seen.get((int) s)) {
+                        if (n < full && !crossedEpoch) {
+                            continue; // a re-read within the pass
+                        }
+                        out.add(Arrays.copyOf(order, n));
+                        seen.clear();
+                        n = 0;
+                        crossedEpoch = false;
+                    }
+                    seen.set((int) s);
+                    if (n == order.length) {
+                        order = Arrays.copyOf(order, n * 2);
+                    }
+                    order[n++] = (int) s;
                 }
-                seen.set((int) s);
-                if (n == order.length) {
-                    order = Arrays.copyOf(order, n * 2);
-                }
-                order[n++] = (int) s;
+                crossedEpoch = n > 0;
+                last = -1; // the next epoch's first read is a read of its own, even of the same sample
+            } catch (IOException | RuntimeException ex) {
+                LOG.warn("trace {} skipped as planner history: {}", e.id(), ex.toString());
+                seen.clear();
+                n = 0;
+                last = -1;
+                crossedEpoch = false;
             }
-        } catch (IOException | RuntimeException ex) {
-            LOG.warn("trace {} skipped as planner history: {}", e.id(), ex.toString());
-            return List.of();
         }
         if (n > 0) {
             out.add(Arrays.copyOf(order, n));

@@ -125,6 +125,14 @@ class TraceHistoryTest {
     }
 
     @Test
+    void of_passCutByTheTracersEpochEnd_isJoinedAgain() throws Exception {
+        // the tracer ended epoch 0 at the dataset's size, three reads into the next pass
+        trace(new int[] {3, 1, 4, 0, 5, 2, 6, 8, 7, 8, 7, 6}, new int[] {5, 4, 3, 2, 1, 0});
+        assertEquals(List.of("0:[3, 1, 4, 0, 5, 2, 6, 8, 7]", "1:[8, 7, 6, 5, 4, 3, 2, 1, 0]"),
+                orders(new TraceHistory(TraceStore.open(state), 4).of("data/train", INDEX)));
+    }
+
+    @Test
     void of_unknownDatasetOrNoEpochsWanted_isEmpty() throws Exception {
         trace(new int[] {0});
         assertEquals(List.of(), new TraceHistory(TraceStore.open(state), 4).of("other", INDEX));
