@@ -52,6 +52,8 @@ import static java.util.Objects.requireNonNull;
  */
 public final class S3FileSystem implements VirtualFileSystem {
     private static final int LIST_PAGE = 1000;
+    /** Heap for directory listings read from S3 (about 60 bytes an entry), and as much for older snapshots. */
+    static final long LISTING_CACHE_BYTES = 256L << 20;
 
     private final ObjectStore store;
     private final String prefix;
@@ -101,17 +103,16 @@ public final class S3FileSystem implements VirtualFileSystem {
                         .increment();
             }
         };
-        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(4_000_000)
-                .weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
+        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(LISTING_CACHE_BYTES)
+                .weigher((String k, Listing l) -> l.weight()).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
         this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
                 this::head, settings, clock, refresher, listener);
         this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
                 this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
-        this.datasets = new DatasetNamespaces(store, this::dirPrefix, this::toAttributes, fileIds, mountTime, clock,
-                settings);
+                .maximumWeight(LISTING_CACHE_BYTES).weigher((String k, Listing l) -> l.weight()).build();
+        this.datasets = new DatasetNamespaces(store, this::dirPrefix, fileIds, mountTime, clock, settings);
         this.fromDataset = answers(meters, "dataset");
         this.fromListing = answers(meters, "listing");
         this.fromHead = answers(meters, "head");
@@ -180,7 +181,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     private Optional<FileAttributes> fileAttributes(Inode file) throws NfsException {
         Listing parent = knownListing(file.parentPath());
         if (parent != null) {
-            DirEntry e = parent.byName().get(file.name());
+            DirEntry e = parent.find(file.name());
             return e == null || e.inode().isDirectory() ? Optional.empty() : Optional.of(e.attributes());
         }
         fromHead.increment();
@@ -215,7 +216,7 @@ public final class S3FileSystem implements VirtualFileSystem {
         String path = dir.child(name);
         Listing l = knownListing(dir.path());
         if (l != null) {
-            DirEntry e = l.byName().get(name);
+            DirEntry e = l.find(name);
             if (e == null) {
                 throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
             }
@@ -306,7 +307,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
             token = page.nextToken();
         } while (token != null);
-        return b.build(this::toAttributes, this::knownSubListing, fileIds, mountTime, clock.instant());
+        return b.build(this::knownSubListing, fileIds, mountTime, clock.instant());
     }
 
     private Listing knownSubListing(String dirPath) {
