@@ -43,7 +43,13 @@ import static java.util.Objects.requireNonNull;
  *
  * <p><b>Snapshots.</b> A listing's verifier (a hash of its names) is the READDIR cookie verifier and the
  * directory's change attribute; snapshots stay readable by verifier for a while after they are refreshed, so a
- * client paging through a large directory never sees its cookies go bad.
+ * client paging through a large directory never sees its cookies go bad. One snapshot per verifier is held,
+ * shared by every client.
+ *
+ * <p><b>Memory.</b> Listings are held packed ({@link PackedEntries}, about 40 bytes per entry besides its name)
+ * in caches weighed in bytes ({@link #LISTING_CACHE_BYTES} for current listings, as much for older snapshots);
+ * HEAD answers and directory probes are bounded by count. Nothing is held per object beyond what these caches
+ * and the indexed datasets hold.
  *
  * <p><b>Bytes.</b> Reads go through the {@link ExtentCache} with the exact (key, ETag, size) the caller
  * pinned, so bytes of two versions of an object are never mixed.
@@ -54,6 +60,8 @@ public final class S3FileSystem implements VirtualFileSystem {
     private static final int LIST_PAGE = 1000;
     /** Heap for directory listings read from S3 (about 60 bytes an entry), and as much for older snapshots. */
     static final long LISTING_CACHE_BYTES = 256L << 20;
+    /** HEAD answers and directory probes held (each a few hundred bytes): names of directories not listed yet. */
+    private static final int NAMES_CACHED = 100_000;
 
     private final ObjectStore store;
     private final String prefix;
@@ -106,9 +114,9 @@ public final class S3FileSystem implements VirtualFileSystem {
         Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(LISTING_CACHE_BYTES)
                 .weigher((String k, Listing l) -> l.weight()).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
-        this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
+        this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::head, settings, clock, refresher, listener);
-        this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
+        this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
                 .maximumWeight(LISTING_CACHE_BYTES).weigher((String k, Listing l) -> l.weight()).build();
