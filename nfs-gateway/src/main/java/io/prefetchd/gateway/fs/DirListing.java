@@ -53,6 +53,6 @@ public record DirListing(long verifier, List<DirEntry> entries) {
 
     /** Roughly the heap the snapshot holds, for cache weights. */
     long retainedBytes() {
-        return entries instanceof PackedEntries p ? p.retainedBytes() : 64 + 400L * entries.size();
+        return entries instanceof PackedEntries p ? p.retainedBytes() : 64 + 250L * entries.size();
     }
 }

@@ -13,7 +13,7 @@ import static java.util.Objects.requireNonNull;
  * One directory's entries in a few flat arrays, sorted by the UTF-8 bytes of their names (S3's own key order).
  *
  * <p><b>Why.</b> A directory of a million objects held as one record per entry (name, inode, attributes, ETag and
- * mtime objects, and a map entry by name) costs about 400 bytes of heap per entry; held like this it costs the
+ * mtime objects, and a map entry by name) costs about 250 bytes of heap per entry; held like this it costs the
  * bytes of its name plus about 40. Nothing per entry is an object: a {@link DirEntry} is made when it is asked
  * for (one READDIR page, one LOOKUP) and dropped after.
  *

@@ -112,18 +112,26 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
         };
         Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(LISTING_CACHE_BYTES)
-                .weigher((String k, Listing l) -> l.weight()).build();
+                .weigher(S3FileSystem::weigh).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
         this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::head, settings, clock, refresher, listener);
         this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumWeight(LISTING_CACHE_BYTES).weigher((String k, Listing l) -> l.weight()).build();
+                .maximumWeight(LISTING_CACHE_BYTES).weigher(S3FileSystem::weigh).build();
         this.datasets = new DatasetNamespaces(store, this::dirPrefix, fileIds, mountTime, clock, settings);
         this.fromDataset = answers(meters, "dataset");
         this.fromListing = answers(meters, "listing");
         this.fromHead = answers(meters, "head");
+    }
+
+    /**
+     * A listing's weight in the listing caches: its heap, but never more than half the budget, so that a directory
+     * too large for the budget is still held (alone) rather than read from S3 again for every READDIR page.
+     */
+    private static int weigh(String dirPath, Listing l) {
+        return (int) Math.min(l.weight(), LISTING_CACHE_BYTES / 2);
     }
 
     private static Counter answers(MeterRegistry meters, String source) {
