@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -51,7 +50,6 @@ final class DatasetNamespaces {
 
     private final ObjectStore store;
     private final Function<String, String> dirPrefix;
-    private final BiFunction<String, ObjectMeta, FileAttributes> attributes;
     private final ToLongFunction<Inode> fileIds;
     private final Instant defaultMtime;
     private final Clock clock;
@@ -62,11 +60,10 @@ final class DatasetNamespaces {
     private final Set<String> flagged = ConcurrentHashMap.newKeySet();
 
     DatasetNamespaces(ObjectStore store, Function<String, String> dirPrefix,
-                      BiFunction<String, ObjectMeta, FileAttributes> attributes, ToLongFunction<Inode> fileIds,
+                      ToLongFunction<Inode> fileIds,
                       Instant defaultMtime, Clock clock, MetadataSettings settings) {
         this.store = requireNonNull(store, "store is null");
         this.dirPrefix = requireNonNull(dirPrefix, "dirPrefix is null");
-        this.attributes = requireNonNull(attributes, "attributes is null");
         this.fileIds = requireNonNull(fileIds, "fileIds is null");
         this.defaultMtime = requireNonNull(defaultMtime, "defaultMtime is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -212,7 +209,7 @@ final class DatasetNamespaces {
         Map<String, Listing> built = new HashMap<>();
         Instant now = clock.instant();
         for (String d : order) {
-            built.put(d, builders.get(d).build(attributes, built::get, fileIds, defaultMtime, now));
+            built.put(d, builders.get(d).build(built::get, fileIds, defaultMtime, now));
         }
         return new Snapshot(built, fingerprint);
     }

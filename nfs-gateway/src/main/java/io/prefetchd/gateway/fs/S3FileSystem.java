@@ -43,7 +43,13 @@ import static java.util.Objects.requireNonNull;
  *
  * <p><b>Snapshots.</b> A listing's verifier (a hash of its names) is the READDIR cookie verifier and the
  * directory's change attribute; snapshots stay readable by verifier for a while after they are refreshed, so a
- * client paging through a large directory never sees its cookies go bad.
+ * client paging through a large directory never sees its cookies go bad. One snapshot per verifier is held,
+ * shared by every client.
+ *
+ * <p><b>Memory.</b> Listings are held packed ({@link PackedEntries}, about 40 bytes per entry besides its name)
+ * in caches weighed in bytes ({@link #LISTING_CACHE_BYTES} for current listings, as much for older snapshots);
+ * HEAD answers and directory probes are bounded by count. Nothing is held per object beyond what these caches
+ * and the indexed datasets hold.
  *
  * <p><b>Bytes.</b> Reads go through the {@link ExtentCache} with the exact (key, ETag, size) the caller
  * pinned, so bytes of two versions of an object are never mixed.
@@ -52,6 +58,10 @@ import static java.util.Objects.requireNonNull;
  */
 public final class S3FileSystem implements VirtualFileSystem {
     private static final int LIST_PAGE = 1000;
+    /** Heap for directory listings read from S3 (about 60 bytes an entry), and as much for older snapshots. */
+    static final long LISTING_CACHE_BYTES = 256L << 20;
+    /** HEAD answers and directory probes held (each a few hundred bytes): names of directories not listed yet. */
+    private static final int NAMES_CACHED = 100_000;
 
     private final ObjectStore store;
     private final String prefix;
@@ -101,20 +111,27 @@ public final class S3FileSystem implements VirtualFileSystem {
                         .increment();
             }
         };
-        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(4_000_000)
-                .weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
+        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(LISTING_CACHE_BYTES)
+                .weigher(S3FileSystem::weigh).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
-        this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
+        this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::head, settings, clock, refresher, listener);
-        this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(1_000_000).build(),
+        this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumWeight(4_000_000).weigher((String k, Listing l) -> 1 + l.listing().entries().size()).build();
-        this.datasets = new DatasetNamespaces(store, this::dirPrefix, this::toAttributes, fileIds, mountTime, clock,
-                settings);
+                .maximumWeight(LISTING_CACHE_BYTES).weigher(S3FileSystem::weigh).build();
+        this.datasets = new DatasetNamespaces(store, this::dirPrefix, fileIds, mountTime, clock, settings);
         this.fromDataset = answers(meters, "dataset");
         this.fromListing = answers(meters, "listing");
         this.fromHead = answers(meters, "head");
+    }
+
+    /**
+     * A listing's weight in the listing caches: its heap, but never more than half the budget, so that a directory
+     * too large for the budget is still held (alone) rather than read from S3 again for every READDIR page.
+     */
+    private static int weigh(String dirPath, Listing l) {
+        return (int) Math.min(l.weight(), LISTING_CACHE_BYTES / 2);
     }
 
     private static Counter answers(MeterRegistry meters, String source) {
@@ -180,7 +197,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     private Optional<FileAttributes> fileAttributes(Inode file) throws NfsException {
         Listing parent = knownListing(file.parentPath());
         if (parent != null) {
-            DirEntry e = parent.byName().get(file.name());
+            DirEntry e = parent.find(file.name());
             return e == null || e.inode().isDirectory() ? Optional.empty() : Optional.of(e.attributes());
         }
         fromHead.increment();
@@ -215,7 +232,7 @@ public final class S3FileSystem implements VirtualFileSystem {
         String path = dir.child(name);
         Listing l = knownListing(dir.path());
         if (l != null) {
-            DirEntry e = l.byName().get(name);
+            DirEntry e = l.find(name);
             if (e == null) {
                 throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
             }
@@ -306,7 +323,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
             token = page.nextToken();
         } while (token != null);
-        return b.build(this::toAttributes, this::knownSubListing, fileIds, mountTime, clock.instant());
+        return b.build(this::knownSubListing, fileIds, mountTime, clock.instant());
     }
 
     private Listing knownSubListing(String dirPath) {

@@ -11,9 +11,12 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Where S3FileSystem's answers come from, and how old they may be, on a manual clock. */
@@ -202,5 +205,43 @@ class S3FileSystemTest {
         NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "a.bin"));
 
         assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+    }
+
+    @Test
+    void list_byManyClients_oneSnapshotHeldAndShared() throws NfsException {
+        DirListing first = fs.list(dir("other"), 0);
+
+        DirListing again = fs.list(dir("other"), 0);
+        DirListing byVerifier = fs.list(dir("other"), first.verifier());
+
+        assertSame(first.entries(), again.entries());
+        assertSame(first.entries(), byVerifier.entries());
+    }
+
+    @Test
+    void list_snapshotOfBeforeARefresh_stillServedByItsVerifier_soCookiesStayValid() throws NfsException {
+        DirListing before = fs.list(dir("other"), 0);
+        put("data/other/0.bin", "sorted first: every position after it moves");
+        clock.advance(TTL.multipliedBy(2).plusSeconds(1));
+
+        DirListing now = fs.list(dir("other"), 0);
+        DirListing paged = fs.list(dir("other"), before.verifier());
+
+        assertNotEquals(before.verifier(), now.verifier());
+        assertEquals(List.of("0.bin", "a.bin", "b.bin"), now.entries().stream().map(DirEntry::name).toList());
+        assertEquals(List.of("a.bin", "b.bin"), paged.entries().stream().map(DirEntry::name).toList());
+    }
+
+    @Test
+    void lookup_inListedDirectory_findsEveryNameByItsBytes() throws NfsException {
+        put("data/other/été.bin", "u");
+        put("data/other/Z.bin", "z");
+        fs.list(dir("other"), 0);
+        store.resetCounters();
+
+        assertEquals("other/été.bin", fs.lookup(dir("other"), "été.bin").path());
+        assertEquals("other/Z.bin", fs.lookup(dir("other"), "Z.bin").path());
+        assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "c.bin"));
+        assertEquals(0, requests());
     }
 }

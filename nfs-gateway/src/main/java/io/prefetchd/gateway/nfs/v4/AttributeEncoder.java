@@ -107,6 +107,12 @@ public final class AttributeEncoder {
     }
 
     /** Writes fattr4 with the requested attributes that are supported; the others are left out (RFC 8881 5.3). */
+    /** Attributes of the whole file system: asked of it once per encoding, and only when requested. */
+    private static boolean isFsStat(int attr) {
+        return attr == Attr.FILES_AVAIL || attr == Attr.FILES_FREE || attr == Attr.FILES_TOTAL
+                || attr == Attr.SPACE_AVAIL || attr == Attr.SPACE_FREE || attr == Attr.SPACE_TOTAL;
+    }
+
     public void encode(XdrWriter w, Inode inode, FileAttributes a, int[] request, int minorVersion) {
         encode(w, inode, a, request, minorVersion, NfsStatus.NFS4_OK);
     }
@@ -137,7 +143,7 @@ public final class AttributeEncoder {
             if (!isSet(mask, attr)) {
                 continue;
             }
-            if (stats == null && attr >= Attr.FILES_AVAIL && attr <= Attr.SPACE_TOTAL) {
+            if (stats == null && isFsStat(attr)) {
                 stats = fs.statfs();
             }
             writeValue(w, attr, inode, a, minorVersion, rdattrError, stats);
@@ -166,7 +172,7 @@ public final class AttributeEncoder {
             if (attr == Attr.RDATTR_ERROR || isSet(WRITE_ONLY, attr)) {
                 throw new NfsException(NfsStatus.NFS4ERR_INVAL, "attribute " + attr + " cannot be verified");
             }
-            if (stats == null && attr >= Attr.FILES_AVAIL && attr <= Attr.SPACE_TOTAL) {
+            if (stats == null && isFsStat(attr)) {
                 stats = fs.statfs();
             }
             writeValue(w, attr, inode, a, minorVersion, NfsStatus.NFS4_OK, stats);

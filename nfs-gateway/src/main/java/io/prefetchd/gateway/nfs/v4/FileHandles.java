@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.prefetchd.gateway.fs.FileType;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
@@ -9,9 +11,13 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,8 +41,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *   4..7   export id (hash of bucket and prefix): a handle from another export is stale
  *   8..    inline: the path's UTF-8 bytes (at most 120); hashed: 16 bytes of SHA-256 of the path
  * </pre>
- * Paths longer than 120 bytes are hashed, and the hash-to-path mapping is appended (and forced) to
- * {@code handles.log} in the state folder before the handle is handed out, so such handles survive restarts too.
+ * Paths longer than 120 bytes are hashed. The hash-to-path mapping is written (and forced) to its own small file,
+ * {@code handles/<first two hex digits>/<hash>} in the state folder, before the handle is handed out, so such
+ * handles survive restarts too; the heap holds only a bounded cache of recent ones, and a hash evicted from it is
+ * read back from its file. So neither inline nor hashed handles cost heap per object ever handed out. (A
+ * {@code handles.log} of an older version is moved into that folder at start.)
  *
  * <p>Thread-safe.
  */
@@ -47,19 +56,37 @@ public final class FileHandles {
     static final int MAX_INLINE = Nfs4.FHSIZE - HEADER;
     private static final int HASH_BYTES = 16;
 
+    /** Hashed paths held in memory; the rest are read from their files. */
+    static final int HASHED_CACHE_SIZE = 100_000;
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
     private final int exportId;
-    private final Path logFile;
-    private final Map<String, String> hashed = new ConcurrentHashMap<>();
+    /** Folder of the hash-to-path files; null keeps every hashed path in memory (tests). */
+    private final Path hashDir;
+    private final Cache<String, String> recent;
+    private final Map<String, String> inMemoryOnly = new ConcurrentHashMap<>();
 
     /**
      * @param exportName identity of the export (bucket and prefix)
-     * @param stateDir folder for the hashed-path table; null keeps it in memory only (tests)
+     * @param stateDir folder for the hashed paths' files; null keeps them in memory only (tests)
      */
     public FileHandles(String exportName, Path stateDir) {
+        this(exportName, stateDir, HASHED_CACHE_SIZE);
+    }
+
+    /** As {@link #FileHandles(String, Path)}, holding at most {@code cachedHashes} hashed paths in memory. */
+    FileHandles(String exportName, Path stateDir, int cachedHashes) {
         this.exportId = (int) fileIdOf("export:" + exportName);
-        this.logFile = stateDir == null ? null : stateDir.resolve("handles.log");
-        if (logFile != null && Files.exists(logFile)) {
-            load();
+        this.hashDir = stateDir == null ? null : stateDir.resolve("handles");
+        this.recent = Caffeine.newBuilder().maximumSize(cachedHashes).build();
+        if (stateDir != null) {
+            migrateLog(stateDir.resolve("handles.log"));
         }
     }
 
@@ -96,7 +123,7 @@ public final class FileHandles {
             if (fh.length != HEADER + HASH_BYTES) {
                 throw new NfsException(NfsStatus.NFS4ERR_BADHANDLE, "hashed file handle of wrong length");
             }
-            path = hashed.get(HexFormat.of().formatHex(fh, HEADER, fh.length));
+            path = hashedPath(HexFormat.of().formatHex(fh, HEADER, fh.length));
             if (path == null) {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE, "unknown hashed file handle");
             }
@@ -119,48 +146,88 @@ public final class FileHandles {
     }
 
     private static byte[] sha256(String s) {
+        return SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String hashedPath(String hash) {
+        if (hashDir == null) {
+            return inMemoryOnly.get(hash);
+        }
+        String held = recent.getIfPresent(hash);
+        if (held != null) {
+            return held;
+        }
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            String path = new String(Files.readAllBytes(fileOf(hash)), StandardCharsets.UTF_8);
+            recent.put(hash, path);
+            return path;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read file handle " + fileOf(hash), e);
         }
     }
 
+    private Path fileOf(String hash) {
+        return hashDir.resolve(hash.substring(0, 2)).resolve(hash);
+    }
+
+    /** Makes {@code hash} resolvable, on disk before the handle is handed out. */
     private void remember(String hash, String path) {
-        if (hashed.putIfAbsent(hash, path) != null || logFile == null) {
+        if (hashDir == null) {
+            inMemoryOnly.putIfAbsent(hash, path);
             return;
         }
-        synchronized (this) {
-            try {
-                Files.createDirectories(logFile.getParent());
-                try (var ch = java.nio.channels.FileChannel.open(logFile, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
-                    ch.write(ByteBuffer.wrap((hash + "\t" + escape(path) + "\n").getBytes(StandardCharsets.UTF_8)));
-                    ch.force(false);
-                }
-            } catch (IOException e) {
-                hashed.remove(hash);
-                throw new UncheckedIOException("cannot record file handle in " + logFile, e);
+        if (recent.getIfPresent(hash) != null) {
+            return;
+        }
+        Path file = fileOf(hash);
+        if (!Files.exists(file)) {
+            write(file, path);
+        }
+        recent.put(hash, path);
+    }
+
+    /** Writes the file whole under a temporary name, forces it, then moves it into place (never half written). */
+    private static void write(Path file, String path) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(ByteBuffer.wrap(path.getBytes(StandardCharsets.UTF_8)));
+                ch.force(false);
             }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException e) {
+                Files.deleteIfExists(tmp);   // another thread recorded the same path
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record file handle in " + file, e);
         }
     }
 
-    private void load() {
+    /** Moves the hashed paths of an older version's {@code handles.log} into their files, then removes it. */
+    private void migrateLog(Path log) {
+        if (!Files.exists(log)) {
+            return;
+        }
         try {
-            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             for (String line : lines) {
                 int tab = line.indexOf('\t');
                 if (tab > 0) {
-                    hashed.put(line.substring(0, tab), unescape(line.substring(tab + 1)));
+                    String hash = line.substring(0, tab);
+                    if (!Files.exists(fileOf(hash))) {
+                        write(fileOf(hash), unescape(line.substring(tab + 1)));
+                    }
                 }
             }
+            Files.delete(log);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + logFile, e);
+            throw new UncheckedIOException("cannot move " + log + " into " + hashDir, e);
         }
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\n", "\\n");
     }
 
     private static String unescape(String s) {
@@ -176,5 +243,4 @@ public final class FileHandles {
         }
         return b.toString();
     }
-
 }
