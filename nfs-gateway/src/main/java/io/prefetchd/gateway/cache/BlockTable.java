@@ -215,6 +215,14 @@ final class BlockTable {
         return top;
     }
 
+    /** Sizes the hash for {@code expected} blocks in all, so that loading them does not grow it step by step. */
+    void reserve(long expected) {
+        long length = (long) (expected / MAX_LOAD) + 1;
+        if (length > table.length) {
+            rehash((int) Math.min(Integer.MAX_VALUE - 8, length));
+        }
+    }
+
     // ---------------------------------------------------------------- look-ups
 
     /** The slot of exactly this block, or -1. */

@@ -1031,6 +1031,11 @@ public final class DiskExtentCache implements ExtentCache {
     /** Fills table and policy from the index on disk. Runs under the lock, before the cache is shared. */
     private final class Loader implements IndexFile.Sink {
         @Override
+        public void expect(long records) {
+            table.reserve(records + records / 16); // and some room to grow before the first rehash
+        }
+
+        @Override
         public void added(long idHigh, long idLow, long start, int length, int headerBytes, boolean recent)
                 throws IndexFile.CorruptIndexException {
             int existing = table.find(idHigh, idLow, start, length);

@@ -72,6 +72,10 @@ final class IndexFile implements Closeable {
 
     /** Receives the blocks of a loaded index, in checkpoint order, then the journal's changes in order. */
     interface Sink {
+        /** Called once before the checkpoint's records with their number, so the receiver can size itself. */
+        default void expect(long records) {
+        }
+
         void added(long idHigh, long idLow, long start, int length, int headerBytes, boolean recent)
                 throws CorruptIndexException;
 
@@ -152,6 +156,7 @@ final class IndexFile implements Closeable {
                 throw new CorruptIndexException("checkpoint of " + size + " bytes cannot hold " + count
                         + " records (torn or extended)");
             }
+            sink.expect(count);
             long left = count;
             while (left > 0) {
                 int batch = (int) Math.min(left, BUFFER / RECORD);
