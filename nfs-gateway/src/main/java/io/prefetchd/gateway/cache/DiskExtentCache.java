@@ -995,9 +995,10 @@ public final class DiskExtentCache implements ExtentCache {
                     log.warn("extent cache {}: dropped a torn end of the index journal ({} records)", root,
                             loaded.tornRecords());
                 }
-                index = IndexFile.openJournal(root, loaded.generation(), loaded.journalRecords());
+                index = loaded.journalRecords() < 0 ? IndexFile.startJournal(root, grain, loaded.generation())
+                        : IndexFile.openJournal(root, loaded.generation(), loaded.journalRecords());
                 log.info("extent cache {}: index loaded ({} + {} journal records) in {} ms", root,
-                        loaded.checkpointRecords(), loaded.journalRecords(),
+                        loaded.checkpointRecords(), Math.max(0, loaded.journalRecords()),
                         (System.nanoTime() - started) / 1_000_000);
             } else {
                 table = new BlockTable(shift);

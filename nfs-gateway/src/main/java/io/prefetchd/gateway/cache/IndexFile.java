@@ -87,7 +87,8 @@ final class IndexFile implements Closeable {
      *
      * @param generation the checkpoint's generation
      * @param checkpointRecords blocks in the checkpoint
-     * @param journalRecords journal records replayed
+     * @param journalRecords journal records replayed; -1 when there is no journal of this generation (none, one
+     *     of an earlier checkpoint, or a torn header): a new one must be started
      * @param tornRecords bytes at the journal's end that were dropped (a torn write), in records, rounded up
      */
     record Loaded(long generation, long checkpointRecords, long journalRecords, long tornRecords) {
@@ -194,7 +195,7 @@ final class IndexFile implements Closeable {
             long size = in.size();
             ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
             if (size < HEADER) {
-                return new long[] {0, size == 0 ? 0 : 1};
+                return new long[] {-1, 0};
             }
             fill(in, buf, HEADER);
             CRC32C sum = new CRC32C();
@@ -202,7 +203,7 @@ final class IndexFile implements Closeable {
             buf.position(HEADER);
             if (buf.getInt(0) != JOURNAL_MAGIC || buf.getShort(4) != VERSION || buf.getInt(8) != grain
                     || buf.getLong(16) != generation || buf.getInt(28) != (int) sum.getValue()) {
-                return new long[] {0, 0}; // another generation's (its blocks are in the checkpoint) or a torn header
+                return new long[] {-1, 0}; // another generation's (its blocks are in the checkpoint) or a torn header
             }
             long records = (size - HEADER) / RECORD;
             long replayed = 0;
@@ -238,7 +239,7 @@ final class IndexFile implements Closeable {
             }
             return new long[] {replayed, (size - HEADER) % RECORD == 0 ? 0 : 1};
         } catch (NoSuchFileException e) {
-            return new long[] {0, 0};
+            return new long[] {-1, 0};
         }
     }
 

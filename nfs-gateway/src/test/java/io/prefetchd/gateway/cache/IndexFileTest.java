@@ -112,8 +112,21 @@ class IndexFileTest {
         Files.move(old, dir.resolve(IndexFile.JOURNAL), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         Heard heard = new Heard();
-        assertEquals(new IndexFile.Loaded(2, 2, 0, 0), load(heard));
+        assertEquals(new IndexFile.Loaded(2, 2, -1, 0), load(heard), "a new journal must be started");
         assertEquals(2, heard.calls.size());
+    }
+
+    @Test
+    void journal_startedAfterAnIgnoredOne_isReplayed() throws Exception {
+        checkpointOfTwo(3).close();
+        Files.delete(dir.resolve(IndexFile.JOURNAL));
+        assertEquals(-1, load(new Heard()).journalRecords());
+
+        try (IndexFile index = IndexFile.startJournal(dir, GRAIN, 3)) {
+            index.append(IndexFile.ADDED, 3, 4, 8192, 100, 80);
+        }
+
+        assertEquals(new IndexFile.Loaded(3, 2, 1, 0), load(new Heard()));
     }
 
     @Test
