@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * {@link HeapMeter} while the cache is open. The block files are not created: open reads only the index (so their
  * bytes do not matter), and the index file was just written, so it is read from the page cache. Listing: a cache
  * folder of that many empty-but-sized (sparse) block files, opened after its index is deleted, so the cache falls
- * back to listing the folders; run at a smaller count and stated per block.
+ * back to listing the folders; run at a smaller count and stated per million. Checkpoint: the time to write the
+ * synthetic index, which is what a checkpoint taken while serving costs (the cache holds its lock meanwhile).
  *
  * <p>Rerun: {@code benchmarks/run-scale --only cache} (add {@code --size quick} for a smoke run).
  */
@@ -60,6 +61,9 @@ public final class CacheSection implements ScaleSection {
         figures.add(new ScaleFigure("cache.open_seconds_10m", b.seconds(), "seconds",
                 "open from the index (" + b.indexBytes() / (1024 * 1024) + " MiB, in the page cache), " + large
                         + " blocks"));
+        figures.add(new ScaleFigure("cache.checkpoint_seconds_10m", b.checkpointSeconds(), "seconds",
+                "writing the checkpoint of " + large + " blocks (reads wait this long when one is taken while "
+                        + "serving)"));
 
         double scan = openByListing(work.resolve("listing"), listed, progress);
         figures.add(new ScaleFigure("cache.listing_open_seconds_per_million", scan * 1_000_000 / listed, "seconds",
@@ -67,12 +71,14 @@ public final class CacheSection implements ScaleSection {
         return figures;
     }
 
-    private record Opened(double seconds, double heapPerBlock, long indexBytes) {
+    private record Opened(double seconds, double heapPerBlock, long indexBytes, double checkpointSeconds) {
     }
 
     private static Opened openIndexed(Path dir, int blocks, PrintStream progress) throws IOException {
         progress.printf(Locale.ROOT, "writing a synthetic index of %,d blocks%n", blocks);
+        long written = System.nanoTime();
         long capacity = SyntheticCacheIndex.write(dir, GRAIN, blocks, BLOCKS_PER_OBJECT, blocks);
+        double checkpointSeconds = (System.nanoTime() - written) / 1e9;
         long indexBytes = Files.size(dir.resolve("v2-g" + GRAIN).resolve("index"));
         try (InMemoryObjectStore store = new InMemoryObjectStore("scale")) {
             long[] nanos = new long[1];
@@ -89,7 +95,7 @@ public final class CacheSection implements ScaleSection {
                 }
                 progress.printf(Locale.ROOT, "opened %,d blocks in %.2f s, %,d bytes of heap%n", blocks,
                         nanos[0] / 1e9, opened.bytes());
-                return new Opened(nanos[0] / 1e9, (double) opened.bytes() / blocks, indexBytes);
+                return new Opened(nanos[0] / 1e9, (double) opened.bytes() / blocks, indexBytes, checkpointSeconds);
             }
         }
     }

@@ -23,7 +23,7 @@ class CacheSectionTest {
 
         Map<String, Double> byName = figures.stream().collect(Collectors.toMap(ScaleFigure::name, ScaleFigure::value));
         assertEquals(List.of("cache.heap_bytes_per_block", "cache.heap_bytes_per_block_1m", "cache.open_seconds_1m",
-                "cache.open_seconds_10m", "cache.listing_open_seconds_per_million"),
+                "cache.open_seconds_10m", "cache.checkpoint_seconds_10m", "cache.listing_open_seconds_per_million"),
                 figures.stream().map(ScaleFigure::name).toList());
         assertTrue(byName.get("cache.open_seconds_10m") > 0);
         assertTrue(byName.get("cache.listing_open_seconds_per_million") > 0);
