@@ -31,10 +31,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -71,7 +69,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Identity</h2>
  * A block is named by (bucket, key, ETag, start, length). A new version of an object has a new ETag and so new
- * names; its bytes never mix with the old version's, and the old blocks simply age out of the LRU. Readers
+ * names; its bytes never mix with the old version's, and the old blocks simply age out. Readers
  * pass the {@link ObjectVersion} they opened; GETs carry {@code If-Match} so S3 refuses (CHANGED) rather
  * than returning bytes of another version.
  *
