@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * bytes do not matter), and the index file was just written, so it is read from the page cache. Listing: a cache
  * folder of that many empty-but-sized (sparse) block files, opened after its index is deleted, so the cache falls
  * back to listing the folders; run at a smaller count and stated per million. Checkpoint: the time to write the
- * synthetic index, which is what a checkpoint taken while serving costs (the cache holds its lock meanwhile).
+ * synthetic index, about what a checkpoint taken while serving takes in the background.
  *
  * <p>Rerun: {@code benchmarks/run-scale --only cache} (add {@code --size quick} for a smoke run).
  */
@@ -62,8 +62,8 @@ public final class CacheSection implements ScaleSection {
                 "open from the index (" + b.indexBytes() / (1024 * 1024) + " MiB, in the page cache), " + large
                         + " blocks"));
         figures.add(new ScaleFigure("cache.checkpoint_seconds_10m", b.checkpointSeconds(), "seconds",
-                "writing the checkpoint of " + large + " blocks (reads wait this long when one is taken while "
-                        + "serving)"));
+                "writing the checkpoint of " + large + " blocks (while serving it runs in the background, "
+                        + "holding the cache's lock for slices of 16,384 blocks)"));
 
         double scan = openByListing(work.resolve("listing"), listed, progress);
         figures.add(new ScaleFigure("cache.listing_open_seconds_per_million", scan * 1_000_000 / listed, "seconds",

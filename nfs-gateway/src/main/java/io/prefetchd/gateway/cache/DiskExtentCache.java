@@ -36,6 +36,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,7 +93,8 @@ import org.slf4j.LoggerFactory;
  * checkpoint plus a journal ({@link IndexFile}): a block is journaled once its file is renamed into place, and
  * again once its file is deleted. A clean close writes a checkpoint in the eviction policy's order (so a restart
  * keeps the order and the recently-used bits) and empties the journal; while serving, a checkpoint is written
- * when the journal outgrows the index. On open the cache reads the checkpoint and replays the journal (a torn
+ * in the background when the journal outgrows the index, copying the table a slice at a time so that reads never
+ * wait for the whole file (changes meanwhile go to a second journal, see {@link IndexFile}). On open the cache reads the checkpoint and replays the journal (a torn
  * last record is dropped), without listing the folders: a cache of ten million blocks opens in seconds. When
  * there is no checkpoint (a cache written by an older version) or it fails its checks, the cache lists the
  * folders instead (names, sizes, modification times; no data is read), ordering blocks by modification time,
@@ -164,6 +168,7 @@ public final class DiskExtentCache implements ExtentCache {
      * @param demandTimeout how long a read waits for a block being fetched before failing UNAVAILABLE
      * @param checkpointRecords a checkpoint is written while serving once the journal holds more records than
      *     this and than twice the blocks cached
+     * @param checkpoints runs the writing of those checkpoints; null for a thread of the cache's own
      * @param closeTimeout how long {@link #close()} waits for fetches in flight to reach disk
      * @param maxRunBytes the largest coalesced GET
      * @param onJoinInFlight called once by each read that joined at least one fetch already in flight,
@@ -174,6 +179,7 @@ public final class DiskExtentCache implements ExtentCache {
             Function<BlockTable, EvictionPolicy> policy,
             Duration demandTimeout,
             long checkpointRecords,
+            Executor checkpoints,
             Duration closeTimeout,
             int maxRunBytes,
             Runnable onJoinInFlight) {
@@ -192,32 +198,43 @@ public final class DiskExtentCache implements ExtentCache {
         }
 
         static Options defaults() {
-            return new Options(BlockFiles.nio(), ClockPolicy::new, Duration.ofSeconds(60), 1L << 20,
+            return new Options(BlockFiles.nio(), ClockPolicy::new, Duration.ofSeconds(60), 1L << 20, null,
                     Duration.ofSeconds(60), 8 * 1024 * 1024, () -> { });
         }
 
         Options withFiles(BlockFiles value) {
-            return new Options(value, policy, demandTimeout, checkpointRecords, closeTimeout, maxRunBytes, onJoinInFlight);
+            return new Options(value, policy, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, onJoinInFlight);
         }
 
         Options withPolicy(Function<BlockTable, EvictionPolicy> value) {
-            return new Options(files, value, demandTimeout, checkpointRecords, closeTimeout, maxRunBytes, onJoinInFlight);
+            return new Options(files, value, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, onJoinInFlight);
         }
 
         Options withDemandTimeout(Duration value) {
-            return new Options(files, policy, value, checkpointRecords, closeTimeout, maxRunBytes, onJoinInFlight);
+            return new Options(files, policy, value, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, onJoinInFlight);
         }
 
         Options withCheckpointRecords(long value) {
-            return new Options(files, policy, demandTimeout, value, closeTimeout, maxRunBytes, onJoinInFlight);
+            return new Options(files, policy, demandTimeout, value, checkpoints, closeTimeout, maxRunBytes,
+                    onJoinInFlight);
+        }
+
+        Options withCheckpoints(Executor value) {
+            return new Options(files, policy, demandTimeout, checkpointRecords, value, closeTimeout, maxRunBytes,
+                    onJoinInFlight);
         }
 
         Options withMaxRunBytes(int value) {
-            return new Options(files, policy, demandTimeout, checkpointRecords, closeTimeout, value, onJoinInFlight);
+            return new Options(files, policy, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    value, onJoinInFlight);
         }
 
         Options withOnJoinInFlight(Runnable value) {
-            return new Options(files, policy, demandTimeout, checkpointRecords, closeTimeout, maxRunBytes, value);
+            return new Options(files, policy, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, value);
         }
     }
 
@@ -290,6 +307,12 @@ public final class DiskExtentCache implements ExtentCache {
     private EvictionPolicy policy;
     /** The index on disk; null once writing it failed (it is then deleted and the next open lists the folders). */
     private IndexFile index;
+    /** While a checkpoint is being written while serving: {@code journal.next}, where changes go meanwhile. */
+    private IndexFile nextIndex;
+    /** Runs checkpoints taken while serving. */
+    private final Executor checkpoints;
+    /** The thread behind {@link #checkpoints} when the cache has its own; shut down on close. */
+    private final ExecutorService ownCheckpointThread;
     private boolean accepting = true;
     private boolean closed;
     /** Written under lock; volatile so the gauge can read it without. */
@@ -359,6 +382,17 @@ public final class DiskExtentCache implements ExtentCache {
         this.options = options;
         this.files = options.files();
         this.maxRunBlocks = Math.max(1, options.maxRunBytes() >> shift);
+        if (options.checkpoints() == null) {
+            this.ownCheckpointThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "prefetchd-cache-checkpoint");
+                t.setDaemon(true);
+                return t;
+            });
+            this.checkpoints = ownCheckpointThread;
+        } else {
+            this.ownCheckpointThread = null;
+            this.checkpoints = options.checkpoints();
+        }
         this.registry = registry;
         Files.createDirectories(dir);
         this.root = dir.resolve(LAYOUT_PREFIX + grainBytes);
@@ -380,6 +414,9 @@ public final class DiskExtentCache implements ExtentCache {
         } catch (IOException | RuntimeException e) {
             dirLock.release();
             lockChannel.close();
+            if (ownCheckpointThread != null) {
+                ownCheckpointThread.shutdown();
+            }
             throw e;
         }
         registerMeters();
@@ -872,11 +909,12 @@ public final class DiskExtentCache implements ExtentCache {
      * (the next open lists the folders) and the cache goes on without one. Caller holds the lock.
      */
     private void journal(byte type, int slot) {
-        if (index == null) {
+        IndexFile target = nextIndex != null ? nextIndex : index;
+        if (target == null) {
             return;
         }
         try {
-            index.append(type, table.idHigh(slot), table.idLow(slot), table.start(slot), table.length(slot),
+            target.append(type, table.idHigh(slot), table.idLow(slot), table.start(slot), table.length(slot),
                     table.headerBytes(slot));
         } catch (IOException | RuntimeException e) {
             abandonIndex(e);
@@ -884,27 +922,114 @@ public final class DiskExtentCache implements ExtentCache {
     }
 
     /**
-     * Writes a checkpoint once the journal holds more records than {@code checkpointRecords} and than twice the
-     * blocks cached, so the journal stays within a small multiple of the index. Caller holds the lock, between
-     * changes.
+     * Starts a checkpoint once the journal holds more records than {@code checkpointRecords} and than twice the
+     * blocks cached, so the journal stays within a small multiple of the index: changes go to {@code journal.next}
+     * from now on, and {@link #fuzzyCheckpoint} copies the table a slice at a time on the checkpoint executor.
+     * Caller holds the lock, between changes.
      */
     private void checkpointIfJournalIsLong() {
-        if (index == null || index.appended() <= Math.max(options.checkpointRecords(), 2 * cachedBlocks)) {
+        if (index == null || nextIndex != null || closed
+                || index.appended() <= Math.max(options.checkpointRecords(), 2 * cachedBlocks)) {
             return;
         }
+        IndexFile next;
         try {
-            checkpoint(false);
+            next = IndexFile.startNextJournal(root, grain, index.generation() + 1);
         } catch (IOException | RuntimeException e) {
+            abandonIndex(e);
+            return;
+        }
+        nextIndex = next;
+        int first = policy.orderStart();
+        int limit = table.slotLimit();
+        try {
+            checkpoints.execute(() -> fuzzyCheckpoint(next, first, limit));
+        } catch (RuntimeException e) { // rejected: the executor is shutting down
             abandonIndex(e);
         }
     }
 
-    /** Writes a checkpoint of every cached block in the policy's order and starts a new journal. Caller holds the lock. */
-    private void checkpoint(boolean force) throws IOException {
-        long generation = index.generation() + 1;
-        index.close();
-        index = null;
-        index = IndexFile.checkpoint(root, grain, generation, cachedBlocks, this::forEachCached, force);
+    /** Slots copied per turn of the lock while a checkpoint is taken while serving. */
+    private static final int SLICE = 1 << 14;
+
+    /**
+     * Writes a fuzzy checkpoint of the slots below {@code limit}, from {@code first} round, then puts it in place and
+     * makes {@code next} the journal. Gives up (deleting what it wrote) when the cache closes or abandons its index
+     * meanwhile. Runs on the checkpoint executor.
+     */
+    private void fuzzyCheckpoint(IndexFile next, int first, int limit) {
+        Path written = null;
+        try {
+            written = IndexFile.write(root, IndexFile.CHECKPOINT + ".fuzzy.tmp", grain, next.generation(), true,
+                    out -> copySlices(out, next, first, limit), false);
+            lock.lock();
+            try {
+                if (nextIndex == next) {
+                    IndexFile.install(root, written);
+                    written = null;
+                    index.close();
+                    next.promote();
+                    index = next;
+                    nextIndex = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.lock();
+            try {
+                if (nextIndex == next) {
+                    abandonIndex(e);
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            if (written != null) {
+                try {
+                    Files.deleteIfExists(written);
+                } catch (IOException e) {
+                    log.warn("cannot delete {}: {}", written, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Copies the cached blocks a slice at a time under the lock, and hands them to {@code out} outside it. */
+    private void copySlices(IndexFile.RecordOut out, IndexFile next, int first, int limit) throws IOException {
+        long[] hi = new long[SLICE];
+        long[] lo = new long[SLICE];
+        long[] start = new long[SLICE];
+        int[] length = new int[SLICE];
+        int[] header = new int[SLICE];
+        boolean[] recent = new boolean[SLICE];
+        int begin = limit == 0 ? 0 : Math.floorMod(first, limit);
+        for (int done = 0; done < limit; done += SLICE) {
+            int n = 0;
+            lock.lock();
+            try {
+                if (nextIndex != next) {
+                    throw new IOException("checkpoint given up: the cache closed or dropped its index");
+                }
+                for (int k = done; k < Math.min(limit, done + SLICE); k++) {
+                    int slot = begin + k < limit ? begin + k : begin + k - limit;
+                    if (table.isCached(slot)) {
+                        hi[n] = table.idHigh(slot);
+                        lo[n] = table.idLow(slot);
+                        start[n] = table.start(slot);
+                        length[n] = table.length(slot);
+                        header[n] = table.headerBytes(slot);
+                        recent[n] = policy.recentlyUsed(slot);
+                        n++;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (int k = 0; k < n; k++) {
+                out.put(hi[k], lo[k], start[k], length[k], header[k], recent[k]);
+            }
+        }
     }
 
     /** The cached blocks, from the policy's order start round to it (held ones included). Caller holds the lock. */
@@ -923,14 +1048,17 @@ public final class DiskExtentCache implements ExtentCache {
     private void abandonIndex(Exception e) {
         log.warn("cannot write the index of extent cache {} ({}); deleting it, the next start lists the folders",
                 root, e.toString());
-        try {
-            if (index != null) {
-                index.close();
+        for (IndexFile file : new IndexFile[] {index, nextIndex}) {
+            try {
+                if (file != null) {
+                    file.close();
+                }
+            } catch (IOException ignored) {
+                // deleting it is what matters
             }
-        } catch (IOException ignored) {
-            // deleting it is what matters
         }
         index = null;
+        nextIndex = null;
         try {
             IndexFile.delete(root);
         } catch (IOException again) {
@@ -983,8 +1111,9 @@ public final class DiskExtentCache implements ExtentCache {
         try {
             table = new BlockTable(shift);
             policy = requireNonNull(options.policy().apply(table), "policy factory returned null");
+            Loader loader = new Loader();
             try {
-                loaded = IndexFile.load(root, grain, new Loader());
+                loaded = IndexFile.load(root, grain, loader);
             } catch (IndexFile.CorruptIndexException e) {
                 why = "index unusable: " + e.getMessage();
             }
@@ -993,8 +1122,16 @@ public final class DiskExtentCache implements ExtentCache {
                     log.warn("extent cache {}: dropped a torn end of the index journal ({} records)", root,
                             loaded.tornRecords());
                 }
-                index = loaded.journalRecords() < 0 ? IndexFile.startJournal(root, grain, loaded.generation())
-                        : IndexFile.openJournal(root, loaded.generation(), loaded.journalRecords());
+                if (loader.overlaps > 0) {
+                    dropOverlaps();
+                }
+                if (loaded.appendAt() >= 0 && loader.overlaps == 0) {
+                    index = IndexFile.openJournal(root, loaded.generation(), loaded.appendAt());
+                } else if (loaded.appendAt() == IndexFile.NEW_JOURNAL && loader.overlaps == 0) {
+                    index = IndexFile.startJournal(root, grain, loaded.generation());
+                } else { // a checkpoint was being taken when the last run ended: fold the journals into a new one
+                    index = IndexFile.checkpoint(root, grain, loaded.generation() + 2, this::forEachCached, false);
+                }
                 log.info("extent cache {}: index loaded ({} + {} journal records) in {} ms", root,
                         loaded.checkpointRecords(), Math.max(0, loaded.journalRecords()),
                         (System.nanoTime() - started) / 1_000_000);
@@ -1013,7 +1150,7 @@ public final class DiskExtentCache implements ExtentCache {
             scanFolders();
             lock.lock();
             try {
-                index = IndexFile.checkpoint(root, grain, 1, cachedBlocks, this::forEachCached, true);
+                index = IndexFile.checkpoint(root, grain, 1, this::forEachCached, true);
             } finally {
                 lock.unlock();
             }
@@ -1029,8 +1166,14 @@ public final class DiskExtentCache implements ExtentCache {
 
     /** Fills table and policy from the index on disk. Runs under the lock, before the cache is shared. */
     private final class Loader implements IndexFile.Sink {
+        /** Whether blocks may overlap until the journals are replayed (a checkpoint taken while serving). */
+        boolean fuzzy;
+        /** Blocks loaded over others of their object, to be resolved once everything is loaded. */
+        long overlaps;
+
         @Override
-        public void expect(long records) {
+        public void expect(long records, boolean fuzzy) {
+            this.fuzzy = fuzzy;
             table.reserve(records + records / 16); // and some room to grow before the first rehash
         }
 
@@ -1041,10 +1184,14 @@ public final class DiskExtentCache implements ExtentCache {
             if (existing >= 0) { // journaled again: keep one entry
                 removeLoaded(existing);
             }
+            boolean overlapping = table.overlaps(idHigh, idLow, start, start + length, -1);
             if (length > grain || start > BlockTable.MAX_START || (start >>> shift) != ((start + length - 1) >>> shift)
-                    || table.overlaps(idHigh, idLow, start, start + length, -1)) {
+                    || overlapping && !fuzzy) {
                 throw new IndexFile.CorruptIndexException("block " + start + "+" + length + " of "
                         + new BlockKey(idHigh, idLow, start, length).objectHex() + " cannot be in this index");
+            }
+            if (overlapping) {
+                overlaps++;
             }
             int slot = table.add(idHigh, idLow, start, length);
             table.setCached(slot, true, headerBytes);
@@ -1068,6 +1215,30 @@ public final class DiskExtentCache implements ExtentCache {
             policy.onRemove(slot);
             usedBytes -= table.fileBytes(slot);
             cachedBlocks--;
+            table.free(slot);
+        }
+    }
+
+    /**
+     * After loading a fuzzy checkpoint whose blocks overlapped: drops (and deletes) every block that still overlaps
+     * another once the journals are replayed, which the journals make impossible unless records were lost. Runs
+     * under the lock, before the cache is shared.
+     */
+    private void dropOverlaps() {
+        List<Integer> bad = new ArrayList<>();
+        for (int slot = 0; slot < table.slotLimit(); slot++) {
+            if (table.isCached(slot) && table.overlaps(table.idHigh(slot), table.idLow(slot), table.start(slot),
+                    table.end(slot), slot)) {
+                bad.add(slot);
+            }
+        }
+        for (int slot : bad) {
+            log.warn("dropping cache block {}: it overlaps another block of its object in the index",
+                    pathOf(table.key(slot)));
+            policy.onRemove(slot);
+            usedBytes -= table.fileBytes(slot);
+            cachedBlocks--;
+            deleteQuietly(pathOf(table.key(slot)));
             table.free(slot);
         }
     }
@@ -1436,9 +1607,14 @@ public final class DiskExtentCache implements ExtentCache {
             return;
         }
         try {
-            checkpoint(true);
+            long generation = Math.max(index.generation(), nextIndex == null ? 0 : nextIndex.generation()) + 1;
+            if (nextIndex != null) { // a checkpoint taken while serving gives up on its next slice
+                nextIndex.close();
+                nextIndex = null;
+            }
             index.close();
             index = null;
+            IndexFile.checkpoint(root, grain, generation, this::forEachCached, true).close();
         } catch (IOException | RuntimeException e) {
             abandonIndex(e);
         }
@@ -1471,6 +1647,14 @@ public final class DiskExtentCache implements ExtentCache {
             lock.unlock();
         }
         meters.forEach(registry::remove);
+        if (ownCheckpointThread != null) {
+            ownCheckpointThread.shutdown();
+            try { // a checkpoint taken while serving notices the close and stops at its next slice
+                ownCheckpointThread.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             dirLock.release();
             lockChannel.close();

@@ -30,7 +30,7 @@ public final class SyntheticCacheIndex {
         }
         Path root = Files.createDirectories(dir.resolve(DiskExtentCache.LAYOUT_PREFIX + grainBytes));
         SplittableRandom random = new SplittableRandom(seed);
-        IndexFile.checkpoint(root, grainBytes, 1, blocks, out -> {
+        IndexFile.checkpoint(root, grainBytes, 1, out -> {
             long hi = 0;
             long lo = 0;
             for (long b = 0; b < blocks; b++) {

@@ -366,7 +366,8 @@ class DiskExtentCacheTest {
     void longJournal_isFoldedIntoACheckpointWhileServing() throws IOException {
         byte[] data = bytes(16 * GRAIN, 55);
         ObjectVersion object = put("k", data);
-        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(4));
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(4)
+                .withCheckpoints(Runnable::run));
         readAndSettle(cache, object, 0, 6 * GRAIN); // six blocks stay
         for (int block = 6; block < 16; block++) { // twenty journal records for blocks that come and go
             readAndSettle(cache, object, (long) block * GRAIN, 1);
@@ -380,6 +381,138 @@ class DiskExtentCacheTest {
                 "checkpointed meanwhile: " + crashed.get(IndexFile.JOURNAL).length);
         DiskExtentCache reopened = open(BIG, GRAIN);
         assertEquals(blocks(0, 1, 2, 3, 4, 5), reopened.cachedRanges(object));
+    }
+
+    @Test
+    void reopen_afterACrashWhileACheckpointWasWritten_replaysBothJournals() throws IOException {
+        byte[] data = bytes(16 * GRAIN, 56);
+        ObjectVersion object = put("k", data);
+        List<Runnable> never = new ArrayList<>(); // the checkpoint is started but never written
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(4)
+                .withCheckpoints(never::add));
+        readAndSettle(cache, object, 0, 2 * GRAIN);
+        for (int block = 6; block < 16; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            cache.release(object, (long) block * GRAIN, GRAIN, block % 2 == 0); // odd blocks stay
+        }
+        assertEquals(1, never.size());
+        Map<String, byte[]> crashed = indexAsACrashLeavesIt();
+        crashed.put(IndexFile.NEXT_JOURNAL, Files.readAllBytes(layout().resolve(IndexFile.NEXT_JOURNAL)));
+        cache.close();
+        restore(crashed);
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertTrue(Files.exists(stray), "no listing");
+        assertEquals(blocks(0, 1, 7, 9, 11, 13, 15), reopened.cachedRanges(object));
+        assertFalse(Files.exists(layout().resolve(IndexFile.NEXT_JOURNAL)), "folded into a new checkpoint");
+        reopened.close();
+        opened.remove(reopened);
+        assertEquals(7, open(BIG, GRAIN).stats().blocks());
+    }
+
+    @Test
+    void fuzzyCheckpoint_overlapResolvedByTheJournal_loadsWithoutListing() throws Exception {
+        byte[] data = bytes(2 * GRAIN, 57);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+        long[] id = idOf(object);
+        int header = BlockFormat.headerLength(BUCKET, object);
+        // as a checkpoint copied while a block [100, 200) was replaced by the whole grain: both are in it
+        IndexFile.install(layout(), IndexFile.write(layout(), "f.tmp", GRAIN, 9, true, out -> {
+            out.put(id[0], id[1], 100, 100, header, false);
+            out.put(id[0], id[1], 0, GRAIN, header, false);
+            out.put(id[0], id[1], GRAIN, GRAIN, header, false);
+        }, false));
+        try (IndexFile journal = IndexFile.startJournal(layout(), GRAIN, 9)) {
+            journal.append(IndexFile.REMOVED, id[0], id[1], 100, 100, header);
+            journal.append(IndexFile.ADDED, id[0], id[1], 0, GRAIN, header);
+        }
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertTrue(Files.exists(stray));
+        assertEquals(blocks(0, 1), reopened.cachedRanges(object));
+        assertEquals(2 * fileSize(object, GRAIN), reopened.stats().usedBytes());
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(1, store.getCount());
+    }
+
+    @Test
+    void fuzzyCheckpoint_overlapLeftByLostRecords_dropsBothBlocks() throws Exception {
+        byte[] data = bytes(2 * GRAIN, 58);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+        long[] id = idOf(object);
+        int header = BlockFormat.headerLength(BUCKET, object);
+        IndexFile.install(layout(), IndexFile.write(layout(), "f.tmp", GRAIN, 9, true, out -> {
+            out.put(id[0], id[1], 100, 100, header, false);
+            out.put(id[0], id[1], 0, GRAIN, header, false);
+            out.put(id[0], id[1], GRAIN, GRAIN, header, false);
+        }, false));
+        IndexFile.startJournal(layout(), GRAIN, 9).close();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertEquals(blocks(1), reopened.cachedRanges(object));
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(2, store.getCount(), "the dropped grain was fetched again");
+    }
+
+    @Test
+    void checkpointsWhileServing_underConcurrentReads_keepTheIndexExact() throws Exception {
+        byte[] a = bytes(64 * GRAIN + 17, 59);
+        byte[] b = bytes(40 * GRAIN + 5, 60);
+        ObjectVersion objectA = put("a", a);
+        ObjectVersion objectB = put("b", b);
+        long capacity = 12 * fileSize(objectA, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(8));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        executors.add(pool);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long seed = t;
+            workers.add(pool.submit(() -> {
+                Random random = new Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    boolean useA = random.nextBoolean();
+                    byte[] data = useA ? a : b;
+                    long offset = random.nextInt(data.length);
+                    int length = random.nextInt(3 * GRAIN);
+                    assertArrayEquals(slice(data, offset, length), cache.read(useA ? objectA : objectB, offset, length));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(60, TimeUnit.SECONDS);
+        }
+        settle(cache);
+        List<ExtentCache.Range> rangesA = cache.cachedRanges(objectA);
+        List<ExtentCache.Range> rangesB = cache.cachedRanges(objectB);
+        CacheStats before = cache.stats();
+        cache.close();
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(capacity, GRAIN);
+
+        assertTrue(Files.exists(stray), "the index was kept, not abandoned");
+        assertEquals(rangesA, reopened.cachedRanges(objectA));
+        assertEquals(rangesB, reopened.cachedRanges(objectB));
+        assertEquals(before.usedBytes(), reopened.stats().usedBytes());
+        assertEquals(reopened.stats().blocks(), blockFiles().size());
+    }
+
+    /** The object id the cache names blocks of {@code object} by, from its block file's name. */
+    private long[] idOf(ObjectVersion object) throws IOException {
+        BlockKey key = BlockKey.parse(blockFiles().get(0).getFileName().toString());
+        return new long[] {key.idHigh(), key.idLow()};
     }
 
     @Test

@@ -36,7 +36,7 @@ class IndexFileTest {
     }
 
     private IndexFile checkpointOfTwo(long generation) throws IOException {
-        return IndexFile.checkpoint(dir, GRAIN, generation, 2, out -> {
+        return IndexFile.checkpoint(dir, GRAIN, generation, out -> {
             out.put(1, 2, 0, 4096, 90, false);
             out.put(-1, Long.MIN_VALUE, (1L << 44) + 4096, 1, 65535, true);
         }, true);
@@ -61,7 +61,7 @@ class IndexFileTest {
 
         IndexFile.Loaded loaded = load(heard);
 
-        assertEquals(new IndexFile.Loaded(7, 2, 2, 0), loaded);
+        assertEquals(new IndexFile.Loaded(7, false, 2, 2, 0, 2), loaded);
         assertEquals(List.of("+1/2@0+4096 h90", "+-1/" + Long.MIN_VALUE + "@" + ((1L << 44) + 4096) + "+1 h65535 r",
                 "+3/4@8192+100 h80", "-1/2@0+4096"), heard.calls);
     }
@@ -79,12 +79,13 @@ class IndexFileTest {
 
         assertEquals(1, loaded.journalRecords());
         assertEquals(1, loaded.tornRecords());
+        assertEquals(1, loaded.appendAt());
         assertEquals(3, heard.calls.size());
-        try (IndexFile index = IndexFile.openJournal(dir, loaded.generation(), loaded.journalRecords())) {
+        try (IndexFile index = IndexFile.openJournal(dir, loaded.generation(), loaded.appendAt())) {
             index.append(IndexFile.REMOVED, 3, 4, 8192, 100, 80);
         }
         Heard again = new Heard();
-        assertEquals(new IndexFile.Loaded(1, 2, 2, 0), load(again));
+        assertEquals(new IndexFile.Loaded(1, false, 2, 2, 0, 2), load(again));
         assertEquals("-3/4@8192+100", again.calls.get(3));
     }
 
@@ -112,7 +113,8 @@ class IndexFileTest {
         Files.move(old, dir.resolve(IndexFile.JOURNAL), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         Heard heard = new Heard();
-        assertEquals(new IndexFile.Loaded(2, 2, -1, 0), load(heard), "a new journal must be started");
+        assertEquals(new IndexFile.Loaded(2, false, 2, 0, 0, IndexFile.NEW_JOURNAL), load(heard),
+                "a new journal must be started");
         assertEquals(2, heard.calls.size());
     }
 
@@ -120,13 +122,47 @@ class IndexFileTest {
     void journal_startedAfterAnIgnoredOne_isReplayed() throws Exception {
         checkpointOfTwo(3).close();
         Files.delete(dir.resolve(IndexFile.JOURNAL));
-        assertEquals(-1, load(new Heard()).journalRecords());
+        assertEquals(IndexFile.NEW_JOURNAL, load(new Heard()).appendAt());
 
         try (IndexFile index = IndexFile.startJournal(dir, GRAIN, 3)) {
             index.append(IndexFile.ADDED, 3, 4, 8192, 100, 80);
         }
 
-        assertEquals(new IndexFile.Loaded(3, 2, 1, 0), load(new Heard()));
+        assertEquals(new IndexFile.Loaded(3, false, 2, 1, 0, 1), load(new Heard()));
+    }
+
+    @Test
+    void crashWhileACheckpointIsWritten_replaysBothJournals() throws Exception {
+        try (IndexFile index = checkpointOfTwo(4)) {
+            index.append(IndexFile.ADDED, 3, 4, 8192, 100, 80);
+        }
+        try (IndexFile next = IndexFile.startNextJournal(dir, GRAIN, 5)) { // the checkpoint of 5 never lands
+            next.append(IndexFile.REMOVED, 3, 4, 8192, 100, 80);
+        }
+        Heard heard = new Heard();
+
+        IndexFile.Loaded loaded = load(heard);
+
+        assertEquals(new IndexFile.Loaded(4, false, 2, 2, 0, IndexFile.NEW_CHECKPOINT), loaded);
+        assertEquals(List.of("+3/4@8192+100 h80", "-3/4@8192+100"), heard.calls.subList(2, 4));
+    }
+
+    @Test
+    void crashAfterAFuzzyCheckpointLanded_replaysOnlyTheNextJournal() throws Exception {
+        try (IndexFile index = checkpointOfTwo(4)) {
+            index.append(IndexFile.ADDED, 3, 4, 8192, 100, 80); // already in the fuzzy checkpoint below
+        }
+        try (IndexFile next = IndexFile.startNextJournal(dir, GRAIN, 5)) {
+            next.append(IndexFile.ADDED, 5, 6, 0, 10, 80);
+        }
+        IndexFile.install(dir, IndexFile.write(dir, "fuzzy.tmp", GRAIN, 5, true,
+                out -> out.put(3, 4, 8192, 100, 80, false), false));
+        Heard heard = new Heard();
+
+        IndexFile.Loaded loaded = load(heard);
+
+        assertEquals(new IndexFile.Loaded(5, true, 1, 1, 0, IndexFile.NEW_CHECKPOINT), loaded);
+        assertEquals(List.of("+3/4@8192+100 h80", "+5/6@0+10 h80"), heard.calls);
     }
 
     @Test
