@@ -1170,16 +1170,37 @@ public final class DiskExtentCache implements ExtentCache {
         boolean fuzzy;
         /** Blocks loaded over others of their object, to be resolved once everything is loaded. */
         long overlaps;
+        /**
+         * Whether records need checking against the blocks already loaded: those of a journal or of a fuzzy
+         * checkpoint. A consistent checkpoint holds neither duplicates nor overlaps (its CRC says it is what was
+         * written), so its records go straight in: one hash probe each.
+         */
+        boolean checked;
 
         @Override
         public void expect(long records, boolean fuzzy) {
             this.fuzzy = fuzzy;
+            this.checked = fuzzy;
             table.reserve(records + records / 16); // and some room to grow before the first rehash
+        }
+
+        @Override
+        public void checkpointDone() {
+            checked = true;
         }
 
         @Override
         public void added(long idHigh, long idLow, long start, int length, int headerBytes, boolean recent)
                 throws IndexFile.CorruptIndexException {
+            if (!checked) {
+                if (length > grain || start > BlockTable.MAX_START
+                        || (start >>> shift) != ((start + length - 1) >>> shift)) {
+                    throw new IndexFile.CorruptIndexException("block " + start + "+" + length
+                            + " cannot be in an index of grain " + grain);
+                }
+                insert(table.add(idHigh, idLow, start, length), headerBytes, recent);
+                return;
+            }
             int existing = table.find(idHigh, idLow, start, length);
             if (existing >= 0) { // journaled again: keep one entry
                 removeLoaded(existing);
@@ -1193,7 +1214,10 @@ public final class DiskExtentCache implements ExtentCache {
             if (overlapping) {
                 overlaps++;
             }
-            int slot = table.add(idHigh, idLow, start, length);
+            insert(table.add(idHigh, idLow, start, length), headerBytes, recent);
+        }
+
+        private void insert(int slot, int headerBytes, boolean recent) {
             table.setCached(slot, true, headerBytes);
             policy.onInsert(slot);
             if (recent) {

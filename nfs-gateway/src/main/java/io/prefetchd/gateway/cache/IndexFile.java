@@ -93,6 +93,10 @@ final class IndexFile implements Closeable {
         default void expect(long records, boolean fuzzy) {
         }
 
+        /** Called after the checkpoint's records, before the journals'. */
+        default void checkpointDone() {
+        }
+
         void added(long idHigh, long idLow, long start, int length, int headerBytes, boolean recent)
                 throws CorruptIndexException;
 
@@ -209,6 +213,7 @@ final class IndexFile implements Closeable {
         } catch (NoSuchFileException e) {
             return null;
         }
+        sink.checkpointDone();
         long[] journal = replay(dir.resolve(JOURNAL), grain, generation, sink);
         long[] next = replay(dir.resolve(NEXT_JOURNAL), grain, generation, sink);
         long appendAt;
