@@ -509,6 +509,29 @@ class DiskExtentCacheTest {
         assertEquals(reopened.stats().blocks(), blockFiles().size());
     }
 
+    @Test
+    void indexThatCannotBeWritten_isDeleted_andTheNextOpenListsTheFolders() throws Exception {
+        byte[] data = bytes(8 * GRAIN, 61);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(2)
+                .withCheckpoints(task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("no checkpoint thread");
+                }));
+        for (int block = 0; block < 8; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            cache.release(object, (long) block * GRAIN, GRAIN, block % 2 == 0); // odd blocks stay
+        }
+        assertFalse(Files.exists(layout().resolve(IndexFile.CHECKPOINT)), "given up and deleted");
+        assertArrayEquals(slice(data, GRAIN, GRAIN), cache.read(object, GRAIN, GRAIN), "the cache goes on");
+        cache.close();
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertFalse(Files.exists(stray), "the folders were listed");
+        assertEquals(blocks(1, 3, 5, 7), reopened.cachedRanges(object));
+    }
+
     /** The object id the cache names blocks of {@code object} by, from its block file's name. */
     private long[] idOf(ObjectVersion object) throws IOException {
         BlockKey key = BlockKey.parse(blockFiles().get(0).getFileName().toString());
