@@ -37,7 +37,8 @@ public final class ScaleBench implements Callable<Integer> {
     /** Every section, in the order they run. */
     static List<ScaleSection> sections() {
         return List.of(
-                new NamespaceSection());
+                new NamespaceSection(),
+                new CacheSection());
     }
 
     public static void main(String[] args) {

@@ -31,21 +31,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Identity</h2>
  * A block is named by (bucket, key, ETag, start, length). A new version of an object has a new ETag and so new
- * names; its bytes never mix with the old version's, and the old blocks simply age out of the LRU. Readers
+ * names; its bytes never mix with the old version's, and the old blocks simply age out. Readers
  * pass the {@link ObjectVersion} they opened; GETs carry {@code If-Match} so S3 refuses (CHANGED) rather
  * than returning bytes of another version.
  *
@@ -80,21 +80,33 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   dir/.lock                                          held (FileChannel lock) while a cache has dir open
  *   dir/v2-g&lt;grain&gt;/ab/cd/&lt;32 hex&gt;-&lt;start&gt;-&lt;length&gt;.blk   one block: header + data ({@link BlockFormat})
- *   dir/v2-g&lt;grain&gt;/ab/cd/...blk.&lt;n&gt;.tmp                    a block being written
+ *   dir/v2-g&lt;grain&gt;/tmp/...blk.&lt;n&gt;.tmp                     a block being written
+ *   dir/v2-g&lt;grain&gt;/index, journal                     the index: checkpoint and journal ({@link IndexFile})
  * </pre>
  * The 32 hex digits are the first 128 bits of sha256(bucket, key, ETag), and {@code ab/cd} are its first
  * four, a fan-out of 65,536 folders. The header repeats the full identity, the start and length and carries
  * CRC32C of header and data; every read checks all of it. A block whose file is missing, short, long,
  * misnamed or fails a checksum is deleted, counted ({@code corruptDropped}) and fetched again, never served.
  *
- * <h2>The crash story</h2>
- * A block is written to a temporary file which is then renamed into place, so a block file is either
- * absent or complete as written. There is no fsync: after a power loss a renamed file may come back empty
- * or torn, and the checksum catches that on first read. On open the cache lists the folders (names, sizes,
- * modification times; no data is read), deletes leftover temporary files and rebuilds its index with the
- * LRU order given by the modification times; the mtime is set on write and refreshed on access at most once
- * per {@code touchInterval}. A cache folder written with a different grain or layout version is deleted. So a
- * restart keeps the cache, and a crash costs at most the blocks that were being written.
+ * <h2>The index and the crash story</h2>
+ * The index lives in a {@link BlockTable} (primitive arrays, about 30 bytes per block) and on disk as a
+ * checkpoint plus a journal ({@link IndexFile}): a block is journaled once its file is renamed into place, and
+ * again once its file is deleted. A clean close writes a checkpoint in the eviction policy's order (so a restart
+ * keeps the order and the recently-used bits) and empties the journal; while serving, a checkpoint is written
+ * in the background when the journal outgrows the index, copying the table a slice at a time so that reads never
+ * wait for the whole file (changes meanwhile go to a second journal, see {@link IndexFile}). On open the cache reads the checkpoint and replays the journal (a torn
+ * last record is dropped), without listing the folders: a cache of ten million blocks opens in seconds. When
+ * there is no checkpoint (a cache written by an older version) or it fails its checks, the cache lists the
+ * folders instead (names, sizes, modification times; no data is read), ordering blocks by modification time,
+ * and writes a checkpoint. Leftover temporary files are deleted on open. A cache folder written with a
+ * different grain or layout version is deleted.
+ *
+ * <p>A block is written to a temporary file which is then renamed into place, so a block file is either
+ * absent or complete as written. There is no fsync of blocks: after a power loss a renamed file may come back
+ * empty or torn, and the checksum catches that on first read. An index entry whose file is gone or bad is
+ * dropped on first read, and a block file the index lost (a journal record lost with the power) is only
+ * unaccounted disk space, never served. So a restart keeps the cache, and a crash costs at most the blocks
+ * that were being written.
  *
  * <h2>Misses</h2>
  * A read claims, under the lock, every missing block it needs that no one is fetching yet (an in-flight
@@ -107,8 +119,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Capacity and a full disk</h2>
  * {@code usedBytes} counts block files (headers included) plus writes in progress, and never exceeds the
- * capacity: a writer reserves its file's size first and evicts least-recently-used blocks (through the
- * {@link EvictionPolicy} seam, which the planner will replace) until it fits. If writing fails anyway (an
+ * capacity: a writer reserves its file's size first and evicts old blocks (CLOCK, an approximation of
+ * least-recently-used, through the {@link EvictionPolicy} seam) until it fits. If writing fails anyway (an
  * {@link IOException}, typically ENOSPC because the disk is shared), the cache evicts some more blocks and
  * tries once more; if that fails too the bytes are still served from memory and a write failure is counted.
  * A read fails only when the object store cannot deliver.
@@ -123,7 +135,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Thread-safety</h2>
  * All methods may be called from any thread. One {@link ReentrantLock} guards the index, the eviction
- * policy, {@code usedBytes}, the in-flight map and the block-file namespace: renames into place and
+ * policy, the journal, {@code usedBytes}, the in-flight map and the block-file namespace: renames into place and
  * deletions of block files happen under it (they are single metadata operations), so an evicting thread
  * can never delete a file another thread has just renamed into place. Data is read and written outside the
  * lock. A reader reads a whole block file into memory with one open, then verifies it, so a concurrent
@@ -139,6 +151,8 @@ public final class DiskExtentCache implements ExtentCache {
     public static final int MIN_GRAIN_BYTES = 4 * 1024;
     public static final int MAX_GRAIN_BYTES = 256 * 1024;
     static final String LAYOUT_PREFIX = "v2-g";
+    /** Where blocks are written before they are renamed into place; emptied on open. */
+    static final String TEMP_FOLDER = "tmp";
     private static final byte[] EMPTY = new byte[0];
     /** Re-fetch attempts for a block whose file keeps failing verification before bypassing the disk. */
     private static final int MAX_BLOCK_ATTEMPTS = 3;
@@ -150,9 +164,11 @@ public final class DiskExtentCache implements ExtentCache {
      * ({@link #open(Path, long, int, ObjectStore, MeterRegistry, Clock, Options)}).
      *
      * @param files the file operations (a fault-injecting one in tests)
-     * @param policy makes the eviction policy
+     * @param policy makes the eviction policy over the cache's table of blocks
      * @param demandTimeout how long a read waits for a block being fetched before failing UNAVAILABLE
-     * @param touchInterval a cached block's file time is refreshed on access at most this often
+     * @param checkpointRecords a checkpoint is written while serving once the journal holds more records than
+     *     this and than twice the blocks cached
+     * @param checkpoints runs the writing of those checkpoints; null for a thread of the cache's own
      * @param closeTimeout how long {@link #close()} waits for fetches in flight to reach disk
      * @param maxRunBytes the largest coalesced GET
      * @param onJoinInFlight called once by each read that joined at least one fetch already in flight,
@@ -160,9 +176,10 @@ public final class DiskExtentCache implements ExtentCache {
      */
     record Options(
             BlockFiles files,
-            Supplier<EvictionPolicy> policy,
+            Function<BlockTable, EvictionPolicy> policy,
             Duration demandTimeout,
-            Duration touchInterval,
+            long checkpointRecords,
+            Executor checkpoints,
             Duration closeTimeout,
             int maxRunBytes,
             Runnable onJoinInFlight) {
@@ -170,74 +187,87 @@ public final class DiskExtentCache implements ExtentCache {
             requireNonNull(files, "files is null");
             requireNonNull(policy, "policy is null");
             requireNonNull(demandTimeout, "demandTimeout is null");
-            requireNonNull(touchInterval, "touchInterval is null");
             requireNonNull(closeTimeout, "closeTimeout is null");
             requireNonNull(onJoinInFlight, "onJoinInFlight is null");
+            if (checkpointRecords < 1) {
+                throw new IllegalArgumentException("checkpointRecords must be positive: " + checkpointRecords);
+            }
             if (maxRunBytes < 1) {
                 throw new IllegalArgumentException("maxRunBytes must be positive: " + maxRunBytes);
             }
         }
 
         static Options defaults() {
-            return new Options(BlockFiles.nio(), LruPolicy::new, Duration.ofSeconds(60), Duration.ofSeconds(60),
+            return new Options(BlockFiles.nio(), ClockPolicy::new, Duration.ofSeconds(60), 1L << 20, null,
                     Duration.ofSeconds(60), 8 * 1024 * 1024, () -> { });
         }
 
         Options withFiles(BlockFiles value) {
-            return new Options(value, policy, demandTimeout, touchInterval, closeTimeout, maxRunBytes, onJoinInFlight);
+            return new Options(value, policy, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, onJoinInFlight);
         }
 
-        Options withPolicy(Supplier<EvictionPolicy> value) {
-            return new Options(files, value, demandTimeout, touchInterval, closeTimeout, maxRunBytes, onJoinInFlight);
+        Options withPolicy(Function<BlockTable, EvictionPolicy> value) {
+            return new Options(files, value, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, onJoinInFlight);
         }
 
         Options withDemandTimeout(Duration value) {
-            return new Options(files, policy, value, touchInterval, closeTimeout, maxRunBytes, onJoinInFlight);
+            return new Options(files, policy, value, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, onJoinInFlight);
         }
 
-        Options withTouchInterval(Duration value) {
-            return new Options(files, policy, demandTimeout, value, closeTimeout, maxRunBytes, onJoinInFlight);
+        Options withCheckpointRecords(long value) {
+            return new Options(files, policy, demandTimeout, value, checkpoints, closeTimeout, maxRunBytes,
+                    onJoinInFlight);
+        }
+
+        Options withCheckpoints(Executor value) {
+            return new Options(files, policy, demandTimeout, checkpointRecords, value, closeTimeout, maxRunBytes,
+                    onJoinInFlight);
         }
 
         Options withMaxRunBytes(int value) {
-            return new Options(files, policy, demandTimeout, touchInterval, closeTimeout, value, onJoinInFlight);
+            return new Options(files, policy, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    value, onJoinInFlight);
         }
 
         Options withOnJoinInFlight(Runnable value) {
-            return new Options(files, policy, demandTimeout, touchInterval, closeTimeout, maxRunBytes, value);
-        }
-    }
-
-    /** A cached block in the index. Mutable field guarded by the cache lock. */
-    private static final class Entry {
-        final long fileBytes;
-        long touchedMillis;
-
-        Entry(long fileBytes, long touchedMillis) {
-            this.fileBytes = fileBytes;
-            this.touchedMillis = touchedMillis;
+            return new Options(files, policy, demandTimeout, checkpointRecords, checkpoints, closeTimeout,
+                    maxRunBytes, value);
         }
     }
 
     /**
      * A block being fetched; {@code future} completes with exactly the block's bytes (readers take them from
      * memory at once), {@code stored} once the block is on disk or its write failed (prefetches wait for this).
+     * {@code slot} is its slot in the table while it is tracked.
      */
     private static final class Fetch {
         final BlockKey key;
+        final int slot;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
         final CompletableFuture<Void> stored = new CompletableFuture<>();
 
-        Fetch(BlockKey key) {
+        Fetch(BlockKey key, int slot) {
             this.key = key;
+            this.slot = slot;
         }
     }
 
     /**
-     * What a read found for one block: a file to read, or bytes on their way ({@code arrived}: a fetch someone else
-     * started had already returned them when this read asked, so the read does not wait for it).
+     * What a read found for one block: a file to read ({@code slot} of a cached block), or bytes on their way
+     * ({@code arrived}: a fetch someone else started had already returned them when this read asked, so the read
+     * does not wait for it).
      */
-    private record Slot(BlockKey key, Entry entry, CompletableFuture<byte[]> pending, boolean arrived) {
+    private record Slot(BlockKey key, int slot, CompletableFuture<byte[]> pending, boolean arrived) {
+        boolean onDisk() {
+            return pending == null;
+        }
+    }
+
+    /** A block of a read's range: tracked at {@code slot}, or new ({@code slot} -1). */
+    private record Covered(BlockKey key, int slot) {
     }
 
     /** An object version's name in block keys: the first 128 bits of sha256(bucket, key, ETag). */
@@ -268,19 +298,27 @@ public final class DiskExtentCache implements ExtentCache {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
     // guarded by lock
-    private final Map<BlockKey, Entry> index = new HashMap<>();
+    /** Every block on disk or in flight; never two of one object that share a byte. */
+    private BlockTable table;
     private final Map<BlockKey, Fetch> inFlight = new HashMap<>();
-    /** Per object, the blocks in {@code index} or {@code inFlight} by start offset (they never overlap). */
-    private final Map<ObjectId, TreeMap<Long, BlockKey>> blocksOf = new HashMap<>();
     /** Per object, sorted offsets where new blocks end besides grain lines ({@link #cutAt}). */
     private final Map<ObjectId, long[]> cuts = new HashMap<>();
-    /** Blocks the planner holds: on disk, in flight or expected; never in the policy while held. */
-    private final Set<BlockKey> held = new HashSet<>();
-    private final EvictionPolicy policy;
+    /** Chooses victims among the cached blocks that are not held. */
+    private EvictionPolicy policy;
+    /** The index on disk; null once writing it failed (it is then deleted and the next open lists the folders). */
+    private IndexFile index;
+    /** While a checkpoint is being written while serving: {@code journal.next}, where changes go meanwhile. */
+    private IndexFile nextIndex;
+    /** Runs checkpoints taken while serving. */
+    private final Executor checkpoints;
+    /** The thread behind {@link #checkpoints} when the cache has its own; shut down on close. */
+    private final ExecutorService ownCheckpointThread;
     private boolean accepting = true;
     private boolean closed;
     /** Written under lock; volatile so the gauge can read it without. */
     private volatile long usedBytes;
+    /** Cached blocks; volatile so {@link #stats()} can read it without. */
+    private volatile long cachedBlocks;
 
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -295,7 +333,8 @@ public final class DiskExtentCache implements ExtentCache {
     private final List<Meter> meters = new ArrayList<>();
 
     /**
-     * Opens (creating if needed) the cache in {@code dir}, rebuilding the index from the block files there.
+     * Opens (creating if needed) the cache in {@code dir}: loads its index, or lists the block files there when
+     * the index is missing or fails its checks.
      *
      * @param dir the cache's own folder; nothing else should write there
      * @param capacityBytes the bound on block files, headers included; at least two grains
@@ -342,8 +381,18 @@ public final class DiskExtentCache implements ExtentCache {
         this.clock = clock;
         this.options = options;
         this.files = options.files();
-        this.policy = requireNonNull(options.policy().get(), "policy supplier returned null");
         this.maxRunBlocks = Math.max(1, options.maxRunBytes() >> shift);
+        if (options.checkpoints() == null) {
+            this.ownCheckpointThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "prefetchd-cache-checkpoint");
+                t.setDaemon(true);
+                return t;
+            });
+            this.checkpoints = ownCheckpointThread;
+        } else {
+            this.ownCheckpointThread = null;
+            this.checkpoints = options.checkpoints();
+        }
         this.registry = registry;
         Files.createDirectories(dir);
         this.root = dir.resolve(LAYOUT_PREFIX + grainBytes);
@@ -361,10 +410,13 @@ public final class DiskExtentCache implements ExtentCache {
         this.dirLock = acquired;
         try {
             removeOtherLayouts(dir);
-            rebuildIndex();
+            openIndex();
         } catch (IOException | RuntimeException e) {
             dirLock.release();
             lockChannel.close();
+            if (ownCheckpointThread != null) {
+                ownCheckpointThread.shutdown();
+            }
             throw e;
         }
         registerMeters();
@@ -419,28 +471,22 @@ public final class DiskExtentCache implements ExtentCache {
      */
     private Slot[] claim(ObjectVersion object, ObjectId id, long offset, long end) {
         List<Fetch> claimed = new ArrayList<>();
-        List<BlockKey> touch = new ArrayList<>();
         Slot[] slots;
         int joined = 0;
-        long now = clock.millis();
         lock.lock();
         try {
             checkAccepting();
-            List<BlockKey> keys = cover(id, object.size(), offset, end);
-            slots = new Slot[keys.size()];
+            List<Covered> blocks = cover(id, object.size(), offset, end);
+            slots = new Slot[blocks.size()];
             for (int k = 0; k < slots.length; k++) {
-                BlockKey key = keys.get(k);
-                Entry entry = index.get(key);
-                if (entry != null) {
-                    policy.onAccess(key);
-                    if (now - entry.touchedMillis >= options.touchInterval().toMillis()) {
-                        entry.touchedMillis = now;
-                        touch.add(key);
-                    }
-                    slots[k] = new Slot(key, entry, null, false);
+                Covered block = blocks.get(k);
+                BlockKey key = block.key();
+                if (block.slot() >= 0 && table.isCached(block.slot())) {
+                    policy.onAccess(block.slot());
+                    slots[k] = new Slot(key, block.slot(), null, false);
                     continue;
                 }
-                Fetch fetch = inFlight.get(key);
+                Fetch fetch = block.slot() >= 0 ? inFlight.get(key) : null;
                 boolean arrived = false;
                 if (fetch != null) {
                     joined++;
@@ -449,7 +495,7 @@ public final class DiskExtentCache implements ExtentCache {
                     fetch = startTracking(key);
                     claimed.add(fetch);
                 }
-                slots[k] = new Slot(key, null, fetch.future, arrived);
+                slots[k] = new Slot(key, fetch.slot, fetch.future, arrived);
             }
         } finally {
             lock.unlock();
@@ -458,60 +504,50 @@ public final class DiskExtentCache implements ExtentCache {
             options.onJoinInFlight().run();
         }
         startFetches(object, claimed);
-        for (BlockKey key : touch) {
-            try {
-                files.setLastModified(pathOf(key), Instant.ofEpochMilli(now));
-            } catch (IOException e) {
-                // best effort: the block may just have been evicted; recency is a hint
-            }
-        }
         return slots;
     }
 
     /**
      * The blocks covering {@code [offset, end)} in order: those cached or in flight, and new ones (not yet
      * tracked) for the gaps, each new one from a grain line or cut up to the next one, clipped to the gap.
+     * Blocks never cross a grain line, so the blocks around any byte are those of its grain-aligned cell.
      * Caller holds the lock.
      */
-    private List<BlockKey> cover(ObjectId id, long size, long offset, long end) {
-        TreeMap<Long, BlockKey> known = blocksOf.get(id);
+    private List<Covered> cover(ObjectId id, long size, long offset, long end) {
         long[] objectCuts = cuts.get(id);
-        List<BlockKey> out = new ArrayList<>(4);
+        List<Covered> out = new ArrayList<>(4);
         long pos = offset;
-        long gapStart = 0; // where the gap containing pos began: the end of the known block before it
-        if (known != null) {
-            Map.Entry<Long, BlockKey> before = known.floorEntry(pos);
-            if (before != null) {
-                if (before.getValue().end() > pos) {
-                    out.add(before.getValue());
-                    pos = before.getValue().end();
-                }
-                gapStart = Math.min(pos, before.getValue().end());
-            }
-        }
+        long cell = -1;
+        int[] known = null;
         while (pos < end) {
-            Map.Entry<Long, BlockKey> next = known == null ? null : known.ceilingEntry(pos);
-            if (next != null && next.getKey() == pos) {
-                out.add(next.getValue());
-                pos = next.getValue().end();
-                gapStart = pos;
+            if (pos >>> shift != cell) {
+                cell = pos >>> shift;
+                known = table.cell(id.high(), id.low(), cell);
+            }
+            int i = 0; // the first known block of the cell that ends after pos
+            while (i < known.length && table.end(known[i]) <= pos) {
+                i++;
+            }
+            if (i < known.length && table.start(known[i]) <= pos) {
+                out.add(new Covered(table.key(known[i]), known[i]));
+                pos = table.end(known[i]);
                 continue;
             }
-            long limit = next == null ? size : next.getKey();
+            long gapStart = i > 0 ? table.end(known[i - 1]) : cell << shift;
+            long limit = i < known.length ? table.start(known[i]) : size;
             long start = Math.max(gapStart, BlockBounds.start(objectCuts, shift, pos));
             long stop = Math.min(limit, BlockBounds.end(objectCuts, shift, start, size));
-            out.add(id.block(start, stop - start));
+            out.add(new Covered(id.block(start, stop - start), -1));
             pos = stop;
-            gapStart = stop;
         }
         return out;
     }
 
     /** Puts a new fetch of {@code key} in flight and tracks the block. Caller holds the lock. */
     private Fetch startTracking(BlockKey key) {
-        Fetch fetch = new Fetch(key);
+        int slot = table.add(key.idHigh(), key.idLow(), key.start(), key.length());
+        Fetch fetch = new Fetch(key, slot);
         inFlight.put(key, fetch);
-        blocksOf.computeIfAbsent(new ObjectId(key.idHigh(), key.idLow()), o -> new TreeMap<>()).put(key.start(), key);
         return fetch;
     }
 
@@ -519,30 +555,22 @@ public final class DiskExtentCache implements ExtentCache {
      * Forgets a block that is neither cached nor in flight any more (and any hold on it: the planner is told by the
      * failed prefetch or plans it again). Caller holds the lock.
      */
-    private void untrackIfGone(BlockKey key) {
-        if (index.containsKey(key) || inFlight.containsKey(key)) {
+    private void untrackIfGone(int slot, BlockKey key) {
+        if (!table.isUsed(slot) || table.isCached(slot) || inFlight.containsKey(key) || !key.equals(table.key(slot))) {
             return;
         }
-        held.remove(key);
-        ObjectId id = new ObjectId(key.idHigh(), key.idLow());
-        TreeMap<Long, BlockKey> known = blocksOf.get(id);
-        if (known != null && key.equals(known.get(key.start()))) {
-            known.remove(key.start());
-            if (known.isEmpty()) {
-                blocksOf.remove(id);
-            }
-        }
+        table.free(slot);
     }
 
     /** The verified bytes of one block: from its file, or from its fetch. */
     private Block resolve(ObjectVersion object, ObjectId id, Slot slot) {
         BlockKey wanted = slot.key();
         for (int attempt = 1; ; attempt++) {
-            if (slot.entry() == null) {
+            if (!slot.onDisk()) {
                 byte[] data = await(slot.pending(), object, slot.key());
                 return new Block(data, 0, data.length, false);
             }
-            Block cached = readCached(object, slot.key(), slot.entry());
+            Block cached = readCached(object, slot.key(), slot.slot());
             if (cached != null) {
                 return cached;
             }
@@ -572,37 +600,37 @@ public final class DiskExtentCache implements ExtentCache {
     }
 
     /** The block's verified bytes from disk, or null after dropping a missing or bad file from the index. */
-    private Block readCached(ObjectVersion object, BlockKey key, Entry entry) {
+    private Block readCached(ObjectVersion object, BlockKey key, int slot) {
         Path path = pathOf(key);
         byte[] raw;
         try {
             raw = files.read(path);
         } catch (NoSuchFileException e) {
-            forget(key, entry, null); // evicted between our look-up and the open, or removed by someone
+            forget(key, slot, null); // evicted between our look-up and the open, or removed by someone
             return null;
         } catch (IOException e) {
-            forget(key, entry, "unreadable: " + e);
+            forget(key, slot, "unreadable: " + e);
             return null;
         }
         try {
             int offset = BlockFormat.verify(raw, bucket, object, grain, key.start(), key.length());
             return new Block(raw, offset, key.length(), true);
         } catch (BlockFormat.CorruptBlockException e) {
-            forget(key, entry, e.getMessage());
+            forget(key, slot, e.getMessage());
             return null;
         }
     }
 
-    /** Drops a block whose file is gone ({@code reason == null}) or bad, if the index still holds that entry. */
-    private void forget(BlockKey key, Entry entry, String reason) {
+    /** Drops a block whose file is gone ({@code reason == null}) or bad, if the index still holds it. */
+    private void forget(BlockKey key, int slot, String reason) {
         if (reason != null) {
             corrupt.increment();
             log.warn("dropping corrupt cache block {}: {}", pathOf(key), reason);
         }
         lock.lock();
         try {
-            if (index.get(key) == entry) {
-                remove(key, false);
+            if (table.isCached(slot) && key.equals(table.key(slot))) {
+                remove(slot, false);
             }
         } finally {
             lock.unlock();
@@ -702,7 +730,7 @@ public final class DiskExtentCache implements ExtentCache {
         try {
             for (Fetch fetch : run) {
                 if (inFlight.remove(fetch.key, fetch)) {
-                    untrackIfGone(fetch.key);
+                    untrackIfGone(fetch.slot, fetch.key);
                 }
             }
             signalIfDrained();
@@ -731,6 +759,10 @@ public final class DiskExtentCache implements ExtentCache {
         String notWritten = "the cache is closing";
         try {
             byte[] header = BlockFormat.header(bucket, object, grain, key.start(), data);
+            if (header.length > BlockTable.MAX_HEADER_BYTES) {
+                notWritten = "its block header of " + header.length + " bytes is too long to index";
+                return;
+            }
             long fileBytes = (long) header.length + data.length;
             if (!reserve(fileBytes)) {
                 notWritten = "no room: held blocks and writes in progress fill the capacity";
@@ -738,10 +770,12 @@ public final class DiskExtentCache implements ExtentCache {
             }
             reserved = fileBytes;
             Path target = pathOf(key);
-            tmp = target.resolveSibling(target.getFileName() + "." + tempCounter.incrementAndGet() + BlockFiles.TEMP_SUFFIX);
+            tmp = root.resolve(TEMP_FOLDER).resolve(target.getFileName() + "." + tempCounter.incrementAndGet()
+                    + BlockFiles.TEMP_SUFFIX);
             Instant now = clock.instant();
+            Files.createDirectories(target.getParent()); // fan-out folders are made on first use, never removed
             writeWithOneRetry(tmp, header, data, fileBytes);
-            files.setLastModified(tmp, now);
+            files.setLastModified(tmp, now); // orders blocks should the index be lost and the folders listed
             lock.lock();
             try {
                 if (closed) {
@@ -749,15 +783,14 @@ public final class DiskExtentCache implements ExtentCache {
                 }
                 files.move(tmp, target);
                 tmp = null;
-                Entry previous = index.put(key, new Entry(fileBytes, now.toEpochMilli()));
-                if (previous != null) { // cannot happen while the block is in flight; keep the books straight anyway
-                    policy.onRemove(key);
-                    usedBytes -= previous.fileBytes;
+                table.setCached(fetch.slot, true, header.length);
+                cachedBlocks++;
+                if (!table.isHeld(fetch.slot)) {
+                    policy.onInsert(fetch.slot);
                 }
-                if (!held.contains(key)) {
-                    policy.onInsert(key, fileBytes);
-                }
-                reserved = 0; // the reservation is now the entry's
+                journal(IndexFile.ADDED, fetch.slot);
+                checkpointIfJournalIsLong();
+                reserved = 0; // the reservation is now the block's
                 notWritten = null;
             } finally {
                 lock.unlock();
@@ -775,7 +808,7 @@ public final class DiskExtentCache implements ExtentCache {
             try {
                 usedBytes -= reserved;
                 inFlight.remove(key, fetch);
-                untrackIfGone(key);
+                untrackIfGone(fetch.slot, key);
                 signalIfDrained();
             } finally {
                 lock.unlock();
@@ -838,30 +871,199 @@ public final class DiskExtentCache implements ExtentCache {
     /** Evicts policy victims until {@code usedBytes <= target} or nothing is left. Caller holds the lock. */
     private void evictDownTo(long target) {
         while (usedBytes > target) {
-            BlockKey victim = policy.victim();
-            if (victim == null) {
+            int victim = policy.victim();
+            if (victim < 0) {
                 return;
             }
-            if (!index.containsKey(victim)) {
-                throw new IllegalStateException("eviction policy chose a block that is not cached: " + victim);
+            if (!table.isCached(victim) || table.isHeld(victim)) {
+                throw new IllegalStateException("eviction policy chose slot " + victim + ", which is not an unheld "
+                        + "cached block");
             }
             remove(victim, true);
         }
     }
 
-    /** Removes a block from index and policy and deletes its file. Caller holds the lock. */
-    private void remove(BlockKey key, boolean eviction) {
-        Entry entry = index.remove(key);
-        if (entry == null) {
+    /** Removes a cached block from index and policy, deletes its file, then journals it. Caller holds the lock. */
+    private void remove(int slot, boolean eviction) {
+        if (!table.isCached(slot)) {
             return;
         }
-        policy.onRemove(key);
-        usedBytes -= entry.fileBytes;
+        BlockKey key = table.key(slot);
+        policy.onRemove(slot);
+        usedBytes -= table.fileBytes(slot);
         if (eviction) {
             evictions.increment();
         }
-        untrackIfGone(key);
+        // delete first: a crash before the journal record leaves an entry without a file (a re-fetch), not a file
+        // without an entry (unaccounted space)
         deleteQuietly(pathOf(key));
+        journal(IndexFile.REMOVED, slot);
+        table.setCached(slot, false, 0);
+        cachedBlocks--;
+        untrackIfGone(slot, key);
+        checkpointIfJournalIsLong();
+    }
+
+    /**
+     * Appends a record of the block at {@code slot} to the journal. If the index cannot be written it is deleted
+     * (the next open lists the folders) and the cache goes on without one. Caller holds the lock.
+     */
+    private void journal(byte type, int slot) {
+        IndexFile target = nextIndex != null ? nextIndex : index;
+        if (target == null) {
+            return;
+        }
+        try {
+            target.append(type, table.idHigh(slot), table.idLow(slot), table.start(slot), table.length(slot),
+                    table.headerBytes(slot));
+        } catch (IOException | RuntimeException e) {
+            abandonIndex(e);
+        }
+    }
+
+    /**
+     * Starts a checkpoint once the journal holds more records than {@code checkpointRecords} and than twice the
+     * blocks cached, so the journal stays within a small multiple of the index: changes go to {@code journal.next}
+     * from now on, and {@link #fuzzyCheckpoint} copies the table a slice at a time on the checkpoint executor.
+     * Caller holds the lock, between changes.
+     */
+    private void checkpointIfJournalIsLong() {
+        if (index == null || nextIndex != null || closed
+                || index.appended() <= Math.max(options.checkpointRecords(), 2 * cachedBlocks)) {
+            return;
+        }
+        IndexFile next;
+        try {
+            next = IndexFile.startNextJournal(root, grain, index.generation() + 1);
+        } catch (IOException | RuntimeException e) {
+            abandonIndex(e);
+            return;
+        }
+        nextIndex = next;
+        int first = policy.orderStart();
+        int limit = table.slotLimit();
+        try {
+            checkpoints.execute(() -> fuzzyCheckpoint(next, first, limit));
+        } catch (RuntimeException e) { // rejected: the executor is shutting down
+            abandonIndex(e);
+        }
+    }
+
+    /** Slots copied per turn of the lock while a checkpoint is taken while serving. */
+    private static final int SLICE = 1 << 14;
+
+    /**
+     * Writes a fuzzy checkpoint of the slots below {@code limit}, from {@code first} round, then puts it in place and
+     * makes {@code next} the journal. Gives up (deleting what it wrote) when the cache closes or abandons its index
+     * meanwhile. Runs on the checkpoint executor.
+     */
+    private void fuzzyCheckpoint(IndexFile next, int first, int limit) {
+        Path written = null;
+        try {
+            written = IndexFile.write(root, IndexFile.CHECKPOINT + ".fuzzy.tmp", grain, next.generation(), true,
+                    out -> copySlices(out, next, first, limit), false);
+            lock.lock();
+            try {
+                if (nextIndex == next) {
+                    IndexFile.install(root, written);
+                    written = null;
+                    index.close();
+                    next.promote();
+                    index = next;
+                    nextIndex = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.lock();
+            try {
+                if (nextIndex == next) {
+                    abandonIndex(e);
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            if (written != null) {
+                try {
+                    Files.deleteIfExists(written);
+                } catch (IOException e) {
+                    log.warn("cannot delete {}: {}", written, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Copies the cached blocks a slice at a time under the lock, and hands them to {@code out} outside it. */
+    private void copySlices(IndexFile.RecordOut out, IndexFile next, int first, int limit) throws IOException {
+        long[] hi = new long[SLICE];
+        long[] lo = new long[SLICE];
+        long[] start = new long[SLICE];
+        int[] length = new int[SLICE];
+        int[] header = new int[SLICE];
+        boolean[] recent = new boolean[SLICE];
+        int begin = limit == 0 ? 0 : Math.floorMod(first, limit);
+        for (int done = 0; done < limit; done += SLICE) {
+            int n = 0;
+            lock.lock();
+            try {
+                if (nextIndex != next) {
+                    throw new IOException("checkpoint given up: the cache closed or dropped its index");
+                }
+                for (int k = done; k < Math.min(limit, done + SLICE); k++) {
+                    int slot = begin + k < limit ? begin + k : begin + k - limit;
+                    if (table.isCached(slot)) {
+                        hi[n] = table.idHigh(slot);
+                        lo[n] = table.idLow(slot);
+                        start[n] = table.start(slot);
+                        length[n] = table.length(slot);
+                        header[n] = table.headerBytes(slot);
+                        recent[n] = policy.recentlyUsed(slot);
+                        n++;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (int k = 0; k < n; k++) {
+                out.put(hi[k], lo[k], start[k], length[k], header[k], recent[k]);
+            }
+        }
+    }
+
+    /** The cached blocks, from the policy's order start round to it (held ones included). Caller holds the lock. */
+    private void forEachCached(IndexFile.RecordOut out) throws IOException {
+        int limit = table.slotLimit();
+        int first = limit == 0 ? 0 : Math.floorMod(policy.orderStart(), limit);
+        for (int k = 0; k < limit; k++) {
+            int slot = first + k < limit ? first + k : first + k - limit;
+            if (table.isCached(slot)) {
+                out.put(table.idHigh(slot), table.idLow(slot), table.start(slot), table.length(slot),
+                        table.headerBytes(slot), policy.recentlyUsed(slot));
+            }
+        }
+    }
+
+    private void abandonIndex(Exception e) {
+        log.warn("cannot write the index of extent cache {} ({}); deleting it, the next start lists the folders",
+                root, e.toString());
+        for (IndexFile file : new IndexFile[] {index, nextIndex}) {
+            try {
+                if (file != null) {
+                    file.close();
+                }
+            } catch (IOException ignored) {
+                // deleting it is what matters
+            }
+        }
+        index = null;
+        nextIndex = null;
+        try {
+            IndexFile.delete(root);
+        } catch (IOException again) {
+            log.warn("cannot delete the index of extent cache {}: {}", root, again.toString());
+        }
     }
 
     private void deleteQuietly(Path path) {
@@ -891,18 +1093,191 @@ public final class DiskExtentCache implements ExtentCache {
         }
     }
 
+    /**
+     * Loads the index from its checkpoint and journal, or, when there is none or it fails its checks, lists the
+     * folders; then writes or opens the journal and evicts down to the capacity.
+     */
+    private void openIndex() throws IOException {
+        Files.createDirectories(root);
+        Path temps = root.resolve(TEMP_FOLDER);
+        if (Files.isDirectory(temps)) {
+            deleteTree(temps); // blocks that were being written when the last run ended
+        }
+        Files.createDirectories(temps);
+        long started = System.nanoTime();
+        IndexFile.Loaded loaded = null;
+        String why = "no index";
+        lock.lock();
+        try {
+            table = new BlockTable(shift);
+            policy = requireNonNull(options.policy().apply(table), "policy factory returned null");
+            Loader loader = new Loader();
+            try {
+                loaded = IndexFile.load(root, grain, loader);
+            } catch (IndexFile.CorruptIndexException e) {
+                why = "index unusable: " + e.getMessage();
+            }
+            if (loaded != null) {
+                if (loaded.tornRecords() > 0) {
+                    log.warn("extent cache {}: dropped a torn end of the index journal ({} records)", root,
+                            loaded.tornRecords());
+                }
+                if (loader.overlaps > 0) {
+                    dropOverlaps();
+                }
+                if (loaded.appendAt() >= 0 && loader.overlaps == 0) {
+                    index = IndexFile.openJournal(root, loaded.generation(), loaded.appendAt());
+                } else if (loaded.appendAt() == IndexFile.NEW_JOURNAL && loader.overlaps == 0) {
+                    index = IndexFile.startJournal(root, grain, loaded.generation());
+                } else { // a checkpoint was being taken when the last run ended: fold the journals into a new one
+                    index = IndexFile.checkpoint(root, grain, loaded.generation() + 2, this::forEachCached, false);
+                }
+                log.info("extent cache {}: index loaded ({} + {} journal records) in {} ms", root,
+                        loaded.checkpointRecords(), Math.max(0, loaded.journalRecords()),
+                        (System.nanoTime() - started) / 1_000_000);
+            } else {
+                table = new BlockTable(shift);
+                policy = requireNonNull(options.policy().apply(table), "policy factory returned null");
+                usedBytes = 0;
+                cachedBlocks = 0;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (loaded == null) {
+            log.info("extent cache {}: {}; listing the block files", root, why);
+            IndexFile.delete(root);
+            scanFolders();
+            lock.lock();
+            try {
+                index = IndexFile.checkpoint(root, grain, 1, this::forEachCached, true);
+            } finally {
+                lock.unlock();
+            }
+        }
+        lock.lock();
+        try {
+            evictDownTo(capacityBytes);
+        } finally {
+            lock.unlock();
+        }
+        log.info("extent cache {}: {} blocks, {} bytes of {}", root, cachedBlocks, usedBytes, capacityBytes);
+    }
+
+    /** Fills table and policy from the index on disk. Runs under the lock, before the cache is shared. */
+    private final class Loader implements IndexFile.Sink {
+        /** Whether blocks may overlap until the journals are replayed (a checkpoint taken while serving). */
+        boolean fuzzy;
+        /** Blocks loaded over others of their object, to be resolved once everything is loaded. */
+        long overlaps;
+        /**
+         * Whether records need checking against the blocks already loaded: those of a journal or of a fuzzy
+         * checkpoint. A consistent checkpoint holds neither duplicates nor overlaps (its CRC says it is what was
+         * written), so its records go straight in: one hash probe each.
+         */
+        boolean checked;
+
+        @Override
+        public void expect(long records, boolean fuzzy) {
+            this.fuzzy = fuzzy;
+            this.checked = fuzzy;
+            table.reserve(records + records / 16); // and some room to grow before the first rehash
+        }
+
+        @Override
+        public void checkpointDone() {
+            checked = true;
+        }
+
+        @Override
+        public void added(long idHigh, long idLow, long start, int length, int headerBytes, boolean recent)
+                throws IndexFile.CorruptIndexException {
+            if (!checked) {
+                if (length > grain || start > BlockTable.MAX_START
+                        || (start >>> shift) != ((start + length - 1) >>> shift)) {
+                    throw new IndexFile.CorruptIndexException("block " + start + "+" + length
+                            + " cannot be in an index of grain " + grain);
+                }
+                insert(table.add(idHigh, idLow, start, length), headerBytes, recent);
+                return;
+            }
+            int existing = table.find(idHigh, idLow, start, length);
+            if (existing >= 0) { // journaled again: keep one entry
+                removeLoaded(existing);
+            }
+            boolean overlapping = table.overlaps(idHigh, idLow, start, start + length, -1);
+            if (length > grain || start > BlockTable.MAX_START || (start >>> shift) != ((start + length - 1) >>> shift)
+                    || overlapping && !fuzzy) {
+                throw new IndexFile.CorruptIndexException("block " + start + "+" + length + " of "
+                        + new BlockKey(idHigh, idLow, start, length).objectHex() + " cannot be in this index");
+            }
+            if (overlapping) {
+                overlaps++;
+            }
+            insert(table.add(idHigh, idLow, start, length), headerBytes, recent);
+        }
+
+        private void insert(int slot, int headerBytes, boolean recent) {
+            table.setCached(slot, true, headerBytes);
+            policy.onInsert(slot);
+            if (recent) {
+                policy.onAccess(slot);
+            }
+            usedBytes += table.fileBytes(slot);
+            cachedBlocks++;
+        }
+
+        @Override
+        public void removed(long idHigh, long idLow, long start, int length) {
+            int slot = table.find(idHigh, idLow, start, length);
+            if (slot >= 0) {
+                removeLoaded(slot);
+            }
+        }
+
+        private void removeLoaded(int slot) {
+            policy.onRemove(slot);
+            usedBytes -= table.fileBytes(slot);
+            cachedBlocks--;
+            table.free(slot);
+        }
+    }
+
+    /**
+     * After loading a fuzzy checkpoint whose blocks overlapped: drops (and deletes) every block that still overlaps
+     * another once the journals are replayed, which the journals make impossible unless records were lost. Runs
+     * under the lock, before the cache is shared.
+     */
+    private void dropOverlaps() {
+        List<Integer> bad = new ArrayList<>();
+        for (int slot = 0; slot < table.slotLimit(); slot++) {
+            if (table.isCached(slot) && table.overlaps(table.idHigh(slot), table.idLow(slot), table.start(slot),
+                    table.end(slot), slot)) {
+                bad.add(slot);
+            }
+        }
+        for (int slot : bad) {
+            log.warn("dropping cache block {}: it overlaps another block of its object in the index",
+                    pathOf(table.key(slot)));
+            policy.onRemove(slot);
+            usedBytes -= table.fileBytes(slot);
+            cachedBlocks--;
+            deleteQuietly(pathOf(table.key(slot)));
+            table.free(slot);
+        }
+    }
+
     private record Found(BlockKey key, long size, long mtimeMillis) {
     }
 
-    /** Lists the block files (no data is read), deletes temp and stray files, and fills index and policy. */
-    private void rebuildIndex() throws IOException {
-        Files.createDirectories(root);
+    /** Lists the block files (no data is read), deletes temp and stray files, and fills table and policy. */
+    private void scanFolders() throws IOException {
         List<Found> found = new ArrayList<>();
         int temps = 0;
         int strays = 0;
         try (DirectoryStream<Path> level1 = Files.newDirectoryStream(root)) {
             for (Path d1 : level1) {
-                if (!Files.isDirectory(d1)) {
+                if (!Files.isDirectory(d1) || d1.getFileName().toString().equals(TEMP_FOLDER)) {
                     continue;
                 }
                 try (DirectoryStream<Path> level2 = Files.newDirectoryStream(d1)) {
@@ -920,8 +1295,11 @@ public final class DiskExtentCache implements ExtentCache {
                                 }
                                 BlockKey key = BlockKey.parse(name);
                                 BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-                                if (key == null || key.length() > grain || !attributes.isRegularFile()
-                                        || !pathOf(key).equals(file)) {
+                                if (key == null || key.length() > grain || key.start() > BlockTable.MAX_START
+                                        || (key.start() >>> shift) != ((key.end() - 1) >>> shift)
+                                        || attributes.size() - key.length() > BlockTable.MAX_HEADER_BYTES
+                                        || attributes.size() <= key.length()
+                                        || !attributes.isRegularFile() || !pathOf(key).equals(file)) {
                                     log.warn("deleting stray file {} in the cache folder", file);
                                     Files.deleteIfExists(file);
                                     strays++;
@@ -940,35 +1318,25 @@ public final class DiskExtentCache implements ExtentCache {
         lock.lock();
         try {
             for (Found f : found) {
-                if (overlapsKnown(f.key())) { // cannot happen through this class; never serve two versions of a byte
-                    log.warn("deleting cache block {}: it overlaps another block of the object", pathOf(f.key()));
-                    Files.deleteIfExists(pathOf(f.key()));
+                BlockKey key = f.key();
+                if (table.overlaps(key.idHigh(), key.idLow(), key.start(), key.end(), -1)) {
+                    // cannot happen through this class; never serve two versions of a byte
+                    log.warn("deleting cache block {}: it overlaps another block of the object", pathOf(key));
+                    Files.deleteIfExists(pathOf(key));
                     strays++;
                     continue;
                 }
-                index.put(f.key(), new Entry(f.size(), f.mtimeMillis()));
-                blocksOf.computeIfAbsent(new ObjectId(f.key().idHigh(), f.key().idLow()), o -> new TreeMap<>())
-                        .put(f.key().start(), f.key());
-                policy.onInsert(f.key(), f.size());
+                int slot = table.add(key.idHigh(), key.idLow(), key.start(), key.length());
+                table.setCached(slot, true, (int) (f.size() - key.length()));
+                policy.onInsert(slot);
                 usedBytes += f.size();
+                cachedBlocks++;
             }
-            evictDownTo(capacityBytes);
         } finally {
             lock.unlock();
         }
-        log.info("extent cache {}: {} blocks, {} bytes of {}; removed {} temp and {} stray files", root, index.size(),
-                usedBytes, capacityBytes, temps, strays);
-    }
-
-    /** True when a tracked block of the same object shares a byte with {@code key}. Caller holds the lock. */
-    private boolean overlapsKnown(BlockKey key) {
-        TreeMap<Long, BlockKey> known = blocksOf.get(new ObjectId(key.idHigh(), key.idLow()));
-        if (known == null) {
-            return false;
-        }
-        Map.Entry<Long, BlockKey> before = known.floorEntry(key.start());
-        Map.Entry<Long, BlockKey> after = known.ceilingEntry(key.start());
-        return before != null && before.getValue().end() > key.start() || after != null && after.getKey() < key.end();
+        log.info("extent cache {}: listed {} blocks; removed {} temp and {} stray files", root, found.size(), temps,
+                strays);
     }
 
     private static void deleteTree(Path dir) throws IOException {
@@ -1019,9 +1387,9 @@ public final class DiskExtentCache implements ExtentCache {
         lock.lock();
         try {
             checkAccepting();
-            for (BlockKey key : cover(id, object.size(), 0, object.size())) {
-                if (!index.containsKey(key) && !inFlight.containsKey(key)) {
-                    claimed.add(startTracking(key));
+            for (Covered block : cover(id, object.size(), 0, object.size())) {
+                if (block.slot() < 0) {
+                    claimed.add(startTracking(block.key()));
                 }
             }
         } finally {
@@ -1065,15 +1433,16 @@ public final class DiskExtentCache implements ExtentCache {
         lock.lock();
         try {
             checkAccepting();
-            for (BlockKey key : cover(id, object.size(), offset, end)) {
-                boolean cached = index.containsKey(key);
-                Fetch fetch = cached ? null : inFlight.get(key);
+            for (Covered block : cover(id, object.size(), offset, end)) {
+                boolean cached = block.slot() >= 0 && table.isCached(block.slot());
+                Fetch fetch = cached || block.slot() < 0 ? null : inFlight.get(block.key());
                 if (!cached && fetch == null) {
-                    fetch = startTracking(key);
+                    fetch = startTracking(block.key());
                     claimed.add(fetch);
                 }
-                if (hold && held.add(key)) {
-                    policy.onRemove(key);
+                int slot = cached ? block.slot() : fetch.slot;
+                if (hold && !table.setHeld(slot, true)) {
+                    policy.onRemove(slot);
                 }
                 if (fetch != null) {
                     waits.add(fetch.stored);
@@ -1100,26 +1469,22 @@ public final class DiskExtentCache implements ExtentCache {
         ObjectId id = objectId(object);
         lock.lock();
         try {
-            TreeMap<Long, BlockKey> known = blocksOf.get(id);
-            if (known == null) {
-                return;
-            }
-            Long from = known.floorKey(offset);
-            List<BlockKey> touched = new ArrayList<>(known.subMap(from == null ? offset : from, end).values());
-            for (BlockKey key : touched) {
-                if (key.end() <= offset) {
-                    continue;
-                }
-                boolean wasHeld = held.remove(key);
-                Entry entry = index.get(key);
-                if (entry == null) {
-                    continue; // in flight: lands unheld and ages out
-                }
-                if (drop) {
-                    remove(key, false);
-                    released.increment();
-                } else if (wasHeld) {
-                    policy.onInsert(key, entry.fileBytes);
+            for (long cell = offset >>> shift; cell <= (end - 1) >>> shift; cell++) {
+                for (int slot : table.cell(id.high(), id.low(), cell)) {
+                    if (table.end(slot) <= offset || table.start(slot) >= end) {
+                        continue;
+                    }
+                    boolean wasHeld = table.setHeld(slot, false);
+                    if (!table.isCached(slot)) {
+                        continue; // in flight: lands unheld and ages out
+                    }
+                    if (drop) {
+                        remove(slot, false);
+                        released.increment();
+                    } else if (wasHeld) {
+                        policy.onInsert(slot);
+                        policy.onAccess(slot);
+                    }
                 }
             }
         } finally {
@@ -1132,13 +1497,15 @@ public final class DiskExtentCache implements ExtentCache {
         requireNonNull(object, "object is null");
         ObjectId id = objectId(object);
         List<Range> out = new ArrayList<>();
+        if (object.size() == 0) {
+            return out;
+        }
         lock.lock();
         try {
-            TreeMap<Long, BlockKey> known = blocksOf.get(id);
-            if (known != null) {
-                for (BlockKey key : known.values()) {
-                    if (index.containsKey(key)) {
-                        out.add(new Range(key.start(), key.length()));
+            for (long cell = 0; cell <= (object.size() - 1) >>> shift; cell++) {
+                for (int slot : table.cell(id.high(), id.low(), cell)) {
+                    if (table.isCached(slot)) {
+                        out.add(new Range(table.start(slot), table.length(slot)));
                     }
                 }
             }
@@ -1178,7 +1545,7 @@ public final class DiskExtentCache implements ExtentCache {
     int heldBlocks() {
         lock.lock();
         try {
-            return held.size();
+            return table.heldCount();
         } finally {
             lock.unlock();
         }
@@ -1193,7 +1560,7 @@ public final class DiskExtentCache implements ExtentCache {
         lock.lock();
         try {
             used = usedBytes;
-            blocks = index.size();
+            blocks = cachedBlocks;
         } finally {
             lock.unlock();
         }
@@ -1258,6 +1625,25 @@ public final class DiskExtentCache implements ExtentCache {
         }
     }
 
+    /** Writes the final checkpoint and closes the journal. Caller holds the lock, with the cache closed. */
+    private void saveIndex() {
+        if (index == null) {
+            return;
+        }
+        try {
+            long generation = Math.max(index.generation(), nextIndex == null ? 0 : nextIndex.generation()) + 1;
+            if (nextIndex != null) { // a checkpoint taken while serving gives up on its next slice
+                nextIndex.close();
+                nextIndex = null;
+            }
+            index.close();
+            index = null;
+            IndexFile.checkpoint(root, grain, generation, this::forEachCached, true).close();
+        } catch (IOException | RuntimeException e) {
+            abandonIndex(e);
+        }
+    }
+
     /** Refuses new reads, waits up to {@code closeTimeout} for fetches in flight to be written, then releases the folder. */
     @Override
     public void close() {
@@ -1276,13 +1662,23 @@ public final class DiskExtentCache implements ExtentCache {
                         inFlight.size());
             }
             closed = true;
+            saveIndex();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closed = true;
+            saveIndex();
         } finally {
             lock.unlock();
         }
         meters.forEach(registry::remove);
+        if (ownCheckpointThread != null) {
+            ownCheckpointThread.shutdown();
+            try { // a checkpoint taken while serving notices the close and stops at its next slice
+                ownCheckpointThread.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             dirLock.release();
             lockChannel.close();

@@ -48,7 +48,7 @@ public interface ExtentCache extends AutoCloseable {
 
     /**
      * Ends the hold on the blocks of the range; with {@code drop} they are also deleted at once (blocks in flight
-     * are left to land and then age out), otherwise they join the least-recently-used order as just used.
+     * are left to land and then age out), otherwise they join the eviction order as just used.
      */
     void release(ObjectVersion object, long offset, long length, boolean drop);
 

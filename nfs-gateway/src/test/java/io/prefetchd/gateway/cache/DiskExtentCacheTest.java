@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -106,6 +108,10 @@ class DiskExtentCacheTest {
     /** Whole grains {@code indexes} as the cache lists them. */
     private static List<ExtentCache.Range> blocks(int... indexes) {
         return Arrays.stream(indexes).mapToObj(i -> new ExtentCache.Range((long) i * GRAIN, GRAIN)).toList();
+    }
+
+    private Path layout() {
+        return dir.resolve(DiskExtentCache.LAYOUT_PREFIX + GRAIN);
     }
 
     private List<Path> blockFiles() throws IOException {
@@ -221,7 +227,7 @@ class DiskExtentCacheTest {
         readAndSettle(cache, object, 0, GRAIN);
         cache.close();
         Path block = blockFiles().get(0);
-        Path temp = block.resolveSibling(block.getFileName() + ".17.tmp");
+        Path temp = layout().resolve(DiskExtentCache.TEMP_FOLDER).resolve(block.getFileName() + ".17.tmp");
         Files.write(temp, new byte[100]);
 
         DiskExtentCache reopened = open(BIG, GRAIN);
@@ -229,6 +235,307 @@ class DiskExtentCacheTest {
         assertFalse(Files.exists(temp));
         assertEquals(1, reopened.stats().blocks());
         assertEquals(Files.size(block), reopened.stats().usedBytes());
+    }
+
+    /** Copies the index files of a cache that is still open: what a crash at this moment leaves on disk. */
+    private Map<String, byte[]> indexAsACrashLeavesIt() throws IOException {
+        Map<String, byte[]> files = new HashMap<>();
+        for (String name : List.of(IndexFile.CHECKPOINT, IndexFile.JOURNAL)) {
+            files.put(name, Files.readAllBytes(layout().resolve(name)));
+        }
+        return files;
+    }
+
+    private void restore(Map<String, byte[]> files) throws IOException {
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            Files.write(layout().resolve(f.getKey()), f.getValue());
+        }
+    }
+
+    /** A file the folder listing would delete as a stray: still there means the folders were not listed. */
+    private Path strayMarker() throws IOException {
+        Path stray = layout().resolve("00").resolve("00").resolve("notes.txt");
+        Files.createDirectories(stray.getParent());
+        Files.write(stray, new byte[] {1});
+        return stray;
+    }
+
+    @Test
+    void reopen_loadsTheIndexWithoutListingTheFolders() throws IOException {
+        byte[] data = bytes(5 * GRAIN, 50);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        CacheStats before = cache.stats();
+        cache.close();
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertTrue(Files.exists(stray));
+        assertEquals(before.blocks(), reopened.stats().blocks());
+        assertEquals(before.usedBytes(), reopened.stats().usedBytes());
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(1, store.getCount());
+    }
+
+    @Test
+    void reopen_afterACrash_replaysTheJournal() throws IOException {
+        byte[] data = bytes(6 * GRAIN, 51);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, 4 * GRAIN);
+        cache.release(object, GRAIN, GRAIN, true); // journaled as removed
+        CacheStats before = cache.stats();
+        Map<String, byte[]> crashed = indexAsACrashLeavesIt();
+        cache.close();
+        restore(crashed);
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertTrue(Files.exists(stray), "the journal was enough: no listing");
+        assertEquals(3, before.blocks());
+        assertEquals(before.blocks(), reopened.stats().blocks());
+        assertEquals(before.usedBytes(), reopened.stats().usedBytes());
+        assertEquals(List.of(blocks(0).get(0), blocks(2).get(0), blocks(3).get(0)), reopened.cachedRanges(object));
+        store.resetCounters();
+        assertArrayEquals(slice(data, 2 * GRAIN, 2 * GRAIN), readAndSettle(reopened, object, 2 * GRAIN, 2 * GRAIN));
+        assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void reopen_withATornJournalEnd_keepsTheRecordsBeforeIt() throws IOException {
+        byte[] data = bytes(3 * GRAIN, 52);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, 3 * GRAIN);
+        Map<String, byte[]> crashed = indexAsACrashLeavesIt();
+        cache.close();
+        restore(crashed);
+        Files.write(layout().resolve(IndexFile.JOURNAL), new byte[] {1, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertEquals(3, reopened.stats().blocks());
+        readAndSettle(reopened, object, 0, 3 * GRAIN);
+        assertEquals(1, store.getCount());
+        reopened.close();
+        opened.remove(reopened);
+        assertEquals(3, open(BIG, GRAIN).stats().blocks(), "the journal stays usable after the cut");
+    }
+
+    @Test
+    void reopen_withACorruptCheckpoint_listsTheFoldersInstead() throws IOException {
+        byte[] data = bytes(4 * GRAIN, 53);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        CacheStats before = cache.stats();
+        cache.close();
+        flipByte(layout().resolve(IndexFile.CHECKPOINT), 50);
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertFalse(Files.exists(stray), "the folders were listed");
+        assertEquals(before.blocks(), reopened.stats().blocks());
+        assertEquals(before.usedBytes(), reopened.stats().usedBytes());
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(1, store.getCount());
+    }
+
+    @Test
+    void reopen_indexedBlockWhoseFileIsGone_isFetchedAgain() throws IOException {
+        byte[] data = bytes(2 * GRAIN, 54);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+        Files.delete(blockFiles().get(0));
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(2, store.getCount());
+        assertEquals(0, reopened.stats().corruptDropped());
+        assertEquals(2, reopened.stats().blocks());
+    }
+
+    @Test
+    void longJournal_isFoldedIntoACheckpointWhileServing() throws IOException {
+        byte[] data = bytes(16 * GRAIN, 55);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(4)
+                .withCheckpoints(Runnable::run));
+        readAndSettle(cache, object, 0, 6 * GRAIN); // six blocks stay
+        for (int block = 6; block < 16; block++) { // twenty journal records for blocks that come and go
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            cache.release(object, (long) block * GRAIN, GRAIN, true);
+        }
+        Map<String, byte[]> crashed = indexAsACrashLeavesIt();
+        cache.close();
+        restore(crashed);
+
+        assertTrue(crashed.get(IndexFile.JOURNAL).length <= 32 + 12 * IndexFile.RECORD,
+                "checkpointed meanwhile: " + crashed.get(IndexFile.JOURNAL).length);
+        DiskExtentCache reopened = open(BIG, GRAIN);
+        assertEquals(blocks(0, 1, 2, 3, 4, 5), reopened.cachedRanges(object));
+    }
+
+    @Test
+    void reopen_afterACrashWhileACheckpointWasWritten_replaysBothJournals() throws IOException {
+        byte[] data = bytes(16 * GRAIN, 56);
+        ObjectVersion object = put("k", data);
+        List<Runnable> never = new ArrayList<>(); // the checkpoint is started but never written
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(4)
+                .withCheckpoints(never::add));
+        readAndSettle(cache, object, 0, 2 * GRAIN);
+        for (int block = 6; block < 16; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            cache.release(object, (long) block * GRAIN, GRAIN, block % 2 == 0); // odd blocks stay
+        }
+        assertEquals(1, never.size());
+        Map<String, byte[]> crashed = indexAsACrashLeavesIt();
+        crashed.put(IndexFile.NEXT_JOURNAL, Files.readAllBytes(layout().resolve(IndexFile.NEXT_JOURNAL)));
+        cache.close();
+        restore(crashed);
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertTrue(Files.exists(stray), "no listing");
+        assertEquals(blocks(0, 1, 7, 9, 11, 13, 15), reopened.cachedRanges(object));
+        assertFalse(Files.exists(layout().resolve(IndexFile.NEXT_JOURNAL)), "folded into a new checkpoint");
+        reopened.close();
+        opened.remove(reopened);
+        assertEquals(7, open(BIG, GRAIN).stats().blocks());
+    }
+
+    @Test
+    void fuzzyCheckpoint_overlapResolvedByTheJournal_loadsWithoutListing() throws Exception {
+        byte[] data = bytes(2 * GRAIN, 57);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+        long[] id = idOf(object);
+        int header = BlockFormat.headerLength(BUCKET, object);
+        // as a checkpoint copied while a block [100, 200) was replaced by the whole grain: both are in it
+        IndexFile.install(layout(), IndexFile.write(layout(), "f.tmp", GRAIN, 9, true, out -> {
+            out.put(id[0], id[1], 100, 100, header, false);
+            out.put(id[0], id[1], 0, GRAIN, header, false);
+            out.put(id[0], id[1], GRAIN, GRAIN, header, false);
+        }, false));
+        try (IndexFile journal = IndexFile.startJournal(layout(), GRAIN, 9)) {
+            journal.append(IndexFile.REMOVED, id[0], id[1], 100, 100, header);
+            journal.append(IndexFile.ADDED, id[0], id[1], 0, GRAIN, header);
+        }
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertTrue(Files.exists(stray));
+        assertEquals(blocks(0, 1), reopened.cachedRanges(object));
+        assertEquals(2 * fileSize(object, GRAIN), reopened.stats().usedBytes());
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(1, store.getCount());
+    }
+
+    @Test
+    void fuzzyCheckpoint_overlapLeftByLostRecords_dropsBothBlocks() throws Exception {
+        byte[] data = bytes(2 * GRAIN, 58);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, data.length);
+        cache.close();
+        long[] id = idOf(object);
+        int header = BlockFormat.headerLength(BUCKET, object);
+        IndexFile.install(layout(), IndexFile.write(layout(), "f.tmp", GRAIN, 9, true, out -> {
+            out.put(id[0], id[1], 100, 100, header, false);
+            out.put(id[0], id[1], 0, GRAIN, header, false);
+            out.put(id[0], id[1], GRAIN, GRAIN, header, false);
+        }, false));
+        IndexFile.startJournal(layout(), GRAIN, 9).close();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertEquals(blocks(1), reopened.cachedRanges(object));
+        assertArrayEquals(data, readAndSettle(reopened, object, 0, data.length));
+        assertEquals(2, store.getCount(), "the dropped grain was fetched again");
+    }
+
+    @Test
+    void checkpointsWhileServing_underConcurrentReads_keepTheIndexExact() throws Exception {
+        byte[] a = bytes(64 * GRAIN + 17, 59);
+        byte[] b = bytes(40 * GRAIN + 5, 60);
+        ObjectVersion objectA = put("a", a);
+        ObjectVersion objectB = put("b", b);
+        long capacity = 12 * fileSize(objectA, GRAIN);
+        DiskExtentCache cache = open(capacity, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(8));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        executors.add(pool);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long seed = t;
+            workers.add(pool.submit(() -> {
+                Random random = new Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    boolean useA = random.nextBoolean();
+                    byte[] data = useA ? a : b;
+                    long offset = random.nextInt(data.length);
+                    int length = random.nextInt(3 * GRAIN);
+                    assertArrayEquals(slice(data, offset, length), cache.read(useA ? objectA : objectB, offset, length));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(60, TimeUnit.SECONDS);
+        }
+        settle(cache);
+        List<ExtentCache.Range> rangesA = cache.cachedRanges(objectA);
+        List<ExtentCache.Range> rangesB = cache.cachedRanges(objectB);
+        CacheStats before = cache.stats();
+        cache.close();
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(capacity, GRAIN);
+
+        assertTrue(Files.exists(stray), "the index was kept, not abandoned");
+        assertEquals(rangesA, reopened.cachedRanges(objectA));
+        assertEquals(rangesB, reopened.cachedRanges(objectB));
+        assertEquals(before.usedBytes(), reopened.stats().usedBytes());
+        assertEquals(reopened.stats().blocks(), blockFiles().size());
+    }
+
+    @Test
+    void indexThatCannotBeWritten_isDeleted_andTheNextOpenListsTheFolders() throws Exception {
+        byte[] data = bytes(8 * GRAIN, 61);
+        ObjectVersion object = put("k", data);
+        DiskExtentCache cache = open(BIG, GRAIN, DiskExtentCache.Options.defaults().withCheckpointRecords(2)
+                .withCheckpoints(task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("no checkpoint thread");
+                }));
+        for (int block = 0; block < 8; block++) {
+            readAndSettle(cache, object, (long) block * GRAIN, 1);
+            cache.release(object, (long) block * GRAIN, GRAIN, block % 2 == 0); // odd blocks stay
+        }
+        assertFalse(Files.exists(layout().resolve(IndexFile.CHECKPOINT)), "given up and deleted");
+        assertArrayEquals(slice(data, GRAIN, GRAIN), cache.read(object, GRAIN, GRAIN), "the cache goes on");
+        cache.close();
+        Path stray = strayMarker();
+
+        DiskExtentCache reopened = open(BIG, GRAIN);
+
+        assertFalse(Files.exists(stray), "the folders were listed");
+        assertEquals(blocks(1, 3, 5, 7), reopened.cachedRanges(object));
+    }
+
+    /** The object id the cache names blocks of {@code object} by, from its block file's name. */
+    private long[] idOf(ObjectVersion object) throws IOException {
+        BlockKey key = BlockKey.parse(blockFiles().get(0).getFileName().toString());
+        return new long[] {key.idHigh(), key.idLow()};
     }
 
     @Test
@@ -702,7 +1009,7 @@ class DiskExtentCacheTest {
 
     @Test
     void heldBlocks_areNeverEvictedByTheCache_untilReleased() throws Exception {
-        byte[] data = bytes(8 * GRAIN, 43);
+        byte[] data = bytes(12 * GRAIN, 43);
         ObjectVersion object = put("h", data);
         long capacity = 4 * fileSize(object, GRAIN);
         DiskExtentCache cache = open(capacity, GRAIN);
@@ -723,8 +1030,8 @@ class DiskExtentCacheTest {
         assertEquals(1, store.getCount(), "a dropped block is fetched again");
         settle(cache);
 
-        cache.release(object, GRAIN, GRAIN, false); // block 1 becomes an ordinary LRU entry
-        for (int block = 2; block < 8; block++) {
+        cache.release(object, GRAIN, GRAIN, false); // block 1 becomes an ordinary entry, as if just read
+        for (int block = 2; block < 12; block++) { // enough new blocks for the clock hand to pass it twice
             readAndSettle(cache, object, (long) block * GRAIN, 1);
         }
         store.resetCounters();
@@ -762,29 +1069,30 @@ class DiskExtentCacheTest {
 
     /** A stand-in for the planner's policy: evicts the block inserted last. */
     private static final class NewestFirstPolicy implements EvictionPolicy {
-        final java.util.ArrayDeque<BlockKey> inserted = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<Integer> inserted = new java.util.ArrayDeque<>();
         final List<String> calls = new ArrayList<>();
+        BlockTable table;
 
         @Override
-        public void onInsert(BlockKey block, long bytes) {
-            inserted.addLast(block);
-            calls.add("insert " + block.start() / GRAIN);
+        public void onInsert(int slot) {
+            inserted.addLast(slot);
+            calls.add("insert " + table.start(slot) / GRAIN);
         }
 
         @Override
-        public void onAccess(BlockKey block) {
-            calls.add("access " + block.start() / GRAIN);
+        public void onAccess(int slot) {
+            calls.add("access " + table.start(slot) / GRAIN);
         }
 
         @Override
-        public void onRemove(BlockKey block) {
-            inserted.remove(block);
-            calls.add("remove " + block.start() / GRAIN);
+        public void onRemove(int slot) {
+            inserted.remove(slot);
+            calls.add("remove " + table.start(slot) / GRAIN);
         }
 
         @Override
-        public BlockKey victim() {
-            return inserted.peekLast();
+        public int victim() {
+            return inserted.isEmpty() ? -1 : inserted.peekLast();
         }
     }
 
@@ -794,7 +1102,10 @@ class DiskExtentCacheTest {
         ObjectVersion object = put("k", data);
         NewestFirstPolicy policy = new NewestFirstPolicy();
         DiskExtentCache cache = open(3 * fileSize(object, GRAIN), GRAIN,
-                DiskExtentCache.Options.defaults().withPolicy(() -> policy));
+                DiskExtentCache.Options.defaults().withPolicy(table -> {
+                    policy.table = table;
+                    return policy;
+                }));
         readAndSettle(cache, object, 0, 3 * GRAIN); // blocks 0, 1, 2
         readAndSettle(cache, object, 0, 1);
 
@@ -864,7 +1175,7 @@ class DiskExtentCacheTest {
     }
 
     @Test
-    void reopen_keepsLruOrderFromFileTimes() {
+    void reopen_keepsRecencyOrder() {
         byte[] data = bytes(8 * GRAIN, 26);
         ObjectVersion object = put("k", data);
         long capacity = 4 * fileSize(object, GRAIN);
@@ -873,7 +1184,7 @@ class DiskExtentCacheTest {
             readAndSettle(cache, object, (long) block * GRAIN, 1);
             clock.advance(Duration.ofMinutes(2));
         }
-        readAndSettle(cache, object, 0, 1); // touches block 0's file time: older than the touch interval
+        readAndSettle(cache, object, 0, 1); // block 0 is now recently used
         cache.close();
 
         DiskExtentCache reopened = open(capacity, GRAIN);
