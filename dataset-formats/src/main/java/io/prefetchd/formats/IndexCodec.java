@@ -431,11 +431,14 @@ final class IndexCodec {
         StringColumn strings(int expected) throws CorruptException {
             long endsAt = take(8, expected);
             int n = (int) counts[next - 1];
+            if (next >= counts.length) {
+                throw new CorruptException("the directory lists too few columns");
+            }
             long bytesAt = offsets[next];
-            if (next >= counts.length || bytesAt < HEADER || bytesAt + counts[next] > areaEnd) {
+            long bytes = counts[next];
+            if (bytesAt < HEADER || bytes < 0 || bytesAt + bytes > areaEnd) {
                 throw new CorruptException("string bytes of column " + (next - 1) + " lie outside the column area");
             }
-            long bytes = counts[next];
             next++;
             StringColumn s = StringColumn.mapped(m, endsAt, bytesAt, n);
             if (n > 0 && m.getLong(endsAt + 8L * (n - 1)) != bytes) {
