@@ -56,9 +56,42 @@ public interface DatasetIndex {
         return objects().get(object).key();
     }
 
+    /** The number of the object with {@code key} in {@link #objects()}, or -1 when the index has none. */
+    default int objectIndex(String key) {
+        List<ObjectRef> objects = objects();
+        for (int o = 0; o < objects.size(); o++) {
+            if (objects.get(o).key().equals(key)) {
+                return o;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The sample holding byte {@code offset} of object {@code object}: the one whose extent contains it, the
+     * lowest-numbered when several samples share that extent (rows of one Parquet page); -1 when no extent
+     * covers the byte (a tar header, a Parquet footer). The indexes of this module answer in O(log n) without
+     * building anything; this default scans every sample.
+     */
+    default long sampleAt(int object, long offset) {
+        long[] found = {-1};
+        for (long s = 0; s < sampleCount() && found[0] < 0; s++) {
+            long sample = s;
+            forEachExtent(s, (o, off, len) -> {
+                if (o == object && off <= offset && offset < off + len && found[0] < 0) {
+                    found[0] = sample;
+                }
+            });
+        }
+        return found[0];
+    }
+
     /** Sum of the sizes of {@link #objects()}: the dataset's bytes. */
     long totalBytes();
 
-    /** An estimate of the heap the index holds, in bytes (arrays and their headers; not counting the JVM's). */
+    /**
+     * An estimate of the heap the index holds, in bytes (arrays and their headers; not counting the JVM's). An
+     * index loaded from an {@link IndexStore} is mapped from its file and holds next to nothing per sample.
+     */
     long estimatedMemoryBytes();
 }

@@ -61,6 +61,13 @@ final class DefaultIndexer implements DatasetIndexer {
         CountingSource counting = new CountingSource(source);
         List<ObjectFailure> failures = new ArrayList<>();
         List<ObjectRef> objects = handler.resolve(counting, spec, failures);
+        if (previous.isPresent() && sameObjects(previous.get().objects(), objects)) {
+            // nothing changed: the caller keeps the same value, and a mapped index is never copied to the heap
+            BuildStats stats = new BuildStats(objects.size(), 0, objects.size(), counting.requests.sum(),
+                    counting.metadataBytes.sum(), counting.bytesRequested.sum(),
+                    Duration.between(started, clock.instant()));
+            return new IndexBuild(previous.get(), failures, stats, List.of());
+        }
 
         Map<String, P> reusable = new HashMap<>();
         if (previous.isPresent()) {
@@ -90,12 +97,7 @@ final class DefaultIndexer implements DatasetIndexer {
                 good.add(parts.get(i));
             }
         }
-        DatasetIndex index;
-        if (previous.isPresent() && toScan.isEmpty() && sameObjects(previous.get().objects(), objects)) {
-            index = previous.get(); // nothing changed: no reassembly, the caller keeps the same value
-        } else {
-            index = handler.assemble(spec, good);
-        }
+        DatasetIndex index = handler.assemble(spec, good);
         BuildStats stats = new BuildStats(objects.size(), toScan.size(), objects.size() - toScan.size(),
                 counting.requests.sum(), counting.metadataBytes.sum(), counting.bytesRequested.sum(),
                 Duration.between(started, clock.instant()));

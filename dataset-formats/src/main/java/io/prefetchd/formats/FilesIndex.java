@@ -1,7 +1,7 @@
 package io.prefetchd.formats;
 
 
-/** A file-per-sample index: sample {@code i} is object {@code i}, whole. Immutable. */
+/** A file-per-sample index: sample {@code i} is object {@code i}, whole; mapped once persisted. Immutable. */
 final class FilesIndex extends ObjectTableIndex {
 
     FilesIndex(DatasetSpec spec, ObjectTable objects) {
@@ -21,9 +21,15 @@ final class FilesIndex extends ObjectTableIndex {
     @Override
     public void forEachExtent(long sample, ExtentSink sink) {
         int i = check(sample);
-        if (objects.sizes[i] > 0) { // an empty file is a sample with no bytes to fetch
-            sink.accept(i, 0, objects.sizes[i]);
+        long size = objects.size(i);
+        if (size > 0) { // an empty file is a sample with no bytes to fetch
+            sink.accept(i, 0, size);
         }
+    }
+
+    @Override
+    public long sampleAt(int object, long offset) {
+        return object >= 0 && object < objects.size() && offset >= 0 && offset < objects.size(object) ? object : -1;
     }
 
     @Override

@@ -12,116 +12,76 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The persisted form of an index: the in-memory columns written out as they are, little-endian, behind a
- * checksummed header.
+ * The persisted form of an index: its columns written out as they are, little-endian and 8-byte aligned, so that a
+ * load maps the file and reads the columns in place. Opening a 100 M-sample index touches the header and the
+ * directory only; nothing per sample is decoded or put on the heap.
  *
  * <h2>Why not Arrow IPC</h2>
- * An index is a handful of primitive arrays (per sample: start, end, key bytes; per Parquet page: first row,
- * offset, length) plus small per-object tables of different shapes per format. Writing those arrays raw makes
- * a load one sequential read, one CRC32C pass (hardware-accelerated) and bulk array copies: for a million
- * WebDataset samples ~35 MB in well under a second, with no per-row decoding. Arrow IPC would add ~10 MB of
- * jars (arrow-vector, arrow-memory-netty, flatbuffers) and the {@code --add-opens=java.base/java.nio} flag
- * to this module's runtime, and would still need a second table shape per format. What Arrow gives (reading
- * the file from pyarrow or DuckDB) is covered by {@code prefetchd index --json}. Traces, which users do
- * query, stay Arrow IPC in access-tracer.
+ * An index is a handful of primitive columns plus small per-object tables of different shapes per format. Arrow
+ * IPC would add ~10 MB of jars and the {@code --add-opens=java.base/java.nio} flag to this module's runtime, and
+ * would still need a second table shape per format. What Arrow gives (reading the file from pyarrow or DuckDB) is
+ * covered by {@code prefetchd index --json}. Traces, which users do query, stay Arrow IPC in access-tracer.
  *
- * <h2>Layout (version 1)</h2>
+ * <h2>Layout (version 2)</h2>
  * <pre>
- * header, 32 bytes
+ * header, 48 bytes
  *   0  8  magic "PFXIDX\r\n"
- *   8  4  version = 1
+ *   8  4  version = 2
  *  12  4  format ordinal (0 parquet, 1 webdataset, 2 files)
- *  16  8  body length
- *  24  4  CRC32C of the body
- *  28  4  CRC32C of header bytes 0..27
- * body
- *  spec:    string location, int n + n strings columns, byte layout
- *  objects: strings keys, strings etags, long[] sizes
- *  webdataset: int[] firstSample, long[] starts, long[] ends, strings keys
- *  parquet: per file: strings columns, long[] rowGroupFirstRow, long[] chunkStart, long[] chunkLength,
- *           int[] pageIndex, long[] pageFirstRow, long[] pageOffset, int[] pageLength
- *  files:   nothing more
- * string = int byte length + UTF-8; strings = int[] ends + byte[] utf8; T[] = int length + elements
+ *  16  8  file length
+ *  24  8  directory offset
+ *  32  4  CRC32C of the directory (directory offset to the end of the file)
+ *  36  4  block size shift (16: 64 KiB blocks)
+ *  40  4  zero
+ *  44  4  CRC32C of header bytes 0..43
+ * columns, from byte 48 to the directory, each at a multiple of 8
+ *  objects:    key ends (long), key bytes, ETag ends (long), ETag bytes, sizes (long), key order (int; empty
+ *              when the keys are sorted)
+ *  webdataset: first sample per shard (int, shards + 1), starts (long), ends (long), key ends (long), key bytes
+ *  parquet:    one column of bytes: per file, strings columns, long[] rowGroupFirstRow, long[] chunkStart,
+ *              long[] chunkLength, int[] pageIndex, long[] pageFirstRow, long[] pageOffset, int[] pageLength
+ *  files:      nothing more
+ * directory
+ *  int n + n CRC32C, one per block of the columns (block b = bytes [48 + b·64 KiB, ...) up to the directory)
+ *  spec: string location, int n + n strings columns, byte layout
+ *  long total bytes of the objects
+ *  int n + n × (long offset, long element count) of the columns above, in that order
+ * string = int byte length + UTF-8; T[] = int length + elements
  * </pre>
- * A file that fails any check (magic, version, either CRC, a length past the end, inconsistent arrays) is
- * refused with an {@link IOException} naming the file; it is never partly used.
+ * A file that fails a check at open (magic, version, either header checksum, the file length, a column outside
+ * the column area or of the wrong length) is refused with an {@link IOException} naming the file. The columns
+ * are checked block by block the first time they are read ({@link MappedFile}): a bad block fails the read that
+ * touched it, naming the file; a corrupt index is never used.
+ *
+ * <h2>Version 1</h2>
+ * Files of version 1 (the columns as one checksummed body, decoded onto the heap) are still read
+ * ({@link IndexCodecV1}); {@link DatasetIndexer#loadOrBuild} rewrites them as version 2.
  */
 final class IndexCodec {
     static final byte[] MAGIC = "PFXIDX\r\n".getBytes(UTF_8);
-    static final int VERSION = 1;
-    static final int HEADER = 32;
+    static final int VERSION = 2;
+    static final int HEADER = 48;
+    static final int BLOCK_SHIFT = 16;
 
     private IndexCodec() {
     }
 
-    static void write(DatasetIndex index, Path file) throws IOException {
-        Out body = new Out();
-        DatasetSpec spec = index.spec();
-        body.string(spec.location());
-        body.i32(spec.columns().size());
-        for (String c : spec.columns()) {
-            body.string(c);
-        }
-        body.buf(1).put((byte) spec.layout().ordinal());
-        if (index instanceof WebDatasetIndex w) {
-            body.table(w.objects);
-            body.ints(w.firstSample);
-            body.longs(w.starts);
-            body.longs(w.ends);
-            body.strings(w.keys);
-        } else if (index instanceof FilesIndex f) {
-            body.table(f.objects);
-        } else if (index instanceof ParquetIndex p) {
-            List<ParquetHandler.FilePart> parts = p.parts();
-            List<ObjectRef> refs = new ArrayList<>();
-            for (ParquetHandler.FilePart part : parts) {
-                refs.add(part.object());
-            }
-            body.table(ObjectTable.of(refs));
-            for (ParquetHandler.FilePart part : parts) {
-                StringColumn.Builder cols = new StringColumn.Builder();
-                for (String c : part.columns()) {
-                    cols.add(c);
-                }
-                body.strings(cols.build());
-                body.longs(part.rowGroupFirstRow());
-                body.longs(part.chunkStart());
-                body.longs(part.chunkLength());
-                body.ints(part.pageIndex());
-                body.longs(part.pageFirstRow());
-                body.longs(part.pageOffset());
-                body.ints(part.pageLength());
-            }
-        } else {
-            throw new IllegalArgumentException("not an index of this module: " + index.getClass().getName());
-        }
-        ByteBuffer b = body.finish();
-        ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        header.put(MAGIC).putInt(VERSION).putInt(spec.format().ordinal()).putLong(b.remaining());
-        CRC32C crc = new CRC32C();
-        crc.update(b.duplicate());
-        header.putInt((int) crc.getValue());
-        crc.reset();
-        crc.update(header.array(), 0, 28);
-        header.putInt((int) crc.getValue());
-        header.flip();
+    /** True when {@code index} was read from a file of the current version (its columns are mapped). */
+    static boolean isCurrent(DatasetIndex index) {
+        return index instanceof ObjectTableIndex t && t.objects.sizes instanceof LongColumn.Mapped;
+    }
 
+    static void write(DatasetIndex index, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                while (header.hasRemaining()) {
-                    ch.write(header);
-                }
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+                writeTo(index, ch);
                 ch.force(true);
             }
             try {
@@ -134,249 +94,365 @@ final class IndexCodec {
         }
     }
 
+    private static void writeTo(DatasetIndex index, FileChannel ch) throws IOException {
+        DatasetSpec spec = index.spec();
+        IndexWriter w = new IndexWriter(ch, HEADER);
+        List<long[]> columns = new ArrayList<>();
+        writeObjects(index, w, columns);
+        switch (spec.format()) {
+            case WEBDATASET -> writeWebDataset(index, w, columns);
+            case PARQUET -> {
+                if (!(index instanceof ParquetIndex p)) {
+                    throw new IllegalArgumentException("a Parquet index of this module is needed, not "
+                            + index.getClass().getName());
+                }
+                IndexCodecV1.Out blob = new IndexCodecV1.Out();
+                for (ParquetHandler.FilePart part : p.parts()) {
+                    blob.part(part);
+                }
+                ByteBuffer b = blob.finish();
+                byte[] bytes = new byte[b.remaining()];
+                b.get(bytes);
+                columns.add(new long[] {w.align(), bytes.length});
+                w.bytes(bytes);
+            }
+            case FILES -> {
+            }
+        }
+        w.align();
+        int[] crcs = w.finishBlocks();
+        long dirOffset = w.position();
+
+        IndexCodecV1.Out d = new IndexCodecV1.Out();
+        d.ints(crcs);
+        d.string(spec.location());
+        d.i32(spec.columns().size());
+        for (String c : spec.columns()) {
+            d.string(c);
+        }
+        d.buf(1).put((byte) spec.layout().ordinal());
+        d.buf(8).putLong(index.totalBytes());
+        d.i32(columns.size());
+        for (long[] c : columns) {
+            d.buf(16).putLong(c[0]).putLong(c[1]);
+        }
+        ByteBuffer dirBytes = d.finish();
+        CRC32C crc = new CRC32C();
+        crc.update(dirBytes.duplicate());
+        int dirCrc = (int) crc.getValue();
+        w.raw(dirBytes);
+        long length = w.position();
+
+        ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(MAGIC).putInt(VERSION).putInt(spec.format().ordinal()).putLong(length).putLong(dirOffset)
+                .putInt(dirCrc).putInt(BLOCK_SHIFT).putInt(0);
+        crc.reset();
+        crc.update(h.array(), 0, HEADER - 4);
+        h.putInt((int) crc.getValue());
+        h.flip();
+        for (long at = 0; h.hasRemaining(); ) {
+            at += ch.write(h, at);
+        }
+    }
+
+    private static void writeObjects(DatasetIndex index, IndexWriter w, List<long[]> columns) throws IOException {
+        List<ObjectRef> objects = index.objects();
+        int n = objects.size();
+        strings(w, columns, n, i -> objects.get(i).key());
+        strings(w, columns, n, i -> objects.get(i).etag());
+        columns.add(new long[] {w.align(), n});
+        for (int i = 0; i < n; i++) {
+            w.i64(objects.get(i).size());
+        }
+        IntColumn order = index instanceof ObjectTableIndex t ? t.objects.keyOrder()
+                : ObjectTable.keyOrder(ObjectTable.of(objects).keys);
+        columns.add(new long[] {w.align(), order.size()});
+        for (int i = 0; i < order.size(); i++) {
+            w.i32(order.get(i));
+        }
+    }
+
+    /** Two columns: the strings' cumulative byte lengths, then their bytes. */
+    private static void strings(IndexWriter w, List<long[]> columns, int n, java.util.function.IntFunction<String> s)
+            throws IOException {
+        columns.add(new long[] {w.align(), n});
+        long end = 0;
+        for (int i = 0; i < n; i++) {
+            end += s.apply(i).getBytes(UTF_8).length;
+            w.i64(end);
+        }
+        columns.add(new long[] {w.align(), end});
+        for (int i = 0; i < n; i++) {
+            w.bytes(s.apply(i).getBytes(UTF_8));
+        }
+    }
+
+    /**
+     * Writes any WebDataset-shaped index: one extent a sample, in shard order, rising offsets within a shard, inside
+     * the shard. Several passes over the samples, so an index computed on the fly (a benchmark's) is never held.
+     */
+    private static void writeWebDataset(DatasetIndex index, IndexWriter w, List<long[]> columns) throws IOException {
+        long count = index.sampleCount();
+        if (count > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("more than 2^31 WebDataset samples in one index: " + count);
+        }
+        int n = (int) count;
+        int objects = index.objects().size();
+        int[] first = new int[objects + 1];
+        long[] extent = new long[3];
+        int previous = 0;
+        long previousEnd = 0;
+        for (int s = 0; s < n; s++) {
+            one(index, s, extent);
+            int o = (int) extent[0];
+            if (o < previous || o >= objects) {
+                throw new IllegalArgumentException("sample " + s + " is in object " + o + ", after object " + previous);
+            }
+            if (o == previous && s > 0 && extent[1] < previousEnd) {
+                throw new IllegalArgumentException("sample " + s + " starts at " + extent[1]
+                        + ", before the end of the previous sample of its shard");
+            }
+            for (int k = previous + 1; k <= o; k++) {
+                first[k] = s;
+            }
+            previous = o;
+            previousEnd = extent[1] + extent[2];
+        }
+        for (int k = n == 0 ? 1 : previous + 1; k <= objects; k++) {
+            first[k] = n;
+        }
+        columns.add(new long[] {w.align(), first.length});
+        for (int f : first) {
+            w.i32(f);
+        }
+        columns.add(new long[] {w.align(), n});
+        for (int s = 0; s < n; s++) {
+            one(index, s, extent);
+            w.i64(extent[1]);
+        }
+        columns.add(new long[] {w.align(), n});
+        for (int s = 0; s < n; s++) {
+            one(index, s, extent);
+            w.i64(extent[1] + extent[2]);
+        }
+        strings(w, columns, n, index::key);
+    }
+
+    /** The single extent of WebDataset sample {@code s} as (object, offset, length). */
+    private static void one(DatasetIndex index, int s, long[] out) {
+        int[] seen = {0};
+        index.forEachExtent(s, (object, offset, length) -> {
+            seen[0]++;
+            out[0] = object;
+            out[1] = offset;
+            out[2] = length;
+        });
+        if (seen[0] != 1) {
+            throw new IllegalArgumentException("WebDataset sample " + s + " has " + seen[0] + " extents, not 1");
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
     static DatasetIndex read(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
+        MappedFile m = MappedFile.open(file);
         try {
-            return decode(all);
+            return decode(m, file);
         } catch (CorruptException | RuntimeException e) {
             throw new IOException("persisted index " + file + " is corrupt: " + e.getMessage(), e);
         }
     }
 
-    private static final class CorruptException extends Exception {
+    static final class CorruptException extends Exception {
         CorruptException(String m) {
             super(m);
         }
     }
 
-    static DatasetIndex decode(byte[] all) throws CorruptException {
-        if (all.length < HEADER) {
-            throw new CorruptException("shorter than the header (" + all.length + " bytes)");
+    private static DatasetIndex decode(MappedFile m, Path file) throws CorruptException, IOException {
+        if (m.size() < 12) {
+            throw new CorruptException("shorter than the header (" + m.size() + " bytes, truncated?)");
         }
-        ByteBuffer h = ByteBuffer.wrap(all, 0, HEADER).order(ByteOrder.LITTLE_ENDIAN);
         byte[] magic = new byte[8];
-        h.get(magic);
-        if (!Arrays.equals(magic, MAGIC)) {
+        m.get(0, magic, 0, 8);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
             throw new CorruptException("not a prefetchd index (bad magic)");
         }
-        int version = h.getInt();
-        int format = h.getInt();
-        long bodyLength = h.getLong();
-        int bodyCrc = h.getInt();
-        int headerCrc = h.getInt();
-        CRC32C crc = new CRC32C();
-        crc.update(all, 0, 28);
-        if ((int) crc.getValue() != headerCrc) {
+        int version = m.getInt(8);
+        if (version == 1) {
+            return IndexCodecV1.decode(Files.readAllBytes(file));
+        }
+        if (m.size() < HEADER) {
+            throw new CorruptException("shorter than the header (" + m.size() + " bytes, truncated?)");
+        }
+        if (m.crc(0, HEADER - 4) != m.getInt(HEADER - 4)) {
             throw new CorruptException("header checksum mismatch");
         }
         if (version != VERSION) {
-            throw new CorruptException("version " + version + ", this build reads " + VERSION);
+            throw new CorruptException("format version " + version + " is newer than this build reads (1 and "
+                    + VERSION + ")");
         }
+        int format = m.getInt(12);
+        long length = m.getLong(16);
+        long dirOffset = m.getLong(24);
+        int dirCrc = m.getInt(32);
+        int shift = m.getInt(36);
         if (format < 0 || format >= Format.values().length) {
             throw new CorruptException("unknown format " + format);
         }
-        if (bodyLength != all.length - HEADER) {
-            throw new CorruptException("body is " + (all.length - HEADER) + " bytes, header says " + bodyLength
-                    + " (truncated?)");
+        if (length != m.size()) {
+            throw new CorruptException("file is " + m.size() + " bytes, header says " + length + " (truncated?)");
         }
-        crc.reset();
-        crc.update(all, HEADER, all.length - HEADER);
-        if ((int) crc.getValue() != bodyCrc) {
-            throw new CorruptException("body checksum mismatch");
+        if (dirOffset < HEADER || dirOffset > length || dirOffset % 8 != 0 || shift < 12 || shift > 24) {
+            throw new CorruptException("directory offset " + dirOffset + " or block shift " + shift + " is invalid");
         }
-        In in = new In(ByteBuffer.wrap(all, HEADER, all.length - HEADER).slice().order(ByteOrder.LITTLE_ENDIAN));
-        String location = in.string();
-        int nColumns = in.count(4);
-        List<String> columns = new ArrayList<>(nColumns);
+        if (m.crc(dirOffset, length - dirOffset) != dirCrc) {
+            throw new CorruptException("directory checksum mismatch");
+        }
+        byte[] dirBytes = new byte[(int) Math.min(Integer.MAX_VALUE - 16, length - dirOffset)];
+        m.get(dirOffset, dirBytes, 0, dirBytes.length);
+        IndexCodecV1.In d = new IndexCodecV1.In(ByteBuffer.wrap(dirBytes).order(ByteOrder.LITTLE_ENDIAN));
+        int[] crcs = d.ints();
+        m.guard(HEADER, dirOffset, shift, crcs);
+        String location = d.string();
+        int nColumns = d.count(4);
+        List<String> specColumns = new ArrayList<>(nColumns);
         for (int i = 0; i < nColumns; i++) {
-            columns.add(in.string());
+            specColumns.add(d.string());
         }
-        int layout = in.b.get();
+        int layout = d.b.get();
         if (layout < 0 || layout >= FileLayout.values().length) {
             throw new CorruptException("unknown layout " + layout);
         }
-        DatasetSpec spec = new DatasetSpec(Format.values()[format], location, columns, FileLayout.values()[layout]);
-        ObjectTable objects = in.table();
+        DatasetSpec spec = new DatasetSpec(Format.values()[format], location, specColumns,
+                FileLayout.values()[layout]);
+        long totalBytes = d.b.getLong();
+        int n = d.count(16);
+        Columns c = new Columns(m, dirOffset, n, d.b);
+        int objects = c.count(0);
+        ObjectTable table = new ObjectTable(c.strings(objects), c.strings(objects), c.longs(objects), totalBytes,
+                c.ints(-1));
+        if (table.keyOrder().size() != 0 && table.keyOrder().size() != objects) {
+            throw new CorruptException("key order has " + table.keyOrder().size() + " entries for " + objects
+                    + " objects");
+        }
         DatasetIndex index = switch (spec.format()) {
             case WEBDATASET -> {
-                int[] first = in.ints();
-                long[] starts = in.longs();
-                long[] ends = in.longs();
-                StringColumn keys = in.strings();
-                checkSpans(objects, first, starts, ends);
-                yield new WebDatasetIndex(spec, objects, first, starts, ends, keys);
-            }
-            case FILES -> new FilesIndex(spec, objects);
-            case PARQUET -> {
-                List<ParquetHandler.FilePart> parts = new ArrayList<>(objects.size());
-                for (int i = 0; i < objects.size(); i++) {
-                    StringColumn cols = in.strings();
-                    String[] c = new String[cols.size()];
-                    for (int j = 0; j < c.length; j++) {
-                        c[j] = cols.get(j);
-                    }
-                    ParquetHandler.FilePart part = new ParquetHandler.FilePart(objects.ref(i), c, in.longs(),
-                            in.longs(), in.longs(), in.ints(), in.longs(), in.longs(), in.ints());
-                    checkParquet(part);
-                    parts.add(part);
+                IntColumn first = c.ints(objects + 1);
+                int samples = c.count(0);
+                LongColumn starts = c.longs(samples);
+                LongColumn ends = c.longs(samples);
+                StringColumn keys = c.strings(samples);
+                if (first.get(0) != 0 || first.get(objects) != samples) {
+                    throw new CorruptException("inconsistent WebDataset arrays");
                 }
-                yield new ParquetIndex(spec, parts);
+                for (int o = 0; o < objects; o++) {
+                    if (first.get(o + 1) < first.get(o)) {
+                        throw new CorruptException("inconsistent WebDataset arrays");
+                    }
+                }
+                yield new WebDatasetIndex(spec, table, first, starts, ends, keys);
+            }
+            case FILES -> new FilesIndex(spec, table);
+            case PARQUET -> {
+                byte[] blob = c.bytes();
+                IndexCodecV1.In in = new IndexCodecV1.In(ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN));
+                List<ParquetHandler.FilePart> parts = new ArrayList<>(objects);
+                for (int i = 0; i < objects; i++) {
+                    parts.add(in.part(table.ref(i)));
+                }
+                if (in.b.hasRemaining()) {
+                    throw new CorruptException(in.b.remaining() + " unexpected bytes after the Parquet layouts");
+                }
+                yield new ParquetIndex(spec, table, parts);
             }
         };
-        if (in.b.hasRemaining()) {
-            throw new CorruptException(in.b.remaining() + " unexpected bytes after the index");
+        if (c.next != n || d.b.hasRemaining()) {
+            throw new CorruptException("the directory lists " + n + " columns, the format has " + c.next);
         }
         return index;
     }
 
-    private static void checkSpans(ObjectTable objects, int[] first, long[] starts, long[] ends)
-            throws CorruptException {
-        if (first.length != objects.size() + 1 || starts.length != ends.length || first[0] != 0
-                || first[objects.size()] != starts.length) {
-            throw new CorruptException("inconsistent WebDataset arrays");
-        }
-        for (int o = 0; o < objects.size(); o++) {
-            if (first[o + 1] < first[o]) {
-                throw new CorruptException("inconsistent WebDataset arrays");
+    /** The directory's column entries, taken in order and checked against the column area. */
+    private static final class Columns {
+        final MappedFile m;
+        final long areaEnd;
+        final long[] offsets;
+        final long[] counts;
+        int next;
+
+        Columns(MappedFile m, long areaEnd, int n, ByteBuffer dir) {
+            this.m = m;
+            this.areaEnd = areaEnd;
+            offsets = new long[n];
+            counts = new long[n];
+            for (int i = 0; i < n; i++) {
+                offsets[i] = dir.getLong();
+                counts[i] = dir.getLong();
             }
-            for (int i = first[o]; i < first[o + 1]; i++) {
-                if (starts[i] < 0 || ends[i] <= starts[i] || ends[i] > objects.sizes[o]) {
-                    throw new CorruptException("sample " + i + " lies outside its shard");
-                }
+        }
+
+        /** The element count of the column {@code ahead} entries on. */
+        int count(int ahead) throws CorruptException {
+            if (next + ahead >= offsets.length) {
+                throw new CorruptException("the directory lists too few columns");
             }
-        }
-    }
-
-    private static void checkParquet(ParquetHandler.FilePart p) throws CorruptException {
-        int chunks = p.rowGroups() * p.columns().length;
-        if (p.chunkStart().length != chunks || p.chunkLength().length != chunks
-                || p.pageIndex().length != chunks + 1 || p.pageOffset().length != p.pageFirstRow().length
-                || p.pageLength().length != p.pageOffset().length || p.rowGroupFirstRow()[0] != 0
-                || p.pageIndex()[chunks] != p.pageOffset().length) {
-            throw new CorruptException("inconsistent Parquet arrays for " + p.object().key());
-        }
-    }
-
-    /** A growing little-endian buffer. */
-    private static final class Out {
-        private ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-
-        ByteBuffer buf(long need) {
-            if (b.remaining() < need) {
-                long cap = Math.max(b.capacity() * 2L, b.position() + need);
-                if (cap > Integer.MAX_VALUE - 64) {
-                    throw new IllegalArgumentException("index larger than 2 GiB cannot be persisted");
-                }
-                ByteBuffer n = ByteBuffer.allocate((int) cap).order(ByteOrder.LITTLE_ENDIAN);
-                b.flip();
-                n.put(b);
-                b = n;
+            long n = counts[next + ahead];
+            if (n < 0 || n > Integer.MAX_VALUE - 16) {
+                throw new CorruptException("column " + (next + ahead) + " has " + n + " elements");
             }
-            return b;
+            return (int) n;
         }
 
-        void i32(int v) {
-            buf(4).putInt(v);
-        }
-
-        void string(String s) {
-            byte[] u = s.getBytes(UTF_8);
-            buf(4L + u.length).putInt(u.length).put(u);
-        }
-
-        void ints(int[] a) {
-            ByteBuffer x = buf(4L + 4L * a.length).putInt(a.length);
-            x.asIntBuffer().put(a);
-            x.position(x.position() + 4 * a.length);
-        }
-
-        void longs(long[] a) {
-            ByteBuffer x = buf(4L + 8L * a.length).putInt(a.length);
-            x.asLongBuffer().put(a);
-            x.position(x.position() + 8 * a.length);
-        }
-
-        void strings(StringColumn s) {
-            ints(s.ends);
-            buf(4L + s.bytes.length).putInt(s.bytes.length).put(s.bytes);
-        }
-
-        void table(ObjectTable t) {
-            strings(t.keys);
-            strings(t.etags);
-            longs(t.sizes);
-        }
-
-        ByteBuffer finish() {
-            b.flip();
-            return b;
-        }
-    }
-
-    /** Reads what {@link Out} wrote, checking every length against what is left. */
-    private static final class In {
-        final ByteBuffer b;
-
-        In(ByteBuffer b) {
-            this.b = b;
-        }
-
-        int count(int elementBytes) throws CorruptException {
-            if (b.remaining() < 4) {
-                throw new CorruptException("truncated");
+        private long take(int elementBytes, long expected) throws CorruptException {
+            int n = count(0);
+            long off = offsets[next];
+            if (expected >= 0 && n != expected) {
+                throw new CorruptException("column " + next + " has " + n + " elements, " + expected + " expected");
             }
-            int n = b.getInt();
-            if (n < 0 || (long) n * elementBytes > b.remaining()) {
-                throw new CorruptException("length " + n + " runs past the end");
+            if (off < HEADER || off % 8 != 0 || off + (long) elementBytes * n > areaEnd) {
+                throw new CorruptException("column " + next + " at " + off + " (" + n + " × " + elementBytes
+                        + " bytes) lies outside the column area [" + HEADER + ", " + areaEnd + ")");
             }
-            return n;
+            next++;
+            return off;
         }
 
-        String string() throws CorruptException {
-            byte[] u = new byte[count(1)];
-            b.get(u);
-            return new String(u, UTF_8);
+        LongColumn longs(int expected) throws CorruptException {
+            long off = take(8, expected);
+            return LongColumn.mapped(m, off, (int) counts[next - 1]);
         }
 
-        int[] ints() throws CorruptException {
-            int[] a = new int[count(4)];
-            b.asIntBuffer().get(a);
-            b.position(b.position() + 4 * a.length);
-            return a;
+        IntColumn ints(int expected) throws CorruptException {
+            long off = take(4, expected);
+            return IntColumn.mapped(m, off, (int) counts[next - 1]);
         }
 
-        long[] longs() throws CorruptException {
-            long[] a = new long[count(8)];
-            b.asLongBuffer().get(a);
-            b.position(b.position() + 8 * a.length);
-            return a;
-        }
-
-        StringColumn strings() throws CorruptException {
-            int[] ends = ints();
-            byte[] bytes = new byte[count(1)];
-            b.get(bytes);
-            int prev = 0;
-            for (int e : ends) {
-                if (e < prev || e > bytes.length) {
-                    throw new CorruptException("string offsets out of order");
-                }
-                prev = e;
+        StringColumn strings(int expected) throws CorruptException {
+            long endsAt = take(8, expected);
+            int n = (int) counts[next - 1];
+            if (next >= counts.length) {
+                throw new CorruptException("the directory lists too few columns");
             }
-            if (ends.length > 0 && ends[ends.length - 1] != bytes.length) {
-                throw new CorruptException("string offsets do not cover the bytes");
+            long bytesAt = offsets[next];
+            long bytes = counts[next];
+            if (bytesAt < HEADER || bytes < 0 || bytesAt + bytes > areaEnd) {
+                throw new CorruptException("string bytes of column " + (next - 1) + " lie outside the column area");
             }
-            return new StringColumn(bytes, ends);
+            next++;
+            StringColumn s = StringColumn.mapped(m, endsAt, bytesAt, n);
+            if (n > 0 && m.getLong(endsAt + 8L * (n - 1)) != bytes) {
+                throw new CorruptException("string offsets of column " + (next - 2) + " do not cover its bytes");
+            }
+            return s;
         }
 
-        ObjectTable table() throws CorruptException {
-            StringColumn keys = strings();
-            StringColumn etags = strings();
-            long[] sizes = longs();
-            if (keys.size() != sizes.length || etags.size() != sizes.length) {
-                throw new CorruptException("object table columns differ in length");
-            }
-            return new ObjectTable(keys, etags, sizes);
+        byte[] bytes() throws CorruptException {
+            int n = count(0);
+            long off = take(1, -1);
+            byte[] out = new byte[n];
+            m.get(off, out, 0, n);
+            return out;
         }
     }
 }

@@ -33,6 +33,11 @@ abstract class ObjectTableIndex implements DatasetIndex {
     }
 
     @Override
+    public final int objectIndex(String key) {
+        return objects.indexOf(key);
+    }
+
+    @Override
     public final long totalBytes() {
         return objects.totalBytes();
     }

@@ -67,6 +67,25 @@ final class ParquetHandler implements FormatHandler<ParquetHandler.FilePart> {
                     + pageFirstRow.length + pageOffset.length) + 4L * (pageIndex.length + pageLength.length) + 16 * 9;
         }
 
+        /**
+         * The first row (of this file) of the extent of chunk {@code k} holding byte {@code offset}: the row
+         * group's first row for its dictionary page or a chunk without page index, the page's first row for a
+         * data page; -1 when the byte is in no extent of the chunk.
+         */
+        long firstRowAt(int k, long offset) {
+            if (offset < chunkStart[k] || offset >= chunkStart[k] + chunkLength[k]) {
+                return -1;
+            }
+            int rg = k / columns.length;
+            int from = pageIndex[k];
+            int to = pageIndex[k + 1];
+            if (from == to || offset < pageOffset[from]) {
+                return rowGroupFirstRow[rg];
+            }
+            int p = upperBound(pageOffset, from, to, offset) - 1;
+            return offset < pageOffset[p] + pageLength[p] ? rowGroupFirstRow[rg] + pageFirstRow[p] : -1;
+        }
+
         void forEachExtent(int file, long row, ExtentSink sink) {
             int rg = upperBound(rowGroupFirstRow, row) - 1;
             long inGroup = row - rowGroupFirstRow[rg];

@@ -6,7 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Load, refresh against the listing, save when changed: {@link DatasetIndexer#loadOrBuild}. */
+/**
+ * Load, refresh against the listing, save when changed: {@link DatasetIndexer#loadOrBuild}. What it returns is
+ * always the index as mapped from its file (a fresh build is saved, then mapped, so its heap arrays can go), and a
+ * file of an older format version is rewritten in the current one.
+ */
 final class PersistedRefresh {
     private final DatasetIndexer indexer;
     private final IndexStore store;
@@ -26,11 +30,22 @@ final class PersistedRefresh {
             previous = Optional.empty();
             notes.add("persisted index unusable, rebuilt it: " + e.getMessage());
         }
-        IndexBuild built = indexer.refresh(spec, previous);
-        if (previous.isEmpty() || built.index() != previous.get()) {
-            Path file = store.save(built.index());
-            notes.add("saved " + file);
+        IndexBuild built;
+        try {
+            built = indexer.refresh(spec, previous);
+        } catch (MappedFile.Corrupt e) { // a block of the loaded file failed its checksum when first read
+            notes.set(0, "persisted index unusable, rebuilt it: " + e.getCause().getMessage());
+            previous = Optional.empty();
+            built = indexer.refresh(spec, previous);
         }
-        return new IndexBuild(built.index(), built.failures(), built.stats(), notes);
+        DatasetIndex index = built.index();
+        boolean outdated = previous.isPresent() && !IndexCodec.isCurrent(previous.get());
+        if (previous.isEmpty() || index != previous.get() || outdated) {
+            Path file = store.save(index);
+            notes.add(outdated ? "rewrote the persisted index in the current format: " + file : "saved " + file);
+            index = store.load(spec).orElseThrow(() -> new IOException("the index just saved to " + file
+                    + " is gone"));
+        }
+        return new IndexBuild(index, built.failures(), built.stats(), notes);
     }
 }

@@ -150,10 +150,15 @@ final class WebDatasetHandler implements FormatHandler<WebDatasetHandler.Shard> 
         WebDatasetIndex w = (WebDatasetIndex) index;
         List<Shard> out = new ArrayList<>(w.objects.size());
         for (int i = 0; i < w.objects.size(); i++) {
-            int from = w.firstSample[i];
-            int to = w.firstSample[i + 1];
-            out.add(new Shard(w.objects.ref(i), java.util.Arrays.copyOfRange(w.starts, from, to),
-                    java.util.Arrays.copyOfRange(w.ends, from, to), w.keys.slice(from, to)));
+            int from = w.firstSample.get(i);
+            int to = w.firstSample.get(i + 1);
+            long[] starts = new long[to - from];
+            long[] ends = new long[to - from];
+            for (int s = from; s < to; s++) {
+                starts[s - from] = w.starts.get(s);
+                ends[s - from] = w.ends.get(s);
+            }
+            out.add(new Shard(w.objects.ref(i), starts, ends, w.keys.slice(from, to)));
         }
         return out;
     }

@@ -1,23 +1,22 @@
 package io.prefetchd.formats;
 
-import java.util.Arrays;
-
 /**
  * A WebDataset index: per sample one extent {@code [starts[i], ends[i])} in shard {@code o} where
- * {@code firstSample[o] <= i < firstSample[o + 1]}, and its key. About 20 bytes a sample plus the key's UTF-8
- * bytes. Immutable.
+ * {@code firstSample[o] <= i < firstSample[o + 1]}, and its key. On the heap while built (about 20 bytes a
+ * sample plus the key's UTF-8 bytes); mapped from its file once persisted. A shard's samples are in tar order,
+ * so their starts increase. Immutable.
  */
 final class WebDatasetIndex extends ObjectTableIndex {
-    final int[] firstSample;
-    final long[] starts;
-    final long[] ends;
+    final IntColumn firstSample;
+    final LongColumn starts;
+    final LongColumn ends;
     final StringColumn keys;
 
-    WebDatasetIndex(DatasetSpec spec, ObjectTable objects, int[] firstSample, long[] starts, long[] ends,
+    WebDatasetIndex(DatasetSpec spec, ObjectTable objects, IntColumn firstSample, LongColumn starts, LongColumn ends,
             StringColumn keys) {
         super(spec, objects);
-        if (firstSample.length != objects.size() + 1 || starts.length != ends.length
-                || keys.size() != starts.length || firstSample[objects.size()] != starts.length) {
+        if (firstSample.size() != objects.size() + 1 || starts.size() != ends.size()
+                || keys.size() != starts.size() || firstSample.get(objects.size()) != starts.size()) {
             throw new IllegalArgumentException("inconsistent WebDataset index arrays");
         }
         this.firstSample = firstSample;
@@ -26,9 +25,14 @@ final class WebDatasetIndex extends ObjectTableIndex {
         this.keys = keys;
     }
 
+    WebDatasetIndex(DatasetSpec spec, ObjectTable objects, int[] firstSample, long[] starts, long[] ends,
+            StringColumn keys) {
+        this(spec, objects, IntColumn.of(firstSample), LongColumn.of(starts), LongColumn.of(ends), keys);
+    }
+
     @Override
     public long sampleCount() {
-        return starts.length;
+        return starts.size();
     }
 
     @Override
@@ -39,35 +43,51 @@ final class WebDatasetIndex extends ObjectTableIndex {
     @Override
     public void forEachExtent(long sample, ExtentSink sink) {
         int i = check(sample);
-        sink.accept(objectOf(i), starts[i], ends[i] - starts[i]);
+        long start = starts.get(i);
+        sink.accept(objectOf(i), start, ends.get(i) - start);
     }
 
     @Override
     public long sampleBytes(long sample) {
         int i = check(sample);
-        return ends[i] - starts[i];
+        return ends.get(i) - starts.get(i);
+    }
+
+    @Override
+    public long sampleAt(int object, long offset) {
+        if (object < 0 || object >= objects.size()) {
+            return -1;
+        }
+        int lo = firstSample.get(object);
+        int hi = firstSample.get(object + 1) - 1;
+        int found = -1;
+        while (lo <= hi) { // the last sample starting at or before offset
+            int mid = (lo + hi) >>> 1;
+            if (starts.get(mid) <= offset) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found >= 0 && offset < ends.get(found) ? found : -1;
     }
 
     int objectOf(int sample) {
-        int p = Arrays.binarySearch(firstSample, sample);
-        if (p >= 0) {
-            while (p + 1 < firstSample.length && firstSample[p + 1] == sample) {
-                p++; // skip shards without samples
-            }
-            return p;
-        }
-        return -p - 2;
+        // the last shard starting at or before the sample: a shard without samples starts where the next one
+        // does, and the last of equal starts is the one that holds the sample
+        return firstSample.floor(sample);
     }
 
     @Override
     public long estimatedMemoryBytes() {
-        return objects.memoryBytes() + 16L + 4L * firstSample.length + 32L + 16L * starts.length
+        return objects.memoryBytes() + firstSample.memoryBytes() + starts.memoryBytes() + ends.memoryBytes()
                 + keys.memoryBytes() + 64;
     }
 
     private int check(long sample) {
-        if (sample < 0 || sample >= starts.length) {
-            throw new IndexOutOfBoundsException("sample " + sample + " of " + starts.length);
+        if (sample < 0 || sample >= starts.size()) {
+            throw new IndexOutOfBoundsException("sample " + sample + " of " + starts.size());
         }
         return (int) sample;
     }

@@ -36,7 +36,8 @@ final class CacheLedger {
     static final byte BYPASS = 4;
 
     private final ExtentTable table;
-    final long capacity;
+    /** Changed only by {@link PlanningEngine#resize(long)}, which keeps {@code used <= capacity}. */
+    long capacity;
     final byte[] state;
     final byte[] role;
     /** Belady key of evictable extents: next use position, {@link KnownFuture#NEVER} if not in the known future. */

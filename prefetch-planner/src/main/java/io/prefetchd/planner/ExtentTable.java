@@ -6,14 +6,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * The dataset interned into dense integer ids, so that the engine works on arrays instead of records.
  *
- * <p>Every distinct {@link Extent} gets an id; each object's extents are chained in offset order
+ * <p>Every distinct extent gets an id, in order of first use; each object's extents are chained in offset order
  * ({@link #next}/{@link #prev}) so that coalescing and sequential read-ahead walk neighbours in O(1); samples map to
  * extent ids and extents back to the samples that read them (CSR arrays), which is how an extent's next use is found
  * from a sample order. Building checks that extents of one object are identical or disjoint and names the offending
  * sample otherwise.
+ *
+ * <p>Nothing per extent is an object: the dataset is read through {@link SampleExtents#forEachExtent}, identical
+ * extents are found by sorting their occurrences, and {@link #idOf} is a binary search among the extents of one
+ * object; {@link #extent} makes the record when one is asked for. About 60 bytes an extent, in arrays.
  *
  * <p>Immutable after construction; safe to share between threads.
  */
@@ -34,86 +40,106 @@ final class ExtentTable {
     private final int[] ownerEnd;
     private final long[] sampleBytes;
     final long datasetBytes;
-    private final Map<Extent, Integer> ids;
-    private final Extent[] extents;
+    private final Map<String, Integer> objectIds;
+    /** Extent ids by (object, offset), and where each object's run of them starts. */
+    private final int[] byObject;
+    private final int[] objectStart;
 
     private ExtentTable(SampleExtents dataset) {
         sampleCount = dataset.sampleCount();
         if (sampleCount < 0) {
             throw new IllegalArgumentException("negative sample count " + sampleCount);
         }
-        ids = new HashMap<>();
-        List<Extent> byId = new ArrayList<>();
-        Map<String, Integer> objectIds = new HashMap<>();
+        // every occurrence (sample, extent) in sample order, the object as a dense id
+        objectIds = new HashMap<>();
         List<String> names = new ArrayList<>();
         sampleStart = new int[sampleCount + 1];
-        int[] flat = new int[Math.max(16, sampleCount)];
-        int n = 0;
-        int[] firstSample = new int[16];
+        Occurrences occ = new Occurrences(Math.max(16, sampleCount));
         for (int s = 0; s < sampleCount; s++) {
-            List<Extent> list = dataset.extentsOf(s);
-            if (list == null) {
-                throw new IllegalArgumentException("sample " + s + " has a null extent list");
-            }
-            for (Extent e : list) {
-                Integer id = ids.get(e);
-                if (id == null) {
-                    id = byId.size();
-                    ids.put(e, id);
-                    byId.add(e);
-                    objectIds.computeIfAbsent(e.object(), k -> {
-                        names.add(k);
-                        return names.size() - 1;
-                    });
-                    if (id >= firstSample.length) {
-                        firstSample = Arrays.copyOf(firstSample, firstSample.length * 2);
-                    }
-                    firstSample[id] = s;
+            dataset.forEachExtent(s, (object, off, len) -> {
+                Integer o = objectIds.get(requireNonNull(object, "object is null"));
+                if (o == null) {
+                    o = names.size();
+                    objectIds.put(object, o);
+                    names.add(object);
                 }
-                if (n == flat.length) {
-                    flat = Arrays.copyOf(flat, flat.length * 2);
-                }
-                flat[n++] = id;
-            }
-            sampleStart[s + 1] = n;
+                occ.add(o, off, len);
+            });
+            sampleStart[s + 1] = occ.n;
         }
-        sampleExtents = Arrays.copyOf(flat, n);
-        extentCount = byId.size();
-        extents = byId.toArray(new Extent[0]);
+        int n = occ.n;
         objectNames = names.toArray(new String[0]);
+        // sort occurrences by (object, offset, length, first use): equal neighbours are one extent
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (!occ.sorted(order)) {
+            mergeSort(order, occ::compare);
+        }
+        int[] extentOfOcc = new int[n];
+        int groups = 0;
+        long[] firstUse = new long[Math.max(1, n)]; // (first occurrence << 32) | group, to number groups by first use
+        for (int k = 0; k < n; k++) {
+            int i = order[k];
+            if (k == 0 || !occ.same(order[k - 1], i)) {
+                firstUse[groups] = ((long) i << 32) | groups;
+                groups++;
+            }
+            extentOfOcc[i] = groups - 1;
+        }
+        extentCount = groups;
+        long[] byFirstUse = Arrays.copyOf(firstUse, groups);
+        Arrays.sort(byFirstUse);
+        int[] idOfGroup = new int[groups];
+        for (int id = 0; id < groups; id++) {
+            idOfGroup[(int) byFirstUse[id]] = id;
+        }
         objectOf = new int[extentCount];
         offset = new long[extentCount];
         length = new long[extentCount];
+        byObject = new int[extentCount];
+        int[] groupFirstOcc = new int[extentCount];
+        for (int g = 0; g < groups; g++) {
+            groupFirstOcc[g] = (int) (firstUse[g] >>> 32);
+        }
         long total = 0;
-        for (int i = 0; i < extentCount; i++) {
-            Extent e = extents[i];
-            objectOf[i] = objectIds.get(e.object());
-            offset[i] = e.offset();
-            length[i] = e.length();
-            total += e.length();
+        for (int g = 0; g < groups; g++) {
+            int i = groupFirstOcc[g];
+            int id = idOfGroup[g];
+            objectOf[id] = occ.object[i];
+            offset[id] = occ.offset[i];
+            length[id] = occ.length[i];
+            byObject[g] = id; // groups are in (object, offset) order
+            total += occ.length[i];
         }
         datasetBytes = total;
+        sampleExtents = new int[n];
+        for (int i = 0; i < n; i++) {
+            sampleExtents[i] = idOfGroup[extentOfOcc[i]];
+        }
+        objectStart = new int[objectNames.length + 1];
+        for (int g = 0; g < groups; g++) {
+            objectStart[objectOf[byObject[g]] + 1]++;
+        }
+        for (int o = 0; o < objectNames.length; o++) {
+            objectStart[o + 1] += objectStart[o];
+        }
 
         // chain each object's extents in offset order and reject partial overlaps
         next = new int[extentCount];
         prev = new int[extentCount];
         Arrays.fill(next, -1);
         Arrays.fill(prev, -1);
-        Integer[] order = new Integer[extentCount];
-        for (int i = 0; i < extentCount; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> objectOf[a] != objectOf[b] ? Integer.compare(objectOf[a], objectOf[b])
-                : Long.compare(offset[a], offset[b]));
         for (int k = 1; k < extentCount; k++) {
-            int a = order[k - 1];
-            int b = order[k];
+            int a = byObject[k - 1];
+            int b = byObject[k];
             if (objectOf[a] != objectOf[b]) {
                 continue;
             }
             if (offset[a] + length[a] > offset[b]) {
-                throw new IllegalArgumentException("extents " + extents[a] + " (sample " + firstSample[a] + ") and "
-                        + extents[b] + " (sample " + firstSample[b]
+                throw new IllegalArgumentException("extents " + extent(a) + " (sample " + sampleOf(groupFirstOcc[k - 1])
+                        + ") and " + extent(b) + " (sample " + sampleOf(groupFirstOcc[k])
                         + ") overlap; extents of one object must be identical or disjoint");
             }
             next[a] = b;
@@ -142,6 +168,98 @@ final class ExtentTable {
             }
         }
         ownerEnd = fill; // a sample that lists one extent twice owns it once; the spare slot is skipped
+    }
+
+    /** The sample of occurrence {@code i}. */
+    private int sampleOf(int i) {
+        int s = Arrays.binarySearch(sampleStart, i);
+        if (s < 0) {
+            return -s - 2;
+        }
+        while (s + 1 < sampleStart.length && sampleStart[s + 1] == i) {
+            s++; // samples without extents
+        }
+        return s;
+    }
+
+    /** Extent occurrences in three growable columns; confined to the constructor. */
+    private static final class Occurrences {
+        int[] object;
+        long[] offset;
+        long[] length;
+        int n;
+
+        Occurrences(int capacity) {
+            object = new int[capacity];
+            offset = new long[capacity];
+            length = new long[capacity];
+        }
+
+        void add(int o, long off, long len) {
+            if (n == object.length) {
+                int c = (int) Math.min(Integer.MAX_VALUE - 16, n * 2L);
+                if (c == n) {
+                    throw new IllegalArgumentException("more than " + n + " extents");
+                }
+                object = Arrays.copyOf(object, c);
+                offset = Arrays.copyOf(offset, c);
+                length = Arrays.copyOf(length, c);
+            }
+            if (off < 0 || len <= 0 || off + len < 0) {
+                throw new IllegalArgumentException("bad extent at offset " + off + ", length " + len);
+            }
+            object[n] = o;
+            offset[n] = off;
+            length[n] = len;
+            n++;
+        }
+
+        int compare(int a, int b) {
+            int c = Integer.compare(object[a], object[b]);
+            if (c == 0) {
+                c = Long.compare(offset[a], offset[b]);
+            }
+            if (c == 0) {
+                c = Long.compare(length[a], length[b]);
+            }
+            return c != 0 ? c : Integer.compare(a, b);
+        }
+
+        boolean same(int a, int b) {
+            return object[a] == object[b] && offset[a] == offset[b] && length[a] == length[b];
+        }
+
+        boolean sorted(int[] order) {
+            for (int k = 1; k < order.length; k++) {
+                if (compare(order[k - 1], order[k]) > 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** A stable bottom-up merge sort of ints by {@code cmp}, without boxing. */
+    private static void mergeSort(int[] a, java.util.function.IntBinaryOperator cmp) {
+        int[] src = a;
+        int[] dst = new int[a.length];
+        for (int width = 1; width < a.length; width *= 2) {
+            for (int lo = 0; lo < a.length; lo += 2 * width) {
+                int mid = Math.min(lo + width, a.length);
+                int hi = Math.min(lo + 2 * width, a.length);
+                int i = lo;
+                int j = mid;
+                for (int k = lo; k < hi; k++) {
+                    dst[k] = i < mid && (j >= hi || cmp.applyAsInt(src[i], src[j]) <= 0) ? src[i++] : src[j++];
+                }
+            }
+            int[] t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != a) {
+            System.arraycopy(src, 0, a, 0, a.length);
+        }
     }
 
     static ExtentTable of(SampleExtents dataset) {
@@ -181,13 +299,29 @@ final class ExtentTable {
     }
 
     Extent extent(int id) {
-        return extents[id];
+        return new Extent(objectNames[objectOf[id]], offset[id], length[id]);
     }
 
-    /** The id of {@code e}, or -1 when the dataset does not read it. */
+    /** The id of {@code e}, or -1 when the dataset does not read it. O(log extents of its object). */
     int idOf(Extent e) {
-        Integer id = ids.get(e);
-        return id == null ? -1 : id;
+        Integer o = objectIds.get(e.object());
+        if (o == null) {
+            return -1;
+        }
+        int lo = objectStart[o];
+        int hi = objectStart[o + 1] - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int id = byObject[mid];
+            if (offset[id] < e.offset()) {
+                lo = mid + 1;
+            } else if (offset[id] > e.offset()) {
+                hi = mid - 1;
+            } else {
+                return length[id] == e.length() ? id : -1;
+            }
+        }
+        return -1;
     }
 
     void checkSample(int sample) {

@@ -58,4 +58,23 @@ public interface Planner {
 
     /** A new estimate of the store (from {@link StoreModelEstimator}); resizes the window at the next epoch. */
     void updateStoreModel(StoreModel model);
+
+    /**
+     * The capacity changes to {@code capacityBytes} (the executor shares one cache between datasets). Growing
+     * takes effect at once. Shrinking returns the extents the executor must drop from the cache now: what was read
+     * and is needed last first, then the stable set's excess, then prefetched bytes not read yet (planned again
+     * later). Bytes in flight cannot be dropped; while they keep the planner above {@code capacityBytes},
+     * {@link #capacityBytes()} says so, and the executor calls again once they landed.
+     *
+     * @throws IllegalArgumentException if {@code capacityBytes} is negative
+     * @throws UnsupportedOperationException for planners with a fixed capacity (the simulator's baselines)
+     */
+    default List<Extent> resize(long capacityBytes) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has a fixed capacity");
+    }
+
+    /** The bytes this planner may plan for now: its capacity, or more while a shrink waits for bytes in flight. */
+    default long capacityBytes() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not report its capacity");
+    }
 }

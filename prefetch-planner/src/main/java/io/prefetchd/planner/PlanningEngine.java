@@ -127,16 +127,16 @@ final class PlanningEngine implements Planner {
         double transfer = averageReadBytes / store.bytesPerSecond();
         double lead = config.safetyMargin() * (latency + transfer);
         double missFraction = table.datasetBytes == 0 ? 0
-                : Math.max(0, 1.0 - (double) config.capacityBytes() / table.datasetBytes);
+                : Math.max(0, 1.0 - (double) ledger.capacity / table.datasetBytes);
         // a reader that waits reads slower than it would if it did not: never size the window below the prior
         double rate = Math.max(readsPerSecond, config.expectedReadBytesPerSecond() / averageReadBytes);
         double readBytesPerSecond = rate * averageReadBytes;
         long w = (long) Math.ceil(missFraction * readBytesPerSecond * lead);
         w = Math.max(w, config.minWindowBytes());
-        w = Math.min(w, (long) (config.maxWindowFraction() * config.capacityBytes()));
+        w = Math.min(w, (long) (config.maxWindowFraction() * ledger.capacity));
         if (force || Math.abs(w - windowBudget) > 0.25 * windowBudget) {
             windowBudget = w;
-            pinnedTarget = config.capacityBytes() - w;
+            pinnedTarget = ledger.capacity - w;
             maxRangeBytes = Math.max(1, Math.min(config.maxRequestBytes(), w / 8));
         }
         horizonPositions = (long) Math.ceil(lead * rate) + 1;
@@ -402,6 +402,44 @@ final class PlanningEngine implements Planner {
         }
         check();
         return out;
+    }
+
+    @Override
+    public List<Extent> resize(long capacityBytes) {
+        if (capacityBytes < 0) {
+            throw new IllegalArgumentException("capacityBytes is negative: " + capacityBytes);
+        }
+        ledger.capacity = capacityBytes;
+        resize(true);
+        unpinExcess();
+        List<Extent> out = new ArrayList<>();
+        for (int id : ledger.evictables()) { // read already: farthest next use first
+            if (ledger.used <= capacityBytes) {
+                break;
+            }
+            ledger.drop(id);
+            out.add(table.extent(id));
+        }
+        if (ledger.used > capacityBytes) { // prefetched, not read yet: dropped now, planned again when there is room
+            for (int id : new ArrayList<>(windowQueue)) {
+                if (ledger.used <= capacityBytes) {
+                    break;
+                }
+                if (ledger.role[id] == CacheLedger.WINDOW && ledger.state[id] == CacheLedger.RESIDENT) {
+                    ledger.drop(id);
+                    out.add(table.extent(id));
+                }
+            }
+            frontier = cursor;
+        }
+        ledger.capacity = Math.max(capacityBytes, ledger.used); // bytes in flight hold it up until they land
+        check();
+        return out;
+    }
+
+    @Override
+    public long capacityBytes() {
+        return ledger.capacity;
     }
 
     @Override

@@ -28,6 +28,27 @@ public interface SampleExtents {
      */
     List<Extent> extentsOf(int sample);
 
+    /** Receives one extent of a sample; {@code object} is the same string for every extent of one object. */
+    @FunctionalInterface
+    interface ExtentVisitor {
+        void accept(String object, long offset, long length);
+    }
+
+    /**
+     * Hands the sample's extents to {@code visitor}, in {@link #extentsOf} order. A planner is built through this,
+     * so a dataset that overrides it (the gateway's block view of a mapped index) is planned without an
+     * {@link Extent} per sample ever being made.
+     */
+    default void forEachExtent(int sample, ExtentVisitor visitor) {
+        List<Extent> list = extentsOf(sample);
+        if (list == null) {
+            throw new IllegalArgumentException("sample " + sample + " has a null extent list");
+        }
+        for (Extent e : list) {
+            visitor.accept(e.object(), e.offset(), e.length());
+        }
+    }
+
     /** An immutable dataset from an explicit list (copied). */
     static SampleExtents of(List<List<Extent>> samples) {
         requireNonNull(samples, "samples is null");

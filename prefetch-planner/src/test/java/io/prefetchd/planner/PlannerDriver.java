@@ -28,7 +28,7 @@ final class PlannerDriver {
 
     private final SampleExtents dataset;
     private final int[] trace;
-    private final long capacity;
+    private long capacity;
     private final Planner planner;
     private final Random random;
     private final boolean checkBelady;
@@ -205,6 +205,21 @@ final class PlannerDriver {
             }
         }
         return lo < list.size() ? list.get(lo) : NEVER;
+    }
+
+    /**
+     * The executor gives the planner {@code newCapacity}: the driver drops what the planner says, checks that it
+     * then plans within the new capacity (or, while bytes in flight hold it up, within exactly those bytes), and
+     * holds it to that from then on.
+     */
+    void resize(long newCapacity) {
+        for (Extent v : planner.resize(newCapacity)) {
+            assertTrue(resident.remove(v), "resize evicts " + v + ", which is not cached");
+            used -= v.length();
+        }
+        long reported = planner.capacityBytes();
+        assertEquals(Math.max(newCapacity, used), reported, "capacity after a resize to " + newCapacity);
+        capacity = reported;
     }
 
     long usedBytes() {

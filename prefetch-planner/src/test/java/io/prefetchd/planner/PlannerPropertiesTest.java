@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -38,6 +39,34 @@ final class PlannerPropertiesTest {
         }
         driver.drain(from * 1_000_000L);
         assertTrue(driver.usedBytes() <= c.config.capacityBytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316})
+    void resizedMidEpoch_shrinksAtOnceButForBytesInFlight_andKeepsEveryProperty(int seed) {
+        Random random = new Random(seed);
+        Case c = randomCase(random);
+        Planner planner = seed % 2 == 0 ? Planners.withHints(c.dataset, c.config) : Planners.learned(c.dataset, c.config);
+        for (EpochOrder o : c.epochs) {
+            planner.publish(o);
+        }
+        PlannerDriver driver = new PlannerDriver(c.dataset, c.trace(), c.config.capacityBytes(), planner,
+                new Random(seed), true);
+        long full = c.config.capacityBytes();
+        int from = 0;
+        for (EpochOrder o : c.epochs) {
+            planner.onEpochStart(o.epoch(), from * 1_000_000L);
+            int half = o.size() / 2;
+            driver.run(from, from + half, from * 1_000_000L, 1_000_000L);
+            driver.resize(random.nextLong(full / 4, full + 1)); // a dataset added elsewhere takes a share
+            driver.run(from + half, from + o.size(), (from + half) * 1_000_000L, 1_000_000L);
+            driver.resize(full); // its job ended: the share comes back
+            from += o.size();
+        }
+        driver.drain(from * 1_000_000L);
+        driver.resize(full / 2);
+        assertEquals(full / 2, planner.capacityBytes(), "nothing in flight: the shrink is complete at once");
+        assertTrue(driver.usedBytes() <= full / 2);
     }
 
     @ParameterizedTest

@@ -38,7 +38,8 @@ public final class ScaleBench implements Callable<Integer> {
     static List<ScaleSection> sections() {
         return List.of(
                 new NamespaceSection(),
-                new CacheSection());
+                new CacheSection(),
+                new IndexSection());
     }
 
     public static void main(String[] args) {

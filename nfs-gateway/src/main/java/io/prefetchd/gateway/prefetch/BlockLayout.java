@@ -2,6 +2,7 @@ package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.formats.SampleLocator;
 import io.prefetchd.gateway.cache.BlockBounds;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
@@ -10,9 +11,7 @@ import io.prefetchd.planner.SampleExtents;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,10 +29,10 @@ import static java.util.Objects.requireNonNull;
  * the planner requires); samples that share an extent (rows of one Parquet page) share its blocks, counted once.
  *
  * <h2>Reads to samples</h2>
- * Every sample extent, sorted by (object, offset). A READ maps to the sample whose extent contains its first byte
- * (the first such sample when several share an extent, as rows of one Parquet row group do).
+ * A READ maps to the sample whose extent contains its first byte (the first such sample when several share an
+ * extent, as rows of one Parquet row group do): the index's own {@link SampleLocator}, which builds nothing.
  *
- * <p>Immutable after construction; built once per dataset in O(extents · log extents).
+ * <p>Immutable after construction; built once per dataset in O(extents).
  */
 final class BlockLayout {
     private final DatasetIndex index;
@@ -41,13 +40,7 @@ final class BlockLayout {
     private final long grain;
     private final String[] objectIds;
     private final ObjectVersion[] versions;
-    private final Map<String, Integer> objectByKey;
-    private final Map<String, Integer> objectById;
-    /** Per object: the range [from[o], from[o+1]) of the sorted extent arrays. */
-    private final int[] from;
-    private final long[] starts;
-    private final long[] ends;
-    private final int[] samples;
+    private final SampleLocator locator;
     /** Per object: every extent start and end, sorted and distinct (where blocks end besides grain lines). */
     private final long[][] cuts;
 
@@ -66,56 +59,58 @@ final class BlockLayout {
         int n = objects.size();
         objectIds = new String[n];
         versions = new ObjectVersion[n];
-        objectByKey = new HashMap<>(n * 2);
-        objectById = new HashMap<>(n * 2);
         for (int o = 0; o < n; o++) {
             ObjectRef ref = objects.get(o);
             objectIds[o] = objectId(ref.key(), ref.etag());
             versions[o] = new ObjectVersion(ref.key(), ref.etag(), ref.size());
-            objectByKey.put(ref.key(), o);
-            objectById.put(objectIds[o], o);
         }
-        // count extents per object, then fill and sort each object's run by offset
+        locator = SampleLocator.of(index);
+        // per object, every extent's start and end: where its blocks end besides grain lines
+        LongList[] bounds = new LongList[n];
         int sampleCount = (int) index.sampleCount();
-        int[] counts = new int[n + 1];
         for (int s = 0; s < sampleCount; s++) {
-            index.forEachExtent(s, (object, offset, length) -> counts[object + 1]++);
-        }
-        from = new int[n + 1];
-        for (int o = 0; o < n; o++) {
-            from[o + 1] = from[o] + counts[o + 1];
-        }
-        int total = from[n];
-        long[] rawStarts = new long[total];
-        long[] rawEnds = new long[total];
-        int[] rawSamples = new int[total];
-        int[] fill = Arrays.copyOf(from, n);
-        for (int s = 0; s < sampleCount; s++) {
-            int sample = s;
             index.forEachExtent(s, (object, offset, length) -> {
-                int k = fill[object]++;
-                rawStarts[k] = offset;
-                rawEnds[k] = offset + length;
-                rawSamples[k] = sample;
+                LongList b = bounds[object] == null ? bounds[object] = new LongList() : bounds[object];
+                b.add(offset);
+                b.add(offset + length);
             });
         }
-        starts = new long[total];
-        ends = new long[total];
-        samples = new int[total];
         cuts = new long[n][];
         for (int o = 0; o < n; o++) {
-            sortRun(rawStarts, rawEnds, rawSamples, from[o], from[o + 1]);
             long size = versions[o].size();
-            cuts[o] = java.util.stream.LongStream.concat(
-                            Arrays.stream(starts, from[o], from[o + 1]), Arrays.stream(ends, from[o], from[o + 1]))
-                    .filter(x -> x > 0 && x < size).sorted().distinct().toArray();
+            cuts[o] = bounds[o] == null ? new long[0]
+                    : Arrays.stream(bounds[o].toArray()).filter(x -> x > 0 && x < size).sorted().distinct().toArray();
         }
+    }
+
+    /** A growable {@code long[]}; confined to the constructor. */
+    private static final class LongList {
+        private long[] a = new long[8];
+        private int n;
+
+        void add(long v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+
+    /** The number of the object with planner id {@code objectId}, or -1. */
+    private int objectOfId(String objectId) {
+        int at = objectId.lastIndexOf("@\"");
+        int o = at < 0 ? -1 : index.objectIndex(objectId.substring(0, at));
+        return o >= 0 && objectIds[o].equals(objectId) ? o : -1;
     }
 
     /** Where blocks of {@code version} end besides grain lines: every extent's start and end, for the cache. */
     long[] cutsOf(ObjectVersion version) {
-        Integer o = objectByKey.get(version.key());
-        return o == null || !versions[o].equals(version) ? new long[0] : cuts[o].clone();
+        int o = index.objectIndex(version.key());
+        return o < 0 || !versions[o].equals(version) ? new long[0] : cuts[o].clone();
     }
 
     private long blockStart(int object, long pos) {
@@ -128,8 +123,8 @@ final class BlockLayout {
 
     /** The planner extents (blocks) making up {@code [offset, offset + length)} of a planner object. */
     List<Extent> blocksIn(String objectId, long offset, long length) {
-        Integer o = objectById.get(objectId);
-        if (o == null || length <= 0) {
+        int o = objectOfId(objectId);
+        if (o < 0 || length <= 0) {
             return List.of();
         }
         List<Extent> out = new ArrayList<>();
@@ -149,35 +144,6 @@ final class BlockLayout {
             bytes += size;
         }
         return blocks == 0 ? grain : Math.max(1, bytes / blocks);
-    }
-
-    /** Sorts one object's extents by (start, sample) into the final arrays. */
-    private void sortRun(long[] rawStarts, long[] rawEnds, int[] rawSamples, int lo, int hi) {
-        int len = hi - lo;
-        boolean sorted = true;
-        for (int k = 0; k < len; k++) {
-            if (k > 0 && (rawStarts[lo + k] < rawStarts[lo + k - 1]
-                    || rawStarts[lo + k] == rawStarts[lo + k - 1] && rawSamples[lo + k] < rawSamples[lo + k - 1])) {
-                sorted = false;
-            }
-        }
-        if (sorted) {
-            System.arraycopy(rawStarts, lo, starts, lo, len);
-            System.arraycopy(rawEnds, lo, ends, lo, len);
-            System.arraycopy(rawSamples, lo, samples, lo, len);
-            return;
-        }
-        Integer[] order = new Integer[len];
-        for (int k = 0; k < len; k++) {
-            order[k] = lo + k;
-        }
-        Arrays.sort(order, (a, b) -> rawStarts[a] != rawStarts[b] ? Long.compare(rawStarts[a], rawStarts[b])
-                : Integer.compare(rawSamples[a], rawSamples[b]));
-        for (int k = 0; k < len; k++) {
-            starts[lo + k] = rawStarts[order[k]];
-            ends[lo + k] = rawEnds[order[k]];
-            samples[lo + k] = rawSamples[order[k]];
-        }
     }
 
     /** The planner's name for one version of an object: key and ETag, so versions never share cache entries. */
@@ -214,8 +180,8 @@ final class BlockLayout {
 
     /** The object version behind a planner object id, or null when the id is not this dataset's. */
     ObjectVersion version(String objectId) {
-        Integer o = objectById.get(objectId);
-        return o == null ? null : versions[o];
+        int o = objectOfId(objectId);
+        return o < 0 ? null : versions[o];
     }
 
     List<ObjectVersion> versions() {
@@ -227,35 +193,12 @@ final class BlockLayout {
      * no such object, the object changed since it was indexed, or no sample covers the byte (a tar header).
      */
     int sampleAt(String key, String etag, long offset) {
-        Integer o = objectByKey.get(key);
-        if (o == null || !versions[o].etag().equals(etag)) {
-            return -1;
-        }
-        int lo = from[o];
-        int hi = from[o + 1] - 1;
-        int found = -1;
-        while (lo <= hi) { // last extent starting at or before offset
-            int mid = (lo + hi) >>> 1;
-            if (starts[mid] <= offset) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        if (found < 0) {
-            return -1;
-        }
-        while (found > from[o] && starts[found - 1] == starts[found]) {
-            found--; // several samples share this extent: the first
-        }
-        // an earlier, longer extent may cover offset when extents nest; extents of one format never do
-        return offset < ends[found] ? samples[found] : -1;
+        return etag == null ? -1 : (int) locator.sampleAt(key, etag, offset);
     }
 
     /** True when {@code key} is one of the dataset's objects (any version). */
     boolean hasObject(String key) {
-        return objectByKey.containsKey(key);
+        return index.objectIndex(key) >= 0;
     }
 
     /** The block-granular view the planner plans with. */
@@ -272,7 +215,55 @@ final class BlockLayout {
                 index.forEachExtent(sample, (object, offset, length) -> addBlocks(out, object, offset, length));
                 return out;
             }
+
+            @Override
+            public void forEachExtent(int sample, ExtentVisitor visitor) {
+                BlockWalk walk = new BlockWalk(visitor);
+                index.forEachExtent(sample, walk);
+            }
         };
+    }
+
+    /** Hands one sample's blocks to a visitor, each once, with no record per block. */
+    private final class BlockWalk implements io.prefetchd.formats.ExtentSink {
+        private final SampleExtents.ExtentVisitor visitor;
+        private int[] objects = new int[4];
+        private long[] starts = new long[4];
+        private int n;
+
+        BlockWalk(SampleExtents.ExtentVisitor visitor) {
+            this.visitor = visitor;
+        }
+
+        @Override
+        public void accept(int object, long offset, long length) {
+            if (length <= 0) {
+                return;
+            }
+            long end = Math.min(versions[object].size(), offset + length);
+            for (long p = blockStart(object, offset); p < end; ) {
+                long q = blockEnd(object, p);
+                if (!seen(object, p)) {
+                    visitor.accept(objectIds[object], p, q - p);
+                }
+                p = q;
+            }
+        }
+
+        private boolean seen(int object, long start) {
+            for (int i = 0; i < n; i++) {
+                if (objects[i] == object && starts[i] == start) {
+                    return true;
+                }
+            }
+            if (n == objects.length) {
+                objects = Arrays.copyOf(objects, n * 2);
+                starts = Arrays.copyOf(starts, n * 2);
+            }
+            objects[n] = object;
+            starts[n++] = start;
+            return false;
+        }
     }
 
     private void addBlocks(List<Extent> out, int object, long offset, long length) {
@@ -296,8 +287,8 @@ final class BlockLayout {
      * serves it while it lasts).
      */
     List<Extent> residentExtents(ObjectVersion version, List<ExtentCache.Range> cached) {
-        Integer o = objectByKey.get(version.key());
-        if (o == null || !versions[o].equals(version)) {
+        int o = index.objectIndex(version.key());
+        if (o < 0 || !versions[o].equals(version)) {
             return List.of();
         }
         List<Extent> out = new ArrayList<>(cached.size());

@@ -63,7 +63,12 @@ final class DatasetPrefetcher {
     private final LongSupplier clock;
     private final Predicate<String> beingRead;
     private final Supplier<ReportStore> reports;
-    private final long capacityBytes;
+    private long capacityBytes;
+    /** What the known future needs in the cache ({@link #neededBytes}), and whether it changed since last asked. */
+    private long neededBytes;
+    private boolean needChanged;
+    /** The last epoch the job said it finished. */
+    private int endedThrough = -1;
     /** The running epoch's report log (null before the first epoch or without a report store). */
     private EpochLog log;
     /** Samples in the order the running epoch first read them; the previous epoch's, for the report's warm-up. */
@@ -100,11 +105,62 @@ final class DatasetPrefetcher {
         this.beingRead = requireNonNull(beingRead, "beingRead is null");
         this.reports = requireNonNull(reports, "reports is null");
         this.capacityBytes = capacityBytes;
+        this.neededBytes = layout.totalBytes();
         this.epochs = new EpochTracker(layout.sampleCount(), layout.emptySamples(), settings.idleGap().toNanos());
     }
 
     String datasetId() {
         return datasetId;
+    }
+
+    /** The bytes the planner plans for now (its share of the cache, or more while a shrink waits for GETs). */
+    long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /**
+     * What this dataset's known future needs in the cache: the distinct bytes of the samples that the published
+     * orders of the running and later epochs name; all its bytes while no job published an order (any sample may be
+     * read); none once every epoch it was told of has ended (its job is done).
+     */
+    long neededBytes() {
+        return neededBytes;
+    }
+
+    /** True once after {@link #neededBytes} changed. */
+    boolean takeNeedChanged() {
+        boolean c = needChanged;
+        needChanged = false;
+        return c;
+    }
+
+    private void refreshNeed() {
+        long need;
+        if (orders.job() == null) {
+            need = layout.totalBytes();
+        } else {
+            java.util.BitSet seen = new java.util.BitSet(layout.sampleCount());
+            need = 0;
+            for (EpochOrder order : orders.ordersFrom(Math.max(epochs.epoch(), endedThrough + 1))) {
+                for (int i = 0; i < order.size(); i++) {
+                    int s = order.sampleAt(i);
+                    if (!seen.get(s)) {
+                        seen.set(s);
+                        need += layout.index().sampleBytes(s);
+                    }
+                }
+            }
+        }
+        if (need != neededBytes) {
+            neededBytes = need;
+            needChanged = true;
+        }
+    }
+
+    /** The executor moves this dataset's share of the cache to {@code capacity}: drops what the planner gives up. */
+    void resize(long capacity) {
+        drop(planner.resize(capacity));
+        capacityBytes = planner.capacityBytes();
     }
 
     BlockLayout layout() {
@@ -184,6 +240,7 @@ final class DatasetPrefetcher {
     void publish(String job, int epoch, int rank, int[] samples, long now) {
         EpochOrder merged = orders.put(job, epoch, rank, samples);
         planner.publish(merged);
+        refreshNeed();
         int started = epochs.onPublish(epoch, merged.size());
         if (started >= 0) {
             planner.onEpochStart(started, now);
@@ -241,10 +298,13 @@ final class DatasetPrefetcher {
         if (epoch == epochs.epoch()) {
             finishEpoch(now);
         }
+        endedThrough = Math.max(endedThrough, epoch);
+        refreshNeed();
     }
 
     private void epochStarted(int epoch, long now) {
         finishEpoch(now);
+        refreshNeed();
         ReportStore store = reports.get();
         if (store == null) {
             return;
@@ -305,21 +365,7 @@ final class DatasetPrefetcher {
             planner.onFetchFailed(f.id(), now);
             return;
         }
-        for (Extent e : f.evictFirst()) {
-            ObjectVersion victim = layout.version(e.object());
-            if (victim == null) {
-                continue;
-            }
-            if (prefetchedUnread.remove(e) && log != null) {
-                log.prefetchedUnused(e.length());
-            }
-            if (beingRead.test(victim.key())) { // typically the sample just read: drop it once its READ returned
-                deferredDrops.computeIfAbsent(victim.key(), k -> new ArrayList<>()).add(e);
-            } else {
-                cache.release(victim, e.offset(), e.length(), true);
-            }
-        }
-        metrics.evicted(f.evictFirst().size());
+        drop(f.evictFirst());
         if (!f.demand()) {
             budget.take(f.length());
             // unread until a read of its sample (a read while the GET is in flight counts: it joined the GET)
@@ -334,6 +380,25 @@ final class DatasetPrefetcher {
         }
         long id = f.id();
         done.whenComplete((ignored, failure) -> actor.execute(() -> completed(id, failure)));
+    }
+
+    /** Drops blocks the planner evicted from the cache (after the READs copying out of them returned). */
+    private void drop(List<Extent> evicted) {
+        for (Extent e : evicted) {
+            ObjectVersion victim = layout.version(e.object());
+            if (victim == null) {
+                continue;
+            }
+            if (prefetchedUnread.remove(e) && log != null) {
+                log.prefetchedUnused(e.length());
+            }
+            if (beingRead.test(victim.key())) { // typically the sample just read: drop it once its READ returned
+                deferredDrops.computeIfAbsent(victim.key(), k -> new ArrayList<>()).add(e);
+            } else {
+                cache.release(victim, e.offset(), e.length(), true);
+            }
+        }
+        metrics.evicted(evicted.size());
     }
 
     /** A fetch finished; runs on the executor's thread. */

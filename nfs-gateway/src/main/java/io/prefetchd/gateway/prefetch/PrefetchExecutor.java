@@ -53,9 +53,13 @@ import static java.util.Objects.requireNonNull;
  *       never queues behind them. Within that, {@link PrefetchBudget} keeps about twice S3's delivery rate ×
  *       latency in flight: enough to fill the link, few enough that the GET a reader needs next is not slowed by
  *       dozens sharing the link with it.</li>
- *   <li><b>Within capacity.</b> Planners get {@link PrefetchSettings#cacheShare} of the cache (split between
- *       datasets) in whole blocks; blocks they fetch are held (the cache's own eviction passes them over) and go
- *       when the planner evicts them, before the fetch that needs the room is written.</li>
+ *   <li><b>Within capacity.</b> Planners get {@link PrefetchSettings#cacheShare} of the cache in whole blocks,
+ *       shared between datasets in proportion to what each one's known future needs (the distinct bytes its
+ *       published orders name; all its bytes without orders; nothing once its job ended), re-shared when a dataset is
+ *       added, an order is published or an epoch ends. A planner that shrinks drops what it needs least at once; the
+ *       others grow only into freed room, so the planners together never plan for more than the share. Blocks
+ *       they fetch are held (the cache's own eviction passes them over) and go when the planner evicts them,
+ *       before the fetch that needs the room is written.</li>
  *   <li><b>Correct bytes.</b> The executor only decides what to fetch and when; every byte a reader gets still
  *       comes through the cache's checked read path, for the object version the reader opened. An object that
  *       changed since its dataset was indexed is not prefetched (its reads simply map to no sample).</li>
@@ -124,7 +128,10 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     private final PrefetchBudget budget;
     /** Confined to the actor. */
     private final Map<String, DatasetPrefetcher> byId = new LinkedHashMap<>();
-    private final Map<String, Long> capacityById = new HashMap<>();
+    /** Per dataset, the share of a block file that is data: planner bytes per byte of cache. */
+    private final Map<String, Double> dataFraction = new HashMap<>();
+    /** Some planner is not at its share yet (a shrink waits for GETs in flight, or a grow for the room). */
+    private boolean unbalanced;
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     /** Read by NFS workers to skip objects no planner knows, without posting a task. */
     private final Map<String, String> datasetOfKey = new ConcurrentHashMap<>();
@@ -270,21 +277,17 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         DatasetPrefetcher old = byId.remove(datasetId);
         if (old != null) {
             old.close();
-            capacityById.remove(datasetId);
+            dataFraction.remove(datasetId);
             for (ObjectVersion v : old.layout().versions()) {
                 cache.release(v, 0, v.size(), false); // back to plain recency: the new planner decides
             }
             datasetOfKey.values().removeIf(datasetId::equals);
         }
-        long usable = plannable(cache.stats().capacityBytes(), settings.cacheShare());
-        long blocksShare = (long) (usable * ((double) meanBlock / (meanBlock + BLOCK_OVERHEAD_ESTIMATE)));
-        long capacity = blocksShare / (byId.size() + 1);
-        long committed = capacityById.values().stream().mapToLong(Long::longValue).sum();
-        if (committed + capacity > blocksShare) {
-            LOG.warn("planners now plan for {} bytes of a {}-byte share of the cache ({} datasets); datasets "
-                    + "registered earlier keep their share until they are registered again", committed + capacity,
-                    blocksShare, byId.size() + 1);
-        }
+        // the others move to their new shares first, so that what the new planner starts with is free
+        dataFraction.put(datasetId, (double) meanBlock / (meanBlock + BLOCK_OVERHEAD_ESTIMATE));
+        rebalance(datasetId, layout.totalBytes());
+        long capacity = Math.min(shares(usable(), needs(datasetId, layout.totalBytes()), dataFraction).get(datasetId),
+                (long) (freeCacheBytes() * dataFraction.get(datasetId)));
         List<Extent> adopted = new ArrayList<>();
         long adoptedBytes = 0;
         for (Extent e : resident) {
@@ -318,13 +321,104 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,
                 metrics, Planners.estimator(prior), this::pumpAll, clock, this::beingRead, () -> reports, capacity);
         byId.put(datasetId, p);
-        capacityById.put(datasetId, capacity);
         for (ObjectVersion v : layout.versions()) {
             datasetOfKey.put(v.key(), datasetId);
         }
         LOG.info("planning dataset {}: {} samples, {} bytes, planner capacity {} bytes, {} bytes adopted from the "
                 + "cache, {} earlier epochs learned from traces", datasetId, layout.sampleCount(),
                 layout.totalBytes(), capacity, adoptedBytes, known.size());
+    }
+
+    // ------------------------------------------------------------------ sharing the cache
+
+    /**
+     * Each dataset's share of {@code usableBytes} of cache, in planner bytes: in proportion to what its known
+     * future needs (evenly when none needs anything), times the share of its block files that is data. The shares
+     * add up to at most {@code usableBytes} of cache. Pure, for tests.
+     */
+    static Map<String, Long> shares(long usableBytes, Map<String, Long> needs, Map<String, Double> dataFraction) {
+        double total = needs.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Long> out = new LinkedHashMap<>();
+        needs.forEach((id, need) -> {
+            double part = total > 0 ? need / total : 1.0 / needs.size();
+            out.put(id, (long) Math.floor(usableBytes * part * dataFraction.get(id)));
+        });
+        return out;
+    }
+
+    /** What each planned dataset needs, and {@code extraId} needing {@code extraNeed} (null for none). */
+    private Map<String, Long> needs(String extraId, long extraNeed) {
+        Map<String, Long> needs = new LinkedHashMap<>();
+        byId.forEach((id, p) -> needs.put(id, p.neededBytes()));
+        if (extraId != null) {
+            needs.put(extraId, extraNeed);
+        }
+        return needs;
+    }
+
+    private long usable() {
+        return plannable(cache.stats().capacityBytes(), settings.cacheShare());
+    }
+
+    /** Cache bytes no planner has now. */
+    private long freeCacheBytes() {
+        double held = 0;
+        for (DatasetPrefetcher p : byId.values()) {
+            held += Math.ceil(p.capacityBytes() / dataFraction.get(p.datasetId()));
+        }
+        return Math.max(0, usable() - (long) held);
+    }
+
+    /**
+     * Moves every planner towards its share: shrinks first (a planner drops what it needs least at once, and gives
+     * up bytes in flight as they land), then grows within the cache bytes that are free, so that at no moment do
+     * the planners together plan for more than the usable cache. Runs when a dataset is added, when an order is
+     * published or an epoch ends (what a dataset needs changes), and on every tick until every planner is at its
+     * share.
+     */
+    private void rebalance() {
+        rebalance(null, 0);
+    }
+
+    private void rebalance(String addingId, long addingNeed) {
+        Map<String, Long> target = shares(usable(), needs(addingId, addingNeed), dataFraction);
+        boolean off = false;
+        for (DatasetPrefetcher p : byId.values()) {
+            long t = target.get(p.datasetId());
+            if (p.capacityBytes() > t) {
+                resize(p, t);
+            }
+            off |= p.capacityBytes() > t;
+        }
+        if (addingId != null) {
+            unbalanced = true; // the new planner starts with what is free and grows on the next ticks
+            return;
+        }
+        for (DatasetPrefetcher p : byId.values()) {
+            long t = target.get(p.datasetId());
+            if (p.capacityBytes() < t) {
+                resize(p, Math.min(t, p.capacityBytes()
+                        + (long) (freeCacheBytes() * dataFraction.get(p.datasetId()))));
+            }
+            off |= p.capacityBytes() != t;
+        }
+        unbalanced = off;
+    }
+
+    private void resize(DatasetPrefetcher p, long capacity) {
+        long before = p.capacityBytes();
+        try {
+            p.resize(capacity);
+        } catch (UnsupportedOperationException e) {
+            return; // a planner of fixed capacity keeps it
+        } catch (RuntimeException e) {
+            plannerFailed(p.datasetId(), "planner error while resizing: " + messageOf(e), e);
+            return;
+        }
+        if (p.capacityBytes() != before) {
+            LOG.info("dataset {}: planner capacity {} -> {} bytes (needs {} bytes)", p.datasetId(), before,
+                    p.capacityBytes(), p.neededBytes());
+        }
     }
 
     /** Never plan the whole cache: blocks whose drop waits for a READ, and reads no planner knows, need room. */
@@ -415,6 +509,9 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             try {
                 p.publish(order.job(), order.epoch(), order.rank(), samples, now);
                 done.complete(null);
+                if (p.takeNeedChanged()) {
+                    rebalance();
+                }
             } catch (RuntimeException e) {
                 String why = "its planner refused the order of epoch " + order.epoch() + ": " + messageOf(e);
                 plannerFailed(order.datasetId(), why, e);
@@ -448,7 +545,12 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     @Override
     public void endEpoch(String datasetId, String job, int epoch) {
         long now = clock.getAsLong();
-        withDataset(datasetId, p -> p.endEpoch(epoch, now));
+        withDataset(datasetId, p -> {
+            p.endEpoch(epoch, now);
+            if (p.takeNeedChanged()) {
+                rebalance();
+            }
+        });
     }
 
     // ------------------------------------------------------------------ status and tests
@@ -460,7 +562,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             List<DatasetStatus> out = new ArrayList<>();
             for (DatasetPrefetcher p : byId.values()) {
                 out.add(new DatasetStatus(p.datasetId(), p.job(), p.epoch(), p.distinctReadThisEpoch(),
-                        p.fetchesInFlight(), capacityById.getOrDefault(p.datasetId(), 0L),
+                        p.fetchesInFlight(), p.capacityBytes(),
                         p.layout().sampleCount(), p.layout().totalBytes(), true,
                         errors.getOrDefault(p.datasetId(), "")));
             }
@@ -498,6 +600,13 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
 
     /** Lets every planner use free slots (on the tick, and after each completed GET), then wakes idle waiters. */
     private void pumpAll() {
+        boolean needs = false;
+        for (DatasetPrefetcher p : byId.values()) {
+            needs |= p.takeNeedChanged(); // an epoch started by reads
+        }
+        if (needs || unbalanced) {
+            rebalance();
+        }
         long now = clock.getAsLong();
         for (DatasetPrefetcher p : byId.values()) {
             p.pump(now);
@@ -527,13 +636,27 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             return;
         }
         long now = clock.getAsLong();
-        for (DatasetPrefetcher p : byId.values()) {
-            if (!p.idle(now)) {
+        if (!allIdle(now)) {
+            return;
+        }
+        if (unbalanced) { // every GET landed, so every planner can reach its share now, and use it
+            rebalance();
+            byId.values().forEach(p -> p.pump(now));
+            if (!allIdle(now)) {
                 return;
             }
         }
         idleWaiters.forEach(w -> w.complete(null));
         idleWaiters.clear();
+    }
+
+    private boolean allIdle(long now) {
+        for (DatasetPrefetcher p : byId.values()) {
+            if (!p.idle(now)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Runs {@code task} on the planner thread; false when the executor is closing and the task will not run. */

@@ -43,6 +43,11 @@ final class RankOrders {
         return byEpoch.containsKey(epoch) ? merged(epoch) : null;
     }
 
+    /** The merged orders of {@code epoch} and every later epoch published, in epoch order. */
+    java.util.List<EpochOrder> ordersFrom(int epoch) {
+        return byEpoch.keySet().stream().filter(e -> e >= epoch).sorted().map(this::merged).toList();
+    }
+
     private EpochOrder merged(int epoch) {
         TreeMap<Integer, int[]> ranks = byEpoch.get(epoch);
         if (ranks.size() == 1) {

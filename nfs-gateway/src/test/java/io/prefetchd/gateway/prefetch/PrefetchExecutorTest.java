@@ -297,6 +297,87 @@ class PrefetchExecutorTest {
         reports.close();
     }
 
+    /** A second file-per-sample dataset of {@code n} samples like the first one's, under {@code other/}. */
+    private DatasetIndex otherDataset(int n) throws Exception {
+        Random random = new Random(9);
+        for (int i = 0; i < n; i++) {
+            byte[] data = new byte[20_000 + random.nextInt(30_000)];
+            random.nextBytes(data);
+            store.put(String.format("other/s%05d.bin", i), data);
+        }
+        return DatasetIndexer.create(new ObjectStoreRangeSource(store), ForkJoinPool.commonPool(), 2,
+                Clock.systemUTC()).build(DatasetSpec.files("other", FileLayout.SORTED)).index();
+    }
+
+    private java.util.Map<String, PrefetchExecutor.DatasetStatus> statusById() {
+        java.util.Map<String, PrefetchExecutor.DatasetStatus> out = new java.util.HashMap<>();
+        for (PrefetchExecutor.DatasetStatus s : executor.status()) {
+            assertEquals("", s.error(), s.datasetId());
+            out.put(s.datasetId(), s);
+        }
+        return out;
+    }
+
+    private static long needOf(DatasetIndex index, int[] order) {
+        java.util.BitSet seen = new java.util.BitSet();
+        long bytes = 0;
+        for (int s : order) {
+            if (!seen.get(s)) {
+                seen.set(s);
+                bytes += index.sampleBytes(s);
+            }
+        }
+        return bytes;
+    }
+
+    @Test
+    void aDatasetAddedLater_sharesTheCacheByHintedNeeds_neverOvercommitting() throws Exception {
+        open(0.5);
+        long share = statusById().get("ds-1").plannerCapacityBytes(); // alone, it plans for the whole share
+        DatasetIndex other = otherDataset(SAMPLES);
+        int[] firstEpoch = permutation(1);
+        readEpoch(java.util.Arrays.copyOf(firstEpoch, SAMPLES / 2)); // ds-1 fills its share
+
+        executor.addDataset("ds-2", other).get(30, TimeUnit.SECONDS);
+        idle();
+        var both = statusById();
+        long one = both.get("ds-1").plannerCapacityBytes();
+        long two = both.get("ds-2").plannerCapacityBytes();
+        assertTrue(one + two <= share * 1.01, one + " + " + two + " > " + share);
+        // no hints yet: each may read any of its samples, so each needs all its bytes
+        assertEquals((double) index.totalBytes() / other.totalBytes(), (double) one / two, 0.05);
+
+        // ds-1's job announces it reads a quarter of its samples from now on
+        int[] quarter = java.util.Arrays.copyOf(permutation(2), SAMPLES / 4);
+        executor.accept(new HintSink.PublishedOrder("ds-1", "job", 0, 1, EpochOrder.of(1, quarter)));
+        readEpoch(quarter);
+        var hinted = statusById();
+        one = hinted.get("ds-1").plannerCapacityBytes();
+        two = hinted.get("ds-2").plannerCapacityBytes();
+        assertTrue(one + two <= share * 1.01, one + " + " + two + " > " + share);
+        assertEquals((double) needOf(index, quarter) / other.totalBytes(), (double) one / two, 0.05);
+
+        // the job ends: ds-1 needs nothing more, ds-2 gets the share
+        executor.endEpoch("ds-1", "job", 1);
+        idle();
+        var ended = statusById();
+        assertEquals(0, ended.get("ds-1").plannerCapacityBytes());
+        assertTrue(ended.get("ds-2").plannerCapacityBytes() >= share * 0.99, ended.toString());
+        assertTrue(ended.get("ds-2").plannerCapacityBytes() <= share * 1.01, ended.toString());
+    }
+
+    @Test
+    void shares_followNeeds_addUpToTheUsableCache_andAreEvenWhenNothingIsNeeded() {
+        var fractions = java.util.Map.of("a", 0.5, "b", 1.0, "c", 1.0);
+        var shares = PrefetchExecutor.shares(1000, java.util.Map.of("a", 100L, "b", 300L, "c", 0L), fractions);
+        assertEquals(125, shares.get("a"), "a quarter of the cache, half of it data");
+        assertEquals(750, shares.get("b"));
+        assertEquals(0, shares.get("c"));
+        var none = PrefetchExecutor.shares(999, java.util.Map.of("b", 0L, "c", 0L), fractions);
+        assertEquals(499, none.get("b"));
+        assertEquals(499, none.get("c"));
+    }
+
     @Test
     void plannersFillTheCacheShare_butAlwaysLeaveASmallReserve() {
         long gib = 1L << 30;

@@ -1,0 +1,80 @@
+package io.prefetchd.planner;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExtentTableTest {
+    /** Samples 0 and 2 share a.bin[0..10); b.bin's extents are listed out of offset order. */
+    private static final List<List<Extent>> SAMPLES = List.of(
+            List.of(new Extent("a.bin", 0, 10), new Extent("b.bin", 50, 5)),
+            List.of(new Extent("b.bin", 0, 20)),
+            List.of(new Extent("a.bin", 0, 10), new Extent("a.bin", 10, 4)));
+
+    /** A dataset that can only be visited, as the gateway's block view of a mapped index is planned. */
+    private static SampleExtents visitOnly(List<List<Extent>> samples) {
+        return new SampleExtents() {
+            @Override
+            public int sampleCount() {
+                return samples.size();
+            }
+
+            @Override
+            public List<Extent> extentsOf(int sample) {
+                throw new AssertionError("the table was built from records");
+            }
+
+            @Override
+            public void forEachExtent(int sample, ExtentVisitor visitor) {
+                samples.get(sample).forEach(e -> visitor.accept(e.object(), e.offset(), e.length()));
+            }
+        };
+    }
+
+    @Test
+    void build_visitsTheDataset_andNumbersDistinctExtentsByFirstUse() {
+        ExtentTable t = ExtentTable.of(visitOnly(SAMPLES));
+
+        assertEquals(4, t.extentCount);
+        assertEquals(new Extent("a.bin", 0, 10), t.extent(0));
+        assertEquals(new Extent("b.bin", 50, 5), t.extent(1));
+        assertEquals(new Extent("b.bin", 0, 20), t.extent(2));
+        assertEquals(new Extent("a.bin", 10, 4), t.extent(3));
+        assertEquals(t.extentAt(t.extentsStart(0)), t.extentAt(t.extentsStart(2)), "one id for a shared extent");
+        assertEquals(39, t.datasetBytes);
+    }
+
+    @Test
+    void idOf_findsEveryExtent_andNothingElse() {
+        ExtentTable t = ExtentTable.of(visitOnly(SAMPLES));
+
+        for (int id = 0; id < t.extentCount; id++) {
+            assertEquals(id, t.idOf(t.extent(id)));
+        }
+        assertEquals(-1, t.idOf(new Extent("a.bin", 0, 11)), "same start, other length");
+        assertEquals(-1, t.idOf(new Extent("a.bin", 5, 5)));
+        assertEquals(-1, t.idOf(new Extent("c.bin", 0, 10)));
+    }
+
+    @Test
+    void neighbours_areChainedInOffsetOrder_perObject() {
+        ExtentTable t = ExtentTable.of(visitOnly(SAMPLES));
+
+        assertEquals(1, t.next[2], "b.bin[0..20) then b.bin[50..55)");
+        assertEquals(2, t.prev[1]);
+        assertEquals(3, t.next[0]);
+        assertEquals(-1, t.next[3]);
+        assertEquals(-1, t.prev[2]);
+    }
+
+    @Test
+    void partialOverlap_isRefusedNamingBothSamples() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExtentTable.of(visitOnly(
+                List.of(List.of(new Extent("a.bin", 0, 10)), List.of(new Extent("a.bin", 5, 10))))));
+        assertTrue(e.getMessage().contains("(sample 0)") && e.getMessage().contains("(sample 1)"), e.getMessage());
+    }
+}
