@@ -56,6 +56,12 @@ public class DaemonFactory {
             all.add(new Listeners.Listener("the S3 endpoint", "--s3-api-port/--s3-api-bind, prefetchd.s3-api.port/bind",
                     config.getS3Api().getBind(), config.getS3Api().getPort()));
         }
+        if (!config.getFleet().getMembers().isEmpty()) {
+            all.add(new Listeners.Listener("the fleet membership", "--fleet-port, prefetchd.fleet.port/bind",
+                    config.getFleet().getBind(), config.getFleet().getPort()));
+            all.add(new Listeners.Listener("the fleet's peer data channel", "prefetchd.fleet.peer-port/bind",
+                    config.getFleet().getBind(), config.getFleet().getPeerPort()));
+        }
         all.add(new Listeners.Listener("HTTP", "--http-port/--http-bind, micronaut.server.port/host", httpHost,
                 httpPort));
         return new Listeners(all);
