@@ -8,6 +8,7 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.micronaut.context.annotation.Value;
+import io.prefetchd.gateway.fleet.FleetHints;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.prefetch.TraceHistory;
@@ -81,7 +82,8 @@ public class DaemonFactory {
     @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
-        return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
+        return HintServer.start(config.getGrpc(), new HintService(
+                FleetHints.share(gateway.fleet(), gateway.planning(), datasets), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength(), gateway.naming().epochsInForce()));
     }
 

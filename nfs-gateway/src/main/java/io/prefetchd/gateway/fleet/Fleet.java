@@ -59,6 +59,7 @@ public final class Fleet implements AutoCloseable {
             throw e;
         }
         metrics.watchMembers(registry, membership::size);
+        metrics.watchOwnership(registry, membership::ownedPartitions);
         return new Fleet(settings, server, client, membership, local, metrics, bucket);
     }
 
@@ -80,6 +81,11 @@ public final class Fleet implements AutoCloseable {
     /** Members now, this one included (0 once it left). */
     public int members() {
         return membership.size();
+    }
+
+    /** Partitions this member owns now: 0 until the fleet has handed it its share. */
+    public int ownedPartitions() {
+        return membership.ownedPartitions();
     }
 
     /** The port of this member's peer data channel. */

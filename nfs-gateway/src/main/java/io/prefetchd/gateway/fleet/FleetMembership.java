@@ -131,6 +131,21 @@ final class FleetMembership implements Ownership, AutoCloseable {
         return hazelcast.getLifecycleService().isRunning() ? hazelcast.getCluster().getMembers().size() : 0;
     }
 
+    /** Partitions this member owns now (of 271): its share of the fleet's grains. */
+    int ownedPartitions() {
+        if (!hazelcast.getLifecycleService().isRunning()) {
+            return 0;
+        }
+        int n = 0;
+        for (var p : partitions.getPartitions()) {
+            Member owner = p.getOwner();
+            if (owner != null && owner.localMember()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The engine itself, for the fleet's shared state (hints) and for tests. */
     HazelcastInstance hazelcast() {
         return hazelcast;

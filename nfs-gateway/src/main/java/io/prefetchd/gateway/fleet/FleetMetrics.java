@@ -43,6 +43,13 @@ final class FleetMetrics {
                 .description("members of the fleet this gateway sees, itself included").register(registry);
     }
 
+    /** Reports this member's share of the partitions as {@code prefetchd.fleet.owned.partitions}. */
+    void watchOwnership(MeterRegistry registry, IntSupplier owned) {
+        Gauge.builder("prefetchd.fleet.owned.partitions", owned, s -> s.getAsInt())
+                .description("partitions of the fleet's 271 this member owns: its share of the cache's grains")
+                .register(registry);
+    }
+
     void peerOk(int bytes) {
         peerOk.increment();
         receivedBytes.increment(bytes);
