@@ -94,7 +94,8 @@ class FleetLinuxIT {
         }
         Path out = Files.createDirectories(dir.resolve("out")).toAbsolutePath();
         String cmd = "set -e; mkdir -p /mnt/b; "
-                + "mount -t nfs4 -o vers=4.1,port=" + nfsPorts.get(1) + ",clientaddr=127.0.0.1 $VM_NFS_SERVER:/ /mnt/b; "
+                + "mount -t nfs4 -o vers=4.1,port=" + nfsPorts.get(1) + ",clientaddr=127.0.0.1,addr=$VM_NFS_SERVER "
+                + "$VM_NFS_SERVER:/ /mnt/b; "
                 + "grep -c nfs4 /proc/mounts > " + out + "/mounts.txt; "
                 + "(cd /mnt/nfs && md5sum shards/*) > " + out + "/a.txt; "
                 + "(cd /mnt/b && md5sum shards/*) > " + out + "/b.txt";
