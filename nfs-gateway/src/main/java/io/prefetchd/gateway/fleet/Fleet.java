@@ -47,12 +47,13 @@ public final class Fleet implements AutoCloseable {
     public static Fleet join(FleetSettings settings, ExtentCache local, String bucket, MeterRegistry registry) {
         requireNonNull(settings, "settings is null");
         requireNonNull(local, "local is null");
+        requireNonNull(bucket, "bucket is null");
         FleetMetrics metrics = new FleetMetrics(registry);
         PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS);
         PeerClient client = new PeerClient(settings.peerTimeout());
         FleetMembership membership;
         try {
-            membership = FleetMembership.join(settings, server.port(), client::forget);
+            membership = FleetMembership.join(settings, server.port(), bucket, client::forget);
         } catch (RuntimeException e) {
             client.close();
             server.close();

@@ -13,6 +13,7 @@ import io.prefetchd.gateway.cache.ObjectVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -33,14 +34,18 @@ final class FleetMembership implements Ownership, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetMembership.class);
     /** The member attribute holding the member's peer data channel port. */
     static final String PEER_PORT = "prefetchd.peer-port";
+    /** The member attribute naming the bucket the member serves: members of other buckets are never asked. */
+    static final String BUCKET = "prefetchd.bucket";
 
     private final HazelcastInstance hazelcast;
     private final PartitionService partitions;
-    /** Peers by member id, built once per member from its attributes. */
-    private final ConcurrentMap<String, Peer> peers = new ConcurrentHashMap<>();
+    /** Peers by member id, built once per member from its attributes; empty for a member never to be asked. */
+    private final ConcurrentMap<String, Optional<Peer>> peers = new ConcurrentHashMap<>();
+    private final String bucket;
 
-    private FleetMembership(HazelcastInstance hazelcast) {
+    private FleetMembership(HazelcastInstance hazelcast, String bucket) {
         this.hazelcast = hazelcast;
+        this.bucket = bucket;
         this.partitions = hazelcast.getPartitionService();
     }
 
@@ -48,13 +53,16 @@ final class FleetMembership implements Ownership, AutoCloseable {
      * Starts this gateway's member and joins the fleet (or forms it when no listed member answers).
      *
      * @param peerPort the port of this gateway's peer data channel, published to the other members
+     * @param bucket the bucket this gateway serves, published to the other members
      * @param onLeft told the id of every member that leaves or is dropped
      */
-    static FleetMembership join(FleetSettings settings, int peerPort, java.util.function.Consumer<String> onLeft) {
+    static FleetMembership join(FleetSettings settings, int peerPort, String bucket,
+                                java.util.function.Consumer<String> onLeft) {
         requireNonNull(settings, "settings is null");
+        requireNonNull(bucket, "bucket is null");
         requireNonNull(onLeft, "onLeft is null");
-        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(settings, peerPort));
-        FleetMembership m = new FleetMembership(hz);
+        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(settings, peerPort, bucket));
+        FleetMembership m = new FleetMembership(hz, bucket);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -77,7 +85,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
     }
 
     /** The Hazelcast configuration of a member: TCP join to the static list, quiet, nothing phoned home. */
-    static Config config(FleetSettings s, int peerPort) {
+    static Config config(FleetSettings s, int peerPort, String bucket) {
         Config c = new Config();
         c.setClusterName(s.name());
         c.setInstanceName("prefetchd-fleet-" + s.name() + "-" + s.port() + "-" + System.identityHashCode(c));
@@ -90,6 +98,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
         c.setProperty("hazelcast.tcp.join.port.try.count", "1");
         c.getJetConfig().setEnabled(false);
         c.getMemberAttributeConfig().setAttribute(PEER_PORT, Integer.toString(peerPort));
+        c.getMemberAttributeConfig().setAttribute(BUCKET, bucket);
         NetworkConfig net = c.getNetworkConfig();
         net.setPort(s.port()).setPortAutoIncrement(false);
         if (!s.bind().equals("0.0.0.0") && !s.bind().equals("::")) {
@@ -114,16 +123,21 @@ final class FleetMembership implements Ownership, AutoCloseable {
         if (owner == null || owner.localMember()) {
             return null;
         }
-        return peers.computeIfAbsent(owner.getUuid().toString(), id -> peerOf(owner));
+        return peers.computeIfAbsent(owner.getUuid().toString(), id -> peerOf(owner)).orElse(null);
     }
 
-    /** The peer of a member, or null for a member that published no peer port (it cannot serve blocks). */
-    private static Peer peerOf(Member m) {
+    /**
+     * The peer of a member, or empty for one never to be asked: it serves another bucket (a misconfigured fleet:
+     * its answers about our objects would be wrong errors) or published no peer port.
+     */
+    private Optional<Peer> peerOf(Member m) {
         String port = m.getAttribute(PEER_PORT);
-        if (port == null) {
-            return null;
+        if (!bucket.equals(m.getAttribute(BUCKET)) || port == null) {
+            LOG.error("fleet member {} serves bucket {}, not {}: it is never asked for blocks (give fleets of "
+                    + "different buckets different names)", m.getAddress(), m.getAttribute(BUCKET), bucket);
+            return Optional.empty();
         }
-        return new Peer(m.getUuid().toString(), m.getAddress().getHost(), Integer.parseInt(port));
+        return Optional.of(new Peer(m.getUuid().toString(), m.getAddress().getHost(), Integer.parseInt(port)));
     }
 
     /** Members of the fleet now, this one included. */
