@@ -8,6 +8,7 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.micronaut.context.annotation.Value;
+import io.prefetchd.gateway.fleet.FleetHints;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.prefetch.TraceHistory;
@@ -56,6 +57,12 @@ public class DaemonFactory {
             all.add(new Listeners.Listener("the S3 endpoint", "--s3-api-port/--s3-api-bind, prefetchd.s3-api.port/bind",
                     config.getS3Api().getBind(), config.getS3Api().getPort()));
         }
+        if (!config.getFleet().getMembers().isEmpty()) {
+            all.add(new Listeners.Listener("the fleet membership", "--fleet-port, prefetchd.fleet.port/bind",
+                    config.getFleet().getBind(), config.getFleet().getPort()));
+            all.add(new Listeners.Listener("the fleet's peer data channel", "prefetchd.fleet.peer-port/bind",
+                    config.getFleet().getBind(), config.getFleet().getPeerPort()));
+        }
         all.add(new Listeners.Listener("HTTP", "--http-port/--http-bind, micronaut.server.port/host", httpHost,
                 httpPort));
         return new Listeners(all);
@@ -75,7 +82,8 @@ public class DaemonFactory {
     @Requires(property = "prefetchd.grpc.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
     HintServer hintServer(GatewayConfig config, Gateway gateway, DatasetRegistry datasets) {
-        return HintServer.start(config.getGrpc(), new HintService(gateway.planning(), gateway.tracer(), datasets,
+        return HintServer.start(config.getGrpc(), new HintService(
+                FleetHints.share(gateway.fleet(), gateway.planning(), datasets), gateway.tracer(), datasets,
                 config.getGrpc().getMaxOrderLength(), gateway.naming().epochsInForce()));
     }
 

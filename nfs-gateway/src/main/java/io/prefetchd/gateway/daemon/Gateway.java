@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.fleet.Fleet;
+import io.prefetchd.gateway.fleet.FleetSettings;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.S3FileSystem;
@@ -171,10 +173,39 @@ public final class Gateway implements AutoCloseable {
         long capacity = Sizes.parse(c.getCache().getSize());
         ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
         try {
+            cache = joinFleet(c.getFleet(), cache, store.bucket(), registry);
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+        try {
             return assemble(c, store, cache, registry, clock, prefix, export, stateDir, planners, access);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
+        }
+    }
+
+    /**
+     * The fleet's view of {@code local} when {@code prefetchd.fleet.members} is set (this gateway joins the fleet),
+     * else {@code local} itself.
+     */
+    static ExtentCache joinFleet(GatewayConfig.Fleet f, ExtentCache local, String bucket, MeterRegistry registry) {
+        if (f.getMembers() == null || f.getMembers().stream().allMatch(String::isBlank)) {
+            return local;
+        }
+        FleetSettings settings;
+        try {
+            settings = new FleetSettings(f.getName(), f.getBind(), f.getPort(), f.getMembers(), f.getPeerPort(),
+                    f.getPeerTimeout(), f.getFailureTimeout());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new StartupException("bad prefetchd.fleet setting: " + e.getMessage(), e);
+        }
+        try {
+            return Fleet.join(settings, local, bucket, registry).cache();
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot join fleet " + f.getName() + " on " + f.getBind() + ":" + f.getPort()
+                    + ": " + rootMessage(e), e);
         }
     }
 
@@ -445,6 +476,11 @@ public final class Gateway implements AutoCloseable {
 
     public ExtentCache cache() {
         return cache;
+    }
+
+    /** The fleet this gateway is a member of, or empty when {@code prefetchd.fleet.members} is not set. */
+    public Optional<Fleet> fleet() {
+        return Fleet.of(cache);
     }
 
     /** The bucket the gateway serves (owned by the gateway: do not close). */

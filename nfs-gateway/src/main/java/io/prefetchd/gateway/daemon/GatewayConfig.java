@@ -40,6 +40,7 @@ public class GatewayConfig {
     private Log log = new Log();
     private S3Api s3Api = new S3Api();
     private Write write = new Write();
+    private Fleet fleet = new Fleet();
 
     public String getStateDir() {
         return stateDir;
@@ -781,6 +782,92 @@ public class GatewayConfig {
 
         public void setMaxHistory(int maxHistory) {
             this.maxHistory = maxHistory;
+        }
+    }
+
+    public Fleet getFleet() {
+        return fleet;
+    }
+
+    public void setFleet(Fleet fleet) {
+        this.fleet = fleet;
+    }
+
+    /**
+     * Membership of a gateway fleet (off unless {@code members} is set): the members' caches add up, each block has
+     * one owner, and a member reads blocks it does not own from their owner (fleet/, docs/FLEET.md).
+     */
+    @ConfigurationProperties("fleet")
+    public static class Fleet {
+        /** The fleet's name: gateways join only members of the same name. */
+        private String name = "prefetchd";
+        /** Follows {@code prefetchd.bind} unless set (application.yml). */
+        private String bind = "0.0.0.0";
+        /** TCP port of the membership protocol. */
+        private int port = 5701;
+        /** The fleet's members as {@code host:port} (this gateway may be among them); empty = no fleet. */
+        private List<String> members = List.of();
+        /** TCP port of the peer data channel (block reads between members); 0 = any free port. */
+        private int peerPort = 0;
+        /** How long a read waits for a block from its owner before reading it from S3 itself. */
+        private Duration peerTimeout = Duration.ofSeconds(5);
+        /** How long a silent member stays a member: then its blocks get new owners. */
+        private Duration failureTimeout = Duration.ofSeconds(10);
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public String getBind() {
+            return bind;
+        }
+
+        public void setBind(String bind) {
+            this.bind = bind;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public List<String> getMembers() {
+            return members;
+        }
+
+        public void setMembers(List<String> members) {
+            this.members = members;
+        }
+
+        public int getPeerPort() {
+            return peerPort;
+        }
+
+        public void setPeerPort(int peerPort) {
+            this.peerPort = peerPort;
+        }
+
+        public Duration getPeerTimeout() {
+            return peerTimeout;
+        }
+
+        public void setPeerTimeout(Duration peerTimeout) {
+            this.peerTimeout = peerTimeout;
+        }
+
+        public Duration getFailureTimeout() {
+            return failureTimeout;
+        }
+
+        public void setFailureTimeout(Duration failureTimeout) {
+            this.failureTimeout = failureTimeout;
         }
     }
 

@@ -153,6 +153,18 @@ public final class Main implements Runnable {
                 description = "Prefetch planner (default on); off makes the cache a plain LRU cache of what was read.")
         OnOff planner;
 
+        @Option(names = "--fleet-members", paramLabel = "HOST:PORT,...", split = ",",
+                description = "Join a fleet of gateways over these members' fleet ports (this one may be listed): "
+                        + "their caches add up and each block has one owner (off unless set).")
+        List<String> fleetMembers = List.of();
+
+        @Option(names = "--fleet-name", description = "The fleet's name (default prefetchd): members of other names "
+                + "are not joined.")
+        String fleetName;
+
+        @Option(names = "--fleet-port", description = "TCP port of this member's fleet membership (default 5701).")
+        Integer fleetPort;
+
         void into(Map<String, Object> p) {
             put(p, "prefetchd.nfs.port", nfsPort);
             put(p, "micronaut.server.port", httpPort);
@@ -175,6 +187,11 @@ public final class Main implements Runnable {
             if (!datasets.isEmpty()) {
                 p.put("prefetchd.datasets", String.join(",", datasets));
             }
+            if (!fleetMembers.isEmpty()) {
+                p.put("prefetchd.fleet.members", String.join(",", fleetMembers));
+            }
+            put(p, "prefetchd.fleet.name", fleetName);
+            put(p, "prefetchd.fleet.port", fleetPort);
         }
     }
 

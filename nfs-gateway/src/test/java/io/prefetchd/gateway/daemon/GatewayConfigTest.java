@@ -321,6 +321,29 @@ class GatewayConfigTest {
     }
 
     @Test
+    void fleet_offByDefault_bindsFromItsPropertyNames_andFollowsBind() {
+        assertEquals(Map.of("name", "prefetchd", "bind", "0.0.0.0", "port", 5701, "members", List.of(),
+                "peerPort", 0, "peerTimeout", Duration.ofSeconds(5), "failureTimeout", Duration.ofSeconds(10)),
+                settings(new GatewayConfig().getFleet()));
+        Map<String, Object> p = new TreeMap<>();
+        p.put("prefetchd.gateway.enabled", "false");
+        p.put("prefetchd.bind", "10.1.2.3");
+        p.put("prefetchd.fleet.name", "train");
+        p.put("prefetchd.fleet.port", "5801");
+        p.put("prefetchd.fleet.members", "10.1.2.3:5801,10.1.2.4:5801");
+        p.put("prefetchd.fleet.peer-port", "5802");
+        p.put("prefetchd.fleet.peer-timeout", "2s");
+        p.put("prefetchd.fleet.failure-timeout", "30s");
+        try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
+                .start()) {
+            assertEquals(Map.of("name", "train", "bind", "10.1.2.3", "port", 5801,
+                    "members", List.of("10.1.2.3:5801", "10.1.2.4:5801"), "peerPort", 5802,
+                    "peerTimeout", Duration.ofSeconds(2), "failureTimeout", Duration.ofSeconds(30)),
+                    settings(ctx.getBean(GatewayConfig.class).getFleet()));
+        }
+    }
+
+    @Test
     void parse_binaryUnits_areMultiplesOf1024() {
         assertEquals(4096, Sizes.parse("4KiB"));
         assertEquals(512L << 20, Sizes.parse("512MiB"));

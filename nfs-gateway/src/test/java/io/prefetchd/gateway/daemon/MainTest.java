@@ -27,7 +27,8 @@ class MainTest {
         assertEquals(0, run("serve", "--help"));
         for (String option : new String[] {"--s3-endpoint", "--bucket", "--prefix", "--path-style", "--region",
                 "--cache-dir", "--cache-size", "--state-dir", "--nfs-port", "--http-port", "--config", "--dataset",
-                "--grpc-port", "--bind", "--nfs-bind", "--grpc-bind", "--http-bind", "--read-write"}) {
+                "--grpc-port", "--bind", "--nfs-bind", "--grpc-bind", "--http-bind", "--read-write", "--fleet-members",
+                "--fleet-name", "--fleet-port"}) {
             assertTrue(out.toString().contains(option), option);
         }
     }
@@ -40,6 +41,19 @@ class MainTest {
         Main.Serve writing = new Main.Serve();
         new picocli.CommandLine(writing).parseArgs("--bucket", "b", "--read-write");
         assertEquals(true, writing.properties().get("prefetchd.write.enabled"));
+    }
+
+    @Test
+    void serve_fleetOptions_becomeFleetSettings_andNoneMeansNoFleet() {
+        Main.Serve serve = new Main.Serve();
+        new picocli.CommandLine(serve).parseArgs("--bucket", "b");
+        assertFalse(serve.properties().containsKey("prefetchd.fleet.members"));
+        Main.Serve fleet = new Main.Serve();
+        new picocli.CommandLine(fleet).parseArgs("--bucket", "b", "--fleet-members", "h1:5701,h2:5701",
+                "--fleet-name", "train", "--fleet-port", "5801");
+        assertEquals("h1:5701,h2:5701", fleet.properties().get("prefetchd.fleet.members"));
+        assertEquals("train", fleet.properties().get("prefetchd.fleet.name"));
+        assertEquals(5801, fleet.properties().get("prefetchd.fleet.port"));
     }
 
     @Test

@@ -173,9 +173,10 @@ public final class VmNfsClient {
      * @param timeout the tool's {@code --timeout}
      * @param shares host directories shared read-write into the guest at the same path ({@code --share})
      * @param verbose {@code -v}: negotiated mount line, guest timings and kernel log on stderr
+     * @param forwards host loopback ports the guest may reach at {@code $VM_NFS_SERVER} ({@code --forward})
      */
     public record Options(int port, String vers, String mountOptions, String export, boolean mounted,
-                          Duration timeout, List<Path> shares, boolean verbose) {
+                          Duration timeout, List<Path> shares, boolean verbose, List<Integer> forwards) {
 
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(180);
 
@@ -188,10 +189,11 @@ public final class VmNfsClient {
                 throw new IllegalArgumentException("timeout must be at least one second: " + timeout);
             }
             shares = List.copyOf(shares);
+            forwards = List.copyOf(forwards);
         }
 
         public static Options mount(int port) {
-            return new Options(port, null, null, null, true, DEFAULT_TIMEOUT, List.of(), false);
+            return new Options(port, null, null, null, true, DEFAULT_TIMEOUT, List.of(), false, List.of());
         }
 
         /** The guest does not mount; {@code VM_NFS_SERVER}/{@code VM_NFS_PORT} tell the command where to go. */
@@ -200,33 +202,40 @@ public final class VmNfsClient {
         }
 
         public Options vers(String v) {
-            return new Options(port, v, mountOptions, export, mounted, timeout, shares, verbose);
+            return new Options(port, v, mountOptions, export, mounted, timeout, shares, verbose, forwards);
         }
 
         public Options mountOptions(String o) {
-            return new Options(port, vers, o, export, mounted, timeout, shares, verbose);
+            return new Options(port, vers, o, export, mounted, timeout, shares, verbose, forwards);
         }
 
         public Options export(String e) {
-            return new Options(port, vers, mountOptions, e, mounted, timeout, shares, verbose);
+            return new Options(port, vers, mountOptions, e, mounted, timeout, shares, verbose, forwards);
         }
 
         public Options withMounted(boolean m) {
-            return new Options(port, vers, mountOptions, export, m, timeout, shares, verbose);
+            return new Options(port, vers, mountOptions, export, m, timeout, shares, verbose, forwards);
         }
 
         public Options timeout(Duration t) {
-            return new Options(port, vers, mountOptions, export, mounted, t, shares, verbose);
+            return new Options(port, vers, mountOptions, export, mounted, t, shares, verbose, forwards);
         }
 
         public Options share(Path dir) {
             List<Path> more = new ArrayList<>(shares);
             more.add(dir.toAbsolutePath());
-            return new Options(port, vers, mountOptions, export, mounted, timeout, more, verbose);
+            return new Options(port, vers, mountOptions, export, mounted, timeout, more, verbose, forwards);
         }
 
         public Options verbose(boolean v) {
-            return new Options(port, vers, mountOptions, export, mounted, timeout, shares, v);
+            return new Options(port, vers, mountOptions, export, mounted, timeout, shares, v, forwards);
+        }
+
+        /** Lets the guest reach host loopback port {@code p} at {@code $VM_NFS_SERVER:p}, e.g. a second server. */
+        public Options forward(int p) {
+            List<Integer> more = new ArrayList<>(forwards);
+            more.add(p);
+            return new Options(port, vers, mountOptions, export, mounted, timeout, shares, verbose, more);
         }
 
         List<String> toArgs() {
@@ -246,6 +255,9 @@ public final class VmNfsClient {
             a.addAll(List.of("--timeout", Long.toString(timeout.toSeconds())));
             for (Path s : shares) {
                 a.addAll(List.of("--share", s.toString()));
+            }
+            for (int f : forwards) {
+                a.addAll(List.of("--forward", Integer.toString(f)));
             }
             if (verbose) {
                 a.add("-v");

@@ -1,0 +1,125 @@
+package io.prefetchd.gateway.fleet;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.cache.ExtentCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * This gateway's place in a fleet: its membership, its peer data channel (serving its cache to the other members
+ * and reading theirs) and the fleet's view of the cache ({@link #cache()}), which the read path and the prefetch
+ * executor use in place of the local cache.
+ *
+ * <p>Start order: the peer server first (its port is published with the membership), then the membership.
+ * {@link #cache()}'s {@code close()} leaves the fleet, then closes the local cache.
+ *
+ * <p>Thread-safe.
+ */
+public final class Fleet implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
+    /** Peer reads served at once; each may wait for one S3 GET. */
+    private static final int PEER_THREADS = 16;
+
+    private final FleetSettings settings;
+    private final PeerServer server;
+    private final PeerClient client;
+    private final FleetMembership membership;
+    private final FleetExtentCache cache;
+
+    private Fleet(FleetSettings settings, PeerServer server, PeerClient client, FleetMembership membership,
+                  ExtentCache local, FleetMetrics metrics, String bucket) {
+        this.settings = settings;
+        this.server = server;
+        this.client = client;
+        this.membership = membership;
+        this.cache = new FleetExtentCache(local, membership, client, metrics, bucket, this);
+    }
+
+    /**
+     * Joins the fleet with {@code local} as this member's share of the fleet's cache.
+     *
+     * @param bucket the bucket served (every member must serve the same one)
+     * @throws RuntimeException when a listener cannot be opened; {@code local} is left open
+     */
+    public static Fleet join(FleetSettings settings, ExtentCache local, String bucket, MeterRegistry registry) {
+        requireNonNull(settings, "settings is null");
+        requireNonNull(local, "local is null");
+        requireNonNull(bucket, "bucket is null");
+        FleetMetrics metrics = new FleetMetrics(registry);
+        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS);
+        PeerClient client = new PeerClient(settings.peerTimeout());
+        FleetMembership membership;
+        try {
+            membership = FleetMembership.join(settings, server.port(), bucket, client::forget);
+        } catch (RuntimeException e) {
+            client.close();
+            server.close();
+            throw e;
+        }
+        metrics.watchMembers(registry, membership::size);
+        metrics.watchOwnership(registry, membership::ownedPartitions);
+        return new Fleet(settings, server, client, membership, local, metrics, bucket);
+    }
+
+    /** The fleet whose {@link #cache()} {@code cache} is, if it is one. */
+    public static java.util.Optional<Fleet> of(ExtentCache cache) {
+        return cache instanceof FleetExtentCache f ? java.util.Optional.of(f.fleet()) : java.util.Optional.empty();
+    }
+
+    /** The fleet's cache as this member reads it; closing it leaves the fleet and closes the local cache. */
+    public ExtentCache cache() {
+        return cache;
+    }
+
+    /** The fleet's name. */
+    public String name() {
+        return settings.name();
+    }
+
+    /** Members now, this one included (0 once it left). */
+    public int members() {
+        return membership.size();
+    }
+
+    /** Partitions this member owns now: 0 until the fleet has handed it its share. */
+    public int ownedPartitions() {
+        return membership.ownedPartitions();
+    }
+
+    /** The port of this member's peer data channel. */
+    public int peerPort() {
+        return server.port();
+    }
+
+    /** The embedded engine, for state the members share (hints). */
+    HazelcastInstance hazelcast() {
+        return membership.hazelcast();
+    }
+
+    /**
+     * Stops as a killed process would, for tests: the member vanishes without handing anything over and the peer
+     * channel closes; the other members find out through their failure detector. The local cache stays open.
+     */
+    void crash() {
+        membership.hazelcast().getLifecycleService().terminate();
+        server.close();
+        client.close();
+    }
+
+    /** Leaves the fleet: the peer channel stops (members asking fall back to S3), then the membership hands over. */
+    void leave() {
+        server.close();
+        client.close();
+        membership.close();
+        LOG.info("left fleet {}", settings.name());
+    }
+
+    /** Leaves the fleet and closes the local cache (as {@code cache().close()}). */
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

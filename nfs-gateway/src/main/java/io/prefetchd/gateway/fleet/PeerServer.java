@@ -1,0 +1,125 @@
+package io.prefetchd.gateway.fleet;
+
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The owner's side of the peer data channel: answers {@link PeerProtocol#READ} from this gateway's own cache, which
+ * single-flights the S3 GET of a missing block and keeps the block. It serves whatever it is asked, owner or not: a
+ * member that sent a read here during an ownership change gets correct bytes, and this cache keeps a block it may
+ * own a moment later.
+ *
+ * <p>Reads block on the cache, so they run on a pool of their own, never on gRPC's event loop.
+ */
+final class PeerServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerServer.class);
+
+    private final Server server;
+    private final ExecutorService readers;
+
+    private PeerServer(Server server, ExecutorService readers) {
+        this.server = server;
+        this.readers = readers;
+    }
+
+    /**
+     * Listens on {@code bind:port} (0 = any free port).
+     *
+     * @param threads reads served at once (each may wait for an S3 GET)
+     */
+    static PeerServer start(String bind, int port, ExtentCache local, FleetMetrics metrics, int threads) {
+        requireNonNull(local, "local is null");
+        requireNonNull(metrics, "metrics is null");
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService readers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "prefetchd-fleet-peer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        ServerServiceDefinition service = ServerServiceDefinition.builder(PeerProtocol.SERVICE)
+                .addMethod(PeerProtocol.READ, ServerCalls.asyncUnaryCall((req, out) -> serve(local, metrics, req, out)))
+                .build();
+        try {
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+                    .executor(readers)
+                    .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE)
+                    .addService(service)
+                    .build()
+                    .start();
+            return new PeerServer(server, readers);
+        } catch (IOException e) {
+            readers.shutdownNow();
+            throw new UncheckedIOException("cannot listen for fleet peers on " + bind + ":" + port, e);
+        }
+    }
+
+    private static void serve(ExtentCache local, FleetMetrics metrics, PeerProtocol.ReadRequest req,
+                              StreamObserver<PeerProtocol.ReadReply> out) {
+        ExtentCache.CachedRead read;
+        try {
+            read = local.readTracked(req.object(), req.offset(), req.length());
+        } catch (ObjectStoreException e) {
+            out.onError(status(e));
+            return;
+        } catch (IllegalStateException e) {   // closing
+            out.onError(Status.UNAVAILABLE.withDescription("this member is stopping").asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("serving a peer read of {} [{}, +{}): {}", req.object().key(), req.offset(), req.length(),
+                    e.toString());
+            out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            return;
+        }
+        metrics.served(read.data().length);
+        out.onNext(new PeerProtocol.ReadReply(read.data(), read.missedBlocks()));
+        out.onCompleted();
+    }
+
+    /**
+     * What an S3 failure means to the asking member: the object's answers (gone, changed, forbidden) are final and
+     * carried over; anything else is UNAVAILABLE, and the member reads from S3 itself.
+     */
+    static StatusRuntimeException status(ObjectStoreException e) {
+        Status s = switch (e.kind()) {
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case CHANGED -> Status.FAILED_PRECONDITION;
+            case ACCESS_DENIED -> Status.PERMISSION_DENIED;
+            default -> Status.UNAVAILABLE;
+        };
+        return s.withDescription(e.getMessage()).asRuntimeException();
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        readers.shutdownNow();
+        try {
+            server.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

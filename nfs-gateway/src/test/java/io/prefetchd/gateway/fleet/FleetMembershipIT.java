@@ -1,0 +1,64 @@
+package io.prefetchd.gateway.fleet;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.testing.PassThroughCache;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Ownership through real embedded Hazelcast members: only members serving the same bucket are ever asked. */
+class FleetMembershipIT {
+    private final List<Fleet> fleets = new ArrayList<>();
+
+    @AfterEach
+    void leave() {
+        fleets.forEach(Fleet::close);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void grainsOfAMemberServingAnotherBucket_areNeverAskedOfIt() throws Exception {
+        int[] ports = {freePort(), freePort(), freePort()};
+        List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
+        String[] buckets = {"train", "train", "other"};
+        for (int i = 0; i < 3; i++) {
+            fleets.add(Fleet.join(new FleetSettings("membership-it", "127.0.0.1", ports[i], members, 0,
+                    Duration.ofSeconds(2), Duration.ofSeconds(3)), new PassThroughCache(new InMemoryObjectStore(
+                    buckets[i])), buckets[i], new SimpleMeterRegistry()));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!fleets.stream().allMatch(f -> f.members() == 3 && f.ownedPartitions() > 0)) {
+            assertTrue(System.nanoTime() < deadline, "the three members did not form a fleet in time");
+            Thread.sleep(20);   // polling the engine's membership, bounded by the deadline
+        }
+        ObjectVersion object = new ObjectVersion("shard.tar", "etag-1", 256L << 17);   // 256 grains
+
+        Set<Integer> asked = new HashSet<>();
+        for (FleetExtentCache.Run r : ((FleetExtentCache) fleets.get(0).cache()).runs(object, 0, (int) object.size())) {
+            if (r.owner() != null) {
+                asked.add(r.owner().port());
+            }
+        }
+
+        assertEquals(Set.of(fleets.get(1).peerPort()), asked, "only the other member of bucket 'train' is asked");
+        assertFalse(asked.contains(fleets.get(2).peerPort()));
+    }
+}
