@@ -14,7 +14,8 @@ import java.util.Arrays;
  * another place, and predicting "the shard that followed last time" would prefetch the wrong shard at every
  * boundary (sequential read-ahead covers those reads instead); requiring the run to start the epoch leaves a false
  * positive only when one shard opens both epochs. A shuffled epoch puts a read in place by chance with probability
- * about {@code 2·slack/n}, so a run of {@code threshold} is not a coincidence.
+ * about {@code 2·slack/n}, so {@code slack} is capped at an eighth of the dataset and a run of {@code threshold}
+ * is not a coincidence.
  * One read out of place ends the run; the engine drops a prediction that reads stop following. When a whole epoch
  * repeated the one before (all but {@code slack} of its reads in place), the next epoch is predicted from its first
  * read.
@@ -38,7 +39,9 @@ final class ReplayDetector {
     ReplayDetector(int universe, int threshold, int slack) {
         this.universe = universe;
         this.threshold = threshold;
-        this.slack = slack;
+        // a shuffled epoch puts a read in place with probability about 2·slack/universe: at most 1/4, so that a run
+        // of threshold in-place reads is never a coincidence, however large the engine's read slack
+        this.slack = Math.min(slack, Math.max(1, universe / 8));
         this.previousPosition = new int[universe];
         Arrays.fill(previousPosition, -1);
     }
