@@ -192,6 +192,7 @@ public final class CompoundProcessor {
                         NfsOperation.Result body = operation.process(ctx, op.args());
                         if (body instanceof Deferred d) {
                             if (!d.waitFor().isDone()) {
+                                metrics.suspended();
                                 d.waitFor().whenCompleteAsync((v, e) -> resume(op, operation, d, start), resume);
                                 return;
                             }
@@ -218,6 +219,7 @@ public final class CompoundProcessor {
 
         /** Carries on after {@code d} completed: its continuation gives the operation's outcome. */
         private void resume(Decoded op, NfsOperation<Object> operation, Deferred d, long start) {
+            metrics.resumed();
             try {
                 Outcome outcome;
                 try {

@@ -33,6 +33,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,6 +55,7 @@ class SlowS3ReadsTest {
     private final CountDownLatch s3Answers = new CountDownLatch(1);
     private final Semaphore getsStarted = new Semaphore(0);
     private final ExecutorService readers = Executors.newCachedThreadPool();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<AutoCloseable> closing = new ArrayList<>();
     private NfsServer server;
 
@@ -68,7 +70,7 @@ class SlowS3ReadsTest {
         NfsLimits limits = NfsLimits.defaults();
         Nfs4Services services = new Nfs4Services(fs, handles, new NfsState(clock, lease),
                 new AttributeEncoder(handles, fs, lease, limits), limits, clock, "test".getBytes(), ReadObserver.NONE);
-        NfsMetrics metrics = new NfsMetrics(new SimpleMeterRegistry());
+        NfsMetrics metrics = new NfsMetrics(registry);
         ExecutorService workers = NfsServer.workerPool(WORKERS);
         server = new NfsServer("127.0.0.1", 0, workers, NfsServer.ConnectionLimits.defaults(),
                 new Nfs4RpcService(new CompoundProcessor(services, metrics, workers), metrics), metrics).start();
@@ -146,5 +148,6 @@ class SlowS3ReadsTest {
             assertArrayEquals(cold[i], waiting.get(i).get(BOUND_SECONDS, TimeUnit.SECONDS),
                     "cold/" + i + ".bin once S3 answered");
         }
+        assertEquals(0, registry.get("prefetchd.nfs.compounds.waiting").gauge().value(), "none waits any more");
     }
 }
