@@ -18,11 +18,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * READ (RFC 8881 section 18.22). Under an open stateid for reading only, or a lock stateid made from one, it reads
  * exactly the object version the OPEN pinned; under an open for writing, or with the anonymous or bypass stateid,
- * the file as the attributes show it now (a writer reads back what it wrote). {@code count} is capped at maxread; a short read at the end of the file sets eof.
+ * the file as the attributes show it now (a writer reads back what it wrote). {@code count} is capped at maxread; a
+ * short read at the end of the file sets eof.
  *
  * <p>Bytes not in the cache are fetched without holding the worker thread: the result is {@link Deferred} until
  * they arrive, and the COMPOUND carries on then. An S3 failure is answered with the status the file system maps it
- * to (NFS4ERR_DELAY while trying again may help, NFS4ERR_STALE for an object that changed or went away, NFS4ERR_IO).
+ * to: NFS4ERR_DELAY while trying again may help, NFS4ERR_STALE for an object that changed or went away, NFS4ERR_IO
+ * when S3 is unreachable or the bytes cannot be had.
  */
 public final class OpRead implements NfsOperation<Args.Read> {
     @Override
@@ -56,18 +58,18 @@ public final class OpRead implements NfsOperation<Args.Read> {
             observer.onReadFailed(reader, fh, version, offset);
             throw e;
         }
-        FileAttributes read = version;
+        FileAttributes pinned = version;
         Deferred.Continuation reply = () -> {
             ReadResult result;
             try {
                 result = Deferred.join(pending);
             } catch (NfsException | RuntimeException e) {
-                observer.onReadFailed(reader, fh, read, offset);
+                observer.onReadFailed(reader, fh, pinned, offset);
                 throw e;
             }
-            observer.onRead(reader, fh, read, offset, result);
+            observer.onRead(reader, fh, pinned, offset, result);
             byte[] data = result.data();
-            boolean eof = offset + data.length >= read.size();
+            boolean eof = offset + data.length >= pinned.size();
             return w -> w.writeBool(eof).writeOpaqueShared(data);
         };
         return pending.isDone() ? reply.get() : new Deferred(pending, reply);
