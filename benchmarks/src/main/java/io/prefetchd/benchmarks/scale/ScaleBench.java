@@ -36,7 +36,8 @@ public final class ScaleBench implements Callable<Integer> {
 
     /** Every section, in the order they run. */
     static List<ScaleSection> sections() {
-        return List.of();
+        return List.of(
+                new SlowS3Section());
     }
 
     public static void main(String[] args) {
