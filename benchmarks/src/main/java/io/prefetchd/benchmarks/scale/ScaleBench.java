@@ -39,7 +39,8 @@ public final class ScaleBench implements Callable<Integer> {
         return List.of(
                 new NamespaceSection(),
                 new CacheSection(),
-                new IndexSection());
+                new IndexSection(),
+                new SlowS3Section());
     }
 
     public static void main(String[] args) {

@@ -435,18 +435,103 @@ public final class DiskExtentCache implements ExtentCache {
             return new CachedRead(EMPTY, 0, 0);
         }
         long end = Math.min(object.size(), offset + length);
-        byte[] out = new byte[(int) (end - offset)];
         ObjectId id = objectId(object);
         Slot[] slots = claim(object, id, offset, end);
-        int missed = 0;
+        Block[] blocks = new Block[slots.length];
         long waited = 0;
-        for (Slot slot : slots) {
+        for (int k = 0; k < slots.length; k++) {
             long started = System.nanoTime();
+            blocks[k] = resolve(object, id, slots[k]);
+            if (!blocks[k].hit() && !slots[k].arrived()) {
+                waited += System.nanoTime() - started;
+            }
+        }
+        return assemble(offset, end, slots, blocks, waited);
+    }
+
+    /**
+     * Reads the cached blocks now, on the caller's thread (local disk), and completes when the fetched ones arrive:
+     * then only their bytes, already in memory, are copied, on the thread that delivered the last of them. A cached
+     * block that turns out to be gone or corrupt is claimed again and, if it must be fetched, waited for like the
+     * others (only if its range was cut differently meanwhile is it read as {@link #readTracked} reads it, waiting). Blocks still missing after {@code demandTimeout} fail the read UNAVAILABLE, as in {@link #readTracked}.
+     */
+    @Override
+    public CompletableFuture<CachedRead> readAsync(ObjectVersion object, long offset, int length) {
+        requireNonNull(object, "object is null");
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset=" + offset + " length=" + length);
+        }
+        if (length == 0 || offset >= object.size()) {
+            checkAccepting();
+            return CompletableFuture.completedFuture(new CachedRead(EMPTY, 0, 0));
+        }
+        long end = Math.min(object.size(), offset + length);
+        ObjectId id = objectId(object);
+        Slot[] slots = claim(object, id, offset, end);
+        Block[] blocks = new Block[slots.length];
+        List<CompletableFuture<byte[]>> waits = new ArrayList<>();
+        try {
+            for (int k = 0; k < slots.length; k++) {
+                Slot slot = slots[k];
+                if (slot.entry() != null) {
+                    Block cached = readCached(object, slot.key(), slot.entry());
+                    if (cached != null) {
+                        blocks[k] = cached;
+                        continue;
+                    }
+                    Slot[] again = claim(object, id, slot.key().start(), slot.key().end());
+                    if (again.length != 1 || !again[0].key().equals(slot.key()) || again[0].entry() != null) {
+                        blocks[k] = resolve(object, id, slot); // cut differently meanwhile, or on disk again
+                        continue;
+                    }
+                    slots[k] = slot = again[0];
+                }
+                if (!slot.pending().isDone()) {
+                    waits.add(slot.pending());
+                }
+            }
+            if (waits.isEmpty()) {
+                return CompletableFuture.completedFuture(fill(object, id, offset, end, slots, blocks, 0));
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long started = System.nanoTime();
+        Duration timeout = options.demandTimeout();
+        return CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((ignored, failure) -> {
+                    if (failure instanceof TimeoutException
+                            || failure instanceof CompletionException && failure.getCause() instanceof TimeoutException) {
+                        throw new ObjectStoreException(Kind.UNAVAILABLE, bucket, object.key(), "read of bytes " + offset
+                                + "+" + (end - offset) + " (etag " + object.etag() + ") not fetched within " + timeout,
+                                failure);
+                    }
+                    return fill(object, id, offset, end, slots, blocks, System.nanoTime() - started);
+                });
+    }
+
+    /** Resolves the blocks not resolved yet (fetched ones, complete by now) and assembles the read. */
+    private CachedRead fill(ObjectVersion object, ObjectId id, long offset, long end, Slot[] slots, Block[] blocks,
+            long waited) {
+        for (int k = 0; k < slots.length; k++) {
+            if (blocks[k] == null) {
+                blocks[k] = resolve(object, id, slots[k]);
+            }
+        }
+        return assemble(offset, end, slots, blocks, waited);
+    }
+
+    /** Copies the blocks' bytes of {@code [offset, end)} out and counts hits and misses. */
+    private CachedRead assemble(long offset, long end, Slot[] slots, Block[] blocks, long waited) {
+        byte[] out = new byte[(int) (end - offset)];
+        int missed = 0;
+        for (int k = 0; k < slots.length; k++) {
+            Slot slot = slots[k];
+            Block block = blocks[k];
             boolean arrived = slot.arrived();
-            Block block = resolve(object, id, slot);
             if (!block.hit() && !arrived) {
                 missed++;
-                waited += System.nanoTime() - started;
             }
             long blockStart = slot.key().start();
             long from = Math.max(offset, blockStart);

@@ -27,6 +27,25 @@ public interface ExtentCache extends AutoCloseable {
     CachedRead readTracked(ObjectVersion object, long offset, int length);
 
     /**
+     * As {@link #readTracked}, without waiting: the blocks on disk are read now, the missing ones are fetched (or
+     * joined), and the future completes when the last of them arrives, on whichever thread delivered it (an S3
+     * client's: do no more there than hand the bytes on). It completes exceptionally with what
+     * {@link #readTracked} would throw, wrapped in a {@link java.util.concurrent.CompletionException}.
+     * The default waits in {@link #readTracked}; a cache that fetches overrides it.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    default CompletableFuture<CachedRead> readAsync(ObjectVersion object, long offset, int length) {
+        try {
+            return CompletableFuture.completedFuture(readTracked(object, offset, length));
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
      * Bytes read and how: {@code missedBlocks} of the read's blocks were neither on disk nor already in memory
      * and were waited for (fetched by this read or by a concurrent one), for {@code waitNanos} in all. A block
      * whose GET had completed but which was still being written counts as served without waiting.

@@ -294,9 +294,10 @@ public final class Gateway implements AutoCloseable {
         metrics.watch(state);
         NfsServer server;
         try {
-            server = new NfsServer(n.getBind(), n.getPort(), n.getWorkers(),
+            ExecutorService workers = NfsServer.workerPool(n.getWorkers());
+            server = new NfsServer(n.getBind(), n.getPort(), workers,
                     new NfsServer.ConnectionLimits(n.getMaxRecordSize(), n.getIdleTimeout()),
-                    new Nfs4RpcService(new CompoundProcessor(services, metrics), metrics), metrics).start();
+                    new Nfs4RpcService(new CompoundProcessor(services, metrics, workers), metrics), metrics).start();
         } catch (RuntimeException e) {
             tracer.close();
             refresher.shutdownNow();

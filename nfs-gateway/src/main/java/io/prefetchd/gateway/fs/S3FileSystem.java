@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
@@ -347,17 +349,49 @@ public final class S3FileSystem implements VirtualFileSystem {
             return ReadResult.EMPTY;
         }
         try {
-            ExtentCache.CachedRead r = cache.readTracked(new ObjectVersion(key(file), version.etag(), version.size()),
-                    offset, count);
+            ExtentCache.CachedRead r = cache.readTracked(objectVersion(file, version), offset, count);
             return new ReadResult(r.data(), r.missedBlocks() > 0, r.waitNanos());
         } catch (ObjectStoreException e) {
-            if (e.kind() == ObjectStoreException.Kind.CHANGED || e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
-                heads.invalidate(file.path());
-                listings.prefetch(file.parentPath());
-                datasets.flag(file.parentPath());
-            }
-            throw StoreErrors.toNfs(e);
+            throw readFailed(file, e);
         }
+    }
+
+    /** As {@link #read}, without waiting on S3: the future completes when the missing bytes have arrived. */
+    @Override
+    public CompletableFuture<ReadResult> readAsync(Inode file, FileAttributes version, long offset, int count) {
+        if (offset >= version.size() || count <= 0) {
+            return CompletableFuture.completedFuture(ReadResult.EMPTY);
+        }
+        CompletableFuture<ReadResult> result = new CompletableFuture<>();
+        cache.readAsync(objectVersion(file, version), offset, count).whenComplete((r, failure) -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause == null) {
+                result.complete(new ReadResult(r.data(), r.missedBlocks() > 0, r.waitNanos()));
+            } else if (cause instanceof ObjectStoreException e) {
+                result.completeExceptionally(readFailed(file, e));
+            } else {
+                result.completeExceptionally(cause);
+            }
+        });
+        return result;
+    }
+
+    private ObjectVersion objectVersion(Inode file, FileAttributes version) {
+        return new ObjectVersion(key(file), version.etag(), version.size());
+    }
+
+    /**
+     * The NFS status of a failed read; an object that changed or went away is forgotten, and its folder listed
+     * again, so the client's next look finds what is there now.
+     */
+    private NfsException readFailed(Inode file, ObjectStoreException e) {
+        if (e.kind() == ObjectStoreException.Kind.CHANGED || e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
+            heads.invalidate(file.path());
+            listings.prefetch(file.parentPath());
+            datasets.flag(file.parentPath());
+        }
+        return StoreErrors.toNfs(e);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The small interface between the NFS protocol and storage. Implementations are thread-safe; every method may be
@@ -36,6 +37,19 @@ public interface VirtualFileSystem {
      * of the file, none at or past it; with how they were served.
      */
     ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException;
+
+    /**
+     * As {@link #read}, without waiting on S3: the future completes with the bytes once they are there, or
+     * exceptionally with the {@link NfsException} {@link #read} would throw. Bytes on local disk may be read on
+     * the caller's thread; a file system that fetches overrides the default, which reads synchronously.
+     */
+    default CompletableFuture<ReadResult> readAsync(Inode file, FileAttributes version, long offset, int count) {
+        try {
+            return CompletableFuture.completedFuture(read(file, version, offset, count));
+        } catch (NfsException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     FsStats statfs();
 

@@ -44,6 +44,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -304,10 +305,31 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     @Override
     public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+        Source s = source(file, version, offset, count);
+        return s.staged() != null ? s.staged() : base.read(file, s.object(), offset, count);
+    }
+
+    /** As {@link #read}; a staged file's bytes are read at once, an object's without waiting on S3. */
+    @Override
+    public CompletableFuture<ReadResult> readAsync(Inode file, FileAttributes version, long offset, int count) {
+        Source s;
+        try {
+            s = source(file, version, offset, count);
+        } catch (NfsException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return s.staged() != null ? CompletableFuture.completedFuture(s.staged())
+                : base.readAsync(file, s.object(), offset, count);
+    }
+
+    /** Where a read's bytes come from: a staged file (read already, from local disk), or this version's object. */
+    private record Source(ReadResult staged, FileAttributes object) {}
+
+    private Source source(Inode file, FileAttributes version, long offset, int count) throws NfsException {
         StagedFile f = area.byPath(file.path());
         if (f != null && !f.gone()) {
             try {
-                return new ReadResult(f.read(offset, count), false, 0);
+                return new Source(new ReadResult(f.read(offset, count), false, 0), null);
             } catch (NfsException e) {
                 if (!f.gone()) {
                     throw e;
@@ -321,11 +343,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 v = getattr(file);
                 StagedFile again = area.byPath(file.path());
                 if (again != null) {
-                    return new ReadResult(again.read(offset, count), false, 0);
+                    return new Source(new ReadResult(again.read(offset, count), false, 0), null);
                 }
             }
         }
-        return base.read(file, v, offset, count);
+        return new Source(null, v);
     }
 
     @Override

@@ -21,13 +21,15 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * The NFS program (100003, version 4) on oncrpc4j: NULL and COMPOUND. The call body is copied out of oncrpc4j's
  * buffer once and decoded by our own bounds-checked {@link io.prefetchd.gateway.nfs.xdr.XdrReader}; anything that
- * does not decode is answered GARBAGE_ARGS and the connection keeps serving.
+ * does not decode is answered GARBAGE_ARGS and the connection keeps serving. Replies go out as COMPOUNDs complete,
+ * not in the order the calls came: a READ waiting on S3 does not hold up the replies behind it on its connection.
  */
 public final class Nfs4RpcService implements RpcDispatchable {
     private static final Logger LOG = LoggerFactory.getLogger(Nfs4RpcService.class);
@@ -49,12 +51,17 @@ public final class Nfs4RpcService implements RpcDispatchable {
         }
     }
 
+    /**
+     * Decodes and starts the COMPOUND on this worker thread; the reply is sent when the COMPOUND completes, which
+     * for a READ waiting on S3 is later, from another worker (oncrpc4j's {@link RpcCall#reply} may be called from
+     * any thread once the call's arguments have been retrieved).
+     */
     private void compound(RpcCall call) {
         RawXdr.Incoming body = new RawXdr.Incoming();
-        XdrWriter reply;
+        CompletableFuture<XdrWriter> reply;
         try {
             call.retrieveCall(body);
-            reply = processor.processReply(body.bytes(), caller(call), body.offset());
+            reply = processor.processAsync(body.bytes(), caller(call), body.offset());
         } catch (XdrException | IOException e) {
             metrics.garbageArgs();
             LOG.debug("GARBAGE_ARGS from {}: {}", call.getTransport().getRemoteSocketAddress(), e.getMessage());
@@ -65,7 +72,14 @@ public final class Nfs4RpcService implements RpcDispatchable {
             call.failRpcSystem();
             return;
         }
-        call.reply(new RawXdr.Outgoing(reply));
+        reply.whenComplete((w, failure) -> {
+            if (failure != null) {
+                LOG.error("COMPOUND failed", failure);
+                call.failRpcSystem();
+            } else {
+                call.reply(new RawXdr.Outgoing(w));
+            }
+        });
     }
 
     /**

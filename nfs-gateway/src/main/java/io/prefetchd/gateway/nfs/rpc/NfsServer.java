@@ -45,8 +45,10 @@ import static java.util.Objects.requireNonNull;
  *   <li>a record larger than {@link ConnectionLimits#maxRecordBytes()} closes its connection before any of it
  *       is buffered ({@link RecordSizeFilter});</li>
  *   <li>a call for NFS at another version than 4 gets PROG_MISMATCH 4–4 ({@link ProgramVersionFilter});</li>
- *   <li>COMPOUNDs run on a pool of {@code workerThreads} (a READ may wait on S3, so it must not block the
- *       selector). No portmapper registration: NFSv4 needs none.</li>
+ *   <li>COMPOUNDs run on a pool of worker threads, never on the selector. A READ that misses the cache does not
+ *       hold its worker while S3 answers: the COMPOUND is suspended and resumed on the pool when the bytes arrive
+ *       (see {@link io.prefetchd.gateway.nfs.v4.CompoundProcessor}), so the workers are only ever busy with CPU
+ *       and local disk work. No portmapper registration: NFSv4 needs none.</li>
  * </ul>
  */
 public final class NfsServer implements AutoCloseable {
@@ -91,17 +93,22 @@ public final class NfsServer implements AutoCloseable {
 
     public NfsServer(String bindAddress, int port, int workerThreads, ConnectionLimits limits, Nfs4RpcService service,
                      NfsMetrics metrics) {
+        this(bindAddress, port, workerPool(workerThreads), limits, service, metrics);
+    }
+
+    /**
+     * @param workers the pool COMPOUNDs run on ({@link #workerPool}); the same pool should be the one the
+     *                {@link io.prefetchd.gateway.nfs.v4.CompoundProcessor} resumes COMPOUNDs on after a READ waited
+     *                on S3. The server shuts it down on {@link #close}.
+     */
+    public NfsServer(String bindAddress, int port, ExecutorService workers, ConnectionLimits limits,
+                     Nfs4RpcService service, NfsMetrics metrics) {
         this.bindAddress = requireNonNull(bindAddress, "bindAddress is null");
         this.port = port;
+        this.workers = requireNonNull(workers, "workers is null");
         requireNonNull(limits, "limits is null");
         requireNonNull(service, "service is null");
         requireNonNull(metrics, "metrics is null");
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(workerThreads, r -> {
-            Thread t = new Thread(r, "prefetchd-nfs-worker-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         this.idleTimer = IdleTimeoutFilter.createDefaultIdleDelayedExecutor(1, TimeUnit.SECONDS);
         ThreadPoolConfig selectors = GrizzlyUtils.getSelectorPoolCfg(IoStrategy.WORKER_THREAD, "prefetchd-nfs", 0);
         this.transport = TCPNIOTransportBuilder.newInstance()
@@ -127,6 +134,23 @@ public final class NfsServer implements AutoCloseable {
                         false, call -> {
                         }))
                 .build());
+    }
+
+    /**
+     * A pool of {@code threads} NFS workers with one FIFO queue: calls from every connection are executed in the order
+     * they arrived, so no connection can starve another, and a COMPOUND resumed after S3 answered queues behind
+     * the calls that came before its answer.
+     */
+    public static ExecutorService workerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "prefetchd-nfs-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public NfsServer start() {

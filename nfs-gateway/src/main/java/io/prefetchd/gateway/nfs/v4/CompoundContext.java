@@ -23,7 +23,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The per-request state of one COMPOUND (RFC 8881 section 16.2.3): current and saved file handle and stateid,
- * the session and slot once SEQUENCE ran, and who is calling. Confined to the thread executing the COMPOUND.
+ * the session and slot once SEQUENCE ran, and who is calling. Used by one thread at a time: the thread executing the
+ * COMPOUND, and after a {@link Deferred} result the worker that resumes it (the hand-over orders their accesses).
  */
 public final class CompoundContext {
     private final Nfs4Services services;

@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 import static java.util.Objects.requireNonNull;
 
@@ -32,8 +35,15 @@ import static java.util.Objects.requireNonNull;
  * result would take the reply, RPC header included, past ca_maxresponsesize, that result is replaced by
  * NFS4ERR_REP_TOO_BIG, and past ca_maxresponsesize_cached, when the client asked for caching, by
  * NFS4ERR_REP_TOO_BIG_TO_CACHE. The SEQUENCE slot is completed with the encoded reply (kept for
- * retransmissions when the client asked for caching) whatever happens after SEQUENCE succeeded. Thread-safe:
- * all per-request state is in the {@link CompoundContext}.
+ * retransmissions when the client asked for caching) whatever happens after SEQUENCE succeeded, when the reply is
+ * complete: a retransmission that arrives meanwhile finds the slot in use and gets NFS4ERR_DELAY.
+ *
+ * <p><b>Operations that wait on storage.</b> An operation may answer with a {@link Deferred} result (a READ whose
+ * bytes are being fetched from S3). The COMPOUND then stops there without holding its thread and carries on, on the
+ * {@code resume} executor, when the fetch completes; the operations after it run then, in order, and the reply
+ * (and the slot's cached copy) is made when the last has run. So a worker thread never waits on S3 for a READ, and
+ * cached reads keep flowing however slow S3 is. Thread-safe: all per-request state is in the {@link Run} and its
+ * {@link CompoundContext}, which one thread at a time works on.
  */
 public final class CompoundProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(CompoundProcessor.class);
@@ -47,33 +57,51 @@ public final class CompoundProcessor {
 
     private final Nfs4Services services;
     private final NfsMetrics metrics;
+    private final Executor resume;
 
-    public CompoundProcessor(Nfs4Services services, NfsMetrics metrics) {
+    /**
+     * @param resume where a COMPOUND carries on after an operation's {@link Deferred} result completes: the NFS
+     *               worker pool, so that neither S3 client threads nor the thread completing a fetch run NFS code
+     */
+    public CompoundProcessor(Nfs4Services services, NfsMetrics metrics, Executor resume) {
         this.services = requireNonNull(services, "services is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
+        this.resume = requireNonNull(resume, "resume is null");
+    }
+
+    /** Carries on after a deferred result on the thread that completed it (tests calling {@link #process}). */
+    public CompoundProcessor(Nfs4Services services, NfsMetrics metrics) {
+        this(services, metrics, Runnable::run);
     }
 
     private record Decoded(int opcode, Object args, NfsStatus fixed) {}
 
     /**
-     * The reply as bytes.
+     * The reply as bytes, waiting for operations that wait on storage.
      *
      * @throws XdrException when the request does not decode (answer GARBAGE_ARGS)
      */
     public byte[] process(byte[] request, CompoundContext.Caller caller) throws XdrException {
-        return processReply(request, caller, 0).toByteArray();
+        try {
+            return processAsync(request, caller, 0).join().toByteArray();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /**
-     * The reply, with READ payloads shared rather than copied (see {@link XdrWriter#writeOpaqueShared}).
+     * Starts executing a COMPOUND and returns its reply, with READ payloads shared rather than copied (see
+     * {@link XdrWriter#writeOpaqueShared}). The future is complete on return unless an operation waits on storage;
+     * then the reply completes on a thread of the {@code resume} executor once the COMPOUND has run to its end.
+     * It completes exceptionally only with an unexpected {@link RuntimeException} (answer SYSTEM_ERR).
      *
      * @param request        the COMPOUND arguments
      * @param rpcHeaderBytes the size of the RPC call header before them (credential and verifier included), which
      *                       a session's ca_maxrequestsize counts too
      * @throws XdrException when the request does not decode (answer GARBAGE_ARGS)
      */
-    public XdrWriter processReply(byte[] request, CompoundContext.Caller caller, int rpcHeaderBytes)
-            throws XdrException {
+    public CompletableFuture<XdrWriter> processAsync(byte[] request, CompoundContext.Caller caller,
+                                                     int rpcHeaderBytes) throws XdrException {
         metrics.compound();
         XdrReader r = new XdrReader(request);
         byte[] tag = r.readOpaque(Nfs4.OPAQUE_LIMIT);
@@ -86,12 +114,12 @@ public final class CompoundProcessor {
         w.writeInt(0);
         if (minor < 0 || minor > 1) {
             w.patchInt(0, NfsStatus.NFS4ERR_MINOR_VERS_MISMATCH.code());
-            return w;
+            return CompletableFuture.completedFuture(w);
         }
         boolean tooMany = count < 0 || count > MAX_OPS;
         if (tooMany && minor == 0) {
             w.patchInt(0, NfsStatus.NFS4ERR_RESOURCE.code());
-            return w;
+            return CompletableFuture.completedFuture(w);
         }
         int toDecode = tooMany ? 1 : count;
         if ((long) toDecode * 4 > r.remaining()) {
@@ -110,59 +138,158 @@ public final class CompoundProcessor {
         int opCount = count < 0 ? Integer.MAX_VALUE : count;
         CompoundContext ctx = new CompoundContext(services, minor, opCount, caller,
                 (long) rpcHeaderBytes + request.length);
+        Run run = new Run(ops, ctx, w, countAt, minor, opCount);
+        run.advance();
+        return run.reply;
+    }
+
+    /** What one operation came to: the status and the body that follows it (null: the status's default body). */
+    private record Outcome(NfsStatus status, NfsOperation.Result body) {}
+
+    /**
+     * One COMPOUND being executed. Its operations run in order; when one answers with a {@link Deferred} that is
+     * not complete yet, the run stops there and {@link #advance} is called again, on the {@code resume} executor,
+     * once it is. Only one thread at a time touches a run (and its context): the hand-over through the future and
+     * the executor orders everything the earlier thread did before what the next one does.
+     */
+    private final class Run {
+        final List<Decoded> ops;
+        final CompoundContext ctx;
+        final XdrWriter w;
+        final int countAt;
+        final int minor;
+        final int opCount;
+        final CompletableFuture<XdrWriter> reply = new CompletableFuture<>();
+        int next;
+        int results;
         NfsStatus status = NfsStatus.NFS4_OK;
-        int results = 0;
-        try {
-            for (int i = 0; i < ops.size(); i++) {
-                Decoded op = ops.get(i);
-                long start = System.nanoTime();
-                int resultAt = w.position();
-                NfsStatus st = op.fixed() != null ? op.fixed() : sessionRule(i, op.opcode(), opCount, minor);
-                NfsOperation<Object> operation = st == null ? Operations.operation(op.opcode()) : null;
-                NfsOperation.Result body = null;
-                if (operation != null) {
+
+        Run(List<Decoded> ops, CompoundContext ctx, XdrWriter w, int countAt, int minor, int opCount) {
+            this.ops = ops;
+            this.ctx = ctx;
+            this.w = w;
+            this.countAt = countAt;
+            this.minor = minor;
+            this.opCount = opCount;
+        }
+
+        /** Runs operations from {@code next} until the COMPOUND ends or one waits on storage. */
+        void advance() {
+            try {
+                while (next < ops.size()) {
+                    Decoded op = ops.get(next);
+                    long start = System.nanoTime();
+                    NfsStatus fixed = op.fixed() != null ? op.fixed() : sessionRule(next, op.opcode(), opCount, minor);
+                    if (fixed != null) {
+                        if (!record(op, null, new Outcome(fixed, null), start)) {
+                            break;
+                        }
+                        continue;
+                    }
+                    NfsOperation<Object> operation = Operations.operation(op.opcode());
+                    Outcome outcome;
                     try {
-                        body = operation.process(ctx, op.args());
-                        st = NfsStatus.NFS4_OK;
+                        NfsOperation.Result body = operation.process(ctx, op.args());
+                        if (body instanceof Deferred d) {
+                            if (!d.waitFor().isDone()) {
+                                metrics.suspended();
+                                d.waitFor().whenCompleteAsync((v, e) -> resume(op, operation, d, start), resume);
+                                return;
+                            }
+                            body = d.then().get();
+                        }
+                        outcome = new Outcome(NfsStatus.NFS4_OK, body);
                     } catch (OpSequence.Replay replay) {
                         metrics.operation(op.opcode(), NfsStatus.NFS4_OK, System.nanoTime() - start);
                         byte[] cached = replay.reply();
-                        return new XdrWriter(cached.length).writeFixedOpaque(cached);
-                    } catch (NfsException e) {
-                        st = e.status();
-                        body = e instanceof NfsErrorWithBody withBody ? withBody.body() : null;
-                        LOG.debug("{} -> {}", Operations.name(op.opcode()), e);
-                    } catch (RuntimeException e) {
-                        st = NfsStatus.NFS4ERR_SERVERFAULT;
-                        LOG.warn("{} failed unexpectedly", Operations.name(op.opcode()), e);
+                        reply.complete(new XdrWriter(cached.length).writeFixedOpaque(cached));
+                        return;
+                    } catch (NfsException | RuntimeException e) {
+                        outcome = failed(op.opcode(), e);
+                    }
+                    if (!record(op, operation, outcome, start)) {
+                        break;
                     }
                 }
-                writeResult(w, op.opcode(), st, body, operation);
-                NfsStatus tooBig = replyTooBig(ctx, w);
-                if (tooBig != null) {
-                    w.truncate(resultAt);
-                    st = tooBig;
-                    writeResult(w, op.opcode(), st, null, operation);
-                }
-                results++;
-                metrics.operation(op.opcode(), st, System.nanoTime() - start);
-                if (st != NfsStatus.NFS4_OK) {
-                    status = st;
-                    break;
-                }
+                finish();
+            } catch (RuntimeException e) {
+                fail(e);
             }
+        }
+
+        /** Carries on after {@code d} completed: its continuation gives the operation's outcome. */
+        private void resume(Decoded op, NfsOperation<Object> operation, Deferred d, long start) {
+            metrics.resumed();
+            try {
+                Outcome outcome;
+                try {
+                    NfsOperation.Result body = d.then().get();
+                    if (body instanceof Deferred) {
+                        throw new IllegalStateException(Operations.name(op.opcode()) + " deferred twice");
+                    }
+                    outcome = new Outcome(NfsStatus.NFS4_OK, body);
+                } catch (NfsException | RuntimeException e) {
+                    outcome = failed(op.opcode(), e);
+                }
+                if (record(op, operation, outcome, start)) {
+                    advance();
+                } else {
+                    finish();
+                }
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        private Outcome failed(int opcode, Exception e) {
+            if (e instanceof NfsException nfs) {
+                LOG.debug("{} -> {}", Operations.name(opcode), nfs);
+                return new Outcome(nfs.status(), nfs instanceof NfsErrorWithBody withBody ? withBody.body() : null);
+            }
+            LOG.warn("{} failed unexpectedly", Operations.name(opcode), e);
+            return new Outcome(NfsStatus.NFS4ERR_SERVERFAULT, null);
+        }
+
+        /**
+         * Writes the operation's result (replaced when it would take the reply past the session's sizes) and
+         * counts it; returns whether the COMPOUND goes on.
+         */
+        private boolean record(Decoded op, NfsOperation<Object> operation, Outcome outcome, long start) {
+            int resultAt = w.position();
+            NfsStatus st = outcome.status();
+            writeResult(w, op.opcode(), st, outcome.body(), operation);
+            NfsStatus tooBig = replyTooBig(ctx, w);
+            if (tooBig != null) {
+                w.truncate(resultAt);
+                st = tooBig;
+                writeResult(w, op.opcode(), st, null, operation);
+            }
+            results++;
+            next++;
+            metrics.operation(op.opcode(), st, System.nanoTime() - start);
+            if (st != NfsStatus.NFS4_OK) {
+                status = st;
+                return false;
+            }
+            return true;
+        }
+
+        /** Ends the COMPOUND: status and count patched in, the slot completed with the reply, the reply sent. */
+        private void finish() {
             services.releaseClosedWriters();
             w.patchInt(0, status.code());
             w.patchInt(countAt, results);
             if (ctx.slot() >= 0) {
                 ctx.session().complete(ctx.slot(), ctx.cacheThis() ? w.toByteArray() : null);
             }
-            return w;
-        } catch (RuntimeException e) {
+            reply.complete(w);
+        }
+
+        private void fail(RuntimeException e) {
             if (ctx.slot() >= 0) {
                 ctx.session().complete(ctx.slot(), null);
             }
-            throw e;
+            reply.completeExceptionally(e);
         }
     }
 

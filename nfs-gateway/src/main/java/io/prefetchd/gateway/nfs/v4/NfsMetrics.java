@@ -11,11 +11,13 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * NFS metrics: per-operation latency ({@code prefetchd.nfs.op.latency}, tag op) and counts by status
  * ({@code prefetchd.nfs.ops}, tags op and status), COMPOUNDs, RPCs refused as GARBAGE_ARGS, connections the
- * server closed ({@code prefetchd.nfs.connections.closed}, tag reason), and, once {@link #watch} is called, the
+ * server closed ({@code prefetchd.nfs.connections.closed}, tag reason), COMPOUNDs waiting on S3 without a thread
+ * ({@code prefetchd.nfs.compounds.waiting}), and, once {@link #watch} is called, the
  * byte-range locks held ({@code prefetchd.nfs.locks.held}). Thread-safe.
  */
 public final class NfsMetrics {
@@ -24,12 +26,26 @@ public final class NfsMetrics {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Counter compounds;
     private final Counter garbage;
+    private final AtomicInteger waiting = new AtomicInteger();
 
     public NfsMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.compounds = Counter.builder("prefetchd.nfs.compounds").description("COMPOUND requests").register(registry);
         this.garbage = Counter.builder("prefetchd.nfs.garbage.args")
                 .description("RPC calls refused as GARBAGE_ARGS (malformed XDR)").register(registry);
+        Gauge.builder("prefetchd.nfs.compounds.waiting", waiting, AtomicInteger::get)
+                .description("COMPOUNDs suspended while an operation waits on S3 (holding no thread)")
+                .register(registry);
+    }
+
+    /** A COMPOUND stopped to wait on storage without its thread. */
+    void suspended() {
+        waiting.incrementAndGet();
+    }
+
+    /** A suspended COMPOUND resumed. */
+    void resumed() {
+        waiting.decrementAndGet();
     }
 
     void operation(int opcode, NfsStatus status, long nanos) {

@@ -33,6 +33,7 @@ final class NfsHarness {
     final NfsState state;
     final CompoundProcessor processor;
     final Nfs4Services services;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     static final Duration LEASE = Duration.ofSeconds(60);
 
     long clientId;
@@ -73,7 +74,7 @@ final class NfsHarness {
                         serverOwner, ReadObserver.NONE)
                 : new Nfs4Services(fs, handles, state, new AttributeEncoder(handles, fs, LEASE, limits,
                         access.ownership()), limits, clock, serverOwner, ReadObserver.NONE, access);
-        processor = new CompoundProcessor(services, new NfsMetrics(new SimpleMeterRegistry()));
+        processor = new CompoundProcessor(services, new NfsMetrics(registry));
     }
 
     NfsHarness put(String key, String content) {
