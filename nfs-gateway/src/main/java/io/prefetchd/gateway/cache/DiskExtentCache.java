@@ -473,14 +473,14 @@ public final class DiskExtentCache implements ExtentCache {
         try {
             for (int k = 0; k < slots.length; k++) {
                 Slot slot = slots[k];
-                if (slot.entry() != null) {
-                    Block cached = readCached(object, slot.key(), slot.entry());
+                if (slot.onDisk()) {
+                    Block cached = readCached(object, slot.key(), slot.slot());
                     if (cached != null) {
                         blocks[k] = cached;
                         continue;
                     }
                     Slot[] again = claim(object, id, slot.key().start(), slot.key().end());
-                    if (again.length != 1 || !again[0].key().equals(slot.key()) || again[0].entry() != null) {
+                    if (again.length != 1 || !again[0].key().equals(slot.key()) || again[0].onDisk()) {
                         blocks[k] = resolve(object, id, slot); // cut differently meanwhile, or on disk again
                         continue;
                     }
