@@ -42,6 +42,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *       ({@code If-None-Match: *}, {@code If-Match}) are checked atomically with the write, as AWS S3 does. The
  *       ETag of an upload is the MD5 of its bytes however large it is (S3 gives multipart uploads a different
  *       form: treat ETags as opaque). {@link #copy} keeps the source's ETag and user metadata.</li>
+ *   <li>Caller-driven multipart uploads ({@link #beginMultipart}, {@link #uploadPart}, {@link #completeMultipart},
+ *       {@link #abortMultipart}) keep their parts until completed or aborted; a completion names parts by the MD5
+ *       ETags they were given; part sizes are not checked. {@link #partsUploaded()} and
+ *       {@link #multipartsInProgress()} count them.</li>
  * </ul>
  *
  * <p>Test hooks: {@link #getCount()} and {@link #getBytes()} count GETs; {@link #setGetHook} runs code

@@ -219,7 +219,11 @@ final class StreamingUpload {
             return;
         }
         for (int k : start) {
-            context.executor.execute(() -> sendWhileWriting(uploadKey, uploadId, k));
+            try {
+                context.executor.execute(() -> sendWhileWriting(uploadKey, uploadId, k));
+            } catch (java.util.concurrent.RejectedExecutionException e) {   // shutting down: it goes with the upload
+                partEnded(k, uploadId, 0, null, e);
+            }
         }
     }
 
