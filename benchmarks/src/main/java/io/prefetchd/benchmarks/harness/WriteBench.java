@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  *       that uploads its checkpoint itself gets);</li>
  *   <li><b>through prefetchd</b>: written over NFSv4.1 into a read-write gateway by the project's client as the
  *       kernel client writes large files (1 MiB UNSTABLE WRITEs, 8 in flight, COMMIT, CLOSE), then the time until
- *       the object is visible in the emulated S3 (the gateway uploads it after the close).</li>
+ *       the object is visible in the emulated S3 (the gateway sends its parts while it is written, and completes
+ *       the upload after the close), with how many parts went up before and after the close.</li>
  * </ol>
  *
  * Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
@@ -106,6 +107,8 @@ public final class WriteBench implements Callable<Integer> {
                 check(s3, "ckpt/checkpoint.bin", md5);
                 result.put("nfs_write_seconds", g.writeSeconds());
                 result.put("close_to_visible_seconds", g.visibleSeconds());
+                result.put("parts_sent_while_writing", g.partsWhileWriting());
+                result.put("parts_sent_after_close", g.partsAtUpload());
                 print(bytes, local, direct, g);
             }
             Files.writeString(o.resolve("write.json"), Json.pretty(result));
@@ -120,7 +123,29 @@ public final class WriteBench implements Callable<Integer> {
         }
     }
 
-    private record Gateway(double writeSeconds, double visibleSeconds) {
+    /** The gateway's figures: seconds to write, seconds from the close until visible, parts sent before and after. */
+    private record Gateway(double writeSeconds, double visibleSeconds, long partsWhileWriting, long partsAtUpload) {
+    }
+
+    /** The daemon's counters and gauges from {@code /metrics}, by series (name with labels). */
+    private static Map<String, Double> metrics(int httpPort) throws IOException, InterruptedException {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String text = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            int space = line.lastIndexOf(' ');
+            if (line.startsWith("#") || space < 0) {
+                continue;
+            }
+            try {
+                out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            } catch (NumberFormatException e) {
+                // not a sample
+            }
+        }
+        return out;
     }
 
     private static void print(long bytes, double local, double direct, Gateway g) {
@@ -135,7 +160,9 @@ public final class WriteBench implements Callable<Integer> {
                 g.visibleSeconds(), "");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: write until visible in S3", total,
                 mib / total);
-        System.out.printf(Locale.ROOT, "%nthrough prefetchd to S3 / direct multipart: %.2fx the throughput%n",
+        System.out.printf(Locale.ROOT, "%nparts uploaded while the file was written: %d; after the close: %d%n",
+                g.partsWhileWriting(), g.partsAtUpload());
+        System.out.printf(Locale.ROOT, "through prefetchd to S3 / direct multipart: %.2fx the throughput%n",
                 direct / total);
         System.out.printf(Locale.ROOT, "NFS write into staging / local disk:       %.2fx the throughput%n",
                 local / g.writeSeconds());
@@ -217,7 +244,10 @@ public final class WriteBench implements Callable<Integer> {
                 }
             }
             long t2 = System.nanoTime();
-            return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9);
+            Map<String, Double> m = metrics(d.httpPort());
+            return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                    m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"while_writing\"}", 0.0).longValue(),
+                    m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"at_upload\"}", 0.0).longValue());
         } finally {
             d.stop();
         }

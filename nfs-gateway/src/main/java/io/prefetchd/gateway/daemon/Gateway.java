@@ -364,7 +364,12 @@ public final class Gateway implements AutoCloseable {
         try {
             StagingSettings d = StagingSettings.defaults(dir, Sizes.parse(w.getStagingSize()));
             settings = new StagingSettings(dir, d.capacityBytes(), w.getUploadDelay(), w.getCommitQuiet(),
-                    w.getMaxRenameKeys(), w.getUploadConcurrency(), d.minBackoff(), d.maxBackoff());
+                    w.getMaxRenameKeys(), w.getUploadConcurrency(), d.minBackoff(), d.maxBackoff(),
+                    Sizes.parse(w.getStreamingPartSize()));
+            if (settings.streamingPartSize() > 0 && settings.streamingPartSize() < UploadSettings.S3_MIN_PART) {
+                throw new IllegalArgumentException("streaming-part-size must be 0 (off) or at least 5MiB (S3's "
+                        + "smallest part): " + w.getStreamingPartSize());
+            }
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new StartupException("bad prefetchd.write setting: " + e.getMessage(), e);
         }

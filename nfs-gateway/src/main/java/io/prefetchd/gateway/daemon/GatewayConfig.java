@@ -956,6 +956,8 @@ public class GatewayConfig {
         private int maxRenameKeys = StagingSettings.DEFAULT_MAX_RENAME_KEYS;
         /** Files uploaded at once. */
         private int uploadConcurrency = StagingSettings.DEFAULT_UPLOAD_CONCURRENCY;
+        /** Part size of uploads that run while a file is written; 0 turns them off. */
+        private String streamingPartSize = "16MiB";
 
         public boolean isEnabled() {
             return enabled;
@@ -1011,6 +1013,14 @@ public class GatewayConfig {
 
         public void setUploadConcurrency(int uploadConcurrency) {
             this.uploadConcurrency = uploadConcurrency;
+        }
+
+        public String getStreamingPartSize() {
+            return streamingPartSize;
+        }
+
+        public void setStreamingPartSize(String streamingPartSize) {
+            this.streamingPartSize = streamingPartSize;
         }
     }
 }

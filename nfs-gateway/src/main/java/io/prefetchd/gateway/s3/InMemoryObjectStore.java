@@ -42,6 +42,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *       ({@code If-None-Match: *}, {@code If-Match}) are checked atomically with the write, as AWS S3 does. The
  *       ETag of an upload is the MD5 of its bytes however large it is (S3 gives multipart uploads a different
  *       form: treat ETags as opaque). {@link #copy} keeps the source's ETag and user metadata.</li>
+ *   <li>Caller-driven multipart uploads ({@link #beginMultipart}, {@link #uploadPart}, {@link #completeMultipart},
+ *       {@link #abortMultipart}) keep their parts until completed or aborted; a completion names parts by the MD5
+ *       ETags they were given; part sizes are not checked. {@link #partsUploaded()} and
+ *       {@link #multipartsInProgress()} count them.</li>
  * </ul>
  *
  * <p>Test hooks: {@link #getCount()} and {@link #getBytes()} count GETs; {@link #setGetHook} runs code
@@ -78,6 +82,9 @@ public final class InMemoryObjectStore implements ObjectStore {
     private final AtomicInteger failuresToInject = new AtomicInteger();
     private final AtomicReference<Kind> injectedKind = new AtomicReference<>(Kind.UNAVAILABLE);
     private final ExecutorService executor;
+    private final Map<String, Multipart> multiparts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong uploadIds = new AtomicLong();
+    private final AtomicLong partsUploaded = new AtomicLong();
 
     public InMemoryObjectStore(String bucket, Clock clock) {
         this.bucket = requireNonNull(bucket, "bucket is null");
@@ -146,6 +153,136 @@ public final class InMemoryObjectStore implements ObjectStore {
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
                     "upload refused: store is closed", e));
+        }
+        return result;
+    }
+
+    /** A multipart upload in progress: its key, metadata, and parts by number. */
+    private record Multipart(String key, Map<String, String> userMetadata, Map<Integer, byte[]> parts) {
+    }
+
+    @Override
+    public CompletableFuture<String> beginMultipart(String key, Map<String, String> metadata) {
+        requireNonNull(key, "key is null");
+        Map<String, String> userMetadata = lowerCaseNames(requireNonNull(metadata, "metadata is null"));
+        return onStoreThread(key, "CreateMultipartUpload", () -> {
+            beforeWrite(key, "CreateMultipartUpload");
+            String id = "upload-" + uploadIds.incrementAndGet();
+            multiparts.put(id, new Multipart(key, userMetadata, new java.util.concurrent.ConcurrentHashMap<>()));
+            return id;
+        });
+    }
+
+    @Override
+    public CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number, java.nio.ByteBuffer data) {
+        java.nio.ByteBuffer b = data.slice();
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return storePart(key, uploadId, number, () -> bytes);
+    }
+
+    @Override
+    public CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number, Path file, long offset,
+                                                      long length) {
+        return storePart(key, uploadId, number, () -> {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.toIntExact(length));
+                while (b.hasRemaining()) {
+                    if (ch.read(b, offset + b.position()) < 0) {
+                        throw new IOException(file + " ended before " + (offset + length));
+                    }
+                }
+                return b.array();
+            } catch (IOException e) {
+                throw new ObjectStoreException(Kind.IO, bucket, key, "UploadPart " + number + " of " + file
+                        + " failed: " + e, e);
+            }
+        });
+    }
+
+    private CompletableFuture<UploadedPart> storePart(String key, String uploadId, int number,
+                                                      java.util.function.Supplier<byte[]> bytes) {
+        return onStoreThread(key, "UploadPart " + number, () -> {
+            beforeWrite(key, "UploadPart " + number);
+            byte[] b = bytes.get();
+            Multipart m = multiparts.get(uploadId);
+            if (m == null || !m.key().equals(key)) {
+                throw new ObjectStoreException(Kind.NOT_FOUND, bucket, key, "UploadPart " + number + " failed: "
+                        + "NoSuchUpload " + uploadId);
+            }
+            m.parts().put(number, b);
+            partsUploaded.incrementAndGet();
+            return new UploadedPart(number, b.length, md5Hex(b), null);
+        });
+    }
+
+    @Override
+    public CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
+                                                           boolean ifNoneMatch, String ifMatchEtag) {
+        if (ifNoneMatch && ifMatchEtag != null) {
+            throw new IllegalArgumentException("ifNoneMatch and ifMatchEtag exclude each other");
+        }
+        return onStoreThread(key, "CompleteMultipartUpload", () -> {
+            beforeWrite(key, "CompleteMultipartUpload");
+            Multipart m = multiparts.get(uploadId);
+            if (m == null || !m.key().equals(key)) {
+                throw new ObjectStoreException(Kind.NOT_FOUND, bucket, key, "CompleteMultipartUpload failed: "
+                        + "NoSuchUpload " + uploadId);
+            }
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            int last = 0;
+            for (UploadedPart p : parts) {
+                byte[] b = m.parts().get(p.number());
+                if (p.number() <= last || b == null || !md5Hex(b).equals(p.etag())) {
+                    throw new ObjectStoreException(Kind.IO, bucket, key, "CompleteMultipartUpload failed: "
+                            + "InvalidPart " + p.number());
+                }
+                last = p.number();
+                all.writeBytes(b);
+            }
+            byte[] bytes = all.toByteArray();
+            ObjectMeta meta = new ObjectMeta(key, bytes.length, md5Hex(bytes), clock.instant());
+            objects.compute(key, (k, current) -> {
+                checkCondition(key, current, ifNoneMatch, ifMatchEtag);
+                return new Entry(bytes, meta, m.userMetadata());
+            });
+            multiparts.remove(uploadId);
+            return meta;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> abortMultipart(String key, String uploadId) {
+        return onStoreThread(key, "AbortMultipartUpload", () -> {
+            beforeWrite(key, "AbortMultipartUpload");
+            multiparts.remove(uploadId);
+            return null;
+        });
+    }
+
+    /** Parts of multipart uploads received, failed or refused ones excluded. */
+    public long partsUploaded() {
+        return partsUploaded.get();
+    }
+
+    /** Multipart uploads begun and neither completed nor aborted. */
+    public int multipartsInProgress() {
+        return multiparts.size();
+    }
+
+    private <T> CompletableFuture<T> onStoreThread(String key, String what, java.util.function.Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(work.get());
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new ObjectStoreException(Kind.UNAVAILABLE, bucket, key,
+                    what + " refused: store is closed", e));
         }
         return result;
     }

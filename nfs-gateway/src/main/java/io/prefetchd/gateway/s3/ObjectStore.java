@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.s3;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -76,6 +77,52 @@ public interface ObjectStore extends AutoCloseable {
     default CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
                                                  boolean ifNoneMatch, String ifMatchEtag) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("read-only object store"));
+    }
+
+    /**
+     * Begins a multipart upload of {@code key} with user metadata {@code metadata} whose parts the caller sends
+     * ({@link #uploadPart}) and which it completes ({@link #completeMultipart}) or aborts ({@link #abortMultipart}).
+     * Nothing is visible under {@code key} until it completes. Used to upload a file while it is still being written.
+     *
+     * @return a future completed with the upload id, or exceptionally with an {@link ObjectStoreException}, or
+     *     with {@link UnsupportedOperationException} when the store cannot do this (then use {@link #upload})
+     */
+    default CompletableFuture<String> beginMultipart(String key, Map<String, String> metadata) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no caller-driven multipart uploads"));
+    }
+
+    /**
+     * Sends {@code data} (its remaining bytes; read, not kept, and not changed by the store) as part {@code number}
+     * of upload {@code uploadId}. Sending a part number again replaces the part. All parts but the last must be at
+     * least {@link UploadSettings#S3_MIN_PART} bytes when completed.
+     */
+    default CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number,
+                                                       java.nio.ByteBuffer data) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no caller-driven multipart uploads"));
+    }
+
+    /**
+     * Like {@link #uploadPart(String, String, int, java.nio.ByteBuffer)}, with the {@code length} bytes of local
+     * file {@code file} from {@code offset}, which must not change while they are sent.
+     */
+    default CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number, Path file,
+                                                       long offset, long length) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no caller-driven multipart uploads"));
+    }
+
+    /**
+     * Completes upload {@code uploadId} as exactly {@code parts}, in part number order (parts sent but not named
+     * are discarded): the object appears, whole, now. The conditions are those of {@link #upload}. On failure the
+     * upload stays open: the caller aborts it, or completes it again.
+     */
+    default CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
+                                                            boolean ifNoneMatch, String ifMatchEtag) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no caller-driven multipart uploads"));
+    }
+
+    /** Aborts upload {@code uploadId}, discarding its parts; an upload the store no longer knows is not an error. */
+    default CompletableFuture<Void> abortMultipart(String key, String uploadId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no caller-driven multipart uploads"));
     }
 
     /**

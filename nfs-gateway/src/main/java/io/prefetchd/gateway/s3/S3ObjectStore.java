@@ -395,6 +395,34 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public CompletableFuture<String> beginMultipart(String key, Map<String, String> metadata) {
+        return writes.beginMultipart(key, metadata);
+    }
+
+    @Override
+    public CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number,
+            java.nio.ByteBuffer data) {
+        return writes.uploadPart(key, uploadId, number, data);
+    }
+
+    @Override
+    public CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number, Path file, long offset,
+            long length) {
+        return writes.uploadPart(key, uploadId, number, file, offset, length);
+    }
+
+    @Override
+    public CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
+            boolean ifNoneMatch, String ifMatchEtag) {
+        return writes.completeMultipart(key, uploadId, parts, ifNoneMatch, ifMatchEtag);
+    }
+
+    @Override
+    public CompletableFuture<Void> abortMultipart(String key, String uploadId) {
+        return writes.abortMultipart(key, uploadId);
+    }
+
+    @Override
     public Optional<Map<String, String>> userMetadata(String key) {
         return writes.userMetadata(key);
     }

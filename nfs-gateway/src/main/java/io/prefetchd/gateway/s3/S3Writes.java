@@ -254,15 +254,17 @@ final class S3Writes {
                     IntFunction<CompletableFuture<CompletedPart>> part = n -> {
                         long offset = (n - 1) * partSize;
                         long length = Math.min(partSize, size - offset);
-                        return uploadPart(key, uploadId, file, n, count, offset, length);
+                        return uploadPart(key, uploadId, n, n + "/" + count, length,
+                                () -> fileBody(file, offset, length), offset);
                     };
                     return completeOrAbort(key, uploadId, count, part, size, condition);
                 });
     }
 
-    private CompletableFuture<CompletedPart> uploadPart(String key, String uploadId, Path file, int n, int count,
-            long offset, long length) {
-        String what = "UploadPart " + n + "/" + count + " bytes=" + offset + "-" + (offset + length - 1);
+    /** Part {@code n} ({@code label} in messages), {@code length} bytes at {@code offset} of a fresh {@code body}. */
+    private CompletableFuture<CompletedPart> uploadPart(String key, String uploadId, int n, String label, long length,
+            Supplier<AsyncRequestBody> body, long offset) {
+        String what = "UploadPart " + label + " bytes=" + offset + "-" + (offset + length - 1);
         return withRetries(key, what, () -> {
             UploadPartRequest request = UploadPartRequest.builder()
                     .bucket(bucket())
@@ -273,7 +275,7 @@ final class S3Writes {
                     .checksumAlgorithm(ChecksumAlgorithm.CRC32)
                     .overrideConfiguration(timeouts(length))
                     .build();
-            return write("upload_part", key, what, () -> client.uploadPart(request, fileBody(file, offset, length)));
+            return write("upload_part", key, what, () -> client.uploadPart(request, body.get()));
         }).thenApply(response -> {
             bytes.increment(length);
             parts.increment();
@@ -363,17 +365,91 @@ final class S3Writes {
     }
 
     private void abort(String key, String uploadId, Throwable cause) {
-        String what = "AbortMultipartUpload " + uploadId;
-        withRetries(key, what, () -> send("abort_multipart", key, what,
-                () -> client.abortMultipartUpload(b -> b.bucket(bucket()).key(key).uploadId(uploadId))))
+        abortMultipart(key, uploadId)
                 .whenComplete((ignored, failure) -> {
-                    ObjectStoreException e = failure == null ? null : asStoreException(failure, key, what);
-                    if (e != null && e.kind() != Kind.NOT_FOUND && !"NoSuchUpload".equals(errorCode(e))) {
+                    ObjectStoreException e = failure == null ? null : asStoreException(failure, key, "abort");
+                    if (e != null) {
                         LOG.warn("s3://{}/{}: multipart upload {} failed ({}) and could not be aborted ({}); its "
                                 + "parts stay in the bucket until a lifecycle rule (AbortIncompleteMultipartUpload) "
                                 + "or an abort removes them", bucket(), key, uploadId, rootMessage(cause),
                                 e.getMessage());
                     }
+                });
+    }
+
+    /** Aborts {@code uploadId}; one the store no longer knows (completed, aborted) counts as aborted. */
+    CompletableFuture<Void> abortMultipart(String key, String uploadId) {
+        requireNonNull(key, "key is null");
+        requireNonNull(uploadId, "uploadId is null");
+        String what = "AbortMultipartUpload " + uploadId;
+        return withRetries(key, what, () -> send("abort_multipart", key, what,
+                () -> client.abortMultipartUpload(b -> b.bucket(bucket()).key(key).uploadId(uploadId))))
+                .handle((ignored, failure) -> {
+                    if (failure == null) {
+                        return null;
+                    }
+                    ObjectStoreException e = asStoreException(failure, key, what);
+                    if (e.kind() == Kind.NOT_FOUND || "NoSuchUpload".equals(errorCode(e))) {
+                        return null;
+                    }
+                    throw e;
+                });
+    }
+
+    // ---------------------------------------------------------------- multipart uploads driven by the caller
+
+    CompletableFuture<String> beginMultipart(String key, Map<String, String> metadata) {
+        requireNonNull(key, "key is null");
+        CreateMultipartUploadRequest create = CreateMultipartUploadRequest.builder()
+                .bucket(bucket())
+                .key(key)
+                .metadata(Map.copyOf(requireNonNull(metadata, "metadata is null")))
+                .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                .build();
+        return send("create_multipart", key, "CreateMultipartUpload", () -> client.createMultipartUpload(create))
+                .thenApply(created -> created.uploadId());
+    }
+
+    CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number, ByteBuffer data) {
+        ByteBuffer bytes = data.slice();
+        long length = bytes.remaining();
+        return uploadPart(key, uploadId, number, Integer.toString(number), length,
+                () -> reporting(AsyncRequestBody.fromByteBufferUnsafe(bytes.duplicate())), 0)
+                .thenApply(p -> new UploadedPart(number, length, p.eTag(), p.checksumCRC32()));
+    }
+
+    CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number, Path file, long offset,
+            long length) {
+        return uploadPart(key, uploadId, number, Integer.toString(number), length,
+                () -> fileBody(file, offset, length), offset)
+                .thenApply(p -> new UploadedPart(number, length, p.eTag(), p.checksumCRC32()));
+    }
+
+    CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
+            boolean ifNoneMatch, String ifMatchEtag) {
+        requireNonNull(key, "key is null");
+        requireNonNull(uploadId, "uploadId is null");
+        if (ifNoneMatch && ifMatchEtag != null) {
+            throw new IllegalArgumentException("ifNoneMatch and ifMatchEtag exclude each other");
+        }
+        Condition condition = new Condition(ifNoneMatch, ifMatchEtag == null ? null : S3ObjectStore.unquote(ifMatchEtag));
+        List<CompletedPart> done = parts.stream()
+                .map(p -> CompletedPart.builder().partNumber(p.number()).eTag(p.etag()).checksumCRC32(p.checksumCrc32())
+                        .build())
+                .toList();
+        long size = parts.stream().mapToLong(UploadedPart::length).sum();
+        Timer.Sample sample = Timer.start(registry);
+        return checkCondition(key, condition)
+                .thenCompose(ignored -> complete(key, uploadId, done, size, condition))
+                .thenCompose(etag -> written(key, etag, size))
+                .handle((meta, failure) -> {
+                    if (failure == null) {
+                        finishUpload("multipart", null, sample);
+                        return meta;
+                    }
+                    ObjectStoreException e = asUploadFailure(failure, key, condition);
+                    finishUpload("multipart", e, sample);
+                    throw e;
                 });
     }
 
@@ -573,7 +649,11 @@ final class S3Writes {
      * connection takes: a long upload still being accepted is the store answering, however long it takes.
      */
     private AsyncRequestBody fileBody(Path file, long offset, long length) {
-        AsyncRequestBody body = AsyncRequestBody.fromFile(b -> b.path(file).position(offset).numBytesToRead(length));
+        return reporting(AsyncRequestBody.fromFile(b -> b.path(file).position(offset).numBytesToRead(length)));
+    }
+
+    /** {@code body}, telling the circuit breaker about every chunk the connection takes. */
+    private AsyncRequestBody reporting(AsyncRequestBody body) {
         return new AsyncRequestBody() {
             @Override
             public Optional<Long> contentLength() {

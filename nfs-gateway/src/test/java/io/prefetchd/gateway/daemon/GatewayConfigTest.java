@@ -57,7 +57,8 @@ class GatewayConfigTest {
                 "uploadDelay", Duration.ofSeconds(1),
                 "commitQuiet", Duration.ofSeconds(30),
                 "maxRenameKeys", 10_000,
-                "uploadConcurrency", 4), settings(c.getWrite()));
+                "uploadConcurrency", 4,
+                "streamingPartSize", "16MiB"), settings(c.getWrite()));
         assertEquals(Map.ofEntries(
                 Map.entry("bind", "0.0.0.0"),
                 Map.entry("port", 2049),
@@ -167,6 +168,7 @@ class GatewayConfigTest {
         p.put("prefetchd.write.commit-quiet", "1m");
         p.put("prefetchd.write.max-rename-keys", "500");
         p.put("prefetchd.write.upload-concurrency", "8");
+        p.put("prefetchd.write.streaming-part-size", "32MiB");
         p.put("prefetchd.nfs.bind", "10.0.0.5");
         p.put("prefetchd.nfs.port", "20490");
         p.put("prefetchd.nfs.workers", "64");
@@ -234,7 +236,8 @@ class GatewayConfigTest {
                 "uploadDelay", Duration.ofSeconds(2),
                 "commitQuiet", Duration.ofMinutes(1),
                 "maxRenameKeys", 500,
-                "uploadConcurrency", 8), settings(c.getWrite()));
+                "uploadConcurrency", 8,
+                "streamingPartSize", "32MiB"), settings(c.getWrite()));
         assertEquals(Map.ofEntries(
                 Map.entry("bind", "10.0.0.5"),
                 Map.entry("port", 20490),

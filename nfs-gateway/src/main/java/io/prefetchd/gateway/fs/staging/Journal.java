@@ -81,6 +81,14 @@ final class Journal implements AutoCloseable {
     record DirRenameDone(String from) implements Record {
     }
 
+    /** A multipart upload began for a file still being written: aborted at the next start unless it ended. */
+    record Multipart(String key, String uploadId) implements Record {
+    }
+
+    /** A multipart upload completed or was aborted. */
+    record MultipartDone(String uploadId) implements Record {
+    }
+
     private final Path file;
     private FileChannel channel;
     private long appendedSinceRewrite;
@@ -230,6 +238,8 @@ final class Journal implements AutoCloseable {
     private static final byte DIR_RENAME = 7;
     private static final byte DIR_RENAME_DONE = 8;
     private static final byte BASE = 9;
+    private static final byte MULTIPART = 10;
+    private static final byte MULTIPART_DONE = 11;
 
     static byte[] encode(Record r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
@@ -280,6 +290,13 @@ final class Journal implements AutoCloseable {
             } else if (r instanceof DirRenameDone d) {
                 out.writeByte(DIR_RENAME_DONE);
                 out.writeUTF(d.from());
+            } else if (r instanceof Multipart m) {
+                out.writeByte(MULTIPART);
+                out.writeUTF(m.key());
+                out.writeUTF(m.uploadId());
+            } else if (r instanceof MultipartDone m) {
+                out.writeByte(MULTIPART_DONE);
+                out.writeUTF(m.uploadId());
             } else {
                 throw new IllegalArgumentException("unknown record " + r);
             }
@@ -316,6 +333,8 @@ final class Journal implements AutoCloseable {
             }
             case DIR_RENAME -> new DirRename(in.readUTF(), in.readUTF());
             case DIR_RENAME_DONE -> new DirRenameDone(in.readUTF());
+            case MULTIPART -> new Multipart(in.readUTF(), in.readUTF());
+            case MULTIPART_DONE -> new MultipartDone(in.readUTF());
             default -> throw new IOException("unknown staging journal record type " + type);
         };
     }

@@ -45,6 +45,8 @@ final class StagedFile {
      */
     volatile boolean conditional;
     private volatile boolean gone;
+    /** The upload of this file while it is written, or null (set once, right after creation). */
+    volatile StreamingUpload streaming;
 
     private long size;
     private Owner owner;
@@ -98,6 +100,10 @@ final class StagedFile {
             throw StagingArea.ioError("write to " + path, e);
         }
         size = Math.max(size, end);
+        StreamingUpload s = streaming;
+        if (s != null) {
+            s.changed(offset, end, size, true);
+        }
         mtime = now;
         lastWrite = now;
         closed = false;
@@ -149,6 +155,10 @@ final class StagedFile {
         }
         if (newSize < size) {
             area.release(size - newSize);
+        }
+        StreamingUpload s = streaming;
+        if (s != null) {
+            s.changed(Math.min(size, newSize), Math.max(size, newSize), newSize, false);
         }
         size = newSize;
         mtime = now;

@@ -63,6 +63,9 @@ final class StagingArea implements AutoCloseable {
     /** Folders with a name in {@link #known} (never shrinks in a run): listings elsewhere skip the lookups. */
     private final Set<String> knownParents = ConcurrentHashMap.newKeySet();
     private final Map<String, String> dirRenames = new LinkedHashMap<>();
+    /** Multipart uploads begun and not yet completed or aborted: upload id to key. */
+    private final Map<String, String> multiparts = new LinkedHashMap<>();
+    private volatile StreamingUpload.Context streaming;
 
     private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
         this.filesDir = filesDir;
@@ -81,6 +84,7 @@ final class StagingArea implements AutoCloseable {
         final Map<Long, Journal.Attrs> attrs = new HashMap<>();
         final Map<String, ObjectAttributes> known = new HashMap<>();
         final Map<String, String> dirRenames = new LinkedHashMap<>();
+        final Map<String, String> multiparts = new LinkedHashMap<>();
 
         void apply(Journal.Record r) {
             if (r instanceof Journal.Boot b) {
@@ -116,6 +120,10 @@ final class StagingArea implements AutoCloseable {
                 dirRenames.put(d.from(), d.to());
             } else if (r instanceof Journal.DirRenameDone d) {
                 dirRenames.remove(d.from());
+            } else if (r instanceof Journal.Multipart m) {
+                multiparts.put(m.uploadId(), m.key());
+            } else if (r instanceof Journal.MultipartDone m) {
+                multiparts.remove(m.uploadId());
             }
         }
     }
@@ -164,6 +172,7 @@ final class StagingArea implements AutoCloseable {
         }
         replay.known.forEach(this::putKnown);
         dirRenames.putAll(replay.dirRenames);
+        multiparts.putAll(replay.multiparts);
         try (DirectoryStream<Path> all = Files.newDirectoryStream(filesDir)) {
             for (Path f : all) {
                 String name = f.getFileName().toString();
@@ -255,6 +264,10 @@ final class StagingArea implements AutoCloseable {
         if (replaced != null) {
             dropLocked(replaced, false);
         }
+        StreamingUpload.Context c = streaming;
+        if (c != null) {
+            s.streaming = new StreamingUpload(c, s);
+        }
         index(s);
         return s;
     }
@@ -278,6 +291,9 @@ final class StagingArea implements AutoCloseable {
         f.baseEtag = null;
         f.conditional = false;
         index(f);
+        if (f.streaming != null) {
+            f.streaming.stop("it was renamed");
+        }
     }
 
     /** An older version of {@code f} is in S3 under its name as {@code etag}: its next upload replaces that one. */
@@ -309,6 +325,9 @@ final class StagingArea implements AutoCloseable {
         unindex(f);
         byId.remove(f.id);
         f.retire();
+        if (f.streaming != null) {
+            f.streaming.stop("it was removed");
+        }
         used.addAndGet(-f.size());
         deleteQuietly(f.file);
     }
@@ -383,6 +402,38 @@ final class StagingArea implements AutoCloseable {
         dirRenames.remove(from);
     }
 
+    /** Files created from now on are uploaded while they are written, as {@code context} says. */
+    void streamWith(StreamingUpload.Context context) {
+        streaming = requireNonNull(context, "context is null");
+    }
+
+    /** Multipart upload {@code uploadId} of {@code key} began; durable when this returns. */
+    synchronized void multipartBegun(String key, String uploadId) throws NfsException {
+        try {
+            journal.appendAndForce(new Journal.Multipart(key, uploadId));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of a multipart upload of " + key, e.getCause());
+        }
+        multiparts.put(uploadId, key);
+    }
+
+    /** Multipart upload {@code uploadId} completed or was aborted (not forced: an abort of it again is harmless). */
+    synchronized void multipartEnded(String uploadId) {
+        if (multiparts.remove(uploadId) != null) {
+            try {
+                journal.append(new Journal.MultipartDone(uploadId));
+            } catch (UncheckedIOException e) {
+                LOG.warn("the staging journal could not record the end of multipart upload {}: {}", uploadId,
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** Multipart uploads begun and not ended: upload id to key. */
+    synchronized Map<String, String> pendingMultiparts() {
+        return Map.copyOf(multiparts);
+    }
+
     /** Takes {@code bytes} of the budget for a write to {@code path}, or fails with NFS4ERR_NOSPC. */
     void reserve(long bytes, String path) throws NfsException {
         while (true) {
@@ -441,6 +492,9 @@ final class StagingArea implements AutoCloseable {
         }
         for (Map.Entry<String, String> d : dirRenames.entrySet()) {
             live.add(new Journal.DirRename(d.getKey(), d.getValue()));
+        }
+        for (Map.Entry<String, String> m : multiparts.entrySet()) {
+            live.add(new Journal.Multipart(m.getValue(), m.getKey()));
         }
         journal.rewrite(Journal.snapshot(new Journal.Boot(boots, nextId), live));
     }

@@ -18,13 +18,17 @@ import static java.util.Objects.requireNonNull;
  * @param uploadConcurrency files uploaded at once (each upload parallelizes its own parts)
  * @param minBackoff the wait after a failed upload's first attempt; doubled after each failure
  * @param maxBackoff the longest wait between two attempts; a file is retried forever
+ * @param streamingPartSize part size of the multipart uploads that run while a large file is written (its parts
+ *     go up as the writer moves past them); 0 uploads every file only after it is closed
  */
 public record StagingSettings(Path dir, long capacityBytes, Duration uploadDelay, Duration commitQuiet,
-                              int maxRenameKeys, int uploadConcurrency, Duration minBackoff, Duration maxBackoff) {
+                              int maxRenameKeys, int uploadConcurrency, Duration minBackoff, Duration maxBackoff,
+                              long streamingPartSize) {
     public static final Duration DEFAULT_UPLOAD_DELAY = Duration.ofSeconds(1);
     public static final Duration DEFAULT_COMMIT_QUIET = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_RENAME_KEYS = 10_000;
     public static final int DEFAULT_UPLOAD_CONCURRENCY = 4;
+    public static final long DEFAULT_STREAMING_PART_SIZE = 16L << 20;
 
     public StagingSettings {
         requireNonNull(dir, "dir is null");
@@ -44,6 +48,21 @@ public record StagingSettings(Path dir, long capacityBytes, Duration uploadDelay
         if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
             throw new IllegalArgumentException("backoff must be positive, max at least min");
         }
+        if (streamingPartSize < 0 || streamingPartSize > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("streaming part size must be in [0, 2 GiB): " + streamingPartSize);
+        }
+    }
+
+    /** The settings with the default streaming part size. */
+    public StagingSettings(Path dir, long capacityBytes, Duration uploadDelay, Duration commitQuiet,
+                           int maxRenameKeys, int uploadConcurrency, Duration minBackoff, Duration maxBackoff) {
+        this(dir, capacityBytes, uploadDelay, commitQuiet, maxRenameKeys, uploadConcurrency, minBackoff, maxBackoff,
+                DEFAULT_STREAMING_PART_SIZE);
+    }
+
+    public StagingSettings withStreamingPartSize(long bytes) {
+        return new StagingSettings(dir, capacityBytes, uploadDelay, commitQuiet, maxRenameKeys, uploadConcurrency,
+                minBackoff, maxBackoff, bytes);
     }
 
     /** {@code dir} and {@code capacityBytes} with the defaults for the rest. */

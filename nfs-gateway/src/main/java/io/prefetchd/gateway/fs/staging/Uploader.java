@@ -28,6 +28,9 @@ import static java.util.Objects.requireNonNull;
  * {@link #ABANDONED} after its last write. A failed upload is tried
  * again after a backoff that doubles up to {@code maxBackoff}, forever: the staged file stays until S3 has it.
  *
+ * <p>A file whose parts went up while it was written ({@link StreamingUpload}) completes that multipart upload,
+ * sending only what S3 does not hold as it is; any other file is uploaded whole from staging.
+ *
  * <p><b>Conditional writes.</b> A new file is uploaded with If-None-Match, a changed object with If-Match of the
  * version it was staged from. When S3 refuses (someone else wrote the object meanwhile), the gateway's version is
  * uploaded anyway, unconditionally: last close wins, and the conflict is logged and counted.
@@ -126,8 +129,14 @@ final class Uploader {
         long size = f.size();
         CompletableFuture<ObjectMeta> upload;
         try {
-            upload = store.upload(keyOf.apply(s.path()), f.file, metadata, conditional && baseEtag == null,
-                    conditional ? baseEtag : null);
+            String key = keyOf.apply(s.path());
+            boolean ifNoneMatch = conditional && baseEtag == null;
+            String ifMatch = conditional ? baseEtag : null;
+            StreamingUpload streamed = f.streaming;
+            upload = streamed == null ? null : streamed.finish(key, size, metadata, ifNoneMatch, ifMatch);
+            if (upload == null) {
+                upload = store.upload(key, f.file, metadata, ifNoneMatch, ifMatch);
+            }
         } catch (RuntimeException e) {
             upload = CompletableFuture.failedFuture(e);
         }

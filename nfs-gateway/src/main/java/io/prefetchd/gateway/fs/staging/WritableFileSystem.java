@@ -47,6 +47,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -138,6 +139,10 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 afterStaleUpload(file, snapshot, object);
             }
         }, completions, meters);
+        if (settings.streamingPartSize() > 0) {
+            area.streamWith(new StreamingUpload.Context(store, area, base::key, settings.streamingPartSize(),
+                    new Semaphore(streamingParts(settings.streamingPartSize())), defaultFileOwner, completions, meters));
+        }
         Gauge.builder("prefetchd.staging.bytes", area, StagingArea::usedBytes).baseUnit("bytes")
                 .description("bytes of written files staged on local disk").register(meters);
         Gauge.builder("prefetchd.staging.capacity", area, StagingArea::capacityBytes).baseUnit("bytes")
@@ -183,6 +188,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             WritableFileSystem fs = new WritableFileSystem(base, store, cache, fileIds, settings, defaultFileOwner,
                     defaultDirOwner, listingHorizon, clock, area, completions, meters);
             fs.finishDirectoryRenames();
+            fs.abortUnfinishedMultiparts();
             return fs;
         } catch (IOException e) {
             area.close();
@@ -190,6 +196,40 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         } catch (RuntimeException e) {
             area.close();
             throw e;
+        }
+    }
+
+    /**
+     * Parts of streamed uploads in flight at once, all files together: each holds its bytes on the heap, so at
+     * most an eighth of the heap, and between 2 and 16 of them.
+     */
+    private static int streamingParts(long partSize) {
+        long fit = Runtime.getRuntime().maxMemory() / 8 / partSize;
+        return (int) Math.max(2, Math.min(16, fit));
+    }
+
+    /**
+     * Multipart uploads a crash left behind (a file's upload while it was written): aborted, as the files they
+     * were for are uploaded again whole from staging.
+     */
+    private void abortUnfinishedMultiparts() {
+        for (Map.Entry<String, String> m : area.pendingMultiparts().entrySet()) {
+            String uploadId = m.getKey();
+            String key = m.getValue();
+            CompletableFuture<Void> aborted;
+            try {
+                aborted = store.abortMultipart(key, uploadId);
+            } catch (RuntimeException e) {
+                aborted = CompletableFuture.failedFuture(e);
+            }
+            aborted.whenComplete((ignored, failure) -> {
+                if (failure == null) {
+                    area.multipartEnded(uploadId);
+                } else {
+                    LOG.warn("s3://{}/{}: multipart upload {} left by a crash could not be aborted ({}); the next "
+                            + "start tries again", store.bucket(), key, uploadId, failure.toString());
+                }
+            });
         }
     }
 
@@ -423,7 +463,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 f = stageExisting(file, -1);
             }
             try {
-                return new WriteResult(f.write(offset, data, durable, clock.instant()), durable);
+                WriteResult written = new WriteResult(f.write(offset, data, durable, clock.instant()), durable);
+                StreamingUpload streaming = f.streaming;
+                if (streaming != null) {
+                    streaming.advance();
+                }
+                return written;
             } catch (NfsException e) {
                 if (!f.gone() || attempt > 0) {
                     throw e;

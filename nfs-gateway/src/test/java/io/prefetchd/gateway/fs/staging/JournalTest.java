@@ -37,7 +37,9 @@ class JournalTest {
                 new Journal.Known("models", new ObjectAttributes(null, OWNER, T)),
                 new Journal.Known("gone", null),
                 new Journal.DirRename("a", "b"),
-                new Journal.DirRenameDone("a"));
+                new Journal.DirRenameDone("a"),
+                new Journal.Multipart("data/models/ckpt.pt", "upload-1"),
+                new Journal.MultipartDone("upload-1"));
     }
 
     private List<Journal.Record> replay(Path file) throws IOException {

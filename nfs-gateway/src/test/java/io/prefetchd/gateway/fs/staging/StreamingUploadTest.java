@@ -1,0 +1,226 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.CreateHow;
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.MetadataSettings;
+import io.prefetchd.gateway.fs.NewAttributes;
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.testing.ManualClock;
+import io.prefetchd.gateway.testing.PassThroughCache;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Uploads that run while a file is written: parts go up as a sequential writer moves past them, the object appears
+ * only after the close, and whatever happens to the bytes meanwhile (rewrites, truncation, a rename, a crash) the
+ * object holds exactly the file's final bytes. Over the in-memory store, whose requests complete on its own
+ * threads; the clock is manual.
+ */
+class StreamingUploadTest {
+    private static final Owner ALICE = new Owner(1000, 1000, 0644);
+    private static final int PART = 64 * 1024;
+    private static final int WRITE = 16 * 1024;
+    private static final String KEY = "data/models/ckpt.pt";
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryObjectStore store = new InMemoryObjectStore("bucket", clock);
+    private SimpleMeterRegistry meters;
+    private WritableFileSystem fs;
+
+    @BeforeEach
+    void setUp() {
+        store.put("data/models/old.pt", new byte[] {1});
+        fs = open();
+    }
+
+    @AfterEach
+    void tearDown() {
+        fs.close();
+        store.close();
+    }
+
+    private WritableFileSystem open() {
+        PassThroughCache cache = new PassThroughCache(store);
+        S3FileSystem base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(),
+                MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
+        StagingSettings settings = new StagingSettings(tmp.resolve("staging"), 1L << 30, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), 5, 4, Duration.ofSeconds(1), Duration.ofSeconds(60)).withStreamingPartSize(PART);
+        return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings, new Owner(0, 0, 0444),
+                new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, Runnable::run, meters = new SimpleMeterRegistry());
+    }
+
+    private Inode create() throws NfsException {
+        return fs.create(new Inode(FileType.DIRECTORY, "models"), "ckpt.pt",
+                new CreateHow(CreateHow.Mode.GUARDED, 0, NewAttributes.NONE), ALICE);
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** Writes {@code bytes[from, to)} front to back in a client's small WRITEs. */
+    private void write(Inode f, byte[] bytes, int from, int to) throws NfsException {
+        for (int at = from; at < to; at += WRITE) {
+            fs.write(f, at, ByteBuffer.wrap(bytes, at, Math.min(WRITE, to - at)), false);
+        }
+    }
+
+    private double parts(String when) {
+        return meters.get("prefetchd.upload.streamed.parts").tag("when", when).counter().count();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    /** Closes {@code f}, lets the upload delay pass and waits until S3 has the file. */
+    private void closeAndUpload(WritableFileSystem on, Inode f) throws Exception {
+        on.closed(f);
+        clock.advance(Duration.ofSeconds(2));
+        on.runUploads();
+        await("the upload ends", () -> on.status().pending().isEmpty());
+    }
+
+    private byte[] object(String key) {
+        return store.contents(key).orElseThrow();
+    }
+
+    @Test
+    void sequentialWriter_partsGoUpWhileItWrites_andTheObjectAppearsOnlyAfterTheClose() throws Exception {
+        byte[] expected = random(6 * PART + 1000, 1);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+
+        // parts 1..5 are whole and the writer has moved a part past each; part 6 is not
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+        assertEquals(5, store.partsUploaded());
+        assertTrue(store.head(KEY).isEmpty(), "nothing is visible before the close");
+
+        closeAndUpload(fs, f);
+
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(2, parts("at_upload"), "only the tail: part 6, and the 1000 bytes of part 7");
+        assertEquals(0, store.multipartsInProgress());
+        assertEquals("33188", store.userMetadata(KEY).orElseThrow().get("mode"));
+    }
+
+    @Test
+    void rewriteOfAPartAlreadySent_isSentAgain_andTheObjectHasTheNewBytes() throws Exception {
+        byte[] expected = random(6 * PART, 2);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+
+        byte[] patch = random(100, 3);
+        System.arraycopy(patch, 0, expected, PART + 10, patch.length);   // inside part 2, already sent
+        fs.write(f, PART + 10, ByteBuffer.wrap(patch), false);
+        closeAndUpload(fs, f);
+
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(2, parts("at_upload"), "part 2 again, and part 6");
+    }
+
+    @Test
+    void truncateWhileStreaming_thenWritingOn_givesExactlyTheFinalBytes() throws Exception {
+        byte[] first = random(6 * PART, 4);
+        Inode f = create();
+        write(f, first, 0, first.length);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+
+        int cut = 2 * PART + PART / 2;
+        fs.setattr(f, new NewAttributes(java.util.OptionalLong.of(cut), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty()));
+        byte[] expected = Arrays.copyOf(first, 3 * PART + 7);
+        byte[] tail = random(expected.length - cut, 5);
+        System.arraycopy(tail, 0, expected, cut, tail.length);
+        write(f, expected, cut, expected.length);
+        closeAndUpload(fs, f);
+
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(0, store.multipartsInProgress());
+    }
+
+    @Test
+    void renameWhileStreaming_abortsTheUpload_andTheFileGoesUpWholeUnderItsNewName() throws Exception {
+        byte[] expected = random(6 * PART, 6);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+
+        fs.rename(new Inode(FileType.DIRECTORY, "models"), "ckpt.pt", new Inode(FileType.DIRECTORY, "models"),
+                "final.pt");
+        Inode renamed = new Inode(FileType.REGULAR, "models/final.pt");
+        closeAndUpload(fs, renamed);
+
+        assertArrayEquals(expected, object("data/models/final.pt"));
+        assertTrue(store.head(KEY).isEmpty());
+        await("the streamed upload is aborted", () -> store.multipartsInProgress() == 0);
+    }
+
+    @Test
+    void crashWhileStreaming_theNextStartAbortsTheUpload_andUploadsTheCommittedBytes() throws Exception {
+        byte[] expected = random(6 * PART, 7);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+        fs.commit(f);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+        assertEquals(1, store.multipartsInProgress());
+
+        // killed: the first file system is never closed; a new one opens the same staging folder
+        WritableFileSystem second = open();
+        try {
+            await("the upload left by the crash is aborted", () -> store.multipartsInProgress() == 0);
+            clock.advance(Duration.ofSeconds(2));
+            second.runUploads();
+            await("the upload ends", () -> second.status().pending().isEmpty());
+
+            ObjectMeta m = store.head(KEY).orElseThrow();
+            assertEquals(expected.length, m.size());
+            assertArrayEquals(expected, object(KEY));
+            assertTrue(second.area().pendingMultiparts().isEmpty(), "the journal knows the upload ended");
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void smallFile_neverBeginsAMultipartUpload() throws Exception {
+        byte[] expected = random(PART + PART / 2, 8);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+        closeAndUpload(fs, f);
+
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(0, store.partsUploaded());
+    }
+}
