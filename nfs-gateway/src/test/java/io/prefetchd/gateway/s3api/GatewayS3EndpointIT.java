@@ -200,6 +200,77 @@ class GatewayS3EndpointIT extends S3EndpointContract {
         assertArrayEquals(OBJECTS.get("val/a.bin"), get("val/a.bin", null));
     }
 
+    @Test
+    @Order(WRITES)
+    void virtualHostStyle_readsAndWritesAddressedAsBucketDotHost() throws Exception {
+        try (S3ApiServer vh = S3ApiServer.start(new S3ApiSettings("127.0.0.1", 0, ACCESS_KEY, SECRET_KEY, "s3.test",
+                1 << 20, stateDir.resolve("s3-api-vh")), BUCKET, gateway.gateway().served(),
+                gateway.gateway().readObserver(), new Owner(0, 0, 0755), client -> true, new SimpleMeterRegistry(),
+                Clock.systemUTC());
+             S3Client c = S3Client.builder().endpointOverride(URI.create("http://s3.test:" + vh.port()))
+                     .forcePathStyle(false).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                     .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                             software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY,
+                                     SECRET_KEY)))
+                     .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()
+                             .dnsResolver(new LoopbackResolver())).build()) {
+            assertArrayEquals(OBJECTS.get("readme.txt"), c.getObjectAsBytes(b -> b.bucket(BUCKET).key("readme.txt"))
+                    .asByteArray());
+            assertEquals(List.of("val/a.bin", "val/b.bin"), keys(c.listObjectsV2(b -> b.bucket(BUCKET).prefix("val/"))
+                    .contents()));
+            byte[] b = random(24, 1000);
+            c.putObject(p -> p.bucket(BUCKET).key("written/vh/x.bin"), RequestBody.fromBytes(b));
+            assertArrayEquals(b, get("written/vh/x.bin", null), "written virtual-host style, read path style");
+        }
+    }
+
+    /** Every name is the loopback address: {@code BUCKET.s3.test} reaches the endpoint without DNS. */
+    private static final class LoopbackResolver implements org.apache.hc.client5.http.DnsResolver {
+        @Override
+        public java.net.InetAddress[] resolve(String host) throws java.net.UnknownHostException {
+            return new java.net.InetAddress[] {java.net.InetAddress.getLoopbackAddress()};
+        }
+
+        @Override
+        public String resolveCanonicalHostname(String host) {
+            return host;
+        }
+    }
+
+    /** rclone (Debian's package) copies a folder into the bucket through the endpoint and checks it byte for byte. */
+    @Test
+    @Order(WRITES)
+    void rclone_copyAndCheck() throws Exception {
+        Prerequisites.require(onPath("rclone"), "rclone is missing (apt-get install rclone)");
+        Path local = Files.createDirectories(stateDir.resolve("rclone-src/sub"));
+        Files.write(local.resolve("one.bin"), random(25, 300_000));
+        Files.write(local.getParent().resolve("two.bin"), random(26, 20 << 20));   // multipart in rclone's terms
+        for (List<String> args : List.of(
+                List.of("copy", local.getParent().toString(), "gw:" + BUCKET + "/written/rclone"),
+                List.of("check", local.getParent().toString(), "gw:" + BUCKET + "/written/rclone"),
+                List.of("lsf", "-R", "gw:" + BUCKET + "/written/rclone"))) {
+            List<String> cmd = new ArrayList<>(List.of("rclone", "--config", "/dev/null"));
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            Map<String, String> env = pb.environment();
+            env.remove("AWS_CA_BUNDLE");   // rclone cannot apply a CA bundle to a plain HTTP endpoint
+            env.put("RCLONE_CONFIG_GW_TYPE", "s3");
+            env.put("RCLONE_CONFIG_GW_PROVIDER", "Other");
+            env.put("RCLONE_CONFIG_GW_ENDPOINT", endpoint.endpoint().toString());
+            env.put("RCLONE_CONFIG_GW_ACCESS_KEY_ID", ACCESS_KEY);
+            env.put("RCLONE_CONFIG_GW_SECRET_ACCESS_KEY", SECRET_KEY);
+            env.put("RCLONE_CONFIG_GW_FORCE_PATH_STYLE", "true");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "rclone timed out: " + out);
+            assertEquals(0, p.exitValue(), String.join(" ", args) + ": " + out);
+            if (args.get(0).equals("lsf")) {
+                assertEquals(List.of("sub/", "sub/one.bin", "two.bin"), out.lines().sorted().toList(), out);
+            }
+        }
+        assertArrayEquals(random(26, 20 << 20), get("written/rclone/two.bin", null));
+    }
+
     /** boto3 and the AWS CLI (Debian's python3-boto3 and awscli) list and read through the endpoint. */
     @Test
     @Order(WRITES - 1)
