@@ -97,6 +97,8 @@ final class GatewayBlobStore implements BlobStore {
     static final ReadObserver.Reader READER = new ReadObserver.Reader(0, "s3-api");
     private static final String CONTENT_TYPE = "application/octet-stream";
     private static final long MIN_PART_SIZE = 5L << 20;
+    /** The MD5 of no bytes: the ETag of a folder marker. */
+    private static final String EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
 
     private final String bucket;
     private final VirtualFileSystem fs;
@@ -188,6 +190,33 @@ final class GatewayBlobStore implements BlobStore {
         return a;
     }
 
+    /**
+     * The attributes of the folder a key ending in {@code /} names, or null when the key is no such key or names no
+     * folder.
+     */
+    private FileAttributes folder(String key) throws NfsException {
+        if (key == null || key.length() < 2 || !key.endsWith("/")) {
+            return null;
+        }
+        String path = key.substring(0, key.length() - 1);
+        for (String c : path.split("/", -1)) {
+            if (c.isEmpty() || c.equals(".") || c.equals("..")) {
+                return null;
+            }
+        }
+        Inode dir = new Inode(FileType.DIRECTORY, path);
+        try {
+            return fs.lookup(new Inode(FileType.DIRECTORY, dir.parentPath()), dir.name()).isDirectory()
+                    ? fs.getattr(dir) : null;
+        } catch (NfsException e) {
+            if (e.status() == NfsStatus.NFS4ERR_NOENT || e.status() == NfsStatus.NFS4ERR_STALE
+                    || e.status() == NfsStatus.NFS4ERR_NOTDIR) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
     private static String quoted(String etag) {
         return "\"" + etag + "\"";
     }
@@ -253,6 +282,12 @@ final class GatewayBlobStore implements BlobStore {
     public HeadObjectResponse blobMetadata(HeadObjectRequest request) {
         return counted("head", request.key(), 200, () -> {
             requireBucket(request.bucket());
+            FileAttributes folder = folder(request.key());
+            if (folder != null) {   // as a folder marker: what s3fs and rclone look for after making a folder
+                return HeadObjectResponse.builder().contentLength(0L).eTag(quoted(EMPTY_MD5))
+                        .lastModified(folder.mtime()).contentType(CONTENT_TYPE).storageClass(StorageClass.STANDARD)
+                        .build();
+            }
             FileAttributes a = attributes(file(request.key()));
             return HeadObjectResponse.builder().contentLength(a.size()).eTag(quoted(a.etag()))
                     .lastModified(a.mtime()).contentType(CONTENT_TYPE).acceptRanges("bytes")
@@ -384,7 +419,7 @@ final class GatewayBlobStore implements BlobStore {
                     throw S3Errors.invalidKey(key, "a key ending in / is a folder: it holds no bytes");
                 }
                 makeFolders(key.substring(0, key.length() - 1));
-                return PutObjectResponse.builder().eTag(quoted(r.md5Hex())).build();
+                return PutObjectResponse.builder().eTag(quoted(EMPTY_MD5)).build();
             }
             writableFile(key);
             BodySpool.Received r = spool.receive(body, request.contentLength(), request.contentMD5());

@@ -271,6 +271,37 @@ class GatewayS3EndpointIT extends S3EndpointContract {
         assertArrayEquals(random(26, 20 << 20), get("written/rclone/two.bin", null));
     }
 
+    /**
+     * s3fs (Debian's package) mounts the bucket through the endpoint: a file written through the mount is an object
+     * with the same bytes, and an object is read through it. Skipped where FUSE mounts are not allowed.
+     */
+    @Test
+    @Order(WRITES)
+    void s3fs_mountWriteAndRead() throws Exception {
+        Prerequisites.require(onPath("s3fs"), "s3fs is missing (apt-get install s3fs)");
+        Path mnt = Files.createDirectories(stateDir.resolve("s3fs-mnt"));
+        Path passwd = Files.writeString(stateDir.resolve("s3fs-passwd"), ACCESS_KEY + ":" + SECRET_KEY);
+        Files.setPosixFilePermissions(passwd, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Process mount = new ProcessBuilder("s3fs", BUCKET, mnt.toString(), "-o", "url=" + endpoint.endpoint(), "-o",
+                "use_path_request_style", "-o", "passwd_file=" + passwd, "-o", "endpoint=us-east-1", "-o",
+                "sigv4").redirectErrorStream(true).start();
+        String out = new String(mount.getInputStream().readAllBytes());
+        assertTrue(mount.waitFor(60, TimeUnit.SECONDS), out);
+        // a machine that allows no FUSE mounts lacks a capability, not a package: skipped there, in CI too
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.exitValue() == 0
+                && Files.exists(mnt.resolve("readme.txt")), "s3fs cannot mount here (FUSE not allowed?): " + out);
+        try {
+            assertArrayEquals(OBJECTS.get("readme.txt"), Files.readAllBytes(mnt.resolve("readme.txt")));
+            byte[] b = random(27, 2_000_000);
+            Files.createDirectories(mnt.resolve("written/s3fs"));
+            Files.write(mnt.resolve("written/s3fs/out.bin"), b);
+            assertArrayEquals(b, get("written/s3fs/out.bin", null));
+        } finally {
+            new ProcessBuilder("fusermount", "-u", mnt.toString()).redirectErrorStream(true).start().waitFor(30,
+                    TimeUnit.SECONDS);
+        }
+    }
+
     /** boto3 and the AWS CLI (Debian's python3-boto3 and awscli) list and read through the endpoint. */
     @Test
     @Order(WRITES - 1)
