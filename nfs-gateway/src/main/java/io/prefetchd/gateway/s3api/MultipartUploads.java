@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -218,17 +217,5 @@ final class MultipartUploads {
     private void forgetOldCompleted() {
         Instant horizon = clock.instant().minus(REMEMBER_COMPLETED);
         uploads.values().removeIf(u -> u.completedAt != null && u.completedAt.isBefore(horizon));
-    }
-
-    /** The MD5 of {@code file} in hex (for tests and checks). */
-    static String md5Hex(Path file) throws IOException {
-        MessageDigest md5 = BodySpool.md5();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md5.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md5.digest());
     }
 }
