@@ -1,9 +1,13 @@
-"""Lists and reads a bucket through an S3 endpoint with boto3 and the AWS CLI; exits non-zero on any mismatch.
+"""Lists, reads and writes a bucket through an S3 endpoint with boto3 and the AWS CLI; exits non-zero on any mismatch.
+
+Reads come first and see exactly ALL_KEYS; writes go under cli/ and leave it empty.
 
 Usage: s3_clients.py ENDPOINT BUCKET KEY SHA256_OF_KEY ALL_KEYS_COMMA_SEPARATED
 Credentials and region come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).
 """
 import hashlib
+import os
+import tempfile
 import subprocess
 import sys
 import urllib.request
@@ -51,12 +55,6 @@ try:
     check(False, "a missing key fails")
 except ClientError as e:
     check(e.response["Error"]["Code"] == "NoSuchKey", "a missing key is NoSuchKey")
-try:
-    s3.put_object(Bucket=bucket, Key="new-object", Body=b"x")
-    check(False, "a PUT fails")
-except ClientError as e:
-    check(e.response["Error"]["Code"] == "AccessDenied", "a PUT is AccessDenied")
-
 # The AWS CLI: high-level ls and cp, and s3api get-object with a range
 aws = ["aws", "--endpoint-url", endpoint]
 ls = subprocess.run(aws + ["s3", "ls", "--recursive", "s3://%s/" % bucket], capture_output=True, text=True)
@@ -70,4 +68,42 @@ ranged = subprocess.run(aws + ["s3api", "get-object", "--bucket", bucket, "--key
                                "/dev/stdout"], capture_output=True)
 check(ranged.returncode == 0 and ranged.stdout.startswith(body[-4096:]),
       "aws s3api get-object --range is byte-exact " + ranged.stderr.decode(errors="replace"))
+
+# Writes with boto3: put (its ETag is the MD5), get back, copy, delete
+data = os.urandom(300000)
+put = s3.put_object(Bucket=bucket, Key="cli/boto3.bin", Body=data)
+check(put["ETag"] == '"%s"' % hashlib.md5(data).hexdigest(), "boto3 put_object answers the MD5 as ETag")
+check(s3.get_object(Bucket=bucket, Key="cli/boto3.bin")["Body"].read() == data, "boto3 reads back what it put")
+s3.copy_object(Bucket=bucket, Key="cli/boto3-copy.bin", CopySource={"Bucket": bucket, "Key": "cli/boto3.bin"})
+check(s3.get_object(Bucket=bucket, Key="cli/boto3-copy.bin")["Body"].read() == data, "boto3 copy_object copies")
+s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "cli/boto3.bin"}, {"Key": "cli/boto3-copy.bin"}]})
+check(s3.list_objects_v2(Bucket=bucket, Prefix="cli/").get("KeyCount") == 0, "boto3 delete_objects deletes both")
+
+# The AWS CLI: a 40 MiB cp is a multipart upload (8 MiB parts); mv and rm
+with tempfile.TemporaryDirectory() as tmp:
+    big = os.path.join(tmp, "big.bin")
+    blob = os.urandom(40 << 20)
+    with open(big, "wb") as f:
+        f.write(blob)
+    up = subprocess.run(aws + ["s3", "cp", big, "s3://%s/cli/big.bin" % bucket], capture_output=True, text=True)
+    check(up.returncode == 0, "aws s3 cp of 40 MiB (multipart) uploads: " + up.stderr)
+    etag = s3.head_object(Bucket=bucket, Key="cli/big.bin")["ETag"]
+    check(s3.head_object(Bucket=bucket, Key="cli/big.bin")["ContentLength"] == len(blob), "its size is right")
+    down = subprocess.run(aws + ["s3", "cp", "s3://%s/cli/big.bin" % bucket, "-"], capture_output=True)
+    check(down.returncode == 0 and hashlib.sha256(down.stdout).digest() == hashlib.sha256(blob).digest(),
+          "aws s3 cp reads the 40 MiB object back byte-exact " + down.stderr.decode(errors="replace"))
+    mv = subprocess.run(aws + ["s3", "mv", "s3://%s/cli/big.bin" % bucket, "s3://%s/cli/moved.bin" % bucket],
+                        capture_output=True, text=True)
+    check(mv.returncode == 0, "aws s3 mv runs: " + mv.stderr)
+    names = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="cli/").get("Contents", [])]
+    check(names == ["cli/moved.bin"], "after mv only the new name is listed: %s" % names)
+    moved = s3.get_object(Bucket=bucket, Key="cli/moved.bin")["Body"].read()
+    check(hashlib.sha256(moved).digest() == hashlib.sha256(blob).digest(), "the moved object has the same bytes")
+    rm = subprocess.run(aws + ["s3", "rm", "s3://%s/cli/moved.bin" % bucket], capture_output=True, text=True)
+    check(rm.returncode == 0, "aws s3 rm runs: " + rm.stderr)
+    try:
+        s3.head_object(Bucket=bucket, Key="cli/moved.bin")
+        check(False, "a removed object is gone")
+    except ClientError as e:
+        check(e.response["Error"]["Code"] in ("404", "NoSuchKey"), "a removed object is gone")
 print("ALL OK")

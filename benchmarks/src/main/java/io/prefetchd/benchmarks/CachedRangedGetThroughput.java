@@ -81,8 +81,10 @@ public final class CachedRangedGetThroughput {
             c.getNfs().setBind("127.0.0.1");
             c.getNfs().setPort(0);
             try (Gateway gw = Gateway.start(c, new SimpleMeterRegistry(), Clock.systemUTC());
-                 S3ApiServer api = S3ApiServer.start(new S3ApiSettings("127.0.0.1", 0, KEY, SECRET, "", 1 << 20),
-                         BUCKET, gw.fileSystem(), gw.readObserver(), new SimpleMeterRegistry(), Clock.systemUTC());
+                 S3ApiServer api = S3ApiServer.start(new S3ApiSettings("127.0.0.1", 0, KEY, SECRET, "", 1 << 20,
+                                 Path.of(c.getStateDir()).resolve("s3-api")), BUCKET, gw.fileSystem(),
+                         gw.readObserver(), new io.prefetchd.gateway.fs.Owner(0, 0, 0755), client -> false,
+                         new SimpleMeterRegistry(), Clock.systemUTC());
                  S3AsyncClient backend = client(s3.endpoint(), s3.accessKey(), s3.secretKey(), inFlight);
                  S3AsyncClient endpoint = client(api.endpoint(), KEY, SECRET, inFlight)) {
                 for (String k : keys) {   // fill the cache

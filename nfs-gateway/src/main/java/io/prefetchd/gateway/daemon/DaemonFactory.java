@@ -14,9 +14,14 @@ import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.prefetch.TraceHistory;
 import io.prefetchd.tracer.TraceStore;
 import io.prefetchd.gateway.reports.ReportStore;
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.nfs.access.AccessControl;
+import io.prefetchd.gateway.nfs.access.ExportRule;
+import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.s3api.S3ApiServer;
 import io.prefetchd.gateway.s3api.S3ApiSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
 
@@ -102,13 +107,19 @@ public class DaemonFactory {
         S3ApiSettings settings;
         try {
             settings = new S3ApiSettings(a.getBind(), a.getPort(), a.getAccessKey(), a.getSecretKey(),
-                    a.getVirtualHost(), config.getNfs().getMaxRead());
+                    a.getVirtualHost(), config.getNfs().getMaxRead(), Path.of(config.getStateDir()).resolve("s3-api"));
         } catch (IllegalArgumentException e) {
             throw new StartupException("prefetchd.s3-api: " + e.getMessage()
                     + " (set prefetchd.s3-api.access-key and secret-key, or PREFETCHD_S3_API_ACCESS_KEY/SECRET_KEY)", e);
         }
         try {
-            return S3ApiServer.start(settings, gateway.store().bucket(), gateway.fileSystem(), gateway.readObserver(),
+            // the same rules as NFS clients': a client may write through S3 where its export rule is rw
+            AccessControl access = Gateway.accessControl(config.getAccess(), gateway.served().writable(),
+                    new SimpleMeterRegistry());
+            FileOwnership o = access.ownership();
+            return S3ApiServer.start(settings, gateway.store().bucket(), gateway.served(), gateway.readObserver(),
+                    new Owner(o.uid(), o.gid(), o.dirMode() & 07777),
+                    client -> access.exports().match(client).map(ExportRule::readWrite).orElse(false),
                     registry, Clock.systemUTC());
         } catch (IllegalStateException e) {
             throw new StartupException(e.getMessage(), e);

@@ -523,6 +523,11 @@ public final class Gateway implements AutoCloseable {
         return fs;
     }
 
+    /** What clients are served: the staged writes over {@link #fileSystem()} when writes are on, else it alone. */
+    public VirtualFileSystem served() {
+        return writes != null ? writes : fs;
+    }
+
     public NfsState state() {
         return state;
     }

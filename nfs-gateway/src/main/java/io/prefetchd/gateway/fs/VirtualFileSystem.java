@@ -4,7 +4,10 @@ import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 
 /**
  * The small interface between the NFS protocol and storage. Implementations are thread-safe; every method may be
@@ -120,6 +123,21 @@ public interface VirtualFileSystem {
      * into itself NFS4ERR_INVAL; a directory with too many keys to move in S3 NFS4ERR_XDEV.
      */
     default void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws NfsException {
+        throw readOnly();
+    }
+
+    /**
+     * Makes the bytes of local file {@code content} (which the caller no longer changes) the object at
+     * {@code file}'s path, owned by {@code owner} (null: the owner files show when they carry none) with
+     * {@code mtime} and user {@code metadata} ({@code x-amz-meta-*} names without the prefix; where they name the
+     * owner and mtime the file system writes itself, they win), and returns once S3 has it, with the new version's
+     * attributes: what an S3 client's PUT is. Folders above it that do not exist are shown at once, as S3 keys
+     * imply them. NFS4ERR_ISDIR when a directory has the name, NFS4ERR_NOTDIR when a file has the name of a folder
+     * above it; the store's failures as {@link StoreErrors} maps them. A file being written at that path (staged)
+     * goes on being shown, and its upload replaces this object: the last writer wins.
+     */
+    default FileAttributes put(Inode file, Path content, Owner owner, Instant mtime, Map<String, String> metadata)
+            throws NfsException {
         throw readOnly();
     }
 

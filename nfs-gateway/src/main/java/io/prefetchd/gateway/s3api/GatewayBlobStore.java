@@ -3,9 +3,12 @@ package io.prefetchd.gateway.s3api;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.NewAttributes;
+import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.domain.MultipartUpload;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -17,6 +20,11 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
+import software.amazon.awssdk.services.s3.model.CopyObjectResult;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeletedObject;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.CreateBucketResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
@@ -34,7 +42,6 @@ import software.amazon.awssdk.services.s3.model.ListBucketsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
-import software.amazon.awssdk.services.s3.model.Owner;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -45,10 +52,18 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -63,8 +78,15 @@ import static java.util.Objects.requireNonNull;
  *     misses read through to S3, every part traced and planned as an NFS READ.</li>
  * <li><b>HEAD</b> is the same lookup; S3Proxy checks its conditional headers itself.</li>
  * <li><b>ListObjects</b> (v2, and v1 through S3Proxy's mapping onto v2) is {@link BucketListing} over the tree.</li>
- * <li><b>Writes</b> (PUT, copy, delete, multipart, ACLs, bucket changes) are refused with AccessDenied (403),
- *     what S3 answers for a bucket the caller may read but not write: the file system takes no writes here.</li>
+ * <li><b>Writes</b> go through the file system's write path, so NFS sees them the moment they answer and S3 has
+ *     them: PUT and UploadPart bodies are received into a local spool ({@link BodySpool}, length and Content-MD5
+ *     checked), multipart parts kept there until the completion joins them ({@link MultipartUploads}); the object
+ *     is then {@link VirtualFileSystem#put}, which returns once the backend has it, and the answer carries the
+ *     backend's ETag (the MD5 of the bytes for an object up to the multipart threshold of the gateway's uploads).
+ *     DeleteObject(s) is the file system's REMOVE; CopyObject reads the source version through the cache into the
+ *     spool and puts it. With writes off (a read-only gateway, or {@code writes} says no for this client) every
+ *     write is AccessDenied (403), what S3 answers for a bucket the caller may read but not write. ACLs and bucket
+ *     changes are always refused.</li>
  * </ul>
  *
  * <p>Every request that reaches the store is counted by operation and status ({@link S3ApiMetrics}); failures
@@ -75,12 +97,19 @@ final class GatewayBlobStore implements BlobStore {
     static final ReadObserver.Reader READER = new ReadObserver.Reader(0, "s3-api");
     private static final String CONTENT_TYPE = "application/octet-stream";
     private static final long MIN_PART_SIZE = 5L << 20;
+    /** The MD5 of no bytes: the ETag of a folder marker. */
+    private static final String EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
 
     private final String bucket;
     private final VirtualFileSystem fs;
     private final ReadObserver observer;
     private final int partSize;
+    private final Clock clock;
     private final Instant created;
+    private final BodySpool spool;
+    private final MultipartUploads uploads;
+    private final Owner folderOwner;
+    private final BooleanSupplier writes;
     private final S3ApiMetrics metrics;
     private final BucketListing listing;
 
@@ -91,20 +120,28 @@ final class GatewayBlobStore implements BlobStore {
 
     /**
      * @param partSize the largest read of one part of a GET body (as an NFS client's rsize)
-     * @param created the bucket's creation date in ListBuckets
+     * @param clock the bucket's creation date in ListBuckets is its start; mtimes of writes without one
+     * @param spoolDir the endpoint's own folder for request bodies and multipart parts (emptied now)
+     * @param folderOwner the owner of folders made by a PUT of {@code name/} that names none
+     * @param writes asked on the request's thread: whether this request may write (its client's export rule)
      */
-    GatewayBlobStore(String bucket, VirtualFileSystem fs, ReadObserver observer, int partSize, Instant created,
-                     S3ApiMetrics metrics) {
+    GatewayBlobStore(String bucket, VirtualFileSystem fs, ReadObserver observer, int partSize, Clock clock,
+                     Path spoolDir, Owner folderOwner, BooleanSupplier writes, S3ApiMetrics metrics) {
         this.bucket = requireNonNull(bucket, "bucket is null");
         this.fs = requireNonNull(fs, "fs is null");
         this.observer = requireNonNull(observer, "observer is null");
-        this.created = requireNonNull(created, "created is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.created = clock.instant();
+        this.folderOwner = requireNonNull(folderOwner, "folderOwner is null");
+        this.writes = requireNonNull(writes, "writes is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         if (partSize <= 0) {
             throw new IllegalArgumentException("partSize must be positive: " + partSize);
         }
         this.partSize = partSize;
         this.listing = new BucketListing(fs);
+        this.spool = new BodySpool(requireNonNull(spoolDir, "spoolDir is null"));
+        this.uploads = new MultipartUploads(spool, clock);
     }
 
     /** Runs {@code op} as operation {@code name}, counting its outcome; NFS failures become S3 errors for key. */
@@ -153,6 +190,33 @@ final class GatewayBlobStore implements BlobStore {
         return a;
     }
 
+    /**
+     * The attributes of the folder a key ending in {@code /} names, or null when the key is no such key or names no
+     * folder.
+     */
+    private FileAttributes folder(String key) throws NfsException {
+        if (key == null || key.length() < 2 || !key.endsWith("/")) {
+            return null;
+        }
+        String path = key.substring(0, key.length() - 1);
+        for (String c : path.split("/", -1)) {
+            if (c.isEmpty() || c.equals(".") || c.equals("..")) {
+                return null;
+            }
+        }
+        Inode dir = new Inode(FileType.DIRECTORY, path);
+        try {
+            return fs.lookup(new Inode(FileType.DIRECTORY, dir.parentPath()), dir.name()).isDirectory()
+                    ? fs.getattr(dir) : null;
+        } catch (NfsException e) {
+            if (e.status() == NfsStatus.NFS4ERR_NOENT || e.status() == NfsStatus.NFS4ERR_STALE
+                    || e.status() == NfsStatus.NFS4ERR_NOTDIR) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
     private static String quoted(String etag) {
         return "\"" + etag + "\"";
     }
@@ -163,7 +227,7 @@ final class GatewayBlobStore implements BlobStore {
     public ListBucketsResponse list() {
         return counted("list_buckets", "", 200, () -> ListBucketsResponse.builder()
                 .buckets(Bucket.builder().name(bucket).creationDate(created).build())
-                .owner(Owner.builder().id("prefetchd").displayName("prefetchd").build()).build());
+                .owner(software.amazon.awssdk.services.s3.model.Owner.builder().id("prefetchd").displayName("prefetchd").build()).build());
     }
 
     @Override
@@ -218,6 +282,12 @@ final class GatewayBlobStore implements BlobStore {
     public HeadObjectResponse blobMetadata(HeadObjectRequest request) {
         return counted("head", request.key(), 200, () -> {
             requireBucket(request.bucket());
+            FileAttributes folder = folder(request.key());
+            if (folder != null) {   // as a folder marker: what s3fs and rclone look for after making a folder
+                return HeadObjectResponse.builder().contentLength(0L).eTag(quoted(EMPTY_MD5))
+                        .lastModified(folder.mtime()).contentType(CONTENT_TYPE).storageClass(StorageClass.STANDARD)
+                        .build();
+            }
             FileAttributes a = attributes(file(request.key()));
             return HeadObjectResponse.builder().contentLength(a.size()).eTag(quoted(a.etag()))
                     .lastModified(a.mtime()).contentType(CONTENT_TYPE).acceptRanges("bytes")
@@ -263,34 +333,50 @@ final class GatewayBlobStore implements BlobStore {
     }
 
     @Override
-    public List<software.amazon.awssdk.services.s3.model.MultipartUpload> listMultipartUploads(String container) {
-        return counted("list_uploads", "", 200, () -> {
-            requireBucket(container);
-            return List.of();   // none can be started
-        });
-    }
-
-    @Override
-    public List<Part> listMultipartUpload(MultipartUpload upload) {
-        return counted("list_parts", upload.blobName(), 404, () -> {
-            requireBucket(upload.containerName());
-            throw S3Errors.noSuchUpload();
-        });
-    }
-
-    @Override
     public long getMinimumMultipartPartSize() {
         return MIN_PART_SIZE;
     }
 
-    // ---- writes: refused (the seam for the write path)
+    // ---- writes
 
-    /** Refuses a write to the bucket: NoSuchBucket for another bucket, else AccessDenied. */
+    /** Refuses a change of the bucket itself or of access rights: NoSuchBucket for another bucket, else AccessDenied. */
     private <T> T refuse(String name, String container) {
         return counted(name, "", 403, () -> {
             requireBucket(container);
             throw S3Errors.readOnly(name);
         });
+    }
+
+    /** Checks that writes to {@code container} are allowed at all: it is this bucket and writes are on. */
+    private void requireWritable(String container) {
+        requireBucket(container);
+        if (!fs.writable() || !writes.getAsBoolean()) {
+            throw S3Errors.readOnly("the gateway or this client's export rule is read-only");
+        }
+    }
+
+    /** The file a key written to names; InvalidRequest when the file system cannot hold such a name. */
+    private static Inode writableFile(String key) {
+        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/")) {
+            throw S3Errors.invalidKey(String.valueOf(key), "a key is a file's path: no leading or trailing /");
+        }
+        for (String c : key.split("/", -1)) {
+            if (c.isEmpty() || c.equals(".") || c.equals("..") || c.indexOf('\0') >= 0) {
+                throw S3Errors.invalidKey(key, "empty, . and .. are no file names");
+            }
+        }
+        return new Inode(FileType.REGULAR, key);
+    }
+
+    /** Makes {@code body} the object {@code key} through the file system, waiting for S3; returns its ETag. */
+    private String put(String key, Path body, Map<String, String> metadata) throws NfsException {
+        try {
+            ObjectOwnership o = ObjectOwnership.of(metadata, clock.instant());
+            FileAttributes a = fs.put(writableFile(key), body, o.owner(), o.mtime(), o.userMetadata());
+            return a.etag();
+        } catch (NfsException e) {
+            throw S3Errors.fromFsWrite(e, key);
+        }
     }
 
     @Override
@@ -312,62 +398,277 @@ final class GatewayBlobStore implements BlobStore {
     }
 
     @Override
-    public PutObjectResponse putBlob(PutObjectRequest request, InputStream body) {
-        return refuse("put", request.bucket());
-    }
-
-    @Override
-    public CopyObjectResponse copyBlob(CopyObjectRequest request) {
-        return refuse("copy", request.destinationBucket());
-    }
-
-    @Override
-    public DeleteObjectResponse removeBlob(DeleteObjectRequest request) {
-        return refuse("delete", request.bucket());
-    }
-
-    /** Every key of the batch fails with AccessDenied (a batch delete answers 200 with errors per key). */
-    @Override
-    public DeleteObjectsResponse removeBlobs(DeleteObjectsRequest request) {
-        return counted("delete_batch", "", 200, () -> {
-            requireBucket(request.bucket());
-            List<S3Error> errors = new ArrayList<>();
-            if (request.delete() != null) {
-                request.delete().objects().forEach(o -> errors.add(S3Error.builder().key(o.key())
-                        .versionId(o.versionId()).code("AccessDenied")
-                        .message("Access Denied: the bucket is read-only").build()));
-            }
-            return DeleteObjectsResponse.builder().errors(errors).build();
-        });
-    }
-
-    @Override
     public void setBlobAccess(String container, String key, ObjectCannedACL access) {
         refuse("put_object_acl", container);
     }
 
+    /**
+     * PUT: the body is received into the spool (its length and Content-MD5 checked), then made the object through
+     * the file system, which answers once S3 has it. A zero-length PUT of a key ending in {@code /} (how S3 consoles,
+     * s3fs and rclone make a folder) makes the folder.
+     */
     @Override
-    public MultipartUpload initiateMultipartUpload(CreateMultipartUploadRequest request) {
-        return refuse("create_upload", request.bucket());
-    }
-
-    @Override
-    public void abortMultipartUpload(MultipartUpload upload) {
-        counted("abort_upload", upload.blobName(), 404, () -> {
-            requireBucket(upload.containerName());
-            throw S3Errors.noSuchUpload();
+    public PutObjectResponse putBlob(PutObjectRequest request, InputStream body) {
+        String key = request.key();
+        return counted("put", key, 200, () -> {
+            requireWritable(request.bucket());
+            if (key != null && key.endsWith("/") && key.length() > 1) {
+                BodySpool.Received r = spool.receive(body, request.contentLength(), request.contentMD5());
+                spool.delete(r.file());
+                if (r.size() != 0) {
+                    throw S3Errors.invalidKey(key, "a key ending in / is a folder: it holds no bytes");
+                }
+                makeFolders(key.substring(0, key.length() - 1));
+                return PutObjectResponse.builder().eTag(quoted(EMPTY_MD5)).build();
+            }
+            writableFile(key);
+            BodySpool.Received r = spool.receive(body, request.contentLength(), request.contentMD5());
+            try {
+                String etag = put(key, r.file(), request.metadata());
+                metrics.bytesWritten(r.size());
+                return PutObjectResponse.builder().eTag(quoted(etag)).build();
+            } finally {
+                spool.delete(r.file());
+            }
         });
     }
 
+    /** Makes folder {@code path} and those above it, as MKDIR does; those that exist are left alone. */
+    private void makeFolders(String path) throws NfsException {
+        writableFile(path);
+        Inode dir = Inode.ROOT;
+        for (String name : path.split("/")) {
+            Inode next = new Inode(FileType.DIRECTORY, dir.child(name));
+            try {
+                Inode found = fs.lookup(dir, name);
+                if (!found.isDirectory()) {
+                    throw S3Errors.invalidKey(path + "/", "/" + found.path() + " is a file");
+                }
+            } catch (NfsException e) {
+                if (e.status() != NfsStatus.NFS4ERR_NOENT) {
+                    throw S3Errors.fromFsWrite(e, path + "/");
+                }
+                try {
+                    fs.mkdir(dir, name, NewAttributes.NONE, folderOwner);
+                } catch (NfsException m) {
+                    if (m.status() != NfsStatus.NFS4ERR_EXIST) {
+                        throw S3Errors.fromFsWrite(m, path + "/");
+                    }
+                }
+            }
+            dir = next;
+        }
+    }
+
+    /**
+     * CopyObject: the source's bytes (exactly one version of it, from the cache or S3, or its staged bytes while
+     * it is being written) are read into the spool and put as the destination. With the COPY directive the
+     * destination gets the owner and mtime the source shows; with REPLACE, the request's metadata.
+     */
     @Override
-    public CompleteMultipartUploadResponse completeMultipartUpload(MultipartUpload upload,
-                                                                   CompleteMultipartUploadRequest request) {
-        return refuse("complete_upload", upload.containerName());
+    public CopyObjectResponse copyBlob(CopyObjectRequest request) {
+        String key = request.destinationKey();
+        return counted("copy", key, 200, () -> {
+            requireWritable(request.destinationBucket());
+            requireBucket(request.sourceBucket());
+            writableFile(key);
+            Inode source = file(request.sourceKey());
+            FileAttributes a = attributes(source);
+            Preconditions.checkCopySource(a, request.copySourceIfMatch(), request.copySourceIfUnmodifiedSince(),
+                    request.copySourceIfNoneMatch(), request.copySourceIfModifiedSince());
+            Path copy = spool.newFile();
+            try {
+                copyInto(source, a, copy);
+                Map<String, String> metadata = request.metadataDirective() == MetadataDirective.REPLACE
+                        ? request.metadata() : ObjectOwnership.metadataOf(a);
+                String etag = put(key, copy, metadata);
+                metrics.bytesWritten(a.size());
+                return CopyObjectResponse.builder().copyObjectResult(CopyObjectResult.builder().eTag(quoted(etag))
+                        .lastModified(clock.instant()).build()).build();
+            } finally {
+                spool.delete(copy);
+            }
+        });
+    }
+
+    private void copyInto(Inode source, FileAttributes version, Path target) throws NfsException {
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
+            for (long at = 0; at < version.size(); ) {
+                byte[] chunk = fs.read(source, version, at, (int) Math.min(partSize, version.size() - at)).data();
+                if (chunk.length == 0) {
+                    throw S3Errors.internal(source.path() + " ended at " + at + " bytes while copied");
+                }
+                out.write(chunk);
+                at += chunk.length;
+            }
+        } catch (IOException e) {
+            throw S3Errors.internal("cannot copy " + source.path() + ": " + e.getMessage());
+        }
+    }
+
+    /** DeleteObject: removes the file; a key that names no file (a folder, nothing at all) succeeds, as in S3. */
+    @Override
+    public DeleteObjectResponse removeBlob(DeleteObjectRequest request) {
+        return counted("delete", request.key(), 204, () -> {
+            requireWritable(request.bucket());
+            delete(request.key());
+            return DeleteObjectResponse.builder().build();
+        });
+    }
+
+    /** Removes the file {@code key} names, or the empty folder a key ending in {@code /} names; else nothing. */
+    private void delete(String key) throws NfsException {
+        if (key == null || key.isEmpty()) {
+            return;
+        }
+        boolean folder = key.endsWith("/");
+        String path = folder ? key.substring(0, key.length() - 1) : key;
+        Inode target;
+        try {
+            target = writableFile(path);
+        } catch (S3Exception e) {
+            return;   // no file can have that name
+        }
+        Inode dir = new Inode(FileType.DIRECTORY, target.parentPath());
+        try {
+            Inode found = fs.lookup(dir, target.name());
+            if (found.isDirectory() != folder) {
+                return;   // "a" when a is a folder, "a/" when a is a file: no such object
+            }
+            fs.remove(dir, target.name());
+        } catch (NfsException e) {
+            switch (e.status()) {
+                case NFS4ERR_NOENT, NFS4ERR_STALE, NFS4ERR_NOTDIR, NFS4ERR_NOTEMPTY -> {
+                    // gone already, or a folder that still holds keys: its marker is not what lists it
+                }
+                default -> throw S3Errors.fromFsWrite(e, key);
+            }
+        }
+    }
+
+    /** DeleteObjects: each key as DeleteObject; the batch answers 200 with an error for each key that failed. */
+    @Override
+    public DeleteObjectsResponse removeBlobs(DeleteObjectsRequest request) {
+        return counted("delete_batch", "", 200, () -> {
+            requireBucket(request.bucket());
+            boolean allowed = fs.writable() && writes.getAsBoolean();
+            List<DeletedObject> deleted = new ArrayList<>();
+            List<S3Error> errors = new ArrayList<>();
+            for (ObjectIdentifier o : request.delete() == null ? List.<ObjectIdentifier>of()
+                    : request.delete().objects()) {
+                try {
+                    if (!allowed) {
+                        throw S3Errors.readOnly("the gateway or this client's export rule is read-only");
+                    }
+                    delete(o.key());
+                    deleted.add(DeletedObject.builder().key(o.key()).versionId(o.versionId()).build());
+                } catch (S3Exception e) {
+                    errors.add(S3Error.builder().key(o.key()).versionId(o.versionId())
+                            .code(e.awsErrorDetails().errorCode()).message(e.awsErrorDetails().errorMessage())
+                            .build());
+                }
+            }
+            return DeleteObjectsResponse.builder().deleted(deleted).errors(errors).build();
+        });
+    }
+
+    // ---- multipart uploads
+
+    @Override
+    public MultipartUpload initiateMultipartUpload(CreateMultipartUploadRequest request) {
+        return counted("create_upload", request.key(), 200, () -> {
+            requireWritable(request.bucket());
+            writableFile(request.key());
+            String id = uploads.initiate(request.key(), request.metadata());
+            return new MultipartUpload(id, request);
+        });
     }
 
     @Override
     public UploadPartResponse uploadMultipartPart(MultipartUpload upload, UploadPartRequest request,
                                                   InputStream body) {
-        return refuse("upload_part", upload.containerName());
+        return counted("upload_part", upload.blobName(), 200, () -> {
+            requireWritable(upload.containerName());
+            uploads.parts(upload.id(), upload.blobName());   // NoSuchUpload before the body is taken
+            BodySpool.Received r = spool.receive(body, request.contentLength(), request.contentMD5());
+            try {
+                uploads.putPart(upload.id(), upload.blobName(), request.partNumber(), r);
+            } catch (RuntimeException e) {
+                spool.delete(r.file());
+                throw e;
+            }
+            metrics.bytesWritten(r.size());
+            return UploadPartResponse.builder().eTag(quoted(r.md5Hex())).build();
+        });
+    }
+
+    @Override
+    public List<Part> listMultipartUpload(MultipartUpload upload) {
+        return counted("list_parts", upload.blobName(), 200, () -> {
+            requireBucket(upload.containerName());
+            List<Part> parts = new ArrayList<>();
+            for (MultipartUploads.StoredPart p : uploads.parts(upload.id(), upload.blobName())) {
+                parts.add(Part.builder().partNumber(p.number()).eTag(quoted(p.md5Hex())).size(p.size())
+                        .lastModified(p.lastModified()).build());
+            }
+            return parts;
+        });
+    }
+
+    @Override
+    public List<software.amazon.awssdk.services.s3.model.MultipartUpload> listMultipartUploads(String container) {
+        return counted("list_uploads", "", 200, () -> {
+            requireBucket(container);
+            List<software.amazon.awssdk.services.s3.model.MultipartUpload> all = new ArrayList<>();
+            for (MultipartUploads.Info u : uploads.inProgress()) {
+                all.add(software.amazon.awssdk.services.s3.model.MultipartUpload.builder().key(u.key())
+                        .uploadId(u.id()).initiated(u.initiated()).storageClass(StorageClass.STANDARD).build());
+            }
+            return all;
+        });
+    }
+
+    /**
+     * CompleteMultipartUpload: the named parts (S3Proxy checked their ETags and sizes against
+     * {@link #listMultipartUpload}) are joined in the spool and put as the object, waiting for S3. A completion
+     * repeated after success answers the same ETag.
+     */
+    @Override
+    public CompleteMultipartUploadResponse completeMultipartUpload(MultipartUpload upload,
+                                                                   CompleteMultipartUploadRequest request) {
+        String key = upload.blobName();
+        return counted("complete_upload", key, 200, () -> {
+            // S3Proxy completes on a thread of its own, off the request's: the client's rule was applied when it
+            // initiated the upload and sent its parts
+            requireBucket(upload.containerName());
+            if (!fs.writable()) {
+                throw S3Errors.readOnly("the gateway is read-only");
+            }
+            String done = uploads.completedEtag(upload.id(), key);
+            if (done == null) {
+                List<Integer> numbers = request.multipartUpload().parts().stream().map(CompletedPart::partNumber)
+                        .toList();
+                Path joined = uploads.join(upload.id(), key, numbers);
+                try {
+                    done = put(key, joined, uploads.metadata(upload.id(), key));
+                    uploads.completed(upload.id(), done);
+                } catch (RuntimeException | NfsException e) {
+                    uploads.completionFailed(upload.id());
+                    throw e;
+                } finally {
+                    spool.delete(joined);
+                }
+            }
+            return CompleteMultipartUploadResponse.builder().bucket(bucket).key(key).eTag(quoted(done)).build();
+        });
+    }
+
+    @Override
+    public void abortMultipartUpload(MultipartUpload upload) {
+        counted("abort_upload", upload.blobName(), 204, () -> {
+            requireBucket(upload.containerName());
+            uploads.abort(upload.id(), upload.blobName());
+            return null;
+        });
     }
 }

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * The conditional headers of a GET (RFC 9110 section 13.2.2, in its order, as S3 evaluates them): If-Match, else
+ * The conditional headers of a GET, and of the source of a copy (RFC 9110 section 13.2.2, in its order, as S3 evaluates them): If-Match, else
  * If-Unmodified-Since (412 PreconditionFailed when false); then If-None-Match, else If-Modified-Since (304 Not
  * Modified when false). Entity tags compare strongly after removing quotes and a weak prefix; {@code *} matches any
  * object; a list of tags matches when one does. Times compare at the one-second resolution of HTTP dates.
@@ -33,6 +33,23 @@ final class Preconditions {
             }
         } else if (ifModifiedSince != null && !modified.isAfter(ifModifiedSince)) {
             throw S3Errors.notModified();
+        }
+    }
+
+    /**
+     * The {@code x-amz-copy-source-if-*} headers of a copy: the same conditions, but every false one is 412
+     * PreconditionFailed, as S3 answers (a copy has no 304).
+     */
+    static void checkCopySource(FileAttributes source, String ifMatch, Instant ifUnmodifiedSince, String ifNoneMatch,
+                                Instant ifModifiedSince) {
+        try {
+            check(source, ifMatch, ifUnmodifiedSince, ifNoneMatch, ifModifiedSince);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 304) {
+                throw S3Errors.preconditionFailed(ifNoneMatch != null ? "x-amz-copy-source-if-none-match"
+                        : "x-amz-copy-source-if-modified-since");
+            }
+            throw e;
         }
     }
 

@@ -11,7 +11,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The endpoint's meters (docs/METRICS.md): requests that reached the bucket by operation and HTTP status, body
- * bytes served, and the parts of GETs by whether they were served from the cache or waited on S3. Requests S3Proxy
+ * bytes served and received, and the parts of GETs by whether they were served from the cache or waited on S3. Requests S3Proxy
  * refused before they reached the bucket (bad signature, malformed request) are not counted here.
  *
  * <p>Thread-safe: counters are created once per (operation, status) and cached.
@@ -20,6 +20,7 @@ final class S3ApiMetrics {
     private final MeterRegistry registry;
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
     private final Counter bytes;
+    private final Counter written;
     private final Counter hits;
     private final Counter misses;
 
@@ -27,6 +28,9 @@ final class S3ApiMetrics {
         this.registry = requireNonNull(registry, "registry is null");
         this.bytes = Counter.builder("prefetchd.s3api.bytes").baseUnit("bytes")
                 .description("object bytes the S3 endpoint sent in GET bodies").register(registry);
+        this.written = Counter.builder("prefetchd.s3api.written.bytes").baseUnit("bytes")
+                .description("body bytes the S3 endpoint received in PUTs, parts and copies that succeeded")
+                .register(registry);
         this.hits = parts("hit");
         this.misses = parts("miss");
     }
@@ -51,5 +55,9 @@ final class S3ApiMetrics {
 
     void bytesServed(long n) {
         bytes.increment(n);
+    }
+
+    void bytesWritten(long n) {
+        written.increment(n);
     }
 }

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.s3api;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import org.gaul.s3proxy.S3Proxy;
@@ -8,17 +9,20 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * The S3-compatible endpoint: S3Proxy's HTTP front end (routing, SigV4/SigV2 in headers and presigned URLs,
- * aws-chunked payloads, XML, error documents) over {@link GatewayBlobStore}, serving the export as bucket
- * {@code bucket}. Started with the gateway, closed before it.
+ * aws-chunked payloads, flexible checksums, XML, error documents) over {@link GatewayBlobStore}, serving the export
+ * as bucket {@code bucket}, read-write where the file system takes writes and the client's export rule lets it.
+ * Started with the gateway, closed before it.
  */
 public final class S3ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(S3ApiServer.class);
@@ -38,13 +42,20 @@ public final class S3ApiServer implements AutoCloseable {
      * Listens as {@code settings} say.
      *
      * @param bucket the bucket name clients use (the backend bucket's)
+     * @param fs the export; the endpoint takes writes when it does ({@link VirtualFileSystem#writable})
      * @param observer told of every part of every GET, as of NFS READs
+     * @param folderOwner the owner of folders S3 clients make (a PUT of {@code name/}) without naming one
+     * @param writes whether a client at an address may write (its export rule is {@code rw})
      * @throws IllegalStateException when the port cannot be bound
      */
     public static S3ApiServer start(S3ApiSettings settings, String bucket, VirtualFileSystem fs,
-                                    ReadObserver observer, MeterRegistry registry, Clock clock) {
+                                    ReadObserver observer, Owner folderOwner, Predicate<InetAddress> writes,
+                                    MeterRegistry registry, Clock clock) {
         requireNonNull(settings, "settings is null");
-        GatewayBlobStore store = new GatewayBlobStore(bucket, fs, observer, settings.partSize(), clock.instant(),
+        requireNonNull(writes, "writes is null");
+        ClientAddress clients = new ClientAddress();
+        GatewayBlobStore store = new GatewayBlobStore(bucket, fs, observer, settings.partSize(), clock,
+                settings.spoolDir(), folderOwner, () -> clients.current().map(writes::test).orElse(false),
                 new S3ApiMetrics(requireNonNull(registry, "registry is null")));
         String host = settings.bind().contains(":") ? "[" + settings.bind() + "]" : settings.bind();
         S3Proxy.Builder b = S3Proxy.builder()
@@ -55,6 +66,7 @@ public final class S3ApiServer implements AutoCloseable {
             b.virtualHost(settings.virtualHost());
         }
         S3Proxy proxy = b.build();
+        clients.install(proxy);
         try {
             proxy.start();
             Instant deadline = Instant.now().plus(START_TIMEOUT);
@@ -76,7 +88,8 @@ public final class S3ApiServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen for S3 on " + host + ":" + settings.port() + ": "
                     + e.getMessage(), e);
         }
-        LOG.info("serving the export as S3 bucket {} (read-only) on {}:{}", bucket, host, proxy.getPort());
+        LOG.info("serving the export as S3 bucket {} ({}) on {}:{}", bucket, fs.writable() ? "read-write where the "
+                + "client's export rule is rw" : "read-only", host, proxy.getPort());
         return new S3ApiServer(proxy, bucket, host);
     }
 

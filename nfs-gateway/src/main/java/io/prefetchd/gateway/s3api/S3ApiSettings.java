@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.s3api;
 
+import java.nio.file.Path;
+
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -12,11 +14,14 @@ import static java.util.Objects.requireNonNull;
  * @param virtualHost the endpoint's host name for virtual-host style requests ({@code bucket.HOST}), empty for
  *     path style only
  * @param partSize the largest read a GET body is served in (one traced read each, as an NFS client's rsize)
+ * @param spoolDir the endpoint's own local folder: bodies of PUTs and parts of multipart uploads wait there until
+ *     they are objects (emptied at every start)
  */
 public record S3ApiSettings(String bind, int port, String accessKey, String secretKey, String virtualHost,
-                            int partSize) {
+                            int partSize, Path spoolDir) {
     public S3ApiSettings {
         requireNonNull(bind, "bind is null");
+        requireNonNull(spoolDir, "spoolDir is null");
         requireNonNull(accessKey, "accessKey is null");
         requireNonNull(secretKey, "secretKey is null");
         requireNonNull(virtualHost, "virtualHost is null");

@@ -64,6 +64,57 @@ final class S3Errors {
         };
     }
 
+    /**
+     * A write's failure: the same as {@link #fromFs} but for what only writes meet. A name S3 could hold but the
+     * file system cannot (a key below an object's key, a key that is a folder's name, an empty or {@code .} or
+     * {@code ..} segment) is InvalidRequest (400), as it would be on every retry; a read-only file system or export
+     * is AccessDenied; no room is InternalError.
+     */
+    static S3Exception fromFsWrite(NfsException e, String key) {
+        return switch (e.status()) {
+            case NFS4ERR_ROFS, NFS4ERR_PERM -> readOnly("write of " + key);
+            case NFS4ERR_ISDIR, NFS4ERR_NOTDIR, NFS4ERR_EXIST, NFS4ERR_BADNAME, NFS4ERR_INVAL -> invalidKey(key,
+                    e.getMessage());
+            case NFS4ERR_NAMETOOLONG -> error(400, "KeyTooLongError", "Your key is too long: a name in it is over 255 "
+                    + "bytes");
+            default -> fromFs(e, key);
+        };
+    }
+
+    /** A key this bucket cannot hold, because the bucket is also a file system. */
+    static S3Exception invalidKey(String key, String why) {
+        return error(400, "InvalidRequest", "The key " + key + " cannot be stored here: the bucket is also a file "
+                + "system (" + why + ")");
+    }
+
+    static S3Exception internal(String message) {
+        return error(500, "InternalError", "We encountered an internal error. Please try again. (" + message + ")");
+    }
+
+    static S3Exception invalidDigest() {
+        return error(400, "InvalidDigest", "The Content-MD5 you specified is not valid.");
+    }
+
+    static S3Exception badDigest() {
+        return error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    }
+
+    static S3Exception incompleteBody(String message) {
+        return error(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length "
+                + "HTTP header (" + message + ")");
+    }
+
+    static S3Exception invalidPart(int number) {
+        return error(400, "InvalidPart", "One or more of the specified parts could not be found (part " + number
+                + ").");
+    }
+
+    /** A part or an abort while the upload's completion is under way. */
+    static S3Exception uploadCompleting() {
+        return error(409, "OperationAborted", "A conflicting conditional operation is currently in progress against "
+                + "this resource: the upload is being completed.");
+    }
+
     static S3Exception invalidArgument(String message) {
         return error(400, "InvalidArgument", message);
     }

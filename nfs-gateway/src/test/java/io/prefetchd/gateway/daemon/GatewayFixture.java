@@ -43,7 +43,7 @@ public final class GatewayFixture implements AutoCloseable {
     }
 
     /** A read-write gateway (writes staged and uploaded) from the next start on. */
-    GatewayFixture withWrites() {
+    public GatewayFixture withWrites() {
         this.writes = true;
         return this;
     }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.ReadResult;
@@ -13,6 +14,7 @@ import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
@@ -26,6 +28,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** The bucket over the file system, without HTTP: what GET, HEAD and writes answer, and what reads are announced. */
 class GatewayBlobStoreTest {
     private static final int PART = 4096;
+
+    @TempDir
+    Path tmp;
 
     private final ManualClock clock = new ManualClock();
     private final InMemoryObjectStore store = new InMemoryObjectStore("data", clock);
@@ -69,7 +75,8 @@ class GatewayBlobStoreTest {
                 observed.add("read " + offset + "+" + result.data().length + (result.waitedOnS3() ? " waited" : ""));
             }
         };
-        bucket = new GatewayBlobStore("data", fs, observer, PART, Instant.EPOCH, new S3ApiMetrics(meters));
+        bucket = new GatewayBlobStore("data", fs, observer, PART, clock, tmp.resolve("spool"), new Owner(0, 0, 0755),
+                () -> true, new S3ApiMetrics(meters));
     }
 
     private byte[] get(Consumer<GetObjectRequest.Builder> request) throws IOException {

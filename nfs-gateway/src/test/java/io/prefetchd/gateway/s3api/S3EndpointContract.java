@@ -3,10 +3,20 @@ package io.prefetchd.gateway.s3api;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -23,6 +33,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.ByteArrayInputStream;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,12 +54,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What an S3 client sees of a read-only bucket, written once and run against every S3 endpoint we serve or
- * compare with: S3Proxy over files (the emulated backend) and the gateway's endpoint. AWS SDK v2 for Java, path
- * style, SigV4 in headers and presigned.
+ * What an S3 client sees of a bucket, written once and run against every S3 endpoint we serve or compare with:
+ * S3Proxy over files (the emulated backend) and the gateway's endpoint. AWS SDK v2 for Java, path style, SigV4 in
+ * headers and presigned. Reads run first, over {@link #OBJECTS}; writes after them, each under keys of its own in
+ * {@code written/}, so that the listings the reads check stay as they were.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class S3EndpointContract {
+    /** Writes run after every read. */
+    static final int WRITES = Order.DEFAULT + 1;
     static final String BUCKET = "contract-data";
     static final String ACCESS_KEY = "contract-access";
     static final String SECRET_KEY = "contract-secret";
@@ -282,5 +300,164 @@ abstract class S3EndpointContract {
             assertEquals(403, refused.statusCode());
             assertTrue(refused.body().contains("SignatureDoesNotMatch"), refused.body());
         }
+    }
+
+    // ---- writes
+
+    static byte[] random(int seed, int size) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static String md5Hex(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
+    }
+
+    PutObjectResponse put(String key, byte[] b) {
+        return s3.putObject(p -> p.bucket(BUCKET).key(key), RequestBody.fromBytes(b));
+    }
+
+    @Test
+    @Order(WRITES)
+    void put_answersTheMd5AsETag_thenGetHeadAndListShowIt() throws Exception {
+        byte[] b = random(1, 300_000);
+        PutObjectResponse r = put("written/put/a.bin", b);
+        assertEquals("\"" + md5Hex(b) + "\"", r.eTag());
+        assertArrayEquals(b, get("written/put/a.bin", null));
+        HeadObjectResponse h = s3.headObject(h1 -> h1.bucket(BUCKET).key("written/put/a.bin"));
+        assertEquals(b.length, h.contentLength());
+        assertEquals(r.eTag(), h.eTag());
+        ListObjectsV2Response l = s3.listObjectsV2(l1 -> l1.bucket(BUCKET).prefix("written/put/"));
+        assertEquals(List.of("written/put/a.bin"), keys(l.contents()));
+        assertEquals(r.eTag(), l.contents().get(0).eTag());
+        ListObjectsV2Response top = s3.listObjectsV2(l1 -> l1.bucket(BUCKET).prefix("written/").delimiter("/"));
+        assertTrue(top.commonPrefixes().stream().anyMatch(p -> p.prefix().equals("written/put/")), top.toString());
+    }
+
+    @Test
+    @Order(WRITES)
+    void put_again_replacesTheObject_andAnEmptyOneIsEmpty() {
+        put("written/again.bin", random(2, 5000));
+        byte[] second = random(3, 777);
+        put("written/again.bin", second);
+        assertArrayEquals(second, get("written/again.bin", null));
+        put("written/empty.bin", new byte[0]);
+        assertEquals(0, s3.headObject(h -> h.bucket(BUCKET).key("written/empty.bin")).contentLength());
+    }
+
+    @Test
+    @Order(WRITES)
+    void put_streamedBodyOfKnownLength_byteExact() {
+        byte[] b = random(4, 1_500_000);
+        s3.putObject(p -> p.bucket(BUCKET).key("written/streamed.bin"),
+                RequestBody.fromInputStream(new ByteArrayInputStream(b), b.length));
+        assertArrayEquals(b, get("written/streamed.bin", null));
+    }
+
+    @Test
+    @Order(WRITES)
+    void put_wrongContentMd5_badDigest_nothingStored() throws Exception {
+        byte[] b = random(5, 1000);
+        String wrong = Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(new byte[1]));
+        S3Exception e = assertThrows(S3Exception.class, () -> s3.putObject(p -> p.bucket(BUCKET)
+                .key("written/bad-md5.bin").contentMD5(wrong), RequestBody.fromBytes(b)));
+        assertEquals(400, e.statusCode());
+        assertEquals("BadDigest", e.awsErrorDetails().errorCode());
+        S3Exception missing = assertThrows(S3Exception.class, () -> get("written/bad-md5.bin", null));
+        assertEquals("NoSuchKey", missing.awsErrorDetails().errorCode());
+    }
+
+    @Test
+    @Order(WRITES)
+    void multipartUpload_partsListedWithTheirMd5_completedObjectIsThePartsInOrder() throws Exception {
+        String key = "written/multi/big.bin";
+        byte[] p1 = random(6, 5 << 20);
+        byte[] p2 = random(7, 1 << 20);
+        String id = s3.createMultipartUpload(c -> c.bucket(BUCKET).key(key)).uploadId();
+        assertTrue(s3.listMultipartUploads(l -> l.bucket(BUCKET)).uploads().stream()
+                .anyMatch(u -> u.uploadId().equals(id) && u.key().equals(key)));
+        String e2 = s3.uploadPart(u -> u.bucket(BUCKET).key(key).uploadId(id).partNumber(2),
+                RequestBody.fromBytes(new byte[5 << 20])).eTag();   // replaced below
+        String e1 = s3.uploadPart(u -> u.bucket(BUCKET).key(key).uploadId(id).partNumber(1),
+                RequestBody.fromBytes(p1)).eTag();
+        e2 = s3.uploadPart(u -> u.bucket(BUCKET).key(key).uploadId(id).partNumber(2),
+                RequestBody.fromBytes(p2 /* a small last part is allowed */)).eTag();
+        assertEquals("\"" + md5Hex(p1) + "\"", e1);
+        assertEquals("\"" + md5Hex(p2) + "\"", e2);
+        List<Part> parts = s3.listParts(l -> l.bucket(BUCKET).key(key).uploadId(id)).parts();
+        assertEquals(List.of(1, 2), parts.stream().map(Part::partNumber).toList());
+        assertEquals(List.of((long) p1.length, (long) p2.length), parts.stream().map(Part::size).toList());
+        String f1 = e1;
+        String f2 = e2;
+        s3.completeMultipartUpload(c -> c.bucket(BUCKET).key(key).uploadId(id).multipartUpload(m -> m.parts(
+                CompletedPart.builder().partNumber(1).eTag(f1).build(),
+                CompletedPart.builder().partNumber(2).eTag(f2).build())));
+        byte[] whole = new byte[p1.length + p2.length];
+        System.arraycopy(p1, 0, whole, 0, p1.length);
+        System.arraycopy(p2, 0, whole, p1.length, p2.length);
+        assertArrayEquals(whole, get(key, null));
+        assertFalse(s3.listMultipartUploads(l -> l.bucket(BUCKET)).uploads().stream()
+                .anyMatch(u -> u.uploadId().equals(id)), "completed uploads are not listed");
+    }
+
+    @Test
+    @Order(WRITES)
+    void multipartUpload_aborted_isGone_andStoresNothing() {
+        String key = "written/aborted.bin";
+        String id = s3.createMultipartUpload(c -> c.bucket(BUCKET).key(key)).uploadId();
+        s3.uploadPart(u -> u.bucket(BUCKET).key(key).uploadId(id).partNumber(1), RequestBody.fromBytes(random(9, 100)));
+        s3.abortMultipartUpload(a -> a.bucket(BUCKET).key(key).uploadId(id));
+        assertFalse(s3.listMultipartUploads(l -> l.bucket(BUCKET)).uploads().stream()
+                .anyMatch(u -> u.uploadId().equals(id)));
+        S3Exception missing = assertThrows(S3Exception.class, () -> get(key, null));
+        assertEquals("NoSuchKey", missing.awsErrorDetails().errorCode());
+    }
+
+    @Test
+    @Order(WRITES)
+    void delete_removesTheObject_andAMissingKeySucceeds() {
+        put("written/del/x.bin", random(10, 10));
+        put("written/del/keep.bin", random(11, 10));
+        s3.deleteObject(d -> d.bucket(BUCKET).key("written/del/x.bin"));
+        S3Exception e = assertThrows(S3Exception.class, () -> get("written/del/x.bin", null));
+        assertEquals("NoSuchKey", e.awsErrorDetails().errorCode());
+        s3.deleteObject(d -> d.bucket(BUCKET).key("written/del/never-there.bin"));
+        assertEquals(List.of("written/del/keep.bin"),
+                keys(s3.listObjectsV2(l -> l.bucket(BUCKET).prefix("written/del/")).contents()));
+    }
+
+    @Test
+    @Order(WRITES)
+    void deleteObjects_deletesEachKey_missingOnesToo() {
+        put("written/batch/a.bin", random(12, 10));
+        put("written/batch/b.bin", random(13, 10));
+        put("written/batch/c.bin", random(14, 10));
+        DeleteObjectsResponse r = s3.deleteObjects(d -> d.bucket(BUCKET).delete(Delete.builder().objects(
+                ObjectIdentifier.builder().key("written/batch/a.bin").build(),
+                ObjectIdentifier.builder().key("written/batch/b.bin").build(),
+                ObjectIdentifier.builder().key("written/batch/missing.bin").build()).build()));
+        assertEquals(List.of(), r.errors());
+        assertEquals(3, r.deleted().size());
+        assertEquals(List.of("written/batch/c.bin"),
+                keys(s3.listObjectsV2(l -> l.bucket(BUCKET).prefix("written/batch/")).contents()));
+    }
+
+    @Test
+    @Order(WRITES)
+    void copy_makesTheSameBytesUnderTheNewKey_sourceStays() throws Exception {
+        byte[] src = OBJECTS.get("train/shard-000.tar");
+        String etag = s3.copyObject(c -> c.sourceBucket(BUCKET).sourceKey("train/shard-000.tar")
+                .destinationBucket(BUCKET).destinationKey("written/copy/shard.tar")).copyObjectResult().eTag();
+        assertArrayEquals(src, get("written/copy/shard.tar", null));
+        assertArrayEquals(src, get("train/shard-000.tar", null));
+        assertEquals(s3.headObject(h -> h.bucket(BUCKET).key("written/copy/shard.tar")).eTag(), etag);
+        S3Exception failed = assertThrows(S3Exception.class, () -> s3.copyObject(c -> c.sourceBucket(BUCKET)
+                .sourceKey("readme.txt").copySourceIfMatch("\"0123\"").destinationBucket(BUCKET)
+                .destinationKey("written/copy/never.txt")));
+        assertEquals(412, failed.statusCode());
+        S3Exception missing = assertThrows(S3Exception.class, () -> s3.copyObject(c -> c.sourceBucket(BUCKET)
+                .sourceKey("no/such.bin").destinationBucket(BUCKET).destinationKey("written/copy/never.bin")));
+        assertEquals("NoSuchKey", missing.awsErrorDetails().errorCode());
     }
 }

@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -627,6 +628,106 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             } else {
                 renameObject(source, new Inode(FileType.REGULAR, to));
             }
+        }
+    }
+
+    @Override
+    public FileAttributes put(Inode file, Path content, Owner owner, Instant mtime, Map<String, String> metadata)
+            throws NfsException {
+        requireNonNull(content, "content is null");
+        requireNonNull(mtime, "mtime is null");
+        requireNonNull(metadata, "metadata is null");
+        if (file.isDirectory()) {
+            throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + file.path() + " is a directory");
+        }
+        List<Inode> folders;
+        synchronized (namespace) {
+            folders = foldersToShow(file);
+        }
+        Owner o = owner != null ? owner : defaultFileOwner;
+        Map<String, String> all = new LinkedHashMap<>(ObjectAttributes.metadata(o, mtime, false));
+        all.putAll(metadata);   // a client that names mode, uid, gid or mtime itself keeps its own spelling
+        ObjectMeta object;
+        try {
+            object = store.upload(base.key(file.path()), content, all, false, null).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof ObjectStoreException ose ? StoreErrors.toNfs(ose)
+                    : new NfsException(NfsStatus.NFS4ERR_IO, "PUT of /" + file.path() + " failed: " + e.getCause(), e);
+        } catch (ObjectStoreException e) {
+            throw StoreErrors.toNfs(e);
+        }
+        FileAttributes a = objectAttributes(file, object, o);
+        synchronized (namespace) {
+            for (Inode folder : folders) {
+                if (resolve(new Inode(FileType.DIRECTORY, folder.parentPath()), folder.name()) == null) {
+                    recent.present(folder, new FileAttributes(FileType.DIRECTORY, DIR_SIZE,
+                            fileIds.applyAsLong(folder), DirListing.verifierOf(List.of()), mtime, null,
+                            defaultDirOwner));
+                }
+                base.changed(folder.path());
+            }
+            area.setKnown(file.path(), new ObjectAttributes(object.etag(), o, mtime));
+            recent.present(file, a);
+            base.changed(file.path());
+        }
+        offerToCache(object, content);
+        return a;
+    }
+
+    /**
+     * The folders above {@code file} that do not exist yet, outermost first, after checking that the names above it
+     * are folders (NFS4ERR_NOTDIR otherwise) and that it is not one (NFS4ERR_ISDIR).
+     */
+    private List<Inode> foldersToShow(Inode file) throws NfsException {
+        String[] names = file.path().split("/", -1);
+        for (String name : names) {
+            checkName(name);
+        }
+        List<Inode> missing = new ArrayList<>();
+        Inode dir = Inode.ROOT;
+        for (int i = 0; i < names.length - 1; i++) {
+            Inode next = new Inode(FileType.DIRECTORY, dir.child(names[i]));
+            if (missing.isEmpty()) {
+                Inode found = resolve(dir, names[i]);
+                if (found != null && !found.isDirectory()) {
+                    throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + found.path() + " is a file");
+                }
+                if (found == null) {
+                    missing.add(next);
+                }
+            } else {
+                missing.add(next);
+            }
+            dir = next;
+        }
+        if (missing.isEmpty()) {
+            Inode found = resolve(dir, file.name());
+            if (found != null && found.isDirectory()) {
+                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + file.path() + " is a directory");
+            }
+        }
+        return missing;
+    }
+
+    /** Puts a file just uploaded from {@code content} into the read cache, as {@link #offerToCache} does. */
+    private void offerToCache(ObjectMeta object, Path content) {
+        if (object.size() > cache.stats().capacityBytes() / 4) {
+            return;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(content)) {
+            cache.offer(new ObjectVersion(object.key(), object.etag(), object.size()), (offset, length) -> {
+                ByteBuffer b = ByteBuffer.allocate(length);
+                int n = 0;
+                while (b.hasRemaining() && n >= 0) {
+                    n = ch.read(b, offset + b.position());
+                }
+                if (b.hasRemaining()) {
+                    throw new IOException(content + " is shorter than the object it was uploaded as");
+                }
+                return b.array();
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("/{} was uploaded but could not enter the read cache: {}", object.key(), e.toString());
         }
     }
 
