@@ -6,8 +6,8 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The small interface between the NFS protocol and storage. Implementations are thread-safe; every method may be
