@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -105,6 +104,22 @@ final class FleetExtentCache implements ExtentCache {
 
     @Override
     public CachedRead readTracked(ObjectVersion object, long offset, int length) {
+        try {
+            return readAsync(object, offset, length).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Every run at once: this member's runs from the local cache, the others from their owners; completes when the
+     * last run arrives, without a thread waiting for it.
+     */
+    @Override
+    public CompletableFuture<CachedRead> readAsync(ObjectVersion object, long offset, int length) {
         requireNonNull(object, "object is null");
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("range " + offset + "+" + length);
@@ -112,76 +127,64 @@ final class FleetExtentCache implements ExtentCache {
         int n = (int) Math.max(0, Math.min(length, object.size() - offset));
         List<Run> runs = n == 0 ? List.of() : runs(object, offset, n);
         if (runs.isEmpty() || runs.size() == 1 && runs.get(0).owner() == null) {
-            return local.readTracked(object, offset, length);
+            return local.readAsync(object, offset, length);
         }
         long started = System.nanoTime();
-        List<CompletableFuture<PeerProtocol.ReadReply>> asked = new ArrayList<>(runs.size());
-        for (Run r : runs) {   // every owner at once; local runs read meanwhile
-            asked.add(r.owner() == null ? null
-                    : peers.read(r.owner(), new PeerProtocol.ReadRequest(object, r.offset(), r.length())));
+        List<CompletableFuture<CachedRead>> parts = new ArrayList<>(runs.size());
+        for (Run r : runs) {
+            parts.add(r.owner() == null ? local.readAsync(object, r.offset(), r.length()) : fromOwner(object, r));
         }
-        byte[] out = new byte[n];
-        int missed = 0;
-        long localWait = 0;
-        for (int i = 0; i < runs.size(); i++) {
-            Run r = runs.get(i);
-            byte[] data;
-            if (r.owner() == null) {
-                CachedRead c = local.readTracked(object, r.offset(), r.length());
-                data = c.data();
-                missed += c.missedBlocks();
-                localWait += c.waitNanos();
-            } else {
-                PeerProtocol.ReadReply reply = await(object, r, asked.get(i));
-                if (reply != null) {
-                    data = reply.data();
-                    missed += reply.missedBlocks();
-                } else {
-                    CachedRead c = local.readTracked(object, r.offset(), r.length());
-                    data = c.data();
-                    missed += c.missedBlocks();
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
+            byte[] out = new byte[n];
+            int missed = 0;
+            long wait = 0;
+            for (int i = 0; i < runs.size(); i++) {
+                Run r = runs.get(i);
+                CachedRead c = parts.get(i).join();
+                if (c.data().length != r.length()) {
+                    throw new ObjectStoreException(ObjectStoreException.Kind.IO, bucket, object.key(), "fleet read of ["
+                            + r.offset() + ", +" + r.length() + ") returned " + c.data().length + " bytes");
                 }
+                System.arraycopy(c.data(), 0, out, (int) (r.offset() - offset), c.data().length);
+                missed += c.missedBlocks();
+                wait = Math.max(wait, c.waitNanos());
             }
-            if (data.length != r.length()) {
-                throw new ObjectStoreException(ObjectStoreException.Kind.IO, bucket, object.key(), "fleet read of ["
-                        + r.offset() + ", +" + r.length() + ") returned " + data.length + " bytes");
-            }
-            System.arraycopy(data, 0, out, (int) (r.offset() - offset), data.length);
-        }
-        long waited = missed > 0 ? Math.max(localWait, System.nanoTime() - started) : localWait;
-        return new CachedRead(out, missed, waited);
+            return new CachedRead(out, missed, missed > 0 ? Math.max(wait, System.nanoTime() - started) : wait);
+        });
     }
 
     /**
-     * The owner's reply, or null when the run is to be read locally instead (the owner could not be asked or did
-     * not answer in time).
-     *
-     * @throws ObjectStoreException the owner's final answer about the object
+     * A run read by its owner; read from the local cache instead when the owner could not be asked or did not answer
+     * in time, or answered with the wrong length. Fails with the owner's final answer about the object (gone,
+     * changed, forbidden) as the {@link ObjectStoreException} S3 would have given.
      */
-    private PeerProtocol.ReadReply await(ObjectVersion object, Run r, CompletableFuture<PeerProtocol.ReadReply> f) {
-        try {
-            PeerProtocol.ReadReply reply = f.get();
-            if (reply.data().length == r.length()) {
-                metrics.peerOk(reply.data().length);
-                return reply;
-            }
-            LOG.warn("owner {} sent {} bytes for {} [{}, +{}): reading it here", r.owner().address(),
-                    reply.data().length, object.key(), r.offset(), r.length());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CompletionException(e);
-        } catch (ExecutionException e) {
-            ObjectStoreException.Kind kind = finalAnswer(e.getCause());
-            if (kind != null) {
-                metrics.peerFailed();
-                throw new ObjectStoreException(kind, bucket, object.key(), "owner " + r.owner().address()
-                        + " read [" + r.offset() + ", +" + r.length() + "): " + e.getCause().getMessage());
-            }
-            LOG.debug("owner {} did not serve {} [{}, +{}): {}; reading it here", r.owner().address(), object.key(),
-                    r.offset(), r.length(), e.getCause().toString());
-        }
-        metrics.peerFallback();
-        return null;
+    private CompletableFuture<CachedRead> fromOwner(ObjectVersion object, Run r) {
+        return peers.read(r.owner(), new PeerProtocol.ReadRequest(object, r.offset(), r.length()))
+                .handle((reply, failure) -> {
+                    if (failure == null && reply.data().length == r.length()) {
+                        metrics.peerOk(reply.data().length);
+                        return CompletableFuture.completedFuture(new CachedRead(reply.data(), reply.missedBlocks(), 0));
+                    }
+                    if (failure == null) {
+                        LOG.warn("owner {} sent {} bytes for {} [{}, +{}): reading it here", r.owner().address(),
+                                reply.data().length, object.key(), r.offset(), r.length());
+                    } else {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+                        ObjectStoreException.Kind kind = finalAnswer(cause);
+                        if (kind != null) {
+                            metrics.peerFailed();
+                            return CompletableFuture.<CachedRead>failedFuture(new ObjectStoreException(kind, bucket,
+                                    object.key(), "owner " + r.owner().address() + " read [" + r.offset() + ", +"
+                                    + r.length() + "): " + cause.getMessage()));
+                        }
+                        LOG.debug("owner {} did not serve {} [{}, +{}): {}; reading it here", r.owner().address(),
+                                object.key(), r.offset(), r.length(), cause.toString());
+                    }
+                    metrics.peerFallback();
+                    return local.readAsync(object, r.offset(), r.length());
+                })
+                .thenCompose(f -> f);
     }
 
     /** The object-store meaning of an owner's final answer, or null when the read should be tried here. */
