@@ -7,6 +7,7 @@ import io.prefetchd.gateway.daemon.Gateway;
 import io.prefetchd.gateway.daemon.GatewayConfig;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
+import io.prefetchd.gateway.testing.CountingBlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

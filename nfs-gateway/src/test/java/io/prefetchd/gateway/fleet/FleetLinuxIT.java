@@ -4,6 +4,7 @@ import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.daemon.Daemon;
 import io.prefetchd.gateway.daemon.Gateway;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
+import io.prefetchd.gateway.testing.CountingBlobStore;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.testing.Prerequisites;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.daemon.GatewayFixture;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
+import io.prefetchd.gateway.testing.CountingBlobStore;
 import io.prefetchd.testing.Prerequisites;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import io.prefetchd.gateway.fs.CreateHow;
