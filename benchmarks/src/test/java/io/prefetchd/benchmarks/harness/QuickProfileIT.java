@@ -70,13 +70,15 @@ class QuickProfileIT {
         }
         EpochResult hinted = epoch(r, "prefetchd-hints", 1);
         EpochResult plannerOff = epoch(r, "prefetchd-lru", 1);
-        System.out.printf("QuickProfileIT: epoch 1: hints %d S3 bytes, %.3f waited; planner off %d S3 bytes, %.3f "
-                + "waited%n", hinted.s3().getBytes(), hinted.waitedShare(), plannerOff.s3().getBytes(),
-                plannerOff.waitedShare());
+        System.out.printf("QuickProfileIT: epoch 1: hints %d S3 bytes, %.3f waited, p50 %.1f ms; planner off %d S3 "
+                + "bytes, %.3f waited, p50 %.1f ms%n", hinted.s3().getBytes(), hinted.waitedShare(),
+                hinted.p50Millis(), plannerOff.s3().getBytes(), plannerOff.waitedShare(), plannerOff.p50Millis());
         assertTrue(hinted.s3().getBytes() < plannerOff.s3().getBytes(), "with hints the planner fetches less than a "
                 + "plain cache: " + hinted.s3().getBytes() + " vs " + plannerOff.s3().getBytes() + " S3 bytes");
-        assertTrue(hinted.waitedShare() < plannerOff.waitedShare(), "with hints fewer reads wait on S3: "
-                + hinted.waitedShare() + " vs " + plannerOff.waitedShare());
+        // the median read, not the share above the 5 ms "waited" line: on 2 busy cores even a cache hit through NFS
+        // takes about 15 ms here, so both contenders sit near 95% waited and that share decides nothing
+        assertTrue(hinted.p50Millis() < plannerOff.p50Millis(), "with hints the median read waits less: "
+                + hinted.p50Millis() + " vs " + plannerOff.p50Millis() + " ms");
         for (Map.Entry<String, String> s : r.skipped().entrySet()) {
             System.out.println("QuickProfileIT: " + s.getKey() + " skipped: " + s.getValue());
             assertTrue(s.getKey().equals("s3fs") || s.getKey().equals("rclone"), "only FUSE contenders may skip");
