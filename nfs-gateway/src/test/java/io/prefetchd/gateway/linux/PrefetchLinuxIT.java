@@ -178,13 +178,14 @@ class PrefetchLinuxIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             for (EpochReport r : reports.reports(dataset, JOB)) {
-                if (r.epoch() == epoch && r.complete()) {
+                // a completed epoch is listed while its OPT/LRU simulation still runs: wait for the kept report
+                if (r.epoch() == epoch && r.complete() && r.counterfactual() != null) {
                     return r;
                 }
             }
             Thread.sleep(50); // polling a condition with a deadline, not timing a result
         }
-        return fail("no complete report of epoch " + epoch + ": " + reports.reports(dataset, JOB));
+        return fail("no complete, simulated report of epoch " + epoch + ": " + reports.reports(dataset, JOB));
     }
 
     private static void requirePython(String python) throws Exception {
