@@ -172,10 +172,15 @@ final class Uploader {
             }
             failures.increment();
             int failed = f.failures() + 1;
-            Duration backoff = backoff(failed);
+            // While S3 is unreachable the circuit breaker fails an attempt without sending anything, so retrying
+            // at the shortest wait costs nothing, and the upload resumes within that wait of S3's return however
+            // long the outage lasted (a doubled backoff would leave it waiting up to maxBackoff more).
+            boolean unreachable = cause instanceof ObjectStoreException u
+                    && u.kind() == ObjectStoreException.Kind.UNREACHABLE;
+            Duration backoff = unreachable ? settings.minBackoff() : backoff(failed);
             lastError = "/" + s.path() + ": " + cause.getMessage();
             lastErrorAt = now;
-            if (failed == 1 || failed % 10 == 0) {
+            if (failed == 1 || !unreachable && failed % 10 == 0) {
                 LOG.warn("upload of /{} ({} bytes) failed ({} time{}); it stays staged and is tried again in {} s: {}",
                         s.path(), size, failed, failed == 1 ? "" : "s", backoff.toSeconds(), cause.getMessage());
             }

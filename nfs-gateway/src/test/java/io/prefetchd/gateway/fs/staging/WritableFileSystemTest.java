@@ -15,6 +15,7 @@ import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
 import org.junit.jupiter.api.AfterEach;
@@ -278,6 +279,23 @@ class WritableFileSystemTest {
 
         clock.advance(Duration.ofSeconds(4));
         fs.runUploads();
+        assertEquals("precious", store.content("data/models/ckpt.pt"));
+        assertEquals(0, fs.status().pending().size());
+    }
+
+    @Test
+    void uploadWhileS3IsUnreachable_isRetriedAtTheShortestWait_soItGoesUpRightAfterS3Returns() throws NfsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "precious", true);
+        store.failUploads(6, ObjectStoreException.Kind.UNREACHABLE);
+
+        closeAndUpload(f);
+        for (int attempt = 2; attempt <= 7; attempt++) {
+            clock.advance(Duration.ofSeconds(1));   // a doubled backoff would wait 2, 4, 8, 16 and 32 s
+            fs.runUploads();
+            assertEquals(attempt, store.uploads.get(), "attempt " + attempt + " one second after the last");
+        }
+
         assertEquals("precious", store.content("data/models/ckpt.pt"));
         assertEquals(0, fs.status().pending().size());
     }

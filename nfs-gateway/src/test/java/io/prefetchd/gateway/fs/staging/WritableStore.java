@@ -30,6 +30,7 @@ final class WritableStore implements ObjectStore {
     final InMemoryObjectStore objects;
     private final Map<String, Map<String, String>> metadata = new ConcurrentHashMap<>();
     private final AtomicInteger failures = new AtomicInteger();
+    private volatile ObjectStoreException.Kind failureKind = ObjectStoreException.Kind.UNAVAILABLE;
     private final List<Held> held = new ArrayList<>();
     private volatile boolean hold;
     final AtomicInteger uploads = new AtomicInteger();
@@ -42,6 +43,12 @@ final class WritableStore implements ObjectStore {
     }
 
     void failUploads(int count) {
+        failUploads(count, ObjectStoreException.Kind.UNAVAILABLE);
+    }
+
+    /** Fails the next {@code count} uploads with {@code kind}: UNAVAILABLE is a 503, UNREACHABLE S3 not answering. */
+    void failUploads(int count, ObjectStoreException.Kind kind) {
+        failureKind = kind;
         failures.set(count);
     }
 
@@ -80,8 +87,9 @@ final class WritableStore implements ObjectStore {
                                                 String ifMatchEtag) {
         uploads.incrementAndGet();
         if (failures.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            return CompletableFuture.failedFuture(new ObjectStoreException(ObjectStoreException.Kind.UNAVAILABLE,
-                    bucket(), key, "PUT failed: injected 503"));
+            return CompletableFuture.failedFuture(new ObjectStoreException(failureKind, bucket(), key,
+                    failureKind == ObjectStoreException.Kind.UNREACHABLE ? "PUT not sent: S3 is unreachable"
+                            : "PUT failed: injected 503"));
         }
         Optional<ObjectMeta> now = objects.head(key);
         if (ifNoneMatch && now.isPresent() || ifMatchEtag != null
