@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.fs;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 
 import java.time.Clock;
@@ -26,9 +27,16 @@ import static java.util.Objects.requireNonNull;
  * caller's thread, one load per key at a time (Caffeine's own single flight for missing keys; callers of a key
  * being reloaded join that reload).
  *
+ * <p>{@link #invalidate} (the gateway changed the key itself: a write, a rename) makes the next lookup load again,
+ * but keeps the value it replaces as a fallback: when that load fails with a retryable error, the value from
+ * before the change is served, within {@code maxStale} of when it was read, as for any other stale value. Changes
+ * made through the gateway are layered over these values by the writable file system, so an S3 outage does not
+ * turn the first lookup after a write (the rename of a checkpoint into place) into an error.
+ *
  * <p>Thread-safe.
  */
 final class Revalidating<V extends Stamped> {
+    private static final int FALLBACKS_KEPT = 256;
     /** What happened on a lookup, for metrics. */
     interface Listener {
         void servedStale();
@@ -44,6 +52,8 @@ final class Revalidating<V extends Stamped> {
     private final Executor refresher;
     private final Listener listener;
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
+    /** Values replaced by {@link #invalidate}, kept to be served if their reload fails; a few, for a while. */
+    private final Cache<String, V> beforeChange;
     /** Loads done on a caller's thread for values too old to serve: one per key, later callers join it. */
     private final Map<String, CompletableFuture<V>> reloading = new ConcurrentHashMap<>();
 
@@ -56,15 +66,30 @@ final class Revalidating<V extends Stamped> {
         this.clock = requireNonNull(clock, "clock is null");
         this.refresher = requireNonNull(refresher, "refresher is null");
         this.listener = requireNonNull(listener, "listener is null");
+        this.beforeChange = Caffeine.newBuilder().maximumSize(FALLBACKS_KEPT).build();
     }
 
     /** The value, loading it when missing or too old. */
     V get(String key) {
         V v = cache.getIfPresent(key);
         if (v == null) {
-            return cache.get(key, loader);
+            return load(key);
         }
         return revalidate(key, v);
+    }
+
+    private V load(String key) {
+        try {
+            V fresh = cache.get(key, loader);
+            beforeChange.invalidate(key);
+            return fresh;
+        } catch (ObjectStoreException e) {
+            V before = beforeChange.getIfPresent(key);
+            if (before == null) {
+                throw e;
+            }
+            return staleOrThrow(e, before);
+        }
     }
 
     /** The value when one is known (see the class rules for its age), else null without asking S3. */
@@ -73,12 +98,28 @@ final class Revalidating<V extends Stamped> {
         return v == null ? null : revalidate(key, v);
     }
 
+    /**
+     * As {@link #getIfKnown}, and also for a key the gateway changed since it was read: that one is loaded again
+     * (the value from before the change served if the load fails and may be, see the class rules).
+     */
+    V getIfSeen(String key) {
+        V v = cache.getIfPresent(key);
+        if (v != null) {
+            return revalidate(key, v);
+        }
+        return beforeChange.getIfPresent(key) == null ? null : load(key);
+    }
+
     /** Starts a background load of {@code key} unless one is running: a listing fetched ahead of need. */
     void prefetch(String key) {
         refreshAsync(key);
     }
 
     void invalidate(String key) {
+        V v = cache.getIfPresent(key);
+        if (v != null) {
+            beforeChange.put(key, v);
+        }
         cache.invalidate(key);
     }
 
@@ -98,13 +139,18 @@ final class Revalidating<V extends Stamped> {
         try {
             return reload(key);
         } catch (ObjectStoreException e) {
-            listener.refreshFailed(e);
-            if (e.kind().isRetryable() && age.compareTo(maxStale) <= 0) {
-                listener.servedStale();
-                return v;
-            }
-            throw e;
+            return staleOrThrow(e, v);
         }
+    }
+
+    /** {@code v} after its reload failed with {@code e}, when the error is retryable and v not too old. */
+    private V staleOrThrow(ObjectStoreException e, V v) {
+        listener.refreshFailed(e);
+        if (e.kind().isRetryable() && Duration.between(v.loadedAt(), clock.instant()).compareTo(maxStale) <= 0) {
+            listener.servedStale();
+            return v;
+        }
+        throw e;
     }
 
     private V reload(String key) {

@@ -293,7 +293,11 @@ public final class S3FileSystem implements VirtualFileSystem {
         }
     }
 
-    /** The directory's listing when one is known (a dataset's, or one read before), without asking S3. */
+    /**
+     * The directory's listing when one is known (a dataset's, or one read before), without asking S3 unless the
+     * gateway changed the directory since it was read: then it is listed again, or its listing of before is served
+     * while S3 cannot answer.
+     */
     private Listing knownListing(String dirPath) throws NfsException {
         Listing held = datasets.listing(dirPath);
         if (held != null) {
@@ -301,7 +305,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             return held;
         }
         try {
-            Listing l = listings.getIfKnown(dirPath);
+            Listing l = listings.getIfSeen(dirPath);
             if (l != null) {
                 fromListing.increment();
             }

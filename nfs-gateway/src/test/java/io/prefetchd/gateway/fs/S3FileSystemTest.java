@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Where S3FileSystem's answers come from, and how old they may be, on a manual clock. */
 class S3FileSystemTest {
@@ -196,6 +197,34 @@ class S3FileSystemTest {
         clock.advance(Duration.ofHours(5));
         NfsException e = assertThrows(NfsException.class, () -> fs.list(dir("other"), 0));
         assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+    }
+
+    @Test
+    void directoryChangedThroughTheGateway_whileS3IsUnreachable_answersFromTheListingOfBefore() throws NfsException {
+        fs.list(dir("other"), 0);
+        store.setUnreachable(true);
+
+        fs.changed("other/c.bin");   // a file created there, held by the writable layer until S3 has it
+
+        assertEquals(List.of("a.bin", "b.bin"), fs.list(dir("other"), 0).entries().stream().map(DirEntry::name)
+                .toList());
+        assertEquals("other/b.bin", fs.lookup(dir("other"), "b.bin").path());
+        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "c.bin"));
+        assertEquals(NfsStatus.NFS4ERR_NOENT, e.status(), "the names of before answer, without a HEAD");
+        assertEquals(0, store.headCount());
+        assertTrue(meters.get("prefetchd.metadata.stale").counter().count() > 0, "counted as served stale");
+    }
+
+    @Test
+    void directoryChangedThroughTheGateway_whileS3Answers_isListedAgain() throws NfsException {
+        fs.list(dir("other"), 0);
+        put("data/other/c.bin", "c");
+
+        fs.changed("other/c.bin");
+
+        assertEquals("other/c.bin", fs.lookup(dir("other"), "c.bin").path());
+        assertEquals(2, store.listCount());
+        assertEquals(0, store.headCount(), "a folder listed before is listed again, not asked name by name");
     }
 
     @Test
