@@ -142,6 +142,21 @@ public final class Gateway implements AutoCloseable {
                         AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())));
     }
 
+    /** Whether an earlier run left a cache or staged writes behind, which the gateway can serve without S3. */
+    private static boolean hasEarlierRun(GatewayConfig c, Path stateDir, Path cacheDir) {
+        Path staging = c.getWrite().getStagingDir().isBlank() ? stateDir.resolve("staging")
+                : Path.of(c.getWrite().getStagingDir());
+        return notEmpty(cacheDir) || notEmpty(staging);
+    }
+
+    private static boolean notEmpty(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        } catch (IOException e) {
+            return false;   // missing or unreadable: nothing to serve from it
+        }
+    }
+
     /** Serves {@code store} (owned by the gateway from now on) as configured. */
     public static Gateway start(GatewayConfig c, ObjectStore store, MeterRegistry registry, Clock clock) {
         return start(c, store, registry, clock, PrefetchExecutor.PlannerFactory.LEARNED);
@@ -156,14 +171,21 @@ public final class Gateway implements AutoCloseable {
         // one spelling of the prefix ("data", "/data", "data/" alike), so file handles do not depend on it
         String prefix = S3FileSystem.normalizePrefix(c.getS3().getPrefix());
         String export = "s3://" + store.bucket() + "/" + prefix;
+        String where = export + (c.getS3().getEndpoint().isBlank() ? "" : " at " + c.getS3().getEndpoint());
+        Path stateDir = Path.of(c.getStateDir());
+        Path cacheDir = c.getCache().getDir().isBlank() ? stateDir.resolve("cache") : Path.of(c.getCache().getDir());
         try {
             store.list(prefix, "/", null, 1);
         } catch (ObjectStoreException e) {
-            throw new StartupException("cannot list " + export + (c.getS3().getEndpoint().isBlank() ? ""
-                    : " at " + c.getS3().getEndpoint()) + ": " + rootMessage(e), e);
+            // a gateway restarted during an S3 outage still serves what it cached and keeps its staged writes;
+            // a first start that cannot reach S3 is a wrong endpoint far more often than an outage
+            if (e.kind() != ObjectStoreException.Kind.UNREACHABLE || !hasEarlierRun(c, stateDir, cacheDir)) {
+                throw new StartupException("cannot list " + where + ": " + rootMessage(e), e);
+            }
+            LOG.warn("S3 does not answer ({}: {}); starting from the last run's state in {}: staged writes are "
+                    + "kept and uploaded once S3 answers, and what needs S3 fails with EIO until then", where,
+                    rootMessage(e), stateDir);
         }
-        Path stateDir = Path.of(c.getStateDir());
-        Path cacheDir = c.getCache().getDir().isBlank() ? stateDir.resolve("cache") : Path.of(c.getCache().getDir());
         try {
             Files.createDirectories(stateDir);
             Files.createDirectories(cacheDir);
