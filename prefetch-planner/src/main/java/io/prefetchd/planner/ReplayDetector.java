@@ -1,6 +1,7 @@
 package io.prefetchd.planner;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * Detects an epoch that repeats the order of the previous one, for planning without hints.
@@ -92,7 +93,7 @@ final class ReplayDetector {
 
     /** The first index of the previous order, up to {@code furthest + 1}, whose sample this epoch has not read. */
     private int firstUnreadUpTo(int furthest) {
-        java.util.BitSet read = new java.util.BitSet();
+        BitSet read = new BitSet();
         for (int i = 0; i < currentLength; i++) {
             read.set(current[i]);
         }
