@@ -52,7 +52,7 @@ final class Revalidating<V extends Stamped> {
     private final Executor refresher;
     private final Listener listener;
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
-    /** Values replaced by {@link #invalidate}, kept to be served if their reload fails; a few, for a while. */
+    /** Values replaced by {@link #invalidate}, kept to be served if their reload fails: the most recent few. */
     private final Cache<String, V> beforeChange;
     /** Loads done on a caller's thread for values too old to serve: one per key, later callers join it. */
     private final Map<String, CompletableFuture<V>> reloading = new ConcurrentHashMap<>();
