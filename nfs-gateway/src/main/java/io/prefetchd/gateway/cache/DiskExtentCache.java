@@ -424,36 +424,37 @@ public final class DiskExtentCache implements ExtentCache {
 
     // ---------------------------------------------------------------- reads
 
+    /**
+     * {@link #readAsync}, waited for: the cache has one read path. A failure is rethrown as the read future carries
+     * it (an {@link ObjectStoreException} naming the range, or the {@link IllegalStateException} of a closed cache).
+     */
     @Override
     public CachedRead readTracked(ObjectVersion object, long offset, int length) {
-        requireNonNull(object, "object is null");
-        if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("offset=" + offset + " length=" + length);
-        }
-        if (length == 0 || offset >= object.size()) {
-            checkAccepting();
-            return new CachedRead(EMPTY, 0, 0);
-        }
-        long end = Math.min(object.size(), offset + length);
-        ObjectId id = objectId(object);
-        Slot[] slots = claim(object, id, offset, end);
-        Block[] blocks = new Block[slots.length];
-        long waited = 0;
-        for (int k = 0; k < slots.length; k++) {
-            long started = System.nanoTime();
-            blocks[k] = resolve(object, id, slots[k]);
-            if (!blocks[k].hit() && !slots[k].arrived()) {
-                waited += System.nanoTime() - started;
+        CompletableFuture<CachedRead> read = readAsync(object, offset, length);
+        try {
+            return read.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
             }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new ObjectStoreException(Kind.IO, bucket, object.key(), "read of bytes " + offset + "+" + length
+                    + " (etag " + object.etag() + ") failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ObjectStoreException(Kind.UNAVAILABLE, bucket, object.key(), "read of bytes " + offset + "+"
+                    + length + " (etag " + object.etag() + ") interrupted", e);
         }
-        return assemble(offset, end, slots, blocks, waited);
     }
 
     /**
      * Reads the cached blocks now, on the caller's thread (local disk), and completes when the fetched ones arrive:
      * then only their bytes, already in memory, are copied, on the thread that delivered the last of them. A cached
      * block that turns out to be gone or corrupt is claimed again and, if it must be fetched, waited for like the
-     * others (only if its range was cut differently meanwhile is it read as {@link #readTracked} reads it, waiting). Blocks still missing after {@code demandTimeout} fail the read UNAVAILABLE, as in {@link #readTracked}.
+     * others (only if its range was cut differently meanwhile, or is back on disk, is it read on the caller's
+     * thread, waiting). Blocks still missing after {@code demandTimeout} fail the read UNAVAILABLE.
      */
     @Override
     public CompletableFuture<CachedRead> readAsync(ObjectVersion object, long offset, int length) {
