@@ -46,7 +46,7 @@ final class BlockIndex {
     }
 
     /** What a prefetch claimed, and what it waits for (every block of its range that is not on disk yet). */
-    record Prefetch(List<Fetch> claimed, List<CompletableFuture<Void>> stored) {
+    record Prefetch(List<Fetch> claimed, List<CompletableFuture<Void>> waits) {
     }
 
     private final ReentrantLock lock = new ReentrantLock();

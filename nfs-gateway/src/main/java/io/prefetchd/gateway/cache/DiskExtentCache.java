@@ -330,10 +330,10 @@ public final class DiskExtentCache implements ExtentCache {
         BlockIndex.Prefetch claim = index.claimPrefetch(ObjectId.of(bucket, object), object.size(), offset, end, hold);
         meters.prefetchedBlocks.add(claim.claimed().size());
         fetcher.start(object, claim.claimed());
-        if (claim.stored().isEmpty()) {
+        if (claim.waits().isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.allOf(claim.stored().toArray(new CompletableFuture<?>[0]));
+        return CompletableFuture.allOf(claim.waits().toArray(new CompletableFuture<?>[0]));
     }
 
     @Override
