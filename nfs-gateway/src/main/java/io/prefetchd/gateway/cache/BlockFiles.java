@@ -38,7 +38,7 @@ interface BlockFiles {
         return NioBlockFiles.INSTANCE;
     }
 
-    /** java.nio.file on the default file system. No fsync: every read verifies, see {@link DiskExtentCache}. */
+    /** java.nio.file on the default file system. No fsync: every read verifies, see {@link CacheFolder}. */
     final class NioBlockFiles implements BlockFiles {
         static final NioBlockFiles INSTANCE = new NioBlockFiles();
 
