@@ -55,7 +55,7 @@ final class CacheLedger {
     CacheLedger(ExtentTable table, long capacity) {
         this.table = table;
         this.capacity = capacity;
-        int n = table.extentCount;
+        int n = table.extentCount();
         state = new byte[n];
         role = new byte[n];
         key = new long[n];
@@ -116,7 +116,7 @@ final class CacheLedger {
         if (old == newRole) {
             return;
         }
-        long len = table.length[id];
+        long len = table.length(id);
         if (old == TRANSIENT && state[id] == RESIDENT) {
             evictable.remove(id);
         }
@@ -180,7 +180,7 @@ final class CacheLedger {
                 return null; // everything left is needed sooner than what we would admit
             }
             out.add(v);
-            missing -= table.length[v];
+            missing -= table.length(v);
         }
         return missing > 0 ? null : out;
     }

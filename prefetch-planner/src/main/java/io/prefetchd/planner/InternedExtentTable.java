@@ -1,5 +1,7 @@
 package io.prefetchd.planner;
 
+import io.prefetchd.formats.IntArrays;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -9,7 +11,8 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The dataset interned into dense integer ids, so that the engine works on arrays instead of records.
+ * The general {@link ExtentTable}: every extent interned into arrays, for datasets whose samples share extents
+ * (rows of one Parquet row group) or read objects out of order.
  *
  * <p>Every distinct extent gets an id, in order of first use; each object's extents are chained in offset order
  * ({@link #next}/{@link #prev}) so that coalescing and sequential read-ahead walk neighbours in O(1); samples map to
@@ -23,29 +26,30 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Immutable after construction; safe to share between threads.
  */
-final class ExtentTable {
-    final int sampleCount;
-    final int extentCount;
-    final String[] objectNames;
-    final int[] objectOf;
-    final long[] offset;
-    final long[] length;
+final class InternedExtentTable extends ExtentTable {
+    private final int sampleCount;
+    private final int extentCount;
+    private final long datasetBytes;
+    private final long readBytes;
+    private final String[] objectNames;
+    private final int[] objectOf;
+    private final long[] offset;
+    private final long[] length;
     /** Next/previous extent of the same object by offset, or -1. */
-    final int[] next;
-    final int[] prev;
+    private final int[] next;
+    private final int[] prev;
     private final int[] sampleStart;
     private final int[] sampleExtents;
     private final int[] ownerStart;
     private final int[] owners;
     private final int[] ownerEnd;
     private final long[] sampleBytes;
-    final long datasetBytes;
     private final Map<String, Integer> objectIds;
     /** Extent ids by (object, offset), and where each object's run of them starts. */
     private final int[] byObject;
     private final int[] objectStart;
 
-    private ExtentTable(SampleExtents dataset) {
+    InternedExtentTable(SampleExtents dataset) {
         sampleCount = dataset.sampleCount();
         if (sampleCount < 0) {
             throw new IllegalArgumentException("negative sample count " + sampleCount);
@@ -75,7 +79,7 @@ final class ExtentTable {
             order[i] = i;
         }
         if (!occ.sorted(order)) {
-            mergeSort(order, occ::compare);
+            IntArrays.mergeSort(order, occ::compare);
         }
         int[] extentOfOcc = new int[n];
         int groups = 0;
@@ -167,6 +171,11 @@ final class ExtentTable {
                 sampleBytes[s] += length[e];
             }
         }
+        long read = 0;
+        for (long b : sampleBytes) {
+            read += b;
+        }
+        readBytes = read;
         ownerEnd = fill; // a sample that lists one extent twice owns it once; the spare slot is skipped
     }
 
@@ -239,70 +248,43 @@ final class ExtentTable {
         }
     }
 
-    /** A stable bottom-up merge sort of ints by {@code cmp}, without boxing. */
-    private static void mergeSort(int[] a, java.util.function.IntBinaryOperator cmp) {
-        int[] src = a;
-        int[] dst = new int[a.length];
-        for (int width = 1; width < a.length; width *= 2) {
-            for (int lo = 0; lo < a.length; lo += 2 * width) {
-                int mid = Math.min(lo + width, a.length);
-                int hi = Math.min(lo + 2 * width, a.length);
-                int i = lo;
-                int j = mid;
-                for (int k = lo; k < hi; k++) {
-                    dst[k] = i < mid && (j >= hi || cmp.applyAsInt(src[i], src[j]) <= 0) ? src[i++] : src[j++];
-                }
-            }
-            int[] t = src;
-            src = dst;
-            dst = t;
-        }
-        if (src != a) {
-            System.arraycopy(src, 0, a, 0, a.length);
-        }
-    }
-
-    static ExtentTable of(SampleExtents dataset) {
-        return new ExtentTable(dataset);
-    }
-
+    @Override
     int extentsStart(int sample) {
         return sampleStart[sample];
     }
 
+    @Override
     int extentsEnd(int sample) {
         return sampleStart[sample + 1];
     }
 
+    @Override
     int extentAt(int index) {
         return sampleExtents[index];
     }
 
+    @Override
     int ownersStart(int extent) {
         return ownerStart[extent];
     }
 
+    @Override
     int ownersEnd(int extent) {
         return ownerEnd[extent];
     }
 
+    @Override
     int ownerAt(int index) {
         return owners[index];
     }
 
+    @Override
     long sampleBytes(int sample) {
         return sampleBytes[sample];
     }
 
-    long end(int extent) {
-        return offset[extent] + length[extent];
-    }
-
-    Extent extent(int id) {
-        return new Extent(objectNames[objectOf[id]], offset[id], length[id]);
-    }
-
     /** The id of {@code e}, or -1 when the dataset does not read it. O(log extents of its object). */
+    @Override
     int idOf(Extent e) {
         Integer o = objectIds.get(e.object());
         if (o == null) {
@@ -324,16 +306,53 @@ final class ExtentTable {
         return -1;
     }
 
-    void checkSample(int sample) {
-        if (sample < 0 || sample >= sampleCount) {
-            throw new IllegalArgumentException("sample " + sample + " does not exist (the dataset has "
-                    + sampleCount + " samples)");
-        }
+    @Override
+    int sampleCount() {
+        return sampleCount;
     }
 
-    String prefixOf(int extent) {
-        String name = objectNames[objectOf[extent]];
-        int slash = name.lastIndexOf('/');
-        return slash < 0 ? "" : name.substring(0, slash + 1);
+    @Override
+    int extentCount() {
+        return extentCount;
+    }
+
+    @Override
+    long datasetBytes() {
+        return datasetBytes;
+    }
+
+    @Override
+    long readBytes() {
+        return readBytes;
+    }
+
+    @Override
+    int objectOf(int extent) {
+        return objectOf[extent];
+    }
+
+    @Override
+    String objectName(int object) {
+        return objectNames[object];
+    }
+
+    @Override
+    long offset(int extent) {
+        return offset[extent];
+    }
+
+    @Override
+    long length(int extent) {
+        return length[extent];
+    }
+
+    @Override
+    int next(int extent) {
+        return next[extent];
+    }
+
+    @Override
+    int prev(int extent) {
+        return prev[extent];
     }
 }
