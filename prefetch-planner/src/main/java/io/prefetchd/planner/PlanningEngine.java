@@ -1,5 +1,7 @@
 package io.prefetchd.planner;
 
+import io.prefetchd.formats.IntArrays;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -154,24 +156,31 @@ final class PlanningEngine implements Planner {
         if (ledger.pinned <= pinnedTarget) {
             return;
         }
-        List<Integer> pinnedIds = new ArrayList<>();
+        int count = 0;
+        int[] pinnedIds = new int[16];
         for (int id = 0; id < table.extentCount(); id++) {
             if (ledger.role[id] == CacheLedger.PINNED && ledger.state[id] == CacheLedger.RESIDENT) {
-                pinnedIds.add(id);
+                if (count == pinnedIds.length) {
+                    pinnedIds = Arrays.copyOf(pinnedIds, count * 2);
+                }
+                pinnedIds[count++] = id;
             }
         }
-        long[] next = new long[table.extentCount()];
-        for (int id : pinnedIds) {
-            next[id] = nextUseOfExtent(id);
+        int[] ids = Arrays.copyOf(pinnedIds, count);
+        long[] next = new long[count]; // by position in ids: nothing sized to the dataset
+        int[] order = new int[count];
+        for (int k = 0; k < count; k++) {
+            next[k] = nextUseOfExtent(ids[k]);
+            order[k] = k;
         }
-        pinnedIds.sort((a, b) -> next[a] != next[b] ? Long.compare(next[b], next[a])
-                : Long.compare(ledger.lastAccess[a], ledger.lastAccess[b]));
-        for (int id : pinnedIds) {
+        IntArrays.mergeSort(order, (a, b) -> next[a] != next[b] ? Long.compare(next[b], next[a])
+                : Long.compare(ledger.lastAccess(ids[a]), ledger.lastAccess(ids[b])));
+        for (int k : order) {
             if (ledger.pinned <= pinnedTarget) {
                 break;
             }
-            ledger.setRole(id, CacheLedger.TRANSIENT);
-            ledger.rekey(id, next[id], ledger.lastAccess[id]);
+            ledger.setRole(ids[k], CacheLedger.TRANSIENT);
+            ledger.rekey(ids[k], next[k], ledger.lastAccess(ids[k]));
         }
     }
 
@@ -195,17 +204,23 @@ final class PlanningEngine implements Planner {
 
     /** Pins residents up to the pinned target, soonest needed first (call after the future is published). */
     void pinResidents() {
-        List<Integer> ids = ledger.evictables();
-        long[] next = new long[table.extentCount()];
-        for (int id : ids) {
-            next[id] = nextUseOfExtent(id);
+        List<Integer> evictables = ledger.evictables();
+        int[] ids = new int[evictables.size()];
+        long[] next = new long[ids.length]; // by position in ids: nothing sized to the dataset
+        int[] order = new int[ids.length];
+        for (int k = 0; k < ids.length; k++) {
+            ids[k] = evictables.get(k);
+            next[k] = nextUseOfExtent(ids[k]);
+            order[k] = k;
         }
-        ids.sort((a, b) -> next[a] != next[b] ? Long.compare(next[a], next[b]) : Integer.compare(a, b));
-        for (int id : ids) {
+        IntArrays.mergeSort(order, (a, b) -> next[a] != next[b] ? Long.compare(next[a], next[b])
+                : Integer.compare(ids[a], ids[b]));
+        for (int k : order) {
+            int id = ids[k];
             if (ledger.pinned + table.length(id) <= pinnedTarget) {
                 ledger.setRole(id, CacheLedger.PINNED);
             } else {
-                ledger.rekey(id, next[id], ledger.lastAccess[id]);
+                ledger.rekey(id, next[k], ledger.lastAccess(id));
             }
         }
     }
@@ -347,16 +362,16 @@ final class PlanningEngine implements Planner {
                 followStream(e, nowNanos);
             }
         }
+        int[] shield = new int[table.extentsEnd(sample) - table.extentsStart(sample)];
         for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
-            ledger.shielded[table.extentAt(i)] = true;
+            shield[i - table.extentsStart(sample)] = table.extentAt(i);
         }
+        ledger.shield(shield);
         List<Fetch> out;
         try {
             out = demand(Arrays.copyOf(missing, nMissing), nowNanos, access);
         } finally {
-            for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
-                ledger.shielded[table.extentAt(i)] = false;
-            }
+            ledger.unshield();
         }
         check();
         return out;
@@ -545,7 +560,7 @@ final class PlanningEngine implements Planner {
                 ledger.setRole(e, CacheLedger.TRANSIENT);
             }
         }
-        ledger.rekey(e, ledger.role[e] == CacheLedger.TRANSIENT ? nextUseOfExtent(e) : ledger.key[e], access);
+        ledger.rekey(e, ledger.role[e] == CacheLedger.TRANSIENT ? nextUseOfExtent(e) : ledger.key(e), access);
     }
 
     /** Demand fetches for a read's missing extents: pinned if the stable set has room, kept if worth it, or not. */
@@ -597,7 +612,7 @@ final class PlanningEngine implements Planner {
                 if (role == CacheLedger.TRANSIENT) {
                     ledger.rekey(id, nextUseOfExtent(id), access);
                 } else {
-                    ledger.lastAccess[id] = access;
+                    ledger.setLastAccess(id, access);
                 }
             }
             take(table.prefixOf(ids[0]), now, true);
@@ -653,7 +668,7 @@ final class PlanningEngine implements Planner {
         Fetch f = admitWindow(run, latestNeed, deadline, now);
         if (f != null) {
             for (int id : run) {
-                ledger.needPosition[id] = nextUseOfExtent(id);
+                ledger.setNeedPosition(id, nextUseOfExtent(id));
                 windowQueue.add(id);
             }
         }
@@ -687,7 +702,7 @@ final class PlanningEngine implements Planner {
         Fetch f = admitWindow(run, cursor + horizonPositions, deadline, now);
         if (f != null) {
             for (int id : run) {
-                ledger.needPosition[id] = -1;
+                ledger.setNeedPosition(id, -1);
             }
             s.frontier = table.next(run[run.length - 1]);
         }
@@ -833,7 +848,7 @@ final class PlanningEngine implements Planner {
         }
         // extents the stream skipped over will not be read: release their read-ahead
         if (s.last == e && table.prev(e) >= 0 && ledger.role[table.prev(e)] == CacheLedger.WINDOW
-                && ledger.needPosition[table.prev(e)] == -1) {
+                && ledger.needPosition(table.prev(e)) == -1) {
             releaseStreamWindow(-1, e);
         }
     }
@@ -842,14 +857,14 @@ final class PlanningEngine implements Planner {
     private void releaseStreamWindow(int from, int upTo) {
         if (from >= 0) {
             for (int id = table.next(from); id >= 0; id = table.next(id)) {
-                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition[id] != -1) {
+                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition(id) != -1) {
                     break;
                 }
                 toTransient(id);
             }
         } else {
             for (int id = table.prev(upTo); id >= 0; id = table.prev(id)) {
-                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition[id] != -1) {
+                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition(id) != -1) {
                     break;
                 }
                 toTransient(id);
@@ -889,22 +904,22 @@ final class PlanningEngine implements Planner {
 
     private void rekeyAll() {
         for (int id : ledger.evictables()) {
-            ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess[id]);
+            ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess(id));
         }
     }
 
     private void toTransient(int id) {
         ledger.setRole(id, CacheLedger.TRANSIENT);
-        ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess[id]);
+        ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess(id));
     }
 
     /** Window extents whose position the reader passed without reading them become transient. */
     private void releaseStaleWindow() {
         while (!windowQueue.isEmpty()) {
             int id = windowQueue.peekFirst();
-            if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition[id] < 0) {
+            if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition(id) < 0) {
                 windowQueue.pollFirst();
-            } else if (ledger.needPosition[id] < cursor - config.readSlack()) {
+            } else if (ledger.needPosition(id) < cursor - config.readSlack()) {
                 windowQueue.pollFirst();
                 toTransient(id);
             } else {
@@ -916,7 +931,7 @@ final class PlanningEngine implements Planner {
     /** The known future changed under the window: everything prefetched from it becomes transient. */
     private void releaseWindow() {
         for (int id : windowQueue) {
-            if (ledger.role[id] == CacheLedger.WINDOW && ledger.needPosition[id] >= 0) {
+            if (ledger.role[id] == CacheLedger.WINDOW && ledger.needPosition(id) >= 0) {
                 toTransient(id);
             }
         }
