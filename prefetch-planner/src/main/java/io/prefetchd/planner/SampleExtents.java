@@ -38,7 +38,9 @@ public interface SampleExtents {
     /**
      * Hands the sample's extents to {@code visitor}, in {@link #extentsOf} order. A planner is built through this,
      * so a dataset that overrides it (the gateway's block view of a mapped index) is planned without an
-     * {@link Extent} per sample ever being made.
+     * {@link Extent} per sample ever being made. A planner over a dataset read front to back keeps no copy of the
+     * extents and calls this again, from its own thread, whenever it needs an extent's offset or length: the
+     * answers must never change, and should be cheap (a few lookups in a mapped index).
      */
     default void forEachExtent(int sample, ExtentVisitor visitor) {
         List<Extent> list = extentsOf(sample);
