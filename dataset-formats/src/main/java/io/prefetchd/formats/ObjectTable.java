@@ -5,7 +5,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.RandomAccess;
-import java.util.function.IntBinaryOperator;
 
 /**
  * The objects of an index (key, size, ETag) in columns: on the heap (~50 bytes an object plus its key) while an
@@ -131,31 +130,8 @@ final class ObjectTable {
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        mergeSort(order, (a, b) -> heap.compareTo(a, heap.utf8(b)));
+        IntArrays.mergeSort(order, (a, b) -> heap.compareTo(a, heap.utf8(b)));
         return IntColumn.of(order);
-    }
-
-    /** A stable bottom-up merge sort of ints by {@code cmp}, without boxing. */
-    static void mergeSort(int[] a, IntBinaryOperator cmp) {
-        int[] src = a;
-        int[] dst = new int[a.length];
-        for (int width = 1; width < a.length; width *= 2) {
-            for (int lo = 0; lo < a.length; lo += 2 * width) {
-                int mid = Math.min(lo + width, a.length);
-                int hi = Math.min(lo + 2 * width, a.length);
-                int i = lo;
-                int j = mid;
-                for (int k = lo; k < hi; k++) {
-                    dst[k] = i < mid && (j >= hi || cmp.applyAsInt(src[i], src[j]) <= 0) ? src[i++] : src[j++];
-                }
-            }
-            int[] t = src;
-            src = dst;
-            dst = t;
-        }
-        if (src != a) {
-            System.arraycopy(src, 0, a, 0, a.length);
-        }
     }
 
     private final class Refs extends AbstractList<ObjectRef> implements RandomAccess {

@@ -35,7 +35,7 @@ final class ParquetIndex extends ObjectTableIndex {
             for (int k = 0; k < order.length; k++) {
                 order[k] = k;
             }
-            ObjectTable.mergeSort(order, (a, b) -> Long.compare(start[a], start[b]));
+            IntArrays.mergeSort(order, (a, b) -> Long.compare(start[a], start[b]));
             chunksByStart[i] = order;
         }
     }

@@ -38,15 +38,17 @@ final class CacheLedger {
     private final ExtentTable table;
     /** Changed only by {@link PlanningEngine#resize(long)}, which keeps {@code used <= capacity}. */
     long capacity;
+    /** Per extent of the dataset: one byte each for where it is and why it is kept; nothing else is per extent. */
     final byte[] state;
     final byte[] role;
-    /** Belady key of evictable extents: next use position, {@link KnownFuture#NEVER} if not in the known future. */
-    final long[] key;
-    final long[] lastAccess;
-    /** For WINDOW extents: the position they were fetched for, or -1 for stream read-ahead. */
-    final long[] needPosition;
+    /**
+     * For present extents only: the Belady key (next use position, {@link KnownFuture#NEVER} if not in the known
+     * future), the last access, and for WINDOW extents the position they were fetched for (-1 for stream read-ahead).
+     * An extent that leaves the cache forgets them: fetched again, it starts from zero.
+     */
+    private final PresentExtents present = new PresentExtents();
     /** Extents of the read being served: never victims while its demand fetches are planned. */
-    final boolean[] shielded;
+    private int[] shielded = new int[0];
     long used;
     long pinned;
     long window;
@@ -55,20 +57,16 @@ final class CacheLedger {
     CacheLedger(ExtentTable table, long capacity) {
         this.table = table;
         this.capacity = capacity;
-        int n = table.extentCount;
+        int n = table.extentCount();
         state = new byte[n];
         role = new byte[n];
-        key = new long[n];
-        lastAccess = new long[n];
-        needPosition = new long[n];
-        shielded = new boolean[n];
         // farthest next use first, then least recently used, then id (total order for determinism)
         evictable = new TreeSet<>((a, b) -> {
-            int c = Long.compare(key[b], key[a]);
+            int c = Long.compare(present.key(b), present.key(a));
             if (c != 0) {
                 return c;
             }
-            c = Long.compare(lastAccess[a], lastAccess[b]);
+            c = Long.compare(present.lastAccess(a), present.lastAccess(b));
             return c != 0 ? c : Integer.compare(a, b);
         });
     }
@@ -85,6 +83,7 @@ final class CacheLedger {
     void reserve(int id, byte newRole) {
         require(state[id] == ABSENT, id, "reserve needs an absent extent");
         state[id] = INFLIGHT;
+        present.add(id);
         role[id] = NONE;
         setRole(id, newRole);
     }
@@ -95,6 +94,7 @@ final class CacheLedger {
         if (role[id] == BYPASS) {
             state[id] = ABSENT;
             role[id] = NONE;
+            present.remove(id);
             return;
         }
         state[id] = RESIDENT;
@@ -108,6 +108,7 @@ final class CacheLedger {
         require(state[id] != ABSENT, id, "drop needs a present extent");
         setRole(id, NONE);
         state[id] = ABSENT;
+        present.remove(id);
     }
 
     /** Changes the role of a present extent, keeping byte counters and the evictable set right. */
@@ -116,7 +117,7 @@ final class CacheLedger {
         if (old == newRole) {
             return;
         }
-        long len = table.length[id];
+        long len = table.length(id);
         if (old == TRANSIENT && state[id] == RESIDENT) {
             evictable.remove(id);
         }
@@ -145,11 +146,56 @@ final class CacheLedger {
     /** Changes the Belady key and recency of an extent, re-sorting it if evictable. */
     void rekey(int id, long newKey, long access) {
         boolean in = isEvictable(id) && evictable.remove(id);
-        key[id] = newKey;
-        lastAccess[id] = access;
+        present.setKey(id, newKey);
+        present.setLastAccess(id, access);
         if (in) {
             evictable.add(id);
         }
+    }
+
+    long key(int id) {
+        return present.key(id);
+    }
+
+    long lastAccess(int id) {
+        return present.lastAccess(id);
+    }
+
+    /** Sets the last access of a present extent that is not evictable (its place in the order does not change). */
+    void setLastAccess(int id, long access) {
+        require(!isEvictable(id), id, "an evictable extent is re-sorted with rekey");
+        present.setLastAccess(id, access);
+    }
+
+    long needPosition(int id) {
+        return present.needPosition(id);
+    }
+
+    void setNeedPosition(int id, long position) {
+        present.setNeedPosition(id, position);
+    }
+
+    /** Present extents: the size of the per-extent numbers kept. */
+    int presentCount() {
+        return present.size();
+    }
+
+    /** {@code ids} (the extents of the read being served) are no victims until {@link #unshield}. */
+    void shield(int[] ids) {
+        shielded = ids;
+    }
+
+    void unshield() {
+        shielded = new int[0];
+    }
+
+    private boolean isShielded(int id) {
+        for (int s : shielded) {
+            if (s == id) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** All evictable ids (a copy). */
@@ -173,14 +219,15 @@ final class CacheLedger {
         Iterator<Integer> it = evictable.iterator();
         while (missing > 0 && it.hasNext()) {
             int v = it.next();
-            if (shielded[v]) {
+            if (isShielded(v)) {
                 continue;
             }
-            if (key[v] != KnownFuture.NEVER && key[v] <= laterThan) {
+            long key = present.key(v);
+            if (key != KnownFuture.NEVER && key <= laterThan) {
                 return null; // everything left is needed sooner than what we would admit
             }
             out.add(v);
-            missing -= table.length[v];
+            missing -= table.length(v);
         }
         return missing > 0 ? null : out;
     }

@@ -11,7 +11,8 @@ import java.util.List;
  * <p>Segment {@code k} covers positions {@code [base, base + size)}; the next segment starts where the previous
  * ends, because a published next epoch is assumed to begin when the current one ends ({@link #rebase} corrects that
  * when the epoch actually starts). For each segment we keep, per sample, the first position and a "next position
- * of the same sample" chain, plus a bit per position saying it was read. That answers the two questions the engine
+ * of the same sample" chain (none for a permutation, where no sample repeats), plus a bit per position saying it was
+ * read: with the order itself, 8 bytes and a bit per sample for a shuffled epoch. That answers the two questions the engine
  * asks, in O(1) for permutations (O(repeats) otherwise):
  * <ul>
  *   <li>{@link #nextUse}: the first unread position of a sample at or after a position (Belady's key);</li>
@@ -36,6 +37,7 @@ final class KnownFuture {
         final int epoch;
         long base;
         final int[] samples;
+        /** The next index of the same sample, or -1; null when no sample repeats (a permutation). */
         final int[] nextSame;
         final int[] first;
         final BitSet read;
@@ -44,15 +46,22 @@ final class KnownFuture {
             this.epoch = order.epoch();
             this.base = base;
             this.samples = order.unsafeArray();
-            this.nextSame = new int[samples.length];
             this.first = new int[universe];
             this.read = new BitSet(samples.length);
             Arrays.fill(first, -1);
+            int[] next = null;
             for (int i = samples.length - 1; i >= 0; i--) {
                 int s = samples[i];
-                nextSame[i] = first[s];
+                if (first[s] >= 0) {
+                    if (next == null) {
+                        next = new int[samples.length];
+                        Arrays.fill(next, -1);
+                    }
+                    next[i] = first[s];
+                }
                 first[s] = i;
             }
+            this.nextSame = next;
         }
 
         long end() {
@@ -63,7 +72,7 @@ final class KnownFuture {
         int firstUnread(int sample, long from) {
             int i = first[sample];
             while (i >= 0 && (base + i < from || read.get(i))) {
-                i = nextSame[i];
+                i = nextSame == null ? -1 : nextSame[i];
             }
             return i;
         }

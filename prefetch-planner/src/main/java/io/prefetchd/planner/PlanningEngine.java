@@ -1,5 +1,7 @@
 package io.prefetchd.planner;
 
+import io.prefetchd.formats.IntArrays;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,16 +107,13 @@ final class PlanningEngine implements Planner {
         this.config = requireNonNull(config, "config is null");
         this.learning = learning;
         this.store = config.store();
-        this.future = new KnownFuture(table.sampleCount);
+        this.future = new KnownFuture(table.sampleCount());
         this.ledger = new CacheLedger(table, config.capacityBytes());
-        long readBytes = 0;
-        for (int s = 0; s < table.sampleCount; s++) {
-            readBytes += table.sampleBytes(s);
-        }
-        this.averageReadBytes = table.sampleCount == 0 ? 1 : Math.max(1.0, (double) readBytes / table.sampleCount);
+        this.averageReadBytes = table.sampleCount() == 0 ? 1
+                : Math.max(1.0, (double) table.readBytes() / table.sampleCount());
         this.readsPerSecond = config.expectedReadBytesPerSecond() / averageReadBytes;
         resize(true);
-        this.replay = learning ? new ReplayDetector(table.sampleCount, REPLAY_THRESHOLD, config.readSlack()) : null;
+        this.replay = learning ? new ReplayDetector(table.sampleCount(), REPLAY_THRESHOLD, config.readSlack()) : null;
         this.streams = learning ? new StreamTable(table, STREAM_SLOTS, Math.max(256 << 10, config.maxGapBytes()),
                 streamReadAheadCap(), config.maxGapBytes()) : null;
         adopt(requireNonNull(resident, "resident is null"));
@@ -126,8 +125,8 @@ final class PlanningEngine implements Planner {
         double latency = store.firstByteLatency().toNanos() / 1e9;
         double transfer = averageReadBytes / store.bytesPerSecond();
         double lead = config.safetyMargin() * (latency + transfer);
-        double missFraction = table.datasetBytes == 0 ? 0
-                : Math.max(0, 1.0 - (double) ledger.capacity / table.datasetBytes);
+        double missFraction = table.datasetBytes() == 0 ? 0
+                : Math.max(0, 1.0 - (double) ledger.capacity / table.datasetBytes());
         // a reader that waits reads slower than it would if it did not: never size the window below the prior
         double rate = Math.max(readsPerSecond, config.expectedReadBytesPerSecond() / averageReadBytes);
         double readBytesPerSecond = rate * averageReadBytes;
@@ -157,24 +156,31 @@ final class PlanningEngine implements Planner {
         if (ledger.pinned <= pinnedTarget) {
             return;
         }
-        List<Integer> pinnedIds = new ArrayList<>();
-        for (int id = 0; id < table.extentCount; id++) {
+        int count = 0;
+        int[] pinnedIds = new int[16];
+        for (int id = 0; id < table.extentCount(); id++) {
             if (ledger.role[id] == CacheLedger.PINNED && ledger.state[id] == CacheLedger.RESIDENT) {
-                pinnedIds.add(id);
+                if (count == pinnedIds.length) {
+                    pinnedIds = Arrays.copyOf(pinnedIds, count * 2);
+                }
+                pinnedIds[count++] = id;
             }
         }
-        long[] next = new long[table.extentCount];
-        for (int id : pinnedIds) {
-            next[id] = nextUseOfExtent(id);
+        int[] ids = Arrays.copyOf(pinnedIds, count);
+        long[] next = new long[count]; // by position in ids: nothing sized to the dataset
+        int[] order = new int[count];
+        for (int k = 0; k < count; k++) {
+            next[k] = nextUseOfExtent(ids[k]);
+            order[k] = k;
         }
-        pinnedIds.sort((a, b) -> next[a] != next[b] ? Long.compare(next[b], next[a])
-                : Long.compare(ledger.lastAccess[a], ledger.lastAccess[b]));
-        for (int id : pinnedIds) {
+        IntArrays.mergeSort(order, (a, b) -> next[a] != next[b] ? Long.compare(next[b], next[a])
+                : Long.compare(ledger.lastAccess(ids[a]), ledger.lastAccess(ids[b])));
+        for (int k : order) {
             if (ledger.pinned <= pinnedTarget) {
                 break;
             }
-            ledger.setRole(id, CacheLedger.TRANSIENT);
-            ledger.rekey(id, next[id], ledger.lastAccess[id]);
+            ledger.setRole(ids[k], CacheLedger.TRANSIENT);
+            ledger.rekey(ids[k], next[k], ledger.lastAccess(ids[k]));
         }
     }
 
@@ -198,17 +204,23 @@ final class PlanningEngine implements Planner {
 
     /** Pins residents up to the pinned target, soonest needed first (call after the future is published). */
     void pinResidents() {
-        List<Integer> ids = ledger.evictables();
-        long[] next = new long[table.extentCount];
-        for (int id : ids) {
-            next[id] = nextUseOfExtent(id);
+        List<Integer> evictables = ledger.evictables();
+        int[] ids = new int[evictables.size()];
+        long[] next = new long[ids.length]; // by position in ids: nothing sized to the dataset
+        int[] order = new int[ids.length];
+        for (int k = 0; k < ids.length; k++) {
+            ids[k] = evictables.get(k);
+            next[k] = nextUseOfExtent(ids[k]);
+            order[k] = k;
         }
-        ids.sort((a, b) -> next[a] != next[b] ? Long.compare(next[a], next[b]) : Integer.compare(a, b));
-        for (int id : ids) {
-            if (ledger.pinned + table.length[id] <= pinnedTarget) {
+        IntArrays.mergeSort(order, (a, b) -> next[a] != next[b] ? Long.compare(next[a], next[b])
+                : Integer.compare(ids[a], ids[b]));
+        for (int k : order) {
+            int id = ids[k];
+            if (ledger.pinned + table.length(id) <= pinnedTarget) {
                 ledger.setRole(id, CacheLedger.PINNED);
             } else {
-                ledger.rekey(id, next[id], ledger.lastAccess[id]);
+                ledger.rekey(id, next[k], ledger.lastAccess(id));
             }
         }
     }
@@ -241,9 +253,9 @@ final class PlanningEngine implements Planner {
         requireNonNull(order, "order is null");
         int[] samples = order.unsafeArray();
         for (int i = 0; i < samples.length; i++) {
-            if (samples[i] >= table.sampleCount) {
+            if (samples[i] >= table.sampleCount()) {
                 throw new IllegalArgumentException("the order of epoch " + order.epoch() + " names sample "
-                        + samples[i] + " at position " + i + ", but the dataset has " + table.sampleCount
+                        + samples[i] + " at position " + i + ", but the dataset has " + table.sampleCount()
                         + " samples");
             }
         }
@@ -344,22 +356,22 @@ final class PlanningEngine implements Planner {
             }
             // byte-contiguous extents of one sample (the cache blocks one tar member spans) are one access, not a
             // stream: observing each would make every multi-block sample look sequential and start read-ahead
-            boolean continues = i + 1 < table.extentsEnd(sample) && table.next[e] == table.extentAt(i + 1)
-                    && table.end(e) == table.offset[table.extentAt(i + 1)];
+            boolean continues = i + 1 < table.extentsEnd(sample) && table.next(e) == table.extentAt(i + 1)
+                    && table.end(e) == table.offset(table.extentAt(i + 1));
             if (streams != null && !continues) {
                 followStream(e, nowNanos);
             }
         }
+        int[] shield = new int[table.extentsEnd(sample) - table.extentsStart(sample)];
         for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
-            ledger.shielded[table.extentAt(i)] = true;
+            shield[i - table.extentsStart(sample)] = table.extentAt(i);
         }
+        ledger.shield(shield);
         List<Fetch> out;
         try {
             out = demand(Arrays.copyOf(missing, nMissing), nowNanos, access);
         } finally {
-            for (int i = table.extentsStart(sample); i < table.extentsEnd(sample); i++) {
-                ledger.shielded[table.extentAt(i)] = false;
-            }
+            ledger.unshield();
         }
         check();
         return out;
@@ -525,10 +537,10 @@ final class PlanningEngine implements Planner {
         if (ledger.pinned + bytes > pinnedTarget) {
             return false;
         }
-        if (table.datasetBytes == 0) {
+        if (table.datasetBytes() == 0) {
             return true;
         }
-        double line = (double) pinnedTarget / table.datasetBytes * bytesRead;
+        double line = (double) pinnedTarget / table.datasetBytes() * bytesRead;
         double band = Math.max(averageReadBytes, maxRangeBytes / 2.0);
         if (pinning && ledger.pinned + bytes > line + band) {
             pinning = false;
@@ -542,13 +554,13 @@ final class PlanningEngine implements Planner {
     private void consumed(int e, long access) {
         byte role = ledger.role[e];
         if (role == CacheLedger.WINDOW || role == CacheLedger.TRANSIENT) {
-            if (pinRoom(table.length[e])) {
+            if (pinRoom(table.length(e))) {
                 ledger.setRole(e, CacheLedger.PINNED);
             } else {
                 ledger.setRole(e, CacheLedger.TRANSIENT);
             }
         }
-        ledger.rekey(e, ledger.role[e] == CacheLedger.TRANSIENT ? nextUseOfExtent(e) : ledger.key[e], access);
+        ledger.rekey(e, ledger.role[e] == CacheLedger.TRANSIENT ? nextUseOfExtent(e) : ledger.key(e), access);
     }
 
     /** Demand fetches for a read's missing extents: pinned if the stable set has room, kept if worth it, or not. */
@@ -560,22 +572,22 @@ final class PlanningEngine implements Planner {
         for (int i = 0; i < missing.length; i++) {
             order[i] = missing[i];
         }
-        Arrays.sort(order, (a, b) -> table.objectOf[a] != table.objectOf[b]
-                ? Integer.compare(table.objectOf[a], table.objectOf[b]) : Long.compare(table.offset[a], table.offset[b]));
+        Arrays.sort(order, (a, b) -> table.objectOf(a) != table.objectOf(b)
+                ? Integer.compare(table.objectOf(a), table.objectOf(b)) : Long.compare(table.offset(a), table.offset(b)));
         List<Fetch> out = new ArrayList<>();
         int i = 0;
         while (i < order.length) {
             int j = i + 1;
-            long useful = table.length[order[i]];
+            long useful = table.length(order[i]);
             long waste = 0;
-            while (j < order.length && table.next[order[j - 1]] == order[j]) {
-                long gap = table.offset[order[j]] - table.end(order[j - 1]);
-                if (gap > config.maxGapBytes() || waste + gap > config.maxWasteFraction() * (useful + table.length[order[j]])
-                        || useful + waste + gap + table.length[order[j]] > Math.max(config.maxRequestBytes(), useful)) {
+            while (j < order.length && table.next(order[j - 1]) == order[j]) {
+                long gap = table.offset(order[j]) - table.end(order[j - 1]);
+                if (gap > config.maxGapBytes() || waste + gap > config.maxWasteFraction() * (useful + table.length(order[j]))
+                        || useful + waste + gap + table.length(order[j]) > Math.max(config.maxRequestBytes(), useful)) {
                     break;
                 }
                 waste += gap;
-                useful += table.length[order[j]];
+                useful += table.length(order[j]);
                 j++;
             }
             int[] ids = new int[j - i];
@@ -600,7 +612,7 @@ final class PlanningEngine implements Planner {
                 if (role == CacheLedger.TRANSIENT) {
                     ledger.rekey(id, nextUseOfExtent(id), access);
                 } else {
-                    ledger.lastAccess[id] = access;
+                    ledger.setLastAccess(id, access);
                 }
             }
             take(table.prefixOf(ids[0]), now, true);
@@ -656,7 +668,7 @@ final class PlanningEngine implements Planner {
         Fetch f = admitWindow(run, latestNeed, deadline, now);
         if (f != null) {
             for (int id : run) {
-                ledger.needPosition[id] = nextUseOfExtent(id);
+                ledger.setNeedPosition(id, nextUseOfExtent(id));
                 windowQueue.add(id);
             }
         }
@@ -672,13 +684,13 @@ final class PlanningEngine implements Planner {
             if (ledger.state[s.frontier] == CacheLedger.ABSENT) {
                 return s.frontier;
             }
-            s.frontier = table.next[s.frontier];
+            s.frontier = table.next(s.frontier);
         }
         return -1;
     }
 
     private long streamDeadline(long now, StreamTable.Stream s, int e) {
-        long ahead = Math.max(0, table.offset[e] - table.end(s.last));
+        long ahead = Math.max(0, table.offset(e) - table.end(s.last));
         double rate = s.bytesPerSecond > 0 ? s.bytesPerSecond : readsPerSecond * averageReadBytes;
         return now + (long) (ahead * 1e9 / rate);
     }
@@ -686,13 +698,13 @@ final class PlanningEngine implements Planner {
     private Fetch prefetchFromStream(StreamTable.Stream s, int e, long deadline, long now) {
         long readEnd = table.end(s.last);
         long limit = readEnd + s.readAhead;
-        int[] run = range(e, id -> table.offset[id] >= readEnd && table.end(id) <= limit);
+        int[] run = range(e, id -> table.offset(id) >= readEnd && table.end(id) <= limit);
         Fetch f = admitWindow(run, cursor + horizonPositions, deadline, now);
         if (f != null) {
             for (int id : run) {
-                ledger.needPosition[id] = -1;
+                ledger.setNeedPosition(id, -1);
             }
-            s.frontier = table.next[run[run.length - 1]];
+            s.frontier = table.next(run[run.length - 1]);
         }
         return f;
     }
@@ -705,8 +717,8 @@ final class PlanningEngine implements Planner {
      * {@code e}, so the GET's deadline stays {@code e}'s).
      */
     private int[] range(int e, java.util.function.IntPredicate wanted) {
-        long limit = Math.max(maxRangeBytes, table.length[e]);
-        long useful = table.length[e];
+        long limit = Math.max(maxRangeBytes, table.length(e));
+        long useful = table.length(e);
         long waste = 0;
         int first = e;
         int last = e;
@@ -714,23 +726,23 @@ final class PlanningEngine implements Planner {
         boolean grew = true;
         while (grew) {
             grew = false;
-            int n = table.next[last];
+            int n = table.next(last);
             if (n >= 0 && ledger.state[n] == CacheLedger.ABSENT && wanted.test(n)) {
-                long gap = table.offset[n] - table.end(last);
-                if (fits(gap, useful, waste, table.length[n], limit)) {
+                long gap = table.offset(n) - table.end(last);
+                if (fits(gap, useful, waste, table.length(n), limit)) {
                     waste += gap;
-                    useful += table.length[n];
+                    useful += table.length(n);
                     last = n;
                     count++;
                     grew = true;
                 }
             }
-            int p = table.prev[first];
+            int p = table.prev(first);
             if (p >= 0 && ledger.state[p] == CacheLedger.ABSENT && wanted.test(p)) {
-                long gap = table.offset[first] - table.end(p);
-                if (fits(gap, useful, waste, table.length[p], limit)) {
+                long gap = table.offset(first) - table.end(p);
+                if (fits(gap, useful, waste, table.length(p), limit)) {
                     waste += gap;
-                    useful += table.length[p];
+                    useful += table.length(p);
                     first = p;
                     count++;
                     grew = true;
@@ -739,7 +751,7 @@ final class PlanningEngine implements Planner {
         }
         int[] ids = new int[count];
         int k = 0;
-        for (int id = first; ; id = table.next[id]) {
+        for (int id = first; ; id = table.next(id)) {
             ids[k++] = id;
             if (id == last) {
                 break;
@@ -758,7 +770,7 @@ final class PlanningEngine implements Planner {
     private Fetch admitWindow(int[] ids, long latestNeed, long deadline, long now) {
         long bytes = 0;
         for (int id : ids) {
-            bytes += table.length[id];
+            bytes += table.length(id);
         }
         if (ledger.window > 0 && ledger.window + bytes > windowBudget) {
             return null;
@@ -798,9 +810,9 @@ final class PlanningEngine implements Planner {
         for (int e : ids) {
             extents.add(table.extent(e));
         }
-        long start = table.offset[ids[0]];
+        long start = table.offset(ids[0]);
         long end = table.end(ids[ids.length - 1]);
-        return new Fetch(id, table.objectNames[table.objectOf[ids[0]]], start, end - start, extents, cache, evict,
+        return new Fetch(id, table.objectName(table.objectOf(ids[0])), start, end - start, extents, cache, evict,
                 deadline, demand);
     }
 
@@ -835,8 +847,8 @@ final class PlanningEngine implements Planner {
             releaseStreamWindow(evictedStream[0].last, -1);
         }
         // extents the stream skipped over will not be read: release their read-ahead
-        if (s.last == e && table.prev[e] >= 0 && ledger.role[table.prev[e]] == CacheLedger.WINDOW
-                && ledger.needPosition[table.prev[e]] == -1) {
+        if (s.last == e && table.prev(e) >= 0 && ledger.role[table.prev(e)] == CacheLedger.WINDOW
+                && ledger.needPosition(table.prev(e)) == -1) {
             releaseStreamWindow(-1, e);
         }
     }
@@ -844,15 +856,15 @@ final class PlanningEngine implements Planner {
     /** Releases stream read-ahead (WINDOW extents with no position) after {@code from} or before {@code upTo}. */
     private void releaseStreamWindow(int from, int upTo) {
         if (from >= 0) {
-            for (int id = table.next[from]; id >= 0; id = table.next[id]) {
-                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition[id] != -1) {
+            for (int id = table.next(from); id >= 0; id = table.next(id)) {
+                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition(id) != -1) {
                     break;
                 }
                 toTransient(id);
             }
         } else {
-            for (int id = table.prev[upTo]; id >= 0; id = table.prev[id]) {
-                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition[id] != -1) {
+            for (int id = table.prev(upTo); id >= 0; id = table.prev(id)) {
+                if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition(id) != -1) {
                     break;
                 }
                 toTransient(id);
@@ -892,22 +904,22 @@ final class PlanningEngine implements Planner {
 
     private void rekeyAll() {
         for (int id : ledger.evictables()) {
-            ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess[id]);
+            ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess(id));
         }
     }
 
     private void toTransient(int id) {
         ledger.setRole(id, CacheLedger.TRANSIENT);
-        ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess[id]);
+        ledger.rekey(id, nextUseOfExtent(id), ledger.lastAccess(id));
     }
 
     /** Window extents whose position the reader passed without reading them become transient. */
     private void releaseStaleWindow() {
         while (!windowQueue.isEmpty()) {
             int id = windowQueue.peekFirst();
-            if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition[id] < 0) {
+            if (ledger.role[id] != CacheLedger.WINDOW || ledger.needPosition(id) < 0) {
                 windowQueue.pollFirst();
-            } else if (ledger.needPosition[id] < cursor - config.readSlack()) {
+            } else if (ledger.needPosition(id) < cursor - config.readSlack()) {
                 windowQueue.pollFirst();
                 toTransient(id);
             } else {
@@ -919,7 +931,7 @@ final class PlanningEngine implements Planner {
     /** The known future changed under the window: everything prefetched from it becomes transient. */
     private void releaseWindow() {
         for (int id : windowQueue) {
-            if (ledger.role[id] == CacheLedger.WINDOW && ledger.needPosition[id] >= 0) {
+            if (ledger.role[id] == CacheLedger.WINDOW && ledger.needPosition(id) >= 0) {
                 toTransient(id);
             }
         }

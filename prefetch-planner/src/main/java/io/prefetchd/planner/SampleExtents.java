@@ -1,5 +1,7 @@
 package io.prefetchd.planner;
 
+import io.prefetchd.formats.DatasetIndex;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,10 +10,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * The dataset as the planner sees it: sample {@code i} (0-based, dense) is read as the listed extents, in order.
  *
- * <p>This is the planner's own narrow view of a format index so that the planner does not depend on
- * {@code dataset-formats} yet. {@code io.prefetchd.formats.DatasetIndex} maps onto it one to one: sample
- * {@code i} there to the same list of {@code (object, offset, length)} here (a WebDataset sample's tar members, a
- * Parquet row group's column chunks, a whole file for file-per-sample datasets).
+ * <p>This is the planner's own narrow view of a format index. A {@link DatasetIndex} maps onto it one to one
+ * ({@link #of(DatasetIndex)}): sample {@code i} there to the same list of {@code (object, offset, length)} here (a
+ * WebDataset sample's tar members, a Parquet row group's column chunks, a whole file for file-per-sample datasets).
  *
  * <p>Extents of one object must be identical or disjoint: two samples may share an extent (rows of one Parquet row
  * group read the same column chunks), but partly overlapping ranges are rejected when a planner is built, naming
@@ -37,7 +38,9 @@ public interface SampleExtents {
     /**
      * Hands the sample's extents to {@code visitor}, in {@link #extentsOf} order. A planner is built through this,
      * so a dataset that overrides it (the gateway's block view of a mapped index) is planned without an
-     * {@link Extent} per sample ever being made.
+     * {@link Extent} per sample ever being made. A planner over a dataset read front to back keeps no copy of the
+     * extents and calls this again, from its own thread, whenever it needs an extent's offset or length: the
+     * answers must never change, and should be cheap (a few lookups in a mapped index).
      */
     default void forEachExtent(int sample, ExtentVisitor visitor) {
         List<Extent> list = extentsOf(sample);
@@ -47,6 +50,14 @@ public interface SampleExtents {
         for (Extent e : list) {
             visitor.accept(e.object(), e.offset(), e.length());
         }
+    }
+
+    /**
+     * A format index as it is, its objects named by their keys: extents are read from the index when the planner
+     * asks, never copied, so a mapped index is planned without a per-sample copy on the heap.
+     */
+    static SampleExtents of(DatasetIndex index) {
+        return new IndexExtents(index);
     }
 
     /** An immutable dataset from an explicit list (copied). */

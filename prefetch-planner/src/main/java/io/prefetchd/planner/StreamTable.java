@@ -76,14 +76,14 @@ final class StreamTable {
      */
     Stream observe(int e, long nowNanos, Stream[] evicted) {
         clock++;
-        int object = table.objectOf[e];
+        int object = table.objectOf(e);
         Stream best = null;
         for (Stream s : slots) {
             if (s.object != object || s.last < 0) {
                 continue;
             }
             long lastEnd = table.end(s.last);
-            if (s.last == e || (table.offset[e] >= lastEnd && table.offset[e] - lastEnd <= maxSkipBytes)) {
+            if (s.last == e || (table.offset(e) >= lastEnd && table.offset(e) - lastEnd <= maxSkipBytes)) {
                 best = s;
                 break;
             }
@@ -108,7 +108,7 @@ final class StreamTable {
             victim.object = object;
             victim.last = e;
             victim.start = e;
-            victim.frontier = table.next[e];
+            victim.frontier = table.next(e);
             victim.run = 1;
             victim.readAhead = startingReadAhead();
             victim.consumedSinceGrowth = 0;
@@ -126,18 +126,18 @@ final class StreamTable {
             }
             best.lastNanos = nowNanos;
             best.run++;
-            best.consumedSinceGrowth += table.length[e];
+            best.consumedSinceGrowth += table.length(e);
             if (best.active() && best.consumedSinceGrowth * 2 >= best.readAhead && best.readAhead < maxReadAhead) {
                 best.readAhead = Math.min(maxReadAhead, best.readAhead * 2);
                 best.consumedSinceGrowth = 0;
             }
             best.last = e;
-            if (table.next[e] < 0) {
+            if (table.next(e) < 0) {
                 learnLength(best);
                 best.start = -1; // counted once
             }
-            if (best.frontier < 0 || table.offset[best.frontier] <= table.offset[e]) {
-                best.frontier = table.next[e];
+            if (best.frontier < 0 || table.offset(best.frontier) <= table.offset(e)) {
+                best.frontier = table.next(e);
             }
         }
         best.lastUsed = clock;
@@ -157,7 +157,7 @@ final class StreamTable {
         if (s.start < 0 || s.last < 0) {
             return;
         }
-        long length = table.end(s.last) - table.offset[s.start];
+        long length = table.end(s.last) - table.offset(s.start);
         typicalLength = streamsSeen == 0 ? length : 0.8 * typicalLength + 0.2 * length;
         streamsSeen++;
     }
@@ -166,7 +166,7 @@ final class StreamTable {
     void rewind() {
         for (Stream s : slots) {
             if (s.last >= 0) {
-                s.frontier = table.next[s.last];
+                s.frontier = table.next(s.last);
             }
         }
     }

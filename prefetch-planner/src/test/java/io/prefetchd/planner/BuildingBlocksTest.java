@@ -28,9 +28,9 @@ final class BuildingBlocksTest {
         Extent x = new Extent("a", 100, 10);
         Extent y = new Extent("a", 0, 10);
         ExtentTable t = ExtentTable.of(SampleExtents.of(List.of(List.of(x), List.of(x, y))));
-        assertEquals(2, t.extentCount);
-        assertEquals(20, t.datasetBytes);
-        assertEquals(t.idOf(x), t.next[t.idOf(y)]);
+        assertEquals(2, t.extentCount());
+        assertEquals(20, t.datasetBytes());
+        assertEquals(t.idOf(x), t.next(t.idOf(y)));
         assertEquals(2, t.ownersEnd(t.idOf(x)) - t.ownersStart(t.idOf(x)));
     }
 

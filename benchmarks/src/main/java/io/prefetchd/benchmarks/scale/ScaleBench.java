@@ -40,6 +40,7 @@ public final class ScaleBench implements Callable<Integer> {
                 new NamespaceSection(),
                 new CacheSection(),
                 new IndexSection(),
+                new PlanSection(),
                 new SlowS3Section());
     }
 
