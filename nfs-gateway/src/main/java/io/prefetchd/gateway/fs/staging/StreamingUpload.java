@@ -11,7 +11,6 @@ import io.prefetchd.gateway.s3.UploadedPart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -257,27 +256,31 @@ final class StreamingUpload {
         return journaled;
     }
 
-    /** Reads part {@code k} with its version, under the staged file's lock, and sends it. */
+    /**
+     * Sends part {@code k} from the staged file, with the version it has now. The bytes are read from the file as
+     * they are sent, not copied first: a write to the part meanwhile changes its version, so the part as sent is
+     * not counted as current and goes again with the upload (see {@link #finish}), whatever the upload read.
+     */
     private void sendWhileWriting(String uploadKey, String uploadId, int k) {
         long p = context.partSize;
-        byte[] bytes;
+        long size;
         long version;
         try {
             synchronized (file) {
-                bytes = file.read(k * p, (int) p);
+                size = file.size();
                 version = versionOf(k);
             }
-        } catch (NfsException | RuntimeException e) {
+        } catch (RuntimeException e) {
             partEnded(k, uploadId, 0, null, e);
             return;
         }
-        if (bytes.length != p) {   // cut short meanwhile: not a whole part
+        if (size < (k + 1) * p) {   // cut short meanwhile: not a whole part
             partEnded(k, uploadId, version, null, null);
             return;
         }
         CompletableFuture<UploadedPart> sent;
         try {
-            sent = context.store.uploadPart(uploadKey, uploadId, k + 1, ByteBuffer.wrap(bytes));
+            sent = context.store.uploadPart(uploadKey, uploadId, k + 1, file.file, k * p, p);
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
