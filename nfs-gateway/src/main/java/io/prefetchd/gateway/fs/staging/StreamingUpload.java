@@ -11,6 +11,7 @@ import io.prefetchd.gateway.s3.UploadedPart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -256,31 +257,27 @@ final class StreamingUpload {
         return journaled;
     }
 
-    /**
-     * Sends part {@code k} from the staged file, with the version it has now. The bytes are read from the file as
-     * they are sent, not copied first: a write to the part meanwhile changes its version, so the part as sent is
-     * not counted as current and goes again with the upload (see {@link #finish}), whatever the upload read.
-     */
+    /** Reads part {@code k} with its version, under the staged file's lock, and sends it. */
     private void sendWhileWriting(String uploadKey, String uploadId, int k) {
         long p = context.partSize;
-        long size;
+        byte[] bytes;
         long version;
         try {
             synchronized (file) {
-                size = file.size();
+                bytes = file.read(k * p, (int) p);
                 version = versionOf(k);
             }
-        } catch (RuntimeException e) {
+        } catch (NfsException | RuntimeException e) {
             partEnded(k, uploadId, 0, null, e);
             return;
         }
-        if (size < (k + 1) * p) {   // cut short meanwhile: not a whole part
+        if (bytes.length != p) {   // cut short meanwhile: not a whole part
             partEnded(k, uploadId, version, null, null);
             return;
         }
         CompletableFuture<UploadedPart> sent;
         try {
-            sent = context.store.uploadPart(uploadKey, uploadId, k + 1, file.file, k * p, p);
+            sent = context.store.uploadPart(uploadKey, uploadId, k + 1, ByteBuffer.wrap(bytes));
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
