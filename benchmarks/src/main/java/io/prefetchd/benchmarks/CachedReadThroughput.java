@@ -9,12 +9,16 @@ import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -93,11 +97,17 @@ public final class CachedReadThroughput {
                 double local = 0;
                 double nfs = 0;
                 long localBytes = 0;
+                long serverCpu = 0;
+                long nfsProcessCpu = 0;
                 for (int r = 0; r < rounds; r++) {
                     long t0 = System.nanoTime();
                     localBytes = localPass(blocks, threads);
                     local += (System.nanoTime() - t0) / 1e9;
+                    long server0 = serverCpuNanos();
+                    long process0 = processCpuNanos();
                     nfs += nfsPass(gw.nfsPort(), keys, threads);
+                    serverCpu += serverCpuNanos() - server0;
+                    nfsProcessCpu += processCpuNanos() - process0;
                 }
                 double localMibs = (double) localBytes * rounds / local / (1 << 20);
                 double nfsMibs = (double) total * rounds / nfs / (1 << 20);
@@ -106,6 +116,9 @@ public final class CachedReadThroughput {
                 System.out.printf(Locale.ROOT, "through NFS (prefetchd client, %d conns): %8.1f MiB/s%n", threads,
                         nfsMibs);
                 System.out.printf(Locale.ROOT, "ratio NFS / local: %.2f%n", nfsMibs / localMibs);
+                double mibRead = (double) total * rounds / (1 << 20);
+                System.out.printf(Locale.ROOT, "CPU per MiB read through NFS: NFS server threads %.3f ms, whole "
+                        + "process (client included) %.3f ms%n", serverCpu / 1e6 / mibRead, nfsProcessCpu / 1e6 / mibRead);
                 if (onPath("nfs-cat")) {
                     double catSecs = 0;
                     double nfsCatSecs = 0;
@@ -162,6 +175,26 @@ public final class CachedReadThroughput {
             pool.shutdown();
             clients.forEach(Nfs4Client::close);
         }
+    }
+
+    /**
+     * CPU time of the gateway's NFS threads (the transport's selectors {@code prefetchd-nfs(n)} and the COMPOUND
+     * workers {@code prefetchd-nfs-worker-n}, which also read the cache's block files): what the server costs,
+     * whatever else shares the cores.
+     */
+    private static long serverCpuNanos() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("prefetchd-nfs")) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    private static long processCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     private static boolean onPath(String tool) {

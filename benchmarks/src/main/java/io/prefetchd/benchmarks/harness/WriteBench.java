@@ -106,6 +106,8 @@ public final class WriteBench implements Callable<Integer> {
                 Gateway g = throughGateway(s3, file, "ckpt/checkpoint.bin", w.resolve("gateway"));
                 check(s3, "ckpt/checkpoint.bin", md5);
                 result.put("nfs_write_seconds", g.writeSeconds());
+                result.put("nfs_write_daemon_cpu_seconds", g.daemonCpuSeconds());
+                result.put("nfs_write_harness_cpu_seconds", g.harnessCpuSeconds());
                 result.put("close_to_visible_seconds", g.visibleSeconds());
                 result.put("parts_sent_while_writing", g.partsWhileWriting());
                 result.put("parts_sent_after_close", g.partsAtUpload());
@@ -124,7 +126,17 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /** The gateway's figures: seconds to write, seconds from the close until visible, parts sent before and after. */
-    private record Gateway(double writeSeconds, double visibleSeconds, long partsWhileWriting, long partsAtUpload) {
+    /**
+     * @param daemonCpuSeconds  CPU time the daemon process used while the file was written over NFS (its parts
+     *                          uploaded meanwhile included)
+     * @param harnessCpuSeconds CPU time this process (the NFS writer and the emulated S3) used meanwhile
+     */
+    private record Gateway(double writeSeconds, double visibleSeconds, long partsWhileWriting, long partsAtUpload,
+                           double daemonCpuSeconds, double harnessCpuSeconds) {
+    }
+
+    private static double cpuSeconds(ProcessHandle p) {
+        return p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     /** The daemon's counters and gauges from {@code /metrics}, by series (name with labels). */
@@ -166,6 +178,9 @@ public final class WriteBench implements Callable<Integer> {
                 direct / total);
         System.out.printf(Locale.ROOT, "NFS write into staging / local disk:       %.2fx the throughput%n",
                 local / g.writeSeconds());
+        System.out.printf(Locale.ROOT, "CPU while writing over NFS: daemon %.2f s (%.2f ms per MiB, uploads included), "
+                + "writer and emulated S3 %.2f s%n", g.daemonCpuSeconds(), g.daemonCpuSeconds() * 1e3 / mib,
+                g.harnessCpuSeconds());
     }
 
     /** Writes {@code bytes} of seeded random data; returns their MD5. */
@@ -232,9 +247,13 @@ public final class WriteBench implements Callable<Integer> {
                 "--grpc-port", "0", "--bind", "127.0.0.1");
         PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work, false);
         try {
+            double daemonCpu0 = cpuSeconds(d.process().toHandle());
+            double harnessCpu0 = cpuSeconds(ProcessHandle.current());
             long t0 = System.nanoTime();
             writeOverNfs(file, key, d.nfsPort());
             long t1 = System.nanoTime();
+            double daemonCpu = cpuSeconds(d.process().toHandle()) - daemonCpu0;
+            double harnessCpu = cpuSeconds(ProcessHandle.current()) - harnessCpu0;
             try (S3Client client = syncClient(s3)) {
                 while (!exists(client, s3.bucket(), key)) {
                     if (System.nanoTime() - t1 > TimeUnit.MINUTES.toNanos(30)) {
@@ -247,7 +266,8 @@ public final class WriteBench implements Callable<Integer> {
             Map<String, Double> m = metrics(d.httpPort());
             return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
                     m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"while_writing\"}", 0.0).longValue(),
-                    m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"at_upload\"}", 0.0).longValue());
+                    m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"at_upload\"}", 0.0).longValue(),
+                    daemonCpu, harnessCpu);
         } finally {
             d.stop();
         }

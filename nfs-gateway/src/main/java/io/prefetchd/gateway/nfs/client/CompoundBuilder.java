@@ -223,10 +223,11 @@ public final class CompoundBuilder {
         return this;
     }
 
+    /** WRITE of {@code data}, which is sent as it is, not copied: it must not change until the call is sent. */
     public CompoundBuilder write(StateId stateId, long offset, int stable, byte[] data) {
         op(Nfs4.OP_WRITE);
         stateId.encode(w);
-        w.writeLong(offset).writeInt(stable).writeOpaque(data);
+        w.writeLong(offset).writeInt(stable).writeOpaqueShared(data);
         return this;
     }
 
@@ -469,8 +470,13 @@ public final class CompoundBuilder {
     }
 
     public byte[] build() {
+        return encoded().toByteArray();
+    }
+
+    /** The COMPOUND as a writer, WRITE payloads not copied into it (see {@link XdrWriter#writeOpaqueShared}). */
+    public XdrWriter encoded() {
         w.patchInt(countAt, opcodes.size());
-        return w.toByteArray();
+        return w;
     }
 
     public static int[] bitmap(int... attrs) {

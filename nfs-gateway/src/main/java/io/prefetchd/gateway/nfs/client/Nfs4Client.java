@@ -6,6 +6,7 @@ import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.StateId;
 import io.prefetchd.gateway.nfs.xdr.XdrException;
+import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 import org.dcache.oncrpc4j.rpc.OncRpcClient;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
@@ -97,6 +98,11 @@ public final class Nfs4Client implements AutoCloseable {
 
     /** Sends raw COMPOUND bytes and returns the raw reply bytes. */
     public byte[] rawCall(byte[] compound) throws IOException {
+        return rawCall(XdrWriter.of(compound));
+    }
+
+    /** Sends a COMPOUND as written (shared payloads spliced in as it goes out) and returns the raw reply bytes. */
+    private byte[] rawCall(XdrWriter compound) throws IOException {
         RawXdr.Incoming reply = new RawXdr.Incoming();
         try {
             new RpcCall(Nfs4.PROGRAM, Nfs4.VERSION, auth(), transport)
@@ -108,7 +114,7 @@ public final class Nfs4Client implements AutoCloseable {
     }
 
     private CompoundReply sessionless(CompoundBuilder b) throws IOException {
-        return expectOk(decode(rawCall(b.build())));
+        return expectOk(decode(rawCall(b.encoded())));
     }
 
     /** Runs SEQUENCE plus the operations {@code ops} adds, on a free slot. */
@@ -122,7 +128,7 @@ public final class Nfs4Client implements AutoCloseable {
         }
         try {
             CompoundBuilder b = new CompoundBuilder(1).sequence(sessionId, slot[1] + 1, slot[0], highestSlot, false);
-            CompoundReply r = decode(rawCall(ops.apply(b).build()));
+            CompoundReply r = decode(rawCall(ops.apply(b).encoded()));
             if (r.results().isEmpty() || r.results().get(0).status() == NfsStatus.NFS4_OK) {
                 slot[1]++;
             }

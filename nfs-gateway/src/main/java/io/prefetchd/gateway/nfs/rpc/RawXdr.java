@@ -8,6 +8,7 @@ import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.glassfish.grizzly.Buffer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Bytes that are already XDR, moved in and out of oncrpc4j as they are: the server and prefetchd's own client
@@ -50,10 +51,16 @@ public final class RawXdr {
         }
     }
 
-    /** Bytes to send as they are; always a whole number of XDR words. */
+    /**
+     * Bytes to send as they are; always a whole number of XDR words. A shared payload (READ or WRITE data) that ends
+     * the message and needs no padding is not copied into oncrpc4j's buffer: it is appended to it by reference (a
+     * composite buffer) and written to the socket from where it is. Anything after it, or its padding, would make
+     * oncrpc4j grow the composite by half its size, so such payloads are copied as before.
+     */
     public record Outgoing(XdrWriter reply) implements XdrAble {
+        /** {@code bytes} (whole XDR words, not copied) as they are. */
         public Outgoing(byte[] bytes) {
-            this(new XdrWriter(bytes.length).writeFixedOpaque(bytes));
+            this(XdrWriter.of(bytes));
         }
 
         @Override
@@ -63,7 +70,26 @@ public final class RawXdr {
 
         @Override
         public void xdrEncode(XdrEncodingStream xdr) {
-            reply.writeTo(xdr::xdrEncodeOpaque);
+            if (!(xdr instanceof Xdr buffer)) {
+                reply.writeTo(xdr::xdrEncodeOpaque);
+                return;
+            }
+            reply.writeTo(new XdrWriter.Target() {
+                @Override
+                public void words(byte[] bytes, int offset, int length) {
+                    buffer.xdrEncodeOpaque(bytes, offset, length);
+                }
+
+                @Override
+                public void opaque(byte[] data, boolean last) {
+                    if (last && (data.length & 3) == 0) {
+                        buffer.xdrEncodeShallowByteBuffer(ByteBuffer.wrap(data));
+                    } else {
+                        buffer.xdrEncodeInt(data.length);
+                        buffer.xdrEncodeOpaque(data, 0, data.length);
+                    }
+                }
+            });
         }
     }
 }

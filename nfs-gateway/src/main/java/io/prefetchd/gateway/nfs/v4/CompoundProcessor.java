@@ -202,7 +202,7 @@ public final class CompoundProcessor {
                     } catch (OpSequence.Replay replay) {
                         metrics.operation(op.opcode(), NfsStatus.NFS4_OK, System.nanoTime() - start);
                         byte[] cached = replay.reply();
-                        reply.complete(new XdrWriter(cached.length).writeFixedOpaque(cached));
+                        reply.complete(XdrWriter.of(cached));
                         return;
                     } catch (NfsException | RuntimeException e) {
                         outcome = failed(op.opcode(), e);

@@ -26,12 +26,46 @@ public final class XdrWriter {
         void write(byte[] bytes, int offset, int length);
     }
 
+    /**
+     * Where bytes go when a reply is sent by a transport that can send a shared payload by reference: the writer's
+     * own bytes as they are, and each shared payload whole, as variable-length opaque data (length, bytes, padding).
+     */
+    public interface Target {
+        /** XDR words of the writer's own array; {@code length} is a multiple of 4. */
+        void words(byte[] bytes, int offset, int length);
+
+        /**
+         * A payload added with {@link #writeOpaqueShared}, to be sent as its length, its bytes and padding.
+         *
+         * @param last whether nothing follows it in the message
+         */
+        void opaque(byte[] data, boolean last);
+    }
+
     public XdrWriter() {
         this(512);
     }
 
     public XdrWriter(int initialCapacity) {
         buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    /**
+     * A writer holding {@code xdr} as what was written so far, without copying it: for bytes that are already XDR
+     * (a cached reply sent again). {@code xdr} must not change until the writer is done with.
+     *
+     * @throws IllegalArgumentException when {@code xdr} is not a whole number of XDR words
+     */
+    public static XdrWriter of(byte[] xdr) {
+        if ((xdr.length & 3) != 0) {
+            throw new IllegalArgumentException(xdr.length + " bytes are not a whole number of XDR words");
+        }
+        return new XdrWriter(xdr);
+    }
+
+    private XdrWriter(byte[] xdr) {
+        buf = xdr;
+        pos = xdr.length;
     }
 
     private void ensure(int n) {
@@ -153,6 +187,23 @@ public final class XdrWriter {
             from = s.at();
         }
         sink.write(buf, from, pos - from);
+    }
+
+    /** Sends everything written, each shared payload by reference, with its length, to {@code target}. */
+    public void writeTo(Target target) {
+        int from = 0;
+        for (int i = 0; i < splices.size(); i++) {
+            Splice s = splices.get(i);
+            int lengthAt = s.at() - 4;   // writeOpaqueShared wrote the length just before the splice
+            if (lengthAt > from) {
+                target.words(buf, from, lengthAt - from);
+            }
+            target.opaque(s.data(), i == splices.size() - 1 && s.at() == pos);
+            from = s.at();
+        }
+        if (pos > from) {
+            target.words(buf, from, pos - from);
+        }
     }
 
     /** The internal array (without shared payloads); valid up to {@link #position()}. */
