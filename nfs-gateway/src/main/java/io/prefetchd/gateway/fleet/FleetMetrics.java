@@ -55,6 +55,11 @@ final class FleetMetrics {
         receivedBytes.increment(bytes);
     }
 
+    /** Bytes received from owners so far. */
+    long receivedBytes() {
+        return (long) receivedBytes.count();
+    }
+
     void peerFallback() {
         peerFallback.increment();
     }
