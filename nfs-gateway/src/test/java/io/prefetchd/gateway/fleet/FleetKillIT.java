@@ -229,6 +229,9 @@ class FleetKillIT {
         assertTrue(atKill < progress.get(), "C was killed mid-read: " + atKill + " of " + progress.get()
                 + " bytes were read then");
         await(() -> members(0) == 2 && members(1) == 2, "A and B to drop the killed member");
+        String fallbacks = "prefetchd_fleet_peer_reads_total\\{outcome=\"fallback\"}";
+        assertTrue(metric(0, fallbacks) + metric(1, fallbacks) > 0,
+                "reads of the killed member's grains were read from S3 by A and B instead");
 
         daemons[2] = start(2);   // the same ports and state folder (its cache)
         await(() -> members(0) == 3 && members(1) == 3 && members(2) == 3, "C to rejoin");
