@@ -9,6 +9,7 @@ import io.micronaut.context.annotation.Requires;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.micronaut.context.annotation.Value;
 import io.prefetchd.gateway.fleet.FleetHints;
+import io.prefetchd.gateway.fleet.FleetReports;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.prefetch.TraceHistory;
@@ -173,6 +174,13 @@ public class DaemonFactory {
             throw new StartupException("prefetchd.datasets: " + e.getMessage(), e);
         }
         return datasets;
+    }
+
+    /** In a fleet, every completed epoch's figures are published to the fleet, which answers /api/fleet/reports. */
+    @Context
+    @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
+    FleetReports fleetReports(Gateway gateway, ReportStore reports) {
+        return FleetReports.share(gateway.fleet(), reports);
     }
 
     /** Epoch reports: live logs for the executor, the last reports per job, saved under <state-dir>/reports. */

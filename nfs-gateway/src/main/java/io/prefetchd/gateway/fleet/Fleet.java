@@ -28,6 +28,7 @@ public final class Fleet implements AutoCloseable {
     private final PeerClient client;
     private final FleetMembership membership;
     private final FleetExtentCache cache;
+    private final FleetMetrics metrics;
 
     private Fleet(FleetSettings settings, PeerServer server, PeerClient client, FleetMembership membership,
                   ExtentCache local, FleetMetrics metrics, String bucket) {
@@ -35,6 +36,7 @@ public final class Fleet implements AutoCloseable {
         this.server = server;
         this.client = client;
         this.membership = membership;
+        this.metrics = metrics;
         this.cache = new FleetExtentCache(local, membership, client, metrics, bucket, this);
     }
 
@@ -92,6 +94,11 @@ public final class Fleet implements AutoCloseable {
     /** The port of this member's peer data channel. */
     public int peerPort() {
         return server.port();
+    }
+
+    /** Bytes this member has received from owners over the peer data channel since it joined. */
+    long peerReceivedBytes() {
+        return metrics.receivedBytes();
     }
 
     /** The embedded engine, for state the members share (hints). */

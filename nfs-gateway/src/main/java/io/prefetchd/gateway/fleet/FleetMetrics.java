@@ -37,15 +37,19 @@ final class FleetMetrics {
                 .register(registry);
     }
 
-    /** Reports the fleet's size as {@code prefetchd.fleet.members}. */
+    /**
+     * Reports the fleet's size as {@code prefetchd.fleet.members}. The gauges hold their suppliers strongly: a
+     * gauge keeps only a weak reference by default, and a method reference held by nothing else would be collected,
+     * leaving the gauge NaN.
+     */
     void watchMembers(MeterRegistry registry, IntSupplier members) {
-        Gauge.builder("prefetchd.fleet.members", members, s -> s.getAsInt())
+        Gauge.builder("prefetchd.fleet.members", members, s -> s.getAsInt()).strongReference(true)
                 .description("members of the fleet this gateway sees, itself included").register(registry);
     }
 
     /** Reports this member's share of the partitions as {@code prefetchd.fleet.owned.partitions}. */
     void watchOwnership(MeterRegistry registry, IntSupplier owned) {
-        Gauge.builder("prefetchd.fleet.owned.partitions", owned, s -> s.getAsInt())
+        Gauge.builder("prefetchd.fleet.owned.partitions", owned, s -> s.getAsInt()).strongReference(true)
                 .description("partitions of the fleet's 271 this member owns: its share of the cache's grains")
                 .register(registry);
     }
@@ -53,6 +57,11 @@ final class FleetMetrics {
     void peerOk(int bytes) {
         peerOk.increment();
         receivedBytes.increment(bytes);
+    }
+
+    /** Bytes received from owners so far. */
+    long receivedBytes() {
+        return (long) receivedBytes.count();
     }
 
     void peerFallback() {

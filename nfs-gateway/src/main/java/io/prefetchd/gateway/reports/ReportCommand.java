@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.reports;
 
+import io.prefetchd.gateway.fleet.FleetReport;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
 import picocli.CommandLine;
@@ -26,7 +27,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code prefetchd report}: the epoch reports of a running daemon ({@code GET /api/reports}) or, with
- * {@code --state-dir}, the ones it saved, as a table, as JSON, or as the HTML page written to a file. Exit status 0
+ * {@code --state-dir}, the ones it saved, as a table, as JSON, or as the HTML page written to a file. A daemon in a
+ * fleet also shows the fleet's figures per epoch ({@code GET /api/fleet/reports}) after its table; {@code --fleet}
+ * shows only those. Exit status 0
  * with reports (or none yet), 1 with one line on stderr when they cannot be had, 2 for bad usage.
  */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
@@ -64,6 +67,11 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--job", paramLabel = "J", description = "Only this job.")
     String job;
 
+    @Option(names = "--fleet", description = "Only the fleet's figures: every member's completed epochs summed per "
+            + "epoch, with each member's (with --json, the /api/fleet/reports document). Without it, a daemon in a "
+            + "fleet shows them after its own reports.")
+    boolean fleet;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -72,12 +80,36 @@ public final class ReportCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--url and --state-dir exclude each other: ask a daemon, or read a state folder");
         }
+        if (fleet && stateDir != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--fleet asks a running daemon: a state folder holds only its own member's reports");
+        }
+        String base = url == null ? DEFAULT_URL : url;
+        if (fleet) {
+            try {
+                FleetReport f = fleetOf(base);
+                out.print(json ? f.toJson() : f.inFleet() ? f.table() : "this daemon is not in a fleet\n");
+            } catch (Failure e) {
+                err.println("prefetchd: " + e.getMessage());
+                return 1;
+            }
+            out.flush();
+            return 0;
+        }
         List<EpochReport> reports;
+        FleetReport fleetReport = FleetReport.none();
         try {
-            reports = stateDir != null ? fromStateDir(stateDir) : fromDaemon(url == null ? DEFAULT_URL : url);
+            reports = stateDir != null ? fromStateDir(stateDir) : fromDaemon(base);
         } catch (Failure f) {
             err.println("prefetchd: " + f.getMessage());
             return 1;
+        }
+        if (stateDir == null && !json) {
+            try {
+                fleetReport = fleetOf(base);
+            } catch (Failure f) {   // the member's own reports are still worth showing
+                err.println("prefetchd: without the fleet's figures: " + f.getMessage());
+            }
         }
         if (html != null) {
             try {
@@ -88,6 +120,10 @@ public final class ReportCommand implements Callable<Integer> {
             }
         }
         out.print(json ? Reports.toJson(reports) : Reports.table(reports));
+        if (fleetReport.inFleet()) {
+            out.println();
+            out.print(fleetReport.table());
+        }
         out.flush();
         return 0;
     }
@@ -115,12 +151,46 @@ public final class ReportCommand implements Callable<Integer> {
     }
 
     private List<EpochReport> fromDaemon(String base) throws Failure {
+        Response response = get(base, "/api/reports");
+        if (response.status() != 200) {
+            throw new Failure(response.uri() + " answered HTTP " + response.status()
+                    + (response.status() == 404 ? " (is this a prefetchd daemon, and recent enough?)"
+                    : response.status() == 401 ? " (set PREFETCHD_HTTP_TOKEN to the daemon's prefetchd.http.token)"
+                    : ""));
+        }
+        try {
+            return Reports.fromJson(response.body());
+        } catch (IllegalArgumentException e) {
+            throw new Failure(response.uri() + " did not return epoch reports: " + e.getMessage());
+        }
+    }
+
+    /** The fleet's reports of a daemon; {@link FleetReport#none()} from a daemon outside a fleet, or too old. */
+    private FleetReport fleetOf(String base) throws Failure {
+        Response response = get(base, "/api/fleet/reports");
+        if (response.status() == 404) {
+            return FleetReport.none();
+        }
+        if (response.status() != 200) {
+            throw new Failure(response.uri() + " answered HTTP " + response.status());
+        }
+        try {
+            return FleetReport.fromJson(response.body());
+        } catch (IllegalArgumentException e) {
+            throw new Failure(response.uri() + " did not return the fleet's reports: " + e.getMessage());
+        }
+    }
+
+    private record Response(URI uri, int status, String body) {
+    }
+
+    private Response get(String base, String path) throws Failure {
         URI uri;
         try {
             StringBuilder q = new StringBuilder();
             param(q, "dataset", dataset);
             param(q, "job", job);
-            uri = URI.create(base.replaceAll("/+$", "") + "/api/reports" + q);
+            uri = URI.create(base.replaceAll("/+$", "") + path + q);
             if (uri.getScheme() == null || uri.getHost() == null
                     || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
                 throw new IllegalArgumentException("not an http(s) URL");
@@ -135,9 +205,10 @@ public final class ReportCommand implements Callable<Integer> {
         if (token != null && !token.isBlank()) {
             request.header("Authorization", "Bearer " + token.strip());
         }
-        HttpResponse<String> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = client.send(request.build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Response(uri, r.statusCode(), r.body());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new Failure("no prefetchd daemon answers at " + base + " (is it running? point --url at its "
                     + "HTTP port, or read saved reports with --state-dir DIR)");
@@ -148,17 +219,6 @@ public final class ReportCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Failure("interrupted while fetching " + uri);
-        }
-        if (response.statusCode() != 200) {
-            throw new Failure(uri + " answered HTTP " + response.statusCode()
-                    + (response.statusCode() == 404 ? " (is this a prefetchd daemon, and recent enough?)"
-                    : response.statusCode() == 401 ? " (set PREFETCHD_HTTP_TOKEN to the daemon's prefetchd.http.token)"
-                    : ""));
-        }
-        try {
-            return Reports.fromJson(response.body());
-        } catch (IllegalArgumentException e) {
-            throw new Failure(uri + " did not return epoch reports: " + e.getMessage());
         }
     }
 

@@ -35,12 +35,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
@@ -115,6 +117,7 @@ public final class ReportStore implements AutoCloseable {
     private final Counter counterfactualFailures;
     private long sequence;
     private volatile Function<String, Optional<ServedDataset>> names = id -> Optional.empty();
+    private final List<Consumer<EpochReport>> storedListeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param dir        the reports folder ({@code <state-dir>/reports}); created on the first write
@@ -241,8 +244,28 @@ public final class ReportStore implements AutoCloseable {
             delete(dropped);
             lastNoWait.put(stamped.dataset(), stamped.noWaitShare());
             registerNoWaitGauge(stamped.dataset());
+            tellStored(stamped);
         } finally {
             live.remove(pending.log);
+        }
+    }
+
+    /**
+     * Tells {@code listener} of every report completed from now on, named, on the thread that stored it (the
+     * simulation's); a listener that throws is logged and does not stop the others.
+     */
+    public void onStored(Consumer<EpochReport> listener) {
+        storedListeners.add(requireNonNull(listener, "listener is null"));
+    }
+
+    private void tellStored(EpochReport report) {
+        for (Consumer<EpochReport> l : storedListeners) {
+            try {
+                l.accept(report);
+            } catch (RuntimeException e) {
+                LOG.warn("a listener of completed reports failed on {}/{} epoch {}", report.dataset(), report.job(),
+                        report.epoch(), e);
+            }
         }
     }
 
