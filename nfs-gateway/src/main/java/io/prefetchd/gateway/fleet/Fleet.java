@@ -28,6 +28,7 @@ public final class Fleet implements AutoCloseable {
     private final PeerClient client;
     private final FleetMembership membership;
     private final FleetExtentCache cache;
+    private final FleetCapacity capacity;
 
     private Fleet(FleetSettings settings, PeerServer server, PeerClient client, FleetMembership membership,
                   ExtentCache local, FleetMetrics metrics, String bucket) {
@@ -36,6 +37,7 @@ public final class Fleet implements AutoCloseable {
         this.client = client;
         this.membership = membership;
         this.cache = new FleetExtentCache(local, membership, client, metrics, bucket, this);
+        this.capacity = FleetCapacity.watch(membership, bucket);
     }
 
     /**
@@ -53,7 +55,8 @@ public final class Fleet implements AutoCloseable {
         PeerClient client = new PeerClient(settings.peerTimeout());
         FleetMembership membership;
         try {
-            membership = FleetMembership.join(settings, server.port(), bucket, client::forget);
+            membership = FleetMembership.join(settings, server.port(), bucket, local.stats().capacityBytes(),
+                    client::forget);
         } catch (RuntimeException e) {
             client.close();
             server.close();
@@ -61,7 +64,9 @@ public final class Fleet implements AutoCloseable {
         }
         metrics.watchMembers(registry, membership::size);
         metrics.watchOwnership(registry, membership::ownedPartitions);
-        return new Fleet(settings, server, client, membership, local, metrics, bucket);
+        Fleet fleet = new Fleet(settings, server, client, membership, local, metrics, bucket);
+        metrics.watchCapacity(registry, fleet.capacity::fleetBytes);
+        return fleet;
     }
 
     /** The fleet whose {@link #cache()} {@code cache} is, if it is one. */
@@ -72,6 +77,11 @@ public final class Fleet implements AutoCloseable {
     /** The fleet's cache as this member reads it; closing it leaves the fleet and closes the local cache. */
     public ExtentCache cache() {
         return cache;
+    }
+
+    /** The fleet's cache as this member's prefetch planners plan for it. */
+    public FleetCapacity capacity() {
+        return capacity;
     }
 
     /** The fleet's name. */
