@@ -3,6 +3,7 @@ package io.prefetchd.gateway.fleet;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +30,13 @@ public final class Fleet implements AutoCloseable {
     private final FleetMembership membership;
     private final FleetExtentCache cache;
     private final FleetCapacity capacity;
+    /** This gateway's prefetch planners, told of the reads other members send here; null for none. */
+    private final java.util.concurrent.atomic.AtomicReference<PrefetchExecutor> planner;
 
     private Fleet(FleetSettings settings, PeerServer server, PeerClient client, FleetMembership membership,
-                  ExtentCache local, FleetMetrics metrics, String bucket) {
+                  ExtentCache local, FleetMetrics metrics, String bucket,
+                  java.util.concurrent.atomic.AtomicReference<PrefetchExecutor> planner) {
+        this.planner = planner;
         this.settings = settings;
         this.server = server;
         this.client = client;
@@ -51,7 +56,9 @@ public final class Fleet implements AutoCloseable {
         requireNonNull(local, "local is null");
         requireNonNull(bucket, "bucket is null");
         FleetMetrics metrics = new FleetMetrics(registry);
-        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS);
+        var planner = new java.util.concurrent.atomic.AtomicReference<PrefetchExecutor>();
+        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS,
+                planner::get);
         PeerClient client = new PeerClient(settings.peerTimeout());
         FleetMembership membership;
         try {
@@ -64,7 +71,7 @@ public final class Fleet implements AutoCloseable {
         }
         metrics.watchMembers(registry, membership::size);
         metrics.watchOwnership(registry, membership::ownedPartitions);
-        Fleet fleet = new Fleet(settings, server, client, membership, local, metrics, bucket);
+        Fleet fleet = new Fleet(settings, server, client, membership, local, metrics, bucket, planner);
         metrics.watchCapacity(registry, fleet.capacity::fleetBytes);
         return fleet;
     }
@@ -77,6 +84,18 @@ public final class Fleet implements AutoCloseable {
     /** The fleet's cache as this member reads it; closing it leaves the fleet and closes the local cache. */
     public ExtentCache cache() {
         return cache;
+    }
+
+    /**
+     * Makes {@code executor} this member's planners in the fleet: they plan for the fleet's cache
+     * ({@link #capacity()}), re-plan as members join and leave, and see the reads other members send here for the
+     * grains this member owns, as reads of its own (each member's reader reads only part of what the fleet reads).
+     */
+    public void planWith(PrefetchExecutor executor) {
+        requireNonNull(executor, "executor is null");
+        executor.planWith(capacity);
+        capacity.onChange(executor::capacityChanged);
+        planner.set(executor);
     }
 
     /** The fleet's cache as this member's prefetch planners plan for it. */

@@ -26,8 +26,13 @@ import static java.util.Objects.requireNonNull;
  * it owns then fills its cache, and the members' shares together fill the fleet's cache, whose capacity is the sum
  * of theirs. With equal caches that is {@code N} times one cache on each of {@code N} members. With unequal caches
  * each member's plan differs, and each still fills its own cache: a plan of the summed capacity on every member
- * would overfill the small ones and leave part of the large ones empty. While this member owns no partition (it is
- * joining) its planners plan for its own cache; they own nothing yet to fetch.
+ * would overfill the small ones and leave part of the large ones empty. The factor is at most the number of members:
+ * while partitions migrate to a joining member it owns few of them for a moment, and its plan must not swell to the
+ * whole dataset and back. While it owns none its planners plan for its own cache; they own nothing yet to fetch.
+ *
+ * <p>The share of a plan a member owns is {@code k/P} on average over the plan's grains; a dataset of few grains
+ * strays from it (a few percent at a few thousand grains), which the cache's reserve beyond the planners' share
+ * absorbs.
  *
  * <p>Members publish their caches' capacities ({@value #CACHE_BYTES}, a member attribute) for
  * {@link #fleetBytes}. The plan follows the partition table, which Hazelcast changes as members join and leave:
@@ -41,18 +46,24 @@ public final class FleetCapacity implements PlanningCapacity {
     /** The member attribute holding the capacity of the member's own cache, in bytes. */
     static final String CACHE_BYTES = "prefetchd.cache-bytes";
 
+    /** The share of the scaled bytes planned: room for a plan whose owned share strays above the average. */
+    static final double STRAY = 0.9;
+
     private final IntSupplier ownedPartitions;
+    private final IntSupplier members;
     private final int partitions;
     private final LongSupplier fleetBytes;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param ownedPartitions the partitions this member owns now
+     * @param members the members of the fleet now, this one included
      * @param partitions the fleet's partitions (271 unless configured otherwise)
      * @param fleetBytes the members' caches added up
      */
-    FleetCapacity(IntSupplier ownedPartitions, int partitions, LongSupplier fleetBytes) {
+    FleetCapacity(IntSupplier ownedPartitions, IntSupplier members, int partitions, LongSupplier fleetBytes) {
         this.ownedPartitions = requireNonNull(ownedPartitions, "ownedPartitions is null");
+        this.members = requireNonNull(members, "members is null");
         this.fleetBytes = requireNonNull(fleetBytes, "fleetBytes is null");
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be positive: " + partitions);
@@ -63,7 +74,7 @@ public final class FleetCapacity implements PlanningCapacity {
     /** The capacity of {@code membership}'s fleet, told of its membership changes and migrations. */
     static FleetCapacity watch(FleetMembership membership, String bucket) {
         var hz = membership.hazelcast();
-        FleetCapacity c = new FleetCapacity(membership::ownedPartitions, hz.getPartitionService().getPartitions().size(),
+        FleetCapacity c = new FleetCapacity(membership::ownedPartitions, membership::size, hz.getPartitionService().getPartitions().size(),
                 () -> sumOfCaches(membership, bucket));
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -119,19 +130,23 @@ public final class FleetCapacity implements PlanningCapacity {
 
     /**
      * The bytes this member's planners plan for, given {@code localBytes} of its own cache: its own bytes over the
-     * share of the partitions it owns, or its own bytes while it owns none.
+     * share of the partitions it owns (at most the members' number of times them), or its own bytes while it owns
+     * none.
      */
     @Override
     public long bytes(long localBytes) {
-        return scaled(localBytes, ownedPartitions.getAsInt(), partitions);
+        return scaled(localBytes, ownedPartitions.getAsInt(), partitions, members.getAsInt());
     }
 
-    /** {@code localBytes · partitions / owned}; {@code localBytes} when {@code owned} is 0 (or all). Pure. */
-    static long scaled(long localBytes, int owned, int partitions) {
-        if (owned <= 0 || owned >= partitions) {
+    /**
+     * {@code localBytes · min(partitions / owned, members)}; {@code localBytes} when {@code owned} is 0 (or all).
+     * Pure.
+     */
+    static long scaled(long localBytes, int owned, int partitions, int members) {
+        if (owned <= 0 || owned >= partitions || members <= 1) {
             return localBytes;
         }
-        return (long) Math.min((double) Long.MAX_VALUE / 2, (double) localBytes * partitions / owned);
+        return (long) (localBytes * Math.min((double) partitions / owned, members) * STRAY);
     }
 
     /** The members' caches added up, as they publish them: the fleet's cache. */

@@ -408,7 +408,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         long before = usableBytes;
         usableBytes = now;
         if (before >= 0 && before != now) {
-            LOG.info("planning for {} bytes of cache (was {}; this gateway's own: {})", now, before, local);
+            LOG.debug("planning for {} bytes of cache (was {}; this gateway's own: {})", now, before, local);
             return true;
         }
         return false;
@@ -483,7 +483,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
      * tenth of a cache smaller than 80 MiB). Every byte not planned is a byte fetched again each epoch, so the reserve
      * is a small absolute amount rather than a share of a large cache.
      */
-    static long plannable(long capacityBytes, double share) {
+    public static long plannable(long capacityBytes, double share) {
         long reserve = Math.min(MIN_RESERVE_BYTES, capacityBytes / 10);
         return Math.min((long) (capacityBytes * share), capacityBytes - reserve);
     }
