@@ -305,6 +305,9 @@ public final class Gateway implements AutoCloseable {
         PrefetchExecutor prefetcher = c.getPlanner().isEnabled()
                 ? PrefetchExecutor.start(cache, prefetchSettings(c.getPlanner()), registry, System::nanoTime,
                 planners) : null;
+        if (prefetcher != null) { // in a fleet, planners plan for the fleet's cache and see its members' reads
+            Fleet.of(cache).ifPresent(f -> f.planWith(prefetcher));
+        }
         DatasetLookup datasets = new DatasetLookup();
         EpochsInForce inForce = new EpochsInForce();
         ReadObserver observer = ReadObserver.both(

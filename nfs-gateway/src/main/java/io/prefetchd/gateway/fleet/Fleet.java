@@ -3,6 +3,8 @@ package io.prefetchd.gateway.fleet;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,15 +31,21 @@ public final class Fleet implements AutoCloseable {
     private final FleetMembership membership;
     private final FleetExtentCache cache;
     private final FleetMetrics metrics;
+    private final FleetCapacity capacity;
+    /** This gateway's prefetch planners, told of the reads other members send here; null for none. */
+    private final AtomicReference<PrefetchExecutor> planner;
 
     private Fleet(FleetSettings settings, PeerServer server, PeerClient client, FleetMembership membership,
-                  ExtentCache local, FleetMetrics metrics, String bucket) {
+                  ExtentCache local, FleetMetrics metrics, String bucket,
+                  AtomicReference<PrefetchExecutor> planner) {
+        this.planner = planner;
         this.settings = settings;
         this.server = server;
         this.client = client;
         this.membership = membership;
         this.metrics = metrics;
         this.cache = new FleetExtentCache(local, membership, client, metrics, bucket, this);
+        this.capacity = FleetCapacity.watch(membership, bucket);
     }
 
     /**
@@ -51,11 +59,14 @@ public final class Fleet implements AutoCloseable {
         requireNonNull(local, "local is null");
         requireNonNull(bucket, "bucket is null");
         FleetMetrics metrics = new FleetMetrics(registry);
-        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS);
+        var planner = new AtomicReference<PrefetchExecutor>();
+        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS,
+                planner::get);
         PeerClient client = new PeerClient(settings.peerTimeout());
         FleetMembership membership;
         try {
-            membership = FleetMembership.join(settings, server.port(), bucket, client::forget);
+            membership = FleetMembership.join(settings, server.port(), bucket, local.stats().capacityBytes(),
+                    client::forget);
         } catch (RuntimeException e) {
             client.close();
             server.close();
@@ -63,7 +74,9 @@ public final class Fleet implements AutoCloseable {
         }
         metrics.watchMembers(registry, membership::size);
         metrics.watchOwnership(registry, membership::ownedPartitions);
-        return new Fleet(settings, server, client, membership, local, metrics, bucket);
+        Fleet fleet = new Fleet(settings, server, client, membership, local, metrics, bucket, planner);
+        metrics.watchCapacity(registry, fleet.capacity::fleetBytes);
+        return fleet;
     }
 
     /** The fleet whose {@link #cache()} {@code cache} is, if it is one. */
@@ -74,6 +87,23 @@ public final class Fleet implements AutoCloseable {
     /** The fleet's cache as this member reads it; closing it leaves the fleet and closes the local cache. */
     public ExtentCache cache() {
         return cache;
+    }
+
+    /**
+     * Makes {@code executor} this member's planners in the fleet: they plan for the fleet's cache
+     * ({@link #capacity()}), re-plan as members join and leave, and see the reads other members send here for the
+     * grains this member owns, as reads of its own (each member's reader reads only part of what the fleet reads).
+     */
+    public void planWith(PrefetchExecutor executor) {
+        requireNonNull(executor, "executor is null");
+        executor.planWith(capacity);
+        capacity.onChange(executor::capacityChanged);
+        planner.set(executor);
+    }
+
+    /** The fleet's cache as this member's prefetch planners plan for it. */
+    public FleetCapacity capacity() {
+        return capacity;
     }
 
     /** The fleet's name. */

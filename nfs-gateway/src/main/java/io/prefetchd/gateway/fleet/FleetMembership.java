@@ -54,14 +54,15 @@ final class FleetMembership implements Ownership, AutoCloseable {
      *
      * @param peerPort the port of this gateway's peer data channel, published to the other members
      * @param bucket the bucket this gateway serves, published to the other members
+     * @param cacheBytes the capacity of this gateway's own cache, published to the other members
      * @param onLeft told the id of every member that leaves or is dropped
      */
-    static FleetMembership join(FleetSettings settings, int peerPort, String bucket,
+    static FleetMembership join(FleetSettings settings, int peerPort, String bucket, long cacheBytes,
                                 java.util.function.Consumer<String> onLeft) {
         requireNonNull(settings, "settings is null");
         requireNonNull(bucket, "bucket is null");
         requireNonNull(onLeft, "onLeft is null");
-        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(settings, peerPort, bucket));
+        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(settings, peerPort, bucket, cacheBytes));
         FleetMembership m = new FleetMembership(hz, bucket);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -85,7 +86,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
     }
 
     /** The Hazelcast configuration of a member: TCP join to the static list, quiet, nothing phoned home. */
-    static Config config(FleetSettings s, int peerPort, String bucket) {
+    static Config config(FleetSettings s, int peerPort, String bucket, long cacheBytes) {
         Config c = new Config();
         c.setClusterName(s.name());
         c.setInstanceName("prefetchd-fleet-" + s.name() + "-" + s.port() + "-" + System.identityHashCode(c));
@@ -99,6 +100,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
         c.getJetConfig().setEnabled(false);
         c.getMemberAttributeConfig().setAttribute(PEER_PORT, Integer.toString(peerPort));
         c.getMemberAttributeConfig().setAttribute(BUCKET, bucket);
+        c.getMemberAttributeConfig().setAttribute(FleetCapacity.CACHE_BYTES, Long.toString(cacheBytes));
         NetworkConfig net = c.getNetworkConfig();
         net.setPort(s.port()).setPortAutoIncrement(false);
         if (!s.bind().equals("0.0.0.0") && !s.bind().equals("::")) {

@@ -54,6 +54,13 @@ final class FleetMetrics {
                 .register(registry);
     }
 
+    /** Reports the sum of the members' caches as {@code prefetchd.fleet.capacity.bytes}. */
+    void watchCapacity(MeterRegistry registry, java.util.function.LongSupplier bytes) {
+        Gauge.builder("prefetchd.fleet.capacity.bytes", bytes, s -> s.getAsLong())
+                .description("the fleet's cache: the capacities of the members' caches added up, as they publish them")
+                .register(registry);
+    }
+
     void peerOk(int bytes) {
         peerOk.increment();
         receivedBytes.increment(bytes);

@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -46,7 +48,9 @@ final class PeerServer implements AutoCloseable {
      *
      * @param threads reads served at once (each may wait for an S3 GET)
      */
-    static PeerServer start(String bind, int port, ExtentCache local, FleetMetrics metrics, int threads) {
+    static PeerServer start(String bind, int port, ExtentCache local, FleetMetrics metrics, int threads,
+                            Supplier<PrefetchExecutor> planner) {
+        requireNonNull(planner, "planner is null");
         requireNonNull(local, "local is null");
         requireNonNull(metrics, "metrics is null");
         AtomicInteger n = new AtomicInteger();
@@ -56,7 +60,7 @@ final class PeerServer implements AutoCloseable {
             return t;
         });
         ServerServiceDefinition service = ServerServiceDefinition.builder(PeerProtocol.SERVICE)
-                .addMethod(PeerProtocol.READ, ServerCalls.asyncUnaryCall((req, out) -> serve(local, metrics, req, out)))
+                .addMethod(PeerProtocol.READ, ServerCalls.asyncUnaryCall((req, out) -> serve(local, metrics, planner.get(), req, out)))
                 .build();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
@@ -72,9 +76,18 @@ final class PeerServer implements AutoCloseable {
         }
     }
 
-    private static void serve(ExtentCache local, FleetMetrics metrics, PeerProtocol.ReadRequest req,
-                              StreamObserver<PeerProtocol.ReadReply> out) {
-        ExtentCache.CachedRead read;
+    /**
+     * Reads the request from {@code local}; {@code planner} (null for none) is told of the read as of one of this
+     * gateway's own, so that it sees every read of the grains this member owns, whichever member a reader mounted.
+     */
+    private static void serve(ExtentCache local, FleetMetrics metrics, PrefetchExecutor planner,
+                              PeerProtocol.ReadRequest req, StreamObserver<PeerProtocol.ReadReply> out) {
+        ExtentCache.CachedRead read = null;
+        String key = req.object().key();
+        String etag = req.object().etag();
+        if (planner != null) {
+            planner.beforeRead(key, etag, req.offset());
+        }
         try {
             read = local.readTracked(req.object(), req.offset(), req.length());
         } catch (ObjectStoreException e) {
@@ -88,6 +101,11 @@ final class PeerServer implements AutoCloseable {
                     e.toString());
             out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
             return;
+        } finally {
+            if (planner != null) {
+                planner.afterRead(key, etag, req.offset(), read == null ? 0 : read.data().length,
+                        read == null ? 1 : read.missedBlocks() > 0 ? Math.max(1, read.waitNanos()) : 0);
+            }
         }
         metrics.served(read.data().length);
         out.onNext(new PeerProtocol.ReadReply(read.data(), read.missedBlocks()));

@@ -59,7 +59,9 @@ import static java.util.Objects.requireNonNull;
  *       added, an order is published or an epoch ends. A planner that shrinks drops what it needs least at once; the
  *       others grow only into freed room, so the planners together never plan for more than the share. Blocks
  *       they fetch are held (the cache's own eviction passes them over) and go when the planner evicts them,
- *       before the fetch that needs the room is written.</li>
+ *       before the fetch that needs the room is written. In a fleet the cache is the fleet's
+ *       ({@link #planWith}): each member's planners plan for it, the member fetches and holds only the blocks it
+ *       owns, and a member joining or leaving re-shares it as above.</li>
  *   <li><b>Correct bytes.</b> The executor only decides what to fetch and when; every byte a reader gets still
  *       comes through the cache's checked read path, for the object version the reader opened. An object that
  *       changed since its dataset was indexed is not prefetched (its reads simply map to no sample).</li>
@@ -143,6 +145,10 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     private final Map<String, String> errors = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile ReportStore reports;
+    /** What the planners plan for, given this gateway's own cache ({@link #planWith}). */
+    private volatile PlanningCapacity capacity = PlanningCapacity.LOCAL;
+    /** The planner bytes the planners share now ({@link #usable}); confined to the actor, -1 until first read. */
+    private long usableBytes = -1;
 
     private PrefetchExecutor(ExtentCache cache, PrefetchSettings settings, MeterRegistry registry,
                              LongSupplier clock, PlannerFactory planners) {
@@ -186,6 +192,29 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         long tick = settings.tick().toNanos();
         executor.actor.scheduleWithFixedDelay(executor::pumpAll, tick, tick, TimeUnit.NANOSECONDS);
         return executor;
+    }
+
+    /**
+     * Plans with {@code capacity} from now on (in a fleet, the fleet's cache as this member's planners see it) and
+     * re-plans at once. The executor also reads it on every tick, so a change is followed within a tick even
+     * without {@link #capacityChanged}.
+     */
+    public void planWith(PlanningCapacity capacity) {
+        this.capacity = requireNonNull(capacity, "capacity is null");
+        capacityChanged();
+    }
+
+    /**
+     * The capacity given to {@link #planWith} may have changed (a fleet member joined or left): the planners move to
+     * their new shares now. A smaller capacity shrinks them at once (each drops what it needs least); a larger one
+     * grows them into the room.
+     */
+    public void capacityChanged() {
+        post(() -> {
+            if (refreshUsable()) {
+                rebalance();
+            }
+        });
     }
 
     /**
@@ -357,7 +386,32 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     }
 
     private long usable() {
-        return plannable(cache.stats().capacityBytes(), settings.cacheShare());
+        if (usableBytes < 0) {
+            refreshUsable();
+        }
+        return usableBytes;
+    }
+
+    /**
+     * Reads the planners' capacity again: {@link #plannable} bytes of this gateway's cache, as {@link #capacity}
+     * counts them. True when it changed since the last read (not on the first).
+     */
+    private boolean refreshUsable() {
+        long local = plannable(cache.stats().capacityBytes(), settings.cacheShare());
+        long now;
+        try {
+            now = Math.max(0, capacity.bytes(local));
+        } catch (RuntimeException e) { // a fleet leaving, say: plan with this cache alone
+            LOG.warn("planning capacity unknown, planning with this gateway's cache: {}", messageOf(e));
+            now = local;
+        }
+        long before = usableBytes;
+        usableBytes = now;
+        if (before >= 0 && before != now) {
+            LOG.debug("planning for {} bytes of cache (was {}; this gateway's own: {})", now, before, local);
+            return true;
+        }
+        return false;
     }
 
     /** Cache bytes no planner has now. */
@@ -429,7 +483,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
      * tenth of a cache smaller than 80 MiB). Every byte not planned is a byte fetched again each epoch, so the reserve
      * is a small absolute amount rather than a share of a large cache.
      */
-    static long plannable(long capacityBytes, double share) {
+    public static long plannable(long capacityBytes, double share) {
         long reserve = Math.min(MIN_RESERVE_BYTES, capacityBytes / 10);
         return Math.min((long) (capacityBytes * share), capacityBytes - reserve);
     }
@@ -600,7 +654,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
 
     /** Lets every planner use free slots (on the tick, and after each completed GET), then wakes idle waiters. */
     private void pumpAll() {
-        boolean needs = false;
+        boolean needs = refreshUsable(); // a fleet member joined or left
         for (DatasetPrefetcher p : byId.values()) {
             needs |= p.takeNeedChanged(); // an epoch started by reads
         }

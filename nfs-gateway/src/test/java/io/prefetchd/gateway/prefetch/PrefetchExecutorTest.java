@@ -367,6 +367,28 @@ class PrefetchExecutorTest {
     }
 
     @Test
+    void inAFleet_plannersPlanForTheFleetsCache_andShrinkWhenAMemberLeaves() {
+        open(0.25);
+        long alone = statusById().get("ds-1").plannerCapacityBytes();
+        java.util.concurrent.atomic.AtomicInteger members = new java.util.concurrent.atomic.AtomicInteger(3);
+
+        executor.planWith(local -> local * members.get()); // each member owns a third of the blocks
+        idle();
+        assertEquals(3.0 * alone, statusById().get("ds-1").plannerCapacityBytes(), alone * 0.02,
+                "a fleet of three plans for three caches");
+
+        members.set(2);
+        executor.capacityChanged();
+        idle();
+        assertEquals(2.0 * alone, statusById().get("ds-1").plannerCapacityBytes(), alone * 0.02,
+                "a member left: re-planned down to two caches");
+
+        executor.planWith(PlanningCapacity.LOCAL);
+        idle();
+        assertEquals(alone, statusById().get("ds-1").plannerCapacityBytes(), alone * 0.02, "alone again");
+    }
+
+    @Test
     void shares_followNeeds_addUpToTheUsableCache_andAreEvenWhenNothingIsNeeded() {
         var fractions = java.util.Map.of("a", 0.5, "b", 1.0, "c", 1.0);
         var shares = PrefetchExecutor.shares(1000, java.util.Map.of("a", 100L, "b", 300L, "c", 0L), fractions);
