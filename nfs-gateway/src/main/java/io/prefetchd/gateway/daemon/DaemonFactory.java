@@ -21,7 +21,6 @@ import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.s3api.S3ApiServer;
 import io.prefetchd.gateway.s3api.S3ApiSettings;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
 
@@ -122,8 +121,7 @@ public class DaemonFactory {
         }
         try {
             // the same rules as NFS clients': a client may write through S3 where its export rule is rw
-            AccessControl access = Gateway.accessControl(config.getAccess(), gateway.served().writable(),
-                    new SimpleMeterRegistry());
+            AccessControl access = gateway.access();
             FileOwnership o = access.ownership();
             return S3ApiServer.start(settings, gateway.store().bucket(), gateway.served(), gateway.readObserver(),
                     new Owner(o.uid(), o.gid(), o.dirMode() & 07777),
