@@ -14,43 +14,7 @@ class SampleLocatorTest {
     private static final long[][] EXTENTS = { // sample -> {object, offset, length}
             {0, 2048, 1024}, {0, 512, 1024}, {1, 4, 500}, {1, 4, 500}};
 
-    private static final DatasetIndex INDEX = new DatasetIndex() {
-        @Override
-        public DatasetSpec spec() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long sampleCount() {
-            return EXTENTS.length;
-        }
-
-        @Override
-        public String key(long sample) {
-            return "s" + sample;
-        }
-
-        @Override
-        public void forEachExtent(long sample, ExtentSink sink) {
-            long[] e = EXTENTS[(int) sample];
-            sink.accept((int) e[0], e[1], e[2]);
-        }
-
-        @Override
-        public List<ObjectRef> objects() {
-            return OBJECTS;
-        }
-
-        @Override
-        public long totalBytes() {
-            return 4072;
-        }
-
-        @Override
-        public long estimatedMemoryBytes() {
-            return 0;
-        }
-    };
+    private static final DatasetIndex INDEX = ToyIndex.of(DatasetSpec.webDataset(""), OBJECTS, EXTENTS);
 
     private final SampleLocator locator = SampleLocator.of(INDEX);
 

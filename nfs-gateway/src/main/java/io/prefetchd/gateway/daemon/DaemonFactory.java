@@ -22,7 +22,6 @@ import io.prefetchd.gateway.nfs.access.FileOwnership;
 import io.prefetchd.gateway.s3api.S3ApiServer;
 import io.prefetchd.gateway.s3api.S3ApiSettings;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.hints.HintService;
 import jakarta.inject.Singleton;
 
@@ -74,13 +73,21 @@ public class DaemonFactory {
         return new Listeners(all);
     }
 
-    /** Starts serving once every listener's port was found free: a taken port fails before NFS is served. */
+    /**
+     * Starts serving once every listener's port was found free: a taken port fails before NFS is served. The
+     * gateway depends on the report store, so it closes first: its executor ends the running epochs into the store,
+     * whose close then waits for their reports.
+     */
     @Context
     @Requires(property = "prefetchd.gateway.enabled", notEquals = "false")
     @Bean(preDestroy = "close")
-    Gateway gateway(GatewayConfig config, PrometheusMeterRegistry registry, Listeners listeners) {
+    Gateway gateway(GatewayConfig config, PrometheusMeterRegistry registry, Listeners listeners, ReportStore reports) {
         listeners.checkFree();
-        return Gateway.start(config, registry, Clock.systemUTC());
+        Gateway gateway = Gateway.start(config, registry, Clock.systemUTC());
+        if (gateway.prefetcher() != null) {
+            gateway.prefetcher().reportTo(reports);
+        }
+        return gateway;
     }
 
     @Context
@@ -115,8 +122,7 @@ public class DaemonFactory {
         }
         try {
             // the same rules as NFS clients': a client may write through S3 where its export rule is rw
-            AccessControl access = Gateway.accessControl(config.getAccess(), gateway.served().writable(),
-                    new SimpleMeterRegistry());
+            AccessControl access = gateway.access();
             FileOwnership o = access.ownership();
             return S3ApiServer.start(settings, gateway.store().bucket(), gateway.served(), gateway.readObserver(),
                     new Owner(o.uid(), o.gid(), o.dirMode() & 07777),
@@ -151,7 +157,6 @@ public class DaemonFactory {
                 Clock.systemUTC());
         reports.nameDatasetsWith(datasets::byId);
         if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
-            gateway.prefetcher().reportTo(reports);
             TraceHistory history = new TraceHistory(TraceStore.open(Path.of(config.getStateDir())),
                     TraceHistory.DEFAULT_EPOCHS); // the planner starts from the epochs traced before a restart
             datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index(),

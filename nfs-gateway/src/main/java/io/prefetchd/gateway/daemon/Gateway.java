@@ -85,6 +85,8 @@ public final class Gateway implements AutoCloseable {
     private final ReadObserver readObserver;
     /** The staged writes laid over {@link #fs}, or null when writes are off. */
     private final WritableFileSystem writes;
+    /** Who may mount, and as whom files appear: the NFS server's, shared with the S3 endpoint. */
+    private final AccessControl access;
 
     /**
      * How READs are named in traces: the served datasets by object (fed by the dataset registry) and the hinted
@@ -95,7 +97,9 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
-                    PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver, WritableFileSystem writes) {
+                    PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver, WritableFileSystem writes,
+                    AccessControl access) {
+        this.access = access;
         this.naming = naming;
         this.readObserver = readObserver;
         this.writes = writes;
@@ -167,7 +171,8 @@ public final class Gateway implements AutoCloseable {
                                 PrefetchExecutor.PlannerFactory planners) {
         requireNonNull(store, "store is null");
         validate(c.getNfs());
-        AccessControl access = accessControl(c.getAccess(), registry);
+        // whether the export takes writes is decided once: it sets the modes' defaults of the one AccessControl
+        AccessControl access = accessControl(c.getAccess(), c.getWrite().isEnabled(), registry);
         // one spelling of the prefix ("data", "/data", "data/" alike), so file handles do not depend on it
         String prefix = S3FileSystem.normalizePrefix(c.getS3().getPrefix());
         String export = "s3://" + store.bucket() + "/" + prefix;
@@ -272,9 +277,6 @@ public final class Gateway implements AutoCloseable {
         });
         S3FileSystem fs = new S3FileSystem(store, prefix, cache, handles::fileId, metadata, clock, refresher,
                 registry);
-        if (c.getWrite().isEnabled()) {
-            access = accessControl(c.getAccess(), true, registry);   // the modes' defaults of a writable export
-        }
         ExecutorService uploadCompletions = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "prefetchd-upload-completions");
             t.setDaemon(true);
@@ -375,7 +377,7 @@ public final class Gateway implements AutoCloseable {
                         : ", read-write: writes staged on local disk (up to " + c.getWrite().getStagingSize()
                         + ") and uploaded when closed");
         return new Gateway(store, cache, fs, background, state, server, reaper, export, tracer,
-                prefetcher, new Naming(datasets, inForce), observer, writes);
+                prefetcher, new Naming(datasets, inForce), observer, writes, access);
     }
 
     /** The staging area and the writable file system of {@code prefetchd.write.*}, over {@code fs}. */
@@ -408,15 +410,11 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. */
-    static AccessControl accessControl(GatewayConfig.Access a, MeterRegistry registry) {
-        return accessControl(a, false, registry);
-    }
-
     /**
-     * As {@link #accessControl(GatewayConfig.Access, MeterRegistry)}; modes left unset are 0444 for files and 0555
-     * for directories on a read-only gateway, 0666 and 0777 on one that takes writes ({@code writable}), since S3
-     * objects carry no modes of their own and any admitted user may then write them, as on a bucket.
+     * The export table and ownership of {@code prefetchd.access.*}, or a StartupException naming the setting. Modes
+     * left unset are 0444 for files and 0555 for directories on a read-only gateway, 0666 and 0777 on one that takes
+     * writes ({@code writable}), since S3 objects carry no modes of their own and any admitted user may then write
+     * them, as on a bucket.
      */
     static AccessControl accessControl(GatewayConfig.Access a, boolean writable, MeterRegistry registry) {
         ExportTable exports;
@@ -549,6 +547,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** What clients are served: the staged writes over {@link #fileSystem()} when writes are on, else it alone. */
+    /** The export table and file ownership NFS clients are held to (the S3 endpoint applies the same). */
+    public AccessControl access() {
+        return access;
+    }
+
     public VirtualFileSystem served() {
         return writes != null ? writes : fs;
     }

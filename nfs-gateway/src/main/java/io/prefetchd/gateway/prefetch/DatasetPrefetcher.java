@@ -4,6 +4,7 @@ import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.hints.Planning;
 import io.prefetchd.gateway.reports.ReportStore;
+import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.Extent;
@@ -295,15 +296,27 @@ final class DatasetPrefetcher {
 
     /** The job said it finished {@code epoch}: its report is built now rather than when the next one starts. */
     void endEpoch(int epoch, long now) {
+        epochs.onEnd(epoch);
         if (epoch == epochs.epoch()) {
-            finishEpoch(now);
+            finishEpoch(now, EpochEnd.END_EPOCH);
         }
         endedThrough = Math.max(endedThrough, epoch);
         refreshNeed();
     }
 
+    /**
+     * An epoch without hints whose reader has been silent for longer than the idle gap is over (the rule that the
+     * next read would apply): its report is built now, ending at its last event, rather than at that next read,
+     * which may never come (the job's last epoch, or one the client's page cache served).
+     */
+    void endIfIdle(long now) {
+        if (log != null && !epochs.hinted(epochs.epoch()) && log.reads() > 0 && epochs.silentFor(now)) {
+            finishEpoch(log.lastEventNanos(), EpochEnd.IDLE);
+        }
+    }
+
     private void epochStarted(int epoch, long now) {
-        finishEpoch(now);
+        finishEpoch(now, EpochEnd.NEXT_EPOCH);
         refreshNeed();
         ReportStore store = reports.get();
         if (store == null) {
@@ -321,7 +334,7 @@ final class DatasetPrefetcher {
         return Math.max(0, layout.totalBytes() - capacityBytes);
     }
 
-    private void finishEpoch(long now) {
+    private void finishEpoch(long endNanos, EpochEnd how) {
         if (epochs.epoch() >= 0) {
             finishedReads.put(epochs.epoch(), epochs.distinctRead());
             finishedReads.headMap(epochs.epoch() - KEEP_FINISHED).clear();
@@ -336,7 +349,7 @@ final class DatasetPrefetcher {
         if (log == null) {
             return;
         }
-        log.end(now);
+        log.end(endNanos, how);
         ReportStore store = reports.get();
         if (store != null) {
             store.complete(log, layout.plannerView(), before == null || before.length == 0 ? null : before);
@@ -467,8 +480,12 @@ final class DatasetPrefetcher {
                         m.maxRequestsPerSecondPerPrefix());
     }
 
+    /** Stops prefetching; the running epoch's report is built from the reads it had, ending at its last event. */
     void close() {
-        closed = true; // a running epoch's log stays a partial report: it did not end
+        closed = true;
+        if (log != null) {
+            finishEpoch(log.lastEventNanos(), EpochEnd.SHUTDOWN);
+        }
     }
 
     /** No GET in flight and not backing off (a pause would resume fetching when it ends). */

@@ -13,9 +13,12 @@ import java.util.TreeMap;
  *       {@value #EARLY_PUBLISH_FRACTION} read: then the order was published ahead (a sampler that knows the next
  *       order early) and the epoch starts when every sample of the current order has been read once, or when
  *       more than {@value #MAX_REPEATS} reads in a row re-read samples of the current epoch (the job stopped
- *       the epoch early and went on).</li>
+ *       the epoch early and went on). An epoch the job ended ({@code EndEpoch}) holds nothing back: the next
+ *       published order starts at once, even when the client's page cache served the ended epoch and the gateway
+ *       saw few of its reads.</li>
  *   <li><b>Unhinted epochs.</b> A sample read a second time once at least {@value #COVERAGE} of the dataset was
- *       read, or the first read after an idle gap, starts the next epoch.</li>
+ *       read, or the first read after an idle gap, starts the next epoch. A reader silent for longer than the
+ *       idle gap has finished its epoch ({@link #silentFor}): its report need not wait for that next read.</li>
  * </ul>
  * Each sample counts once per epoch ({@link #firstReadInEpoch}): a sample read in several NFS READs, or read
  * again by the kernel's read-ahead, is one access for the planner. A sample with no bytes (a zero-byte file) is
@@ -38,6 +41,8 @@ final class EpochTracker {
     private int distinct;
     private long lastReadNanos = Long.MIN_VALUE;
     private int repeats;
+    /** The job ended the current epoch ({@code EndEpoch}). */
+    private boolean endedByJob;
 
     EpochTracker(int sampleCount, BitSet emptySamples, long idleGapNanos) {
         this.sampleCount = sampleCount;
@@ -79,7 +84,7 @@ final class EpochTracker {
             return -1;
         }
         Integer current = published.get(epoch);
-        if (epoch >= 0 && current != null && distinct < EARLY_PUBLISH_FRACTION * current) {
+        if (epoch >= 0 && current != null && !endedByJob && distinct < EARLY_PUBLISH_FRACTION * current) {
             return -1; // published ahead (or before the current one was read): starts when the current one is done
         }
         start(e);
@@ -106,7 +111,7 @@ final class EpochTracker {
             if (!read.get(sample)) {
                 repeats = 0;
             }
-            if (next != null && (done || movedOn)) {
+            if (next != null && (done || movedOn || endedByJob)) {
                 start(next);
                 return next;
             }
@@ -120,6 +125,21 @@ final class EpochTracker {
             return epoch;
         }
         return -1;
+    }
+
+    /** The job said it finished epoch {@code e} ({@code EndEpoch}): when it is the current one, it holds nothing back. */
+    void onEnd(int e) {
+        if (e == epoch) {
+            endedByJob = true;
+        }
+    }
+
+    /**
+     * Whether no sample was read for longer than the idle gap before {@code nowNanos} (false before any read): the
+     * next read starts a new epoch, unless the current one is hinted.
+     */
+    boolean silentFor(long nowNanos) {
+        return lastReadNanos != Long.MIN_VALUE && nowNanos - lastReadNanos > idleGapNanos;
     }
 
     /** Marks {@code sample} read in this epoch; false when it already was. */
@@ -138,5 +158,6 @@ final class EpochTracker {
         read.or(empty);
         distinct = empty.cardinality();
         repeats = 0;
+        endedByJob = false;
     }
 }

@@ -639,12 +639,14 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
 
     /**
      * Completes once every event posted before this call is handled, no GET of a planner is in flight and no
-     * planner is backing off after failures (for tests and benchmarks: the planners have done what they can).
+     * planner is backing off after failures (for tests and benchmarks: the planners have done what they can). An
+     * epoch whose reader has been silent past the idle gap by then has ended.
      */
     public CompletableFuture<Void> whenIdle() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         post(() -> {
             idleWaiters.add(f);
+            endIdleEpochs(clock.getAsLong());
             checkIdle();
         });
         return f;
@@ -662,10 +664,18 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             rebalance();
         }
         long now = clock.getAsLong();
+        endIdleEpochs(now);
         for (DatasetPrefetcher p : byId.values()) {
             p.pump(now);
         }
         checkIdle();
+    }
+
+    /** Ends the epochs without hints whose reader has been silent past the idle gap (their reports are due). */
+    private void endIdleEpochs(long now) {
+        for (DatasetPrefetcher p : byId.values()) {
+            p.endIfIdle(now);
+        }
     }
 
     /**
@@ -732,7 +742,11 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         }
     }
 
-    /** Stops planning; GETs in flight complete into the cache (which waits for them when it closes). */
+    /**
+     * Stops planning; GETs in flight complete into the cache (which waits for them when it closes). Each running
+     * epoch ends here as {@code shutdown}, its report built from the reads it had: close this before the report
+     * store, so that the report gets its LRU/OPT simulation.
+     */
     @Override
     public void close() {
         if (closed) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.planner.SampleExtents;
+import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
@@ -57,7 +58,8 @@ import static java.util.Objects.requireNonNull;
  * calls {@code log.end(now)} and {@link #complete}. Completing runs the counterfactual simulation (seconds for
  * millions of reads) on this store's executor, never on the caller's thread. If the simulation fails, or the
  * executor is full or shut down, the report is kept without counterfactuals and the failure is logged: a report is
- * never lost. Until it is stored, the epoch stays visible as a partial report.
+ * never lost. Until it is stored, the epoch stays visible as a partial report. Every epoch begun is stored once: an
+ * epoch still running at {@link #close} is ended there ({@code ended: shutdown}) and kept with the reads it had.
  *
  * <h2>Names</h2>
  * Reports are kept by dataset id; once {@link #nameDatasetsWith} is given the served datasets, every report
@@ -118,6 +120,8 @@ public final class ReportStore implements AutoCloseable {
     private long sequence;
     private volatile Function<String, Optional<ServedDataset>> names = id -> Optional.empty();
     private final List<Consumer<EpochReport>> storedListeners = new CopyOnWriteArrayList<>();
+    /** Set by {@link #close}, which stores every epoch then live: a later {@link #complete} of one is ignored. */
+    private volatile boolean closed;
 
     /**
      * @param dir        the reports folder ({@code <state-dir>/reports}); created on the first write
@@ -191,7 +195,8 @@ public final class ReportStore implements AutoCloseable {
 
     /**
      * Builds the epoch's report, with LRU and OPT simulated on its reads, on this store's executor, then keeps and
-     * persists it. Call {@code log.end(now)} first; a log not ended is ended at its latest event.
+     * persists it. Call {@code log.end(now, how)} first; a log not ended is ended at its latest event, as
+     * {@code next_epoch}. After {@link #close}, an epoch it already stored is not stored again.
      *
      * @param dataset             the dataset the log's sample ids index
      * @param previousOrderOrNull the previous epoch's sample order (replayed first to warm the simulated caches)
@@ -199,8 +204,12 @@ public final class ReportStore implements AutoCloseable {
     public void complete(EpochLog log, SampleExtents dataset, int[] previousOrderOrNull) {
         requireNonNull(log, "log is null");
         requireNonNull(dataset, "dataset is null");
-        log.endAtLatestEvent(); // no-op when the executor ended it
-        Pending pending = live.computeIfAbsent(log, Pending::new);
+        log.endAtLatestEvent(EpochEnd.NEXT_EPOCH); // no-op when the executor ended it
+        Pending pending = closed ? live.get(log) : live.computeIfAbsent(log, Pending::new);
+        if (pending == null) {
+            LOG.debug("{}: completed after the store closed, which kept its report then", log);
+            return;
+        }
         int[] previous = previousOrderOrNull == null ? null : previousOrderOrNull.clone();
         try {
             executor.execute(() -> {
@@ -520,10 +529,13 @@ public final class ReportStore implements AutoCloseable {
     /**
      * Stops the store's own simulation thread (if it has one), waiting up to 10 s for reports being built; the
      * reports of completed epochs still waiting for their simulation are then kept without counterfactuals. Epochs
-     * still in progress are not saved.
+     * still in progress end at their latest event ({@code ended: shutdown}) and are kept the same way, with the reads
+     * they had: an epoch begun is never lost. (The executor closes first and completes its running epochs itself,
+     * so that their simulation runs; this covers the rest.)
      */
     @Override
     public void close() {
+        closed = true;
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
             try {
@@ -536,10 +548,14 @@ public final class ReportStore implements AutoCloseable {
             }
         }
         for (Pending p : new ArrayList<>(live.values())) {
-            if (p.log.ended() && !p.stored.get()) {
-                counterfactualFailures.increment();
-                store(p, Reports.withoutCounterfactual(p.log, "not simulated: the daemon stopped first"));
+            if (p.stored.get()) {
+                continue;
             }
+            boolean running = !p.log.ended();
+            p.log.endAtLatestEvent(EpochEnd.SHUTDOWN);
+            counterfactualFailures.increment();
+            store(p, Reports.withoutCounterfactual(p.log, running ? "not simulated: the daemon stopped during the epoch"
+                    : "not simulated: the daemon stopped first"));
         }
     }
 }

@@ -2,20 +2,17 @@ package io.prefetchd.gateway.daemon;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.hints.HintServer;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.gateway.reports.ReportCommand;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
-import io.prefetchd.planner.proto.EpochHeader;
+import io.prefetchd.gateway.testing.PublishEpoch;
 import io.prefetchd.planner.proto.EpochRef;
 import io.prefetchd.planner.proto.HintsGrpc;
-import io.prefetchd.planner.proto.IndexChunk;
-import io.prefetchd.planner.proto.PublishEpochRequest;
-import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
+import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.tracer.EpochTrace;
 import io.prefetchd.tracer.ObjectSummary;
@@ -34,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -74,31 +70,6 @@ class DatasetIdentityIT {
         return String.format("s%02d.bin", sample);
     }
 
-    private static void publish(HintsGrpc.HintsStub stub, String id, int epoch, List<Integer> order)
-            throws Exception {
-        CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
-        StreamObserver<PublishEpochRequest> req = stub.publishEpoch(new StreamObserver<>() {
-            @Override
-            public void onNext(PublishEpochResponse r) {
-                done.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        req.onNext(PublishEpochRequest.newBuilder().setHeader(EpochHeader.newBuilder().setDatasetId(id).setJob(JOB)
-                .setEpoch(epoch).setWorldSize(1)).build());
-        req.onNext(PublishEpochRequest.newBuilder().setIndices(IndexChunk.newBuilder().addAllIndices(order)).build());
-        req.onCompleted();
-        assertEquals(order.size(), done.get(30, TimeUnit.SECONDS).getAccepted());
-    }
-
     @Test
     void hintedJob_threeEpochs_giveThreeTraceFilesUnderTheJob_andThreeReportsNamingThePath(@TempDir Path state)
             throws Exception {
@@ -119,7 +90,7 @@ class DatasetIdentityIT {
                         order.add(i);
                     }
                     Collections.shuffle(order, new Random(epoch));
-                    publish(HintsGrpc.newStub(channel), id, epoch, order);
+                    PublishEpoch.publish(HintsGrpc.newStub(channel), id, JOB, epoch, order);
                     for (int s : order) {
                         Nfs4Client.OpenFile f = nfs.open(PATH + "/" + name(s));
                         assertEquals(f.size(), nfs.readAll(f, 1 << 20).length);
@@ -154,6 +125,7 @@ class DatasetIdentityIT {
         assertEquals(List.of(0, 1, 2), reports.stream().map(EpochReport::epoch).toList(), reports.toString());
         for (EpochReport r : reports) {
             assertTrue(r.complete(), r.toString());
+            assertEquals(EpochEnd.END_EPOCH, r.ended(), "each epoch ended by the job, the last one too");
             assertEquals(id, r.dataset(), "the id stays");
             assertEquals(PATH, r.datasetPath());
             assertEquals("files", r.datasetFormat());
@@ -170,5 +142,51 @@ class DatasetIdentityIT {
         assertTrue(out.toString().startsWith(PATH + " (files) [" + id + "] / " + JOB + ": "), out.toString());
         assertEquals(0, cl.execute("--state-dir", state.toString(), "--dataset", id, "--json"), err.toString());
         assertEquals(3, out.toString().split("\"dataset_path\": \"" + PATH + "\"", -1).length - 1, out.toString());
+    }
+
+    /**
+     * A job without hints: its first epoch ends when the second wraps around, and the second, still running when the
+     * daemon stops, is kept as a complete report of the reads it had: two epochs, two reports.
+     */
+    @Test
+    void unhintedJob_lastEpochRunningAtStop_isKeptAsAShutdownReport(@TempDir Path state) throws Exception {
+        String id;
+        try (ApplicationContext ctx = Daemon.start(s3.daemonProperties(BUCKET, state))) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1",
+                    ctx.getBean(HintServer.class).port()).usePlaintext().build();
+            try (Nfs4Client nfs = Nfs4Client.connect("127.0.0.1", ctx.getBean(Gateway.class).nfsPort())) {
+                id = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).registerDataset(
+                        RegisterDatasetRequest.newBuilder().setPath("/mnt/data/" + PATH).setFormat("files")
+                                .setExportPath(PATH).build()).getDatasetId(); // answered once planned
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    List<Integer> order = new ArrayList<>();
+                    for (int i = 0; i < FILES; i++) {
+                        order.add(i);
+                    }
+                    Collections.shuffle(order, new Random(10 + epoch));
+                    for (int s : order) {
+                        Nfs4Client.OpenFile f = nfs.open(PATH + "/" + name(s));
+                        assertEquals(f.size(), nfs.readAll(f, 1 << 20).length);
+                        nfs.closeFile(f);
+                    }
+                }
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } // stopped while epoch 1 runs: no wrap-around, idle gap or hint ended it
+
+        List<EpochReport> reports = ReportStore.readPersisted(state.resolve("reports"), PATH, null);
+        assertEquals(List.of(0, 1), reports.stream().map(EpochReport::epoch).toList(), reports.toString());
+        assertEquals(List.of(EpochEnd.NEXT_EPOCH, EpochEnd.SHUTDOWN), reports.stream().map(EpochReport::ended)
+                .toList());
+        for (EpochReport r : reports) {
+            assertTrue(r.complete(), r.toString());
+            assertFalse(r.hinted());
+            assertEquals(id, r.dataset());
+            assertEquals("default", r.job());
+            assertEquals(FILES, r.samplesRead(), "epoch " + r.epoch());
+        }
+        assertNotNull(reports.get(1).counterfactual(), "the executor stops before the report store, which waits "
+                + "for the simulation: " + reports.get(1).counterfactualNote());
     }
 }

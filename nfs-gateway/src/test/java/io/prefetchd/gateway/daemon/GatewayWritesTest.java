@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,20 @@ class GatewayWritesTest {
             assertFalse(gw.writes().isPresent());
             assertFalse(Files.exists(state.resolve("staging")));
             assertTrue(new MetricsController(null, gw, null).status().contains("writes      off (read-only)"));
+        }
+    }
+
+    /** One AccessControl, built knowing whether the export takes writes: its modes' defaults follow, no rebuild. */
+    @Test
+    void accessControl_isBuiltOnce_withTheDefaultsOfWhetherWritesAreOn() {
+        try (Gateway rw = Gateway.start(config(true), new InMemoryObjectStore("bucket"), new SimpleMeterRegistry(),
+                Clock.systemUTC())) {
+            assertEquals(0666, rw.access().ownership().fileMode());
+            assertEquals(0777, rw.access().ownership().dirMode());
+        }
+        try (Gateway ro = Gateway.start(config(false), new InMemoryObjectStore("bucket"), new SimpleMeterRegistry(),
+                Clock.systemUTC())) {
+            assertEquals(0444, ro.access().ownership().fileMode());
         }
     }
 }

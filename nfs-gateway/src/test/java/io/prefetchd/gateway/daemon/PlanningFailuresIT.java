@@ -4,7 +4,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.datasets.DatasetKind;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
@@ -13,12 +12,10 @@ import io.prefetchd.gateway.hints.HintService;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
-import io.prefetchd.planner.proto.EpochHeader;
+import io.prefetchd.gateway.testing.PublishEpoch;
 import io.prefetchd.planner.proto.EpochRef;
 import io.prefetchd.planner.proto.EpochStatus;
 import io.prefetchd.planner.proto.HintsGrpc;
-import io.prefetchd.planner.proto.IndexChunk;
-import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import org.junit.jupiter.api.AfterAll;
@@ -33,8 +30,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -77,35 +72,7 @@ class PlanningFailuresIT {
     }
 
     private static PublishEpochResponse publish(HintsGrpc.HintsStub stub, String id, int... order) throws Exception {
-        CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
-        StreamObserver<PublishEpochRequest> req = stub.publishEpoch(new StreamObserver<>() {
-            @Override
-            public void onNext(PublishEpochResponse r) {
-                done.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        req.onNext(PublishEpochRequest.newBuilder().setHeader(EpochHeader.newBuilder().setDatasetId(id).setJob("it")
-                .setEpoch(0).setWorldSize(1)).build());
-        IndexChunk.Builder c = IndexChunk.newBuilder();
-        for (int s : order) {
-            c.addIndices(s);
-        }
-        req.onNext(PublishEpochRequest.newBuilder().setIndices(c).build());
-        req.onCompleted();
-        try {
-            return done.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        return PublishEpoch.publish(stub, id, "it", 0, order);
     }
 
     private static String get(int port, String path) throws Exception {

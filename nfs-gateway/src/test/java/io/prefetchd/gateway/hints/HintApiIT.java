@@ -7,14 +7,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.prefetchd.gateway.daemon.GatewayConfig;
+import io.prefetchd.gateway.testing.PublishEpoch;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.proto.EpochHeader;
 import io.prefetchd.planner.proto.EpochRef;
 import io.prefetchd.planner.proto.HintsGrpc;
 import io.prefetchd.planner.proto.IndexChunk;
-import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import io.prefetchd.tracer.AccessTracer;
@@ -29,7 +28,6 @@ import io.prefetchd.gateway.datasets.DemoBucket;
 import java.nio.file.Path;
 import java.time.Clock;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -95,38 +93,27 @@ class HintApiIT {
      * does) in chunks, {@code SAMPLES} at position {@code badAt}; returns the response or the error.
      */
     private static PublishEpochResponse publish(String id, int n, int chunk, int badAt) throws Exception {
-        CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
-        StreamObserver<PublishEpochRequest> req = async(TOKEN).publishEpoch(new StreamObserver<>() {
-            @Override
-            public void onNext(PublishEpochResponse r) {
-                done.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        req.onNext(PublishEpochRequest.newBuilder().setHeader(EpochHeader.newBuilder().setDatasetId(id).setJob("it")
-                .setEpoch(0).setWorldSize(1)).build());
         long step = 7_919;   // prime, so i*step mod n visits every index once
-        for (int start = 0; start < n && !done.isDone(); start += chunk) {
-            IndexChunk.Builder c = IndexChunk.newBuilder();
-            for (int i = start; i < Math.min(n, start + chunk); i++) {
-                c.addIndices(i == badAt ? SAMPLES : (int) ((i * step) % SAMPLES));
+        java.util.Iterator<IndexChunk> chunks = new java.util.Iterator<>() {
+            private int start;
+
+            @Override
+            public boolean hasNext() {
+                return start < n;
             }
-            req.onNext(PublishEpochRequest.newBuilder().setIndices(c).build());
-        }
-        req.onCompleted();
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+
+            @Override
+            public IndexChunk next() {
+                IndexChunk.Builder c = IndexChunk.newBuilder();
+                for (int i = start; i < Math.min(n, start + chunk); i++) {
+                    c.addIndices(i == badAt ? SAMPLES : (int) ((i * step) % SAMPLES));
+                }
+                start += chunk;
+                return c.build();
+            }
+        };
+        return PublishEpoch.publish(async(TOKEN), EpochHeader.newBuilder().setDatasetId(id).setJob("it").setEpoch(0)
+                .setWorldSize(1).build(), chunks, java.time.Duration.ofSeconds(60));
     }
 
     @Test

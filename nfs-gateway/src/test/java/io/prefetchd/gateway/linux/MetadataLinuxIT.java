@@ -10,6 +10,7 @@ import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.FaultProxy;
+import io.prefetchd.gateway.testing.GuestHandshake;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
@@ -34,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -107,7 +107,7 @@ class MetadataLinuxIT {
                         VmNfsClient.Options.mount(gw.nfsPort()).vers("4.1").mountOptions("actimeo=1").share(work)
                                 .timeout(Duration.ofMinutes(8)),
                         "/usr/bin/python3", script.toString(), work.toString()));
-                Guest g = new Guest(work, guest);
+                GuestHandshake g = new GuestHandshake(work, guest, Duration.ofMinutes(6));
 
                 Map<String, Long> cold = counts(proxy);
                 JsonNode epoch0 = g.await("epoch-0");
@@ -160,28 +160,6 @@ class MetadataLinuxIT {
             try (var files = Files.walk(work)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
-        }
-    }
-
-    /** The guest's side of the handshake: marker files in the shared work folder. */
-    private record Guest(Path work, CompletableFuture<VmNfsClient.Result> run) {
-        JsonNode await(String marker) throws Exception {
-            Path f = work.resolve(marker);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
-            while (!Files.exists(f)) {
-                if (run.isDone()) {
-                    fail("the guest stopped before " + marker + ": " + run.get().describe());
-                }
-                if (System.nanoTime() > deadline) {
-                    fail("the guest never reached " + marker);
-                }
-                Thread.sleep(50); // polling for a marker with a deadline, not timing a result
-            }
-            return JSON.readTree(f.toFile());
-        }
-
-        void say(String marker) throws Exception {
-            Files.writeString(work.resolve(marker), "go");
         }
     }
 

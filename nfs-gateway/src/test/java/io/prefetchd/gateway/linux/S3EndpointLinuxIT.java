@@ -46,9 +46,7 @@ class S3EndpointLinuxIT {
         Path work = Files.createTempDirectory("s3-endpoint-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
-        Map<String, Object> p = s3.daemonProperties(BUCKET, work.resolve("state"));
-        p.put("prefetchd.write.enabled", true);
-        p.put("prefetchd.access.exports", "127.0.0.1 rw no-squash");
+        Map<String, Object> p = s3.writableDaemonProperties(BUCKET, work.resolve("state"));
         p.put("prefetchd.s3-api.port", 0);
         p.put("prefetchd.s3-api.bind", "127.0.0.1");
         p.put("prefetchd.s3-api.access-key", "AK");

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.daemon.Gateway;
 import io.prefetchd.gateway.daemon.GatewayConfig;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.testing.GuestHandshake;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -76,7 +76,7 @@ class SlowS3LinuxIT {
             CompletableFuture<VmNfsClient.Result> guest = CompletableFuture.supplyAsync(() -> VM.run(
                     VmNfsClient.Options.mount(gw.nfsPort()).vers("4.1").share(work).timeout(Duration.ofMinutes(6)),
                     GuestScripts.GUEST_PYTHON, script.toString(), work.toString()));
-            Guest g = new Guest(work, guest);
+            GuestHandshake g = new GuestHandshake(work, guest, Duration.ofMinutes(5));
             try {
                 g.await("warm");
                 store.setGetHook((key, offset, length) -> {
@@ -102,28 +102,6 @@ class SlowS3LinuxIT {
             try (var files = Files.walk(work)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
-        }
-    }
-
-    /** The guest's side of the handshake: marker files in the shared work folder. */
-    private record Guest(Path work, CompletableFuture<VmNfsClient.Result> run) {
-        JsonNode await(String marker) throws Exception {
-            Path f = work.resolve(marker);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-            while (!Files.exists(f)) {
-                if (run.isDone()) {
-                    fail("the guest stopped before " + marker + ": " + run.get().describe());
-                }
-                if (System.nanoTime() > deadline) {
-                    fail("the guest never reached " + marker);
-                }
-                Thread.sleep(50); // polling for a marker with a deadline, not timing a result
-            }
-            return JSON.readTree(f.toFile());
-        }
-
-        void say(String marker) throws Exception {
-            Files.writeString(work.resolve(marker), "go");
         }
     }
 

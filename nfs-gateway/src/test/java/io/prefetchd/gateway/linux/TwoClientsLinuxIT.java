@@ -37,9 +37,7 @@ class TwoClientsLinuxIT {
         Path work = Files.createTempDirectory("two-clients-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket("two-clients-it");
-        Map<String, Object> p = s3.daemonProperties("two-clients-it", work.resolve("state"));
-        p.put("prefetchd.write.enabled", true);
-        p.put("prefetchd.access.exports", "127.0.0.1 rw no-squash");
+        Map<String, Object> p = s3.writableDaemonProperties("two-clients-it", work.resolve("state"));
         p.put("prefetchd.write.staging-size", "16MiB");
         p.put("prefetchd.write.upload-delay", "10m"); // written bytes stay staged for the whole test
         daemon = Daemon.start(p);

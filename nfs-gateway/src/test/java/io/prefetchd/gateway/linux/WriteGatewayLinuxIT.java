@@ -44,9 +44,7 @@ class WriteGatewayLinuxIT {
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
         s3.put(BUCKET, "datasets/readme.txt", "read-only data\n".getBytes());
-        Map<String, Object> p = s3.daemonProperties(BUCKET, work.resolve("state"));
-        p.put("prefetchd.write.enabled", true);
-        p.put("prefetchd.access.exports", "127.0.0.1 rw no-squash");
+        Map<String, Object> p = s3.writableDaemonProperties(BUCKET, work.resolve("state"));
         daemon = Daemon.start(p);
     }
 

@@ -2,8 +2,8 @@ package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.DatasetSpec;
-import io.prefetchd.formats.ExtentSink;
 import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.formats.ToyIndex;
 import io.prefetchd.planner.Extent;
 import io.prefetchd.planner.SampleExtents;
 import org.junit.jupiter.api.Test;
@@ -20,43 +20,7 @@ class BlockLayoutTest {
             new ObjectRef("s1.tar", 20_000, "e1"));
     private static final long[][] EXTENTS = {{0, 512, 3000}, {0, 4096, 1000}, {0, 6000, 30_000}, {1, 512, 9000}};
 
-    private static final DatasetIndex INDEX = new DatasetIndex() {
-        @Override
-        public DatasetSpec spec() {
-            return DatasetSpec.webDataset("");
-        }
-
-        @Override
-        public long sampleCount() {
-            return EXTENTS.length;
-        }
-
-        @Override
-        public String key(long sample) {
-            return "k" + sample;
-        }
-
-        @Override
-        public void forEachExtent(long sample, ExtentSink sink) {
-            long[] e = EXTENTS[(int) sample];
-            sink.accept((int) e[0], e[1], e[2]);
-        }
-
-        @Override
-        public List<ObjectRef> objects() {
-            return OBJECTS;
-        }
-
-        @Override
-        public long totalBytes() {
-            return 60_000;
-        }
-
-        @Override
-        public long estimatedMemoryBytes() {
-            return 0;
-        }
-    };
+    private static final DatasetIndex INDEX = ToyIndex.of(DatasetSpec.webDataset(""), OBJECTS, EXTENTS);
 
     @Test
     void plannerView_visitsTheSameBlocksItLists() {

@@ -94,4 +94,43 @@ class EpochTrackerTest {
         t.firstReadInEpoch(3);
         assertEquals(2, t.beforeRead(4, 20 + 2 * GAP), "after an idle gap: a new epoch");
     }
+
+    /** The client's page cache served epoch 0: the gateway saw one read of four before the job ended it. */
+    @Test
+    void anEpochTheJobEnded_letsTheNextPublishedOneStartAtOnce() {
+        EpochTracker t = new EpochTracker(4, new BitSet(), GAP);
+        assertEquals(0, t.onPublish(0, 4));
+        assertEquals(-1, t.beforeRead(0, 1));
+        t.firstReadInEpoch(0);
+        t.onEnd(0);
+        assertEquals(1, t.onPublish(1, 4), "not held back as published ahead: epoch 0 is over");
+    }
+
+    @Test
+    void anEpochTheJobEnded_afterTheNextWasPublishedAhead_givesWayAtTheNextRead() {
+        EpochTracker t = new EpochTracker(4, new BitSet(), GAP);
+        assertEquals(0, t.onPublish(0, 4));
+        assertEquals(-1, t.onPublish(1, 4), "published ahead");
+        assertEquals(-1, t.beforeRead(0, 1));
+        t.firstReadInEpoch(0);
+        t.onEnd(0);
+        assertEquals(1, t.beforeRead(0, 2), "epoch 0 is over: the read is epoch 1's");
+    }
+
+    @Test
+    void endingAnotherEpoch_holdsTheCurrentOneAsBefore() {
+        EpochTracker t = new EpochTracker(4, new BitSet(), GAP);
+        assertEquals(0, t.onPublish(0, 4));
+        t.onEnd(7);
+        assertEquals(-1, t.onPublish(1, 4), "epoch 0 is still running and barely read: 1 was published ahead");
+    }
+
+    @Test
+    void silentFor_isTrueOnlyPastTheIdleGapAfterARead() {
+        EpochTracker t = new EpochTracker(4, new BitSet(), GAP);
+        assertFalse(t.silentFor(10 * GAP), "nothing read yet");
+        t.beforeRead(0, 5);
+        assertFalse(t.silentFor(5 + GAP));
+        assertTrue(t.silentFor(5 + GAP + 1));
+    }
 }

@@ -14,6 +14,7 @@ import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
+import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,6 +152,10 @@ class PrefetchExecutorTest {
     }
 
     private void open(double cacheFraction) {
+        open(cacheFraction, System::nanoTime, PrefetchSettings.defaults().idleGap());
+    }
+
+    private void open(double cacheFraction, java.util.function.LongSupplier clock, Duration idleGap) {
         // size the cache on the samples' block files: data plus a header per block
         long blockBytes = 0;
         for (Sample sample : samples) {
@@ -160,8 +165,8 @@ class PrefetchExecutorTest {
                 new SimpleMeterRegistry(), Clock.systemUTC());
         PrefetchSettings d = PrefetchSettings.defaults();
         executor = PrefetchExecutor.start(cache, new PrefetchSettings(0.9, 8, 64L << 20, Duration.ofMillis(40),
-                d.storeBytesPerSecond(), d.readBytesPerSecond(), Duration.ofMillis(20), d.idleGap(),
-                Duration.ofMillis(200)), new SimpleMeterRegistry(), System::nanoTime);
+                d.storeBytesPerSecond(), d.readBytesPerSecond(), Duration.ofMillis(20), idleGap,
+                Duration.ofMillis(200)), new SimpleMeterRegistry(), clock);
         executor.addDataset("ds-1", index);
         idle();
     }
@@ -294,6 +299,96 @@ class PrefetchExecutorTest {
                 assertTrue(r.counterfactual() != null, "LRU and OPT simulated: " + r.counterfactualNote());
             }
         }
+        reports.close();
+    }
+
+    private ReportStore reportStore() {
+        ReportStore reports = new ReportStore(dir.resolve("reports"), 50, 100, Runnable::run, Clock.systemUTC(),
+                new SimpleMeterRegistry());
+        executor.reportTo(reports);
+        return reports;
+    }
+
+    private static List<EpochReport> completed(ReportStore reports) {
+        return reports.reports("ds-1", null).stream().filter(EpochReport::complete).toList();
+    }
+
+    @Test
+    void hintedEpochs_endedByTheJob_areEndEpochReports_andTheOnesBeforeEndByTheNext() {
+        open(0.5);
+        ReportStore reports = reportStore();
+        for (int epoch = 0; epoch < 2; epoch++) {
+            publish(epoch, permutation(30 + epoch));
+            readEpoch(permutation(30 + epoch));
+        }
+        executor.endEpoch("ds-1", "job", 1);
+        idle();
+        assertEquals(List.of(EpochEnd.NEXT_EPOCH, EpochEnd.END_EPOCH),
+                completed(reports).stream().map(EpochReport::ended).toList());
+        reports.close();
+    }
+
+    /** The client's page cache served most of epoch 1: the gateway saw 10 of its reads, and still 3 reports. */
+    @Test
+    void hintedEpochMostlyServedByThePageCache_endedByTheJob_stillGivesItsReport_andTheNextStarts() {
+        open(0.5);
+        ReportStore reports = reportStore();
+        publish(0, permutation(40));
+        readEpoch(permutation(40));
+        executor.endEpoch("ds-1", "job", 0);
+        publish(1, permutation(41));
+        readEpoch(java.util.Arrays.copyOf(permutation(41), 10));
+        executor.endEpoch("ds-1", "job", 1);
+        publish(2, permutation(42));
+        readEpoch(permutation(42));
+        executor.endEpoch("ds-1", "job", 2);
+        idle();
+        List<EpochReport> done = completed(reports);
+        assertEquals(List.of(0, 1, 2), done.stream().map(EpochReport::epoch).toList());
+        assertEquals(List.of((long) SAMPLES, 10L, (long) SAMPLES), done.stream().map(EpochReport::samplesRead)
+                .toList());
+        assertTrue(done.stream().allMatch(r -> r.ended() == EpochEnd.END_EPOCH), done.toString());
+        reports.close();
+    }
+
+    @Test
+    void unhintedEpoch_silentPastTheIdleGap_endsAsIdle_andTheNextReadStartsTheNextEpoch() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+        open(0.5, () -> now.addAndGet(1_000), Duration.ofSeconds(30)); // a manual clock: 1 µs a look
+        ReportStore reports = reportStore();
+        int[] half = java.util.Arrays.copyOf(permutation(50), SAMPLES / 2);
+        readEpoch(half);
+        now.addAndGet(Duration.ofSeconds(20).toNanos());
+        idle();
+        assertEquals(List.of(), completed(reports), "silent for less than the gap: not over");
+        now.addAndGet(Duration.ofSeconds(20).toNanos());
+        idle();
+        List<EpochReport> done = completed(reports);
+        assertEquals(1, done.size(), done.toString());
+        assertEquals(EpochEnd.IDLE, done.get(0).ended());
+        assertEquals(SAMPLES / 2, done.get(0).samplesRead());
+        assertTrue(done.get(0).durationSeconds() < 1, "ends at its last read, not when the gap ran out");
+
+        readEpoch(half);
+        idle();
+        assertEquals(1, executor.status().get(0).epoch(), "the next read after the gap is the next epoch's");
+        assertEquals(1, completed(reports).size(), "epoch 0 is reported once");
+        reports.close();
+    }
+
+    @Test
+    void close_endsTheRunningEpochAsShutdown_withTheReadsItHad() {
+        open(0.5);
+        ReportStore reports = reportStore();
+        readEpoch(permutation(60));
+        readEpoch(java.util.Arrays.copyOf(permutation(61), 100)); // wraps around: epoch 1, then the gateway stops
+        executor.close();
+        List<EpochReport> done = completed(reports);
+        assertEquals(List.of(0, 1), done.stream().map(EpochReport::epoch).toList());
+        assertEquals(EpochEnd.NEXT_EPOCH, done.get(0).ended());
+        assertEquals(EpochEnd.SHUTDOWN, done.get(1).ended());
+        assertEquals(100, done.get(1).samplesRead());
+        assertTrue(done.get(1).counterfactual() != null, "simulated: " + done.get(1).counterfactualNote());
         reports.close();
     }
 

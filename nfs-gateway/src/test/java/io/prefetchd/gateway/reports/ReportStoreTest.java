@@ -6,6 +6,7 @@ import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.DemoBucket;
 import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.testing.ManualClock;
+import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
@@ -146,6 +147,43 @@ class ReportStoreTest {
                 assertEquals(reports, reopened.reports(null, null));
             }
         }
+    }
+
+    @Test
+    void close_keepsARunningEpoch_asACompleteShutdownReportOfTheReadsItHad() throws Exception {
+        EpochLog log;
+        try (ReportStore store = store(50, 100)) {
+            log = store.begin("d", "j", 3, 1_000, 100, 400, false);
+            log.read(2_000, 0, 100, 0);
+            log.read(3_000, 1, 100, 500);
+            clock.advance(Duration.ofSeconds(7));
+        }
+        try (ReportStore reopened = store(50, 100)) {
+            List<EpochReport> reports = reopened.reports("d", "j");
+            assertEquals(1, reports.size(), reports.toString());
+            EpochReport r = reports.get(0);
+            assertTrue(r.complete());
+            assertEquals(EpochEnd.SHUTDOWN, r.ended());
+            assertEquals(3, r.epoch());
+            assertEquals(2, r.samplesRead());
+            assertEquals(3_500, r.endNanos(), "ends at its latest event: the last read's start plus its wait");
+            assertEquals(clock.instant().toString(), r.finishedAt());
+            assertEquals("not simulated: the daemon stopped during the epoch", r.counterfactualNote());
+        }
+        assertEquals(1, files(dir));
+    }
+
+    @Test
+    void completeAfterClose_ofAnEpochCloseKept_storesNothingMore() throws Exception {
+        ReportStore store = store(50, 100);
+        EpochLog log = store.begin("d", "j", 0, 0, 100, 400, false);
+        log.read(1, 0, 100, 0);
+        store.close();
+        log.end(5);
+        store.complete(log, ReportFixtures.dataset(), null);
+        executor.runAll();
+        assertEquals(1, store.size());
+        assertEquals(1, files(dir));
     }
 
     @Test

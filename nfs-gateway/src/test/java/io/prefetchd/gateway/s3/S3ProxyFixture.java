@@ -119,6 +119,17 @@ public final class S3ProxyFixture implements AutoCloseable {
         return p;
     }
 
+    /**
+     * As {@link #daemonProperties}, for a gateway that takes writes: staging on, and the loopback client (the test
+     * VM's mount) admitted read-write without squashing, so the guest's root writes as root.
+     */
+    public Map<String, Object> writableDaemonProperties(String bucket, Path stateDir) {
+        Map<String, Object> p = daemonProperties(bucket, stateDir);
+        p.put("prefetchd.write.enabled", true);
+        p.put("prefetchd.access.exports", "127.0.0.1 rw no-squash");
+        return p;
+    }
+
     public AwsCredentialsProvider credentials() {
         return credentials;
     }

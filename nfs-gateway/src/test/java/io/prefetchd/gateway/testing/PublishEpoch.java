@@ -7,6 +7,7 @@ import io.prefetchd.planner.proto.IndexChunk;
 import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,12 @@ public final class PublishEpoch {
      */
     public static PublishEpochResponse publish(HintsGrpc.HintsStub stub, EpochHeader header,
                                                Iterator<IndexChunk> chunks) throws Exception {
+        return publish(stub, header, chunks, Duration.ofSeconds(30));
+    }
+
+    /** As above, waiting up to {@code timeout} for the answer (a very long order). */
+    public static PublishEpochResponse publish(HintsGrpc.HintsStub stub, EpochHeader header,
+                                               Iterator<IndexChunk> chunks, Duration timeout) throws Exception {
         CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
         StreamObserver<PublishEpochRequest> req = stub.publishEpoch(new StreamObserver<>() {
             @Override
@@ -63,7 +70,7 @@ public final class PublishEpoch {
         }
         req.onCompleted();
         try {
-            return done.get(30, TimeUnit.SECONDS);
+            return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception x ? x : e;
         }

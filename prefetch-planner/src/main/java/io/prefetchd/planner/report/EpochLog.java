@@ -67,6 +67,7 @@ public final class EpochLog {
     private int plans;
     private long lastEventNanos;
     private long endNanos = Long.MIN_VALUE;
+    private EpochEnd how = EpochEnd.RUNNING;
 
     static final byte DEMAND = 1;
     static final byte OK = 2;
@@ -209,20 +210,45 @@ public final class EpochLog {
         plans++;
     }
 
-    /** The epoch ended; later calls to {@code end} are ignored (the first one wins). */
-    public synchronized void end(long endNanos) {
+    /** The next epoch started: {@code end(endNanos, EpochEnd.NEXT_EPOCH)}. */
+    public void end(long endNanos) {
+        end(endNanos, EpochEnd.NEXT_EPOCH);
+    }
+
+    /**
+     * The epoch ended at {@code endNanos}, as {@code how} says; later calls to {@code end} are ignored (the first
+     * one wins).
+     *
+     * @throws IllegalArgumentException if {@code how} is {@link EpochEnd#RUNNING}
+     */
+    public synchronized void end(long endNanos, EpochEnd how) {
+        requireNonNull(how, "how is null");
+        if (how == EpochEnd.RUNNING) {
+            throw new IllegalArgumentException("an epoch cannot end as running");
+        }
         if (this.endNanos == Long.MIN_VALUE) {
             this.endNanos = Math.max(endNanos, startNanos);
+            this.how = how;
         }
     }
 
     /** Ends the epoch at its latest event (a read's start plus its wait, or a GET's end), unless it has ended. */
-    public synchronized void endAtLatestEvent() {
-        end(lastEventNanos);
+    public synchronized void endAtLatestEvent(EpochEnd how) {
+        end(lastEventNanos, how);
+    }
+
+    /** When the latest event happened (a read's start plus its wait, or a GET's end; the start before any). */
+    public synchronized long lastEventNanos() {
+        return lastEventNanos;
     }
 
     public synchronized boolean ended() {
         return endNanos != Long.MIN_VALUE;
+    }
+
+    /** What ended the epoch; {@link EpochEnd#RUNNING} until it ends. */
+    public synchronized EpochEnd endedBy() {
+        return how;
     }
 
     public String datasetId() {
@@ -270,13 +296,17 @@ public final class EpochLog {
     }
 
     /** A consistent view of the log at one moment; its arrays are shared, only the prefixes below the counts used. */
-    record Snapshot(String datasetId, String job, int epoch, long startNanos, long endNanos, boolean ended,
+    record Snapshot(String datasetId, String job, int epoch, long startNanos, long endNanos, EpochEnd how,
                     long capacityBytes, long datasetBytes, boolean hinted,
                     long reads, long readBytes, long waitedReads, long waitNanos, long maxWaitNanos,
                     long gets, long demandGets, long failedGets, long getBytes, long demandGetBytes,
                     long usefulBytes, long unusedBytes, long plannedSamples, long plannedFetchBytes, int plans,
                     int readsKept, long[][] readAt, int[][] readSample, long[][] readWait,
                     int getsKept, long[][] getStart, long[][] getEnd, long[][] getLength, byte[][] getFlags) {
+
+        boolean ended() {
+            return how != EpochEnd.RUNNING;
+        }
 
         boolean truncated() {
             return readsKept < reads || getsKept < gets;
@@ -318,7 +348,7 @@ public final class EpochLog {
     synchronized Snapshot snapshot() {
         boolean ended = ended();
         long end = ended ? endNanos : lastEventNanos;
-        return new Snapshot(datasetId, job, epoch, startNanos, end, ended, capacityBytes, datasetBytes, hinted,
+        return new Snapshot(datasetId, job, epoch, startNanos, end, how, capacityBytes, datasetBytes, hinted,
                 reads, readBytes, waitedReads, waitNanos, maxWaitNanos, gets, demandGets, failedGets, getBytes,
                 demandGetBytes, usefulGetBytes, unusedBytes, plannedSamples, plannedFetchBytes, plans,
                 readsKept, readAt, readSample, readWait, getsKept, getStart, getEnd, getLength, getFlags);

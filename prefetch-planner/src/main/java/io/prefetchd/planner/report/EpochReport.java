@@ -46,6 +46,7 @@ import static java.util.Objects.requireNonNull;
  *                             for the export root, or when unknown)
  * @param datasetFormat        the dataset's format as users name it ({@code imagefolder}); {@code ""} when the
  *                             dataset's name is unknown (a report of a dataset no longer served)
+ * @param ended                what ended the epoch ({@link EpochEnd#RUNNING} exactly when not {@code complete})
  */
 public record EpochReport(String dataset, String job, int epoch, boolean hinted, boolean complete, String finishedAt,
                           long startNanos, long endNanos, long datasetBytes, long capacityBytes,
@@ -54,9 +55,15 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                           long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
                           long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
                           long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
-                          String counterfactualNote, Timeline timeline, String datasetPath, String datasetFormat) {
+                          String counterfactualNote, Timeline timeline, String datasetPath, String datasetFormat,
+                          EpochEnd ended) {
 
     public EpochReport {
+        requireNonNull(ended, "ended is null");
+        if (complete == (ended == EpochEnd.RUNNING)) {
+            throw new IllegalArgumentException("a report is complete exactly when its epoch ended: complete "
+                    + complete + ", ended " + ended.jsonName());
+        }
         requireNonNull(datasetPath, "datasetPath is null");
         requireNonNull(datasetFormat, "datasetFormat is null");
         requireNonNull(dataset, "dataset is null");
@@ -64,22 +71,6 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
         requireNonNull(finishedAt, "finishedAt is null");
         requireNonNull(counterfactualNote, "counterfactualNote is null");
         requireNonNull(timeline, "timeline is null");
-    }
-
-    /** A report whose dataset is known by its id only (its path and format are {@code ""}). */
-    public EpochReport(String dataset, String job, int epoch, boolean hinted, boolean complete, String finishedAt,
-                       long startNanos, long endNanos, long datasetBytes, long capacityBytes,
-                       long samplesRead, long bytesRead, double hitRatio, double noWaitShare, long readsWaited,
-                       double waitTotalSeconds, double waitP99Seconds, double waitMaxSeconds,
-                       long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
-                       long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
-                       long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
-                       String counterfactualNote, Timeline timeline) {
-        this(dataset, job, epoch, hinted, complete, finishedAt, startNanos, endNanos, datasetBytes, capacityBytes,
-                samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds, waitP99Seconds,
-                waitMaxSeconds, s3Gets, s3GetsDemand, s3GetsFailed, s3Bytes, s3BytesDemand, s3UsefulBytes,
-                prefetchedUnusedBytes, plannedSamples, plannedFetchBytes, plans, traceTruncated, counterfactual,
-                counterfactualNote, timeline, "", "");
     }
 
     /**
@@ -112,7 +103,7 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                 capacityBytes, samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds,
                 waitP99Seconds, waitMaxSeconds, s3Gets, s3GetsDemand, s3GetsFailed, s3Bytes, s3BytesDemand,
                 s3UsefulBytes, prefetchedUnusedBytes, plannedSamples, plannedFetchBytes, plans, traceTruncated,
-                counterfactual, counterfactualNote, timeline, path, format);
+                counterfactual, counterfactualNote, timeline, path, format, ended);
     }
 
     /** Epoch time in seconds. */
@@ -156,7 +147,7 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                 capacityBytes, samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds,
                 waitP99Seconds, waitMaxSeconds, s3Gets, s3GetsDemand, s3GetsFailed, s3Bytes, s3BytesDemand,
                 s3UsefulBytes, prefetchedUnusedBytes, plannedSamples, plannedFetchBytes, plans, traceTruncated,
-                counterfactual, counterfactualNote, timeline, datasetPath, datasetFormat);
+                counterfactual, counterfactualNote, timeline, datasetPath, datasetFormat, ended);
     }
 
     /**

@@ -37,7 +37,7 @@ final class ReportJson {
         ObjectNode o = Json.object();
         o.put("dataset", r.dataset()).put("dataset_path", r.datasetPath()).put("dataset_format", r.datasetFormat())
                 .put("job", r.job()).put("epoch", r.epoch()).put("hinted", r.hinted())
-                .put("complete", r.complete()).put("finished_at", r.finishedAt())
+                .put("complete", r.complete()).put("ended", r.ended().jsonName()).put("finished_at", r.finishedAt())
                 .put("start_nanos", r.startNanos()).put("end_nanos", r.endNanos())
                 .set("duration_seconds", Json.number(r.durationSeconds()));
         o.put("dataset_bytes", r.datasetBytes()).put("capacity_bytes", r.capacityBytes())
@@ -140,7 +140,15 @@ final class ReportJson {
                 lng(m, "s3_useful_bytes"), lng(m, "prefetched_unused_bytes"), lng(m, "planned_samples"),
                 lng(m, "planned_fetch_bytes"), (int) lng(m, "plans"), bool(m, "trace_truncated"), cf,
                 str(m, "counterfactual_note"), new Timeline(dbl(t, "bucket_seconds"), buckets),
-                optionalStr(m, "dataset_path"), optionalStr(m, "dataset_format"));
+                optionalStr(m, "dataset_path"), optionalStr(m, "dataset_format"), ended(m));
+    }
+
+    /** What ended the epoch; a report written before reports said it: running when partial, else unknown. */
+    private static EpochEnd ended(JsonNode m) {
+        if (m.has("ended")) {
+            return EpochEnd.fromJsonName(str(m, "ended"));
+        }
+        return bool(m, "complete") ? EpochEnd.UNKNOWN : EpochEnd.RUNNING;
     }
 
     private static Policy policy(JsonNode m) {

@@ -172,7 +172,8 @@ public final class Reports {
                 s.endNanos(), s.datasetBytes(), s.capacityBytes(), s.reads(), s.readBytes(), hit, noWait,
                 s.waitedReads(), s.waitNanos() / 1e9, p99(s) / 1e9, s.maxWaitNanos() / 1e9, s.gets(),
                 s.demandGets(), s.failedGets(), s.getBytes(), s.demandGetBytes(), s.usefulBytes(), s.unusedBytes(),
-                s.plannedSamples(), s.plannedFetchBytes(), s.plans(), s.truncated(), cf, note, timeline(s));
+                s.plannedSamples(), s.plannedFetchBytes(), s.plans(), s.truncated(), cf, note, timeline(s), "", "",
+                s.how());
     }
 
     /** Nearest rank: the ⌈0.99·n⌉-th smallest wait of the n kept reads (NaN without reads). */

@@ -40,6 +40,15 @@ final class TextTable {
         return b.toString();
     }
 
+    /** {@code running}, {@code done}, or what ended an epoch cut short: {@code idle}, {@code shutdown}. */
+    private static String state(EpochReport r) {
+        return switch (r.ended()) {
+            case RUNNING -> "running";
+            case IDLE, SHUTDOWN -> r.ended().jsonName();
+            case NEXT_EPOCH, END_EPOCH, UNKNOWN -> "done";
+        };
+    }
+
     private static void group(StringBuilder b, String name, List<EpochReport> reports) {
         EpochReport last = reports.get(reports.size() - 1);
         b.append(name).append(": D = ").append(bytes(last.datasetBytes())).append(", cache ")
@@ -56,7 +65,7 @@ final class TextTable {
         List<String> notes = new ArrayList<>();
         for (EpochReport r : reports) {
             String epoch = Integer.toString(r.epoch());
-            reads.add(new String[] {epoch, r.hinted() ? "yes" : "no", r.complete() ? "done" : "running",
+            reads.add(new String[] {epoch, r.hinted() ? "yes" : "no", state(r),
                     seconds(r.durationSeconds()), count(r.samplesRead()), bytes(r.bytesRead()), percent(r.hitRatio()),
                     percent(r.noWaitShare()), count(r.readsWaited()), seconds(r.waitTotalSeconds()),
                     seconds(r.waitP99Seconds()), seconds(r.waitMaxSeconds())});

@@ -314,6 +314,42 @@ final class ReportsTest {
     }
 
     @Test
+    void ended_saysWhatEndedTheEpoch_inJsonAndTable_andTheFirstEndWins() {
+        EpochLog log = new EpochLog("d", "j", 0, 100, 0, 0, false);
+        log.read(200, 0, 1, 50);
+        EpochReport running = Reports.withoutCounterfactual(log, "");
+        assertEquals(EpochEnd.RUNNING, running.ended());
+        assertTrue(Reports.table(List.of(running)).contains("running"));
+        log.endAtLatestEvent(EpochEnd.SHUTDOWN);
+        log.end(5_000, EpochEnd.NEXT_EPOCH);
+        EpochReport r = Reports.withoutCounterfactual(log, "");
+        assertTrue(r.complete());
+        assertEquals(EpochEnd.SHUTDOWN, r.ended());
+        assertEquals(250, r.endNanos());
+        String json = Reports.toJson(List.of(r));
+        assertTrue(json.contains("\"ended\": \"shutdown\""), json);
+        assertEquals(List.of(r), Reports.fromJson(json));
+        assertTrue(Reports.table(List.of(r)).contains("shutdown"), Reports.table(List.of(r)));
+        assertThrows(IllegalArgumentException.class, () -> log.end(1, EpochEnd.RUNNING));
+    }
+
+    @Test
+    void fromJson_reportWrittenBeforeEnded_isUnknownWhenComplete_runningWhenNot() {
+        EpochLog log = new EpochLog("d", "j", 0, 100, 0, 0, false);
+        log.read(200, 0, 1, 50);
+        String partial = Reports.toJson(List.of(Reports.withoutCounterfactual(log, ""))).replaceAll(
+                "\"ended\": \"[a-z_]+\",\\s*", "");
+        assertFalse(partial.contains("\"ended\""), partial);
+        assertEquals(EpochEnd.RUNNING, Reports.fromJson(partial).get(0).ended());
+        log.end(300);
+        String done = Reports.toJson(List.of(Reports.withoutCounterfactual(log, ""))).replaceAll(
+                "\"ended\": \"[a-z_]+\",\\s*", "");
+        assertEquals(EpochEnd.UNKNOWN, Reports.fromJson(done).get(0).ended());
+        assertThrows(IllegalArgumentException.class, () -> Reports.fromJson(Reports.toJson(List.of(
+                Reports.withoutCounterfactual(log, ""))).replace("\"next_epoch\"", "\"later\"")));
+    }
+
+    @Test
     void runningEpoch_endsAtItsLatestEvent() {
         EpochLog log = new EpochLog("d", "j", 0, 100, 0, 0, false);
         log.read(200, 0, 1, 50);
