@@ -239,7 +239,8 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig.Nfs n = c.getNfs();
         MetadataSettings metadata;
         try {
-            metadata = new MetadataSettings(n.getAttributeTtl(), n.getMaxStale(), n.getDatasetRefresh());
+            metadata = new MetadataSettings(n.getAttributeTtl(), n.getMaxStale(), n.getDatasetRefresh(),
+                    Sizes.parse(n.getListingCacheSize()));
         } catch (IllegalArgumentException e) {
             throw new StartupException("bad prefetchd.nfs metadata setting: " + e.getMessage(), e);
         }

@@ -45,11 +45,13 @@ import static java.util.Objects.requireNonNull;
  *
  * <p><b>Snapshots.</b> A listing's verifier (a hash of its names) is the READDIR cookie verifier and the
  * directory's change attribute; snapshots stay readable by verifier for a while after they are refreshed, so a
- * client paging through a large directory never sees its cookies go bad. One snapshot per verifier is held,
- * shared by every client.
+ * client paging through a large directory sees one consistent listing while its snapshot is held. One snapshot per
+ * verifier is held, shared by every client; once it is evicted, a verifier gets the current listing, in which
+ * READDIR cookies resume by name.
  *
  * <p><b>Memory.</b> Listings are held packed ({@link PackedEntries}, about 40 bytes per entry besides its name)
- * in caches weighed in bytes ({@link #LISTING_CACHE_BYTES} for current listings, as much for older snapshots);
+ * in caches weighed in bytes ({@link MetadataSettings#listingCacheBytes} for current listings, as much for older
+ * snapshots);
  * HEAD answers and directory probes are bounded by count. Nothing is held per object beyond what these caches
  * and the indexed datasets hold.
  *
@@ -60,8 +62,6 @@ import static java.util.Objects.requireNonNull;
  */
 public final class S3FileSystem implements VirtualFileSystem {
     private static final int LIST_PAGE = 1000;
-    /** Heap for directory listings read from S3 (about 60 bytes an entry), and as much for older snapshots. */
-    static final long LISTING_CACHE_BYTES = 256L << 20;
     /** HEAD answers and directory probes held (each a few hundred bytes): names of directories not listed yet. */
     private static final int NAMES_CACHED = 100_000;
 
@@ -113,15 +113,16 @@ public final class S3FileSystem implements VirtualFileSystem {
                         .increment();
             }
         };
-        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(LISTING_CACHE_BYTES)
-                .weigher(S3FileSystem::weigh).build();
+        long listingBytes = settings.listingCacheBytes();
+        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(listingBytes)
+                .weigher((String dir, Listing l) -> weigh(l, listingBytes)).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
         this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::head, settings, clock, refresher, listener);
         this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumWeight(LISTING_CACHE_BYTES).weigher(S3FileSystem::weigh).build();
+                .maximumWeight(listingBytes).weigher((String dir, Listing l) -> weigh(l, listingBytes)).build();
         this.datasets = new DatasetNamespaces(store, this::dirPrefix, fileIds, mountTime, clock, settings);
         this.fromDataset = answers(meters, "dataset");
         this.fromListing = answers(meters, "listing");
@@ -132,8 +133,8 @@ public final class S3FileSystem implements VirtualFileSystem {
      * A listing's weight in the listing caches: its heap, but never more than half the budget, so that a directory
      * too large for the budget is still held (alone) rather than read from S3 again for every READDIR page.
      */
-    private static int weigh(String dirPath, Listing l) {
-        return (int) Math.min(l.weight(), LISTING_CACHE_BYTES / 2);
+    private static int weigh(Listing l, long budget) {
+        return (int) Math.min(l.weight(), budget / 2);
     }
 
     private static Counter answers(MeterRegistry meters, String source) {
@@ -268,16 +269,15 @@ public final class S3FileSystem implements VirtualFileSystem {
         if (!current.exists() && !dir.isRoot()) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory " + dir.path() + " no longer exists");
         }
-        if (verifier == 0 || verifier == current.listing().verifier()) {
-            // every snapshot a client is given stays readable by its verifier after the listing changes
-            snapshots.asMap().putIfAbsent(dir.path() + "\0" + current.listing().verifier(), current);
-            return current.listing();
+        if (verifier != 0 && verifier != current.listing().verifier()) {
+            Listing old = snapshots.getIfPresent(dir.path() + "\0" + verifier);
+            if (old != null) {
+                return old.listing();
+            }
         }
-        Listing old = snapshots.getIfPresent(dir.path() + "\0" + verifier);
-        if (old == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOT_SAME, "directory " + dir.path() + " changed while listed");
-        }
-        return old.listing();
+        // a snapshot a client is given stays readable by its verifier after the listing changes, while it is held
+        snapshots.asMap().putIfAbsent(dir.path() + "\0" + current.listing().verifier(), current);
+        return current.listing();
     }
 
     /** The directory's listing, read from S3 when nothing usable is known. */

@@ -30,8 +30,9 @@ public interface VirtualFileSystem {
     Inode lookup(Inode dir, String name) throws NfsException;
 
     /**
-     * The directory's entries. {@code verifier} 0 asks for the current snapshot; another value asks for the
-     * snapshot with that verifier (NFS4ERR_NOT_SAME when it is gone and the directory changed).
+     * The directory's entries, sorted by {@link DirListing#NAME_ORDER}. {@code verifier} 0 asks for the current
+     * snapshot; another value asks for the snapshot with that verifier, and gets it while it is held, else the
+     * current one (the caller compares verifiers to tell).
      */
     DirListing list(Inode dir, long verifier) throws NfsException;
 

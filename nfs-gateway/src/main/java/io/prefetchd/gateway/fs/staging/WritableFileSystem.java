@@ -319,7 +319,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             return listed;
         }
         boolean owners = false;
-        TreeMap<String, DirEntry> byName = new TreeMap<>();
+        TreeMap<String, DirEntry> byName = new TreeMap<>(DirListing.NAME_ORDER);
         for (DirEntry e : listed.entries()) {
             FileAttributes a = knows ? withKnownOwner(e.inode().path(), e.attributes()) : e.attributes();
             owners |= a != e.attributes();
