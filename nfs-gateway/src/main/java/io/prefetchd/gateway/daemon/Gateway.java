@@ -67,8 +67,11 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-    /** Background metadata refreshes and listing prefetches at once. */
-    private static final int METADATA_THREADS = 4;
+    /**
+     * Metadata requests to S3 at once: background refreshes, listing prefetches, and the HEADs and LISTs of LOOKUP,
+     * GETATTR, OPEN and READDIR misses, which wait here rather than on NFS workers.
+     */
+    private static final int METADATA_THREADS = 16;
 
     private final ObjectStore store;
     private final ExtentCache cache;

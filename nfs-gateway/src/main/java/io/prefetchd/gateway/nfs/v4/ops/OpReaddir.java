@@ -6,16 +6,17 @@ import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.Deferred;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
+import io.prefetchd.gateway.nfs.v4.ReaddirCookies;
 import io.prefetchd.gateway.nfs.xdr.Args;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 
-import io.prefetchd.gateway.nfs.v4.ReaddirCookies;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
 
@@ -25,14 +26,27 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
  * exactly where it stopped while the snapshot is held, and after the first name past the cookie's once it is not
  * (see {@link ReaddirCookies}). Entries never include "." or "..". The reply holds as many entries as fit in
  * maxcount bytes (and dircount bytes of names and cookies); attributes come from the listing, so listing a
- * directory costs no HEAD request per entry.
+ * directory costs no HEAD request per entry. A directory whose listing is not held is listed on a metadata thread,
+ * the result {@link Deferred} meanwhile, so a worker never waits on the LIST requests of a big directory.
  */
 public final class OpReaddir implements NfsOperation<Args.Readdir> {
     @Override
     public Result process(CompoundContext ctx, Args.Readdir args) throws NfsException {
         Inode dir = ctx.currentDir();
-        AttributeEncoder.requireReadable(args.request());
-        ctx.checkAccess(dir, ACCESS4_READ);
+        CompletableFuture<Void> access = ctx.accessKnown(dir);
+        CompletableFuture<Void> listed = ctx.services().fs().attributesKnown(dir);
+        Deferred.Continuation rest = () -> {
+            AttributeEncoder.requireReadable(args.request());
+            Deferred.join(access);
+            ctx.checkAccess(dir, ACCESS4_READ);
+            Deferred.join(listed);
+            return page(ctx, args, dir);
+        };
+        return access.isDone() && listed.isDone() ? rest.get()
+                : new Deferred(CompletableFuture.allOf(access, listed), rest);
+    }
+
+    private static Result page(CompoundContext ctx, Args.Readdir args, Inode dir) throws NfsException {
         long cookie = args.cookie();
         if (cookie == 1 || cookie == 2) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
