@@ -67,8 +67,11 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-    /** Background metadata refreshes and listing prefetches at once. */
-    private static final int METADATA_THREADS = 4;
+    /**
+     * Metadata requests to S3 at once: background refreshes, listing prefetches, and the HEADs and LISTs of LOOKUP,
+     * GETATTR, OPEN and READDIR misses, which wait here rather than on NFS workers.
+     */
+    private static final int METADATA_THREADS = 16;
 
     private final ObjectStore store;
     private final ExtentCache cache;
@@ -266,7 +269,8 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig.Nfs n = c.getNfs();
         MetadataSettings metadata;
         try {
-            metadata = new MetadataSettings(n.getAttributeTtl(), n.getMaxStale(), n.getDatasetRefresh());
+            metadata = new MetadataSettings(n.getAttributeTtl(), n.getMaxStale(), n.getDatasetRefresh(),
+                    Sizes.parse(n.getListingCacheSize()));
         } catch (IllegalArgumentException e) {
             throw new StartupException("bad prefetchd.nfs metadata setting: " + e.getMessage(), e);
         }

@@ -515,6 +515,8 @@ public class GatewayConfig {
         private Duration maxStale = MetadataSettings.DEFAULT_MAX_STALE;
         /** How often the names of an indexed dataset are listed again in bulk. */
         private Duration datasetRefresh = MetadataSettings.DEFAULT_DATASET_REFRESH;
+        /** Heap for directory listings read from S3, and as much again for older snapshots READDIR pages through. */
+        private String listingCacheSize = "256MiB";
         /** Largest READ (the client's rsize is min(1 MiB, this)). */
         private int maxRead = 1 << 20;
         /** Largest RPC record a client may send (fragment headers included); a larger one closes the connection. */
@@ -576,6 +578,14 @@ public class GatewayConfig {
 
         public void setDatasetRefresh(Duration datasetRefresh) {
             this.datasetRefresh = datasetRefresh;
+        }
+
+        public String getListingCacheSize() {
+            return listingCacheSize;
+        }
+
+        public void setListingCacheSize(String listingCacheSize) {
+            this.listingCacheSize = listingCacheSize;
         }
 
         public int getMaxRead() {

@@ -14,10 +14,13 @@ import static java.util.Objects.requireNonNull;
  *     older ones fail. Long enough for a training run by default (24 h)
  * @param datasetRefresh how often the names of an indexed dataset are listed again in bulk (one paged LIST of
  *     the dataset's prefix); between those listings its LOOKUP, GETATTR, OPEN and READDIR never ask S3
+ * @param listingCacheBytes heap for directory listings read from S3, and as much again for older snapshots of
+ *     them that READDIR clients still page through
  */
-public record MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh) {
+public record MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh, long listingCacheBytes) {
     public static final Duration DEFAULT_MAX_STALE = Duration.ofHours(24);
     public static final Duration DEFAULT_DATASET_REFRESH = Duration.ofMinutes(5);
+    public static final long DEFAULT_LISTING_CACHE_BYTES = 256L << 20;
 
     public MetadataSettings {
         requireNonNull(ttl, "ttl is null");
@@ -32,6 +35,14 @@ public record MetadataSettings(Duration ttl, Duration maxStale, Duration dataset
         if (datasetRefresh.isNegative() || datasetRefresh.isZero()) {
             throw new IllegalArgumentException("datasetRefresh must be positive, not " + datasetRefresh);
         }
+        if (listingCacheBytes < 0) {
+            throw new IllegalArgumentException("listingCacheBytes must not be negative, not " + listingCacheBytes);
+        }
+    }
+
+    /** With the default heap for listings. */
+    public MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh) {
+        this(ttl, maxStale, datasetRefresh, DEFAULT_LISTING_CACHE_BYTES);
     }
 
     /** {@code ttl} with the default stale-if-error bound and dataset refresh interval. */

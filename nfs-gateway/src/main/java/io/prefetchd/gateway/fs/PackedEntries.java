@@ -101,6 +101,12 @@ final class PackedEntries extends AbstractList<DirEntry> implements RandomAccess
         return -(lo + 1);
     }
 
+    /** {@link DirListing#nameHash(byte[])} of entry {@code i}'s name. */
+    long nameHash(int i) {
+        int at = offsets[i];
+        return DirListing.nameHash(blob, at + 1, at + 1 + (blob[at] & 0xff));
+    }
+
     /** The entry named {@code name}, or null. */
     DirEntry find(String name) {
         int i = indexOf(name.getBytes(StandardCharsets.UTF_8));

@@ -110,6 +110,17 @@ final class Revalidating<V extends Stamped> {
         return beforeChange.getIfPresent(key) == null ? null : load(key);
     }
 
+    /** Whether {@link #getIfKnown} would answer {@code key} without waiting on S3 (held, and at most 2 * ttl old). */
+    boolean isHeld(String key) {
+        V v = cache.getIfPresent(key);
+        return v != null && Duration.between(v.loadedAt(), clock.instant()).compareTo(ttl.multipliedBy(2)) <= 0;
+    }
+
+    /** The value of a key {@link #isHeld} says is held, or null. */
+    V peek(String key) {
+        return cache.getIfPresent(key);
+    }
+
     /** Starts a background load of {@code key} unless one is running: a listing fetched ahead of need. */
     void prefetch(String key) {
         refreshAsync(key);

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -41,15 +42,19 @@ import static java.util.Objects.requireNonNull;
  * directory's listing, once read, answers for its names (no HEAD per file); a name in a directory not yet listed
  * is answered by a HEAD while the directory's listing is fetched in the background. Listings, HEAD answers and
  * missing names follow {@link Revalidating}'s rules: served for {@code ttl}, refreshed in the background up to
- * {@code 2 * ttl}, and served stale up to {@code maxStale} while S3 is unreachable or failing.
+ * {@code 2 * ttl}, and served stale up to {@code maxStale} while S3 is unreachable or failing. What is not held
+ * is asked of S3 on a metadata thread when the NFS layer first asks {@link #attributesKnown} or {@link #nameKnown},
+ * so that an NFS worker never waits on a HEAD or a LIST.
  *
  * <p><b>Snapshots.</b> A listing's verifier (a hash of its names) is the READDIR cookie verifier and the
  * directory's change attribute; snapshots stay readable by verifier for a while after they are refreshed, so a
- * client paging through a large directory never sees its cookies go bad. One snapshot per verifier is held,
- * shared by every client.
+ * client paging through a large directory sees one consistent listing while its snapshot is held. One snapshot per
+ * verifier is held, shared by every client; once it is evicted, a verifier gets the current listing, in which
+ * READDIR cookies resume by name.
  *
  * <p><b>Memory.</b> Listings are held packed ({@link PackedEntries}, about 40 bytes per entry besides its name)
- * in caches weighed in bytes ({@link #LISTING_CACHE_BYTES} for current listings, as much for older snapshots);
+ * in caches weighed in bytes ({@link MetadataSettings#listingCacheBytes} for current listings, as much for older
+ * snapshots);
  * HEAD answers and directory probes are bounded by count. Nothing is held per object beyond what these caches
  * and the indexed datasets hold.
  *
@@ -60,8 +65,6 @@ import static java.util.Objects.requireNonNull;
  */
 public final class S3FileSystem implements VirtualFileSystem {
     private static final int LIST_PAGE = 1000;
-    /** Heap for directory listings read from S3 (about 60 bytes an entry), and as much for older snapshots. */
-    static final long LISTING_CACHE_BYTES = 256L << 20;
     /** HEAD answers and directory probes held (each a few hundred bytes): names of directories not listed yet. */
     private static final int NAMES_CACHED = 100_000;
 
@@ -76,6 +79,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     private final Revalidating<Known<Boolean>> dirProbes;
     private final Cache<String, Listing> snapshots;
     private final DatasetNamespaces datasets;
+    private final Executor refresher;
     private final Counter fromDataset;
     private final Counter fromListing;
     private final Counter fromHead;
@@ -84,7 +88,8 @@ public final class S3FileSystem implements VirtualFileSystem {
      * @param prefix    key prefix of the export, "" for the whole bucket (a trailing '/' is added when missing)
      * @param fileIds   stable file ids (inode numbers) for names
      * @param clock     time for freshness; its instant at construction is the directories' default mtime
-     * @param refresher runs background refreshes and listing prefetches
+     * @param refresher runs background refreshes, listing prefetches, and the S3 requests of LOOKUP, GETATTR and
+     *                  OPEN misses ({@link #attributesKnown}, {@link #nameKnown}), so NFS workers never wait on them
      */
     public S3FileSystem(ObjectStore store, String prefix, ExtentCache cache, ToLongFunction<Inode> fileIds,
                         MetadataSettings settings, Clock clock, Executor refresher, MeterRegistry meters) {
@@ -113,15 +118,17 @@ public final class S3FileSystem implements VirtualFileSystem {
                         .increment();
             }
         };
-        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(LISTING_CACHE_BYTES)
-                .weigher(S3FileSystem::weigh).build();
+        long listingBytes = settings.listingCacheBytes();
+        Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(listingBytes)
+                .weigher((String dir, Listing l) -> weigh(l, listingBytes)).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
         this.heads = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::head, settings, clock, refresher, listener);
         this.dirProbes = new Revalidating<>(Caffeine.newBuilder().ticker(ticker).maximumSize(NAMES_CACHED).build(),
                 this::probeDir, settings, clock, refresher, listener);
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumWeight(LISTING_CACHE_BYTES).weigher(S3FileSystem::weigh).build();
+                .maximumWeight(listingBytes).weigher((String dir, Listing l) -> weigh(l, listingBytes)).build();
+        this.refresher = requireNonNull(refresher, "refresher is null");
         this.datasets = new DatasetNamespaces(store, this::dirPrefix, fileIds, mountTime, clock, settings);
         this.fromDataset = answers(meters, "dataset");
         this.fromListing = answers(meters, "listing");
@@ -132,8 +139,8 @@ public final class S3FileSystem implements VirtualFileSystem {
      * A listing's weight in the listing caches: its heap, but never more than half the budget, so that a directory
      * too large for the budget is still held (alone) rather than read from S3 again for every READDIR page.
      */
-    private static int weigh(String dirPath, Listing l) {
-        return (int) Math.min(l.weight(), LISTING_CACHE_BYTES / 2);
+    private static int weigh(Listing l, long budget) {
+        return (int) Math.min(l.weight(), budget / 2);
     }
 
     private static Counter answers(MeterRegistry meters, String source) {
@@ -259,6 +266,69 @@ public final class S3FileSystem implements VirtualFileSystem {
         throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
     }
 
+    /** Runs getattr on a metadata thread unless what it needs is held (see {@link #attributesKnown}). */
+    @Override
+    public CompletableFuture<Void> attributesKnown(Inode inode) {
+        boolean held = inode.isDirectory() ? listingHeld(inode.path())
+                : listingHeld(inode.parentPath()) || heads.isHeld(inode.path());
+        return held ? KNOWN : onMetadataThread(() -> getattr(inode));
+    }
+
+    /** Runs lookup (and getattr of a file it finds) on a metadata thread unless what they need is held. */
+    @Override
+    public CompletableFuture<Void> nameKnown(Inode dir, String name) {
+        if (!dir.isDirectory()) {
+            return KNOWN;
+        }
+        String path = dir.child(name);
+        if (listingHeld(dir.path()) || datasets.holds(path) || headHeld(path)) {
+            return KNOWN;
+        }
+        return onMetadataThread(() -> {
+            Inode found = lookup(dir, name);
+            if (!found.isDirectory()) {
+                getattr(found);
+            }
+        });
+    }
+
+    /** Whether the directory's listing answers without S3: a dataset's, or one read at most 2 * ttl ago. */
+    private boolean listingHeld(String dirPath) {
+        return datasets.listing(dirPath) != null || listings.isHeld(dirPath);
+    }
+
+    /** Whether a HEAD answer (and, for a missing object, a directory probe) for {@code path} is held. */
+    private boolean headHeld(String path) {
+        if (!heads.isHeld(path)) {
+            return false;
+        }
+        Known<Optional<FileAttributes>> head = heads.peek(path);
+        return head != null && head.value().isPresent() || dirProbes.isHeld(path);
+    }
+
+    /** What a metadata thread runs for {@link #attributesKnown} and {@link #nameKnown}. */
+    @FunctionalInterface
+    private interface MetadataCall {
+        void run() throws NfsException;
+    }
+
+    private CompletableFuture<Void> onMetadataThread(MetadataCall call) {
+        CompletableFuture<Void> known = new CompletableFuture<>();
+        try {
+            refresher.execute(() -> {
+                try {
+                    call.run();
+                    known.complete(null);
+                } catch (NfsException | RuntimeException e) {
+                    known.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return KNOWN;   // shutting down: the caller asks S3 itself
+        }
+        return known;
+    }
+
     @Override
     public DirListing list(Inode dir, long verifier) throws NfsException {
         if (!dir.isDirectory()) {
@@ -268,16 +338,15 @@ public final class S3FileSystem implements VirtualFileSystem {
         if (!current.exists() && !dir.isRoot()) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory " + dir.path() + " no longer exists");
         }
-        if (verifier == 0 || verifier == current.listing().verifier()) {
-            // every snapshot a client is given stays readable by its verifier after the listing changes
-            snapshots.asMap().putIfAbsent(dir.path() + "\0" + current.listing().verifier(), current);
-            return current.listing();
+        if (verifier != 0 && verifier != current.listing().verifier()) {
+            Listing old = snapshots.getIfPresent(dir.path() + "\0" + verifier);
+            if (old != null) {
+                return old.listing();
+            }
         }
-        Listing old = snapshots.getIfPresent(dir.path() + "\0" + verifier);
-        if (old == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOT_SAME, "directory " + dir.path() + " changed while listed");
-        }
-        return old.listing();
+        // a snapshot a client is given stays readable by its verifier after the listing changes, while it is held
+        snapshots.asMap().putIfAbsent(dir.path() + "\0" + current.listing().verifier(), current);
+        return current.listing();
     }
 
     /** The directory's listing, read from S3 when nothing usable is known. */

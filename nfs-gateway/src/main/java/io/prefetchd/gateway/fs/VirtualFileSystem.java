@@ -30,10 +30,32 @@ public interface VirtualFileSystem {
     Inode lookup(Inode dir, String name) throws NfsException;
 
     /**
-     * The directory's entries. {@code verifier} 0 asks for the current snapshot; another value asks for the
-     * snapshot with that verifier (NFS4ERR_NOT_SAME when it is gone and the directory changed).
+     * The directory's entries, sorted by {@link DirListing#NAME_ORDER}. {@code verifier} 0 asks for the current
+     * snapshot; another value asks for the snapshot with that verifier, and gets it while it is held, else the
+     * current one (the caller compares verifiers to tell).
      */
     DirListing list(Inode dir, long verifier) throws NfsException;
+
+    /**
+     * Completes once {@link #getattr} of {@code inode} answers without waiting on S3: at once when its attributes
+     * are held, else when a metadata thread has asked S3 (never on the caller's thread). It completes exceptionally
+     * with the {@link NfsException} {@link #getattr} would throw then, if any; the caller calls {@link #getattr}
+     * after it completed normally. The default, for file systems that never wait, is complete.
+     */
+    default CompletableFuture<Void> attributesKnown(Inode inode) {
+        return KNOWN;
+    }
+
+    /**
+     * As {@link #attributesKnown}, for {@link #lookup} of {@code name} in {@code dir} and, when it finds a file,
+     * {@link #getattr} of that file: what LOOKUP and OPEN by name need.
+     */
+    default CompletableFuture<Void> nameKnown(Inode dir, String name) {
+        return KNOWN;
+    }
+
+    /** What {@link #attributesKnown} and {@link #nameKnown} answer when nothing needs asking. */
+    CompletableFuture<Void> KNOWN = CompletableFuture.completedFuture(null);
 
     /**
      * Bytes {@code [offset, offset + count)} of exactly the version {@code version} describes, fewer at the end

@@ -67,6 +67,7 @@ class GatewayConfigTest {
                 Map.entry("attributeTtl", Duration.ofSeconds(30)),
                 Map.entry("datasetRefresh", Duration.ofMinutes(5)),
                 Map.entry("maxStale", Duration.ofHours(24)),
+                Map.entry("listingCacheSize", "256MiB"),
                 Map.entry("maxRead", 1024 * 1024),
                 Map.entry("maxRecordSize", 1024 * 1024 + 128 * 1024),
                 Map.entry("idleTimeout", Duration.ofMinutes(5))), settings(c.getNfs()));
@@ -176,6 +177,7 @@ class GatewayConfigTest {
         p.put("prefetchd.nfs.attribute-ttl", "5m");
         p.put("prefetchd.nfs.dataset-refresh", "10m");
         p.put("prefetchd.nfs.max-stale", "48h");
+        p.put("prefetchd.nfs.listing-cache-size", "64MiB");
         p.put("prefetchd.nfs.max-read", "262144");
         p.put("prefetchd.nfs.max-record-size", "2097152");
         p.put("prefetchd.nfs.idle-timeout", "10m");
@@ -246,6 +248,7 @@ class GatewayConfigTest {
                 Map.entry("attributeTtl", Duration.ofMinutes(5)),
                 Map.entry("datasetRefresh", Duration.ofMinutes(10)),
                 Map.entry("maxStale", Duration.ofHours(48)),
+                Map.entry("listingCacheSize", "64MiB"),
                 Map.entry("maxRead", 262144),
                 Map.entry("maxRecordSize", 2097152),
                 Map.entry("idleTimeout", Duration.ofMinutes(10))), settings(c.getNfs()));

@@ -271,6 +271,30 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         return inode.isDirectory() ? withOverlayChange(inode, a) : a;
     }
 
+    /**
+     * Staged files and recent changes are held here; anything else is the base's to know, and so is a directory's
+     * listing, which its change attribute comes from.
+     */
+    @Override
+    public CompletableFuture<Void> attributesKnown(Inode inode) {
+        if (!inode.isDirectory() && (area.byPath(inode.path()) != null || recent.get(inode.path()) != null)) {
+            return KNOWN;
+        }
+        return base.attributesKnown(inode);
+    }
+
+    @Override
+    public CompletableFuture<Void> nameKnown(Inode dir, String name) {
+        if (!dir.isDirectory()) {
+            return KNOWN;
+        }
+        String path = dir.child(name);
+        if (area.byPath(path) != null || recent.get(path) != null) {
+            return KNOWN;
+        }
+        return base.nameKnown(dir, name);
+    }
+
     @Override
     public Inode lookup(Inode dir, String name) throws NfsException {
         if (!dir.isDirectory()) {
@@ -319,7 +343,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             return listed;
         }
         boolean owners = false;
-        TreeMap<String, DirEntry> byName = new TreeMap<>();
+        TreeMap<String, DirEntry> byName = new TreeMap<>(DirListing.NAME_ORDER);
         for (DirEntry e : listed.entries()) {
             FileAttributes a = knows ? withKnownOwner(e.inode().path(), e.attributes()) : e.attributes();
             owners |= a != e.attributes();

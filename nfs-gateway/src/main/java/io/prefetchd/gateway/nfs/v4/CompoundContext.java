@@ -3,6 +3,7 @@ package io.prefetchd.gateway.nfs.v4;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.access.ClientAccess;
@@ -16,6 +17,7 @@ import io.prefetchd.gateway.nfs.xdr.StateId;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_LOOKUP;
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
@@ -151,6 +153,14 @@ public final class CompoundContext {
      */
     public void checkAccess(Inode inode, int anyOf) throws NfsException {
         checkAccess(inode, services.fs().writable() ? services.fs().getattr(inode) : null, anyOf);
+    }
+
+    /**
+     * Completes once {@link #checkAccess(Inode, int)} of {@code inode} answers without waiting on S3 (it reads the
+     * attributes of a writable file system's inodes), as {@link VirtualFileSystem#attributesKnown} does.
+     */
+    public CompletableFuture<Void> accessKnown(Inode inode) {
+        return services.fs().writable() ? services.fs().attributesKnown(inode) : VirtualFileSystem.KNOWN;
     }
 
     /**

@@ -18,12 +18,12 @@ import java.time.Clock;
 import static java.util.Objects.requireNonNull;
 
 /**
- * What operations work with: storage, handles, protocol state, attribute encoding, limits, the clock and the
- * access policy.
+ * What operations work with: storage, handles, protocol state, attribute encoding, limits, the clock, the
+ * access policy and where READDIR cookies resume.
  */
 public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState state, AttributeEncoder attributes,
                            NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver,
-                           AccessControl access) {
+                           AccessControl access, ReaddirCookies readdirCookies) {
     private static final Logger LOG = LoggerFactory.getLogger(Nfs4Services.class);
 
     public Nfs4Services {
@@ -36,6 +36,15 @@ public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState s
         requireNonNull(serverOwner, "serverOwner is null");
         requireNonNull(readObserver, "readObserver is null");
         requireNonNull(access, "access is null");
+        requireNonNull(readdirCookies, "readdirCookies is null");
+    }
+
+    /** With READDIR cookies resumed on {@code clock}. */
+    public Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState state, AttributeEncoder attributes,
+                        NfsLimits limits, Clock clock, byte[] serverOwner, ReadObserver readObserver,
+                        AccessControl access) {
+        this(fs, handles, state, attributes, limits, clock, serverOwner, readObserver, access,
+                new ReaddirCookies(clock));
     }
 
     /**

@@ -18,6 +18,15 @@ final class Names {
     private Names() {
     }
 
+    /** The name as {@link #check} gives it, or null where {@link #check} throws. */
+    static String validOrNull(byte[] name) {
+        try {
+            return check(name);
+        } catch (NfsException e) {
+            return null;
+        }
+    }
+
     static String check(byte[] name) throws NfsException {
         if (name.length == 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "empty name");

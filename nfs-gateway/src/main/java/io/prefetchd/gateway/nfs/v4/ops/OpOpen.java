@@ -4,10 +4,12 @@ import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
+import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeDecoder;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
+import io.prefetchd.gateway.nfs.v4.Deferred;
 import io.prefetchd.gateway.nfs.v4.NfsOperation;
 import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
 import io.prefetchd.gateway.nfs.v4.state.NfsState;
@@ -21,6 +23,7 @@ import io.prefetchd.gateway.nfs.xdr.StateId;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
 
@@ -42,6 +45,9 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
  * object version the attributes show at that moment (reads under the stateid never see another version); an open
  * for writing pins nothing. No delegations are handed out and there is no grace period, so CLAIM_PREVIOUS gets
  * NFS4ERR_NO_GRACE.
+ *
+ * <p><b>Waiting on S3.</b> An OPEN of an existing file whose name or attributes no held listing or HEAD answer
+ * knows is {@link Deferred}: the file system asks S3 on a metadata thread, and the OPEN runs, whole, once it knows.
  */
 public final class OpOpen implements NfsOperation<Args.Open> {
     /** Mode of a file created without one. */
@@ -49,18 +55,66 @@ public final class OpOpen implements NfsOperation<Args.Open> {
 
     @Override
     public Result process(CompoundContext ctx, Args.Open args) throws NfsException {
-        NfsState state = ctx.services().state();
-        ClientRecord client = ctx.minorVersion() == 0
-                ? state.renew(args.owner().clientid())
-                : ctx.sessionClient();
-        OpenOwner owner = state.openOwner(client, args.owner().owner());
-        return SeqidReplies.run(ctx, owner, args.seqid(), () -> open(ctx, args, owner));
+        Ready ready = ready(ctx, args);
+        Deferred.Continuation rest = () -> {
+            NfsState state = ctx.services().state();
+            ClientRecord client = ctx.minorVersion() == 0
+                    ? state.renew(args.owner().clientid())
+                    : ctx.sessionClient();
+            OpenOwner owner = state.openOwner(client, args.owner().owner());
+            return SeqidReplies.run(ctx, owner, args.seqid(), () -> open(ctx, args, owner, ready));
+        };
+        return ready.isDone() ? rest.get() : new Deferred(ready.both(), rest);
+    }
+
+    /**
+     * What an OPEN of an existing file asks the file system before it answers without waiting on S3: the
+     * directory's attributes for the access check and the name (CLAIM_NULL), or the file's attributes (CLAIM_FH).
+     * The OPEN runs once both are known; a failure of either is thrown where the OPEN would have met it.
+     */
+    private record Ready(CompletableFuture<Void> access, CompletableFuture<Void> target) {
+        static final Ready NOW = new Ready(VirtualFileSystem.KNOWN, VirtualFileSystem.KNOWN);
+
+        boolean isDone() {
+            return access.isDone() && target.isDone();
+        }
+
+        CompletableFuture<Void> both() {
+            return CompletableFuture.allOf(access, target);
+        }
+    }
+
+    private static Ready ready(CompoundContext ctx, Args.Open args) {
+        if (args.opentype() == OPEN4_CREATE) {
+            return Ready.NOW;   // creating writes through the file system's own path
+        }
+        VirtualFileSystem fs = ctx.services().fs();
+        try {
+            switch (args.claimType()) {
+                case CLAIM_NULL -> {
+                    Inode dir = ctx.currentDir();
+                    String name = Names.validOrNull(args.claimName());
+                    return new Ready(ctx.accessKnown(dir), name == null ? VirtualFileSystem.KNOWN
+                            : fs.nameKnown(dir, name));
+                }
+                case CLAIM_FH -> {
+                    Inode fh = ctx.currentFh();
+                    return fh.isDirectory() ? Ready.NOW : new Ready(VirtualFileSystem.KNOWN, fs.attributesKnown(fh));
+                }
+                default -> {
+                    return Ready.NOW;
+                }
+            }
+        } catch (NfsException e) {
+            return Ready.NOW;   // the OPEN itself answers this error
+        }
     }
 
     /** The file opened, whether this OPEN created it, what it set and the directory's change. */
     private record Target(Inode file, boolean created, int[] attrset, ChangeInfo cinfo) {}
 
-    private SeqidReplies.Reply open(CompoundContext ctx, Args.Open args, OpenOwner owner) throws NfsException {
+    private SeqidReplies.Reply open(CompoundContext ctx, Args.Open args, OpenOwner owner, Ready ready)
+            throws NfsException {
         NfsState state = ctx.services().state();
         int access = args.shareAccess() & OPEN4_SHARE_ACCESS_MASK;
         int deny = args.shareDeny();
@@ -76,8 +130,10 @@ public final class OpOpen implements NfsOperation<Args.Open> {
                 if (create || write) {
                     ctx.requireWritable();
                 }
+                Deferred.join(ready.access());
                 ctx.checkAccess(dir, ACCESS4_LOOKUP);
                 String name = Names.check(args.claimName());
+                Deferred.join(ready.target());
                 yield create ? create(ctx, args, dir, name)
                         : new Target(ctx.services().fs().lookup(dir, name), false, new int[0], ChangeInfo.NONE);
             }
@@ -101,6 +157,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
         if (file.isDirectory()) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR, file.path() + " is a directory");
         }
+        Deferred.join(ready.target());
         FileAttributes version = ctx.services().fs().getattr(file);
         if (!target.created()) {
             if ((access & OPEN4_SHARE_ACCESS_READ) != 0) {
