@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link EpochReads} over the part files of an epoch, one open file at a time, each read by a
@@ -18,7 +19,7 @@ final class PartsReader implements EpochReads {
     private final List<TraceFile> parts;
     private final BufferAllocator allocator = new RootAllocator();
     private int nextPart;
-    private TraceFileReader current;
+    private @Nullable TraceFileReader current;
     private boolean truncated;
     private boolean closed;
 
