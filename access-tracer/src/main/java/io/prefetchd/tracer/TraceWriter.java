@@ -236,8 +236,9 @@ final class TraceWriter implements Runnable {
         if (s.file == null && !open(s, t)) {
             failed++;
         } else {
-            s.file.append(ring, i);
-            if (s.file.full()) {
+            EpochFileWriter f = requireNonNull(s.file, "open() sets the stream's file");
+            f.append(ring, i);
+            if (f.full()) {
                 writeBatch(s, false, t);
             }
         }
@@ -370,7 +371,7 @@ final class TraceWriter implements Runnable {
     }
 
     private void abandon(Stream s, IOException e) {
-        EpochFileWriter f = s.file;
+        EpochFileWriter f = requireNonNull(s.file, "the stream has a file open");
         failed += f.pendingRows();
         f.abandon();
         s.file = null;

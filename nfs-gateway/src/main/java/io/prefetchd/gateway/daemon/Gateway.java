@@ -41,6 +41,7 @@ import io.prefetchd.gateway.s3.UploadSettings;
 import io.prefetchd.tracer.AccessTracer;
 import io.prefetchd.tracer.TracerConfig;
 import io.prefetchd.tracer.TracerListener;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -80,11 +81,11 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final String export;
     private final AccessTracer tracer;
-    private final PrefetchExecutor prefetcher;
+    private final @Nullable PrefetchExecutor prefetcher;
     private final Naming naming;
     private final ReadObserver readObserver;
     /** The staged writes laid over {@link #fs}, or null when writes are off. */
-    private final WritableFileSystem writes;
+    private final @Nullable WritableFileSystem writes;
 
     /**
      * How READs are named in traces: the served datasets by object (fed by the dataset registry) and the hinted
@@ -95,7 +96,8 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
-                    PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver, WritableFileSystem writes) {
+                    @Nullable PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver,
+                    @Nullable WritableFileSystem writes) {
         this.naming = naming;
         this.readObserver = readObserver;
         this.writes = writes;

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.fs;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one directory. {@code verifier} identifies the snapshot (a hash of its names): READDIR cookies are
@@ -20,7 +21,7 @@ public record DirListing(long verifier, List<DirEntry> entries) {
     }
 
     /** The entry named {@code name}, or null: a binary search of a packed listing, a scan of another. */
-    public DirEntry find(String name) {
+    public @Nullable DirEntry find(String name) {
         if (entries instanceof PackedEntries p) {
             return p.find(name);
         }

@@ -1,6 +1,7 @@
 package io.prefetchd.planner.report;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -53,7 +54,7 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                           double waitTotalSeconds, double waitP99Seconds, double waitMaxSeconds,
                           long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
                           long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
-                          long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
+                          long plannedFetchBytes, int plans, boolean traceTruncated, @Nullable Counterfactual counterfactual,
                           String counterfactualNote, Timeline timeline, String datasetPath, String datasetFormat) {
 
     public EpochReport {
@@ -73,7 +74,7 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                        double waitTotalSeconds, double waitP99Seconds, double waitMaxSeconds,
                        long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
                        long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
-                       long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
+                       long plannedFetchBytes, int plans, boolean traceTruncated, @Nullable Counterfactual counterfactual,
                        String counterfactualNote, Timeline timeline) {
         this(dataset, job, epoch, hinted, complete, finishedAt, startNanos, endNanos, datasetBytes, capacityBytes,
                 samplesRead, bytesRead, hitRatio, noWaitShare, readsWaited, waitTotalSeconds, waitP99Seconds,
