@@ -22,6 +22,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One epoch file being written: an {@link ArrowFileWriter} over a {@link FileChannel}.
@@ -252,8 +253,8 @@ final class EpochFileWriter {
         closeQuietly(root, dictionaries, allocator);
     }
 
-    private static void closeQuietly(VectorSchemaRoot r, DictionaryProvider.MapDictionaryProvider d,
-                                     BufferAllocator a) {
+    private static void closeQuietly(@Nullable VectorSchemaRoot r,
+                                     DictionaryProvider.@Nullable MapDictionaryProvider d, @Nullable BufferAllocator a) {
         if (r != null) {
             r.close();
         }
@@ -337,7 +338,7 @@ final class EpochFileWriter {
         int size;
         private final String[] cachedString = new String[CACHE];
         private final byte[][] cachedBytes = new byte[CACHE][];
-        private String last;
+        private @Nullable String last;
         private byte[] lastBytes = EMPTY;
 
         Utf8(VectorSchemaRoot root, String name, int capacity) {

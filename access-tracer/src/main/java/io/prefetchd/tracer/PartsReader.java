@@ -2,12 +2,15 @@ package io.prefetchd.tracer;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.NoSuchElementException;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * {@link EpochReads} over the part files of an epoch, one open file at a time, each read by a
@@ -18,7 +21,7 @@ final class PartsReader implements EpochReads {
     private final List<TraceFile> parts;
     private final BufferAllocator allocator = new RootAllocator();
     private int nextPart;
-    private TraceFileReader current;
+    private @Nullable TraceFileReader current;
     private boolean truncated;
     private boolean closed;
 
@@ -57,7 +60,7 @@ final class PartsReader implements EpochReads {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        return current.next();
+        return requireNonNull(current, "hasNext() opened a part").next();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.prefetchd.tracer;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ final class Retention {
         return deleted;
     }
 
-    private static void removeIfEmpty(Path dir, Path stop) {
+    private static void removeIfEmpty(@Nullable Path dir, Path stop) {
         for (Path d = dir; d != null && !d.equals(stop) && d.startsWith(stop); d = d.getParent()) {
             try {
                 Files.deleteIfExists(d);

@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads one epoch file row by row, with a fallback for files without a footer.
@@ -72,12 +73,13 @@ final class TraceFileReader implements AutoCloseable {
     private TinyIntVector job;
     private IntVector epoch;
     /** Null in a version 1 file, which has neither column. */
-    private BigIntVector sample;
-    private IntVector rank;
+    private @Nullable BigIntVector sample;
+    private @Nullable IntVector rank;
     private Outcome[] outcomeByIndex;
     private String[] datasetByIndex;
     private String[] jobByIndex;
 
+    @SuppressWarnings("NullAway.Init") // the batch's columns are bound by bind() before the first row is read
     TraceFileReader(Path path, BufferAllocator allocator) throws IOException {
         ArrowAccess.check();
         this.path = path;

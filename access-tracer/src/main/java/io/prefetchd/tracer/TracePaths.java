@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The layout of the traces folder: {@code <traces>/<dataset>/<job>/epoch-<n>[.part<k>].arrow}.
@@ -61,7 +62,7 @@ final class TracePaths {
     }
 
     /** Epoch number and part of a file name, or null if it is not an epoch file. */
-    static int[] parse(String fileName) {
+    static int @Nullable [] parse(String fileName) {
         Matcher m = FILE.matcher(fileName);
         if (!m.matches()) {
             return null;

@@ -2,6 +2,7 @@ package io.prefetchd.tracer;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,8 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * The writer thread: drains the ring buffer into epoch files, decides epoch boundaries, flushes batches on time,
@@ -68,7 +71,7 @@ final class TraceWriter implements Runnable {
     private volatile int openFiles;
     private volatile long filesClosed;
     private volatile long filesDeleted;
-    private volatile Throwable died;
+    private volatile @Nullable Throwable died;
 
     private long reportedDropped;
     private boolean retentionDue = true;
@@ -100,7 +103,7 @@ final class TraceWriter implements Runnable {
         long bytes;
         boolean hasReads;
         long lastReadNanos;
-        EpochFileWriter file;
+        @Nullable EpochFileWriter file;
         long forcedAtNanos;
         long retryAfterNanos = Long.MIN_VALUE;
 
@@ -233,8 +236,9 @@ final class TraceWriter implements Runnable {
         if (s.file == null && !open(s, t)) {
             failed++;
         } else {
-            s.file.append(ring, i);
-            if (s.file.full()) {
+            EpochFileWriter f = requireNonNull(s.file, "open() sets the stream's file");
+            f.append(ring, i);
+            if (f.full()) {
                 writeBatch(s, false, t);
             }
         }
@@ -367,7 +371,7 @@ final class TraceWriter implements Runnable {
     }
 
     private void abandon(Stream s, IOException e) {
-        EpochFileWriter f = s.file;
+        EpochFileWriter f = requireNonNull(s.file, "the stream has a file open");
         failed += f.pendingRows();
         f.abandon();
         s.file = null;
@@ -388,7 +392,8 @@ final class TraceWriter implements Runnable {
     }
 
     private void notifyClosed(Stream s, EpochFileWriter f, CloseReason reason) {
-        TraceFile tf = new TraceFile(s.dir.getParent().getFileName().toString(), s.dir.getFileName().toString(),
+        Path datasetDir = requireNonNull(s.dir.getParent(), "a stream's folder is in its dataset's folder");
+        TraceFile tf = new TraceFile(datasetDir.getFileName().toString(), s.dir.getFileName().toString(),
                 f.epoch(), f.part(), f.path(), f.size());
         try {
             listener.onFileClosed(tf, reason);
@@ -488,7 +493,7 @@ final class TraceWriter implements Runnable {
         return s;
     }
 
-    private Stream existingStream(String dataset, String job) {
+    private @Nullable Stream existingStream(String dataset, String job) {
         Map<String, Stream> byJob = streams.get(dataset);
         return byJob == null ? null : byJob.get(job);
     }
@@ -525,7 +530,7 @@ final class TraceWriter implements Runnable {
         return filesDeleted;
     }
 
-    Throwable died() {
+    @Nullable Throwable died() {
         return died;
     }
 }

@@ -3,6 +3,7 @@ package io.prefetchd.formats;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An object's bytes are not what its format says they must be. The message names the object and the byte
@@ -17,12 +18,18 @@ public final class FormatException extends IOException {
         this(object, offset, problem, null);
     }
 
-    public FormatException(String object, long offset, String problem, Throwable cause) {
+    public FormatException(String object, long offset, String problem, @Nullable Throwable cause) {
         super(requireNonNull(object, "object is null") + " at byte " + offset + ": "
                 + requireNonNull(problem, "problem is null"), cause);
         this.object = object;
         this.offset = offset;
         this.problem = problem;
+    }
+
+    /** The object, the offset and the problem in one line; never null. */
+    @Override
+    public String getMessage() {
+        return object + " at byte " + offset + ": " + problem;
     }
 
     /** The object key. */

@@ -35,7 +35,7 @@ final class MappedFile {
     /** Bytes that do not match their checksum: the index is corrupt. */
     static final class Corrupt extends UncheckedIOException {
         Corrupt(String message) {
-            super(new IOException(message));
+            super(message, new IOException(message));
         }
     }
 
@@ -45,8 +45,8 @@ final class MappedFile {
     private long guardStart;
     private long guardEnd;
     private int blockShift;
-    private int[] blockCrcs;
-    private long[] verified;
+    private int[] blockCrcs = new int[0];
+    private long[] verified = new long[0];
 
     private MappedFile(Path file, long size, ByteBuffer[] chunks) {
         this.file = file;
@@ -135,7 +135,7 @@ final class MappedFile {
 
     /** Checks every block now. */
     void verifyAll() {
-        for (int b = 0; b < (blockCrcs == null ? 0 : blockCrcs.length); b++) {
+        for (int b = 0; b < blockCrcs.length; b++) {
             verify(b);
         }
     }
@@ -153,7 +153,7 @@ final class MappedFile {
             throw new IndexOutOfBoundsException("bytes [" + pos + ", " + (pos + len) + ") of " + file + " ("
                     + size + " bytes)");
         }
-        if (blockCrcs == null || len == 0 || pos + len <= guardStart || pos >= guardEnd) {
+        if (blockCrcs.length == 0 || len == 0 || pos + len <= guardStart || pos >= guardEnd) {
             return;
         }
         long from = Math.max(pos, guardStart) - guardStart;

@@ -5,6 +5,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.RandomAccess;
+import java.util.function.IntBinaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The objects of an index (key, size, ETag) in columns: on the heap (~50 bytes an object plus its key) while an
@@ -18,9 +20,9 @@ final class ObjectTable {
     final LongColumn sizes;
     private final long totalBytes;
     /** Object numbers in key order; empty when the objects are in key order. Computed on first use if null. */
-    private volatile IntColumn byKey;
+    private volatile @Nullable IntColumn byKey;
 
-    ObjectTable(StringColumn keys, StringColumn etags, LongColumn sizes, long totalBytes, IntColumn byKey) {
+    ObjectTable(StringColumn keys, StringColumn etags, LongColumn sizes, long totalBytes, @Nullable IntColumn byKey) {
         if (keys.size() != sizes.size() || etags.size() != sizes.size()) {
             throw new IllegalArgumentException("column lengths differ");
         }

@@ -34,7 +34,7 @@ final class PersistedRefresh {
         try {
             built = indexer.refresh(spec, previous);
         } catch (MappedFile.Corrupt e) { // a block of the loaded file failed its checksum when first read
-            notes.set(0, "persisted index unusable, rebuilt it: " + e.getCause().getMessage());
+            notes.set(0, "persisted index unusable, rebuilt it: " + e.getMessage());
             previous = Optional.empty();
             built = indexer.refresh(spec, previous);
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * WebDataset shards: tar files whose consecutive members sharing a key form one sample.
@@ -77,7 +78,7 @@ final class WebDatasetHandler implements FormatHandler<WebDatasetHandler.Shard> 
         final LongList starts = new LongList();
         final LongList ends = new LongList();
         final StringColumn.Builder keys = new StringColumn.Builder();
-        private String currentKey;
+        private @Nullable String currentKey;
         private final Set<String> currentExtensions = new HashSet<>();
         private long currentStart;
         private long currentEnd;

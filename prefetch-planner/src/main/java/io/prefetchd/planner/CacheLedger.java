@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The planner's picture of the cache: per extent, where it is (absent, in flight, resident) and why it is kept.
@@ -210,7 +211,7 @@ final class CacheLedger {
      *
      * @return the victims (empty if the bytes fit already), or null if they cannot be made to fit
      */
-    List<Integer> victims(long bytes, long laterThan) {
+    @Nullable List<Integer> victims(long bytes, long laterThan) {
         long missing = bytes - free();
         if (missing <= 0) {
             return List.of();

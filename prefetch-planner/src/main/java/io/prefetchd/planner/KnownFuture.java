@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The part of the future the planner knows: consecutive epochs' orders laid out on one line of read positions.
@@ -227,7 +228,7 @@ final class KnownFuture {
         return s != null && s.read.get((int) (position - s.base));
     }
 
-    private Segment segmentOf(long position) {
+    private @Nullable Segment segmentOf(long position) {
         for (Segment s : segments) {
             if (position >= s.base && position < s.end()) {
                 return s;

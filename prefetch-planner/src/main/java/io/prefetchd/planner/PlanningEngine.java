@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -98,8 +99,9 @@ final class PlanningEngine implements Planner {
     private final ArrayDeque<Integer> windowQueue = new ArrayDeque<>();
     private final Map<String, double[]> buckets = new HashMap<>();
 
-    private final ReplayDetector replay;
-    private final StreamTable streams;
+    /** Null unless learning. */
+    private final @Nullable ReplayDetector replay;
+    private final @Nullable StreamTable streams;
     private final StreamTable.Stream[] evictedStream = new StreamTable.Stream[1];
 
     PlanningEngine(ExtentTable table, PlannerConfig config, boolean learning, Collection<Extent> resident) {
@@ -288,7 +290,7 @@ final class PlanningEngine implements Planner {
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch is negative: " + epoch);
         }
-        if (learning) {
+        if (replay != null) {
             replay.epochEnded();
             if (replayActive) {
                 dropPrediction();
@@ -300,7 +302,7 @@ final class PlanningEngine implements Planner {
             frontier = cursor;
             rekeyAll();
         }
-        if (learning && !hinted) {
+        if (replay != null && !hinted) {
             EpochOrder whole = replay.predictWholeEpoch(epoch);
             if (whole != null) {
                 installPrediction(whole);
@@ -331,7 +333,7 @@ final class PlanningEngine implements Planner {
             cursor++;
             frontier = cursor;
         }
-        if (learning && !hinted) {
+        if (replay != null && !hinted) {
             int from = replay.observe(sample);
             if (from >= 0 && !replayActive) {
                 EpochOrder rest = replay.predictFrom(from, Math.max(0, currentEpoch));
@@ -383,7 +385,7 @@ final class PlanningEngine implements Planner {
         while (out.size() < maxRequests) {
             int futureExtent = futureCandidate();
             long futureDeadline = futureExtent < 0 ? NEVER : deadline(nowNanos, frontier);
-            StreamTable.Stream stream = null;
+            StreamTable.@Nullable Stream stream = null;
             int streamExtent = -1;
             long streamDeadline = NEVER;
             if (streams != null && (future.isEmpty() || cursor >= future.end())) {
@@ -403,7 +405,8 @@ final class PlanningEngine implements Planner {
             if (futureExtent >= 0 && futureDeadline <= streamDeadline) {
                 f = prefetchFromFuture(futureExtent, futureDeadline, nowNanos);
             } else if (streamExtent >= 0) {
-                f = prefetchFromStream(stream, streamExtent, streamDeadline, nowNanos);
+                f = prefetchFromStream(requireNonNull(stream, "a stream candidate has its stream"), streamExtent,
+                        streamDeadline, nowNanos);
             } else {
                 break;
             }
@@ -651,7 +654,7 @@ final class PlanningEngine implements Planner {
         return now + (long) (ahead * 1e9 / readsPerSecond);
     }
 
-    private Fetch prefetchFromFuture(int e, long deadline, long now) {
+    private @Nullable Fetch prefetchFromFuture(int e, long deadline, long now) {
         long need = frontier;
         // coalesce only with extents needed within what the window can hold: a GET that also took neighbours needed
         // much later would fill the window with them and starve the positions right ahead of the reader
@@ -695,7 +698,7 @@ final class PlanningEngine implements Planner {
         return now + (long) (ahead * 1e9 / rate);
     }
 
-    private Fetch prefetchFromStream(StreamTable.Stream s, int e, long deadline, long now) {
+    private @Nullable Fetch prefetchFromStream(StreamTable.Stream s, int e, long deadline, long now) {
         long readEnd = table.end(s.last);
         long limit = readEnd + s.readAhead;
         int[] run = range(e, id -> table.offset(id) >= readEnd && table.end(id) <= limit);
@@ -767,7 +770,7 @@ final class PlanningEngine implements Planner {
     }
 
     /** Reserves window space for a prefetch (evicting transients needed later than it), or returns null. */
-    private Fetch admitWindow(int[] ids, long latestNeed, long deadline, long now) {
+    private @Nullable Fetch admitWindow(int[] ids, long latestNeed, long deadline, long now) {
         long bytes = 0;
         for (int id : ids) {
             bytes += table.length(id);
@@ -842,7 +845,8 @@ final class PlanningEngine implements Planner {
 
     private void followStream(int e, long now) {
         evictedStream[0] = null;
-        StreamTable.Stream s = streams.observe(e, now, evictedStream);
+        StreamTable.Stream s = requireNonNull(streams, "only a learning planner follows streams")
+                .observe(e, now, evictedStream);
         if (evictedStream[0] != null) {
             releaseStreamWindow(evictedStream[0].last, -1);
         }

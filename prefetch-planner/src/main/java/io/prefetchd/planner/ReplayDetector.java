@@ -2,6 +2,7 @@ package io.prefetchd.planner;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Detects an epoch that repeats the order of the previous one, for planning without hints.
@@ -118,7 +119,7 @@ final class ReplayDetector {
     }
 
     /** The previous order from {@code from} on, as the given epoch, or null if there is none. */
-    EpochOrder predictFrom(int from, int asEpoch) {
+    @Nullable EpochOrder predictFrom(int from, int asEpoch) {
         if (previous.length == 0 || from >= previous.length) {
             return null;
         }
@@ -126,7 +127,7 @@ final class ReplayDetector {
     }
 
     /** The whole previous order as the given epoch, if the last epoch repeated the one before it. */
-    EpochOrder predictWholeEpoch(int asEpoch) {
+    @Nullable EpochOrder predictWholeEpoch(int asEpoch) {
         return previousRepeated && previous.length > 0 ? EpochOrder.of(asEpoch, previous.clone()) : null;
     }
 

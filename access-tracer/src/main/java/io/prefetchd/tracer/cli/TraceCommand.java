@@ -5,6 +5,7 @@ import io.prefetchd.tracer.EpochTrace;
 import io.prefetchd.tracer.Outcome;
 import io.prefetchd.tracer.ReadRecord;
 import io.prefetchd.tracer.TraceStore;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,6 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * {@code trace ls | show | export}: the per-epoch read traces for people. Exit status 0 on success, 1 when a
@@ -106,7 +109,7 @@ public final class TraceCommand implements Runnable {
             } catch (IOException e) {
                 fail(e.getMessage());
             } catch (UncheckedIOException e) {
-                fail(e.getCause().getMessage());
+                fail(requireNonNull(e.getCause(), "an UncheckedIOException has a cause").getMessage());
             } catch (CommandLine.ParameterException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -115,7 +118,7 @@ public final class TraceCommand implements Runnable {
             return 1;
         }
 
-        private void fail(String message) {
+        private void fail(@Nullable String message) {
             out().flush();
             spec.commandLine().getErr().println("prefetchd trace: " + message);
             spec.commandLine().getErr().flush();
@@ -237,7 +240,7 @@ public final class TraceCommand implements Runnable {
         boolean csv;
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.")
-        Path output;
+        @Nullable Path output;
 
         @Override
         void execute() throws IOException {
@@ -292,8 +295,9 @@ public final class TraceCommand implements Runnable {
         long waitNanos;
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
-        String dataset;
-        String job;
+        /** The last read's dataset and job; null before the first read. */
+        @Nullable String dataset;
+        @Nullable String job;
         int epoch;
         final EnumMap<Outcome, Long> byOutcome = new EnumMap<>(Outcome.class);
         final Set<String> objects = new HashSet<>();

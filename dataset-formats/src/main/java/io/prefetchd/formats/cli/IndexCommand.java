@@ -32,6 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,7 +63,7 @@ public final class IndexCommand implements Callable<Integer> {
     /** Exit status when some objects were left out of the index. */
     public static final int PARTIAL = 3;
 
-    private final Function<URI, RangeSource> remote;
+    private final @Nullable Function<URI, RangeSource> remote;
     private final Clock clock;
 
     @CommandLine.Spec
@@ -93,7 +94,7 @@ public final class IndexCommand implements Callable<Integer> {
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Keep the index in DIR: reload it, rescanning only objects whose ETag changed.")
-    Path stateDir;
+    @Nullable Path stateDir;
 
     /** A command for local sources only, timed by the system clock. */
     public IndexCommand() {
@@ -105,7 +106,7 @@ public final class IndexCommand implements Callable<Integer> {
      *     only local sources are supported
      * @param clock times the build
      */
-    public IndexCommand(Function<URI, RangeSource> remote, Clock clock) {
+    public IndexCommand(@Nullable Function<URI, RangeSource> remote, Clock clock) {
         this.remote = remote;
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -200,7 +201,7 @@ public final class IndexCommand implements Callable<Integer> {
             return new Resolved(RangeSource.localFolder(p), "");
         }
         if (Files.isRegularFile(p)) {
-            Path parent = p.toAbsolutePath().getParent();
+            Path parent = requireNonNull(p.toAbsolutePath().getParent(), "a file has a parent folder");
             return new Resolved(RangeSource.localFolder(parent), p.getFileName().toString());
         }
         throw new CommandLine.ParameterException(spec.commandLine(), "no such file or folder: " + source);

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.cache;
 
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names one cached block: the first 128 bits of sha256(bucket, key, ETag), and the object bytes the block holds,
@@ -33,7 +34,7 @@ record BlockKey(long idHigh, long idLow, long start, int length) {
     }
 
     /** Parses {@link #fileName()}; null when {@code name} is not one. */
-    static BlockKey parse(String name) {
+    static @Nullable BlockKey parse(String name) {
         if (!name.endsWith(BlockFiles.BLOCK_SUFFIX) || name.length() < 32 + 4 + BlockFiles.BLOCK_SUFFIX.length()
                 || name.charAt(32) != '-') {
             return null;

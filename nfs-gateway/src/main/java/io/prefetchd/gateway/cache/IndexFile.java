@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cache index on disk, so that a restart opens a cache of millions of blocks by reading one file instead of
@@ -156,7 +157,7 @@ final class IndexFile implements Closeable {
      * @return null when there is no checkpoint
      * @throws CorruptIndexException when the checkpoint cannot be used (the sink may have received some of it)
      */
-    static Loaded load(Path dir, int grain, Sink sink) throws IOException, CorruptIndexException {
+    static @Nullable Loaded load(Path dir, int grain, Sink sink) throws IOException, CorruptIndexException {
         long generation;
         long count;
         boolean fuzzy;

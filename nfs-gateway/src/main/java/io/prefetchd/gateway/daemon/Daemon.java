@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts the daemon's Micronaut context (configuration, gateway, HTTP endpoints) from explicit properties, on
@@ -36,7 +37,7 @@ public final class Daemon {
      * @param configFile a YAML or .properties file with prefetchd.* settings, or null. It ranks above the built-in
      *                   application.yml and below environment variables, which rank below {@code properties}.
      */
-    public static ApplicationContext start(Map<String, Object> properties, Path configFile) {
+    public static ApplicationContext start(Map<String, Object> properties, @Nullable Path configFile) {
         PropertySource file = configFile == null ? null : configFile(configFile);
         EarlySettings early = earlySettings(properties, file);
         LogFiles.attach(early.log());

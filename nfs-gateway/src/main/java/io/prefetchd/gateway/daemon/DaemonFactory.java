@@ -129,7 +129,7 @@ public class DaemonFactory {
                     client -> access.exports().match(client).map(ExportRule::readWrite).orElse(false),
                     registry, Clock.systemUTC());
         } catch (IllegalStateException e) {
-            throw new StartupException(e.getMessage(), e);
+            throw new StartupException(String.valueOf(e.getMessage()), e);
         }
     }
 

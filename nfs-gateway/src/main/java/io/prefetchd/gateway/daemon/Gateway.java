@@ -41,6 +41,7 @@ import io.prefetchd.gateway.s3.UploadSettings;
 import io.prefetchd.tracer.AccessTracer;
 import io.prefetchd.tracer.TracerConfig;
 import io.prefetchd.tracer.TracerListener;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -83,11 +84,11 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final String export;
     private final AccessTracer tracer;
-    private final PrefetchExecutor prefetcher;
+    private final @Nullable PrefetchExecutor prefetcher;
     private final Naming naming;
     private final ReadObserver readObserver;
     /** The staged writes laid over {@link #fs}, or null when writes are off. */
-    private final WritableFileSystem writes;
+    private final @Nullable WritableFileSystem writes;
     /** Who may mount, and as whom files appear: the NFS server's, shared with the S3 endpoint. */
     private final AccessControl access;
 
@@ -100,7 +101,8 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(ObjectStore store, ExtentCache cache, S3FileSystem fs, List<ExecutorService> metadata, NfsState state,
                     NfsServer server, ScheduledExecutorService reaper, String export, AccessTracer tracer,
-                    PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver, WritableFileSystem writes,
+                    @Nullable PrefetchExecutor prefetcher, Naming naming, ReadObserver readObserver,
+                    @Nullable WritableFileSystem writes,
                     AccessControl access) {
         this.access = access;
         this.naming = naming;

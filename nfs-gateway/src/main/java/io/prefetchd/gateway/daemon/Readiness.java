@@ -5,6 +5,7 @@ import io.prefetchd.gateway.s3.ObjectStore;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -24,7 +25,7 @@ public final class Readiness implements AutoCloseable {
     private final ObjectStore store;
     private final String prefix;
     private final ScheduledExecutorService executor;
-    private volatile String notReady = "S3 has not answered yet";
+    private volatile @Nullable String notReady = "S3 has not answered yet";
     private Duration pause = FIRST_PAUSE; // confined to the executor's thread
 
     /**
@@ -44,7 +45,7 @@ public final class Readiness implements AutoCloseable {
     }
 
     /** Null when ready, else why not, in one line. */
-    public String notReadyReason() {
+    public @Nullable String notReadyReason() {
         return notReady;
     }
 

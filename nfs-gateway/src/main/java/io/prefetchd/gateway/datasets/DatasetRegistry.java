@@ -15,6 +15,7 @@ import io.prefetchd.gateway.index.ObjectStoreRangeSource;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,7 +141,7 @@ public final class DatasetRegistry implements AutoCloseable {
         try {
             return registerAsync(exportPath, format, layout, columns).get();
         } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
+            throw unwrap(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DatasetException(DatasetException.Reason.UNAVAILABLE, "interrupted while indexing "
@@ -214,7 +215,7 @@ public final class DatasetRegistry implements AutoCloseable {
         }
     }
 
-    private ServedDataset build(String path, DatasetSpec spec, ServedDataset previous) {
+    private ServedDataset build(String path, DatasetSpec spec, @Nullable ServedDataset previous) {
         String name = describe(spec.format(), spec.layout(), path);
         if (!exists(path)) {
             count("not_found");

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one directory, its entries sorted by the UTF-8 bytes of their names ({@link #NAME_ORDER}, S3's own
@@ -67,7 +68,7 @@ public record DirListing(long verifier, List<DirEntry> entries) {
     }
 
     /** The entry named {@code name}, or null: a binary search of a packed listing, a scan of another. */
-    public DirEntry find(String name) {
+    public @Nullable DirEntry find(String name) {
         if (entries instanceof PackedEntries p) {
             return p.find(name);
         }

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.fs;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,7 +11,7 @@ import static java.util.Objects.requireNonNull;
  * {@code owner} is null when the name carries no owner of its own and shows the export's defaults.
  */
 public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag,
-                             Owner owner) {
+                             @Nullable Owner owner) {
     public static final long UNKNOWN_CHANGE = 0;
 
     public FileAttributes {

@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prefetchd.gateway.daemon.GatewayConfig;
 import io.prefetchd.gateway.daemon.StartupException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ public final class HintServer implements AutoCloseable {
     }
 
     /** TLS credentials from {@code tls-cert}/{@code tls-key} (PEM), or null for plaintext. */
-    static ServerCredentials tls(GatewayConfig.Grpc c) {
+    static @Nullable ServerCredentials tls(GatewayConfig.Grpc c) {
         if (c.getTlsCert().isBlank() && c.getTlsKey().isBlank()) {
             return null;
         }

@@ -25,6 +25,7 @@ import io.prefetchd.planner.proto.RankOrder;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import io.prefetchd.planner.proto.RegisterDatasetResponse;
 import io.prefetchd.tracer.AccessTracer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -278,11 +279,15 @@ public final class HintService extends HintsGrpc.HintsImplBase {
         };
     }
 
-    /** Accumulates and checks one PublishEpoch stream. Not thread-safe: one per stream. */
+    /**
+     * Accumulates and checks one PublishEpoch stream. Not thread-safe: one per stream. {@code header} and
+     * {@code dataset} are set by the stream's first message, which {@code chunk} requires before any other.
+     */
+    @SuppressWarnings("NullAway.Init")
     final class OrderBuilder {
         private EpochHeader header;
         private ServedDataset dataset;
-        private PublishEpochRequest.BodyCase kind;
+        private PublishEpochRequest.@Nullable BodyCase kind;
         private int[] indices = new int[1024];
         private int size;
 

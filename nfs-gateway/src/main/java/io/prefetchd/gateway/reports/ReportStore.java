@@ -9,6 +9,7 @@ import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochLog;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,13 +91,13 @@ public final class ReportStore implements AutoCloseable {
     private final int keepPerJob;
     private final int maxReports;
     private final Executor executor;
-    private final ExecutorService ownedExecutor;
+    private final @Nullable ExecutorService ownedExecutor;
     private final Clock clock;
 
     private record Key(String dataset, String job) {
     }
 
-    private record Kept(Key key, EpochReport report, Path file) {
+    private record Kept(Key key, EpochReport report, @Nullable Path file) {
     }
 
     /** Completed reports, oldest first. Guarded by {@code this}. */
@@ -133,7 +134,7 @@ public final class ReportStore implements AutoCloseable {
         this(dir, keepPerJob, maxReports, executor, null, clock, registry);
     }
 
-    private ReportStore(Path dir, int keepPerJob, int maxReports, Executor executor, ExecutorService owned,
+    private ReportStore(Path dir, int keepPerJob, int maxReports, Executor executor, @Nullable ExecutorService owned,
                         Clock clock, MeterRegistry registry) {
         this.dir = requireNonNull(dir, "dir is null");
         if (keepPerJob < 1 || maxReports < 1) {
@@ -201,7 +202,7 @@ public final class ReportStore implements AutoCloseable {
      * @param dataset             the dataset the log's sample ids index
      * @param previousOrderOrNull the previous epoch's sample order (replayed first to warm the simulated caches)
      */
-    public void complete(EpochLog log, SampleExtents dataset, int[] previousOrderOrNull) {
+    public void complete(EpochLog log, SampleExtents dataset, int @Nullable [] previousOrderOrNull) {
         requireNonNull(log, "log is null");
         requireNonNull(dataset, "dataset is null");
         log.endAtLatestEvent(EpochEnd.NEXT_EPOCH); // no-op when the executor ended it
@@ -224,7 +225,7 @@ public final class ReportStore implements AutoCloseable {
         }
     }
 
-    private EpochReport buildSafely(EpochLog log, SampleExtents dataset, int[] previous) {
+    private EpochReport buildSafely(EpochLog log, SampleExtents dataset, int @Nullable [] previous) {
         try {
             return Reports.build(log, dataset, previous);
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
@@ -315,7 +316,7 @@ public final class ReportStore implements AutoCloseable {
         kept.addLast(k);
         perKey.merge(k.key(), 1, Integer::sum);
         List<Path> dropped = new ArrayList<>();
-        if (perKey.get(k.key()) > keepPerJob) {
+        if (perKey.getOrDefault(k.key(), 0) > keepPerJob) {
             for (Iterator<Kept> it = kept.iterator(); it.hasNext(); ) {
                 Kept old = it.next();
                 if (old.key().equals(k.key())) {
@@ -337,7 +338,7 @@ public final class ReportStore implements AutoCloseable {
         return dropped;
     }
 
-    private Path persist(EpochReport r) {
+    private @Nullable Path persist(EpochReport r) {
         long seq;
         synchronized (this) {
             seq = ++sequence;

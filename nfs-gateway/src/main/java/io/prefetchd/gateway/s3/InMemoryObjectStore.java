@@ -28,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-memory object store for tests and benchmarks: a fake, with S3's semantics where callers can tell.
@@ -422,7 +423,7 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
-    public ListPage list(String prefix, String delimiter, String continuationToken, int maxKeys) {
+    public ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys) {
         if (maxKeys < 1) {
             throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
         }

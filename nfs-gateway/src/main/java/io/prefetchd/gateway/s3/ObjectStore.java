@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The operations the gateway needs from one bucket of an S3-compatible object store.
@@ -39,7 +40,7 @@ public interface ObjectStore extends AutoCloseable {
      * @param maxKeys at least 1
      * @throws ObjectStoreException when the listing fails
      */
-    ListPage list(String prefix, String delimiter, String continuationToken, int maxKeys);
+    ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys);
 
     /**
      * Ranged GET of {@code [offset, offset + length)} of the object, conditional on its ETag

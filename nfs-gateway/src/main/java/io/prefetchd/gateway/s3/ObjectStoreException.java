@@ -2,6 +2,8 @@ package io.prefetchd.gateway.s3;
 
 import static java.util.Objects.requireNonNull;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An object-store failure with its meaning for the caller. The message names the bucket, the key and what
  * failed.
@@ -46,7 +48,7 @@ public final class ObjectStoreException extends RuntimeException {
      * @param what what failed, e.g. {@code "GET bytes=0-1023: HTTP 412 PreconditionFailed"}
      * @param cause the underlying exception, may be {@code null}
      */
-    public ObjectStoreException(Kind kind, String bucket, String key, String what, Throwable cause) {
+    public ObjectStoreException(Kind kind, String bucket, String key, String what, @Nullable Throwable cause) {
         super(requireNonNull(kind, "kind is null") + " s3://" + bucket + "/" + key + ": " + what, cause);
         this.kind = kind;
         this.bucket = bucket;

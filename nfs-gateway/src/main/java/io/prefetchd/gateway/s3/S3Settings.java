@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How to reach one bucket.
@@ -29,7 +30,7 @@ import java.time.Duration;
  *     {@link UploadSettings#defaults()}
  */
 public record S3Settings(
-        URI endpoint,
+        @Nullable URI endpoint,
         String region,
         String bucket,
         boolean pathStyle,
@@ -75,7 +76,7 @@ public record S3Settings(
     }
 
     /** Settings with the default {@link UploadSettings}. */
-    public S3Settings(URI endpoint, String region, String bucket, boolean pathStyle, int maxConcurrency,
+    public S3Settings(@Nullable URI endpoint, String region, String bucket, boolean pathStyle, int maxConcurrency,
             int maxAttempts, Duration apiCallTimeout, Duration connectTimeout, Duration readTimeout) {
         this(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout, connectTimeout,
                 readTimeout, UploadSettings.defaults());

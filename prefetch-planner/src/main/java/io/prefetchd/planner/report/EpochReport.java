@@ -1,6 +1,7 @@
 package io.prefetchd.planner.report;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -54,7 +55,8 @@ public record EpochReport(String dataset, String job, int epoch, boolean hinted,
                           double waitTotalSeconds, double waitP99Seconds, double waitMaxSeconds,
                           long s3Gets, long s3GetsDemand, long s3GetsFailed, long s3Bytes, long s3BytesDemand,
                           long s3UsefulBytes, long prefetchedUnusedBytes, long plannedSamples,
-                          long plannedFetchBytes, int plans, boolean traceTruncated, Counterfactual counterfactual,
+                          long plannedFetchBytes, int plans, boolean traceTruncated,
+                          @Nullable Counterfactual counterfactual,
                           String counterfactualNote, Timeline timeline, String datasetPath, String datasetFormat,
                           EpochEnd ended) {
 

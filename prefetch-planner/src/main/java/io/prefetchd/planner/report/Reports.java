@@ -13,6 +13,7 @@ import io.prefetchd.planner.sim.Simulator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -45,14 +46,14 @@ public final class Reports {
      *
      * @throws IllegalArgumentException if the log or the previous order names a sample {@code dataset} lacks
      */
-    public static EpochReport build(EpochLog log, SampleExtents dataset, int[] previousEpochOrderOrNull) {
+    public static EpochReport build(EpochLog log, SampleExtents dataset, int @Nullable [] previousEpochOrderOrNull) {
         return build(log, dataset, previousEpochOrderOrNull, MAX_SIMULATED_READS);
     }
 
     /** Reads of one epoch simulated exactly; longer epochs are sampled (see {@link #build}). */
     public static final int MAX_SIMULATED_READS = 100_000;
 
-    static EpochReport build(EpochLog log, SampleExtents dataset, int[] previous, int maxSimulatedReads) {
+    static EpochReport build(EpochLog log, SampleExtents dataset, int @Nullable [] previous, int maxSimulatedReads) {
         requireNonNull(log, "log is null");
         requireNonNull(dataset, "dataset is null");
         EpochLog.Snapshot s = log.snapshot();
@@ -80,7 +81,7 @@ public final class Reports {
         return summarize(log.snapshot(), null, why);
     }
 
-    private static Counterfactual counterfactual(EpochLog.Snapshot s, SampleExtents dataset, int[] previous,
+    private static Counterfactual counterfactual(EpochLog.Snapshot s, SampleExtents dataset, int @Nullable [] previous,
                                                  int maxSimulatedReads) {
         int n = dataset.sampleCount();
         int[] order = new int[s.readsKept()];
@@ -88,7 +89,7 @@ public final class Reports {
             order[k] = checked(s.readSample(k), n, "the epoch");
         }
         boolean warm = previous != null;
-        if (warm) {
+        if (previous != null) {
             previous = previous.clone();
             for (int k = 0; k < previous.length; k++) {
                 checked(previous[k], n, "the previous epoch");
@@ -116,11 +117,11 @@ public final class Reports {
                 simulated = SampleExtents.of(kept);
                 capacity = Math.round(capacity * rate);
                 order = remap(order, id);
-                previous = warm ? remap(previous, id) : null;
+                previous = previous != null ? remap(previous, id) : null;
             }
         }
         List<EpochOrder> epochs = new ArrayList<>(2);
-        if (warm) {
+        if (previous != null) { // warm
             epochs.add(EpochOrder.of(0, previous));
         }
         epochs.add(EpochOrder.of(epochs.size(), order));
@@ -164,7 +165,7 @@ public final class Reports {
                 Math.round(r.s3BytesPerEpoch() / rate), Math.round(r.requestsPerEpoch() / rate));
     }
 
-    private static EpochReport summarize(EpochLog.Snapshot s, Counterfactual cf, String note) {
+    private static EpochReport summarize(EpochLog.Snapshot s, @Nullable Counterfactual cf, String note) {
         long fromS3 = Math.min(s.readBytes(), Math.max(0, s.usefulBytes() - s.unusedBytes()));
         double hit = s.readBytes() == 0 ? Double.NaN : 1.0 - (double) fromS3 / s.readBytes();
         double noWait = s.reads() == 0 ? Double.NaN : 1.0 - (double) s.waitedReads() / s.reads();

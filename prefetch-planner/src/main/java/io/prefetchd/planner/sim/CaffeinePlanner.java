@@ -8,6 +8,7 @@ import io.prefetchd.planner.SampleExtents;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * W-TinyLFU, by running Caffeine itself: a bounded cache weighed in bytes, driven by the trace. A read is
@@ -29,8 +30,8 @@ final class CaffeinePlanner extends DemandOnlyPlanner {
                 .maximumWeight(capacity)
                 .weigher((Extent k, Long v) -> (int) Math.min(Integer.MAX_VALUE, v))
                 .executor(Runnable::run)
-                .evictionListener((Extent k, Long v, RemovalCause cause) -> {
-                    if (cause.wasEvicted()) {
+                .evictionListener((@Nullable Extent k, @Nullable Long v, RemovalCause cause) -> {
+                    if (cause.wasEvicted() && k != null) {
                         evicted.add(k);
                     }
                 })

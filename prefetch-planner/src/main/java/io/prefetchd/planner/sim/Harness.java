@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Replays one workload through one {@link Planner} in simulated time and measures what it did.
@@ -340,7 +341,7 @@ final class Harness {
         }
     }
 
-    private Extent extentOf(int id) {
+    private @Nullable Extent extentOf(int id) {
         for (Map.Entry<Extent, Integer> e : ids.entrySet()) {
             if (e.getValue() == id) {
                 return e.getKey();

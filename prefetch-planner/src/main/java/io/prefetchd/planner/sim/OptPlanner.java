@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * Belady's MIN with bypass: it knows the whole trace; on a miss it keeps the extent only if something cached is
  * needed later than it (evicting farthest next use first), and never evicts anything needed sooner than the extent
@@ -48,7 +50,7 @@ final class OptPlanner extends DemandOnlyPlanner {
             }
         }
         resident = new TreeSet<>((a, b) -> {
-            int c = Long.compare(key.get(b), key.get(a));
+            int c = Long.compare(keyOf(b), keyOf(a));
             if (c != 0) {
                 return c;
             }
@@ -88,7 +90,7 @@ final class OptPlanner extends DemandOnlyPlanner {
             if (free >= e.length()) {
                 break;
             }
-            if (key.get(v) <= mine) {
+            if (keyOf(v) <= mine) {
                 return Admission.BYPASS; // everything cached is needed sooner: bypass
             }
             victims.add(v);
@@ -106,5 +108,10 @@ final class OptPlanner extends DemandOnlyPlanner {
         resident.add(e);
         used += e.length();
         return Admission.keep(victims);
+    }
+
+    /** When a resident extent is next needed (every resident extent has a key). */
+    private long keyOf(Extent e) {
+        return requireNonNull(key.get(e), "a resident extent has a key");
     }
 }

@@ -1,6 +1,7 @@
 package io.prefetchd.planner.sim;
 
 import io.prefetchd.planner.units.Sizes;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * {@code prefetchd simulate}: every cache policy and our planner side by side on one trace, in simulated time.
@@ -101,27 +104,27 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--extents", paramLabel = "EXTENTS.csv",
             description = "The trace's dataset (sample,object,offset,length per line). Without it each sample is "
                     + "the byte ranges its reads covered.")
-    Path extents;
+    @Nullable Path extents;
 
     @Option(names = "--job", description = "With --trace: only this job's epochs.")
-    String job;
+    @Nullable String job;
 
     @Option(names = "--epoch", paramLabel = "N",
             description = "With --trace: measure only the trace's epoch N, warmed by the epoch before it (its "
                     + "samples in first-read order), with one read outstanding: the method of the gateway's epoch "
                     + "reports, so LRU and OPT give the report's figures.")
-    Integer epoch;
+    @Nullable Integer epoch;
 
     @Option(names = "--cache-size", paramLabel = "SIZE",
             description = "Cache capacity in bytes (e.g. 4GiB) instead of --cache-fraction; an epoch report's "
                     + "capacity is the gateway's cache size.")
-    String cacheSize;
+    @Nullable String cacheSize;
 
     @Option(names = "--json", description = "Print JSON instead of the table.")
     boolean json;
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
-    Path jsonOut;
+    @Nullable Path jsonOut;
 
     /** Runs the command; returns the exit status (0 ok, 1 failed, 2 bad usage). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
@@ -174,7 +177,8 @@ public final class SimulateCommand implements Callable<Integer> {
 
     /** The trace's epoch {@link #epoch}, after the distinct samples of the epoch before it (if any). */
     private Workload oneEpoch(Workload all) {
-        int i = replay.indexOf(epoch, job);
+        TraceReplay.Replay replay = requireNonNull(this.replay, "workload() read the trace");
+        int i = replay.indexOf(requireNonNull(epoch, "--epoch is given"), job);
         List<io.prefetchd.planner.EpochOrder> epochs = new ArrayList<>();
         if (i > 0) {
             io.prefetchd.planner.EpochOrder before = all.epochs().get(i - 1);
@@ -196,7 +200,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 + (i > 0 ? ", warmed by the epoch before" : ", cold"), all.dataset(), epochs);
     }
 
-    private TraceReplay.Replay replay;
+    private TraceReplay.@Nullable Replay replay;
 
     SimulationConfig config() {
         List<PolicyKind> kinds = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.prefetchd.planner.json.Json;
 
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -37,7 +38,7 @@ public record SimulationReport(String workload, String description, int samples,
         throw new IllegalArgumentException("policy " + policy.label() + " was not simulated");
     }
 
-    private Double optBytes() {
+    private @Nullable Double optBytes() {
         for (PolicyResult r : results) {
             if (r.policy() == PolicyKind.OPT) {
                 return r.s3BytesPerEpoch();

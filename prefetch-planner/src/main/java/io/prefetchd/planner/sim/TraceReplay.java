@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recorded reads as the simulator replays them: the gateway's Arrow trace files, or the CSV that
@@ -66,7 +67,7 @@ final class TraceReplay {
      * @param extents  the dataset's extents, or {@code null} to take them from the trace
      * @throws IllegalArgumentException naming the input, when it holds no usable reads or several datasets
      */
-    static Replay read(List<Path> inputs, String job, SampleExtents extents) {
+    static Replay read(List<Path> inputs, @Nullable String job, @Nullable SampleExtents extents) {
         Map<EpochKey, Recorded> epochs = new LinkedHashMap<>();
         for (Path input : inputs) {
             try {
@@ -124,7 +125,7 @@ final class TraceReplay {
         rec.reads.add(r);
     }
 
-    private static Replay build(List<Recorded> recorded, SampleExtents given, List<Path> inputs) {
+    private static Replay build(List<Recorded> recorded, @Nullable SampleExtents given, List<Path> inputs) {
         List<EpochOrder> orders = new ArrayList<>();
         List<Epoch> named = new ArrayList<>();
         long maxSample = -1;
@@ -169,10 +170,11 @@ final class TraceReplay {
         for (long s = 0; s < samples; s++) {
             List<Extent> extents = new ArrayList<>();
             Map<String, TreeMap<Long, Long>> byObject = ranges.getOrDefault(s, Map.of());
-            for (String object : new TreeSet<>(byObject.keySet())) {
+            for (Map.Entry<String, TreeMap<Long, Long>> o : new TreeMap<>(byObject).entrySet()) {
+                String object = o.getKey();
                 long start = -1;
                 long end = -1;
-                for (Map.Entry<Long, Long> e : byObject.get(object).entrySet()) {
+                for (Map.Entry<Long, Long> e : o.getValue().entrySet()) {
                     if (start >= 0 && e.getKey() <= end) {
                         end = Math.max(end, e.getValue());
                         continue;
@@ -274,7 +276,7 @@ final class TraceReplay {
      */
     record Replay(Workload workload, List<Epoch> epochs) {
         /** The workload index of the trace's epoch {@code epoch} (of {@code job}, if given). */
-        int indexOf(int epoch, String job) {
+        int indexOf(int epoch, @Nullable String job) {
             int found = -1;
             for (int i = 0; i < epochs.size(); i++) {
                 Epoch e = epochs.get(i);

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.xdr;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** nfsstat4 (RFC 8881 section 15.1, RFC 7530 section 13). */
 public enum NfsStatus {
@@ -55,7 +56,7 @@ public enum NfsStatus {
     }
 
     /** The status for a wire value, or null when the value is not a known nfsstat4. */
-    public static NfsStatus of(int code) {
+    public static @Nullable NfsStatus of(int code) {
         return BY_CODE.get(code);
     }
 }
