@@ -39,7 +39,7 @@ final class KnownFuture {
         long base;
         final int[] samples;
         /** The next index of the same sample, or -1; null when no sample repeats (a permutation). */
-        final int[] nextSame;
+        final int @Nullable [] nextSame;
         final int[] first;
         final BitSet read;
 

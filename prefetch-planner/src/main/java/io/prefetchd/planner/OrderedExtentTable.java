@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link ExtentTable} of a dataset read front to back: every sample reads extents no other sample reads, and
@@ -30,7 +31,7 @@ final class OrderedExtentTable extends ExtentTable {
     private final int extentCount;
     private final long datasetBytes;
     /** Where each sample's ids start (and one past the last), or null when sample {@code s} is extent {@code s}. */
-    private final int[] sampleStart;
+    private final int @Nullable [] sampleStart;
     /** Where each object's run of ids starts (and one past the last). */
     private final int[] objectStart;
     private final String[] objectNames;
@@ -53,7 +54,7 @@ final class OrderedExtentTable extends ExtentTable {
     }
 
     /** The table of {@code dataset} if it is read front to back, else null (the general table takes it). */
-    static OrderedExtentTable tryOf(SampleExtents dataset) {
+    static @Nullable OrderedExtentTable tryOf(SampleExtents dataset) {
         int n = dataset.sampleCount();
         if (n < 0) {
             return null;
@@ -73,7 +74,7 @@ final class OrderedExtentTable extends ExtentTable {
         final Map<String, Integer> ids = new HashMap<>();
         final List<String> names = new ArrayList<>();
         int[] objectStart = new int[16];
-        int[] sampleStart;
+        int @Nullable [] sampleStart;
         boolean ok = true;
         int count;
         long bytes;
