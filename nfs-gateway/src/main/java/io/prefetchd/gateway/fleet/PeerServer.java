@@ -77,8 +77,9 @@ final class PeerServer implements AutoCloseable {
     }
 
     /**
-     * Reads the request from {@code local}; {@code planner} (null for none) is told of the read as of one of this
-     * gateway's own, so that it sees every read of the grains this member owns, whichever member a reader mounted.
+     * Reads the request from {@code local}; {@code planner} (null for none) is told of the read, so that it sees every
+     * read of the grains this member owns, whichever member a reader mounted. The read is the reading member's to
+     * report, not this one's.
      */
     private static void serve(ExtentCache local, FleetMetrics metrics, PrefetchExecutor planner,
                               PeerProtocol.ReadRequest req, StreamObserver<PeerProtocol.ReadReply> out) {
@@ -103,8 +104,7 @@ final class PeerServer implements AutoCloseable {
             return;
         } finally {
             if (planner != null) {
-                planner.afterRead(key, etag, req.offset(), read == null ? 0 : read.data().length,
-                        read == null ? 1 : read.missedBlocks() > 0 ? Math.max(1, read.waitNanos()) : 0);
+                planner.afterPeerRead(key);
             }
         }
         metrics.served(read.data().length);

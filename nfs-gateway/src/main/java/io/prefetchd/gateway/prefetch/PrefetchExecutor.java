@@ -524,6 +524,22 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             String id = datasetOfKey.get(key);
             withDataset(id, p -> p.afterRead(key, etag, offset, bytes, waitNanos, now));
         }
+        release(key, n);
+    }
+
+    /**
+     * A READ another member of the fleet sent here, announced by {@link #beforeRead} so that the planners see every
+     * read of the grains this member owns, was served. It is not in this member's reports or read metrics: the
+     * member whose client read it counts it, and a fleet's report sums the members'.
+     */
+    public void afterPeerRead(String key) {
+        AtomicInteger n = reading.get(key);
+        if (n != null) {
+            release(key, n);
+        }
+    }
+
+    private void release(String key, AtomicInteger n) {
         if (n.decrementAndGet() <= 0) {
             reading.remove(key, n);
             post(() -> byId.values().forEach(p -> p.dropDeferred(key)));
