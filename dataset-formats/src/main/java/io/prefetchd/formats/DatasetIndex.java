@@ -2,6 +2,7 @@ package io.prefetchd.formats;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which bytes each sample of a dataset is: sample {@code i} (0-based, in the order the dataset's reader yields
@@ -84,6 +85,16 @@ public interface DatasetIndex {
             });
         }
         return found[0];
+    }
+
+    /**
+     * Where each object's extents begin and end, answered from the index's own columns; null when the index
+     * cannot answer without a pass over every sample (then a caller that needs the bounds collects them once).
+     * The indexes of this module answer for WebDataset and file-per-sample datasets, whose extents within an
+     * object are disjoint and in sample order.
+     */
+    default @Nullable ExtentBounds extentBounds() {
+        return null;
     }
 
     /** Sum of the sizes of {@link #objects()}: the dataset's bytes. */
