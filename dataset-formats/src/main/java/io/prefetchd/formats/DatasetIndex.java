@@ -57,6 +57,11 @@ public interface DatasetIndex {
         return objects().get(object).key();
     }
 
+    /** The size of {@code objects().get(object)}, without materialising the list element. */
+    default long objectSize(int object) {
+        return objects().get(object).size();
+    }
+
     /** The number of the object with {@code key} in {@link #objects()}, or -1 when the index has none. */
     default int objectIndex(String key) {
         List<ObjectRef> objects = objects();

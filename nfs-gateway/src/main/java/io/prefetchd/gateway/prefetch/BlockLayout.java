@@ -140,7 +140,7 @@ final class BlockLayout {
     }
 
     private long sizeOf(int object) {
-        return index.objects().get(object).size();
+        return index.objectSize(object);
     }
 
     /**
@@ -337,6 +337,15 @@ final class BlockLayout {
         };
     }
 
+    /**
+     * Where the block of an extent's byte {@code p} ends: at the next grain line or the extent's {@code end}. An
+     * extent's start and end are cuts and no other cut lies inside it (extents of one object are identical or
+     * disjoint), so a sample's blocks need no look-up of the cuts; this is {@link #blockEnd} without the search.
+     */
+    private long nextBlock(long p, long end) {
+        return Math.min(end, ((p >>> shift) + 1) << shift);
+    }
+
     /** Hands one sample's blocks to a visitor, each once, with no record per block. */
     private final class BlockWalk implements io.prefetchd.formats.ExtentSink {
         private final SampleExtents.ExtentVisitor visitor;
@@ -354,8 +363,8 @@ final class BlockLayout {
                 return;
             }
             long end = Math.min(sizeOf(object), offset + length);
-            for (long p = blockStart(object, offset); p < end; ) {
-                long q = blockEnd(object, p);
+            for (long p = offset; p < end; ) {
+                long q = nextBlock(p, end);
                 if (!seen(object, p)) {
                     visitor.accept(objectId(object), p, q - p);
                 }
@@ -384,8 +393,8 @@ final class BlockLayout {
             return;
         }
         long end = Math.min(sizeOf(object), offset + length);
-        for (long p = blockStart(object, offset); p < end; ) {
-            long q = blockEnd(object, p);
+        for (long p = offset; p < end; ) {
+            long q = nextBlock(p, end);
             Extent e = new Extent(objectId(object), p, q - p);
             if (!out.contains(e)) {
                 out.add(e);
