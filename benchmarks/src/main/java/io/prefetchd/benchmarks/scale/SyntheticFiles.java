@@ -71,7 +71,16 @@ final class SyntheticFiles implements DatasetIndex {
 
     private static String etag(int o) {
         long h = o * 0x9E3779B97F4A7C15L;
-        return String.format("%016x%016x", h, Long.rotateLeft(h, 29) ^ 0x5DEECE66DL);
+        char[] c = new char[32];
+        hex(h, c, 0);
+        hex(Long.rotateLeft(h, 29) ^ 0x5DEECE66DL, c, 16);
+        return new String(c);
+    }
+
+    private static void hex(long v, char[] out, int at) {
+        for (int i = 15; i >= 0; i--, v >>>= 4) {
+            out[at + i] = Character.forDigit((int) (v & 0xf), 16);
+        }
     }
 
     private final class Files extends AbstractList<ObjectRef> implements RandomAccess {
