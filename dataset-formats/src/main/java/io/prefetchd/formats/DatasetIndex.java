@@ -2,6 +2,7 @@ package io.prefetchd.formats;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which bytes each sample of a dataset is: sample {@code i} (0-based, in the order the dataset's reader yields
@@ -56,6 +57,11 @@ public interface DatasetIndex {
         return objects().get(object).key();
     }
 
+    /** The size of {@code objects().get(object)}, without materialising the list element. */
+    default long objectSize(int object) {
+        return objects().get(object).size();
+    }
+
     /** The number of the object with {@code key} in {@link #objects()}, or -1 when the index has none. */
     default int objectIndex(String key) {
         List<ObjectRef> objects = objects();
@@ -84,6 +90,16 @@ public interface DatasetIndex {
             });
         }
         return found[0];
+    }
+
+    /**
+     * Where each object's extents begin and end, answered from the index's own columns; null when the index
+     * cannot answer without a pass over every sample (then a caller that needs the bounds collects them once).
+     * The indexes of this module answer for WebDataset and file-per-sample datasets, whose extents within an
+     * object are disjoint and in sample order.
+     */
+    default @Nullable ExtentBounds extentBounds() {
+        return null;
     }
 
     /** Sum of the sizes of {@link #objects()}: the dataset's bytes. */

@@ -32,6 +32,24 @@ final class FilesIndex extends ObjectTableIndex {
         return object >= 0 && object < objects.size() && offset >= 0 && offset < objects.size(object) ? object : -1;
     }
 
+    /** A whole-file sample's only bounds are its object's start and end. */
+    @Override
+    public ExtentBounds extentBounds() {
+        return new ExtentBounds() {
+            @Override
+            public long floor(int object, long pos) {
+                long size = objects.size(object);
+                return pos >= size && size > 0 ? size : pos >= 0 && size > 0 ? 0 : NONE_BEFORE;
+            }
+
+            @Override
+            public long higher(int object, long pos) {
+                long size = objects.size(object);
+                return size == 0 ? NONE_AFTER : pos < 0 ? 0 : pos < size ? size : NONE_AFTER;
+            }
+        };
+    }
+
     @Override
     public long estimatedMemoryBytes() {
         return objects.memoryBytes() + 48;

@@ -164,8 +164,7 @@ final class IndexCodec {
         for (int i = 0; i < n; i++) {
             w.i64(objects.get(i).size());
         }
-        IntColumn order = index instanceof ObjectTableIndex t ? t.objects.keyOrder()
-                : ObjectTable.keyOrder(ObjectTable.of(objects).keys);
+        IntColumn order = index instanceof ObjectTableIndex t ? t.objects.keyOrder() : ObjectTable.keyOrder(objects);
         columns.add(new long[] {w.align(), order.size()});
         for (int i = 0; i < order.size(); i++) {
             w.i32(order.get(i));

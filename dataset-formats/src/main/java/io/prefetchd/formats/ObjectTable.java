@@ -114,6 +114,26 @@ final class ObjectTable {
         return new Refs();
     }
 
+    /**
+     * The permutation that sorts the keys of {@code refs}, or an empty column when they are sorted already. Sorted
+     * keys (as S3 lists them) are checked one pair at a time, so a computed list of 100 M objects is never held.
+     */
+    static IntColumn keyOrder(List<ObjectRef> refs) {
+        byte[] prev = null;
+        for (int i = 0; i < refs.size(); i++) {
+            byte[] k = refs.get(i).key().getBytes(UTF_8);
+            if (prev != null && java.util.Arrays.compareUnsigned(prev, k) > 0) {
+                StringColumn.Builder keys = new StringColumn.Builder();
+                for (int j = 0; j < refs.size(); j++) {
+                    keys.add(refs.get(j).key());
+                }
+                return keyOrder(keys.build());
+            }
+            prev = k;
+        }
+        return IntColumn.of(new int[0]);
+    }
+
     /** The permutation that sorts {@code keys}, or an empty column when they are sorted already. */
     static IntColumn keyOrder(StringColumn keys) {
         int n = keys.size();

@@ -33,6 +33,11 @@ abstract class ObjectTableIndex implements DatasetIndex {
     }
 
     @Override
+    public final long objectSize(int object) {
+        return objects.size(object);
+    }
+
+    @Override
     public final int objectIndex(String key) {
         return objects.indexOf(key);
     }

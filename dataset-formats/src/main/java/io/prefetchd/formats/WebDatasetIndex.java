@@ -58,10 +58,45 @@ final class WebDatasetIndex extends ObjectTableIndex {
         if (object < 0 || object >= objects.size()) {
             return -1;
         }
+        int found = lastStartingAtOrBefore(object, offset);
+        return found >= 0 && offset < ends.get(found) ? found : -1;
+    }
+
+    /**
+     * A shard's samples are disjoint and in tar order, so its bounds are {@code starts[i] <= ends[i] <= starts[i+1]}
+     * and the neighbours of an offset are found around the last sample starting at or before it.
+     */
+    @Override
+    public ExtentBounds extentBounds() {
+        return new ExtentBounds() {
+            @Override
+            public long floor(int object, long pos) {
+                int i = lastStartingAtOrBefore(object, pos);
+                if (i < 0) {
+                    return NONE_BEFORE;
+                }
+                long end = ends.get(i);
+                return end <= pos ? end : starts.get(i);
+            }
+
+            @Override
+            public long higher(int object, long pos) {
+                int i = lastStartingAtOrBefore(object, pos);
+                if (i >= 0 && ends.get(i) > pos) {
+                    return ends.get(i);
+                }
+                int next = i >= 0 ? i + 1 : firstSample.get(object);
+                return next < firstSample.get(object + 1) ? starts.get(next) : NONE_AFTER;
+            }
+        };
+    }
+
+    /** The last sample of {@code object} whose extent starts at or before {@code offset}, or -1. */
+    private int lastStartingAtOrBefore(int object, long offset) {
         int lo = firstSample.get(object);
         int hi = firstSample.get(object + 1) - 1;
         int found = -1;
-        while (lo <= hi) { // the last sample starting at or before offset
+        while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if (starts.get(mid) <= offset) {
                 found = mid;
@@ -70,7 +105,7 @@ final class WebDatasetIndex extends ObjectTableIndex {
                 hi = mid - 1;
             }
         }
-        return found >= 0 && offset < ends.get(found) ? found : -1;
+        return found;
     }
 
     int objectOf(int sample) {

@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * even that is kept), an extent's only owner is the sample whose range holds it, an object's extents are one run of
  * ids (its neighbours are {@code id ± 1} inside the run), and offsets and lengths are read back from the dataset
  * when asked (a mapped index answers from its file). What is kept: the start of each object's run, its name, and the
- * sample starts when some sample is not exactly one extent. The last extent read back is remembered, since the
- * engine asks for the offset and the length of one extent in a row.
+ * sample starts when some sample is not exactly one extent (about a byte a sample: {@link SampleStarts}). The last
+ * extent read back is remembered, since the engine asks for the offset and the length of one extent in a row.
  *
  * <p>Not thread-safe (the remembered extent): owned by one engine, like the rest of its state.
  */
@@ -30,8 +30,8 @@ final class OrderedExtentTable extends ExtentTable {
     private final int sampleCount;
     private final int extentCount;
     private final long datasetBytes;
-    /** Where each sample's ids start (and one past the last), or null when sample {@code s} is extent {@code s}. */
-    private final int @Nullable [] sampleStart;
+    /** Where each sample's ids start, or null when sample {@code s} is extent {@code s}. */
+    private final @Nullable SampleStarts sampleStart;
     /** Where each object's run of ids starts (and one past the last). */
     private final int[] objectStart;
     private final String[] objectNames;
@@ -46,7 +46,8 @@ final class OrderedExtentTable extends ExtentTable {
         this.sampleCount = dataset.sampleCount();
         this.extentCount = scan.count;
         this.datasetBytes = scan.bytes;
-        this.sampleStart = scan.sampleStart;
+        int[] starts = scan.sampleStart;
+        this.sampleStart = starts == null ? null : SampleStarts.of(starts, sampleCount);
         this.objectStart = Arrays.copyOf(scan.objectStart, scan.names.size() + 1);
         this.objectStart[scan.names.size()] = scan.count;
         this.objectNames = scan.names.toArray(new String[0]);
@@ -180,12 +181,12 @@ final class OrderedExtentTable extends ExtentTable {
 
     @Override
     int extentsStart(int sample) {
-        return sampleStart == null ? sample : sampleStart[sample];
+        return sampleStart == null ? sample : sampleStart.start(sample);
     }
 
     @Override
     int extentsEnd(int sample) {
-        return sampleStart == null ? sample + 1 : sampleStart[sample + 1];
+        return sampleStart == null ? sample + 1 : sampleStart.start(sample + 1);
     }
 
     @Override
@@ -241,7 +242,7 @@ final class OrderedExtentTable extends ExtentTable {
 
     /** The sample that reads {@code extent}. */
     private int sampleOf(int extent) {
-        return sampleStart == null ? extent : upperBound(sampleStart, sampleCount, extent) - 1;
+        return sampleStart == null ? extent : sampleStart.sampleOf(extent);
     }
 
     /** The first {@code i} in {@code [0, n]} with {@code a[i] > key} ({@code a} non-decreasing). */

@@ -41,6 +41,7 @@ public final class ScaleBench implements Callable<Integer> {
                 new CacheSection(),
                 new IndexSection(),
                 new PlanSection(),
+                new HintedSection(),
                 new SlowS3Section());
     }
 

@@ -1,11 +1,9 @@
 package io.prefetchd.gateway.cache;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.LongStream;
 
 /**
  * How a range of an object is cut into blocks: the blocks already known (cached or in flight) where there are
@@ -13,7 +11,7 @@ import java.util.stream.LongStream;
  * ({@link BlockBounds}). The cuts are the sample bounds the planner gave ({@link ExtentCache#cutAt}), so that
  * one sample's bytes never share a block with its neighbour's; blocks cut before a bound was known stay valid.
  *
- * <p>Thread-safe without the index's lock: an object's cuts are an immutable sorted array, replaced whole, so a
+ * <p>Thread-safe without the index's lock: an object's cuts are an immutable {@link CutSet}, replaced whole, so a
  * {@link #cover} that reads them once sees an {@link #add} wholly or not at all. {@link #cover} reads the table
  * and so needs the index's lock held.
  */
@@ -23,7 +21,7 @@ final class BlockCuts {
     }
 
     private final int shift;
-    private final Map<ObjectId, long[]> cuts = new ConcurrentHashMap<>();
+    private final Map<ObjectId, CutSet> cuts = new ConcurrentHashMap<>();
 
     /** @param grainShift log2 of the grain */
     BlockCuts(int grainShift) {
@@ -36,7 +34,7 @@ final class BlockCuts {
      * the blocks around any byte are those of its grain-aligned cell. Caller holds the index's lock.
      */
     List<Covered> cover(BlockTable table, ObjectId id, long size, long offset, long end) {
-        long[] objectCuts = cuts.get(id);
+        CutSet objectCuts = cuts.get(id);
         List<Covered> out = new ArrayList<>(4);
         long pos = offset;
         long cell = -1;
@@ -65,13 +63,11 @@ final class BlockCuts {
         return out;
     }
 
-    /** Adds cuts of an object to those it has; offsets outside {@code (0, size)} are ignored. */
-    void add(ObjectId id, long size, long[] offsets) {
-        long[] sorted = Arrays.stream(offsets).filter(o -> o > 0 && o < size).sorted().distinct().toArray();
-        cuts.compute(id, (ignored, before) -> {
-            long[] merged = before == null ? sorted
-                    : LongStream.concat(Arrays.stream(before), Arrays.stream(sorted)).sorted().distinct().toArray();
-            return merged.length == 0 ? null : merged;
-        });
+    /**
+     * Adds cuts of an object to those it has ({@link CutSet#union}: a set equal to one it has replaces it). Cuts at
+     * or outside the object's ends change nothing, since blocks end there anyway.
+     */
+    void add(ObjectId id, CutSet added) {
+        cuts.merge(id, added, CutSet::union);
     }
 }

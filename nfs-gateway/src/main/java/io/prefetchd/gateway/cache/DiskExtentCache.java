@@ -353,9 +353,9 @@ public final class DiskExtentCache implements ExtentCache {
     }
 
     @Override
-    public void cutAt(ObjectVersion object, long[] offsets) {
+    public void cutAt(ObjectVersion object, CutSet offsets) {
         requireNonNull(object, "object is null");
-        cuts.add(ObjectId.of(bucket, object), object.size(), offsets);
+        cuts.add(ObjectId.of(bucket, object), requireNonNull(offsets, "offsets is null"));
     }
 
     @Override

@@ -80,7 +80,16 @@ public interface ExtentCache extends AutoCloseable {
      * a sample is fetched, held and dropped on its own. Offsets outside {@code (0, size)} are ignored; calls add to
      * earlier ones. Blocks already cached keep their bounds.
      */
-    void cutAt(ObjectVersion object, long[] offsets);
+    default void cutAt(ObjectVersion object, long[] offsets) {
+        cutAt(object, CutSet.of(offsets));
+    }
+
+    /**
+     * As {@link #cutAt(ObjectVersion, long[])}, the cuts given as a set the cache asks by neighbour and keeps as it
+     * is (a view of a mapped dataset index costs the cache nothing per sample); a set {@link CutSet#equals equal}
+     * to one given before replaces it.
+     */
+    void cutAt(ObjectVersion object, CutSet cuts);
 
     /**
      * The largest block: ranges are fetched, stored and evicted in whole blocks, which start and end at multiples

@@ -3,6 +3,7 @@ package io.prefetchd.gateway.fleet;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.prefetchd.gateway.cache.CacheStats;
+import io.prefetchd.gateway.cache.CutSet;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.s3.ObjectStoreException;
@@ -242,7 +243,7 @@ final class FleetExtentCache implements ExtentCache {
     }
 
     @Override
-    public void cutAt(ObjectVersion object, long[] offsets) {
+    public void cutAt(ObjectVersion object, CutSet offsets) {
         local.cutAt(object, offsets);
     }
 

@@ -1,9 +1,11 @@
 package io.prefetchd.gateway.prefetch;
 
 import io.prefetchd.formats.DatasetIndex;
+import io.prefetchd.formats.ExtentBounds;
 import io.prefetchd.formats.ObjectRef;
 import io.prefetchd.formats.SampleLocator;
 import io.prefetchd.gateway.cache.BlockBounds;
+import io.prefetchd.gateway.cache.CutSet;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.planner.Extent;
@@ -12,6 +14,7 @@ import io.prefetchd.planner.SampleExtents;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -32,17 +35,25 @@ import static java.util.Objects.requireNonNull;
  * A READ maps to the sample whose extent contains its first byte (the first such sample when several share an
  * extent, as rows of one Parquet row group do): the index's own {@link SampleLocator}, which builds nothing.
  *
- * <p>Immutable after construction; built once per dataset in O(extents).
+ * <h2>Nothing per sample or object</h2>
+ * Object names, versions and block bounds are read from the index when asked (a mapped index answers from its file):
+ * the bounds through {@link DatasetIndex#extentBounds()}, which the cache is given as views ({@link #cutAtSamples}),
+ * so neither the layout nor the cache holds offsets per sample. Only an index that cannot answer for its bounds
+ * (Parquet) has them collected here, once, in O(extents): its extents follow pages, not rows, so they are few.
+ *
+ * <p>Immutable after construction (the remembered last object id is an immutable value); thread-safe.
  */
 final class BlockLayout {
     private final DatasetIndex index;
     private final int shift;
     private final long grain;
-    private final String[] objectIds;
-    private final ObjectVersion[] versions;
     private final SampleLocator locator;
-    /** Per object: every extent start and end, sorted and distinct (where blocks end besides grain lines). */
-    private final long[][] cuts;
+    /** The index's own answer to where extents begin and end, or null when it has none (then {@link #cuts}). */
+    private final @Nullable ExtentBounds bounds;
+    /** Per object, every extent start and end inside it; only for an index without {@link #bounds}. */
+    private final CutSet @Nullable [] cuts;
+    /** The planner id of the object asked for last (a front-to-back walk asks for one object many times). */
+    private volatile ObjectName lastName = new ObjectName(-1, "");
 
     BlockLayout(DatasetIndex index, int grainBytes) {
         this.index = requireNonNull(index, "index is null");
@@ -55,32 +66,36 @@ final class BlockLayout {
         }
         this.grain = grainBytes;
         this.shift = Integer.numberOfTrailingZeros(grainBytes);
+        this.locator = SampleLocator.of(index);
+        this.bounds = index.extentBounds();
+        this.cuts = bounds == null ? collectCuts(index) : null;
+    }
+
+    /** An object's planner id, remembered with its number. */
+    private record ObjectName(int object, String id) {
+    }
+
+    /** Per object, every extent's start and end inside it, sorted and distinct: one pass over the samples. */
+    private static CutSet[] collectCuts(DatasetIndex index) {
         List<ObjectRef> objects = index.objects();
         int n = objects.size();
-        objectIds = new String[n];
-        versions = new ObjectVersion[n];
-        for (int o = 0; o < n; o++) {
-            ObjectRef ref = objects.get(o);
-            objectIds[o] = objectId(ref.key(), ref.etag());
-            versions[o] = new ObjectVersion(ref.key(), ref.etag(), ref.size());
-        }
-        locator = SampleLocator.of(index);
-        // per object, every extent's start and end: where its blocks end besides grain lines
-        LongList[] bounds = new LongList[n];
+        LongList[] found = new LongList[n];
         int sampleCount = (int) index.sampleCount();
         for (int s = 0; s < sampleCount; s++) {
             index.forEachExtent(s, (object, offset, length) -> {
-                LongList b = bounds[object] == null ? bounds[object] = new LongList() : bounds[object];
+                LongList b = found[object] == null ? found[object] = new LongList() : found[object];
                 b.add(offset);
                 b.add(offset + length);
             });
         }
-        cuts = new long[n][];
+        CutSet[] out = new CutSet[n];
         for (int o = 0; o < n; o++) {
-            long size = versions[o].size();
-            cuts[o] = bounds[o] == null ? new long[0]
-                    : Arrays.stream(bounds[o].toArray()).filter(x -> x > 0 && x < size).sorted().distinct().toArray();
+            long size = objects.get(o).size();
+            LongList b = found[o];
+            out[o] = CutSet.of(b == null ? new long[0]
+                    : Arrays.stream(b.toArray()).filter(x -> x > 0 && x < size).toArray());
         }
+        return out;
     }
 
     /** A growable {@code long[]}; confined to the constructor. */
@@ -104,21 +119,106 @@ final class BlockLayout {
     private int objectOfId(String objectId) {
         int at = objectId.lastIndexOf("@\"");
         int o = at < 0 ? -1 : index.objectIndex(objectId.substring(0, at));
-        return o >= 0 && objectIds[o].equals(objectId) ? o : -1;
+        return o >= 0 && objectId(o).equals(objectId) ? o : -1;
     }
 
-    /** Where blocks of {@code version} end besides grain lines: every extent's start and end, for the cache. */
-    long[] cutsOf(ObjectVersion version) {
+    /** The planner id of object {@code object}: read from the index, the last one remembered. */
+    private String objectId(int object) {
+        ObjectName last = lastName;
+        if (last.object() == object) {
+            return last.id();
+        }
+        ObjectRef ref = index.objects().get(object);
+        String id = objectId(ref.key(), ref.etag());
+        lastName = new ObjectName(object, id);
+        return id;
+    }
+
+    private ObjectVersion versionOf(int object) {
+        ObjectRef ref = index.objects().get(object);
+        return new ObjectVersion(ref.key(), ref.etag(), ref.size());
+    }
+
+    private long sizeOf(int object) {
+        return index.objectSize(object);
+    }
+
+    /**
+     * Where blocks of {@code version} end besides grain lines (every extent's start and end), for the cache: a view
+     * of the index when it answers by itself, so the cache holds nothing per sample; empty for another version.
+     */
+    CutSet cutsOf(ObjectVersion version) {
         int o = index.objectIndex(version.key());
-        return o < 0 || !versions[o].equals(version) ? new long[0] : cuts[o].clone();
+        return o < 0 || !versionOf(o).equals(version) ? CutSet.of() : cutsOf(o);
+    }
+
+    private CutSet cutsOf(int object) {
+        return bounds != null ? new IndexCuts(index, bounds, object)
+                : requireNonNull(cuts, "cuts without bounds")[object];
+    }
+
+    /** True when some extent of {@code object} begins or ends strictly inside it (else blocks need no cut). */
+    private boolean hasInnerCuts(int object) {
+        return cutsOf(object).higher(0) < sizeOf(object);
+    }
+
+    /** Tells {@code cache} where this dataset's samples begin and end, for the objects that have such bounds. */
+    void cutAtSamples(ExtentCache cache) {
+        int n = index.objects().size();
+        for (int o = 0; o < n; o++) {
+            if (hasInnerCuts(o)) {
+                cache.cutAt(versionOf(o), cutsOf(o));
+            }
+        }
+    }
+
+    /**
+     * One object's cuts as a view of the index's {@link ExtentBounds}. Two views of the same object version built
+     * from the same dataset spec are equal: an index is a function of its spec and its objects' versions, so a
+     * re-indexed dataset's views replace the earlier ones in the cache instead of piling up.
+     */
+    private static final class IndexCuts implements CutSet {
+        private final DatasetIndex index;
+        private final ExtentBounds bounds;
+        private final int object;
+
+        IndexCuts(DatasetIndex index, ExtentBounds bounds, int object) {
+            this.index = index;
+            this.bounds = bounds;
+            this.object = object;
+        }
+
+        private ObjectRef ref() {
+            return index.objects().get(object);
+        }
+
+        @Override
+        public long floor(long pos) {
+            return bounds.floor(object, pos);
+        }
+
+        @Override
+        public long higher(long pos) {
+            return bounds.higher(object, pos);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IndexCuts c && c.index.spec().equals(index.spec()) && c.ref().equals(ref());
+        }
+
+        @Override
+        public int hashCode() {
+            return index.spec().hashCode() * 31 + ref().hashCode();
+        }
     }
 
     private long blockStart(int object, long pos) {
-        return BlockBounds.start(cuts[object], shift, pos);
+        return BlockBounds.start(cutsOf(object), shift, pos);
     }
 
     private long blockEnd(int object, long start) {
-        return BlockBounds.end(cuts[object], shift, start, versions[object].size());
+        return BlockBounds.end(cutsOf(object), shift, start, sizeOf(object));
     }
 
     /** The planner extents (blocks) making up {@code [offset, offset + length)} of a planner object. */
@@ -136,8 +236,9 @@ final class BlockLayout {
     long meanBlockBytes() {
         long blocks = 0;
         long bytes = 0;
-        for (int o = 0; o < versions.length; o++) {
-            long size = versions[o].size();
+        int n = index.objects().size();
+        for (int o = 0; o < n; o++) {
+            long size = sizeOf(o);
             for (long p = 0; p < size; p = blockEnd(o, p)) {
                 blocks++;
             }
@@ -181,11 +282,23 @@ final class BlockLayout {
     /** The object version behind a planner object id, or null when the id is not this dataset's. */
     ObjectVersion version(String objectId) {
         int o = objectOfId(objectId);
-        return o < 0 ? null : versions[o];
+        return o < 0 ? null : versionOf(o);
     }
 
+    /** The dataset's object versions, read from the index as they are asked for (nothing held per object). */
     List<ObjectVersion> versions() {
-        return List.of(versions);
+        int n = index.objects().size();
+        return new java.util.AbstractList<>() {
+            @Override
+            public ObjectVersion get(int o) {
+                return versionOf(o);
+            }
+
+            @Override
+            public int size() {
+                return n;
+            }
+        };
     }
 
     /**
@@ -224,6 +337,15 @@ final class BlockLayout {
         };
     }
 
+    /**
+     * Where the block of an extent's byte {@code p} ends: at the next grain line or the extent's {@code end}. An
+     * extent's start and end are cuts and no other cut lies inside it (extents of one object are identical or
+     * disjoint), so a sample's blocks need no look-up of the cuts; this is {@link #blockEnd} without the search.
+     */
+    private long nextBlock(long p, long end) {
+        return Math.min(end, ((p >>> shift) + 1) << shift);
+    }
+
     /** Hands one sample's blocks to a visitor, each once, with no record per block. */
     private final class BlockWalk implements io.prefetchd.formats.ExtentSink {
         private final SampleExtents.ExtentVisitor visitor;
@@ -240,11 +362,11 @@ final class BlockLayout {
             if (length <= 0) {
                 return;
             }
-            long end = Math.min(versions[object].size(), offset + length);
-            for (long p = blockStart(object, offset); p < end; ) {
-                long q = blockEnd(object, p);
+            long end = Math.min(sizeOf(object), offset + length);
+            for (long p = offset; p < end; ) {
+                long q = nextBlock(p, end);
                 if (!seen(object, p)) {
-                    visitor.accept(objectIds[object], p, q - p);
+                    visitor.accept(objectId(object), p, q - p);
                 }
                 p = q;
             }
@@ -270,10 +392,10 @@ final class BlockLayout {
         if (length <= 0) {
             return;
         }
-        long end = Math.min(versions[object].size(), offset + length);
-        for (long p = blockStart(object, offset); p < end; ) {
-            long q = blockEnd(object, p);
-            Extent e = new Extent(objectIds[object], p, q - p);
+        long end = Math.min(sizeOf(object), offset + length);
+        for (long p = offset; p < end; ) {
+            long q = nextBlock(p, end);
+            Extent e = new Extent(objectId(object), p, q - p);
             if (!out.contains(e)) {
                 out.add(e);
             }
@@ -288,14 +410,14 @@ final class BlockLayout {
      */
     List<Extent> residentExtents(ObjectVersion version, List<ExtentCache.Range> cached) {
         int o = index.objectIndex(version.key());
-        if (o < 0 || !versions[o].equals(version)) {
+        if (o < 0 || !versionOf(o).equals(version)) {
             return List.of();
         }
         List<Extent> out = new ArrayList<>(cached.size());
         for (ExtentCache.Range r : cached) {
             if (r.offset() < version.size() && blockStart(o, r.offset()) == r.offset()
                     && blockEnd(o, r.offset()) == r.offset() + r.length()) {
-                out.add(new Extent(objectIds[o], r.offset(), r.length()));
+                out.add(new Extent(objectId(o), r.offset(), r.length()));
             }
         }
         return out;

@@ -222,13 +222,15 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
      * ({@link ExtentCache#cutAt}). {@link #addDataset} does it; with the planner off, call this instead.
      */
     public static void cutAtSamples(ExtentCache cache, DatasetIndex index) {
-        cutAtSamples(cache, new BlockLayout(index, cache.grainBytes()));
+        new BlockLayout(index, cache.grainBytes()).cutAtSamples(cache);
     }
 
-    private static void cutAtSamples(ExtentCache cache, BlockLayout layout) {
-        for (ObjectVersion v : layout.versions()) {
-            cache.cutAt(v, layout.cutsOf(v));
-        }
+    /**
+     * The view of {@code index} a planner plans with here: each sample as the cache blocks of {@code grainBytes}
+     * its extents touch, read from the index when asked (for benchmarks of what planning a dataset costs).
+     */
+    public static SampleExtents blockView(DatasetIndex index, int grainBytes) {
+        return new BlockLayout(index, grainBytes).plannerView();
     }
 
     /**
@@ -256,7 +258,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         installs.put(datasetId, done);
         try {
             BlockLayout layout = new BlockLayout(index, cache.grainBytes());
-            cutAtSamples(cache, layout); // a sample's bytes are its own blocks
+            layout.cutAtSamples(cache); // a sample's bytes are its own blocks
             List<Extent> resident = new ArrayList<>();
             for (ObjectVersion v : layout.versions()) {
                 List<ExtentCache.Range> cached = cache.cachedRanges(v);

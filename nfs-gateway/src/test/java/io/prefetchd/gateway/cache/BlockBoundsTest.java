@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class BlockBoundsTest {
     private static final int SHIFT = 12; // 4 KiB grain
-    private static final long[] CUTS = {100, 5000, 5512, 9000};
+    private static final CutSet CUTS = CutSet.of(100, 5000, 5512, 9000);
 
     @Test
     void withoutCuts_blocksAreGrains_clippedAtTheEnd() {

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.fleet;
 
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.cache.CutSet;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
@@ -166,7 +167,7 @@ class FleetExtentCacheTest {
             }
 
             @Override
-            public void cutAt(ObjectVersion o, long[] offsets) {
+            public void cutAt(ObjectVersion o, CutSet offsets) {
             }
 
             @Override

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.testing;
 
 import io.prefetchd.gateway.cache.CacheStats;
+import io.prefetchd.gateway.cache.CutSet;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.s3.ObjectStore;
@@ -60,7 +61,7 @@ public final class PassThroughCache implements ExtentCache {
     }
 
     @Override
-    public void cutAt(ObjectVersion object, long[] offsets) {
+    public void cutAt(ObjectVersion object, CutSet offsets) {
     }
 
     @Override
