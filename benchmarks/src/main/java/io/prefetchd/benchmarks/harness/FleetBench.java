@@ -237,12 +237,13 @@ public final class FleetBench implements Callable<Integer> {
                 try (RankedJob job = new RankedJob(ds, nfsPorts, readers)) {
                     for (int e = 0; e < n; e++) {
                         int[] order = orders.order(e);
-                        for (int r = 0; r < GATEWAYS; r++) {
-                            hints.get(r).publish("bench", e, r, GATEWAYS, RankedJob.share(order, r, GATEWAYS));
-                        }
+                        // counted from before the hints: the planners start fetching as soon as they have them
                         S3Emulator.Counters before = s3.counters();
                         double peerBefore = g.sum("prefetchd_fleet_peer_received_bytes_total", "");
                         double fallbackBefore = g.sum("prefetchd_fleet_peer_reads_total", "outcome=\"fallback\"");
+                        for (int r = 0; r < GATEWAYS; r++) {
+                            hints.get(r).publish("bench", e, r, GATEWAYS, RankedJob.share(order, r, GATEWAYS));
+                        }
                         RankedJob.Epoch got = job.run(order);
                         S3Emulator.Counters used = s3.counters().minus(before);
                         long peer = Math.round(g.sum("prefetchd_fleet_peer_received_bytes_total", "") - peerBefore);
