@@ -27,12 +27,17 @@ final class RankedJob implements AutoCloseable {
     /** Connects {@code readersPerRank} readers to each of {@code nfsPorts} (one gateway per rank). */
     RankedJob(Dataset dataset, int[] nfsPorts, int readersPerRank) {
         this.dataset = requireNonNull(dataset, "dataset is null");
-        for (int port : nfsPorts) {
-            List<NfsSampleReader> rank = new ArrayList<>();
-            for (int t = 0; t < readersPerRank; t++) {
-                rank.add(NfsSampleReader.connect(port, false));
+        try {
+            for (int port : nfsPorts) {
+                List<NfsSampleReader> rank = new ArrayList<>();
+                readers.add(rank);
+                for (int t = 0; t < readersPerRank; t++) {
+                    rank.add(NfsSampleReader.connect(port, false));
+                }
             }
-            readers.add(rank);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
