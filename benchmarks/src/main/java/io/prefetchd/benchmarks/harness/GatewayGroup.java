@@ -56,9 +56,10 @@ final class GatewayGroup implements AutoCloseable {
                         "--fleet-port", members.get(i).substring(members.get(i).indexOf(':') + 1),
                         "--fleet-members", String.join(",", members)));
             }
+            int gateway = i;
             starting.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return PrefetchdContender.Daemon.start(launcher, args, dir, false);
+                    return startOrRetry(launcher, args, dir, gateway);
                 } catch (Contender.Unavailable e) {
                     throw new CompletionException(e);
                 }
@@ -80,6 +81,22 @@ final class GatewayGroup implements AutoCloseable {
             throw failed;
         }
         return group;
+    }
+
+    /**
+     * Starts one daemon, and once more when it exits: on two cores shared by the emulator, three starting JVMs and
+     * other work, a daemon's first LIST of the bucket can go unanswered for its start-up timeout. A second failure is
+     * the run's.
+     */
+    private static PrefetchdContender.Daemon startOrRetry(PrefetchdContender.DaemonLauncher launcher,
+                                                          List<String> args, Path dir, int gateway)
+            throws Contender.Unavailable {
+        try {
+            return PrefetchdContender.Daemon.start(launcher, args, dir, false);
+        } catch (Contender.Unavailable e) {
+            System.out.println("gateway " + gateway + " did not start (" + e.getMessage() + "); starting it again");
+            return PrefetchdContender.Daemon.start(launcher, args, dir, false);
+        }
     }
 
     private static int freePort() throws IOException {
