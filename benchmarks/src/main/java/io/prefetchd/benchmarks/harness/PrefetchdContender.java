@@ -1,19 +1,6 @@
 package io.prefetchd.benchmarks.harness;
 
-import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
-import io.prefetchd.planner.proto.EpochHeader;
-import io.prefetchd.planner.proto.HintsGrpc;
-import io.prefetchd.planner.proto.IndexChunk;
-import io.prefetchd.planner.proto.PublishEpochRequest;
-import io.prefetchd.planner.proto.PublishEpochResponse;
-import io.prefetchd.planner.proto.RegisterDatasetRequest;
-import io.prefetchd.planner.proto.RegisterDatasetResponse;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -22,16 +9,12 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,9 +45,6 @@ final class PrefetchdContender implements Contender {
     private static final String S3_API_ACCESS_KEY = "bench-s3-api";
     private static final String S3_API_SECRET_KEY = "bench-s3-api-secret";
 
-    /** How long RegisterDataset may take: the daemon builds the index first (2 GiB at 32 MiB/s: over a minute). */
-    private static final long REGISTER_DEADLINE_MINUTES = 30;
-
     private static final Pattern NFS_PORT = Pattern.compile("mount -t nfs4 .*port=(\\d+)");
     private static final Pattern GRPC_PORT = Pattern.compile("hints: +grpc [^:]+:(\\d+)");
     private static final Pattern HTTP_PORT = Pattern.compile("metrics: +http://[^:]+:(\\d+)/metrics");
@@ -76,8 +56,7 @@ final class PrefetchdContender implements Contender {
     private final Daemon daemon;
     private S3AsyncClient s3Client;
     private final List<String> notes = new ArrayList<>();
-    private ManagedChannel channel;
-    private String datasetId;
+    private HintClient hints;
 
     private PrefetchdContender(Mode mode, Dataset dataset, Daemon daemon, String bucketName, List<String> notes) {
         this.daemon = daemon;
@@ -291,81 +270,16 @@ final class PrefetchdContender implements Contender {
             }
             return;
         }
-        if (channel == null) {
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext()
-                    .maxInboundMessageSize(16 << 20).build();
+        if (hints == null) {
+            hints = new HintClient(daemon.grpcPort(), notes);
             long started = System.nanoTime();
-            datasetId = register();
+            hints.register(dataset);
             notes.add(String.format(java.util.Locale.ROOT, "waited %.1f s for the daemon's index of the dataset "
                     + "before epoch 0 (built once and persisted; it streams every shard)",
                     (System.nanoTime() - started) / 1e9));
         }
         if (mode == Mode.HINTS || mode == Mode.S3_HINTS) {
-            publish(epoch, order);
-        }
-    }
-
-    private String register() {
-        RegisterDatasetRequest.Builder req = RegisterDatasetRequest.newBuilder()
-                .setPath("/" + dataset.folder()).setFormat(dataset.layout()).setExportPath(dataset.folder())
-                .setSampleCount(0);
-        // RegisterDataset returns when the index is built, which streams every shard: minutes on a slow link
-        var stub = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(REGISTER_DEADLINE_MINUTES, TimeUnit.MINUTES);
-        RegisterDatasetResponse r;
-        try {
-            r = stub.registerDataset(req.build());
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
-                throw e;
-            }
-            notes.add("RegisterDataset with sample_count 0 refused (" + e.getStatus().getDescription()
-                    + "): registered with the harness's count " + dataset.samples().size());
-            r = HintsGrpc.newBlockingStub(channel).withDeadlineAfter(REGISTER_DEADLINE_MINUTES, TimeUnit.MINUTES)
-                    .registerDataset(req.setSampleCount(dataset.samples().size()).build());
-        }
-        if (r.getSampleCount() != dataset.samples().size()) {
-            throw new IllegalStateException("the gateway counts " + r.getSampleCount() + " samples in /"
-                    + dataset.folder() + ", the harness " + dataset.samples().size());
-        }
-        return r.getDatasetId();
-    }
-
-    private void publish(int epoch, int[] order) throws Exception {
-        CompletableFuture<PublishEpochResponse> done = new CompletableFuture<>();
-        StreamObserver<PublishEpochRequest> out = HintsGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .publishEpoch(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PublishEpochResponse v) {
-                        done.complete(v);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete(null);
-                    }
-                });
-        out.onNext(PublishEpochRequest.newBuilder().setHeader(EpochHeader.newBuilder().setDatasetId(datasetId)
-                .setJob("bench").setEpoch(epoch).setRank(0).setWorldSize(1)).build());
-        int chunk = 256 * 1024;
-        for (int from = 0; from < order.length; from += chunk) {
-            int n = Math.min(chunk, order.length - from);
-            ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < n; i++) {
-                b.putInt(order[from + i]);
-            }
-            out.onNext(PublishEpochRequest.newBuilder().setIndices(IndexChunk.newBuilder()
-                    .setLeIndices(ByteString.copyFrom(b.array()))).build());
-        }
-        out.onCompleted();
-        PublishEpochResponse r = done.get(60, TimeUnit.SECONDS);
-        if (r == null || r.getAccepted() != order.length) {
-            throw new IllegalStateException("PublishEpoch accepted " + (r == null ? "nothing" : r.getAccepted())
-                    + " of " + order.length + " samples");
+            hints.publish("bench", epoch, 0, 1, order);
         }
     }
 
@@ -391,48 +305,7 @@ final class PrefetchdContender implements Contender {
         if (mode == Mode.S3_HINTS) {
             return s3Reader();
         }
-        Nfs4Client client = Nfs4Client.connect("127.0.0.1", daemon.nfsPort());
-        Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
-        return new SampleReader() {
-            @Override
-            public byte[] read(Dataset.Sample s) {
-                if (keepOpen) {
-                    return read(open.computeIfAbsent(s.key(), k -> client.open("/" + k)), s);
-                }
-                Nfs4Client.OpenFile f = client.open("/" + s.key());   // LOOKUPs + OPEN, as open(2) does
-                try {
-                    return read(f, s);
-                } finally {
-                    client.closeFile(f);
-                }
-            }
-
-            private byte[] read(Nfs4Client.OpenFile f, Dataset.Sample s) {
-                byte[] out = new byte[s.length()];
-                int got = 0;
-                while (got < out.length) {
-                    var r = client.read(f, s.offset() + got, out.length - got);
-                    byte[] d = r.data();
-                    if (d.length == 0) {
-                        throw new IllegalStateException("short READ of /" + s.key() + " at " + (s.offset() + got));
-                    }
-                    System.arraycopy(d, 0, out, got, d.length);
-                    got += d.length;
-                }
-                return out;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    for (Nfs4Client.OpenFile f : open.values()) {
-                        client.closeFile(f);
-                    }
-                } finally {
-                    client.close();
-                }
-            }
-        };
+        return NfsSampleReader.connect(daemon.nfsPort(), keepOpen);
     }
 
     @Override
@@ -440,9 +313,8 @@ final class PrefetchdContender implements Contender {
         if (s3Client != null) {
             s3Client.close();
         }
-        if (channel != null) {
-            channel.shutdownNow();
-            channel.awaitTermination(5, TimeUnit.SECONDS);
+        if (hints != null) {
+            hints.close();
         }
         daemon.stop();
     }

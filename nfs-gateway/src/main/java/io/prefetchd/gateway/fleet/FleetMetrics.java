@@ -56,7 +56,7 @@ final class FleetMetrics {
 
     /** Reports the sum of the members' caches as {@code prefetchd.fleet.capacity.bytes}. */
     void watchCapacity(MeterRegistry registry, java.util.function.LongSupplier bytes) {
-        Gauge.builder("prefetchd.fleet.capacity.bytes", bytes, s -> s.getAsLong())
+        Gauge.builder("prefetchd.fleet.capacity.bytes", bytes, s -> s.getAsLong()).strongReference(true)
                 .description("the fleet's cache: the capacities of the members' caches added up, as they publish them")
                 .register(registry);
     }

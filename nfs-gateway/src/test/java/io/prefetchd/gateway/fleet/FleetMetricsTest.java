@@ -17,6 +17,13 @@ class FleetMetricsTest {
         }
     }
 
+    private static final class Capacity implements java.util.function.LongSupplier {
+        @Override
+        public long getAsLong() {
+            return 3L * (8 << 20);
+        }
+    }
+
     @Test
     void gauges_keepReadingTheirSuppliers_afterTheCallersReferencesAreGone() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -25,11 +32,13 @@ class FleetMetricsTest {
         WeakReference<Members> probe = new WeakReference<>(members);
         metrics.watchMembers(registry, members);
         metrics.watchOwnership(registry, new Members());
+        metrics.watchCapacity(registry, new Capacity());
         members = null;
         for (int i = 0; i < 10 && probe.get() != null; i++) {
             System.gc();
         }
         assertEquals(3.0, registry.get("prefetchd.fleet.members").gauge().value());
         assertEquals(3.0, registry.get("prefetchd.fleet.owned.partitions").gauge().value());
+        assertEquals(3.0 * (8 << 20), registry.get("prefetchd.fleet.capacity.bytes").gauge().value());
     }
 }
