@@ -125,6 +125,7 @@ class FleetKillLinuxIT {
             JSON.writeValue(work.resolve("orders.json").toFile(), orders);
             Path script = GuestScripts.writeScript("fleet_kill.py", work);
 
+            long indexed = counting.bytes();   // the members' index builds read the shards' headers
             CompletableFuture<VmNfsClient.Result> guest = CompletableFuture.supplyAsync(() -> VM.run(
                     VmNfsClient.Options.mount(fleet.nfsPort(0)).vers("4.1").forward(fleet.nfsPort(1))
                             .forward(fleet.nfsPort(2)).share(work).timeout(Duration.ofMinutes(12)),
@@ -136,6 +137,7 @@ class FleetKillLinuxIT {
             fleet.kill(2);   // SIGKILL while the guest reads through A and B
             g.say("killed");
             g.await("epoch-0");
+            long epoch0 = counting.bytes() - indexed;
             double fallbacks = fleet.metric(0, FALLBACKS) + fleet.metric(1, FALLBACKS);
             fleet.await(() -> fleet.members(0) == 2 && fleet.members(1) == 2, "A and B to drop the killed member");
 
@@ -145,7 +147,8 @@ class FleetKillLinuxIT {
             g.say("rejoined");
 
             g.await("epoch-1");
-            long before = counting.bytes();
+            long before = counting.bytes();   // C's restart and index build, epoch 1
+            long epoch1 = before - indexed - epoch0;
             g.say("warm");
             JsonNode last = g.await("epoch-2");
             long warm = counting.bytes() - before;
@@ -153,10 +156,11 @@ class FleetKillLinuxIT {
             VmNfsClient.Result r = guest.get(3, TimeUnit.MINUTES);
             System.out.println(r.stdout());
             r.assertSuccess();   // every sample of every epoch read with exact bytes, without an error
-            System.out.printf("FleetKillLinuxIT: D = %d bytes, each member's cache %d; warm epoch's S3 bytes %d "
-                    + "(%.3f D); S3 bytes in all %d over %d GETs; fallback reads while C was dead %.0f%n",
-                    datasetBytes, memberCache, warm, (double) warm / datasetBytes, counting.bytes(), counting.gets(),
-                    fallbacks);
+            System.out.printf("FleetKillLinuxIT: D = %d bytes, each member's cache %d; S3 bytes: %d before epoch 0 "
+                    + "(index builds), %d in epoch 0 (cold, C killed), %d until the end of epoch 1 (C restarted), %d "
+                    + "in warm epoch 2 (%.3f D); %d GETs in all; reads of the dead member's grains from S3 %.0f%n",
+                    datasetBytes, memberCache, indexed, epoch0, epoch1, warm, (double) warm / datasetBytes,
+                    counting.gets(), fallbacks);
             assertTrue(fallbacks > 0, "the kill was felt: A and B read grains of the dead member from S3 instead");
             assertTrue(last.get("through_c").asInt() > 0, "the guest read through the restarted member");
             assertTrue(fleet.metric(2, "prefetchd_fleet_peer_served_reads_total") > 0,
