@@ -125,7 +125,7 @@ class FleetKillLinuxIT {
             JSON.writeValue(work.resolve("orders.json").toFile(), orders);
             Path script = GuestScripts.writeScript("fleet_kill.py", work);
 
-            long indexed = counting.bytes();   // the members' index builds read the shards' headers
+            long indexed = counting.bytes();   // each member's index build, and any prefetch before the guest reads
             CompletableFuture<VmNfsClient.Result> guest = CompletableFuture.supplyAsync(() -> VM.run(
                     VmNfsClient.Options.mount(fleet.nfsPort(0)).vers("4.1").forward(fleet.nfsPort(1))
                             .forward(fleet.nfsPort(2)).share(work).timeout(Duration.ofMinutes(12)),
