@@ -393,18 +393,30 @@ final class PrefetchdContender implements Contender {
         }
         Nfs4Client client = Nfs4Client.connect("127.0.0.1", daemon.nfsPort());
         Map<String, Nfs4Client.OpenFile> open = new HashMap<>();
+        Map<String, byte[]> directories = new HashMap<>();
         return new SampleReader() {
             @Override
             public byte[] read(Dataset.Sample s) {
                 if (keepOpen) {
-                    return read(open.computeIfAbsent(s.key(), k -> client.open("/" + k)), s);
+                    return read(open.computeIfAbsent(s.key(), this::open), s);
                 }
-                Nfs4Client.OpenFile f = client.open("/" + s.key());   // LOOKUPs + OPEN, as open(2) does
+                Nfs4Client.OpenFile f = open(s.key());
                 try {
                     return read(f, s);
                 } finally {
                     client.closeFile(f);
                 }
+            }
+
+            /**
+             * OPEN by name in the object's directory, whose handle this reader looked up once (the kernel client's
+             * dentry cache does the same: an open(2) in a known directory is one OPEN, with no LOOKUP).
+             */
+            private Nfs4Client.OpenFile open(String key) {
+                int slash = key.lastIndexOf('/');
+                String dir = slash < 0 ? "" : key.substring(0, slash);
+                byte[] fh = directories.computeIfAbsent(dir, d -> client.lookup("/" + d));
+                return client.open(fh, key.substring(slash + 1));
             }
 
             private byte[] read(Nfs4Client.OpenFile f, Dataset.Sample s) {
