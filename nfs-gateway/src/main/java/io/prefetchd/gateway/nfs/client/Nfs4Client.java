@@ -169,10 +169,19 @@ public final class Nfs4Client implements AutoCloseable {
         return r.last().as(byte[].class);
     }
 
+    /** Opens {@code path} for reading: one COMPOUND walks to its directory, a second opens the name in it. */
     public OpenFile open(String path) {
         int slash = path.lastIndexOf('/');
         byte[] dir = lookup(slash <= 0 ? "/" : path.substring(0, slash));
-        String name = path.substring(slash + 1);
+        return open(dir, path.substring(slash + 1));
+    }
+
+    /**
+     * Opens {@code name} in the directory whose handle is {@code dir}, for reading, in one COMPOUND
+     * ({@code PUTFH OPEN GETFH GETATTR}): what the Linux client sends for {@code open(2)} of a name in a directory
+     * it has looked up before.
+     */
+    public OpenFile open(byte[] dir, String name) {
         CompoundReply r = expectOk(call(b -> b.putfh(dir).open(0, clientId, owner, Nfs4.OPEN4_SHARE_ACCESS_READ, 0,
                 name).getfh().getattr(Attr.SIZE)));
         return new OpenFile(r.op(Nfs4.OP_GETFH).as(byte[].class),

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * NFS metrics: per-operation latency ({@code prefetchd.nfs.op.latency}, tag op) and counts by status
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NfsMetrics {
     private final MeterRegistry registry;
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** Per opcode, its meters: looked up by number on every operation, so no key is built per operation. */
+    private final Map<Integer, OpMeters> ops = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Counter compounds;
     private final Counter garbage;
@@ -49,14 +51,40 @@ public final class NfsMetrics {
     }
 
     void operation(int opcode, NfsStatus status, long nanos) {
-        String op = Operations.name(opcode);
-        timers.computeIfAbsent(op, o -> Timer.builder("prefetchd.nfs.op.latency").tag("op", o)
-                .serviceLevelObjectives(LatencyBuckets.bounds())
-                .description("time to execute one NFS operation").register(registry))
-                .record(nanos, TimeUnit.NANOSECONDS);
-        counters.computeIfAbsent(op + "/" + status.name(), k -> Counter.builder("prefetchd.nfs.ops").tag("op", op)
-                .tag("status", status.name()).description("NFS operations by result").register(registry))
-                .increment();
+        OpMeters m = ops.computeIfAbsent(opcode, o -> new OpMeters(registry, Operations.name(o)));
+        m.latency.record(nanos, TimeUnit.NANOSECONDS);
+        m.count(status).increment();
+    }
+
+    /**
+     * One operation's latency timer and its counters by status, registered on first use. Thread-safe: a counter
+     * registered twice by racing threads is the same meter (the registry returns the one it has).
+     */
+    private static final class OpMeters {
+        private static final NfsStatus[] STATUSES = NfsStatus.values();
+
+        private final MeterRegistry registry;
+        private final String op;
+        private final Timer latency;
+        private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(STATUSES.length);
+
+        OpMeters(MeterRegistry registry, String op) {
+            this.registry = registry;
+            this.op = op;
+            this.latency = Timer.builder("prefetchd.nfs.op.latency").tag("op", op)
+                    .serviceLevelObjectives(LatencyBuckets.bounds())
+                    .description("time to execute one NFS operation").register(registry);
+        }
+
+        Counter count(NfsStatus status) {
+            Counter c = byStatus.get(status.ordinal());
+            if (c == null) {
+                c = Counter.builder("prefetchd.nfs.ops").tag("op", op).tag("status", status.name())
+                        .description("NFS operations by result").register(registry);
+                byStatus.set(status.ordinal(), c);
+            }
+            return c;
+        }
     }
 
     /** Publishes gauges of the protocol state: the byte-range locks held now. */

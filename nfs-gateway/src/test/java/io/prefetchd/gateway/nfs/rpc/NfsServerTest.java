@@ -154,6 +154,24 @@ class NfsServerTest {
     }
 
     @Test
+    void openByNameInADirectoryHandle_readsTheFile_withNoLookup() {
+        start(Duration.ofMinutes(5));
+        try (Nfs4Client c = Nfs4Client.connect("127.0.0.1", server.port())) {
+            byte[] root = c.lookup("/");
+            double lookups = ops("LOOKUP");
+            Nfs4Client.OpenFile f = c.open(root, "hello.txt");
+            assertEquals("hello\n", new String(c.readAll(f, 4096), StandardCharsets.UTF_8));
+            c.closeFile(f);
+            assertEquals(lookups, ops("LOOKUP"));
+            assertEquals(1, ops("OPEN"));
+        }
+    }
+
+    private double ops(String op) {
+        return registry.find("prefetchd.nfs.ops").tag("op", op).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
     void callForNfsVersion3_getsProgMismatch4To4_andTheConnectionKeepsServing() throws IOException {
         start(Duration.ofMinutes(5));
         try (Socket s = connect(server)) {
