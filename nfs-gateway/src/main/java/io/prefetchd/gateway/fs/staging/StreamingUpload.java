@@ -175,8 +175,11 @@ final class StreamingUpload {
     void advance() {
         String reason = null;
         List<Integer> start = new ArrayList<>();
-        String uploadKey;
-        String uploadId;
+        String uploadKey = null;
+        String uploadId = null;
+        CompletableFuture<String> beginning = null;
+        String beginKey = null;
+        Map<String, String> beginMetadata = null;
         String current = context.keyOf.apply(file.path);
         Owner owner = file.owner();   // the file's lock is never taken under this one
         java.time.Instant mtime = file.mtime();
@@ -194,9 +197,12 @@ final class StreamingUpload {
                     key = current;
                     begunMetadata = ObjectAttributes.metadata(owner != null ? owner : context.defaultOwner, mtime,
                             false);
-                    begun = begin(current, begunMetadata);   // its parts go once it exists
+                    // set before the store is asked: an answer that arrives at once runs advance() again, which
+                    // must find this upload, not begin a second one
+                    begun = beginning = new CompletableFuture<>();
+                    beginKey = current;
+                    beginMetadata = begunMetadata;
                 }
-                return;
             } else if (!begun.isDone() || begun.isCompletedExceptionally()) {
                 return;
             } else {
@@ -214,31 +220,42 @@ final class StreamingUpload {
                     sending++;
                 }
             }
-            uploadKey = key;
-            uploadId = idOf(begun);
+            if (beginning == null) {
+                uploadKey = key;
+                uploadId = idOf(begun);
+            }
+        }
+        if (beginning != null) {
+            begin(beginKey, beginMetadata, beginning);   // its parts go once it exists
+            return;
         }
         if (reason != null) {
             stop(reason);
             return;
         }
+        String sendKey = uploadKey;
+        String sendId = uploadId;
         for (int k : start) {
             try {
-                context.executor.execute(() -> sendWhileWriting(uploadKey, uploadId, k));
+                context.executor.execute(() -> sendWhileWriting(sendKey, sendId, k));
             } catch (java.util.concurrent.RejectedExecutionException e) {   // shutting down: it goes with the upload
-                partEnded(k, uploadId, 0, null, e);
+                partEnded(k, sendId, 0, null, e);
             }
         }
     }
 
-    /** Begins the multipart upload; it is usable once its id is journaled. Under this monitor: calls out async only. */
-    private CompletableFuture<String> begin(String uploadKey, Map<String, String> metadata) {
+    /**
+     * Begins the multipart upload, completing {@code journaled} with its id once the id is journaled. Called with no
+     * lock held.
+     */
+    private void begin(String uploadKey, Map<String, String> metadata, CompletableFuture<String> journaled) {
         CompletableFuture<String> begin;
         try {
             begin = context.store.beginMultipart(uploadKey, metadata);
         } catch (RuntimeException e) {
             begin = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<String> journaled = begin.thenApplyAsync(id -> {
+        begin.thenApplyAsync(id -> {
             try {
                 context.area.multipartBegun(uploadKey, id);
             } catch (NfsException e) {
@@ -246,7 +263,13 @@ final class StreamingUpload {
                 throw new CompletionException(e);
             }
             return id;
-        }, context.executor);
+        }, context.executor).whenComplete((id, failure) -> {
+            if (failure == null) {
+                journaled.complete(id);
+            } else {
+                journaled.completeExceptionally(failure);
+            }
+        });
         journaled.whenCompleteAsync((id, failure) -> {
             if (failure == null) {
                 advance();
@@ -257,7 +280,6 @@ final class StreamingUpload {
             stop(cause instanceof UnsupportedOperationException ? null
                     : "its multipart upload could not begin: " + cause.getMessage());
         }, context.executor);
-        return journaled;
     }
 
     /**
