@@ -100,9 +100,12 @@ public final class WriteBench implements Callable<Integer> {
             result.put("local_disk_seconds", local);
             try (S3Emulator s3 = S3Emulator.start(w.resolve("s3"), "bench", profile)) {
                 s3.setShaping(true);
+                ThreadCpu directCpu0 = ThreadCpu.of(ProcessHandle.current().pid());
                 double direct = directUpload(s3, file, "direct/checkpoint.bin");
+                Map<String, Double> directCpu = ThreadCpu.of(ProcessHandle.current().pid()).since(directCpu0);
                 check(s3, "direct/checkpoint.bin", md5);
                 result.put("direct_multipart_seconds", direct);
+                result.put("direct_multipart_cpu_seconds_by_thread", directCpu);
                 Gateway g = throughGateway(s3, file, "ckpt/checkpoint.bin", w.resolve("gateway"));
                 check(s3, "ckpt/checkpoint.bin", md5);
                 result.put("nfs_write_seconds", g.writeSeconds());
@@ -111,7 +114,10 @@ public final class WriteBench implements Callable<Integer> {
                 result.put("close_to_visible_seconds", g.visibleSeconds());
                 result.put("parts_sent_while_writing", g.partsWhileWriting());
                 result.put("parts_sent_after_close", g.partsAtUpload());
+                result.put("write_to_visible_daemon_cpu_seconds_by_thread", g.daemonThreads());
+                result.put("write_to_visible_harness_cpu_seconds_by_thread", g.harnessThreads());
                 print(bytes, local, direct, g);
+                printCpu(bytes, directCpu, g);
             }
             Files.writeString(o.resolve("write.json"), Json.pretty(result));
             System.out.println("wrote " + o.resolve("write.json"));
@@ -125,14 +131,52 @@ public final class WriteBench implements Callable<Integer> {
         }
     }
 
-    /** The gateway's figures: seconds to write, seconds from the close until visible, parts sent before and after. */
     /**
+     * The gateway's figures: seconds to write, seconds from the close until visible, parts sent before and after.
+     *
      * @param daemonCpuSeconds  CPU time the daemon process used while the file was written over NFS (its parts
      *                          uploaded meanwhile included)
      * @param harnessCpuSeconds CPU time this process (the NFS writer and the emulated S3) used meanwhile
+     * @param daemonThreads     the daemon's CPU seconds from the first WRITE until the object was visible, by thread
+     * @param harnessThreads    this process's, the same way
      */
     private record Gateway(double writeSeconds, double visibleSeconds, long partsWhileWriting, long partsAtUpload,
-                           double daemonCpuSeconds, double harnessCpuSeconds) {
+                           double daemonCpuSeconds, double harnessCpuSeconds, Map<String, Double> daemonThreads,
+                           Map<String, Double> harnessThreads) {
+    }
+
+    /**
+     * S3Proxy serves requests on its Jetty pool ({@code S3Proxy-Jetty-N}); the rest of this process is the writer or
+     * the SDK client, with this JVM's compilers and collector.
+     */
+    private static double emulator(Map<String, Double> harness) {
+        return harness.entrySet().stream().filter(e -> e.getKey().startsWith("S3Proxy"))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    private static double sum(Map<String, Double> threads) {
+        return threads.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    private static void printCpu(long bytes, Map<String, Double> direct, Gateway g) {
+        double gib = bytes / (double) (1L << 30);
+        System.out.printf(Locale.ROOT, "%nCPU seconds per GiB, to the object visible in S3:%n");
+        System.out.printf(Locale.ROOT, "  direct multipart:  client %.2f, emulated S3 %.2f (total %.2f)%n",
+                (sum(direct) - emulator(direct)) / gib, emulator(direct) / gib, sum(direct) / gib);
+        System.out.printf(Locale.ROOT, "  through prefetchd: NFS writer %.2f, gateway %.2f, emulated S3 %.2f "
+                + "(total %.2f)%n", (sum(g.harnessThreads()) - emulator(g.harnessThreads())) / gib,
+                sum(g.daemonThreads()) / gib, emulator(g.harnessThreads()) / gib,
+                (sum(g.harnessThreads()) + sum(g.daemonThreads())) / gib);
+        System.out.printf(Locale.ROOT, "  gateway threads: %s%n", top(g.daemonThreads()));
+        System.out.printf(Locale.ROOT, "  harness threads (prefetchd run): %s%n", top(g.harnessThreads()));
+        System.out.printf(Locale.ROOT, "  harness threads (direct run): %s%n", top(direct));
+    }
+
+    private static String top(Map<String, Double> threads) {
+        StringBuilder b = new StringBuilder();
+        threads.entrySet().stream().filter(e -> e.getValue() >= 0.05).limit(10).forEach(e -> b.append(
+                b.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())));
+        return b.toString();
     }
 
     private static double cpuSeconds(ProcessHandle p) {
@@ -249,6 +293,8 @@ public final class WriteBench implements Callable<Integer> {
         try {
             double daemonCpu0 = cpuSeconds(d.process().toHandle());
             double harnessCpu0 = cpuSeconds(ProcessHandle.current());
+            ThreadCpu daemonThreads0 = ThreadCpu.of(d.process().pid());
+            ThreadCpu harnessThreads0 = ThreadCpu.of(ProcessHandle.current().pid());
             long t0 = System.nanoTime();
             writeOverNfs(file, key, d.nfsPort());
             long t1 = System.nanoTime();
@@ -263,11 +309,13 @@ public final class WriteBench implements Callable<Integer> {
                 }
             }
             long t2 = System.nanoTime();
+            Map<String, Double> daemonThreads = ThreadCpu.of(d.process().pid()).since(daemonThreads0);
+            Map<String, Double> harnessThreads = ThreadCpu.of(ProcessHandle.current().pid()).since(harnessThreads0);
             Map<String, Double> m = metrics(d.httpPort());
             return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
                     m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"while_writing\"}", 0.0).longValue(),
                     m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"at_upload\"}", 0.0).longValue(),
-                    daemonCpu, harnessCpu);
+                    daemonCpu, harnessCpu, daemonThreads, harnessThreads);
         } finally {
             d.stop();
         }

@@ -93,8 +93,9 @@ public interface ObjectStore extends AutoCloseable {
     }
 
     /**
-     * Sends {@code data} (its remaining bytes; read, not kept, and not changed by the store) as part {@code number}
-     * of upload {@code uploadId}. Sending a part number again replaces the part. All parts but the last must be at
+     * Sends {@code data} (its remaining bytes; read, not kept past the returned future, and not changed by the
+     * store; the caller leaves them unchanged until that future completes) as part {@code number} of upload
+     * {@code uploadId}. Sending a part number again replaces the part. All parts but the last must be at
      * least {@link UploadSettings#S3_MIN_PART} bytes when completed.
      */
     default CompletableFuture<UploadedPart> uploadPart(String key, String uploadId, int number,

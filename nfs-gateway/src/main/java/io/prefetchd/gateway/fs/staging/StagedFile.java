@@ -131,6 +131,33 @@ final class StagedFile {
         return b.array();
     }
 
+    /**
+     * Fills {@code into} (from its position to its limit) with the bytes at {@code offset}, fewer at the end of the
+     * file; returns how many it holds now.
+     */
+    synchronized int read(long offset, ByteBuffer into) throws NfsException {
+        checkLive();
+        int start = into.position();
+        if (offset >= size) {
+            return 0;
+        }
+        if (into.remaining() > size - offset) {
+            into.limit(start + (int) (size - offset));
+        }
+        try {
+            while (into.hasRemaining()) {
+                if (channel.read(into, offset + into.position() - start) < 0) {
+                    while (into.hasRemaining()) {   // a hole at the end: setLength extended the file, reads as zeros
+                        into.put((byte) 0);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw StagingArea.ioError("read of " + path, e);
+        }
+        return into.position() - start;
+    }
+
     /** Truncates or extends (with a hole) the file to {@code newSize}, durably. */
     synchronized void setSize(long newSize, Instant now) throws NfsException {
         checkLive();

@@ -53,9 +53,10 @@ import static java.util.Objects.requireNonNull;
  * first part is sent, so that after a crash the next start aborts it; the file itself is then uploaded again from
  * the bytes staging holds, which are all that were acknowledged.
  *
- * <p><b>Memory.</b> A part in flight holds its bytes on the heap; the {@link Context#budget} shared by all files
- * bounds the parts in flight. A part that finds no permit waits for a later write, or for {@link #finish}, which
- * sends from the staged file without holding bytes.
+ * <p><b>Memory.</b> A part in flight holds its bytes in a buffer off the heap ({@link PartBuffers}, kept from part
+ * to part); the {@link Context#budget} shared by all files bounds the parts in flight, and so the buffers. A part
+ * that finds no permit waits for a later write, or for {@link #finish}, which sends from the staged file without
+ * holding bytes.
  *
  * <p>Thread-safe: state guarded by this object's monitor, under which no other lock is taken and nothing is
  * called out. The staged file's monitor may be held when this one is taken ({@link #changed}), never the other
@@ -72,6 +73,7 @@ final class StreamingUpload {
         final long partSize;
         final Executor executor;
         final Semaphore budget;
+        final PartBuffers buffers;
         final Owner defaultOwner;
         final Counter whileWriting;
         final Counter atUpload;
@@ -93,6 +95,7 @@ final class StreamingUpload {
             }
             this.partSize = partSize;
             this.budget = requireNonNull(budget, "budget is null");
+            this.buffers = new PartBuffers((int) partSize, budget.availablePermits());
             this.defaultOwner = requireNonNull(defaultOwner, "defaultOwner is null");
             this.executor = requireNonNull(executor, "executor is null");
             this.whileWriting = Counter.builder("prefetchd.upload.streamed.parts").tag("when", "while_writing")
@@ -172,8 +175,11 @@ final class StreamingUpload {
     void advance() {
         String reason = null;
         List<Integer> start = new ArrayList<>();
-        String uploadKey;
-        String uploadId;
+        String uploadKey = null;
+        String uploadId = null;
+        CompletableFuture<String> beginning = null;
+        String beginKey = null;
+        Map<String, String> beginMetadata = null;
         String current = context.keyOf.apply(file.path);
         Owner owner = file.owner();   // the file's lock is never taken under this one
         java.time.Instant mtime = file.mtime();
@@ -191,9 +197,12 @@ final class StreamingUpload {
                     key = current;
                     begunMetadata = ObjectAttributes.metadata(owner != null ? owner : context.defaultOwner, mtime,
                             false);
-                    begun = begin(current, begunMetadata);   // its parts go once it exists
+                    // set before the store is asked: an answer that arrives at once runs advance() again, which
+                    // must find this upload, not begin a second one
+                    begun = beginning = new CompletableFuture<>();
+                    beginKey = current;
+                    beginMetadata = begunMetadata;
                 }
-                return;
             } else if (!begun.isDone() || begun.isCompletedExceptionally()) {
                 return;
             } else {
@@ -211,31 +220,42 @@ final class StreamingUpload {
                     sending++;
                 }
             }
-            uploadKey = key;
-            uploadId = idOf(begun);
+            if (beginning == null) {
+                uploadKey = key;
+                uploadId = idOf(begun);
+            }
+        }
+        if (beginning != null) {
+            begin(beginKey, beginMetadata, beginning);   // its parts go once it exists
+            return;
         }
         if (reason != null) {
             stop(reason);
             return;
         }
+        String sendKey = uploadKey;
+        String sendId = uploadId;
         for (int k : start) {
             try {
-                context.executor.execute(() -> sendWhileWriting(uploadKey, uploadId, k));
+                context.executor.execute(() -> sendWhileWriting(sendKey, sendId, k));
             } catch (java.util.concurrent.RejectedExecutionException e) {   // shutting down: it goes with the upload
-                partEnded(k, uploadId, 0, null, e);
+                partEnded(k, sendId, 0, null, e);
             }
         }
     }
 
-    /** Begins the multipart upload; it is usable once its id is journaled. Under this monitor: calls out async only. */
-    private CompletableFuture<String> begin(String uploadKey, Map<String, String> metadata) {
+    /**
+     * Begins the multipart upload, completing {@code journaled} with its id once the id is journaled. Called with no
+     * lock held.
+     */
+    private void begin(String uploadKey, Map<String, String> metadata, CompletableFuture<String> journaled) {
         CompletableFuture<String> begin;
         try {
             begin = context.store.beginMultipart(uploadKey, metadata);
         } catch (RuntimeException e) {
             begin = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<String> journaled = begin.thenApplyAsync(id -> {
+        begin.thenApplyAsync(id -> {
             try {
                 context.area.multipartBegun(uploadKey, id);
             } catch (NfsException e) {
@@ -243,7 +263,13 @@ final class StreamingUpload {
                 throw new CompletionException(e);
             }
             return id;
-        }, context.executor);
+        }, context.executor).whenComplete((id, failure) -> {
+            if (failure == null) {
+                journaled.complete(id);
+            } else {
+                journaled.completeExceptionally(failure);
+            }
+        });
         journaled.whenCompleteAsync((id, failure) -> {
             if (failure == null) {
                 advance();
@@ -254,34 +280,42 @@ final class StreamingUpload {
             stop(cause instanceof UnsupportedOperationException ? null
                     : "its multipart upload could not begin: " + cause.getMessage());
         }, context.executor);
-        return journaled;
     }
 
-    /** Reads part {@code k} with its version, under the staged file's lock, and sends it. */
+    /**
+     * Reads part {@code k} with its version, under the staged file's lock, into a buffer of the pool, and sends it;
+     * the buffer goes back to the pool once the store is done with it.
+     */
     private void sendWhileWriting(String uploadKey, String uploadId, int k) {
         long p = context.partSize;
-        byte[] bytes;
+        ByteBuffer bytes = context.buffers.take();
         long version;
+        int read;
         try {
             synchronized (file) {
-                bytes = file.read(k * p, (int) p);
+                read = file.read(k * p, bytes);
                 version = versionOf(k);
             }
         } catch (NfsException | RuntimeException e) {
+            context.buffers.give(bytes);
             partEnded(k, uploadId, 0, null, e);
             return;
         }
-        if (bytes.length != p) {   // cut short meanwhile: not a whole part
+        if (read != p) {   // cut short meanwhile: not a whole part
+            context.buffers.give(bytes);
             partEnded(k, uploadId, version, null, null);
             return;
         }
         CompletableFuture<UploadedPart> sent;
         try {
-            sent = context.store.uploadPart(uploadKey, uploadId, k + 1, ByteBuffer.wrap(bytes));
+            sent = context.store.uploadPart(uploadKey, uploadId, k + 1, bytes.flip());
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
-        sent.whenComplete((part, failure) -> partEnded(k, uploadId, version, part, failure));
+        sent.whenComplete((part, failure) -> {
+            context.buffers.give(bytes);   // before the permit: no more buffers are kept than parts may be in flight
+            partEnded(k, uploadId, version, part, failure);
+        });
     }
 
     private synchronized long versionOf(int k) {

@@ -201,8 +201,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /**
-     * Parts of streamed uploads in flight at once, all files together: each holds its bytes on the heap, so at
-     * most an eighth of the heap, and between 2 and 16 of them.
+     * Parts of streamed uploads in flight at once, all files together: each holds its bytes in a buffer off the
+     * heap, kept for the next part; together at most an eighth of the heap's size, and between 2 and 16 of them.
      */
     private static int streamingParts(long partSize) {
         long fit = Runtime.getRuntime().maxMemory() / 8 / partSize;
