@@ -14,6 +14,7 @@ import io.prefetchd.planner.proto.PublishEpochRequest;
 import io.prefetchd.planner.proto.PublishEpochResponse;
 import io.prefetchd.planner.proto.RegisterDatasetRequest;
 import io.prefetchd.planner.proto.RegisterDatasetResponse;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -74,10 +75,12 @@ final class PrefetchdContender implements Contender {
     private final Dataset dataset;
     private final String bucketName;
     private final Daemon daemon;
-    private S3AsyncClient s3Client;
+    /** Created by the first reader through the daemon's S3 endpoint. */
+    private @Nullable S3AsyncClient s3Client;
     private final List<String> notes = new ArrayList<>();
-    private ManagedChannel channel;
-    private String datasetId;
+    /** Both set before the first hinted epoch. */
+    private @Nullable ManagedChannel channel;
+    private @Nullable String datasetId;
 
     private PrefetchdContender(Mode mode, Dataset dataset, Daemon daemon, String bucketName, List<String> notes) {
         this.daemon = daemon;
@@ -105,7 +108,7 @@ final class PrefetchdContender implements Contender {
     }
 
     /** How to start the daemon's JVM. */
-    record DaemonLauncher(String java, String classpath, String heap, Integer grain) {
+    record DaemonLauncher(String java, String classpath, String heap, @Nullable Integer grain) {
         List<String> command(List<String> args) {
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC",
                     "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", classpath,

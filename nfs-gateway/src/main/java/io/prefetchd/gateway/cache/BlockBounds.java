@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.cache;
 
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the cache's blocks begin and end within an object: at every multiple of the grain and at every cut (the
@@ -17,7 +18,7 @@ public final class BlockBounds {
      * @param cuts sorted, distinct offsets, or null for none
      * @param grainShift log2 of the grain
      */
-    public static long start(long[] cuts, int grainShift, long pos) {
+    public static long start(long @Nullable [] cuts, int grainShift, long pos) {
         long line = pos >>> grainShift << grainShift;
         if (cuts == null) {
             return line;
@@ -28,7 +29,7 @@ public final class BlockBounds {
     }
 
     /** The end of the block that holds byte {@code pos}: the next grain line, cut or {@code size} after it. */
-    public static long end(long[] cuts, int grainShift, long pos, long size) {
+    public static long end(long @Nullable [] cuts, int grainShift, long pos, long size) {
         long line = Math.min(size, ((pos >>> grainShift) + 1) << grainShift);
         if (cuts == null) {
             return line;

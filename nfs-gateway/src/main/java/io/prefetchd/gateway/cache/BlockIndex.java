@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.cache;
 
+import static java.util.Objects.requireNonNull;
+
 import io.prefetchd.gateway.cache.ExtentCache.Range;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -138,7 +140,7 @@ final class BlockIndex {
                     fetch = track(block.key());
                     claimed.add(fetch);
                 }
-                int slot = cached ? block.slot() : fetch.slot;
+                int slot = cached ? block.slot() : requireNonNull(fetch, "an uncached block is fetched").slot;
                 if (hold && !table.setHeld(slot, true)) {
                     stored.held(slot);
                 }

@@ -473,12 +473,12 @@ public final class ReportStore implements AutoCloseable {
      * Completed reports, then partial reports of the epochs in progress, grouped by dataset and job, oldest first
      * within a job; {@code null} filters match everything.
      */
-    public List<EpochReport> reports(String datasetOrNull, String jobOrNull) {
+    public List<EpochReport> reports(@Nullable String datasetOrNull, @Nullable String jobOrNull) {
         return reports(datasetOrNull, jobOrNull, 0);
     }
 
     /** As {@link #reports(String, String)}, with only the {@code limit} most recent completed reports (0: all). */
-    public List<EpochReport> reports(String datasetOrNull, String jobOrNull, int limit) {
+    public List<EpochReport> reports(@Nullable String datasetOrNull, @Nullable String jobOrNull, int limit) {
         List<EpochReport> done = new ArrayList<>();
         synchronized (this) {
             for (Kept k : kept) {
