@@ -12,6 +12,7 @@ import io.prefetchd.planner.SampleExtents;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -179,7 +180,7 @@ final class BlockLayout {
     }
 
     /** The object version behind a planner object id, or null when the id is not this dataset's. */
-    ObjectVersion version(String objectId) {
+    @Nullable ObjectVersion version(String objectId) {
         int o = objectOfId(objectId);
         return o < 0 ? null : versions[o];
     }

@@ -181,7 +181,7 @@ final class DatasetPrefetcher {
         return inFlight.size();
     }
 
-    String job() {
+    @Nullable String job() {
         return orders.job();
     }
 
@@ -221,7 +221,7 @@ final class DatasetPrefetcher {
 
     private boolean inCache(int sample, Map<ObjectVersion, Set<Long>> cachedBlocks) {
         for (Extent block : layout.plannerView().extentsOf(sample)) {
-            ObjectVersion v = layout.version(block.object());
+            ObjectVersion v = requireNonNull(layout.version(block.object()), "the planner view is this layout's");
             Set<Long> starts = cachedBlocks.computeIfAbsent(v, k -> {
                 Set<Long> out = new HashSet<>();
                 cache.cachedRanges(k).forEach(r -> out.add(r.offset()));
@@ -464,7 +464,7 @@ final class DatasetPrefetcher {
         }
         deferredDrops.remove(key);
         for (Extent e : extents) {
-            ObjectVersion v = layout.version(e.object());
+            ObjectVersion v = requireNonNull(layout.version(e.object()), "a drop of this layout's object");
             cache.release(v, e.offset(), e.length(), true);
         }
     }

@@ -351,7 +351,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         }
         Planner planner = planners.create(layout.plannerView(), config, adopted, known);
         for (Extent e : adopted) { // hold what the planner adopted, so the cache does not age it out under it
-            ObjectVersion v = layout.version(e.object());
+            ObjectVersion v = requireNonNull(layout.version(e.object()), "adopted from this layout");
             cache.prefetch(v, e.offset(), e.length(), true);
         }
         DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,

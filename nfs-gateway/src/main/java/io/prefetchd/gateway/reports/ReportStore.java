@@ -500,7 +500,7 @@ public final class ReportStore implements AutoCloseable {
         return sorted(out);
     }
 
-    private static List<EpochReport> filter(List<EpochReport> in, String dataset, String job) {
+    private static List<EpochReport> filter(List<EpochReport> in, @Nullable String dataset, @Nullable String job) {
         List<EpochReport> out = new ArrayList<>();
         for (EpochReport r : in) {
             if (matches(r, dataset, job)) {
@@ -510,7 +510,7 @@ public final class ReportStore implements AutoCloseable {
         return out;
     }
 
-    private static boolean matches(EpochReport r, String wantedDataset, String wantedJob) {
+    private static boolean matches(EpochReport r, @Nullable String wantedDataset, @Nullable String wantedJob) {
         return (wantedDataset == null || wantedDataset.isEmpty() || r.isOfDataset(wantedDataset))
                 && (wantedJob == null || wantedJob.isEmpty() || r.job().equals(wantedJob));
     }
