@@ -2,43 +2,14 @@
 published orders, then waits for the host between phases (marker files in the shared work folder) while the host
 replaces an object and makes S3 blackholed, reachable and refusing in turn. Every read is O_DIRECT, so it reaches
 the gateway; every file's bytes are checked."""
-import errno, hashlib, json, mmap, os, sys, time
+import errno, json, os, sys, time
+
+from guestlib import MNT, handover, md5_of
 
 work = sys.argv[1]
-MNT = '/mnt/nfs/'
+mark, wait = handover(work)
 samples = json.load(open(os.path.join(work, 'samples.json')))
 orders = json.load(open(os.path.join(work, 'orders.json')))
-
-
-def mark(name, **values):
-    tmp = os.path.join(work, name + '.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(values, f)
-    os.rename(tmp, os.path.join(work, name))
-
-
-def wait(name):
-    deadline = time.time() + 180
-    while not os.path.exists(os.path.join(work, name)):
-        if time.time() > deadline:
-            sys.exit('the host never wrote ' + name)
-        time.sleep(0.05)
-
-
-def md5_of(path):
-    fd = os.open(MNT + path, os.O_RDONLY | os.O_DIRECT)
-    try:
-        size = os.fstat(fd).st_size
-        buf = mmap.mmap(-1, max(4096, (size + 4095) // 4096 * 4096))
-        got = 0
-        while got < size:
-            n = os.preadv(fd, [memoryview(buf)[got:size]], got)
-            if n <= 0:
-                sys.exit('short read of ' + path)
-            got += n
-        return hashlib.md5(buf[:size]).hexdigest()
-    finally:
-        os.close(fd)
 
 
 # names of the uncached files are known (listed, stat'ed), their bytes never read

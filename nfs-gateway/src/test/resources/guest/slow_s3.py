@@ -1,42 +1,13 @@
 """Guest side of SlowS3LinuxIT: while S3 holds every GET, one process reads files the gateway has not cached and
 waits, and another process reads cached files and must finish meanwhile. Every read is O_DIRECT, so it reaches the
 gateway; every file's bytes are checked. Phases are handed over with marker files in the shared work folder."""
-import hashlib, json, mmap, os, sys, threading, time
+import json, os, sys, threading, time
+
+from guestlib import MNT, ShortRead, handover, md5_of
 
 work = sys.argv[1]
-MNT = '/mnt/nfs/'
+mark, wait = handover(work)
 files = json.load(open(os.path.join(work, 'files.json')))
-
-
-def mark(name, **values):
-    tmp = os.path.join(work, name + '.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(values, f)
-    os.rename(tmp, os.path.join(work, name))
-
-
-def wait(name):
-    deadline = time.time() + 180
-    while not os.path.exists(os.path.join(work, name)):
-        if time.time() > deadline:
-            sys.exit('the host never wrote ' + name)
-        time.sleep(0.05)
-
-
-def md5_of(path):
-    fd = os.open(MNT + path, os.O_RDONLY | os.O_DIRECT)
-    try:
-        size = os.fstat(fd).st_size
-        buf = mmap.mmap(-1, max(4096, (size + 4095) // 4096 * 4096))
-        got = 0
-        while got < size:
-            n = os.preadv(fd, [memoryview(buf)[got:size]], got)
-            if n <= 0:
-                raise OSError('short read of ' + path)
-            got += n
-        return hashlib.md5(buf[:size]).hexdigest()
-    finally:
-        os.close(fd)
 
 
 # the uncached files' names are known (stat'ed), their bytes never read; the cached ones are read once
@@ -56,7 +27,7 @@ if child == 0:
     def read_cold(path):
         try:
             results[path] = md5_of(path)
-        except OSError as e:
+        except (OSError, ShortRead) as e:
             results[path] = 'error: %s' % e
 
     threads = [threading.Thread(target=read_cold, args=(p,)) for p in files['cold']]

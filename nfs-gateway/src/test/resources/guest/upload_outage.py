@@ -1,41 +1,12 @@
 """Guest side of UploadOutageLinuxIT: lists the checkpoint folder while S3 answers, waits for the host to make S3
 refuse connections, then saves a checkpoint as training code does (a temporary name, fsync, os.replace) and appends
 to a log, all through the kernel NFS client, and reads both back with O_DIRECT so the bytes come from the gateway."""
-import hashlib, json, mmap, os, sys, time
+import hashlib, os, sys, time
+
+from guestlib import MNT, handover, md5_of
 
 work = sys.argv[1]
-MNT = '/mnt/nfs/'
-
-
-def mark(name, **values):
-    tmp = os.path.join(work, name + '.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(values, f)
-    os.rename(tmp, os.path.join(work, name))
-
-
-def wait(name):
-    deadline = time.time() + 180
-    while not os.path.exists(os.path.join(work, name)):
-        if time.time() > deadline:
-            sys.exit('the host never wrote ' + name)
-        time.sleep(0.05)
-
-
-def md5_of(path):
-    fd = os.open(MNT + path, os.O_RDONLY | os.O_DIRECT)
-    try:
-        size = os.fstat(fd).st_size
-        buf = mmap.mmap(-1, max(4096, (size + 4095) // 4096 * 4096))
-        got = 0
-        while got < size:
-            n = os.preadv(fd, [memoryview(buf)[got:size]], got)
-            if n <= 0:
-                sys.exit('short read of ' + path)
-            got += n
-        return hashlib.md5(buf[:size]).hexdigest()
-    finally:
-        os.close(fd)
+mark, wait = handover(work)
 
 
 os.listdir(MNT + 'ckpt')

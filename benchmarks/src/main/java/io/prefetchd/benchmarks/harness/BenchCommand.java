@@ -1,5 +1,7 @@
 package io.prefetchd.benchmarks.harness;
 
+import static java.util.Objects.requireNonNull;
+
 import io.prefetchd.planner.json.Json;
 import io.prefetchd.planner.units.Sizes;
 
@@ -258,13 +260,13 @@ public final class BenchCommand implements Callable<Integer> {
                                 + "dataset's files (page cache warm)", ds.localRoot());
                         case "direct-get" -> new DirectGetContender(s3, readers);
                         case "prefetchd-hints" -> PrefetchdContender.start(PrefetchdContender.Mode.HINTS, ds, s3,
-                                cacheBytes, cw, launcher, flags);
+                                cacheBytes, cw, launcher, requireNonNull(flags, "probed above"));
                         case "prefetchd-s3-hints" -> PrefetchdContender.start(PrefetchdContender.Mode.S3_HINTS, ds,
-                                s3, cacheBytes, cw, launcher, flags);
+                                s3, cacheBytes, cw, launcher, requireNonNull(flags, "probed above"));
                         case "prefetchd-nohints" -> PrefetchdContender.start(PrefetchdContender.Mode.NO_HINTS, ds, s3,
-                                cacheBytes, cw, launcher, flags);
+                                cacheBytes, cw, launcher, requireNonNull(flags, "probed above"));
                         case "prefetchd-lru" -> PrefetchdContender.start(PrefetchdContender.Mode.LRU, ds, s3,
-                                cacheBytes, cw, launcher, flags);
+                                cacheBytes, cw, launcher, requireNonNull(flags, "probed above"));
                         case "s3fs" -> FuseContender.s3fs(s3, cacheBytes, cw);
                         case "rclone" -> FuseContender.rclone(s3, cacheBytes, cw);
                         default -> throw new IllegalStateException(name);

@@ -1,5 +1,7 @@
 package io.prefetchd.benchmarks.harness;
 
+import static java.util.Objects.requireNonNull;
+
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.DatasetIndexer;
 import io.prefetchd.formats.DatasetSpec;
@@ -139,7 +141,7 @@ public record Dataset(String layout, Path localRoot, String folder, List<Sample>
                 }
                 ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(e.length()));
                 while (buf.hasRemaining()) {
-                    if (ch.read(buf, e.offset() + buf.position()) < 0) {
+                    if (requireNonNull(ch, "opened above").read(buf, e.offset() + buf.position()) < 0) {
                         throw new IOException("short file " + e.object());
                     }
                 }

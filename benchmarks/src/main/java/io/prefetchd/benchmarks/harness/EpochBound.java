@@ -2,6 +2,8 @@ package io.prefetchd.benchmarks.harness;
 
 import static java.util.Objects.requireNonNull;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The least time an epoch could have taken given what it did, and which limit sets it: the largest of the all-local
  * epoch time (the readers and consumer with no S3 at all), the epoch's S3 body bytes at the aggregate bandwidth, and
@@ -51,8 +53,8 @@ public record EpochBound(double seconds, Term binding, double allLocalSeconds, d
      * @param gets S3 GETs the epoch made
      * @param getsPerSecond the emulator's measured GET rate; 0 or less = not measured
      */
-    public static EpochBound of(Double allLocalSeconds, long s3Bytes, long bytesPerSecond, long gets,
-                                double getsPerSecond) {
+    public static @Nullable EpochBound of(@Nullable Double allLocalSeconds, long s3Bytes, long bytesPerSecond,
+                                          long gets, double getsPerSecond) {
         double local = allLocalSeconds == null ? 0 : allLocalSeconds;
         double bytes = bytesPerSecond > 0 ? (double) s3Bytes / bytesPerSecond : 0;
         double requests = getsPerSecond > 0 ? gets / getsPerSecond : 0;

@@ -1,5 +1,7 @@
 package io.prefetchd.benchmarks.harness;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What one contender did in one epoch.
  *
@@ -25,7 +27,7 @@ public record EpochResult(String contender, int epoch, double wallSeconds, int s
     }
 
     /** The gateway's cache hit ratio in bytes over the epoch, or null when the contender has no such counters. */
-    public Double cacheHitRatio() {
+    public @Nullable Double cacheHitRatio() {
         Double hit = contenderCounters.get("prefetchd_cache_hit_bytes_total");
         Double miss = contenderCounters.get("prefetchd_cache_miss_bytes_total");
         if (hit == null || miss == null || hit + miss == 0) {

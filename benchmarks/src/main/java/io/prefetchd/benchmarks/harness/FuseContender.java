@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * s3fs-fuse or rclone mounted on the emulated S3 with a local cache of the run's cache size, read with positional
@@ -24,10 +25,11 @@ import java.util.concurrent.TimeUnit;
 final class FuseContender extends FolderContender {
     private final Process process;
     private final Path mountPoint;
-    private final Path tmpfs;
+    /** The tmpfs mounted for the cache folder, or null when there is none to unmount. */
+    private final @Nullable Path tmpfs;
     private final List<String> notes;
 
-    private FuseContender(String name, String client, Path mountPoint, Process process, Path tmpfs,
+    private FuseContender(String name, String client, Path mountPoint, Process process, @Nullable Path tmpfs,
                           List<String> notes) {
         super(name, client, mountPoint);
         this.process = process;
@@ -124,7 +126,8 @@ final class FuseContender extends FolderContender {
         throw new Unavailable(tool + " is not installed (apt-get install " + tool + ")");
     }
 
-    private static void awaitMount(Process p, Path mnt, Path log, Path tmpfs) throws Unavailable, IOException {
+    private static void awaitMount(Process p, Path mnt, Path log, @Nullable Path tmpfs)
+            throws Unavailable, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!mounted(mnt)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {

@@ -1,6 +1,7 @@
 package io.prefetchd.benchmarks.harness;
 
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -54,9 +55,11 @@ final class PrefetchdContender implements Contender {
     private final Dataset dataset;
     private final String bucketName;
     private final Daemon daemon;
-    private S3AsyncClient s3Client;
+    /** Created by the first reader through the daemon's S3 endpoint. */
+    private @Nullable S3AsyncClient s3Client;
     private final List<String> notes = new ArrayList<>();
-    private HintClient hints;
+    /** Set before the first hinted epoch. */
+    private @Nullable HintClient hints;
 
     private PrefetchdContender(Mode mode, Dataset dataset, Daemon daemon, String bucketName, List<String> notes) {
         this.daemon = daemon;
@@ -84,7 +87,7 @@ final class PrefetchdContender implements Contender {
     }
 
     /** How to start the daemon's JVM. */
-    record DaemonLauncher(String java, String classpath, String heap, Integer grain) {
+    record DaemonLauncher(String java, String classpath, String heap, @Nullable Integer grain) {
         List<String> command(List<String> args) {
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC",
                     "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", classpath,

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The figures of a run, per contender and epoch, and the ratios against the bounds measured in the same run:
@@ -73,7 +74,7 @@ public final class Report {
         return (1 - cacheFraction) * datasetBytes;
     }
 
-    private EpochResult find(String contender, int epoch) {
+    private @Nullable EpochResult find(String contender, int epoch) {
         for (EpochResult r : results) {
             if (r.contender().equals(contender) && r.epoch() == epoch) {
                 return r;
@@ -82,12 +83,12 @@ public final class Report {
         return null;
     }
 
-    public Double vsLocal(EpochResult r) {
+    public @Nullable Double vsLocal(EpochResult r) {
         EpochResult l = find(ALL_LOCAL, r.epoch());
         return l == null ? null : r.wallSeconds() / l.wallSeconds();
     }
 
-    public Double vsBound(EpochResult r) {
+    public @Nullable Double vsBound(EpochResult r) {
         EpochResult l = find(ALL_LOCAL, r.epoch());
         double transfer = aggregateBytesPerSecond > 0 ? missBytes() / aggregateBytesPerSecond : 0;
         double bound = Math.max(l == null ? 0 : l.wallSeconds(), transfer);
@@ -95,7 +96,7 @@ public final class Report {
     }
 
     /** The least time {@code r}'s epoch could take given its own S3 traffic; null when no term applies. */
-    public EpochBound epochBound(EpochResult r) {
+    public @Nullable EpochBound epochBound(EpochResult r) {
         EpochResult l = find(ALL_LOCAL, r.epoch());
         return EpochBound.of(l == null ? null : l.wallSeconds(), r.s3().getBytes(), aggregateBytesPerSecond,
                 r.s3().gets(), getsPerSecond);
@@ -105,7 +106,7 @@ public final class Report {
         return r.s3().getBytes() / missBytes();
     }
 
-    public Double vsHints(EpochResult r) {
+    public @Nullable Double vsHints(EpochResult r) {
         EpochResult h = find(HINTS, r.epoch());
         return h == null ? null : r.wallSeconds() / h.wallSeconds();
     }
@@ -169,7 +170,7 @@ public final class Report {
         return b == null ? "-" : String.format(Locale.ROOT, "%.2f %s", b.ratio(r.wallSeconds()), b.binding().label());
     }
 
-    private static String fmt(Double d) {
+    private static String fmt(@Nullable Double d) {
         return d == null ? "-" : String.format(Locale.ROOT, "%.2f", d);
     }
 

@@ -2,6 +2,7 @@ package io.prefetchd.benchmarks.harness;
 
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -100,7 +101,7 @@ final class ShapingBlobStore extends ForwardingBlobStore {
     }
 
     @Override
-    public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+    public @Nullable ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
         gets.increment();
         firstByteDelay();
         ResponseInputStream<GetObjectResponse> in = super.getBlob(request);

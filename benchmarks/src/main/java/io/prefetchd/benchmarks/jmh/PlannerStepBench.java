@@ -69,7 +69,7 @@ public class PlannerStepBench {
             List<List<Extent>> extents = new ArrayList<>(samples);
             long[] sizes = new long[samples];
             long total = 0;
-            String object = null;
+            String object = ""; // named on the first pass (i = 0)
             long offset = 0;
             for (int i = 0; i < samples; i++) {
                 if (i % SAMPLES_PER_OBJECT == 0) {

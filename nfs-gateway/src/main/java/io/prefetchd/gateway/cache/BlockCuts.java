@@ -38,7 +38,7 @@ final class BlockCuts {
         List<Covered> out = new ArrayList<>(4);
         long pos = offset;
         long cell = -1;
-        int[] known = null;
+        int[] known = {}; // replaced on the first pass: no cell is -1
         while (pos < end) {
             if (pos >>> shift != cell) {
                 cell = pos >>> shift;

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.cache;
 
+import static java.util.Objects.requireNonNull;
+
 import io.prefetchd.gateway.cache.ExtentCache.Range;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +67,7 @@ final class BlockIndex {
 
     /** Takes over what {@link IndexLoader} loaded and evicts down to {@code capacityBytes}. */
     BlockIndex(CacheFolder folder, int grain, long capacityBytes, IndexLoader.Loaded loaded, BlockCuts cuts,
-            CacheMeters meters, long checkpointRecords, Executor checkpoints) {
+            CacheMeters meters, long checkpointRecords, @Nullable Executor checkpoints) {
         this.folder = folder;
         this.shift = Integer.numberOfTrailingZeros(grain);
         this.meters = meters;
@@ -138,7 +141,7 @@ final class BlockIndex {
                     fetch = track(block.key());
                     claimed.add(fetch);
                 }
-                int slot = cached ? block.slot() : fetch.slot;
+                int slot = cached ? block.slot() : requireNonNull(fetch, "an uncached block is fetched").slot;
                 if (hold && !table.setHeld(slot, true)) {
                     stored.held(slot);
                 }

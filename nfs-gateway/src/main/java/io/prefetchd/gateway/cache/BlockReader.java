@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,8 +89,8 @@ final class BlockReader {
                     }
                     parts[k] = part = again[0];
                 }
-                if (!part.pending().isDone()) {
-                    waits.add(part.pending());
+                if (!part.fetch().isDone()) {
+                    waits.add(part.fetch());
                 }
             }
             if (waits.isEmpty()) {
@@ -163,7 +164,7 @@ final class BlockReader {
         BlockKey wanted = part.key();
         for (int attempt = 1; ; attempt++) {
             if (!part.onDisk()) {
-                byte[] data = await(part.pending(), object, part.key());
+                byte[] data = await(part.fetch(), object, part.key());
                 return new Block(data, 0, data.length, false);
             }
             Block cached = readCached(object, part.key(), part.slot());
@@ -196,7 +197,7 @@ final class BlockReader {
     }
 
     /** The block's verified bytes from disk, or null after dropping a missing or bad file from the index. */
-    private Block readCached(ObjectVersion object, BlockKey key, int slot) {
+    private @Nullable Block readCached(ObjectVersion object, BlockKey key, int slot) {
         byte[] raw;
         try {
             raw = folder.read(key);
@@ -211,7 +212,7 @@ final class BlockReader {
             int offset = BlockFormat.verify(raw, bucket, object, grain, key.start(), key.length());
             return new Block(raw, offset, key.length(), true);
         } catch (BlockFormat.CorruptBlockException e) {
-            dropCorrupt(key, slot, e.getMessage());
+            dropCorrupt(key, slot, String.valueOf(e.getMessage()));
             return null;
         }
     }

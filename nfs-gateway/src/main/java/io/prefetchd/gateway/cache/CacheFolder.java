@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,7 +196,7 @@ final class CacheFolder implements Closeable {
     }
 
     /** The block {@code file} holds, or null when it cannot be a block file of this layout. */
-    private Listed listed(Path file) throws IOException {
+    private @Nullable Listed listed(Path file) throws IOException {
         BlockKey key = BlockKey.parse(file.getFileName().toString());
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
         if (key == null || key.length() > grain || key.start() > BlockTable.MAX_START

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cache's counters and the {@code prefetchd.cache.*} meters over them (docs/METRICS.md). Counters are
@@ -65,7 +66,8 @@ final class CacheMeters {
         meters.forEach(registry::remove);
     }
 
-    private void counter(MeterRegistry registry, String name, LongAdder adder, String description, String unit) {
+    private void counter(MeterRegistry registry, String name, LongAdder adder, String description,
+            @Nullable String unit) {
         FunctionCounter.Builder<LongAdder> builder = FunctionCounter.builder(name, adder, LongAdder::sum)
                 .description(description);
         if (unit != null) {

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +110,7 @@ public final class DiskExtentCache implements ExtentCache {
             Function<BlockTable, EvictionPolicy> policy,
             Duration demandTimeout,
             long checkpointRecords,
-            Executor checkpoints,
+            @Nullable Executor checkpoints,
             Duration closeTimeout,
             int maxRunBytes,
             Runnable onJoinInFlight) {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +99,8 @@ final class Fetcher {
      * A run's bytes arrived ({@code failure} null) or did not: hands them to the readers, then writes each block.
      * Also how offered bytes enter the cache, as a GET that returned them.
      */
-    void fetched(ObjectVersion object, List<Fetch> run, long offset, int length, byte[] bytes, Throwable failure) {
+    void fetched(ObjectVersion object, List<Fetch> run, long offset, int length, byte[] bytes,
+            @Nullable Throwable failure) {
         if (failure == null && bytes.length != length) {
             failure = shortRead(bucket, object, offset, length, bytes.length);
         }

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.cache;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,18 +48,18 @@ final class IndexJournal {
     /** Runs checkpoints taken while serving. */
     private final Executor checkpoints;
     /** The thread behind {@link #checkpoints} when the journal has its own; shut down by {@link #shutdown}. */
-    private final ExecutorService ownThread;
+    private final @Nullable ExecutorService ownThread;
     /** The index on disk; null once writing it failed or it was saved at close. */
-    private IndexFile index;
+    private @Nullable IndexFile index;
     /** While a checkpoint is being written while serving: {@code journal.next}, where changes go meanwhile. */
-    private IndexFile nextIndex;
+    private @Nullable IndexFile nextIndex;
 
     /**
      * @param index the journal to append to, as opened or written by {@link IndexLoader}
      * @param checkpoints runs checkpoints taken while serving; null for a thread of the journal's own
      */
     IndexJournal(Path root, int grain, ReentrantLock lock, BlockTable table, EvictionPolicy policy, IndexFile index,
-            long checkpointRecords, Executor checkpoints) {
+            long checkpointRecords, @Nullable Executor checkpoints) {
         this.root = root;
         this.grain = grain;
         this.lock = lock;
@@ -131,7 +134,7 @@ final class IndexJournal {
                 if (nextIndex == next) {
                     IndexFile.install(root, written);
                     written = null;
-                    index.close();
+                    requireNonNull(index, "a checkpoint in progress has an index").close();
                     next.promote();
                     index = next;
                     nextIndex = null;

@@ -34,6 +34,7 @@ final class IndexLoader {
     private long usedBytes;
     private long cachedBlocks;
 
+    @SuppressWarnings("NullAway.Init") // table and policy are set by reset(), the first step of load()
     private IndexLoader(CacheFolder folder, int grain, Function<BlockTable, EvictionPolicy> policyFactory) {
         this.folder = folder;
         this.grain = grain;

@@ -65,7 +65,7 @@ public final class Daemon {
      * the daemon starts: its start-up lines must reach the log file, and Micronaut's HTTPS settings are derived
      * from ours.
      */
-    private static EarlySettings earlySettings(Map<String, Object> properties, PropertySource file) {
+    private static EarlySettings earlySettings(Map<String, Object> properties, @Nullable PropertySource file) {
         var builder = ApplicationContext.builder().properties(properties).banner(false).deduceEnvironment(false);
         if (file != null) {
             builder.propertySources(file);

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.daemon;
 
+import static java.util.Objects.requireNonNull;
+
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.annotation.Bean;
@@ -159,8 +161,8 @@ public class DaemonFactory {
         if (gateway.prefetcher() != null) { // plan every dataset once it is indexed (and again when re-indexed)
             TraceHistory history = new TraceHistory(TraceStore.open(Path.of(config.getStateDir())),
                     TraceHistory.DEFAULT_EPOCHS); // the planner starts from the epochs traced before a restart
-            datasets.addListener(d -> gateway.prefetcher().addDataset(d.id(), d.index(),
-                    history.of(HintService.tracerDataset(d), d.index())));
+            datasets.addListener(d -> requireNonNull(gateway.prefetcher(), "checked above")
+                    .addDataset(d.id(), d.index(), history.of(HintService.tracerDataset(d), d.index())));
         } else { // no planner, but blocks still follow samples
             datasets.addListener(d -> PrefetchExecutor.cutAtSamples(gateway.cache(), d.index()));
         }

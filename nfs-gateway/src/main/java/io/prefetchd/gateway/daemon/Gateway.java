@@ -567,7 +567,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The prefetch executor, or null when the planner is off. */
-    public PrefetchExecutor prefetcher() {
+    public @Nullable PrefetchExecutor prefetcher() {
         return prefetcher;
     }
 

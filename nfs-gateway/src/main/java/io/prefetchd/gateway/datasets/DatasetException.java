@@ -2,6 +2,8 @@ package io.prefetchd.gateway.datasets;
 
 import static java.util.Objects.requireNonNull;
 
+import org.jspecify.annotations.Nullable;
+
 /** Why a dataset cannot be served; the message names the dataset (format and path in the export). */
 public final class DatasetException extends RuntimeException {
 
@@ -25,7 +27,7 @@ public final class DatasetException extends RuntimeException {
         this(reason, message, null);
     }
 
-    public DatasetException(Reason reason, String message, Throwable cause) {
+    public DatasetException(Reason reason, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.reason = requireNonNull(reason, "reason is null");
     }

@@ -7,6 +7,7 @@ import io.prefetchd.gateway.cache.CutSet;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.s3.ObjectStoreException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,7 @@ final class FleetExtentCache implements ExtentCache {
     }
 
     /** Bytes {@code [offset, offset + length)}, all of one owner; {@code owner} null for this member. */
-    record Run(long offset, int length, Peer owner) {
+    record Run(long offset, int length, @Nullable Peer owner) {
     }
 
     /** The runs of {@code [offset, offset + length)} (within the object), cut at grain lines where the owner changes. */
@@ -99,7 +100,7 @@ final class FleetExtentCache implements ExtentCache {
         return runs;
     }
 
-    private static boolean sameOwner(Peer a, Peer b) {
+    private static boolean sameOwner(@Nullable Peer a, @Nullable Peer b) {
         return a == null ? b == null : b != null && a.id().equals(b.id());
     }
 
@@ -160,14 +161,15 @@ final class FleetExtentCache implements ExtentCache {
      * changed, forbidden) as the {@link ObjectStoreException} S3 would have given.
      */
     private CompletableFuture<CachedRead> fromOwner(ObjectVersion object, Run r) {
-        return peers.read(r.owner(), new PeerProtocol.ReadRequest(object, r.offset(), r.length()))
+        Peer owner = requireNonNull(r.owner(), "a run read by its owner has one");
+        return peers.read(owner, new PeerProtocol.ReadRequest(object, r.offset(), r.length()))
                 .handle((reply, failure) -> {
                     if (failure == null && reply.data().length == r.length()) {
                         metrics.peerOk(reply.data().length);
                         return CompletableFuture.completedFuture(new CachedRead(reply.data(), reply.missedBlocks(), 0));
                     }
                     if (failure == null) {
-                        LOG.warn("owner {} sent {} bytes for {} [{}, +{}): reading it here", r.owner().address(),
+                        LOG.warn("owner {} sent {} bytes for {} [{}, +{}): reading it here", owner.address(),
                                 reply.data().length, object.key(), r.offset(), r.length());
                     } else {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
@@ -176,10 +178,10 @@ final class FleetExtentCache implements ExtentCache {
                         if (kind != null) {
                             metrics.peerFailed();
                             return CompletableFuture.<CachedRead>failedFuture(new ObjectStoreException(kind, bucket,
-                                    object.key(), "owner " + r.owner().address() + " read [" + r.offset() + ", +"
+                                    object.key(), "owner " + owner.address() + " read [" + r.offset() + ", +"
                                     + r.length() + "): " + cause.getMessage()));
                         }
-                        LOG.debug("owner {} did not serve {} [{}, +{}): {}; reading it here", r.owner().address(),
+                        LOG.debug("owner {} did not serve {} [{}, +{}): {}; reading it here", owner.address(),
                                 object.key(), r.offset(), r.length(), cause.toString());
                     }
                     metrics.peerFallback();
@@ -189,7 +191,7 @@ final class FleetExtentCache implements ExtentCache {
     }
 
     /** The object-store meaning of an owner's final answer, or null when the read should be tried here. */
-    static ObjectStoreException.Kind finalAnswer(Throwable t) {
+    static ObjectStoreException.@Nullable Kind finalAnswer(Throwable t) {
         if (!(t instanceof StatusRuntimeException s)) {
             return null;
         }

@@ -10,6 +10,7 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.partition.PartitionService;
 import io.prefetchd.gateway.cache.ObjectVersion;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +116,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
     }
 
     @Override
-    public Peer remoteOwner(ObjectVersion object, long grain) {
+    public @Nullable Peer remoteOwner(ObjectVersion object, long grain) {
         Member owner;
         try {
             owner = partitions.getPartition(Ownership.partitionKey(object, grain)).getOwner();

@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.planner.report.EpochReport;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +42,14 @@ public final class FleetReports {
     /** How long a member's figures are kept in the fleet's map after they were last published. */
     static final Duration KEEP = Duration.ofDays(30);
 
-    private final Fleet fleet;
-    private final IMap<String, byte[]> shared;
+    /** Both null outside a fleet. */
+    private final @Nullable Fleet fleet;
+    private final @Nullable IMap<String, byte[]> shared;
     private final String self;
     /** Per dataset and job, the peer bytes received when its last epoch was published. */
     private final Map<String, Long> peerMarks = new ConcurrentHashMap<>();
 
-    private FleetReports(Fleet fleet, IMap<String, byte[]> shared, String self) {
+    private FleetReports(@Nullable Fleet fleet, @Nullable IMap<String, byte[]> shared, String self) {
         this.fleet = fleet;
         this.shared = shared;
         this.self = self;
@@ -93,7 +95,7 @@ public final class FleetReports {
         if (!r.complete()) {
             return;
         }
-        long received = fleet.peerReceivedBytes();
+        long received = requireNonNull(fleet, "only a fleet publishes").peerReceivedBytes();
         Long mark = peerMarks.put(r.dataset() + '/' + r.job(), received);
         put(MemberEpoch.of(self, r, Math.max(0, received - (mark == null ? 0 : mark))), true);
     }
@@ -101,6 +103,7 @@ public final class FleetReports {
     /** Publishes {@code m}, replacing what this member published for its epoch before, or only when it is new. */
     private void put(MemberEpoch m, boolean replace) {
         byte[] bytes = m.toBytes();
+        IMap<String, byte[]> shared = requireNonNull(this.shared, "only a fleet publishes");
         try {
             if (replace) {
                 shared.setAsync(m.key(), bytes, KEEP.toSeconds(), TimeUnit.SECONDS).whenComplete((ok, e) -> {
@@ -125,8 +128,8 @@ public final class FleetReports {
      * Every member's published figures, summed per epoch; {@code null} filters match everything, a dataset filter
      * matches its id or its path in the export.
      */
-    public FleetReport report(String datasetOrNull, String jobOrNull) {
-        if (fleet == null) {
+    public FleetReport report(@Nullable String datasetOrNull, @Nullable String jobOrNull) {
+        if (fleet == null || shared == null) {
             return FleetReport.none();
         }
         List<String> now = new ArrayList<>();
@@ -155,7 +158,7 @@ public final class FleetReports {
         return new FleetReport(fleet.name(), now, FleetEpoch.aggregate(figures));
     }
 
-    static boolean matches(MemberEpoch m, String dataset, String job) {
+    static boolean matches(MemberEpoch m, @Nullable String dataset, @Nullable String job) {
         if (job != null && !job.isEmpty() && !job.equals(m.job())) {
             return false;
         }

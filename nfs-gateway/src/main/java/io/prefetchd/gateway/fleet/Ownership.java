@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.fleet;
 
 import io.prefetchd.gateway.cache.ObjectVersion;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who owns each grain of each object version: the member whose cache holds it for the fleet.
@@ -16,7 +17,7 @@ interface Ownership {
      * The member that owns grain {@code grain} of {@code object}, or null when this gateway owns it or no owner is
      * known right now (while the fleet forms or re-forms: the read then stays local, which is always correct).
      */
-    Peer remoteOwner(ObjectVersion object, long grain);
+    @Nullable Peer remoteOwner(ObjectVersion object, long grain);
 
     /** The key the fleet partitions grains by: equal on every member for the same grain of the same version. */
     static String partitionKey(ObjectVersion object, long grain) {

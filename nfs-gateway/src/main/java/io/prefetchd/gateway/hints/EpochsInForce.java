@@ -3,6 +3,7 @@ package io.prefetchd.gateway.hints;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -80,12 +81,12 @@ public final class EpochsInForce {
     }
 
     /** The epoch in force on the dataset, or {@code null} when none is. */
-    public InForce of(String datasetId) {
+    public @Nullable InForce of(String datasetId) {
         return inForce.get(datasetId);
     }
 
     /** The job whose epoch is in force on the dataset, or {@code null} when none is. */
-    public String jobOf(String datasetId) {
+    public @Nullable String jobOf(String datasetId) {
         InForce f = inForce.get(datasetId);
         return f == null ? null : f.job();
     }

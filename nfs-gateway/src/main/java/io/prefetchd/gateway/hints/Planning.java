@@ -3,6 +3,7 @@ package io.prefetchd.gateway.hints;
 import io.prefetchd.planner.HintSink;
 
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -42,7 +43,7 @@ public interface Planning {
 
     /** A dataset cannot be planned, or its planner refused an order; the message names the dataset and the cause. */
     final class PlanningException extends RuntimeException {
-        public PlanningException(String message, Throwable cause) {
+        public PlanningException(String message, @Nullable Throwable cause) {
             super(message, cause);
         }
     }

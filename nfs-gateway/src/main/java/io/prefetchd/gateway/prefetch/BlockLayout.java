@@ -280,7 +280,7 @@ final class BlockLayout {
     }
 
     /** The object version behind a planner object id, or null when the id is not this dataset's. */
-    ObjectVersion version(String objectId) {
+    @Nullable ObjectVersion version(String objectId) {
         int o = objectOfId(objectId);
         return o < 0 ? null : versionOf(o);
     }

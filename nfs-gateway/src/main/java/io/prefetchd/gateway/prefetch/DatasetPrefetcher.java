@@ -13,6 +13,7 @@ import io.prefetchd.planner.FetchObservation;
 import io.prefetchd.planner.Planner;
 import io.prefetchd.planner.StoreModel;
 import io.prefetchd.planner.StoreModelEstimator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,11 +72,11 @@ final class DatasetPrefetcher {
     /** The last epoch the job said it finished. */
     private int endedThrough = -1;
     /** The running epoch's report log (null before the first epoch or without a report store). */
-    private EpochLog log;
+    private @Nullable EpochLog log;
     /** Samples in the order the running epoch first read them; the previous epoch's, for the report's warm-up. */
     private int[] readOrder = new int[64];
     private int readCount;
-    private int[] previousOrder;
+    private int @Nullable [] previousOrder;
     /** Blocks a prefetch brought in that no read has touched yet: dropped unread, they are the report's waste. */
     private final Set<Extent> prefetchedUnread = new HashSet<>();
     /** Evictions of objects a READ was still copying out of, per object key: dropped when the READs return. */
@@ -180,7 +181,7 @@ final class DatasetPrefetcher {
         return inFlight.size();
     }
 
-    String job() {
+    @Nullable String job() {
         return orders.job();
     }
 
@@ -220,7 +221,7 @@ final class DatasetPrefetcher {
 
     private boolean inCache(int sample, Map<ObjectVersion, Set<Long>> cachedBlocks) {
         for (Extent block : layout.plannerView().extentsOf(sample)) {
-            ObjectVersion v = layout.version(block.object());
+            ObjectVersion v = requireNonNull(layout.version(block.object()), "the planner view is this layout's");
             Set<Long> starts = cachedBlocks.computeIfAbsent(v, k -> {
                 Set<Long> out = new HashSet<>();
                 cache.cachedRanges(k).forEach(r -> out.add(r.offset()));
@@ -463,7 +464,7 @@ final class DatasetPrefetcher {
         }
         deferredDrops.remove(key);
         for (Extent e : extents) {
-            ObjectVersion v = layout.version(e.object());
+            ObjectVersion v = requireNonNull(layout.version(e.object()), "a drop of this layout's object");
             cache.release(v, e.offset(), e.length(), true);
         }
     }

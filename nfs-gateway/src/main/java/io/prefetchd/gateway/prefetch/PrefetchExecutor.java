@@ -15,6 +15,7 @@ import io.prefetchd.planner.PlannerConfig;
 import io.prefetchd.planner.Planners;
 import io.prefetchd.planner.SampleExtents;
 import io.prefetchd.planner.StoreModel;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +88,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
      * not be built (then only {@code datasetId} and {@code error} say anything); {@code error} is that cause, or the
      * last error of its planner, or empty.
      */
-    public record DatasetStatus(String datasetId, String job, int epoch, int samplesReadThisEpoch,
+    public record DatasetStatus(String datasetId, @Nullable String job, int epoch, int samplesReadThisEpoch,
                                 int fetchesInFlight, long plannerCapacityBytes, int samples, long datasetBytes,
                                 boolean planned, String error) {
     }
@@ -144,7 +145,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     /** Per dataset, why it has no planner, or its planner's last error. */
     private final Map<String, String> errors = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private volatile ReportStore reports;
+    private volatile @Nullable ReportStore reports;
     /** What the planners plan for, given this gateway's own cache ({@link #planWith}). */
     private volatile PlanningCapacity capacity = PlanningCapacity.LOCAL;
     /** The planner bytes the planners share now ({@link #usable}); confined to the actor, -1 until first read. */
@@ -292,6 +293,11 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         done.completeExceptionally(new PlanningException(why, e));
     }
 
+    /** {@code map}'s value for a planned dataset: the per-dataset maps hold one for every dataset planned. */
+    private static <V> V planned(Map<String, V> map, String datasetId) {
+        return requireNonNull(map.get(datasetId), () -> "no entry for planned dataset " + datasetId);
+    }
+
     private static String messageOf(Throwable e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
@@ -317,8 +323,9 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         // the others move to their new shares first, so that what the new planner starts with is free
         dataFraction.put(datasetId, (double) meanBlock / (meanBlock + BLOCK_OVERHEAD_ESTIMATE));
         rebalance(datasetId, layout.totalBytes());
-        long capacity = Math.min(shares(usable(), needs(datasetId, layout.totalBytes()), dataFraction).get(datasetId),
-                (long) (freeCacheBytes() * dataFraction.get(datasetId)));
+        long capacity = Math.min(
+                planned(shares(usable(), needs(datasetId, layout.totalBytes()), dataFraction), datasetId),
+                (long) (freeCacheBytes() * planned(dataFraction, datasetId)));
         List<Extent> adopted = new ArrayList<>();
         long adoptedBytes = 0;
         for (Extent e : resident) {
@@ -346,7 +353,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         }
         Planner planner = planners.create(layout.plannerView(), config, adopted, known);
         for (Extent e : adopted) { // hold what the planner adopted, so the cache does not age it out under it
-            ObjectVersion v = layout.version(e.object());
+            ObjectVersion v = requireNonNull(layout.version(e.object()), "adopted from this layout");
             cache.prefetch(v, e.offset(), e.length(), true);
         }
         DatasetPrefetcher p = new DatasetPrefetcher(datasetId, layout, planner, cache, settings, budget, this::post,
@@ -372,13 +379,13 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         Map<String, Long> out = new LinkedHashMap<>();
         needs.forEach((id, need) -> {
             double part = total > 0 ? need / total : 1.0 / needs.size();
-            out.put(id, (long) Math.floor(usableBytes * part * dataFraction.get(id)));
+            out.put(id, (long) Math.floor(usableBytes * part * planned(dataFraction, id)));
         });
         return out;
     }
 
     /** What each planned dataset needs, and {@code extraId} needing {@code extraNeed} (null for none). */
-    private Map<String, Long> needs(String extraId, long extraNeed) {
+    private Map<String, Long> needs(@Nullable String extraId, long extraNeed) {
         Map<String, Long> needs = new LinkedHashMap<>();
         byId.forEach((id, p) -> needs.put(id, p.neededBytes()));
         if (extraId != null) {
@@ -420,7 +427,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     private long freeCacheBytes() {
         double held = 0;
         for (DatasetPrefetcher p : byId.values()) {
-            held += Math.ceil(p.capacityBytes() / dataFraction.get(p.datasetId()));
+            held += Math.ceil(p.capacityBytes() / planned(dataFraction, p.datasetId()));
         }
         return Math.max(0, usable() - (long) held);
     }
@@ -436,11 +443,11 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         rebalance(null, 0);
     }
 
-    private void rebalance(String addingId, long addingNeed) {
+    private void rebalance(@Nullable String addingId, long addingNeed) {
         Map<String, Long> target = shares(usable(), needs(addingId, addingNeed), dataFraction);
         boolean off = false;
         for (DatasetPrefetcher p : byId.values()) {
-            long t = target.get(p.datasetId());
+            long t = planned(target, p.datasetId());
             if (p.capacityBytes() > t) {
                 resize(p, t);
             }
@@ -451,10 +458,10 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             return;
         }
         for (DatasetPrefetcher p : byId.values()) {
-            long t = target.get(p.datasetId());
+            long t = planned(target, p.datasetId());
             if (p.capacityBytes() < t) {
                 resize(p, Math.min(t, p.capacityBytes()
-                        + (long) (freeCacheBytes() * dataFraction.get(p.datasetId()))));
+                        + (long) (freeCacheBytes() * planned(dataFraction, p.datasetId()))));
             }
             off |= p.capacityBytes() != t;
         }
@@ -524,7 +531,9 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         if (bytes > 0) {
             long now = clock.getAsLong();
             String id = datasetOfKey.get(key);
-            withDataset(id, p -> p.afterRead(key, etag, offset, bytes, waitNanos, now));
+            if (id != null) { // null when its dataset was replaced meanwhile
+                withDataset(id, p -> p.afterRead(key, etag, offset, bytes, waitNanos, now));
+            }
         }
         release(key, n);
     }
@@ -561,7 +570,8 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         publish(order).whenComplete((ok, e) -> {
             if (e != null) {
                 LOG.warn("order of epoch {} for dataset {} not planned: {}", order.epoch(), order.datasetId(),
-                        messageOf(e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e));
+                        messageOf(e instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                                ? c.getCause() : e));
             }
         });
     }

@@ -1,10 +1,13 @@
 package io.prefetchd.gateway.prefetch;
 
+import static java.util.Objects.requireNonNull;
+
 import io.prefetchd.planner.EpochOrder;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The orders the ranks of one job published for each epoch, merged into the one sequence the gateway will see.
@@ -18,7 +21,8 @@ final class RankOrders {
     private static final int KEEP_EPOCHS = 4;
 
     private final Map<Integer, TreeMap<Integer, int[]>> byEpoch = new HashMap<>();
-    private String job;
+    /** The job that published last; null before the first order. */
+    private @Nullable String job;
 
     /**
      * Records one rank's order and returns the merged order of its epoch. Orders of a different job than the last
@@ -34,12 +38,12 @@ final class RankOrders {
         return merged(epoch);
     }
 
-    String job() {
+    @Nullable String job() {
         return job;
     }
 
     /** The merged order of {@code epoch}, or null when no rank published it (or it is too old to be kept). */
-    EpochOrder order(int epoch) {
+    @Nullable EpochOrder order(int epoch) {
         return byEpoch.containsKey(epoch) ? merged(epoch) : null;
     }
 
@@ -49,7 +53,7 @@ final class RankOrders {
     }
 
     private EpochOrder merged(int epoch) {
-        TreeMap<Integer, int[]> ranks = byEpoch.get(epoch);
+        TreeMap<Integer, int[]> ranks = requireNonNull(byEpoch.get(epoch), "merged only when published");
         if (ranks.size() == 1) {
             return EpochOrder.of(epoch, ranks.firstEntry().getValue());
         }

@@ -473,12 +473,12 @@ public final class ReportStore implements AutoCloseable {
      * Completed reports, then partial reports of the epochs in progress, grouped by dataset and job, oldest first
      * within a job; {@code null} filters match everything.
      */
-    public List<EpochReport> reports(String datasetOrNull, String jobOrNull) {
+    public List<EpochReport> reports(@Nullable String datasetOrNull, @Nullable String jobOrNull) {
         return reports(datasetOrNull, jobOrNull, 0);
     }
 
     /** As {@link #reports(String, String)}, with only the {@code limit} most recent completed reports (0: all). */
-    public List<EpochReport> reports(String datasetOrNull, String jobOrNull, int limit) {
+    public List<EpochReport> reports(@Nullable String datasetOrNull, @Nullable String jobOrNull, int limit) {
         List<EpochReport> done = new ArrayList<>();
         synchronized (this) {
             for (Kept k : kept) {
@@ -500,7 +500,7 @@ public final class ReportStore implements AutoCloseable {
         return sorted(out);
     }
 
-    private static List<EpochReport> filter(List<EpochReport> in, String dataset, String job) {
+    private static List<EpochReport> filter(List<EpochReport> in, @Nullable String dataset, @Nullable String job) {
         List<EpochReport> out = new ArrayList<>();
         for (EpochReport r : in) {
             if (matches(r, dataset, job)) {
@@ -510,7 +510,7 @@ public final class ReportStore implements AutoCloseable {
         return out;
     }
 
-    private static boolean matches(EpochReport r, String wantedDataset, String wantedJob) {
+    private static boolean matches(EpochReport r, @Nullable String wantedDataset, @Nullable String wantedJob) {
         return (wantedDataset == null || wantedDataset.isEmpty() || r.isOfDataset(wantedDataset))
                 && (wantedJob == null || wantedJob.isEmpty() || r.job().equals(wantedJob));
     }

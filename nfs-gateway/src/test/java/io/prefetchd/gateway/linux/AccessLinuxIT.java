@@ -6,6 +6,7 @@ import io.prefetchd.gateway.daemon.Daemon;
 import io.prefetchd.gateway.daemon.Gateway;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.gateway.testing.VmTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The export table through the real Linux kernel client, which reaches the gateway from 127.0.0.1: a gateway whose
@@ -35,10 +35,7 @@ class AccessLinuxIT {
 
     @BeforeAll
     static void start() throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+        VmTestSupport.requireVm(VM);
         work = Files.createTempDirectory("access-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);

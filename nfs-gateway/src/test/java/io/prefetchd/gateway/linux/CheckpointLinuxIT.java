@@ -6,6 +6,7 @@ import io.prefetchd.gateway.daemon.Gateway;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.gateway.testing.VmTestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -32,7 +33,6 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Checkpoints written through the mount by the real Linux kernel client become ordinary objects in S3:
@@ -55,7 +55,7 @@ class CheckpointLinuxIT {
     void torchCheckpoint_savedAndRenamedThroughTheMount_loadsInAnotherGuest_andIsTheObjectInS3(@TempDir Path tmp)
             throws Exception {
         requireVm();
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "checkpoint-it-"); // the guest sees the host's /tmp
+        Path work = VmTestSupport.workFolder("checkpoint-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
             s3.createBucket(BUCKET);
             Path script = GuestScripts.writeScript("checkpoint.py", work);
@@ -81,7 +81,7 @@ class CheckpointLinuxIT {
                 assertEquals(written, md5(loaded.stdout()), "the second guest reads the same bytes");
             }
         } finally {
-            deleteTree(work);
+            VmTestSupport.deleteTree(work);
         }
     }
 
@@ -92,7 +92,7 @@ class CheckpointLinuxIT {
         Path launcher = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
                 .resolve("bin/prefetchd");
         assertTrue(Files.isExecutable(launcher), launcher + " is built by this Maven run");
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "killnine-it-");
+        Path work = VmTestSupport.workFolder("killnine-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
             s3.createBucket(BUCKET);
             byte[] content = new byte[24 * 1024 * 1024 + 12345];
@@ -130,15 +130,12 @@ class CheckpointLinuxIT {
                 second.waitFor(30, TimeUnit.SECONDS);
             }
         } finally {
-            deleteTree(work);
+            VmTestSupport.deleteTree(work);
         }
     }
 
     private static void requireVm() {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
+        VmTestSupport.requireVm(VM);
     }
 
     private static Process serve(Path launcher, String endpoint, Path state, Path log, Map<String, String> env)
@@ -206,11 +203,5 @@ class CheckpointLinuxIT {
             }
         }
         return HexFormat.of().formatHex(md5.digest());
-    }
-
-    private static void deleteTree(Path dir) throws Exception {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
     }
 }

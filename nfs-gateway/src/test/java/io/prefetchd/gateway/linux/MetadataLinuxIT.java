@@ -11,16 +11,16 @@ import io.prefetchd.gateway.datasets.ServedDataset;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.FaultProxy;
 import io.prefetchd.gateway.testing.GuestHandshake;
+import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.gateway.testing.VmTestSupport;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Metadata off the read path, through the real Linux kernel client: an ImageFolder dataset read in two hinted
@@ -54,11 +53,8 @@ class MetadataLinuxIT {
     @Test
     void imageFolder_warmEpochAsksNoMetadata_changesAreSeen_cachedFilesSurviveAnS3Outage(@TempDir Path tmp)
             throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "metadata-it-");
+        VmTestSupport.requireVm(VM);
+        Path work = VmTestSupport.workFolder("metadata-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start();
              FaultProxy proxy = FaultProxy.start(s3.endpoint().getPort())) {
             s3.createBucket(BUCKET);
@@ -98,10 +94,7 @@ class MetadataLinuxIT {
                     orders.add(order);
                 }
                 JSON.writeValue(work.resolve("orders.json").toFile(), orders);
-                Path script = work.resolve("metadata_outage.py");
-                try (InputStream in = MetadataLinuxIT.class.getResourceAsStream("/guest/metadata_outage.py")) {
-                    Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
-                }
+                Path script = GuestScripts.writeScript("metadata_outage.py", work);
 
                 CompletableFuture<VmNfsClient.Result> guest = CompletableFuture.supplyAsync(() -> VM.run(
                         VmNfsClient.Options.mount(gw.nfsPort()).vers("4.1").mountOptions("actimeo=1").share(work)
@@ -157,9 +150,7 @@ class MetadataLinuxIT {
                 assertTrue(refused.get("seconds").asDouble() < 5, "refused: " + refused);
             }
         } finally {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            VmTestSupport.deleteTree(work);
         }
     }
 

@@ -13,6 +13,7 @@ import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.gateway.testing.VmTestSupport;
 import io.prefetchd.planner.report.EpochReport;
 import io.prefetchd.planner.report.Reports;
 import io.prefetchd.testing.Prerequisites;
@@ -71,7 +72,7 @@ class PrefetchLinuxIT {
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         requirePython(python);
 
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "prefetch-it-"); // the guest sees the host's /tmp
+        Path work = VmTestSupport.workFolder("prefetch-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
             s3.createBucket(BUCKET);
             List<Sample> samples = uploadShards(s3, tmp.resolve("shards"));
@@ -166,9 +167,7 @@ class PrefetchLinuxIT {
                         && status.contains("hints from job " + JOB), status);
             }
         } finally {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            VmTestSupport.deleteTree(work);
         }
     }
 

@@ -9,10 +9,10 @@ import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.testing.GuestHandshake;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.gateway.testing.VmTestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Through the real Linux kernel client, a stalled S3 does not hold up cached reads: on a gateway with two NFS
@@ -45,11 +44,8 @@ class SlowS3LinuxIT {
 
     @Test
     void cachedReads_finish_whileUncachedReadsWaitOnAStalledS3(@TempDir Path tmp) throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "slow-s3-it-");
+        VmTestSupport.requireVm(VM);
+        Path work = VmTestSupport.workFolder("slow-s3-it-");
         InMemoryObjectStore store = new InMemoryObjectStore("slow", Clock.systemUTC());
         Random random = new Random(17);
         Map<String, String> hot = new LinkedHashMap<>();
@@ -99,9 +95,7 @@ class SlowS3LinuxIT {
             System.out.println(r.stdout());
             r.assertSuccess();
         } finally {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            VmTestSupport.deleteTree(work);
         }
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.context.ApplicationContext;
@@ -16,11 +15,11 @@ import io.prefetchd.gateway.testing.FaultProxy;
 import io.prefetchd.gateway.testing.GuestHandshake;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
+import io.prefetchd.gateway.testing.VmTestSupport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -28,14 +27,10 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * A checkpoint saved through the kernel client while S3 refuses connections (a fault-injecting proxy in front of
@@ -53,11 +48,8 @@ class UploadOutageLinuxIT {
     @Test
     void checkpointSavedWhileS3Refuses_isKeptThroughARestart_andUploadedSoonAfterS3Returns(@TempDir Path tmp)
             throws Exception {
-        if (System.getenv("CI") != null) {
-            assertTrue(VM.isAvailable(), "CI must run the Linux client tests: " + VM.unavailableReason());
-        }
-        assumeTrue(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "upload-outage-it-");
+        VmTestSupport.requireVm(VM);
+        Path work = VmTestSupport.workFolder("upload-outage-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start();
              FaultProxy proxy = FaultProxy.start(s3.endpoint().getPort())) {
             s3.createBucket(BUCKET);
@@ -92,7 +84,7 @@ class UploadOutageLinuxIT {
                 System.out.print(uploads);
                 assertTrue(uploads.contains("/ckpt/step-100.pt") && uploads.contains("/ckpt/train.log")
                         && uploads.contains("last upload error"), uploads);
-                assertNull(object(s3, "ckpt/step-100.pt"), "S3 does not have it yet");
+                assertNull(s3.get(BUCKET, "ckpt/step-100.pt"), "S3 does not have it yet");
             } finally {
                 long stopping = System.nanoTime();
                 daemon.close();
@@ -115,12 +107,12 @@ class UploadOutageLinuxIT {
 
                 for (Iterator<Map.Entry<String, JsonNode>> it = written.get("md5s").fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    byte[] bytes = object(s3, e.getKey());
+                    byte[] bytes = s3.get(BUCKET, e.getKey());
                     assertTrue(bytes != null, e.getKey() + " is in S3");
                     assertEquals(e.getValue().asText(),
                             HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes)), e.getKey());
                 }
-                assertNull(object(s3, "ckpt/step-100.pt.tmp"), "the temporary name never reaches S3");
+                assertNull(s3.get(BUCKET, "ckpt/step-100.pt.tmp"), "the temporary name never reaches S3");
                 // an attempt while S3 is unreachable sends nothing, so it is retried at the shortest wait; a doubled
                 // backoff would have the files wait 16 s more after this many failures
                 assertTrue(resumed < 10, "uploads resume within seconds of S3's return: " + resumed + " s");
@@ -128,9 +120,7 @@ class UploadOutageLinuxIT {
                 daemon.close();
             }
         } finally {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            VmTestSupport.deleteTree(work);
         }
     }
 
@@ -154,17 +144,5 @@ class UploadOutageLinuxIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return r.body();
-    }
-
-    private static byte[] object(S3ProxyFixture s3, String key) {
-        try {
-            return s3.adminClient().getObject(GetObjectRequest.builder().bucket(BUCKET).key(key).build(),
-                    AsyncResponseTransformer.toBytes()).join().asByteArray();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof NoSuchKeyException) {
-                return null;
-            }
-            throw e;
-        }
     }
 }

@@ -9,9 +9,6 @@ import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -64,7 +60,7 @@ class WriteGatewayLinuxIT {
         String md5 = WriteLinuxIT.checkWhatTheGuestSaw(out, "4.1");
         byte[] object = awaitObject("ckpt.pt");
         assertEquals(md5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(object)));
-        assertNull(object("ckpt.tmp"), "the temporary name was renamed away");
+        assertNull(s3.get(BUCKET, "ckpt.tmp"), "the temporary name was renamed away");
         assertNotNull(awaitObject("moved.txt"));
     }
 
@@ -72,7 +68,7 @@ class WriteGatewayLinuxIT {
     private static byte[] awaitObject(String key) throws InterruptedException {
         Instant deadline = Instant.now().plus(UPLOAD_DEADLINE);
         while (true) {
-            byte[] bytes = object(key);
+            byte[] bytes = s3.get(BUCKET, key);
             if (bytes != null) {
                 return bytes;
             }
@@ -80,18 +76,6 @@ class WriteGatewayLinuxIT {
                 fail(key + " did not reach S3 within " + UPLOAD_DEADLINE);
             }
             Thread.sleep(200);
-        }
-    }
-
-    private static byte[] object(String key) {
-        try {
-            return s3.adminClient().getObject(GetObjectRequest.builder().bucket(BUCKET).key(key).build(),
-                    AsyncResponseTransformer.toBytes()).join().asByteArray();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof NoSuchKeyException) {
-                return null;
-            }
-            throw e;
         }
     }
 }

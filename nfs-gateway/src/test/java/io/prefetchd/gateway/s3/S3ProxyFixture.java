@@ -9,18 +9,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * An in-process S3 server (S3Proxy on an in-memory or local-folder blob store) on a free loopback port, with
@@ -163,6 +167,19 @@ public final class S3ProxyFixture implements AutoCloseable {
                 .join()
                 .eTag();
         return S3ObjectStore.unquote(etag);
+    }
+
+    /** The object's bytes, or null when the bucket has no such key. */
+    public byte @Nullable [] get(String bucket, String key) {
+        try {
+            return admin.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()).join()
+                    .asByteArray();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof NoSuchKeyException) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     public void delete(String bucket, String key) {

@@ -36,6 +36,8 @@ public final class GuestScripts {
     /** Interpreter used in the guest (the host's, seen through the shared root). */
     public static final String GUEST_PYTHON = "/usr/bin/python3";
     public static final int DEFAULT_READS = 200;
+    /** The module the Python guest scripts import their shared helpers from. */
+    public static final String SHARED_MODULE = "guestlib.py";
 
     private GuestScripts() {
     }
@@ -47,11 +49,15 @@ public final class GuestScripts {
 
     /**
      * Copies the guest script {@code guest/<name>} (a test resource) into {@code dir} (created if needed) and
-     * returns its absolute path, which the guest can run as it is.
+     * returns its absolute path, which the guest can run as it is. A Python script gets the module its scripts share
+     * ({@value #SHARED_MODULE}) beside it, where its {@code import} finds it.
      */
     public static Path writeScript(String name, Path dir) {
         requireNonNull(name, "name is null");
         requireNonNull(dir, "dir is null");
+        if (name.endsWith(".py") && !name.equals(SHARED_MODULE)) {
+            writeScript(SHARED_MODULE, dir);
+        }
         String resource = "/guest/" + name;
         try (InputStream in = GuestScripts.class.getResourceAsStream(resource)) {
             if (in == null) {

@@ -8,6 +8,7 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.XdrException;
 import io.prefetchd.gateway.nfs.xdr.XdrReader;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class CompoundProcessor {
         this(services, metrics, Runnable::run);
     }
 
-    private record Decoded(int opcode, Object args, NfsStatus fixed) {}
+    private record Decoded(int opcode, @Nullable Object args, @Nullable NfsStatus fixed) {}
 
     /**
      * The reply as bytes, waiting for operations that wait on storage.

@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * File handles that survive a gateway restart.
@@ -76,12 +77,12 @@ public final class FileHandles {
      * @param exportName identity of the export (bucket and prefix)
      * @param stateDir folder for the hashed paths' files; null keeps them in memory only (tests)
      */
-    public FileHandles(String exportName, Path stateDir) {
+    public FileHandles(String exportName, @Nullable Path stateDir) {
         this(exportName, stateDir, HASHED_CACHE_SIZE);
     }
 
     /** As {@link #FileHandles(String, Path)}, holding at most {@code cachedHashes} hashed paths in memory. */
-    FileHandles(String exportName, Path stateDir, int cachedHashes) {
+    FileHandles(String exportName, @Nullable Path stateDir, int cachedHashes) {
         this.exportId = (int) fileIdOf("export:" + exportName);
         this.hashDir = stateDir == null ? null : stateDir.resolve("handles");
         this.recent = Caffeine.newBuilder().maximumSize(cachedHashes).build();

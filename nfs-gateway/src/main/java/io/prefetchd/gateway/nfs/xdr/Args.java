@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.xdr;
 
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decoded arguments of every NFSv4.0/4.1 operation prefetchd executes (RFC 5662 / RFC 7530 XDR).
@@ -49,7 +50,8 @@ public final class Args {
      * {@code createVerifier} the verifier of EXCLUSIVE4 and EXCLUSIVE4_1 (else null).
      */
     public record Open(int seqid, int shareAccess, int shareDeny, OpenOwner owner, int opentype, int createMode,
-                       Fattr createAttrs, byte[] createVerifier, int claimType, byte[] claimName,
+                       @Nullable Fattr createAttrs, byte @Nullable [] createVerifier, int claimType,
+                       byte @Nullable [] claimName,
                        int delegateType) {}
 
     /** lock_owner4: in 4.1 the client ID comes from the session and {@code clientid} is ignored. */
@@ -150,7 +152,7 @@ public final class Args {
      * @throws XdrException when the bytes do not decode
      * @throws IllegalArgumentException when prefetchd does not decode this opcode's arguments
      */
-    public static Object decode(int opcode, XdrReader r) throws XdrException {
+    public static @Nullable Object decode(int opcode, XdrReader r) throws XdrException {
         return switch (opcode) {
             case Nfs4.OP_ACCESS -> new Access(r.readInt());
             case Nfs4.OP_CLOSE -> new Close(r.readInt(), StateId.decode(r));

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -305,7 +306,7 @@ public final class NfsState {
     }
 
     /** The record, or null when it is null or its lease has run out (in which case it is forgotten). */
-    ClientRecord live(ClientRecord rec) {
+    @Nullable ClientRecord live(@Nullable ClientRecord rec) {
         if (rec == null) {
             return null;
         }
