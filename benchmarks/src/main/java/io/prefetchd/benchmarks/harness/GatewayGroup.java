@@ -71,8 +71,9 @@ final class GatewayGroup implements AutoCloseable {
             try {
                 started.add(f.join());
             } catch (CompletionException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
                 failed = failed == null ? new IllegalStateException("a gateway did not start: "
-                        + e.getCause().getMessage(), e.getCause()) : failed;
+                        + cause.getMessage(), cause) : failed;
             }
         }
         GatewayGroup group = new GatewayGroup(started);
