@@ -1,9 +1,11 @@
 """HintedSampler: wraps any PyTorch sampler and publishes each epoch's order before yielding it."""
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import warnings
+import weakref
 from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 from prefetchd_client.client import HintClient
@@ -33,10 +35,15 @@ class HintedSampler:
     (``data_source``/``dataset``), the number of weights for WeightedRandomSampler, else 0 (the gateway's
     count); the gateway refuses a count that differs from its own index.
 
-    When the epoch's iterator is exhausted (every index handed out), the sampler tells the gateway the epoch
-    ended (``EndEpoch``), so its report completes even when the client's page cache served the last reads and
-    the gateway saw few of them; ``close()`` (or leaving a ``with`` block) ends an epoch left unfinished, e.g.
-    after a ``break``. A failure to end an epoch is handled like a failed publish.
+    The sampler tells the gateway when an epoch ended (``EndEpoch``), so its report completes even when the
+    client's page cache served the last reads and the gateway saw few of them. It does so once the job has
+    moved on, never when the epoch's iterator is exhausted: a DataLoader draws indices ahead of its workers
+    (``prefetch_factor * num_workers`` batches, and a last partial batch only after the sampler ran out), so
+    the last batches are still being read then. Epoch e ends when ``set_epoch`` names another epoch, when the
+    next pass over the sampler starts, on ``close()`` (or leaving a ``with`` block), and at interpreter exit
+    for an epoch still open (the last epoch of a script that never closes its sampler). Call ``close()`` after
+    the training loop to end the last epoch at once. A failure to end an epoch is handled like a failed
+    publish.
 
     ``paths`` (file-per-sample datasets): a list of per-index file paths, e.g.
     ``[p for p, _ in image_folder.samples]``, or a callable ``index -> path``. The order is then published as
@@ -63,6 +70,7 @@ class HintedSampler:
         self.paths = paths
         self.last_published: Optional[List[int]] = None
         self._open_epoch: Optional[int] = None   # published, not yet ended
+        _samplers.add(self)   # for the last epoch of a script that never closes the sampler
 
     @staticmethod
     def _infer_count(sampler) -> int:
@@ -82,6 +90,8 @@ class HintedSampler:
         return self.paths(i) if callable(self.paths) else self.paths[i]
 
     def set_epoch(self, epoch: int) -> None:
+        if self._open_epoch is not None and self._open_epoch != epoch:
+            self.close()   # the loop moved on: every batch of the open epoch was consumed
         self.epoch = epoch
         self._epoch_set = True
         if hasattr(self.sampler, "set_epoch"):
@@ -93,19 +103,14 @@ class HintedSampler:
     def __iter__(self) -> Iterator[int]:
         order = [int(i) for i in self.sampler]
         epoch = self.epoch
-        self.close()   # an earlier epoch abandoned midway ends before the next one starts
+        self.close()   # the earlier epoch, consumed or abandoned midway, ends before the next one starts
         self._publish(epoch, order)
         if not self._epoch_set:
             self.epoch += 1   # without set_epoch, each pass over the sampler is the next epoch
-        return self._yield(epoch, order)
-
-    def _yield(self, epoch: int, order: List[int]) -> Iterator[int]:
-        yield from order
-        if self._open_epoch == epoch:
-            self._end(epoch)
+        return iter(order)
 
     def close(self) -> None:
-        """Ends the epoch in progress, if any (its order was published and not all of it was handed out)."""
+        """Ends the epoch in progress, if any. Call it once the DataLoader has yielded its last batch."""
         if self._open_epoch is not None:
             self._end(self._open_epoch)
 
@@ -144,3 +149,14 @@ class HintedSampler:
                           "hints" % (self.client.target, detail), RuntimeWarning, stacklevel=4)
         else:
             log.debug("prefetchd: a hint call failed again: %s", e)
+
+
+# Every live sampler, held weakly; at interpreter exit the main process's DataLoader has yielded its last batch,
+# so an epoch still open there is complete.
+_samplers: "weakref.WeakSet[HintedSampler]" = weakref.WeakSet()
+
+
+@atexit.register
+def _end_open_epochs() -> None:
+    for sampler in list(_samplers):
+        sampler.close()

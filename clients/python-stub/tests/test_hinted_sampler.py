@@ -169,13 +169,12 @@ def test_republishing_replaces(client):
     assert list(status.ranks[0].head) == [9, 8]
 
 
-def test_exhausting_an_epoch_ends_it_at_the_gateway(client):
+def test_next_set_epoch_ends_the_consumed_epoch_at_the_gateway(client):
     sampler = HintedSampler(RandomSampler(range(100)), client, dataset=WDS, format="webdataset", job="ends")
-    it = iter(sampler)
-    for _ in range(99):
-        next(it)
-    assert not client.epoch_status(sampler._dataset_id, "ends", 0).ended, "one index still to hand out"
-    assert len(list(it)) == 1
+    sampler.set_epoch(0)
+    assert len(list(sampler)) == 100
+    assert not client.epoch_status(sampler._dataset_id, "ends", 0).ended, "a DataLoader may still be reading it"
+    sampler.set_epoch(1)
     assert client.epoch_status(sampler._dataset_id, "ends", 0).ended
 
 

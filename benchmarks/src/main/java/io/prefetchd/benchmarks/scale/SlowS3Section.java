@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.fs.DirListing;
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.FsStats;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.MetadataSettings;
@@ -11,7 +12,6 @@ import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.gateway.nfs.rpc.Nfs4RpcService;
 import io.prefetchd.gateway.nfs.rpc.NfsServer;
@@ -366,22 +366,22 @@ public final class SlowS3Section implements ScaleSection {
         }
 
         @Override
-        public FileAttributes getattr(Inode inode) throws NfsException {
+        public FileAttributes getattr(Inode inode) throws FsException {
             return fs.getattr(inode);
         }
 
         @Override
-        public Inode lookup(Inode dir, String name) throws NfsException {
+        public Inode lookup(Inode dir, String name) throws FsException {
             return fs.lookup(dir, name);
         }
 
         @Override
-        public DirListing list(Inode dir, long verifier) throws NfsException {
+        public DirListing list(Inode dir, long verifier) throws FsException {
             return fs.list(dir, verifier);
         }
 
         @Override
-        public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+        public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws FsException {
             return fs.read(file, version, offset, count);
         }
 

@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * How OPEN creates a regular file: {@code UNCHECKED} opens an existing file (applying {@code attributes}, which may
- * truncate it), {@code GUARDED} fails with NFS4ERR_EXIST when the name exists, {@code EXCLUSIVE} succeeds on an
+ * truncate it), {@code GUARDED} fails with EXIST when the name exists, {@code EXCLUSIVE} succeeds on an
  * existing file only when it was created with the same {@code verifier} (a retransmitted create), else
- * NFS4ERR_EXIST.
+ * EXIST.
  */
 public record CreateHow(Mode mode, long verifier, NewAttributes attributes) {
     public enum Mode { UNCHECKED, GUARDED, EXCLUSIVE }

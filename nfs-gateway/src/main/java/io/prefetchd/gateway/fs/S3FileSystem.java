@@ -8,8 +8,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.s3.ObjectStore;
@@ -190,20 +188,20 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public FileAttributes getattr(Inode inode) throws NfsException {
+    public FileAttributes getattr(Inode inode) throws FsException {
         if (inode.isDirectory()) {
             Listing l = listing(inode.path());
             if (!l.exists() && !inode.isRoot()) {
-                throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory " + inode.path() + " no longer exists");
+                throw new FsException(FsError.STALE, "directory " + inode.path() + " no longer exists");
             }
             return ListingBuilder.dirAttributes(inode, l, fileIds);
         }
         return fileAttributes(inode).orElseThrow(
-                () -> new NfsException(NfsStatus.NFS4ERR_STALE, "object " + key(inode) + " no longer exists"));
+                () -> new FsException(FsError.STALE, "object " + key(inode) + " no longer exists"));
     }
 
     /** A file's attributes: from its folder's listing when one is known, else from a HEAD. */
-    private Optional<FileAttributes> fileAttributes(Inode file) throws NfsException {
+    private Optional<FileAttributes> fileAttributes(Inode file) throws FsException {
         Listing parent = knownListing(file.parentPath());
         if (parent != null) {
             DirEntry e = parent.find(file.name());
@@ -214,7 +212,7 @@ public final class S3FileSystem implements VirtualFileSystem {
         try {
             return heads.get(file.path()).value();
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
     }
 
@@ -234,16 +232,16 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public Inode lookup(Inode dir, String name) throws NfsException {
+    public Inode lookup(Inode dir, String name) throws FsException {
         if (!dir.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, dir.path() + " is not a directory");
+            throw new FsException(FsError.NOTDIR, dir.path() + " is not a directory");
         }
         String path = dir.child(name);
         Listing l = knownListing(dir.path());
         if (l != null) {
             DirEntry e = l.find(name);
             if (e == null) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+                throw new FsException(FsError.NOENT, "no " + name + " in /" + dir.path());
             }
             return e.inode();
         }
@@ -258,12 +256,12 @@ public final class S3FileSystem implements VirtualFileSystem {
         try {
             isDir = dirProbes.get(path).value();
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
         if (isDir) {
             return new Inode(FileType.DIRECTORY, path);
         }
-        throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+        throw new FsException(FsError.NOENT, "no " + name + " in /" + dir.path());
     }
 
     /** Runs getattr on a metadata thread unless what it needs is held (see {@link #attributesKnown}). */
@@ -309,7 +307,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     /** What a metadata thread runs for {@link #attributesKnown} and {@link #nameKnown}. */
     @FunctionalInterface
     private interface MetadataCall {
-        void run() throws NfsException;
+        void run() throws FsException;
     }
 
     private CompletableFuture<Void> onMetadataThread(MetadataCall call) {
@@ -319,7 +317,7 @@ public final class S3FileSystem implements VirtualFileSystem {
                 try {
                     call.run();
                     known.complete(null);
-                } catch (NfsException | RuntimeException e) {
+                } catch (FsException | RuntimeException e) {
                     known.completeExceptionally(e);
                 }
             });
@@ -330,13 +328,13 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public DirListing list(Inode dir, long verifier) throws NfsException {
+    public DirListing list(Inode dir, long verifier) throws FsException {
         if (!dir.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, dir.path() + " is not a directory");
+            throw new FsException(FsError.NOTDIR, dir.path() + " is not a directory");
         }
         Listing current = listing(dir.path());
         if (!current.exists() && !dir.isRoot()) {
-            throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory " + dir.path() + " no longer exists");
+            throw new FsException(FsError.STALE, "directory " + dir.path() + " no longer exists");
         }
         if (verifier != 0 && verifier != current.listing().verifier()) {
             Listing old = snapshots.getIfPresent(dir.path() + "\0" + verifier);
@@ -350,7 +348,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     /** The directory's listing, read from S3 when nothing usable is known. */
-    private Listing listing(String dirPath) throws NfsException {
+    private Listing listing(String dirPath) throws FsException {
         Listing held = datasets.listing(dirPath);
         if (held != null) {
             return held;
@@ -358,7 +356,7 @@ public final class S3FileSystem implements VirtualFileSystem {
         try {
             return listings.get(dirPath);
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
     }
 
@@ -367,7 +365,7 @@ public final class S3FileSystem implements VirtualFileSystem {
      * gateway changed the directory since it was read: then it is listed again, or its listing of before is served
      * while S3 cannot answer.
      */
-    private Listing knownListing(String dirPath) throws NfsException {
+    private Listing knownListing(String dirPath) throws FsException {
         Listing held = datasets.listing(dirPath);
         if (held != null) {
             fromDataset.increment();
@@ -380,7 +378,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
             return l;
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
     }
 
@@ -417,7 +415,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+    public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws FsException {
         if (offset >= version.size() || count <= 0) {
             return ReadResult.EMPTY;
         }
@@ -458,13 +456,13 @@ public final class S3FileSystem implements VirtualFileSystem {
      * The NFS status of a failed read; an object that changed or went away is forgotten, and its folder listed
      * again, so the client's next look finds what is there now.
      */
-    private NfsException readFailed(Inode file, ObjectStoreException e) {
+    private FsException readFailed(Inode file, ObjectStoreException e) {
         if (e.kind() == ObjectStoreException.Kind.CHANGED || e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
             heads.invalidate(file.path());
             listings.prefetch(file.parentPath());
             datasets.flag(file.parentPath());
         }
-        return StoreErrors.toNfs(e);
+        return StoreErrors.toFs(e);
     }
 
     /**

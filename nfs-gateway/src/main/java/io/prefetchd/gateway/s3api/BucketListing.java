@@ -5,10 +5,10 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.DirListing;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -86,9 +86,9 @@ final class BucketListing {
      * @param prefix "" for every key
      * @param delimiter "" for a flat listing
      * @param after null from the first key
-     * @throws NfsException when a listing the page needs cannot be read
+     * @throws FsException when a listing the page needs cannot be read
      */
-    Page list(String prefix, String delimiter, Marker after, int maxKeys) throws NfsException {
+    Page list(String prefix, String delimiter, Marker after, int maxKeys) throws FsException {
         requireNonNull(prefix, "prefix is null");
         requireNonNull(delimiter, "delimiter is null");
         Walk w = new Walk(prefix, delimiter, after, Math.max(0, Math.min(maxKeys, MAX_KEYS)));
@@ -120,13 +120,13 @@ final class BucketListing {
     }
 
     /** The directory's entries sorted by key, or null when it does not exist. */
-    private Item[] sortedEntries(String dirPath, String dirKey) throws NfsException {
+    private Item[] sortedEntries(String dirPath, String dirKey) throws FsException {
         DirListing l;
         try {
             l = fs.list(new Inode(FileType.DIRECTORY, dirPath), 0);
-        } catch (NfsException e) {
-            if (e.status() == NfsStatus.NFS4ERR_STALE || e.status() == NfsStatus.NFS4ERR_NOENT
-                    || e.status() == NfsStatus.NFS4ERR_NOTDIR) {
+        } catch (FsException e) {
+            if (e.error() == FsError.STALE || e.error() == FsError.NOENT
+                    || e.error() == FsError.NOTDIR) {
                 return null;
             }
             throw e;
@@ -183,7 +183,7 @@ final class BucketListing {
             this.max = max;
         }
 
-        void dir(String dirPath, String dirKey) throws NfsException {
+        void dir(String dirPath, String dirKey) throws FsException {
             Item[] items = sortedEntries(dirPath, dirKey);
             if (items == null) {
                 return;
@@ -222,7 +222,7 @@ final class BucketListing {
             }
         }
 
-        private void visitDir(Item it) throws NfsException {
+        private void visitDir(Item it) throws FsException {
             String key = it.key();
             if (!key.startsWith(prefix)) {
                 dir(it.entry().inode().path(), key);   // the prefix reaches inside this directory

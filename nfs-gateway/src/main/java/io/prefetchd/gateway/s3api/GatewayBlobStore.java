@@ -2,13 +2,13 @@ package io.prefetchd.gateway.s3api;
 
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.domain.MultipartUpload;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -115,7 +115,7 @@ final class GatewayBlobStore implements BlobStore {
 
     @FunctionalInterface
     private interface Operation<T> {
-        T run() throws NfsException;
+        T run() throws FsException;
     }
 
     /**
@@ -144,13 +144,13 @@ final class GatewayBlobStore implements BlobStore {
         this.uploads = new MultipartUploads(spool, clock);
     }
 
-    /** Runs {@code op} as operation {@code name}, counting its outcome; NFS failures become S3 errors for key. */
+    /** Runs {@code op} as operation {@code name}, counting its outcome; file-system errors become S3 errors. */
     private <T> T counted(String name, String key, int okStatus, Operation<T> op) {
         try {
             T result = op.run();
             metrics.request(name, okStatus);
             return result;
-        } catch (NfsException e) {
+        } catch (FsException e) {
             S3Exception s3 = S3Errors.fromFs(e, key);
             metrics.request(name, s3.statusCode());
             throw s3;
@@ -182,7 +182,7 @@ final class GatewayBlobStore implements BlobStore {
         return new Inode(FileType.REGULAR, key);
     }
 
-    private FileAttributes attributes(Inode file) throws NfsException {
+    private FileAttributes attributes(Inode file) throws FsException {
         FileAttributes a = fs.getattr(file);
         if (a.type() != FileType.REGULAR) {
             throw S3Errors.noSuchKey(file.path());
@@ -194,7 +194,7 @@ final class GatewayBlobStore implements BlobStore {
      * The attributes of the folder a key ending in {@code /} names, or null when the key is no such key or names no
      * folder.
      */
-    private FileAttributes folder(String key) throws NfsException {
+    private FileAttributes folder(String key) throws FsException {
         if (key == null || key.length() < 2 || !key.endsWith("/")) {
             return null;
         }
@@ -208,9 +208,9 @@ final class GatewayBlobStore implements BlobStore {
         try {
             return fs.lookup(new Inode(FileType.DIRECTORY, dir.parentPath()), dir.name()).isDirectory()
                     ? fs.getattr(dir) : null;
-        } catch (NfsException e) {
-            if (e.status() == NfsStatus.NFS4ERR_NOENT || e.status() == NfsStatus.NFS4ERR_STALE
-                    || e.status() == NfsStatus.NFS4ERR_NOTDIR) {
+        } catch (FsException e) {
+            if (e.error() == FsError.NOENT || e.error() == FsError.STALE
+                    || e.error() == FsError.NOTDIR) {
                 return null;
             }
             throw e;
@@ -369,12 +369,12 @@ final class GatewayBlobStore implements BlobStore {
     }
 
     /** Makes {@code body} the object {@code key} through the file system, waiting for S3; returns its ETag. */
-    private String put(String key, Path body, Map<String, String> metadata) throws NfsException {
+    private String put(String key, Path body, Map<String, String> metadata) throws FsException {
         try {
             ObjectOwnership o = ObjectOwnership.of(metadata, clock.instant());
             FileAttributes a = fs.put(writableFile(key), body, o.owner(), o.mtime(), o.userMetadata());
             return a.etag();
-        } catch (NfsException e) {
+        } catch (FsException e) {
             throw S3Errors.fromFsWrite(e, key);
         }
     }
@@ -434,7 +434,7 @@ final class GatewayBlobStore implements BlobStore {
     }
 
     /** Makes folder {@code path} and those above it, as MKDIR does; those that exist are left alone. */
-    private void makeFolders(String path) throws NfsException {
+    private void makeFolders(String path) throws FsException {
         writableFile(path);
         Inode dir = Inode.ROOT;
         for (String name : path.split("/")) {
@@ -444,14 +444,14 @@ final class GatewayBlobStore implements BlobStore {
                 if (!found.isDirectory()) {
                     throw S3Errors.invalidKey(path + "/", "/" + found.path() + " is a file");
                 }
-            } catch (NfsException e) {
-                if (e.status() != NfsStatus.NFS4ERR_NOENT) {
+            } catch (FsException e) {
+                if (e.error() != FsError.NOENT) {
                     throw S3Errors.fromFsWrite(e, path + "/");
                 }
                 try {
                     fs.mkdir(dir, name, NewAttributes.NONE, folderOwner);
-                } catch (NfsException m) {
-                    if (m.status() != NfsStatus.NFS4ERR_EXIST) {
+                } catch (FsException m) {
+                    if (m.error() != FsError.EXIST) {
                         throw S3Errors.fromFsWrite(m, path + "/");
                     }
                 }
@@ -491,7 +491,7 @@ final class GatewayBlobStore implements BlobStore {
         });
     }
 
-    private void copyInto(Inode source, FileAttributes version, Path target) throws NfsException {
+    private void copyInto(Inode source, FileAttributes version, Path target) throws FsException {
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
             for (long at = 0; at < version.size(); ) {
                 byte[] chunk = fs.read(source, version, at, (int) Math.min(partSize, version.size() - at)).data();
@@ -517,7 +517,7 @@ final class GatewayBlobStore implements BlobStore {
     }
 
     /** Removes the file {@code key} names, or the empty folder a key ending in {@code /} names; else nothing. */
-    private void delete(String key) throws NfsException {
+    private void delete(String key) throws FsException {
         if (key == null || key.isEmpty()) {
             return;
         }
@@ -536,9 +536,9 @@ final class GatewayBlobStore implements BlobStore {
                 return;   // "a" when a is a folder, "a/" when a is a file: no such object
             }
             fs.remove(dir, target.name());
-        } catch (NfsException e) {
-            switch (e.status()) {
-                case NFS4ERR_NOENT, NFS4ERR_STALE, NFS4ERR_NOTDIR, NFS4ERR_NOTEMPTY -> {
+        } catch (FsException e) {
+            switch (e.error()) {
+                case NOENT, STALE, NOTDIR, NOTEMPTY -> {
                     // gone already, or a folder that still holds keys: its marker is not what lists it
                 }
                 default -> throw S3Errors.fromFsWrite(e, key);
@@ -652,7 +652,7 @@ final class GatewayBlobStore implements BlobStore {
                 try {
                     done = put(key, joined, uploads.metadata(upload.id(), key));
                     uploads.completed(upload.id(), done);
-                } catch (RuntimeException | NfsException e) {
+                } catch (RuntimeException | FsException e) {
                     uploads.completionFailed(upload.id());
                     throw e;
                 } finally {

@@ -1,12 +1,12 @@
 package io.prefetchd.gateway.s3api;
 
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,19 +59,19 @@ final class ObjectStream extends InputStream {
     }
 
     /** Reads the first part now; a failure here is the GET's error. */
-    void readFirstPart() throws NfsException {
+    void readFirstPart() throws FsException {
         if (partOffset < end) {
             part = readPart(partOffset);
         }
     }
 
-    private byte[] readPart(long offset) throws NfsException {
+    private byte[] readPart(long offset) throws FsException {
         int count = (int) Math.min(partSize, end - offset);
         observer.beforeRead(reader, file, version, offset, count);
         ReadResult r;
         try {
             r = fs.read(file, version, offset, count);
-        } catch (NfsException | RuntimeException e) {
+        } catch (FsException | RuntimeException e) {
             observer.onReadFailed(reader, file, version, offset);
             throw e;
         }
@@ -79,7 +79,7 @@ final class ObjectStream extends InputStream {
         metrics.partRead(r);
         if (r.data().length != count) {
             // the version pinned says the bytes exist: a short read means the object changed under us
-            throw new NfsException(NfsStatus.NFS4ERR_STALE, "object " + file.path()
+            throw new FsException(FsError.STALE, "object " + file.path()
                     + " is shorter than its attributes say (" + (offset + r.data().length) + " < " + end + ")");
         }
         return r.data();
@@ -97,7 +97,7 @@ final class ObjectStream extends InputStream {
             }
             try {
                 part = readPart(next);
-            } catch (NfsException e) {
+            } catch (FsException e) {
                 throw new IOException("cannot read " + file.path() + " at " + next + ": " + e, e);
             }
             partOffset = next;

@@ -1,6 +1,6 @@
 package io.prefetchd.gateway.s3api;
 
-import io.prefetchd.gateway.nfs.NfsException;
+import io.prefetchd.gateway.fs.FsException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -11,7 +11,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * The one place where the endpoint's failures become S3 errors. S3Proxy writes an {@link S3Exception}'s error code,
  * message and status as the S3 XML error document.
  *
- * <p>From the file system's NFS statuses: NOENT, STALE (gone or replaced since it was looked at), ISDIR and NOTDIR
+ * <p>From the file system's errors: NOENT, STALE (gone or replaced since it was looked at), ISDIR and NOTDIR
  * are NoSuchKey (404); DELAY (S3 throttled or unavailable after the store's retries) is SlowDown (503), which S3
  * clients retry with backoff; ACCESS is AccessDenied (403, the backend refused the gateway); anything else,
  * IO included (S3 unreachable), is InternalError (500), which clients also retry.
@@ -54,11 +54,11 @@ final class S3Errors {
         return error(404, "NoSuchUpload", "The specified multipart upload does not exist.");
     }
 
-    static S3Exception fromFs(NfsException e, String key) {
-        return switch (e.status()) {
-            case NFS4ERR_NOENT, NFS4ERR_STALE, NFS4ERR_ISDIR, NFS4ERR_NOTDIR -> noSuchKey(key);
-            case NFS4ERR_DELAY -> error(503, "SlowDown", "Please reduce your request rate (" + e.getMessage() + ")");
-            case NFS4ERR_ACCESS -> error(403, "AccessDenied", "Access Denied (" + e.getMessage() + ")");
+    static S3Exception fromFs(FsException e, String key) {
+        return switch (e.error()) {
+            case NOENT, STALE, ISDIR, NOTDIR -> noSuchKey(key);
+            case DELAY -> error(503, "SlowDown", "Please reduce your request rate (" + e.getMessage() + ")");
+            case ACCESS -> error(403, "AccessDenied", "Access Denied (" + e.getMessage() + ")");
             default -> error(500, "InternalError", "We encountered an internal error. Please try again. ("
                     + e.getMessage() + ")");
         };
@@ -70,12 +70,12 @@ final class S3Errors {
      * {@code ..} segment) is InvalidRequest (400), as it would be on every retry; a read-only file system or export
      * is AccessDenied; no room is InternalError.
      */
-    static S3Exception fromFsWrite(NfsException e, String key) {
-        return switch (e.status()) {
-            case NFS4ERR_ROFS, NFS4ERR_PERM -> readOnly("write of " + key);
-            case NFS4ERR_ISDIR, NFS4ERR_NOTDIR, NFS4ERR_EXIST, NFS4ERR_BADNAME, NFS4ERR_INVAL -> invalidKey(key,
+    static S3Exception fromFsWrite(FsException e, String key) {
+        return switch (e.error()) {
+            case ROFS -> readOnly("write of " + key);
+            case ISDIR, NOTDIR, EXIST, BADNAME, INVAL -> invalidKey(key,
                     e.getMessage());
-            case NFS4ERR_NAMETOOLONG -> error(400, "KeyTooLongError", "Your key is too long: a name in it is over 255 "
+            case NAMETOOLONG -> error(400, "KeyTooLongError", "Your key is too long: a name in it is over 255 "
                     + "bytes");
             default -> fromFs(e, key);
         };

@@ -1,8 +1,6 @@
 package io.prefetchd.gateway.fs;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
@@ -54,7 +52,7 @@ class S3FileSystemTest {
         return new Inode(FileType.DIRECTORY, path);
     }
 
-    private Inode resolve(String path) throws NfsException {
+    private Inode resolve(String path) throws FsException {
         Inode at = Inode.ROOT;
         for (String part : path.split("/")) {
             at = fs.lookup(at, part);
@@ -67,7 +65,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void pinnedDataset_lookupGetattrReaddir_sendNoRequestToS3() throws NfsException {
+    void pinnedDataset_lookupGetattrReaddir_sendNoRequestToS3() throws FsException {
         fs.pinDataset("train", true, changes::incrementAndGet);
         store.resetCounters();
 
@@ -83,7 +81,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void pinnedDataset_pastTtlButBeforeRefresh_stillSendsNoRequest() throws NfsException {
+    void pinnedDataset_pastTtlButBeforeRefresh_stillSendsNoRequest() throws FsException {
         fs.pinDataset("train", true, changes::incrementAndGet);
         resolve("train/cat/0.jpg");
         store.resetCounters();
@@ -95,7 +93,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void pinnedDataset_replacedObject_seenAtNextBulkRefreshAndReported() throws NfsException {
+    void pinnedDataset_replacedObject_seenAtNextBulkRefreshAndReported() throws FsException {
         fs.pinDataset("train", true, changes::incrementAndGet);
         Inode f = resolve("train/cat/0.jpg");
         long before = fs.getattr(f).change();
@@ -111,14 +109,14 @@ class S3FileSystemTest {
     }
 
     @Test
-    void pinnedDataset_readFindingTheObjectReplaced_listsTheDatasetAgainAtTheNextRound() throws NfsException {
+    void pinnedDataset_readFindingTheObjectReplaced_listsTheDatasetAgainAtTheNextRound() throws FsException {
         fs.pinDataset("train", true, changes::incrementAndGet);
         Inode f = resolve("train/dog/1.jpg");
         FileAttributes opened = fs.getattr(f);
         put("data/train/dog/1.jpg", "a replaced dog");
 
-        NfsException e = assertThrows(NfsException.class, () -> fs.read(f, opened, 0, 4));
-        assertEquals(NfsStatus.NFS4ERR_STALE, e.status());
+        FsException e = assertThrows(FsException.class, () -> fs.read(f, opened, 0, 4));
+        assertEquals(FsError.STALE, e.error());
         fs.refreshDatasets();   // long before dataset-refresh is due
 
         assertEquals(14, fs.getattr(f).size());
@@ -126,7 +124,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void pinnedDataset_s3Unreachable_servesLastNamesUntilMaxStale() throws NfsException {
+    void pinnedDataset_s3Unreachable_servesLastNamesUntilMaxStale() throws FsException {
         fs.pinDataset("train", true, changes::incrementAndGet);
         Inode f = resolve("train/dog/2.jpg");
         store.setUnreachable(true);
@@ -137,25 +135,25 @@ class S3FileSystemTest {
         assertEquals(3, fs.list(dir("train/dog"), 0).entries().size());
 
         clock.advance(Duration.ofHours(2));
-        NfsException e = assertThrows(NfsException.class, () -> fs.getattr(f));
-        assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+        FsException e = assertThrows(FsException.class, () -> fs.getattr(f));
+        assertEquals(FsError.IO, e.error());
     }
 
     @Test
-    void lookup_inDirectoryListedBefore_sendsNoHead() throws NfsException {
+    void lookup_inDirectoryListedBefore_sendsNoHead() throws FsException {
         fs.list(dir("other"), 0);
         store.resetCounters();
 
         fs.getattr(fs.lookup(dir("other"), "a.bin"));
         fs.getattr(fs.lookup(dir("other"), "b.bin"));
-        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "c.bin"));
+        FsException e = assertThrows(FsException.class, () -> fs.lookup(dir("other"), "c.bin"));
 
-        assertEquals(NfsStatus.NFS4ERR_NOENT, e.status());
+        assertEquals(FsError.NOENT, e.error());
         assertEquals(0, requests());
     }
 
     @Test
-    void lookup_inDirectoryNotListed_headsOnceAndFetchesTheListing() throws NfsException {
+    void lookup_inDirectoryNotListed_headsOnceAndFetchesTheListing() throws FsException {
         fs.lookup(dir("other"), "a.bin");
         assertEquals(1, store.headCount());
         assertEquals(1, store.listCount(), "the folder's listing is fetched while its files are being read");
@@ -167,7 +165,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void listing_betweenTtlAndTwiceTtl_servedWhileRefreshedInBackground() throws NfsException {
+    void listing_betweenTtlAndTwiceTtl_servedWhileRefreshedInBackground() throws FsException {
         fs.list(dir("other"), 0);
         put("data/other/c.bin", "c");
         clock.advance(TTL.plusSeconds(1));
@@ -177,7 +175,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void listing_olderThanTwiceTtl_listedAgainBeforeAnswering() throws NfsException {
+    void listing_olderThanTwiceTtl_listedAgainBeforeAnswering() throws FsException {
         fs.list(dir("other"), 0);
         put("data/other/c.bin", "c");
         clock.advance(TTL.multipliedBy(2).plusSeconds(1));
@@ -186,7 +184,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void listing_s3Unreachable_servedStaleUpToMaxStaleThenIo() throws NfsException {
+    void listing_s3Unreachable_servedStaleUpToMaxStaleThenIo() throws FsException {
         fs.list(dir("other"), 0);
         store.setUnreachable(true);
         clock.advance(Duration.ofHours(20));
@@ -195,12 +193,12 @@ class S3FileSystemTest {
         assertEquals(1.0, meters.get("prefetchd.metadata.stale").counter().count());
 
         clock.advance(Duration.ofHours(5));
-        NfsException e = assertThrows(NfsException.class, () -> fs.list(dir("other"), 0));
-        assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+        FsException e = assertThrows(FsException.class, () -> fs.list(dir("other"), 0));
+        assertEquals(FsError.IO, e.error());
     }
 
     @Test
-    void directoryChangedThroughTheGateway_whileS3IsUnreachable_answersFromTheListingOfBefore() throws NfsException {
+    void directoryChangedThroughTheGateway_whileS3IsUnreachable_answersFromTheListingOfBefore() throws FsException {
         fs.list(dir("other"), 0);
         store.setUnreachable(true);
 
@@ -209,14 +207,14 @@ class S3FileSystemTest {
         assertEquals(List.of("a.bin", "b.bin"), fs.list(dir("other"), 0).entries().stream().map(DirEntry::name)
                 .toList());
         assertEquals("other/b.bin", fs.lookup(dir("other"), "b.bin").path());
-        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "c.bin"));
-        assertEquals(NfsStatus.NFS4ERR_NOENT, e.status(), "the names of before answer, without a HEAD");
+        FsException e = assertThrows(FsException.class, () -> fs.lookup(dir("other"), "c.bin"));
+        assertEquals(FsError.NOENT, e.error(), "the names of before answer, without a HEAD");
         assertEquals(0, store.headCount());
         assertTrue(meters.get("prefetchd.metadata.stale").counter().count() > 0, "counted as served stale");
     }
 
     @Test
-    void directoryChangedThroughTheGateway_whileS3Answers_isListedAgain() throws NfsException {
+    void directoryChangedThroughTheGateway_whileS3Answers_isListedAgain() throws FsException {
         fs.list(dir("other"), 0);
         put("data/other/c.bin", "c");
 
@@ -231,13 +229,13 @@ class S3FileSystemTest {
     void lookup_s3UnreachableAndNameNeverSeen_failsWithIo() {
         store.setUnreachable(true);
 
-        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "a.bin"));
+        FsException e = assertThrows(FsException.class, () -> fs.lookup(dir("other"), "a.bin"));
 
-        assertEquals(NfsStatus.NFS4ERR_IO, e.status());
+        assertEquals(FsError.IO, e.error());
     }
 
     @Test
-    void list_byManyClients_oneSnapshotHeldAndShared() throws NfsException {
+    void list_byManyClients_oneSnapshotHeldAndShared() throws FsException {
         DirListing first = fs.list(dir("other"), 0);
 
         DirListing again = fs.list(dir("other"), 0);
@@ -248,7 +246,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void list_snapshotOfBeforeARefresh_stillServedByItsVerifier_soCookiesStayValid() throws NfsException {
+    void list_snapshotOfBeforeARefresh_stillServedByItsVerifier_soCookiesStayValid() throws FsException {
         DirListing before = fs.list(dir("other"), 0);
         put("data/other/0.bin", "sorted first: every position after it moves");
         clock.advance(TTL.multipliedBy(2).plusSeconds(1));
@@ -262,7 +260,7 @@ class S3FileSystemTest {
     }
 
     @Test
-    void lookup_inListedDirectory_findsEveryNameByItsBytes() throws NfsException {
+    void lookup_inListedDirectory_findsEveryNameByItsBytes() throws FsException {
         put("data/other/été.bin", "u");
         put("data/other/Z.bin", "z");
         fs.list(dir("other"), 0);
@@ -270,7 +268,7 @@ class S3FileSystemTest {
 
         assertEquals("other/été.bin", fs.lookup(dir("other"), "été.bin").path());
         assertEquals("other/Z.bin", fs.lookup(dir("other"), "Z.bin").path());
-        assertThrows(NfsException.class, () -> fs.lookup(dir("other"), "c.bin"));
+        assertThrows(FsException.class, () -> fs.lookup(dir("other"), "c.bin"));
         assertEquals(0, requests());
     }
 }

@@ -1,9 +1,9 @@
 package io.prefetchd.gateway.s3api;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.S3FileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectMeta;
@@ -68,7 +68,7 @@ class BucketListingTest {
     }
 
     /** Every page of the listing, as "key" and "prefix/" items in order. */
-    private List<String> pagesOfGateway(String prefix, String delimiter, int maxKeys) throws NfsException {
+    private List<String> pagesOfGateway(String prefix, String delimiter, int maxKeys) throws FsException {
         List<String> all = new ArrayList<>();
         BucketListing.Marker after = null;
         do {
@@ -105,7 +105,7 @@ class BucketListingTest {
     }
 
     @Test
-    void randomTrees_everyPrefixDelimiterAndPageSize_sameAsListObjectsV2() throws NfsException {
+    void randomTrees_everyPrefixDelimiterAndPageSize_sameAsListObjectsV2() throws FsException {
         Random r = new Random(42);
         for (int tree = 0; tree < 8; tree++) {
             store.resetCounters();
@@ -139,14 +139,14 @@ class BucketListingTest {
     }
 
     @Test
-    void startAfter_skipsKeysUpToIt() throws NfsException {
+    void startAfter_skipsKeysUpToIt() throws FsException {
         serve(List.of("d/1", "d/2", "d/3", "e"));
         BucketListing.Page p = listing.list("", "", new BucketListing.Marker("d/2", false), 1000);
         assertEquals(List.of("d/3", "e"), p.objects().stream().map(BucketListing.Item::key).toList());
     }
 
     @Test
-    void markerIsACommonPrefix_pageContinuesAfterIt() throws NfsException {
+    void markerIsACommonPrefix_pageContinuesAfterIt() throws FsException {
         serve(List.of("c", "d/1", "d/2", "e"));
         BucketListing.Page p = listing.list("", "/", new BucketListing.Marker("d/", false), 1000);
         assertEquals(List.of("e"), p.objects().stream().map(BucketListing.Item::key).toList());
@@ -162,7 +162,7 @@ class BucketListingTest {
     }
 
     @Test
-    void missingFolder_listsNothing() throws NfsException {
+    void missingFolder_listsNothing() throws FsException {
         serve(List.of("a/1"));
         BucketListing.Page p = listing.list("nope/x", "/", null, 1000);
         assertTrue(p.objects().isEmpty() && p.commonPrefixes().isEmpty());

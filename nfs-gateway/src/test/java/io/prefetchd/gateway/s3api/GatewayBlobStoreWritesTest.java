@@ -3,6 +3,8 @@ package io.prefetchd.gateway.s3api;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.Owner;
@@ -10,7 +12,6 @@ import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.fs.staging.StagingSettings;
 import io.prefetchd.gateway.fs.staging.WritableFileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
@@ -139,9 +140,9 @@ class GatewayBlobStoreWritesTest {
         assertTrue(store.contents("train/a.bin").isPresent());
         bucket.removeBlob(DeleteObjectRequest.builder().bucket("data").key("train/a.bin").build());
         assertTrue(store.contents("train/a.bin").isEmpty());
-        NfsException gone = assertThrows(NfsException.class,
+        FsException gone = assertThrows(FsException.class,
                 () -> fs.lookup(new Inode(FileType.DIRECTORY, "train"), "a.bin"));
-        assertEquals(io.prefetchd.gateway.nfs.xdr.NfsStatus.NFS4ERR_NOENT, gone.status());
+        assertEquals(io.prefetchd.gateway.fs.FsError.NOENT, gone.error());
     }
 
     @Test

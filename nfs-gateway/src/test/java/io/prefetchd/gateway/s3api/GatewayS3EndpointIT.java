@@ -12,8 +12,8 @@ import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.fs.FsException;
+import io.prefetchd.gateway.fs.FsError;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -165,9 +165,9 @@ class GatewayS3EndpointIT extends S3EndpointContract {
         VirtualFileSystem fs = gateway.gateway().served();
         assertTrue(fs.lookup(fs.lookup(fs.lookup(Inode.ROOT, "written"), "gw"), "folder").isDirectory());
         s3().deleteObject(d -> d.bucket(BUCKET).key("written/gw/folder/"));
-        NfsException gone = assertThrows(NfsException.class,
+        FsException gone = assertThrows(FsException.class,
                 () -> fs.lookup(fs.lookup(fs.lookup(Inode.ROOT, "written"), "gw"), "folder"));
-        assertEquals(NfsStatus.NFS4ERR_NOENT, gone.status());
+        assertEquals(FsError.NOENT, gone.error());
     }
 
     @Test

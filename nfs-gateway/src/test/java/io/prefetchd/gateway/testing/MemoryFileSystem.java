@@ -5,6 +5,8 @@ import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.DirListing;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.FsStats;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
@@ -12,8 +14,6 @@ import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.ReadResult;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.fs.WriteResult;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -58,8 +58,8 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     public final List<String> closed = new CopyOnWriteArrayList<>();
     /** Paths {@link #commit} was called for, in order. */
     public final List<String> commits = new CopyOnWriteArrayList<>();
-    /** When set, every write and create fails with this status (NFS4ERR_NOSPC: the staging area is full). */
-    public volatile NfsStatus failWrites;
+    /** When set, every write and create fails with this error (NOSPC: the staging area is full). */
+    public volatile FsError failWrites;
 
     public MemoryFileSystem(Clock clock, long writeVerifier) {
         this.clock = clock;
@@ -107,18 +107,18 @@ public final class MemoryFileSystem implements VirtualFileSystem {
         return n;
     }
 
-    private Node node(Inode inode, NfsStatus missing) throws NfsException {
+    private Node node(Inode inode, FsError missing) throws FsException {
         Node n = nodes.get(inode.path());
         if (n == null) {
-            throw new NfsException(missing, "no /" + inode.path());
+            throw new FsException(missing, "no /" + inode.path());
         }
         return n;
     }
 
-    private Node dir(Inode dir) throws NfsException {
-        Node d = node(dir, NfsStatus.NFS4ERR_STALE);
+    private Node dir(Inode dir) throws FsException {
+        Node d = node(dir, FsError.STALE);
         if (d.type != FileType.DIRECTORY) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, dir.path() + " is not a directory");
+            throw new FsException(FsError.NOTDIR, dir.path() + " is not a directory");
         }
         return d;
     }
@@ -134,23 +134,23 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public synchronized FileAttributes getattr(Inode inode) throws NfsException {
-        return attributes(node(inode, NfsStatus.NFS4ERR_STALE));
+    public synchronized FileAttributes getattr(Inode inode) throws FsException {
+        return attributes(node(inode, FsError.STALE));
     }
 
     @Override
-    public synchronized Inode lookup(Inode dir, String name) throws NfsException {
+    public synchronized Inode lookup(Inode dir, String name) throws FsException {
         dir(dir);
         String path = dir.child(name);
         Node n = nodes.get(path);
         if (n == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+            throw new FsException(FsError.NOENT, "no " + name + " in /" + dir.path());
         }
         return new Inode(n.type, path);
     }
 
     @Override
-    public synchronized DirListing list(Inode dir, long verifier) throws NfsException {
+    public synchronized DirListing list(Inode dir, long verifier) throws FsException {
         dir(dir);
         List<DirEntry> entries = new ArrayList<>();
         for (Map.Entry<String, Node> e : children(dir.path()).entrySet()) {
@@ -176,8 +176,8 @@ public final class MemoryFileSystem implements VirtualFileSystem {
 
     @Override
     public synchronized ReadResult read(Inode file, FileAttributes version, long offset, int count)
-            throws NfsException {
-        Node n = node(file, NfsStatus.NFS4ERR_STALE);
+            throws FsException {
+        Node n = node(file, FsError.STALE);
         if (offset >= n.size) {
             return ReadResult.EMPTY;
         }
@@ -201,20 +201,20 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public synchronized Inode create(Inode dir, String name, CreateHow how, Owner creator) throws NfsException {
+    public synchronized Inode create(Inode dir, String name, CreateHow how, Owner creator) throws FsException {
         Node parent = dir(dir);
         failIfAsked();
         String path = dir.child(name);
         Node n = nodes.get(path);
         if (n != null) {
             if (n.type == FileType.DIRECTORY) {
-                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, path + " is a directory");
+                throw new FsException(FsError.ISDIR, path + " is a directory");
             }
             switch (how.mode()) {
-                case GUARDED -> throw new NfsException(NfsStatus.NFS4ERR_EXIST, path + " exists");
+                case GUARDED -> throw new FsException(FsError.EXIST, path + " exists");
                 case EXCLUSIVE -> {
                     if (n.verifier != how.verifier()) {
-                        throw new NfsException(NfsStatus.NFS4ERR_EXIST, path + " exists");
+                        throw new FsException(FsError.EXIST, path + " exists");
                     }
                 }
                 case UNCHECKED -> apply(n, how.attributes());
@@ -229,10 +229,10 @@ public final class MemoryFileSystem implements VirtualFileSystem {
         return new Inode(FileType.REGULAR, path);
     }
 
-    private void failIfAsked() throws NfsException {
-        NfsStatus fail = failWrites;
+    private void failIfAsked() throws FsException {
+        FsError fail = failWrites;
         if (fail != null) {
-            throw new NfsException(fail, "told to fail");
+            throw new FsException(fail, "told to fail");
         }
     }
 
@@ -264,8 +264,8 @@ public final class MemoryFileSystem implements VirtualFileSystem {
 
     @Override
     public synchronized WriteResult write(Inode file, long offset, ByteBuffer data, boolean durable)
-            throws NfsException {
-        Node n = node(file, NfsStatus.NFS4ERR_STALE);
+            throws FsException {
+        Node n = node(file, FsError.STALE);
         failIfAsked();
         int count = data.remaining();
         int end = (int) (offset + count);
@@ -278,8 +278,8 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public synchronized void commit(Inode file) throws NfsException {
-        node(file, NfsStatus.NFS4ERR_STALE);
+    public synchronized void commit(Inode file) throws FsException {
+        node(file, FsError.STALE);
         commits.add(file.path());
     }
 
@@ -289,20 +289,20 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public synchronized FileAttributes setattr(Inode inode, NewAttributes attributes) throws NfsException {
-        Node n = node(inode, NfsStatus.NFS4ERR_STALE);
+    public synchronized FileAttributes setattr(Inode inode, NewAttributes attributes) throws FsException {
+        Node n = node(inode, FsError.STALE);
         apply(n, attributes);
         return attributes(n);
     }
 
     @Override
     public synchronized Inode mkdir(Inode dir, String name, NewAttributes attributes, Owner creator)
-            throws NfsException {
+            throws FsException {
         Node parent = dir(dir);
         failIfAsked();
         String path = dir.child(name);
         if (nodes.containsKey(path)) {
-            throw new NfsException(NfsStatus.NFS4ERR_EXIST, path + " exists");
+            throw new FsException(FsError.EXIST, path + " exists");
         }
         Node n = newNode(FileType.DIRECTORY, creator);
         nodes.put(path, n);
@@ -312,29 +312,29 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public synchronized void remove(Inode dir, String name) throws NfsException {
+    public synchronized void remove(Inode dir, String name) throws FsException {
         Node parent = dir(dir);
         String path = dir.child(name);
         Node n = nodes.get(path);
         if (n == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+            throw new FsException(FsError.NOENT, "no " + name + " in /" + dir.path());
         }
         if (n.type == FileType.DIRECTORY && !children(path).isEmpty()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTEMPTY, path + " is not empty");
+            throw new FsException(FsError.NOTEMPTY, path + " is not empty");
         }
         nodes.remove(path);
         touch(parent);
     }
 
     @Override
-    public synchronized void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws NfsException {
+    public synchronized void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws FsException {
         Node from = dir(fromDir);
         Node to = dir(toDir);
         String source = fromDir.child(fromName);
         String target = toDir.child(toName);
         Node n = nodes.get(source);
         if (n == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + fromName + " in /" + fromDir.path());
+            throw new FsException(FsError.NOENT, "no " + fromName + " in /" + fromDir.path());
         }
         if (source.equals(target)) {
             return;
@@ -342,13 +342,13 @@ public final class MemoryFileSystem implements VirtualFileSystem {
         Node existing = nodes.get(target);
         if (existing != null) {
             if (n.type == FileType.DIRECTORY && existing.type != FileType.DIRECTORY) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, target + " is not a directory");
+                throw new FsException(FsError.NOTDIR, target + " is not a directory");
             }
             if (n.type != FileType.DIRECTORY && existing.type == FileType.DIRECTORY) {
-                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, target + " is a directory");
+                throw new FsException(FsError.ISDIR, target + " is a directory");
             }
             if (existing.type == FileType.DIRECTORY && !children(target).isEmpty()) {
-                throw new NfsException(NfsStatus.NFS4ERR_EXIST, target + " is a directory that is not empty");
+                throw new FsException(FsError.EXIST, target + " is a directory that is not empty");
             }
         }
         Map<String, Node> moved = new TreeMap<>(nodes.subMap(source + "/", source + "/\uffff"));

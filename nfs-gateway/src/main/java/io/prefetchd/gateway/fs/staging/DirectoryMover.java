@@ -1,7 +1,7 @@
 package io.prefetchd.gateway.fs.staging;
 
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.s3.ObjectStore;
@@ -41,15 +41,15 @@ final class DirectoryMover {
     }
 
     /**
-     * The keys under {@code fromPrefix}, or NFS4ERR_XDEV when there are more than {@code maxKeys} (so that
+     * The keys under {@code fromPrefix}, or XDEV when there are more than {@code maxKeys} (so that
      * {@code mv} falls back to copying file by file, which shows progress and can be interrupted).
      */
-    List<ObjectMeta> keysWithinLimit(String fromPrefix) throws NfsException {
+    List<ObjectMeta> keysWithinLimit(String fromPrefix) throws FsException {
         List<ObjectMeta> keys = keys(fromPrefix, maxKeys + 1);
         if (keys.size() > maxKeys) {
             LOG.warn("rename of s3://{}/{} refused: more than {} keys under it (prefetchd.write.max-rename-keys); "
                     + "each would be copied and deleted in S3", store.bucket(), fromPrefix, maxKeys);
-            throw new NfsException(NfsStatus.NFS4ERR_XDEV, "directory " + fromPrefix + " has more than " + maxKeys
+            throw new FsException(FsError.XDEV, "directory " + fromPrefix + " has more than " + maxKeys
                     + " keys: too many to rename in S3");
         }
         return keys;

@@ -1,7 +1,8 @@
 package io.prefetchd.gateway.fs.staging;
 
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Owner;
-import io.prefetchd.gateway.nfs.NfsException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -78,7 +79,7 @@ final class StagedFile {
     }
 
     /** Writes {@code data} at {@code offset}; forces it (and the file's length) to disk with {@code durable}. */
-    synchronized int write(long offset, ByteBuffer data, boolean durable, Instant now) throws NfsException {
+    synchronized int write(long offset, ByteBuffer data, boolean durable, Instant now) throws FsException {
         checkLive();
         int count = data.remaining();
         long end = offset + count;
@@ -112,7 +113,7 @@ final class StagedFile {
     }
 
     /** Up to {@code count} bytes at {@code offset}, fewer at the end of the file. */
-    synchronized byte[] read(long offset, int count) throws NfsException {
+    synchronized byte[] read(long offset, int count) throws FsException {
         checkLive();
         if (offset >= size || count <= 0) {
             return new byte[0];
@@ -135,7 +136,7 @@ final class StagedFile {
      * Fills {@code into} (from its position to its limit) with the bytes at {@code offset}, fewer at the end of the
      * file; returns how many it holds now.
      */
-    synchronized int read(long offset, ByteBuffer into) throws NfsException {
+    synchronized int read(long offset, ByteBuffer into) throws FsException {
         checkLive();
         int start = into.position();
         if (offset >= size) {
@@ -159,7 +160,7 @@ final class StagedFile {
     }
 
     /** Truncates or extends (with a hole) the file to {@code newSize}, durably. */
-    synchronized void setSize(long newSize, Instant now) throws NfsException {
+    synchronized void setSize(long newSize, Instant now) throws FsException {
         checkLive();
         if (newSize == size) {
             return;
@@ -194,7 +195,7 @@ final class StagedFile {
     }
 
     /** Forces every byte written so far, and the length, to disk (COMMIT). */
-    synchronized void force() throws NfsException {
+    synchronized void force() throws FsException {
         checkLive();
         try {
             channel.force(true);
@@ -311,9 +312,9 @@ final class StagedFile {
         }
     }
 
-    private void checkLive() throws NfsException {
+    private void checkLive() throws FsException {
         if (gone) {
-            throw new NfsException(io.prefetchd.gateway.nfs.xdr.NfsStatus.NFS4ERR_STALE,
+            throw new FsException(FsError.STALE,
                     "staged file " + path + " was uploaded or removed");
         }
     }

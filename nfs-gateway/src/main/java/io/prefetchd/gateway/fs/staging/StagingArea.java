@@ -1,8 +1,8 @@
 package io.prefetchd.gateway.fs.staging;
 
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Owner;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.planner.units.Sizes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,7 @@ import static java.util.Objects.requireNonNull;
  * forced, so was never acknowledged) is deleted. Each open rewrites the journal as a snapshot of what is live.
  *
  * <p><b>Budget.</b> Staged bytes (file sizes, holes included) stay within {@code capacityBytes}; a write that would
- * pass it fails with NFS4ERR_NOSPC and changes nothing.
+ * pass it fails with NOSPC and changes nothing.
  *
  * <p>Thread-safe: namespace changes are serialized on this object; the maps are concurrent for readers.
  */
@@ -240,7 +240,7 @@ final class StagingArea implements AutoCloseable {
 
     /** A new, empty staged file at {@code path}; durable when this returns. */
     synchronized StagedFile create(String path, Owner owner, Instant mtime, String baseEtag, boolean isNew,
-                                   Long verifier) throws NfsException {
+                                   Long verifier) throws FsException {
         long id = nextId++;
         Path f = filesDir.resolve(Long.toString(id));
         FileChannel ch;
@@ -273,7 +273,7 @@ final class StagingArea implements AutoCloseable {
     }
 
     /** Renames staged file {@code f} to {@code path}, dropping a staged file there; durable when this returns. */
-    synchronized void rename(StagedFile f, String path) throws NfsException {
+    synchronized void rename(StagedFile f, String path) throws FsException {
         StagedFile replaced = byPath.get(path);
         try {
             if (replaced != null && replaced != f) {
@@ -307,11 +307,11 @@ final class StagingArea implements AutoCloseable {
     }
 
     /** Forgets staged file {@code f} and deletes its bytes (removed, or replaced); durable when this returns. */
-    synchronized void drop(StagedFile f) throws NfsException {
+    synchronized void drop(StagedFile f) throws FsException {
         dropLocked(f, true);
     }
 
-    private void dropLocked(StagedFile f, boolean journaled) throws NfsException {
+    private void dropLocked(StagedFile f, boolean journaled) throws FsException {
         if (byId.get(f.id) != f) {
             return;
         }
@@ -336,7 +336,7 @@ final class StagingArea implements AutoCloseable {
      * Staged file {@code f} is in S3 as {@code attributes} describe: journaled and forced before its bytes are
      * deleted, so that a crash in between uploads it again rather than losing it.
      */
-    synchronized void uploaded(StagedFile f, ObjectAttributes attributes) throws NfsException {
+    synchronized void uploaded(StagedFile f, ObjectAttributes attributes) throws FsException {
         if (byId.get(f.id) != f) {
             return;
         }
@@ -354,7 +354,7 @@ final class StagingArea implements AutoCloseable {
         maybeCompact();
     }
 
-    synchronized void setAttributes(StagedFile f, Owner owner, Instant mtime) throws NfsException {
+    synchronized void setAttributes(StagedFile f, Owner owner, Instant mtime) throws FsException {
         try {
             journal.appendAndForce(new Journal.Attrs(f.id, owner, mtime));
         } catch (UncheckedIOException e) {
@@ -364,7 +364,7 @@ final class StagingArea implements AutoCloseable {
     }
 
     /** Records (or with null, forgets) what is known of the object or directory at {@code path}. */
-    synchronized void setKnown(String path, ObjectAttributes attributes) throws NfsException {
+    synchronized void setKnown(String path, ObjectAttributes attributes) throws FsException {
         try {
             journal.appendAndForce(new Journal.Known(path, attributes));
         } catch (UncheckedIOException e) {
@@ -388,7 +388,7 @@ final class StagingArea implements AutoCloseable {
         return knownParents.contains(dirPath);
     }
 
-    synchronized void dirRenameBegins(String from, String to) throws NfsException {
+    synchronized void dirRenameBegins(String from, String to) throws FsException {
         try {
             journal.appendAndForce(new Journal.DirRename(from, to));
         } catch (UncheckedIOException e) {
@@ -408,7 +408,7 @@ final class StagingArea implements AutoCloseable {
     }
 
     /** Multipart upload {@code uploadId} of {@code key} began; durable when this returns. */
-    synchronized void multipartBegun(String key, String uploadId) throws NfsException {
+    synchronized void multipartBegun(String key, String uploadId) throws FsException {
         try {
             journal.appendAndForce(new Journal.Multipart(key, uploadId));
         } catch (UncheckedIOException e) {
@@ -434,12 +434,12 @@ final class StagingArea implements AutoCloseable {
         return Map.copyOf(multiparts);
     }
 
-    /** Takes {@code bytes} of the budget for a write to {@code path}, or fails with NFS4ERR_NOSPC. */
-    void reserve(long bytes, String path) throws NfsException {
+    /** Takes {@code bytes} of the budget for a write to {@code path}, or fails with NOSPC. */
+    void reserve(long bytes, String path) throws FsException {
         while (true) {
             long u = used.get();
             if (u + bytes > capacity) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOSPC, "the staging area is full (" + Sizes.format(u)
+                throw new FsException(FsError.NOSPC, "the staging area is full (" + Sizes.format(u)
                         + " of " + Sizes.format(capacity) + " staged): no room for " + bytes + " more bytes of /"
                         + path);
             }
@@ -499,11 +499,11 @@ final class StagingArea implements AutoCloseable {
         journal.rewrite(Journal.snapshot(new Journal.Boot(boots, nextId), live));
     }
 
-    static NfsException ioError(String what, Throwable e) {
+    static FsException ioError(String what, Throwable e) {
         String m = String.valueOf(e.getMessage());
-        NfsStatus status = m.contains("No space left") ? NfsStatus.NFS4ERR_NOSPC
-                : m.contains("Disk quota") ? NfsStatus.NFS4ERR_DQUOT : NfsStatus.NFS4ERR_IO;
-        return new NfsException(status, what + " failed in the staging area: " + m, e);
+        FsError status = m.contains("No space left") ? FsError.NOSPC
+                : m.contains("Disk quota") ? FsError.DQUOT : FsError.IO;
+        return new FsException(status, what + " failed in the staging area: " + m, e);
     }
 
     private static void deleteQuietly(Path f) {

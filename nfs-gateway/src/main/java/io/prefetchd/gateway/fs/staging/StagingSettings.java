@@ -9,11 +9,11 @@ import static java.util.Objects.requireNonNull;
  * How the staging area of written files behaves (docs/CONFIGURATION.md, {@code prefetchd.write.*}).
  *
  * @param dir the staging folder (staged files and the journal), on local disk
- * @param capacityBytes staged bytes at most (file sizes, holes included); a write beyond answers NFS4ERR_NOSPC
+ * @param capacityBytes staged bytes at most (file sizes, holes included); a write beyond answers NOSPC
  * @param uploadDelay how long a closed file waits before its upload starts, so that the common "write a temporary
  *     file, close it, rename it into place" is renamed in staging instead of copied in S3
  * @param commitQuiet a file held open is uploaded once it was committed and then not written for this long
- * @param maxRenameKeys a directory with more keys under it than this is not renamed (NFS4ERR_XDEV: {@code mv}
+ * @param maxRenameKeys a directory with more keys under it than this is not renamed (XDEV: {@code mv}
  *     copies instead); each key costs a server-side copy and a delete
  * @param uploadConcurrency files uploaded at once (each upload parallelizes its own parts)
  * @param minBackoff the wait after a failed upload's first attempt; doubled after each failure

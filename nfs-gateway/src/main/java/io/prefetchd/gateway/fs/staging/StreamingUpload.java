@@ -2,8 +2,8 @@ package io.prefetchd.gateway.fs.staging;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Owner;
-import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.UploadSettings;
@@ -258,7 +258,7 @@ final class StreamingUpload {
         begin.thenApplyAsync(id -> {
             try {
                 context.area.multipartBegun(uploadKey, id);
-            } catch (NfsException e) {
+            } catch (FsException e) {
                 context.store.abortMultipart(uploadKey, id);
                 throw new CompletionException(e);
             }
@@ -296,7 +296,7 @@ final class StreamingUpload {
                 read = file.read(k * p, bytes);
                 version = versionOf(k);
             }
-        } catch (NfsException | RuntimeException e) {
+        } catch (FsException | RuntimeException e) {
             context.buffers.give(bytes);
             partEnded(k, uploadId, 0, null, e);
             return;

@@ -12,6 +12,8 @@ import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.DirListing;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.FsStats;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
@@ -21,8 +23,6 @@ import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.fs.StoreErrors;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.fs.WriteResult;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.s3.ObjectStore;
@@ -67,7 +67,7 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Namespace changes</b> of objects already in S3 go to S3 before they answer: a directory is a folder marker
  * ({@code dir/}) put by MKDIR; REMOVE deletes the object (or the marker of an empty directory); RENAME of an object
  * is a server-side copy then a delete, and of a directory one per key under it, up to
- * {@link StagingSettings#maxRenameKeys()} (NFS4ERR_XDEV beyond, so {@code mv} copies instead), journaled so that
+ * {@link StagingSettings#maxRenameKeys()} (XDEV beyond, so {@code mv} copies instead), journaled so that
  * a rename cut short by a crash is finished at the next start. The read-only view's cached listings may be older
  * than those changes for a while; {@link RecentChanges} shows the gateway's own changes over them meanwhile.
  *
@@ -248,7 +248,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     // ---- reads ----
 
     @Override
-    public FileAttributes getattr(Inode inode) throws NfsException {
+    public FileAttributes getattr(Inode inode) throws FsException {
         if (!inode.isDirectory()) {
             StagedFile f = area.byPath(inode.path());
             if (f != null) {
@@ -257,12 +257,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         }
         RecentChanges.Change c = recent.get(inode.path());
         if (c == null && recent.ancestorGone(inode.path())) {
-            throw new NfsException(NfsStatus.NFS4ERR_STALE, "a folder above /" + inode.path() + " was renamed or "
+            throw new FsException(FsError.STALE, "a folder above /" + inode.path() + " was renamed or "
                     + "removed");
         }
         if (c != null) {
             if (c.gone() || c.inode().type() != inode.type()) {
-                throw new NfsException(NfsStatus.NFS4ERR_STALE, "/" + inode.path() + " no longer exists");
+                throw new FsException(FsError.STALE, "/" + inode.path() + " no longer exists");
             }
             FileAttributes a = withKnownOwner(inode.path(), c.attributes());
             return inode.isDirectory() ? withOverlayChange(inode, a) : a;
@@ -296,9 +296,9 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public Inode lookup(Inode dir, String name) throws NfsException {
+    public Inode lookup(Inode dir, String name) throws FsException {
         if (!dir.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + dir.path() + " is not a directory");
+            throw new FsException(FsError.NOTDIR, "/" + dir.path() + " is not a directory");
         }
         String path = dir.child(name);
         if (area.byPath(path) != null) {
@@ -307,19 +307,19 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         RecentChanges.Change c = recent.get(path);
         if (c != null) {
             if (c.gone()) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+                throw new FsException(FsError.NOENT, "no " + name + " in /" + dir.path());
             }
             return c.inode();
         }
         RecentChanges.Change d = dir.isRoot() ? null : recent.get(dir.path());
         if (d != null && d.gone() || d == null && !dir.isRoot() && recent.ancestorGone(dir.path())) {
-            throw new NfsException(NfsStatus.NFS4ERR_STALE, "directory /" + dir.path() + " no longer exists");
+            throw new FsException(FsError.STALE, "directory /" + dir.path() + " no longer exists");
         }
         return base.lookup(dir, name);
     }
 
     @Override
-    public DirListing list(Inode dir, long verifier) throws NfsException {
+    public DirListing list(Inode dir, long verifier) throws FsException {
         if (verifier != 0) {
             DirListing held = snapshots.getIfPresent(dir.path() + "\0" + verifier);
             if (held != null) {
@@ -335,7 +335,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /** {@code listed} with the staged files, the recent changes and the known owners of {@code dir} laid over it. */
-    private DirListing merge(Inode dir, DirListing listed) throws NfsException {
+    private DirListing merge(Inode dir, DirListing listed) throws FsException {
         List<RecentChanges.Change> changes = recent.children(dir.path());
         List<StagedFile> staged = new ArrayList<>(area.children(dir.path()));
         boolean knows = area.mayKnowChildrenOf(dir.path());
@@ -369,7 +369,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+    public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws FsException {
         Source s = source(file, version, offset, count);
         return s.staged() != null ? s.staged() : base.read(file, s.object(), offset, count);
     }
@@ -380,7 +380,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         Source s;
         try {
             s = source(file, version, offset, count);
-        } catch (NfsException e) {
+        } catch (FsException e) {
             return CompletableFuture.failedFuture(e);
         }
         return s.staged() != null ? CompletableFuture.completedFuture(s.staged())
@@ -390,12 +390,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     /** Where a read's bytes come from: a staged file (read already, from local disk), or this version's object. */
     private record Source(ReadResult staged, FileAttributes object) {}
 
-    private Source source(Inode file, FileAttributes version, long offset, int count) throws NfsException {
+    private Source source(Inode file, FileAttributes version, long offset, int count) throws FsException {
         StagedFile f = area.byPath(file.path());
         if (f != null && !f.gone()) {
             try {
                 return new Source(new ReadResult(f.read(offset, count), false, 0), null);
-            } catch (NfsException e) {
+            } catch (FsException e) {
                 if (!f.gone()) {
                     throw e;
                 }   // uploaded meanwhile: read the object
@@ -433,7 +433,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public Inode create(Inode dir, String name, CreateHow how, Owner creator) throws NfsException {
+    public Inode create(Inode dir, String name, CreateHow how, Owner creator) throws FsException {
         requireNonNull(how, "how is null");
         requireNonNull(creator, "creator is null");
         checkName(name);
@@ -443,15 +443,15 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             Inode existing = resolve(dir, name);
             if (existing != null) {
                 if (existing.isDirectory()) {
-                    throw new NfsException(how.mode() == CreateHow.Mode.UNCHECKED ? NfsStatus.NFS4ERR_ISDIR
-                            : NfsStatus.NFS4ERR_EXIST, "/" + path + " is a directory");
+                    throw new FsException(how.mode() == CreateHow.Mode.UNCHECKED ? FsError.ISDIR
+                            : FsError.EXIST, "/" + path + " is a directory");
                 }
                 switch (how.mode()) {
-                    case GUARDED -> throw new NfsException(NfsStatus.NFS4ERR_EXIST, "/" + path + " exists");
+                    case GUARDED -> throw new FsException(FsError.EXIST, "/" + path + " exists");
                     case EXCLUSIVE -> {
                         StagedFile f = area.byPath(path);
                         if (f == null || f.verifier == null || f.verifier != how.verifier()) {
-                            throw new NfsException(NfsStatus.NFS4ERR_EXIST, "/" + path + " exists");
+                            throw new FsException(FsError.EXIST, "/" + path + " exists");
                         }
                         return existing;   // the same exclusive create again: a retransmission
                     }
@@ -475,12 +475,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public WriteResult write(Inode file, long offset, ByteBuffer data, boolean durable) throws NfsException {
+    public WriteResult write(Inode file, long offset, ByteBuffer data, boolean durable) throws FsException {
         if (file.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + file.path() + " is a directory");
+            throw new FsException(FsError.ISDIR, "/" + file.path() + " is a directory");
         }
         if (offset < 0 || offset + data.remaining() < 0) {
-            throw new NfsException(NfsStatus.NFS4ERR_FBIG, "write past 2^63 in /" + file.path());
+            throw new FsException(FsError.FBIG, "write past 2^63 in /" + file.path());
         }
         for (int attempt = 0; ; attempt++) {
             StagedFile f = area.byPath(file.path());
@@ -494,7 +494,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                     streaming.advance();
                 }
                 return written;
-            } catch (NfsException e) {
+            } catch (FsException e) {
                 if (!f.gone() || attempt > 0) {
                     throw e;
                 }   // uploaded just now: stage the object again
@@ -503,7 +503,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public void commit(Inode file) throws NfsException {
+    public void commit(Inode file) throws FsException {
         StagedFile f = area.byPath(file.path());
         if (f != null) {
             f.force();
@@ -512,7 +512,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public void closed(Inode file) throws NfsException {
+    public void closed(Inode file) throws FsException {
         StagedFile f = area.byPath(file.path());
         if (f != null) {
             f.closed(clock.instant().plus(settings.uploadDelay()));
@@ -520,21 +520,21 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public FileAttributes setattr(Inode inode, NewAttributes attributes) throws NfsException {
+    public FileAttributes setattr(Inode inode, NewAttributes attributes) throws FsException {
         requireNonNull(attributes, "attributes is null");
         synchronized (namespace) {
             return setattrLocked(inode, attributes);
         }
     }
 
-    private FileAttributes setattrLocked(Inode inode, NewAttributes attributes) throws NfsException {
+    private FileAttributes setattrLocked(Inode inode, NewAttributes attributes) throws FsException {
         FileAttributes now = getattr(inode);
         if (attributes.isEmpty()) {
             return now;
         }
         if (inode.isDirectory()) {
             if (attributes.size().isPresent()) {
-                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + inode.path() + " is a directory");
+                throw new FsException(FsError.ISDIR, "/" + inode.path() + " is a directory");
             }
             Owner owner = changed(now.owner() != null ? now.owner() : defaultDirOwner, attributes);
             area.setKnown(inode.path(), new ObjectAttributes(null, owner, attributes.mtime().orElse(now.mtime())));
@@ -561,7 +561,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public Inode mkdir(Inode dir, String name, NewAttributes attributes, Owner creator) throws NfsException {
+    public Inode mkdir(Inode dir, String name, NewAttributes attributes, Owner creator) throws FsException {
         requireNonNull(attributes, "attributes is null");
         requireNonNull(creator, "creator is null");
         checkName(name);
@@ -569,7 +569,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             requireDirectory(dir);
             String path = dir.child(name);
             if (resolve(dir, name) != null) {
-                throw new NfsException(NfsStatus.NFS4ERR_EXIST, "/" + path + " exists");
+                throw new FsException(FsError.EXIST, "/" + path + " exists");
             }
             Owner owner = owned(creator, attributes);
             Instant mtime = attributes.mtime().orElse(clock.instant());
@@ -584,12 +584,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public void remove(Inode dir, String name) throws NfsException {
+    public void remove(Inode dir, String name) throws FsException {
         synchronized (namespace) {
             requireDirectory(dir);
             Inode target = resolve(dir, name);
             if (target == null) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + name + " in /" + dir.path());
+                throw new FsException(FsError.NOENT, "no " + name + " in /" + dir.path());
             }
             String path = target.path();
             if (target.isDirectory()) {
@@ -615,14 +615,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws NfsException {
+    public void rename(Inode fromDir, String fromName, Inode toDir, String toName) throws FsException {
         checkName(toName);
         synchronized (namespace) {
             requireDirectory(fromDir);
             requireDirectory(toDir);
             Inode source = resolve(fromDir, fromName);
             if (source == null) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no " + fromName + " in /" + fromDir.path());
+                throw new FsException(FsError.NOENT, "no " + fromName + " in /" + fromDir.path());
             }
             String to = toDir.child(toName);
             if (source.path().equals(to)) {
@@ -631,11 +631,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             Inode target = resolve(toDir, toName);
             if (source.isDirectory()) {
                 if (to.startsWith(source.path() + "/")) {
-                    throw new NfsException(NfsStatus.NFS4ERR_INVAL, "cannot move /" + source.path()
+                    throw new FsException(FsError.INVAL, "cannot move /" + source.path()
                             + " into itself");
                 }
                 if (target != null && !target.isDirectory()) {
-                    throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + to + " is not a directory");
+                    throw new FsException(FsError.NOTDIR, "/" + to + " is not a directory");
                 }
                 if (target != null) {
                     requireEmpty(target);
@@ -644,7 +644,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 return;
             }
             if (target != null && target.isDirectory()) {
-                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + to + " is a directory");
+                throw new FsException(FsError.ISDIR, "/" + to + " is a directory");
             }
             StagedFile f = area.byPath(source.path());
             if (f != null) {
@@ -657,12 +657,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     @Override
     public FileAttributes put(Inode file, Path content, Owner owner, Instant mtime, Map<String, String> metadata)
-            throws NfsException {
+            throws FsException {
         requireNonNull(content, "content is null");
         requireNonNull(mtime, "mtime is null");
         requireNonNull(metadata, "metadata is null");
         if (file.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + file.path() + " is a directory");
+            throw new FsException(FsError.ISDIR, "/" + file.path() + " is a directory");
         }
         List<Inode> folders;
         synchronized (namespace) {
@@ -675,10 +675,10 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         try {
             object = store.upload(base.key(file.path()), content, all, false, null).join();
         } catch (CompletionException e) {
-            throw e.getCause() instanceof ObjectStoreException ose ? StoreErrors.toNfs(ose)
-                    : new NfsException(NfsStatus.NFS4ERR_IO, "PUT of /" + file.path() + " failed: " + e.getCause(), e);
+            throw e.getCause() instanceof ObjectStoreException ose ? StoreErrors.toFs(ose)
+                    : new FsException(FsError.IO, "PUT of /" + file.path() + " failed: " + e.getCause(), e);
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
         FileAttributes a = objectAttributes(file, object, o);
         synchronized (namespace) {
@@ -700,9 +700,9 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     /**
      * The folders above {@code file} that do not exist yet, outermost first, after checking that the names above it
-     * are folders (NFS4ERR_NOTDIR otherwise) and that it is not one (NFS4ERR_ISDIR).
+     * are folders (NOTDIR otherwise) and that it is not one (ISDIR).
      */
-    private List<Inode> foldersToShow(Inode file) throws NfsException {
+    private List<Inode> foldersToShow(Inode file) throws FsException {
         String[] names = file.path().split("/", -1);
         for (String name : names) {
             checkName(name);
@@ -714,7 +714,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             if (missing.isEmpty()) {
                 Inode found = resolve(dir, names[i]);
                 if (found != null && !found.isDirectory()) {
-                    throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + found.path() + " is a file");
+                    throw new FsException(FsError.NOTDIR, "/" + found.path() + " is a file");
                 }
                 if (found == null) {
                     missing.add(next);
@@ -727,7 +727,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         if (missing.isEmpty()) {
             Inode found = resolve(dir, file.name());
             if (found != null && found.isDirectory()) {
-                throw new NfsException(NfsStatus.NFS4ERR_ISDIR, "/" + file.path() + " is a directory");
+                throw new FsException(FsError.ISDIR, "/" + file.path() + " is a directory");
             }
         }
         return missing;
@@ -755,7 +755,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         }
     }
 
-    private void renameStaged(StagedFile f, Inode from, Inode to) throws NfsException {
+    private void renameStaged(StagedFile f, Inode from, Inode to) throws FsException {
         if (f.baseEtag != null) {
             keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
             delete(base.key(from.path()));   // the object it was staged from goes with the old name
@@ -767,7 +767,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         base.changed(to.path());
     }
 
-    private void renameObject(Inode from, Inode to) throws NfsException {
+    private void renameObject(Inode from, Inode to) throws FsException {
         FileAttributes a = getattr(from);
         keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         ObjectMeta copied;
@@ -779,7 +779,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             }
             store.delete(base.key(from.path()));
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
         ObjectAttributes k = area.known(from.path());
         forgetKnown(from.path());
@@ -794,14 +794,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         base.changed(to.path());
     }
 
-    private void renameDirectory(Inode from, Inode to) throws NfsException {
+    private void renameDirectory(Inode from, Inode to) throws FsException {
         String fromPrefix = base.key(from.path()) + "/";
         String toPrefix = base.key(to.path()) + "/";
         List<ObjectMeta> keys;
         try {
             keys = mover.keysWithinLimit(fromPrefix);
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
         FileAttributes a = getattr(from);
         keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
@@ -812,7 +812,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         } catch (ObjectStoreException e) {
             LOG.warn("rename of /{} to /{} stopped after an S3 error; it is finished at the next start: {}",
                     from.path(), to.path(), e.getMessage());
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
         area.dirRenameDone(from.path());
         recent.gone(from);
@@ -822,7 +822,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         base.changed(to.path());
     }
 
-    private void moveStagedAndKnown(String from, String to) throws NfsException {
+    private void moveStagedAndKnown(String from, String to) throws FsException {
         for (StagedFile f : area.under(from)) {
             area.rename(f, to + f.path.substring(from.length()));
         }
@@ -840,7 +840,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 moveStagedAndKnown(d.getKey(), d.getValue());
                 mover.resume(base.key(d.getKey()) + "/", base.key(d.getValue()) + "/");
                 area.dirRenameDone(d.getKey());
-            } catch (NfsException | ObjectStoreException e) {
+            } catch (FsException | ObjectStoreException e) {
                 LOG.error("the rename of /{} to /{} could not be finished (tried again at the next start): {}",
                         d.getKey(), d.getValue(), e.getMessage());
             }
@@ -865,7 +865,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             base.changed(f.path);
             try {
                 area.uploaded(f, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
-            } catch (NfsException e) {
+            } catch (FsException e) {
                 LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
                         e.getMessage());
             }
@@ -991,7 +991,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /** A directory's attributes with the change attribute of its merged listing, when anything is laid over it. */
-    private FileAttributes withOverlayChange(Inode dir, FileAttributes a) throws NfsException {
+    private FileAttributes withOverlayChange(Inode dir, FileAttributes a) throws FsException {
         if (area.children(dir.path()).isEmpty() && recent.children(dir.path()).isEmpty()) {
             return a;
         }
@@ -1000,38 +1000,38 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /** The name in {@code dir}, or null when there is none. */
-    private Inode resolve(Inode dir, String name) throws NfsException {
+    private Inode resolve(Inode dir, String name) throws FsException {
         try {
             return lookup(dir, name);
-        } catch (NfsException e) {
-            if (e.status() == NfsStatus.NFS4ERR_NOENT) {
+        } catch (FsException e) {
+            if (e.error() == FsError.NOENT) {
                 return null;
             }
             throw e;
         }
     }
 
-    private void requireDirectory(Inode dir) throws NfsException {
+    private void requireDirectory(Inode dir) throws FsException {
         if (!dir.isDirectory()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR, "/" + dir.path() + " is not a directory");
+            throw new FsException(FsError.NOTDIR, "/" + dir.path() + " is not a directory");
         }
-        getattr(dir);   // NFS4ERR_STALE when it is gone
+        getattr(dir);   // STALE when it is gone
     }
 
-    private void requireEmpty(Inode dir) throws NfsException {
+    private void requireEmpty(Inode dir) throws FsException {
         if (!list(dir, 0).entries().isEmpty()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOTEMPTY, "/" + dir.path() + " is not empty");
+            throw new FsException(FsError.NOTEMPTY, "/" + dir.path() + " is not empty");
         }
         String marker = base.key(dir.path()) + "/";
         try {
             ListPage page = store.list(marker, null, null, 2);
             for (ObjectMeta m : page.objects()) {
                 if (!m.key().equals(marker)) {
-                    throw new NfsException(NfsStatus.NFS4ERR_NOTEMPTY, "/" + dir.path() + " is not empty in S3");
+                    throw new FsException(FsError.NOTEMPTY, "/" + dir.path() + " is not empty in S3");
                 }
             }
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
     }
 
@@ -1039,7 +1039,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
      * Keeps {@code dir} in S3 when {@code leaving} is its last entry: a directory that exists only because keys
      * are under it would vanish with them, so it gets a folder marker first.
      */
-    private void keepDirectory(Inode dir, String leaving) throws NfsException {
+    private void keepDirectory(Inode dir, String leaving) throws FsException {
         if (dir.isRoot()) {
             return;
         }
@@ -1054,7 +1054,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 return;
             }
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
         FileAttributes a = getattr(dir);
         upload(marker, emptyFile, ObjectAttributes.metadata(a.owner() != null ? a.owner() : defaultDirOwner,
@@ -1062,7 +1062,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /** Copies the object at {@code file} into staging (its first {@code keep} bytes; all with -1) to change it. */
-    private StagedFile stageExisting(Inode file, long keep) throws NfsException {
+    private StagedFile stageExisting(Inode file, long keep) throws FsException {
         synchronized (namespace) {
             StagedFile f = area.byPath(file.path());
             if (f != null) {
@@ -1075,14 +1075,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 for (long at = 0; at < copy; ) {
                     byte[] chunk = base.read(file, a, at, (int) Math.min(COPY_CHUNK, copy - at)).data();
                     if (chunk.length == 0) {
-                        throw new NfsException(NfsStatus.NFS4ERR_IO, "/" + file.path() + " ended at " + at
+                        throw new FsException(FsError.IO, "/" + file.path() + " ended at " + at
                                 + " bytes while copied into staging");
                     }
                     f.write(at, ByteBuffer.wrap(chunk), false, a.mtime());
                     at += chunk.length;
                 }
                 f.force();
-            } catch (NfsException | RuntimeException e) {
+            } catch (FsException | RuntimeException e) {
                 area.drop(f);
                 throw e;
             }
@@ -1090,26 +1090,26 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         }
     }
 
-    private void upload(String key, Path file, Map<String, String> metadata) throws NfsException {
+    private void upload(String key, Path file, Map<String, String> metadata) throws FsException {
         try {
             store.upload(key, file, metadata, false, null).join();
         } catch (CompletionException e) {
-            throw e.getCause() instanceof ObjectStoreException ose ? StoreErrors.toNfs(ose)
-                    : new NfsException(NfsStatus.NFS4ERR_IO, "PUT of " + key + " failed: " + e.getCause(), e);
+            throw e.getCause() instanceof ObjectStoreException ose ? StoreErrors.toFs(ose)
+                    : new FsException(FsError.IO, "PUT of " + key + " failed: " + e.getCause(), e);
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
     }
 
-    private void delete(String key) throws NfsException {
+    private void delete(String key) throws FsException {
         try {
             store.delete(key);
         } catch (ObjectStoreException e) {
-            throw StoreErrors.toNfs(e);
+            throw StoreErrors.toFs(e);
         }
     }
 
-    private void forgetKnown(String path) throws NfsException {
+    private void forgetKnown(String path) throws FsException {
         if (area.known(path) != null) {
             area.setKnown(path, null);
         }
@@ -1123,13 +1123,13 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         return new Owner(a.uid().orElse(o.uid()), a.gid().orElse(o.gid()), a.mode().orElse(o.mode()) & 07777);
     }
 
-    private static void checkName(String name) throws NfsException {
+    private static void checkName(String name) throws FsException {
         if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
                 || name.indexOf('\0') >= 0) {
-            throw new NfsException(NfsStatus.NFS4ERR_BADNAME, "'" + name + "' is not a name S3 keys can hold here");
+            throw new FsException(FsError.BADNAME, "'" + name + "' is not a name S3 keys can hold here");
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-            throw new NfsException(NfsStatus.NFS4ERR_NAMETOOLONG, "name longer than 255 bytes");
+            throw new FsException(FsError.NAMETOOLONG, "name longer than 255 bytes");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
@@ -151,7 +152,7 @@ public final class CompoundContext {
      * of their own, so their attributes are read; on a read-only one the export's ownership decides without
      * asking storage (a LOOKUP in a directory that was never listed stays a HEAD).
      */
-    public void checkAccess(Inode inode, int anyOf) throws NfsException {
+    public void checkAccess(Inode inode, int anyOf) throws NfsException, FsException {
         checkAccess(inode, services.fs().writable() ? services.fs().getattr(inode) : null, anyOf);
     }
 

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import io.prefetchd.gateway.fs.FsException;
+import io.prefetchd.gateway.nfs.FsErrors;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.ops.OpSequence;
 import io.prefetchd.gateway.nfs.xdr.Args;
@@ -205,7 +207,7 @@ public final class CompoundProcessor {
                         byte[] cached = replay.reply();
                         reply.complete(XdrWriter.of(cached));
                         return;
-                    } catch (NfsException | RuntimeException e) {
+                    } catch (NfsException | FsException | RuntimeException e) {
                         outcome = failed(op.opcode(), e);
                     }
                     if (!record(op, operation, outcome, start)) {
@@ -229,7 +231,7 @@ public final class CompoundProcessor {
                         throw new IllegalStateException(Operations.name(op.opcode()) + " deferred twice");
                     }
                     outcome = new Outcome(NfsStatus.NFS4_OK, body);
-                } catch (NfsException | RuntimeException e) {
+                } catch (NfsException | FsException | RuntimeException e) {
                     outcome = failed(op.opcode(), e);
                 }
                 if (record(op, operation, outcome, start)) {
@@ -246,6 +248,10 @@ public final class CompoundProcessor {
             if (e instanceof NfsException nfs) {
                 LOG.debug("{} -> {}", Operations.name(opcode), nfs);
                 return new Outcome(nfs.status(), nfs instanceof NfsErrorWithBody withBody ? withBody.body() : null);
+            }
+            if (e instanceof FsException fs) {
+                LOG.debug("{} -> {}", Operations.name(opcode), fs);
+                return new Outcome(FsErrors.status(fs.error()), null);
             }
             LOG.warn("{} failed unexpectedly", Operations.name(opcode), e);
             return new Outcome(NfsStatus.NFS4ERR_SERVERFAULT, null);

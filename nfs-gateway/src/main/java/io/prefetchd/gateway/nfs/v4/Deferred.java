@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 
@@ -23,7 +24,7 @@ public record Deferred(CompletableFuture<?> waitFor, Continuation then) implemen
     /** The rest of an operation, after what it waited for is complete. */
     @FunctionalInterface
     public interface Continuation {
-        NfsOperation.Result get() throws NfsException;
+        NfsOperation.Result get() throws NfsException, FsException;
     }
 
     public Deferred {
@@ -38,12 +39,12 @@ public record Deferred(CompletableFuture<?> waitFor, Continuation then) implemen
     }
 
     /**
-     * The value of a completed future, with the {@link NfsException} or unchecked exception it completed with
-     * thrown as itself rather than wrapped.
+     * The value of a completed future, with the {@link NfsException}, {@link FsException} or unchecked exception it
+     * completed with thrown as itself rather than wrapped.
      *
      * @throws IllegalStateException when {@code future} is not complete
      */
-    public static <T> T join(CompletableFuture<T> future) throws NfsException {
+    public static <T> T join(CompletableFuture<T> future) throws NfsException, FsException {
         if (!future.isDone()) {
             throw new IllegalStateException("the future is not complete");
         }
@@ -58,11 +59,14 @@ public record Deferred(CompletableFuture<?> waitFor, Continuation then) implemen
         }
     }
 
-    private static RuntimeException rethrow(Throwable cause) throws NfsException {
+    private static RuntimeException rethrow(Throwable cause) throws NfsException, FsException {
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
         if (cause instanceof NfsException e) {
+            throw e;
+        }
+        if (cause instanceof FsException e) {
             throw e;
         }
         if (cause instanceof RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
@@ -56,7 +57,7 @@ public record Nfs4Services(VirtualFileSystem fs, FileHandles handles, NfsState s
         for (Inode file : state.takeReleasedWriters()) {
             try {
                 fs.closed(file);
-            } catch (NfsException | RuntimeException e) {
+            } catch (FsException | RuntimeException e) {
                 LOG.warn("file system refused the close of /{}: {}", file.path(), e.toString());
             }
         }

@@ -1,5 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
+import io.prefetchd.gateway.fs.FsException;
+import io.prefetchd.gateway.nfs.FsErrors;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
@@ -26,8 +28,9 @@ public interface NfsOperation<A> {
      *
      * @return the result body for status NFS4_OK
      * @throws NfsException with the status to answer; the COMPOUND stops there
+     * @throws FsException  from the file system, answered with the status {@link FsErrors} gives it
      */
-    Result process(CompoundContext ctx, A args) throws NfsException;
+    Result process(CompoundContext ctx, A args) throws NfsException, FsException;
 
     /**
      * The body that follows an error status. Most results are a status alone on error; a few carry data whatever

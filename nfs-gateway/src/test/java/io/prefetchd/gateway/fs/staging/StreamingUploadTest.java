@@ -3,12 +3,12 @@ package io.prefetchd.gateway.fs.staging;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.S3FileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ObjectMeta;
 import io.prefetchd.gateway.testing.ManualClock;
@@ -72,7 +72,7 @@ class StreamingUploadTest {
                 new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, Runnable::run, meters = new SimpleMeterRegistry());
     }
 
-    private Inode create() throws NfsException {
+    private Inode create() throws FsException {
         return fs.create(new Inode(FileType.DIRECTORY, "models"), "ckpt.pt",
                 new CreateHow(CreateHow.Mode.GUARDED, 0, NewAttributes.NONE), ALICE);
     }
@@ -84,7 +84,7 @@ class StreamingUploadTest {
     }
 
     /** Writes {@code bytes[from, to)} front to back in a client's small WRITEs. */
-    private void write(Inode f, byte[] bytes, int from, int to) throws NfsException {
+    private void write(Inode f, byte[] bytes, int from, int to) throws FsException {
         for (int at = from; at < to; at += WRITE) {
             fs.write(f, at, ByteBuffer.wrap(bytes, at, Math.min(WRITE, to - at)), false);
         }

@@ -5,13 +5,13 @@ import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.S3FileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
@@ -46,7 +46,7 @@ class WritableFileSystemPutTest {
     private WritableFileSystem fs;
 
     @BeforeEach
-    void setUp() throws NfsException {
+    void setUp() throws FsException {
         objects.put("data/train/a.bin", bytes("a"));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         PassThroughCache cache = new PassThroughCache(store);
@@ -72,7 +72,7 @@ class WritableFileSystemPutTest {
         return Files.write(Files.createTempFile(tmp, "body", ""), bytes(s));
     }
 
-    private List<String> names(String dir) throws NfsException {
+    private List<String> names(String dir) throws FsException {
         return fs.list(new Inode(FileType.DIRECTORY, dir), 0).entries().stream().map(DirEntry::name).toList();
     }
 
@@ -101,12 +101,12 @@ class WritableFileSystemPutTest {
 
     @Test
     void put_onAFolderOrBelowAFile_refused_nothingUploaded() throws Exception {
-        NfsException folder = assertThrows(NfsException.class,
+        FsException folder = assertThrows(FsException.class,
                 () -> fs.put(new Inode(FileType.REGULAR, "train"), content("x"), null, Instant.EPOCH, Map.of()));
-        assertEquals(NfsStatus.NFS4ERR_ISDIR, folder.status());
-        NfsException below = assertThrows(NfsException.class, () -> fs.put(new Inode(FileType.REGULAR,
+        assertEquals(FsError.ISDIR, folder.error());
+        FsException below = assertThrows(FsException.class, () -> fs.put(new Inode(FileType.REGULAR,
                 "train/a.bin/x"), content("x"), null, Instant.EPOCH, Map.of()));
-        assertEquals(NfsStatus.NFS4ERR_NOTDIR, below.status());
+        assertEquals(FsError.NOTDIR, below.error());
         assertEquals(0, store.uploads.get());
     }
 

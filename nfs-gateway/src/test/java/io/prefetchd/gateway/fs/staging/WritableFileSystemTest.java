@@ -7,13 +7,13 @@ import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.S3FileSystem;
-import io.prefetchd.gateway.nfs.NfsException;
-import io.prefetchd.gateway.nfs.xdr.NfsStatus;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.gateway.testing.ManualClock;
@@ -103,32 +103,32 @@ class WritableFileSystemTest {
         return new CreateHow(mode, 0, NewAttributes.NONE);
     }
 
-    private Inode create(String dirPath, String name) throws NfsException {
+    private Inode create(String dirPath, String name) throws FsException {
         return fs.create(dir(dirPath), name, how(CreateHow.Mode.GUARDED), ALICE);
     }
 
-    private void write(Inode f, long offset, String s, boolean durable) throws NfsException {
+    private void write(Inode f, long offset, String s, boolean durable) throws FsException {
         fs.write(f, offset, ByteBuffer.wrap(bytes(s)), durable);
     }
 
-    private String read(Inode f) throws NfsException {
+    private String read(Inode f) throws FsException {
         FileAttributes a = fs.getattr(f);
         return new String(fs.read(f, a, 0, (int) a.size() + 10).data(), StandardCharsets.UTF_8);
     }
 
     /** Closes {@code f} and lets the upload delay pass and the upload run. */
-    private void closeAndUpload(Inode f) throws NfsException {
+    private void closeAndUpload(Inode f) throws FsException {
         fs.closed(f);
         clock.advance(Duration.ofSeconds(2));
         fs.runUploads();
     }
 
-    private List<String> names(String dirPath) throws NfsException {
+    private List<String> names(String dirPath) throws FsException {
         return fs.list(dir(dirPath), 0).entries().stream().map(DirEntry::name).toList();
     }
 
     @Test
-    void create_showsInLookupGetattrAndReaddirAtOnce() throws NfsException {
+    void create_showsInLookupGetattrAndReaddirAtOnce() throws FsException {
         Inode f = create("models", "ckpt.pt");
 
         assertEquals(f, fs.lookup(dir("models"), "ckpt.pt"));
@@ -139,7 +139,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void write_thenRead_servesStagedBytesAndSize() throws NfsException {
+    void write_thenRead_servesStagedBytesAndSize() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "hello ", false);
         write(f, 6, "world", true);
@@ -149,7 +149,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void write_changesTheChangeAttribute() throws NfsException {
+    void write_changesTheChangeAttribute() throws FsException {
         Inode f = create("models", "ckpt.pt");
         long before = fs.getattr(f).change();
         write(f, 0, "x", false);
@@ -158,7 +158,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void closed_uploadsAfterTheDelay_withOwnerMetadata_andDropsTheStagedFile() throws NfsException {
+    void closed_uploadsAfterTheDelay_withOwnerMetadata_andDropsTheStagedFile() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "weights", false);
         fs.closed(f);
@@ -207,7 +207,7 @@ class WritableFileSystemTest {
                 awaitBlocked(uploadEnd);
                 try {
                     readBack.set(new String(fs.read(f, pinned, 0, 100).data(), StandardCharsets.UTF_8));
-                } catch (NfsException | RuntimeException e) {
+                } catch (FsException | RuntimeException e) {
                     readBack.set(e);
                 }
             }
@@ -221,7 +221,7 @@ class WritableFileSystemTest {
         reader.join(10_000);
         uploadEnd.join(10_000);
 
-        assertEquals("weights", readBack.get() instanceof NfsException e ? e.status() + ": " + e.getMessage()
+        assertEquals("weights", readBack.get() instanceof FsException e ? e.error() + ": " + e.getMessage()
                 : readBack.get());
         assertEquals("weights", read(f));
     }
@@ -237,7 +237,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void upload_ofNewFile_isConditionalOnNoObject_andLastCloseWinsOnConflict() throws NfsException {
+    void upload_ofNewFile_isConditionalOnNoObject_andLastCloseWinsOnConflict() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "mine", false);
         objects.put("data/models/ckpt.pt", bytes("someone else's"));
@@ -252,7 +252,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void failedUpload_keepsTheStagedFile_andRetriesWithBackoffUntilS3HasIt() throws NfsException {
+    void failedUpload_keepsTheStagedFile_andRetriesWithBackoffUntilS3HasIt() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "precious", true);
         store.failUploads(3);
@@ -284,7 +284,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void uploadWhileS3IsUnreachable_isRetriedAtTheShortestWait_soItGoesUpRightAfterS3Returns() throws NfsException {
+    void uploadWhileS3IsUnreachable_isRetriedAtTheShortestWait_soItGoesUpRightAfterS3Returns() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "precious", true);
         store.failUploads(6, ObjectStoreException.Kind.UNREACHABLE);
@@ -301,21 +301,21 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void write_beyondTheStagingBudget_isNospc_andKeepsWhatWasAcknowledged() throws NfsException {
+    void write_beyondTheStagingBudget_isNospc_andKeepsWhatWasAcknowledged() throws FsException {
         fs.close();
         fs = open(10);
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "12345678", true);
 
-        NfsException e = assertThrows(NfsException.class, () -> write(f, 8, "abc", true));
+        FsException e = assertThrows(FsException.class, () -> write(f, 8, "abc", true));
 
-        assertEquals(NfsStatus.NFS4ERR_NOSPC, e.status());
+        assertEquals(FsError.NOSPC, e.error());
         assertEquals("12345678", read(f));
         assertEquals(8, fs.status().stagedBytes());
     }
 
     @Test
-    void uploads_freeTheBudget() throws NfsException {
+    void uploads_freeTheBudget() throws FsException {
         fs.close();
         fs = open(10);
         Inode f = create("models", "a.pt");
@@ -330,13 +330,13 @@ class WritableFileSystemTest {
 
     @Test
     void createGuarded_ofExistingName_isExist() {
-        NfsException e = assertThrows(NfsException.class, () -> create("models", "old.pt"));
+        FsException e = assertThrows(FsException.class, () -> create("models", "old.pt"));
 
-        assertEquals(NfsStatus.NFS4ERR_EXIST, e.status());
+        assertEquals(FsError.EXIST, e.error());
     }
 
     @Test
-    void createExclusive_sameVerifierAgain_isTheSameFile_otherVerifierIsExist() throws NfsException {
+    void createExclusive_sameVerifierAgain_isTheSameFile_otherVerifierIsExist() throws FsException {
         Inode f = fs.create(dir("models"), "x.pt", new CreateHow(CreateHow.Mode.EXCLUSIVE, 42, NewAttributes.NONE),
                 ALICE);
         write(f, 0, "data", false);
@@ -344,13 +344,13 @@ class WritableFileSystemTest {
         assertEquals(f, fs.create(dir("models"), "x.pt",
                 new CreateHow(CreateHow.Mode.EXCLUSIVE, 42, NewAttributes.NONE), ALICE));
         assertEquals("data", read(f));
-        NfsException e = assertThrows(NfsException.class, () -> fs.create(dir("models"), "x.pt",
+        FsException e = assertThrows(FsException.class, () -> fs.create(dir("models"), "x.pt",
                 new CreateHow(CreateHow.Mode.EXCLUSIVE, 43, NewAttributes.NONE), ALICE));
-        assertEquals(NfsStatus.NFS4ERR_EXIST, e.status());
+        assertEquals(FsError.EXIST, e.error());
     }
 
     @Test
-    void createUnchecked_withSizeZero_truncatesAnExistingObject_withoutDownloadingIt() throws NfsException {
+    void createUnchecked_withSizeZero_truncatesAnExistingObject_withoutDownloadingIt() throws FsException {
         NewAttributes truncate = new NewAttributes(OptionalLong.of(0), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty());
         objects.resetCounters();
@@ -366,14 +366,14 @@ class WritableFileSystemTest {
 
     @Test
     void create_ofADirectoryName_isIsdirUnchecked_existGuarded() {
-        assertEquals(NfsStatus.NFS4ERR_ISDIR, assertThrows(NfsException.class, () -> fs.create(Inode.ROOT, "models",
-                how(CreateHow.Mode.UNCHECKED), ALICE)).status());
-        assertEquals(NfsStatus.NFS4ERR_EXIST, assertThrows(NfsException.class, () -> fs.create(Inode.ROOT, "models",
-                how(CreateHow.Mode.GUARDED), ALICE)).status());
+        assertEquals(FsError.ISDIR, assertThrows(FsException.class, () -> fs.create(Inode.ROOT, "models",
+                how(CreateHow.Mode.UNCHECKED), ALICE)).error());
+        assertEquals(FsError.EXIST, assertThrows(FsException.class, () -> fs.create(Inode.ROOT, "models",
+                how(CreateHow.Mode.GUARDED), ALICE)).error());
     }
 
     @Test
-    void write_toAnUploadedObject_copiesItIntoStagingFirst() throws NfsException {
+    void write_toAnUploadedObject_copiesItIntoStagingFirst() throws FsException {
         write(file("models/old.pt"), 0, "NEW", false);
 
         assertEquals("NEW model", read(file("models/old.pt")));
@@ -382,7 +382,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void setattrSize_extendsWithZerosAndTruncates() throws NfsException {
+    void setattrSize_extendsWithZerosAndTruncates() throws FsException {
         Inode f = file("models/old.pt");
         fs.setattr(f, new NewAttributes(OptionalLong.of(3), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty()));
@@ -395,7 +395,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void setattrMode_isShownAndUploaded() throws NfsException {
+    void setattrMode_isShownAndUploaded() throws FsException {
         Inode f = create("models", "ckpt.pt");
         fs.setattr(f, new NewAttributes(OptionalLong.empty(), Optional.of(0600), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty()));
@@ -407,7 +407,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void setattrModeAndMtime_ofAFileJustUploaded_areShownAtOnce() throws NfsException {
+    void setattrModeAndMtime_ofAFileJustUploaded_areShownAtOnce() throws FsException {
         Inode f = create("", "new.txt");
         write(f, 0, "hello", true);
         closeAndUpload(f);
@@ -423,32 +423,32 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void mkdir_putsAFolderMarker_andShowsAtOnce_secondTimeIsExist() throws NfsException {
+    void mkdir_putsAFolderMarker_andShowsAtOnce_secondTimeIsExist() throws FsException {
         Inode d = fs.mkdir(dir("models"), "run1", NewAttributes.NONE, ALICE);
 
         assertTrue(objects.head("data/models/run1/").isPresent());
         assertEquals(d, fs.lookup(dir("models"), "run1"));
         assertTrue(names("models").contains("run1"));
-        assertEquals(NfsStatus.NFS4ERR_EXIST, assertThrows(NfsException.class,
-                () -> fs.mkdir(dir("models"), "run1", NewAttributes.NONE, ALICE)).status());
+        assertEquals(FsError.EXIST, assertThrows(FsException.class,
+                () -> fs.mkdir(dir("models"), "run1", NewAttributes.NONE, ALICE)).error());
         Inode f = create("models/run1", "ckpt.pt");
         assertEquals(List.of("ckpt.pt"), names("models/run1"));
         assertEquals(FileType.REGULAR, fs.getattr(f).type());
     }
 
     @Test
-    void remove_ofAnObject_deletesItAndTheNameIsGoneAtOnce() throws NfsException {
+    void remove_ofAnObject_deletesItAndTheNameIsGoneAtOnce() throws FsException {
         fs.list(dir("models"), 0);   // the listing is cached
         fs.remove(dir("models"), "old.pt");
 
         assertFalse(objects.head("data/models/old.pt").isPresent());
-        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
-                () -> fs.lookup(dir("models"), "old.pt")).status());
+        assertEquals(FsError.NOENT, assertThrows(FsException.class,
+                () -> fs.lookup(dir("models"), "old.pt")).error());
         assertEquals(List.of(), names("models"));
     }
 
     @Test
-    void remove_ofAStagedFile_dropsItWithoutAnUpload() throws NfsException {
+    void remove_ofAStagedFile_dropsItWithoutAnUpload() throws FsException {
         Inode f = create("models", "tmp.pt");
         write(f, 0, "x", true);
         fs.remove(dir("models"), "tmp.pt");
@@ -462,13 +462,13 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void remove_ofANonEmptyDirectory_isNotempty_ofAnEmptyOne_deletesItsMarker() throws NfsException {
-        assertEquals(NfsStatus.NFS4ERR_NOTEMPTY, assertThrows(NfsException.class,
-                () -> fs.remove(Inode.ROOT, "train")).status());
+    void remove_ofANonEmptyDirectory_isNotempty_ofAnEmptyOne_deletesItsMarker() throws FsException {
+        assertEquals(FsError.NOTEMPTY, assertThrows(FsException.class,
+                () -> fs.remove(Inode.ROOT, "train")).error());
         fs.mkdir(Inode.ROOT, "empty", NewAttributes.NONE, ALICE);
         Inode f = create("empty", "staged");
-        assertEquals(NfsStatus.NFS4ERR_NOTEMPTY, assertThrows(NfsException.class,
-                () -> fs.remove(Inode.ROOT, "empty")).status(), "a staged file counts");
+        assertEquals(FsError.NOTEMPTY, assertThrows(FsException.class,
+                () -> fs.remove(Inode.ROOT, "empty")).error(), "a staged file counts");
         fs.remove(dir("empty"), "staged");
 
         fs.remove(Inode.ROOT, "empty");
@@ -479,12 +479,12 @@ class WritableFileSystemTest {
 
     @Test
     void remove_ofAMissingName_isNoent() {
-        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
-                () -> fs.remove(dir("models"), "nope")).status());
+        assertEquals(FsError.NOENT, assertThrows(FsException.class,
+                () -> fs.remove(dir("models"), "nope")).error());
     }
 
     @Test
-    void rename_ofAStagedFile_happensInStaging_andOnlyTheNewNameIsUploaded() throws NfsException {
+    void rename_ofAStagedFile_happensInStaging_andOnlyTheNewNameIsUploaded() throws FsException {
         Inode tmpFile = create("models", "ckpt.pt.tmp");
         write(tmpFile, 0, "state", true);
         fs.closed(tmpFile);
@@ -500,7 +500,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void rename_ofAnUploadedObject_copiesThenDeletes() throws NfsException {
+    void rename_ofAnUploadedObject_copiesThenDeletes() throws FsException {
         fs.rename(dir("models"), "old.pt", dir("train"), "moved.pt");
 
         assertEquals(1, store.copies.get());
@@ -511,7 +511,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void rename_ofADirectory_movesEveryKey_andShowsAtOnce() throws NfsException {
+    void rename_ofADirectory_movesEveryKey_andShowsAtOnce() throws FsException {
         Inode staged = create("train", "c.bin");
         write(staged, 0, "c", true);
 
@@ -520,14 +520,14 @@ class WritableFileSystemTest {
         assertEquals("a", store.content("data/train2/a.bin"));
         assertNull(store.content("data/train/a.bin"));
         assertEquals(List.of("a.bin", "b.bin", "c.bin"), names("train2"));
-        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
-                () -> fs.lookup(Inode.ROOT, "train")).status());
+        assertEquals(FsError.NOENT, assertThrows(FsException.class,
+                () -> fs.lookup(Inode.ROOT, "train")).error());
         closeAndUpload(file("train2/c.bin"));
         assertEquals("c", store.content("data/train2/c.bin"));
     }
 
     @Test
-    void rename_ofANewFolderOfNewFiles_asCheckpointsAreWritten_movesThemAll() throws NfsException {
+    void rename_ofANewFolderOfNewFiles_asCheckpointsAreWritten_movesThemAll() throws FsException {
         fs.mkdir(Inode.ROOT, "run", NewAttributes.NONE, ALICE);
         fs.mkdir(dir("run"), "step.tmp", NewAttributes.NONE, ALICE);
         Inode state = create("run/step.tmp", "state.pt");
@@ -549,34 +549,34 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void rename_ofADirectoryWithTooManyKeys_isXdev_andChangesNothing() throws NfsException {
+    void rename_ofADirectoryWithTooManyKeys_isXdev_andChangesNothing() throws FsException {
         for (int i = 0; i < 6; i++) {
             objects.put("data/big/" + i, bytes("x"));
         }
 
-        NfsException e = assertThrows(NfsException.class, () -> fs.rename(Inode.ROOT, "big", Inode.ROOT, "big2"));
+        FsException e = assertThrows(FsException.class, () -> fs.rename(Inode.ROOT, "big", Inode.ROOT, "big2"));
 
-        assertEquals(NfsStatus.NFS4ERR_XDEV, e.status());
+        assertEquals(FsError.XDEV, e.error());
         assertEquals(0, store.copies.get());
         assertEquals(6, names("big").size());
     }
 
     @Test
-    void rename_errors_followPosix() throws NfsException {
-        assertEquals(NfsStatus.NFS4ERR_ISDIR, assertThrows(NfsException.class,
-                () -> fs.rename(dir("models"), "old.pt", Inode.ROOT, "train")).status());
-        assertEquals(NfsStatus.NFS4ERR_NOTDIR, assertThrows(NfsException.class,
-                () -> fs.rename(Inode.ROOT, "train", dir("models"), "old.pt")).status());
-        assertEquals(NfsStatus.NFS4ERR_NOTEMPTY, assertThrows(NfsException.class,
-                () -> fs.rename(Inode.ROOT, "models", Inode.ROOT, "train")).status());
-        assertEquals(NfsStatus.NFS4ERR_INVAL, assertThrows(NfsException.class,
-                () -> fs.rename(Inode.ROOT, "train", dir("train"), "inside")).status());
-        assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
-                () -> fs.rename(dir("models"), "nope", dir("models"), "x")).status());
+    void rename_errors_followPosix() throws FsException {
+        assertEquals(FsError.ISDIR, assertThrows(FsException.class,
+                () -> fs.rename(dir("models"), "old.pt", Inode.ROOT, "train")).error());
+        assertEquals(FsError.NOTDIR, assertThrows(FsException.class,
+                () -> fs.rename(Inode.ROOT, "train", dir("models"), "old.pt")).error());
+        assertEquals(FsError.NOTEMPTY, assertThrows(FsException.class,
+                () -> fs.rename(Inode.ROOT, "models", Inode.ROOT, "train")).error());
+        assertEquals(FsError.INVAL, assertThrows(FsException.class,
+                () -> fs.rename(Inode.ROOT, "train", dir("train"), "inside")).error());
+        assertEquals(FsError.NOENT, assertThrows(FsException.class,
+                () -> fs.rename(dir("models"), "nope", dir("models"), "x")).error());
     }
 
     @Test
-    void renameDuringUpload_deletesTheObjectUploadedUnderTheOldName() throws NfsException {
+    void renameDuringUpload_deletesTheObjectUploadedUnderTheOldName() throws FsException {
         Inode f = create("models", "tmp");
         write(f, 0, "state", true);
         store.holdUploads();
@@ -594,7 +594,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void writeDuringUpload_uploadsTheNewVersionAfter() throws NfsException {
+    void writeDuringUpload_uploadsTheNewVersionAfter() throws FsException {
         Inode f = create("models", "log.txt");
         write(f, 0, "one", true);
         store.holdUploads();
@@ -615,7 +615,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void commit_ofAFileHeldOpen_uploadsAfterTheQuietPeriod() throws NfsException {
+    void commit_ofAFileHeldOpen_uploadsAfterTheQuietPeriod() throws FsException {
         Inode f = create("models", "log.txt");
         write(f, 0, "line", false);
         fs.commit(f);
@@ -630,7 +630,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void readPinnedToTheStagedVersion_goesOnAfterTheUpload() throws NfsException {
+    void readPinnedToTheStagedVersion_goesOnAfterTheUpload() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "weights", true);
         FileAttributes pinned = fs.getattr(f);
@@ -640,7 +640,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void writesInAPinnedDatasetFolder_showInItsHeldNames() throws NfsException {
+    void writesInAPinnedDatasetFolder_showInItsHeldNames() throws FsException {
         base.pinDataset("train", true, () -> { });
         Inode f = create("train", "c.bin");
 
@@ -661,7 +661,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void aCrash_keepsWhatWasAcknowledged_andUploadsItAfterTheRestart() throws NfsException {
+    void aCrash_keepsWhatWasAcknowledged_andUploadsItAfterTheRestart() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "durable", true);
         fs.commit(f);
@@ -698,8 +698,8 @@ class WritableFileSystemTest {
         try {
             assertEquals("kept", new String(restarted.read(f, restarted.getattr(f), 0, 100).data(),
                     StandardCharsets.UTF_8));
-            assertEquals(NfsStatus.NFS4ERR_NOENT, assertThrows(NfsException.class,
-                    () -> restarted.lookup(dir("models"), "b.pt")).status());
+            assertEquals(FsError.NOENT, assertThrows(FsException.class,
+                    () -> restarted.lookup(dir("models"), "b.pt")).error());
             assertEquals(1, restarted.status().pending().size());
         } finally {
             restarted.close();
@@ -707,7 +707,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void ownersOfUploadedFiles_surviveARestart() throws NfsException {
+    void ownersOfUploadedFiles_surviveARestart() throws FsException {
         Inode f = create("models", "ckpt.pt");
         write(f, 0, "w", true);
         closeAndUpload(f);
@@ -721,9 +721,9 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void aDirectoryRenameCutShort_isFinishedAtTheNextStart() throws NfsException {
+    void aDirectoryRenameCutShort_isFinishedAtTheNextStart() throws FsException {
         store.failCopiesAfter(1);
-        assertThrows(NfsException.class, () -> fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2"));
+        assertThrows(FsException.class, () -> fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2"));
         store.failCopiesAfter(-1);
         fs.close();
 
@@ -736,7 +736,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void remove_ofTheLastFileOfAFolderWithoutMarker_keepsTheFolder() throws NfsException {
+    void remove_ofTheLastFileOfAFolderWithoutMarker_keepsTheFolder() throws FsException {
         fs.remove(dir("models"), "old.pt");
 
         assertTrue(objects.head("data/models/").isPresent());
@@ -744,7 +744,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void readingAnUploadedFileBack_downloadsNothing() throws NfsException {
+    void readingAnUploadedFileBack_downloadsNothing() throws FsException {
         fs.close();
         cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
         try {
@@ -763,7 +763,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void aFileNeverClosedNorCommitted_isUploadedOnceLeftAloneForTenMinutes() throws NfsException {
+    void aFileNeverClosedNorCommitted_isUploadedOnceLeftAloneForTenMinutes() throws FsException {
         Inode f = create("models", "orphan.pt");
         write(f, 0, "half", false);
         clock.advance(Duration.ofMinutes(9));
@@ -809,7 +809,7 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void metrics_haveTheDocumentedPrometheusNames() throws NfsException {
+    void metrics_haveTheDocumentedPrometheusNames() throws FsException {
         fs.close();
         io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
                 new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
@@ -834,16 +834,16 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void afterADirectoryRename_namesBelowTheOldPathAreStale_evenWhereListingsWereCached() throws NfsException {
+    void afterADirectoryRename_namesBelowTheOldPathAreStale_evenWhereListingsWereCached() throws FsException {
         objects.put("data/train/sub/c.bin", bytes("c"));
         Inode sub = fs.lookup(dir("train"), "sub");
         fs.list(sub, 0);   // the old sub-folder's listing is cached
 
         fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2");
 
-        assertEquals(NfsStatus.NFS4ERR_STALE, assertThrows(NfsException.class, () -> fs.getattr(sub)).status());
-        assertEquals(NfsStatus.NFS4ERR_STALE, assertThrows(NfsException.class, () -> fs.lookup(sub, "c.bin"))
-                .status());
+        assertEquals(FsError.STALE, assertThrows(FsException.class, () -> fs.getattr(sub)).error());
+        assertEquals(FsError.STALE, assertThrows(FsException.class, () -> fs.lookup(sub, "c.bin"))
+                .error());
         Inode moved = fs.lookup(fs.lookup(Inode.ROOT, "train2"), "sub");
         assertEquals("c", read(fs.lookup(moved, "c.bin")));
     }

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fs.FsError;
 import io.prefetchd.gateway.nfs.access.AccessControl;
 import io.prefetchd.gateway.nfs.access.ExportTable;
 import io.prefetchd.gateway.nfs.access.FileOwnership;
@@ -215,10 +216,10 @@ class WriteOperationsTest {
         assertEquals(NfsStatus.NFS4ERR_ISDIR, nfs.call41(b -> b.putfh(dir).write(StateId.ANONYMOUS, 0, UNSTABLE4,
                 "x".getBytes())).status());
         Opened f = opened(create("out.bin", UNCHECKED4, new Sattr()));
-        fs.failWrites = NfsStatus.NFS4ERR_NOSPC;
+        fs.failWrites = FsError.NOSPC;
         assertEquals(NfsStatus.NFS4ERR_NOSPC, nfs.call41(b -> b.putfh(f.fh()).write(f.stateId(), 0, UNSTABLE4,
                 "x".getBytes())).status());
-        fs.failWrites = NfsStatus.NFS4ERR_DQUOT;
+        fs.failWrites = FsError.DQUOT;
         assertEquals(NfsStatus.NFS4ERR_DQUOT, create("more", UNCHECKED4, new Sattr()).status());
     }
 

@@ -1,7 +1,7 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
-import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 
@@ -14,7 +14,7 @@ record ChangeInfo(long before, long after) {
     /** "Nothing changed, nothing known": what an OPEN that created nothing answers. */
     static final ChangeInfo NONE = new ChangeInfo(0, 0);
 
-    static long changeOf(CompoundContext ctx, Inode dir) throws NfsException {
+    static long changeOf(CompoundContext ctx, Inode dir) throws FsException {
         return ctx.services().fs().getattr(dir).change();
     }
 

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -19,7 +20,7 @@ final class IoStates {
     private IoStates() {
     }
 
-    static void checkWrite(CompoundContext ctx, StateId stateId, Inode file) throws NfsException {
+    static void checkWrite(CompoundContext ctx, StateId stateId, Inode file) throws NfsException, FsException {
         StateId id = ctx.resolve(stateId);
         if (id.isAnonymousOrBypass()) {
             ctx.checkAccess(file, ctx.services().fs().getattr(file), ACCESS4_MODIFY);

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.access.ClientAccess;
@@ -19,7 +20,7 @@ public final class OpAccess implements NfsOperation<Args.Access> {
     private static final int FILE_BITS = ACCESS4_READ | ACCESS4_MODIFY | ACCESS4_EXTEND | ACCESS4_EXECUTE;
 
     @Override
-    public Result process(CompoundContext ctx, Args.Access args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Access args) throws NfsException, FsException {
         Inode fh = ctx.currentFh();
         var attributes = ctx.services().fs().getattr(fh);
         ClientAccess access = ctx.access();

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -14,7 +15,7 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
  */
 public final class OpCommit implements NfsOperation<Args.Commit> {
     @Override
-    public Result process(CompoundContext ctx, Args.Commit args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Commit args) throws NfsException, FsException {
         Inode file = ctx.currentFh();
         if (file.isDirectory()) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR, file.path() + " is a directory");

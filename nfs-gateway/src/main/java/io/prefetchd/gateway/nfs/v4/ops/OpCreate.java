@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeDecoder;
@@ -22,7 +23,7 @@ public final class OpCreate implements NfsOperation<Args.Create> {
     static final int DEFAULT_DIR_MODE = 0755;
 
     @Override
-    public Result process(CompoundContext ctx, Args.Create args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Create args) throws NfsException, FsException {
         Inode dir = ctx.currentDir();
         ctx.requireWritable();
         switch (args.type()) {

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
@@ -18,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class OpGetattr implements NfsOperation<Args.Getattr> {
     @Override
-    public Result process(CompoundContext ctx, Args.Getattr args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Getattr args) throws NfsException, FsException {
         Inode fh = ctx.currentFh();
         AttributeEncoder.requireReadable(args.request());
         CompletableFuture<Void> known = ctx.services().fs().attributesKnown(fh);

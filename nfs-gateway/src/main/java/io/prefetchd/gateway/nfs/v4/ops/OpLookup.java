@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 import io.prefetchd.gateway.nfs.NfsException;
@@ -19,7 +20,7 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_LOOKUP;
  */
 public final class OpLookup implements NfsOperation<Args.Lookup> {
     @Override
-    public Result process(CompoundContext ctx, Args.Lookup args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Lookup args) throws NfsException, FsException {
         Inode dir = ctx.currentDir();
         VirtualFileSystem fs = ctx.services().fs();
         CompletableFuture<Void> access = ctx.accessKnown(dir);

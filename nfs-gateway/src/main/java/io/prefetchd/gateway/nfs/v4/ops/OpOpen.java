@@ -2,6 +2,8 @@ package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsError;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
@@ -54,7 +56,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
     static final int DEFAULT_FILE_MODE = 0644;
 
     @Override
-    public Result process(CompoundContext ctx, Args.Open args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Open args) throws NfsException, FsException {
         Ready ready = ready(ctx, args);
         Deferred.Continuation rest = () -> {
             NfsState state = ctx.services().state();
@@ -114,7 +116,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
     private record Target(Inode file, boolean created, int[] attrset, ChangeInfo cinfo) {}
 
     private SeqidReplies.Reply open(CompoundContext ctx, Args.Open args, OpenOwner owner, Ready ready)
-            throws NfsException {
+            throws NfsException, FsException {
         NfsState state = ctx.services().state();
         int access = args.shareAccess() & OPEN4_SHARE_ACCESS_MASK;
         int deny = args.shareDeny();
@@ -186,7 +188,8 @@ public final class OpOpen implements NfsOperation<Args.Open> {
     }
 
     /** OPEN4_CREATE by name: the create mode's rules, then the file system's create. */
-    private static Target create(CompoundContext ctx, Args.Open args, Inode dir, String name) throws NfsException {
+    private static Target create(CompoundContext ctx, Args.Open args, Inode dir, String name)
+            throws NfsException, FsException {
         int mode = args.createMode();
         if (mode == EXCLUSIVE4_1 && ctx.minorVersion() == 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "EXCLUSIVE4_1 is NFSv4.1");
@@ -233,11 +236,11 @@ public final class OpOpen implements NfsOperation<Args.Open> {
     }
 
     /** The name's object, or null when there is none. */
-    private static Inode existing(CompoundContext ctx, Inode dir, String name) throws NfsException {
+    private static Inode existing(CompoundContext ctx, Inode dir, String name) throws FsException {
         try {
             return ctx.services().fs().lookup(dir, name);
-        } catch (NfsException e) {
-            if (e.status() == NfsStatus.NFS4ERR_NOENT) {
+        } catch (FsException e) {
+            if (e.error() == FsError.NOENT) {
                 return null;
             }
             throw e;

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.ReadResult;
@@ -28,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class OpRead implements NfsOperation<Args.Read> {
     @Override
-    public Result process(CompoundContext ctx, Args.Read args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Read args) throws NfsException, FsException {
         Inode fh = ctx.currentFh();
         if (fh.isDirectory()) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR, fh.path() + " is a directory");
@@ -63,7 +64,7 @@ public final class OpRead implements NfsOperation<Args.Read> {
             ReadResult result;
             try {
                 result = Deferred.join(pending);
-            } catch (NfsException | RuntimeException e) {
+            } catch (NfsException | FsException | RuntimeException e) {
                 observer.onReadFailed(reader, fh, pinned, offset);
                 throw e;
             }

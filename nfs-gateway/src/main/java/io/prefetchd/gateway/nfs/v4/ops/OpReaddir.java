@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.DirEntry;
 import io.prefetchd.gateway.fs.DirListing;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.AttributeEncoder;
@@ -31,7 +32,7 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
  */
 public final class OpReaddir implements NfsOperation<Args.Readdir> {
     @Override
-    public Result process(CompoundContext ctx, Args.Readdir args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Readdir args) throws NfsException, FsException {
         Inode dir = ctx.currentDir();
         CompletableFuture<Void> access = ctx.accessKnown(dir);
         CompletableFuture<Void> listed = ctx.services().fs().attributesKnown(dir);
@@ -46,7 +47,8 @@ public final class OpReaddir implements NfsOperation<Args.Readdir> {
                 : new Deferred(CompletableFuture.allOf(access, listed), rest);
     }
 
-    private static Result page(CompoundContext ctx, Args.Readdir args, Inode dir) throws NfsException {
+    private static Result page(CompoundContext ctx, Args.Readdir args, Inode dir)
+            throws NfsException, FsException {
         long cookie = args.cookie();
         if (cookie == 1 || cookie == 2) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);

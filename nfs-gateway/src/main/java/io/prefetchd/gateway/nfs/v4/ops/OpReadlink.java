@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -12,7 +13,7 @@ import io.prefetchd.gateway.nfs.xdr.NfsStatus;
  */
 public final class OpReadlink implements NfsOperation<Void> {
     @Override
-    public Result process(CompoundContext ctx, Void args) throws NfsException {
+    public Result process(CompoundContext ctx, Void args) throws NfsException, FsException {
         Inode fh = ctx.currentFh();
         ctx.services().fs().getattr(fh);
         throw new NfsException(NfsStatus.NFS4ERR_INVAL, fh.path() + " is not a symbolic link");

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -14,7 +15,7 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_DELETE;
  */
 public final class OpRemove implements NfsOperation<Args.Remove> {
     @Override
-    public Result process(CompoundContext ctx, Args.Remove args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Remove args) throws NfsException, FsException {
         Inode dir = ctx.currentDir();
         ctx.requireWritable();
         String name = Names.check(args.name());

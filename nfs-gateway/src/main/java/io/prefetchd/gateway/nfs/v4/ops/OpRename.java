@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -21,7 +22,7 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_EXTEND;
  */
 public final class OpRename implements NfsOperation<Args.Rename> {
     @Override
-    public Result process(CompoundContext ctx, Args.Rename args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Rename args) throws NfsException, FsException {
         Inode toDir = ctx.currentDir();
         Inode fromDir = ctx.savedFh();
         if (!fromDir.isDirectory()) {

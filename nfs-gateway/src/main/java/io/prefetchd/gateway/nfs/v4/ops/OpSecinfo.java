@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -15,7 +16,7 @@ public final class OpSecinfo implements NfsOperation<Args.Secinfo> {
     static final Result AUTH_SYS_ONLY = w -> w.writeInt(1).writeInt(Nfs4.AUTH_SYS);
 
     @Override
-    public Result process(CompoundContext ctx, Args.Secinfo args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Secinfo args) throws NfsException, FsException {
         Inode dir = ctx.currentDir();
         ctx.services().fs().lookup(dir, Names.check(args.name()));
         if (ctx.minorVersion() >= 1) {

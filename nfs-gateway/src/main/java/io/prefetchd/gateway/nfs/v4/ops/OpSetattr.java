@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
 import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.NewAttributes;
 import io.prefetchd.gateway.fs.Owner;
@@ -30,7 +31,7 @@ public final class OpSetattr implements NfsOperation<Args.Setattr> {
     private static final Result NOTHING_SET = w -> w.writeIntArray(new int[0]);
 
     @Override
-    public Result process(CompoundContext ctx, Args.Setattr args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Setattr args) throws NfsException, FsException {
         Inode fh = ctx.currentFh();
         ctx.requireWritable();
         var clock = ctx.services().clock();

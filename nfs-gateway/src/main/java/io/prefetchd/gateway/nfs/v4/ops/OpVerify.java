@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
@@ -21,7 +22,7 @@ public final class OpVerify implements NfsOperation<Args.Verify> {
     }
 
     @Override
-    public Result process(CompoundContext ctx, Args.Verify args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Verify args) throws NfsException, FsException {
         Inode fh = ctx.currentFh();
         var attrs = ctx.services().fs().getattr(fh);
         byte[] ours = ctx.services().attributes().values(fh, attrs, args.attrs().mask(), ctx.minorVersion());

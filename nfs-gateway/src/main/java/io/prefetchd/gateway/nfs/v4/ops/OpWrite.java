@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.WriteResult;
 import io.prefetchd.gateway.nfs.NfsException;
@@ -23,7 +24,7 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.UNSTABLE4;
  */
 public final class OpWrite implements NfsOperation<Args.Write> {
     @Override
-    public Result process(CompoundContext ctx, Args.Write args) throws NfsException {
+    public Result process(CompoundContext ctx, Args.Write args) throws NfsException, FsException {
         Inode file = ctx.currentFh();
         if (file.isDirectory()) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR, file.path() + " is a directory");

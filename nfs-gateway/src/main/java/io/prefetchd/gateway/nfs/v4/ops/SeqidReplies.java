@@ -1,6 +1,8 @@
 package io.prefetchd.gateway.nfs.v4.ops;
 
+import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.nfs.FsErrors;
 import io.prefetchd.gateway.nfs.NfsException;
 import io.prefetchd.gateway.nfs.v4.CompoundContext;
 import io.prefetchd.gateway.nfs.v4.NfsErrorWithBody;
@@ -35,13 +37,22 @@ final class SeqidReplies {
     record Reply(NfsStatus status, Result body, Inode fh, StateId stateId) {}
 
     interface Body {
-        Reply run() throws NfsException;
+        Reply run() throws NfsException, FsException;
+    }
+
+    /** Runs {@code body}, with a file-system error as the NFS status it answers (the status a replay repeats). */
+    private static Reply runAsNfs(Body body) throws NfsException {
+        try {
+            return body.run();
+        } catch (FsException e) {
+            throw FsErrors.toNfs(e);
+        }
     }
 
     static Result run(CompoundContext ctx, SeqidOwner owner, int seqid, Body body) throws NfsException {
         NfsState state = ctx.services().state();
         if (ctx.minorVersion() >= 1) {
-            return apply(ctx, body.run());
+            return apply(ctx, runAsNfs(body));
         }
         if (state.checkSeqid(owner, seqid) instanceof NfsState.SeqidCheck.Replay replay) {
             return apply(ctx, (Reply) replay.reply());
@@ -58,7 +69,7 @@ final class SeqidReplies {
     static Reply alsoStarting(CompoundContext ctx, SeqidOwner owner, int seqid, Body body) throws NfsException {
         NfsState state = ctx.services().state();
         if (ctx.minorVersion() >= 1) {
-            return body.run();
+            return runAsNfs(body);
         }
         if (!(state.checkSeqid(owner, seqid) instanceof NfsState.SeqidCheck.Proceed)) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_SEQID, "lock-owner seqid " + seqid + " repeats its last");
@@ -69,7 +80,7 @@ final class SeqidReplies {
     private static Reply recorded(NfsState state, SeqidOwner owner, int seqid, Body body) throws NfsException {
         Reply reply;
         try {
-            reply = body.run();
+            reply = runAsNfs(body);
         } catch (NfsException e) {
             if (!NOT_ADVANCING.contains(e.status())) {
                 Result errorBody = e instanceof NfsErrorWithBody b ? b.body() : null;
