@@ -131,7 +131,7 @@ public final class Daemon {
             return PropertySource.of(file.toString(), values, CONFIG_FILE_POSITION);
         } catch (IOException | RuntimeException e) {
             throw new StartupException("cannot read config file " + file + ": "
-                    + withoutSourceText(Gateway.rootMessage(e))); // no cause: its message quotes the file
+                    + withoutSourceText(StartupException.rootMessage(e))); // no cause: it quotes the file
         }
     }
 

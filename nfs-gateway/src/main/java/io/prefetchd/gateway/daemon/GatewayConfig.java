@@ -41,6 +41,7 @@ public class GatewayConfig {
     private S3Api s3Api = new S3Api();
     private Write write = new Write();
     private Fleet fleet = new Fleet();
+    private Reports reports = new Reports();
 
     public String getStateDir() {
         return stateDir;
@@ -797,6 +798,39 @@ public class GatewayConfig {
 
     public Fleet getFleet() {
         return fleet;
+    }
+
+    public Reports getReports() {
+        return reports;
+    }
+
+    public void setReports(Reports reports) {
+        this.reports = reports;
+    }
+
+    /** Epoch reports kept in memory and under {@code <state-dir>/reports} (docs/REPORTS.md). */
+    @ConfigurationProperties("reports")
+    public static class Reports {
+        /** Completed reports kept per (dataset, job); the oldest go first. */
+        private int keepPerJob = 50;
+        /** Completed reports kept in all. */
+        private int maxReports = 2000;
+
+        public int getKeepPerJob() {
+            return keepPerJob;
+        }
+
+        public void setKeepPerJob(int keepPerJob) {
+            this.keepPerJob = keepPerJob;
+        }
+
+        public int getMaxReports() {
+            return maxReports;
+        }
+
+        public void setMaxReports(int maxReports) {
+            this.maxReports = maxReports;
+        }
     }
 
     public void setFleet(Fleet fleet) {

@@ -47,6 +47,29 @@ final class Listeners {
         this.listeners = List.copyOf(listeners);
     }
 
+    /** Every listener the daemon opens, from the settings that place them; HTTP's are Micronaut's own. */
+    static Listeners of(GatewayConfig config, String httpHost, int httpPort) {
+        List<Listener> all = new ArrayList<>();
+        all.add(new Listener("NFS", "--nfs-port/--nfs-bind, prefetchd.nfs.port/bind",
+                config.getNfs().getBind(), config.getNfs().getPort()));
+        if (config.getGrpc().isEnabled()) {
+            all.add(new Listener("the gRPC hint API", "--grpc-port/--grpc-bind, prefetchd.grpc.port/bind",
+                    config.getGrpc().getBind(), config.getGrpc().getPort()));
+        }
+        if (config.getS3Api().isEnabled()) {
+            all.add(new Listener("the S3 endpoint", "--s3-api-port/--s3-api-bind, prefetchd.s3-api.port/bind",
+                    config.getS3Api().getBind(), config.getS3Api().getPort()));
+        }
+        if (!config.getFleet().getMembers().isEmpty()) {
+            all.add(new Listener("the fleet membership", "--fleet-port, prefetchd.fleet.port/bind",
+                    config.getFleet().getBind(), config.getFleet().getPort()));
+            all.add(new Listener("the fleet's peer data channel", "prefetchd.fleet.peer-port/bind",
+                    config.getFleet().getBind(), config.getFleet().getPeerPort()));
+        }
+        all.add(new Listener("HTTP", "--http-port/--http-bind, micronaut.server.port/host", httpHost, httpPort));
+        return new Listeners(all);
+    }
+
     List<Listener> all() {
         return listeners;
     }
@@ -77,7 +100,7 @@ final class Listeners {
                     s.bind(new InetSocketAddress(address, l.port()));
                 } catch (IOException e) {
                     throw new StartupException("cannot listen for " + l.name() + " on " + l.address() + " ("
-                            + l.setting() + "): " + Gateway.rootMessage(e) + holderOf(l.port()), e);
+                            + l.setting() + "): " + StartupException.rootMessage(e) + holderOf(l.port()), e);
                 }
             }
         } catch (IOException e) {

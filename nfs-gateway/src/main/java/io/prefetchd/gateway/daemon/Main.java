@@ -77,7 +77,7 @@ public final class Main implements Runnable {
         s3.setAccessKey(env.getOrDefault("PREFETCHD_S3_ACCESS_KEY", ""));
         s3.setSecretKey(env.getOrDefault("PREFETCHD_S3_SECRET_KEY", ""));
         s3.setBucket(uri.getHost());
-        return new ObjectStoreRangeSource(Gateway.openStore(s3, new SimpleMeterRegistry()));
+        return new ObjectStoreRangeSource(GatewayAssembly.openStore(s3, new SimpleMeterRegistry()));
     }
 
     static String oneLine(Throwable e) {
@@ -89,7 +89,7 @@ public final class Main implements Runnable {
                 break;
             }
         }
-        return Gateway.rootMessage(e);
+        return StartupException.rootMessage(e);
     }
 
     /** A switch flag's value. */

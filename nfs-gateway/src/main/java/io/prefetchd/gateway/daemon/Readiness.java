@@ -60,7 +60,7 @@ public final class Readiness implements AutoCloseable {
             return true;
         } catch (RuntimeException e) {
             notReady = "S3 has not answered a listing of s3://" + store.bucket() + "/" + prefix + ": "
-                    + Gateway.rootMessage(e);
+                    + StartupException.rootMessage(e);
             return false;
         }
     }

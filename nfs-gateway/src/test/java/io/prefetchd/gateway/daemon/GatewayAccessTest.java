@@ -1,6 +1,5 @@
 package io.prefetchd.gateway.daemon;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.nfs.access.FileOwnership;
 import org.junit.jupiter.api.Test;
 
@@ -11,10 +10,10 @@ class GatewayAccessTest {
     @Test
     void unsetModes_areReadOnlyOnAReadOnlyGateway_andWritableOnAWritableOne() {
         GatewayConfig.Access a = new GatewayConfig.Access();
-        FileOwnership ro = Gateway.accessControl(a, false, new SimpleMeterRegistry()).ownership();
+        FileOwnership ro = DaemonSettings.Access.ownership(a, false);
         assertEquals(0444, ro.fileMode());
         assertEquals(0555, ro.dirMode());
-        FileOwnership rw = Gateway.accessControl(a, true, new SimpleMeterRegistry()).ownership();
+        FileOwnership rw = DaemonSettings.Access.ownership(a, true);
         assertEquals(0666, rw.fileMode());
         assertEquals(0777, rw.dirMode());
     }
@@ -24,7 +23,7 @@ class GatewayAccessTest {
         GatewayConfig.Access a = new GatewayConfig.Access();
         a.setFileMode("0640");
         a.setDirMode("0750");
-        FileOwnership rw = Gateway.accessControl(a, true, new SimpleMeterRegistry()).ownership();
+        FileOwnership rw = DaemonSettings.Access.ownership(a, true);
         assertEquals(0640, rw.fileMode());
         assertEquals(0750, rw.dirMode());
     }

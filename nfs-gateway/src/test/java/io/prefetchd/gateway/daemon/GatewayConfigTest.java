@@ -111,6 +111,9 @@ class GatewayConfigTest {
                 "maxFileSize", "100MiB",
                 "maxTotalSize", "2GiB",
                 "maxHistory", 14), settings(c.getLog()));
+        assertEquals(Map.of(
+                "keepPerJob", 50,
+                "maxReports", 2000), settings(c.getReports()));
     }
 
     @Test
@@ -129,13 +132,13 @@ class GatewayConfigTest {
     @Test
     void nfsConnectionLimits_idleTimeoutBelowTheLease_orATinyRecordCap_areStartupErrors() {
         GatewayConfig.Nfs n = new GatewayConfig.Nfs();
-        Gateway.validate(n);
+        DaemonSettings.checkNfs(n);
         n.setIdleTimeout(Duration.ofSeconds(30));
-        StartupException idle = assertThrows(StartupException.class, () -> Gateway.validate(n));
+        StartupException idle = assertThrows(StartupException.class, () -> DaemonSettings.checkNfs(n));
         assertTrue(idle.getMessage().contains("prefetchd.nfs.idle-timeout"), idle.getMessage());
         n.setIdleTimeout(Duration.ofMinutes(5));
         n.setMaxRecordSize(4096);
-        StartupException record = assertThrows(StartupException.class, () -> Gateway.validate(n));
+        StartupException record = assertThrows(StartupException.class, () -> DaemonSettings.checkNfs(n));
         assertTrue(record.getMessage().contains("prefetchd.nfs.max-record-size"), record.getMessage());
     }
 
@@ -203,6 +206,8 @@ class GatewayConfigTest {
         p.put("prefetchd.log.max-file-size", "10MiB");
         p.put("prefetchd.log.max-total-size", "100MiB");
         p.put("prefetchd.log.max-history", "3");
+        p.put("prefetchd.reports.keep-per-job", "7");
+        p.put("prefetchd.reports.max-reports", "70");
 
         GatewayConfig c;
         try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
@@ -278,6 +283,7 @@ class GatewayConfigTest {
                 "maxFileSize", "10MiB",
                 "maxTotalSize", "100MiB",
                 "maxHistory", 3), settings(c.getLog()));
+        assertEquals(Map.of("keepPerJob", 7, "maxReports", 70), settings(c.getReports()));
     }
 
     /** The addresses as the daemon resolves them (application.yml): each listener follows prefetchd.bind. */

@@ -57,7 +57,7 @@ public final class GatewayFixture implements AutoCloseable {
     public GatewayFixture start() {
         registry = new SimpleMeterRegistry();
         GatewayConfig c = config();
-        gateway = Gateway.start(c, Gateway.openStore(c.getS3(), registry), registry, Clock.systemUTC(), planners);
+        gateway = Gateway.start(c, GatewayAssembly.openStore(c.getS3(), registry), registry, Clock.systemUTC(), planners);
         port = gateway.nfsPort();   // a restart listens on the same port, as a restarted daemon would
         return this;
     }

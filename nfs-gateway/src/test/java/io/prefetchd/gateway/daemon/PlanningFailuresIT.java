@@ -131,7 +131,7 @@ class PlanningFailuresIT {
         try (GatewayFixture gw = new GatewayFixture(s3, BUCKET, state).withPlanners(broken).start();
              DatasetRegistry datasets = new DatasetRegistry(gw.gateway.store(), "", state.resolve("indexes"), 2,
                      gw.registry, Clock.systemUTC())) {
-            // wired as the daemon wires them (DaemonFactory)
+            // wired as the daemon wires them (Assembly)
             datasets.addListener(d -> gw.gateway.prefetcher().addDataset(d.id(), d.index()));
             GatewayConfig.Grpc grpc = new GatewayConfig.Grpc();
             grpc.setBind("127.0.0.1");

@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,10 @@ class S3ApiDaemonIT {
             int port;
             try (ApplicationContext ctx = Daemon.start(p)) {
                 S3ApiServer api = ctx.getBean(S3ApiServer.class);
+                Assembly assembly = ctx.getBean(Assembly.class);
+                assertSame(assembly.s3Api().orElseThrow(), api, "Micronaut hands out the assembly's parts");
+                assertSame(assembly.gateway().orElseThrow(), ctx.getBean(Gateway.class));
+                assertSame(assembly.reports(), ctx.getBean(io.prefetchd.gateway.reports.ReportStore.class));
                 port = api.port();
                 try (S3Client c = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
                         .forcePathStyle(true).region(Region.US_EAST_1).credentialsProvider(
