@@ -155,7 +155,7 @@ public final class Assembly implements AutoCloseable {
     }
 
     /** The S3-compatible endpoint over the gateway's file system, held to the same rules as NFS clients. */
-    static S3ApiServer startS3Api(S3ApiSettings settings, Gateway gateway, MeterRegistry registry, Clock clock) {
+    private static S3ApiServer startS3Api(S3ApiSettings settings, Gateway gateway, MeterRegistry registry, Clock clock) {
         try {
             // a client may write through S3 where its export rule is rw
             AccessControl access = gateway.access();

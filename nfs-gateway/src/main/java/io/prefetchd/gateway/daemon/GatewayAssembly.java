@@ -160,31 +160,15 @@ final class GatewayAssembly {
                 prefetcher != null ? new PrefetchReadObserver(prefetcher, fs) : ReadObserver.NONE);
 
         GatewayConfig.Nfs n = s.nfs();
-        NfsState state = new NfsState(clock, n.getLeaseTime());
-        NfsLimits limits = limits(n);
-        AttributeEncoder attributes = new AttributeEncoder(handles, served, n.getLeaseTime(), limits,
-                access.ownership());
-        byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
-        Nfs4Services services = new Nfs4Services(served, handles, state, attributes, limits, clock,
-                owner.length > 1024 ? Arrays.copyOf(owner, 1024) : owner, observer, access);
-        NfsMetrics metrics = new NfsMetrics(registry);
-        metrics.watch(state);
-        NfsServer server;
-        try {
-            ExecutorService workers = NfsServer.workerPool(n.getWorkers());
-            server = new NfsServer(n.getBind(), n.getPort(), workers,
-                    new NfsServer.ConnectionLimits(n.getMaxRecordSize(), n.getIdleTimeout()),
-                    new Nfs4RpcService(new CompoundProcessor(services, metrics, workers), metrics), metrics).start();
-        } catch (RuntimeException e) {
-            throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
-                    + StartupException.rootMessage(e), e);
-        }
+        Nfs nfs = serveNfs(n, export, handles, served, observer, access, registry, clock);
+        built.add(nfs, nfs.server()::close);
+        NfsState state = nfs.state();
 
         ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(daemon("prefetchd-lease-reaper"));
         long period = Math.max(1, n.getLeaseTime().toSeconds() / 2);
         reaper.scheduleAtFixedRate(() -> {
             state.expireClients();
-            services.releaseClosedWriters();   // writers whose lease ran out
+            nfs.services().releaseClosedWriters();   // writers whose lease ran out
         }, period, period, TimeUnit.SECONDS);
         // on a thread of its own: a bulk listing of a large dataset must not hold up lease expiry
         ScheduledExecutorService datasetRefresh = Executors.newSingleThreadScheduledExecutor(
@@ -194,12 +178,39 @@ final class GatewayAssembly {
         if (writes != null) {
             background.add(scheduleUploads(writes));
         }
-        LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}{}", export, n.getBind(), server.port(),
+        LOG.info("serving {} over NFSv4.1/4.0 on {}:{} to {}{}", export, n.getBind(), nfs.server().port(),
                 access.exports(), staging == null ? ", read-only (prefetchd.write.enabled=false)"
                         : ", read-write: writes staged on local disk (up to " + Sizes.format(staging.capacityBytes())
                         + ") and uploaded when closed");
-        return new Gateway(store, cache, fs, background, state, server, reaper, export, tracer, prefetcher, naming,
-                observer, writes, access);
+        return new Gateway(store, cache, fs, background, state, nfs.server(), reaper, export, tracer, prefetcher,
+                naming, observer, writes, access);
+    }
+
+    /** NFS state and operations over {@code served}, and the listener that serves them. */
+    private record Nfs(NfsState state, Nfs4Services services, NfsServer server) {
+    }
+
+    private static Nfs serveNfs(GatewayConfig.Nfs n, String export, FileHandles handles, VirtualFileSystem served,
+                                ReadObserver observer, AccessControl access, MeterRegistry registry, Clock clock) {
+        NfsState state = new NfsState(clock, n.getLeaseTime());
+        NfsLimits limits = limits(n);
+        AttributeEncoder attributes = new AttributeEncoder(handles, served, n.getLeaseTime(), limits,
+                access.ownership());
+        byte[] owner = ("prefetchd:" + export).getBytes(StandardCharsets.UTF_8);
+        Nfs4Services services = new Nfs4Services(served, handles, state, attributes, limits, clock,
+                owner.length > 1024 ? Arrays.copyOf(owner, 1024) : owner, observer, access);
+        NfsMetrics metrics = new NfsMetrics(registry);
+        metrics.watch(state);
+        try {
+            ExecutorService workers = NfsServer.workerPool(n.getWorkers());
+            NfsServer server = new NfsServer(n.getBind(), n.getPort(), workers,
+                    new NfsServer.ConnectionLimits(n.getMaxRecordSize(), n.getIdleTimeout()),
+                    new Nfs4RpcService(new CompoundProcessor(services, metrics, workers), metrics), metrics).start();
+            return new Nfs(state, services, server);
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
+                    + StartupException.rootMessage(e), e);
+        }
     }
 
     /**
