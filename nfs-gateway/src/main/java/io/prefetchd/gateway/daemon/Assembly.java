@@ -63,7 +63,7 @@ public final class Assembly implements AutoCloseable {
         Unwind built = new Unwind();
         try {
             ReportStore reports = openReports(settings.stateDir(), settings.reports(), registry, clock);
-            built.add(reports, reports::close);
+            built.add(reports);
             ObjectStore store = GatewayAssembly.openStore(s3, config.getS3(), registry);
             Gateway gateway;
             try {
@@ -73,26 +73,26 @@ public final class Assembly implements AutoCloseable {
                 store.close();   // the gateway owns the store once it runs
                 throw e;
             }
-            built.add(gateway, gateway::close);
+            built.add(gateway);
             PrefetchExecutor prefetcher = gateway.prefetcher();
             if (prefetcher != null) { // the executor ends its epochs into the store, which then reports them
                 prefetcher.reportTo(reports);
             }
             DatasetRegistry datasets = datasets(config, settings, gateway, reports, registry, clock);
-            built.add(datasets, datasets::close);
+            built.add(datasets);
             GatewayConfig.Grpc grpc = settings.grpc();
             HintServer hints = null;
             if (grpc != null) {
                 hints = HintServer.start(grpc, new HintService(
                         FleetHints.share(gateway.fleet(), gateway.planning(), datasets), gateway.tracer(), datasets,
                         grpc.getMaxOrderLength(), gateway.naming().epochsInForce()));
-                built.add(hints, hints::close);
+                built.add(hints);
             }
             S3ApiSettings s3ApiSettings = settings.s3Api();
             S3ApiServer s3Api = null;
             if (s3ApiSettings != null) {
                 s3Api = startS3Api(s3ApiSettings, gateway, registry, clock);
-                built.add(s3Api, s3Api::close);
+                built.add(s3Api);
             }
             Readiness readiness = new Readiness(store, settings.prefix(), Executors.newSingleThreadScheduledExecutor(
                     r -> {
@@ -100,7 +100,7 @@ public final class Assembly implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     })).start();
-            built.add(readiness, readiness::close);
+            built.add(readiness);
             // in a fleet, every completed epoch's figures are published to the fleet
             FleetReports fleetReports = FleetReports.share(gateway.fleet(), reports);
             return new Assembly(reports, new Running(gateway, datasets, hints, s3Api, readiness, fleetReports));

@@ -125,31 +125,31 @@ final class GatewayAssembly {
         // whether the export takes writes was decided with the settings: it set the modes' defaults
         AccessControl access = new AccessControl(s.exports(), s.ownership(), registry);
         ExtentCache cache = openCache(s, store, registry, clock);
-        built.add(cache, cache::close);
+        built.add(cache);
 
         FileHandles handles = new FileHandles(store.bucket() + "/" + s.prefix(), s.stateDir());
         ExecutorService refresher = Executors.newFixedThreadPool(METADATA_THREADS, daemon("prefetchd-metadata-refresh"));
-        built.add(refresher, refresher::shutdownNow);
+        built.onFailure(refresher::shutdownNow);
         S3FileSystem fs = new S3FileSystem(store, s.prefix(), cache, handles::fileId, s.metadata(), clock, refresher,
                 registry);
         ExecutorService completions = Executors.newSingleThreadExecutor(daemon("prefetchd-upload-completions"));
-        built.add(completions, completions::shutdownNow);
+        built.onFailure(completions::shutdownNow);
         StagingSettings staging = s.staging();
         WritableFileSystem writes = null;
         if (staging != null) {
             writes = openWrites(staging, fs, store, cache, handles, access.ownership(), s, clock, completions,
                     registry);
-            built.add(writes, writes::close);
+            built.add(writes);
         }
         VirtualFileSystem served = writes != null ? writes : fs;
 
         AccessTracer tracer = startTracer(s.tracer(), registry);
-        built.add(tracer, tracer::close);
+        built.add(tracer);
         PrefetchSettings planner = s.planner();
         PrefetchExecutor prefetcher = null;
         if (planner != null) {
             PrefetchExecutor started = PrefetchExecutor.start(cache, planner, registry, nanos, planners);
-            prefetcher = built.add(started, started::close);
+            prefetcher = built.add(started);
             // in a fleet, planners plan for the fleet's cache and see its members' reads
             Fleet.of(cache).ifPresent(f -> f.planWith(started));
         }
@@ -161,7 +161,7 @@ final class GatewayAssembly {
 
         GatewayConfig.Nfs n = s.nfs();
         Nfs nfs = serveNfs(n, export, handles, served, observer, access, registry, clock);
-        built.add(nfs, nfs.server()::close);
+        built.add(nfs.server());
         NfsState state = nfs.state();
 
         ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(daemon("prefetchd-lease-reaper"));
@@ -186,7 +186,7 @@ final class GatewayAssembly {
                 naming, observer, writes, access);
     }
 
-    /** NFS state and operations over {@code served}, and the listener that serves them. */
+    /** NFS state, the operations over it, and the listener that serves them. */
     private record Nfs(NfsState state, Nfs4Services services, NfsServer server) {
     }
 

@@ -15,10 +15,15 @@ final class Unwind {
 
     private final Deque<AutoCloseable> built = new ArrayDeque<>();
 
-    /** {@code part}, to be closed by {@code close} if the start fails. */
-    <T> T add(T part, AutoCloseable close) {
-        built.push(close);
+    /** {@code part}, to be closed if the start fails. */
+    <T extends AutoCloseable> T add(T part) {
+        built.push(part);
         return part;
+    }
+
+    /** Runs {@code undo} if the start fails: for parts that are not closeable, such as executors. */
+    void onFailure(AutoCloseable undo) {
+        built.push(undo);
     }
 
     /** Closes what was built, the last first; a failure to close is added to {@code failure}. */
