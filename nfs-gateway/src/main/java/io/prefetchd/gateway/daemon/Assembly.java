@@ -83,7 +83,7 @@ public final class Assembly implements AutoCloseable {
             GatewayConfig.Grpc grpc = settings.grpc();
             HintServer hints = null;
             if (grpc != null) {
-                hints = HintServer.start(grpc, new HintService(
+                hints = startHints(grpc, new HintService(
                         FleetHints.share(gateway.fleet(), gateway.planning(), datasets), gateway.tracer(), datasets,
                         grpc.getMaxOrderLength(), gateway.naming().epochsInForce()));
                 built.add(hints);
@@ -155,6 +155,15 @@ public final class Assembly implements AutoCloseable {
     }
 
     /** The S3-compatible endpoint over the gateway's file system, held to the same rules as NFS clients. */
+    private static HintServer startHints(GatewayConfig.Grpc c, HintService service) {
+        try {
+            return HintServer.start(new HintServer.Listen(c.getBind(), c.getPort(), c.getToken(),
+                    c.getMaxMessageSize(), c.getTlsCert(), c.getTlsKey()), service);
+        } catch (IllegalStateException e) {
+            throw new StartupException(String.valueOf(e.getMessage()), e);
+        }
+    }
+
     private static S3ApiServer startS3Api(S3ApiSettings settings, Gateway gateway, MeterRegistry registry, Clock clock) {
         try {
             // a client may write through S3 where its export rule is rw

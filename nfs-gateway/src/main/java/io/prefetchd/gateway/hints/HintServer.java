@@ -10,8 +10,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.prefetchd.gateway.daemon.GatewayConfig;
-import io.prefetchd.gateway.daemon.StartupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +20,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * The hint API's listener: a plain grpc-java server (grpc-netty-shaded) on {@code prefetchd.grpc.bind:port},
@@ -41,44 +41,69 @@ public final class HintServer implements AutoCloseable {
         this.service = service;
     }
 
-    public static HintServer start(GatewayConfig.Grpc c, HintService service) {
-        if (c.getPort() < 0 || c.getPort() > 65535) {
-            throw new StartupException("prefetchd.grpc.port must be a TCP port, not " + c.getPort());
+    /**
+     * Where and how the hint API listens.
+     *
+     * @param bind           the address to listen on
+     * @param port           the TCP port, 0 for any free one
+     * @param token          the bearer token calls must carry, blank for none
+     * @param maxMessageSize the largest request accepted, in bytes
+     * @param tlsCert        PEM certificate chain, blank for plaintext; goes with {@code tlsKey}
+     * @param tlsKey         PEM private key (PKCS#8, unencrypted) of {@code tlsCert}, blank for plaintext
+     */
+    public record Listen(String bind, int port, String token, int maxMessageSize, String tlsCert, String tlsKey) {
+        public Listen {
+            requireNonNull(bind, "bind is null");
+            requireNonNull(token, "token is null");
+            requireNonNull(tlsCert, "tlsCert is null");
+            requireNonNull(tlsKey, "tlsKey is null");
+            if (port < 0 || port > 65535 || maxMessageSize < 1024) {
+                throw new IllegalArgumentException("not a TCP port (" + port + ") or a message size under 1 KiB ("
+                        + maxMessageSize + ")");
+            }
         }
-        if (c.getMaxMessageSize() < 1024) {
-            throw new StartupException("prefetchd.grpc.max-message-size must be at least 1024, not "
-                    + c.getMaxMessageSize());
+
+        /** Plaintext, no token, 4 MiB messages. */
+        public static Listen plain(String bind, int port) {
+            return new Listen(bind, port, "", 4 << 20, "", "");
         }
-        InetSocketAddress address = new InetSocketAddress(c.getBind(), c.getPort());
+    }
+
+    /**
+     * Starts listening. A listener that cannot start (the port is taken, the TLS files are missing or unreadable)
+     * throws {@link IllegalStateException} with a message that names the setting.
+     */
+    public static HintServer start(Listen c, HintService service) {
+        InetSocketAddress address = new InetSocketAddress(c.bind(), c.port());
         ServerCredentials tls = tls(c);
         var builder = (tls == null ? NettyServerBuilder.forAddress(address) : NettyServerBuilder.forAddress(address, tls))
-                .maxInboundMessageSize(c.getMaxMessageSize());
-        builder.addService(c.getToken().isBlank() ? ServerInterceptors.intercept(service)
-                : ServerInterceptors.intercept(service, new BearerToken(c.getToken())));
+                .maxInboundMessageSize(c.maxMessageSize());
+        builder.addService(c.token().isBlank() ? ServerInterceptors.intercept(service)
+                : ServerInterceptors.intercept(service, new BearerToken(c.token())));
         try {
             Server server = builder.build().start();
-            LOG.info("hint API (gRPC prefetchd.v1.Hints) on {}:{}{}{}", c.getBind(), server.getPort(),
-                    tls == null ? "" : " over TLS", c.getToken().isBlank() ? "" : " with a bearer token");
+            LOG.info("hint API (gRPC prefetchd.v1.Hints) on {}:{}{}{}", c.bind(), server.getPort(),
+                    tls == null ? "" : " over TLS", c.token().isBlank() ? "" : " with a bearer token");
             return new HintServer(server, service);
         } catch (IOException e) {
-            throw new StartupException("cannot listen for gRPC on " + c.getBind() + ":" + c.getPort() + ": "
+            throw new IllegalStateException("cannot listen for gRPC on " + c.bind() + ":" + c.port() + ": "
                     + e.getMessage(), e);
         }
     }
 
     /** TLS credentials from {@code tls-cert}/{@code tls-key} (PEM), or null for plaintext. */
-    static @Nullable ServerCredentials tls(GatewayConfig.Grpc c) {
-        if (c.getTlsCert().isBlank() && c.getTlsKey().isBlank()) {
+    static @Nullable ServerCredentials tls(Listen c) {
+        if (c.tlsCert().isBlank() && c.tlsKey().isBlank()) {
             return null;
         }
-        if (c.getTlsCert().isBlank() || c.getTlsKey().isBlank()) {
-            throw new StartupException("prefetchd.grpc.tls-cert and prefetchd.grpc.tls-key go together");
+        if (c.tlsCert().isBlank() || c.tlsKey().isBlank()) {
+            throw new IllegalStateException("prefetchd.grpc.tls-cert and prefetchd.grpc.tls-key go together");
         }
         try {
-            return TlsServerCredentials.create(new File(c.getTlsCert()), new File(c.getTlsKey()));
+            return TlsServerCredentials.create(new File(c.tlsCert()), new File(c.tlsKey()));
         } catch (IOException | RuntimeException e) {
-            throw new StartupException("cannot use prefetchd.grpc.tls-cert " + c.getTlsCert() + " and tls-key "
-                    + c.getTlsKey() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot use prefetchd.grpc.tls-cert " + c.tlsCert() + " and tls-key "
+                    + c.tlsKey() + ": " + e.getMessage(), e);
         }
     }
 

@@ -133,10 +133,7 @@ class PlanningFailuresIT {
                      gw.registry, Clock.systemUTC())) {
             // wired as the daemon wires them (Assembly)
             datasets.addListener(d -> gw.gateway.prefetcher().addDataset(d.id(), d.index()));
-            GatewayConfig.Grpc grpc = new GatewayConfig.Grpc();
-            grpc.setBind("127.0.0.1");
-            grpc.setPort(0);
-            try (HintServer server = HintServer.start(grpc, new HintService(gw.gateway.planning(),
+            try (HintServer server = HintServer.start(HintServer.Listen.plain("127.0.0.1", 0), new HintService(gw.gateway.planning(),
                     gw.gateway.tracer(), datasets, 1000))) {
                 ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
                         .build();

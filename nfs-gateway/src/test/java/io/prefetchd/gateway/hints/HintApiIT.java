@@ -7,7 +7,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.prefetchd.gateway.daemon.GatewayConfig;
 import io.prefetchd.gateway.testing.PublishEpoch;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.proto.EpochHeader;
@@ -49,10 +48,7 @@ class HintApiIT {
 
     @BeforeAll
     static void start() {
-        GatewayConfig.Grpc c = new GatewayConfig.Grpc();
-        c.setBind("127.0.0.1");
-        c.setPort(0);
-        c.setToken(TOKEN);
+        HintServer.Listen c = new HintServer.Listen("127.0.0.1", 0, TOKEN, 4 << 20, "", "");
         datasets = new DatasetRegistry(DemoBucket.create(""), "", state.resolve("indexes"), 2,
                 new SimpleMeterRegistry(), Clock.systemUTC());
         server = HintServer.start(c, new HintService(Planning.forwardingTo(HintSink.NONE), AccessTracer.disabled(), datasets,

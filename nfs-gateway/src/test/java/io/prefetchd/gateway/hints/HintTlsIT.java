@@ -6,8 +6,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.prefetchd.gateway.daemon.GatewayConfig;
-import io.prefetchd.gateway.daemon.StartupException;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.DemoBucket;
 import io.prefetchd.gateway.testing.SelfSignedCert;
@@ -36,10 +34,8 @@ class HintTlsIT {
     @Test
     void tlsClient_reachesTheService_plaintextClientDoesNot() throws Exception {
         SelfSignedCert cert = SelfSignedCert.create(dir.resolve("tls"));
-        GatewayConfig.Grpc c = new GatewayConfig.Grpc();
-        c.setPort(0);
-        c.setTlsCert(cert.cert().toString());
-        c.setTlsKey(cert.key().toString());
+        HintServer.Listen c = new HintServer.Listen("0.0.0.0", 0, "", 4 << 20, cert.cert().toString(),
+                cert.key().toString());
         try (DatasetRegistry datasets = new DatasetRegistry(DemoBucket.create(""), "", dir.resolve("indexes"), 1,
                 new SimpleMeterRegistry(), Clock.systemUTC());
              HintServer server = HintServer.start(c, new HintService(Planning.forwardingTo(HintSink.NONE), AccessTracer.disabled(), datasets,
@@ -74,10 +70,8 @@ class HintTlsIT {
         }
         assumeTrue(grpc, "python3-grpcio is not installed");
         SelfSignedCert cert = SelfSignedCert.create(dir.resolve("tls"));
-        GatewayConfig.Grpc c = new GatewayConfig.Grpc();
-        c.setPort(0);
-        c.setTlsCert(cert.cert().toString());
-        c.setTlsKey(cert.key().toString());
+        HintServer.Listen c = new HintServer.Listen("0.0.0.0", 0, "", 4 << 20, cert.cert().toString(),
+                cert.key().toString());
         Path client = Path.of(System.getProperty("user.dir")).getParent().resolve("clients/python-stub");
         String script = String.join("\n",
                 "import sys, grpc",
@@ -108,10 +102,8 @@ class HintTlsIT {
 
     @Test
     void certWithoutKey_failsTheStart() {
-        GatewayConfig.Grpc c = new GatewayConfig.Grpc();
-        c.setPort(0);
-        c.setTlsCert(dir.resolve("cert.pem").toString());
-        var e = assertThrows(StartupException.class, () -> HintServer.start(c, null));
+        HintServer.Listen c = new HintServer.Listen("0.0.0.0", 0, "", 4 << 20, dir.resolve("cert.pem").toString(), "");
+        var e = assertThrows(IllegalStateException.class, () -> HintServer.start(c, null));
         assertTrue(e.getMessage().contains("go together"), e.getMessage());
     }
 }
