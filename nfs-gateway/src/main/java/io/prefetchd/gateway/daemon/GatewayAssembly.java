@@ -201,13 +201,14 @@ final class GatewayAssembly {
                 owner.length > 1024 ? Arrays.copyOf(owner, 1024) : owner, observer, access);
         NfsMetrics metrics = new NfsMetrics(registry);
         metrics.watch(state);
+        ExecutorService workers = NfsServer.workerPool(n.getWorkers());
         try {
-            ExecutorService workers = NfsServer.workerPool(n.getWorkers());
             NfsServer server = new NfsServer(n.getBind(), n.getPort(), workers,
                     new NfsServer.ConnectionLimits(n.getMaxRecordSize(), n.getIdleTimeout()),
                     new Nfs4RpcService(new CompoundProcessor(services, metrics, workers), metrics), metrics).start();
             return new Nfs(state, services, server);
         } catch (RuntimeException e) {
+            workers.shutdownNow();   // the server that would have shut them down did not start
             throw new StartupException("cannot listen for NFS on " + n.getBind() + ":" + n.getPort() + ": "
                     + StartupException.rootMessage(e), e);
         }
