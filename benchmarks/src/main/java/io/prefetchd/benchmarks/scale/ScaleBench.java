@@ -47,8 +47,8 @@ public final class ScaleBench implements Callable<Integer> {
                 new SlowS3Section());
     }
 
-    /** True when {@code --only} is empty or names the section, or its group ({@code hinted} for {@code hinted.files}). */
-    private boolean selected(String section) {
+    /** True when {@code only} is empty or names the section, or its group ({@code hinted} for {@code hinted.files}). */
+    static boolean selects(Set<String> only, String section) {
         int dot = section.indexOf('.');
         return only.isEmpty() || only.contains(section) || dot > 0 && only.contains(section.substring(0, dot));
     }
@@ -63,7 +63,7 @@ public final class ScaleBench implements Callable<Integer> {
         List<ScaleFigure> figures = new ArrayList<>();
         try {
             for (ScaleSection section : sections()) {
-                if (!selected(section.name())) {
+                if (!selects(only, section.name())) {
                     continue;
                 }
                 System.out.printf(Locale.ROOT, "== %s (%s)%n", section.name(), size);
