@@ -36,7 +36,7 @@ import java.util.SplittableRandom;
  * dataset ({@link SyntheticWebDataset}, 100 KB samples) and a file-per-sample one ({@link SyntheticFiles}). The cache
  * is opened before the measurement, so only what the cuts add to it is counted.
  *
- * <p>Rerun: {@code benchmarks/run-scale --only hinted} (FULL: 100 M WebDataset samples and 10 M files, ~4 GiB of disk;
+ * <p>Rerun: {@code benchmarks/run-scale --only hinted} (FULL: 100 M WebDataset samples and 100 M files, ~11 GiB of disk;
  * {@code --size quick}: 1 M of each); {@code --only hinted.files} or {@code --only hinted.webdataset} runs one.
  */
 final class HintedSection implements ScaleSection {
@@ -57,7 +57,7 @@ final class HintedSection implements ScaleSection {
         return new HintedSection("hinted.webdataset", false);
     }
 
-    /** The file-per-sample dataset: 10 M files (FULL), 1 M (QUICK). */
+    /** The file-per-sample dataset: 100 M files (FULL), 1 M (QUICK). */
     static HintedSection files() {
         return new HintedSection("hinted.files", true);
     }
@@ -70,7 +70,7 @@ final class HintedSection implements ScaleSection {
     @Override
     public List<ScaleFigure> run(ScaleSize size, Path work, PrintStream progress) throws Exception {
         boolean full = size == ScaleSize.FULL;
-        DatasetIndex synthetic = files ? new SyntheticFiles(full ? 10_000_000L : 1_000_000L)
+        DatasetIndex synthetic = files ? new SyntheticFiles(full ? 100_000_000L : 1_000_000L)
                 : new SyntheticWebDataset(full ? 100_000_000L : 1_000_000L);
         return measure(name, synthetic, full, work, progress);
     }
