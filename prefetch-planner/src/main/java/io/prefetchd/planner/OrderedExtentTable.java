@@ -1,10 +1,6 @@
 package io.prefetchd.planner;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,13 +34,13 @@ final class OrderedExtentTable extends ExtentTable {
     /** Where each object's run of ids starts, or null when object {@code o} is extent {@code o} (while any). */
     private final @Nullable SampleStarts objectStart;
     private final int objectCount;
-    private final Names names;
+    private final ObjectNames names;
 
     private int loadedId = -1;
     private long loadedOffset;
     private long loadedLength;
 
-    private OrderedExtentTable(SampleExtents dataset, Scan scan, Names names) {
+    private OrderedExtentTable(SampleExtents dataset, Scan scan, ObjectNames names) {
         this.dataset = dataset;
         this.sampleCount = dataset.sampleCount();
         this.extentCount = scan.count;
@@ -71,11 +67,11 @@ final class OrderedExtentTable extends ExtentTable {
                 scan.endSample(s, before);
             }
             if (scan.ok) {
-                return new OrderedExtentTable(dataset, scan, new DatasetNames(numbered));
+                return new OrderedExtentTable(dataset, scan, ObjectNames.of(numbered));
             }
             // numbered out of order (objects listed in another order than read): numbered by first use below
         }
-        Listing listing = new Listing();
+        ObjectNames.Listing listing = new ObjectNames.Listing();
         Scan scan = new Scan(n, Integer.MAX_VALUE);
         SampleExtents.ExtentVisitor byName = (name, offset, length) -> scan.accept(listing.number(name), offset,
                 length);
@@ -85,77 +81,6 @@ final class OrderedExtentTable extends ExtentTable {
             scan.endSample(s, before);
         }
         return scan.ok ? new OrderedExtentTable(dataset, scan, listing.names()) : null;
-    }
-
-    /** Object names and numbers: the dataset's own, or a listing in order of first use. */
-    private interface Names {
-        int count();
-
-        String name(int object);
-
-        /** The number of {@code name}, or -1. */
-        int number(String name);
-    }
-
-    /** The dataset's own numbering: nothing held per object. */
-    private record DatasetNames(NumberedObjects dataset) implements Names {
-        @Override
-        public int count() {
-            return dataset.objectCount();
-        }
-
-        @Override
-        public String name(int object) {
-            return dataset.objectName(object);
-        }
-
-        @Override
-        public int number(String name) {
-            return dataset.objectNumber(name);
-        }
-    }
-
-    /** Names listed as they are first met (a string and a map entry an object), for datasets without numbers. */
-    private record ListedNames(String[] names, Map<String, Integer> ids) implements Names {
-        @Override
-        public int count() {
-            return names.length;
-        }
-
-        @Override
-        public String name(int object) {
-            return names[object];
-        }
-
-        @Override
-        public int number(String name) {
-            Integer o = ids.get(name);
-            return o == null ? -1 : o;
-        }
-    }
-
-    /** Numbers names by first use while a dataset without numbers is scanned; confined to {@link #tryOf}. */
-    private static final class Listing {
-        private final Map<String, Integer> ids = new HashMap<>();
-        private final List<String> names = new ArrayList<>();
-
-        /** The name's number, or -1 for a null name (the general table names the error). */
-        int number(@Nullable String name) {
-            if (name == null) {
-                return -1;
-            }
-            Integer o = ids.get(name);
-            if (o == null) {
-                o = names.size();
-                ids.put(name, o);
-                names.add(name);
-            }
-            return o;
-        }
-
-        Names names() {
-            return new ListedNames(names.toArray(new String[0]), ids);
-        }
     }
 
     /**
