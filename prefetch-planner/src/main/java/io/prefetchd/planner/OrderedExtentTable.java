@@ -1,10 +1,6 @@
 package io.prefetchd.planner;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,9 +15,12 @@ import org.jspecify.annotations.Nullable;
  * {@code [start(s), start(s + 1))} (and {@code start(s) = s} when every sample is one extent, the common case, so not
  * even that is kept), an extent's only owner is the sample whose range holds it, an object's extents are one run of
  * ids (its neighbours are {@code id ± 1} inside the run), and offsets and lengths are read back from the dataset
- * when asked (a mapped index answers from its file). What is kept: the start of each object's run, its name, and the
- * sample starts when some sample is not exactly one extent (about a byte a sample: {@link SampleStarts}). The last
- * extent read back is remembered, since the engine asks for the offset and the length of one extent in a row.
+ * when asked (a mapped index answers from its file). What is kept: the start of each object's run (nothing when
+ * every object is one extent, a file per sample; about a byte an object when its runs are short: {@link
+ * SampleStarts}), the sample starts when some sample is not exactly one extent (about a byte a sample), and the
+ * object names only when the dataset does not number its objects itself ({@link NumberedObjects}: then a name is
+ * read back from the dataset when asked and found by the dataset's own look-up). The last extent read back is
+ * remembered, since the engine asks for the offset and the length of one extent in a row.
  *
  * <p>Not thread-safe (the remembered extent): owned by one engine, like the rest of its state.
  */
@@ -32,26 +31,26 @@ final class OrderedExtentTable extends ExtentTable {
     private final long datasetBytes;
     /** Where each sample's ids start, or null when sample {@code s} is extent {@code s}. */
     private final @Nullable SampleStarts sampleStart;
-    /** Where each object's run of ids starts (and one past the last). */
-    private final int[] objectStart;
-    private final String[] objectNames;
-    private final Map<String, Integer> objectIds;
+    /** Where each object's run of ids starts, or null when object {@code o} is extent {@code o} (while any). */
+    private final @Nullable SampleStarts objectStart;
+    private final int objectCount;
+    private final ObjectNames names;
 
     private int loadedId = -1;
     private long loadedOffset;
     private long loadedLength;
 
-    private OrderedExtentTable(SampleExtents dataset, Scan scan) {
+    private OrderedExtentTable(SampleExtents dataset, Scan scan, ObjectNames names) {
         this.dataset = dataset;
         this.sampleCount = dataset.sampleCount();
         this.extentCount = scan.count;
         this.datasetBytes = scan.bytes;
         int[] starts = scan.sampleStart;
         this.sampleStart = starts == null ? null : SampleStarts.of(starts, sampleCount);
-        this.objectStart = Arrays.copyOf(scan.objectStart, scan.names.size() + 1);
-        this.objectStart[scan.names.size()] = scan.count;
-        this.objectNames = scan.names.toArray(new String[0]);
-        this.objectIds = scan.ids;
+        this.objectCount = names.count();
+        int[] runs = scan.objectRuns(objectCount);
+        this.objectStart = runs == null ? null : SampleStarts.of(runs, objectCount);
+        this.names = names;
     }
 
     /** The table of {@code dataset} if it is read front to back, else null (the general table takes it). */
@@ -60,21 +59,40 @@ final class OrderedExtentTable extends ExtentTable {
         if (n < 0) {
             return null;
         }
-        Scan scan = new Scan(n);
+        if (dataset instanceof NumberedObjects numbered) {
+            Scan scan = new Scan(n, numbered.objectCount());
+            for (int s = 0; s < n && scan.ok; s++) {
+                int before = scan.count;
+                numbered.forEachNumberedExtent(s, scan);
+                scan.endSample(s, before);
+            }
+            if (scan.ok) {
+                return new OrderedExtentTable(dataset, scan, ObjectNames.of(numbered));
+            }
+            // numbered out of order (objects listed in another order than read): numbered by first use below
+        }
+        ObjectNames.Listing listing = new ObjectNames.Listing();
+        Scan scan = new Scan(n, Integer.MAX_VALUE);
+        SampleExtents.ExtentVisitor byName = (name, offset, length) -> scan.accept(listing.number(name), offset,
+                length);
         for (int s = 0; s < n && scan.ok; s++) {
             int before = scan.count;
-            dataset.forEachExtent(s, scan);
+            dataset.forEachExtent(s, byName);
             scan.endSample(s, before);
         }
-        return scan.ok ? new OrderedExtentTable(dataset, scan) : null;
+        return scan.ok ? new OrderedExtentTable(dataset, scan, listing.names()) : null;
     }
 
-    /** One pass over the dataset, checking the shape and counting; gives up at the first extent that breaks it. */
-    private static final class Scan implements SampleExtents.ExtentVisitor {
+    /**
+     * One pass over the dataset, checking the shape and counting; gives up at the first extent that breaks it.
+     * Objects must come in increasing numbers, each one run; numbers skipped on the way (objects no sample reads)
+     * get empty runs. The run starts are kept only from the first object that is not exactly one extent.
+     */
+    private static final class Scan implements NumberedObjects.NumberedVisitor {
         final int samples;
-        final Map<String, Integer> ids = new HashMap<>();
-        final List<String> names = new ArrayList<>();
-        int[] objectStart = new int[16];
+        final int objectLimit;
+        /** Run starts of objects {@code 0 ..= object}; null while object {@code o} has been extent {@code o}. */
+        int @Nullable [] objectStart;
         int @Nullable [] sampleStart;
         boolean ok = true;
         int count;
@@ -82,36 +100,74 @@ final class OrderedExtentTable extends ExtentTable {
         int object = -1;
         long end;
 
-        Scan(int samples) {
+        Scan(int samples, int objectLimit) {
             this.samples = samples;
+            this.objectLimit = objectLimit;
         }
 
         @Override
-        public void accept(String name, long offset, long length) {
+        public void accept(int o, long offset, long length) {
             if (!ok) {
                 return;
             }
-            if (name == null || offset < 0 || length <= 0 || offset + length < 0 || count == Integer.MAX_VALUE - 16) {
+            if (o < 0 || o >= objectLimit || offset < 0 || length <= 0 || offset + length < 0
+                    || count == Integer.MAX_VALUE - 16) {
                 ok = false; // the general table names the error
                 return;
             }
-            Integer o = ids.get(name);
-            if (o == null) {
-                o = names.size();
-                ids.put(name, o);
-                names.add(name);
-                if (o + 1 >= objectStart.length) {
-                    objectStart = Arrays.copyOf(objectStart, objectStart.length * 2);
+            if (o == object) {
+                if (offset < end) {
+                    ok = false; // not front to back
+                    return;
                 }
-                objectStart[o] = count;
-            } else if (o != object || offset < end) {
-                ok = false; // an object read again later, or not front to back
+                runs(o + 1); // a second extent of one object: runs from now on
+            } else if (o > object) {
+                if (o != count) {
+                    runs(o + 1);
+                }
+                int[] starts = objectStart;
+                if (starts != null) {
+                    starts = runs(o + 1);
+                    for (int k = object + 1; k <= o; k++) {
+                        starts[k] = count; // objects skipped on the way read nothing
+                    }
+                }
+                object = o;
+            } else {
+                ok = false; // an object read again later
                 return;
             }
-            object = o;
             end = offset + length;
             bytes += length;
             count++;
+        }
+
+        /** The run starts with room for {@code objects} entries, made from the identity up to {@link #object}. */
+        private int[] runs(int objects) {
+            int[] starts = objectStart;
+            if (starts == null) {
+                starts = new int[Math.max(16, objects + 1)];
+                for (int k = 0; k <= object; k++) {
+                    starts[k] = k;
+                }
+            } else if (objects >= starts.length) {
+                starts = Arrays.copyOf(starts, Math.max(objects + 1, starts.length * 2));
+            }
+            objectStart = starts;
+            return starts;
+        }
+
+        /** Run starts of {@code objects} objects (one more entry than objects), or null when object o is extent o. */
+        int @Nullable [] objectRuns(int objects) {
+            int[] starts = objectStart;
+            if (starts == null) {
+                return null; // objects after the last extent have empty runs: start min(o, count)
+            }
+            starts = Arrays.copyOf(starts, objects + 1);
+            for (int k = object + 1; k <= objects; k++) {
+                starts[k] = count;
+            }
+            return starts;
         }
 
         void endSample(int s, int before) {
@@ -149,12 +205,17 @@ final class OrderedExtentTable extends ExtentTable {
 
     @Override
     int objectOf(int extent) {
-        return upperBound(objectStart, objectNames.length, extent) - 1;
+        return objectStart == null ? extent : objectStart.sampleOf(extent);
     }
 
     @Override
     String objectName(int object) {
-        return objectNames[object];
+        return names.name(object);
+    }
+
+    /** The first id of object {@code o}'s run; {@code runStart(objectCount)} is the number of ids. */
+    private int runStart(int o) {
+        return objectStart == null ? Math.min(o, extentCount) : objectStart.start(o);
     }
 
     @Override
@@ -171,12 +232,12 @@ final class OrderedExtentTable extends ExtentTable {
 
     @Override
     int next(int extent) {
-        return extent + 1 < objectStart[objectOf(extent) + 1] ? extent + 1 : -1;
+        return extent + 1 < runStart(objectOf(extent) + 1) ? extent + 1 : -1;
     }
 
     @Override
     int prev(int extent) {
-        return extent > objectStart[objectOf(extent)] ? extent - 1 : -1;
+        return extent > runStart(objectOf(extent)) ? extent - 1 : -1;
     }
 
     @Override
@@ -220,12 +281,12 @@ final class OrderedExtentTable extends ExtentTable {
 
     @Override
     int idOf(Extent e) {
-        Integer o = objectIds.get(e.object());
-        if (o == null) {
+        int o = names.number(e.object());
+        if (o < 0 || o >= objectCount) {
             return -1;
         }
-        int lo = objectStart[o];
-        int hi = objectStart[o + 1] - 1;
+        int lo = runStart(o);
+        int hi = runStart(o + 1) - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             long off = offset(mid);
@@ -245,21 +306,6 @@ final class OrderedExtentTable extends ExtentTable {
         return sampleStart == null ? extent : sampleStart.sampleOf(extent);
     }
 
-    /** The first {@code i} in {@code [0, n]} with {@code a[i] > key} ({@code a} non-decreasing). */
-    private static int upperBound(int[] a, int n, int key) {
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (a[mid] <= key) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
     /** Reads extent {@code id} back from the dataset: the k-th extent of the sample that reads it. */
     private void load(int id) {
         if (id == loadedId) {
@@ -270,12 +316,17 @@ final class OrderedExtentTable extends ExtentTable {
         }
         int sample = sampleOf(id);
         int[] k = {id - extentsStart(sample)};
-        dataset.forEachExtent(sample, (name, offset, length) -> {
+        NumberedObjects.NumberedVisitor take = (object, offset, length) -> {
             if (k[0]-- == 0) {
                 loadedOffset = offset;
                 loadedLength = length;
             }
-        });
+        };
+        if (dataset instanceof NumberedObjects numbered) {
+            numbered.forEachNumberedExtent(sample, take); // no name made per look-up
+        } else {
+            dataset.forEachExtent(sample, (name, offset, length) -> take.accept(0, offset, length));
+        }
         loadedId = id;
     }
 }

@@ -115,6 +115,158 @@ class ExtentTableTest {
                 List.of(new Extent("a", 5, 5))))) instanceof InternedExtentTable, "an object read again later");
     }
 
+    /**
+     * A dataset numbering its objects as {@code names} lists them, visited only by number: a table that asked it
+     * for a name list (the visitor by name) fails.
+     */
+    private static NumberedObjects numbered(List<String> names, List<List<Extent>> samples) {
+        return new NumberedObjects() {
+            @Override
+            public int sampleCount() {
+                return samples.size();
+            }
+
+            @Override
+            public List<Extent> extentsOf(int sample) {
+                throw new AssertionError("the table was built from records");
+            }
+
+            @Override
+            public void forEachExtent(int sample, ExtentVisitor visitor) {
+                throw new AssertionError("the table listed the objects by name");
+            }
+
+            @Override
+            public void forEachNumberedExtent(int sample, NumberedVisitor visitor) {
+                samples.get(sample).forEach(e -> visitor.accept(names.indexOf(e.object()), e.offset(), e.length()));
+            }
+
+            @Override
+            public int objectCount() {
+                return names.size();
+            }
+
+            @Override
+            public String objectName(int object) {
+                return names.get(object);
+            }
+
+            @Override
+            public int objectNumber(String name) {
+                return names.indexOf(name);
+            }
+        };
+    }
+
+    @Test
+    void numberedDataset_isPlannedByNumber_withTheInternedTablesAnswers() {
+        List<String> names = List.of("train/s0.tar", "train/empty.tar", "train/s1.tar", "train/f.jpg",
+                "train/never-read.jpg");
+        ExtentTable ordered = ExtentTable.of(numbered(names, FRONT_TO_BACK));
+
+        assertTrue(ordered instanceof OrderedExtentTable, ordered.getClass().getName());
+        assertSameAnswers(new InternedExtentTable(visitOnly(FRONT_TO_BACK)), ordered);
+        assertEquals(-1, ordered.idOf(new Extent("train/empty.tar", 0, 1)), "an object no sample reads");
+        assertEquals(-1, ordered.idOf(new Extent("train/never-read.jpg", 0, 7)));
+    }
+
+    @Test
+    void numberedFilePerSample_keepsNoRuns_andFindsPresentAndAbsentNames() {
+        List<String> names = List.of("a/ä.jpg", "a/b.jpg", "a/empty.jpg", "a/日本.jpg", "a/z.jpg");
+        List<List<Extent>> files = List.of(List.of(new Extent("a/ä.jpg", 0, 5)), List.of(new Extent("a/b.jpg", 0, 6)),
+                List.of(), List.of(new Extent("a/日本.jpg", 0, 7)), List.of(new Extent("a/z.jpg", 0, 8)));
+        ExtentTable ordered = ExtentTable.of(numbered(names, files));
+
+        assertTrue(ordered instanceof OrderedExtentTable, ordered.getClass().getName());
+        assertSameAnswers(new InternedExtentTable(visitOnly(files)), ordered);
+        assertEquals(2, ordered.idOf(new Extent("a/日本.jpg", 0, 7)), "a name past an object no sample reads");
+        assertEquals(new Extent("a/z.jpg", 0, 8), ordered.extent(3));
+        assertEquals(-1, ordered.idOf(new Extent("a/日本.jpeg", 0, 7)));
+        assertEquals(-1, ordered.next(0));
+        assertEquals(-1, ordered.prev(3));
+    }
+
+    @Test
+    void numberedIdentity_withUnreadObjectsAfterTheLast_answersAsTheInternedTable() {
+        List<String> names = List.of("a", "b", "c", "d");
+        List<List<Extent>> files = List.of(List.of(new Extent("a", 0, 5)), List.of(new Extent("b", 0, 6)));
+        ExtentTable ordered = ExtentTable.of(numbered(names, files));
+
+        assertTrue(ordered instanceof OrderedExtentTable, ordered.getClass().getName());
+        assertSameAnswers(new InternedExtentTable(visitOnly(files)), ordered);
+        assertEquals(-1, ordered.idOf(new Extent("d", 0, 5)));
+    }
+
+    @Test
+    void numberedEmptyDataset_hasNoExtents_andFindsNothing() {
+        ExtentTable t = ExtentTable.of(numbered(List.of(), List.of()));
+
+        assertEquals(0, t.sampleCount());
+        assertEquals(0, t.extentCount());
+        assertEquals(-1, t.idOf(new Extent("a", 0, 1)));
+    }
+
+    @Test
+    void numberedInAnotherOrderThanRead_isNumberedByFirstUse() {
+        List<String> names = List.of("train/f.jpg", "train/s1.tar", "train/s0.tar");
+        SampleExtents reversed = new ForwardingNumbered(numbered(names, FRONT_TO_BACK), FRONT_TO_BACK);
+        ExtentTable ordered = ExtentTable.of(reversed);
+
+        assertTrue(ordered instanceof OrderedExtentTable, ordered.getClass().getName());
+        assertSameAnswers(new InternedExtentTable(visitOnly(FRONT_TO_BACK)), ordered);
+    }
+
+    @Test
+    void numberedObjectReadAgainLater_orSharedExtent_takesTheInternedTable() {
+        List<List<Extent>> again = List.of(List.of(new Extent("a", 0, 5)), List.of(new Extent("b", 0, 5)),
+                List.of(new Extent("a", 5, 5)));
+        List<List<Extent>> shared = List.of(List.of(new Extent("a", 0, 5)), List.of(new Extent("a", 0, 5)));
+
+        assertTrue(ExtentTable.of(new ForwardingNumbered(numbered(List.of("a", "b"), again), again))
+                instanceof InternedExtentTable);
+        assertTrue(ExtentTable.of(new ForwardingNumbered(numbered(List.of("a"), shared), shared))
+                instanceof InternedExtentTable);
+    }
+
+    /** A numbered dataset that can also be visited by name (for the table's fall-backs). */
+    private record ForwardingNumbered(NumberedObjects numbered, List<List<Extent>> samples)
+            implements NumberedObjects {
+        @Override
+        public int sampleCount() {
+            return numbered.sampleCount();
+        }
+
+        @Override
+        public List<Extent> extentsOf(int sample) {
+            return samples.get(sample);
+        }
+
+        @Override
+        public void forEachExtent(int sample, ExtentVisitor visitor) {
+            samples.get(sample).forEach(e -> visitor.accept(e.object(), e.offset(), e.length()));
+        }
+
+        @Override
+        public void forEachNumberedExtent(int sample, NumberedVisitor visitor) {
+            numbered.forEachNumberedExtent(sample, visitor);
+        }
+
+        @Override
+        public int objectCount() {
+            return numbered.objectCount();
+        }
+
+        @Override
+        public String objectName(int object) {
+            return numbered.objectName(object);
+        }
+
+        @Override
+        public int objectNumber(String name) {
+            return numbered.objectNumber(name);
+        }
+    }
+
     private static void assertSameAnswers(ExtentTable expected, ExtentTable actual) {
         assertEquals(expected.sampleCount(), actual.sampleCount());
         assertEquals(expected.extentCount(), actual.extentCount());

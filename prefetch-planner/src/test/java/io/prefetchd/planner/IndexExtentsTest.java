@@ -67,4 +67,17 @@ class IndexExtentsTest {
         assertEquals(new Extent("train/a.tar", 1736, 100), t.extent(2));
         assertEquals(-1, t.next(2), "the last sample of a shard has no neighbour after it");
     }
+
+    @Test
+    void indexView_numbersObjectsAsTheIndex_andFindsKeysByTheIndexsLookUp() {
+        NumberedObjects view = (NumberedObjects) SampleExtents.of(INDEX);
+        ExtentTable t = ExtentTable.of(view);
+
+        assertEquals(2, view.objectCount());
+        assertEquals("train/b.tar", view.objectName(1));
+        assertEquals(1, view.objectNumber("train/b.tar"));
+        assertEquals(-1, view.objectNumber("train/c.tar"));
+        assertEquals(3, t.idOf(new Extent("train/b.tar", 512, 100)));
+        assertEquals(-1, t.idOf(new Extent("train/c.tar", 512, 100)));
+    }
 }

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 public final class ScaleBench implements Callable<Integer> {
     @Option(names = "--size", description = "QUICK (seconds) or FULL (the stated sizes). Default: ${DEFAULT-VALUE}")
     ScaleSize size = ScaleSize.FULL;
-    @Option(names = "--only", split = ",", description = "Run only these sections (comma-separated names).")
+    @Option(names = "--only", split = ",", description = "Run only these sections (comma-separated names; "
+            + "hinted is hinted.webdataset and hinted.files).")
     Set<String> only = Set.of();
     @Option(names = "--out", description = "Folder for scale.json. Default: the current folder")
     Path out = Path.of(".");
@@ -41,8 +42,15 @@ public final class ScaleBench implements Callable<Integer> {
                 new CacheSection(),
                 new IndexSection(),
                 new PlanSection(),
-                new HintedSection(),
+                HintedSection.webDataset(),
+                HintedSection.files(),
                 new SlowS3Section());
+    }
+
+    /** True when {@code only} is empty or names the section, or its group ({@code hinted} for {@code hinted.files}). */
+    static boolean selects(Set<String> only, String section) {
+        int dot = section.indexOf('.');
+        return only.isEmpty() || only.contains(section) || dot > 0 && only.contains(section.substring(0, dot));
     }
 
     public static void main(String[] args) {
@@ -55,7 +63,7 @@ public final class ScaleBench implements Callable<Integer> {
         List<ScaleFigure> figures = new ArrayList<>();
         try {
             for (ScaleSection section : sections()) {
-                if (!only.isEmpty() && !only.contains(section.name())) {
+                if (!selects(only, section.name())) {
                     continue;
                 }
                 System.out.printf(Locale.ROOT, "== %s (%s)%n", section.name(), size);

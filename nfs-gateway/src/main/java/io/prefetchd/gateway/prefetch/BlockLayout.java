@@ -9,6 +9,7 @@ import io.prefetchd.gateway.cache.CutSet;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.planner.Extent;
+import io.prefetchd.planner.NumberedObjects;
 import io.prefetchd.planner.SampleExtents;
 
 import java.util.ArrayList;
@@ -314,9 +315,13 @@ final class BlockLayout {
         return index.objectIndex(key) >= 0;
     }
 
-    /** The block-granular view the planner plans with. */
+    /**
+     * The block-granular view the planner plans with. It numbers objects as the index does, so a planner keeps no
+     * name per object (a file-per-sample folder would otherwise cost a name per sample): a name is read from the
+     * index when the planner asks for one, and found by the index's binary search over its keys.
+     */
     SampleExtents plannerView() {
-        return new SampleExtents() {
+        return new NumberedObjects() {
             @Override
             public int sampleCount() {
                 return BlockLayout.this.sampleCount();
@@ -331,8 +336,28 @@ final class BlockLayout {
 
             @Override
             public void forEachExtent(int sample, ExtentVisitor visitor) {
-                BlockWalk walk = new BlockWalk(visitor);
-                index.forEachExtent(sample, walk);
+                index.forEachExtent(sample, new BlockWalk((object, offset, length) ->
+                        visitor.accept(objectId(object), offset, length)));
+            }
+
+            @Override
+            public void forEachNumberedExtent(int sample, NumberedVisitor visitor) {
+                index.forEachExtent(sample, new BlockWalk(visitor));
+            }
+
+            @Override
+            public int objectCount() {
+                return index.objects().size();
+            }
+
+            @Override
+            public String objectName(int object) {
+                return objectId(object);
+            }
+
+            @Override
+            public int objectNumber(String name) {
+                return objectOfId(name);
             }
         };
     }
@@ -348,12 +373,12 @@ final class BlockLayout {
 
     /** Hands one sample's blocks to a visitor, each once, with no record per block. */
     private final class BlockWalk implements io.prefetchd.formats.ExtentSink {
-        private final SampleExtents.ExtentVisitor visitor;
+        private final NumberedObjects.NumberedVisitor visitor;
         private int[] objects = new int[4];
         private long[] starts = new long[4];
         private int n;
 
-        BlockWalk(SampleExtents.ExtentVisitor visitor) {
+        BlockWalk(NumberedObjects.NumberedVisitor visitor) {
             this.visitor = visitor;
         }
 
@@ -366,7 +391,7 @@ final class BlockLayout {
             for (long p = offset; p < end; ) {
                 long q = nextBlock(p, end);
                 if (!seen(object, p)) {
-                    visitor.accept(objectId(object), p, q - p);
+                    visitor.accept(object, p, q - p);
                 }
                 p = q;
             }
