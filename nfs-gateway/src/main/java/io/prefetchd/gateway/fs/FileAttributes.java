@@ -10,7 +10,7 @@ import static java.util.Objects.requireNonNull;
  * file's bytes belong to (null for directories); {@code change} is the NFS change attribute derived from it.
  * {@code owner} is null when the name carries no owner of its own and shows the export's defaults.
  */
-public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag,
+public record FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, @Nullable String etag,
                              @Nullable Owner owner) {
     public static final long UNKNOWN_CHANGE = 0;
 
@@ -23,7 +23,7 @@ public record FileAttributes(FileType type, long size, long fileId, long change,
     }
 
     /** Attributes with no owner of their own. */
-    public FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, String etag) {
+    public FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, @Nullable String etag) {
         this(type, size, fileId, change, mtime, etag, null);
     }
 }

@@ -122,7 +122,7 @@ public final class InMemoryObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
-                                                boolean ifNoneMatch, String ifMatchEtag) {
+                                                boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");
         requireNonNull(file, "file is null");
         Map<String, String> userMetadata = lowerCaseNames(requireNonNull(metadata, "metadata is null"));
@@ -219,7 +219,7 @@ public final class InMemoryObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-                                                           boolean ifNoneMatch, String ifMatchEtag) {
+                                                           boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         if (ifNoneMatch && ifMatchEtag != null) {
             throw new IllegalArgumentException("ifNoneMatch and ifMatchEtag exclude each other");
         }
@@ -288,7 +288,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         return result;
     }
 
-    private void checkCondition(String key, Entry current, boolean ifNoneMatch, String ifMatchEtag) {
+    private void checkCondition(String key, Entry current, boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         if (ifNoneMatch && current != null) {
             throw new ObjectStoreException(Kind.CHANGED, bucket, key,
                     "upload If-None-Match * refused: the object exists (ETag " + current.meta().etag() + ")");
@@ -423,7 +423,7 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
-    public ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys) {
+    public ListPage list(String prefix, @Nullable String delimiter, @Nullable String continuationToken, int maxKeys) {
         if (maxKeys < 1) {
             throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
         }

@@ -47,6 +47,7 @@ import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The writing half of {@link S3ObjectStore}: uploads from local files, server-side copies, deletes, user
@@ -140,7 +141,7 @@ final class S3Writes {
     // ---------------------------------------------------------------- upload
 
     CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata, boolean ifNoneMatch,
-            String ifMatchEtag) {
+            @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");
         requireNonNull(file, "file is null");
         requireNonNull(metadata, "metadata is null");
@@ -426,7 +427,7 @@ final class S3Writes {
     }
 
     CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-            boolean ifNoneMatch, String ifMatchEtag) {
+            boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");
         requireNonNull(uploadId, "uploadId is null");
         if (ifNoneMatch && ifMatchEtag != null) {
