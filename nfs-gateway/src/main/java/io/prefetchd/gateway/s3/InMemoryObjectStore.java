@@ -341,7 +341,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         writes.incrementAndGet();
         refuseWhileUnreachable(key, what);
         if (writeFailuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            throw new ObjectStoreException(injectedWriteKind.get(), bucket, key, what + " failed: injected failure");
+            throw new ObjectStoreException(requireNonNull(injectedWriteKind.get(), "never null"), bucket, key, what + " failed: injected failure");
         }
     }
 
@@ -455,7 +455,7 @@ public final class InMemoryObjectStore implements ObjectStore {
                 continue; // same common prefix as the previous key
             }
             if (count == limit) {
-                return new ListPage(page, prefixes, encodeToken(last));
+                return new ListPage(page, prefixes, encodeToken(requireNonNull(last, "a full page has a last item")));
             }
             if (at < 0) {
                 page.add(e.getValue().meta());
@@ -505,7 +505,7 @@ public final class InMemoryObjectStore implements ObjectStore {
             h.beforeGet(key, offset, length);
         }
         if (failuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            throw new ObjectStoreException(injectedKind.get(), bucket, key, what + " failed: injected failure");
+            throw new ObjectStoreException(requireNonNull(injectedKind.get(), "never null"), bucket, key, what + " failed: injected failure");
         }
         Entry e = objects.get(key);
         if (e == null) {

@@ -117,7 +117,7 @@ public final class S3ObjectStore implements ObjectStore {
     private final ScheduledExecutorService getTimer;
     private final ExecutorService getCompletions;
     private final SdkEventLoopGroup eventLoops;
-    private final AutoCloseable ownedCredentials;
+    private final @Nullable AutoCloseable ownedCredentials;   // null: the caller owns the credentials
     private final RequestLimiter limiter;
     private final MeterRegistry registry;
     private final Counter bytesReceived;
@@ -127,7 +127,7 @@ public final class S3ObjectStore implements ObjectStore {
     private final S3Writes writes;
 
     private S3ObjectStore(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials,
-            AutoCloseable ownedCredentials) {
+            @Nullable AutoCloseable ownedCredentials) {
         this.settings = settings;
         this.registry = registry;
         this.ownedCredentials = ownedCredentials;
