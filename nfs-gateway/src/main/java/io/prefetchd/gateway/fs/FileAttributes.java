@@ -22,6 +22,11 @@ public record FileAttributes(FileType type, long size, long fileId, long change,
         }
     }
 
+    /** The ETag of a regular file's version, which always has one (the constructor checks it). */
+    public String fileEtag() {
+        return requireNonNull(etag, "only a regular file has an ETag");
+    }
+
     /** Attributes with no owner of their own. */
     public FileAttributes(FileType type, long size, long fileId, long change, Instant mtime, @Nullable String etag) {
         this(type, size, fileId, change, mtime, etag, null);
