@@ -76,7 +76,8 @@ final class TracingReadObserver implements ReadObserver {
             dataset = datasetOf(file.path());
             job = DEFAULT_JOB;
         }
-        tracer.record(dataset, job, rank, reader.clientId(), reader.address(), key, version.fileEtag(), version.fileId(),
+        tracer.record(dataset, job, rank, reader.clientId(), reader.address(), key, version.fileEtag(),
+                version.fileId(),
                 sample, offset, length, result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
     }
 }

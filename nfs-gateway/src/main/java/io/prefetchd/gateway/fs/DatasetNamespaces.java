@@ -200,7 +200,8 @@ final class DatasetNamespaces {
                 add(builders, root, m.key().substring(prefix.length()), m);
             }
             for (String cp : page.commonPrefixes()) {
-                requireNonNull(builders.get(root), "the root's builder is put first").addDir(cp.substring(prefix.length(), cp.length() - 1));
+                requireNonNull(builders.get(root), "the root's builder is put first")
+                        .addDir(cp.substring(prefix.length(), cp.length() - 1));
             }
             token = page.nextToken();
         } while (token != null);
@@ -210,7 +211,8 @@ final class DatasetNamespaces {
         Map<String, Listing> built = new HashMap<>();
         Instant now = clock.instant();
         for (String d : order) {
-            built.put(d, requireNonNull(builders.get(d), "d is a key of builders").build(built::get, fileIds, defaultMtime, now));
+            built.put(d, requireNonNull(builders.get(d), "d is a key of builders")
+                    .build(built::get, fileIds, defaultMtime, now));
         }
         return new Snapshot(built, fingerprint);
     }

@@ -341,7 +341,8 @@ public final class InMemoryObjectStore implements ObjectStore {
         writes.incrementAndGet();
         refuseWhileUnreachable(key, what);
         if (writeFailuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            throw new ObjectStoreException(requireNonNull(injectedWriteKind.get(), "never null"), bucket, key, what + " failed: injected failure");
+            throw new ObjectStoreException(requireNonNull(injectedWriteKind.get(), "never null"), bucket, key,
+                    what + " failed: injected failure");
         }
     }
 
@@ -505,7 +506,8 @@ public final class InMemoryObjectStore implements ObjectStore {
             h.beforeGet(key, offset, length);
         }
         if (failuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            throw new ObjectStoreException(requireNonNull(injectedKind.get(), "never null"), bucket, key, what + " failed: injected failure");
+            throw new ObjectStoreException(requireNonNull(injectedKind.get(), "never null"), bucket, key,
+                    what + " failed: injected failure");
         }
         Entry e = objects.get(key);
         if (e == null) {

@@ -76,8 +76,9 @@ public record S3Settings(
     }
 
     /** Settings with the default {@link UploadSettings}. */
-    public S3Settings(@Nullable URI endpoint, @Nullable String region, String bucket, boolean pathStyle, int maxConcurrency,
-            int maxAttempts, Duration apiCallTimeout, Duration connectTimeout, Duration readTimeout) {
+    public S3Settings(@Nullable URI endpoint, @Nullable String region, String bucket, boolean pathStyle,
+            int maxConcurrency, int maxAttempts, Duration apiCallTimeout, Duration connectTimeout,
+            Duration readTimeout) {
         this(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout, connectTimeout,
                 readTimeout, UploadSettings.defaults());
     }

@@ -331,7 +331,9 @@ final class Journal implements AutoCloseable {
                 String path = in.readUTF();
                 yield new Known(path, in.readBoolean()
                         ? new ObjectAttributes(readNullable(in),
-                                requireNonNull(readOwner(in), "known attributes always carry an owner"), readInstant(in)) : null);
+                                requireNonNull(readOwner(in), "known attributes always carry an owner"),
+                                readInstant(in))
+                        : null);
             }
             case DIR_RENAME -> new DirRename(in.readUTF(), in.readUTF());
             case DIR_RENAME_DONE -> new DirRenameDone(in.readUTF());

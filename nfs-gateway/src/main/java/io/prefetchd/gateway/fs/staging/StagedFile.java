@@ -61,8 +61,9 @@ final class StagedFile {
     private int failures;
     private @Nullable String lastError;
 
-    StagedFile(StagingArea area, long id, Path file, FileChannel channel, String etag, String path, @Nullable Owner owner,
-               Instant mtime, @Nullable String baseEtag, boolean isNew, @Nullable Long verifier, long size, Instant stagedAt) {
+    StagedFile(StagingArea area, long id, Path file, FileChannel channel, String etag, String path,
+               @Nullable Owner owner, Instant mtime, @Nullable String baseEtag, boolean isNew,
+               @Nullable Long verifier, long size, Instant stagedAt) {
         this.area = requireNonNull(area, "area is null");
         this.id = id;
         this.file = requireNonNull(file, "file is null");

@@ -662,7 +662,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public FileAttributes put(Inode file, Path content, @Nullable Owner owner, Instant mtime, Map<String, String> metadata)
+    public FileAttributes put(Inode file, Path content, @Nullable Owner owner, Instant mtime,
+                              Map<String, String> metadata)
             throws FsException {
         requireNonNull(content, "content is null");
         requireNonNull(mtime, "mtime is null");
