@@ -13,7 +13,7 @@ import io.micronaut.http.annotation.Produces;
  */
 @Controller
 public class HealthController {
-    private final Readiness readiness;
+    private final @Nullable Readiness readiness;
 
     public HealthController(@Nullable Readiness readiness) {
         this.readiness = readiness;

@@ -21,7 +21,7 @@ import java.security.MessageDigest;
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public final class HttpTokenFilter {
-    private final byte[] expected;
+    private final byte @org.jspecify.annotations.Nullable [] expected;
     private final boolean metricsOpen;
 
     HttpTokenFilter(GatewayConfig config) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code prefetchd} command line. Every failure to start ends with one line on stderr and exit status 1; a
@@ -83,7 +84,7 @@ public final class Main implements Runnable {
     static String oneLine(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StartupException) {
-                return t.getMessage();
+                return String.valueOf(t.getMessage());   // always given: its constructors take one
             }
             if (t.getCause() == t) {
                 break;
@@ -208,7 +209,7 @@ public final class Main implements Runnable {
         }
     }
 
-    static void put(Map<String, Object> p, String key, Object value) {
+    static void put(Map<String, Object> p, String key, @Nullable Object value) {
         if (value != null) {
             p.put(key, value);
         }
@@ -308,7 +309,7 @@ public final class Main implements Runnable {
     }
 
     /** @param demo whether this is {@code demo}, whose S3 endpoint keys are made up and printed */
-    private static int runDaemon(Map<String, Object> props, Path config, AutoCloseable alsoClose, String note,
+    private static int runDaemon(Map<String, Object> props, Path config, @Nullable AutoCloseable alsoClose, String note,
                                  boolean demo) {
         ApplicationContext ctx = Daemon.start(props, config);
         Gateway gw = ctx.getBean(Gateway.class);

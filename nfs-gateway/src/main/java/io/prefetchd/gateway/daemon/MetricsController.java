@@ -15,14 +15,15 @@ import io.prefetchd.gateway.s3api.S3ApiServer;
 
 import java.util.List;
 import java.util.Optional;
+import static java.util.Objects.requireNonNull;
 
 /** HTTP: {@code /metrics} in the Prometheus text format, {@code /status} as one human-readable page. */
 @Controller
 public class MetricsController {
     private final PrometheusMeterRegistry registry;
-    private final Gateway gateway;
-    private final DatasetRegistry datasets;
-    private final S3ApiServer s3Api;
+    private final @Nullable Gateway gateway;
+    private final @Nullable DatasetRegistry datasets;
+    private final @Nullable S3ApiServer s3Api;
 
     public MetricsController(PrometheusMeterRegistry registry, @Nullable Gateway gateway,
                              @Nullable DatasetRegistry datasets) {
@@ -72,15 +73,20 @@ public class MetricsController {
                 + planner();
     }
 
+    /** The gateway, for the parts of {@link #status} written once it found one running. */
+    private Gateway running() {
+        return requireNonNull(gateway, "status is written only while the gateway runs");
+    }
+
     private String s3() {
-        return gateway.s3Reachability().map(r -> r.reachable() ? "s3          reachable\n"
+        return running().s3Reachability().map(r -> r.reachable() ? "s3          reachable\n"
                 : "s3          UNREACHABLE for " + r.unreachableFor().toSeconds() + " s (" + r.lastError() + "); "
                         + r.refused() + " requests failed fast; cached data is served, uncached reads fail (EIO)\n")
                 .orElse("");
     }
 
     private String writes() {
-        return gateway.writes().map(w -> {
+        return running().writes().map(w -> {
             StagingStatus s = w.status();
             return "writes      " + Sizes.format(s.stagedBytes()) + " staged of " + Sizes.format(s.capacityBytes())
                     + ", " + s.pending().size() + (s.pending().size() == 1 ? " upload" : " uploads") + " pending"
@@ -90,13 +96,13 @@ public class MetricsController {
     }
 
     private String metadata() {
-        List<String> held = gateway.fileSystem().heldDatasetFolders();
+        List<String> held = running().fileSystem().heldDatasetFolders();
         return "metadata    " + (held.isEmpty() ? "no dataset folder held" : "names held in memory for /"
                 + String.join(", /", held)) + "\n";
     }
 
     private String planner() {
-        PrefetchExecutor executor = gateway.prefetcher();
+        PrefetchExecutor executor = running().prefetcher();
         if (executor == null) {
             return "planner     off\n";
         }

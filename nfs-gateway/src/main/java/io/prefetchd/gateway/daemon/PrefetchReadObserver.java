@@ -22,14 +22,14 @@ final class PrefetchReadObserver implements ReadObserver {
     @Override
     public void beforeRead(Reader reader, Inode file, FileAttributes version, long offset, int count) {
         if (offset < version.size()) {
-            executor.beforeRead(fs.key(file.path()), version.etag(), offset);
+            executor.beforeRead(fs.key(file.path()), version.fileEtag(), offset);
         }
     }
 
     @Override
     public void onRead(Reader reader, Inode file, FileAttributes version, long offset, ReadResult result) {
         if (offset < version.size()) {
-            executor.afterRead(fs.key(file.path()), version.etag(), offset, result.data().length,
+            executor.afterRead(fs.key(file.path()), version.fileEtag(), offset, result.data().length,
                     result.waitedOnS3() ? Math.max(1, result.waitNanos()) : 0);
         }
     }
@@ -37,7 +37,7 @@ final class PrefetchReadObserver implements ReadObserver {
     @Override
     public void onReadFailed(Reader reader, Inode file, FileAttributes version, long offset) {
         if (offset < version.size()) {
-            executor.afterRead(fs.key(file.path()), version.etag(), offset, 0, 1);
+            executor.afterRead(fs.key(file.path()), version.fileEtag(), offset, 0, 1);
         }
     }
 }

@@ -71,12 +71,13 @@ final class TracingReadObserver implements ReadObserver {
             EpochsInForce.InForce hinted = inForce.of(d.id());
             job = hinted != null ? hinted.job() : DEFAULT_JOB;
             rank = hinted != null ? hinted.rank() : ReadRecord.UNKNOWN;
-            sample = served.get().sampleAt(key, version.etag(), offset);
+            sample = served.get().sampleAt(key, version.fileEtag(), offset);
         } else {
             dataset = datasetOf(file.path());
             job = DEFAULT_JOB;
         }
-        tracer.record(dataset, job, rank, reader.clientId(), reader.address(), key, version.etag(), version.fileId(),
+        tracer.record(dataset, job, rank, reader.clientId(), reader.address(), key, version.fileEtag(),
+                version.fileId(),
                 sample, offset, length, result.waitedOnS3() ? Outcome.S3_WAIT : Outcome.CACHE_HIT, result.waitNanos());
     }
 }

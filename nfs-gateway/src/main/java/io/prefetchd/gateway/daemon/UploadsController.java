@@ -18,7 +18,7 @@ import java.time.Instant;
  */
 @Controller
 public class UploadsController {
-    private final Gateway gateway;
+    private final @Nullable Gateway gateway;
 
     public UploadsController(@Nullable Gateway gateway) {
         this.gateway = gateway;

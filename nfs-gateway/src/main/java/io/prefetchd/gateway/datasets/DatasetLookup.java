@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -45,7 +46,8 @@ public final class DatasetLookup {
         }
     }
 
-    private record Entry(Hit hit, String location, Set<String> patternKeys) {
+    /** {@code patternKeys}: the keys of a dataset given by a pattern, null for one given by its folder. */
+    private record Entry(Hit hit, String location, @Nullable Set<String> patternKeys) {
         ServedDataset dataset() {
             return hit.dataset();
         }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -94,7 +95,7 @@ public final class FleetHints implements Planning {
         }
     }
 
-    private static SharedHint parse(byte[] bytes) {
+    private static @Nullable SharedHint parse(byte[] bytes) {
         try {
             return SharedHint.fromBytes(bytes);
         } catch (IllegalArgumentException e) {

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -71,7 +72,7 @@ final class DatasetNamespaces {
     }
 
     /** The directory's listing when a dataset holds it and its last listing is within {@code maxStale}. */
-    Listing listing(String dirPath) {
+    @Nullable Listing listing(String dirPath) {
         Pinned p = dirs.get(dirPath);
         if (p == null) {
             return null;
@@ -169,7 +170,7 @@ final class DatasetNamespaces {
         }
     }
 
-    private void apply(Root root, Snapshot s, Root old) {
+    private void apply(Root root, Snapshot s, @Nullable Root old) {
         Map<String, Pinned> fresh = new HashMap<>();
         for (Map.Entry<String, Listing> e : s.dirs().entrySet()) {
             fresh.put(e.getKey(), new Pinned(e.getValue(), root.path()));
@@ -190,7 +191,7 @@ final class DatasetNamespaces {
         Map<String, ListingBuilder> builders = new HashMap<>();
         builders.put(root, new ListingBuilder(root));
         long fingerprint = 1125899906842597L;
-        String token = null;
+        @Nullable String token = null;
         do {
             ListPage page = store.list(prefix, recursive ? null : "/", token, PAGE);
             for (ObjectMeta m : page.objects()) {
@@ -199,7 +200,8 @@ final class DatasetNamespaces {
                 add(builders, root, m.key().substring(prefix.length()), m);
             }
             for (String cp : page.commonPrefixes()) {
-                builders.get(root).addDir(cp.substring(prefix.length(), cp.length() - 1));
+                requireNonNull(builders.get(root), "the root's builder is put first")
+                        .addDir(cp.substring(prefix.length(), cp.length() - 1));
             }
             token = page.nextToken();
         } while (token != null);
@@ -209,7 +211,8 @@ final class DatasetNamespaces {
         Map<String, Listing> built = new HashMap<>();
         Instant now = clock.instant();
         for (String d : order) {
-            built.put(d, builders.get(d).build(built::get, fileIds, defaultMtime, now));
+            built.put(d, requireNonNull(builders.get(d), "d is a key of builders")
+                    .build(built::get, fileIds, defaultMtime, now));
         }
         return new Snapshot(built, fingerprint);
     }
@@ -217,7 +220,7 @@ final class DatasetNamespaces {
     /** Files a key under the directories its path names; keys with a name POSIX cannot hold are left out. */
     private static void add(Map<String, ListingBuilder> builders, String root, String rel, ObjectMeta m) {
         String[] parts = rel.split("/", -1);
-        ListingBuilder dir = builders.get(root);
+        ListingBuilder dir = requireNonNull(builders.get(root), "the root's builder is put first");
         for (int i = 0; i < parts.length - 1; i++) {
             if (!ListingBuilder.validName(parts[i])) {
                 dir.markExists();

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.fs;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -16,7 +17,7 @@ record Listing(DirListing listing, boolean exists, Instant mtime, Instant loaded
     }
 
     /** The entry named {@code name}, or null. */
-    DirEntry find(String name) {
+    @Nullable DirEntry find(String name) {
         return listing.find(name);
     }
 

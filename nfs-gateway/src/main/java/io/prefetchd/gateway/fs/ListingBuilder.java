@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -33,7 +34,7 @@ final class ListingBuilder {
     private long[] values = new long[16];
     private long[] mtimes = new long[16];
     private int count;
-    private String lastDir;
+    private @Nullable String lastDir;
     private long newest = Long.MIN_VALUE;
     private boolean exists;
 
@@ -145,7 +146,7 @@ final class ListingBuilder {
     }
 
     /** The name's UTF-8 bytes, or null when POSIX cannot hold the name. */
-    private static byte[] validNameBytes(String name) {
+    private static byte @Nullable [] validNameBytes(String name) {
         if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
                 || name.indexOf('\0') >= 0) {
             return null;

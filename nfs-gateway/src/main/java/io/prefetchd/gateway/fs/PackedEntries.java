@@ -6,6 +6,7 @@ import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.RandomAccess;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -108,7 +109,7 @@ final class PackedEntries extends AbstractList<DirEntry> implements RandomAccess
     }
 
     /** The entry named {@code name}, or null. */
-    DirEntry find(String name) {
+    @Nullable DirEntry find(String name) {
         int i = indexOf(name.getBytes(StandardCharsets.UTF_8));
         return i < 0 ? null : get(i);
     }

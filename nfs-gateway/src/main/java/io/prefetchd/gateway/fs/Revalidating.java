@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -93,7 +94,7 @@ final class Revalidating<V extends Stamped> {
     }
 
     /** The value when one is known (see the class rules for its age), else null without asking S3. */
-    V getIfKnown(String key) {
+    @Nullable V getIfKnown(String key) {
         V v = cache.getIfPresent(key);
         return v == null ? null : revalidate(key, v);
     }
@@ -102,7 +103,7 @@ final class Revalidating<V extends Stamped> {
      * As {@link #getIfKnown}, and also for a key the gateway changed since it was read: that one is loaded again
      * (the value from before the change served if the load fails and may be, see the class rules).
      */
-    V getIfSeen(String key) {
+    @Nullable V getIfSeen(String key) {
         V v = cache.getIfPresent(key);
         if (v != null) {
             return revalidate(key, v);
@@ -117,7 +118,7 @@ final class Revalidating<V extends Stamped> {
     }
 
     /** The value of a key {@link #isHeld} says is held, or null. */
-    V peek(String key) {
+    @Nullable V peek(String key) {
         return cache.getIfPresent(key);
     }
 

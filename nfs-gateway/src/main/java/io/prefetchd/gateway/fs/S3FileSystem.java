@@ -24,6 +24,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -365,7 +366,7 @@ public final class S3FileSystem implements VirtualFileSystem {
      * gateway changed the directory since it was read: then it is listed again, or its listing of before is served
      * while S3 cannot answer.
      */
-    private Listing knownListing(String dirPath) throws FsException {
+    private @Nullable Listing knownListing(String dirPath) throws FsException {
         Listing held = datasets.listing(dirPath);
         if (held != null) {
             fromDataset.increment();
@@ -399,7 +400,7 @@ public final class S3FileSystem implements VirtualFileSystem {
         return b.build(this::knownSubListing, fileIds, mountTime, clock.instant());
     }
 
-    private Listing knownSubListing(String dirPath) {
+    private @Nullable Listing knownSubListing(String dirPath) {
         Listing held = datasets.listing(dirPath);
         return held != null ? held : listings.getIfKnown(dirPath);
     }
@@ -449,7 +450,8 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     private ObjectVersion objectVersion(Inode file, FileAttributes version) {
-        return new ObjectVersion(key(file), version.etag(), version.size());
+        return new ObjectVersion(key(file), requireNonNull(version.etag(), "a file's attributes carry its etag"),
+                version.size());
     }
 
     /**

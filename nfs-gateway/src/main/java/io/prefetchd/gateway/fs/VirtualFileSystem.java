@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The small interface between the protocols (NFS, the S3 endpoint) and storage. Implementations are thread-safe;
@@ -156,7 +157,8 @@ public interface VirtualFileSystem {
      * above it; the store's failures as {@link StoreErrors} maps them. A file being written at that path (staged)
      * goes on being shown, and its upload replaces this object: the last writer wins.
      */
-    default FileAttributes put(Inode file, Path content, Owner owner, Instant mtime, Map<String, String> metadata)
+    default FileAttributes put(Inode file, Path content, @Nullable Owner owner, Instant mtime,
+                               Map<String, String> metadata)
             throws FsException {
         throw readOnly();
     }

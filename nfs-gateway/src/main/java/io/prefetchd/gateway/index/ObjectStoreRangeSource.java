@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -76,7 +77,7 @@ public final class ObjectStoreRangeSource implements RangeSource {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
+            Throwable c = requireNonNull(e.getCause(), "a failed future's ExecutionException carries its cause");
             throw new IOException(c.getMessage(), c);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -90,7 +91,7 @@ public final class ObjectStoreRangeSource implements RangeSource {
             private long next;
             private byte[] chunk = new byte[0];
             private int pos;
-            private CompletableFuture<byte[]> ahead = start();
+            private @Nullable CompletableFuture<byte[]> ahead = start();   // null past the end
 
             private CompletableFuture<byte[]> start() {
                 CompletableFuture<byte[]> f = fetch(object, next, STREAM_CHUNK);

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs;
 
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -11,12 +12,12 @@ import static java.util.Objects.requireNonNull;
 public class NfsException extends Exception {
     private final NfsStatus status;
 
-    public NfsException(NfsStatus status, String message) {
+    public NfsException(NfsStatus status, @Nullable String message) {
         super(message, null, false, false);
         this.status = requireNonNull(status, "status is null");
     }
 
-    public NfsException(NfsStatus status, String message, Throwable cause) {
+    public NfsException(NfsStatus status, @Nullable String message, Throwable cause) {
         super(message, cause, false, false);
         this.status = requireNonNull(status, "status is null");
     }

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import static java.util.Objects.requireNonNull;
 
 /**
  * {@code prefetchd report}: the epoch reports of a running daemon ({@code GET /api/reports}) or, with
@@ -146,7 +147,8 @@ public final class ReportCommand implements Callable<Integer> {
         try {
             return ReportStore.readPersisted(dir, dataset, job);
         } catch (UncheckedIOException e) {
-            throw new Failure("cannot read " + dir + ": " + e.getCause().getMessage());
+            throw new Failure("cannot read " + dir + ": "
+                    + requireNonNull(e.getCause(), "an UncheckedIOException always has a cause").getMessage());
         }
     }
 

@@ -122,7 +122,7 @@ public final class InMemoryObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
-                                                boolean ifNoneMatch, String ifMatchEtag) {
+                                                boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");
         requireNonNull(file, "file is null");
         Map<String, String> userMetadata = lowerCaseNames(requireNonNull(metadata, "metadata is null"));
@@ -219,7 +219,7 @@ public final class InMemoryObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-                                                           boolean ifNoneMatch, String ifMatchEtag) {
+                                                           boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         if (ifNoneMatch && ifMatchEtag != null) {
             throw new IllegalArgumentException("ifNoneMatch and ifMatchEtag exclude each other");
         }
@@ -288,7 +288,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         return result;
     }
 
-    private void checkCondition(String key, Entry current, boolean ifNoneMatch, String ifMatchEtag) {
+    private void checkCondition(String key, Entry current, boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         if (ifNoneMatch && current != null) {
             throw new ObjectStoreException(Kind.CHANGED, bucket, key,
                     "upload If-None-Match * refused: the object exists (ETag " + current.meta().etag() + ")");
@@ -341,7 +341,8 @@ public final class InMemoryObjectStore implements ObjectStore {
         writes.incrementAndGet();
         refuseWhileUnreachable(key, what);
         if (writeFailuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            throw new ObjectStoreException(injectedWriteKind.get(), bucket, key, what + " failed: injected failure");
+            throw new ObjectStoreException(requireNonNull(injectedWriteKind.get(), "never null"), bucket, key,
+                    what + " failed: injected failure");
         }
     }
 
@@ -423,7 +424,7 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
-    public ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys) {
+    public ListPage list(String prefix, @Nullable String delimiter, @Nullable String continuationToken, int maxKeys) {
         if (maxKeys < 1) {
             throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
         }
@@ -455,7 +456,7 @@ public final class InMemoryObjectStore implements ObjectStore {
                 continue; // same common prefix as the previous key
             }
             if (count == limit) {
-                return new ListPage(page, prefixes, encodeToken(last));
+                return new ListPage(page, prefixes, encodeToken(requireNonNull(last, "a full page has a last item")));
             }
             if (at < 0) {
                 page.add(e.getValue().meta());
@@ -505,7 +506,8 @@ public final class InMemoryObjectStore implements ObjectStore {
             h.beforeGet(key, offset, length);
         }
         if (failuresToInject.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-            throw new ObjectStoreException(injectedKind.get(), bucket, key, what + " failed: injected failure");
+            throw new ObjectStoreException(requireNonNull(injectedKind.get(), "never null"), bucket, key,
+                    what + " failed: injected failure");
         }
         Entry e = objects.get(key);
         if (e == null) {

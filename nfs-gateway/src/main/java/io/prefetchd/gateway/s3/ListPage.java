@@ -3,6 +3,7 @@ package io.prefetchd.gateway.s3;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One page of a ListObjectsV2 listing.
@@ -11,7 +12,7 @@ import java.util.List;
  * @param commonPrefixes the "directories" on this page (prefix up to and including the delimiter), in order
  * @param nextToken the token to pass to get the next page, or {@code null} when this is the last page
  */
-public record ListPage(List<ObjectMeta> objects, List<String> commonPrefixes, String nextToken) {
+public record ListPage(List<ObjectMeta> objects, List<String> commonPrefixes, @Nullable String nextToken) {
     public ListPage {
         objects = List.copyOf(requireNonNull(objects, "objects is null"));
         commonPrefixes = List.copyOf(requireNonNull(commonPrefixes, "commonPrefixes is null"));

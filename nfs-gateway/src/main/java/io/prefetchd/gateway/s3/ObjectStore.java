@@ -40,7 +40,7 @@ public interface ObjectStore extends AutoCloseable {
      * @param maxKeys at least 1
      * @throws ObjectStoreException when the listing fails
      */
-    ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys);
+    ListPage list(String prefix, @Nullable String delimiter, @Nullable String continuationToken, int maxKeys);
 
     /**
      * Ranged GET of {@code [offset, offset + length)} of the object, conditional on its ETag
@@ -76,7 +76,7 @@ public interface ObjectStore extends AutoCloseable {
      * @throws IllegalArgumentException when both conditions are given
      */
     default CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
-                                                 boolean ifNoneMatch, String ifMatchEtag) {
+                                                 boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("read-only object store"));
     }
 
@@ -118,7 +118,7 @@ public interface ObjectStore extends AutoCloseable {
      * upload stays open: the caller aborts it, or completes it again.
      */
     default CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-                                                            boolean ifNoneMatch, String ifMatchEtag) {
+                                                            boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("no caller-driven multipart uploads"));
     }
 

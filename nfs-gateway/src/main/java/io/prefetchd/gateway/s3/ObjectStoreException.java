@@ -59,6 +59,12 @@ public final class ObjectStoreException extends RuntimeException {
         this(kind, bucket, key, what, null);
     }
 
+    /** Never null: the constructors always build one from the kind, the object and what failed. */
+    @Override
+    public String getMessage() {
+        return requireNonNull(super.getMessage(), "the constructors always set a message");
+    }
+
     public Kind kind() {
         return kind;
     }

@@ -46,6 +46,7 @@ import software.amazon.awssdk.retries.api.RetryToken;
 import software.amazon.awssdk.retries.api.TokenAcquisitionFailedException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Ranged, conditional GETs of one bucket, sent over the SDK's HTTP client without the S3 client's per-request
@@ -165,9 +166,9 @@ final class RangedGets {
         private final long offset;
         private final int length;
         private final String range;
-        private RetryToken token;                  // guarded by this
-        private CompletableFuture<Void> attempt;   // guarded by this: the HTTP exchange in progress
-        private ScheduledFuture<?> callDeadline;   // guarded by this
+        private @Nullable RetryToken token;                  // guarded by this
+        private @Nullable CompletableFuture<Void> attempt;   // guarded by this: the HTTP exchange in progress
+        private @Nullable ScheduledFuture<?> callDeadline;   // guarded by this
         private boolean over;                      // guarded by this: succeeded or failed, whatever comes later
 
         Call(String key, String quotedEtag, long offset, int length) {
@@ -345,9 +346,9 @@ final class RangedGets {
         final CompletableFuture<byte[]> done = new CompletableFuture<>();
         private final Call call;
         private final AtomicBoolean finished = new AtomicBoolean();
-        private volatile Subscription subscription;
-        private SdkHttpResponse response;
-        private byte[] body;
+        private volatile @Nullable Subscription subscription;   // set once the body starts
+        private @Nullable SdkHttpResponse response;            // set once the headers arrive
+        private byte @Nullable [] body;
         private int filled;
         /** Bytes of the object before {@code body[0]} in a 200 answer: a server that ignored the range. */
         private long skip;
@@ -401,13 +402,16 @@ final class RangedGets {
                 chunk.position(chunk.position() + drop);
                 skip -= drop;
             }
-            int n = Math.min(chunk.remaining(), body.length - filled);
-            chunk.get(body, filled, n);
+            byte[] into = requireNonNull(body, "the body follows the headers");
+            int n = Math.min(chunk.remaining(), into.length - filled);
+            chunk.get(into, filled, n);
             filled += n;
         }
 
         @Override
         public void onComplete() {
+            SdkHttpResponse response = requireNonNull(this.response, "the body follows the headers");
+            byte[] body = requireNonNull(this.body, "the body follows the headers");
             if (response.isSuccessful()) {
                 if (filled < body.length && contentLength(response) >= 0) {
                     fail(new IOException("response body ended after " + filled + " of " + body.length + " bytes"));
@@ -476,7 +480,7 @@ final class RangedGets {
                 .build();
     }
 
-    private static String first(Pattern p, String text) {
+    private static @Nullable String first(Pattern p, String text) {
         Matcher m = p.matcher(text);
         return m.find() ? m.group(1) : null;
     }

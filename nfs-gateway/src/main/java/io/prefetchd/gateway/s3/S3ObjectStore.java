@@ -117,7 +117,7 @@ public final class S3ObjectStore implements ObjectStore {
     private final ScheduledExecutorService getTimer;
     private final ExecutorService getCompletions;
     private final SdkEventLoopGroup eventLoops;
-    private final AutoCloseable ownedCredentials;
+    private final @Nullable AutoCloseable ownedCredentials;   // null: the caller owns the credentials
     private final RequestLimiter limiter;
     private final MeterRegistry registry;
     private final Counter bytesReceived;
@@ -127,7 +127,7 @@ public final class S3ObjectStore implements ObjectStore {
     private final S3Writes writes;
 
     private S3ObjectStore(S3Settings settings, MeterRegistry registry, AwsCredentialsProvider credentials,
-            AutoCloseable ownedCredentials) {
+            @Nullable AutoCloseable ownedCredentials) {
         this.settings = settings;
         this.registry = registry;
         this.ownedCredentials = ownedCredentials;
@@ -319,7 +319,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys) {
+    public ListPage list(String prefix, @Nullable String delimiter, @Nullable String continuationToken, int maxKeys) {
         if (maxKeys < 1) {
             throw new IllegalArgumentException("maxKeys must be at least 1: " + maxKeys);
         }
@@ -391,7 +391,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata, boolean ifNoneMatch,
-            String ifMatchEtag) {
+            @Nullable String ifMatchEtag) {
         return writes.upload(key, file, metadata, ifNoneMatch, ifMatchEtag);
     }
 
@@ -414,7 +414,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-            boolean ifNoneMatch, String ifMatchEtag) {
+            boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         return writes.completeMultipart(key, uploadId, parts, ifNoneMatch, ifMatchEtag);
     }
 

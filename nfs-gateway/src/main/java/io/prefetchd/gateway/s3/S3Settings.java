@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record S3Settings(
         @Nullable URI endpoint,
-        String region,
+        @Nullable String region,
         String bucket,
         boolean pathStyle,
         int maxConcurrency,
@@ -76,14 +76,15 @@ public record S3Settings(
     }
 
     /** Settings with the default {@link UploadSettings}. */
-    public S3Settings(@Nullable URI endpoint, String region, String bucket, boolean pathStyle, int maxConcurrency,
-            int maxAttempts, Duration apiCallTimeout, Duration connectTimeout, Duration readTimeout) {
+    public S3Settings(@Nullable URI endpoint, @Nullable String region, String bucket, boolean pathStyle,
+            int maxConcurrency, int maxAttempts, Duration apiCallTimeout, Duration connectTimeout,
+            Duration readTimeout) {
         this(endpoint, region, bucket, pathStyle, maxConcurrency, maxAttempts, apiCallTimeout, connectTimeout,
                 readTimeout, UploadSettings.defaults());
     }
 
     /** Settings with the default concurrency, attempts and timeout. */
-    public static S3Settings of(URI endpoint, String region, String bucket, boolean pathStyle) {
+    public static S3Settings of(@Nullable URI endpoint, @Nullable String region, String bucket, boolean pathStyle) {
         return new S3Settings(endpoint, region, bucket, pathStyle,
                 DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_API_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_READ_TIMEOUT);
@@ -126,7 +127,7 @@ public record S3Settings(
     }
 
     /** The region to sign with, or {@code null} to let the SDK resolve it (AWS endpoint, no region set). */
-    public String effectiveRegion() {
+    public @Nullable String effectiveRegion() {
         if (region != null && !region.isBlank()) {
             return region;
         }

@@ -47,6 +47,7 @@ import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The writing half of {@link S3ObjectStore}: uploads from local files, server-side copies, deletes, user
@@ -140,7 +141,7 @@ final class S3Writes {
     // ---------------------------------------------------------------- upload
 
     CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata, boolean ifNoneMatch,
-            String ifMatchEtag) {
+            @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");
         requireNonNull(file, "file is null");
         requireNonNull(metadata, "metadata is null");
@@ -177,7 +178,7 @@ final class S3Writes {
     }
 
     /** What the caller asked the existing object to be. */
-    private record Condition(boolean ifNoneMatch, String ifMatch) {
+    private record Condition(boolean ifNoneMatch, @Nullable String ifMatch) {
         boolean any() {
             return ifNoneMatch || ifMatch != null;
         }
@@ -343,7 +344,7 @@ final class S3Writes {
     }
 
     /** S3's ETag of a multipart object made of {@code done}, or {@code null} when a part's ETag is no MD5. */
-    static String compositeEtag(List<CompletedPart> done) {
+    static @Nullable String compositeEtag(List<CompletedPart> done) {
         MessageDigest md5;
         try {
             md5 = MessageDigest.getInstance("MD5");
@@ -426,7 +427,7 @@ final class S3Writes {
     }
 
     CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-            boolean ifNoneMatch, String ifMatchEtag) {
+            boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");
         requireNonNull(uploadId, "uploadId is null");
         if (ifNoneMatch && ifMatchEtag != null) {
@@ -710,14 +711,14 @@ final class S3Writes {
         return e;
     }
 
-    private static String errorCode(ObjectStoreException e) {
+    private static @Nullable String errorCode(ObjectStoreException e) {
         if (e.getCause() instanceof AwsServiceException s && s.awsErrorDetails() != null) {
             return s.awsErrorDetails().errorCode();
         }
         return null;
     }
 
-    private void finishUpload(String kind, ObjectStoreException failure, Timer.Sample sample) {
+    private void finishUpload(String kind, @Nullable ObjectStoreException failure, Timer.Sample sample) {
         String outcome = failure == null ? "ok" : failure.kind().name().toLowerCase(Locale.ROOT);
         sample.stop(Timer.builder("prefetchd.s3.upload.duration")
                 .description("Time to upload one file, from the call to the object's appearance (or the failure)")
@@ -759,7 +760,7 @@ final class S3Writes {
         private final CompletableFuture<List<CompletedPart>> result = new CompletableFuture<>();
         private int next = 1;                      // guarded by this
         private int inFlight;                      // guarded by this
-        private ObjectStoreException failure;      // guarded by this
+        private @Nullable ObjectStoreException failure;      // guarded by this
 
         PartRun(String key, int count, IntFunction<CompletableFuture<CompletedPart>> part) {
             this.key = key;

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.s3;
 
+import org.jspecify.annotations.Nullable;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -10,7 +11,7 @@ import static java.util.Objects.requireNonNull;
  * @param etag the store's ETag of the part
  * @param checksumCrc32 the CRC32 the store checked (base64), or {@code null} when none was sent
  */
-public record UploadedPart(int number, long length, String etag, String checksumCrc32) {
+public record UploadedPart(int number, long length, String etag, @Nullable String checksumCrc32) {
     public UploadedPart {
         requireNonNull(etag, "etag is null");
         if (number < 1 || number > UploadSettings.MAX_PARTS) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -75,7 +76,7 @@ final class BucketListing {
         }
     }
 
-    record Page(List<Item> objects, List<String> commonPrefixes, boolean truncated, Marker next) {
+    record Page(List<Item> objects, List<String> commonPrefixes, boolean truncated, @Nullable Marker next) {
     }
 
     BucketListing(VirtualFileSystem fs) {
@@ -88,7 +89,7 @@ final class BucketListing {
      * @param after null from the first key
      * @throws FsException when a listing the page needs cannot be read
      */
-    Page list(String prefix, String delimiter, Marker after, int maxKeys) throws FsException {
+    Page list(String prefix, String delimiter, @Nullable Marker after, int maxKeys) throws FsException {
         requireNonNull(prefix, "prefix is null");
         requireNonNull(delimiter, "delimiter is null");
         Walk w = new Walk(prefix, delimiter, after, Math.max(0, Math.min(maxKeys, MAX_KEYS)));
@@ -101,7 +102,9 @@ final class BucketListing {
         }
         Marker next = null;
         if (w.truncated) {
-            next = w.lastWasPrefix ? new Marker(w.lastPrefix, true) : new Marker(w.lastKey, false);
+            // a truncated walk stopped after at least one key or prefix
+            next = w.lastWasPrefix ? new Marker(requireNonNull(w.lastPrefix, "truncated after a prefix"), true)
+                    : new Marker(requireNonNull(w.lastKey, "truncated after a key"), false);
         }
         return new Page(w.objects, w.prefixes, w.truncated, next);
     }
@@ -120,7 +123,7 @@ final class BucketListing {
     }
 
     /** The directory's entries sorted by key, or null when it does not exist. */
-    private Item[] sortedEntries(String dirPath, String dirKey) throws FsException {
+    private Item @Nullable [] sortedEntries(String dirPath, String dirKey) throws FsException {
         DirListing l;
         try {
             l = fs.list(new Inode(FileType.DIRECTORY, dirPath), 0);
@@ -166,17 +169,17 @@ final class BucketListing {
     private final class Walk {
         final String prefix;
         final String delimiter;
-        final Marker after;
+        final @Nullable Marker after;
         final int max;
         final List<Item> objects = new ArrayList<>();
         final List<String> prefixes = new ArrayList<>();
         int count;
         boolean truncated;
-        String lastKey;
-        String lastPrefix;
+        @Nullable String lastKey;
+        @Nullable String lastPrefix;
         boolean lastWasPrefix;
 
-        Walk(String prefix, String delimiter, Marker after, int max) {
+        Walk(String prefix, String delimiter, @Nullable Marker after, int max) {
             this.prefix = prefix;
             this.delimiter = delimiter;
             this.after = after;
@@ -252,7 +255,7 @@ final class BucketListing {
         }
 
         /** The common prefix {@code key} rolls up into, or null when it is listed itself. */
-        private String rollup(String key) {
+        private @Nullable String rollup(String key) {
             if (delimiter.isEmpty()) {
                 return null;
             }

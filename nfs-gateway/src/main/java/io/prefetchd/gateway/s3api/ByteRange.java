@@ -1,6 +1,8 @@
 package io.prefetchd.gateway.s3api;
 
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import org.jspecify.annotations.Nullable;
+import static java.util.Objects.requireNonNull;
 
 /**
  * The bytes {@code [first, first + length)} a GET serves of an object of {@code size} bytes, from its {@code Range}
@@ -50,10 +52,11 @@ record ByteRange(long first, long length, boolean partial) {
             return whole(size);
         }
         if (a == null) {   // suffix: the last b bytes
-            if (b == 0 || size == 0) {
+            long suffix = requireNonNull(b, "b is set when a is not (checked above)");
+            if (suffix == 0 || size == 0) {
                 throw S3Errors.invalidRange(size);
             }
-            long n = Math.min(b, size);
+            long n = Math.min(suffix, size);
             return new ByteRange(size - n, n, true);
         }
         if (a >= size) {
@@ -64,7 +67,7 @@ record ByteRange(long first, long length, boolean partial) {
     }
 
     /** The decimal number, or null when empty; -1 when it is not a number (a malformed range). */
-    private static Long number(String s) {
+    private static @Nullable Long number(String s) {
         if (s.isEmpty()) {
             return null;
         }

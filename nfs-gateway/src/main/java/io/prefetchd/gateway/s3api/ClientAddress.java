@@ -11,6 +11,7 @@ import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The address of the client whose request the current thread serves, so that the bucket can apply the client's
@@ -56,7 +57,7 @@ final class ClientAddress {
         });
     }
 
-    private static InetAddress address(String literal) {
+    private static @Nullable InetAddress address(@Nullable String literal) {
         try {
             return literal == null ? null : InetAddress.getByName(literal);   // a literal: no name lookup
         } catch (UnknownHostException e) {

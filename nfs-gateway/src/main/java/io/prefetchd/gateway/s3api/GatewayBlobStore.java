@@ -64,6 +64,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -194,7 +195,7 @@ final class GatewayBlobStore implements BlobStore {
      * The attributes of the folder a key ending in {@code /} names, or null when the key is no such key or names no
      * folder.
      */
-    private FileAttributes folder(String key) throws FsException {
+    private @Nullable FileAttributes folder(@Nullable String key) throws FsException {
         if (key == null || key.length() < 2 || !key.endsWith("/")) {
             return null;
         }
@@ -215,6 +216,10 @@ final class GatewayBlobStore implements BlobStore {
             }
             throw e;
         }
+    }
+
+    private static String fileEtag(FileAttributes a) {
+        return requireNonNull(a.etag(), "a file's attributes carry its etag");
     }
 
     private static String quoted(String etag) {
@@ -262,7 +267,7 @@ final class GatewayBlobStore implements BlobStore {
             List<S3Object> contents = new ArrayList<>(page.objects().size());
             for (BucketListing.Item it : page.objects()) {
                 FileAttributes a = it.entry().attributes();
-                contents.add(S3Object.builder().key(it.key()).size(a.size()).eTag(quoted(a.etag()))
+                contents.add(S3Object.builder().key(it.key()).size(a.size()).eTag(quoted(fileEtag(a)))
                         .lastModified(a.mtime()).storageClass(StorageClass.STANDARD.toString()).build());
             }
             List<CommonPrefix> prefixes = new ArrayList<>(page.commonPrefixes().size());
@@ -274,7 +279,9 @@ final class GatewayBlobStore implements BlobStore {
                     .keyCount(contents.size() + prefixes.size()).isTruncated(page.truncated())
                     .contents(contents).commonPrefixes(prefixes)
                     .continuationToken(request.continuationToken()).startAfter(request.startAfter())
-                    .nextContinuationToken(page.truncated() ? page.next().token() : null).build();
+                    .nextContinuationToken(page.truncated()
+                            ? requireNonNull(page.next(), "a truncated page has a next marker").token() : null)
+                    .build();
         });
     }
 
@@ -289,7 +296,7 @@ final class GatewayBlobStore implements BlobStore {
                         .build();
             }
             FileAttributes a = attributes(file(request.key()));
-            return HeadObjectResponse.builder().contentLength(a.size()).eTag(quoted(a.etag()))
+            return HeadObjectResponse.builder().contentLength(a.size()).eTag(quoted(fileEtag(a)))
                     .lastModified(a.mtime()).contentType(CONTENT_TYPE).acceptRanges("bytes")
                     .storageClass(StorageClass.STANDARD).build();
         });
@@ -309,7 +316,7 @@ final class GatewayBlobStore implements BlobStore {
             body.readFirstPart();
             GetObjectResponse response = GetObjectResponse.builder().contentLength(range.length())
                     .contentRange(range.partial() ? range.contentRange(a.size()) : null)
-                    .eTag(quoted(a.etag())).lastModified(a.mtime()).contentType(CONTENT_TYPE)
+                    .eTag(quoted(fileEtag(a))).lastModified(a.mtime()).contentType(CONTENT_TYPE)
                     .acceptRanges("bytes").storageClass(StorageClass.STANDARD).build();
             return new ResponseInputStream<>(response, AbortableInputStream.create(body));
         });
@@ -373,7 +380,7 @@ final class GatewayBlobStore implements BlobStore {
         try {
             ObjectOwnership o = ObjectOwnership.of(metadata, clock.instant());
             FileAttributes a = fs.put(writableFile(key), body, o.owner(), o.mtime(), o.userMetadata());
-            return a.etag();
+            return fileEtag(a);
         } catch (FsException e) {
             throw S3Errors.fromFsWrite(e, key);
         }
@@ -664,6 +671,8 @@ final class GatewayBlobStore implements BlobStore {
     }
 
     @Override
+    // the operation's result is Void, whose only value is null: NullAway cannot see it (a false positive)
+    @SuppressWarnings("NullAway")
     public void abortMultipartUpload(MultipartUpload upload) {
         counted("abort_upload", upload.blobName(), 204, () -> {
             requireBucket(upload.containerName());

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -58,8 +59,8 @@ final class MultipartUploads {
         /** Set once a completion took the parts: no part changes after. */
         boolean completing;
         /** The completed object's ETag, and when it completed; null until then. */
-        String etag;
-        Instant completedAt;
+        @Nullable String etag;
+        @Nullable Instant completedAt;
 
         Upload(String id, String key, Instant initiated, Map<String, String> metadata) {
             this.id = id;
@@ -115,7 +116,7 @@ final class MultipartUploads {
     }
 
     /** The ETag of the object a completed upload made, or null when it did not complete (yet). */
-    synchronized String completedEtag(String id, String key) {
+    synchronized @Nullable String completedEtag(String id, String key) {
         return find(id, key).etag;
     }
 
@@ -146,7 +147,7 @@ final class MultipartUploads {
         } catch (IOException e) {
             spool.delete(joined);
             synchronized (this) {
-                uploads.get(id).completing = false;
+                requireNonNull(uploads.get(id), "an upload is kept while it completes").completing = false;
             }
             throw S3Errors.internal("cannot join the parts of upload " + id + ": " + e.getMessage());
         }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -21,7 +22,7 @@ import static java.util.Objects.requireNonNull;
  * @param mtime the file's mtime
  * @param userMetadata what to store as {@code x-amz-meta-*}, names lower case
  */
-record ObjectOwnership(Owner owner, Instant mtime, Map<String, String> userMetadata) {
+record ObjectOwnership(@Nullable Owner owner, Instant mtime, Map<String, String> userMetadata) {
     ObjectOwnership {
         requireNonNull(mtime, "mtime is null");
         userMetadata = Map.copyOf(requireNonNull(userMetadata, "userMetadata is null"));
@@ -57,7 +58,7 @@ record ObjectOwnership(Owner owner, Instant mtime, Map<String, String> userMetad
         return m;
     }
 
-    private static Integer integer(String s) {
+    private static @Nullable Integer integer(@Nullable String s) {
         try {
             return s == null ? null : Integer.valueOf(s.trim());
         } catch (NumberFormatException e) {
@@ -65,7 +66,7 @@ record ObjectOwnership(Owner owner, Instant mtime, Map<String, String> userMetad
         }
     }
 
-    private static Instant seconds(String s, Instant otherwise) {
+    private static Instant seconds(@Nullable String s, Instant otherwise) {
         if (s == null) {
             return otherwise;
         }

@@ -5,6 +5,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The conditional headers of a GET, and of the source of a copy (RFC 9110 section 13.2.2, in its order, as S3 evaluates them): If-Match, else
@@ -54,7 +55,7 @@ final class Preconditions {
     }
 
     /** Whether the header's list of entity tags names {@code etag} (unquoted). */
-    static boolean matches(String header, String etag) {
+    static boolean matches(String header, @Nullable String etag) {
         for (String tag : header.split(",")) {
             String t = tag.trim();
             if (t.equals("*")) {

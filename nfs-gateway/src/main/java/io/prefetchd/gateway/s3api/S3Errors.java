@@ -6,6 +6,7 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one place where the endpoint's failures become S3 errors. S3Proxy writes an {@link S3Exception}'s error code,
@@ -82,7 +83,7 @@ final class S3Errors {
     }
 
     /** A key this bucket cannot hold, because the bucket is also a file system. */
-    static S3Exception invalidKey(String key, String why) {
+    static S3Exception invalidKey(String key, @Nullable String why) {
         return error(400, "InvalidRequest", "The key " + key + " cannot be stored here: the bucket is also a file "
                 + "system (" + why + ")");
     }

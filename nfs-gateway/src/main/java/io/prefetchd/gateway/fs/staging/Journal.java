@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -51,12 +52,12 @@ final class Journal implements AutoCloseable {
      * A staged file came to be: created, or an existing object copied into staging to be changed. Its upload is
      * {@code conditional} on {@code baseEtag} (If-Match), or on no object when that is null (If-None-Match).
      */
-    record Create(long id, String path, Owner owner, Instant mtime, String baseEtag, boolean conditional,
-                  Long verifier) implements Record {
+    record Create(long id, String path, @Nullable Owner owner, Instant mtime, @Nullable String baseEtag,
+                  boolean conditional, @Nullable Long verifier) implements Record {
     }
 
     /** A staged file's owner, mode or mtime changed. */
-    record Attrs(long id, Owner owner, Instant mtime) implements Record {
+    record Attrs(long id, @Nullable Owner owner, Instant mtime) implements Record {
     }
 
     record Rename(long id, String path) implements Record {
@@ -71,7 +72,7 @@ final class Journal implements AutoCloseable {
     }
 
     /** The attributes of the object (or directory) at {@code path}; {@code attributes} null forgets them. */
-    record Known(String path, ObjectAttributes attributes) implements Record {
+    record Known(String path, @Nullable ObjectAttributes attributes) implements Record {
     }
 
     /** A directory rename began: every key under {@code from} moves under {@code to}. */
@@ -202,7 +203,7 @@ final class Journal implements AutoCloseable {
             out.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(file.getParent());
+        forceDirectory(requireNonNull(file.getParent(), "the journal is a file in a directory"));
         channel.close();
         channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         channel.position(channel.size());
@@ -329,7 +330,10 @@ final class Journal implements AutoCloseable {
             case KNOWN -> {
                 String path = in.readUTF();
                 yield new Known(path, in.readBoolean()
-                        ? new ObjectAttributes(readNullable(in), readOwner(in), readInstant(in)) : null);
+                        ? new ObjectAttributes(readNullable(in),
+                                requireNonNull(readOwner(in), "known attributes always carry an owner"),
+                                readInstant(in))
+                        : null);
             }
             case DIR_RENAME -> new DirRename(in.readUTF(), in.readUTF());
             case DIR_RENAME_DONE -> new DirRenameDone(in.readUTF());
@@ -339,7 +343,7 @@ final class Journal implements AutoCloseable {
         };
     }
 
-    private static void writeOwner(DataOutputStream out, Owner o) throws IOException {
+    private static void writeOwner(DataOutputStream out, @Nullable Owner o) throws IOException {
         out.writeBoolean(o != null);
         if (o != null) {
             out.writeInt(o.uid());
@@ -348,7 +352,7 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    private static Owner readOwner(DataInputStream in) throws IOException {
+    private static @Nullable Owner readOwner(DataInputStream in) throws IOException {
         return in.readBoolean() ? new Owner(in.readInt(), in.readInt(), in.readInt()) : null;
     }
 
@@ -361,14 +365,14 @@ final class Journal implements AutoCloseable {
         return Instant.ofEpochSecond(in.readLong(), in.readInt());
     }
 
-    private static void writeNullable(DataOutputStream out, String s) throws IOException {
+    private static void writeNullable(DataOutputStream out, @Nullable String s) throws IOException {
         out.writeBoolean(s != null);
         if (s != null) {
             out.writeUTF(s);
         }
     }
 
-    private static String readNullable(DataInputStream in) throws IOException {
+    private static @Nullable String readNullable(DataInputStream in) throws IOException {
         return in.readBoolean() ? in.readUTF() : null;
     }
 

@@ -5,6 +5,7 @@ import io.prefetchd.gateway.fs.Owner;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -15,7 +16,7 @@ import static java.util.Objects.requireNonNull;
  * uses: {@code x-amz-meta-mode} (decimal, with the file type bits, as {@code st_mode}), {@code -uid}, {@code -gid}
  * and {@code -mtime} (seconds since the epoch).
  */
-record ObjectAttributes(String etag, Owner owner, Instant mtime) {
+record ObjectAttributes(@Nullable String etag, Owner owner, Instant mtime) {
     static final int S_IFREG = 0100000;
     static final int S_IFDIR = 0040000;
 

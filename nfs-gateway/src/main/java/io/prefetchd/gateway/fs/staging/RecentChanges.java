@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,9 +23,14 @@ import static java.util.Objects.requireNonNull;
  */
 final class RecentChanges {
     /** The name's state after the change: {@code attributes} null means it is gone. */
-    record Change(Inode inode, FileAttributes attributes, Instant at) {
+    record Change(Inode inode, @Nullable FileAttributes attributes, Instant at) {
         boolean gone() {
             return attributes == null;
+        }
+
+        /** The attributes of a change that is not {@link #gone}. */
+        FileAttributes present() {
+            return requireNonNull(attributes, "a change that is not gone has attributes");
         }
     }
 
@@ -54,7 +60,7 @@ final class RecentChanges {
     }
 
     /** The change of {@code path} within the horizon, or null. */
-    Change get(String path) {
+    @Nullable Change get(String path) {
         Change c = byPath.get(path);
         if (c == null) {
             return null;

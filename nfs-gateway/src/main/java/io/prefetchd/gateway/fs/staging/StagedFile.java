@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -35,9 +36,9 @@ final class StagedFile {
      * ETag of the object in S3 under the file's name that its upload replaces (If-Match), null when none is known:
      * a new file, or one renamed (the object under the old name was deleted). Changes under the area's lock.
      */
-    volatile String baseEtag;
+    volatile @Nullable String baseEtag;
     /** An EXCLUSIVE create's verifier, or null. */
-    final Long verifier;
+    final @Nullable Long verifier;
 
     volatile String path;
     /**
@@ -47,21 +48,22 @@ final class StagedFile {
     volatile boolean conditional;
     private volatile boolean gone;
     /** The upload of this file while it is written, or null (set once, right after creation). */
-    volatile StreamingUpload streaming;
+    volatile @Nullable StreamingUpload streaming;
 
     private long size;
-    private Owner owner;
+    private @Nullable Owner owner;
     private Instant mtime;
     private long generation;
     private boolean closed;
     private Instant lastWrite;
-    private Instant due;
-    private Snapshot uploading;
+    private @Nullable Instant due;
+    private @Nullable Snapshot uploading;
     private int failures;
-    private String lastError;
+    private @Nullable String lastError;
 
-    StagedFile(StagingArea area, long id, Path file, FileChannel channel, String etag, String path, Owner owner,
-               Instant mtime, String baseEtag, boolean isNew, Long verifier, long size, Instant stagedAt) {
+    StagedFile(StagingArea area, long id, Path file, FileChannel channel, String etag, String path,
+               @Nullable Owner owner, Instant mtime, @Nullable String baseEtag, boolean isNew,
+               @Nullable Long verifier, long size, Instant stagedAt) {
         this.area = requireNonNull(area, "area is null");
         this.id = id;
         this.file = requireNonNull(file, "file is null");
@@ -214,7 +216,7 @@ final class StagedFile {
         return size;
     }
 
-    synchronized Owner owner() {
+    synchronized @Nullable Owner owner() {
         return owner;
     }
 
@@ -246,7 +248,7 @@ final class StagedFile {
      * uploaded only after {@code quiet} without writes, a closed one after {@code delay}; one never closed nor
      * committed once it was left alone for {@code abandoned}.
      */
-    synchronized Snapshot startUploadIfDue(Instant now, java.time.Duration delay, java.time.Duration quiet,
+    synchronized @Nullable Snapshot startUploadIfDue(Instant now, java.time.Duration delay, java.time.Duration quiet,
                                            java.time.Duration abandoned) {
         if (due == null && uploading == null && !now.isBefore(lastWrite.plus(abandoned))) {
             due = now;   // neither closed nor committed, and left alone: its writer may be gone
@@ -265,7 +267,7 @@ final class StagedFile {
     }
 
     /** The upload of {@code s} ended; returns whether the file is unchanged since (its bytes are in S3). */
-    synchronized boolean uploadEnded(Snapshot s, String error, Instant retryAt, Instant now) {
+    synchronized boolean uploadEnded(Snapshot s, @Nullable String error, @Nullable Instant retryAt, Instant now) {
         uploading = null;
         if (error != null) {
             failures++;
@@ -286,7 +288,7 @@ final class StagedFile {
         return failures;
     }
 
-    synchronized String lastError() {
+    synchronized @Nullable String lastError() {
         return lastError;
     }
 
@@ -294,7 +296,7 @@ final class StagedFile {
         return uploading != null;
     }
 
-    synchronized Instant due() {
+    synchronized @Nullable Instant due() {
         return due;
     }
 

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -65,7 +66,7 @@ final class StagingArea implements AutoCloseable {
     private final Map<String, String> dirRenames = new LinkedHashMap<>();
     /** Multipart uploads begun and not yet completed or aborted: upload id to key. */
     private final Map<String, String> multiparts = new LinkedHashMap<>();
-    private volatile StreamingUpload.Context streaming;
+    private volatile StreamingUpload.@Nullable Context streaming;
 
     private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
         this.filesDir = filesDir;
@@ -205,7 +206,7 @@ final class StagingArea implements AutoCloseable {
         return capacity;
     }
 
-    StagedFile byPath(String path) {
+    @Nullable StagedFile byPath(String path) {
         return byPath.get(path);
     }
 
@@ -230,7 +231,7 @@ final class StagingArea implements AutoCloseable {
         return List.copyOf(byId.values());
     }
 
-    ObjectAttributes known(String path) {
+    @Nullable ObjectAttributes known(String path) {
         return known.get(path);
     }
 
@@ -239,8 +240,8 @@ final class StagingArea implements AutoCloseable {
     }
 
     /** A new, empty staged file at {@code path}; durable when this returns. */
-    synchronized StagedFile create(String path, Owner owner, Instant mtime, String baseEtag, boolean isNew,
-                                   Long verifier) throws FsException {
+    synchronized StagedFile create(String path, @Nullable Owner owner, Instant mtime, @Nullable String baseEtag,
+                                   boolean isNew, @Nullable Long verifier) throws FsException {
         long id = nextId++;
         Path f = filesDir.resolve(Long.toString(id));
         FileChannel ch;
@@ -258,7 +259,7 @@ final class StagingArea implements AutoCloseable {
         } catch (UncheckedIOException e) {
             s.retire();
             deleteQuietly(f);
-            throw ioError("journal of the create of /" + path, e.getCause());
+            throw ioError("journal of the create of /" + path, e);
         }
         StagedFile replaced = byPath.get(path);
         if (replaced != null) {
@@ -281,7 +282,7 @@ final class StagingArea implements AutoCloseable {
             }
             journal.appendAndForce(new Journal.Rename(f.id, path));
         } catch (UncheckedIOException e) {
-            throw ioError("journal of the rename of /" + f.path, e.getCause());
+            throw ioError("journal of the rename of /" + f.path, e);
         }
         if (replaced != null && replaced != f) {
             dropLocked(replaced, false);
@@ -319,7 +320,7 @@ final class StagingArea implements AutoCloseable {
             try {
                 journal.appendAndForce(new Journal.Drop(f.id));
             } catch (UncheckedIOException e) {
-                throw ioError("journal of the removal of /" + f.path, e.getCause());
+                throw ioError("journal of the removal of /" + f.path, e);
             }
         }
         unindex(f);
@@ -336,14 +337,14 @@ final class StagingArea implements AutoCloseable {
      * Staged file {@code f} is in S3 as {@code attributes} describe: journaled and forced before its bytes are
      * deleted, so that a crash in between uploads it again rather than losing it.
      */
-    synchronized void uploaded(StagedFile f, ObjectAttributes attributes) throws FsException {
+    synchronized void uploaded(StagedFile f, @Nullable ObjectAttributes attributes) throws FsException {
         if (byId.get(f.id) != f) {
             return;
         }
         try {
             journal.appendAndForce(new Journal.Drop(f.id), new Journal.Known(f.path, attributes));
         } catch (UncheckedIOException e) {
-            throw ioError("journal of the upload of /" + f.path, e.getCause());
+            throw ioError("journal of the upload of /" + f.path, e);
         }
         if (attributes == null) {
             known.remove(f.path);
@@ -358,17 +359,17 @@ final class StagingArea implements AutoCloseable {
         try {
             journal.appendAndForce(new Journal.Attrs(f.id, owner, mtime));
         } catch (UncheckedIOException e) {
-            throw ioError("journal of the attributes of /" + f.path, e.getCause());
+            throw ioError("journal of the attributes of /" + f.path, e);
         }
         f.setAttributes(owner, mtime);
     }
 
     /** Records (or with null, forgets) what is known of the object or directory at {@code path}. */
-    synchronized void setKnown(String path, ObjectAttributes attributes) throws FsException {
+    synchronized void setKnown(String path, @Nullable ObjectAttributes attributes) throws FsException {
         try {
             journal.appendAndForce(new Journal.Known(path, attributes));
         } catch (UncheckedIOException e) {
-            throw ioError("journal of the attributes of /" + path, e.getCause());
+            throw ioError("journal of the attributes of /" + path, e);
         }
         if (attributes == null) {
             known.remove(path);
@@ -392,7 +393,7 @@ final class StagingArea implements AutoCloseable {
         try {
             journal.appendAndForce(new Journal.DirRename(from, to));
         } catch (UncheckedIOException e) {
-            throw ioError("journal of the rename of /" + from, e.getCause());
+            throw ioError("journal of the rename of /" + from, e);
         }
         dirRenames.put(from, to);
     }
@@ -412,7 +413,7 @@ final class StagingArea implements AutoCloseable {
         try {
             journal.appendAndForce(new Journal.Multipart(key, uploadId));
         } catch (UncheckedIOException e) {
-            throw ioError("journal of a multipart upload of " + key, e.getCause());
+            throw ioError("journal of a multipart upload of " + key, e);
         }
         multiparts.put(uploadId, key);
     }
@@ -497,6 +498,11 @@ final class StagingArea implements AutoCloseable {
             live.add(new Journal.Multipart(m.getValue(), m.getKey()));
         }
         journal.rewrite(Journal.snapshot(new Journal.Boot(boots, nextId), live));
+    }
+
+    /** As {@link #ioError(String, Throwable)} for the I/O error a journal append wraps. */
+    static FsException ioError(String what, UncheckedIOException e) {
+        return ioError(what, requireNonNull(e.getCause(), "an UncheckedIOException always has a cause"));
     }
 
     static FsException ioError(String what, Throwable e) {

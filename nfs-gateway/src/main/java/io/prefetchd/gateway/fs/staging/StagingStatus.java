@@ -3,6 +3,7 @@ package io.prefetchd.gateway.fs.staging;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -12,11 +13,11 @@ import static java.util.Objects.requireNonNull;
  * @param stagedBytes bytes staged (file sizes)
  * @param capacityBytes the staging budget
  * @param oldestPending how long the oldest staged file has waited for S3 to have it; zero when none waits
- * @param lastError the last upload failure ("" when none), with {@code lastErrorAt}
+ * @param lastError the last upload failure ("" when none), with {@code lastErrorAt} (null when none)
  * @param pending the staged files, oldest first
  */
 public record StagingStatus(long stagedBytes, long capacityBytes, Duration oldestPending, String lastError,
-                            Instant lastErrorAt, List<Pending> pending) {
+                            @Nullable Instant lastErrorAt, List<Pending> pending) {
     public StagingStatus {
         requireNonNull(oldestPending, "oldestPending is null");
         requireNonNull(lastError, "lastError is null");

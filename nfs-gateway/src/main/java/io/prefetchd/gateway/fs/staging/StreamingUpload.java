@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -117,7 +118,7 @@ final class StreamingUpload {
         long version;
         long fresh;          // bytes written into it since its last send began
         boolean inFlight;
-        UploadedPart sent;
+        @Nullable UploadedPart sent;
         long sentVersion;
     }
 
@@ -130,11 +131,11 @@ final class StreamingUpload {
     private final List<CompletableFuture<Void>> quiet = new ArrayList<>();
     private int sending;
     private long size;
-    private String key;
-    private CompletableFuture<String> begun;
-    private Map<String, String> begunMetadata;
+    private @Nullable String key;
+    private @Nullable CompletableFuture<String> begun;
+    private @Nullable Map<String, String> begunMetadata;
     private boolean finishing;
-    private String disabled;             // why this file streams no more, or null
+    private @Nullable String disabled;             // why this file streams no more, or null
     private boolean tooLarge;
 
     StreamingUpload(Context context, StagedFile file) {
@@ -226,16 +227,18 @@ final class StreamingUpload {
             }
         }
         if (beginning != null) {
-            begin(beginKey, beginMetadata, beginning);   // its parts go once it exists
+            begin(requireNonNull(beginKey, "set with beginning"), requireNonNull(beginMetadata, "set with beginning"),
+                    beginning);   // its parts go once it exists
             return;
         }
         if (reason != null) {
             stop(reason);
             return;
         }
-        String sendKey = uploadKey;
-        String sendId = uploadId;
         for (int k : start) {
+            // parts start only once the upload has begun: its key and id are known
+            String sendKey = requireNonNull(uploadKey, "a part starts only once the upload has begun");
+            String sendId = requireNonNull(uploadId, "a part starts only once the upload has begun");
             try {
                 context.executor.execute(() -> sendWhileWriting(sendKey, sendId, k));
             } catch (java.util.concurrent.RejectedExecutionException e) {   // shutting down: it goes with the upload
@@ -322,7 +325,8 @@ final class StreamingUpload {
         return parts.get(k).version;
     }
 
-    private void partEnded(int k, String uploadId, long version, UploadedPart sent, Throwable failure) {
+    private void partEnded(int k, String uploadId, long version, @Nullable UploadedPart sent,
+                           @Nullable Throwable failure) {
         context.budget.release();
         boolean more;
         List<CompletableFuture<Void>> settled = List.of();
@@ -357,8 +361,8 @@ final class StreamingUpload {
      * user {@code metadata} are the file's now. Null when nothing was streamed, or what was cannot be used: then
      * it is aborted and the caller uploads the file whole. On failure the upload is aborted too.
      */
-    CompletableFuture<ObjectMeta> finish(String uploadKey, long finalSize, Map<String, String> metadata,
-                                         boolean ifNoneMatch, String ifMatchEtag) {
+    @Nullable CompletableFuture<ObjectMeta> finish(String uploadKey, long finalSize, Map<String, String> metadata,
+                                         boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         String reason = null;
         CompletableFuture<String> upload;
         CompletableFuture<Void> settled = new CompletableFuture<>();
@@ -368,7 +372,7 @@ final class StreamingUpload {
             }
             if (!uploadKey.equals(key)) {
                 reason = "it was renamed";
-            } else if (!withoutMtime(metadata).equals(withoutMtime(begunMetadata))) {
+            } else if (!withoutMtime(metadata).equals(withoutMtime(requireNonNull(begunMetadata, "set with begun")))) {
                 reason = "its owner or mode changed";
             } else if (tooLarge || finalSize == 0 || finalSize > context.partSize * UploadSettings.MAX_PARTS) {
                 reason = "its size does not fit the parts";
@@ -418,9 +422,8 @@ final class StreamingUpload {
             for (int k = 0; k < count; k++) {
                 long length = Math.min(p, finalSize - k * p);
                 Part part = k < parts.size() ? parts.get(k) : null;
-                boolean current = part != null && part.sent != null && part.sentVersion == part.version
-                        && part.sent.length() == length;
-                all.add(current ? CompletableFuture.completedFuture(part.sent) : null);
+                UploadedPart sent = part != null && part.sentVersion == part.version ? part.sent : null;
+                all.add(sent != null && sent.length() == length ? CompletableFuture.completedFuture(sent) : null);
             }
         }
         for (int k = 0; k < count; k++) {
@@ -445,7 +448,7 @@ final class StreamingUpload {
      * Aborts the upload and streams this file no more (it is uploaded whole after its close): renamed, removed, or
      * it cannot be streamed. A null {@code reason} stops quietly: the store cannot stream.
      */
-    void stop(String reason) {
+    void stop(@Nullable String reason) {
         CompletableFuture<String> upload;
         String uploadKey;
         synchronized (this) {
@@ -465,7 +468,8 @@ final class StreamingUpload {
             LOG.info("the streamed upload of /{} stops ({}): the file is uploaded whole after its close", file.path,
                     reason);
         }
-        upload.thenAccept(id -> abort(uploadKey, id));   // now, or when it has begun
+        String abortKey = requireNonNull(uploadKey, "set with begun");
+        upload.thenAccept(id -> abort(abortKey, id));   // now, or when it has begun
     }
 
     /** Forgets the upload (under this monitor); parts wait for fresh writes to go again. */
@@ -506,7 +510,7 @@ final class StreamingUpload {
     }
 
     /** The upload id once the upload has begun, else null. */
-    private static String idOf(CompletableFuture<String> upload) {
+    private static @Nullable String idOf(@Nullable CompletableFuture<String> upload) {
         return upload != null && upload.isDone() && !upload.isCompletedExceptionally() ? upload.join() : null;
     }
 

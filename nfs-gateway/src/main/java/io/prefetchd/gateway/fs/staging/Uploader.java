@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -69,7 +70,7 @@ final class Uploader {
     private final Counter failures;
     private final Counter conflicts;
     private volatile String lastError = "";
-    private volatile Instant lastErrorAt;
+    private volatile @Nullable Instant lastErrorAt;
 
     Uploader(StagingArea area, ObjectStore store, Function<String, String> keyOf, StagingSettings settings,
              Owner defaultOwner, Clock clock, Outcome outcome, Executor completions, MeterRegistry meters) {
@@ -116,7 +117,7 @@ final class Uploader {
         return lastError;
     }
 
-    Instant lastErrorAt() {
+    @Nullable Instant lastErrorAt() {
         return lastErrorAt;
     }
 
@@ -184,7 +185,8 @@ final class Uploader {
                 LOG.warn("upload of /{} ({} bytes) failed ({} time{}); it stays staged and is tried again in {} s: {}",
                         s.path(), size, failed, failed == 1 ? "" : "s", backoff.toSeconds(), cause.getMessage());
             }
-            f.uploadEnded(s, cause.getMessage(), now.plus(backoff), now);
+            // a null error means success to the staged file: a failure without a message still counts
+            f.uploadEnded(s, String.valueOf(cause.getMessage()), now.plus(backoff), now);
             return;
         }
         uploads.increment();

@@ -51,6 +51,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -264,7 +265,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             if (c.gone() || c.inode().type() != inode.type()) {
                 throw new FsException(FsError.STALE, "/" + inode.path() + " no longer exists");
             }
-            FileAttributes a = withKnownOwner(inode.path(), c.attributes());
+            FileAttributes a = withKnownOwner(inode.path(), c.present());
             return inode.isDirectory() ? withOverlayChange(inode, a) : a;
         }
         FileAttributes a = withKnownOwner(inode.path(), base.getattr(inode));
@@ -356,7 +357,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             if (c.gone()) {
                 byName.remove(c.inode().name());
             } else {
-                byName.put(c.inode().name(), new DirEntry(c.inode().name(), c.inode(), c.attributes()));
+                byName.put(c.inode().name(), new DirEntry(c.inode().name(), c.inode(), c.present()));
             }
         }
         for (StagedFile f : staged) {
@@ -371,7 +372,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     @Override
     public ReadResult read(Inode file, FileAttributes version, long offset, int count) throws FsException {
         Source s = source(file, version, offset, count);
-        return s.staged() != null ? s.staged() : base.read(file, s.object(), offset, count);
+        return s.staged() != null ? s.staged() : base.read(file, s.objectVersion(), offset, count);
     }
 
     /** As {@link #read}; a staged file's bytes are read at once, an object's without waiting on S3. */
@@ -384,11 +385,16 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             return CompletableFuture.failedFuture(e);
         }
         return s.staged() != null ? CompletableFuture.completedFuture(s.staged())
-                : base.readAsync(file, s.object(), offset, count);
+                : base.readAsync(file, s.objectVersion(), offset, count);
     }
 
     /** Where a read's bytes come from: a staged file (read already, from local disk), or this version's object. */
-    private record Source(ReadResult staged, FileAttributes object) {}
+    /** What a read is served from: the staged bytes already read, or else the object version to read. */
+    private record Source(@Nullable ReadResult staged, @Nullable FileAttributes object) {
+        FileAttributes objectVersion() {
+            return requireNonNull(object, "a read not served from staged bytes has an object version");
+        }
+    }
 
     private Source source(Inode file, FileAttributes version, long offset, int count) throws FsException {
         StagedFile f = area.byPath(file.path());
@@ -656,7 +662,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     @Override
-    public FileAttributes put(Inode file, Path content, Owner owner, Instant mtime, Map<String, String> metadata)
+    public FileAttributes put(Inode file, Path content, @Nullable Owner owner, Instant mtime,
+                              Map<String, String> metadata)
             throws FsException {
         requireNonNull(content, "content is null");
         requireNonNull(mtime, "mtime is null");
@@ -772,7 +779,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         ObjectMeta copied;
         try {
-            copied = store.copy(base.key(from.path()), a.etag(), base.key(to.path()));
+            copied = store.copy(base.key(from.path()), requireNonNull(a.etag(), "a file's attributes carry its etag"),
+                    base.key(to.path()));
             StagedFile replaced = area.byPath(to.path());
             if (replaced != null) {
                 area.drop(replaced);
@@ -968,7 +976,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         return new FileAttributes(FileType.REGULAR, size, fileIds.applyAsLong(inode), change, mtime, f.etag, owner);
     }
 
-    private FileAttributes objectAttributes(Inode inode, ObjectMeta m, Owner owner) {
+    private FileAttributes objectAttributes(Inode inode, ObjectMeta m, @Nullable Owner owner) {
         long h = 1125899906842597L;
         for (int i = 0; i < m.etag().length(); i++) {
             h = 31 * h + m.etag().charAt(i);
@@ -1000,7 +1008,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /** The name in {@code dir}, or null when there is none. */
-    private Inode resolve(Inode dir, String name) throws FsException {
+    private @Nullable Inode resolve(Inode dir, String name) throws FsException {
         try {
             return lookup(dir, name);
         } catch (FsException e) {

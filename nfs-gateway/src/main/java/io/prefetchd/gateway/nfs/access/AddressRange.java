@@ -5,6 +5,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -17,11 +18,11 @@ public final class AddressRange {
     /** Every address, IPv4 and IPv6. */
     public static final AddressRange ANY = new AddressRange(null, 0, "*");
 
-    private final byte[] network;
+    private final byte @Nullable [] network;   // null: every address
     private final int prefixLength;
     private final String text;
 
-    private AddressRange(byte[] network, int prefixLength, String text) {
+    private AddressRange(byte @Nullable [] network, int prefixLength, String text) {
         this.network = network;
         this.prefixLength = prefixLength;
         this.text = text;

@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.nfs.access;
 
 import io.prefetchd.gateway.fs.Owner;
+import org.jspecify.annotations.Nullable;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_DELETE;
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_EXECUTE;
@@ -34,7 +35,7 @@ public record FileOwnership(int uid, int gid, int fileMode, int dirMode) {
     }
 
     /** The owner that applies to a file or directory: its own ({@code own}, when not null), else the export's. */
-    public Owner owner(boolean directory, Owner own) {
+    public Owner owner(boolean directory, @Nullable Owner own) {
         return own != null ? own : new Owner(uid, gid, mode(directory));
     }
 
@@ -49,7 +50,7 @@ public record FileOwnership(int uid, int gid, int fileMode, int dirMode) {
      * and the file system takes writes. A directory grants MODIFY, EXTEND and DELETE (create, rename and remove
      * entries) only with both write and search permission, as POSIX asks.
      */
-    public int accessBits(Identity who, boolean directory, Owner own, boolean writable) {
+    public int accessBits(Identity who, boolean directory, @Nullable Owner own, boolean writable) {
         Owner o = owner(directory, own);
         int mode = o.mode();
         int rwx;

@@ -14,38 +14,43 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import static java.util.Objects.requireNonNull;
 
 /**
  * A decoded COMPOUND reply: its status, tag and each operation's status and result value. Result values are
  * the records below (or null for operations whose result is a status only). Used by prefetchd's own client.
  */
-public record CompoundReply(NfsStatus status, String tag, List<OpResult> results) {
+/** {@code status} (here and in each result) is null for a status code this client does not know. */
+public record CompoundReply(@Nullable NfsStatus status, String tag, List<OpResult> results) {
 
-    public record OpResult(int opcode, NfsStatus status, Object value) {
+    public record OpResult(int opcode, @Nullable NfsStatus status, @Nullable Object value) {
         @SuppressWarnings("unchecked")
+        /** The result's body as {@code type}; a result without one is a failed expectation of the caller. */
         public <T> T as(Class<T> type) {
-            return type.cast(value);
+            return type.cast(requireNonNull(value, "the result of op " + opcode + " has no body"));
         }
     }
 
     public record Fattr(Map<Integer, Object> values) {
         public long size() {
-            return (Long) values.get(Attr.SIZE);
+            return (Long) requireNonNull(values.get(Attr.SIZE), "no size in the reply");
         }
 
         public int type() {
-            return (Integer) values.get(Attr.TYPE);
+            return (Integer) requireNonNull(values.get(Attr.TYPE), "no type in the reply");
         }
 
         public long change() {
-            return (Long) values.get(Attr.CHANGE);
+            return (Long) requireNonNull(values.get(Attr.CHANGE), "no change in the reply");
         }
 
         public long fileId() {
-            return (Long) values.get(Attr.FILEID);
+            return (Long) requireNonNull(values.get(Attr.FILEID), "no fileid in the reply");
         }
 
-        public Instant mtime() {
+        /** The mtime, or null when the reply carries none. */
+        public @Nullable Instant mtime() {
             return (Instant) values.get(Attr.TIME_MODIFY);
         }
     }
@@ -129,7 +134,7 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
      * The part of a failed result that follows its status: SETATTR's attrsset bitmap, the conflicting lock of a
      * denied LOCK or LOCKT, or nothing.
      */
-    private static Object failureBody(int opcode, NfsStatus st, XdrReader r) throws XdrException {
+    private static @Nullable Object failureBody(int opcode, @Nullable NfsStatus st, XdrReader r) throws XdrException {
         if (opcode == Nfs4.OP_SETATTR) {
             return r.readIntArray(8);
         }
@@ -143,7 +148,7 @@ public record CompoundReply(NfsStatus status, String tag, List<OpResult> results
         return new LockDenied(r.readLong(), r.readLong(), r.readInt(), r.readLong(), r.readOpaque(Nfs4.OPAQUE_LIMIT));
     }
 
-    private static Object body(int opcode, XdrReader r) throws XdrException {
+    private static @Nullable Object body(int opcode, XdrReader r) throws XdrException {
         return switch (opcode) {
             case Nfs4.OP_ACCESS -> new Access(r.readInt(), r.readInt());
             case Nfs4.OP_CLOSE, Nfs4.OP_OPEN_CONFIRM, Nfs4.OP_OPEN_DOWNGRADE, Nfs4.OP_LOCK, Nfs4.OP_LOCKU ->

@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -89,7 +90,7 @@ public final class NfsServer implements AutoCloseable {
     private final ReplyQueue replies = new ReplyQueue();
     private final String bindAddress;
     private final int port;
-    private volatile Connection<?> listener;
+    private volatile @Nullable Connection<?> listener;   // set by start
 
     public NfsServer(String bindAddress, int port, int workerThreads, ConnectionLimits limits, Nfs4RpcService service,
                      NfsMetrics metrics) {
@@ -166,7 +167,8 @@ public final class NfsServer implements AutoCloseable {
     }
 
     public int port() {
-        return ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        Connection<?> l = requireNonNull(listener, "the server is not started");
+        return ((InetSocketAddress) l.getLocalAddress()).getPort();
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -181,7 +182,7 @@ public final class AttributeEncoder {
     }
 
     private void writeValue(XdrWriter w, int attr, Inode inode, FileAttributes a, int minorVersion,
-                            NfsStatus rdattrError, FsStats stats) {
+                            NfsStatus rdattrError, @Nullable FsStats stats) {
         boolean dir = inode.isDirectory();
         Owner owner = ownership.owner(dir, a.owner());
         switch (attr) {
@@ -200,8 +201,8 @@ public final class AttributeEncoder {
             case Attr.ACLSUPPORT -> w.writeInt(0);
             case Attr.FILEHANDLE -> w.writeOpaque(handles.encode(inode));
             case Attr.FILEID -> w.writeLong(a.fileId());
-            case Attr.FILES_AVAIL, Attr.FILES_FREE -> w.writeLong(stats.freeFiles());
-            case Attr.FILES_TOTAL -> w.writeLong(stats.totalFiles());
+            case Attr.FILES_AVAIL, Attr.FILES_FREE -> w.writeLong(statsRead(stats).freeFiles());
+            case Attr.FILES_TOTAL -> w.writeLong(statsRead(stats).totalFiles());
             case Attr.MAXFILESIZE -> w.writeLong(Long.MAX_VALUE);
             case Attr.MAXLINK -> w.writeInt(1);
             case Attr.MAXNAME -> w.writeInt(MAX_NAME);
@@ -211,8 +212,8 @@ public final class AttributeEncoder {
             case Attr.OWNER -> w.writeUtf8(Integer.toString(owner.uid()));
             case Attr.OWNER_GROUP -> w.writeUtf8(Integer.toString(owner.gid()));
             case Attr.RAWDEV -> w.writeInt(0).writeInt(0);
-            case Attr.SPACE_AVAIL, Attr.SPACE_FREE -> w.writeLong(stats.freeBytes());
-            case Attr.SPACE_TOTAL -> w.writeLong(stats.totalBytes());
+            case Attr.SPACE_AVAIL, Attr.SPACE_FREE -> w.writeLong(statsRead(stats).freeBytes());
+            case Attr.SPACE_TOTAL -> w.writeLong(statsRead(stats).totalBytes());
             case Attr.SPACE_USED -> w.writeLong(roundUp(a.size()));
             case Attr.TIME_ACCESS, Attr.TIME_METADATA, Attr.TIME_MODIFY -> writeTime(w, a.mtime());
             case Attr.TIME_DELTA -> w.writeLong(1).writeInt(0);
@@ -222,6 +223,11 @@ public final class AttributeEncoder {
             case Attr.SUPPATTR_EXCLCREAT -> w.writeIntArray(EXCLUSIVE_CREATE);
             default -> throw new IllegalStateException("attribute " + attr + " marked supported but not encoded");
         }
+    }
+
+    /** The file system's figures, read before the first attribute that needs them is written. */
+    private static FsStats statsRead(@Nullable FsStats stats) {
+        return requireNonNull(stats, "statfs is read before a file system attribute is written");
     }
 
     private static long roundUp(long size) {

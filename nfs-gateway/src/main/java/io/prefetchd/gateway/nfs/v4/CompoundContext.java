@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_LOOKUP;
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_READ;
@@ -35,14 +36,14 @@ public final class CompoundContext {
     private final int opCount;
     private final Caller caller;
     private final long requestSize;
-    private Inode currentFh;
-    private Inode savedFh;
-    private StateId currentStateId;
-    private StateId savedStateId;
-    private Session session;
+    private @Nullable Inode currentFh;
+    private @Nullable Inode savedFh;
+    private @Nullable StateId currentStateId;
+    private @Nullable StateId savedStateId;
+    private @Nullable Session session;   // set by SEQUENCE
     private int slot = -1;
     private boolean cacheThis;
-    private ClientAccess access;
+    private @Nullable ClientAccess access;   // decided on first use
 
     /**
      * Who sent the request: AUTH_SYS uid, gid, supplementary gids and machine name (uid and gid -1, machine ""
@@ -168,7 +169,7 @@ public final class CompoundContext {
      * As {@link #checkAccess(Inode, int)} with the attributes already at hand ({@code attributes} null: the
      * export's ownership).
      */
-    public void checkAccess(Inode inode, FileAttributes attributes, int anyOf) throws NfsException {
+    public void checkAccess(Inode inode, @Nullable FileAttributes attributes, int anyOf) throws NfsException {
         ClientAccess a = access();
         int held = services.access().ownership().accessBits(a.identity(), inode.isDirectory(),
                 attributes == null ? null : attributes.owner(), writesAllowed());
@@ -232,7 +233,7 @@ public final class CompoundContext {
         currentStateId = savedStateId;
     }
 
-    public StateId currentStateId() {
+    public @Nullable StateId currentStateId() {
         return currentStateId;
     }
 
@@ -254,11 +255,12 @@ public final class CompoundContext {
         return id;
     }
 
-    public Session session() {
+    /** The session SEQUENCE bound, or null (4.0, or before SEQUENCE). */
+    public @Nullable Session session() {
         return session;
     }
 
-    public ClientRecord sessionClient() {
+    public @Nullable ClientRecord sessionClient() {
         return session == null ? null : session.client();
     }
 

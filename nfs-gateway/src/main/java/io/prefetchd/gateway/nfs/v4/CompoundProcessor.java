@@ -147,7 +147,7 @@ public final class CompoundProcessor {
     }
 
     /** What one operation came to: the status and the body that follows it (null: the status's default body). */
-    private record Outcome(NfsStatus status, NfsOperation.Result body) {}
+    private record Outcome(NfsStatus status, NfsOperation.@Nullable Result body) {}
 
     /**
      * One COMPOUND being executed. Its operations run in order; when one answers with a {@link Deferred} that is
@@ -192,7 +192,7 @@ public final class CompoundProcessor {
                     NfsOperation<Object> operation = Operations.operation(op.opcode());
                     Outcome outcome;
                     try {
-                        NfsOperation.Result body = operation.process(ctx, op.args());
+                        NfsOperation.Result body = process(operation, ctx, op.args());
                         if (body instanceof Deferred d) {
                             if (!d.waitFor().isDone()) {
                                 metrics.suspended();
@@ -261,7 +261,7 @@ public final class CompoundProcessor {
          * Writes the operation's result (replaced when it would take the reply past the session's sizes) and
          * counts it; returns whether the COMPOUND goes on.
          */
-        private boolean record(Decoded op, NfsOperation<Object> operation, Outcome outcome, long start) {
+        private boolean record(Decoded op, @Nullable NfsOperation<Object> operation, Outcome outcome, long start) {
             int resultAt = w.position();
             NfsStatus st = outcome.status();
             writeResult(w, op.opcode(), st, outcome.body(), operation);
@@ -287,21 +287,30 @@ public final class CompoundProcessor {
             w.patchInt(0, status.code());
             w.patchInt(countAt, results);
             if (ctx.slot() >= 0) {
-                ctx.session().complete(ctx.slot(), ctx.cacheThis() ? w.toByteArray() : null);
+                requireNonNull(ctx.session(), "a slot is held only with its session")
+                        .complete(ctx.slot(), ctx.cacheThis() ? w.toByteArray() : null);
             }
             reply.complete(w);
         }
 
         private void fail(RuntimeException e) {
             if (ctx.slot() >= 0) {
-                ctx.session().complete(ctx.slot(), null);
+                requireNonNull(ctx.session(), "a slot is held only with its session").complete(ctx.slot(), null);
             }
             reply.completeExceptionally(e);
         }
     }
 
-    private static void writeResult(XdrWriter w, int opcode, NfsStatus st, NfsOperation.Result body,
-                                    NfsOperation<Object> operation) {
+    /** Runs {@code operation} on its arguments: null for the operations that take none (theirs are {@link Void}). */
+    // NullAway cannot see that A is Void, whose only value is null, where args is null: a false positive
+    @SuppressWarnings("NullAway")
+    private static NfsOperation.Result process(NfsOperation<Object> operation, CompoundContext ctx,
+                                               @Nullable Object args) throws NfsException, FsException {
+        return operation.process(ctx, args);
+    }
+
+    private static void writeResult(XdrWriter w, int opcode, NfsStatus st, NfsOperation.@Nullable Result body,
+                                    @Nullable NfsOperation<Object> operation) {
         w.writeInt(st == NfsStatus.NFS4ERR_OP_ILLEGAL ? Nfs4.OP_ILLEGAL : opcode);
         w.writeInt(st.code());
         if (body != null) {
@@ -312,7 +321,7 @@ public final class CompoundProcessor {
     }
 
     /** The status replacing the last result when the reply outgrew the session's sizes, or null. */
-    private static NfsStatus replyTooBig(CompoundContext ctx, XdrWriter w) {
+    private static @Nullable NfsStatus replyTooBig(CompoundContext ctx, XdrWriter w) {
         if (ctx.session() == null) {
             return null;
         }
@@ -327,7 +336,7 @@ public final class CompoundProcessor {
     }
 
     /** The 4.1 rules on where SEQUENCE must be (RFC 8881 section 2.10.6 and 18.46.3), or null when fine. */
-    private static NfsStatus sessionRule(int index, int opcode, int count, int minor) {
+    private static @Nullable NfsStatus sessionRule(int index, int opcode, int count, int minor) {
         if (minor == 0) {
             return null;
         }

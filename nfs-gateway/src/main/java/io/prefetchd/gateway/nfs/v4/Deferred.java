@@ -7,6 +7,7 @@ import io.prefetchd.gateway.nfs.xdr.XdrWriter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -59,7 +60,7 @@ public record Deferred(CompletableFuture<?> waitFor, Continuation then) implemen
         }
     }
 
-    private static RuntimeException rethrow(Throwable cause) throws NfsException, FsException {
+    private static RuntimeException rethrow(@Nullable Throwable cause) throws NfsException, FsException {
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import static java.util.Objects.requireNonNull;
 
 /**
  * File handles that survive a gateway restart.
@@ -69,7 +70,7 @@ public final class FileHandles {
 
     private final int exportId;
     /** Folder of the hash-to-path files; null keeps every hashed path in memory (tests). */
-    private final Path hashDir;
+    private final @Nullable Path hashDir;   // null: handles are kept in memory only
     private final Cache<String, String> recent;
     private final Map<String, String> inMemoryOnly = new ConcurrentHashMap<>();
 
@@ -150,7 +151,7 @@ public final class FileHandles {
         return SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private String hashedPath(String hash) {
+    private @Nullable String hashedPath(String hash) {
         if (hashDir == null) {
             return inMemoryOnly.get(hash);
         }
@@ -170,7 +171,8 @@ public final class FileHandles {
     }
 
     private Path fileOf(String hash) {
-        return hashDir.resolve(hash.substring(0, 2)).resolve(hash);
+        return requireNonNull(hashDir, "handle files are kept only with a state directory")
+                .resolve(hash.substring(0, 2)).resolve(hash);
     }
 
     /** Makes {@code hash} resolvable, on disk before the handle is handed out. */

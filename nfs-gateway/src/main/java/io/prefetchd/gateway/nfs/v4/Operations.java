@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.v4;
 
 import io.prefetchd.gateway.nfs.v4.ops.*;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import org.jspecify.annotations.Nullable;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
 
@@ -66,7 +67,7 @@ final class Operations {
      * The status an operation gets without being executed (and without decoding its arguments, since nothing
      * after it runs), or null when it is executed.
      */
-    static NfsStatus fixedStatus(int opcode, int minorVersion) {
+    static @Nullable NfsStatus fixedStatus(int opcode, int minorVersion) {
         int last = minorVersion == 0 ? LAST_OP_V40 : LAST_OP_V41;
         if (opcode < OP_ACCESS || opcode > last) {
             return NfsStatus.NFS4ERR_OP_ILLEGAL;

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks on a component4 name shared by LOOKUP, OPEN and SECINFO (RFC 8881 sections 14.2 and 18.15.3): empty
@@ -19,7 +20,7 @@ final class Names {
     }
 
     /** The name as {@link #check} gives it, or null where {@link #check} throws. */
-    static String validOrNull(byte[] name) {
+    static @Nullable String validOrNull(byte[] name) {
         try {
             return check(name);
         } catch (NfsException e) {

@@ -8,6 +8,7 @@ import io.prefetchd.gateway.nfs.v4.state.ByteRangeLocks;
 import io.prefetchd.gateway.nfs.v4.state.ClientRecord;
 import io.prefetchd.gateway.nfs.v4.state.LockRange;
 import io.prefetchd.gateway.nfs.xdr.Args;
+import static java.util.Objects.requireNonNull;
 
 /**
  * LOCKT (RFC 8881 section 18.11, RFC 7530 section 16.11): would this lock be granted? NFS4ERR_DENIED with the
@@ -20,7 +21,7 @@ public final class OpLockt implements NfsOperation<Args.Lockt> {
         Inode file = LockArgs.file(ctx);
         ClientRecord client = ctx.minorVersion() == 0
                 ? ctx.services().state().renew(args.owner().clientid())
-                : ctx.sessionClient();
+                : requireNonNull(ctx.sessionClient(), "4.1 operations run after SEQUENCE");
         LockRange range = LockArgs.range(args.lockType(), args.offset(), args.length());
         ByteRangeLocks.Conflict conflict = ctx.services().state().locks().test(client, args.owner().owner(), file,
                 range);

@@ -26,6 +26,8 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import static java.util.Objects.requireNonNull;
 
 import static io.prefetchd.gateway.nfs.xdr.Nfs4.*;
 
@@ -62,7 +64,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
             NfsState state = ctx.services().state();
             ClientRecord client = ctx.minorVersion() == 0
                     ? state.renew(args.owner().clientid())
-                    : ctx.sessionClient();
+                    : requireNonNull(ctx.sessionClient(), "4.1 operations run after SEQUENCE");
             OpenOwner owner = state.openOwner(client, args.owner().owner());
             return SeqidReplies.run(ctx, owner, args.seqid(), () -> open(ctx, args, owner, ready));
         };
@@ -95,7 +97,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
             switch (args.claimType()) {
                 case CLAIM_NULL -> {
                     Inode dir = ctx.currentDir();
-                    String name = Names.validOrNull(args.claimName());
+                    String name = Names.validOrNull(requireNonNull(args.claimName(), "CLAIM_NULL carries a name"));
                     return new Ready(ctx.accessKnown(dir), name == null ? VirtualFileSystem.KNOWN
                             : fs.nameKnown(dir, name));
                 }
@@ -134,7 +136,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
                 }
                 Deferred.join(ready.access());
                 ctx.checkAccess(dir, ACCESS4_LOOKUP);
-                String name = Names.check(args.claimName());
+                String name = Names.check(requireNonNull(args.claimName(), "CLAIM_NULL carries a name"));
                 Deferred.join(ready.target());
                 yield create ? create(ctx, args, dir, name)
                         : new Target(ctx.services().fs().lookup(dir, name), false, new int[0], ChangeInfo.NONE);
@@ -219,7 +221,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
         }
         if (!exists) {
             ctx.checkAccess(dir, ACCESS4_EXTEND);
-        } else if (attrs.size().isPresent() && !existing.isDirectory()) {
+        } else if (existing != null && attrs.size().isPresent() && !existing.isDirectory()) {   // exists
             ctx.checkAccess(existing, ACCESS4_MODIFY);   // truncating needs write permission, whatever the share
         }
         CreateHow.Mode how = switch (mode) {
@@ -236,7 +238,7 @@ public final class OpOpen implements NfsOperation<Args.Open> {
     }
 
     /** The name's object, or null when there is none. */
-    private static Inode existing(CompoundContext ctx, Inode dir, String name) throws FsException {
+    private static @Nullable Inode existing(CompoundContext ctx, Inode dir, String name) throws FsException {
         try {
             return ctx.services().fs().lookup(dir, name);
         } catch (FsException e) {

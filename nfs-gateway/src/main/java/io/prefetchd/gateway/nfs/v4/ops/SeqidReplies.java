@@ -14,6 +14,8 @@ import io.prefetchd.gateway.nfs.xdr.StateId;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import static java.util.Objects.requireNonNull;
 
 /**
  * NFSv4.0 owner sequencing (RFC 7530 section 9.1.7), shared by the open-owner operations (OPEN, OPEN_CONFIRM,
@@ -34,7 +36,8 @@ final class SeqidReplies {
      * The reply an operation gave, kept on the owner for a retransmission. {@code body} is the result after the
      * status: for NFS4_OK, and for the errors that have one (NFS4ERR_DENIED), else null.
      */
-    record Reply(NfsStatus status, Result body, Inode fh, StateId stateId) {}
+    /** A reply kept for a retransmission: {@code body}, {@code fh} and {@code stateId} null when it has none. */
+    record Reply(NfsStatus status, @Nullable Result body, @Nullable Inode fh, @Nullable StateId stateId) {}
 
     interface Body {
         Reply run() throws NfsException, FsException;
@@ -105,6 +108,6 @@ final class SeqidReplies {
         if (reply.stateId() != null) {
             ctx.setCurrentStateId(reply.stateId());
         }
-        return reply.body();
+        return requireNonNull(reply.body(), "a success carries its result");
     }
 }

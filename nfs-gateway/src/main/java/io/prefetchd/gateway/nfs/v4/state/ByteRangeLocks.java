@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Byte-range locks (RFC 8881 sections 9, 18.10-18.12; RFC 7530 sections 9, 16.10-16.12 and 16.37), as POSIX
@@ -101,7 +102,7 @@ public final class ByteRangeLocks {
     }
 
     /** LOCKT: the lock of another owner than ({@code client}, {@code owner}) that conflicts with {@code range}. */
-    public Conflict test(ClientRecord client, byte[] owner, Inode file, LockRange range) {
+    public @Nullable Conflict test(ClientRecord client, byte[] owner, Inode file, LockRange range) {
         synchronized (state) {
             Map<ByteBuffer, LockOwner> mine = owners.get(client);
             LockOwner me = mine == null ? null : mine.get(ByteBuffer.wrap(owner));
@@ -125,7 +126,7 @@ public final class ByteRangeLocks {
      * an older seqid NFS4ERR_OLD_STATEID, a newer one NFS4ERR_BAD_STATEID), or null when it names no lock state of
      * this server instance (it may be an open stateid).
      */
-    public LockState find(StateId id, int minorVersion) throws NfsException {
+    public @Nullable LockState find(StateId id, int minorVersion) throws NfsException {
         synchronized (state) {
             LockState ls = byOther.get(ByteBuffer.wrap(id.other()));
             if (ls == null) {
@@ -175,7 +176,7 @@ public final class ByteRangeLocks {
         synchronized (state) {
             Map<ByteBuffer, LockOwner> mine = owners.get(client);
             LockOwner lo = mine == null ? null : mine.get(ByteBuffer.wrap(owner));
-            if (lo == null) {
+            if (mine == null || lo == null) {
                 return;
             }
             for (LockState ls : lo.states) {
@@ -234,7 +235,7 @@ public final class ByteRangeLocks {
 
     // ---------------------------------------------------------------- internals
 
-    private Conflict conflict(Inode file, LockOwner me, LockRange range) {
+    private @Nullable Conflict conflict(Inode file, @Nullable LockOwner me, LockRange range) {
         List<LockState> states = byInode.get(file);
         if (states == null) {
             return null;
@@ -257,7 +258,7 @@ public final class ByteRangeLocks {
         return null;
     }
 
-    private LockState stateOf(LockOwner owner, Inode file) {
+    private @Nullable LockState stateOf(LockOwner owner, Inode file) {
         for (LockState ls : owner.states) {
             if (ls.inode.equals(file)) {
                 return ls;

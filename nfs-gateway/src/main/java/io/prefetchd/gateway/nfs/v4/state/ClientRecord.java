@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One NFS client (a client ID). Mutable; guarded by the {@link NfsState} monitor.
@@ -20,10 +21,10 @@ public final class ClientRecord {
     long lastRenewNanos;
     /** 4.1: the CREATE_SESSION sequence slot (RFC 8881 section 18.36.4). */
     int createSessionSeq;
-    Object createSessionReply;
+    @Nullable Object createSessionReply;
     boolean reclaimComplete;
     /** 4.0: the verifier SETCLIENTID_CONFIRM must echo. */
-    byte[] confirmVerifier;
+    byte @Nullable [] confirmVerifier;
     final List<Session> sessions = new ArrayList<>();
     final Map<ByteBuffer, OpenOwner> openOwners = new HashMap<>();
 

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -421,7 +422,7 @@ public final class NfsState {
             }
         }
         // an open for writing pins no version, so the owner's open is upgraded whatever version it saw
-        if (mine != null && (mine.version.etag().equals(version.etag())
+        if (mine != null && (Objects.equals(mine.version.etag(), version.etag())
                 || ((mine.access | access) & Nfs4.OPEN4_SHARE_ACCESS_WRITE) != 0)) {
             mine.access |= access;
             mine.deny |= deny;

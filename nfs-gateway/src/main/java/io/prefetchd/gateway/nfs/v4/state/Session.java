@@ -2,6 +2,7 @@ package io.prefetchd.gateway.nfs.v4.state;
 
 import io.prefetchd.gateway.nfs.xdr.Args.ChannelAttrs;
 import io.prefetchd.gateway.nfs.xdr.NfsStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An NFSv4.1 session: its client, the channel attributes agreed by CREATE_SESSION, and the fore channel's slot
@@ -65,7 +66,7 @@ public final class Session {
      *
      * @return the decision, or null with {@code error[0]} set to the NFS status name to answer
      */
-    public synchronized SlotDecision begin(int slotId, int seqid, NfsStatus[] error) {
+    public synchronized @Nullable SlotDecision begin(int slotId, int seqid, NfsStatus[] error) {
         if (slotId < 0 || slotId >= slots.length) {
             error[0] = NfsStatus.NFS4ERR_BADSLOT;
             return null;
@@ -95,7 +96,7 @@ public final class Session {
     }
 
     /** Ends a request begun with {@link #begin}: the slot's seqid advances and the reply is kept if asked. */
-    public synchronized void complete(int slotId, byte[] replyOrNull) {
+    public synchronized void complete(int slotId, byte @Nullable [] replyOrNull) {
         Slot s = slots[slotId];
         s.seqid++;
         s.inUse = false;
@@ -110,6 +111,6 @@ public final class Session {
     private static final class Slot {
         int seqid;
         boolean inUse;
-        byte[] reply;
+        byte @Nullable [] reply;
     }
 }
