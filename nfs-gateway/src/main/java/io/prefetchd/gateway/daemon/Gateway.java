@@ -7,6 +7,7 @@ import io.prefetchd.gateway.cache.DiskExtentCache;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fleet.Fleet;
 import io.prefetchd.gateway.fleet.FleetSettings;
+import io.prefetchd.gateway.fleet.HandoverStore;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.S3FileSystem;
@@ -203,9 +204,11 @@ public final class Gateway implements AutoCloseable {
             throw new StartupException("cannot create state folder " + stateDir + ": " + e.getMessage(), e);
         }
         long capacity = Sizes.parse(c.getCache().getSize());
-        ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), store, registry, clock);
+        HandoverStore cacheStore = new HandoverStore(store);   // S3, and in a fleet moved grains' previous owners
+        ExtentCache cache = DiskExtentCache.open(cacheDir, capacity, c.getCache().getGrain(), cacheStore, registry,
+                clock);
         try {
-            cache = joinFleet(c.getFleet(), cache, store.bucket(), registry);
+            cache = joinFleet(c.getFleet(), cache, cacheStore, registry, clock);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -222,19 +225,20 @@ public final class Gateway implements AutoCloseable {
      * The fleet's view of {@code local} when {@code prefetchd.fleet.members} is set (this gateway joins the fleet),
      * else {@code local} itself.
      */
-    static ExtentCache joinFleet(GatewayConfig.Fleet f, ExtentCache local, String bucket, MeterRegistry registry) {
+    static ExtentCache joinFleet(GatewayConfig.Fleet f, ExtentCache local, HandoverStore store, MeterRegistry registry,
+                                 Clock clock) {
         if (f.getMembers() == null || f.getMembers().stream().allMatch(String::isBlank)) {
             return local;
         }
         FleetSettings settings;
         try {
             settings = new FleetSettings(f.getName(), f.getBind(), f.getPort(), f.getMembers(), f.getPeerPort(),
-                    f.getPeerTimeout(), f.getFailureTimeout());
+                    f.getPeerTimeout(), f.getFailureTimeout(), f.getHandoverWindow());
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new StartupException("bad prefetchd.fleet setting: " + e.getMessage(), e);
         }
         try {
-            return Fleet.join(settings, local, bucket, registry).cache();
+            return Fleet.join(settings, local, store, registry, clock).cache();
         } catch (RuntimeException e) {
             throw new StartupException("cannot join fleet " + f.getName() + " on " + f.getBind() + ":" + f.getPort()
                     + ": " + rootMessage(e), e);

@@ -4,7 +4,9 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,10 +57,30 @@ public final class Fleet implements AutoCloseable {
      * @throws RuntimeException when a listener cannot be opened; {@code local} is left open
      */
     public static Fleet join(FleetSettings settings, ExtentCache local, String bucket, MeterRegistry registry) {
+        return join(settings, local, bucket, null, registry, Clock.systemUTC());
+    }
+
+    /**
+     * Joins the fleet with {@code local} as this member's share of the fleet's cache, {@code local} reading what it
+     * misses from {@code store}: grains that move to this member are then asked of their previous owner before S3.
+     *
+     * @param store the store {@code local} was opened over
+     * @throws RuntimeException when a listener cannot be opened; {@code local} is left open
+     */
+    public static Fleet join(FleetSettings settings, ExtentCache local, HandoverStore store, MeterRegistry registry,
+                             Clock clock) {
+        requireNonNull(store, "store is null");
+        return join(settings, local, store.bucket(), store, registry, clock);
+    }
+
+    private static Fleet join(FleetSettings settings, ExtentCache local, String bucket,
+                              @Nullable HandoverStore store, MeterRegistry registry, Clock clock) {
         requireNonNull(settings, "settings is null");
         requireNonNull(local, "local is null");
         requireNonNull(bucket, "bucket is null");
+        requireNonNull(clock, "clock is null");
         FleetMetrics metrics = new FleetMetrics(registry);
+        PreviousOwners previous = new PreviousOwners(settings.handoverWindow(), clock);
         var planner = new AtomicReference<PrefetchExecutor>();
         PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS,
                 planner::get);
@@ -66,7 +88,7 @@ public final class Fleet implements AutoCloseable {
         FleetMembership membership;
         try {
             membership = FleetMembership.join(settings, server.port(), bucket, local.stats().capacityBytes(),
-                    client::forget);
+                    client::forget, previous);
         } catch (RuntimeException e) {
             client.close();
             server.close();
@@ -74,6 +96,9 @@ public final class Fleet implements AutoCloseable {
         }
         metrics.watchMembers(registry, membership::size);
         metrics.watchOwnership(registry, membership::ownedPartitions);
+        if (store != null) {
+            store.handOverFrom(membership, client, metrics, local.grainBytes());
+        }
         Fleet fleet = new Fleet(settings, server, client, membership, local, metrics, bucket, planner);
         metrics.watchCapacity(registry, fleet.capacity::fleetBytes);
         return fleet;
