@@ -17,6 +17,9 @@ import static java.util.Objects.requireNonNull;
  * and reading theirs) and the fleet's view of the cache ({@link #cache()}), which the read path and the prefetch
  * executor use in place of the local cache.
  *
+ * <p>Joined with the {@link HandoverStore} the local cache reads from, the grains that move to this member are taken
+ * from their previous owners' caches before S3.
+ *
  * <p>Start order: the peer server first (its port is published with the membership), then the membership.
  * {@link #cache()}'s {@code close()} leaves the fleet, then closes the local cache.
  *

@@ -31,7 +31,8 @@ import static java.util.Objects.requireNonNull;
  * partition service assigns and migrates the 271 partitions as members come and go.
  *
  * <p>Each member publishes its peer data channel's port as a member attribute; its host is the address the
- * membership reached it at.
+ * membership reached it at. A migration listener, registered before the member joins, records the member each
+ * partition moved away from ({@link PreviousOwners}), whom a new owner asks for the partition's grains before S3.
  *
  * <p>Thread-safe: Hazelcast's services are; the peer table is concurrent.
  */
