@@ -7,6 +7,7 @@ import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.datasets.DatasetLookup;
 import io.prefetchd.gateway.fleet.Fleet;
 import io.prefetchd.gateway.fleet.FleetSettings;
+import io.prefetchd.gateway.fleet.HandoverStore;
 import io.prefetchd.gateway.fs.Owner;
 import io.prefetchd.gateway.fs.ReadObserver;
 import io.prefetchd.gateway.fs.S3FileSystem;
@@ -243,13 +244,14 @@ final class GatewayAssembly {
 
     /** The local extent cache, or the fleet's view of it when {@code prefetchd.fleet.members} is set. */
     private static ExtentCache openCache(DaemonSettings s, ObjectStore store, MeterRegistry registry, Clock clock) {
-        ExtentCache local = DiskExtentCache.open(s.cacheDir(), s.cacheBytes(), s.grain(), store, registry, clock);
         FleetSettings f = s.fleet();
         if (f == null) {
-            return local;
+            return DiskExtentCache.open(s.cacheDir(), s.cacheBytes(), s.grain(), store, registry, clock);
         }
+        HandoverStore fetches = new HandoverStore(store);   // S3, and in a fleet moved grains' previous owners first
+        ExtentCache local = DiskExtentCache.open(s.cacheDir(), s.cacheBytes(), s.grain(), fetches, registry, clock);
         try {
-            return Fleet.join(f, local, store.bucket(), registry).cache();
+            return Fleet.join(f, local, fetches, registry, clock).cache();
         } catch (RuntimeException e) {
             local.close();
             throw new StartupException("cannot join fleet " + f.name() + " on " + f.bind() + ":" + f.port()

@@ -857,6 +857,8 @@ public class GatewayConfig {
         private Duration peerTimeout = Duration.ofSeconds(5);
         /** How long a silent member stays a member: then its blocks get new owners. */
         private Duration failureTimeout = Duration.ofSeconds(10);
+        /** How long after a block moved here its previous owner is asked for it before S3; 0 = never. */
+        private Duration handoverWindow = Duration.ofHours(1);
 
         public String getName() {
             return name;
@@ -912,6 +914,14 @@ public class GatewayConfig {
 
         public void setFailureTimeout(Duration failureTimeout) {
             this.failureTimeout = failureTimeout;
+        }
+
+        public Duration getHandoverWindow() {
+            return handoverWindow;
+        }
+
+        public void setHandoverWindow(Duration handoverWindow) {
+            this.handoverWindow = handoverWindow;
         }
     }
 

@@ -4,7 +4,9 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +16,9 @@ import static java.util.Objects.requireNonNull;
  * This gateway's place in a fleet: its membership, its peer data channel (serving its cache to the other members
  * and reading theirs) and the fleet's view of the cache ({@link #cache()}), which the read path and the prefetch
  * executor use in place of the local cache.
+ *
+ * <p>Joined with the {@link HandoverStore} the local cache reads from, the grains that move to this member are taken
+ * from their previous owners' caches before S3.
  *
  * <p>Start order: the peer server first (its port is published with the membership), then the membership.
  * {@link #cache()}'s {@code close()} leaves the fleet, then closes the local cache.
@@ -55,10 +60,30 @@ public final class Fleet implements AutoCloseable {
      * @throws RuntimeException when a listener cannot be opened; {@code local} is left open
      */
     public static Fleet join(FleetSettings settings, ExtentCache local, String bucket, MeterRegistry registry) {
+        return join(settings, local, bucket, null, registry, Clock.systemUTC());
+    }
+
+    /**
+     * Joins the fleet with {@code local} as this member's share of the fleet's cache, {@code local} reading what it
+     * misses from {@code store}: grains that move to this member are then asked of their previous owner before S3.
+     *
+     * @param store the store {@code local} was opened over
+     * @throws RuntimeException when a listener cannot be opened; {@code local} is left open
+     */
+    public static Fleet join(FleetSettings settings, ExtentCache local, HandoverStore store, MeterRegistry registry,
+                             Clock clock) {
+        requireNonNull(store, "store is null");
+        return join(settings, local, store.bucket(), store, registry, clock);
+    }
+
+    private static Fleet join(FleetSettings settings, ExtentCache local, String bucket,
+                              @Nullable HandoverStore store, MeterRegistry registry, Clock clock) {
         requireNonNull(settings, "settings is null");
         requireNonNull(local, "local is null");
         requireNonNull(bucket, "bucket is null");
+        requireNonNull(clock, "clock is null");
         FleetMetrics metrics = new FleetMetrics(registry);
+        PreviousOwners previous = new PreviousOwners(settings.handoverWindow(), clock);
         var planner = new AtomicReference<PrefetchExecutor>();
         PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS,
                 planner::get);
@@ -66,7 +91,7 @@ public final class Fleet implements AutoCloseable {
         FleetMembership membership;
         try {
             membership = FleetMembership.join(settings, server.port(), bucket, local.stats().capacityBytes(),
-                    client::forget);
+                    client::forget, previous);
         } catch (RuntimeException e) {
             client.close();
             server.close();
@@ -74,6 +99,9 @@ public final class Fleet implements AutoCloseable {
         }
         metrics.watchMembers(registry, membership::size);
         metrics.watchOwnership(registry, membership::ownedPartitions);
+        if (store != null) {
+            store.handOverFrom(membership, client, metrics, local.grainBytes());
+        }
         Fleet fleet = new Fleet(settings, server, client, membership, local, metrics, bucket, planner);
         metrics.watchCapacity(registry, fleet.capacity::fleetBytes);
         return fleet;

@@ -5,10 +5,14 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
 import com.hazelcast.partition.PartitionService;
+import com.hazelcast.partition.ReplicaMigrationEvent;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -27,7 +31,8 @@ import static java.util.Objects.requireNonNull;
  * partition service assigns and migrates the 271 partitions as members come and go.
  *
  * <p>Each member publishes its peer data channel's port as a member attribute; its host is the address the
- * membership reached it at.
+ * membership reached it at. A migration listener, registered before the member joins, records the member each
+ * partition moved away from ({@link PreviousOwners}), whom a new owner asks for the partition's grains before S3.
  *
  * <p>Thread-safe: Hazelcast's services are; the peer table is concurrent.
  */
@@ -43,10 +48,12 @@ final class FleetMembership implements Ownership, AutoCloseable {
     /** Peers by member id, built once per member from its attributes; empty for a member never to be asked. */
     private final ConcurrentMap<String, Optional<Peer>> peers = new ConcurrentHashMap<>();
     private final String bucket;
+    private final PreviousOwners previous;
 
-    private FleetMembership(HazelcastInstance hazelcast, String bucket) {
+    private FleetMembership(HazelcastInstance hazelcast, String bucket, PreviousOwners previous) {
         this.hazelcast = hazelcast;
         this.bucket = bucket;
+        this.previous = previous;
         this.partitions = hazelcast.getPartitionService();
     }
 
@@ -57,14 +64,19 @@ final class FleetMembership implements Ownership, AutoCloseable {
      * @param bucket the bucket this gateway serves, published to the other members
      * @param cacheBytes the capacity of this gateway's own cache, published to the other members
      * @param onLeft told the id of every member that leaves or is dropped
+     * @param previous told of every partition's moves (from before this member joins, so that it hears of the
+     *     partitions it receives)
      */
     static FleetMembership join(FleetSettings settings, int peerPort, String bucket, long cacheBytes,
-                                java.util.function.Consumer<String> onLeft) {
+                                java.util.function.Consumer<String> onLeft, PreviousOwners previous) {
         requireNonNull(settings, "settings is null");
         requireNonNull(bucket, "bucket is null");
         requireNonNull(onLeft, "onLeft is null");
-        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(settings, peerPort, bucket, cacheBytes));
-        FleetMembership m = new FleetMembership(hz, bucket);
+        requireNonNull(previous, "previous is null");
+        Config config = config(settings, peerPort, bucket, cacheBytes);
+        config.addListenerConfig(new ListenerConfig(new Moves(previous)));
+        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+        FleetMembership m = new FleetMembership(hz, bucket, previous);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -76,6 +88,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
             public void memberRemoved(MembershipEvent e) {
                 String id = e.getMember().getUuid().toString();
                 m.peers.remove(id);
+                previous.left(id);
                 onLeft.accept(id);
                 LOG.warn("fleet {}: {} left; {} members, its blocks have new owners", settings.name(),
                         e.getMember().getAddress(), e.getMembers().size());
@@ -127,6 +140,64 @@ final class FleetMembership implements Ownership, AutoCloseable {
             return null;
         }
         return peers.computeIfAbsent(owner.getUuid().toString(), id -> peerOf(owner)).orElse(null);
+    }
+
+    @Override
+    public @Nullable Peer previousOwner(String key, String etag, long grain) {
+        Member from;
+        try {
+            var partition = partitions.getPartition(Ownership.partitionKey(key, etag, grain));
+            Member owner = partition.getOwner();
+            String id = owner != null && owner.localMember() ? previous.from(partition.getPartitionId()) : null;
+            from = id == null ? null : member(id);
+        } catch (RuntimeException e) {   // shutting down
+            return null;
+        }
+        if (from == null || from.localMember()) {
+            return null;
+        }
+        return peers.computeIfAbsent(from.getUuid().toString(), id -> peerOf(from)).orElse(null);
+    }
+
+    @Override
+    public boolean anyMovedHere() {
+        return previous.anyRecent();
+    }
+
+    /** The member of id {@code id} in the fleet now, or null. */
+    private @Nullable Member member(String id) {
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.getUuid().toString().equals(id)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Records each partition's previous owner as its primary replica moves. Hazelcast's coordinator tells every
+     * member's listener of every move; a move whose source is gone (a member that died) has no previous owner to ask.
+     */
+    private record Moves(PreviousOwners previous) implements MigrationListener {
+        @Override
+        public void replicaMigrationCompleted(ReplicaMigrationEvent e) {
+            if (e.getReplicaIndex() == 0) {
+                Member source = e.getSource();
+                previous.moved(e.getPartitionId(), source == null ? null : source.getUuid().toString());
+            }
+        }
+
+        @Override
+        public void migrationStarted(MigrationState state) {
+        }
+
+        @Override
+        public void migrationFinished(MigrationState state) {
+        }
+
+        @Override
+        public void replicaMigrationFailed(ReplicaMigrationEvent e) {
+        }
     }
 
     /**

@@ -17,6 +17,8 @@ final class FleetMetrics {
     private final Counter servedReads;
     private final Counter servedBytes;
     private final Counter prefetchSkippedBytes;
+    private final Counter handoverBytes;
+    private final Counter handoverMisses;
 
     FleetMetrics(MeterRegistry registry) {
         requireNonNull(registry, "registry is null");
@@ -35,6 +37,12 @@ final class FleetMetrics {
         prefetchSkippedBytes = Counter.builder("prefetchd.fleet.prefetch.skipped.bytes")
                 .description("bytes the planner asked to prefetch that other members own (they prefetch them)")
                 .register(registry);
+        handoverBytes = Counter.builder("prefetchd.fleet.handover.bytes")
+                .description("bytes of grains that moved to this member fetched from their previous owner's cache "
+                        + "instead of S3").register(registry);
+        handoverMisses = Counter.builder("prefetchd.fleet.handover.misses")
+                .description("runs of grains that moved to this member their previous owner did not hand over "
+                        + "(not held, or no answer): read from S3").register(registry);
     }
 
     /**
@@ -82,6 +90,14 @@ final class FleetMetrics {
     void served(int bytes) {
         servedReads.increment();
         servedBytes.increment(bytes);
+    }
+
+    void handedOver(int bytes) {
+        handoverBytes.increment(bytes);
+    }
+
+    void handoverMissed() {
+        handoverMisses.increment();
     }
 
     void prefetchSkipped(long bytes) {

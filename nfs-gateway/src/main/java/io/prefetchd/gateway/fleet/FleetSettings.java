@@ -16,9 +16,14 @@ import static java.util.Objects.requireNonNull;
  * @param peerPort the peer data channel's TCP port, 0 for any free one (members learn it from the membership)
  * @param peerTimeout how long a read waits for its owner before reading from S3 itself
  * @param failureTimeout how long a member may be silent before it is dropped and its blocks get new owners
+ * @param handoverWindow how long after a grain moved to this member its previous owner is asked for it first, before
+ *     S3; zero never asks
  */
 public record FleetSettings(String name, String bind, int port, List<String> members, int peerPort,
-                            Duration peerTimeout, Duration failureTimeout) {
+                            Duration peerTimeout, Duration failureTimeout, Duration handoverWindow) {
+    /** The default {@link #handoverWindow}: about an epoch of a long training job. */
+    public static final Duration HANDOVER_WINDOW = Duration.ofHours(1);
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern MEMBER = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
 
@@ -28,6 +33,7 @@ public record FleetSettings(String name, String bind, int port, List<String> mem
         requireNonNull(members, "members is null");
         requireNonNull(peerTimeout, "peerTimeout is null");
         requireNonNull(failureTimeout, "failureTimeout is null");
+        requireNonNull(handoverWindow, "handoverWindow is null");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name must be 1 to 63 letters, digits, '.', '_' or '-', not '"
                     + name + "'");
@@ -55,5 +61,14 @@ public record FleetSettings(String name, String bind, int port, List<String> mem
             throw new IllegalArgumentException("failure-timeout must be at least 2s (members beat every second), not "
                     + failureTimeout);
         }
+        if (handoverWindow.isNegative()) {
+            throw new IllegalArgumentException("handover-window must not be negative, not " + handoverWindow);
+        }
+    }
+
+    /** Settings with the default {@link #handoverWindow}. */
+    public FleetSettings(String name, String bind, int port, List<String> members, int peerPort, Duration peerTimeout,
+                         Duration failureTimeout) {
+        this(name, bind, port, members, peerPort, peerTimeout, failureTimeout, HANDOVER_WINDOW);
     }
 }

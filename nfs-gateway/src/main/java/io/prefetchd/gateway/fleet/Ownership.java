@@ -19,8 +19,26 @@ interface Ownership {
      */
     @Nullable Peer remoteOwner(ObjectVersion object, long grain);
 
+    /**
+     * The member grain {@code grain} of version {@code etag} of {@code key} moved away from, when it moved to this
+     * member recently and that member is still in the fleet (it may still hold the grain), else null.
+     */
+    default @Nullable Peer previousOwner(String key, String etag, long grain) {
+        return null;
+    }
+
+    /** Whether any grain moved to this member recently enough for {@link #previousOwner} to name its old owner. */
+    default boolean anyMovedHere() {
+        return false;
+    }
+
     /** The key the fleet partitions grains by: equal on every member for the same grain of the same version. */
     static String partitionKey(ObjectVersion object, long grain) {
-        return object.etag() + '/' + grain + '/' + object.key();
+        return partitionKey(object.key(), object.etag(), grain);
+    }
+
+    /** As {@link #partitionKey(ObjectVersion, long)}, for version {@code etag} of {@code key}. */
+    static String partitionKey(String key, String etag, long grain) {
+        return etag + '/' + grain + '/' + key;
     }
 }

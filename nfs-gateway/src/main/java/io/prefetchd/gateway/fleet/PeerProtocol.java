@@ -21,21 +21,39 @@ import static java.util.Objects.requireNonNull;
  * for a message of five fields.
  *
  * <p>Request: version byte {@code 1}, key (modified UTF-8), ETag (modified UTF-8), size, offset (int64), length
- * (int32). Reply: the owner's count of blocks that missed its cache (int32), then the bytes.
+ * (int32); or version byte {@code 2}, a flags byte, then the same fields. Flag {@code 1} asks for cached bytes only
+ * (a hand-over): the member answers from blocks it holds and never fetches, else fails the call with
+ * {@link #NOT_CACHED}. A request without flags is sent as version 1, which members of every version read. Reply: the
+ * owner's count of blocks that missed its cache (int32), then the bytes.
  */
 final class PeerProtocol {
     static final String SERVICE = "prefetchd.fleet.v1.Peer";
     private static final byte VERSION = 1;
+    /** The version of requests with flags. */
+    private static final byte VERSION_FLAGS = 2;
+    private static final int CACHED_ONLY = 1;
+    /** The answer to a cached-only request for bytes the member does not hold. */
+    static final Status NOT_CACHED = Status.OUT_OF_RANGE.withDescription("not cached here");
     /** Largest reply: an NFS READ is at most 16 MiB (prefetchd.nfs.max-read), plus the header. */
     static final int MAX_MESSAGE = (16 << 20) + 1024;
 
-    /** What a member asks the owner for. */
-    record ReadRequest(ObjectVersion object, long offset, int length) {
+    /**
+     * What a member asks another for.
+     *
+     * @param cachedOnly answer only from blocks held now, never fetch (then {@code object}'s size may be just the
+     *     range's end: held blocks do not depend on it)
+     */
+    record ReadRequest(ObjectVersion object, long offset, int length, boolean cachedOnly) {
         ReadRequest {
             requireNonNull(object, "object is null");
             if (offset < 0 || length < 0) {
                 throw new IllegalArgumentException("range " + offset + "+" + length);
             }
+        }
+
+        /** A read through the owner's cache, which fetches what it misses. */
+        ReadRequest(ObjectVersion object, long offset, int length) {
+            this(object, offset, length, false);
         }
     }
 
@@ -62,7 +80,12 @@ final class PeerProtocol {
         public InputStream stream(ReadRequest r) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + r.object().key().length());
             try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeByte(VERSION);
+                if (r.cachedOnly()) {
+                    out.writeByte(VERSION_FLAGS);
+                    out.writeByte(CACHED_ONLY);
+                } else {
+                    out.writeByte(VERSION);
+                }
                 out.writeUTF(r.object().key());
                 out.writeUTF(r.object().etag());
                 out.writeLong(r.object().size());
@@ -78,12 +101,17 @@ final class PeerProtocol {
         public ReadRequest parse(InputStream stream) {
             try (DataInputStream in = new DataInputStream(stream)) {
                 byte version = in.readByte();
-                if (version != VERSION) {
+                if (version != VERSION && version != VERSION_FLAGS) {
                     throw Status.INVALID_ARGUMENT.withDescription("peer read request version " + version
-                            + ", this member speaks " + VERSION).asRuntimeException();
+                            + ", this member speaks " + VERSION + " and " + VERSION_FLAGS).asRuntimeException();
+                }
+                int flags = version == VERSION_FLAGS ? in.readUnsignedByte() : 0;
+                if ((flags & ~CACHED_ONLY) != 0) {
+                    throw Status.INVALID_ARGUMENT.withDescription("peer read request flags " + flags)
+                            .asRuntimeException();
                 }
                 return new ReadRequest(new ObjectVersion(in.readUTF(), in.readUTF(), in.readLong()), in.readLong(),
-                        in.readInt());
+                        in.readInt(), (flags & CACHED_ONLY) != 0);
             } catch (IOException | IllegalArgumentException e) {
                 throw Status.INVALID_ARGUMENT.withDescription("malformed peer read request: " + e)
                         .asRuntimeException();

@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +86,10 @@ final class PeerServer implements AutoCloseable {
      */
     private static void serve(ExtentCache local, FleetMetrics metrics, PrefetchExecutor planner,
                               PeerProtocol.ReadRequest req, StreamObserver<PeerProtocol.ReadReply> out) {
+        if (req.cachedOnly()) {
+            serveCached(local, metrics, req, out);
+            return;
+        }
         ExtentCache.CachedRead read = null;
         String key = req.object().key();
         String etag = req.object().etag();
@@ -110,6 +117,46 @@ final class PeerServer implements AutoCloseable {
         metrics.served(read.data().length);
         out.onNext(new PeerProtocol.ReadReply(read.data(), read.missedBlocks()));
         out.onCompleted();
+    }
+
+    /**
+     * A hand-over: the bytes when this cache holds every one of them, else {@link PeerProtocol#NOT_CACHED}. Nothing is
+     * fetched for it, except a block evicted between the check and the read. Planners are not told: the asking
+     * member owns the grain now and plans for it.
+     */
+    private static void serveCached(ExtentCache local, FleetMetrics metrics, PeerProtocol.ReadRequest req,
+                                    StreamObserver<PeerProtocol.ReadReply> out) {
+        ExtentCache.CachedRead read;
+        try {
+            if (!covers(local.cachedRanges(req.object()), req.offset(), req.offset() + req.length())) {
+                out.onError(PeerProtocol.NOT_CACHED.asRuntimeException());
+                return;
+            }
+            read = local.readTracked(req.object(), req.offset(), req.length());
+        } catch (IllegalStateException e) {   // closing
+            out.onError(Status.UNAVAILABLE.withDescription("this member is stopping").asRuntimeException());
+            return;
+        } catch (RuntimeException e) {   // whatever it is, the asking member reads from S3
+            out.onError(Status.UNAVAILABLE.withDescription(e.toString()).asRuntimeException());
+            return;
+        }
+        metrics.served(read.data().length);
+        out.onNext(new PeerProtocol.ReadReply(read.data(), read.missedBlocks()));
+        out.onCompleted();
+    }
+
+    /** Whether {@code ranges} (in any order, possibly overlapping) cover {@code [start, end)}. */
+    static boolean covers(List<ExtentCache.Range> ranges, long start, long end) {
+        List<ExtentCache.Range> sorted = new ArrayList<>(ranges);
+        sorted.sort(Comparator.comparingLong(ExtentCache.Range::offset));
+        long covered = start;
+        for (ExtentCache.Range r : sorted) {
+            if (covered >= end || r.offset() > covered) {
+                break;
+            }
+            covered = Math.max(covered, r.offset() + r.length());
+        }
+        return covered >= end;
     }
 
     /**

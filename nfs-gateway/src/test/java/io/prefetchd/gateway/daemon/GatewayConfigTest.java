@@ -335,8 +335,8 @@ class GatewayConfigTest {
     @Test
     void fleet_offByDefault_bindsFromItsPropertyNames_andFollowsBind() {
         assertEquals(Map.of("name", "prefetchd", "bind", "0.0.0.0", "port", 5701, "members", List.of(),
-                "peerPort", 0, "peerTimeout", Duration.ofSeconds(5), "failureTimeout", Duration.ofSeconds(10)),
-                settings(new GatewayConfig().getFleet()));
+                "peerPort", 0, "peerTimeout", Duration.ofSeconds(5), "failureTimeout", Duration.ofSeconds(10),
+                "handoverWindow", Duration.ofHours(1)), settings(new GatewayConfig().getFleet()));
         Map<String, Object> p = new TreeMap<>();
         p.put("prefetchd.gateway.enabled", "false");
         p.put("prefetchd.bind", "10.1.2.3");
@@ -346,12 +346,13 @@ class GatewayConfigTest {
         p.put("prefetchd.fleet.peer-port", "5802");
         p.put("prefetchd.fleet.peer-timeout", "2s");
         p.put("prefetchd.fleet.failure-timeout", "30s");
+        p.put("prefetchd.fleet.handover-window", "20m");
         try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
                 .start()) {
             assertEquals(Map.of("name", "train", "bind", "10.1.2.3", "port", 5801,
                     "members", List.of("10.1.2.3:5801", "10.1.2.4:5801"), "peerPort", 5802,
-                    "peerTimeout", Duration.ofSeconds(2), "failureTimeout", Duration.ofSeconds(30)),
-                    settings(ctx.getBean(GatewayConfig.class).getFleet()));
+                    "peerTimeout", Duration.ofSeconds(2), "failureTimeout", Duration.ofSeconds(30),
+                    "handoverWindow", Duration.ofMinutes(20)), settings(ctx.getBean(GatewayConfig.class).getFleet()));
         }
     }
 

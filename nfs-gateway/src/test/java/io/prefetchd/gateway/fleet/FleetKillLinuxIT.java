@@ -158,9 +158,11 @@ class FleetKillLinuxIT {
             r.assertSuccess();   // every sample of every epoch read with exact bytes, without an error
             System.out.printf("FleetKillLinuxIT: D = %d bytes, each member's cache %d; S3 bytes: %d before epoch 0 "
                     + "(index builds), %d in epoch 0 (cold, C killed), %d until the end of epoch 1 (C restarted), %d "
-                    + "in warm epoch 2 (%.3f D); %d GETs in all; reads of the dead member's grains from S3 %.0f%n",
+                    + "in warm epoch 2 (%.3f D); %d GETs in all; reads of the dead member's grains from S3 %.0f; "
+                    + "the restarted member took %.0f bytes over from previous owners (%.0f runs missed)%n",
                     datasetBytes, memberCache, indexed, epoch0, epoch1, warm, (double) warm / datasetBytes,
-                    counting.gets(), fallbacks);
+                    counting.gets(), fallbacks, fleet.metric(2, "prefetchd_fleet_handover_bytes_total"),
+                    fleet.metric(2, "prefetchd_fleet_handover_misses_total"));
             assertTrue(fallbacks > 0, "the kill was felt: A and B read grains of the dead member from S3 instead");
             assertTrue(last.get("through_c").asInt() > 0, "the guest read through the restarted member");
             assertTrue(fleet.metric(2, "prefetchd_fleet_peer_served_reads_total") > 0,

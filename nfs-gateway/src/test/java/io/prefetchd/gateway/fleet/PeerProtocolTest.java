@@ -24,6 +24,31 @@ class PeerProtocolTest {
     }
 
     @Test
+    void cachedOnlyRequest_roundTrips_asVersion2() throws IOException {
+        var r = new PeerProtocol.ReadRequest(new ObjectVersion("train/shard-00017.tar", "9b2cf535f27731c9", 1 << 20),
+                1 << 17, 1 << 17, true);
+        var m = new PeerProtocol.RequestMarshaller();
+        byte[] bytes = m.stream(r).readAllBytes();
+
+        assertEquals(2, bytes[0]);
+        assertEquals(r, m.parse(new ByteArrayInputStream(bytes)));
+    }
+
+    @Test
+    void plainRequest_isVersion1_whichEveryMemberReads() throws IOException {
+        var r = new PeerProtocol.ReadRequest(new ObjectVersion("k", "e", 10), 0, 10);
+
+        assertEquals(1, new PeerProtocol.RequestMarshaller().stream(r).readAllBytes()[0]);
+    }
+
+    @Test
+    void request_withUnknownFlags_isInvalidArgument() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> new PeerProtocol.RequestMarshaller().parse(new ByteArrayInputStream(new byte[] {2, 4, 0, 0})));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    }
+
+    @Test
     void reply_roundTrips() throws IOException {
         var r = new PeerProtocol.ReadReply(new byte[] {1, 2, 3, -1}, 7);
         var m = new PeerProtocol.ReplyMarshaller();
@@ -37,7 +62,7 @@ class PeerProtocolTest {
     @Test
     void request_ofAnotherVersion_isInvalidArgument() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> new PeerProtocol.RequestMarshaller().parse(new ByteArrayInputStream(new byte[] {2, 0, 0})));
+                () -> new PeerProtocol.RequestMarshaller().parse(new ByteArrayInputStream(new byte[] {3, 0, 0})));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
 
