@@ -152,13 +152,13 @@ public final class HandoverStore implements ObjectStore {
     }
 
     @Override
-    public ListPage list(String prefix, String delimiter, @Nullable String continuationToken, int maxKeys) {
+    public ListPage list(String prefix, @Nullable String delimiter, @Nullable String continuationToken, int maxKeys) {
         return s3.list(prefix, delimiter, continuationToken, maxKeys);
     }
 
     @Override
     public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
-                                                boolean ifNoneMatch, String ifMatchEtag) {
+                                                boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         return s3.upload(key, file, metadata, ifNoneMatch, ifMatchEtag);
     }
 
@@ -180,7 +180,7 @@ public final class HandoverStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectMeta> completeMultipart(String key, String uploadId, List<UploadedPart> parts,
-                                                           boolean ifNoneMatch, String ifMatchEtag) {
+                                                           boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         return s3.completeMultipart(key, uploadId, parts, ifNoneMatch, ifMatchEtag);
     }
 
