@@ -76,12 +76,22 @@ final class IndexCodec {
     }
 
     static void write(DatasetIndex index, Path file) throws IOException {
+        writeAtomically(file, ch -> writeTo(index, ch));
+    }
+
+    /** What writes an index file's bytes into an open channel. */
+    interface Body {
+        void writeTo(FileChannel ch) throws IOException;
+    }
+
+    /** Writes {@code body} to a temporary file beside {@code file}, forces it, then renames it to {@code file}. */
+    static void writeAtomically(Path file, Body body) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-                writeTo(index, ch);
+                body.writeTo(ch);
                 ch.force(true);
             }
             try {
@@ -119,6 +129,15 @@ final class IndexCodec {
             case FILES -> {
             }
         }
+        finish(w, ch, spec, index.totalBytes(), columns);
+    }
+
+    /**
+     * Closes the column area written through {@code w} (padding, block checksums), then writes the directory after
+     * it and the header at the start of {@code ch}.
+     */
+    static void finish(IndexWriter w, FileChannel ch, DatasetSpec spec, long totalBytes, List<long[]> columns)
+            throws IOException {
         w.align();
         int[] crcs = w.finishBlocks();
         long dirOffset = w.position();
@@ -131,7 +150,7 @@ final class IndexCodec {
             d.string(c);
         }
         d.buf(1).put((byte) spec.layout().ordinal());
-        d.buf(8).putLong(index.totalBytes());
+        d.buf(8).putLong(totalBytes);
         d.i32(columns.size());
         for (long[] c : columns) {
             d.buf(16).putLong(c[0]).putLong(c[1]);

@@ -63,6 +63,24 @@ final class IndexWriter {
         }
     }
 
+    /** Copies {@code count} bytes of {@code in} from its position on, through the checksummed blocks. */
+    void copy(FileChannel in, long count) throws IOException {
+        for (long left = count; left > 0; ) {
+            if (!buf.hasRemaining()) {
+                flush();
+            }
+            int want = (int) Math.min(left, buf.remaining());
+            ByteBuffer slice = buf.slice(buf.position(), want);
+            int n = in.read(slice);
+            if (n < 0) {
+                throw new IOException("column ended " + left + " bytes early");
+            }
+            buf.position(buf.position() + n);
+            pos += n;
+            left -= n;
+        }
+    }
+
     /** Flushes and closes the last block; returns the CRC32C of every block. */
     int[] finishBlocks() throws IOException {
         flush();

@@ -41,6 +41,7 @@ public final class ScaleBench implements Callable<Integer> {
                 new NamespaceSection(),
                 new CacheSection(),
                 new IndexSection(),
+                new IndexBuildSection(),
                 new PlanSection(),
                 HintedSection.webDataset(),
                 HintedSection.files(),

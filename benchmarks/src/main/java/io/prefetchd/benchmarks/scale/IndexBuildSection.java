@@ -1,0 +1,138 @@
+package io.prefetchd.benchmarks.scale;
+
+import io.prefetchd.formats.DatasetIndexer;
+import io.prefetchd.formats.DatasetSpec;
+import io.prefetchd.formats.FilesIndexWriter;
+import io.prefetchd.formats.IndexBuild;
+import io.prefetchd.formats.IndexStore;
+import io.prefetchd.formats.ObjectRef;
+import io.prefetchd.formats.RangeSource;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What building a file-per-sample index from a listing costs: the peak live heap per listed object and the time,
+ * for {@link SyntheticFiles} listings of 10 M objects, two ways. {@code listed}: the listing collected as S3 pages
+ * arrive (one {@link ObjectRef} an object, as {@link RangeSource#list} returns it), built by
+ * {@link DatasetIndexer#build} and written by {@link IndexStore#write}. {@code streamed}: each object handed to a
+ * {@link FilesIndexWriter} as it is listed, then dropped. The two files are compared byte for byte.
+ *
+ * <p>Rerun: {@code benchmarks/run-scale --only index-build} (FULL needs ~1.6 GiB of disk).
+ */
+final class IndexBuildSection implements ScaleSection {
+    private static final int PROBE_EVERY = 1_000_000;
+
+    @Override
+    public String name() {
+        return "index-build";
+    }
+
+    @Override
+    public List<ScaleFigure> run(ScaleSize size, Path work, PrintStream progress) throws Exception {
+        int n = size == ScaleSize.FULL ? 10_000_000 : 100_000;
+        String note = size == ScaleSize.FULL ? "" : " (QUICK: " + n + " objects)";
+        SyntheticFiles listing = new SyntheticFiles(n);
+        DatasetSpec spec = listing.spec();
+        Path streamedFile = work.resolve("streamed.pfidx");
+        Path listedFile = work.resolve("listed.pfidx");
+
+        Built streamed = streamed(spec, listing.objects(), streamedFile);
+        progress.printf(Locale.ROOT, "  streamed %,d objects: %.1f s, peak %.1f heap bytes an object%n", n,
+                streamed.seconds, (double) streamed.peakBytes / n);
+        Built listed = listed(spec, listing.objects(), listedFile);
+        progress.printf(Locale.ROOT, "  listed %,d objects: %.1f s, peak %.1f heap bytes an object%n", n,
+                listed.seconds, (double) listed.peakBytes / n);
+        long mismatch = Files.mismatch(streamedFile, listedFile);
+        if (mismatch != -1) {
+            throw new IllegalStateException("the streamed index differs from the built one at byte " + mismatch);
+        }
+        Files.delete(streamedFile);
+        Files.delete(listedFile);
+
+        return List.of(
+                new ScaleFigure("index-build.files.streamed_heap_bytes_per_object_10m",
+                        (double) streamed.peakBytes / n, "bytes",
+                        "peak live heap while a listing is streamed to the index file" + note),
+                new ScaleFigure("index-build.files.streamed_seconds_10m", streamed.seconds, "seconds",
+                        "listing streamed to spilled columns, then copied into the index" + note),
+                new ScaleFigure("index-build.files.listed_heap_bytes_per_object_10m",
+                        (double) listed.peakBytes / n, "bytes",
+                        "peak live heap: listing held, built on the heap, then written" + note),
+                new ScaleFigure("index-build.files.listed_seconds_10m", listed.seconds, "seconds",
+                        "listing held, built on the heap, then written; same bytes as streamed" + note));
+    }
+
+    private record Built(double seconds, long peakBytes) {
+    }
+
+    private static Built streamed(DatasetSpec spec, List<ObjectRef> listing, Path file) throws Exception {
+        try (HeapPeak peak = new HeapPeak()) {
+            long start = System.nanoTime();
+            try (FilesIndexWriter w = FilesIndexWriter.create(spec, file)) {
+                for (int i = 0; i < listing.size(); i++) {
+                    w.add(listing.get(i));
+                    if (i % PROBE_EVERY == PROBE_EVERY - 1) {
+                        peak.probe();
+                    }
+                }
+                w.finish();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Built(seconds, peak.peakBytes());
+        }
+    }
+
+    private static Built listed(DatasetSpec spec, List<ObjectRef> listing, Path file) throws Exception {
+        try (HeapPeak peak = new HeapPeak()) {
+            long start = System.nanoTime();
+            List<ObjectRef> held = new ArrayList<>();
+            for (int i = 0; i < listing.size(); i++) {
+                held.add(listing.get(i));
+                if (i % PROBE_EVERY == PROBE_EVERY - 1) {
+                    peak.probe();
+                }
+            }
+            DatasetIndexer indexer = DatasetIndexer.create(new Listed(held), Runnable::run, 1, Clock.systemUTC());
+            IndexBuild build = indexer.build(spec);
+            peak.probe();
+            IndexStore.write(build.index(), file);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            peak.probe();
+            if (build.index().sampleCount() != listing.size() || held.isEmpty()) {
+                throw new IllegalStateException("built " + build.index().sampleCount() + " samples");
+            }
+            return new Built(seconds, peak.peakBytes());
+        }
+    }
+
+    /** A source that only lists, returning a listing already held (as an S3 source collects its pages). */
+    private record Listed(List<ObjectRef> objects) implements RangeSource {
+        @Override
+        public List<ObjectRef> list(String prefix) {
+            return objects;
+        }
+
+        @Override
+        public Optional<ObjectRef> head(String key) {
+            throw new UnsupportedOperationException("list only");
+        }
+
+        @Override
+        public byte[] read(ObjectRef object, long offset, int length) {
+            throw new UnsupportedOperationException("list only");
+        }
+
+        @Override
+        public InputStream stream(ObjectRef object) {
+            throw new UnsupportedOperationException("list only");
+        }
+    }
+}
