@@ -305,15 +305,15 @@ final class BlockIndex {
         return dropped;
     }
 
-    /** The object's cached blocks, by offset. */
-    List<Range> cachedRanges(ObjectId id, long size) {
+    /** The object's cached blocks in the grains that {@code [from, to)} touches, by offset. */
+    List<Range> cachedRanges(ObjectId id, long from, long to) {
         List<Range> out = new ArrayList<>();
-        if (size == 0) {
+        if (to <= from) {
             return out;
         }
         lock.lock();
         try {
-            for (long cell = 0; cell <= (size - 1) >>> shift; cell++) {
+            for (long cell = from >>> shift; cell <= (to - 1) >>> shift; cell++) {
                 for (int slot : table.cell(id.high(), id.low(), cell)) {
                     if (table.isCached(slot)) {
                         out.add(new Range(table.start(slot), table.length(slot)));

@@ -350,7 +350,13 @@ public final class DiskExtentCache implements ExtentCache {
     @Override
     public List<Range> cachedRanges(ObjectVersion object) {
         requireNonNull(object, "object is null");
-        return index.cachedRanges(ObjectId.of(bucket, object), object.size());
+        return index.cachedRanges(ObjectId.of(bucket, object), 0, object.size());
+    }
+
+    @Override
+    public List<Range> cachedRanges(ObjectVersion object, long from, long to) {
+        requireNonNull(object, "object is null");
+        return index.cachedRanges(ObjectId.of(bucket, object), Math.max(0, from), Math.min(to, object.size()));
     }
 
     @Override

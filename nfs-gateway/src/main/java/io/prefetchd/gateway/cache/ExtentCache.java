@@ -75,6 +75,14 @@ public interface ExtentCache extends AutoCloseable {
     List<Range> cachedRanges(ObjectVersion object);
 
     /**
+     * The object's blocks on disk now that lie in {@code [from, to)} (a block never crosses a grain line, so those
+     * of the grains the range touches), by offset. Its cost grows with the range, not with the object.
+     */
+    default List<Range> cachedRanges(ObjectVersion object, long from, long to) {
+        return cachedRanges(object).stream().filter(r -> r.offset() < to && r.offset() + r.length() > from).toList();
+    }
+
+    /**
      * Says where the object's samples begin and end (from a dataset index): blocks fetched from now on end at these
      * offsets as well as at grain lines, so that one sample's bytes never share a block with its neighbour's and
      * a sample is fetched, held and dropped on its own. Offsets outside {@code (0, size)} are ignored; calls add to

@@ -245,6 +245,11 @@ final class FleetExtentCache implements ExtentCache {
     }
 
     @Override
+    public List<Range> cachedRanges(ObjectVersion object, long from, long to) {
+        return local.cachedRanges(object, from, to);
+    }
+
+    @Override
     public void cutAt(ObjectVersion object, CutSet offsets) {
         local.cutAt(object, offsets);
     }

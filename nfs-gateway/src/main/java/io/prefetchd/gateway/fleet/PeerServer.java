@@ -128,7 +128,8 @@ final class PeerServer implements AutoCloseable {
                                     StreamObserver<PeerProtocol.ReadReply> out) {
         ExtentCache.CachedRead read;
         try {
-            if (!covers(local.cachedRanges(req.object()), req.offset(), req.offset() + req.length())) {
+            long end = req.offset() + req.length();
+            if (!covers(local.cachedRanges(req.object(), req.offset(), end), req.offset(), end)) {
                 out.onError(PeerProtocol.NOT_CACHED.asRuntimeException());
                 return;
             }

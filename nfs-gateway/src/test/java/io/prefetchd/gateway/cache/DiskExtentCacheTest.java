@@ -146,6 +146,18 @@ class DiskExtentCacheTest {
     }
 
     @Test
+    void cachedRangesOfARange_areTheBlocksOfTheGrainsItTouches() {
+        ObjectVersion object = put("k", bytes(8 * GRAIN, 3));
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, object, 0, 6 * GRAIN);
+
+        assertEquals(blocks(2, 3), cache.cachedRanges(object, 2L * GRAIN + 1, 4L * GRAIN));
+        assertEquals(blocks(5), cache.cachedRanges(object, 5L * GRAIN, 8L * GRAIN), "grains 6 and 7 not cached");
+        assertEquals(List.of(), cache.cachedRanges(object, 3L * GRAIN, 3L * GRAIN));
+        assertEquals(cache.cachedRanges(object), cache.cachedRanges(object, 0, object.size()));
+    }
+
+    @Test
     void read_atOrAfterEof_isEmptyWithoutGet() {
         ObjectVersion object = put("small", bytes(100, 2));
         DiskExtentCache cache = open(BIG, GRAIN);
