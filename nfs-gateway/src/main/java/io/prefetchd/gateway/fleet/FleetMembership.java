@@ -181,9 +181,11 @@ final class FleetMembership implements Ownership, AutoCloseable {
     private record Moves(PreviousOwners previous) implements MigrationListener {
         @Override
         public void replicaMigrationCompleted(ReplicaMigrationEvent e) {
-            if (e.getReplicaIndex() == 0) {
+            if (e.getReplicaIndex() == 0) {   // every member hears of every move; only moves here are kept
                 Member source = e.getSource();
-                previous.moved(e.getPartitionId(), source == null ? null : source.getUuid().toString());
+                Member destination = e.getDestination();
+                boolean here = destination != null && destination.localMember();
+                previous.moved(e.getPartitionId(), here && source != null ? source.getUuid().toString() : null);
             }
         }
 
