@@ -22,8 +22,11 @@ import org.jspecify.annotations.Nullable;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
@@ -78,8 +81,7 @@ public final class Assembly implements AutoCloseable {
             if (prefetcher != null) { // the executor ends its epochs into the store, which then reports them
                 prefetcher.reportTo(reports);
             }
-            DatasetRegistry datasets = datasets(config, settings, gateway, reports, registry, clock);
-            built.add(datasets);
+            DatasetRegistry datasets = datasets(config, settings, gateway, reports, registry, clock, built);
             GatewayConfig.Grpc grpc = settings.grpc();
             HintServer hints = null;
             if (grpc != null) {
@@ -94,13 +96,13 @@ public final class Assembly implements AutoCloseable {
                 s3Api = startS3Api(s3ApiSettings, gateway, registry, clock);
                 built.add(s3Api);
             }
-            Readiness readiness = new Readiness(store, settings.prefix(), Executors.newSingleThreadScheduledExecutor(
-                    r -> {
-                        Thread t = new Thread(r, "prefetchd-readiness");
-                        t.setDaemon(true);
-                        return t;
-                    })).start();
-            built.add(readiness);
+            ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "prefetchd-readiness");
+                t.setDaemon(true);
+                return t;
+            });
+            built.onFailure(probes::shutdownNow);
+            Readiness readiness = built.add(new Readiness(store, settings.prefix(), probes).start());
             // in a fleet, every completed epoch's figures are published to the fleet
             FleetReports fleetReports = FleetReports.share(gateway.fleet(), reports);
             return new Assembly(reports, new Running(gateway, datasets, hints, s3Api, readiness, fleetReports));
@@ -124,9 +126,9 @@ public final class Assembly implements AutoCloseable {
 
     /** The served datasets; those of {@code prefetchd.datasets} are indexed in the background from the start. */
     private static DatasetRegistry datasets(GatewayConfig config, DaemonSettings s, Gateway gateway,
-                                            ReportStore reports, MeterRegistry registry, Clock clock) {
-        DatasetRegistry datasets = new DatasetRegistry(gateway.store(), config.getS3().getPrefix(),
-                s.stateDir().resolve("indexes"), DatasetRegistry.DEFAULT_PARALLELISM, registry, clock);
+                                            ReportStore reports, MeterRegistry registry, Clock clock, Unwind built) {
+        DatasetRegistry datasets = built.add(new DatasetRegistry(gateway.store(), config.getS3().getPrefix(),
+                s.stateDir().resolve("indexes"), DatasetRegistry.DEFAULT_PARALLELISM, registry, clock));
         reports.nameDatasetsWith(datasets::byId);
         PrefetchExecutor prefetcher = gateway.prefetcher();
         if (prefetcher != null) { // plan every dataset once it is indexed (and again when re-indexed)
@@ -147,14 +149,13 @@ public final class Assembly implements AutoCloseable {
         datasets.addListener(d -> DatasetNames.pin(gateway.fileSystem(), d, () -> datasets.reindex(d.id())));
         try {
             datasets.registerConfigured(config.getDatasets());
-        } catch (IllegalArgumentException e) {
-            datasets.close();
+        } catch (IllegalArgumentException e) {   // the start unwinds, closing the registry
             throw new StartupException("prefetchd.datasets: " + e.getMessage(), e);
         }
         return datasets;
     }
 
-    /** The S3-compatible endpoint over the gateway's file system, held to the same rules as NFS clients. */
+    /** The hint API's listener, serving {@code service}. */
     private static HintServer startHints(GatewayConfig.Grpc c, HintService service) {
         try {
             return HintServer.start(new HintServer.Listen(c.getBind(), c.getPort(), c.getToken(),
@@ -225,18 +226,34 @@ public final class Assembly implements AutoCloseable {
         }
     }
 
+    /** Closes every part, each whatever the ones before it did; the first failure is thrown, the others added. */
     private static void closeRunning(Running r) {
-        try {
-            r.readiness().close();
-            if (r.s3Api() != null) {
-                r.s3Api().close();
+        List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(r.readiness());
+        if (r.s3Api() != null) {
+            parts.add(r.s3Api());
+        }
+        if (r.hints() != null) {
+            parts.add(r.hints());
+        }
+        parts.add(r.datasets());
+        parts.add(r.gateway());
+        RuntimeException failed = null;
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                RuntimeException f = e instanceof RuntimeException re ? re
+                        : new IllegalStateException("cannot close " + part + ": " + e.getMessage(), e);
+                if (failed == null) {
+                    failed = f;
+                } else {
+                    failed.addSuppressed(f);
+                }
             }
-            if (r.hints() != null) {
-                r.hints().close();
-            }
-            r.datasets().close();
-        } finally {
-            r.gateway().close();
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 }
