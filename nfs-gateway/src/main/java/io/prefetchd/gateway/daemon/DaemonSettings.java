@@ -213,7 +213,7 @@ record DaemonSettings(Path stateDir, Path cacheDir, Path stagingDir, String s3En
         }
     }
 
-    /** The hint API's settings, or null when it is off; its listener and TLS files are checked as it starts. */
+    /** The hint API's settings, or null when it is off; its port and TLS files are tried as it starts. */
     private static GatewayConfig.@Nullable Grpc grpc(GatewayConfig.Grpc g) {
         if (!g.isEnabled()) {
             return null;
@@ -228,6 +228,9 @@ record DaemonSettings(Path stateDir, Path cacheDir, Path stagingDir, String s3En
         if (g.getMaxMessageSize() < 1024) {
             throw new StartupException("prefetchd.grpc.max-message-size must be at least 1024, not "
                     + g.getMaxMessageSize());
+        }
+        if (g.getTlsCert().isBlank() != g.getTlsKey().isBlank()) {
+            throw new StartupException("prefetchd.grpc.tls-cert and prefetchd.grpc.tls-key go together");
         }
         return g;
     }

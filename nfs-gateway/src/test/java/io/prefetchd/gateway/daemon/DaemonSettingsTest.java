@@ -71,6 +71,14 @@ class DaemonSettingsTest {
     }
 
     @Test
+    void grpcTlsCertWithoutKey_failsBeforeAnythingStarts() {
+        GatewayConfig c = new GatewayConfig();
+        c.getGrpc().setTlsCert("/etc/prefetchd/hints.pem");
+
+        assertEquals("prefetchd.grpc.tls-cert and prefetchd.grpc.tls-key go together", failure(c));
+    }
+
+    @Test
     void tracerRetention_notASize_failsNamingTheSetting() {
         GatewayConfig c = new GatewayConfig();
         c.getTracer().setRetention("forever");
