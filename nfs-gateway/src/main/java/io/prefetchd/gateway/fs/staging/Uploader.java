@@ -179,14 +179,15 @@ final class Uploader {
             boolean unreachable = cause instanceof ObjectStoreException u
                     && u.kind() == ObjectStoreException.Kind.UNREACHABLE;
             Duration backoff = unreachable ? settings.minBackoff() : backoff(failed);
-            lastError = "/" + s.path() + ": " + cause.getMessage();
+            // a null error means success to the staged file: a failure without a message is named by its type
+            String message = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+            lastError = "/" + s.path() + ": " + message;
             lastErrorAt = now;
             if (failed == 1 || !unreachable && failed % 10 == 0) {
                 LOG.warn("upload of /{} ({} bytes) failed ({} time{}); it stays staged and is tried again in {} s: {}",
-                        s.path(), size, failed, failed == 1 ? "" : "s", backoff.toSeconds(), cause.getMessage());
+                        s.path(), size, failed, failed == 1 ? "" : "s", backoff.toSeconds(), message);
             }
-            // a null error means success to the staged file: a failure without a message still counts
-            f.uploadEnded(s, String.valueOf(cause.getMessage()), now.plus(backoff), now);
+            f.uploadEnded(s, message, now.plus(backoff), now);
             return;
         }
         uploads.increment();

@@ -301,6 +301,24 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void uploadFailingWithoutAMessage_countsAsAFailure_namedByItsType_andIsRetried() throws FsException {
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "precious", true);
+        store.failUploadsWithoutMessage(1);
+
+        closeAndUpload(f);
+
+        assertEquals(1, fs.status().pending().size(), "a failed upload stays staged");
+        assertEquals(1, fs.status().pending().get(0).failures());
+        assertTrue(fs.status().pending().get(0).lastError().contains("IllegalStateException"),
+                fs.status().pending().get(0).lastError());
+        clock.advance(Duration.ofMinutes(5));   // past any backoff
+        fs.runUploads();
+        assertEquals("precious", store.content("data/models/ckpt.pt"));
+        assertEquals(0, fs.status().pending().size());
+    }
+
+    @Test
     void write_beyondTheStagingBudget_isNospc_andKeepsWhatWasAcknowledged() throws FsException {
         fs.close();
         fs = open(10);

@@ -31,6 +31,7 @@ final class WritableStore implements ObjectStore {
     private final Map<String, Map<String, String>> metadata = new ConcurrentHashMap<>();
     private final AtomicInteger failures = new AtomicInteger();
     private volatile ObjectStoreException.Kind failureKind = ObjectStoreException.Kind.UNAVAILABLE;
+    private volatile boolean failWithoutMessage;
     private final List<Held> held = new ArrayList<>();
     private volatile boolean hold;
     final AtomicInteger uploads = new AtomicInteger();
@@ -49,6 +50,13 @@ final class WritableStore implements ObjectStore {
     /** Fails the next {@code count} uploads with {@code kind}: UNAVAILABLE is a 503, UNREACHABLE S3 not answering. */
     void failUploads(int count, ObjectStoreException.Kind kind) {
         failureKind = kind;
+        failWithoutMessage = false;
+        failures.set(count);
+    }
+
+    /** Fails the next {@code count} uploads with an exception that carries no message. */
+    void failUploadsWithoutMessage(int count) {
+        failWithoutMessage = true;
         failures.set(count);
     }
 
@@ -87,6 +95,9 @@ final class WritableStore implements ObjectStore {
                                                 String ifMatchEtag) {
         uploads.incrementAndGet();
         if (failures.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            if (failWithoutMessage) {
+                return CompletableFuture.failedFuture(new IllegalStateException());
+            }
             return CompletableFuture.failedFuture(new ObjectStoreException(failureKind, bucket(), key,
                     failureKind == ObjectStoreException.Kind.UNREACHABLE ? "PUT not sent: S3 is unreachable"
                             : "PUT failed: injected 503"));
