@@ -57,8 +57,8 @@ public record PlannerConfig(long capacityBytes, StoreModel store, long expectedR
     }
 
     /**
-     * Defaults: margin 3, coalesce across holes up to 64 KiB, GETs up to 8 MiB (S3's typical part size,
-     * research/anchors-mission.md §2a), at most 1/8 of a GET thrown away, window between 1 MiB and a quarter of the
+     * Defaults: margin 3, coalesce across holes up to 64 KiB, GETs up to 8 MiB (S3's guidance for byte-range
+     * GETs is 8 or 16 MB), at most 1/8 of a GET thrown away, window between 1 MiB and a quarter of the
      * cache, reads matched up to 1,024 positions out of order.
      */
     public static PlannerConfig of(long capacityBytes, StoreModel store, long expectedReadBytesPerSecond) {

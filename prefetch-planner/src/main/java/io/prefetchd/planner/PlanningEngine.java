@@ -21,7 +21,7 @@ import static java.util.Objects.requireNonNull;
  * Under a fresh random permutation per epoch every sample is read once per epoch, so a read can only hit if its
  * sample was cached at the epoch boundary: no policy (Belady's OPT included) hits more than
  * {@code c = capacity / dataset}, and at least {@code (1 − c)·D} bytes come from S3 every epoch
- * (research/anchors-mission.md §2c). Knowing the order does not raise the hit ratio; it lets those misses be
+ * (the sample of each miss was not cached when the epoch began). Knowing the order does not raise the hit ratio; it lets those misses be
  * fetched <em>before</em> they are read. So the cache is split in two:
  * <ol>
  *   <li><b>Pinned set</b> of {@code P = capacity − W} bytes: the first bytes read are pinned and kept across

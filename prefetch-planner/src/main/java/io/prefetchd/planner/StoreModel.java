@@ -7,7 +7,7 @@ import static java.util.Objects.requireNonNull;
 /**
  * What the object store can do, as the planner models it: time to first byte, aggregate bandwidth, how many
  * requests may be in flight, and how many GETs per second one key prefix takes before S3 answers 503 SlowDown
- * (5,500/s per partitioned prefix, research/anchors-mission.md §2a).
+ * (S3 documents 5,500 GET/HEAD requests a second per partitioned prefix).
  *
  * <p>The gateway estimates it online from real fetches with {@link StoreModelEstimator} and hands each new estimate
  * to {@link Planner#updateStoreModel}; the simulator passes the model it simulates.

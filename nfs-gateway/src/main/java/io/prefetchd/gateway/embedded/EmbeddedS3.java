@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 /**
  * An S3-compatible server in this JVM, serving one bucket from a folder on local disk.
  *
- * <p>This is the "embedded default" of DESIGN.md: with no S3 endpoint configured, the daemon
+ * <p>This is the daemon's embedded default: with no S3 endpoint configured, the daemon
  * starts one of these so that a newcomer can try the gateway with a single command, and the
  * integration tests use it as their real S3. The gateway talks to it over HTTP with the same
  * AWS SDK client it uses for AWS S3, MinIO or R2, so nothing downstream knows the difference.
@@ -56,7 +56,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     /** How long {@link #close} lets requests in flight finish (Jetty's default is 30 s). */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
-    // S3's rules for new buckets (the SDK checks them client-side too, research/deps.md)
+    // S3's rules for new buckets (AWS SDK v2 checks them client-side too, before sending)
     private static final Pattern BUCKET_NAME =
             Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 

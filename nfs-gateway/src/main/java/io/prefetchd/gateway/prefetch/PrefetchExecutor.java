@@ -38,7 +38,7 @@ import java.util.function.LongSupplier;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Carries the prefetch planners' schedules out against the real cache and S3: the executor of issue 6.
+ * Carries the prefetch planners' schedules out against the real cache and S3.
  *
  * <h2>Threads</h2>
  * One thread ({@code prefetchd-planner}) owns every planner: hint orders (gRPC threads), READs (NFS workers) and

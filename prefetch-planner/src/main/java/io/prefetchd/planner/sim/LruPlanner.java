@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * Least recently used, by bytes: admit every miss, evict from the cold end until it fits. What most gateways ship
- * (research/anchors-mission.md §1a); under random epochs its hit ratio is {@code c + (1 − c)·ln(1 − c)}.
+ * Least recently used, by bytes: admit every miss, evict from the cold end until it fits. What most caching gateways
+ * and FUSE mounts ship; under random epochs its hit ratio is {@code c + (1 − c)·ln(1 − c)}.
  */
 final class LruPlanner extends DemandOnlyPlanner {
     private final LinkedHashMap<Extent, Long> order = new LinkedHashMap<>(16, 0.75f, true);

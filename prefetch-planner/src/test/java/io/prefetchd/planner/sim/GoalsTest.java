@@ -10,7 +10,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The goals of issue 6, measured by simulation: c = 0.5 on random permutations, S3 at 40 ms first byte, a reader
+ * The planner's goals, measured by simulation: c = 0.5 on random permutations, S3 at 40 ms first byte, a reader
  * at 200 MB/s, so the reader needs (1 − c) × 200 = 100 MB/s from S3; 20,000 samples of 100 kB (D = 2 GB),
  * 5 epochs of which the first warms the cache up. Simulated time only.
  */

@@ -21,7 +21,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Encodes fattr4 (bitmap plus values, in attribute-number order) for the attributes prefetchd supports: every
- * attribute the Linux client and libnfs ask for (research/linux-client-nfs4.md section 4).
+ * attribute the Linux client and libnfs ask for in GETATTR, READDIR and OPEN's
+ * post-op attributes.
  *
  * <p>Owner, group and modes are the file's own when it carries an {@link io.prefetchd.gateway.fs.Owner} (written
  * through the gateway), else the export's {@link FileOwnership} (by default root, files 0444, directories 0555);
