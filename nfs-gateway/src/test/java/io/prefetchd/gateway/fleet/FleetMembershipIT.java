@@ -1,5 +1,8 @@
 package io.prefetchd.gateway.fleet;
 
+import com.hazelcast.cluster.Member;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.partition.PartitionService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
@@ -9,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,13 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Ownership through real embedded Hazelcast members: only members serving the same bucket are ever asked. */
+/**
+ * Ownership through real embedded Hazelcast members: only members serving the same bucket are ever asked, and a
+ * partition's previous owner is remembered only where the partition now is.
+ */
 class FleetMembershipIT {
     private final List<Fleet> fleets = new ArrayList<>();
+    private final List<FleetMembership> memberships = new ArrayList<>();
 
     @AfterEach
     void leave() {
         fleets.forEach(Fleet::close);
+        memberships.forEach(FleetMembership::close);
     }
 
     private static int freePort() throws IOException {
@@ -60,5 +69,50 @@ class FleetMembershipIT {
 
         assertEquals(Set.of(fleets.get(1).peerPort()), asked, "only the other member of bucket 'train' is asked");
         assertFalse(asked.contains(fleets.get(2).peerPort()));
+    }
+
+    @Test
+    void aMove_isRememberedOnlyByTheMemberItMovedTo() throws Exception {
+        int[] ports = {freePort(), freePort(), freePort()};
+        List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
+        List<PreviousOwners> previous = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            previous.add(new PreviousOwners(Duration.ofHours(1), Clock.systemUTC()));
+            if (i == 2) {   // the third joins a fleet of two that owns every partition: moves to it and among them
+                awaitSettled(2);
+            }
+            memberships.add(FleetMembership.join(new FleetSettings("moves-it", "127.0.0.1", ports[i], members, 0,
+                    Duration.ofSeconds(2), Duration.ofSeconds(3)), 1000 + i, "train", 1L << 30, id -> { },
+                    previous.get(i)));
+        }
+        awaitSettled(3);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!previous.get(2).anyRecent()) {
+            assertTrue(System.nanoTime() < deadline, "the member that joined heard of no move to it");
+            Thread.sleep(20);   // polling the engine's event delivery, bounded by the deadline
+        }
+
+        int remembered = 0;
+        for (int m = 0; m < 3; m++) {
+            PartitionService partitions = memberships.get(m).hazelcast().getPartitionService();
+            for (Partition p : partitions.getPartitions()) {
+                if (previous.get(m).from(p.getPartitionId()) != null) {
+                    remembered++;
+                    Member owner = p.getOwner();
+                    assertTrue(owner != null && owner.localMember(), "member " + m + " remembers a previous owner "
+                            + "of partition " + p.getPartitionId() + ", which is not its own");
+                }
+            }
+        }
+        assertTrue(remembered > 0, "no member remembers a move");
+    }
+
+    private void awaitSettled(int size) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!memberships.stream().allMatch(m -> m.size() == size && m.ownedPartitions() > 0
+                && m.hazelcast().getPartitionService().isClusterSafe())) {
+            assertTrue(System.nanoTime() < deadline, size + " members did not settle in time");
+            Thread.sleep(20);   // polling the engine's membership and migrations, bounded by the deadline
+        }
     }
 }
