@@ -1,15 +1,11 @@
 package io.prefetchd.gateway.hints;
 
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.prefetchd.gateway.BearerToken;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
@@ -30,8 +24,6 @@ import static java.util.Objects.requireNonNull;
  */
 public final class HintServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HintServer.class);
-    static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Server server;
     private final HintService service;
@@ -79,7 +71,7 @@ public final class HintServer implements AutoCloseable {
         var builder = (tls == null ? NettyServerBuilder.forAddress(address) : NettyServerBuilder.forAddress(address, tls))
                 .maxInboundMessageSize(c.maxMessageSize());
         builder.addService(c.token().isBlank() ? ServerInterceptors.intercept(service)
-                : ServerInterceptors.intercept(service, new BearerToken(c.token())));
+                : ServerInterceptors.intercept(service, BearerToken.required(c.token())));
         try {
             Server server = builder.build().start();
             LOG.info("hint API (gRPC prefetchd.v1.Hints) on {}:{}{}{}", c.bind(), server.getPort(),
@@ -125,28 +117,6 @@ public final class HintServer implements AutoCloseable {
         } catch (InterruptedException e) {
             server.shutdownNow();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Refuses calls without {@code authorization: Bearer <token>} with UNAUTHENTICATED. */
-    static final class BearerToken implements ServerInterceptor {
-        private final byte[] expected;
-
-        BearerToken(String token) {
-            this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                           ServerCallHandler<Q, R> next) {
-            String got = headers.get(AUTHORIZATION);
-            if (got == null || !MessageDigest.isEqual(expected, got.getBytes(StandardCharsets.UTF_8))) {
-                call.close(Status.UNAUTHENTICATED.withDescription(got == null ? "missing authorization: Bearer token"
-                        : "wrong bearer token"), new Metadata());
-                return new ServerCall.Listener<>() {
-                };
-            }
-            return next.startCall(call, headers);
         }
     }
 }

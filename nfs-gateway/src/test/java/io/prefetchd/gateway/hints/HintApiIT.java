@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.prefetchd.gateway.BearerToken;
 import io.prefetchd.gateway.testing.PublishEpoch;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.proto.EpochHeader;
@@ -66,7 +67,7 @@ class HintApiIT {
     private static HintsGrpc.HintsStub async(String token) {
         Metadata m = new Metadata();
         if (token != null) {
-            m.put(HintServer.AUTHORIZATION, "Bearer " + token);
+            m.put(BearerToken.AUTHORIZATION, "Bearer " + token);
         }
         return HintsGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
@@ -74,7 +75,7 @@ class HintApiIT {
     private static HintsGrpc.HintsBlockingStub blocking(String token) {
         Metadata m = new Metadata();
         if (token != null) {
-            m.put(HintServer.AUTHORIZATION, "Bearer " + token);
+            m.put(BearerToken.AUTHORIZATION, "Bearer " + token);
         }
         return HintsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
