@@ -192,7 +192,8 @@ record DaemonSettings(Path stateDir, Path cacheDir, Path stagingDir, String s3En
         }
         try {
             return new FleetSettings(f.getName(), f.getBind(), f.getPort(), f.getMembers(), f.getPeerPort(),
-                    f.getPeerTimeout(), f.getFailureTimeout(), f.getHandoverWindow());
+                    f.getPeerTimeout(), f.getFailureTimeout(), f.getHandoverWindow(),
+                    TokenSetting.read("prefetchd.fleet", f.getToken(), f.getTokenFile()));
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new StartupException("bad prefetchd.fleet setting: " + e.getMessage(), e);
         }

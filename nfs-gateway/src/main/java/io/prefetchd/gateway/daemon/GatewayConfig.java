@@ -859,6 +859,10 @@ public class GatewayConfig {
         private Duration failureTimeout = Duration.ofSeconds(10);
         /** How long after a block moved here its previous owner is asked for it before S3; 0 = never. */
         private Duration handoverWindow = Duration.ofHours(1);
+        /** The fleet's shared secret: peer reads must carry it, and only members with it join; empty = none. */
+        private String token = "";
+        /** A file holding the token (e.g. a mounted Kubernetes secret); read once at start. */
+        private String tokenFile = "";
 
         public String getName() {
             return name;
@@ -922,6 +926,22 @@ public class GatewayConfig {
 
         public void setHandoverWindow(Duration handoverWindow) {
             this.handoverWindow = handoverWindow;
+        }
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
+        }
+
+        public String getTokenFile() {
+            return tokenFile;
+        }
+
+        public void setTokenFile(String tokenFile) {
+            this.tokenFile = tokenFile;
         }
     }
 

@@ -7,10 +7,7 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 
 /**
@@ -32,25 +29,7 @@ public final class HttpTokenFilter {
 
     /** The configured token: {@code token}, else the first line of {@code token-file}, else empty (no token). */
     static String token(GatewayConfig.Http http) {
-        if (!http.getToken().isBlank()) {
-            if (!http.getTokenFile().isBlank()) {
-                throw new StartupException("set prefetchd.http.token or prefetchd.http.token-file, not both");
-            }
-            return http.getToken().strip();
-        }
-        if (http.getTokenFile().isBlank()) {
-            return "";
-        }
-        Path file = Path.of(http.getTokenFile());
-        try {
-            String token = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (token.isEmpty() || token.contains("\n")) {
-                throw new StartupException("prefetchd.http.token-file " + file + " must hold the token on one line");
-            }
-            return token;
-        } catch (IOException e) {
-            throw new StartupException("cannot read prefetchd.http.token-file " + file + ": " + e.getMessage(), e);
-        }
+        return TokenSetting.read("prefetchd.http", http.getToken(), http.getTokenFile());
     }
 
     /** Whether a token is required at all. */

@@ -66,7 +66,7 @@ public class MetricsController {
                 + " in " + s.blocks() + " blocks\n"
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"
                 + "misses      " + s.misses() + " blocks (" + Sizes.format(s.missBytes()) + ")\n"
-                + s3() + metadata() + writes()
+                + s3() + fleet() + metadata() + writes()
                 + "nfs clients " + gateway.state().clientCount() + ", sessions " + gateway.state().sessionCount()
                 + ", open files " + gateway.state().openCount() + ", locks " + gateway.state().locks().heldCount()
                 + "\n"
@@ -83,6 +83,10 @@ public class MetricsController {
                 : "s3          UNREACHABLE for " + r.unreachableFor().toSeconds() + " s (" + r.lastError() + "); "
                         + r.refused() + " requests failed fast; cached data is served, uncached reads fail (EIO)\n")
                 .orElse("");
+    }
+
+    private String fleet() {
+        return running().fleet().map(f -> "fleet       " + f.status() + "\n").orElse("");
     }
 
     private String writes() {

@@ -85,9 +85,9 @@ public final class Fleet implements AutoCloseable {
         FleetMetrics metrics = new FleetMetrics(registry);
         PreviousOwners previous = new PreviousOwners(settings.handoverWindow(), clock);
         var planner = new AtomicReference<PrefetchExecutor>();
-        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), local, metrics, PEER_THREADS,
-                planner::get);
-        PeerClient client = new PeerClient(settings.peerTimeout());
+        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), settings.token(), local, metrics,
+                PEER_THREADS, planner::get);
+        PeerClient client = new PeerClient(settings.peerTimeout(), settings.token());
         FleetMembership membership;
         try {
             membership = FleetMembership.join(settings, server.port(), bucket, local.stats().capacityBytes(),
@@ -152,6 +152,17 @@ public final class Fleet implements AutoCloseable {
     /** The port of this member's peer data channel. */
     public int peerPort() {
         return server.port();
+    }
+
+    /**
+     * This member's place in the fleet on one line, for {@code /status}: members seen against those listed (a member
+     * with another name or token forms a fleet of its own), partitions owned, the peer port, and whether it is open.
+     */
+    public String status() {
+        return settings.name() + ": " + members() + " members (" + settings.members().size() + " listed), owns "
+                + ownedPartitions() + " of " + membership.hazelcast().getPartitionService().getPartitions().size()
+                + " partitions, peer port " + peerPort() + (settings.token().isEmpty()
+                        ? ", no token (the peer port serves anyone who reaches it)" : ", token required");
     }
 
     /** Bytes this member has received from owners over the peer data channel since it joined. */

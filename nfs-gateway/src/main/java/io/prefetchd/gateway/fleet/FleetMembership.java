@@ -102,7 +102,7 @@ final class FleetMembership implements Ownership, AutoCloseable {
     /** The Hazelcast configuration of a member: TCP join to the static list, quiet, nothing phoned home. */
     static Config config(FleetSettings s, int peerPort, String bucket, long cacheBytes) {
         Config c = new Config();
-        c.setClusterName(s.name());
+        c.setClusterName(s.clusterName());
         c.setInstanceName("prefetchd-fleet-" + s.name() + "-" + s.port() + "-" + System.identityHashCode(c));
         c.setProperty("hazelcast.phone.home.enabled", "false");
         c.setProperty("hazelcast.logging.type", "slf4j");

@@ -1,6 +1,10 @@
 package io.prefetchd.gateway.fleet;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -18,9 +22,11 @@ import static java.util.Objects.requireNonNull;
  * @param failureTimeout how long a member may be silent before it is dropped and its blocks get new owners
  * @param handoverWindow how long after a grain moved to this member its previous owner is asked for it first, before
  *     S3; zero never asks
+ * @param token the fleet's shared secret, empty for none: with one, the peer data channel refuses calls that do not
+ *     carry it, and only members with the same token form a fleet (the membership's cluster name is derived from it)
  */
 public record FleetSettings(String name, String bind, int port, List<String> members, int peerPort,
-                            Duration peerTimeout, Duration failureTimeout, Duration handoverWindow) {
+                            Duration peerTimeout, Duration failureTimeout, Duration handoverWindow, String token) {
     /** The default {@link #handoverWindow}: about an epoch of a long training job. */
     public static final Duration HANDOVER_WINDOW = Duration.ofHours(1);
 
@@ -34,6 +40,7 @@ public record FleetSettings(String name, String bind, int port, List<String> mem
         requireNonNull(peerTimeout, "peerTimeout is null");
         requireNonNull(failureTimeout, "failureTimeout is null");
         requireNonNull(handoverWindow, "handoverWindow is null");
+        requireNonNull(token, "token is null");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name must be 1 to 63 letters, digits, '.', '_' or '-', not '"
                     + name + "'");
@@ -64,11 +71,47 @@ public record FleetSettings(String name, String bind, int port, List<String> mem
         if (handoverWindow.isNegative()) {
             throw new IllegalArgumentException("handover-window must not be negative, not " + handoverWindow);
         }
+        token = token.strip();
+    }
+
+    /** Settings without a token. */
+    public FleetSettings(String name, String bind, int port, List<String> members, int peerPort, Duration peerTimeout,
+                         Duration failureTimeout, Duration handoverWindow) {
+        this(name, bind, port, members, peerPort, peerTimeout, failureTimeout, handoverWindow, "");
     }
 
     /** Settings with the default {@link #handoverWindow}. */
     public FleetSettings(String name, String bind, int port, List<String> members, int peerPort, Duration peerTimeout,
                          Duration failureTimeout) {
-        this(name, bind, port, members, peerPort, peerTimeout, failureTimeout, HANDOVER_WINDOW);
+        this(name, bind, port, members, peerPort, peerTimeout, failureTimeout, HANDOVER_WINDOW, "");
+    }
+
+    /** These settings with {@code token} as the fleet's shared secret. */
+    public FleetSettings withToken(String token) {
+        return new FleetSettings(name, bind, port, members, peerPort, peerTimeout, failureTimeout, handoverWindow, token);
+    }
+
+    /**
+     * The membership's cluster name: the fleet's name, and with a token a digest of both, so that members without
+     * the token (or with another) are refused at join. The token itself never travels in the membership protocol.
+     */
+    String clusterName() {
+        if (token.isEmpty()) {
+            return name;
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(("prefetchd-fleet\0" + name + "\0" + token)
+                    .getBytes(StandardCharsets.UTF_8));
+            return name + "-" + HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    @Override
+    public String toString() {   // the record's own would print the token
+        return "FleetSettings[name=" + name + ", bind=" + bind + ", port=" + port + ", members=" + members
+                + ", peerPort=" + peerPort + ", peerTimeout=" + peerTimeout + ", failureTimeout=" + failureTimeout
+                + ", handoverWindow=" + handoverWindow + ", token=" + (token.isEmpty() ? "none" : "set") + "]";
     }
 }

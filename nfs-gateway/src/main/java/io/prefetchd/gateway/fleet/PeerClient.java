@@ -5,6 +5,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.prefetchd.gateway.BearerToken;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +24,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class PeerClient implements PeerReads, AutoCloseable {
     private final Duration timeout;
+    private final String token;
     private final ConcurrentMap<String, Channel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -29,8 +32,10 @@ final class PeerClient implements PeerReads, AutoCloseable {
     private record Channel(String memberId, ManagedChannel channel) {
     }
 
-    PeerClient(Duration timeout) {
+    /** @param token the fleet's shared secret, sent with every call; empty for none */
+    PeerClient(Duration timeout, String token) {
         this.timeout = requireNonNull(timeout, "timeout is null");
+        this.token = requireNonNull(token, "token is null");
     }
 
     @Override
@@ -41,7 +46,7 @@ final class PeerClient implements PeerReads, AutoCloseable {
             return reply;
         }
         ManagedChannel channel = channels.compute(owner.address(), (a, c) -> c != null && c.memberId().equals(owner.id())
-                ? c : replace(c, owner)).channel();
+                ? c : replace(c, owner, token)).channel();
         ClientCalls.asyncUnaryCall(channel.newCall(PeerProtocol.READ,
                 CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)), request,
                 new StreamObserver<>() {
@@ -65,14 +70,17 @@ final class PeerClient implements PeerReads, AutoCloseable {
         return reply;
     }
 
-    private static Channel replace(Channel old, Peer owner) {
+    private static Channel replace(@Nullable Channel old, Peer owner, String token) {
         if (old != null) {
             old.channel().shutdownNow();
         }
-        return new Channel(owner.id(), NettyChannelBuilder.forAddress(owner.host(), owner.port())
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(owner.host(), owner.port())
                 .usePlaintext()
-                .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE)
-                .build());
+                .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE);
+        if (!token.isEmpty()) {
+            b.intercept(BearerToken.sent(token));
+        }
+        return new Channel(owner.id(), b.build());
     }
 
     /** Shuts the channel of a member that left. */

@@ -1,12 +1,14 @@
 package io.prefetchd.gateway.fleet;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.prefetchd.gateway.BearerToken;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.ObjectStoreException;
@@ -49,10 +51,12 @@ final class PeerServer implements AutoCloseable {
     /**
      * Listens on {@code bind:port} (0 = any free port).
      *
+     * @param token the fleet's shared secret every call must carry, empty for none
      * @param threads reads served at once (each may wait for an S3 GET)
      */
-    static PeerServer start(String bind, int port, ExtentCache local, FleetMetrics metrics, int threads,
+    static PeerServer start(String bind, int port, String token, ExtentCache local, FleetMetrics metrics, int threads,
                             Supplier<PrefetchExecutor> planner) {
+        requireNonNull(token, "token is null");
         requireNonNull(planner, "planner is null");
         requireNonNull(local, "local is null");
         requireNonNull(metrics, "metrics is null");
@@ -69,7 +73,8 @@ final class PeerServer implements AutoCloseable {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
                     .executor(readers)
                     .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE)
-                    .addService(service)
+                    .addService(token.isEmpty() ? service
+                            : ServerInterceptors.intercept(service, BearerToken.required(token)))
                     .build()
                     .start();
             return new PeerServer(server, readers);

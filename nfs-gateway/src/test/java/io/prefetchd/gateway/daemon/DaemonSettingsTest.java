@@ -1,6 +1,7 @@
 package io.prefetchd.gateway.daemon;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefetchd.gateway.fleet.FleetSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +77,21 @@ class DaemonSettingsTest {
         c.getGrpc().setTlsCert("/etc/prefetchd/hints.pem");
 
         assertEquals("prefetchd.grpc.tls-cert and prefetchd.grpc.tls-key go together", failure(c));
+    }
+
+    @Test
+    void fleetTokenFile_isReadOnce_andTokenWithTokenFile_failsNamingBoth(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("fleet-token"), "s3cr3t\n");
+        GatewayConfig c = new GatewayConfig();
+        c.getFleet().setMembers(List.of("127.0.0.1:5701"));
+        c.getFleet().setTokenFile(file.toString());
+
+        FleetSettings fleet = DaemonSettings.of(c).fleet();
+        assertNotNull(fleet);
+        assertEquals("s3cr3t", fleet.token());
+
+        c.getFleet().setToken("other");
+        assertEquals("set prefetchd.fleet.token or prefetchd.fleet.token-file, not both", failure(c));
     }
 
     @Test

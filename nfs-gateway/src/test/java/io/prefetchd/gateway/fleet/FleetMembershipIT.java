@@ -69,6 +69,9 @@ class FleetMembershipIT {
 
         assertEquals(Set.of(fleets.get(1).peerPort()), asked, "only the other member of bucket 'train' is asked");
         assertFalse(asked.contains(fleets.get(2).peerPort()));
+        String status = fleets.get(0).status();
+        assertTrue(status.startsWith("membership-it: 3 members (3 listed), owns "), status);
+        assertTrue(status.endsWith(", no token (the peer port serves anyone who reaches it)"), status);
     }
 
     @Test
@@ -105,6 +108,28 @@ class FleetMembershipIT {
             }
         }
         assertTrue(remembered > 0, "no member remembers a move");
+    }
+
+    @Test
+    void membersWithAnotherToken_doNotJoin_membersWithTheSameTokenDo() throws Exception {
+        int[] ports = {freePort(), freePort(), freePort()};
+        List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
+        String[] tokens = {"token-a", "token-b", "token-a"};
+        for (int i = 0; i < 3; i++) {
+            memberships.add(FleetMembership.join(new FleetSettings("token-it", "127.0.0.1", ports[i], members, 0,
+                    Duration.ofSeconds(2), Duration.ofSeconds(3)).withToken(tokens[i]), 1000 + i, "train", 1L << 30,
+                    id -> { }, new PreviousOwners(Duration.ZERO, Clock.systemUTC())));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (memberships.get(0).size() != 2 || memberships.get(2).size() != 2) {
+            assertTrue(System.nanoTime() < deadline, "the two members with the same token did not join");
+            Thread.sleep(20);   // polling the engine's membership, bounded by the deadline
+        }
+
+        assertEquals(1, memberships.get(1).size(), "the member with another token stays alone");
+        for (Member m : memberships.get(0).hazelcast().getCluster().getMembers()) {
+            assertTrue(m.getAddress().getPort() != ports[1], "the member with another token is in the fleet");
+        }
     }
 
     private void awaitSettled(int size) throws InterruptedException {

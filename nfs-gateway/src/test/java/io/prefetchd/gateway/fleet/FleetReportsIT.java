@@ -92,6 +92,7 @@ class FleetReportsIT {
         }
         p.put("prefetchd.fleet.members", String.join(",", members));
         p.put("prefetchd.fleet.failure-timeout", "3s");
+        p.put("prefetchd.fleet.token", "reports-it-token");   // peer reads below carry it
         p.put("prefetchd.cache.size", "64MiB");
         ApplicationContext ctx = Daemon.start(p);
         daemons.add(ctx);
@@ -153,6 +154,9 @@ class FleetReportsIT {
         ApplicationContext b = start(1, ports);
         await(() -> fleet(a).members() == 2 && fleet(b).members() == 2 && fleet(a).ownedPartitions() > 0
                 && fleet(b).ownedPartitions() > 0, "two members, each with its share");
+        String status = get(b, "/status");
+        assertTrue(status.contains("\nfleet       reports-it: 2 members (2 listed), owns "), status);
+        assertTrue(status.contains(", token required\n"), status);
 
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", a.getBean(HintServer.class).port())
                 .usePlaintext().build();

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,5 +42,19 @@ class FleetSettingsTest {
                 () -> with("a b", 5701, List.of("h:1"), Duration.ofSeconds(10)));
         assertThrows(IllegalArgumentException.class, () -> with("a", 0, List.of("h:1"), Duration.ofSeconds(10)));
         assertThrows(IllegalArgumentException.class, () -> with("a", 5701, List.of("h:1"), Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void token_changesTheClusterName_perTokenAndName_andIsNeverPrinted() {
+        FleetSettings open = with("train", 5701, List.of("h:1"), Duration.ofSeconds(10));
+        FleetSettings secret = open.withToken("  s3cr3t-token ");
+
+        assertEquals("train", open.clusterName());
+        assertEquals("s3cr3t-token", secret.token());
+        assertTrue(secret.clusterName().startsWith("train-"), secret.clusterName());
+        assertEquals(secret.clusterName(), open.withToken("s3cr3t-token").clusterName());
+        assertNotEquals(secret.clusterName(), open.withToken("other").clusterName());
+        assertFalse(secret.toString().contains("s3cr3t"), secret.toString());
+        assertFalse(secret.clusterName().contains("s3cr3t"), secret.clusterName());
     }
 }
