@@ -1,39 +1,34 @@
 package io.prefetchd.gateway.fleet;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.DatasetIndexer;
 import io.prefetchd.formats.DatasetSpec;
 import io.prefetchd.formats.FileLayout;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.cache.ObjectVersion;
-import io.prefetchd.gateway.daemon.Gateway;
-import io.prefetchd.gateway.daemon.GatewayConfig;
 import io.prefetchd.gateway.index.ObjectStoreRangeSource;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import io.prefetchd.gateway.fleet.FleetGateways.Member;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static io.prefetchd.gateway.fleet.FleetGateways.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,28 +53,8 @@ class FleetPlanningIT {
     private S3ProxyFixture s3;
     private final List<ObjectVersion> objects = new ArrayList<>();
     private final List<byte[]> contents = new ArrayList<>();
-    private final int[] fleetPorts = new int[MEMBERS];
-    private final Member[] members = new Member[MEMBERS];
+    private FleetGateways gateways;
     private long datasetBytes;
-
-    private record Member(Gateway gateway, MeterRegistry registry) {
-        Fleet fleet() {
-            return gateway.fleet().orElseThrow();
-        }
-
-        PrefetchExecutor planner() {
-            return gateway.prefetcher();
-        }
-
-        double s3Bytes() {
-            var c = registry.find("prefetchd.s3.bytes").counter();
-            return c == null ? 0 : c.count();
-        }
-
-        long plannerCapacity() {
-            return planner().status().get(0).plannerCapacityBytes();
-        }
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -94,75 +69,38 @@ class FleetPlanningIT {
             objects.add(new ObjectVersion(key, s3.put(BUCKET, key, b), b.length));
             datasetBytes += b.length;
         }
+        gateways = new FleetGateways(s3, BUCKET, dir, "fleet-plan-it", MEMBERS, c -> {
+            c.getCache().setSize(Long.toString(CACHE));
+            c.getCache().setGrain(GRAIN);
+            c.getFleet().setPeerTimeout(Duration.ofSeconds(5));
+        });
         for (int i = 0; i < MEMBERS; i++) {
-            fleetPorts[i] = freePort();
+            gateways.start(i);
         }
-        for (int i = 0; i < MEMBERS; i++) {
-            members[i] = start(i);
-        }
-        awaitTrue(() -> Arrays.stream(members).allMatch(m -> m.fleet().members() == MEMBERS
+        awaitTrue(() -> gateways.all().stream().allMatch(m -> m.fleet().members() == MEMBERS
                 && m.fleet().ownedPartitions() > 0), "three members, each with its share");
     }
 
     @AfterEach
     void tearDown() {
-        for (Member m : members) {
-            if (m != null) {
-                m.gateway().close();
-            }
+        if (gateways != null) {
+            gateways.close();
         }
         if (s3 != null) {
             s3.close();
         }
     }
 
-    private Member start(int i) {
-        GatewayConfig c = new GatewayConfig();
-        c.setStateDir(dir.resolve("member-" + i).toString());
-        c.getS3().setEndpoint(s3.endpoint().toString());
-        c.getS3().setBucket(BUCKET);
-        c.getS3().setPathStyle(true);
-        c.getS3().setAccessKey(S3ProxyFixture.ACCESS_KEY);
-        c.getS3().setSecretKey(S3ProxyFixture.SECRET_KEY);
-        c.getCache().setSize(Long.toString(CACHE));
-        c.getCache().setGrain(GRAIN);
-        c.getNfs().setBind("127.0.0.1");
-        c.getNfs().setPort(0);
-        c.getNfs().setWorkers(4);
-        c.getFleet().setName("fleet-plan-it");
-        c.getFleet().setBind("127.0.0.1");
-        c.getFleet().setPort(fleetPorts[i]);
-        c.getFleet().setMembers(Arrays.stream(fleetPorts).mapToObj(p -> "127.0.0.1:" + p).toList());
-        c.getFleet().setFailureTimeout(Duration.ofSeconds(3));
-        c.getFleet().setPeerTimeout(Duration.ofSeconds(5));
-        MeterRegistry registry = new SimpleMeterRegistry();
-        return new Member(Gateway.start(c, registry, Clock.systemUTC()), registry);
+    private static double s3Bytes(Member m) {
+        return m.counter("prefetchd.s3.bytes");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** Waits for an outside engine's state (membership, planners re-planning), at most 60 s. */
-    private static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+    private static long plannerCapacity(Member m) {
+        return m.planner().status().get(0).plannerCapacityBytes();
     }
 
     private void idle() {
-        for (Member m : members) {
+        for (Member m : gateways.all()) {
             try {
                 m.planner().whenIdle().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -200,8 +138,8 @@ class FleetPlanningIT {
             ranks[r] = java.util.stream.IntStream.range(0, SAMPLES).filter(i -> i % MEMBERS == rank)
                     .map(i -> order[i]).toArray();
         }
-        double before = Arrays.stream(members).mapToDouble(Member::s3Bytes).sum();
-        for (Member m : members) {
+        double before = gateways.all().stream().mapToDouble(FleetPlanningIT::s3Bytes).sum();
+        for (Member m : gateways.all()) {
             for (int r = 0; r < MEMBERS; r++) {
                 m.planner().publish(new HintSink.PublishedOrder("ds", "job", r, MEMBERS,
                         EpochOrder.of(epoch, ranks[r]))).join();
@@ -211,12 +149,12 @@ class FleetPlanningIT {
         for (int i = 0; i < ranks[0].length; i++) {
             for (int r = 0; r < MEMBERS; r++) {
                 if (i < ranks[r].length) {
-                    read(members[r], ranks[r][i]);
+                    read(gateways.get(r), ranks[r][i]);
                 }
             }
             idle();
         }
-        return Arrays.stream(members).mapToDouble(Member::s3Bytes).sum() - before;
+        return gateways.all().stream().mapToDouble(FleetPlanningIT::s3Bytes).sum() - before;
     }
 
     /** Reads a sample through {@code m} as its NFS READ path does, and checks its bytes. */
@@ -231,18 +169,18 @@ class FleetPlanningIT {
 
     @Test
     void hintedFleet_plansForTheFleetsCache_andAWarmEpochFetchesLessThanOneCacheLeaves() throws Exception {
-        DatasetIndex index = DatasetIndexer.create(new ObjectStoreRangeSource(members[0].gateway().store()),
+        DatasetIndex index = DatasetIndexer.create(new ObjectStoreRangeSource(gateways.get(0).gateway().store()),
                 ForkJoinPool.commonPool(), 2, Clock.systemUTC()).build(DatasetSpec.files("train", FileLayout.SORTED))
                 .index();
         assertEquals(SAMPLES, index.sampleCount());
-        for (Member m : members) {
+        for (Member m : gateways.all()) {
             m.planner().addDataset("ds", index).get(30, TimeUnit.SECONDS);
         }
         idle();
         long own = PrefetchExecutor.plannable(CACHE, 0.99);
-        for (Member m : members) {   // a third of the partitions: three caches' worth each
-            awaitTrue(() -> m.plannerCapacity() > 2.5 * own, "planner capacity of the fleet, not "
-                    + m.plannerCapacity() + " of one member's " + own);
+        for (Member m : gateways.all()) {   // a third of the partitions: three caches' worth each
+            awaitTrue(() -> plannerCapacity(m) > 2.5 * own, "planner capacity of the fleet, not "
+                    + plannerCapacity(m) + " of one member's " + own);
         }
 
         double cold = epoch(0);
@@ -251,15 +189,15 @@ class FleetPlanningIT {
 
         // what the members hold of their plans: each its share of its planner's capacity, about its own cache
         double held = 0;
-        for (Member m : members) {
-            held += (double) m.plannerCapacity() * m.fleet().ownedPartitions() / 271;
+        for (Member m : gateways.all()) {
+            held += (double) plannerCapacity(m) * m.fleet().ownedPartitions() / 271;
         }
         double expected = datasetBytes - held;
         String figures = String.format("D %d, fleet cache held %.0f (3 x own %d), S3 bytes per epoch: cold %.0f, "
                 + "warm %.0f and %.0f, expected (1 - C_fleet/D)·D = %.0f; one gateway's cache alone leaves %d",
                 datasetBytes, held, 3 * own, cold, warm1, warm2, expected, datasetBytes - own);
         StringBuilder owned = new StringBuilder();
-        for (Member m : members) {
+        for (Member m : gateways.all()) {
             FleetExtentCache view = (FleetExtentCache) m.fleet().cache();
             long mine = 0;
             for (ObjectVersion o : objects) {
