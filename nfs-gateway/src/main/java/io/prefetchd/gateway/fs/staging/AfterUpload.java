@@ -31,10 +31,10 @@ import static java.util.Objects.requireNonNull;
  * downloads nothing; only files up to a quarter of the cache, so one large write does not flush a dataset's
  * working set. A whole object PUT through the S3 endpoint enters it the same way.
  *
- * <p>Thread-safety: {@link #uploaded} and {@link #superseded} are called with the file system's namespace lock
- * held (see {@link WritableFileSystem}); they take the staging area's lock and a staged file's monitor only
- * through them, in that order. The {@code toCache} methods are called without it, and take only the staged file's
- * monitor. Takes no lock of its own.
+ * <p>Thread-safety: runs on the uploader's completion executor. {@link #uploaded} and {@link #superseded} are
+ * called with the file system's namespace lock held (see {@link WritableFileSystem}), as every namespace change
+ * is; the staging area's lock, and under it a staged file's monitor, are taken only inside their own methods. The
+ * {@code toCache} methods are called without the namespace lock and take only the staged file's monitor.
  */
 final class AfterUpload {
     private static final Logger LOG = LoggerFactory.getLogger(AfterUpload.class);

@@ -32,7 +32,8 @@ import static java.util.Objects.requireNonNull;
  * come out as their NFS meaning.
  *
  * <p>Called with the file system's namespace lock held (see {@link WritableFileSystem}), so that what it finds in
- * the listings and in S3 stays true until the change that asked is made. Takes no lock of its own.
+ * the listings and in S3 stays true until the change that asked is made; {@link #checkName}, which reads nothing,
+ * needs no lock. Takes no lock of its own.
  */
 final class BucketNamespace {
     private static final int MAX_NAME_BYTES = 255;

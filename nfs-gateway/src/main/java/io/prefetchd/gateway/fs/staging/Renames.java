@@ -30,9 +30,9 @@ import static java.util.Objects.requireNonNull;
  * ({@link BucketNamespace#keepDirectory}), and is shown over the read-only view's listings at once
  * ({@link RecentChanges}): the old name gone, the new one present.
  *
- * <p>Called with the file system's namespace lock held (see {@link WritableFileSystem}), which it holds while it
- * asks S3; takes the staging area's lock and a staged file's only through them, in that order. Takes no lock of its
- * own.
+ * <p>Called with the file system's namespace lock held (see {@link WritableFileSystem}), which stays held while it
+ * asks S3. Takes no lock of its own: the staging area's lock, and under it a staged file's monitor, are taken only
+ * inside their own methods.
  */
 final class Renames {
     private static final Logger LOG = LoggerFactory.getLogger(Renames.class);

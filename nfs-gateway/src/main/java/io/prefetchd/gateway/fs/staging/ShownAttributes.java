@@ -31,7 +31,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class ShownAttributes {
     /** The size shown for every directory. */
-    static final long DIR_SIZE = 4096;
+    private static final long DIR_SIZE = 4096;
 
     private final StagingArea area;
     private final ToLongFunction<Inode> fileIds;
