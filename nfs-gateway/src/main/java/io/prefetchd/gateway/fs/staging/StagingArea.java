@@ -378,6 +378,13 @@ final class StagingArea implements AutoCloseable {
         }
     }
 
+    /** Forgets what is known of {@code path}, when anything is; durable when this returns. */
+    synchronized void forgetKnown(String path) throws FsException {
+        if (known.containsKey(path)) {
+            setKnown(path, null);
+        }
+    }
+
     private void putKnown(String path, ObjectAttributes attributes) {
         int slash = path.lastIndexOf('/');
         knownParents.add(slash < 0 ? "" : path.substring(0, slash));

@@ -1,0 +1,153 @@
+package io.prefetchd.gateway.fs.staging;
+
+import io.prefetchd.gateway.cache.ExtentCache;
+import io.prefetchd.gateway.cache.ObjectVersion;
+import io.prefetchd.gateway.fs.FileAttributes;
+import io.prefetchd.gateway.fs.FileType;
+import io.prefetchd.gateway.fs.FsException;
+import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.Owner;
+import io.prefetchd.gateway.fs.S3FileSystem;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.s3.ObjectStore;
+import io.prefetchd.gateway.s3.ObjectStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What follows the end of an upload. When S3 has exactly a staged file's bytes under its name, the object, with
+ * the owner, mode and mtime the file had, answers for the name from then on, and the staged copy is deleted
+ * ({@link #uploaded}). An upload that ended after its file changed leaves the file staged; its next upload follows
+ * ({@link #superseded}).
+ *
+ * <p><b>Read cache.</b> The bytes just uploaded enter the read cache from local disk, so reading the file back
+ * downloads nothing; only files up to a quarter of the cache, so one large write does not flush a dataset's
+ * working set. A whole object PUT through the S3 endpoint enters it the same way.
+ *
+ * <p>Thread-safety: runs on the uploader's completion executor. {@link #uploaded} and {@link #superseded} are
+ * called with the file system's namespace lock held (see {@link WritableFileSystem}), as every namespace change
+ * is; the staging area's lock, and under it a staged file's monitor, are taken only inside their own methods. The
+ * {@code toCache} methods are called without the namespace lock and take only the staged file's monitor.
+ */
+final class AfterUpload {
+    private static final Logger LOG = LoggerFactory.getLogger(AfterUpload.class);
+
+    private final OverlayView view;
+    private final ShownAttributes shown;
+    private final StagingArea area;
+    private final RecentChanges recent;
+    private final S3FileSystem base;
+    private final ObjectStore store;
+    private final ExtentCache cache;
+
+    /** @param cache the read cache {@code base} reads through */
+    AfterUpload(OverlayView view, ShownAttributes shown, StagingArea area, RecentChanges recent, S3FileSystem base,
+                ObjectStore store, ExtentCache cache) {
+        this.view = requireNonNull(view, "view is null");
+        this.shown = requireNonNull(shown, "shown is null");
+        this.area = requireNonNull(area, "area is null");
+        this.recent = requireNonNull(recent, "recent is null");
+        this.base = requireNonNull(base, "base is null");
+        this.store = requireNonNull(store, "store is null");
+        this.cache = requireNonNull(cache, "cache is null");
+    }
+
+    /** S3 has staged file {@code f}'s current bytes under its current name as {@code object}: it answers for it. */
+    void uploaded(StagedFile f, ObjectMeta object) {
+        if (area.byPath(f.path) != f) {
+            return;
+        }
+        Inode inode = new Inode(FileType.REGULAR, f.path);
+        Owner owner = f.owner();
+        FileAttributes a = shown.object(inode, object, owner);
+        // Published before the staged file goes: reads and GETATTRs take no lock, and one that finds the
+        // staged file gone must find the object it became (the read-only view may not list it yet). While
+        // the file stays staged it is what they see, so these are harmless if the journal fails below.
+        view.uploadedAs(f.etag, a);
+        recent.present(inode, a);
+        base.changed(f.path);
+        try {
+            area.uploaded(f, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
+        } catch (FsException e) {
+            LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * An upload that ended after its file changed. Written again under the same name: its next upload follows.
+     * Renamed or removed meanwhile: the object under the old name is a stray, deleted unless the name holds
+     * something else now.
+     */
+    void superseded(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
+        if (!f.gone() && f.path.equals(s.path())) {
+            area.rebase(f, object.etag());
+            return;
+        }
+        RecentChanges.Change c = recent.get(s.path());
+        if (area.byPath(s.path()) != null || c != null && !c.gone()) {
+            return;   // staged again (its upload replaces the stray), or something else was put there
+        }
+        try {
+            store.delete(base.key(s.path()));
+            base.changed(s.path());
+        } catch (ObjectStoreException e) {
+            LOG.warn("s3://{}/{} was uploaded for a file renamed or removed meanwhile and could not be "
+                    + "deleted: {}", store.bucket(), base.key(s.path()), e.getMessage());
+        }
+    }
+
+    /**
+     * Puts the bytes just uploaded into the read cache from staged file {@code f}, under the file's monitor, and
+     * only while it still holds exactly the uploaded version.
+     */
+    void toCache(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
+        if (tooLarge(object)) {
+            return;
+        }
+        ObjectVersion version = new ObjectVersion(object.key(), object.etag(), object.size());
+        synchronized (f) {
+            if (f.gone() || f.generation() != s.generation() || f.size() != object.size()) {
+                return;
+            }
+            try {
+                cache.offer(version, f::read);
+            } catch (RuntimeException e) {
+                LOG.warn("/{} was uploaded but could not enter the read cache: {}", s.path(), e.toString());
+            }
+        }
+    }
+
+    /** Puts an object just uploaded from local file {@code content} into the read cache. */
+    void toCache(ObjectMeta object, Path content) {
+        if (tooLarge(object)) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(content)) {
+            cache.offer(new ObjectVersion(object.key(), object.etag(), object.size()), (offset, length) -> {
+                ByteBuffer b = ByteBuffer.allocate(length);
+                int n = 0;
+                while (b.hasRemaining() && n >= 0) {
+                    n = ch.read(b, offset + b.position());
+                }
+                if (b.hasRemaining()) {
+                    throw new IOException(content + " is shorter than the object it was uploaded as");
+                }
+                return b.array();
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("/{} was uploaded but could not enter the read cache: {}", object.key(), e.toString());
+        }
+    }
+
+    private boolean tooLarge(ObjectMeta object) {
+        return object.size() > cache.stats().capacityBytes() / 4;
+    }
+}
