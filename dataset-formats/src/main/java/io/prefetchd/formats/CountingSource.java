@@ -23,6 +23,11 @@ final class CountingSource implements RangeSource {
     }
 
     @Override
+    public void list(String prefix, ListingConsumer each) throws IOException {
+        delegate.list(prefix, each);
+    }
+
+    @Override
     public Optional<ObjectRef> head(String key) throws IOException {
         return delegate.head(key);
     }

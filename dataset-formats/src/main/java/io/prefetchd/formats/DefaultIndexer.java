@@ -18,11 +18,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Builds and refreshes indexes. A build lists the dataset, takes the parts of unchanged objects from the
- * previous index, and scans the rest with at most {@code parallelism} workers on the injected executor: each
- * worker takes the next object to scan until none is left, so the number of tasks in flight is bounded
- * whatever the executor's queue. Results land in a per-object slot, so dataset order does not depend on
- * which scan finishes first. Stateless between builds, so thread-safe.
+ * Builds and refreshes indexes. A build lists the dataset, takes the parts of unchanged objects from the previous
+ * index, and scans the rest with at most {@code parallelism} workers on the injected executor: each worker takes
+ * the next object to scan until none is left, so the number of tasks in flight is bounded whatever the executor's
+ * queue. Results land in a per-object slot, so dataset order does not depend on which scan finishes first. The
+ * exception is a file-per-sample index in key order kept in an {@link IndexStore}: it is refreshed from the paged
+ * listing straight into the store's file ({@link StreamedFilesRefresh}), holding neither listing nor index.
+ * Stateless between builds, so thread-safe.
  */
 final class DefaultIndexer implements DatasetIndexer {
     private final RangeSource source;
@@ -53,6 +55,28 @@ final class DefaultIndexer implements DatasetIndexer {
         requireNonNull(spec, "spec is null");
         requireNonNull(previous, "previous is null");
         return run(handler(spec.format()), spec, previous.filter(p -> p.spec().equals(spec)));
+    }
+
+    @Override
+    public IndexBuild loadOrBuild(DatasetSpec spec, IndexStore store) throws IOException {
+        requireNonNull(spec, "spec is null");
+        requireNonNull(store, "store is null");
+        return new PersistedRefresh(this::refreshInStore, store).run(spec);
+    }
+
+    /** A file-per-sample index in key order streamed into the store's file; any other built on the heap. */
+    private PersistedRefresh.Refreshed refreshInStore(DatasetSpec spec, Optional<DatasetIndex> previous,
+            IndexStore store) throws IOException {
+        if (spec.format() != Format.FILES || spec.layout() != FileLayout.SORTED) {
+            return new PersistedRefresh.Refreshed(refresh(spec, previous), Optional.empty());
+        }
+        Instant started = clock.instant();
+        Optional<DatasetIndex> same = previous.filter(p -> p.spec().equals(spec));
+        StreamedFilesRefresh.Outcome o = StreamedFilesRefresh.run(source, spec, same, store.file(spec));
+        DatasetIndex index = o.written().isPresent() ? IndexStore.read(o.written().get()) : same.orElseThrow();
+        BuildStats stats = new BuildStats(o.listed(), o.listed() - o.reused(), o.reused(), 0, 0, 0,
+                Duration.between(started, clock.instant()));
+        return new PersistedRefresh.Refreshed(new IndexBuild(index, List.of(), stats, List.of()), o.written());
     }
 
     private <P extends FormatHandler.Part> IndexBuild run(FormatHandler<P> handler, DatasetSpec spec,

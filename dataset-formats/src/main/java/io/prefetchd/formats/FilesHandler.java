@@ -13,6 +13,11 @@ import java.util.List;
  * location) sorted; within a class, {@code sorted(os.walk(class_dir))} visits folders in order of their path
  * string and each folder's files sorted by name, so {@code cat/z.jpg} comes before {@code cat/a/b.jpg}.
  * Objects directly under the location belong to no class and are left out, as ImageFolder does.
+ *
+ * <p>This handler builds on the heap from the whole listing ({@link DatasetIndexer#build} and
+ * {@link DatasetIndexer#refresh}, and every {@code IMAGE_FOLDER} index, whose order is not the listing's). A
+ * {@code SORTED} index kept in an {@link IndexStore} is refreshed from the paged listing instead
+ * ({@link StreamedFilesRefresh}).
  */
 final class FilesHandler implements FormatHandler<FilesHandler.FilePart> {
 
@@ -23,7 +28,7 @@ final class FilesHandler implements FormatHandler<FilesHandler.FilePart> {
     public List<ObjectRef> resolve(RangeSource source, DatasetSpec spec, List<ObjectFailure> failures)
             throws IOException {
         String prefix = Locations.folderPrefix(spec.location());
-        List<ObjectRef> all = Locations.folder(source, prefix, o -> !Locations.hidden(o.key(), prefix, "."));
+        List<ObjectRef> all = Locations.folder(source, prefix, o -> isSample(o, prefix));
         if (spec.layout() == FileLayout.SORTED) {
             return all;
         }
@@ -35,6 +40,11 @@ final class FilesHandler implements FormatHandler<FilesHandler.FilePart> {
         }
         inClasses.sort(imageFolderOrder(prefix));
         return inClasses;
+    }
+
+    /** True when an object listed under the folder {@code prefix} is a sample: no path component is hidden. */
+    static boolean isSample(ObjectRef object, String prefix) {
+        return !object.key().endsWith("/") && !Locations.hidden(object.key(), prefix, ".");
     }
 
     static Comparator<ObjectRef> imageFolderOrder(String prefix) {

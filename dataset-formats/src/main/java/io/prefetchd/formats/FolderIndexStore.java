@@ -23,7 +23,8 @@ final class FolderIndexStore implements IndexStore {
         this.folder = requireNonNull(folder, "folder is null");
     }
 
-    Path fileFor(DatasetSpec spec) {
+    @Override
+    public Path file(DatasetSpec spec) {
         String canonical = spec.format().cliName() + "\n" + spec.location() + "\n" + String.join("\n",
                 spec.columns()) + "\n" + spec.layout();
         try {
@@ -36,7 +37,7 @@ final class FolderIndexStore implements IndexStore {
 
     @Override
     public Optional<DatasetIndex> load(DatasetSpec spec) throws IOException {
-        Path file = fileFor(spec);
+        Path file = file(spec);
         if (!Files.exists(file)) {
             return Optional.empty();
         }
@@ -49,7 +50,7 @@ final class FolderIndexStore implements IndexStore {
 
     @Override
     public Path save(DatasetIndex index) throws IOException {
-        Path file = fileFor(index.spec());
+        Path file = file(index.spec());
         IndexCodec.write(index, file);
         return file;
     }

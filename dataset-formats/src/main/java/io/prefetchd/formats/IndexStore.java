@@ -29,6 +29,12 @@ public interface IndexStore {
     /** Saves {@code index} as the index of its spec; returns the file written. */
     Path save(DatasetIndex index) throws IOException;
 
+    /**
+     * The file that {@link #save} writes for {@code spec} and {@link #load} reads: an index streamed to it (as
+     * {@link FilesIndexWriter} writes one) is saved as if by {@link #save}.
+     */
+    Path file(DatasetSpec spec);
+
     /** Writes {@code index} to {@code file} (atomically: a temporary file, then a rename). */
     static void write(DatasetIndex index, Path file) throws IOException {
         IndexCodec.write(index, file);

@@ -6,22 +6,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link RangeSource} over a local folder. Keys are {@code /}-separated paths relative to the root; regular
- * files only, symbolic links not followed. The ETag is {@code <size hex>-<mtime nanos hex>}: a rewrite that
- * changes neither goes unnoticed, as with any mtime-based tool. Stateless, so thread-safe.
+ * files only, symbolic links not followed. A listing holds the entries of the folders on its current path, not
+ * the whole subtree. The ETag is {@code <size hex>-<mtime nanos hex>}: a rewrite that changes neither goes
+ * unnoticed, as with any mtime-based tool. Stateless, so thread-safe.
  */
 final class LocalRangeSource implements RangeSource {
     private final Path root;
@@ -32,33 +34,56 @@ final class LocalRangeSource implements RangeSource {
 
     @Override
     public List<ObjectRef> list(String prefix) throws IOException {
+        List<ObjectRef> out = new ArrayList<>();
+        list(prefix, out::add);
+        return out;
+    }
+
+    /**
+     * Walks the folders depth first, each folder's entries sorted as their keys sort (a folder as its name and
+     * {@code /}, which every key below it starts with), so that keys come out in key order while only the
+     * entries of the folders on the current path are held.
+     */
+    @Override
+    public void list(String prefix, ListingConsumer each) throws IOException {
         requireNonNull(prefix, "prefix is null");
+        requireNonNull(each, "each is null");
         int slash = prefix.lastIndexOf('/');
         Path start = slash < 0 ? root : resolve(prefix.substring(0, slash));
-        List<ObjectRef> out = new ArrayList<>();
-        if (!Files.isDirectory(start)) {
-            return out;
+        if (Files.isDirectory(start)) {
+            walk(start, prefix, each);
         }
-        Files.walkFileTree(start, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                String k = keyOf(dir) + "/";
-                // prune folders that cannot hold a match
-                return dir.equals(start) || k.startsWith(prefix) || prefix.startsWith(k)
-                        ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
-            }
+    }
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                String k = keyOf(file);
-                if (attrs.isRegularFile() && k.startsWith(prefix)) {
-                    out.add(new ObjectRef(k, attrs.size(), etag(attrs)));
+    /** An entry of a folder: a subfolder (sorted as its key and {@code /}) or a regular file. */
+    private record Entry(String sortKey, Path path, @Nullable ObjectRef file) {
+    }
+
+    private void walk(Path dir, String prefix, ListingConsumer each) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path p : children) {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                String k = keyOf(p);
+                if (a.isDirectory()) {
+                    String folder = k + "/";
+                    // only folders that can hold a match
+                    if (folder.startsWith(prefix) || prefix.startsWith(folder)) {
+                        entries.add(new Entry(folder, p, null));
+                    }
+                } else if (a.isRegularFile() && k.startsWith(prefix)) {
+                    entries.add(new Entry(k, p, new ObjectRef(k, a.size(), etag(a))));
                 }
-                return FileVisitResult.CONTINUE;
             }
-        });
-        out.sort((a, b) -> KeyOrder.INSTANCE.compare(a.key(), b.key()));
-        return out;
+        }
+        entries.sort((x, y) -> KeyOrder.INSTANCE.compare(x.sortKey(), y.sortKey()));
+        for (Entry e : entries) {
+            if (e.file() != null) {
+                each.accept(e.file());
+            } else {
+                walk(e.path(), prefix, each);
+            }
+        }
     }
 
     @Override

@@ -23,6 +23,18 @@ public interface RangeSource {
      */
     List<ObjectRef> list(String prefix) throws IOException;
 
+    /**
+     * The objects {@link #list(String)} returns, in the same order and with the same folder markers left out,
+     * handed to {@code each} one at a time as they are listed, so that a caller that does not keep them holds
+     * none: a source that lists in pages (S3's ListObjectsV2) holds one page at a time. An exception from
+     * {@code each} stops the listing and is thrown here. The default lists everything, then hands it out.
+     */
+    default void list(String prefix, ListingConsumer each) throws IOException {
+        for (ObjectRef o : list(prefix)) {
+            each.accept(o);
+        }
+    }
+
     /** The object with exactly this key, or empty. */
     Optional<ObjectRef> head(String key) throws IOException;
 
@@ -46,5 +58,11 @@ public interface RangeSource {
      */
     static RangeSource localFolder(Path root) {
         return new LocalRangeSource(root);
+    }
+
+    /** Takes the objects of a listing one at a time, in key order; may stop the listing by throwing. */
+    @FunctionalInterface
+    interface ListingConsumer {
+        void accept(ObjectRef object) throws IOException;
     }
 }

@@ -205,7 +205,7 @@ class MappedIndexTest {
         IndexStore store = IndexStore.inFolder(tmp.resolve("state"));
         DatasetSpec spec = DatasetSpec.webDataset("data");
         DatasetIndex built = indexer.build(spec).index();
-        Path file = ((FolderIndexStore) store).fileFor(spec);
+        Path file = store.file(spec);
         Files.createDirectories(file.getParent());
         Files.write(file, versionOne((WebDatasetIndex) built));
 

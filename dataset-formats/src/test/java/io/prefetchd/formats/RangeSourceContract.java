@@ -41,6 +41,27 @@ public abstract class RangeSourceContract {
     }
 
     @Test
+    void pagedList_handsOutWhatListReturns_inTheSameOrder() throws Exception {
+        for (String prefix : List.of("", "b", "b/", "b/c/", "none/")) {
+            List<ObjectRef> paged = new java.util.ArrayList<>();
+            source.list(prefix, paged::add);
+            assertEquals(source.list(prefix), paged, prefix);
+        }
+    }
+
+    @Test
+    void pagedList_stopsWithTheConsumersException() throws Exception {
+        List<ObjectRef> seen = new java.util.ArrayList<>();
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> source.list("b/", o -> {
+                    seen.add(o);
+                    throw new java.io.IOException("stop");
+                }));
+        assertEquals("stop", e.getMessage());
+        assertEquals(1, seen.size());
+    }
+
+    @Test
     void list_givesSizesAndEtagsThatHeadAgreesWith() throws Exception {
         ObjectRef listed = source.list("b/2").get(0);
         assertEquals(DATA.length, listed.size());

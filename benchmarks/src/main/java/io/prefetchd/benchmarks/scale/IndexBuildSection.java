@@ -1,5 +1,6 @@
 package io.prefetchd.benchmarks.scale;
 
+import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.DatasetIndexer;
 import io.prefetchd.formats.DatasetSpec;
 import io.prefetchd.formats.FilesIndexWriter;
@@ -8,6 +9,7 @@ import io.prefetchd.formats.IndexStore;
 import io.prefetchd.formats.ObjectRef;
 import io.prefetchd.formats.RangeSource;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -23,7 +25,11 @@ import java.util.Optional;
  * for {@link SyntheticFiles} listings of 10 M objects, two ways. {@code listed}: the listing collected as S3 pages
  * arrive (one {@link ObjectRef} an object, as {@link RangeSource#list} returns it), built by
  * {@link DatasetIndexer#build} and written by {@link IndexStore#write}. {@code streamed}: each object handed to a
- * {@link FilesIndexWriter} as it is listed, then dropped. The two files are compared byte for byte.
+ * {@link FilesIndexWriter} as it is listed, then dropped. The two files are compared byte for byte. Then the
+ * gateway's path, {@link DatasetIndexer#loadOrBuild} over a source that pages its listing
+ * ({@link SyntheticListingSource}): the first build into an empty {@link IndexStore} (its file compared with the
+ * others) and a refresh of the unchanged listing, against that refresh as it was before the listing was paged
+ * (the whole listing held and compared with the mapped index).
  *
  * <p>Rerun: {@code benchmarks/run-scale --only index-build} (FULL needs ~1.6 GiB of disk).
  */
@@ -50,12 +56,22 @@ final class IndexBuildSection implements ScaleSection {
         Built listed = listed(spec, listing.objects(), listedFile);
         progress.printf(Locale.ROOT, "  listed %,d objects: %.1f s, peak %.1f heap bytes an object%n", n,
                 listed.seconds, (double) listed.peakBytes / n);
-        long mismatch = Files.mismatch(streamedFile, listedFile);
-        if (mismatch != -1) {
-            throw new IllegalStateException("the streamed index differs from the built one at byte " + mismatch);
-        }
+        same(streamedFile, listedFile);
         Files.delete(streamedFile);
+
+        IndexStore store = IndexStore.inFolder(work.resolve("state"));
+        Built first = loadOrBuild(listing, store, true);
+        progress.printf(Locale.ROOT, "  loadOrBuild, first build of %,d objects: %.1f s, peak %.1f heap bytes an "
+                + "object%n", n, first.seconds, (double) first.peakBytes / n);
+        same(store.file(spec), listedFile);
         Files.delete(listedFile);
+        Built unchanged = loadOrBuild(listing, store, false);
+        progress.printf(Locale.ROOT, "  loadOrBuild, unchanged refresh of %,d objects: %.1f s, peak %.1f heap bytes "
+                + "an object%n", n, unchanged.seconds, (double) unchanged.peakBytes / n);
+        Built heldUnchanged = heldRefresh(listing, store);
+        progress.printf(Locale.ROOT, "  held listing, unchanged refresh of %,d objects: %.1f s, peak %.1f heap bytes "
+                + "an object%n", n, heldUnchanged.seconds, (double) heldUnchanged.peakBytes / n);
+        Files.delete(store.file(spec));
 
         return List.of(
                 new ScaleFigure("index-build.files.streamed_heap_bytes_per_object_10m",
@@ -67,10 +83,75 @@ final class IndexBuildSection implements ScaleSection {
                         (double) listed.peakBytes / n, "bytes",
                         "peak live heap: listing held, built on the heap, then written" + note),
                 new ScaleFigure("index-build.files.listed_seconds_10m", listed.seconds, "seconds",
-                        "listing held, built on the heap, then written; same bytes as streamed" + note));
+                        "listing held, built on the heap, then written; same bytes as streamed" + note),
+                new ScaleFigure("index-build.files.load_or_build_first_heap_bytes_per_object_10m",
+                        (double) first.peakBytes / n, "bytes",
+                        "peak live heap: DatasetIndexer.loadOrBuild, empty store, paged listing" + note),
+                new ScaleFigure("index-build.files.load_or_build_first_seconds_10m", first.seconds, "seconds",
+                        "loadOrBuild streams the paged listing into the store's file; same bytes as listed" + note),
+                new ScaleFigure("index-build.files.load_or_build_unchanged_heap_bytes_per_object_10m",
+                        (double) unchanged.peakBytes / n, "bytes",
+                        "peak live heap: loadOrBuild again, listing unchanged, nothing written" + note),
+                new ScaleFigure("index-build.files.load_or_build_unchanged_seconds_10m", unchanged.seconds,
+                        "seconds", "paged listing compared with the mapped index, nothing written" + note),
+                new ScaleFigure("index-build.files.held_unchanged_heap_bytes_per_object_10m",
+                        (double) heldUnchanged.peakBytes / n, "bytes",
+                        "peak live heap: whole listing held, compared with the mapped index (before)" + note),
+                new ScaleFigure("index-build.files.held_unchanged_seconds_10m", heldUnchanged.seconds, "seconds",
+                        "DatasetIndexer.refresh of the loaded index from the held listing (before)" + note));
     }
 
     private record Built(double seconds, long peakBytes) {
+    }
+
+    /** Every 1 M objects, or ten times a listing when it is smaller. */
+    private static int probeEvery(SyntheticFiles listing) {
+        return (int) Math.max(1, Math.min(PROBE_EVERY, listing.sampleCount() / 10));
+    }
+
+    private static void same(Path a, Path b) throws IOException {
+        long mismatch = Files.mismatch(a, b);
+        if (mismatch != -1) {
+            throw new IllegalStateException(a + " differs from " + b + " at byte " + mismatch);
+        }
+    }
+
+    /** The gateway's path: {@link DatasetIndexer#loadOrBuild} over a source that pages its listing. */
+    private static Built loadOrBuild(SyntheticFiles listing, IndexStore store, boolean writes) throws Exception {
+        try (HeapPeak peak = new HeapPeak()) {
+            DatasetIndexer indexer = DatasetIndexer.create(new SyntheticListingSource(listing.objects(),
+                    probeEvery(listing), peak::probe), Runnable::run, 1, Clock.systemUTC());
+            long start = System.nanoTime();
+            IndexBuild build = indexer.loadOrBuild(listing.spec(), store);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            peak.probe();
+            boolean wrote = build.notes().stream().anyMatch(note -> note.startsWith("saved "));
+            if (build.index().sampleCount() != listing.sampleCount() || wrote != writes) {
+                throw new IllegalStateException("loadOrBuild: " + build.index().sampleCount() + " samples, "
+                        + build.notes());
+            }
+            return new Built(seconds, peak.peakBytes());
+        }
+    }
+
+    /**
+     * What an unchanged refresh cost before the listing was paged: the loaded (mapped) index refreshed from the
+     * whole listing, held, by {@link DatasetIndexer#refresh}.
+     */
+    private static Built heldRefresh(SyntheticFiles listing, IndexStore store) throws Exception {
+        try (HeapPeak peak = new HeapPeak()) {
+            DatasetIndexer indexer = DatasetIndexer.create(new SyntheticListingSource(listing.objects(),
+                    probeEvery(listing), peak::probe), Runnable::run, 1, Clock.systemUTC());
+            long start = System.nanoTime();
+            DatasetIndex previous = store.load(listing.spec()).orElseThrow();
+            IndexBuild build = indexer.refresh(listing.spec(), Optional.of(previous));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            peak.probe();
+            if (build.index() != previous) {
+                throw new IllegalStateException("the held refresh of an unchanged listing built a new index");
+            }
+            return new Built(seconds, peak.peakBytes());
+        }
     }
 
     private static Built streamed(DatasetSpec spec, List<ObjectRef> listing, Path file) throws Exception {

@@ -20,37 +20,57 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The dataset-formats {@link RangeSource} over the gateway's {@link ObjectStore}: listing pages through
- * ListObjectsV2, reads are ranged GETs conditional on the ETag the index was built from (a replaced object
- * fails the read instead of mixing versions), and a stream reads ahead one chunk while the caller consumes the
- * previous one. Thread-safe, as the store is.
+ * ListObjectsV2 (the paged listing holds one page at a time), reads are ranged GETs conditional on the ETag the
+ * index was built from (a replaced object fails the read instead of mixing versions), and a stream reads ahead
+ * one chunk while the caller consumes the previous one. Thread-safe, as the store is.
  */
 public final class ObjectStoreRangeSource implements RangeSource {
     static final int STREAM_CHUNK = 8 << 20;
+    /** Keys a ListObjectsV2 page asks for: S3's largest page. */
+    static final int LIST_PAGE = 1000;
 
     private final ObjectStore store;
+    private final int listPage;
 
     public ObjectStoreRangeSource(ObjectStore store) {
+        this(store, LIST_PAGE);
+    }
+
+    ObjectStoreRangeSource(ObjectStore store, int listPage) {
         this.store = requireNonNull(store, "store is null");
+        if (listPage < 1) {
+            throw new IllegalArgumentException("listPage must be at least 1: " + listPage);
+        }
+        this.listPage = listPage;
     }
 
     @Override
     public List<ObjectRef> list(String prefix) throws IOException {
         List<ObjectRef> out = new ArrayList<>();
-        String token = null;
-        try {
-            do {
-                ListPage page = store.list(prefix, null, token, 1000);
-                for (ObjectMeta m : page.objects()) {
-                    if (!m.key().endsWith("/")) {
-                        out.add(new ObjectRef(m.key(), m.size(), m.etag()));
-                    }
-                }
-                token = page.nextToken();
-            } while (token != null);
-        } catch (ObjectStoreException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        list(prefix, out::add);
         return out;
+    }
+
+    /** Asks for the next page only once {@code each} has taken every object of the one before. */
+    @Override
+    public void list(String prefix, ListingConsumer each) throws IOException {
+        requireNonNull(prefix, "prefix is null");
+        requireNonNull(each, "each is null");
+        String token = null;
+        do {
+            ListPage page;
+            try {
+                page = store.list(prefix, null, token, listPage);
+            } catch (ObjectStoreException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            for (ObjectMeta m : page.objects()) {
+                if (!m.key().endsWith("/")) {
+                    each.accept(new ObjectRef(m.key(), m.size(), m.etag()));
+                }
+            }
+            token = page.nextToken();
+        } while (token != null);
     }
 
     @Override

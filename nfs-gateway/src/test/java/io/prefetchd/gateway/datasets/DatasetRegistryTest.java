@@ -238,4 +238,33 @@ class DatasetRegistryTest {
         assertEquals(OptionalLong.of(50), r.sampleOf(after.id(), "cat/0050.jpg"));
         assertEquals(List.of(200L, 201L), counts);
     }
+
+    @Test
+    void reindex_filesDataset_afterOneObjectChanged_indexesItsNewVersion_reusingTheRest() throws Exception {
+        DatasetRegistry r = registry();
+        ServedDataset before = r.register("imagefolder", DatasetKind.FILES, List.of());
+        assertSame(before, r.reindex(before.id()).get(10, TimeUnit.SECONDS), "unchanged: the same dataset");
+        String key = before.index().objectKey(10);
+        store.put(key, new byte[7]);
+
+        ServedDataset after = r.reindex(before.id()).get(10, TimeUnit.SECONDS);
+
+        assertEquals(before.sampleCount(), after.sampleCount());
+        assertEquals(key, after.index().objectKey(10));
+        assertEquals(7, after.index().objectSize(10));
+        assertEquals(before.sampleCount() + 1, scanned(), "the first build, then the changed object");
+        assertEquals(2 * before.sampleCount() - 1, meters.get("prefetchd.datasets.objects.reused").counter().count());
+    }
+
+    @Test
+    void register_filesFolderOfHiddenObjectsOnly_isEmpty() {
+        store.put("hidden/.keep", new byte[1]);
+        store.put("hidden/.cache/x.jpg", new byte[1]);
+
+        DatasetException e = assertThrows(DatasetException.class,
+                () -> registry().register("hidden", DatasetKind.FILES, List.of()));
+
+        assertEquals(DatasetException.Reason.EMPTY, e.reason());
+        assertTrue(e.getMessage().startsWith("files 'hidden': no samples"), e.getMessage());
+    }
 }

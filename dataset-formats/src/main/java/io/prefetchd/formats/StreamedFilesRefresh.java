@@ -1,0 +1,141 @@
+package io.prefetchd.formats;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Refreshes the persisted index of a file-per-sample dataset in key order ({@link FileLayout#SORTED}) from the
+ * paged listing, with a heap that does not grow with the number of objects: the listing is never held, the
+ * previous index is read where it is mapped, and a new index goes through a {@link FilesIndexWriter}.
+ *
+ * <p>Each sample (as {@link FilesHandler} keeps them: hidden objects left out) is compared with the previous
+ * index's object at the same position. While all of them match nothing is written; at the first difference a
+ * writer is opened, the previous index's objects before it (the same as those listed) are written, and every
+ * later sample follows as it is listed. A listing that matched to the end, with as many samples as before, gives
+ * back the previous index and writes nothing. Only the {@code SORTED} layout can be refreshed this way: its
+ * order is the listing's, so a listing out of key order (or with a key twice) is refused rather than indexed.
+ *
+ * <p>How many objects are reused (the same key at the same version as in the previous index, wherever it is)
+ * is counted by walking the previous index alongside the listing, both in key order. Not thread-safe: one run.
+ */
+final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
+
+    /**
+     * @param written the file written, or empty when the previous index is still current
+     * @param listed the samples listed
+     * @param reused those that are in the previous index at the same version
+     */
+    record Outcome(Optional<Path> written, int listed, int reused) {
+    }
+
+    private final DatasetSpec spec;
+    private final String prefix;
+    private final boolean hadPrevious;
+    private final List<ObjectRef> previousObjects;
+    private final Path file;
+    private @Nullable FilesIndexWriter writer;
+    private @Nullable String lastKey;
+    private int listed;
+    private int reused;
+    /** The first object of the previous index whose key is not below the last key listed. */
+    private int cursor;
+
+    private StreamedFilesRefresh(DatasetSpec spec, Optional<DatasetIndex> previous, Path file) {
+        this.spec = spec;
+        this.prefix = Locations.folderPrefix(spec.location());
+        this.hadPrevious = previous.isPresent();
+        this.previousObjects = previous.isPresent() ? previous.get().objects() : List.of();
+        this.file = file;
+    }
+
+    /**
+     * Lists {@code spec}'s folder page by page and writes its index to {@code file} unless {@code previous} (an
+     * index of the same spec) is still current.
+     *
+     * @throws IOException when the listing fails or is not in key order, or the file cannot be written
+     */
+    static Outcome run(RangeSource source, DatasetSpec spec, Optional<DatasetIndex> previous, Path file)
+            throws IOException {
+        if (spec.format() != Format.FILES || spec.layout() != FileLayout.SORTED) {
+            throw new IllegalArgumentException("only a file-per-sample dataset in key order is refreshed from the "
+                    + "paged listing, not " + spec);
+        }
+        if (previous.isPresent() && !previous.get().spec().equals(spec)) {
+            throw new IllegalArgumentException("the previous index is of " + previous.get().spec() + ", not " + spec);
+        }
+        StreamedFilesRefresh refresh = new StreamedFilesRefresh(spec, previous, file);
+        try {
+            source.list(refresh.prefix, refresh);
+            return refresh.finish();
+        } finally {
+            FilesIndexWriter w = refresh.writer;
+            if (w != null) {
+                w.close(); // deletes the temporary columns of a write that failed; nothing after finish
+            }
+        }
+    }
+
+    @Override
+    public void accept(ObjectRef object) throws IOException {
+        if (!FilesHandler.isSample(object, prefix)) {
+            return;
+        }
+        String key = object.key();
+        if (lastKey != null && KeyOrder.INSTANCE.compare(lastKey, key) >= 0) {
+            throw new IOException("the listing of '" + prefix + "' is not in key order: '" + key + "' came after '"
+                    + lastKey + "'" + (lastKey.equals(key) ? " (listed twice)" : ""));
+        }
+        lastKey = key;
+        ObjectRef old = previousAtOrAfter(key);
+        boolean same = old != null && old.sameVersion(object);
+        boolean samePlace = same && cursor == listed;
+        if (same) {
+            reused++;
+            cursor++;
+        }
+        FilesIndexWriter w = writer;
+        if (w == null && !samePlace) {
+            w = startWriting();
+        }
+        if (w != null) {
+            w.add(object);
+        }
+        listed++;
+    }
+
+    /** Moves the cursor past the previous objects with keys below {@code key}; the object there, or null. */
+    private @Nullable ObjectRef previousAtOrAfter(String key) {
+        while (cursor < previousObjects.size()) {
+            ObjectRef o = previousObjects.get(cursor); // one object read from the mapped file, not the list
+            if (KeyOrder.INSTANCE.compare(o.key(), key) >= 0) {
+                return o;
+            }
+            cursor++;
+        }
+        return null;
+    }
+
+    /** Opens the writer and writes the samples listed so far, which are the previous index's first ones. */
+    private FilesIndexWriter startWriting() throws IOException {
+        FilesIndexWriter w = FilesIndexWriter.create(spec, file);
+        writer = w;
+        for (int i = 0; i < listed; i++) {
+            w.add(previousObjects.get(i));
+        }
+        return w;
+    }
+
+    private Outcome finish() throws IOException {
+        FilesIndexWriter w = writer;
+        if (w == null) {
+            if (hadPrevious && listed == previousObjects.size()) {
+                return new Outcome(Optional.empty(), listed, reused);
+            }
+            w = startWriting(); // the previous index had more objects, or there was none
+        }
+        return new Outcome(Optional.of(w.finish()), listed, reused);
+    }
+}
