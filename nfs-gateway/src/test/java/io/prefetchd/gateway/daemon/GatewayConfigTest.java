@@ -336,7 +336,8 @@ class GatewayConfigTest {
     void fleet_offByDefault_bindsFromItsPropertyNames_andFollowsBind() {
         assertEquals(Map.of("name", "prefetchd", "bind", "0.0.0.0", "port", 5701, "members", List.of(),
                 "peerPort", 0, "peerTimeout", Duration.ofSeconds(5), "failureTimeout", Duration.ofSeconds(10),
-                "handoverWindow", Duration.ofHours(1)), settings(new GatewayConfig().getFleet()));
+                "handoverWindow", Duration.ofHours(1), "token", "", "tokenFile", ""),
+                settings(new GatewayConfig().getFleet()));
         Map<String, Object> p = new TreeMap<>();
         p.put("prefetchd.gateway.enabled", "false");
         p.put("prefetchd.bind", "10.1.2.3");
@@ -347,12 +348,14 @@ class GatewayConfigTest {
         p.put("prefetchd.fleet.peer-timeout", "2s");
         p.put("prefetchd.fleet.failure-timeout", "30s");
         p.put("prefetchd.fleet.handover-window", "20m");
+        p.put("prefetchd.fleet.token-file", "/run/secrets/fleet-token");
         try (ApplicationContext ctx = ApplicationContext.builder().properties(p).deduceEnvironment(false).banner(false)
                 .start()) {
             assertEquals(Map.of("name", "train", "bind", "10.1.2.3", "port", 5801,
                     "members", List.of("10.1.2.3:5801", "10.1.2.4:5801"), "peerPort", 5802,
                     "peerTimeout", Duration.ofSeconds(2), "failureTimeout", Duration.ofSeconds(30),
-                    "handoverWindow", Duration.ofMinutes(20)), settings(ctx.getBean(GatewayConfig.class).getFleet()));
+                    "handoverWindow", Duration.ofMinutes(20), "token", "", "tokenFile", "/run/secrets/fleet-token"),
+                    settings(ctx.getBean(GatewayConfig.class).getFleet()));
         }
     }
 
