@@ -71,7 +71,11 @@ final class IndexBuildSection implements ScaleSection {
         Built heldUnchanged = heldRefresh(listing, store);
         progress.printf(Locale.ROOT, "  held listing, unchanged refresh of %,d objects: %.1f s, peak %.1f heap bytes "
                 + "an object%n", n, heldUnchanged.seconds, (double) heldUnchanged.peakBytes / n);
-        Files.delete(store.file(spec));
+        Path stored = store.file(spec);
+        Files.delete(stored);
+        for (Path d = stored.getParent(); d != null && !d.equals(work); d = d.getParent()) {
+            Files.delete(d);   // the store's folders, empty now: anything else left there fails here
+        }
 
         return List.of(
                 new ScaleFigure("index-build.files.streamed_heap_bytes_per_object_10m",

@@ -20,16 +20,21 @@ class IndexBuildSectionTest {
     Path work;
 
     @Test
-    void quickRun_streamedBuildHoldsLessThanTheListedOne_andLeavesNoFiles() throws Exception {
+    void quickRun_streamedBuildsHoldLessThanTheListedOnes_andLeaveNoFiles() throws Exception {
         List<ScaleFigure> figures = new IndexBuildSection().run(ScaleSize.QUICK, work,
                 new PrintStream(OutputStream.nullOutputStream()));
 
         Map<String, Double> byName = figures.stream().collect(Collectors.toMap(ScaleFigure::name, ScaleFigure::value));
-        assertEquals(4, byName.size(), byName.toString());
+        assertEquals(10, byName.size(), byName.toString());
         figures.forEach(f -> assertTrue(f.name().startsWith("index-build.files."), f.name()));
         // the listed build holds an ObjectRef and more per object; the streamed one a fixed set of buffers
         assertTrue(byName.get("index-build.files.listed_heap_bytes_per_object_10m") > 100, byName.toString());
         assertTrue(byName.get("index-build.files.streamed_heap_bytes_per_object_10m") < 16, byName.toString());
+        // the gateway's path (paged listing, streamed refresh) against the held listing, first build and unchanged
+        assertTrue(byName.get("index-build.files.load_or_build_first_heap_bytes_per_object_10m")
+                < byName.get("index-build.files.listed_heap_bytes_per_object_10m") / 2, byName.toString());
+        assertTrue(byName.get("index-build.files.load_or_build_unchanged_heap_bytes_per_object_10m")
+                < byName.get("index-build.files.held_unchanged_heap_bytes_per_object_10m") / 2, byName.toString());
         try (Stream<Path> left = Files.list(work)) {
             assertTrue(left.findAny().isEmpty());
         }
