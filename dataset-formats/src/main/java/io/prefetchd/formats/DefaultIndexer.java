@@ -2,6 +2,9 @@ package io.prefetchd.formats;
 
 import static java.util.Objects.requireNonNull;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Clock;
@@ -27,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Stateless between builds, so thread-safe.
  */
 final class DefaultIndexer implements DatasetIndexer {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultIndexer.class);
     private final RangeSource source;
     private final Executor executor;
     private final int parallelism;
@@ -72,7 +76,14 @@ final class DefaultIndexer implements DatasetIndexer {
         }
         Instant started = clock.instant();
         Optional<DatasetIndex> same = previous.filter(p -> p.spec().equals(spec));
-        StreamedFilesRefresh.Outcome o = StreamedFilesRefresh.run(source, spec, same, store.file(spec));
+        StreamedFilesRefresh.Outcome o;
+        try {
+            o = StreamedFilesRefresh.run(source, spec, same, store.file(spec));
+        } catch (StreamedFilesRefresh.OutOfOrder e) {
+            LOG.warn("{}; indexing {} from the listing held and sorted instead, which costs heap per object",
+                    e.getMessage(), describe(spec));
+            return new PersistedRefresh.Refreshed(refresh(spec, previous), Optional.empty());
+        }
         DatasetIndex index = o.written().isPresent() ? IndexStore.read(o.written().get()) : same.orElseThrow();
         BuildStats stats = new BuildStats(o.listed(), o.listed() - o.reused(), o.reused(), 0, 0, 0,
                 Duration.between(started, clock.instant()));

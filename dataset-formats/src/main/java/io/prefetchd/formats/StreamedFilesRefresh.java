@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * writer is opened, the previous index's objects before it (the same as those listed) are written, and every
  * later sample follows as it is listed. A listing that matched to the end, with as many samples as before, gives
  * back the previous index and writes nothing. Only the {@code SORTED} layout can be refreshed this way: its
- * order is the listing's, so a listing out of key order (or with a key twice) is refused rather than indexed.
+ * order is the listing's, so a listing out of key order is refused ({@link OutOfOrder}: the caller indexes the
+ * listing sorted on the heap instead), and a key listed twice is an error.
  *
  * <p>How many objects are reused (the same key at the same version as in the previous index, wherever it is)
  * is counted by walking the previous index alongside the listing, both in key order. Not thread-safe: one run.
@@ -29,6 +30,18 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
      * @param reused those that are in the previous index at the same version
      */
     record Outcome(Optional<Path> written, int listed, int reused) {
+    }
+
+    /**
+     * The store listed keys out of key order (some do not promise it): nothing was written, and the caller may build
+     * from the listing sorted on the heap instead.
+     */
+    static final class OutOfOrder extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        OutOfOrder(String message) {
+            super(message);
+        }
     }
 
     private final DatasetSpec spec;
@@ -70,11 +83,16 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
         try {
             source.list(refresh.prefix, refresh);
             return refresh.finish();
-        } finally {
+        } catch (IOException | RuntimeException e) {
             FilesIndexWriter w = refresh.writer;
             if (w != null) {
-                w.close(); // deletes the temporary columns of a write that failed; nothing after finish
+                try {
+                    w.close(); // deletes the temporary columns of the write that failed
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
             }
+            throw e;
         }
     }
 
@@ -85,8 +103,9 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
         }
         String key = object.key();
         if (lastKey != null && KeyOrder.INSTANCE.compare(lastKey, key) >= 0) {
-            throw new IOException("the listing of '" + prefix + "' is not in key order: '" + key + "' came after '"
-                    + lastKey + "'" + (lastKey.equals(key) ? " (listed twice)" : ""));
+            String what = "the listing of '" + prefix + "' is not in key order: '" + key + "' came after '" + lastKey
+                    + "'";
+            throw lastKey.equals(key) ? new IOException(what + " (listed twice)") : new OutOfOrder(what);
         }
         lastKey = key;
         ObjectRef old = previousAtOrAfter(key);
