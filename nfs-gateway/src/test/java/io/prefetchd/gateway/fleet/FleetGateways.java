@@ -9,6 +9,7 @@ import io.prefetchd.gateway.s3.S3ProxyFixture;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -27,6 +29,7 @@ import static java.util.Objects.requireNonNull;
  * every one started.
  */
 final class FleetGateways implements AutoCloseable {
+    private static final Random RANDOM = new Random();
 
     /** One gateway of the fleet and its meters. */
     record Member(Gateway gateway, MeterRegistry registry) {
@@ -137,20 +140,42 @@ final class FleetGateways implements AutoCloseable {
         }
     }
 
+    /**
+     * A free port below the kernel's ephemeral range, so that the listeners on port 0 the members open meanwhile (NFS,
+     * the peer channel, S3 clients' sockets) cannot take it before the member it is kept for starts.
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int tries = 0; tries < 1000; tries++) {
+            int port = 20_000 + RANDOM.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port from 20000 to 31999"));
     }
 
+    /** Closes every member started, each whatever the others do; throws the first failure, the rest suppressed. */
     @Override
     public void close() {
+        RuntimeException failed = null;
         for (Member m : members) {
-            if (m != null) {
-                m.gateway().close();
+            if (m == null) {
+                continue;
             }
+            try {
+                m.gateway().close();
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 }

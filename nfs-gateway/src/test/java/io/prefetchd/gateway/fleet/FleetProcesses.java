@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,9 +75,7 @@ final class FleetProcesses implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FleetGateways.freePort();
     }
 
     int nfsPort(int i) {
