@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -49,6 +51,8 @@ final class FleetExtentCache implements ExtentCache {
     private final PeerReads peers;
     private final FleetMetrics metrics;
     private final String bucket;
+    /** Owners that refused this member's token, warned of once each. */
+    private final Set<String> refusedBy = ConcurrentHashMap.newKeySet();
     /** The fleet this view belongs to; null when a test uses the view alone. */
     private final Fleet fleet;
     private final int grainShift;
@@ -181,6 +185,15 @@ final class FleetExtentCache implements ExtentCache {
                                     object.key(), "owner " + owner.address() + " read [" + r.offset() + ", +"
                                     + r.length() + "): " + cause.getMessage()));
                         }
+                        if (refused(cause)) {
+                            metrics.peerRefused();
+                            if (refusedBy.add(owner.id())) {
+                                LOG.warn("owner {} refused this member's fleet token ({}): the members' "
+                                        + "prefetchd.fleet.token differ; reading its grains from S3", owner.address(),
+                                        cause.getMessage());
+                            }
+                            return local.readAsync(object, r.offset(), r.length());
+                        }
                         LOG.debug("owner {} did not serve {} [{}, +{}): {}; reading it here", owner.address(),
                                 object.key(), r.offset(), r.length(), cause.toString());
                     }
@@ -188,6 +201,11 @@ final class FleetExtentCache implements ExtentCache {
                     return local.readAsync(object, r.offset(), r.length());
                 })
                 .thenCompose(f -> f);
+    }
+
+    /** Whether {@code cause} is an owner refusing this member's fleet token. */
+    private static boolean refused(Throwable cause) {
+        return cause instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAUTHENTICATED;
     }
 
     /** The object-store meaning of an owner's final answer, or null when the read should be tried here. */

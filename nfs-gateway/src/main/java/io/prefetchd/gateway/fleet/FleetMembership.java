@@ -106,6 +106,8 @@ final class FleetMembership implements Ownership, AutoCloseable {
         c.setInstanceName("prefetchd-fleet-" + s.name() + "-" + s.port() + "-" + System.identityHashCode(c));
         c.setProperty("hazelcast.phone.home.enabled", "false");
         c.setProperty("hazelcast.logging.type", "slf4j");
+        // no "[address] [cluster name] [version]" on each line: with a token, the cluster name is what admits a member
+        c.setProperty("hazelcast.logging.details.enabled", "false");
         c.setProperty("hazelcast.shutdownhook.enabled", "false");   // the daemon leaves the fleet when it stops
         c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         c.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(s.failureTimeout().toSeconds()));

@@ -17,6 +17,7 @@ final class FleetMetrics {
     private final Counter servedReads;
     private final Counter servedBytes;
     private final Counter prefetchSkippedBytes;
+    private final Counter peerRefused;
     private final Counter handoverBytes;
     private final Counter handoverMisses;
 
@@ -24,10 +25,12 @@ final class FleetMetrics {
         requireNonNull(registry, "registry is null");
         String reads = "prefetchd.fleet.peer.reads";
         String readsHelp = "reads of blocks another member owns, sent to that owner, by outcome: ok (the owner's "
-                + "bytes), fallback (owner unreachable: read from S3 here), failed (the object is gone or changed)";
+                + "bytes), fallback (owner unreachable: read from S3 here), refused (the owner refused this member's "
+                + "fleet token: read from S3 here), failed (the object is gone or changed)";
         peerOk = Counter.builder(reads).tag("outcome", "ok").description(readsHelp).register(registry);
         peerFallback = Counter.builder(reads).tag("outcome", "fallback").description(readsHelp).register(registry);
         peerFailed = Counter.builder(reads).tag("outcome", "failed").description(readsHelp).register(registry);
+        peerRefused = Counter.builder(reads).tag("outcome", "refused").description(readsHelp).register(registry);
         receivedBytes = Counter.builder("prefetchd.fleet.peer.received.bytes")
                 .description("bytes received from owners over the peer data channel").register(registry);
         servedReads = Counter.builder("prefetchd.fleet.peer.served.reads")
@@ -85,6 +88,10 @@ final class FleetMetrics {
 
     void peerFailed() {
         peerFailed.increment();
+    }
+
+    void peerRefused() {
+        peerRefused.increment();
     }
 
     void served(int bytes) {

@@ -30,6 +30,9 @@ public record FleetSettings(String name, String bind, int port, List<String> mem
     /** The default {@link #handoverWindow}: about an epoch of a long training job. */
     public static final Duration HANDOVER_WINDOW = Duration.ofHours(1);
 
+    /** A token's shortest length: guessing it from what the network shows must not be practical. */
+    static final int MIN_TOKEN = 16;
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7E]{" + MIN_TOKEN + ",}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern MEMBER = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
 
@@ -72,6 +75,10 @@ public record FleetSettings(String name, String bind, int port, List<String> mem
             throw new IllegalArgumentException("handover-window must not be negative, not " + handoverWindow);
         }
         token = token.strip();
+        if (!token.isEmpty() && !TOKEN.matcher(token).matches()) {
+            throw new IllegalArgumentException("token must be " + MIN_TOKEN + " or more printable ASCII characters "
+                    + "without spaces (e.g. openssl rand -hex 24), not " + token.length() + " characters of another kind");
+        }
     }
 
     /** Settings without a token. */

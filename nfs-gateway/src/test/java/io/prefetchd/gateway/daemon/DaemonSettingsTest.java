@@ -81,14 +81,14 @@ class DaemonSettingsTest {
 
     @Test
     void fleetTokenFile_isReadOnce_andTokenWithTokenFile_failsNamingBoth(@TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve("fleet-token"), "s3cr3t\n");
+        Path file = Files.writeString(dir.resolve("fleet-token"), "s3cr3t-fleet-token-0001\n");
         GatewayConfig c = new GatewayConfig();
         c.getFleet().setMembers(List.of("127.0.0.1:5701"));
         c.getFleet().setTokenFile(file.toString());
 
         FleetSettings fleet = DaemonSettings.of(c).fleet();
         assertNotNull(fleet);
-        assertEquals("s3cr3t", fleet.token());
+        assertEquals("s3cr3t-fleet-token-0001", fleet.token());
 
         c.getFleet().setToken("other");
         assertEquals("set prefetchd.fleet.token or prefetchd.fleet.token-file, not both", failure(c));

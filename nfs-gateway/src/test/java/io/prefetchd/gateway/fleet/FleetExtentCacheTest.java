@@ -106,6 +106,16 @@ class FleetExtentCacheTest {
     }
 
     @Test
+    void read_ownerRefusesTheToken_readsFromS3Here_andCountsItRefused() {
+        FleetExtentCache cache = cache(oddToB, r -> CompletableFuture.failedFuture(
+                Status.UNAUTHENTICATED.withDescription("wrong bearer token").asRuntimeException()));
+
+        assertArrayEquals(bytes, cache.read(object, 0, bytes.length));
+        assertEquals(3.0, peerReads("refused"));
+        assertEquals(0.0, peerReads("fallback"));
+    }
+
+    @Test
     void read_ownerTimesOut_readsFromS3Here() {
         FleetExtentCache cache = cache(oddToB, r -> CompletableFuture.failedFuture(
                 Status.DEADLINE_EXCEEDED.asRuntimeException()));

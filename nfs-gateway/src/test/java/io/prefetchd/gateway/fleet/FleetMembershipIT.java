@@ -11,7 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,9 +37,7 @@ class FleetMembershipIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FleetGateways.freePort();
     }
 
     @Test
@@ -114,7 +111,7 @@ class FleetMembershipIT {
     void membersWithAnotherToken_doNotJoin_membersWithTheSameTokenDo() throws Exception {
         int[] ports = {freePort(), freePort(), freePort()};
         List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
-        String[] tokens = {"token-a", "token-b", "token-a"};
+        String[] tokens = {"fleet-token-aaaaaaaa", "fleet-token-bbbbbbbb", "fleet-token-aaaaaaaa"};
         for (int i = 0; i < 3; i++) {
             memberships.add(FleetMembership.join(new FleetSettings("token-it", "127.0.0.1", ports[i], members, 0,
                     Duration.ofSeconds(2), Duration.ofSeconds(3)).withToken(tokens[i]), 1000 + i, "train", 1L << 30,

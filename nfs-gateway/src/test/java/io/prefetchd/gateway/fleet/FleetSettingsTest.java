@@ -47,14 +47,24 @@ class FleetSettingsTest {
     @Test
     void token_changesTheClusterName_perTokenAndName_andIsNeverPrinted() {
         FleetSettings open = with("train", 5701, List.of("h:1"), Duration.ofSeconds(10));
-        FleetSettings secret = open.withToken("  s3cr3t-token ");
+        FleetSettings secret = open.withToken("  s3cr3t-token-0123456 ");
 
         assertEquals("train", open.clusterName());
-        assertEquals("s3cr3t-token", secret.token());
+        assertEquals("s3cr3t-token-0123456", secret.token());
         assertTrue(secret.clusterName().startsWith("train-"), secret.clusterName());
-        assertEquals(secret.clusterName(), open.withToken("s3cr3t-token").clusterName());
-        assertNotEquals(secret.clusterName(), open.withToken("other").clusterName());
+        assertEquals(secret.clusterName(), open.withToken("s3cr3t-token-0123456").clusterName());
+        assertNotEquals(secret.clusterName(), open.withToken("other-token-0123456").clusterName());
         assertFalse(secret.toString().contains("s3cr3t"), secret.toString());
         assertFalse(secret.clusterName().contains("s3cr3t"), secret.clusterName());
+    }
+
+    @Test
+    void token_shortOrNotPrintableAscii_isRefused_withoutPrintingIt() {
+        FleetSettings open = with("train", 5701, List.of("h:1"), Duration.ofSeconds(10));
+        for (String bad : new String[] {"short-s3cr3t", "s3cr3t-with space-0123", "s3cr3t-ünïcode-0123456"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> open.withToken(bad));
+            assertTrue(e.getMessage().startsWith("token must be 16 or more printable ASCII characters"), e.getMessage());
+            assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+        }
     }
 }
