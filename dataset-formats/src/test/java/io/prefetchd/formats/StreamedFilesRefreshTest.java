@@ -270,8 +270,26 @@ class StreamedFilesRefreshTest {
         return f;
     }
 
+    /** A source that only lists: a file-per-sample index is built from the listing alone. */
+    private interface ListingOnly extends RangeSource {
+        @Override
+        default Optional<ObjectRef> head(String key) {
+            throw new AssertionError("a file-per-sample index is built from the listing alone");
+        }
+
+        @Override
+        default byte[] read(ObjectRef object, long offset, int length) {
+            throw new AssertionError("a file-per-sample index is built from the listing alone");
+        }
+
+        @Override
+        default InputStream stream(ObjectRef object) {
+            throw new AssertionError("a file-per-sample index is built from the listing alone");
+        }
+    }
+
     /** A source listing {@code objects} as given, only through the paged listing. */
-    private record PagedOnly(List<ObjectRef> objects) implements RangeSource {
+    private record PagedOnly(List<ObjectRef> objects) implements ListingOnly {
         @Override
         public List<ObjectRef> list(String prefix) {
             throw new AssertionError("the whole listing was asked for");
@@ -285,48 +303,18 @@ class StreamedFilesRefreshTest {
                 }
             }
         }
-
-        @Override
-        public Optional<ObjectRef> head(String key) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
-
-        @Override
-        public byte[] read(ObjectRef object, long offset, int length) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
-
-        @Override
-        public InputStream stream(ObjectRef object) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
     }
 
-    /** A source listing {@code objects} only as a whole list, as the held build asks. */
     /** A store that lists in the order given, whole or paged (the paged listing is the default one). */
-    private record HeldOrder(List<ObjectRef> objects) implements RangeSource {
+    private record HeldOrder(List<ObjectRef> objects) implements ListingOnly {
         @Override
         public List<ObjectRef> list(String prefix) {
             return objects.stream().filter(o -> o.key().startsWith(prefix)).toList();
         }
-
-        @Override
-        public Optional<ObjectRef> head(String key) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
-
-        @Override
-        public byte[] read(ObjectRef object, long offset, int length) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
-
-        @Override
-        public InputStream stream(ObjectRef object) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
     }
 
-    private record HeldOnly(List<ObjectRef> objects) implements RangeSource {
+    /** A source listing {@code objects} only as a whole list, as the held build asks. */
+    private record HeldOnly(List<ObjectRef> objects) implements ListingOnly {
         @Override
         public List<ObjectRef> list(String prefix) {
             return objects.stream().filter(o -> o.key().startsWith(prefix)).toList();
@@ -335,21 +323,6 @@ class StreamedFilesRefreshTest {
         @Override
         public void list(String prefix, ListingConsumer each) {
             throw new AssertionError("the paged listing was used");
-        }
-
-        @Override
-        public Optional<ObjectRef> head(String key) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
-
-        @Override
-        public byte[] read(ObjectRef object, long offset, int length) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
-        }
-
-        @Override
-        public InputStream stream(ObjectRef object) {
-            throw new AssertionError("a file-per-sample index is built from the listing alone");
         }
     }
 }

@@ -10,7 +10,6 @@ import io.prefetchd.formats.ObjectRef;
 import io.prefetchd.formats.RangeSource;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,25 +198,10 @@ final class IndexBuildSection implements ScaleSection {
     }
 
     /** A source that only lists, returning a listing already held (as an S3 source collects its pages). */
-    private record Listed(List<ObjectRef> objects) implements RangeSource {
+    private record Listed(List<ObjectRef> objects) implements ListingOnlySource {
         @Override
         public List<ObjectRef> list(String prefix) {
             return objects;
-        }
-
-        @Override
-        public Optional<ObjectRef> head(String key) {
-            throw new UnsupportedOperationException("list only");
-        }
-
-        @Override
-        public byte[] read(ObjectRef object, long offset, int length) {
-            throw new UnsupportedOperationException("list only");
-        }
-
-        @Override
-        public InputStream stream(ObjectRef object) {
-            throw new UnsupportedOperationException("list only");
         }
     }
 }

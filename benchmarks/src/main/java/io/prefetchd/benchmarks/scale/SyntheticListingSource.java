@@ -1,12 +1,9 @@
 package io.prefetchd.benchmarks.scale;
 
 import io.prefetchd.formats.ObjectRef;
-import io.prefetchd.formats.RangeSource;
 
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A source that only lists, computing its objects as they are asked for, as the gateway's S3 source does page by
@@ -14,7 +11,7 @@ import java.util.Optional;
  * as the S3 source's whole listing does. {@code probe} runs every {@code probeEvery} objects, where a heap meter
  * can look.
  */
-record SyntheticListingSource(List<ObjectRef> objects, int probeEvery, Runnable probe) implements RangeSource {
+record SyntheticListingSource(List<ObjectRef> objects, int probeEvery, Runnable probe) implements ListingOnlySource {
 
     @Override
     public List<ObjectRef> list(String prefix) {
@@ -38,20 +35,5 @@ record SyntheticListingSource(List<ObjectRef> objects, int probeEvery, Runnable 
         if (i % probeEvery == probeEvery - 1) {
             probe.run();
         }
-    }
-
-    @Override
-    public Optional<ObjectRef> head(String key) {
-        throw new UnsupportedOperationException("list only");
-    }
-
-    @Override
-    public byte[] read(ObjectRef object, long offset, int length) {
-        throw new UnsupportedOperationException("list only");
-    }
-
-    @Override
-    public InputStream stream(ObjectRef object) {
-        throw new UnsupportedOperationException("list only");
     }
 }
