@@ -39,6 +39,7 @@ public final class ScaleBench implements Callable<Integer> {
     static List<ScaleSection> sections() {
         return List.of(
                 new NamespaceSection(),
+                new DatasetNamesSection(),
                 new CacheSection(),
                 new IndexSection(),
                 new IndexBuildSection(),

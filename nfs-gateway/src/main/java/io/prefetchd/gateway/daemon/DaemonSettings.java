@@ -77,7 +77,7 @@ record DaemonSettings(Path stateDir, Path cacheDir, Path stagingDir, String s3En
         MetadataSettings metadata;
         try {
             metadata = new MetadataSettings(nfs.getAttributeTtl(), nfs.getMaxStale(), nfs.getDatasetRefresh(),
-                    size("prefetchd.nfs.listing-cache-size", nfs.getListingCacheSize()));
+                    size("prefetchd.nfs.listing-cache-size", nfs.getListingCacheSize()), stateDir.resolve("names"));
         } catch (IllegalArgumentException e) {
             throw new StartupException("bad prefetchd.nfs metadata setting: " + e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import io.prefetchd.planner.units.Sizes;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.datasets.DatasetRegistry;
 import io.prefetchd.gateway.datasets.ServedDataset;
+import io.prefetchd.gateway.fs.S3FileSystem;
 import io.prefetchd.gateway.fs.staging.StagingStatus;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3api.S3ApiServer;
@@ -100,9 +101,11 @@ public class MetricsController {
     }
 
     private String metadata() {
-        List<String> held = running().fileSystem().heldDatasetFolders();
-        return "metadata    " + (held.isEmpty() ? "no dataset folder held" : "names held in memory for /"
-                + String.join(", /", held)) + "\n";
+        S3FileSystem fs = running().fileSystem();
+        List<String> held = fs.heldDatasetFolders();
+        return "metadata    " + (held.isEmpty() ? "no dataset folder held" : "names held for /"
+                + String.join(", /", held) + ": " + Sizes.format(fs.heldDatasetNameBytes(true)) + " in mapped files, "
+                + Sizes.format(fs.heldDatasetNameBytes(false)) + " on the heap") + "\n";
     }
 
     private String planner() {

@@ -7,6 +7,9 @@ import io.prefetchd.gateway.s3.ObjectStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,8 +32,13 @@ import static java.util.Objects.requireNonNull;
  * a request to S3; {@link #refreshDue} lists each dataset again every {@code datasetRefresh}, and a dataset whose
  * objects changed (added, removed, another ETag or size) is reported to its change callback so its sample index
  * is rebuilt too. A read that finds an object replaced or gone {@link #flag flags} its dataset for the next refresh
- * round (within a second), so readers do not keep opening a version S3 no longer has. While those refreshes fail (S3 unreachable), the last listing is served for up to
- * {@code maxStale}.
+ * round (within a second), so readers do not keep opening a version S3 no longer has. While those refreshes fail
+ * (S3 unreachable), the last listing is served for up to {@code maxStale}.
+ *
+ * <p><b>Memory.</b> With {@link MetadataSettings#namesDir} set, each listing of a dataset is moved to a mapped
+ * file ({@link NamesFile}) once built, so what stays on the heap is one small object per directory. A refresh
+ * that lists the same names, ETags, sizes and mtimes keeps the listings it has and writes nothing. While a
+ * dataset is listed, its listings are built on the heap first (about 60 bytes per object, freed once written).
  *
  * <p>Thread-safe: pins and refreshes are serialized on this object; lookups read concurrent maps.
  */
@@ -42,11 +50,22 @@ final class DatasetNamespaces {
     private record Pinned(Listing listing, String root) {
     }
 
+    /**
+     * @param fingerprint of the keys, ETags and sizes: what the dataset's index depends on
+     * @param names of those and the objects' mtimes: what the listings show
+     */
     private record Root(String path, boolean recursive, Runnable onChange, Instant loadedAt, long fingerprint,
-                        Set<String> dirs, boolean failing) {
+                        long names, Set<String> dirs, boolean failing) {
+        Root listedAt(Instant when) {
+            return new Root(path, recursive, onChange, when, fingerprint, names, dirs, false);
+        }
+
+        Root failingNow() {
+            return new Root(path, recursive, onChange, loadedAt, fingerprint, names, dirs, true);
+        }
     }
 
-    private record Snapshot(Map<String, Listing> dirs, long fingerprint) {
+    private record Snapshot(Map<String, Listing> dirs, long fingerprint, long names) {
     }
 
     private final ObjectStore store;
@@ -59,6 +78,8 @@ final class DatasetNamespaces {
     private final Map<String, Pinned> dirs = new ConcurrentHashMap<>();
     /** Dataset folders to list again at the next {@link #refreshDue}, whatever their age. */
     private final Set<String> flagged = ConcurrentHashMap.newKeySet();
+    /** Where listings are moved off the heap ({@link NamesFile}); null to keep them on the heap. */
+    private final @Nullable Path namesDir;
 
     DatasetNamespaces(ObjectStore store, Function<String, String> dirPrefix,
                       ToLongFunction<Inode> fileIds,
@@ -69,6 +90,20 @@ final class DatasetNamespaces {
         this.defaultMtime = requireNonNull(defaultMtime, "defaultMtime is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.settings = requireNonNull(settings, "settings is null");
+        this.namesDir = usable(settings.namesDir());
+    }
+
+    private static @Nullable Path usable(@Nullable Path dir) {
+        if (dir == null) {
+            return null;
+        }
+        try {
+            NamesFile.sweep(dir);
+            return dir;
+        } catch (IOException e) {
+            LOG.warn("dataset names are held on the heap: folder {} cannot be used: {}", dir, e.toString());
+            return null;
+        }
     }
 
     /** The directory's listing when a dataset holds it and its last listing is within {@code maxStale}. */
@@ -109,9 +144,10 @@ final class DatasetNamespaces {
         }
         Instant started = clock.instant();
         Snapshot s = list(root, recursive);
-        apply(new Root(root, recursive, onChange, started, s.fingerprint(), s.dirs().keySet(), false), s, null);
-        LOG.info("holding the names of dataset folder /{}: {} folders, listed in bulk every {}", root,
-                s.dirs().size(), settings.datasetRefresh());
+        apply(new Root(root, recursive, onChange, started, s.fingerprint(), s.names(),
+                Set.copyOf(s.dirs().keySet()), false), s, null);
+        LOG.info("holding the names of dataset folder /{}: {} folders, listed in bulk every {}{}", root,
+                s.dirs().size(), settings.datasetRefresh(), namesDir != null ? ", read from " + namesDir : "");
     }
 
     /**
@@ -154,13 +190,16 @@ final class DatasetNamespaces {
             if (!old.failing()) {
                 LOG.warn("the names of dataset folder /{} could not be listed again; serving the listing of {} "
                         + "(up to {} old): {}", root, old.loadedAt(), settings.maxStale(), e.getMessage());
-                roots.put(root, new Root(old.path(), old.recursive(), old.onChange(), old.loadedAt(),
-                        old.fingerprint(), old.dirs(), true));
+                roots.put(root, old.failingNow());
             }
             throw e;
         }
-        apply(new Root(root, old.recursive(), old.onChange(), started, s.fingerprint(), s.dirs().keySet(), false),
-                s, old);
+        if (s.names() == old.names()) {
+            roots.put(root, old.listedAt(started));   // the same names: the listings held stay
+        } else {
+            apply(new Root(root, old.recursive(), old.onChange(), started, s.fingerprint(), s.names(),
+                    Set.copyOf(s.dirs().keySet()), false), s, old);
+        }
         if (old.failing()) {
             LOG.info("the names of dataset folder /{} are listed again", root);
         }
@@ -172,7 +211,7 @@ final class DatasetNamespaces {
 
     private void apply(Root root, Snapshot s, @Nullable Root old) {
         Map<String, Pinned> fresh = new HashMap<>();
-        for (Map.Entry<String, Listing> e : s.dirs().entrySet()) {
+        for (Map.Entry<String, Listing> e : offHeap(root.path(), s.dirs()).entrySet()) {
             fresh.put(e.getKey(), new Pinned(e.getValue(), root.path()));
         }
         dirs.putAll(fresh);
@@ -191,12 +230,14 @@ final class DatasetNamespaces {
         Map<String, ListingBuilder> builders = new HashMap<>();
         builders.put(root, new ListingBuilder(root));
         long fingerprint = 1125899906842597L;
+        long names = fingerprint;
         @Nullable String token = null;
         do {
             ListPage page = store.list(prefix, recursive ? null : "/", token, PAGE);
             for (ObjectMeta m : page.objects()) {
                 fingerprint = 31 * (31 * (31 * fingerprint + m.key().hashCode()) + m.etag().hashCode())
                         + Long.hashCode(m.size());
+                names = 31 * (31 * names + fingerprint) + m.lastModified().hashCode();
                 add(builders, root, m.key().substring(prefix.length()), m);
             }
             for (String cp : page.commonPrefixes()) {
@@ -214,7 +255,33 @@ final class DatasetNamespaces {
             built.put(d, requireNonNull(builders.get(d), "d is a key of builders")
                     .build(built::get, fileIds, defaultMtime, now));
         }
-        return new Snapshot(built, fingerprint);
+        return new Snapshot(built, fingerprint, names);
+    }
+
+    /** The listings read from a mapped file when a folder for them is set and usable, else as they are. */
+    private Map<String, Listing> offHeap(String root, Map<String, Listing> listings) {
+        Path dir = namesDir;
+        if (dir == null) {
+            return listings;
+        }
+        try {
+            return NamesFile.spill(dir, listings);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("the names of dataset folder /{} are held on the heap: they could not be written to {}: {}",
+                    root, dir, e.toString());
+            return listings;
+        }
+    }
+
+    /** Bytes of the dataset names held: on the heap, or in mapped files ({@code mapped}). */
+    long heldBytes(boolean mapped) {
+        long sum = 0;
+        for (Pinned p : dirs.values()) {
+            if (p.listing().listing().entries() instanceof PackedEntries e && e.mapped() == mapped) {
+                sum += mapped ? e.regionBytes() : e.retainedBytes();
+            }
+        }
+        return sum;
     }
 
     /** Files a key under the directories its path names; keys with a name POSIX cannot hold are left out. */

@@ -1,6 +1,8 @@
 package io.prefetchd.gateway.fs;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -16,8 +18,11 @@ import static java.util.Objects.requireNonNull;
  *     the dataset's prefix); between those listings its LOOKUP, GETATTR, OPEN and READDIR never ask S3
  * @param listingCacheBytes heap for directory listings read from S3, and as much again for older snapshots of
  *     them that READDIR clients still page through
+ * @param namesDir where the names of indexed datasets are kept, in files mapped and deleted at once, so they take
+ *     next to nothing of the heap; null to hold them on the heap
  */
-public record MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh, long listingCacheBytes) {
+public record MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh, long listingCacheBytes,
+                               @Nullable Path namesDir) {
     public static final Duration DEFAULT_MAX_STALE = Duration.ofHours(24);
     public static final Duration DEFAULT_DATASET_REFRESH = Duration.ofMinutes(5);
     public static final long DEFAULT_LISTING_CACHE_BYTES = 256L << 20;
@@ -40,9 +45,9 @@ public record MetadataSettings(Duration ttl, Duration maxStale, Duration dataset
         }
     }
 
-    /** With the default heap for listings. */
+    /** With the default heap for listings, dataset names on the heap. */
     public MetadataSettings(Duration ttl, Duration maxStale, Duration datasetRefresh) {
-        this(ttl, maxStale, datasetRefresh, DEFAULT_LISTING_CACHE_BYTES);
+        this(ttl, maxStale, datasetRefresh, DEFAULT_LISTING_CACHE_BYTES, null);
     }
 
     /** {@code ttl} with the default stale-if-error bound and dataset refresh interval. */

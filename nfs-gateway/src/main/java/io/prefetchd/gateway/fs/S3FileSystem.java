@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.CacheStats;
 import io.prefetchd.gateway.cache.ExtentCache;
@@ -54,8 +55,9 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Memory.</b> Listings are held packed ({@link PackedEntries}, about 40 bytes per entry besides its name)
  * in caches weighed in bytes ({@link MetadataSettings#listingCacheBytes} for current listings, as much for older
  * snapshots);
- * HEAD answers and directory probes are bounded by count. Nothing is held per object beyond what these caches
- * and the indexed datasets hold.
+ * HEAD answers and directory probes are bounded by count. The names of indexed datasets are held whole, in files
+ * mapped from {@link MetadataSettings#namesDir} when it is set ({@link NamesFile}), so next to nothing of them is
+ * on the heap. Nothing is held per object beyond that and what these caches hold.
  *
  * <p><b>Bytes.</b> Reads go through the {@link ExtentCache} with the exact (key, ETag, size) the caller
  * pinned, so bytes of two versions of an object are never mixed.
@@ -129,6 +131,13 @@ public final class S3FileSystem implements VirtualFileSystem {
                 .maximumWeight(listingBytes).weigher((String dir, Listing l) -> weigh(l, listingBytes)).build();
         this.refresher = requireNonNull(refresher, "refresher is null");
         this.datasets = new DatasetNamespaces(store, this::dirPrefix, fileIds, mountTime, clock, settings);
+        for (boolean mapped : new boolean[] {false, true}) {
+            Gauge.builder("prefetchd.metadata.dataset.names.bytes", datasets, d -> d.heldBytes(mapped))
+                    .tag("where", mapped ? "file" : "heap").baseUnit("bytes")
+                    .description("the names of indexed datasets held: on the heap, or in mapped files whose "
+                            + "pages the kernel keeps or drops")
+                    .register(meters);
+        }
         this.fromDataset = answers(meters, "dataset");
         this.fromListing = answers(meters, "listing");
         this.fromHead = answers(meters, "head");
@@ -173,6 +182,11 @@ public final class S3FileSystem implements VirtualFileSystem {
     /** The dataset folders whose names are held in memory, for {@code /status}. */
     public List<String> heldDatasetFolders() {
         return datasets.roots();
+    }
+
+    /** Bytes of the held dataset names: in mapped files ({@code mapped}), or on the heap. */
+    public long heldDatasetNameBytes(boolean mapped) {
+        return datasets.heldBytes(mapped);
     }
 
     /** Lists again the datasets whose names are due for their bulk refresh; called periodically. */

@@ -6,14 +6,18 @@ import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +33,8 @@ class S3FileSystemTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AtomicInteger changes = new AtomicInteger();
     private S3FileSystem fs;
+    @TempDir
+    Path namesDir;
 
     @BeforeEach
     void setUp() {
@@ -39,9 +45,18 @@ class S3FileSystemTest {
         }
         put("data/other/a.bin", "a");
         put("data/other/b.bin", "b");
-        fs = new S3FileSystem(store, "data/", new PassThroughCache(store), inode -> inode.path().hashCode(),
-                new MetadataSettings(TTL, MAX_STALE, DATASET_REFRESH), clock, Runnable::run, meters);
+        fs = fileSystem(namesDir, meters);
         store.resetCounters();
+    }
+
+    private S3FileSystem fileSystem(Path names, SimpleMeterRegistry registry) {
+        return new S3FileSystem(store, "data/", new PassThroughCache(store), inode -> inode.path().hashCode(),
+                new MetadataSettings(TTL, MAX_STALE, DATASET_REFRESH, MetadataSettings.DEFAULT_LISTING_CACHE_BYTES,
+                        names), clock, Runnable::run, registry);
+    }
+
+    private static double namesBytes(SimpleMeterRegistry registry, String where) {
+        return registry.get("prefetchd.metadata.dataset.names.bytes").tag("where", where).gauge().value();
     }
 
     private void put(String key, String content) {
@@ -78,6 +93,64 @@ class S3FileSystemTest {
         }
 
         assertEquals(0, requests());
+    }
+
+    @Test
+    void pinnedDataset_namesReadFromAMappedFile_noneOnTheHeapAndNoFileLeft() throws Exception {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+
+        assertEquals(List.of("0.jpg", "1.jpg", "2.jpg"),
+                fs.list(resolve("train/dog"), 0).entries().stream().map(DirEntry::name).toList());
+        assertEquals(0.0, namesBytes(meters, "heap"));
+        assertTrue(namesBytes(meters, "file") > 0);
+        try (var left = Files.list(namesDir)) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
+    void pinnedDataset_withoutANamesFolder_heldOnTheHeap() throws FsException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        S3FileSystem heap = fileSystem(null, registry);
+        heap.pinDataset("train", true, changes::incrementAndGet);
+        store.resetCounters();
+
+        assertEquals(4, heap.getattr(heap.lookup(heap.lookup(heap.lookup(Inode.ROOT, "train"), "cat"), "2.jpg"))
+                .size());
+        assertEquals(0, requests());
+        assertTrue(namesBytes(registry, "heap") > 0);
+        assertEquals(0.0, namesBytes(registry, "file"));
+    }
+
+    @Test
+    void pinnedDataset_namesFolderUnusable_heldOnTheHeapAndServed() throws Exception {
+        Path notADir = Files.writeString(namesDir.resolve("a-file"), "x");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        S3FileSystem heap = fileSystem(notADir, registry);
+        heap.pinDataset("train", true, changes::incrementAndGet);
+
+        assertEquals(3, heap.list(heap.lookup(heap.lookup(Inode.ROOT, "train"), "dog"), 0).entries().size());
+        assertTrue(namesBytes(registry, "heap") > 0);
+    }
+
+    @Test
+    void pinnedDataset_refreshListingTheSameNames_keepsTheListingsItHas() throws FsException {
+        fs.pinDataset("train", true, changes::incrementAndGet);
+        DirListing before = fs.list(resolve("train/cat"), 0);
+
+        clock.advance(DATASET_REFRESH);
+        fs.refreshDatasets();
+        DirListing unchanged = fs.list(resolve("train/cat"), 0);
+        store.put("data/train/cat/0.jpg", "cat0".getBytes(StandardCharsets.UTF_8));   // same bytes, a new mtime
+        clock.advance(DATASET_REFRESH);
+        fs.refreshDatasets();
+
+        assertSame(before, unchanged);
+        DirListing after = fs.list(resolve("train/cat"), 0);
+        assertNotSame(before, after);
+        assertEquals(before.entries().get(0).attributes().change(), after.entries().get(0).attributes().change());
+        assertNotEquals(before.entries().get(0).attributes().mtime(), after.entries().get(0).attributes().mtime());
+        assertEquals(0, changes.get(), "the same ETags and sizes: the index is not rebuilt");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.prefetchd.gateway.linux;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.daemon.Daemon;
 import io.prefetchd.gateway.daemon.Gateway;
@@ -116,6 +117,9 @@ class MetadataLinuxIT {
                 long refreshes = (long) Math.ceil(epoch1.get("seconds").asDouble() / DATASET_REFRESH.toSeconds()) + 1;
                 assertTrue(warm.get("LIST") <= refreshes, "a warm epoch lists only the dataset's bulk refreshes ("
                         + refreshes + " at most), never per folder or file: " + warm);
+                PrometheusMeterRegistry meters = ctx.getBean(PrometheusMeterRegistry.class);
+                assertEquals(0.0, namesBytes(meters, "heap"), "the dataset's names are read from a mapped file");
+                assertTrue(namesBytes(meters, "file") > 0);
 
                 String replaced = samples.get(0).get(0);
                 Files.writeString(work.resolve("replaced.md5"), put(s3, replaced, 5_000, random));
@@ -182,5 +186,9 @@ class MetadataLinuxIT {
         Map<String, Long> m = new LinkedHashMap<>();
         a.forEach((k, v) -> m.put(k, v - b.get(k)));
         return m;
+    }
+
+    private static double namesBytes(PrometheusMeterRegistry meters, String where) {
+        return meters.get("prefetchd.metadata.dataset.names.bytes").tag("where", where).gauge().value();
     }
 }
