@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +34,9 @@ import static java.util.Objects.requireNonNull;
  * (S3 unreachable), the last listing is served for up to {@code maxStale}.
  *
  * <p><b>Memory.</b> With {@link MetadataSettings#namesDir} set, each listing of a dataset is moved to a mapped
- * file ({@link NamesFile}) once built, so what stays on the heap is one small object per directory. A refresh
- * that lists the same names, ETags, sizes and mtimes keeps the listings it has and writes nothing. While a
- * dataset is listed, its listings are built on the heap first (about 60 bytes per object, freed once written).
+ * file ({@link NamesFile}) as soon as the listing has moved past it ({@link TreeListing}), so what stays on the
+ * heap is one small object per directory, and what a listing holds while it runs is about the largest directory.
+ * A directory whose entries a refresh finds unchanged keeps the listing it has; only changed ones are written.
  *
  * <p>Thread-safe: pins and refreshes are serialized on this object; lookups read concurrent maps.
  */
@@ -50,22 +48,15 @@ final class DatasetNamespaces {
     private record Pinned(Listing listing, String root) {
     }
 
-    /**
-     * @param fingerprint of the keys, ETags and sizes: what the dataset's index depends on
-     * @param names of those and the objects' mtimes: what the listings show
-     */
+    /** @param fingerprint of the keys, ETags and sizes: what the dataset's index depends on */
     private record Root(String path, boolean recursive, Runnable onChange, Instant loadedAt, long fingerprint,
-                        long names, Set<String> dirs, boolean failing) {
-        Root listedAt(Instant when) {
-            return new Root(path, recursive, onChange, when, fingerprint, names, dirs, false);
-        }
-
+                        Set<String> dirs, boolean failing) {
         Root failingNow() {
-            return new Root(path, recursive, onChange, loadedAt, fingerprint, names, dirs, true);
+            return new Root(path, recursive, onChange, loadedAt, fingerprint, dirs, true);
         }
     }
 
-    private record Snapshot(Map<String, Listing> dirs, long fingerprint, long names) {
+    private record Snapshot(Map<String, Listing> dirs, long fingerprint) {
     }
 
     private final ObjectStore store;
@@ -78,6 +69,8 @@ final class DatasetNamespaces {
     private final Map<String, Pinned> dirs = new ConcurrentHashMap<>();
     /** Dataset folders to list again at the next {@link #refreshDue}, whatever their age. */
     private final Set<String> flagged = ConcurrentHashMap.newKeySet();
+    /** Dataset folders the store lists out of key order: their directories are held until the listing ends. */
+    private final Set<String> unordered = ConcurrentHashMap.newKeySet();
     /** Where listings are moved off the heap ({@link NamesFile}); null to keep them on the heap. */
     private final @Nullable Path namesDir;
 
@@ -144,8 +137,8 @@ final class DatasetNamespaces {
         }
         Instant started = clock.instant();
         Snapshot s = list(root, recursive);
-        apply(new Root(root, recursive, onChange, started, s.fingerprint(), s.names(),
-                Set.copyOf(s.dirs().keySet()), false), s, null);
+        apply(new Root(root, recursive, onChange, started, s.fingerprint(), Set.copyOf(s.dirs().keySet()), false),
+                s, null);
         LOG.info("holding the names of dataset folder /{}: {} folders, listed in bulk every {}{}", root,
                 s.dirs().size(), settings.datasetRefresh(), namesDir != null ? ", read from " + namesDir : "");
     }
@@ -194,12 +187,8 @@ final class DatasetNamespaces {
             }
             throw e;
         }
-        if (s.names() == old.names()) {
-            roots.put(root, old.listedAt(started));   // the same names: the listings held stay
-        } else {
-            apply(new Root(root, old.recursive(), old.onChange(), started, s.fingerprint(), s.names(),
-                    Set.copyOf(s.dirs().keySet()), false), s, old);
-        }
+        apply(new Root(root, old.recursive(), old.onChange(), started, s.fingerprint(),
+                Set.copyOf(s.dirs().keySet()), false), s, old);
         if (old.failing()) {
             LOG.info("the names of dataset folder /{} are listed again", root);
         }
@@ -211,7 +200,7 @@ final class DatasetNamespaces {
 
     private void apply(Root root, Snapshot s, @Nullable Root old) {
         Map<String, Pinned> fresh = new HashMap<>();
-        for (Map.Entry<String, Listing> e : offHeap(root.path(), s.dirs()).entrySet()) {
+        for (Map.Entry<String, Listing> e : s.dirs().entrySet()) {
             fresh.put(e.getKey(), new Pinned(e.getValue(), root.path()));
         }
         dirs.putAll(fresh);
@@ -225,52 +214,61 @@ final class DatasetNamespaces {
         }
     }
 
+    /**
+     * Lists {@code root} and builds its directories' listings, each written to a names file as soon as the listing
+     * has moved past it; a directory whose entries did not change keeps the listing it has. A store that lists out
+     * of key order gets every directory held until the listing ends; a names folder that cannot be written gets
+     * the listings held on the heap. Each is said once in the log.
+     */
     private Snapshot list(String root, boolean recursive) {
-        String prefix = dirPrefix.apply(root);
-        Map<String, ListingBuilder> builders = new HashMap<>();
-        builders.put(root, new ListingBuilder(root));
-        long fingerprint = 1125899906842597L;
-        long names = fingerprint;
-        @Nullable String token = null;
-        do {
-            ListPage page = store.list(prefix, recursive ? null : "/", token, PAGE);
-            for (ObjectMeta m : page.objects()) {
-                fingerprint = 31 * (31 * (31 * fingerprint + m.key().hashCode()) + m.etag().hashCode())
-                        + Long.hashCode(m.size());
-                names = 31 * (31 * names + fingerprint) + m.lastModified().hashCode();
-                add(builders, root, m.key().substring(prefix.length()), m);
+        Path dir = namesDir;
+        while (true) {
+            boolean inOrder = !unordered.contains(root);
+            try {
+                return walk(root, recursive, inOrder, dir);
+            } catch (TreeListing.OutOfOrder e) {
+                LOG.warn("dataset folder /{} is not listed in key order ({}); its directories are held until each "
+                        + "listing of it ends", root, e.getMessage());
+                unordered.add(root);
+            } catch (IOException e) {
+                if (dir == null) {
+                    throw new UncheckedIOException(e);   // no file is written without a folder
+                }
+                LOG.warn("the names of dataset folder /{} are held on the heap: they could not be written to {}: {}",
+                        root, dir, e.toString());
+                dir = null;
             }
-            for (String cp : page.commonPrefixes()) {
-                requireNonNull(builders.get(root), "the root's builder is put first")
-                        .addDir(cp.substring(prefix.length(), cp.length() - 1));
-            }
-            token = page.nextToken();
-        } while (token != null);
-        // deepest first, so that each directory's entry in its parent carries the child's change attribute
-        List<String> order = new ArrayList<>(builders.keySet());
-        order.sort(Comparator.comparingInt(DatasetNamespaces::depth).reversed());
-        Map<String, Listing> built = new HashMap<>();
-        Instant now = clock.instant();
-        for (String d : order) {
-            built.put(d, requireNonNull(builders.get(d), "d is a key of builders")
-                    .build(built::get, fileIds, defaultMtime, now));
         }
-        return new Snapshot(built, fingerprint, names);
     }
 
-    /** The listings read from a mapped file when a folder for them is set and usable, else as they are. */
-    private Map<String, Listing> offHeap(String root, Map<String, Listing> listings) {
-        Path dir = namesDir;
-        if (dir == null) {
-            return listings;
+    private Snapshot walk(String root, boolean recursive, boolean inOrder, @Nullable Path dir)
+            throws TreeListing.OutOfOrder, IOException {
+        String prefix = dirPrefix.apply(root);
+        long fingerprint = 1125899906842597L;
+        try (NamesFile file = dir == null ? null : NamesFile.create(dir)) {
+            TreeListing tree = new TreeListing(root, fileIds, defaultMtime, clock.instant(), inOrder,
+                    d -> previous(root, d), file);
+            @Nullable String token = null;
+            do {
+                ListPage page = store.list(prefix, recursive ? null : "/", token, PAGE);
+                for (ObjectMeta m : page.objects()) {
+                    fingerprint = 31 * (31 * (31 * fingerprint + m.key().hashCode()) + m.etag().hashCode())
+                            + Long.hashCode(m.size());
+                    tree.add(m.key().substring(prefix.length()), m);
+                }
+                for (String cp : page.commonPrefixes()) {
+                    tree.addCommonPrefix(cp.substring(prefix.length(), cp.length() - 1));
+                }
+                token = page.nextToken();
+            } while (token != null);
+            return new Snapshot(tree.finish(), fingerprint);
         }
-        try {
-            return NamesFile.spill(dir, listings);
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("the names of dataset folder /{} are held on the heap: they could not be written to {}: {}",
-                    root, dir, e.toString());
-            return listings;
-        }
+    }
+
+    /** The listing {@code dirPath} has now under {@code root}, or null. */
+    private @Nullable Listing previous(String root, String dirPath) {
+        Pinned p = dirs.get(dirPath);
+        return p != null && p.root().equals(root) ? p.listing() : null;
     }
 
     /** Bytes of the dataset names held: on the heap, or in mapped files ({@code mapped}). */
@@ -282,30 +280,5 @@ final class DatasetNamespaces {
             }
         }
         return sum;
-    }
-
-    /** Files a key under the directories its path names; keys with a name POSIX cannot hold are left out. */
-    private static void add(Map<String, ListingBuilder> builders, String root, String rel, ObjectMeta m) {
-        String[] parts = rel.split("/", -1);
-        ListingBuilder dir = requireNonNull(builders.get(root), "the root's builder is put first");
-        for (int i = 0; i < parts.length - 1; i++) {
-            if (!ListingBuilder.validName(parts[i])) {
-                dir.markExists();
-                return;
-            }
-            dir.addDir(parts[i]);
-            String child = dir.child(parts[i]);
-            dir = builders.computeIfAbsent(child, ListingBuilder::new);
-        }
-        String name = parts[parts.length - 1];
-        if (name.isEmpty()) {
-            dir.markExists();   // a folder marker
-        } else {
-            dir.addFile(name, m);
-        }
-    }
-
-    private static int depth(String path) {
-        return path.isEmpty() ? 0 : (int) path.chars().filter(c -> c == '/').count() + 1;
     }
 }

@@ -76,17 +76,29 @@ final class ListingBuilder {
         records.add(PackedEntries.DIR);
     }
 
+    /** The directory, relative to the export. */
+    String path() {
+        return dirPath;
+    }
+
     String child(String name) {
         return dirPath.isEmpty() ? name : dirPath + "/" + name;
     }
 
+    /** What a directory's entry in its parent shows of it: its change attribute and mtime. */
+    record Subdir(long change, Instant mtime) {
+        static @Nullable Subdir of(@Nullable Listing l) {
+            return l == null ? null : new Subdir(l.listing().verifier(), l.mtime());
+        }
+    }
+
     /**
-     * @param subListing what is known of a subdirectory (its change attribute and mtime), or null
+     * @param subdirs what is known of a subdirectory, by its path, or null
      * @param fileIds inode numbers
      * @param defaultMtime the mtime of directories with no files
      * @param loadedAt when the listing was read
      */
-    Listing build(Function<String, Listing> subListing, ToLongFunction<Inode> fileIds, Instant defaultMtime,
+    Listing build(Function<String, @Nullable Subdir> subdirs, ToLongFunction<Inode> fileIds, Instant defaultMtime,
                   Instant loadedAt) {
         int[] order = sortedOrder();
         byte[] in = records.array();
@@ -119,8 +131,8 @@ final class ListingBuilder {
             offsets[n] = at;
             if (kindOf(in, starts[i]) == PackedEntries.DIR) {
                 String name = new String(in, starts[i] + 1, in[starts[i]] & 0xff, StandardCharsets.UTF_8);
-                Listing sub = subListing.apply(child(name));
-                outValues[n] = sub != null ? sub.listing().verifier() : FileAttributes.UNKNOWN_CHANGE;
+                Subdir sub = subdirs.apply(child(name));
+                outValues[n] = sub != null ? sub.change() : FileAttributes.UNKNOWN_CHANGE;
                 outMtimes[n] = sub != null ? nanos(sub.mtime()) : defaultNanos;
             } else {
                 outValues[n] = values[i];

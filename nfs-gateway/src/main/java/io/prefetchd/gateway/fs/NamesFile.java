@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.fs;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -8,32 +9,45 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static java.util.Objects.requireNonNull;
-
 /**
- * Moves the listings of a dataset's folders off the heap: their packed columns are written one after the other
- * into a file of {@code dir}, the file is mapped and then deleted, and the listings are read from the mapping from
- * then on ({@link PackedEntries#region}). The heap keeps one small object per directory; the bytes are the page
- * cache's, which the kernel can drop and read back.
+ * Moves directory listings off the heap: their packed columns are written one after the other into a file of
+ * {@code dir} as they are built ({@link #add}), and once all are written the file is mapped and deleted, and the
+ * listings are read from the mapping from then on ({@link #finish}). The heap keeps one small object per directory;
+ * the bytes are the page cache's, which the kernel can drop and read back.
  *
- * <p><b>Lifetime.</b> The file is deleted as soon as it is mapped, so nothing is left behind by a crash after that;
- * the kernel frees its blocks when the last listing read from it is collected. A crash between writing and deleting
- * leaves a {@code *.names} file, which {@link #sweep} removes at the next start.
+ * <p><b>Lifetime.</b> The file is deleted as soon as it is mapped (or when the writer is closed unfinished), so
+ * nothing is left behind by a crash after that; the kernel frees its blocks when the last listing read from it is
+ * collected. A crash while writing leaves a {@code *.names} file, which {@link #sweep} removes at the next start.
  *
  * <p>The file is mapped in chunks of at most 1 GiB, each holding whole listings; a listing too large for one
- * mapping (2 GiB) stays on the heap as it is.
+ * mapping (2 GiB) cannot be added (see {@link #fits}). Not thread-safe: one writer is filled by one thread.
  */
-final class NamesFile {
+final class NamesFile implements Closeable {
     static final String SUFFIX = ".names";
     private static final long CHUNK = 1L << 30;
     private static final int SCRATCH = 1 << 20;
 
-    private NamesFile() {
+    private record Placed(PackedEntries.Shape shape, boolean exists, Instant mtime, Instant loadedAt, int chunk,
+                          long at, long bytes) {
+    }
+
+    private final Path file;
+    private final FileChannel channel;
+    private final ByteBuffer scratch = ByteBuffer.allocate(SCRATCH);
+    private final List<Placed> placed = new ArrayList<>();
+    private final List<long[]> chunks = new ArrayList<>();   // {start, end} of each mapping but the last
+    private long chunkStart;
+    private long at;
+
+    private NamesFile(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
     }
 
     /** Deletes what a crash left in {@code dir}; creates it when missing. */
@@ -46,51 +60,74 @@ final class NamesFile {
         }
     }
 
-    /**
-     * The same listings, their entries read from a mapped file of {@code dir} instead of the heap.
-     *
-     * @throws IOException when the file cannot be written or mapped (a full disk); nothing is left in {@code dir}
-     */
-    static Map<String, Listing> spill(Path dir, Map<String, Listing> listings) throws IOException {
-        requireNonNull(listings, "listings is null");
-        record Placed(String dirPath, Listing listing, int chunk, long at, long bytes) {
-        }
+    /** A new, empty file in {@code dir}. */
+    static NamesFile create(Path dir) throws IOException {
         Path file = Files.createTempFile(dir, "dataset-", SUFFIX);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            List<Placed> placed = new ArrayList<>();
-            List<long[]> chunks = new ArrayList<>();   // {start, end} of each mapping
-            long chunkStart = 0;
-            long at = 0;
-            ByteBuffer scratch = ByteBuffer.allocate(SCRATCH);
-            Map<String, Listing> out = new HashMap<>(listings);
-            for (Map.Entry<String, Listing> e : listings.entrySet()) {
-                if (!(e.getValue().listing().entries() instanceof PackedEntries p)
-                        || p.regionBytes() > Integer.MAX_VALUE) {
-                    continue;   // kept on the heap
-                }
-                long bytes = p.regionBytes();
-                if (at > chunkStart && at + bytes - chunkStart > CHUNK) {
-                    chunks.add(new long[] {chunkStart, at});
-                    chunkStart = at;
-                }
-                ch.position(at);
-                p.writeRegion(ch, scratch);
-                placed.add(new Placed(e.getKey(), e.getValue(), chunks.size(), at - chunkStart, bytes));
-                at = (at + bytes + 7) & ~7L;
-            }
+        try {
+            return new NamesFile(file, FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+    }
+
+    /** Whether {@code l} can be added: packed entries of at most 2 GiB. */
+    static boolean fits(Listing l) {
+        return l.listing().entries() instanceof PackedEntries p && p.regionBytes() <= Integer.MAX_VALUE - 8;
+    }
+
+    /**
+     * Writes a listing built on the heap; after {@link #finish} it is read from the file.
+     *
+     * @throws IllegalArgumentException unless {@link #fits}
+     * @throws IOException when it cannot be written (a full disk)
+     */
+    void add(Listing l) throws IOException {
+        if (!fits(l)) {
+            throw new IllegalArgumentException("not packed entries of at most 2 GiB");
+        }
+        PackedEntries p = (PackedEntries) l.listing().entries();
+        long bytes = p.regionBytes();
+        if (at > chunkStart && at + bytes - chunkStart > CHUNK) {
             chunks.add(new long[] {chunkStart, at});
-            List<MappedByteBuffer> maps = new ArrayList<>();
-            for (long[] c : chunks) {
-                maps.add(ch.map(FileChannel.MapMode.READ_ONLY, c[0], c[1] - c[0]));
-            }
-            for (Placed p : placed) {
-                ByteBuffer region = maps.get(p.chunk()).slice((int) p.at(), (int) p.bytes());
-                Listing l = p.listing();
-                PackedEntries entries = ((PackedEntries) l.listing().entries()).inRegion(region);
-                out.put(p.dirPath(), new Listing(new DirListing(l.listing().verifier(), entries), l.exists(),
-                        l.mtime(), l.loadedAt()));
-            }
+            chunkStart = at;
+        }
+        channel.position(at);
+        p.writeRegion(channel, scratch);
+        placed.add(new Placed(p.shape(), l.exists(), l.mtime(), l.loadedAt(), chunks.size(), at - chunkStart, bytes));
+        at = (at + bytes + 7) & ~7L;
+    }
+
+    /**
+     * The listings added, by directory, read from the mapped file; the file is deleted.
+     *
+     * @throws IOException when the file cannot be mapped
+     */
+    Map<String, Listing> finish() throws IOException {
+        Map<String, Listing> out = new HashMap<>();
+        if (placed.isEmpty()) {
+            close();
             return out;
+        }
+        chunks.add(new long[] {chunkStart, at});
+        List<MappedByteBuffer> maps = new ArrayList<>();
+        for (long[] c : chunks) {
+            maps.add(channel.map(FileChannel.MapMode.READ_ONLY, c[0], c[1] - c[0]));
+        }
+        close();
+        for (Placed p : placed) {
+            PackedEntries entries = p.shape().open(maps.get(p.chunk()).slice((int) p.at(), (int) p.bytes()));
+            out.put(p.shape().dirPath(), new Listing(new DirListing(p.shape().verifier(), entries), p.exists(),
+                    p.mtime(), p.loadedAt()));
+        }
+        return out;
+    }
+
+    /** Closes and deletes the file; what was mapped stays readable. */
+    @Override
+    public void close() throws IOException {
+        try {
+            channel.close();
         } finally {
             Files.deleteIfExists(file);
         }

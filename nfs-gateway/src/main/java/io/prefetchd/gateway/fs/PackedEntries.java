@@ -23,7 +23,7 @@ import static java.util.Objects.requireNonNull;
  * mtime objects, and a map entry by name) costs about 250 bytes of heap per entry; held like this it costs the
  * bytes of its name plus about 40. Nothing per entry is an object: a {@link DirEntry} is made when it is asked
  * for (one READDIR page, one LOOKUP) and dropped after. The columns are heap arrays as a listing builds them, or
- * one region of a mapped file ({@link #inRegion}, {@link NamesFile}), which holds nothing per entry on the heap.
+ * one region of a mapped file ({@link Shape#open}, {@link NamesFile}), which holds nothing per entry on the heap.
  *
  * <p><b>Layout.</b> Entry {@code i} is {@code blob[offsets[i], offsets[i + 1])}: one byte of name length, the
  * name's UTF-8 bytes, one kind byte, then the ETag of a file: 16 bytes for the usual 32 lowercase hex digits,
@@ -77,24 +77,54 @@ final class PackedEntries extends AbstractList<DirEntry> implements RandomAccess
         this.verifier = verifier != null ? verifier : computeVerifier();
     }
 
-    /**
-     * The same entries read in place from {@code region}, where {@link #writeRegion} wrote them: nothing per entry
-     * is on the heap.
-     *
-     * @param region exactly the region's bytes (position 0, limit {@link #regionBytes})
-     */
-    PackedEntries inRegion(ByteBuffer region) {
-        ByteBuffer r = region.duplicate().order(ORDER);
-        int mtimesAt = 8 * count;
-        int offsetsAt = mtimesAt + 8 * count;
-        int blobAt = offsetsAt + 4 * (count + 1);
-        if (r.limit() != regionBytes()) {
-            throw new IllegalArgumentException("a region of " + r.limit() + " bytes for " + regionBytes());
+    /** What reading a region back needs besides its bytes: the directory, file ids, entries and verifier. */
+    record Shape(String dirPath, ToLongFunction<Inode> fileIds, int count, long verifier) {
+        /**
+         * The entries read in place from {@code region}, where {@link #writeRegion} wrote them: nothing per entry
+         * is on the heap.
+         *
+         * @param region exactly the region's bytes (position 0, limit {@link #regionBytes})
+         */
+        PackedEntries open(ByteBuffer region) {
+            ByteBuffer r = region.duplicate().order(ORDER);
+            int mtimesAt = 8 * count;
+            int offsetsAt = mtimesAt + 8 * count;
+            int blobAt = offsetsAt + 4 * (count + 1);
+            if (blobAt > r.limit()) {
+                throw new IllegalArgumentException("a region of " + r.limit() + " bytes for " + count + " entries");
+            }
+            return new PackedEntries(dirPath, fileIds, r.slice(blobAt, r.limit() - blobAt),
+                    r.slice(offsetsAt, 4 * (count + 1)).order(ORDER).asIntBuffer(),
+                    r.slice(0, 8 * count).order(ORDER).asLongBuffer(),
+                    r.slice(mtimesAt, 8 * count).order(ORDER).asLongBuffer(), verifier, 256);
         }
-        return new PackedEntries(dirPath, fileIds, r.slice(blobAt, r.limit() - blobAt),
-                r.slice(offsetsAt, 4 * (count + 1)).order(ORDER).asIntBuffer(),
-                r.slice(0, 8 * count).order(ORDER).asLongBuffer(),
-                r.slice(mtimesAt, 8 * count).order(ORDER).asLongBuffer(), verifier, 256);
+    }
+
+    Shape shape() {
+        return new Shape(dirPath, fileIds, count, verifier);
+    }
+
+    /** Whether {@code other} holds the same entries, byte for byte (and so would show the same attributes). */
+    boolean sameEntries(PackedEntries other) {
+        if (other.count != count || other.verifier != verifier || !other.dirPath.equals(dirPath)) {
+            return false;
+        }
+        int length = offsets.get(count);
+        if (other.offsets.get(count) != length) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            if (values.get(i) != other.values.get(i) || mtimes.get(i) != other.mtimes.get(i)
+                    || offsets.get(i) != other.offsets.get(i)) {
+                return false;
+            }
+        }
+        for (int at = 0; at < length; at++) {
+            if (blob.get(at) != other.blob.get(at)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The bytes {@link #writeRegion} writes. */

@@ -411,7 +411,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
             token = page.nextToken();
         } while (token != null);
-        return b.build(this::knownSubListing, fileIds, mountTime, clock.instant());
+        return b.build(d -> ListingBuilder.Subdir.of(knownSubListing(d)), fileIds, mountTime, clock.instant());
     }
 
     private @Nullable Listing knownSubListing(String dirPath) {

@@ -84,7 +84,8 @@ class ListingBuilderTest {
         b.addDir("s");
         b.addDir("t");
 
-        Listing l = b.build(path -> path.equals("d/s") ? subListing : null, inode -> 7, MOUNT, LISTED);
+        Listing l = b.build(path -> path.equals("d/s") ? ListingBuilder.Subdir.of(subListing) : null, inode -> 7,
+                MOUNT, LISTED);
 
         assertEquals(subListing.listing().verifier(), l.find("s").attributes().change());
         assertEquals(LISTED, l.find("s").attributes().mtime());

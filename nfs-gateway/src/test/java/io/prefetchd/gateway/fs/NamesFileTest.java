@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,13 +44,19 @@ class NamesFileTest {
     }
 
     @Test
-    void spill_everyEntryAndLookup_sameAsOnTheHeap_andTheFolderIsEmptyAfter() throws IOException {
+    void finish_everyEntryAndLookup_sameAsOnTheHeap_andTheFolderIsEmptyAfter() throws IOException {
         Map<String, Listing> heap = Map.of(
                 "train/a", listing("train/a", 5_000, MD5),
                 "train/b", listing("train/b", 7, "9b2cf535f27731c974343645a3985328-3"),
                 "train/empty", listing("train/empty", 0, MD5));
 
-        Map<String, Listing> mapped = NamesFile.spill(dir, heap);
+        Map<String, Listing> mapped;
+        try (NamesFile file = NamesFile.create(dir)) {
+            for (Listing l : heap.values()) {
+                file.add(l);
+            }
+            mapped = file.finish();
+        }
 
         assertEquals(heap.keySet(), mapped.keySet());
         for (String d : heap.keySet()) {
@@ -80,11 +85,22 @@ class NamesFileTest {
     }
 
     @Test
-    void spill_intoAFolderThatIsNotThere_failsAndLeavesTheListingsAsTheyWere() {
-        Map<String, Listing> heap = Map.of("d", listing("d", 3, MD5));
+    void create_inAFolderThatIsNotThere_fails() {
+        assertThrows(IOException.class, () -> NamesFile.create(dir.resolve("missing")));
+    }
 
-        assertThrows(IOException.class, () -> NamesFile.spill(dir.resolve("missing"), heap));
-        assertFalse(((PackedEntries) heap.get("d").listing().entries()).mapped());
+    @Test
+    void closedUnfinished_leavesNoFile_andFinishedEmpty_mapsNothing() throws IOException {
+        try (NamesFile file = NamesFile.create(dir)) {
+            file.add(listing("d", 3, MD5));
+        }
+        try (NamesFile file = NamesFile.create(dir)) {
+            assertEquals(Map.of(), file.finish());
+        }
+
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count());
+        }
     }
 
     @Test

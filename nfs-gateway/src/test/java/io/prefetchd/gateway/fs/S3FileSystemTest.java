@@ -2,6 +2,9 @@ package io.prefetchd.gateway.fs;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
+import io.prefetchd.gateway.s3.ListPage;
+import io.prefetchd.gateway.s3.ObjectMeta;
+import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.testing.ManualClock;
 import io.prefetchd.gateway.testing.PassThroughCache;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,7 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,6 +158,55 @@ class S3FileSystemTest {
         assertEquals(before.entries().get(0).attributes().change(), after.entries().get(0).attributes().change());
         assertNotEquals(before.entries().get(0).attributes().mtime(), after.entries().get(0).attributes().mtime());
         assertEquals(0, changes.get(), "the same ETags and sizes: the index is not rebuilt");
+    }
+
+    @Test
+    void pinnedDataset_storeListingOutOfKeyOrder_listedAgainHoldingEveryFolder_andServedTheSame() throws FsException {
+        ObjectStore unordered = new ObjectStore() {
+            @Override
+            public String bucket() {
+                return store.bucket();
+            }
+
+            @Override
+            public Optional<ObjectMeta> head(String key) {
+                return store.head(key);
+            }
+
+            @Override
+            public ListPage list(String prefix, String delimiter, String continuationToken, int maxKeys) {
+                ListPage page = store.list(prefix, delimiter, continuationToken, maxKeys);
+                List<ObjectMeta> byName = new ArrayList<>(page.objects());   // cat/0, dog/0, cat/1, dog/1, ...
+                byName.sort(Comparator.comparing((ObjectMeta m) -> m.key().substring(m.key().lastIndexOf('/')))
+                        .thenComparing(ObjectMeta::key));
+                return new ListPage(byName, page.commonPrefixes(), page.nextToken());
+            }
+
+            @Override
+            public CompletableFuture<byte[]> getRange(String key, String etag, long offset, int length) {
+                return store.getRange(key, etag, offset, length);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        S3FileSystem other = new S3FileSystem(unordered, "data/", new PassThroughCache(store),
+                inode -> inode.path().hashCode(), new MetadataSettings(TTL, MAX_STALE, DATASET_REFRESH,
+                        MetadataSettings.DEFAULT_LISTING_CACHE_BYTES, namesDir), clock, Runnable::run,
+                new SimpleMeterRegistry());
+
+        other.pinDataset("train", true, changes::incrementAndGet);
+        assertEquals(2, store.listCount(), "listed again once the order was seen to be another");
+        clock.advance(DATASET_REFRESH);
+        other.refreshDatasets();
+
+        assertEquals(3, store.listCount(), "the next refresh holds every folder from the start");
+        for (String cls : new String[] {"cat", "dog"}) {
+            Inode d = other.lookup(other.lookup(Inode.ROOT, "train"), cls);
+            assertEquals(List.of("0.jpg", "1.jpg", "2.jpg"),
+                    other.list(d, 0).entries().stream().map(DirEntry::name).toList());
+        }
     }
 
     @Test
