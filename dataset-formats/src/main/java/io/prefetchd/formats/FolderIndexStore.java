@@ -4,9 +4,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -17,6 +21,7 @@ import java.util.Optional;
  * Thread-safe: saves are atomic renames and loads read whole files.
  */
 final class FolderIndexStore implements IndexStore {
+    private static final String SUFFIX = ".pfidx";
     private final Path folder;
 
     FolderIndexStore(Path folder) {
@@ -29,7 +34,7 @@ final class FolderIndexStore implements IndexStore {
                 spec.columns()) + "\n" + spec.layout();
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(UTF_8));
-            return folder.resolve(spec.format().cliName() + "-" + HexFormat.of().formatHex(h, 0, 8) + ".pfidx");
+            return folder.resolve(spec.format().cliName() + "-" + HexFormat.of().formatHex(h, 0, 8) + SUFFIX);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
@@ -46,6 +51,25 @@ final class FolderIndexStore implements IndexStore {
             throw new IOException("persisted index " + file + " was written for " + index.spec() + ", not " + spec);
         }
         return Optional.of(index);
+    }
+
+    @Override
+    public long removeAbandoned(Instant now, Duration idle) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        long bytes = 0;
+        // a save writes <index file><random>.tmp and spills columns to <index file>.<column><random>.col
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + SUFFIX + "*.{tmp,col}")) {
+            for (Path f : files) {
+                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                if (a.isRegularFile() && a.lastModifiedTime().toInstant().plus(idle).isBefore(now)) {
+                    Files.deleteIfExists(f);
+                    bytes += a.size();
+                }
+            }
+        }
+        return bytes;
     }
 
     @Override

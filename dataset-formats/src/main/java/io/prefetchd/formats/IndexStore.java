@@ -2,6 +2,8 @@ package io.prefetchd.formats;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -34,6 +36,13 @@ public interface IndexStore {
      * {@link FilesIndexWriter} writes one) is saved as if by {@link #save}.
      */
     Path file(DatasetSpec spec);
+
+    /**
+     * Deletes what saves that never finished left behind (a crash or a kill while an index was written: its
+     * temporary file and spilled columns), when untouched for {@code idle} as of {@code now}, so that a save still
+     * running in another process is left alone. Returns the bytes deleted.
+     */
+    long removeAbandoned(Instant now, Duration idle) throws IOException;
 
     /** Writes {@code index} to {@code file} (atomically: a temporary file, then a rename). */
     static void write(DatasetIndex index, Path file) throws IOException {

@@ -1,6 +1,7 @@
 package io.prefetchd.formats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -60,6 +63,37 @@ class IndexStoreTest {
             IndexStore.write(built, f);
             assertSameSamples(built, IndexStore.read(f));
         }
+    }
+
+    @Test
+    void removeAbandoned_deletesIdleTempFilesOfUnfinishedSaves_andNothingElse() throws Exception {
+        Path state = tmp.resolve("state");
+        IndexStore store = IndexStore.inFolder(state);
+        DatasetSpec spec = DatasetSpec.webDataset("data");
+        shards(2);
+        Fixtures.indexer(RangeSource.localFolder(tmp)).loadOrBuild(spec, store);
+        String name = store.file(spec).getFileName().toString();
+        Instant now = Instant.parse("2026-12-03T12:00:00Z");
+        Path oldTmp = write(state.resolve(name + "123.tmp"), 100, now.minus(Duration.ofHours(2)));
+        Path oldCol = write(state.resolve(name + ".keys456.col"), 50, now.minus(Duration.ofHours(2)));
+        Path busyCol = write(state.resolve(name + ".etags789.col"), 10, now.minus(Duration.ofMinutes(5)));
+        Path other = write(state.resolve("notes.tmp"), 10, now.minus(Duration.ofDays(2)));
+
+        long removed = store.removeAbandoned(now, Duration.ofHours(1));
+
+        assertEquals(150, removed);
+        assertFalse(Files.exists(oldTmp));
+        assertFalse(Files.exists(oldCol));
+        assertTrue(Files.exists(busyCol), "written 5 minutes ago: maybe a save still running elsewhere");
+        assertTrue(Files.exists(other), "not an index save's");
+        assertTrue(store.load(spec).isPresent(), "the index itself stays");
+        assertEquals(0, IndexStore.inFolder(tmp.resolve("missing")).removeAbandoned(now, Duration.ofHours(1)));
+    }
+
+    private static Path write(Path f, int bytes, Instant modified) throws IOException {
+        Files.write(f, new byte[bytes]);
+        Files.setLastModifiedTime(f, FileTime.from(modified));
+        return f;
     }
 
     @Test

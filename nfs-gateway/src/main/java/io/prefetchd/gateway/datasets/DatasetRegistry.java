@@ -15,6 +15,7 @@ import io.prefetchd.gateway.index.ObjectStoreRangeSource;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.planner.units.Sizes;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -90,6 +92,21 @@ public final class DatasetRegistry implements AutoCloseable {
     private final Counter objectsScanned;
     private final Counter objectsReused;
 
+    /** Index saves untouched for this long are taken for abandoned (a crash mid-save) and deleted at start. */
+    static final Duration ABANDONED_AFTER = Duration.ofHours(1);
+
+    private void removeAbandonedSaves(Path indexDir) {
+        try {
+            long bytes = indexes.removeAbandoned(clock.instant(), ABANDONED_AFTER);
+            if (bytes > 0) {
+                LOG.info("removed {} of index files left by saves that never finished, in {}", Sizes.format(bytes),
+                        indexDir);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not look for index files left by unfinished saves in {}: {}", indexDir, e.toString());
+        }
+    }
+
     /**
      * @param store the gateway's bucket (not closed by the registry)
      * @param prefix the export's key prefix, as configured ({@code data}, {@code /data/} alike)
@@ -106,6 +123,7 @@ public final class DatasetRegistry implements AutoCloseable {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
         }
+        removeAbandonedSaves(indexDir);
         this.builds = Executors.newFixedThreadPool(BUILDS, threads("prefetchd-index-build-"));
         this.scans = Executors.newFixedThreadPool(parallelism, threads("prefetchd-index-scan-"));
         this.indexer = DatasetIndexer.create(new ObjectStoreRangeSource(store), scans, parallelism, clock);

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -47,6 +50,20 @@ class DatasetRegistryTest {
     @AfterEach
     void close() {
         open.forEach(DatasetRegistry::close);
+    }
+
+    @Test
+    void start_removesWhatAnUnfinishedIndexSaveLeft_onceItIsAnHourOld() throws Exception {
+        Path indexes = Files.createDirectories(state.resolve("indexes"));
+        Path left = Files.write(indexes.resolve("files-0123456789abcdef.pfidx.keys42.col"), new byte[64]);
+        Path recent = Files.write(indexes.resolve("files-0123456789abcdef.pfidx77.tmp"), new byte[8]);
+        Files.setLastModifiedTime(left, FileTime.from(
+                Instant.now().minus(DatasetRegistry.ABANDONED_AFTER).minusSeconds(60)));
+
+        registry();
+
+        assertFalse(Files.exists(left));
+        assertTrue(Files.exists(recent), "maybe a save still running in another process");
     }
 
     @Test
