@@ -158,7 +158,8 @@ public final class Assembly implements AutoCloseable {
     /** The hint API's listener, serving {@code service}. */
     private static HintServer startHints(GatewayConfig.Grpc c, HintService service) {
         try {
-            return HintServer.start(new HintServer.Listen(c.getBind(), c.getPort(), c.getToken(),
+            return HintServer.start(new HintServer.Listen(c.getBind(), c.getPort(),
+                    TokenSetting.read("prefetchd.grpc", c.getToken(), c.getTokenFile()),
                     c.getMaxMessageSize(), c.getTlsCert(), c.getTlsKey()), service);
         } catch (IllegalStateException e) {
             throw new StartupException(String.valueOf(e.getMessage()), e);

@@ -212,6 +212,8 @@ public class GatewayConfig {
         private int port = 50051;
         /** When set, every call needs metadata {@code authorization: Bearer <token>}. */
         private String token = "";
+        /** A file holding the token (e.g. a mounted Kubernetes secret); read once at start. */
+        private String tokenFile = "";
         /** Largest message accepted (a chunk of an order). */
         private int maxMessageSize = 4 << 20;
         /** Longest order accepted in one PublishEpoch stream, in samples. */
@@ -247,6 +249,14 @@ public class GatewayConfig {
 
         public void setToken(String token) {
             this.token = token;
+        }
+
+        public String getTokenFile() {
+            return tokenFile;
+        }
+
+        public void setTokenFile(String tokenFile) {
+            this.tokenFile = tokenFile;
         }
 
         public int getMaxMessageSize() {

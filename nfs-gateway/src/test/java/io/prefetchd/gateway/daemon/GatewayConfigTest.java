@@ -90,6 +90,7 @@ class GatewayConfigTest {
                 "bind", "0.0.0.0",
                 "port", 50051,
                 "token", "",
+                "tokenFile", "",
                 "maxMessageSize", 4 << 20,
                 "maxOrderLength", 100_000_000,
                 "tlsCert", "",
@@ -188,6 +189,7 @@ class GatewayConfigTest {
         p.put("prefetchd.grpc.bind", "10.0.0.6");
         p.put("prefetchd.grpc.port", "50052");
         p.put("prefetchd.grpc.token", "t0k");
+        p.put("prefetchd.grpc.token-file", "/run/secrets/grpc-token");
         p.put("prefetchd.grpc.max-message-size", "1048576");
         p.put("prefetchd.grpc.max-order-length", "1000");
         p.put("prefetchd.grpc.tls-cert", "/etc/prefetchd/grpc.crt");
@@ -262,6 +264,7 @@ class GatewayConfigTest {
                 "bind", "10.0.0.6",
                 "port", 50052,
                 "token", "t0k",
+                "tokenFile", "/run/secrets/grpc-token",
                 "maxMessageSize", 1048576,
                 "maxOrderLength", 1000,
                 "tlsCert", "/etc/prefetchd/grpc.crt",

@@ -1,6 +1,16 @@
 package io.prefetchd.gateway.daemon;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.micronaut.context.ApplicationContext;
+import io.prefetchd.gateway.BearerToken;
+import io.prefetchd.gateway.hints.HintServer;
+import io.prefetchd.planner.proto.EpochRef;
+import io.prefetchd.planner.proto.HintsGrpc;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 import io.prefetchd.gateway.testing.SelfSignedCert;
 import org.junit.jupiter.api.AfterAll;
@@ -127,6 +137,46 @@ class HttpApiIT {
         var e = assertThrows(RuntimeException.class, () -> Daemon.start(q).close());
         assertTrue(Main.oneLine(e).contains("prefetchd.http.token-file"), Main.oneLine(e));
         assertFalse(Main.oneLine(e).contains(TOKEN));
+    }
+
+    @Test
+    void hintApiTokenFile_isRead_andAMissingOneFailsTheStart() throws Exception {
+        Path file = Files.writeString(work.resolve("grpc-token"), TOKEN + "\n");
+        Map<String, Object> p = props("grpc-token-file");
+        p.put("prefetchd.grpc.port", 0);
+        p.put("prefetchd.grpc.token-file", file.toString());
+        try (ApplicationContext d = Daemon.start(p)) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", d.getBean(HintServer.class).port())
+                    .usePlaintext().build();
+            try {
+                for (String token : new String[] {null, "wrong", TOKEN}) {
+                    Metadata m = new Metadata();
+                    if (token != null) {
+                        m.put(BearerToken.AUTHORIZATION, "Bearer " + token);
+                    }
+                    HintsGrpc.HintsBlockingStub stub = HintsGrpc.newBlockingStub(channel)
+                            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+                    Status.Code code = Status.Code.OK;
+                    try {
+                        stub.getEpochStatus(EpochRef.newBuilder().setDatasetId("ds-none").setJob("j").build());
+                    } catch (StatusRuntimeException e) {
+                        code = e.getStatus().getCode();
+                    }
+                    if (TOKEN.equals(token)) {
+                        assertNotEquals(Status.Code.UNAUTHENTICATED, code, "the token of the file is accepted");
+                    } else {
+                        assertEquals(Status.Code.UNAUTHENTICATED, code, "token " + token);
+                    }
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+        Map<String, Object> q = props("grpc-token-file-missing");
+        q.put("prefetchd.grpc.port", 0);
+        q.put("prefetchd.grpc.token-file", work.resolve("nope").toString());
+        var e = assertThrows(RuntimeException.class, () -> Daemon.start(q).close());
+        assertTrue(Main.oneLine(e).contains("prefetchd.grpc.token-file"), Main.oneLine(e));
     }
 
     @Test
