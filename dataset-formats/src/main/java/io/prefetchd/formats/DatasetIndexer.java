@@ -50,10 +50,11 @@ public interface DatasetIndexer {
      * (rescanning nothing when no ETag changed) and saves it back when it changed. A missing, unreadable or
      * corrupt persisted index is rebuilt; the reason is in {@link IndexBuild#notes()}.
      *
-     * <p>A file-per-sample dataset in {@link FileLayout#SORTED} order is built and refreshed straight from the
-     * paged listing ({@link RangeSource#list(String, RangeSource.ListingConsumer)}) into the store's file, with
-     * a heap that does not grow with its number of objects; the other formats and {@link FileLayout#IMAGE_FOLDER}
-     * hold the listing and build on the heap first.
+     * <p>A file-per-sample dataset is built and refreshed straight from the paged listing
+     * ({@link RangeSource#list(String, RangeSource.ListingConsumer)}) into the store's file, with a heap that does
+     * not grow with its number of objects, when its order is the listing's: always for {@link FileLayout#SORTED},
+     * and for {@link FileLayout#IMAGE_FOLDER} when its tree is class folders of files. The other formats, and an
+     * ImageFolder tree in another order, hold the listing and build on the heap first.
      */
     default IndexBuild loadOrBuild(DatasetSpec spec, IndexStore store) throws IOException {
         return new PersistedRefresh(PersistedRefresh.onHeap(this), store).run(spec);

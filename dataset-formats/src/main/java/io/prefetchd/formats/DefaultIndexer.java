@@ -68,10 +68,13 @@ final class DefaultIndexer implements DatasetIndexer {
         return new PersistedRefresh(this::refreshInStore, store).run(spec);
     }
 
-    /** A file-per-sample index in key order streamed into the store's file; any other built on the heap. */
+    /**
+     * A file-per-sample index streamed into the store's file when the listing is in its order; any other built on
+     * the heap.
+     */
     private PersistedRefresh.Refreshed refreshInStore(DatasetSpec spec, Optional<DatasetIndex> previous,
             IndexStore store) throws IOException {
-        if (spec.format() != Format.FILES || spec.layout() != FileLayout.SORTED) {
+        if (spec.format() != Format.FILES) {
             return new PersistedRefresh.Refreshed(refresh(spec, previous), Optional.empty());
         }
         Instant started = clock.instant();
@@ -80,8 +83,13 @@ final class DefaultIndexer implements DatasetIndexer {
         try {
             o = StreamedFilesRefresh.run(source, spec, same, store.file(spec));
         } catch (StreamedFilesRefresh.OutOfOrder e) {
-            LOG.warn("{}; indexing {} from the listing held and sorted instead, which costs heap per object",
-                    e.getMessage(), describe(spec));
+            // an ImageFolder tree with files beside folders is an ordinary dataset; a store out of key order is not
+            String what = "{}; indexing {} from the listing held and sorted instead, which costs heap per object";
+            if (spec.layout() == FileLayout.SORTED) {
+                LOG.warn(what, e.getMessage(), describe(spec));
+            } else {
+                LOG.info(what, e.getMessage(), describe(spec));
+            }
             return new PersistedRefresh.Refreshed(refresh(spec, previous), Optional.empty());
         }
         DatasetIndex index = o.written().isPresent() ? IndexStore.read(o.written().get()) : same.orElseThrow();

@@ -15,9 +15,8 @@ import java.util.List;
  * Objects directly under the location belong to no class and are left out, as ImageFolder does.
  *
  * <p>This handler builds on the heap from the whole listing ({@link DatasetIndexer#build} and
- * {@link DatasetIndexer#refresh}, and every {@code IMAGE_FOLDER} index, whose order is not the listing's). A
- * {@code SORTED} index kept in an {@link IndexStore} is refreshed from the paged listing instead
- * ({@link StreamedFilesRefresh}).
+ * {@link DatasetIndexer#refresh}, and an {@code IMAGE_FOLDER} tree whose order is not the listing's). An index kept
+ * in an {@link IndexStore} is refreshed from the paged listing instead ({@link StreamedFilesRefresh}).
  */
 final class FilesHandler implements FormatHandler<FilesHandler.FilePart> {
 
@@ -34,7 +33,7 @@ final class FilesHandler implements FormatHandler<FilesHandler.FilePart> {
         }
         List<ObjectRef> inClasses = new ArrayList<>(all.size());
         for (ObjectRef o : all) {
-            if (o.key().indexOf('/', prefix.length()) > 0) {
+            if (inClass(o, prefix)) {
                 inClasses.add(o);
             }
         }
@@ -45,6 +44,11 @@ final class FilesHandler implements FormatHandler<FilesHandler.FilePart> {
     /** True when an object listed under the folder {@code prefix} is a sample: no path component is hidden. */
     static boolean isSample(ObjectRef object, String prefix) {
         return !object.key().endsWith("/") && !Locations.hidden(object.key(), prefix, ".");
+    }
+
+    /** True when an object listed under the folder {@code prefix} is in a class folder, not directly in it. */
+    static boolean inClass(ObjectRef object, String prefix) {
+        return object.key().indexOf('/', prefix.length()) > 0;
     }
 
     static Comparator<ObjectRef> imageFolderOrder(String prefix) {

@@ -17,7 +17,8 @@ import java.util.List;
  * and {@link #finish} copies them into the index. The heap holds the buffers and the previous key, whatever the
  * number of objects, and the file is byte for byte the one {@link IndexStore#write} writes for the same objects.
  *
- * <p>Only {@link FileLayout#SORTED} is written this way: its sample order is key order, so a key that is not
+ * <p>Objects are written in key order, the order of a {@link FileLayout#SORTED} dataset, and of an
+ * {@link FileLayout#IMAGE_FOLDER} one whose listing is in its order (checked by the caller): a key that is not
  * greater than the one before (a listing out of order, or a key listed twice) is refused. Not thread-safe; close
  * it to delete the temporary files of a write that did not finish.
  */
@@ -52,13 +53,13 @@ public final class FilesIndexWriter implements Closeable {
         }
     }
 
-    /** A writer of the index of {@code spec} (a file-per-sample dataset in key order) to {@code file}. */
+    /** A writer of the index of {@code spec} (a file-per-sample dataset, its samples in key order) to {@code file}. */
     public static FilesIndexWriter create(DatasetSpec spec, Path file) throws IOException {
         requireNonNull(spec, "spec is null");
         requireNonNull(file, "file is null");
-        if (spec.format() != Format.FILES || spec.layout() != FileLayout.SORTED) {
-            throw new IllegalArgumentException("only a file-per-sample dataset in key order is written from a "
-                    + "listing, not " + spec.format().cliName() + " in layout " + spec.layout());
+        if (spec.format() != Format.FILES) {
+            throw new IllegalArgumentException("only a file-per-sample dataset is written from a listing, not "
+                    + spec.format().cliName());
         }
         return new FilesIndexWriter(spec, file);
     }

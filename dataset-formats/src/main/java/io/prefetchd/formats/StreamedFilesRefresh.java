@@ -2,25 +2,31 @@ package io.prefetchd.formats;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Refreshes the persisted index of a file-per-sample dataset in key order ({@link FileLayout#SORTED}) from the
- * paged listing, with a heap that does not grow with the number of objects: the listing is never held, the
- * previous index is read where it is mapped, and a new index goes through a {@link FilesIndexWriter}.
+ * Refreshes the persisted index of a file-per-sample dataset from the paged listing, with a heap that does not
+ * grow with the number of objects: the listing is never held, the previous index is read where it is mapped, and
+ * a new index goes through a {@link FilesIndexWriter}.
  *
- * <p>Each sample (as {@link FilesHandler} keeps them: hidden objects left out) is compared with the previous
- * index's object at the same position. While all of them match nothing is written; at the first difference a
- * writer is opened, the previous index's objects before it (the same as those listed) are written, and every
- * later sample follows as it is listed. A listing that matched to the end, with as many samples as before, gives
- * back the previous index and writes nothing. Only the {@code SORTED} layout can be refreshed this way: its
- * order is the listing's, so a listing out of key order is refused ({@link OutOfOrder}: the caller indexes the
- * listing sorted on the heap instead), and a key listed twice is an error.
+ * <p>Each sample (as {@link FilesHandler} keeps them: hidden objects left out, and for {@link FileLayout#IMAGE_FOLDER}
+ * objects outside a class folder too) is compared with the previous index's object at the same position. While all
+ * of them match nothing is written; at the first difference a writer is opened, the previous index's objects before
+ * it (the same as those listed) are written, and every later sample follows as it is listed. A listing that matched
+ * to the end, with as many samples as before, gives back the previous index and writes nothing.
+ *
+ * <p>This works while the layout's order is the listing's: always for {@link FileLayout#SORTED} from a store that
+ * lists in key order, and for {@code IMAGE_FOLDER} when no class folder holds both files and folders and no class
+ * name is another's prefix followed by a character below '/' (the usual {@code class/file} tree). Otherwise the
+ * run stops with {@link OutOfOrder}, and the caller indexes the listing sorted on the heap instead; a key listed
+ * twice is an error.
  *
  * <p>How many objects are reused (the same key at the same version as in the previous index, wherever it is)
- * is counted by walking the previous index alongside the listing, both in key order. Not thread-safe: one run.
+ * is counted by walking the previous index alongside the listing, both in the layout's order. Not thread-safe:
+ * one run.
  */
 final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
 
@@ -33,8 +39,9 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
     }
 
     /**
-     * The store listed keys out of key order (some do not promise it): nothing was written, and the caller may build
-     * from the listing sorted on the heap instead.
+     * The listing is not in the layout's order (a store that does not list in key order, or an ImageFolder tree
+     * whose order is not key order): nothing was written, and the caller may build from the listing sorted on the
+     * heap instead.
      */
     static final class OutOfOrder extends IOException {
         private static final long serialVersionUID = 1L;
@@ -46,11 +53,12 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
 
     private final DatasetSpec spec;
     private final String prefix;
+    private final Comparator<ObjectRef> order;
     private final boolean hadPrevious;
     private final List<ObjectRef> previousObjects;
     private final Path file;
     private @Nullable FilesIndexWriter writer;
-    private @Nullable String lastKey;
+    private @Nullable ObjectRef last;
     private int listed;
     private int reused;
     /** The first object of the previous index whose key is not below the last key listed. */
@@ -59,6 +67,8 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
     private StreamedFilesRefresh(DatasetSpec spec, Optional<DatasetIndex> previous, Path file) {
         this.spec = spec;
         this.prefix = Locations.folderPrefix(spec.location());
+        this.order = spec.layout() == FileLayout.SORTED
+                ? Comparator.comparing(ObjectRef::key, KeyOrder.INSTANCE) : FilesHandler.imageFolderOrder(prefix);
         this.hadPrevious = previous.isPresent();
         this.previousObjects = previous.isPresent() ? previous.get().objects() : List.of();
         this.file = file;
@@ -72,9 +82,9 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
      */
     static Outcome run(RangeSource source, DatasetSpec spec, Optional<DatasetIndex> previous, Path file)
             throws IOException {
-        if (spec.format() != Format.FILES || spec.layout() != FileLayout.SORTED) {
-            throw new IllegalArgumentException("only a file-per-sample dataset in key order is refreshed from the "
-                    + "paged listing, not " + spec);
+        if (spec.format() != Format.FILES) {
+            throw new IllegalArgumentException("only a file-per-sample dataset is refreshed from the paged listing, "
+                    + "not " + spec);
         }
         if (previous.isPresent() && !previous.get().spec().equals(spec)) {
             throw new IllegalArgumentException("the previous index is of " + previous.get().spec() + ", not " + spec);
@@ -98,17 +108,23 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
 
     @Override
     public void accept(ObjectRef object) throws IOException {
-        if (!FilesHandler.isSample(object, prefix)) {
+        if (!FilesHandler.isSample(object, prefix)
+                || spec.layout() == FileLayout.IMAGE_FOLDER && !FilesHandler.inClass(object, prefix)) {
             return;
         }
         String key = object.key();
-        if (lastKey != null && KeyOrder.INSTANCE.compare(lastKey, key) >= 0) {
-            String what = "the listing of '" + prefix + "' is not in key order: '" + key + "' came after '" + lastKey
-                    + "'";
-            throw lastKey.equals(key) ? new IOException(what + " (listed twice)") : new OutOfOrder(what);
+        if (last != null) {
+            String what = "'" + key + "' came after '" + last.key() + "'";
+            if (KeyOrder.INSTANCE.compare(last.key(), key) >= 0) {
+                what = "the listing of '" + prefix + "' is not in key order: " + what;
+                throw last.key().equals(key) ? new IOException(what + " (listed twice)") : new OutOfOrder(what);
+            }
+            if (order.compare(last, object) >= 0) {
+                throw new OutOfOrder("the listing of '" + prefix + "' is not in ImageFolder order: " + what);
+            }
         }
-        lastKey = key;
-        ObjectRef old = previousAtOrAfter(key);
+        last = object;
+        ObjectRef old = previousAtOrAfter(object);
         boolean same = old != null && old.sameVersion(object);
         boolean samePlace = same && cursor == listed;
         if (same) {
@@ -125,11 +141,11 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
         listed++;
     }
 
-    /** Moves the cursor past the previous objects with keys below {@code key}; the object there, or null. */
-    private @Nullable ObjectRef previousAtOrAfter(String key) {
+    /** Moves the cursor past the previous objects ordered before {@code object}; the object there, or null. */
+    private @Nullable ObjectRef previousAtOrAfter(ObjectRef object) {
         while (cursor < previousObjects.size()) {
             ObjectRef o = previousObjects.get(cursor); // one object read from the mapped file, not the list
-            if (KeyOrder.INSTANCE.compare(o.key(), key) >= 0) {
+            if (order.compare(o, object) >= 0) {
                 return o;
             }
             cursor++;

@@ -94,9 +94,9 @@ class FilesIndexWriterTest {
     }
 
     @Test
-    void imageFolderLayout_isNotKeyOrder_refused() {
+    void anotherFormat_isRefused() {
         assertThrows(IllegalArgumentException.class, () -> FilesIndexWriter.create(
-                DatasetSpec.files("train", FileLayout.IMAGE_FOLDER), tmp.resolve("x.pfidx")));
+                DatasetSpec.webDataset("train"), tmp.resolve("x.pfidx")));
     }
 
     private void assertFolderEmpty() throws IOException {

@@ -253,15 +253,61 @@ class StreamedFilesRefreshTest {
         assertHeldBuildOf(objects, store);
     }
 
+    private static final DatasetSpec IMAGE_FOLDER = DatasetSpec.files("train", FileLayout.IMAGE_FOLDER);
+
+    /** Class folders of files, as ImageFolder datasets usually are, and a file outside every class. */
+    private static List<ObjectRef> classes(int perClass, String changedKey) {
+        List<ObjectRef> out = new ArrayList<>();
+        out.add(new ObjectRef("train/README.txt", 5, "r"));
+        for (String cls : new String[] {"cat", "dog", "n01440764"}) {
+            for (int i = 0; i < perClass; i++) {
+                String key = "train/" + cls + "/" + String.format("%04d.jpg", i);
+                out.add(new ObjectRef(key, 100 + i, key.equals(changedKey) ? "changed" : "e" + i));
+            }
+        }
+        return out;
+    }
+
+    /** Asserts that the store's file is the one a build of the held listing writes, for {@code spec}. */
+    private void assertHeldBuildOf(List<ObjectRef> objects, IndexStore store, DatasetSpec spec) throws IOException {
+        DatasetIndex held = Fixtures.indexer(new HeldOnly(objects)).build(spec).index();
+        Path file = tmp.resolve("held.pfidx");
+        IndexStore.write(held, file);
+        assertEquals(-1, Files.mismatch(file, store.file(spec)), "the streamed index differs from the held build");
+    }
+
     @Test
-    void imageFolderLayout_keepsTheHeldListing() throws Exception {
-        List<ObjectRef> objects = List.of(new ObjectRef("train/cat/1.jpg", 1, "a"), new ObjectRef("train/dog/1.jpg",
-                1, "b"));
-        DatasetSpec spec = DatasetSpec.files("train", FileLayout.IMAGE_FOLDER);
+    void imageFolderOfClassFolders_isStreamed_andWritesWhatAHeldBuildWrites() throws Exception {
+        IndexStore store = store();
+        List<ObjectRef> objects = classes(20, "");
 
-        IndexBuild b = Fixtures.indexer(new HeldOnly(objects)).loadOrBuild(spec, store());
+        IndexBuild first = Fixtures.indexer(new PagedOnly(objects)).loadOrBuild(IMAGE_FOLDER, store);
+        List<ObjectRef> changed = classes(20, "train/dog/0007.jpg");
+        IndexBuild second = Fixtures.indexer(new PagedOnly(changed)).loadOrBuild(IMAGE_FOLDER, store);
 
-        assertEquals(objects, b.index().objects());
+        assertEquals(60, first.index().sampleCount(), "the file outside every class is no sample");
+        assertEquals("train/cat/0000.jpg", first.index().key(0));
+        assertEquals(new BuildStats(60, 1, 59, 0, 0, 0, second.stats().elapsed()), second.stats());
+        assertHeldBuildOf(changed, store, IMAGE_FOLDER);
+    }
+
+    @Test
+    void imageFolderNotInKeyOrder_isIndexedFromTheHeldListing() throws Exception {
+        // "cat/z.jpg" comes before "cat/a/1.jpg" in ImageFolder order (a folder's files before its subfolders);
+        // class "a" before "a-b", whose keys S3 lists first ('-' sorts below '/')
+        for (List<String> keys : List.of(List.of("train/cat/a/1.jpg", "train/cat/z.jpg"),
+                List.of("train/a-b/1.jpg", "train/a/1.jpg"))) {
+            List<ObjectRef> objects = keys.stream().map(k -> new ObjectRef(k, 1, "e")).toList();
+            IOException e = assertThrows(StreamedFilesRefresh.OutOfOrder.class, () -> StreamedFilesRefresh.run(
+                    new PagedOnly(objects), IMAGE_FOLDER, Optional.empty(), tmp.resolve("x.pfidx")));
+            assertTrue(e.getMessage().contains("not in ImageFolder order"), e.getMessage());
+
+            IndexStore store = IndexStore.inFolder(tmp.resolve("state-" + keys.get(0).length()));
+            IndexBuild b = Fixtures.indexer(new HeldOrder(objects)).loadOrBuild(IMAGE_FOLDER, store);
+
+            assertEquals(List.of(keys.get(1), keys.get(0)), b.index().objects().stream().map(ObjectRef::key).toList());
+            assertHeldBuildOf(objects, store, IMAGE_FOLDER);
+        }
     }
 
     private Path writeTo(byte[] bytes) throws IOException {

@@ -3,6 +3,7 @@ package io.prefetchd.benchmarks.scale;
 import io.prefetchd.formats.DatasetIndex;
 import io.prefetchd.formats.DatasetIndexer;
 import io.prefetchd.formats.DatasetSpec;
+import io.prefetchd.formats.FileLayout;
 import io.prefetchd.formats.FilesIndexWriter;
 import io.prefetchd.formats.IndexBuild;
 import io.prefetchd.formats.IndexStore;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +36,7 @@ import java.util.Optional;
  */
 final class IndexBuildSection implements ScaleSection {
     private static final int PROBE_EVERY = 1_000_000;
+    private static final int PER_CLASS = 1_000;
 
     @Override
     public String name() {
@@ -59,17 +62,22 @@ final class IndexBuildSection implements ScaleSection {
         Files.delete(streamedFile);
 
         IndexStore store = IndexStore.inFolder(work.resolve("state"));
-        Built first = loadOrBuild(listing, store, true);
+        Built first = loadOrBuild(listing.objects(), spec, store, true);
         progress.printf(Locale.ROOT, "  loadOrBuild, first build of %,d objects: %.1f s, peak %.1f heap bytes an "
                 + "object%n", n, first.seconds, (double) first.peakBytes / n);
         same(store.file(spec), listedFile);
         Files.delete(listedFile);
-        Built unchanged = loadOrBuild(listing, store, false);
+        Built unchanged = loadOrBuild(listing.objects(), spec, store, false);
         progress.printf(Locale.ROOT, "  loadOrBuild, unchanged refresh of %,d objects: %.1f s, peak %.1f heap bytes "
                 + "an object%n", n, unchanged.seconds, (double) unchanged.peakBytes / n);
         Built heldUnchanged = heldRefresh(listing, store);
         progress.printf(Locale.ROOT, "  held listing, unchanged refresh of %,d objects: %.1f s, peak %.1f heap bytes "
                 + "an object%n", n, heldUnchanged.seconds, (double) heldUnchanged.peakBytes / n);
+        DatasetSpec imageFolder = DatasetSpec.files(spec.location(), FileLayout.IMAGE_FOLDER);
+        Built classes = loadOrBuild(inClassFolders(listing.objects()), imageFolder, store, true);
+        progress.printf(Locale.ROOT, "  loadOrBuild, first build of %,d objects in ImageFolder class folders: %.1f s, "
+                + "peak %.1f heap bytes an object%n", n, classes.seconds, (double) classes.peakBytes / n);
+        Files.delete(store.file(imageFolder));
         Path stored = store.file(spec);
         Files.delete(stored);
         for (Path d = stored.getParent(); d != null && !d.equals(work); d = d.getParent()) {
@@ -101,15 +109,20 @@ final class IndexBuildSection implements ScaleSection {
                         (double) heldUnchanged.peakBytes / n, "bytes",
                         "peak live heap: whole listing held, compared with the mapped index (before)" + note),
                 new ScaleFigure("index-build.files.held_unchanged_seconds_10m", heldUnchanged.seconds, "seconds",
-                        "DatasetIndexer.refresh of the loaded index from the held listing (before)" + note));
+                        "DatasetIndexer.refresh of the loaded index from the held listing (before)" + note),
+                new ScaleFigure("index-build.imagefolder.load_or_build_first_heap_bytes_per_object_10m",
+                        (double) classes.peakBytes / n, "bytes", "peak live heap: loadOrBuild of the same objects in "
+                        + "class folders of " + PER_CLASS + ", ImageFolder order, empty store" + note),
+                new ScaleFigure("index-build.imagefolder.load_or_build_first_seconds_10m", classes.seconds, "seconds",
+                        "ImageFolder order is the listing's here, so the paged listing is streamed" + note));
     }
 
     private record Built(double seconds, long peakBytes) {
     }
 
     /** Every 1 M objects, or ten times a listing when it is smaller. */
-    private static int probeEvery(SyntheticFiles listing) {
-        return (int) Math.max(1, Math.min(PROBE_EVERY, listing.sampleCount() / 10));
+    private static int probeEvery(long objects) {
+        return (int) Math.max(1, Math.min(PROBE_EVERY, objects / 10));
     }
 
     private static void same(Path a, Path b) throws IOException {
@@ -119,17 +132,36 @@ final class IndexBuildSection implements ScaleSection {
         }
     }
 
+    /** {@code objects} with their names in class folders of {@link #PER_CLASS}: {@code train/c00042/...jpg}. */
+    private static List<ObjectRef> inClassFolders(List<ObjectRef> objects) {
+        return new AbstractList<>() {
+            @Override
+            public ObjectRef get(int o) {
+                ObjectRef r = objects.get(o);
+                String name = r.key().substring(r.key().lastIndexOf('/') + 1);
+                return new ObjectRef(String.format(Locale.ROOT, "train/c%05d/%s", o / PER_CLASS, name), r.size(),
+                        r.etag());
+            }
+
+            @Override
+            public int size() {
+                return objects.size();
+            }
+        };
+    }
+
     /** The gateway's path: {@link DatasetIndexer#loadOrBuild} over a source that pages its listing. */
-    private static Built loadOrBuild(SyntheticFiles listing, IndexStore store, boolean writes) throws Exception {
+    private static Built loadOrBuild(List<ObjectRef> objects, DatasetSpec spec, IndexStore store, boolean writes)
+            throws Exception {
         try (HeapPeak peak = new HeapPeak()) {
-            DatasetIndexer indexer = DatasetIndexer.create(new SyntheticListingSource(listing.objects(),
-                    probeEvery(listing), peak::probe), Runnable::run, 1, Clock.systemUTC());
+            DatasetIndexer indexer = DatasetIndexer.create(new SyntheticListingSource(objects,
+                    probeEvery(objects.size()), peak::probe), Runnable::run, 1, Clock.systemUTC());
             long start = System.nanoTime();
-            IndexBuild build = indexer.loadOrBuild(listing.spec(), store);
+            IndexBuild build = indexer.loadOrBuild(spec, store);
             double seconds = (System.nanoTime() - start) / 1e9;
             peak.probe();
             boolean wrote = build.notes().stream().anyMatch(note -> note.startsWith("saved "));
-            if (build.index().sampleCount() != listing.sampleCount() || wrote != writes) {
+            if (build.index().sampleCount() != objects.size() || wrote != writes) {
                 throw new IllegalStateException("loadOrBuild: " + build.index().sampleCount() + " samples, "
                         + build.notes());
             }
@@ -144,7 +176,7 @@ final class IndexBuildSection implements ScaleSection {
     private static Built heldRefresh(SyntheticFiles listing, IndexStore store) throws Exception {
         try (HeapPeak peak = new HeapPeak()) {
             DatasetIndexer indexer = DatasetIndexer.create(new SyntheticListingSource(listing.objects(),
-                    probeEvery(listing), peak::probe), Runnable::run, 1, Clock.systemUTC());
+                    probeEvery(listing.sampleCount()), peak::probe), Runnable::run, 1, Clock.systemUTC());
             long start = System.nanoTime();
             DatasetIndex previous = store.load(listing.spec()).orElseThrow();
             IndexBuild build = indexer.refresh(listing.spec(), Optional.of(previous));

@@ -25,8 +25,9 @@ class IndexBuildSectionTest {
                 new PrintStream(OutputStream.nullOutputStream()));
 
         Map<String, Double> byName = figures.stream().collect(Collectors.toMap(ScaleFigure::name, ScaleFigure::value));
-        assertEquals(10, byName.size(), byName.toString());
-        figures.forEach(f -> assertTrue(f.name().startsWith("index-build.files."), f.name()));
+        assertEquals(12, byName.size(), byName.toString());
+        figures.forEach(f -> assertTrue(f.name().startsWith("index-build.files.")
+                || f.name().startsWith("index-build.imagefolder."), f.name()));
         // the listed build holds an ObjectRef and more per object; the streamed one a fixed set of buffers
         assertTrue(byName.get("index-build.files.listed_heap_bytes_per_object_10m") > 100, byName.toString());
         assertTrue(byName.get("index-build.files.streamed_heap_bytes_per_object_10m") < 16, byName.toString());
@@ -35,6 +36,9 @@ class IndexBuildSectionTest {
                 < byName.get("index-build.files.listed_heap_bytes_per_object_10m") / 2, byName.toString());
         assertTrue(byName.get("index-build.files.load_or_build_unchanged_heap_bytes_per_object_10m")
                 < byName.get("index-build.files.held_unchanged_heap_bytes_per_object_10m") / 2, byName.toString());
+        // ImageFolder class folders whose order is the listing's are streamed too
+        assertTrue(byName.get("index-build.imagefolder.load_or_build_first_heap_bytes_per_object_10m")
+                < byName.get("index-build.files.listed_heap_bytes_per_object_10m") / 2, byName.toString());
         try (Stream<Path> left = Files.list(work)) {
             assertTrue(left.findAny().isEmpty());
         }
