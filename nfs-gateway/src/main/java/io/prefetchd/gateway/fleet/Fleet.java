@@ -85,9 +85,10 @@ public final class Fleet implements AutoCloseable {
         FleetMetrics metrics = new FleetMetrics(registry);
         PreviousOwners previous = new PreviousOwners(settings.handoverWindow(), clock);
         var planner = new AtomicReference<PrefetchExecutor>();
-        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), settings.token(), local, metrics,
+        PeerAuth auth = PeerAuth.of(settings.token(), clock);
+        PeerServer server = PeerServer.start(settings.bind(), settings.peerPort(), auth, local, metrics,
                 PEER_THREADS, planner::get);
-        PeerClient client = new PeerClient(settings.peerTimeout(), settings.token());
+        PeerClient client = new PeerClient(settings.peerTimeout(), auth);
         FleetMembership membership;
         try {
             membership = FleetMembership.join(settings, server.port(), bucket, local.stats().capacityBytes(),

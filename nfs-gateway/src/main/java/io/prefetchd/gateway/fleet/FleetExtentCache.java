@@ -188,8 +188,9 @@ final class FleetExtentCache implements ExtentCache {
                         if (refused(cause)) {
                             metrics.peerRefused();
                             if (refusedBy.add(owner.id())) {
-                                LOG.warn("owner {} refused this member's fleet token ({}): the members' "
-                                        + "prefetchd.fleet.token differ; reading its grains from S3", owner.address(),
+                                LOG.warn("owner {} refused this member's signed reads, or answered unsigned ({}): "
+                                        + "the members' prefetchd.fleet.token differ or their clocks are over 5 "
+                                        + "minutes apart; reading its grains from S3", owner.address(),
                                         cause.getMessage());
                             }
                             return local.readAsync(object, r.offset(), r.length());

@@ -1,11 +1,14 @@
 package io.prefetchd.gateway.fleet;
 
 import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.prefetchd.gateway.BearerToken;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -13,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -24,7 +28,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class PeerClient implements PeerReads, AutoCloseable {
     private final Duration timeout;
-    private final String token;
+    private final PeerAuth auth;
     private final ConcurrentMap<String, Channel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -32,10 +36,10 @@ final class PeerClient implements PeerReads, AutoCloseable {
     private record Channel(String memberId, ManagedChannel channel) {
     }
 
-    /** @param token the fleet's shared secret, sent with every call; empty for none */
-    PeerClient(Duration timeout, String token) {
+    /** @param auth what every read is signed with, and every reply must be */
+    PeerClient(Duration timeout, PeerAuth auth) {
         this.timeout = requireNonNull(timeout, "timeout is null");
-        this.token = requireNonNull(token, "token is null");
+        this.auth = requireNonNull(auth, "auth is null");
     }
 
     @Override
@@ -45,14 +49,24 @@ final class PeerClient implements PeerReads, AutoCloseable {
             reply.completeExceptionally(new IllegalStateException("the fleet's peer client is closed"));
             return reply;
         }
-        ManagedChannel channel = channels.compute(owner.address(), (a, c) -> c != null && c.memberId().equals(owner.id())
-                ? c : replace(c, owner, token)).channel();
+        io.grpc.Channel channel = channels.compute(owner.address(), (a, c) -> c != null
+                && c.memberId().equals(owner.id()) ? c : replace(c, owner)).channel();
+        PeerAuth.Signed signed = auth.enabled() ? auth.sign(request) : null;
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        if (signed != null) {
+            Metadata headers = new Metadata();
+            headers.put(PeerAuth.HEADER, signed.header());
+            channel = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
+                    MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
+        }
         ClientCalls.asyncUnaryCall(channel.newCall(PeerProtocol.READ,
                 CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)), request,
                 new StreamObserver<>() {
+                    private PeerProtocol.@Nullable ReadReply received;
+
                     @Override
                     public void onNext(PeerProtocol.ReadReply value) {
-                        reply.complete(value);
+                        received = value;
                     }
 
                     @Override
@@ -62,25 +76,32 @@ final class PeerClient implements PeerReads, AutoCloseable {
 
                     @Override
                     public void onCompleted() {
-                        if (!reply.isDone()) {
+                        PeerProtocol.ReadReply r = received;
+                        if (r == null) {
                             reply.completeExceptionally(new IllegalStateException("peer read ended without a reply"));
+                        } else if (signed != null && !auth.verifyReply(signature(trailers.get()), signed.mac(), r)) {
+                            reply.completeExceptionally(Status.UNAUTHENTICATED.withDescription("the reply of "
+                                    + owner.address() + " is not signed with this fleet's token").asRuntimeException());
+                        } else {
+                            reply.complete(r);
                         }
                     }
                 });
         return reply;
     }
 
-    private static Channel replace(@Nullable Channel old, Peer owner, String token) {
+    private static @Nullable String signature(@Nullable Metadata trailers) {
+        return trailers == null ? null : trailers.get(PeerAuth.HEADER);
+    }
+
+    private static Channel replace(@Nullable Channel old, Peer owner) {
         if (old != null) {
             old.channel().shutdownNow();
         }
-        NettyChannelBuilder b = NettyChannelBuilder.forAddress(owner.host(), owner.port())
+        return new Channel(owner.id(), NettyChannelBuilder.forAddress(owner.host(), owner.port())
                 .usePlaintext()
-                .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE);
-        if (!token.isEmpty()) {
-            b.intercept(BearerToken.sent(token));
-        }
-        return new Channel(owner.id(), b.build());
+                .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE)
+                .build());
     }
 
     /** Shuts the channel of a member that left. */

@@ -75,26 +75,31 @@ final class PeerProtocol {
     private PeerProtocol() {
     }
 
+    /** A request's bytes on the wire: what {@link PeerAuth} signs. */
+    static byte[] encode(ReadRequest r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + r.object().key().length());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            if (r.cachedOnly()) {
+                out.writeByte(VERSION_FLAGS);
+                out.writeByte(CACHED_ONLY);
+            } else {
+                out.writeByte(VERSION);
+            }
+            out.writeUTF(r.object().key());
+            out.writeUTF(r.object().etag());
+            out.writeLong(r.object().size());
+            out.writeLong(r.offset());
+            out.writeInt(r.length());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     static final class RequestMarshaller implements MethodDescriptor.Marshaller<ReadRequest> {
         @Override
         public InputStream stream(ReadRequest r) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + r.object().key().length());
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                if (r.cachedOnly()) {
-                    out.writeByte(VERSION_FLAGS);
-                    out.writeByte(CACHED_ONLY);
-                } else {
-                    out.writeByte(VERSION);
-                }
-                out.writeUTF(r.object().key());
-                out.writeUTF(r.object().etag());
-                out.writeLong(r.object().size());
-                out.writeLong(r.offset());
-                out.writeInt(r.length());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new ByteArrayInputStream(bytes.toByteArray());
+            return new ByteArrayInputStream(encode(r));
         }
 
         @Override

@@ -8,7 +8,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.prefetchd.gateway.BearerToken;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.ObjectStoreException;
@@ -51,12 +50,12 @@ final class PeerServer implements AutoCloseable {
     /**
      * Listens on {@code bind:port} (0 = any free port).
      *
-     * @param token the fleet's shared secret every call must carry, empty for none
+     * @param auth what every read must be signed with, and every reply is
      * @param threads reads served at once (each may wait for an S3 GET)
      */
-    static PeerServer start(String bind, int port, String token, ExtentCache local, FleetMetrics metrics, int threads,
+    static PeerServer start(String bind, int port, PeerAuth auth, ExtentCache local, FleetMetrics metrics, int threads,
                             Supplier<PrefetchExecutor> planner) {
-        requireNonNull(token, "token is null");
+        requireNonNull(auth, "auth is null");
         requireNonNull(planner, "planner is null");
         requireNonNull(local, "local is null");
         requireNonNull(metrics, "metrics is null");
@@ -73,8 +72,7 @@ final class PeerServer implements AutoCloseable {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
                     .executor(readers)
                     .maxInboundMessageSize(PeerProtocol.MAX_MESSAGE)
-                    .addService(token.isEmpty() ? service
-                            : ServerInterceptors.intercept(service, BearerToken.required(token)))
+                    .addService(auth.enabled() ? ServerInterceptors.intercept(service, auth.serverSide()) : service)
                     .build()
                     .start();
             return new PeerServer(server, readers);
