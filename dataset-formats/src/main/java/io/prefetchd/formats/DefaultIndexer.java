@@ -15,7 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +37,8 @@ final class DefaultIndexer implements DatasetIndexer {
     private final Executor executor;
     private final int parallelism;
     private final Clock clock;
+    /** Datasets whose listing was found out of their order once: indexed from the held listing from then on. */
+    private final Set<DatasetSpec> notInListingOrder = ConcurrentHashMap.newKeySet();
 
     DefaultIndexer(RangeSource source, Executor executor, int parallelism, Clock clock) {
         this.source = requireNonNull(source, "source is null");
@@ -77,6 +81,9 @@ final class DefaultIndexer implements DatasetIndexer {
         if (spec.format() != Format.FILES) {
             return new PersistedRefresh.Refreshed(refresh(spec, previous), Optional.empty());
         }
+        if (notInListingOrder.contains(spec)) {
+            return new PersistedRefresh.Refreshed(refresh(spec, previous), Optional.empty());
+        }
         Instant started = clock.instant();
         Optional<DatasetIndex> same = previous.filter(p -> p.spec().equals(spec));
         StreamedFilesRefresh.Outcome o;
@@ -84,6 +91,7 @@ final class DefaultIndexer implements DatasetIndexer {
             o = StreamedFilesRefresh.run(source, spec, same, store.file(spec));
         } catch (StreamedFilesRefresh.OutOfOrder e) {
             // an ImageFolder tree with files beside folders is an ordinary dataset; a store out of key order is not
+            notInListingOrder.add(spec);   // its next refreshes list it once, held, instead of twice
             String what = "{}; indexing {} from the listing held and sorted instead, which costs heap per object";
             if (spec.layout() == FileLayout.SORTED) {
                 LOG.warn(what, e.getMessage(), describe(spec));

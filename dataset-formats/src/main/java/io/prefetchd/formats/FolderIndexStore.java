@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
@@ -62,9 +63,14 @@ final class FolderIndexStore implements IndexStore {
         // a save writes <index file><random>.tmp and spills columns to <index file>.<column><random>.col
         try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + SUFFIX + "*.{tmp,col}")) {
             for (Path f : files) {
-                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                if (a.isRegularFile() && a.lastModifiedTime().toInstant().plus(idle).isBefore(now)) {
-                    Files.deleteIfExists(f);
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(f, BasicFileAttributes.class);
+                } catch (NoSuchFileException gone) {   // its save finished, or another sweep took it
+                    continue;
+                }
+                if (a.isRegularFile() && a.lastModifiedTime().toInstant().plus(idle).isBefore(now)
+                        && Files.deleteIfExists(f)) {
                     bytes += a.size();
                 }
             }

@@ -303,10 +303,16 @@ class StreamedFilesRefreshTest {
             assertTrue(e.getMessage().contains("not in ImageFolder order"), e.getMessage());
 
             IndexStore store = IndexStore.inFolder(tmp.resolve("state-" + keys.get(0).length()));
-            IndexBuild b = Fixtures.indexer(new HeldOrder(objects)).loadOrBuild(IMAGE_FOLDER, store);
+            CountingPages source = new CountingPages(objects);
+            DatasetIndexer indexer = Fixtures.indexer(source);
+            IndexBuild b = indexer.loadOrBuild(IMAGE_FOLDER, store);
+            int pagedBefore = source.paged;
+            indexer.loadOrBuild(IMAGE_FOLDER, store);
 
             assertEquals(List.of(keys.get(1), keys.get(0)), b.index().objects().stream().map(ObjectRef::key).toList());
             assertHeldBuildOf(objects, store, IMAGE_FOLDER);
+            assertEquals(1, pagedBefore, "streamed once, found out of order");
+            assertEquals(1, source.paged, "then listed held only, not streamed again first");
         }
     }
 
@@ -356,6 +362,29 @@ class StreamedFilesRefreshTest {
         @Override
         public List<ObjectRef> list(String prefix) {
             return objects.stream().filter(o -> o.key().startsWith(prefix)).toList();
+        }
+    }
+
+    /** A store that lists in the order given, whole or paged, counting the paged listings. */
+    private static final class CountingPages implements ListingOnly {
+        private final List<ObjectRef> objects;
+        int paged;
+
+        CountingPages(List<ObjectRef> objects) {
+            this.objects = objects;
+        }
+
+        @Override
+        public List<ObjectRef> list(String prefix) {
+            return objects.stream().filter(o -> o.key().startsWith(prefix)).toList();
+        }
+
+        @Override
+        public void list(String prefix, ListingConsumer each) throws IOException {
+            paged++;
+            for (ObjectRef o : list(prefix)) {
+                each.accept(o);
+            }
         }
     }
 

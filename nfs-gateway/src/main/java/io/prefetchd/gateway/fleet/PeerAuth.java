@@ -42,6 +42,8 @@ final class PeerAuth {
     /** How far a request's time may be from the owner's clock. */
     static final Duration SKEW = Duration.ofMinutes(5);
     private static final String ALGORITHM = "HmacSHA256";
+    private static final int NONCE_BYTES = 16;
+    private static final int MAC_BYTES = 32;
     private static final byte[] REQUEST = "prefetchd peer read request\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] REPLY = "prefetchd peer read reply\0".getBytes(StandardCharsets.US_ASCII);
     private static final HexFormat HEX = HexFormat.of();
@@ -79,7 +81,7 @@ final class PeerAuth {
 
     Signed sign(PeerProtocol.ReadRequest request) {
         long seconds = clock.instant().getEpochSecond();
-        byte[] nonce = new byte[16];
+        byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         byte[] mac = requestMac(seconds, nonce, request);
         return new Signed("1." + seconds + "." + HEX.formatHex(nonce) + "." + HEX.formatHex(mac), mac);
@@ -105,6 +107,11 @@ final class PeerAuth {
             seconds = Long.parseLong(parts[1]);
             nonce = HEX.parseHex(parts[2]);
             mac = HEX.parseHex(parts[3]);
+            if (nonce.length != NONCE_BYTES || mac.length != MAC_BYTES) {
+                // a nonce of another length would let bytes move between it and the request and keep the HMAC
+                throw new IllegalArgumentException("a nonce of " + nonce.length + " bytes and an HMAC of "
+                        + mac.length);
+            }
         } catch (IllegalArgumentException e) {
             throw refused("malformed read signature: " + e.getMessage());
         }

@@ -36,7 +36,8 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Memory.</b> With {@link MetadataSettings#namesDir} set, each listing of a dataset is moved to a mapped
  * file ({@link NamesFile}) as soon as the listing has moved past it ({@link TreeListing}), so what stays on the
  * heap is one small object per directory, and what a listing holds while it runs is about the largest directory.
- * A directory whose entries a refresh finds unchanged keeps the listing it has; only changed ones are written.
+ * A refresh that finds nothing changed keeps the listings it has and writes nothing; one that finds a change writes
+ * every listing of the dataset to a new file, so older files are not kept mapped by a few unchanged listings.
  *
  * <p>Thread-safe: pins and refreshes are serialized on this object; lookups read concurrent maps.
  */

@@ -123,6 +123,11 @@ final class NamesFile implements Closeable {
         return out;
     }
 
+    /** Whether nothing was added. */
+    boolean isEmpty() {
+        return placed.isEmpty();
+    }
+
     /** Closes and deletes the file; what was mapped stays readable. */
     @Override
     public void close() throws IOException {

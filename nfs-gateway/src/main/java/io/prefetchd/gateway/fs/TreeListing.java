@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * held on the heap while a dataset of millions of objects is listed is the largest directory, not the dataset.
  *
  * <p>A finished directory's listing is the one it had before when its entries are the same ({@code previous}),
- * else it is written to a {@link NamesFile} (when there is one) or kept as built. A key that comes back to a
+ * else it is written to a {@link NamesFile} (when there is one) or kept as built. When any directory changed, the
+ * unchanged ones are written to the new file as well, so that a file is never kept mapped by a few old listings. A key that comes back to a
  * directory already finished (a store that does not list in key order) ends the walk with {@link OutOfOrder}; a
  * walk with {@code closeEarly} off keeps every directory open until {@link #finish} and takes any order.
  *
@@ -108,6 +109,16 @@ final class TreeListing {
         open.clear();
         path.clear();
         if (file != null) {
+            if (!file.isEmpty()) {
+                // something changed: the unchanged listings are written anew too, so that every listing of the
+                // folder comes from this one file and the older files are freed once their listings are dropped
+                for (Map.Entry<String, Listing> e : List.copyOf(kept.entrySet())) {
+                    if (NamesFile.fits(e.getValue())) {
+                        file.add(e.getValue());
+                        kept.remove(e.getKey());
+                    }
+                }
+            }
             kept.putAll(file.finish());
         }
         return kept;

@@ -65,6 +65,17 @@ class PeerAuthTest {
     }
 
     @Test
+    void aSignatureWhoseNonceSwallowsTheRequestsFirstByte_isRefused() {
+        // a hand-over read is 02 01 <fields>; the same fields as a plain read are 01 <fields>: moving the 02 into
+        // the nonce would keep the bytes under the HMAC the same and turn a hand-over into a fetching read
+        PeerProtocol.ReadRequest handOver = new PeerProtocol.ReadRequest(request.object(), 128, 512, true);
+        String[] p = auth.sign(handOver).header().split("\\.");
+        String moved = p[0] + "." + p[1] + "." + p[2] + "02." + p[3];
+
+        assertEquals(Status.Code.UNAUTHENTICATED, refusal(() -> auth.verify(moved, request)));
+    }
+
+    @Test
     void aRequestOlderOrNewerThanTheSkew_isRefused_withinItServed() {
         PeerAuth.Signed s = auth.sign(request);
 

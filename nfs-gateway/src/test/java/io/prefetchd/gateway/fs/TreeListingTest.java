@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -107,7 +108,23 @@ class TreeListingTest {
     }
 
     @Test
-    void aDirectoryWithTheSameEntries_keepsItsListing_aChangedOneGetsANewOne() throws Exception {
+    void aWalkFindingNothingChanged_keepsEveryListing() throws Exception {
+        Map<String, Listing> before;
+        try (NamesFile file = NamesFile.create(dir)) {
+            before = walk(tree(true, d -> null, file), KEYS);
+        }
+
+        Map<String, Listing> after;
+        try (NamesFile file = NamesFile.create(dir)) {
+            after = walk(tree(true, before::get, file), KEYS);
+        }
+
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((d, l) -> assertSame(l, after.get(d), d));
+    }
+
+    @Test
+    void aChangedDirectory_getsANewListing_andTheFileHoldsEveryListingAnew() throws Exception {
         Map<String, Listing> before;
         try (NamesFile file = NamesFile.create(dir)) {
             before = walk(tree(true, d -> null, file), KEYS);
@@ -115,16 +132,19 @@ class TreeListingTest {
         List<String> changed = new ArrayList<>(KEYS);
         changed.set(changed.indexOf("b/1.jpg"), "b/2.jpg");
 
+        Map<String, Listing> onHeap = walk(tree(true, before::get, null), changed);
         Map<String, Listing> after;
         try (NamesFile file = NamesFile.create(dir)) {
             after = walk(tree(true, before::get, file), changed);
         }
 
-        assertSame(before.get("ds/a/b"), after.get("ds/a/b"));
-        assertSame(before.get("ds/z/z/z"), after.get("ds/z/z/z"));
-        assertNotSame(before.get("ds/b"), after.get("ds/b"));
+        assertSame(before.get("ds/a/b"), onHeap.get("ds/a/b"), "on the heap an unchanged listing is kept");
+        assertNotSame(before.get("ds/a/b"), after.get("ds/a/b"), "no listing keeps the older file mapped");
+        assertEquals(List.copyOf(before.get("ds/a/b").listing().entries()),
+                List.copyOf(after.get("ds/a/b").listing().entries()));
         assertEquals(List.of("2.jpg"), after.get("ds/b").listing().entries().stream().map(DirEntry::name).toList());
-        assertNotSame(before.get("ds"), after.get("ds"), "its entry for b shows b's new change attribute");
+        assertNotEquals(before.get("ds").listing().entries(), after.get("ds").listing().entries(),
+                "its entry for b shows b's new change attribute");
     }
 
     @Test
