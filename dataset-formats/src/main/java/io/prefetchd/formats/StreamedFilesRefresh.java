@@ -1,5 +1,7 @@
 package io.prefetchd.formats;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -61,7 +63,7 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
     private @Nullable ObjectRef last;
     private int listed;
     private int reused;
-    /** The first object of the previous index whose key is not below the last key listed. */
+    /** The first object of the previous index not ordered before the last object listed. */
     private int cursor;
 
     private StreamedFilesRefresh(DatasetSpec spec, Optional<DatasetIndex> previous, Path file) {
@@ -114,13 +116,13 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
         }
         String key = object.key();
         if (last != null) {
-            String what = "'" + key + "' came after '" + last.key() + "'";
             if (KeyOrder.INSTANCE.compare(last.key(), key) >= 0) {
-                what = "the listing of '" + prefix + "' is not in key order: " + what;
+                String what = "the listing of '" + prefix + "' is not in key order: " + cameAfter(key);
                 throw last.key().equals(key) ? new IOException(what + " (listed twice)") : new OutOfOrder(what);
             }
-            if (order.compare(last, object) >= 0) {
-                throw new OutOfOrder("the listing of '" + prefix + "' is not in ImageFolder order: " + what);
+            // key order is a SORTED dataset's own order, checked just above
+            if (spec.layout() != FileLayout.SORTED && order.compare(last, object) >= 0) {
+                throw new OutOfOrder("the listing of '" + prefix + "' is not in ImageFolder order: " + cameAfter(key));
             }
         }
         last = object;
@@ -139,6 +141,10 @@ final class StreamedFilesRefresh implements RangeSource.ListingConsumer {
             w.add(object);
         }
         listed++;
+    }
+
+    private String cameAfter(String key) {
+        return "'" + key + "' came after '" + requireNonNull(last, "an object was listed before").key() + "'";
     }
 
     /** Moves the cursor past the previous objects ordered before {@code object}; the object there, or null. */
