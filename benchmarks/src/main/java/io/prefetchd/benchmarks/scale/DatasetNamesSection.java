@@ -31,7 +31,7 @@ import java.util.Random;
  * {@code lookups} LOOKUP + GETATTR of random names in random folders, in the file system (no NFS):
  * {@code <mode>_lookup_p50_us}.
  *
- * <p>Rerun: {@code benchmarks/run-scale --only dataset_names} (FULL: 10 M objects; {@code --size quick}: 20 k).
+ * <p>Rerun: {@code benchmarks/run-scale --only dataset_names} (FULL: 10 M objects; {@code --size quick}: 100 k).
  */
 public final class DatasetNamesSection implements ScaleSection {
 
@@ -42,7 +42,7 @@ public final class DatasetNamesSection implements ScaleSection {
 
     @Override
     public List<ScaleFigure> run(ScaleSize size, Path work, PrintStream progress) throws Exception {
-        int folders = size == ScaleSize.FULL ? 10_000 : 20;
+        int folders = size == ScaleSize.FULL ? 10_000 : 100;   // QUICK: enough megabytes for HeapMeter
         int perFolder = 1_000;
         int lookups = size == ScaleSize.FULL ? 20_000 : 500;
         long objects = (long) folders * perFolder;
