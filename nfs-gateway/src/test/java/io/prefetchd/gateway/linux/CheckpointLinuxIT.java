@@ -4,9 +4,11 @@ import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.daemon.Daemon;
 import io.prefetchd.gateway.daemon.Gateway;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
+import io.prefetchd.gateway.testing.CountingBlobStore;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.gateway.testing.VmTestSupport;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -56,7 +58,8 @@ class CheckpointLinuxIT {
             throws Exception {
         requireVm();
         Path work = VmTestSupport.workFolder("checkpoint-it-");
-        try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
+        CountingBlobStore counting = new CountingBlobStore(new TransientNio2BlobStore());
+        try (S3ProxyFixture s3 = S3ProxyFixture.start(counting)) {
             s3.createBucket(BUCKET);
             Path script = GuestScripts.writeScript("checkpoint.py", work);
             Map<String, Object> p = s3.daemonProperties(BUCKET, tmp.resolve("state"));
@@ -73,12 +76,15 @@ class CheckpointLinuxIT {
                 awaitKeys(client, "run/", List.of("run/model.pt", "run/step-10/meta.json", "run/step-10/state.pt"));
                 assertEquals(written, md5OfObject(client, "run/model.pt"),
                         "S3 holds the bytes the writer read back through the mount");
+                long downloadedBefore = counting.bytes();
 
                 VmNfsClient.Result loaded = VM.run(VmNfsClient.Options.mount(port).vers("4.0")
                                 .timeout(Duration.ofMinutes(6)),
                         GuestScripts.GUEST_PYTHON, script.toString(), "load", "/mnt/nfs/run", "" + CHECKPOINT_MIB);
                 loaded.assertSuccess();
                 assertEquals(written, md5(loaded.stdout()), "the second guest reads the same bytes");
+                assertEquals(0, counting.bytes() - downloadedBefore,
+                        "what was written, renamed file and renamed folder alike, is read back from the cache");
             }
         } finally {
             VmTestSupport.deleteTree(work);

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.fs.staging;
 
+import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.fs.FsError;
 import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.s3.ListPage;
@@ -32,12 +33,17 @@ final class DirectoryMover {
     private final ObjectStore store;
     private final int maxKeys;
     private final Path emptyFile;
+    private final CachedCopies cachedCopies;
 
-    /** @param emptyFile an empty local file, the body of the folder markers put at the new names */
-    DirectoryMover(ObjectStore store, int maxKeys, Path emptyFile) {
+    /**
+     * @param emptyFile an empty local file, the body of the folder markers put at the new names
+     * @param cachedCopies carries each object's cached bytes to its copy
+     */
+    DirectoryMover(ObjectStore store, int maxKeys, Path emptyFile, CachedCopies cachedCopies) {
         this.store = requireNonNull(store, "store is null");
         this.maxKeys = maxKeys;
         this.emptyFile = requireNonNull(emptyFile, "emptyFile is null");
+        this.cachedCopies = requireNonNull(cachedCopies, "cachedCopies is null");
     }
 
     /**
@@ -72,7 +78,8 @@ final class DirectoryMover {
                     throw e.getCause() instanceof ObjectStoreException o ? o : e;
                 }
             } else {
-                store.copy(m.key(), m.etag(), to);
+                ObjectMeta copied = store.copy(m.key(), m.etag(), to);
+                cachedCopies.copied(new ObjectVersion(m.key(), m.etag(), m.size()), copied);
             }
             store.delete(m.key());
         }

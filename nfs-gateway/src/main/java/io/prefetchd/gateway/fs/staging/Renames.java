@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.fs.staging;
 
+import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
 import io.prefetchd.gateway.fs.FsError;
@@ -21,7 +22,7 @@ import static java.util.Objects.requireNonNull;
 /**
  * RENAME, which S3 does not have. A staged file is renamed in staging (the object it was staged from, if any, is
  * deleted with the old name) and uploaded under its new name only. An object is copied server-side to the new name,
- * then deleted. A directory is every key under it moved the same way ({@link DirectoryMover}), up to
+ * then deleted, its cached bytes carried to the copy ({@link CachedCopies}). A directory is every key under it moved the same way ({@link DirectoryMover}), up to
  * {@link StagingSettings#maxRenameKeys()} keys (XDEV beyond, so {@code mv} copies instead), with the staged files
  * and known attributes below it; it is journaled before it starts, so that a rename cut short by a crash is finished
  * at the next start ({@link #finishCutShort}).
@@ -45,9 +46,10 @@ final class Renames {
     private final S3FileSystem base;
     private final ObjectStore store;
     private final DirectoryMover mover;
+    private final CachedCopies cachedCopies;
 
     Renames(OverlayView view, BucketNamespace names, ShownAttributes shown, StagingArea area, RecentChanges recent,
-            S3FileSystem base, ObjectStore store, DirectoryMover mover) {
+            S3FileSystem base, ObjectStore store, DirectoryMover mover, CachedCopies cachedCopies) {
         this.view = requireNonNull(view, "view is null");
         this.names = requireNonNull(names, "names is null");
         this.shown = requireNonNull(shown, "shown is null");
@@ -56,6 +58,7 @@ final class Renames {
         this.base = requireNonNull(base, "base is null");
         this.store = requireNonNull(store, "store is null");
         this.mover = requireNonNull(mover, "mover is null");
+        this.cachedCopies = requireNonNull(cachedCopies, "cachedCopies is null");
     }
 
     /** Renames {@code fromName} in {@code fromDir} to {@code toName} (a valid name) in {@code toDir}, as POSIX does. */
@@ -113,8 +116,9 @@ final class Renames {
         names.keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         ObjectMeta copied;
         try {
-            copied = store.copy(base.key(from.path()), requireNonNull(a.etag(), "a file's attributes carry its etag"),
-                    base.key(to.path()));
+            String etag = requireNonNull(a.etag(), "a file's attributes carry its etag");
+            copied = store.copy(base.key(from.path()), etag, base.key(to.path()));
+            cachedCopies.copied(new ObjectVersion(base.key(from.path()), etag, a.size()), copied);
             StagedFile replaced = area.byPath(to.path());
             if (replaced != null) {
                 area.drop(replaced);

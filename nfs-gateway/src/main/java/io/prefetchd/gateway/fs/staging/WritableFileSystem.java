@@ -113,8 +113,9 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         this.view = new OverlayView(base, area, recent, shown, clock);
         Path emptyFile = settings.dir().resolve("empty");
         this.names = new BucketNamespace(view, store, base::key, emptyFile, defaultDirOwner);
+        CachedCopies cachedCopies = new CachedCopies(cache);
         this.renames = new Renames(view, names, shown, area, recent, base, store,
-                new DirectoryMover(store, settings.maxRenameKeys(), emptyFile));
+                new DirectoryMover(store, settings.maxRenameKeys(), emptyFile, cachedCopies), cachedCopies);
         this.afterUpload = new AfterUpload(view, shown, area, recent, base, store, cache);
         this.writeVerifier = verifierOf(area.boots(), clock.millis());
         this.uploader = new Uploader(area, store, base::key, settings, defaultFileOwner, clock, new Uploader.Outcome() {

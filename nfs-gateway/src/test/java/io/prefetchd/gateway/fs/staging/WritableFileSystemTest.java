@@ -781,6 +781,51 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void readingAFileRenamedAfterItsUpload_downloadsNothing_andItsOldBlocksAreDropped() throws FsException {
+        fs.close();
+        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
+        try {
+            fs = open(1 << 20);
+            Inode f = create("models", "ckpt.pt.tmp");
+            write(f, 0, "x".repeat(10_000), true);
+            closeAndUpload(f);
+
+            fs.rename(dir("models"), "ckpt.pt.tmp", dir("models"), "ckpt.pt");   // a server-side copy in S3
+            objects.resetCounters();
+
+            assertEquals("x".repeat(10_000), read(file("models/ckpt.pt")));
+            assertEquals(0, objects.getCount(), "the copy's bytes came from the cache");
+            assertEquals(3, cache.stats().blocks(), "the old name's blocks are gone from the cache: 3 of 4 KiB remain");
+        } finally {
+            fs.close();
+            cache.close();
+        }
+    }
+
+    @Test
+    void readingAFolderRenamedAfterItsUploads_downloadsNothing() throws FsException {
+        fs.close();
+        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
+        try {
+            fs = open(1 << 20);
+            fs.mkdir(Inode.ROOT, "run", NewAttributes.NONE, ALICE);
+            fs.mkdir(dir("run"), "step.tmp", NewAttributes.NONE, ALICE);
+            Inode state = create("run/step.tmp", "state.pt");
+            write(state, 0, "s".repeat(9_000), true);
+            closeAndUpload(state);
+
+            fs.rename(dir("run"), "step.tmp", dir("run"), "step-10");
+            objects.resetCounters();
+
+            assertEquals("s".repeat(9_000), read(file("run/step-10/state.pt")));
+            assertEquals(0, objects.getCount(), "the moved object's bytes came from the cache");
+        } finally {
+            fs.close();
+            cache.close();
+        }
+    }
+
+    @Test
     void aFileNeverClosedNorCommitted_isUploadedOnceLeftAloneForTenMinutes() throws FsException {
         Inode f = create("models", "orphan.pt");
         write(f, 0, "half", false);
