@@ -135,11 +135,14 @@ final class GatewayAssembly {
                 registry);
         ExecutorService completions = Executors.newSingleThreadExecutor(daemon("prefetchd-upload-completions"));
         built.onFailure(completions::shutdownNow);
+        // a file's parts go up while it is written, never held up by another file's copy into the read cache
+        ExecutorService streaming = Executors.newSingleThreadExecutor(daemon("prefetchd-upload-parts"));
+        built.onFailure(streaming::shutdownNow);
         StagingSettings staging = s.staging();
         WritableFileSystem writes = null;
         if (staging != null) {
             writes = openWrites(staging, fs, store, cache, handles, access.ownership(), s, clock, completions,
-                    registry);
+                    streaming, registry);
             built.add(writes);
         }
         VirtualFileSystem served = writes != null ? writes : fs;
@@ -175,7 +178,8 @@ final class GatewayAssembly {
         ScheduledExecutorService datasetRefresh = Executors.newSingleThreadScheduledExecutor(
                 daemon("prefetchd-dataset-refresh"));
         datasetRefresh.scheduleWithFixedDelay(fs::refreshDatasets, 1, 1, TimeUnit.SECONDS);
-        List<ExecutorService> background = new ArrayList<>(List.of(refresher, datasetRefresh, completions));
+        List<ExecutorService> background = new ArrayList<>(List.of(refresher, datasetRefresh, completions,
+                streaming));
         if (writes != null) {
             background.add(scheduleUploads(writes));
         }
@@ -273,11 +277,11 @@ final class GatewayAssembly {
     private static WritableFileSystem openWrites(StagingSettings settings, S3FileSystem fs, ObjectStore store,
                                                  ExtentCache cache, FileHandles handles, FileOwnership o,
                                                  DaemonSettings s, Clock clock, ExecutorService completions,
-                                                 MeterRegistry registry) {
+                                                 ExecutorService streaming, MeterRegistry registry) {
         try {
             return WritableFileSystem.open(fs, store, cache, handles::fileId, settings,
                     new Owner(o.uid(), o.gid(), o.fileMode() & 07777), new Owner(o.uid(), o.gid(), o.dirMode() & 07777),
-                    s.metadata().ttl().multipliedBy(2).plusMinutes(1), clock, completions, registry);
+                    s.metadata().ttl().multipliedBy(2).plusMinutes(1), clock, completions, streaming, registry);
         } catch (RuntimeException e) {
             throw new StartupException("cannot open the staging area " + settings.dir() + ": "
                     + StartupException.rootMessage(e), e);

@@ -100,7 +100,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     private WritableFileSystem(S3FileSystem base, ObjectStore store, ExtentCache cache, ToLongFunction<Inode> fileIds,
                                StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
                                Duration listingHorizon, Clock clock, StagingArea area, Executor completions,
-                               MeterRegistry meters) {
+                               Executor streaming, MeterRegistry meters) {
         this.base = base;
         this.store = store;
         this.settings = settings;
@@ -136,7 +136,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         }, completions, meters);
         if (settings.streamingPartSize() > 0) {
             area.streamWith(new StreamingUpload.Context(store, area, base::key, settings.streamingPartSize(),
-                    new Semaphore(streamingParts(settings.streamingPartSize())), defaultFileOwner, completions, meters));
+                    new Semaphore(streamingParts(settings.streamingPartSize())), defaultFileOwner, streaming, meters));
         }
         Gauge.builder("prefetchd.staging.bytes", area, StagingArea::usedBytes).baseUnit("bytes")
                 .description("bytes of written files staged on local disk").register(meters);
@@ -156,13 +156,31 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
      * @param fileIds the same file ids (inode numbers) {@code base} uses
      * @param defaultFileOwner owner shown and written for files that carry none
      * @param listingHorizon how long the read-only view may serve a listing older than a change made here
-     * @param completions where what follows an upload runs (one thread is enough)
+     * @param completions where what follows an upload runs (one thread is enough), and the steps of the uploads
+     *     that run while files are written
      */
     public static WritableFileSystem open(S3FileSystem base, ObjectStore store, ExtentCache cache,
                                           ToLongFunction<Inode> fileIds,
                                           StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
                                           Duration listingHorizon, Clock clock, Executor completions,
                                           MeterRegistry meters) {
+        return open(base, store, cache, fileIds, settings, defaultFileOwner, defaultDirOwner, listingHorizon, clock,
+                completions, completions, meters);
+    }
+
+    /**
+     * As {@link #open(S3FileSystem, ObjectStore, ExtentCache, ToLongFunction, StagingSettings, Owner, Owner, Duration,
+     * Clock, Executor, MeterRegistry)}, with the uploads that run while files are written on {@code streaming}: what
+     * follows an upload copies the whole file into the read cache, and parts of other files being written must not
+     * wait behind it.
+     *
+     * @param streaming where the parts of uploads that run while their files are written are read and sent
+     */
+    public static WritableFileSystem open(S3FileSystem base, ObjectStore store, ExtentCache cache,
+                                          ToLongFunction<Inode> fileIds,
+                                          StagingSettings settings, Owner defaultFileOwner, Owner defaultDirOwner,
+                                          Duration listingHorizon, Clock clock, Executor completions,
+                                          Executor streaming, MeterRegistry meters) {
         requireNonNull(base, "base is null");
         requireNonNull(store, "store is null");
         requireNonNull(cache, "cache is null");
@@ -173,6 +191,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         requireNonNull(listingHorizon, "listingHorizon is null");
         requireNonNull(clock, "clock is null");
         requireNonNull(completions, "completions is null");
+        requireNonNull(streaming, "streaming is null");
         requireNonNull(meters, "meters is null");
         StagingArea area = StagingArea.open(settings.dir(), settings.capacityBytes(), clock);
         try {
@@ -181,7 +200,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 Files.createFile(empty);
             }
             WritableFileSystem fs = new WritableFileSystem(base, store, cache, fileIds, settings, defaultFileOwner,
-                    defaultDirOwner, listingHorizon, clock, area, completions, meters);
+                    defaultDirOwner, listingHorizon, clock, area, completions, streaming, meters);
             fs.renames.finishCutShort();
             fs.abortUnfinishedMultiparts();
             return fs;

@@ -23,6 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -131,6 +134,44 @@ class StreamingUploadTest {
         assertEquals(2, parts("at_upload"), "only the tail: part 6, and the 1000 bytes of part 7");
         assertEquals(0, store.multipartsInProgress());
         assertEquals("33188", store.userMetadata(KEY).orElseThrow().get("mode"));
+    }
+
+    @Test
+    void partsGoUpWhileTheCompletionsThreadIsBusy_withAnExecutorOfTheirOwn() throws Exception {
+        fs.close();
+        ExecutorService completions = Executors.newSingleThreadExecutor();
+        CountDownLatch busy = new CountDownLatch(1);
+        try {
+            // what follows another file's upload (its copy into the read cache) holds the completions thread
+            completions.execute(() -> {
+                try {
+                    busy.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            PassThroughCache cache = new PassThroughCache(store);
+            S3FileSystem base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(),
+                    MetadataSettings.withTtl(Duration.ofSeconds(30)), clock, Runnable::run, new SimpleMeterRegistry());
+            StagingSettings settings = new StagingSettings(tmp.resolve("staging"), 1L << 30, Duration.ofSeconds(1),
+                    Duration.ofSeconds(30), 5, 4, Duration.ofSeconds(1), Duration.ofSeconds(60))
+                    .withStreamingPartSize(PART);
+            fs = WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings,
+                    new Owner(0, 0, 0444), new Owner(0, 0, 0555), Duration.ofMinutes(2), clock, completions,
+                    Runnable::run, meters = new SimpleMeterRegistry());
+            byte[] expected = random(6 * PART + 1000, 7);
+            Inode f = create();
+            write(f, expected, 0, expected.length);
+
+            await("five parts are in S3 while the completions thread is busy", () -> parts("while_writing") == 5);
+            assertEquals(1, busy.getCount());
+            busy.countDown();
+            closeAndUpload(fs, f);
+            assertArrayEquals(expected, object(KEY));
+        } finally {
+            busy.countDown();
+            completions.shutdown();
+        }
     }
 
     @Test
