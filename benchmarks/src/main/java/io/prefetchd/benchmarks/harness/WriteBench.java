@@ -3,6 +3,7 @@ package io.prefetchd.benchmarks.harness;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.planner.json.Json;
 import io.prefetchd.planner.units.Sizes;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,7 +53,13 @@ import java.util.concurrent.TimeUnit;
  *       the upload after the close), with how many parts went up before and after the close.</li>
  * </ol>
  *
- * Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
+ * With {@code --warmup SIZE}, each of the two uploading contenders first moves a file of that size the same way (the
+ * direct one with the same SDK client, the gateway through the same daemon, until the object is visible), as a job
+ * that writes many checkpoints does. The gateway then copies the warm-up file into its read cache while the measured
+ * file is written, so the figure is that of a checkpoint written right after another, not of an idle warm gateway.
+ * By default (0) both are measured as fresh processes.
+ *
+ * <p>Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
  */
 @Command(name = "run-write", mixinStandardHelpOptions = true,
         description = "Write one large file through a read-write prefetchd and compare with a direct multipart upload.")
@@ -76,6 +83,9 @@ public final class WriteBench implements Callable<Integer> {
     Path out;
     @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
     String daemonHeap = "512m";
+    @Option(names = "--warmup", description = "A file of this size is moved first by each uploading contender, "
+            + "unmeasured (0: fresh processes). Default: ${DEFAULT-VALUE}")
+    String warmup = "0";
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new WriteBench()).execute(args));
@@ -93,20 +103,26 @@ public final class WriteBench implements Callable<Integer> {
             Path file = w.resolve("checkpoint.bin");
             String md5 = generate(file, bytes);
             System.out.printf(Locale.ROOT, "generated %s (%s), md5 %s%n", file, Sizes.format(bytes), md5);
+            long warmupBytes = Sizes.parse(warmup);
+            Path warm = warmupBytes > 0 ? w.resolve("warmup.bin") : null;
+            if (warm != null) {
+                generate(warm, warmupBytes);
+            }
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("bytes", bytes);
+            result.put("warmup_bytes", warmupBytes);
             result.put("profile", profile);
             double local = localCopy(file, w.resolve("local-copy.bin"));
             result.put("local_disk_seconds", local);
             try (S3Emulator s3 = S3Emulator.start(w.resolve("s3"), "bench", profile)) {
                 s3.setShaping(true);
                 ThreadCpu directCpu0 = ThreadCpu.of(ProcessHandle.current().pid());
-                double direct = directUpload(s3, file, "direct/checkpoint.bin");
+                double direct = directUpload(s3, warm, file, "direct/checkpoint.bin");
                 Map<String, Double> directCpu = ThreadCpu.of(ProcessHandle.current().pid()).since(directCpu0);
                 check(s3, "direct/checkpoint.bin", md5);
                 result.put("direct_multipart_seconds", direct);
                 result.put("direct_multipart_cpu_seconds_by_thread", directCpu);
-                Gateway g = throughGateway(s3, file, "ckpt/checkpoint.bin", w.resolve("gateway"));
+                Gateway g = throughGateway(s3, warm, file, "ckpt/checkpoint.bin", w.resolve("gateway"));
                 check(s3, "ckpt/checkpoint.bin", md5);
                 result.put("nfs_write_seconds", g.writeSeconds());
                 result.put("nfs_write_daemon_cpu_seconds", g.daemonCpuSeconds());
@@ -268,20 +284,26 @@ public final class WriteBench implements Callable<Integer> {
         return s;
     }
 
-    private static double directUpload(S3Emulator s3, Path file, String key) {
+    /** Seconds of the SDK's multipart upload of {@code file}, after one of {@code warm} (if any) by the same client. */
+    private static double directUpload(S3Emulator s3, @Nullable Path warm, Path file, String key) {
         try (S3AsyncClient client = S3AsyncClient.builder()
                 .endpointOverride(s3.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
                 .credentialsProvider(credentials())
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(32))
                 .multipartEnabled(true)
                 .build()) {
+            if (warm != null) {
+                client.putObject(b -> b.bucket(s3.bucket()).key("warmup/direct.bin"), AsyncRequestBody.fromFile(warm))
+                        .join();
+            }
             long t0 = System.nanoTime();
             client.putObject(b -> b.bucket(s3.bucket()).key(key), AsyncRequestBody.fromFile(file)).join();
             return (System.nanoTime() - t0) / 1e9;
         }
     }
 
-    private Gateway throughGateway(S3Emulator s3, Path file, String key, Path work) throws Exception {
+    /** The gateway's figures for {@code file}, written after {@code warm} (if any) was written and became visible. */
+    private Gateway throughGateway(S3Emulator s3, @Nullable Path warm, Path file, String key, Path work) throws Exception {
         PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 System.getProperty("java.class.path"), daemonHeap, null);
@@ -291,6 +313,12 @@ public final class WriteBench implements Callable<Integer> {
                 "--grpc-port", "0", "--bind", "127.0.0.1");
         PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work, false);
         try {
+            Map<String, Double> m0 = Map.of();
+            if (warm != null) {
+                writeOverNfs(warm, "warmup/gateway.bin", d.nfsPort());
+                awaitVisible(s3, "warmup/gateway.bin", System.nanoTime());
+                m0 = metrics(d.httpPort());
+            }
             double daemonCpu0 = cpuSeconds(d.process().toHandle());
             double harnessCpu0 = cpuSeconds(ProcessHandle.current());
             ThreadCpu daemonThreads0 = ThreadCpu.of(d.process().pid());
@@ -300,21 +328,16 @@ public final class WriteBench implements Callable<Integer> {
             long t1 = System.nanoTime();
             double daemonCpu = cpuSeconds(d.process().toHandle()) - daemonCpu0;
             double harnessCpu = cpuSeconds(ProcessHandle.current()) - harnessCpu0;
-            try (S3Client client = syncClient(s3)) {
-                while (!exists(client, s3.bucket(), key)) {
-                    if (System.nanoTime() - t1 > TimeUnit.MINUTES.toNanos(30)) {
-                        throw new IOException("the object did not appear in S3 within 30 min");
-                    }
-                    Thread.sleep(20);
-                }
-            }
+            awaitVisible(s3, key, t1);
             long t2 = System.nanoTime();
             Map<String, Double> daemonThreads = ThreadCpu.of(d.process().pid()).since(daemonThreads0);
             Map<String, Double> harnessThreads = ThreadCpu.of(ProcessHandle.current().pid()).since(harnessThreads0);
             Map<String, Double> m = metrics(d.httpPort());
+            String whileWriting = "prefetchd_upload_streamed_parts_total{when=\"while_writing\"}";
+            String atUpload = "prefetchd_upload_streamed_parts_total{when=\"at_upload\"}";
             return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                    m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"while_writing\"}", 0.0).longValue(),
-                    m.getOrDefault("prefetchd_upload_streamed_parts_total{when=\"at_upload\"}", 0.0).longValue(),
+                    (long) (m.getOrDefault(whileWriting, 0.0) - m0.getOrDefault(whileWriting, 0.0)),
+                    (long) (m.getOrDefault(atUpload, 0.0) - m0.getOrDefault(atUpload, 0.0)),
                     daemonCpu, harnessCpu, daemonThreads, harnessThreads);
         } finally {
             d.stop();
@@ -359,6 +382,18 @@ public final class WriteBench implements Callable<Integer> {
             }
             client.commit(f);
             client.closeFile(f);
+        }
+    }
+
+    /** Polls (every 20 ms, up to 30 minutes from {@code since}) until {@code key} is visible in S3. */
+    private static void awaitVisible(S3Emulator s3, String key, long since) throws IOException, InterruptedException {
+        try (S3Client client = syncClient(s3)) {
+            while (!exists(client, s3.bucket(), key)) {
+                if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(30)) {
+                    throw new IOException(key + " did not appear in S3 within 30 min");
+                }
+                Thread.sleep(20);
+            }
         }
     }
 
