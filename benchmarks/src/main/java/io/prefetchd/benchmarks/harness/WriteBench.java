@@ -101,12 +101,12 @@ public final class WriteBench implements Callable<Integer> {
         S3Profile profile = new S3Profile(latencyMs, jitterMs, Sizes.parse(bandwidth), Sizes.parse(connBandwidth), 1);
         try {
             Path file = w.resolve("checkpoint.bin");
-            String md5 = generate(file, bytes);
+            String md5 = generate(file, bytes, 7);
             System.out.printf(Locale.ROOT, "generated %s (%s), md5 %s%n", file, Sizes.format(bytes), md5);
             long warmupBytes = Sizes.parse(warmup);
             Path warm = warmupBytes > 0 ? w.resolve("warmup.bin") : null;
             if (warm != null) {
-                generate(warm, warmupBytes);
+                generate(warm, warmupBytes, 8);   // other bytes than the measured file's
             }
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("bytes", bytes);
@@ -244,9 +244,9 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /** Writes {@code bytes} of seeded random data; returns their MD5. */
-    private static String generate(Path file, long bytes) throws Exception {
+    private static String generate(Path file, long bytes, long seed) throws Exception {
         MessageDigest md5 = MessageDigest.getInstance("MD5");
-        SplittableRandom random = new SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(seed);
         byte[] chunk = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(file)) {
             for (long left = bytes; left > 0; left -= chunk.length) {

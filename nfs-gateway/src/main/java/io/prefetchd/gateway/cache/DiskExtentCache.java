@@ -297,22 +297,56 @@ public final class DiskExtentCache implements ExtentCache {
         }
         List<Fetch> claimed = index.claimMissing(ObjectId.of(bucket, object), object.size());
         boolean all = true;
-        for (int k = 0; k < claimed.size(); k++) {
-            Fetch fetch = claimed.get(k);
-            byte[] bytes;
-            try {
-                bytes = source.read(fetch.key.start(), fetch.key.length());
-            } catch (Exception e) {
-                log.warn("offered bytes of s3://{}/{} could not be read ({}); the rest is fetched from S3 when read",
-                        bucket, object.key(), e.toString());
-                fetcher.start(object, List.copyOf(claimed.subList(k, claimed.size())));
-                return false;
+        int k = 0;
+        try {
+            for (; k < claimed.size(); k++) {
+                Fetch fetch = claimed.get(k);
+                byte[] bytes;
+                try {
+                    bytes = source.read(fetch.key.start(), fetch.key.length());
+                } catch (Exception e) {
+                    log.warn("offered bytes of s3://{}/{} could not be read ({}); the rest is fetched from S3",
+                            bucket, object.key(), e.toString());
+                    List<Fetch> rest = List.copyOf(claimed.subList(k, claimed.size()));
+                    k = claimed.size();   // handed to the fetcher: their GETs settle them
+                    fetcher.start(object, rest);
+                    return false;
+                }
+                // as a GET that returned them: readers joined meanwhile get them, then they are written to disk
+                fetcher.fetched(object, List.of(fetch), fetch.key.start(), fetch.key.length(), bytes, null);
+                all &= fetch.stored.isDone() && !fetch.stored.isCompletedExceptionally();
             }
-            // as a GET that returned them: readers joined meanwhile get them, then they are written to disk
-            fetcher.fetched(object, List.of(fetch), fetch.key.start(), fetch.key.length(), bytes, null);
-            all &= fetch.stored.isDone() && !fetch.stored.isCompletedExceptionally();
+        } catch (RuntimeException | Error e) {
+            // no claim may outlive the offer: a block left in flight is never cached, and a read that joins it waits
+            // for bytes that never come (failing a fetch already settled changes nothing)
+            fetcher.fail(claimed.subList(k, claimed.size()), e);
+            throw e;
         }
         return all;
+    }
+
+    @Override
+    public boolean carry(ObjectVersion from, ObjectVersion to) {
+        requireNonNull(from, "from is null");
+        requireNonNull(to, "to is null");
+        try {
+            // a block of from evicted since the check is fetched from its key, which exists until the caller deletes it
+            return from.size() == to.size() && from.size() > 0 && cachedWhole(from)
+                    && offer(to, (offset, length) -> read(from, offset, length));
+        } finally {
+            release(from, 0, from.size(), true);
+        }
+    }
+
+    private boolean cachedWhole(ObjectVersion object) {
+        long next = 0;
+        for (Range r : cachedRanges(object)) {
+            if (r.offset() > next) {
+                return false;
+            }
+            next = Math.max(next, r.offset() + r.length());
+        }
+        return next >= object.size();
     }
 
     // ---------------------------------------------------------------- prefetch and hold

@@ -124,6 +124,18 @@ public interface ExtentCache extends AutoCloseable {
         return false;
     }
 
+    /**
+     * {@code to} holds exactly {@code from}'s bytes: a server-side copy, made while {@code from} still exists (a
+     * rename in S3 is a copy, then a delete). When this gateway's own cache holds {@code from} whole, the bytes are
+     * cached as {@code to} from local disk (nothing is asked of S3 or of a fleet's other members); {@code from}'s
+     * blocks are dropped either way, as its key is about to go.
+     *
+     * @return whether {@code to} is now cached whole; false as well when the cache does not carry (the default)
+     */
+    default boolean carry(ObjectVersion from, ObjectVersion to) {
+        return false;
+    }
+
     /** Bytes {@code [offset, offset + length)} of an object. */
     record Range(long offset, long length) {}
 

@@ -123,7 +123,8 @@ final class Fetcher {
         }
     }
 
-    private void fail(List<Fetch> run, Throwable failure) {
+    /** Takes {@code run} out of flight and fails its readers and its storing with {@code failure}. */
+    void fail(List<Fetch> run, Throwable failure) {
         index.settleFailed(run);
         for (Fetch fetch : run) {
             fetch.future.completeExceptionally(failure);

@@ -283,6 +283,12 @@ final class FleetExtentCache implements ExtentCache {
         return local.offer(object, source);
     }
 
+    /** Carried in this member's own cache only: the copy's bytes are on its disk, whoever owns its grains. */
+    @Override
+    public boolean carry(ObjectVersion from, ObjectVersion to) {
+        return local.carry(from, to);
+    }
+
     @Override
     public CacheStats stats() {
         return local.stats();

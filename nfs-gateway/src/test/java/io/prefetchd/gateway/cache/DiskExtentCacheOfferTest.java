@@ -9,13 +9,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bytes offered to the cache (a file the gateway just uploaded) are read back without a GET. */
@@ -54,6 +57,49 @@ class DiskExtentCacheOfferTest {
 
         assertArrayEquals(bytes, cache.read(object, 0, bytes.length));
         assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void offer_cutShortByAnError_leavesNoBlockInFlight_soReadsFetchTheRest() {
+        OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, () -> cache.offer(object, (offset, length) -> {
+            if (offset >= GRAIN) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return Arrays.copyOfRange(bytes, (int) offset, (int) offset + length);
+        }));
+        assertEquals("Java heap space", thrown.getMessage());
+
+        // a block left claimed would make this read wait for bytes no GET was sent for
+        assertArrayEquals(bytes, cache.read(object, 0, bytes.length));
+        assertEquals(1, store.getCount(), "the three blocks after the first came from S3, in one ranged GET");
+    }
+
+    @Test
+    void carry_ofAnObjectCachedWhole_cachesItsCopyFromDisk_andDropsTheSource() throws InterruptedException {
+        cache.read(object, 0, bytes.length);
+        assertTrue(cache.awaitIdle(Duration.ofSeconds(30)), "the blocks read are on disk");
+        store.resetCounters();
+        ObjectVersion copy = new ObjectVersion("models/final.pt", "copy-etag", bytes.length);
+
+        assertTrue(cache.carry(object, copy));
+
+        assertEquals(List.of(), cache.cachedRanges(object));
+        assertArrayEquals(bytes, cache.read(copy, 0, bytes.length));
+        assertEquals(0, store.getCount(), "the copy's bytes came from the source's blocks on disk");
+    }
+
+    @Test
+    void carry_ofAnObjectCachedInPart_cachesNothing_andDropsTheSource() throws InterruptedException {
+        cache.read(object, 0, GRAIN);
+        assertTrue(cache.awaitIdle(Duration.ofSeconds(30)), "the block read is on disk");
+        store.resetCounters();
+        ObjectVersion copy = new ObjectVersion("models/final.pt", "copy-etag", bytes.length);
+
+        assertFalse(cache.carry(object, copy));
+
+        assertEquals(0, store.getCount());
+        assertEquals(List.of(), cache.cachedRanges(object));
+        assertEquals(List.of(), cache.cachedRanges(copy));
     }
 
     @Test

@@ -8,7 +8,7 @@ import io.prefetchd.gateway.testing.CountingBlobStore;
 import io.prefetchd.gateway.testing.GuestScripts;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.gateway.testing.VmTestSupport;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -58,7 +58,9 @@ class CheckpointLinuxIT {
             throws Exception {
         requireVm();
         Path work = VmTestSupport.workFolder("checkpoint-it-");
-        CountingBlobStore counting = new CountingBlobStore(new TransientNio2BlobStore());
+        // objects on disk: a checkpoint held in this JVM's heap next to the gateway would crowd the gateway out
+        Files.createDirectories(tmp.resolve("s3"));
+        CountingBlobStore counting = new CountingBlobStore(new FilesystemNio2BlobStore(tmp.resolve("s3").toString()));
         try (S3ProxyFixture s3 = S3ProxyFixture.start(counting)) {
             s3.createBucket(BUCKET);
             Path script = GuestScripts.writeScript("checkpoint.py", work);

@@ -11,12 +11,11 @@ import static java.util.Objects.requireNonNull;
 /**
  * Carries an object's cached bytes over to its server-side copy, which a rename of an uploaded file or folder makes:
  * the read cache knows blocks by key and ETag, so without this a checkpoint renamed into place after its upload is
- * downloaded again when read back. Only an object cached whole is carried (a part of one would be the part a reader
- * wanted before; the rest is fetched as any read would fetch it); the copy's blocks are written from the source's,
- * on local disk, and the source's blocks are then dropped, since its key is about to be deleted.
+ * downloaded again when read back. As for uploads, only objects up to a quarter of the cache, so that renaming a
+ * large file does not flush a dataset's working set; only an object cached whole is carried
+ * ({@link ExtentCache#carry}), and the source's blocks are dropped in every case, since its key is about to go.
  *
- * <p>Thread-safe, as the cache is. Called between the copy and the delete of the source, so a block evicted meanwhile
- * can still be fetched from the source's key.
+ * <p>Thread-safe, as the cache is. Called between the copy and the delete of the source.
  */
 final class CachedCopies {
     private static final Logger LOG = LoggerFactory.getLogger(CachedCopies.class);
@@ -27,29 +26,17 @@ final class CachedCopies {
         this.cache = requireNonNull(cache, "cache is null");
     }
 
-    /** {@code to} is a server-side copy of {@code source} (the same bytes): what the cache holds of it is now {@code to}'s. */
+    /** {@code to} is a server-side copy of {@code source}: what the cache holds of the source becomes the copy's. */
     void copied(ObjectVersion source, ObjectMeta to) {
-        ObjectVersion copy = new ObjectVersion(to.key(), to.etag(), to.size());
-        if (source.size() != to.size() || source.size() == 0 || !cachedWhole(source)) {
-            return;
-        }
         try {
-            cache.offer(copy, (offset, length) -> cache.read(source, offset, length));
-            cache.release(source, 0, source.size(), true);
+            if (source.size() > cache.stats().capacityBytes() / 4) {
+                cache.release(source, 0, source.size(), true);
+                return;
+            }
+            cache.carry(source, new ObjectVersion(to.key(), to.etag(), to.size()));
         } catch (RuntimeException e) {
-            LOG.warn("the cached bytes of s3://{} could not be carried to its copy {}; it is fetched when read: {}",
+            LOG.warn("the cached bytes of {} could not be carried to its copy {}; it is fetched when read: {}",
                     source.key(), to.key(), e.toString());
         }
-    }
-
-    private boolean cachedWhole(ObjectVersion object) {
-        long next = 0;
-        for (ExtentCache.Range r : cache.cachedRanges(object)) {
-            if (r.offset() > next) {
-                return false;
-            }
-            next = Math.max(next, r.offset() + r.length());
-        }
-        return next >= object.size();
     }
 }

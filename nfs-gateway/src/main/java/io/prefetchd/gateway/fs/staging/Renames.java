@@ -22,9 +22,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * RENAME, which S3 does not have. A staged file is renamed in staging (the object it was staged from, if any, is
  * deleted with the old name) and uploaded under its new name only. An object is copied server-side to the new name,
- * then deleted, its cached bytes carried to the copy ({@link CachedCopies}). A directory is every key under it moved the same way ({@link DirectoryMover}), up to
- * {@link StagingSettings#maxRenameKeys()} keys (XDEV beyond, so {@code mv} copies instead), with the staged files
- * and known attributes below it; it is journaled before it starts, so that a rename cut short by a crash is finished
+ * then deleted, its cached bytes carried to the copy ({@link CachedCopies}). A directory is every key under it
+ * moved the same way ({@link DirectoryMover}), up to {@link StagingSettings#maxRenameKeys()} keys (XDEV beyond, so
+ * {@code mv} copies instead), with the staged files and known attributes below it; it is journaled before it starts, so that a rename cut short by a crash is finished
  * at the next start ({@link #finishCutShort}).
  *
  * <p>Every rename takes the last entry out of the old name's directory, which keeps a folder marker then

@@ -145,7 +145,7 @@ final class Uploader {
             inFlight.decrementAndGet();
             try {
                 finish(f, s, meta, error, conditional, size);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {   // nothing else would see it: the future this runs in is dropped
                 LOG.error("after the upload of /{}: {}", s.path(), e.toString(), e);
             }
         }, completions);

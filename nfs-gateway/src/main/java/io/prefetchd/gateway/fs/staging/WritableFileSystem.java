@@ -121,7 +121,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         this.uploader = new Uploader(area, store, base::key, settings, defaultFileOwner, clock, new Uploader.Outcome() {
             @Override
             public void uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
-                afterUpload.toCache(file, snapshot, object);
+                try {
+                    afterUpload.toCache(file, snapshot, object);
+                } catch (Error e) {   // the object answers for the name even if the copy into the read cache failed
+                    LOG.error("/{} was uploaded but could not enter the read cache: {}", file.path, e.toString());
+                }
                 synchronized (namespace) {
                     afterUpload.uploaded(file, object);
                 }

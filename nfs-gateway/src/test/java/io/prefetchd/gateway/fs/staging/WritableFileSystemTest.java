@@ -2,6 +2,7 @@ package io.prefetchd.gateway.fs.staging;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.cache.DiskExtentCache;
+import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.DirEntry;
@@ -778,6 +779,26 @@ class WritableFileSystemTest {
             fs.close();
             cache.close();
         }
+    }
+
+    @Test
+    void anErrorWhileAnUploadedFileEntersTheReadCache_stillRetiresItsStagedCopy() throws FsException {
+        fs.close();
+        cache = new PassThroughCache(store) {
+            @Override
+            public boolean offer(ObjectVersion object, ByteSource source) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        };
+        fs = open(1 << 20);
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "weights", true);
+
+        closeAndUpload(f);
+
+        assertEquals("weights", store.content("data/models/ckpt.pt"));
+        assertEquals(0, fs.status().pending().size(), "S3 has it: nothing is left staged");
+        assertEquals("weights", read(f));
     }
 
     @Test
