@@ -34,7 +34,8 @@ import static java.util.Objects.requireNonNull;
  * <p>Thread-safety: runs on the uploader's completion executor. {@link #uploaded} and {@link #superseded} are
  * called with the file system's namespace lock held (see {@link WritableFileSystem}), as every namespace change
  * is; the staging area's lock, and under it a staged file's monitor, are taken only inside their own methods. The
- * {@code toCache} methods are called without the namespace lock and take only the staged file's monitor.
+ * {@code toCache} methods are called without the namespace lock and take only the staged file's monitor, one block's
+ * read at a time.
  */
 final class AfterUpload {
     private static final Logger LOG = LoggerFactory.getLogger(AfterUpload.class);
@@ -105,23 +106,33 @@ final class AfterUpload {
     }
 
     /**
-     * Puts the bytes just uploaded into the read cache from staged file {@code f}, under the file's monitor, and
-     * only while it still holds exactly the uploaded version.
+     * Puts the bytes just uploaded into the read cache from staged file {@code f}, only while it still holds exactly
+     * the uploaded version. Each block is read under the file's monitor with that check, never the whole copy: a
+     * READ or GETATTR of the file (an NFS worker) waits for one block's read, not for the file's copy.
      */
     void toCache(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
-        if (tooLarge(object)) {
+        if (tooLarge(object) || !sameVersion(f, s, object)) {
             return;
         }
         ObjectVersion version = new ObjectVersion(object.key(), object.etag(), object.size());
+        try {
+            cache.offer(version, (offset, length) -> {
+                synchronized (f) {
+                    if (!sameVersion(f, s, object)) {   // changed since: the cache fetches the rest of the object
+                        throw new IOException("/" + s.path() + " changed after its upload");
+                    }
+                    return f.read(offset, length);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("/{} was uploaded but could not enter the read cache: {}", s.path(), e.toString());
+        }
+    }
+
+    /** Whether {@code f} holds the version its upload {@code s} sent as {@code object} (each change bumps it). */
+    private static boolean sameVersion(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
         synchronized (f) {
-            if (f.gone() || f.generation() != s.generation() || f.size() != object.size()) {
-                return;
-            }
-            try {
-                cache.offer(version, f::read);
-            } catch (RuntimeException e) {
-                LOG.warn("/{} was uploaded but could not enter the read cache: {}", s.path(), e.toString());
-            }
+            return !f.gone() && f.generation() == s.generation() && f.size() == object.size();
         }
     }
 

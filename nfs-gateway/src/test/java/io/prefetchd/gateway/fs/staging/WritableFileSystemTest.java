@@ -31,6 +31,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.time.Instant;
 import java.util.Optional;
@@ -115,6 +117,27 @@ class WritableFileSystemTest {
     private String read(Inode f) throws FsException {
         FileAttributes a = fs.getattr(f);
         return new String(fs.read(f, a, 0, (int) a.size() + 10).data(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs {@code test} on a file system over a real disk cache of 1 MiB in 4 KiB blocks (not the pass-through one),
+     * where what enters the read cache and what is downloaded can be counted.
+     */
+    private void onDiskCache(FsTest test) throws FsException {
+        fs.close();
+        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
+        try {
+            fs = open(1 << 20);
+            test.run();
+        } finally {
+            fs.close();
+            cache.close();
+        }
+    }
+
+    @FunctionalInterface
+    private interface FsTest {
+        void run() throws FsException;
     }
 
     /** Closes {@code f} and lets the upload delay pass and the upload run. */
@@ -764,10 +787,7 @@ class WritableFileSystemTest {
 
     @Test
     void readingAnUploadedFileBack_downloadsNothing() throws FsException {
-        fs.close();
-        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
-        try {
-            fs = open(1 << 20);
+        onDiskCache(() -> {
             Inode f = create("models", "ckpt.pt");
             write(f, 0, "x".repeat(10_000), true);
             closeAndUpload(f);
@@ -775,10 +795,43 @@ class WritableFileSystemTest {
 
             assertEquals("x".repeat(10_000), read(f));
             assertEquals(0, objects.getCount());
-        } finally {
-            fs.close();
-            cache.close();
-        }
+        });
+    }
+
+    @Test
+    void whileAnUploadedFileIsCopiedIntoTheReadCache_itsAttributesAndBytesStayAvailable() throws FsException {
+        fs.close();
+        Inode f = file("models/ckpt.pt");
+        AtomicReference<Object> seenMidCopy = new AtomicReference<>();
+        cache = new PassThroughCache(store) {
+            @Override
+            public boolean offer(ObjectVersion object, ByteSource source) {
+                try {
+                    source.read(0, 4);
+                    // an NFS worker's GETATTR and READ while the copy is half done: they must not wait for all of it
+                    seenMidCopy.set(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return fs.getattr(f).size() + ":" + new String(fs.read(f, fs.getattr(f), 0, 7).data(),
+                                    StandardCharsets.UTF_8);
+                        } catch (FsException e) {
+                            return e.toString();
+                        }
+                    }).get(30, TimeUnit.SECONDS));
+                    source.read(4, 3);
+                    return true;
+                } catch (Exception e) {
+                    seenMidCopy.set(e);
+                    return false;
+                }
+            }
+        };
+        fs = open(1 << 20);
+        create("models", "ckpt.pt");
+        write(f, 0, "weights", true);
+
+        closeAndUpload(f);
+
+        assertEquals("7:weights", seenMidCopy.get() instanceof Exception e ? e.toString() : seenMidCopy.get());
     }
 
     @Test
@@ -803,10 +856,7 @@ class WritableFileSystemTest {
 
     @Test
     void readingAFileRenamedAfterItsUpload_downloadsNothing_andItsOldBlocksAreDropped() throws FsException {
-        fs.close();
-        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
-        try {
-            fs = open(1 << 20);
+        onDiskCache(() -> {
             Inode f = create("models", "ckpt.pt.tmp");
             write(f, 0, "x".repeat(10_000), true);
             closeAndUpload(f);
@@ -817,18 +867,12 @@ class WritableFileSystemTest {
             assertEquals("x".repeat(10_000), read(file("models/ckpt.pt")));
             assertEquals(0, objects.getCount(), "the copy's bytes came from the cache");
             assertEquals(3, cache.stats().blocks(), "the old name's blocks are gone from the cache: 3 of 4 KiB remain");
-        } finally {
-            fs.close();
-            cache.close();
-        }
+        });
     }
 
     @Test
     void readingAFolderRenamedAfterItsUploads_downloadsNothing() throws FsException {
-        fs.close();
-        cache = DiskExtentCache.open(tmp.resolve("cache"), 1 << 20, 4096, store, new SimpleMeterRegistry(), clock);
-        try {
-            fs = open(1 << 20);
+        onDiskCache(() -> {
             fs.mkdir(Inode.ROOT, "run", NewAttributes.NONE, ALICE);
             fs.mkdir(dir("run"), "step.tmp", NewAttributes.NONE, ALICE);
             Inode state = create("run/step.tmp", "state.pt");
@@ -840,10 +884,7 @@ class WritableFileSystemTest {
 
             assertEquals("s".repeat(9_000), read(file("run/step-10/state.pt")));
             assertEquals(0, objects.getCount(), "the moved object's bytes came from the cache");
-        } finally {
-            fs.close();
-            cache.close();
-        }
+        });
     }
 
     @Test
