@@ -110,9 +110,13 @@ final class Fetcher {
             return;
         }
         byte[][] blocks = new byte[run.size()][];
-        for (int k = 0; k < run.size(); k++) {
-            int from = (int) (run.get(k).key.start() - offset);
-            blocks[k] = Arrays.copyOfRange(bytes, from, from + run.get(k).key.length());
+        if (run.size() == 1) {
+            blocks[0] = bytes;   // exactly the block (checked above): no copy; nothing else keeps the array
+        } else {
+            for (int k = 0; k < run.size(); k++) {
+                int from = (int) (run.get(k).key.start() - offset);
+                blocks[k] = Arrays.copyOfRange(bytes, from, from + run.get(k).key.length());
+            }
         }
         // readers first: they have waited long enough
         for (int k = 0; k < run.size(); k++) {
