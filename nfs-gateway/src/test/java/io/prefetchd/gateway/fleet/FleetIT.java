@@ -105,7 +105,9 @@ class FleetIT {
         double served = gateways.all().stream().mapToDouble(m -> m.counter("prefetchd.fleet.peer.served.reads")).sum();
         double asked = gateways.all().stream().mapToDouble(m -> m.counter("prefetchd.fleet.peer.reads", "outcome", "ok"))
                 .sum();
-        assertTrue(served > 0 && served == asked, "peer reads asked " + asked + ", served " + served);
+        // every read an asker got is one its owner served; owners serve more on a loaded machine: reads their askers
+        // gave up on past the peer timeout, and hand-overs of grains that moved while the partitions settled
+        assertTrue(asked > 0 && served >= asked, "peer reads asked and answered " + asked + ", served " + served);
         for (Member m : gateways.all()) {
             assertTrue(m.gateway().cache().stats().blocks() < blocks(),
                     "each member caches its share, not everything: " + m.gateway().cache().stats());
