@@ -111,7 +111,7 @@ final class AfterUpload {
      * READ or GETATTR of the file (an NFS worker) waits for one block's read, not for the file's copy.
      */
     void toCache(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
-        if (tooLarge(object) || !sameVersion(f, s, object)) {
+        if (tooLarge(cache, object.size()) || !sameVersion(f, s, object)) {
             return;
         }
         ObjectVersion version = new ObjectVersion(object.key(), object.etag(), object.size());
@@ -138,7 +138,7 @@ final class AfterUpload {
 
     /** Puts an object just uploaded from local file {@code content} into the read cache. */
     void toCache(ObjectMeta object, Path content) {
-        if (tooLarge(object)) {
+        if (tooLarge(cache, object.size())) {
             return;
         }
         try (FileChannel ch = FileChannel.open(content)) {
@@ -158,7 +158,8 @@ final class AfterUpload {
         }
     }
 
-    private boolean tooLarge(ObjectMeta object) {
-        return object.size() > cache.stats().capacityBytes() / 4;
+    /** Whether an object of {@code size} bytes written here is too large to enter {@code cache}: over a quarter. */
+    static boolean tooLarge(ExtentCache cache, long size) {
+        return size > cache.stats().capacityBytes() / 4;
     }
 }

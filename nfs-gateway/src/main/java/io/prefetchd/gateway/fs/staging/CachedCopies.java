@@ -29,7 +29,7 @@ final class CachedCopies {
     /** {@code to} is a server-side copy of {@code source}: what the cache holds of the source becomes the copy's. */
     void copied(ObjectVersion source, ObjectMeta to) {
         try {
-            if (source.size() > cache.stats().capacityBytes() / 4) {
+            if (AfterUpload.tooLarge(cache, source.size())) {
                 cache.release(source, 0, source.size(), true);
                 return;
             }

@@ -24,8 +24,8 @@ import static java.util.Objects.requireNonNull;
  * deleted with the old name) and uploaded under its new name only. An object is copied server-side to the new name,
  * then deleted, its cached bytes carried to the copy ({@link CachedCopies}). A directory is every key under it
  * moved the same way ({@link DirectoryMover}), up to {@link StagingSettings#maxRenameKeys()} keys (XDEV beyond, so
- * {@code mv} copies instead), with the staged files and known attributes below it; it is journaled before it starts, so that a rename cut short by a crash is finished
- * at the next start ({@link #finishCutShort}).
+ * {@code mv} copies instead), with the staged files and known attributes below it; it is journaled before it
+ * starts, so that a rename cut short by a crash is finished at the next start ({@link #finishCutShort}).
  *
  * <p>Every rename takes the last entry out of the old name's directory, which keeps a folder marker then
  * ({@link BucketNamespace#keepDirectory}), and is shown over the read-only view's listings at once
@@ -117,13 +117,14 @@ final class Renames {
         ObjectMeta copied;
         try {
             String etag = requireNonNull(a.etag(), "a file's attributes carry its etag");
-            copied = store.copy(base.key(from.path()), etag, base.key(to.path()));
-            cachedCopies.copied(new ObjectVersion(base.key(from.path()), etag, a.size()), copied);
+            String fromKey = base.key(from.path());
+            copied = store.copy(fromKey, etag, base.key(to.path()));
+            cachedCopies.copied(new ObjectVersion(fromKey, etag, a.size()), copied);
             StagedFile replaced = area.byPath(to.path());
             if (replaced != null) {
                 area.drop(replaced);
             }
-            store.delete(base.key(from.path()));
+            store.delete(fromKey);
         } catch (ObjectStoreException e) {
             throw StoreErrors.toFs(e);
         }
