@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,9 +32,9 @@ import static java.util.Objects.requireNonNull;
  * downloads nothing; only files up to a quarter of the cache, so one large write does not flush a dataset's
  * working set. A whole object PUT through the S3 endpoint enters it the same way.
  *
- * <p>Thread-safety: runs on the uploader's completion executor. {@link #uploaded} and {@link #superseded} are
- * called with the file system's namespace lock held (see {@link WritableFileSystem}), as every namespace change
- * is; the staging area's lock, and under it a staged file's monitor, are taken only inside their own methods. The
+ * <p>Thread-safety: runs on the uploader's completion executor. {@link #uploaded}, {@link #superseded} and
+ * {@link #moved} are called with the file system's namespace lock held (see {@link WritableFileSystem}), as every
+ * namespace change is; the staging area's lock, and under it a staged file's monitor, are taken only inside their own methods. The
  * {@code toCache} methods are called without the namespace lock and take only the staged file's monitor, one block's
  * read at a time.
  */
@@ -103,6 +104,29 @@ final class AfterUpload {
             LOG.warn("s3://{}/{} was uploaded for a file renamed or removed meanwhile and could not be "
                     + "deleted: {}", store.bucket(), base.key(s.path()), e.getMessage());
         }
+    }
+
+    /**
+     * Staged file {@code f}, {@code now}, was renamed while its bytes went up as {@code sent}, and S3 has them as
+     * {@code object} under the old name: copies that server-side to the new name (what a rename of the object would
+     * do) and deletes it under the old one, unless the old name holds something else now ({@link #superseded}).
+     * Returns the copy, or null when the file changed or moved again meanwhile, or S3 refused the copy: its next
+     * upload follows, and the object under the old name is left to {@link #superseded}.
+     */
+    @Nullable ObjectMeta moved(StagedFile f, StagedFile.Snapshot sent, StagedFile.Snapshot now, ObjectMeta object) {
+        if (!now.equals(f.unchangedSince(sent)) || area.byPath(now.path()) != f) {
+            return null;
+        }
+        ObjectMeta copied;
+        try {
+            copied = store.copy(object.key(), object.etag(), base.key(now.path()));
+        } catch (ObjectStoreException e) {
+            LOG.warn("/{} was renamed from /{} while uploaded; the copy to its new name failed, so it is uploaded "
+                    + "again: {}", now.path(), sent.path(), e.getMessage());
+            return null;   // the uploader deletes the object under the old name, as for any superseded upload
+        }
+        superseded(f, sent, object);
+        return copied;
     }
 
     /**

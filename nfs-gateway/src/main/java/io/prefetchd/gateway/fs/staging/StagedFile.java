@@ -266,6 +266,14 @@ final class StagedFile {
         return uploading;
     }
 
+    /**
+     * The file as it is now, when it still holds exactly what upload {@code s} sent (bytes, owner, mode, mtime),
+     * renamed since or not; null once it changed or went away.
+     */
+    synchronized @Nullable Snapshot unchangedSince(Snapshot s) {
+        return !gone && generation == s.generation() ? new Snapshot(path, generation) : null;
+    }
+
     /** The upload of {@code s} ended; returns whether the file is unchanged since (its bytes are in S3). */
     synchronized boolean uploadEnded(Snapshot s, @Nullable String error, @Nullable Instant retryAt, Instant now) {
         uploading = null;

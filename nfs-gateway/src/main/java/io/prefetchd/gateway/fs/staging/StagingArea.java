@@ -291,10 +291,7 @@ final class StagingArea implements AutoCloseable {
         f.path = path;
         f.baseEtag = null;
         f.conditional = false;
-        index(f);
-        if (f.streaming != null) {
-            f.streaming.stop("it was renamed");
-        }
+        index(f);   // a streamed upload carries on under the old name (see StreamingUpload)
     }
 
     /** An older version of {@code f} is in S3 under its name as {@code etag}: its next upload replaces that one. */

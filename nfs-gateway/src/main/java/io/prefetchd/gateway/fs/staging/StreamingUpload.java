@@ -45,9 +45,15 @@ import static java.util.Objects.requireNonNull;
  * flight, sends again every part whose version moved since it was sent or whose length differs in the final layout
  * (the last part, a truncated file), sends those never sent, and completes the upload with exactly the parts of the
  * final size. The object appears only then, whole; parts sent for bytes beyond the final size are left out of the
- * completion and discarded by the store. What this upload cannot carry on with (the file renamed, its owner or mode
+ * completion and discarded by the store. What this upload cannot carry on with (the file removed, its owner or mode
  * changed, grown past {@value UploadSettings#MAX_PARTS} parts, a failure in S3) aborts it, and the file is uploaded
  * the ordinary way from staging.
+ *
+ * <p><b>Renamed.</b> A multipart upload's key is fixed when it begins, and a checkpoint is usually written under a
+ * temporary name and renamed into place right after its close. A file renamed while streamed keeps streaming under
+ * the name it had: {@link #finish} completes the upload there, only if S3 has no object under that name (the
+ * gateway deleted or never had one; anything there now is someone else's), and tells the caller where, which then
+ * copies the object server-side to the file's new name ({@link Uploader}).
  *
  * <p><b>Durability.</b> A part in S3 acknowledges nothing to the client: no object exists before the completion,
  * and the staged file stays until the journal records the upload. The upload id is journaled (forced) before its
@@ -107,7 +113,7 @@ final class StreamingUpload {
                             + "changed after they were sent")
                     .register(meters);
             this.abandoned = Counter.builder("prefetchd.upload.streamed.abandoned")
-                    .description("streamed uploads aborted (file renamed or removed, attributes changed, S3 "
+                    .description("streamed uploads aborted (file removed, attributes changed, S3 "
                             + "failure); their files are uploaded whole after the close")
                     .register(meters);
         }
@@ -132,6 +138,7 @@ final class StreamingUpload {
     private int sending;
     private long size;
     private @Nullable String key;
+    private @Nullable String begunPath;            // the file's name when the upload began under key
     private @Nullable CompletableFuture<String> begun;
     private @Nullable Map<String, String> begunMetadata;
     private boolean finishing;
@@ -181,7 +188,8 @@ final class StreamingUpload {
         CompletableFuture<String> beginning = null;
         String beginKey = null;
         Map<String, String> beginMetadata = null;
-        String current = context.keyOf.apply(file.path);
+        String path = file.path;
+        String current = context.keyOf.apply(path);
         Owner owner = file.owner();   // the file's lock is never taken under this one
         java.time.Instant mtime = file.mtime();
         synchronized (this) {
@@ -191,11 +199,10 @@ final class StreamingUpload {
             long p = context.partSize;
             if (tooLarge) {
                 reason = "it grew past " + UploadSettings.MAX_PARTS + " parts";
-            } else if (key != null && !key.equals(current)) {
-                reason = "it was renamed";
             } else if (begun == null) {
                 if (!ready.isEmpty() && (ready.first() + 2L) * p <= size) {
                     key = current;
+                    begunPath = path;
                     begunMetadata = ObjectAttributes.metadata(owner != null ? owner : context.defaultOwner, mtime,
                             false);
                     // set before the store is asked: an answer that arrives at once runs advance() again, which
@@ -356,23 +363,33 @@ final class StreamingUpload {
         }
     }
 
+    /** A streamed upload being completed under the key of {@code path}, the name its file had when it began. */
+    record Finishing(String path, CompletableFuture<ObjectMeta> object) {
+    }
+
     /**
-     * Completes the streamed upload as the file's upload to {@code uploadKey}, whose {@code finalSize} bytes and
-     * user {@code metadata} are the file's now. Null when nothing was streamed, or what was cannot be used: then
-     * it is aborted and the caller uploads the file whole. On failure the upload is aborted too.
+     * Completes the streamed upload as the upload of the file, named {@code path} now, whose {@code finalSize}
+     * bytes and user {@code metadata} are the file's now, with the conditions of an upload to {@code path}. A file
+     * renamed since the upload began is completed under its old name instead, with If-None-Match (see the class
+     * comment). Null when nothing was streamed, or what was cannot be used: then it is aborted and the caller
+     * uploads the file whole. On failure the upload is aborted too.
      */
-    @Nullable CompletableFuture<ObjectMeta> finish(String uploadKey, long finalSize, Map<String, String> metadata,
-                                         boolean ifNoneMatch, @Nullable String ifMatchEtag) {
+    @Nullable Finishing finish(String path, long finalSize, Map<String, String> metadata, boolean ifNoneMatch,
+                               @Nullable String ifMatchEtag) {
         String reason = null;
         CompletableFuture<String> upload;
         CompletableFuture<Void> settled = new CompletableFuture<>();
+        String uploadKey;
+        String uploadPath;
+        boolean renamed;
         synchronized (this) {
             if (disabled != null || begun == null || begun.isCompletedExceptionally()) {
                 return null;
             }
-            if (!uploadKey.equals(key)) {
-                reason = "it was renamed";
-            } else if (!withoutMtime(metadata).equals(withoutMtime(requireNonNull(begunMetadata, "set with begun")))) {
+            uploadKey = requireNonNull(key, "set with begun");
+            uploadPath = requireNonNull(begunPath, "set with begun");
+            renamed = !uploadKey.equals(context.keyOf.apply(path));
+            if (!withoutMtime(metadata).equals(withoutMtime(requireNonNull(begunMetadata, "set with begun")))) {
                 reason = "its owner or mode changed";
             } else if (tooLarge || finalSize == 0 || finalSize > context.partSize * UploadSettings.MAX_PARTS) {
                 reason = "its size does not fit the parts";
@@ -391,12 +408,14 @@ final class StreamingUpload {
             stop(reason);
             return null;
         }
+        boolean noneMatch = renamed || ifNoneMatch;
+        String match = renamed ? null : ifMatchEtag;
         CompletableFuture<ObjectMeta> result = upload
                 .thenCombine(settled, (id, ignored) -> id)
                 .thenComposeAsync(id -> sendRest(uploadKey, id, finalSize)
-                        .thenCompose(all -> context.store.completeMultipart(uploadKey, id, all, ifNoneMatch,
-                                ifMatchEtag)), context.executor);
-        return result.whenComplete((meta, failure) -> {
+                        .thenCompose(all -> context.store.completeMultipart(uploadKey, id, all, noneMatch, match)),
+                        context.executor);
+        return new Finishing(uploadPath, result.whenComplete((meta, failure) -> {
             String id = idOf(upload);
             synchronized (this) {
                 reset();
@@ -410,7 +429,7 @@ final class StreamingUpload {
             } else {
                 context.area.multipartEnded(id);
             }
-        });
+        }));
     }
 
     /** The parts of {@code finalSize} bytes, in order: those S3 holds as they are now, the rest sent now. */
@@ -445,8 +464,8 @@ final class StreamingUpload {
     }
 
     /**
-     * Aborts the upload and streams this file no more (it is uploaded whole after its close): renamed, removed, or
-     * it cannot be streamed. A null {@code reason} stops quietly: the store cannot stream.
+     * Aborts the upload and streams this file no more (it is uploaded whole after its close): removed, or it
+     * cannot be streamed. A null {@code reason} stops quietly: the store cannot stream.
      */
     void stop(@Nullable String reason) {
         CompletableFuture<String> upload;
@@ -476,6 +495,7 @@ final class StreamingUpload {
     private void reset() {
         begun = null;
         key = null;
+        begunPath = null;
         begunMetadata = null;
         finishing = false;
         ready.clear();

@@ -32,6 +32,11 @@ import static java.util.Objects.requireNonNull;
  * <p>A file whose parts went up while it was written ({@link StreamingUpload}) completes that multipart upload,
  * sending only what S3 does not hold as it is; any other file is uploaded whole from staging.
  *
+ * <p><b>Renamed while uploading.</b> A file renamed while its bytes went up (a streamed upload under the name it
+ * had, or a whole upload already sent), and not changed otherwise, is not uploaded again: the object is copied
+ * server-side to its new name and deleted under the old one ({@link Outcome#moved}). Only when that copy fails is
+ * the file uploaded again under its new name.
+ *
  * <p><b>Conditional writes.</b> A new file is uploaded with If-None-Match, a changed object with If-Match of the
  * version it was staged from. When S3 refuses (someone else wrote the object meanwhile), the gateway's version is
  * uploaded anyway, unconditionally: last close wins, and the conflict is logged and counted.
@@ -54,6 +59,14 @@ final class Uploader {
 
         /** S3 has an older version, or one under a name the file no longer has. */
         void superseded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object);
+
+        /**
+         * S3 has exactly the file's current bytes, but under the name it had when they were sent ({@code sent});
+         * {@code now} is the file as it is. Returns the object copied to the file's name now, the old one deleted,
+         * or null when it could not be (the file is then uploaded again).
+         */
+        @Nullable ObjectMeta moved(StagedFile file, StagedFile.Snapshot sent, StagedFile.Snapshot now,
+                                   ObjectMeta object);
     }
 
     private final StagingArea area;
@@ -69,6 +82,7 @@ final class Uploader {
     private final Counter uploadedBytes;
     private final Counter failures;
     private final Counter conflicts;
+    private final Counter moves;
     private volatile String lastError = "";
     private volatile @Nullable Instant lastErrorAt;
 
@@ -90,6 +104,10 @@ final class Uploader {
                 .description("uploads of staged files that failed (each is tried again)").register(meters);
         this.conflicts = Counter.builder("prefetchd.upload.conflicts")
                 .description("uploads whose object was changed in S3 by someone else meanwhile (last close wins)")
+                .register(meters);
+        this.moves = Counter.builder("prefetchd.upload.moved")
+                .description("uploads that ended under a name their file no longer had (renamed meanwhile), copied "
+                        + "server-side to its new name instead of uploaded again")
                 .register(meters);
     }
 
@@ -129,36 +147,52 @@ final class Uploader {
         Map<String, String> metadata = ObjectAttributes.metadata(owner, f.mtime(), false);
         long size = f.size();
         CompletableFuture<ObjectMeta> upload;
+        String sentAs = s.path();   // the name the upload goes to
         try {
-            String key = keyOf.apply(s.path());
             boolean ifNoneMatch = conditional && baseEtag == null;
             String ifMatch = conditional ? baseEtag : null;
             StreamingUpload streamed = f.streaming;
-            upload = streamed == null ? null : streamed.finish(key, size, metadata, ifNoneMatch, ifMatch);
-            if (upload == null) {
-                upload = store.upload(key, f.file, metadata, ifNoneMatch, ifMatch);
+            StreamingUpload.Finishing finishing = streamed == null ? null
+                    : streamed.finish(s.path(), size, metadata, ifNoneMatch, ifMatch);
+            if (finishing != null) {
+                upload = finishing.object();
+                sentAs = finishing.path();
+            } else {
+                upload = store.upload(keyOf.apply(s.path()), f.file, metadata, ifNoneMatch, ifMatch);
             }
         } catch (RuntimeException e) {
             upload = CompletableFuture.failedFuture(e);
         }
+        StagedFile.Snapshot sent = new StagedFile.Snapshot(sentAs, s.generation());
         upload.whenCompleteAsync((meta, error) -> {
             inFlight.decrementAndGet();
             try {
-                finish(f, s, meta, error, conditional, size);
+                finish(f, s, sent, meta, error, conditional, size);
             } catch (RuntimeException | Error e) {   // nothing else would see it: the future this runs in is dropped
                 LOG.error("after the upload of /{}: {}", s.path(), e.toString(), e);
             }
         }, completions);
     }
 
-    private void finish(StagedFile f, StagedFile.Snapshot s, ObjectMeta meta, Throwable error, boolean conditional,
-                        long size) {
+    /**
+     * The upload of {@code s}, sent as {@code sent} (under another name when its streamed upload began before a
+     * rename), ended as {@code meta} or {@code error}.
+     */
+    private void finish(StagedFile f, StagedFile.Snapshot s, StagedFile.Snapshot sent, ObjectMeta meta,
+                        Throwable error, boolean conditional, long size) {
         Instant now = clock.instant();
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
                     : error;
-            if (conditional && cause instanceof ObjectStoreException e && e.kind() == ObjectStoreException.Kind.CHANGED
-                    && !f.gone()) {
+            boolean changed = cause instanceof ObjectStoreException e && e.kind() == ObjectStoreException.Kind.CHANGED;
+            if (changed && !f.gone() && !sent.path().equals(s.path())) {
+                LOG.info("/{} was renamed from /{} while its parts went up, and S3 has an object under the old name "
+                        + "now: it is uploaded whole under its new name", s.path(), sent.path());
+                f.uploadEnded(s, null, null, now);
+                f.closed(now);
+                return;
+            }
+            if (conditional && changed && !f.gone()) {
                 conflicts.increment();
                 LOG.warn("/{} was changed in S3 by someone else while it was written through the gateway; last "
                         + "close wins: the gateway's version replaces it", s.path());
@@ -195,10 +229,21 @@ final class Uploader {
         if (f.failures() > 0) {
             LOG.info("upload of /{} succeeded after {} failures", s.path(), f.failures());
         }
-        if (f.uploadEnded(s, null, null, now)) {
-            outcome.uploaded(f, s, meta);
+        StagedFile.Snapshot ended = sent;
+        ObjectMeta object = meta;
+        StagedFile.Snapshot renamed = f.unchangedSince(sent);
+        if (renamed != null && !renamed.path().equals(sent.path())) {
+            ObjectMeta copied = outcome.moved(f, sent, renamed, meta);
+            if (copied != null) {
+                moves.increment();
+                ended = renamed;
+                object = copied;
+            }
+        }
+        if (f.uploadEnded(ended, null, null, now)) {
+            outcome.uploaded(f, ended, object);
         } else {
-            outcome.superseded(f, s, meta);
+            outcome.superseded(f, ended, object);
         }
     }
 

@@ -137,6 +137,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                     afterUpload.superseded(file, snapshot, object);
                 }
             }
+
+            @Override
+            public @Nullable ObjectMeta moved(StagedFile file, StagedFile.Snapshot sent, StagedFile.Snapshot now,
+                                              ObjectMeta object) {
+                synchronized (namespace) {   // as a rename's copy: no other namespace change meanwhile
+                    return afterUpload.moved(file, sent, now, object);
+                }
+            }
         }, completions, meters);
         if (settings.streamingPartSize() > 0) {
             area.streamWith(new StreamingUpload.Context(store, area, base::key, settings.streamingPartSize(),

@@ -44,6 +44,7 @@ class StreamingUploadTest {
     private static final int WRITE = 16 * 1024;
     private static final String KEY = "data/models/ckpt.pt";
     private static final Duration DEADLINE = Duration.ofSeconds(30);
+    private static final Inode MODELS = new Inode(FileType.DIRECTORY, "models");
 
     @TempDir
     Path tmp;
@@ -212,20 +213,45 @@ class StreamingUploadTest {
     }
 
     @Test
-    void renameWhileStreaming_abortsTheUpload_andTheFileGoesUpWholeUnderItsNewName() throws Exception {
+    void renameWhileStreaming_completesTheUploadUnderTheOldName_thenCopiesItToTheNewOne() throws Exception {
         byte[] expected = random(6 * PART, 6);
         Inode f = create();
         write(f, expected, 0, expected.length);
         await("five parts are in S3", () -> parts("while_writing") == 5);
 
-        fs.rename(new Inode(FileType.DIRECTORY, "models"), "ckpt.pt", new Inode(FileType.DIRECTORY, "models"),
-                "final.pt");
+        fs.rename(MODELS, "ckpt.pt", MODELS, "final.pt");   // a temporary name renamed into place
         Inode renamed = new Inode(FileType.REGULAR, "models/final.pt");
         closeAndUpload(fs, renamed);
 
         assertArrayEquals(expected, object("data/models/final.pt"));
-        assertTrue(store.head(KEY).isEmpty());
-        await("the streamed upload is aborted", () -> store.multipartsInProgress() == 0);
+        assertTrue(store.head(KEY).isEmpty(), "nothing stays under the old name");
+        assertEquals(1, parts("at_upload"), "only the last part went up after the close: nothing was sent twice");
+        assertEquals(1.0, meters.get("prefetchd.upload.moved").counter().count());
+        assertEquals(0, store.multipartsInProgress());
+    }
+
+    @Test
+    void renameWhileStreaming_andANewFileUnderTheOldName_eachNameEndsWithItsOwnBytes() throws Exception {
+        byte[] first = random(6 * PART, 8);
+        Inode f = create();
+        write(f, first, 0, first.length);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+        fs.rename(MODELS, "ckpt.pt", MODELS, "final.pt");
+        byte[] second = random(PART / 2, 9);
+        Inode again = create();   // the next checkpoint, under the temporary name again
+        write(again, second, 0, second.length);
+
+        fs.closed(new Inode(FileType.REGULAR, "models/final.pt"));
+        fs.closed(again);
+        await("every upload ends", () -> {
+            clock.advance(Duration.ofSeconds(2));
+            fs.runUploads();
+            return fs.status().pending().isEmpty();
+        });
+
+        assertArrayEquals(first, object("data/models/final.pt"));
+        assertArrayEquals(second, object(KEY));
+        await("no multipart upload is left", () -> store.multipartsInProgress() == 0);
     }
 
     @Test

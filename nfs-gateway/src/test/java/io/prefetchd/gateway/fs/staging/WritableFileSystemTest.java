@@ -618,20 +618,64 @@ class WritableFileSystemTest {
     }
 
     @Test
-    void renameDuringUpload_deletesTheObjectUploadedUnderTheOldName() throws FsException {
+    void renameDuringUpload_copiesTheObjectToTheNewName_insteadOfUploadingItAgain() throws FsException {
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        fs.rename(dir("models"), "tmp", dir("models"), "final");   // os.replace right after the close
+
+        store.releaseUploads();
+
+        assertEquals("state", store.content("data/models/final"));
+        assertNull(store.content("data/models/tmp"), "nothing stays under the old name");
+        assertEquals(0, fs.status().pending().size(), "S3 has the file under its new name: nothing is left to upload");
+        assertEquals(1, store.uploads.get());
+        assertEquals(1, store.copies.get());
+        assertEquals(1.0, writeMeters.get("prefetchd.upload.moved").counter().count());
+        assertEquals("state", read(file("models/final")));
+    }
+
+    @Test
+    void renameDuringUpload_whenTheCopyFails_uploadsTheFileAgainUnderItsNewName() throws FsException {
         Inode f = create("models", "tmp");
         write(f, 0, "state", true);
         store.holdUploads();
         closeAndUpload(f);
         fs.rename(dir("models"), "tmp", dir("models"), "final");
+        store.failCopiesAfter(0);
 
         store.releaseUploads();
-        assertNull(store.content("data/models/tmp"));
+        assertNull(store.content("data/models/tmp"), "the object under the old name is deleted all the same");
+        assertEquals(1, fs.status().pending().size());
         clock.advance(Duration.ofSeconds(2));
         fs.runUploads();
         store.releaseUploads();
 
         assertEquals("state", store.content("data/models/final"));
+        assertEquals(0, fs.status().pending().size());
+        assertEquals(2, store.uploads.get());
+    }
+
+    @Test
+    void renameAndWriteDuringUpload_uploadsTheNewBytesUnderTheNewName() throws FsException {
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        fs.rename(dir("models"), "tmp", dir("models"), "final");
+        Inode renamed = file("models/final");
+        write(renamed, 5, "+more", true);
+        fs.closed(renamed);
+
+        store.releaseUploads();
+        assertEquals(0, store.copies.get(), "the object sent is not the file's bytes any more: not copied");
+        assertNull(store.content("data/models/tmp"));
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        store.releaseUploads();
+
+        assertEquals("state+more", store.content("data/models/final"));
         assertEquals(0, fs.status().pending().size());
     }
 
