@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.linux;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.prefetchd.gateway.daemon.Daemon;
 import io.prefetchd.gateway.daemon.Gateway;
@@ -78,6 +79,14 @@ class CheckpointLinuxIT {
                 awaitKeys(client, "run/", List.of("run/model.pt", "run/step-10/meta.json", "run/step-10/state.pt"));
                 assertEquals(written, md5OfObject(client, "run/model.pt"),
                         "S3 holds the bytes the writer read back through the mount");
+                // model.pt's parts went up under its temporary name while torch.save wrote it; after os.replace that
+                // upload was completed there and copied, not sent again
+                long checkpointBytes = (long) CHECKPOINT_MIB << 20;
+                assertTrue(counting.received() < checkpointBytes * 5 / 4, "S3 received " + counting.received()
+                        + " bytes for a checkpoint of " + checkpointBytes + ": each byte once, not again after the "
+                        + "rename");
+                assertTrue(ctx.getBean(PrometheusMeterRegistry.class).get("prefetchd.upload.moved").counter()
+                        .count() >= 1, "the streamed upload followed the rename");
                 long downloadedBefore = counting.bytes();
 
                 VmNfsClient.Result loaded = VM.run(VmNfsClient.Options.mount(port).vers("4.0")
