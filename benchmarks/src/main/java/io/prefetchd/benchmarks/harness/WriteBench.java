@@ -59,6 +59,11 @@ import java.util.concurrent.TimeUnit;
  * file is written, so the figure is that of a checkpoint written right after another, not of an idle warm gateway.
  * By default (0) both are measured as fresh processes.
  *
+ * <p>With {@code --rename}, the gateway's files are written under a temporary name ({@code NAME.tmp}) and renamed
+ * into place right after their close, as checkpoint writers that save to a temporary file and {@code os.replace}
+ * it do; the time until visible is until the final name is in S3, and the run then checks that the temporary
+ * name is gone from S3.
+ *
  * <p>Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
  */
 @Command(name = "run-write", mixinStandardHelpOptions = true,
@@ -86,6 +91,9 @@ public final class WriteBench implements Callable<Integer> {
     @Option(names = "--warmup", description = "A file of this size is moved first by each uploading contender, "
             + "unmeasured (0: fresh processes). Default: ${DEFAULT-VALUE}")
     String warmup = "0";
+    @Option(names = "--rename", description = "Write the gateway's file as NAME.tmp and rename it into place after "
+            + "its close (os.replace). Default: ${DEFAULT-VALUE}")
+    boolean rename;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new WriteBench()).execute(args));
@@ -111,6 +119,7 @@ public final class WriteBench implements Callable<Integer> {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("bytes", bytes);
             result.put("warmup_bytes", warmupBytes);
+            result.put("renamed_into_place", rename);
             result.put("profile", profile);
             double local = localCopy(file, w.resolve("local-copy.bin"));
             result.put("local_disk_seconds", local);
@@ -315,7 +324,7 @@ public final class WriteBench implements Callable<Integer> {
         try {
             Map<String, Double> m0 = Map.of();
             if (warm != null) {
-                writeOverNfs(warm, "warmup/gateway.bin", d.nfsPort());
+                writeOverNfs(warm, "warmup/gateway.bin", d.nfsPort(), rename);
                 awaitVisible(s3, "warmup/gateway.bin", System.nanoTime());
                 m0 = metrics(d.httpPort());
             }
@@ -324,12 +333,15 @@ public final class WriteBench implements Callable<Integer> {
             ThreadCpu daemonThreads0 = ThreadCpu.of(d.process().pid());
             ThreadCpu harnessThreads0 = ThreadCpu.of(ProcessHandle.current().pid());
             long t0 = System.nanoTime();
-            writeOverNfs(file, key, d.nfsPort());
+            writeOverNfs(file, key, d.nfsPort(), rename);
             long t1 = System.nanoTime();
             double daemonCpu = cpuSeconds(d.process().toHandle()) - daemonCpu0;
             double harnessCpu = cpuSeconds(ProcessHandle.current()) - harnessCpu0;
             awaitVisible(s3, key, t1);
             long t2 = System.nanoTime();
+            if (rename) {
+                awaitGone(s3, key + ".tmp", t2);
+            }
             Map<String, Double> daemonThreads = ThreadCpu.of(d.process().pid()).since(daemonThreads0);
             Map<String, Double> harnessThreads = ThreadCpu.of(ProcessHandle.current().pid()).since(harnessThreads0);
             Map<String, Double> m = metrics(d.httpPort());
@@ -346,9 +358,10 @@ public final class WriteBench implements Callable<Integer> {
 
     /**
      * Writes {@code file} to {@code key} the way the kernel client writes a large file: {@value #NFS_WRITE}-byte
-     * UNSTABLE WRITEs, {@value #NFS_IN_FLIGHT} in flight on one session, then COMMIT and CLOSE.
+     * UNSTABLE WRITEs, {@value #NFS_IN_FLIGHT} in flight on one session, then COMMIT and CLOSE; when
+     * {@code renamed}, to {@code key.tmp}, renamed to {@code key} after the close.
      */
-    private static void writeOverNfs(Path file, String key, int port) throws Exception {
+    private static void writeOverNfs(Path file, String key, int port, boolean renamed) throws Exception {
         try (Nfs4Client client = Nfs4Client.connect("127.0.0.1", port, "write-bench", NFS_IN_FLIGHT);
              FileChannel in = FileChannel.open(file)) {
             int slash = key.lastIndexOf('/');
@@ -356,7 +369,7 @@ public final class WriteBench implements Callable<Integer> {
                 client.call(b -> b.putrootfh().create(io.prefetchd.gateway.nfs.xdr.Nfs4.NF4DIR,
                         key.substring(0, slash), new io.prefetchd.gateway.nfs.client.CompoundBuilder.Sattr()));
             }
-            Nfs4Client.OpenFile f = client.create("/" + key);
+            Nfs4Client.OpenFile f = client.create("/" + key + (renamed ? ".tmp" : ""));
             long size = in.size();
             ExecutorService writers = Executors.newFixedThreadPool(NFS_IN_FLIGHT);
             try {
@@ -382,6 +395,18 @@ public final class WriteBench implements Callable<Integer> {
             }
             client.commit(f);
             client.closeFile(f);
+            if (renamed) {
+                String name = key.substring(slash + 1);
+                Nfs4Client.expectOk(client.call(b -> {
+                    b.putrootfh();
+                    if (slash > 0) {
+                        for (String part : key.substring(0, slash).split("/")) {
+                            b.lookup(part);
+                        }
+                    }
+                    return b.savefh().rename(name + ".tmp", name);
+                }));
+            }
         }
     }
 
@@ -391,6 +416,18 @@ public final class WriteBench implements Callable<Integer> {
             while (!exists(client, s3.bucket(), key)) {
                 if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(30)) {
                     throw new IOException(key + " did not appear in S3 within 30 min");
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Polls (every 20 ms, up to 5 minutes from {@code since}) until {@code key} is gone from S3. */
+    private static void awaitGone(S3Emulator s3, String key, long since) throws IOException, InterruptedException {
+        try (S3Client client = syncClient(s3)) {
+            while (exists(client, s3.bucket(), key)) {
+                if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(5)) {
+                    throw new IOException(key + " was still in S3 5 min after its file was renamed");
                 }
                 Thread.sleep(20);
             }

@@ -34,9 +34,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Thread-safety: runs on the uploader's completion executor. {@link #uploaded}, {@link #superseded} and
  * {@link #moved} are called with the file system's namespace lock held (see {@link WritableFileSystem}), as every
- * namespace change is; the staging area's lock, and under it a staged file's monitor, are taken only inside their own methods. The
- * {@code toCache} methods are called without the namespace lock and take only the staged file's monitor, one block's
- * read at a time.
+ * namespace change is; the staging area's lock, and under it a staged file's monitor, are taken only inside their
+ * own methods. The {@code toCache} methods are called without the namespace lock and take only the staged file's
+ * monitor, one block's read at a time.
  */
 final class AfterUpload {
     private static final Logger LOG = LoggerFactory.getLogger(AfterUpload.class);

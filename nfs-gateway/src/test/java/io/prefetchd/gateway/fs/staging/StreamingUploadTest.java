@@ -114,6 +114,14 @@ class StreamingUploadTest {
         await("the upload ends", () -> on.status().pending().isEmpty());
     }
 
+    /** Creates models/ckpt.pt and writes {@code bytes} (six parts) into it, until the first five are in S3. */
+    private Inode writtenUntilFivePartsAreInS3(byte[] bytes) throws Exception {
+        Inode f = create();
+        write(f, bytes, 0, bytes.length);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+        return f;
+    }
+
     private byte[] object(String key) {
         return store.contents(key).orElseThrow();
     }
@@ -178,9 +186,7 @@ class StreamingUploadTest {
     @Test
     void rewriteOfAPartAlreadySent_isSentAgain_andTheObjectHasTheNewBytes() throws Exception {
         byte[] expected = random(6 * PART, 2);
-        Inode f = create();
-        write(f, expected, 0, expected.length);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        Inode f = writtenUntilFivePartsAreInS3(expected);
 
         byte[] patch = random(100, 3);
         System.arraycopy(patch, 0, expected, PART + 10, patch.length);   // inside part 2, already sent
@@ -194,9 +200,7 @@ class StreamingUploadTest {
     @Test
     void truncateWhileStreaming_thenWritingOn_givesExactlyTheFinalBytes() throws Exception {
         byte[] first = random(6 * PART, 4);
-        Inode f = create();
-        write(f, first, 0, first.length);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        Inode f = writtenUntilFivePartsAreInS3(first);
 
         int cut = 2 * PART + PART / 2;
         fs.setattr(f, new NewAttributes(java.util.OptionalLong.of(cut), java.util.Optional.empty(),
@@ -215,9 +219,7 @@ class StreamingUploadTest {
     @Test
     void renameWhileStreaming_completesTheUploadUnderTheOldName_thenCopiesItToTheNewOne() throws Exception {
         byte[] expected = random(6 * PART, 6);
-        Inode f = create();
-        write(f, expected, 0, expected.length);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        writtenUntilFivePartsAreInS3(expected);
 
         fs.rename(MODELS, "ckpt.pt", MODELS, "final.pt");   // a temporary name renamed into place
         Inode renamed = new Inode(FileType.REGULAR, "models/final.pt");
@@ -233,9 +235,7 @@ class StreamingUploadTest {
     @Test
     void renameWhileStreaming_andANewFileUnderTheOldName_eachNameEndsWithItsOwnBytes() throws Exception {
         byte[] first = random(6 * PART, 8);
-        Inode f = create();
-        write(f, first, 0, first.length);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        writtenUntilFivePartsAreInS3(first);
         fs.rename(MODELS, "ckpt.pt", MODELS, "final.pt");
         byte[] second = random(PART / 2, 9);
         Inode again = create();   // the next checkpoint, under the temporary name again

@@ -617,13 +617,19 @@ class WritableFileSystemTest {
                 () -> fs.rename(dir("models"), "nope", dir("models"), "x")).error());
     }
 
-    @Test
-    void renameDuringUpload_copiesTheObjectToTheNewName_insteadOfUploadingItAgain() throws FsException {
+    /** Writes models/tmp, closes it and holds its upload, then renames it to models/final; returns that file. */
+    private Inode renamedWhileUploading() throws FsException {
         Inode f = create("models", "tmp");
         write(f, 0, "state", true);
         store.holdUploads();
         closeAndUpload(f);
         fs.rename(dir("models"), "tmp", dir("models"), "final");   // os.replace right after the close
+        return file("models/final");
+    }
+
+    @Test
+    void renameDuringUpload_copiesTheObjectToTheNewName_insteadOfUploadingItAgain() throws FsException {
+        renamedWhileUploading();
 
         store.releaseUploads();
 
@@ -638,11 +644,7 @@ class WritableFileSystemTest {
 
     @Test
     void renameDuringUpload_whenTheCopyFails_uploadsTheFileAgainUnderItsNewName() throws FsException {
-        Inode f = create("models", "tmp");
-        write(f, 0, "state", true);
-        store.holdUploads();
-        closeAndUpload(f);
-        fs.rename(dir("models"), "tmp", dir("models"), "final");
+        renamedWhileUploading();
         store.failCopiesAfter(0);
 
         store.releaseUploads();
@@ -659,12 +661,7 @@ class WritableFileSystemTest {
 
     @Test
     void renameAndWriteDuringUpload_uploadsTheNewBytesUnderTheNewName() throws FsException {
-        Inode f = create("models", "tmp");
-        write(f, 0, "state", true);
-        store.holdUploads();
-        closeAndUpload(f);
-        fs.rename(dir("models"), "tmp", dir("models"), "final");
-        Inode renamed = file("models/final");
+        Inode renamed = renamedWhileUploading();
         write(renamed, 5, "+more", true);
         fs.closed(renamed);
 
