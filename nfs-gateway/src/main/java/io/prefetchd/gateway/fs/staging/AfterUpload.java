@@ -61,49 +61,63 @@ final class AfterUpload {
         this.cache = requireNonNull(cache, "cache is null");
     }
 
-    /** S3 has staged file {@code f}'s current bytes under its current name as {@code object}: it answers for it. */
-    void uploaded(StagedFile f, ObjectMeta object) {
-        if (area.byPath(f.path) != f) {
-            return;
+    /**
+     * S3 has what upload {@code s} of staged file {@code f} sent, under the name it was sent as, as {@code object}:
+     * if the file still holds exactly that under that name, the object answers for it and the staged file goes.
+     * Returns whether it went; a file written, changed or renamed since stays, and its next upload follows.
+     */
+    boolean uploaded(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
+        if (area.byPath(f.path) != f || !s.equals(f.unchangedSince(s))) {
+            return false;
         }
         Inode inode = new Inode(FileType.REGULAR, f.path);
         Owner owner = f.owner();
         FileAttributes a = shown.object(inode, object, owner);
         // Published before the staged file goes: reads and GETATTRs take no lock, and one that finds the
         // staged file gone must find the object it became (the read-only view may not list it yet). While
-        // the file stays staged it is what they see, so these are harmless if the journal fails below.
+        // the file stays staged it is what they see, so these are harmless if it stays (a write landed in
+        // between, or the journal fails below).
         view.uploadedAs(f.etag, a);
         recent.present(inode, a);
         base.changed(f.path);
         try {
-            area.uploaded(f, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
+            return area.uploaded(f, s, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
         } catch (FsException e) {
             LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
                     e.getMessage());
+            return false;
         }
     }
 
     /**
      * An upload that ended after its file changed. Written again under the same name: its next upload follows.
      * Renamed or removed meanwhile: the object under the old name is a stray, deleted unless the name holds
-     * something else now.
+     * something else now. A file created under that name since, and not uploaded yet, takes the stray as the
+     * version it replaces: its upload replaces it (If-Match), and a rename or removal of it deletes it.
      */
     void superseded(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
         if (!f.gone() && f.path.equals(s.path())) {
             area.rebase(f, object.etag());
             return;
         }
+        String key = base.key(s.path());
+        StagedFile again = area.byPath(s.path());
         RecentChanges.Change c = recent.get(s.path());
-        if (area.byPath(s.path()) != null || c != null && !c.gone()) {
-            return;   // staged again (its upload replaces the stray), or something else was put there
+        if (again != null) {
+            if (again.baseEtag == null) {
+                area.rebase(again, object.etag());
+            }
+        } else if (c == null || c.gone()) {   // else something else was put there through the gateway since
+            try {
+                store.delete(key);
+                base.changed(s.path());
+            } catch (ObjectStoreException e) {
+                LOG.warn("s3://{}/{} was uploaded for a file renamed or removed meanwhile and could not be "
+                        + "deleted: {}", store.bucket(), key, e.getMessage());
+                return;   // a stray recorded as left stays recorded: the next start tries again
+            }
         }
-        try {
-            store.delete(base.key(s.path()));
-            base.changed(s.path());
-        } catch (ObjectStoreException e) {
-            LOG.warn("s3://{}/{} was uploaded for a file renamed or removed meanwhile and could not be "
-                    + "deleted: {}", store.bucket(), base.key(s.path()), e.getMessage());
-        }
+        area.strayDone(key);
     }
 
     /**
@@ -116,6 +130,12 @@ final class AfterUpload {
     @Nullable ObjectMeta moved(StagedFile f, StagedFile.Snapshot sent, StagedFile.Snapshot now, ObjectMeta object) {
         if (!now.equals(f.unchangedSince(sent)) || area.byPath(now.path()) != f) {
             return null;
+        }
+        try {   // a crash before the copy and the deletion are done leaves the object to the next start
+            area.strayLeft(object.key(), object.etag());
+        } catch (FsException e) {
+            LOG.warn("/{}: {}; a crash before its copy ends would leave s3://{}/{} behind", now.path(),
+                    e.getMessage(), store.bucket(), object.key());
         }
         ObjectMeta copied;
         try {

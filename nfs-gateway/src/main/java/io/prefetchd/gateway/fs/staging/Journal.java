@@ -90,6 +90,17 @@ final class Journal implements AutoCloseable {
     record MultipartDone(String uploadId) implements Record {
     }
 
+    /**
+     * Object {@code key} (as {@code etag}) was uploaded for a file renamed meanwhile: deleted at the next start,
+     * while it is still that version, unless it was dealt with before.
+     */
+    record Stray(String key, String etag) implements Record {
+    }
+
+    /** The object a {@link Stray} named was deleted, or handed over to what has its name now. */
+    record StrayDone(String key) implements Record {
+    }
+
     private final Path file;
     private FileChannel channel;
     private long appendedSinceRewrite;
@@ -241,6 +252,8 @@ final class Journal implements AutoCloseable {
     private static final byte BASE = 9;
     private static final byte MULTIPART = 10;
     private static final byte MULTIPART_DONE = 11;
+    private static final byte STRAY = 12;
+    private static final byte STRAY_DONE = 13;
 
     static byte[] encode(Record r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
@@ -298,6 +311,13 @@ final class Journal implements AutoCloseable {
             } else if (r instanceof MultipartDone m) {
                 out.writeByte(MULTIPART_DONE);
                 out.writeUTF(m.uploadId());
+            } else if (r instanceof Stray t) {
+                out.writeByte(STRAY);
+                out.writeUTF(t.key());
+                out.writeUTF(t.etag());
+            } else if (r instanceof StrayDone t) {
+                out.writeByte(STRAY_DONE);
+                out.writeUTF(t.key());
             } else {
                 throw new IllegalArgumentException("unknown record " + r);
             }
@@ -339,6 +359,8 @@ final class Journal implements AutoCloseable {
             case DIR_RENAME_DONE -> new DirRenameDone(in.readUTF());
             case MULTIPART -> new Multipart(in.readUTF(), in.readUTF());
             case MULTIPART_DONE -> new MultipartDone(in.readUTF());
+            case STRAY -> new Stray(in.readUTF(), in.readUTF());
+            case STRAY_DONE -> new StrayDone(in.readUTF());
             default -> throw new IOException("unknown staging journal record type " + type);
         };
     }

@@ -66,6 +66,8 @@ final class StagingArea implements AutoCloseable {
     private final Map<String, String> dirRenames = new LinkedHashMap<>();
     /** Multipart uploads begun and not yet completed or aborted: upload id to key. */
     private final Map<String, String> multiparts = new LinkedHashMap<>();
+    /** Objects uploaded for files renamed meanwhile and not yet dealt with: key to ETag. */
+    private final Map<String, String> strays = new LinkedHashMap<>();
     private volatile StreamingUpload.@Nullable Context streaming;
 
     private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
@@ -86,6 +88,7 @@ final class StagingArea implements AutoCloseable {
         final Map<String, ObjectAttributes> known = new HashMap<>();
         final Map<String, String> dirRenames = new LinkedHashMap<>();
         final Map<String, String> multiparts = new LinkedHashMap<>();
+        final Map<String, String> strays = new LinkedHashMap<>();
 
         void apply(Journal.Record r) {
             if (r instanceof Journal.Boot b) {
@@ -121,6 +124,10 @@ final class StagingArea implements AutoCloseable {
                 dirRenames.put(d.from(), d.to());
             } else if (r instanceof Journal.DirRenameDone d) {
                 dirRenames.remove(d.from());
+            } else if (r instanceof Journal.Stray t) {
+                strays.put(t.key(), t.etag());
+            } else if (r instanceof Journal.StrayDone t) {
+                strays.remove(t.key());
             } else if (r instanceof Journal.Multipart m) {
                 multiparts.put(m.uploadId(), m.key());
             } else if (r instanceof Journal.MultipartDone m) {
@@ -174,6 +181,7 @@ final class StagingArea implements AutoCloseable {
         replay.known.forEach(this::putKnown);
         dirRenames.putAll(replay.dirRenames);
         multiparts.putAll(replay.multiparts);
+        strays.putAll(replay.strays);
         try (DirectoryStream<Path> all = Files.newDirectoryStream(filesDir)) {
             for (Path f : all) {
                 String name = f.getFileName().toString();
@@ -332,24 +340,32 @@ final class StagingArea implements AutoCloseable {
 
     /**
      * Staged file {@code f} is in S3 as {@code attributes} describe: journaled and forced before its bytes are
-     * deleted, so that a crash in between uploads it again rather than losing it.
+     * deleted, so that a crash in between uploads it again rather than losing it. Only while it still holds exactly
+     * what its upload {@code s} sent, under the same name; returns whether it was retired.
      */
-    synchronized void uploaded(StagedFile f, @Nullable ObjectAttributes attributes) throws FsException {
+    synchronized boolean uploaded(StagedFile f, StagedFile.Snapshot s, @Nullable ObjectAttributes attributes)
+            throws FsException {
         if (byId.get(f.id) != f) {
-            return;
+            return false;
         }
-        try {
-            journal.appendAndForce(new Journal.Drop(f.id), new Journal.Known(f.path, attributes));
-        } catch (UncheckedIOException e) {
-            throw ioError("journal of the upload of /" + f.path, e);
+        synchronized (f) {   // a WRITE takes the file's monitor: none lands between this check and the retirement
+            if (!s.equals(f.unchangedSince(s))) {
+                return false;
+            }
+            try {
+                journal.appendAndForce(new Journal.Drop(f.id), new Journal.Known(f.path, attributes));
+            } catch (UncheckedIOException e) {
+                throw ioError("journal of the upload of /" + f.path, e);
+            }
+            if (attributes == null) {
+                known.remove(f.path);
+            } else {
+                putKnown(f.path, attributes);
+            }
+            dropLocked(f, false);
         }
-        if (attributes == null) {
-            known.remove(f.path);
-        } else {
-            putKnown(f.path, attributes);
-        }
-        dropLocked(f, false);
         maybeCompact();
+        return true;
     }
 
     synchronized void setAttributes(StagedFile f, Owner owner, Instant mtime) throws FsException {
@@ -434,6 +450,36 @@ final class StagingArea implements AutoCloseable {
         }
     }
 
+    /**
+     * Object {@code key}, as {@code etag}, was uploaded for a file renamed meanwhile and is to be deleted or handed
+     * over; durable when this returns, so that a crash before then leaves it to the next start.
+     */
+    synchronized void strayLeft(String key, String etag) throws FsException {
+        try {
+            journal.appendAndForce(new Journal.Stray(key, etag));
+        } catch (UncheckedIOException e) {
+            throw ioError("journal of the object left under " + key, e);
+        }
+        strays.put(key, etag);
+    }
+
+    /** The object {@link #strayLeft} named was deleted or handed over (not forced: deleting it again is harmless). */
+    synchronized void strayDone(String key) {
+        if (strays.remove(key) != null) {
+            try {
+                journal.append(new Journal.StrayDone(key));
+            } catch (UncheckedIOException e) {
+                LOG.warn("the staging journal could not record that s3 key {} was dealt with: {}", key,
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** Objects left by uploads of files renamed meanwhile, not dealt with yet: key to ETag. */
+    synchronized Map<String, String> pendingStrays() {
+        return Map.copyOf(strays);
+    }
+
     /** Multipart uploads begun and not ended: upload id to key. */
     synchronized Map<String, String> pendingMultiparts() {
         return Map.copyOf(multiparts);
@@ -500,6 +546,9 @@ final class StagingArea implements AutoCloseable {
         }
         for (Map.Entry<String, String> m : multiparts.entrySet()) {
             live.add(new Journal.Multipart(m.getValue(), m.getKey()));
+        }
+        for (Map.Entry<String, String> t : strays.entrySet()) {
+            live.add(new Journal.Stray(t.getKey(), t.getValue()));
         }
         journal.rewrite(Journal.snapshot(new Journal.Boot(boots, nextId), live));
     }

@@ -54,8 +54,12 @@ final class Uploader {
 
     /** What becomes of an upload. */
     interface Outcome {
-        /** S3 has exactly the staged file's current bytes, under its current name. */
-        void uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object);
+        /**
+         * S3 has what {@code snapshot} sent, and the file held exactly that under that name when the upload ended:
+         * the object answers for the name and the staged file goes, if it still holds that now. Returns whether it
+         * went (a write, change or rename may land first).
+         */
+        boolean uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object);
 
         /** S3 has an older version, or one under a name the file no longer has. */
         void superseded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object);
@@ -229,21 +233,26 @@ final class Uploader {
         if (f.failures() > 0) {
             LOG.info("upload of /{} succeeded after {} failures", s.path(), f.failures());
         }
+        // The upload ends only after the bookkeeping: until then no other upload of the file starts, and a write
+        // meanwhile makes the file stay staged (the bookkeeping checks under its monitor) and go up again after.
         StagedFile.Snapshot ended = sent;
         ObjectMeta object = meta;
-        StagedFile.Snapshot renamed = f.unchangedSince(sent);
-        if (renamed != null && !renamed.path().equals(sent.path())) {
-            ObjectMeta copied = outcome.moved(f, sent, renamed, meta);
-            if (copied != null) {
-                moves.increment();
-                ended = renamed;
-                object = copied;
+        boolean retired = false;
+        try {
+            StagedFile.Snapshot renamed = f.unchangedSince(sent);
+            if (renamed != null && !renamed.path().equals(sent.path())) {
+                ObjectMeta copied = outcome.moved(f, sent, renamed, meta);
+                if (copied != null) {
+                    moves.increment();
+                    ended = renamed;
+                    object = copied;
+                }
             }
-        }
-        if (f.uploadEnded(ended, null, null, now)) {
-            outcome.uploaded(f, ended, object);
-        } else {
-            outcome.superseded(f, ended, object);
+            retired = ended.equals(f.unchangedSince(ended)) && outcome.uploaded(f, ended, object);
+        } finally {   // never left uploading, whatever was thrown
+            if (!f.uploadEnded(ended, null, null, now) && !retired) {
+                outcome.superseded(f, ended, object);
+            }
         }
     }
 

@@ -120,14 +120,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         this.writeVerifier = verifierOf(area.boots(), clock.millis());
         this.uploader = new Uploader(area, store, base::key, settings, defaultFileOwner, clock, new Uploader.Outcome() {
             @Override
-            public void uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
+            public boolean uploaded(StagedFile file, StagedFile.Snapshot snapshot, ObjectMeta object) {
                 try {
                     afterUpload.toCache(file, snapshot, object);
                 } catch (Error e) {   // the object answers for the name even if the copy into the read cache failed
                     LOG.error("/{} was uploaded but could not enter the read cache: {}", file.path, e.toString());
                 }
                 synchronized (namespace) {
-                    afterUpload.uploaded(file, object);
+                    return afterUpload.uploaded(file, snapshot, object);
                 }
             }
 
@@ -215,6 +215,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                     defaultDirOwner, listingHorizon, clock, area, completions, streaming, meters);
             fs.renames.finishCutShort();
             fs.abortUnfinishedMultiparts();
+            fs.removeStrays(completions);
             return fs;
         } catch (IOException e) {
             area.close();
@@ -257,6 +258,37 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 }
             });
         }
+    }
+
+    /**
+     * Objects a crash left under the old names of files renamed while they were uploaded (the files themselves are
+     * uploaded again under their new names): deleted, on {@code completions}, while each is still the
+     * version left and no staged file has its name.
+     */
+    private void removeStrays(Executor completions) {
+        Map<String, String> left = area.pendingStrays();
+        if (left.isEmpty()) {
+            return;
+        }
+        completions.execute(() -> {
+            for (Map.Entry<String, String> stray : left.entrySet()) {
+                String key = stray.getKey();
+                synchronized (namespace) {
+                    try {
+                        boolean claimed = area.all().stream().anyMatch(f -> base.key(f.path).equals(key));
+                        if (!claimed && store.head(key).map(m -> m.etag().equals(stray.getValue())).orElse(false)) {
+                            store.delete(key);
+                            LOG.info("s3://{}/{}: deleted; uploaded for a file renamed meanwhile, left by a crash",
+                                    store.bucket(), key);
+                        }
+                        area.strayDone(key);
+                    } catch (ObjectStoreException e) {
+                        LOG.warn("s3://{}/{}, left by a crash, could not be checked or deleted ({}); the next start "
+                                + "tries again", store.bucket(), key, e.getMessage());
+                    }
+                }
+            }
+        });
     }
 
     private static long verifierOf(long boots, long millis) {

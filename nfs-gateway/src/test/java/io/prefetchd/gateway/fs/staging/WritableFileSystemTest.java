@@ -202,9 +202,10 @@ class WritableFileSystemTest {
     }
 
     /**
-     * The end of an upload drops the staged file; a read pinned to the staged version that finds it gone at that
-     * very moment reads the object it became (a read-only OPEN pinned it while staged; the folder's listing, cached
-     * before the upload, does not hold the new object).
+     * The end of an upload drops the staged file under its monitor, so a read of the staged file at that very
+     * moment reads it whole before it goes, and a read pinned to the staged version after it went reads the object it
+     * became (a read-only OPEN pinned it while staged; the folder's listing, cached before the upload, does not hold
+     * the new object).
      */
     @Test
     void readPinnedToTheStagedVersion_whileTheUploadEnds_readsTheUploadedObject() throws Exception {
@@ -223,11 +224,8 @@ class WritableFileSystemTest {
         CountDownLatch holding = new CountDownLatch(1);
         AtomicReference<Object> readBack = new AtomicReference<>();
         Thread reader = new Thread(() -> {
-            synchronized (staged) {   // the upload's end stops where it retires the staged file, after unindexing it
+            synchronized (staged) {   // the upload's end stops where it would retire the staged file
                 holding.countDown();
-                while (area.byPath(f.path()) != null) {
-                    Thread.onSpinWait();
-                }
                 awaitBlocked(uploadEnd);
                 try {
                     readBack.set(new String(fs.read(f, pinned, 0, 100).data(), StandardCharsets.UTF_8));
@@ -247,6 +245,8 @@ class WritableFileSystemTest {
 
         assertEquals("weights", readBack.get() instanceof FsException e ? e.error() + ": " + e.getMessage()
                 : readBack.get());
+        assertNull(area.byPath(f.path()), "the upload's end went on once the read was done");
+        assertEquals("weights", new String(fs.read(f, pinned, 0, 100).data(), StandardCharsets.UTF_8));
         assertEquals("weights", read(f));
     }
 
@@ -660,6 +660,66 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void renameDuringUpload_thenANewFileUnderTheOldName_replacesTheObjectLeftThere() throws FsException {
+        renamedWhileUploading();
+        Inode next = create("models", "tmp");   // the next checkpoint, under the temporary name again
+        write(next, 0, "state 2", true);
+        fs.closed(next);
+
+        store.releaseUploads();   // the first lands under tmp: copied to final, the object under tmp left to next
+        assertEquals("state", store.content("data/models/final"));
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+
+        assertEquals("state 2", store.content("data/models/tmp"));
+        assertEquals(0, fs.status().pending().size());
+        assertEquals(0.0, writeMeters.get("prefetchd.upload.conflicts").counter().count(),
+                "the new file replaces the object its name held (If-Match), not a conflict");
+    }
+
+    @Test
+    void renameDuringUpload_thenANewFileUnderTheOldNameRemoved_leavesNothingThere() throws FsException {
+        renamedWhileUploading();
+        Inode next = create("models", "tmp");
+        write(next, 0, "state 2", true);
+
+        store.releaseUploads();
+        fs.remove(dir("models"), "tmp");
+
+        assertNull(store.content("data/models/tmp"), "the object left under tmp goes with the file that took it");
+        assertEquals("state", store.content("data/models/final"));
+    }
+
+    @Test
+    void aCrashWhileARenamedFilesUploadIsCopied_leavesNothingUnderTheOldName() throws Exception {
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch crashed = new CountDownLatch(1);
+        store.holdCopies(copying, crashed);
+        renamedWhileUploading();
+        Thread landing = new Thread(store::releaseUploads);   // lands under tmp, then its copy hangs
+        landing.start();
+        try {
+            assertTrue(copying.await(30, TimeUnit.SECONDS));
+            assertEquals("state", store.content("data/models/tmp"));
+
+            // killed while copying: a new file system opens the same staging folder
+            WritableFileSystem second = open(1 << 20);
+            try {
+                assertNull(store.content("data/models/tmp"), "the object the crash left under tmp is deleted");
+                clock.advance(Duration.ofSeconds(2));
+                second.runUploads();
+                assertEquals("state", store.content("data/models/final"));
+                assertEquals(0, second.status().pending().size());
+            } finally {
+                second.close();
+            }
+        } finally {
+            crashed.countDown();
+            landing.join(30_000);
+        }
+    }
+
+    @Test
     void renameAndWriteDuringUpload_uploadsTheNewBytesUnderTheNewName() throws FsException {
         Inode renamed = renamedWhileUploading();
         write(renamed, 5, "+more", true);
@@ -873,6 +933,45 @@ class WritableFileSystemTest {
         closeAndUpload(f);
 
         assertEquals("7:weights", seenMidCopy.get() instanceof Exception e ? e.toString() : seenMidCopy.get());
+    }
+
+    @Test
+    void aWriteAcknowledgedWhileAnUploadedFileEntersTheReadCache_isNotLost_andGoesUpNext() throws FsException {
+        fs.close();
+        Inode f = file("models/ckpt.pt");
+        AtomicReference<Object> midCopy = new AtomicReference<>();
+        cache = new PassThroughCache(store) {
+            @Override
+            public boolean offer(ObjectVersion object, ByteSource source) {
+                if (midCopy.get() != null) {
+                    return false;
+                }
+                try {   // a client's FILE_SYNC WRITE lands after the upload ended, before its bookkeeping
+                    write(f, 7, "+step2", true);
+                    midCopy.set("written");
+                } catch (FsException e) {
+                    midCopy.set(e);
+                }
+                return false;
+            }
+        };
+        fs = open(1 << 20);
+        create("models", "ckpt.pt");
+        write(f, 0, "weights", true);
+
+        closeAndUpload(f);
+
+        assertEquals("written", midCopy.get() instanceof Exception e ? e.toString() : midCopy.get());
+        assertEquals("weights", store.content("data/models/ckpt.pt"), "S3 has what the upload sent");
+        assertEquals("weights+step2", read(f), "the acknowledged write stays staged");
+        assertEquals(1, fs.status().pending().size());
+        fs.closed(f);
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        assertEquals("weights+step2", store.content("data/models/ckpt.pt"));
+        assertEquals(0, fs.status().pending().size());
+        assertEquals(0.0, writeMeters.get("prefetchd.upload.conflicts").counter().count(),
+                "the next upload replaces the version this gateway uploaded (If-Match), no conflict");
     }
 
     @Test

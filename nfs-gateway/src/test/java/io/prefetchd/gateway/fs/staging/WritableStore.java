@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.fs.staging;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ListPage;
 import io.prefetchd.gateway.s3.ObjectMeta;
@@ -14,8 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fake store taking writes, over an {@link InMemoryObjectStore}: {@link #upload} reads the staged file and puts
@@ -38,6 +41,8 @@ final class WritableStore implements ObjectStore {
     final AtomicInteger copies = new AtomicInteger();
     final AtomicInteger deletes = new AtomicInteger();
     private final AtomicInteger copiesLeft = new AtomicInteger(-1);
+    private volatile @Nullable CountDownLatch copyEntered;
+    private volatile @Nullable CountDownLatch copyRelease;
 
     WritableStore(InMemoryObjectStore objects) {
         this.objects = objects;
@@ -63,6 +68,15 @@ final class WritableStore implements ObjectStore {
     /** Fails every copy after the next {@code count} (-1: none fails). */
     void failCopiesAfter(int count) {
         copiesLeft.set(count);
+    }
+
+    /**
+     * Makes the next copies count down {@code entered}, then wait until {@code release} is counted down, as a copy
+     * a crash cuts short.
+     */
+    void holdCopies(CountDownLatch entered, CountDownLatch release) {
+        copyEntered = entered;
+        copyRelease = release;
     }
 
     void holdUploads() {
@@ -139,6 +153,12 @@ final class WritableStore implements ObjectStore {
     @Override
     public ObjectMeta copy(String fromKey, String etag, String toKey) {
         copies.incrementAndGet();
+        CountDownLatch entered = copyEntered;
+        CountDownLatch release = copyRelease;
+        if (entered != null && release != null) {
+            entered.countDown();
+            Uninterruptibles.awaitUninterruptibly(release);
+        }
         if (copiesLeft.get() >= 0 && copiesLeft.getAndDecrement() == 0) {
             copiesLeft.set(0);
             throw new ObjectStoreException(ObjectStoreException.Kind.UNAVAILABLE, bucket(), fromKey,
