@@ -81,7 +81,12 @@ final class AfterUpload {
         recent.present(inode, a);
         base.changed(f.path);
         try {
-            return area.uploaded(f, s, owner == null ? null : new ObjectAttributes(object.etag(), owner, f.mtime()));
+            boolean retired = area.uploaded(f, s, owner == null ? null
+                    : new ObjectAttributes(object.etag(), owner, f.mtime()));
+            if (retired) {
+                area.strayDone(object.key());   // what an earlier upload left there, if anything, is replaced
+            }
+            return retired;
         } catch (FsException e) {
             LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
                     e.getMessage());

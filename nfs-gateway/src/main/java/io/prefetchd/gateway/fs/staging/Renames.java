@@ -125,6 +125,7 @@ final class Renames {
                 area.drop(replaced);
             }
             store.delete(fromKey);
+            area.strayDone(copied.key());   // what an earlier upload left there, if anything, is replaced
         } catch (ObjectStoreException e) {
             throw StoreErrors.toFs(e);
         }

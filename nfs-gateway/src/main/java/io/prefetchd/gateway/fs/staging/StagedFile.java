@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
@@ -21,8 +22,11 @@ import static java.util.Objects.requireNonNull;
  * when this monitor is taken, never the other way round.
  */
 final class StagedFile {
-    /** What an upload took: the name and the version of the bytes it sent. */
-    record Snapshot(String path, long generation) {
+    /**
+     * What an upload took: the name, the version of the bytes it sent, and how many renames the file had had (a
+     * file renamed away and back has its name again, but the object under it may have gone meanwhile).
+     */
+    record Snapshot(String path, long generation, long renames) {
     }
 
     final long id;
@@ -41,6 +45,8 @@ final class StagedFile {
     final @Nullable Long verifier;
 
     volatile String path;
+    /** Renames so far; changes with {@link #path}, under the area's lock. */
+    final AtomicLong renames = new AtomicLong();
     /**
      * Whether the upload is conditional: If-Match {@link #baseEtag}, or If-None-Match when it is null. Off once
      * renamed over another name, or once a conflict was resolved as last close wins.
@@ -262,7 +268,7 @@ final class StagedFile {
             return null;
         }
         due = null;
-        uploading = new Snapshot(path, generation);
+        uploading = new Snapshot(path, generation, renames.get());
         return uploading;
     }
 
@@ -271,7 +277,7 @@ final class StagedFile {
      * renamed since or not; null once it changed or went away.
      */
     synchronized @Nullable Snapshot unchangedSince(Snapshot s) {
-        return !gone && generation == s.generation() ? new Snapshot(path, generation) : null;
+        return !gone && generation == s.generation() ? new Snapshot(path, generation, renames.get()) : null;
     }
 
     /** The upload of {@code s} ended; returns whether the file is unchanged since (its bytes are in S3). */
@@ -285,11 +291,18 @@ final class StagedFile {
         }
         failures = 0;
         lastError = null;
-        boolean current = s.generation() == generation && s.path().equals(path) && !gone;
+        boolean current = s.generation() == generation && s.path().equals(path) && s.renames() == renames.get() && !gone;
         if (!current && !gone) {
             due = now;   // written or renamed while uploading: the new version goes up too
         }
         return current;
+    }
+
+    /** Makes the file due at {@code at} unless it is uploading or due already. */
+    synchronized void retryAt(Instant at) {
+        if (uploading == null && due == null) {
+            due = at;
+        }
     }
 
     synchronized int failures() {

@@ -297,6 +297,7 @@ final class StagingArea implements AutoCloseable {
         }
         unindex(f);
         f.path = path;
+        f.renames.incrementAndGet();
         f.baseEtag = null;
         f.conditional = false;
         index(f);   // a streamed upload carries on under the old name (see StreamingUpload)

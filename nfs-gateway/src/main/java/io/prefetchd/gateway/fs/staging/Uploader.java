@@ -167,7 +167,7 @@ final class Uploader {
         } catch (RuntimeException e) {
             upload = CompletableFuture.failedFuture(e);
         }
-        StagedFile.Snapshot sent = new StagedFile.Snapshot(sentAs, s.generation());
+        StagedFile.Snapshot sent = new StagedFile.Snapshot(sentAs, s.generation(), s.renames());
         upload.whenCompleteAsync((meta, error) -> {
             inFlight.decrementAndGet();
             try {
@@ -250,8 +250,14 @@ final class Uploader {
             }
             retired = ended.equals(f.unchangedSince(ended)) && outcome.uploaded(f, ended, object);
         } finally {   // never left uploading, whatever was thrown
-            if (!f.uploadEnded(ended, null, null, now) && !retired) {
-                outcome.superseded(f, ended, object);
+            try {
+                if (!retired) {   // before the upload ends: a next upload must find the version it replaces
+                    outcome.superseded(f, ended, object);
+                }
+            } finally {
+                if (f.uploadEnded(ended, null, null, now) && !retired) {
+                    f.retryAt(now.plus(settings.minBackoff()));   // unchanged, but its bookkeeping failed
+                }
             }
         }
     }

@@ -275,16 +275,23 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 String key = stray.getKey();
                 synchronized (namespace) {
                     try {
-                        boolean claimed = area.all().stream().anyMatch(f -> base.key(f.path).equals(key));
-                        if (!claimed && store.head(key).map(m -> m.etag().equals(stray.getValue())).orElse(false)) {
-                            store.delete(key);
-                            LOG.info("s3://{}/{}: deleted; uploaded for a file renamed meanwhile, left by a crash",
-                                    store.bucket(), key);
+                        if (store.head(key).map(m -> m.etag().equals(stray.getValue())).orElse(false)) {
+                            StagedFile claimer = area.all().stream().filter(f -> base.key(f.path).equals(key))
+                                    .findFirst().orElse(null);
+                            if (claimer == null) {
+                                store.delete(key);
+                                LOG.info("s3://{}/{}: deleted; uploaded for a file renamed meanwhile, left by a "
+                                        + "crash", store.bucket(), key);
+                            } else if (claimer.baseEtag == null) {   // as AfterUpload.superseded hands it over
+                                area.rebase(claimer, stray.getValue());
+                            }
                         }
                         area.strayDone(key);
                     } catch (ObjectStoreException e) {
                         LOG.warn("s3://{}/{}, left by a crash, could not be checked or deleted ({}); the next start "
                                 + "tries again", store.bucket(), key, e.getMessage());
+                    } catch (RuntimeException e) {
+                        LOG.error("s3://{}/{}, left by a crash: {}", store.bucket(), key, e.toString(), e);
                     }
                 }
             }
@@ -579,6 +586,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 base.changed(folder.path());
             }
             area.setKnown(file.path(), new ObjectAttributes(object.etag(), o, mtime));
+            area.strayDone(object.key());   // what an earlier upload left there, if anything, is replaced
             recent.present(file, a);
             base.changed(file.path());
         }

@@ -720,6 +720,37 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void aCrashWhileARenamedFilesUploadIsCopied_handsTheObjectToTheNextFileUnderTheOldName() throws Exception {
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch crashed = new CountDownLatch(1);
+        store.holdCopies(copying, crashed);
+        renamedWhileUploading();
+        write(create("models", "tmp"), 0, "state 2", true);   // the next checkpoint, not closed yet
+        Thread landing = new Thread(store::releaseUploads);
+        landing.start();
+        try {
+            assertTrue(copying.await(30, TimeUnit.SECONDS));
+
+            WritableFileSystem second = open(1 << 20);
+            try {
+                second.closed(file("models/tmp"));
+                clock.advance(Duration.ofSeconds(2));
+                second.runUploads();
+                assertEquals("state 2", store.content("data/models/tmp"));
+                assertEquals("state", store.content("data/models/final"));
+                assertEquals(0, second.status().pending().size());
+                assertEquals(0.0, writeMeters.get("prefetchd.upload.conflicts").counter().count(),
+                        "the next file replaced the object left under its name as its base version");
+            } finally {
+                second.close();
+            }
+        } finally {
+            crashed.countDown();
+            landing.join(30_000);
+        }
+    }
+
+    @Test
     void renameAndWriteDuringUpload_uploadsTheNewBytesUnderTheNewName() throws FsException {
         Inode renamed = renamedWhileUploading();
         write(renamed, 5, "+more", true);
@@ -972,6 +1003,41 @@ class WritableFileSystemTest {
         assertEquals(0, fs.status().pending().size());
         assertEquals(0.0, writeMeters.get("prefetchd.upload.conflicts").counter().count(),
                 "the next upload replaces the version this gateway uploaded (If-Match), no conflict");
+    }
+
+    @Test
+    void aFileRenamedAwayAndBackWhileItEntersTheReadCache_isUploadedAgain_notLost() throws FsException {
+        fs.close();
+        AtomicReference<Object> midCopy = new AtomicReference<>();
+        cache = new PassThroughCache(store) {
+            @Override
+            public boolean offer(ObjectVersion object, ByteSource source) {
+                if (midCopy.get() == null) {
+                    try {   // the first rename deletes the object under old.pt: the version just uploaded
+                        fs.rename(dir("models"), "old.pt", dir("models"), "moving.pt");
+                        fs.rename(dir("models"), "moving.pt", dir("models"), "old.pt");
+                        midCopy.set("renamed");
+                    } catch (FsException e) {
+                        midCopy.set(e);
+                    }
+                }
+                return false;
+            }
+        };
+        fs = open(1 << 20);
+        Inode f = file("models/old.pt");
+        write(f, 0, "new model", true);   // staged from the object it replaces
+
+        closeAndUpload(f);
+        assertEquals("renamed", midCopy.get() instanceof Exception e ? e.toString() : midCopy.get());
+        for (int round = 0; round < 5 && !fs.status().pending().isEmpty(); round++) {
+            clock.advance(Duration.ofSeconds(2));
+            fs.runUploads();
+        }
+
+        assertEquals("new model", store.content("data/models/old.pt"));
+        assertEquals(0, fs.status().pending().size());
+        assertEquals("new model", read(f));
     }
 
     @Test
