@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -30,6 +32,8 @@ import static java.util.Objects.requireNonNull;
  */
 final class FleetGateways implements AutoCloseable {
     private static final Random RANDOM = new Random();
+    /** Ports handed out in this JVM: never twice, so two members of one test (or a member still closing) never share. */
+    private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
 
     /** One gateway of the fleet and its meters. */
     record Member(Gateway gateway, MeterRegistry registry) {
@@ -142,12 +146,17 @@ final class FleetGateways implements AutoCloseable {
 
     /**
      * A free port below the kernel's ephemeral range, so that the listeners on port 0 the members open meanwhile (NFS,
-     * the peer channel, S3 clients' sockets) cannot take it before the member it is kept for starts.
+     * the peer channel, S3 clients' sockets) cannot take it before the member it is kept for starts. Never one
+     * handed out before in this JVM: a test that asks for three ports gets three.
      */
     static int freePort() {
         for (int tries = 0; tries < 1000; tries++) {
             int port = 20_000 + RANDOM.nextInt(12_000);
+            if (GIVEN.contains(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                GIVEN.add(port);
                 return s.getLocalPort();
             } catch (IOException taken) {
                 // try another

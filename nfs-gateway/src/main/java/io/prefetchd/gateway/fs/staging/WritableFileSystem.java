@@ -262,8 +262,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
 
     /**
      * Objects a crash left under the old names of files renamed while they were uploaded (the files themselves are
-     * uploaded again under their new names): deleted, on {@code completions}, while each is still the
-     * version left and no staged file has its name.
+     * uploaded again under their new names), each while S3 still holds the version left: deleted, on
+     * {@code completions}, or taken over by a file staged under that name since, as the version it replaces.
      */
     private void removeStrays(Executor completions) {
         Map<String, String> left = area.pendingStrays();

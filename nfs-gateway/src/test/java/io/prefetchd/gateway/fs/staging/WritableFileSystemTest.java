@@ -140,6 +140,31 @@ class WritableFileSystemTest {
         void run() throws FsException;
     }
 
+    /**
+     * Reopens the file system over a cache whose first copy of an uploaded file runs {@code duringCopy} instead of
+     * copying (after the upload, before its bookkeeping); returns what that did: "done", or its exception.
+     */
+    private AtomicReference<Object> onFirstCacheCopy(FsTest duringCopy) {
+        fs.close();
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        cache = new PassThroughCache(store) {
+            @Override
+            public boolean offer(ObjectVersion object, ByteSource source) {
+                if (outcome.get() == null) {
+                    try {
+                        duringCopy.run();
+                        outcome.set("done");
+                    } catch (FsException e) {
+                        outcome.set(e);
+                    }
+                }
+                return false;
+            }
+        };
+        fs = open(1 << 20);
+        return outcome;
+    }
+
     /** Closes {@code f} and lets the upload delay pass and the upload run. */
     private void closeAndUpload(Inode f) throws FsException {
         fs.closed(f);
@@ -968,31 +993,15 @@ class WritableFileSystemTest {
 
     @Test
     void aWriteAcknowledgedWhileAnUploadedFileEntersTheReadCache_isNotLost_andGoesUpNext() throws FsException {
-        fs.close();
         Inode f = file("models/ckpt.pt");
-        AtomicReference<Object> midCopy = new AtomicReference<>();
-        cache = new PassThroughCache(store) {
-            @Override
-            public boolean offer(ObjectVersion object, ByteSource source) {
-                if (midCopy.get() != null) {
-                    return false;
-                }
-                try {   // a client's FILE_SYNC WRITE lands after the upload ended, before its bookkeeping
-                    write(f, 7, "+step2", true);
-                    midCopy.set("written");
-                } catch (FsException e) {
-                    midCopy.set(e);
-                }
-                return false;
-            }
-        };
-        fs = open(1 << 20);
+        // a client's FILE_SYNC WRITE lands after the upload ended, before its bookkeeping
+        AtomicReference<Object> midCopy = onFirstCacheCopy(() -> write(f, 7, "+step2", true));
         create("models", "ckpt.pt");
         write(f, 0, "weights", true);
 
         closeAndUpload(f);
 
-        assertEquals("written", midCopy.get() instanceof Exception e ? e.toString() : midCopy.get());
+        assertEquals("done", midCopy.get() instanceof Exception e ? e.toString() : midCopy.get());
         assertEquals("weights", store.content("data/models/ckpt.pt"), "S3 has what the upload sent");
         assertEquals("weights+step2", read(f), "the acknowledged write stays staged");
         assertEquals(1, fs.status().pending().size());
@@ -1007,29 +1016,16 @@ class WritableFileSystemTest {
 
     @Test
     void aFileRenamedAwayAndBackWhileItEntersTheReadCache_isUploadedAgain_notLost() throws FsException {
-        fs.close();
-        AtomicReference<Object> midCopy = new AtomicReference<>();
-        cache = new PassThroughCache(store) {
-            @Override
-            public boolean offer(ObjectVersion object, ByteSource source) {
-                if (midCopy.get() == null) {
-                    try {   // the first rename deletes the object under old.pt: the version just uploaded
-                        fs.rename(dir("models"), "old.pt", dir("models"), "moving.pt");
-                        fs.rename(dir("models"), "moving.pt", dir("models"), "old.pt");
-                        midCopy.set("renamed");
-                    } catch (FsException e) {
-                        midCopy.set(e);
-                    }
-                }
-                return false;
-            }
-        };
-        fs = open(1 << 20);
+        // the first rename deletes the object under old.pt, which by then is the version just uploaded
+        AtomicReference<Object> midCopy = onFirstCacheCopy(() -> {
+            fs.rename(dir("models"), "old.pt", dir("models"), "moving.pt");
+            fs.rename(dir("models"), "moving.pt", dir("models"), "old.pt");
+        });
         Inode f = file("models/old.pt");
         write(f, 0, "new model", true);   // staged from the object it replaces
 
         closeAndUpload(f);
-        assertEquals("renamed", midCopy.get() instanceof Exception e ? e.toString() : midCopy.get());
+        assertEquals("done", midCopy.get() instanceof Exception e ? e.toString() : midCopy.get());
         for (int round = 0; round < 5 && !fs.status().pending().isEmpty(); round++) {
             clock.advance(Duration.ofSeconds(2));
             fs.runUploads();
