@@ -97,6 +97,11 @@ public final class BenchCommand implements Callable<Integer> {
     Integer gatewayGrain;
     @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
     String daemonHeap = "512m";
+    @Option(names = "--warm-up", description = "Before a prefetchd contender's first epoch, read a dataset of this "
+            + "size (same layout, a folder of its own) through its daemon for two epochs, unmeasured, so that the "
+            + "daemon's JIT has compiled its read path as in a gateway that has been running; the run's dataset stays "
+            + "uncached. 0 = none: each daemon starts fresh. Default: ${DEFAULT-VALUE}")
+    String warmUp = "0";
     @Option(names = "--max-contender-seconds", description = "Stop a contender whose epochs together take longer "
             + "(the reads in progress finish; its completed epochs are kept and the stop is reported); 0 = no cap. "
             + "Stopping s3fs or rclone does not fail the run; stopping another contender does. Default: ${DEFAULT-VALUE}")
@@ -221,6 +226,9 @@ public final class BenchCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "dataset: %d samples in %d objects, %s (samples %s), generated and indexed in %.1f s%n",
                 ds.samples().size(), ds.objects(), Sizes.format(ds.totalBytes()), Sizes.format(ds.sampleBytes()),
                 (System.nanoTime() - t0) / 1e9);
+        long warmBytes = Sizes.parse(warmUp);
+        Dataset warm = warmBytes > 0 ? Dataset.generate(w.resolve("local"), layout, "warm-up-" + layout, warmBytes,
+                (int) Sizes.parse(sampleSize), seed + 1) : null;
         long cacheBytes = (long) (cacheFraction * ds.totalBytes());
         Map<String, String> skipped = new LinkedHashMap<>();
         Map<String, String> clients = new LinkedHashMap<>();
@@ -232,6 +240,9 @@ public final class BenchCommand implements Callable<Integer> {
             t0 = System.nanoTime();
             try (var client = s3.newClient(8)) {
                 ds.upload(client, s3.bucket());
+                if (warm != null) {
+                    warm.upload(client, s3.bucket());
+                }
             }
             console.printf(Locale.ROOT, "uploaded to emulated S3 at %s in %.1f s%n", s3.endpoint(),
                     (System.nanoTime() - t0) / 1e9);
@@ -278,6 +289,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 try (c) {
                     clients.put(name, c.client());
+                    if (warm != null && c instanceof PrefetchdContender p) {
+                        warmUp(p, warm, s3, threshold);
+                    }
                     console.println(name + ": reading through " + c.client());
                     Workload.ContenderRun run = workload.run(c, n, s3::counters,
                             TimeUnit.SECONDS.toNanos(maxContenderSeconds));
@@ -333,6 +347,26 @@ public final class BenchCommand implements Callable<Integer> {
         return new Outcome(report, ds, json, png, doc);
     }
 
+    /** Reads {@code warm} through {@code p}'s daemon for two epochs; a wrong or failed read fails the contender. */
+    private void warmUp(PrefetchdContender p, Dataset warm, S3Emulator s3, double threshold) throws Exception {
+        long t0 = System.nanoTime();
+        List<EpochResult> rs = p.warmUp(warm, new Workload(warm, readers, 0, threshold, seed + 1, keepOpen), 2,
+                s3::counters);
+        for (EpochResult r : rs) {
+            if (r.samplesOk() != warm.samples().size()) {
+                throw new IllegalStateException("warm-up epoch " + r.epoch() + ": " + r.samplesOk() + " of "
+                        + warm.samples().size() + " samples read correctly (" + r.badBytes() + " wrong, "
+                        + r.errors() + " failed)");
+            }
+        }
+        String line = String.format(Locale.ROOT, "warm-up: %d samples of %s read twice through the daemon in "
+                        + "%.1f s (epochs %.2f s and %.2f s), before its first measured epoch",
+                warm.samples().size(), warm.folder(), (System.nanoTime() - t0) / 1e9, rs.get(0).wallSeconds(),
+                rs.get(1).wallSeconds());
+        console.println(p.name() + ": " + line);
+        p.note(line);
+    }
+
     private Map<String, Object> document(Report report, Dataset ds, long d, int n, S3Profile profile,
                                          double threshold, long cacheBytes, S3Emulator.SelfCheck check,
                                          Map<String, String> clients, Map<String, List<String>> notes) {
@@ -359,6 +393,7 @@ public final class BenchCommand implements Callable<Integer> {
         params.put("quick", quick);
         params.put("gateway_grain", gatewayGrain == null ? "daemon default" : gatewayGrain);
         params.put("max_contender_seconds", maxContenderSeconds);
+        params.put("warm_up_bytes", Sizes.parse(warmUp));
         params.put("contenders", contenders);
         Map<String, Object> emu = new LinkedHashMap<>();
         emu.put("small_get_bytes", check.smallBytes());

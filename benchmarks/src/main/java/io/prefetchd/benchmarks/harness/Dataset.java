@@ -43,7 +43,7 @@ import java.util.zip.CRC32C;
  * Files: {@code files/cNNN/sNNNNNNNN.jpg} in 100 class folders (sorted order and ImageFolder order coincide).
  *
  * @param layout "webdataset" or "files"
- * @param folder the dataset's folder name, in the local root and in the bucket (= the layout name)
+ * @param folder the dataset's folder name, in the local root and in the bucket (the layout name, unless given)
  * @param samples the sample table, in index order
  * @param totalBytes bytes of all objects of the dataset (D)
  * @param sampleBytes bytes of all samples (what one epoch reads)
@@ -62,10 +62,16 @@ public record Dataset(String layout, Path localRoot, String folder, List<Sample>
         return Math.max(1L << 20, Math.min(256L << 20, total / 8));
     }
 
-    /** Writes the dataset below {@code root} and indexes it. */
+    /** Writes the dataset below {@code root}, in a folder named after its layout, and indexes it. */
     public static Dataset generate(Path root, String layout, long totalBytes, int sampleSize, long seed)
             throws IOException {
-        Path dir = root.resolve(layout);
+        return generate(root, layout, layout, totalBytes, sampleSize, seed);
+    }
+
+    /** Writes the dataset to {@code root/folder} (its key prefix in the bucket too) and indexes it. */
+    public static Dataset generate(Path root, String layout, String folder, long totalBytes, int sampleSize, long seed)
+            throws IOException {
+        Path dir = root.resolve(folder);
         Files.createDirectories(dir);
         SplittableRandom sizes = new SplittableRandom(seed);
         long written = 0;
@@ -103,13 +109,13 @@ public record Dataset(String layout, Path localRoot, String folder, List<Sample>
         } else {
             throw new IllegalArgumentException("layout must be webdataset or files, not " + layout);
         }
-        return index(root, layout);
+        return index(root, layout, folder);
     }
 
-    /** Indexes {@code root/layout} with dataset-formats and reads back every sample's CRC. */
-    static Dataset index(Path root, String layout) throws IOException {
-        DatasetSpec spec = layout.equals("webdataset") ? DatasetSpec.webDataset(layout)
-                : DatasetSpec.files(layout, FileLayout.SORTED);
+    /** Indexes {@code root/folder} with dataset-formats and reads back every sample's CRC. */
+    static Dataset index(Path root, String layout, String folder) throws IOException {
+        DatasetSpec spec = layout.equals("webdataset") ? DatasetSpec.webDataset(folder)
+                : DatasetSpec.files(folder, FileLayout.SORTED);
         ExecutorService ex = Executors.newFixedThreadPool(2);
         IndexBuild build;
         try {
@@ -153,7 +159,7 @@ public record Dataset(String layout, Path localRoot, String folder, List<Sample>
                 ch.close();
             }
         }
-        return new Dataset(layout, root, layout, List.copyOf(samples), idx.totalBytes(), sampleBytes,
+        return new Dataset(layout, root, folder, List.copyOf(samples), idx.totalBytes(), sampleBytes,
                 idx.objects().size());
     }
 

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.prefetchd.planner.proto.EpochHeader;
+import io.prefetchd.planner.proto.EpochRef;
 import io.prefetchd.planner.proto.HintsGrpc;
 import io.prefetchd.planner.proto.IndexChunk;
 import io.prefetchd.planner.proto.PublishEpochRequest;
@@ -24,7 +25,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A job's side of a daemon's hint API (gRPC on loopback), as the Python client uses it: RegisterDataset once, then
- * PublishEpoch of each rank's order before the rank reads it. Not thread-safe.
+ * PublishEpoch of each rank's order before the rank reads it, EndEpoch after it. Not thread-safe.
  */
 final class HintClient implements AutoCloseable {
     /** How long RegisterDataset may take: the daemon builds the index first (2 GiB at 32 MiB/s: over a minute). */
@@ -119,6 +120,15 @@ final class HintClient implements AutoCloseable {
             throw new IllegalStateException("PublishEpoch accepted " + (r == null ? "nothing" : r.getAccepted())
                     + " of " + order.length + " samples");
         }
+    }
+
+    /** Tells the daemon that job {@code job} finished epoch {@code epoch} (EndEpoch). */
+    void endEpoch(String job, int epoch) {
+        if (datasetId.isEmpty()) {
+            throw new IllegalStateException("endEpoch before register");
+        }
+        HintsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).endEpoch(EpochRef.newBuilder()
+                .setDatasetId(datasetId).setJob(job).setEpoch(epoch).build());
     }
 
     @Override

@@ -228,6 +228,11 @@ final class PrefetchdContender implements Contender {
         return List.copyOf(notes);
     }
 
+    /** Adds a note to print and record with this contender's results. */
+    void note(String note) {
+        notes.add(note);
+    }
+
     int httpPort() {
         return daemon.httpPort();
     }
@@ -283,6 +288,60 @@ final class PrefetchdContender implements Contender {
         }
         if (mode == Mode.HINTS || mode == Mode.S3_HINTS) {
             hints.publish("bench", epoch, 0, 1, order);
+        }
+    }
+
+    /** The job name under which {@link #warmUp} publishes its orders. */
+    private static final String WARM_UP_JOB = "bench-warm-up";
+
+    /**
+     * Reads {@code warm}, a dataset of its own under another folder, through this daemon before the measured epochs,
+     * unmeasured, so that the daemon's JIT has compiled its read path and S3 client as in a gateway that has been
+     * running for a while; the measured dataset stays uncached. In every mode each warm-up epoch's order is published
+     * before it and ended after it, so that afterwards the warm-up dataset needs no share of the cache and its
+     * blocks are the first to go.
+     *
+     * @return one result per warm-up epoch (bytes checked as in a measured epoch)
+     */
+    List<EpochResult> warmUp(Dataset warm, Workload workload, int epochs,
+                             java.util.function.Supplier<S3Emulator.Counters> s3) throws Exception {
+        if (daemon.grpcPort() < 0) {
+            throw new IllegalStateException("the warm-up publishes its orders, and this daemon has no hint API");
+        }
+        try (HintClient h = new HintClient(daemon.grpcPort(), notes)) {
+            h.register(warm);
+            PrefetchdContender self = this;
+            Contender reading = new Contender() {
+                @Override
+                public String name() {
+                    return self.name() + " warm-up";
+                }
+
+                @Override
+                public String client() {
+                    return self.client();
+                }
+
+                @Override
+                public void beforeEpoch(int epoch, int[] order) throws Exception {
+                    if (epoch > 0) {
+                        h.endEpoch(WARM_UP_JOB, epoch - 1);
+                    }
+                    h.publish(WARM_UP_JOB, epoch, 0, 1, order);
+                }
+
+                @Override
+                public SampleReader newReader(boolean keepOpen) {
+                    return self.newReader(keepOpen);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            List<EpochResult> out = workload.run(reading, epochs, s3, 0).epochs();
+            h.endEpoch(WARM_UP_JOB, epochs - 1);
+            return out;
         }
     }
 

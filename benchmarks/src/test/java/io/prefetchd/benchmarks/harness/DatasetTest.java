@@ -47,4 +47,20 @@ class DatasetTest {
             assertEquals(Files.size(dir.resolve(s.key())), s.length());
         }
     }
+
+    @Test
+    void generate_inAFolderOfItsOwn_sharesNoKeyWithTheLayoutsFolder(@TempDir Path dir) throws Exception {
+        Dataset main = Dataset.generate(dir, "files", 1 << 20, 20_000, 5);
+        Dataset warm = Dataset.generate(dir, "files", "warm-up-files", 1 << 19, 20_000, 6);
+        assertEquals("warm-up-files", warm.folder());
+        Set<String> keys = new HashSet<>();
+        main.samples().forEach(s -> keys.add(s.key()));
+        for (Dataset.Sample s : warm.samples()) {
+            assertTrue(s.key().startsWith("warm-up-files/"), s.key());
+            assertTrue(keys.add(s.key()), "key in both datasets: " + s.key());
+            assertEquals(Files.size(dir.resolve(s.key())), s.length());
+        }
+        assertEquals(main.samples().size(), Dataset.index(dir, "files", "files").samples().size(),
+                "the main dataset's index holds none of the warm-up's files");
+    }
 }
