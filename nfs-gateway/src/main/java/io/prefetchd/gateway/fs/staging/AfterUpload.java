@@ -136,12 +136,8 @@ final class AfterUpload {
         if (!now.equals(f.unchangedSince(sent)) || area.byPath(now.path()) != f) {
             return null;
         }
-        try {   // a crash before the copy and the deletion are done leaves the object to the next start
-            area.strayLeft(object.key(), object.etag());
-        } catch (FsException e) {
-            LOG.warn("/{}: {}; a crash before its copy ends would leave s3://{}/{} behind", now.path(),
-                    e.getMessage(), store.bucket(), object.key());
-        }
+        // the object under the old name is journaled as left already (StagingArea.landed, or the rename after it):
+        // a crash before the copy and the deletion are done leaves it to the next start
         ObjectMeta copied;
         try {
             copied = store.copy(object.key(), object.etag(), base.key(now.path()));

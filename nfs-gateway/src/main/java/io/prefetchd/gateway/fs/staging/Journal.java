@@ -91,8 +91,8 @@ final class Journal implements AutoCloseable {
     }
 
     /**
-     * Object {@code key} (as {@code etag}) was uploaded for a file renamed meanwhile: deleted at the next start,
-     * while it is still that version, unless it was dealt with before.
+     * Object {@code key} (as {@code etag}) was uploaded for a file renamed or removed meanwhile: deleted at the next
+     * start, while it is still that version, unless it was dealt with before.
      */
     record Stray(String key, String etag) implements Record {
     }

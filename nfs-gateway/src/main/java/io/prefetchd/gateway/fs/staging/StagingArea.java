@@ -66,8 +66,10 @@ final class StagingArea implements AutoCloseable {
     private final Map<String, String> dirRenames = new LinkedHashMap<>();
     /** Multipart uploads begun and not yet completed or aborted: upload id to key. */
     private final Map<String, String> multiparts = new LinkedHashMap<>();
-    /** Objects uploaded for files renamed meanwhile and not yet dealt with: key to ETag. */
+    /** Objects uploaded for files renamed or removed meanwhile and not yet dealt with: key to ETag. */
     private final Map<String, String> strays = new LinkedHashMap<>();
+    /** Uploads that landed in S3 and whose bookkeeping has not ended: the staged file, and its object's key and ETag. */
+    private final Map<StagedFile, Landed> landed = new java.util.IdentityHashMap<>();
     private volatile StreamingUpload.@Nullable Context streaming;
 
     private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
@@ -281,16 +283,26 @@ final class StagingArea implements AutoCloseable {
         return s;
     }
 
-    /** Renames staged file {@code f} to {@code path}, dropping a staged file there; durable when this returns. */
+    /**
+     * Renames staged file {@code f} to {@code path}, dropping a staged file there; durable when this returns. An
+     * upload of {@code f} that landed under the old name and whose bookkeeping has not ended leaves its object there
+     * as a stray, journaled with the rename.
+     */
     synchronized void rename(StagedFile f, String path) throws FsException {
         StagedFile replaced = byPath.get(path);
+        Landed left = landed.get(f);
         try {
             if (replaced != null && replaced != f) {
                 journal.append(new Journal.Drop(replaced.id));
             }
-            journal.appendAndForce(new Journal.Rename(f.id, path));
+            journal.appendAndForce(left == null ? new Journal.Record[] {new Journal.Rename(f.id, path)}
+                    : new Journal.Record[] {new Journal.Rename(f.id, path), left.stray()});
         } catch (UncheckedIOException e) {
             throw ioError("journal of the rename of /" + f.path, e);
+        }
+        if (left != null) {
+            landed.remove(f);
+            strays.put(left.key(), left.etag());
         }
         if (replaced != null && replaced != f) {
             dropLocked(replaced, false);
@@ -318,15 +330,27 @@ final class StagingArea implements AutoCloseable {
         dropLocked(f, true);
     }
 
+    /**
+     * Drops {@code f}: removed ({@code journaled}), or replaced or uploaded (journaled by the caller). A removed file's
+     * upload that landed and whose bookkeeping has not ended leaves its object as a stray, journaled with the removal.
+     */
     private void dropLocked(StagedFile f, boolean journaled) throws FsException {
         if (byId.get(f.id) != f) {
             return;
         }
+        Landed left = landed.remove(f);
         if (journaled) {
             try {
-                journal.appendAndForce(new Journal.Drop(f.id));
+                journal.appendAndForce(left == null ? new Journal.Record[] {new Journal.Drop(f.id)}
+                        : new Journal.Record[] {new Journal.Drop(f.id), left.stray()});
             } catch (UncheckedIOException e) {
+                if (left != null) {
+                    landed.put(f, left);
+                }
                 throw ioError("journal of the removal of /" + f.path, e);
+            }
+            if (left != null) {
+                strays.put(left.key(), left.etag());
             }
         }
         unindex(f);
@@ -452,8 +476,8 @@ final class StagingArea implements AutoCloseable {
     }
 
     /**
-     * Object {@code key}, as {@code etag}, was uploaded for a file renamed meanwhile and is to be deleted or handed
-     * over; durable when this returns, so that a crash before then leaves it to the next start.
+     * Object {@code key}, as {@code etag}, was uploaded for a file renamed or removed meanwhile and is to be deleted
+     * or handed over; durable when this returns, so that a crash before then leaves it to the next start.
      */
     synchronized void strayLeft(String key, String etag) throws FsException {
         try {
@@ -462,6 +486,44 @@ final class StagingArea implements AutoCloseable {
             throw ioError("journal of the object left under " + key, e);
         }
         strays.put(key, etag);
+    }
+
+    /** An object an upload put in S3 as {@code etag} under {@code key}. */
+    private record Landed(String key, String etag) {
+        Journal.Stray stray() {
+            return new Journal.Stray(key, etag);
+        }
+    }
+
+    /**
+     * An upload of {@code f}, sent under the name {@code sentPath}, landed in S3 as {@code key} and {@code etag};
+     * called as it lands, before its bookkeeping (which may wait for a thread). When the file has been renamed or
+     * removed since, the object is a stray at once: journaled, so that a crash before the bookkeeping leaves it to
+     * the next start. Otherwise a rename or removal of the file before {@link #bookkeepingEnded} journals it so, and
+     * the journal (not forced) takes the object as the file's base version: after a crash the file goes up again
+     * replacing it (If-Match), not as a conflict with an object someone else put there.
+     */
+    synchronized void landed(StagedFile f, String sentPath, String key, String etag) {
+        if (byId.get(f.id) == f && f.path.equals(sentPath)) {
+            landed.put(f, new Landed(key, etag));
+            try {
+                journal.append(new Journal.Base(f.id, etag));
+            } catch (UncheckedIOException e) {
+                LOG.warn("the staging journal could not record that /{} landed in S3: {}", f.path, e.getMessage());
+            }
+            return;
+        }
+        try {
+            strayLeft(key, etag);
+        } catch (FsException e) {
+            LOG.warn("the object uploaded as S3 key {} for /{}, renamed or removed meanwhile, is not journaled ({}); "
+                    + "a crash before it is deleted would leave it in S3", key, sentPath, e.getMessage());
+        }
+    }
+
+    /** The bookkeeping of {@code f}'s upload ended: what it landed is the file's, or dealt with. */
+    synchronized void bookkeepingEnded(StagedFile f) {
+        landed.remove(f);
     }
 
     /** The object {@link #strayLeft} named was deleted or handed over (not forced: deleting it again is harmless). */
@@ -476,7 +538,7 @@ final class StagingArea implements AutoCloseable {
         }
     }
 
-    /** Objects left by uploads of files renamed meanwhile, not dealt with yet: key to ETag. */
+    /** Objects left by uploads of files renamed or removed meanwhile, not dealt with yet: key to ETag. */
     synchronized Map<String, String> pendingStrays() {
         return Map.copyOf(strays);
     }

@@ -168,7 +168,15 @@ final class Uploader {
             upload = CompletableFuture.failedFuture(e);
         }
         StagedFile.Snapshot sent = new StagedFile.Snapshot(sentAs, s.generation(), s.renames());
-        upload.whenCompleteAsync((meta, error) -> {
+        upload.whenComplete((meta, error) -> {   // as it lands: the bookkeeping below may wait for its thread
+            if (error == null && meta != null) {
+                try {
+                    area.landed(f, sent.path(), meta.key(), meta.etag());
+                } catch (RuntimeException e) {
+                    LOG.error("after the upload of /{} landed: {}", sent.path(), e.toString(), e);
+                }
+            }
+        }).whenCompleteAsync((meta, error) -> {
             inFlight.decrementAndGet();
             try {
                 finish(f, s, sent, meta, error, conditional, size);
@@ -255,6 +263,7 @@ final class Uploader {
                     outcome.superseded(f, ended, object);
                 }
             } finally {
+                area.bookkeepingEnded(f);
                 if (f.uploadEnded(ended, null, null, now) && !retired) {
                     f.retryAt(now.plus(settings.minBackoff()));   // unchanged, but its bookkeeping failed
                 }

@@ -261,8 +261,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /**
-     * Objects a crash left under the old names of files renamed while they were uploaded (the files themselves are
-     * uploaded again under their new names), each while S3 still holds the version left: deleted, on
+     * Objects a crash left under the old names of files renamed or removed while they were uploaded (renamed files
+     * are uploaded again under their new names), each while S3 still holds the version left: deleted, on
      * {@code completions}, or taken over by a file staged under that name since, as the version it replaces.
      */
     private void removeStrays(Executor completions) {
@@ -280,7 +280,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                                     .findFirst().orElse(null);
                             if (claimer == null) {
                                 store.delete(key);
-                                LOG.info("s3://{}/{}: deleted; uploaded for a file renamed meanwhile, left by a "
+                                LOG.info("s3://{}/{}: deleted; uploaded for a file renamed or removed meanwhile, left by a "
                                         + "crash", store.bucket(), key);
                             } else if (claimer.baseEtag == null) {   // as AfterUpload.superseded hands it over
                                 area.rebase(claimer, stray.getValue());

@@ -78,11 +78,43 @@ class WritableFileSystemTest {
     }
 
     private WritableFileSystem open(long capacity) {
+        return open(capacity, Runnable::run);
+    }
+
+    /** @param completions where what follows an upload runs */
+    private WritableFileSystem open(long capacity, java.util.concurrent.Executor completions) {
         base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(),
                 MetadataSettings.withTtl(TTL), clock, Runnable::run, meters);
         return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings(capacity), ROOT_DEFAULT,
                 new Owner(0, 0, 0555), TTL.multipliedBy(2).plusMinutes(1), clock,
-                Runnable::run, writeMeters = new SimpleMeterRegistry());
+                completions, writeMeters = new SimpleMeterRegistry());
+    }
+
+    /**
+     * Reopens the file system with what follows an upload held back, never run: uploads land in S3 and the gateway
+     * "crashes" before their bookkeeping. Returns the held steps.
+     */
+    private List<Runnable> bookkeepingNeverRuns() {
+        fs.close();
+        List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        fs = open(1 << 20, held::add);
+        return held;
+    }
+
+    /** A gateway started on the same staging folder after a crash: runs {@code test} on it, then closes it. */
+    private void afterACrash(FsTest test) throws FsException {
+        WritableFileSystem second = open(1 << 20);
+        try {
+            WritableFileSystem crashed = fs;
+            fs = second;
+            try {
+                test.run();
+            } finally {
+                fs = crashed;
+            }
+        } finally {
+            second.close();
+        }
     }
 
     private StagingSettings settings(long capacity) {
@@ -742,6 +774,84 @@ class WritableFileSystemTest {
             crashed.countDown();
             landing.join(30_000);
         }
+    }
+
+    @Test
+    void aFileRemovedWhileItUploads_doesNotComeBack_afterACrashBeforeItsObjectIsDeleted() throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        fs.remove(dir("models"), "tmp");
+
+        store.releaseUploads();   // S3 has it now; the gateway crashes before it deletes it
+        assertEquals("state", store.content("data/models/tmp"));
+        assertEquals(1, held.size(), "the upload's bookkeeping never ran");
+
+        afterACrash(() -> {
+            assertNull(store.content("data/models/tmp"), "the removed file is deleted from S3 at the next start");
+            assertFalse(names("models").contains("tmp"));
+            assertEquals(0, fs.status().pending().size());
+        });
+    }
+
+    @Test
+    void aFileRenamedWhileItUploads_leavesNothingUnderTheOldName_afterACrashBeforeItsCopy() throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        renamedWhileUploading();
+
+        store.releaseUploads();   // lands under tmp; the gateway crashes before the copy to final
+        assertEquals("state", store.content("data/models/tmp"));
+        assertEquals(1, held.size());
+
+        afterACrash(() -> {
+            assertNull(store.content("data/models/tmp"), "the object left under the old name is deleted");
+            clock.advance(Duration.ofSeconds(2));
+            fs.runUploads();
+            assertEquals("state", store.content("data/models/final"));
+            assertEquals(0, fs.status().pending().size());
+        });
+    }
+
+    @Test
+    void aFileRenamedAfterItsUploadLanded_leavesNothingUnderTheOldName_afterACrashBeforeItsBookkeeping()
+            throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        closeAndUpload(f);   // lands at once; its bookkeeping waits for a thread
+        assertEquals("state", store.content("data/models/tmp"));
+        fs.rename(dir("models"), "tmp", dir("models"), "final");
+        assertEquals(1, held.size());
+
+        afterACrash(() -> {
+            assertNull(store.content("data/models/tmp"), "the object under the old name is deleted");
+            clock.advance(Duration.ofSeconds(2));
+            fs.runUploads();
+            assertEquals("state", store.content("data/models/final"));
+            assertEquals(0, fs.status().pending().size());
+        });
+    }
+
+    @Test
+    void anUploadThatLandedForAFileStillThere_isKept_afterACrashBeforeItsBookkeeping() throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "kept");
+        write(f, 0, "state", true);
+        closeAndUpload(f);
+        assertEquals(1, held.size());
+
+        afterACrash(() -> {
+            assertEquals("state", store.content("data/models/kept"), "not taken for a stray");
+            clock.advance(Duration.ofSeconds(2));
+            fs.runUploads();   // still staged: uploaded again, the same bytes
+            assertEquals("state", store.content("data/models/kept"));
+            assertEquals(0, fs.status().pending().size());
+            assertEquals(0.0, writeMeters.get("prefetchd.upload.conflicts").counter().count(),
+                    "its own object is the version it replaces, not someone else's change");
+            assertEquals("state", read(file("models/kept")));
+        });
     }
 
     @Test
