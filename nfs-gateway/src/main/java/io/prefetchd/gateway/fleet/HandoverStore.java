@@ -204,6 +204,11 @@ public final class HandoverStore implements ObjectStore {
         s3.delete(key);
     }
 
+    @Override
+    public boolean delete(String key, String etag) {
+        return s3.delete(key, etag);
+    }
+
     /** Closes the S3 store under it. */
     @Override
     public void close() {

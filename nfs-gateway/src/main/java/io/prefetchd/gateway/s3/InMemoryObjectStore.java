@@ -121,6 +121,15 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean delete(String key, String etag) {
+        requireNonNull(key, "key is null");
+        String expected = unquote(requireNonNull(etag, "etag is null"));
+        beforeWrite(key, "DELETE");
+        Entry e = objects.get(key);
+        return e != null && e.meta().etag().equals(expected) && objects.remove(key, e);
+    }
+
+    @Override
     public CompletableFuture<ObjectMeta> upload(String key, Path file, Map<String, String> metadata,
                                                 boolean ifNoneMatch, @Nullable String ifMatchEtag) {
         requireNonNull(key, "key is null");

@@ -155,6 +155,17 @@ public interface ObjectStore extends AutoCloseable {
         throw new UnsupportedOperationException("read-only object store");
     }
 
+    /**
+     * Deletes {@code key} only while it holds the version {@code etag}, for an object this gateway put there and
+     * someone else may have replaced since. Sent with {@code If-Match} (atomic where the store honours it on a
+     * DELETE, as S3 does) after a HEAD that checks the version (for stores that ignore it).
+     *
+     * @return whether it deleted that version; false when the key holds another version now, or nothing
+     */
+    default boolean delete(String key, String etag) {
+        throw new UnsupportedOperationException("read-only object store");
+    }
+
     /** Releases connections and threads. Pending requests may fail. */
     @Override
     void close();

@@ -439,6 +439,11 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean delete(String key, String etag) {
+        return writes.delete(key, etag);
+    }
+
+    @Override
     public void close() {
         watchdog.shutdownNow();
         rangedGets.close();

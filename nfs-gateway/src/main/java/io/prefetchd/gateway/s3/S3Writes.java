@@ -558,6 +558,25 @@ final class S3Writes {
         }
     }
 
+    boolean delete(String key, String etag) {
+        requireNonNull(key, "key is null");
+        String expected = S3ObjectStore.unquote(requireNonNull(etag, "etag is null"));
+        Optional<HeadObjectResponse> current = await(headResponse(key), key, "HEAD");
+        if (current.isEmpty() || !expected.equals(S3ObjectStore.unquote(current.get().eTag()))) {
+            return false;
+        }
+        try {
+            await(send("delete", key, "DELETE", () -> client.deleteObject(b -> b.bucket(bucket()).key(key)
+                    .ifMatch('"' + expected + '"'))), key, "DELETE");
+            return true;
+        } catch (ObjectStoreException e) {
+            if (e.kind() == Kind.NOT_FOUND || e.kind() == Kind.CHANGED) {
+                return false;   // deleted, or replaced, between the HEAD and the DELETE
+            }
+            throw e;
+        }
+    }
+
     Optional<Map<String, String>> userMetadata(String key) {
         requireNonNull(key, "key is null");
         return await(headResponse(key), key, "HEAD").map(r -> {

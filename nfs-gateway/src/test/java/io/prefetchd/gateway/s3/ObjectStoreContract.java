@@ -448,6 +448,30 @@ abstract class ObjectStoreContract {
     }
 
     @Test
+    void deleteIfMatch_ofThatVersion_deletesIt() {
+        String etag = put("mine", "v1".getBytes(UTF_8));
+
+        assertTrue(store().delete("mine", etag));
+
+        assertEquals(Optional.empty(), store().head("mine"));
+    }
+
+    @Test
+    void deleteIfMatch_ofAVersionReplacedSince_keepsTheNewOne() {
+        String old = put("theirs", "v1".getBytes(UTF_8));
+        String now = put("theirs", "version two".getBytes(UTF_8));
+
+        assertFalse(store().delete("theirs", old));
+
+        assertEquals(now, store().head("theirs").orElseThrow().etag());
+    }
+
+    @Test
+    void deleteIfMatch_ofAMissingKey_deletesNothing() {
+        assertFalse(store().delete("never-was", "0123456789abcdef0123456789abcdef"));
+    }
+
+    @Test
     void delete_missingKey_succeeds() {
         store().delete("never-was");
 

@@ -114,7 +114,10 @@ final class AfterUpload {
             }
         } else if (c == null || c.gone()) {   // else something else was put there through the gateway since
             try {
-                store.delete(key);
+                if (!store.delete(key, object.etag())) {
+                    LOG.info("s3://{}/{} was uploaded for a file renamed or removed meanwhile, and has been replaced "
+                            + "or deleted in S3 since: left as it is", store.bucket(), key);
+                }
                 base.changed(s.path());
             } catch (ObjectStoreException e) {
                 LOG.warn("s3://{}/{} was uploaded for a file renamed or removed meanwhile and could not be "

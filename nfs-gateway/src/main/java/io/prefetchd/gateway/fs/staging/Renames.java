@@ -124,7 +124,10 @@ final class Renames {
             if (replaced != null) {
                 area.drop(replaced);
             }
-            store.delete(fromKey);
+            if (!store.delete(fromKey, etag)) {
+                LOG.warn("s3://{}/{} was replaced or deleted in S3 while it was renamed to {}: the version renamed "
+                        + "is there, and what is under the old name now stays", store.bucket(), fromKey, copied.key());
+            }
             area.strayDone(copied.key());   // what an earlier upload left there, if anything, is replaced
         } catch (ObjectStoreException e) {
             throw StoreErrors.toFs(e);

@@ -279,7 +279,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                             StagedFile claimer = area.all().stream().filter(f -> base.key(f.path).equals(key))
                                     .findFirst().orElse(null);
                             if (claimer == null) {
-                                store.delete(key);
+                                store.delete(key, stray.getValue());   // unless replaced since the HEAD
                                 LOG.info("s3://{}/{}: deleted; uploaded for a file renamed or removed meanwhile, left by a "
                                         + "crash", store.bucket(), key);
                             } else if (claimer.baseEtag == null) {   // as AfterUpload.superseded hands it over

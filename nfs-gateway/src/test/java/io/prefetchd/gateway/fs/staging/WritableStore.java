@@ -180,6 +180,16 @@ final class WritableStore implements ObjectStore {
     }
 
     @Override
+    public boolean delete(String key, String etag) {
+        deletes.incrementAndGet();
+        boolean deleted = objects.delete(key, etag);
+        if (deleted) {
+            metadata.remove(key);
+        }
+        return deleted;
+    }
+
+    @Override
     public String bucket() {
         return objects.bucket();
     }
