@@ -835,6 +835,22 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void anObjectLeftUnderARenamedFilesOldName_isNotDeleted_onceSomeoneElseReplacedIt() throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        renamedWhileUploading();
+        store.releaseUploads();   // lands under tmp; its bookkeeping waits
+        objects.put("data/models/tmp", bytes("theirs"));   // another S3 client writes the same name meanwhile
+
+        held.forEach(Runnable::run);   // the copy to final is refused (tmp changed), and tmp is left alone
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        store.releaseUploads();
+
+        assertEquals("theirs", store.content("data/models/tmp"), "what someone else put there is kept");
+        assertEquals("state", store.content("data/models/final"));
+    }
+
+    @Test
     void anUploadThatLandedForAFileStillThere_isKept_afterACrashBeforeItsBookkeeping() throws FsException {
         List<Runnable> held = bookkeepingNeverRuns();
         Inode f = create("models", "kept");
