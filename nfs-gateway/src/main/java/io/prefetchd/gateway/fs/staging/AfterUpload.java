@@ -81,12 +81,9 @@ final class AfterUpload {
         recent.present(inode, a);
         base.changed(f.path);
         try {
-            boolean retired = area.uploaded(f, s, owner == null ? null
+            // what an earlier upload left under the key, if anything, is replaced: its record goes with the file's
+            return area.uploaded(f, s, object.key(), owner == null ? null
                     : new ObjectAttributes(object.etag(), owner, f.mtime()));
-            if (retired) {
-                area.strayDone(object.key());   // what an earlier upload left there, if anything, is replaced
-            }
-            return retired;
         } catch (FsException e) {
             LOG.error("/{} is in S3 but the staging journal could not say so; it stays staged: {}", f.path,
                     e.getMessage());
@@ -103,6 +100,7 @@ final class AfterUpload {
     void superseded(StagedFile f, StagedFile.Snapshot s, ObjectMeta object) {
         if (!f.gone() && f.path.equals(s.path())) {
             area.rebase(f, object.etag());
+            area.strayDone(base.key(s.path()));   // the file claims the object (renamed away and back, say)
             return;
         }
         String key = base.key(s.path());
@@ -139,8 +137,17 @@ final class AfterUpload {
         if (!now.equals(f.unchangedSince(sent)) || area.byPath(now.path()) != f) {
             return null;
         }
-        // the object under the old name is journaled as left already (StagingArea.landed, or the rename after it):
-        // a crash before the copy and the deletion are done leaves it to the next start
+        // the object under the old name is journaled as left already (StagingArea.landed, or the rename after it),
+        // unless that journal write failed: then now, so that a crash before the copy and the deletion are done
+        // leaves it to the next start
+        if (!area.pendingStrays().containsKey(object.key())) {
+            try {
+                area.strayLeft(object.key(), object.etag());
+            } catch (FsException e) {
+                LOG.warn("/{}: {}; a crash before its copy ends would leave s3://{}/{} behind", now.path(),
+                        e.getMessage(), store.bucket(), object.key());
+            }
+        }
         ObjectMeta copied;
         try {
             copied = store.copy(object.key(), object.etag(), base.key(now.path()));

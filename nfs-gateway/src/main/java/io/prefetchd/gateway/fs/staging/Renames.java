@@ -122,7 +122,7 @@ final class Renames {
             cachedCopies.copied(new ObjectVersion(fromKey, etag, a.size()), copied);
             StagedFile replaced = area.byPath(to.path());
             if (replaced != null) {
-                area.drop(replaced);
+                area.dropOverwritten(replaced);
             }
             if (!store.delete(fromKey, etag)) {
                 LOG.warn("s3://{}/{} was replaced or deleted in S3 while it was renamed to {}: the version renamed "

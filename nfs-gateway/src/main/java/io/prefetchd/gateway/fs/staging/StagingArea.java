@@ -264,14 +264,17 @@ final class StagingArea implements AutoCloseable {
         }
         StagedFile s = new StagedFile(this, id, f, ch, etagOf(id), path, owner, mtime, baseEtag, isNew, verifier, 0,
                 clock.instant());
+        StagedFile replaced = byPath.get(path);
+        Landed replacedLeft = replaced == null ? null : landed.get(replaced);
         try {
-            journal.appendAndForce(new Journal.Create(id, path, owner, mtime, baseEtag, isNew, verifier));
+            journal.appendAndForce(withStray(replacedLeft,
+                    new Journal.Create(id, path, owner, mtime, baseEtag, isNew, verifier)));
         } catch (UncheckedIOException e) {
             s.retire();
             deleteQuietly(f);
             throw ioError("journal of the create of /" + path, e);
         }
-        StagedFile replaced = byPath.get(path);
+        strayRecorded(replacedLeft);
         if (replaced != null) {
             dropLocked(replaced, false);
         }
@@ -285,25 +288,24 @@ final class StagingArea implements AutoCloseable {
 
     /**
      * Renames staged file {@code f} to {@code path}, dropping a staged file there; durable when this returns. An
-     * upload of {@code f} that landed under the old name and whose bookkeeping has not ended leaves its object there
-     * as a stray, journaled with the rename.
+     * upload that landed and whose bookkeeping has not ended, of {@code f} under its old name or of the file
+     * replaced under the new one, leaves its object there as a stray, journaled with the rename.
      */
     synchronized void rename(StagedFile f, String path) throws FsException {
         StagedFile replaced = byPath.get(path);
         Landed left = landed.get(f);
+        Landed replacedLeft = replaced != null && replaced != f ? landed.get(replaced) : null;
         try {
             if (replaced != null && replaced != f) {
                 journal.append(new Journal.Drop(replaced.id));
             }
-            journal.appendAndForce(left == null ? new Journal.Record[] {new Journal.Rename(f.id, path)}
-                    : new Journal.Record[] {new Journal.Rename(f.id, path), left.stray()});
+            journal.appendAndForce(withStray(replacedLeft, withStray(left, new Journal.Rename(f.id, path))));
         } catch (UncheckedIOException e) {
             throw ioError("journal of the rename of /" + f.path, e);
         }
-        if (left != null) {
-            landed.remove(f);
-            strays.put(left.key(), left.etag());
-        }
+        landed.remove(f);
+        strayRecorded(left);
+        strayRecorded(replacedLeft);
         if (replaced != null && replaced != f) {
             dropLocked(replaced, false);
         }
@@ -320,6 +322,7 @@ final class StagingArea implements AutoCloseable {
         if (byId.get(f.id) != f) {
             return;
         }
+        landed.remove(f);   // what its upload landed is its base version now, not a stray if it moves
         journal.append(new Journal.Base(f.id, etag));   // forced with the next record; replay without it only
         f.baseEtag = etag;                               // logs a conflict that last close wins resolves
         f.conditional = true;
@@ -327,6 +330,15 @@ final class StagingArea implements AutoCloseable {
 
     /** Forgets staged file {@code f} and deletes its bytes (removed, or replaced); durable when this returns. */
     synchronized void drop(StagedFile f) throws FsException {
+        dropLocked(f, true);
+    }
+
+    /**
+     * As {@link #drop}, for a file whose name was just overwritten in S3 (an object copied onto it): what its upload
+     * landed there, if anything, is gone, not a stray.
+     */
+    synchronized void dropOverwritten(StagedFile f) throws FsException {
+        landed.remove(f);
         dropLocked(f, true);
     }
 
@@ -341,17 +353,14 @@ final class StagingArea implements AutoCloseable {
         Landed left = landed.remove(f);
         if (journaled) {
             try {
-                journal.appendAndForce(left == null ? new Journal.Record[] {new Journal.Drop(f.id)}
-                        : new Journal.Record[] {new Journal.Drop(f.id), left.stray()});
+                journal.appendAndForce(withStray(left, new Journal.Drop(f.id)));
             } catch (UncheckedIOException e) {
                 if (left != null) {
                     landed.put(f, left);
                 }
                 throw ioError("journal of the removal of /" + f.path, e);
             }
-            if (left != null) {
-                strays.put(left.key(), left.etag());
-            }
+            strayRecorded(left);
         }
         unindex(f);
         byId.remove(f.id);
@@ -368,8 +377,8 @@ final class StagingArea implements AutoCloseable {
      * deleted, so that a crash in between uploads it again rather than losing it. Only while it still holds exactly
      * what its upload {@code s} sent, under the same name; returns whether it was retired.
      */
-    synchronized boolean uploaded(StagedFile f, StagedFile.Snapshot s, @Nullable ObjectAttributes attributes)
-            throws FsException {
+    synchronized boolean uploaded(StagedFile f, StagedFile.Snapshot s, String key,
+                                  @Nullable ObjectAttributes attributes) throws FsException {
         if (byId.get(f.id) != f) {
             return false;
         }
@@ -378,7 +387,11 @@ final class StagingArea implements AutoCloseable {
                 return false;
             }
             try {
-                journal.appendAndForce(new Journal.Drop(f.id), new Journal.Known(f.path, attributes));
+                // in the same forced append: a stray recorded under the key must never outlive the file's object there
+                journal.appendAndForce(strays.containsKey(key)
+                        ? new Journal.Record[] {new Journal.Drop(f.id), new Journal.Known(f.path, attributes),
+                                new Journal.StrayDone(key)}
+                        : new Journal.Record[] {new Journal.Drop(f.id), new Journal.Known(f.path, attributes)});
             } catch (UncheckedIOException e) {
                 throw ioError("journal of the upload of /" + f.path, e);
             }
@@ -387,6 +400,7 @@ final class StagingArea implements AutoCloseable {
             } else {
                 putKnown(f.path, attributes);
             }
+            strays.remove(key);
             dropLocked(f, false);
         }
         maybeCompact();
@@ -490,8 +504,22 @@ final class StagingArea implements AutoCloseable {
 
     /** An object an upload put in S3 as {@code etag} under {@code key}. */
     private record Landed(String key, String etag) {
-        Journal.Stray stray() {
-            return new Journal.Stray(key, etag);
+    }
+
+    /** {@code record}, followed by the stray record of {@code left} when there is one. */
+    private static Journal.Record[] withStray(@Nullable Landed left, Journal.Record... records) {
+        if (left == null) {
+            return records;
+        }
+        Journal.Record[] out = java.util.Arrays.copyOf(records, records.length + 1);
+        out[records.length] = new Journal.Stray(left.key(), left.etag());
+        return out;
+    }
+
+    /** {@code left}, now in the journal, is a stray to delete (see {@link #strayLeft}). */
+    private void strayRecorded(@Nullable Landed left) {
+        if (left != null) {
+            strays.put(left.key(), left.etag());
         }
     }
 
@@ -526,11 +554,15 @@ final class StagingArea implements AutoCloseable {
         landed.remove(f);
     }
 
-    /** The object {@link #strayLeft} named was deleted or handed over (not forced: deleting it again is harmless). */
+    /**
+     * The object {@link #strayLeft} named was deleted or handed over; forced, as the key may hold an object with the
+     * same ETag again (the same bytes uploaded again), which a record surviving a crash would have the next start
+     * delete.
+     */
     synchronized void strayDone(String key) {
         if (strays.remove(key) != null) {
             try {
-                journal.append(new Journal.StrayDone(key));
+                journal.appendAndForce(new Journal.StrayDone(key));
             } catch (UncheckedIOException e) {
                 LOG.warn("the staging journal could not record that s3 key {} was dealt with: {}", key,
                         e.getMessage());
@@ -598,8 +630,10 @@ final class StagingArea implements AutoCloseable {
     synchronized void compact() throws IOException {
         List<Journal.Record> live = new ArrayList<>();
         for (StagedFile f : byId.values()) {
-            live.add(new Journal.Create(f.id, f.path, f.owner(), f.mtime(), f.baseEtag,
-                    f.conditional && f.baseEtag == null, f.verifier));
+            Landed l = landed.get(f);   // journaled as the file's base when it landed (see landed)
+            String base = l != null ? l.etag() : f.baseEtag;
+            live.add(new Journal.Create(f.id, f.path, f.owner(), f.mtime(), base,
+                    f.conditional && base == null, f.verifier));
         }
         for (Map.Entry<String, ObjectAttributes> k : known.entrySet()) {
             live.add(new Journal.Known(k.getKey(), k.getValue()));

@@ -42,7 +42,9 @@ import static java.util.Objects.requireNonNull;
  * uploaded anyway, unconditionally: last close wins, and the conflict is logged and counted.
  *
  * <p>Thread-safe: per-file upload state is the {@link StagedFile}'s. What follows an upload (journal, read cache,
- * namespace) runs on {@code completions}, never on the store's own threads, which it could otherwise hold up.
+ * namespace) runs on {@code completions}, never on the store's own threads, which it could otherwise hold up; only
+ * the record that an upload landed ({@link StagingArea#landed}) is made on the thread that completes it, as it
+ * lands, which for a file renamed or removed meanwhile forces the journal.
  */
 final class Uploader {
     private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);

@@ -835,6 +835,42 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void aFileWhoseUploadLandedReplacedByARename_thenRemoved_doesNotComeBack_afterACrash() throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "a");
+        write(f, 0, "old", true);
+        closeAndUpload(f);   // lands at once; its bookkeeping waits
+        Inode g = create("models", "g");
+        write(g, 0, "new", true);
+        fs.rename(dir("models"), "g", dir("models"), "a");   // replaces the file whose upload landed
+        fs.remove(dir("models"), "a");
+        assertEquals("old", store.content("data/models/a"));
+        assertEquals(1, held.size());
+
+        afterACrash(() -> assertNull(store.content("data/models/a"), "neither file is there: nothing comes back"));
+    }
+
+    @Test
+    void aFileRenamedAwayAndBackWhileItsBookkeepingWaits_staysInS3_afterItIsUploadedAgainAndACrash()
+            throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "a");
+        write(f, 0, "state", true);
+        closeAndUpload(f);   // lands at once; its bookkeeping waits
+        fs.rename(dir("models"), "a", dir("models"), "b");
+        fs.rename(dir("models"), "b", dir("models"), "a");
+        held.forEach(Runnable::run);
+        held.clear();
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();   // the same bytes again: the same ETag
+        held.forEach(Runnable::run);
+        assertEquals(0, fs.status().pending().size());
+
+        afterACrash(() -> assertEquals("state", store.content("data/models/a"),
+                "the file's object is not taken for what its first upload left there"));
+    }
+
+    @Test
     void anObjectLeftUnderARenamedFilesOldName_isNotDeleted_onceSomeoneElseReplacedIt() throws FsException {
         List<Runnable> held = bookkeepingNeverRuns();
         renamedWhileUploading();
