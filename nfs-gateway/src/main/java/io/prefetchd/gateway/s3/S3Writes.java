@@ -573,8 +573,22 @@ final class S3Writes {
             if (e.kind() == Kind.NOT_FOUND || e.kind() == Kind.CHANGED) {
                 return false;   // deleted, or replaced, between the HEAD and the DELETE
             }
+            if (refusesConditionalDelete(e)) {   // the HEAD found that version: as close as such a store allows
+                delete(key);
+                return true;
+            }
             throw e;
         }
+    }
+
+    /** Whether a store refused a DELETE for its If-Match header, not for the deletion itself. */
+    private static boolean refusesConditionalDelete(ObjectStoreException e) {
+        if (!(e.getCause() instanceof AwsServiceException s)) {
+            return false;
+        }
+        String code = errorCode(e);
+        return s.statusCode() == 501 || s.statusCode() == 400 && ("NotImplemented".equals(code)
+                || "InvalidArgument".equals(code) || "InvalidRequest".equals(code));
     }
 
     Optional<Map<String, String>> userMetadata(String key) {

@@ -140,7 +140,7 @@ final class AfterUpload {
         // the object under the old name is journaled as left already (StagingArea.landed, or the rename after it),
         // unless that journal write failed: then now, so that a crash before the copy and the deletion are done
         // leaves it to the next start
-        if (!area.pendingStrays().containsKey(object.key())) {
+        if (!object.etag().equals(area.pendingStrays().get(object.key()))) {
             try {
                 area.strayLeft(object.key(), object.etag());
             } catch (FsException e) {
@@ -156,6 +156,8 @@ final class AfterUpload {
                     + "again: {}", now.path(), sent.path(), e.getMessage());
             return null;   // the uploader deletes the object under the old name, as for any superseded upload
         }
+        // the copy is the file's object now: a rename or removal before the bookkeeping ends leaves it as a stray
+        area.landed(f, now.path(), copied.key(), copied.etag());
         superseded(f, sent, object);
         return copied;
     }

@@ -118,6 +118,7 @@ final class Renames {
         try {
             String etag = requireNonNull(a.etag(), "a file's attributes carry its etag");
             String fromKey = base.key(from.path());
+            area.settleStray(base.key(to.path()), store);
             copied = store.copy(fromKey, etag, base.key(to.path()));
             cachedCopies.copied(new ObjectVersion(fromKey, etag, a.size()), copied);
             StagedFile replaced = area.byPath(to.path());

@@ -570,6 +570,30 @@ final class StagingArea implements AutoCloseable {
         }
     }
 
+    /**
+     * A write through the gateway is about to put an object under {@code key}: an object an upload left there (a
+     * stray not dealt with yet) is deleted first, while it is still that version, and its record cleared, so that
+     * the record never outlives it and the new object, should it hold the same bytes (the same ETag), is never taken
+     * for it at a start. Called with the file system's namespace lock held; makes an S3 request only when there is
+     * such an object.
+     */
+    void settleStray(String key, io.prefetchd.gateway.s3.ObjectStore store) {
+        String etag;
+        synchronized (this) {
+            etag = strays.get(key);
+        }
+        if (etag == null) {
+            return;
+        }
+        try {
+            store.delete(key, etag);
+            strayDone(key);
+        } catch (io.prefetchd.gateway.s3.ObjectStoreException e) {
+            LOG.warn("s3 key {}: an object left there by an upload could not be deleted before a write onto it: {}",
+                    key, e.getMessage());
+        }
+    }
+
     /** Objects left by uploads of files renamed or removed meanwhile, not dealt with yet: key to ETag. */
     synchronized Map<String, String> pendingStrays() {
         return Map.copyOf(strays);

@@ -274,14 +274,18 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             for (Map.Entry<String, String> stray : left.entrySet()) {
                 String key = stray.getKey();
                 synchronized (namespace) {
+                    if (!stray.getValue().equals(area.pendingStrays().get(key))) {
+                        continue;   // dealt with since the start (a write onto the key, say)
+                    }
                     try {
                         if (store.head(key).map(m -> m.etag().equals(stray.getValue())).orElse(false)) {
                             StagedFile claimer = area.all().stream().filter(f -> base.key(f.path).equals(key))
                                     .findFirst().orElse(null);
                             if (claimer == null) {
-                                store.delete(key, stray.getValue());   // unless replaced since the HEAD
-                                LOG.info("s3://{}/{}: deleted; uploaded for a file renamed or removed meanwhile, left by a "
-                                        + "crash", store.bucket(), key);
+                                if (store.delete(key, stray.getValue())) {   // unless replaced since the HEAD
+                                    LOG.info("s3://{}/{}: deleted; uploaded for a file renamed or removed meanwhile, "
+                                            + "left by a crash", store.bucket(), key);
+                                }
                             } else if (claimer.baseEtag == null) {   // as AfterUpload.superseded hands it over
                                 area.rebase(claimer, stray.getValue());
                             }
@@ -564,6 +568,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         List<Inode> folders;
         synchronized (namespace) {
             folders = names.foldersAbove(file);
+            area.settleStray(base.key(file.path()), store);
         }
         Owner o = owner != null ? owner : defaultFileOwner;
         Map<String, String> all = new LinkedHashMap<>(ObjectAttributes.metadata(o, mtime, false));

@@ -805,13 +805,7 @@ class WritableFileSystemTest {
         assertEquals("state", store.content("data/models/tmp"));
         assertEquals(1, held.size());
 
-        afterACrash(() -> {
-            assertNull(store.content("data/models/tmp"), "the object left under the old name is deleted");
-            clock.advance(Duration.ofSeconds(2));
-            fs.runUploads();
-            assertEquals("state", store.content("data/models/final"));
-            assertEquals(0, fs.status().pending().size());
-        });
+        afterACrash(this::tmpIsDeleted_andFinalUploaded);
     }
 
     @Test
@@ -825,13 +819,16 @@ class WritableFileSystemTest {
         fs.rename(dir("models"), "tmp", dir("models"), "final");
         assertEquals(1, held.size());
 
-        afterACrash(() -> {
-            assertNull(store.content("data/models/tmp"), "the object under the old name is deleted");
-            clock.advance(Duration.ofSeconds(2));
-            fs.runUploads();
-            assertEquals("state", store.content("data/models/final"));
-            assertEquals(0, fs.status().pending().size());
-        });
+        afterACrash(this::tmpIsDeleted_andFinalUploaded);
+    }
+
+    /** After a crash: nothing is left under models/tmp, and the file renamed from it goes up as models/final. */
+    private void tmpIsDeleted_andFinalUploaded() throws FsException {
+        assertNull(store.content("data/models/tmp"), "the object left under the old name is deleted");
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+        assertEquals("state", store.content("data/models/final"));
+        assertEquals(0, fs.status().pending().size());
     }
 
     @Test
@@ -868,6 +865,47 @@ class WritableFileSystemTest {
 
         afterACrash(() -> assertEquals("state", store.content("data/models/a"),
                 "the file's object is not taken for what its first upload left there"));
+    }
+
+    @Test
+    void theCopyOfAFileRenamedWhileItUploads_renamedAgainBeforeItsBookkeepingEnds_isNotLeftBehindByACrash() {
+        AtomicReference<String> finalAfterACrash = new AtomicReference<>("not looked at");
+        AtomicReference<Object> outcome = onFirstCacheCopy(() -> {   // copied to final; its bookkeeping goes on
+            fs.rename(dir("models"), "final", dir("models"), "other");
+            afterACrash(() -> finalAfterACrash.set(String.valueOf(store.content("data/models/final"))));
+        });
+        try {
+            renamedWhileUploading();
+        } catch (FsException e) {
+            throw new AssertionError(e);
+        }
+
+        store.releaseUploads();
+
+        assertEquals("done", outcome.get());
+        assertEquals("null", finalAfterACrash.get(), "the copy under the name the file left is deleted at the start");
+    }
+
+    @Test
+    void aPutOntoANameWithAnObjectLeftThere_isNotTakenForIt_atTheStartThatFoundIt() throws Exception {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        fs.remove(dir("models"), "tmp");
+        store.releaseUploads();   // left under tmp, journaled; the gateway crashes
+        assertEquals(1, held.size());
+
+        fs.close();
+        List<Runnable> atStart = new java.util.concurrent.CopyOnWriteArrayList<>();
+        fs = open(1 << 20, atStart::add);   // its deletion of what was left waits for a thread
+        Path same = tmp.resolve("same");
+        Files.writeString(same, "state");   // a client puts the same bytes under that name: the same ETag
+        fs.put(file("models/tmp"), same, null, Instant.ofEpochSecond(1000), java.util.Map.of());
+        atStart.forEach(Runnable::run);
+
+        assertEquals("state", store.content("data/models/tmp"), "the acknowledged PUT stays");
     }
 
     @Test
