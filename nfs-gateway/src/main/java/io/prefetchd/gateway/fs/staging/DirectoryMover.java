@@ -89,12 +89,15 @@ final class DirectoryMover {
         return m.key().endsWith("/") && m.size() == 0;
     }
 
-    /** Finishes a move cut short: whatever is still under {@code fromPrefix} goes under {@code toPrefix}. */
-    void resume(String fromPrefix, String toPrefix) {
+    /**
+     * Finishes a move cut short: whatever is still under {@code fromPrefix} goes under {@code toPrefix}, except what
+     * {@code keep} leaves out of the keys listed there.
+     */
+    void resume(String fromPrefix, String toPrefix, java.util.function.UnaryOperator<List<ObjectMeta>> keep) {
         List<ObjectMeta> keys = keys(fromPrefix, Integer.MAX_VALUE);
         LOG.info("finishing the rename of s3://{}/{} to {}: {} keys left", store.bucket(), fromPrefix, toPrefix,
                 keys.size());
-        move(keys, fromPrefix, toPrefix);
+        move(keep.apply(keys), fromPrefix, toPrefix);
     }
 
     private List<ObjectMeta> keys(String prefix, int limit) {

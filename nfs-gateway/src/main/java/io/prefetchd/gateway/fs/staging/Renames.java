@@ -160,7 +160,7 @@ final class Renames {
         area.dirRenameBegins(from.path(), to.path());
         moveStagedAndKnown(from.path(), to.path());
         try {
-            mover.move(keys, fromPrefix, toPrefix);
+            mover.move(withoutStrays(keys, fromPrefix, toPrefix), fromPrefix, toPrefix);
         } catch (ObjectStoreException e) {
             LOG.warn("rename of /{} to /{} stopped after an S3 error; it is finished at the next start: {}",
                     from.path(), to.path(), e.getMessage());
@@ -171,6 +171,27 @@ final class Renames {
         recent.present(to, shown.directory(to, a.change(), a.mtime(), a.owner()));
         base.changed(from.path());
         base.changed(to.path());
+    }
+
+    /**
+     * {@code keys} without the objects uploads left there for files renamed or removed meanwhile (strays): those are
+     * deleted (while still that version), not moved, and so is one left under a name the move is about to write.
+     */
+    private List<ObjectMeta> withoutStrays(List<ObjectMeta> keys, String fromPrefix, String toPrefix) {
+        Map<String, String> strays = area.pendingStrays();
+        if (strays.isEmpty()) {
+            return keys;
+        }
+        List<ObjectMeta> out = new java.util.ArrayList<>(keys.size());
+        for (ObjectMeta m : keys) {
+            area.settleStray(toPrefix + m.key().substring(fromPrefix.length()), store);
+            if (m.etag().equals(strays.get(m.key()))) {
+                area.settleStray(m.key(), store);
+            } else {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     private void moveStagedAndKnown(String from, String to) throws FsException {
@@ -192,7 +213,9 @@ final class Renames {
         for (Map.Entry<String, String> d : area.pendingDirRenames().entrySet()) {
             try {
                 moveStagedAndKnown(d.getKey(), d.getValue());
-                mover.resume(base.key(d.getKey()) + "/", base.key(d.getValue()) + "/");
+                String fromPrefix = base.key(d.getKey()) + "/";
+                String toPrefix = base.key(d.getValue()) + "/";
+                mover.resume(fromPrefix, toPrefix, keys -> withoutStrays(keys, fromPrefix, toPrefix));
                 area.dirRenameDone(d.getKey());
             } catch (FsException | ObjectStoreException e) {
                 LOG.error("the rename of /{} to /{} could not be finished (tried again at the next start): {}",

@@ -909,6 +909,24 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void anObjectLeftInADirectory_isDeletedNotMoved_whenTheDirectoryIsRenamed() throws FsException {
+        List<Runnable> held = bookkeepingNeverRuns();
+        Inode f = create("models", "tmp");
+        write(f, 0, "state", true);
+        store.holdUploads();
+        closeAndUpload(f);
+        fs.remove(dir("models"), "tmp");
+        store.releaseUploads();   // left under models/tmp; its bookkeeping waits
+        fs.rename(Inode.ROOT, "models", Inode.ROOT, "archive");
+
+        held.forEach(Runnable::run);
+
+        assertNull(store.content("data/models/tmp"));
+        assertNull(store.content("data/archive/tmp"), "the removed file is not moved with the directory");
+        assertEquals("old model", store.content("data/archive/old.pt"));
+    }
+
+    @Test
     void anObjectLeftUnderARenamedFilesOldName_isNotDeleted_onceSomeoneElseReplacedIt() throws FsException {
         List<Runnable> held = bookkeepingNeverRuns();
         renamedWhileUploading();
