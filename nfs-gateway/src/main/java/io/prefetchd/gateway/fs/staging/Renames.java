@@ -47,9 +47,11 @@ final class Renames {
     private final ObjectStore store;
     private final DirectoryMover mover;
     private final CachedCopies cachedCopies;
+    private final UploadTargets targets;
 
     Renames(OverlayView view, BucketNamespace names, ShownAttributes shown, StagingArea area, RecentChanges recent,
-            S3FileSystem base, ObjectStore store, DirectoryMover mover, CachedCopies cachedCopies) {
+            S3FileSystem base, ObjectStore store, DirectoryMover mover, CachedCopies cachedCopies,
+            UploadTargets targets) {
         this.view = requireNonNull(view, "view is null");
         this.names = requireNonNull(names, "names is null");
         this.shown = requireNonNull(shown, "shown is null");
@@ -59,6 +61,7 @@ final class Renames {
         this.store = requireNonNull(store, "store is null");
         this.mover = requireNonNull(mover, "mover is null");
         this.cachedCopies = requireNonNull(cachedCopies, "cachedCopies is null");
+        this.targets = requireNonNull(targets, "targets is null");
     }
 
     /** Renames {@code fromName} in {@code fromDir} to {@code toName} (a valid name) in {@code toDir}, as POSIX does. */
@@ -112,6 +115,7 @@ final class Renames {
     }
 
     private void renameObject(Inode from, Inode to) throws FsException {
+        targets.requireFree(base.key(to.path()), "the rename of /" + from.path() + " to /" + to.path());
         FileAttributes a = view.getattr(from);
         names.keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         ObjectMeta copied;
@@ -149,6 +153,7 @@ final class Renames {
     private void renameDirectory(Inode from, Inode to) throws FsException {
         String fromPrefix = base.key(from.path()) + "/";
         String toPrefix = base.key(to.path()) + "/";
+        targets.requireFreeUnder(toPrefix, "the rename of /" + from.path() + " to /" + to.path());
         List<ObjectMeta> keys;
         try {
             keys = mover.keysWithinLimit(fromPrefix);

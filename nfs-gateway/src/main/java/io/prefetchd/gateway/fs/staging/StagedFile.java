@@ -272,6 +272,14 @@ final class StagedFile {
         return uploading;
     }
 
+    /** Upload {@code s} was taken by {@link #startUploadIfDue} but not started: the file is due again at {@code at}. */
+    synchronized void notStarted(Snapshot s, Instant at) {
+        if (uploading == s) {
+            uploading = null;
+            due = at;
+        }
+    }
+
     /**
      * The file as it is now, when it still holds exactly what upload {@code s} sent (bytes, owner, mode, mtime),
      * renamed since or not; null once it changed or went away.

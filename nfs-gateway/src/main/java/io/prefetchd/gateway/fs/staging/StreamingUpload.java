@@ -363,6 +363,11 @@ final class StreamingUpload {
         }
     }
 
+    /** The file's name when the streamed upload began, the key it is completed under; null when none began. */
+    synchronized @Nullable String begunPath() {
+        return begunPath;
+    }
+
     /** A streamed upload being completed under the key of {@code path}, the name its file had when it began. */
     record Finishing(String path, CompletableFuture<ObjectMeta> object) {
     }

@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -83,6 +85,7 @@ final class Uploader {
     private final Clock clock;
     private final Outcome outcome;
     private final Executor completions;
+    private final UploadTargets targets;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter uploads;
     private final Counter uploadedBytes;
@@ -93,7 +96,8 @@ final class Uploader {
     private volatile @Nullable Instant lastErrorAt;
 
     Uploader(StagingArea area, ObjectStore store, Function<String, String> keyOf, StagingSettings settings,
-             Owner defaultOwner, Clock clock, Outcome outcome, Executor completions, MeterRegistry meters) {
+             Owner defaultOwner, Clock clock, Outcome outcome, Executor completions, UploadTargets targets,
+             MeterRegistry meters) {
         this.area = requireNonNull(area, "area is null");
         this.store = requireNonNull(store, "store is null");
         this.keyOf = requireNonNull(keyOf, "keyOf is null");
@@ -102,6 +106,7 @@ final class Uploader {
         this.clock = requireNonNull(clock, "clock is null");
         this.outcome = requireNonNull(outcome, "outcome is null");
         this.completions = requireNonNull(completions, "completions is null");
+        this.targets = requireNonNull(targets, "targets is null");
         this.uploads = Counter.builder("prefetchd.uploads").description("staged files uploaded to S3")
                 .register(meters);
         this.uploadedBytes = Counter.builder("prefetchd.upload.bytes").baseUnit("bytes")
@@ -117,8 +122,11 @@ final class Uploader {
                 .register(meters);
     }
 
-    /** Starts every upload that is due, as many as the concurrency allows. */
-    void runDue() {
+    /**
+     * Starts every upload that is due, as many as the concurrency allows. One whose key another file's upload holds
+     * (see {@link UploadTargets}) stays due and starts at a later call, once that upload is over.
+     */
+    synchronized void runDue() {
         Instant now = clock.instant();
         for (StagedFile f : area.all()) {
             if (inFlight.get() >= settings.uploadConcurrency()) {
@@ -126,9 +134,22 @@ final class Uploader {
             }
             StagedFile.Snapshot s = f.startUploadIfDue(now, settings.uploadDelay(), settings.commitQuiet(),
                     ABANDONED.compareTo(settings.commitQuiet()) < 0 ? settings.commitQuiet() : ABANDONED);
-            if (s != null) {
-                start(f, s);
+            if (s == null) {
+                continue;
             }
+            List<String> keys = new ArrayList<>(2);
+            keys.add(keyOf.apply(s.path()));
+            StreamingUpload streamed = f.streaming;
+            String streamedPath = streamed == null ? null : streamed.begunPath();
+            if (streamedPath != null) {   // completed under the name it began with, if renamed since
+                keys.add(keyOf.apply(streamedPath));
+            }
+            UploadTargets.Claim claim = targets.claim(f, keys);
+            if (claim == null) {
+                f.notStarted(s, now);
+                continue;
+            }
+            start(f, s, claim);
         }
     }
 
@@ -145,7 +166,7 @@ final class Uploader {
         return lastErrorAt;
     }
 
-    private void start(StagedFile f, StagedFile.Snapshot s) {
+    private void start(StagedFile f, StagedFile.Snapshot s, UploadTargets.Claim claim) {
         inFlight.incrementAndGet();
         boolean conditional = f.conditional;
         String baseEtag = f.baseEtag;
@@ -181,9 +202,11 @@ final class Uploader {
         }).whenCompleteAsync((meta, error) -> {
             inFlight.decrementAndGet();
             try {
-                finish(f, s, sent, meta, error, conditional, size);
+                finish(f, s, sent, meta, error, conditional, size, claim);
             } catch (RuntimeException | Error e) {   // nothing else would see it: the future this runs in is dropped
                 LOG.error("after the upload of /{}: {}", s.path(), e.toString(), e);
+            } finally {
+                targets.release(claim);
             }
         }, completions);
     }
@@ -193,7 +216,7 @@ final class Uploader {
      * rename), ended as {@code meta} or {@code error}.
      */
     private void finish(StagedFile f, StagedFile.Snapshot s, StagedFile.Snapshot sent, ObjectMeta meta,
-                        Throwable error, boolean conditional, long size) {
+                        Throwable error, boolean conditional, long size, UploadTargets.Claim claim) {
         Instant now = clock.instant();
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
@@ -250,7 +273,9 @@ final class Uploader {
         boolean retired = false;
         try {
             StagedFile.Snapshot renamed = f.unchangedSince(sent);
-            if (renamed != null && !renamed.path().equals(sent.path())) {
+            // a copy onto a name another file's upload holds waits too: the file goes up again under it later
+            if (renamed != null && !renamed.path().equals(sent.path())
+                    && targets.add(claim, keyOf.apply(renamed.path()))) {
                 ObjectMeta copied = outcome.moved(f, sent, renamed, meta);
                 if (copied != null) {
                     moves.increment();

@@ -93,6 +93,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     private final Renames renames;
     private final AfterUpload afterUpload;
     private final Uploader uploader;
+    private final UploadTargets targets;
     private final long writeVerifier;
     /** The lock namespace changes are serialized on (see the class comment). */
     private final Object namespace = new Object();
@@ -114,8 +115,9 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         Path emptyFile = settings.dir().resolve("empty");
         this.names = new BucketNamespace(view, store, base::key, emptyFile, defaultDirOwner);
         CachedCopies cachedCopies = new CachedCopies(cache);
+        this.targets = new UploadTargets();
         this.renames = new Renames(view, names, shown, area, recent, base, store,
-                new DirectoryMover(store, settings.maxRenameKeys(), emptyFile, cachedCopies), cachedCopies);
+                new DirectoryMover(store, settings.maxRenameKeys(), emptyFile, cachedCopies), cachedCopies, targets);
         this.afterUpload = new AfterUpload(view, shown, area, recent, base, store, cache);
         this.writeVerifier = verifierOf(area.boots(), clock.millis());
         this.uploader = new Uploader(area, store, base::key, settings, defaultFileOwner, clock, new Uploader.Outcome() {
@@ -145,7 +147,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                     return afterUpload.moved(file, sent, now, object);
                 }
             }
-        }, completions, meters);
+        }, completions, targets, meters);
         if (settings.streamingPartSize() > 0) {
             area.streamWith(new StreamingUpload.Context(store, area, base::key, settings.streamingPartSize(),
                     new Semaphore(streamingParts(settings.streamingPartSize())), defaultFileOwner, streaming, meters));
@@ -568,6 +570,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         List<Inode> folders;
         synchronized (namespace) {
             folders = names.foldersAbove(file);
+            targets.requireFree(base.key(file.path()), "the PUT of /" + file.path());
             area.settleStray(base.key(file.path()), store);
         }
         Owner o = owner != null ? owner : defaultFileOwner;

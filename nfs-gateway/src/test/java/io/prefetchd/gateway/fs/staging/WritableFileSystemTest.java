@@ -734,6 +734,62 @@ class WritableFileSystemTest {
                 "the new file replaces the object its name held (If-Match), not a conflict");
     }
 
+    /**
+     * A file renamed over another name uploads unconditionally; renamed again while that upload is in flight, its
+     * upload still lands under the name it left. A newer file staged under that name meanwhile must not go up
+     * before it: landing first, it would be overwritten, then deleted with what the first left there.
+     */
+    @Test
+    void aNewFileUnderTheNameOfAnUnconditionalUploadInFlight_goesUpAfterIt_andStays() throws FsException {
+        Inode f = create("models", "a");
+        write(f, 0, "first", true);
+        fs.rename(dir("models"), "a", dir("models"), "k");   // unconditional from now on
+        store.holdUploads();
+        closeAndUpload(file("models/k"));
+        fs.rename(dir("models"), "k", dir("models"), "q");
+        Inode next = create("models", "k");
+        write(next, 0, "second", true);
+        store.stopHolding();
+        closeAndUpload(next);   // must wait: the first file's upload to models/k is in flight
+
+        store.releaseUploads();   // the first lands under models/k, is copied to q and deleted under k
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+
+        assertEquals("second", store.content("data/models/k"), "the acknowledged newer file is in S3");
+        assertEquals("first", store.content("data/models/q"));
+        assertEquals(0, fs.status().pending().size());
+        assertEquals("second", read(file("models/k")));
+    }
+
+    @Test
+    void aRenameOntoANameWhoseUploadIsInFlight_answersDelay_untilItLanded() throws FsException {
+        renamedWhileUploading();   // models/tmp's upload in flight, the file now models/final
+        assertEquals(FsError.DELAY, assertThrows(FsException.class,
+                () -> fs.rename(dir("models"), "old.pt", dir("models"), "tmp")).error());
+
+        store.releaseUploads();
+        fs.rename(dir("models"), "old.pt", dir("models"), "tmp");
+
+        assertEquals("old model", store.content("data/models/tmp"));
+        assertEquals("state", store.content("data/models/final"));
+    }
+
+    @Test
+    void aPutOntoANameWhoseUploadIsInFlight_answersDelay_untilItLanded() throws Exception {
+        renamedWhileUploading();
+        Path theirs = tmp.resolve("theirs");
+        Files.writeString(theirs, "put");
+        assertEquals(FsError.DELAY, assertThrows(FsException.class, () -> fs.put(file("models/tmp"), theirs, null,
+                Instant.ofEpochSecond(1000), java.util.Map.of())).error());
+
+        store.releaseUploads();
+        fs.put(file("models/tmp"), theirs, null, Instant.ofEpochSecond(1000), java.util.Map.of());
+
+        assertEquals("put", store.content("data/models/tmp"));
+        assertEquals("state", store.content("data/models/final"));
+    }
+
     @Test
     void renameDuringUpload_thenANewFileUnderTheOldNameRemoved_leavesNothingThere() throws FsException {
         renamedWhileUploading();

@@ -83,6 +83,11 @@ final class WritableStore implements ObjectStore {
         hold = true;
     }
 
+    /** Uploads from now on land at once; those held so far stay held until {@link #releaseUploads}. */
+    void stopHolding() {
+        hold = false;
+    }
+
     /** Lets the held uploads land (each with the bytes its file had when it started), in order. */
     void releaseUploads() {
         hold = false;
