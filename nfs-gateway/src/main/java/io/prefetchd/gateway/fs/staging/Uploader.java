@@ -43,6 +43,10 @@ import static java.util.Objects.requireNonNull;
  * version it was staged from. When S3 refuses (someone else wrote the object meanwhile), the gateway's version is
  * uploaded anyway, unconditionally: last close wins, and the conflict is logged and counted.
  *
+ * <p><b>One upload per key.</b> An upload holds the keys it may land under (and, for its server-side copy, the new
+ * name) from its start until its bookkeeping ended ({@link UploadTargets}); a due file whose key another file's
+ * upload holds waits for the next call.
+ *
  * <p>Thread-safe: per-file upload state is the {@link StagedFile}'s. What follows an upload (journal, read cache,
  * namespace) runs on {@code completions}, never on the store's own threads, which it could otherwise hold up; only
  * the record that an upload landed ({@link StagingArea#landed}) is made on the thread that completes it, as it
