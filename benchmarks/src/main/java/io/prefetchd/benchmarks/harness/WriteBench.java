@@ -56,8 +56,10 @@ import java.util.concurrent.TimeUnit;
  * With {@code --warmup SIZE}, each of the two uploading contenders first moves a file of that size the same way (the
  * direct one with the same SDK client, the gateway through the same daemon, until the object is visible), as a job
  * that writes many checkpoints does. The gateway then copies the warm-up file into its read cache while the measured
- * file is written, so the figure is that of a checkpoint written right after another, not of an idle warm gateway.
- * By default (0) both are measured as fresh processes.
+ * file is written, so the figure is that of a checkpoint written right after another, not of an idle warm gateway;
+ * with {@code --idle} too, the measured file waits until the gateway has nothing staged any more (the warm-up file
+ * uploaded and in its read cache), as a gateway that has served a while and saves its next checkpoint minutes after
+ * the last one. By default (0) both are measured as fresh processes.
  *
  * <p>With {@code --rename}, the gateway's files are written under a temporary name ({@code NAME.tmp}) and renamed
  * into place right after their close, as checkpoint writers that save to a temporary file and {@code os.replace}
@@ -91,6 +93,9 @@ public final class WriteBench implements Callable<Integer> {
     @Option(names = "--warmup", description = "A file of this size is moved first by each uploading contender, "
             + "unmeasured (0: fresh processes). Default: ${DEFAULT-VALUE}")
     String warmup = "0";
+    @Option(names = "--idle", description = "With --warmup: the measured file waits until the gateway has nothing "
+            + "staged (the warm-up file uploaded and in its read cache). Default: ${DEFAULT-VALUE}")
+    boolean idle;
     @Option(names = "--rename", description = "Write the gateway's file as NAME.tmp and rename it into place after "
             + "its close (os.replace). Default: ${DEFAULT-VALUE}")
     boolean rename;
@@ -120,6 +125,7 @@ public final class WriteBench implements Callable<Integer> {
             result.put("bytes", bytes);
             result.put("warmup_bytes", warmupBytes);
             result.put("renamed_into_place", rename);
+            result.put("idle_before_measured", idle && warm != null);
             result.put("profile", profile);
             double local = localCopy(file, w.resolve("local-copy.bin"));
             result.put("local_disk_seconds", local);
@@ -326,6 +332,9 @@ public final class WriteBench implements Callable<Integer> {
             if (warm != null) {
                 writeOverNfs(warm, "warmup/gateway.bin", d.nfsPort(), rename);
                 awaitVisible(s3, "warmup/gateway.bin", System.nanoTime());
+                if (idle) {
+                    awaitNothingStaged(d.httpPort());
+                }
                 m0 = metrics(d.httpPort());
             }
             double daemonCpu0 = cpuSeconds(d.process().toHandle());
@@ -419,6 +428,17 @@ public final class WriteBench implements Callable<Integer> {
                 }
                 Thread.sleep(20);
             }
+        }
+    }
+
+    /** Polls the gateway's metrics (every 50 ms, up to 5 minutes) until no file is staged any more. */
+    private static void awaitNothingStaged(int httpPort) throws IOException, InterruptedException {
+        long since = System.nanoTime();
+        while (metrics(httpPort).getOrDefault("prefetchd_uploads_pending", 1.0) > 0) {
+            if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(5)) {
+                throw new IOException("the gateway still had files staged 5 min after the warm-up file was visible");
+            }
+            Thread.sleep(50);
         }
     }
 
