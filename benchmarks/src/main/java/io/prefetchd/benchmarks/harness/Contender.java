@@ -30,6 +30,11 @@ public interface Contender extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /** The process the contender runs its server in, when it is not the harness's own (its CPU is reported). */
+    default java.util.OptionalLong processId() {
+        return java.util.OptionalLong.empty();
+    }
+
     /**
      * A reader for one thread; not shared between threads.
      *

@@ -13,10 +13,14 @@ import org.jspecify.annotations.Nullable;
  * @param waited reads slower than the wait threshold (they waited on S3)
  * @param s3 what the emulated S3 served during the epoch
  * @param contenderCounters the contender's own counters over the epoch (e.g. the gateway's cache hits)
+ * @param cpuSeconds CPU seconds used over the epoch by thread group, keyed {@code harness/GROUP} (the emulated S3's
+ *     {@code S3Proxy-Jetty}, the readers' {@code NAME-reader}, ...) and {@code daemon/GROUP} for a contender that
+ *     runs a process of its own; empty where not measured
  */
 public record EpochResult(String contender, int epoch, double wallSeconds, int samples, int samplesOk, int badBytes,
                           int errors, long bytesRead, int waited, double p50Millis, double p99Millis,
-                          S3Emulator.Counters s3, java.util.Map<String, Double> contenderCounters) {
+                          S3Emulator.Counters s3, java.util.Map<String, Double> contenderCounters,
+                          java.util.Map<String, Double> cpuSeconds) {
 
     public double samplesPerSecond() {
         return samples / wallSeconds;

@@ -246,6 +246,11 @@ final class PrefetchdContender implements Contender {
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
     @Override
+    public java.util.OptionalLong processId() {
+        return java.util.OptionalLong.of(daemon.process().pid());
+    }
+
+    @Override
     public Map<String, Double> counters() {
         try {
             String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"

@@ -138,6 +138,48 @@ public final class Report {
         }
     }
 
+    /**
+     * CPU per sample read, in milliseconds, of each epoch: the daemon's threads (a contender with a process of its
+     * own), the emulated S3 ({@code S3Proxy-Jetty}), the readers (the project's NFS client or S3 SDK, in the
+     * harness), and the rest of the harness; then the daemon's largest thread groups. What the two cores were
+     * busy with, which other work on the machine does not change the way it changes seconds.
+     */
+    public void printCpu(PrintStream out) {
+        out.println(String.format(Locale.ROOT, "%-18s %2s %8s %8s %8s %8s %8s  %s", "CPU ms per sample", "ep", "total",
+                "daemon", "S3 emu", "readers", "harness", "daemon's largest thread groups"));
+        for (EpochResult r : results) {
+            if (r.cpuSeconds().isEmpty() || r.samples() == 0) {
+                continue;
+            }
+            double n = r.samples() / 1000.0;
+            double daemon = 0;
+            double emulator = 0;
+            double readers = 0;
+            double harness = 0;
+            List<String> top = new ArrayList<>();
+            for (Map.Entry<String, Double> e : r.cpuSeconds().entrySet()) {
+                String k = e.getKey();
+                double v = e.getValue();
+                if (k.startsWith("daemon/")) {
+                    daemon += v;
+                } else if (k.startsWith("harness/S3Proxy")) {
+                    emulator += v;
+                } else if (k.endsWith("-reader")) {
+                    readers += v;
+                } else {
+                    harness += v;
+                }
+            }
+            r.cpuSeconds().entrySet().stream().filter(e -> e.getKey().startsWith("daemon/") && e.getValue() / n >= 0.005)
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(5)
+                    .forEach(e -> top.add(String.format(Locale.ROOT, "%s %.2f",
+                            e.getKey().substring("daemon/".length()), e.getValue() / n)));
+            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %8.2f %8.2f %8.2f %8.2f  %s", r.contender(),
+                    r.epoch(), (daemon + emulator + readers + harness) / n, daemon / n, emulator / n, readers / n,
+                    harness / n, String.join(", ", top)));
+        }
+    }
+
     /** The stops for JSON: where each stopped contender was and what its cut epoch read. */
     public List<Map<String, Object>> stopRows() {
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -207,6 +249,7 @@ public final class Report {
             m.put("read_amplification", r.readAmplification());
             m.put("gateway_cache_hit_ratio_bytes", r.cacheHitRatio());
             m.put("contender_counters", r.contenderCounters());
+            m.put("cpu_seconds_by_thread_group", r.cpuSeconds());
             m.put("time_vs_all_local", vsLocal(r));
             m.put("time_vs_bound", vsBound(r));
             m.put("s3_bytes_vs_miss_bytes", s3VsMiss(r));

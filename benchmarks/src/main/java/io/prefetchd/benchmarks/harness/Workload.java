@@ -160,7 +160,7 @@ public final class Workload {
                 long now = clock.getAsLong();
                 if (now - deadline > 0) {   // over the cap between epochs: the next one does not start
                     EpochResult none = new EpochResult(c.name(), e, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                            new S3Emulator.Counters(0, 0, 0, 0), java.util.Map.of());
+                            new S3Emulator.Counters(0, 0, 0, 0), java.util.Map.of(), java.util.Map.of());
                     stop = new Stop(c.name(), e, (now - start) / 1e9, maxNanos / 1e9, order.length, none);
                     break;
                 }
@@ -175,14 +175,22 @@ public final class Workload {
                     deadline = maxNanos == 0 ? Long.MAX_VALUE : start + maxNanos;
                 }
                 java.util.Map<String, Double> before = c.counters();
+                ThreadCpu harness0 = ThreadCpu.of(ProcessHandle.current().pid());
+                java.util.OptionalLong daemon = c.processId();
+                ThreadCpu daemon0 = daemon.isPresent() ? ThreadCpu.of(daemon.getAsLong()) : null;
                 EpochResult r = epoch(c.name(), e, order, rs, s3Counters, deadline);
+                java.util.Map<String, Double> cpu = new java.util.LinkedHashMap<>();
+                ThreadCpu.of(ProcessHandle.current().pid()).since(harness0).forEach((g, v) -> cpu.put("harness/" + g, v));
+                if (daemon0 != null) {
+                    ThreadCpu.of(daemon.getAsLong()).since(daemon0).forEach((g, v) -> cpu.put("daemon/" + g, v));
+                }
                 java.util.Map<String, Double> after = c.counters();
                 java.util.Map<String, Double> delta = new java.util.TreeMap<>();
                 // counters (*_total) as differences over the epoch, gauges as their value at its end
                 after.forEach((k, v) -> delta.put(k, k.endsWith("_total") ? v - before.getOrDefault(k, 0.0) : v));
                 r = new EpochResult(r.contender(), r.epoch(), r.wallSeconds(), r.samples(), r.samplesOk(),
                         r.badBytes(), r.errors(), r.bytesRead(), r.waited(), r.p50Millis(), r.p99Millis(), r.s3(),
-                        delta);
+                        delta, cpu);
                 if (r.samples() < order.length) {
                     stop = new Stop(c.name(), e, (clock.getAsLong() - start) / 1e9, maxNanos / 1e9, order.length, r);
                     break;
@@ -300,7 +308,7 @@ public final class Workload {
         long[] done = Arrays.copyOf(lat, taken);
         Arrays.sort(done);
         return new EpochResult(name, epoch, wall, taken, ok, bad, err, bytes, waited,
-                percentile(done, 0.50) / 1e6, percentile(done, 0.99) / 1e6, used, java.util.Map.of());
+                percentile(done, 0.50) / 1e6, percentile(done, 0.99) / 1e6, used, java.util.Map.of(), java.util.Map.of());
     }
 
     static double percentile(long[] sorted, double q) {

@@ -17,7 +17,7 @@ class ReportTest {
     private static final long MIB = 1L << 20;
 
     private static EpochResult epoch(String contender, int epoch, double wall, S3Emulator.Counters s3) {
-        return new EpochResult(contender, epoch, wall, 100, 100, 0, 0, 100 * MIB, 0, 1, 2, s3, Map.of());
+        return new EpochResult(contender, epoch, wall, 100, 100, 0, 0, 100 * MIB, 0, 1, 2, s3, Map.of(), Map.of());
     }
 
     /** all-local 1 s; direct-get: 70 MiB in 1,400 GETs; prefetchd: 50 MiB in 50 GETs, with HEADs and LISTs. */
@@ -43,6 +43,21 @@ class ReportTest {
         assertEquals(1.1, direct.ratio(4.4), 1e-9);
         assertEquals(EpochBound.Term.BYTES, hints.binding());  // 50 MiB at 25 MiB/s = 2 s
         assertEquals(1.25, hints.ratio(2.5), 1e-9);
+    }
+
+    @Test
+    void printCpu_splitsEachEpochsCpuPerSampleByProcessAndThreadGroup() {
+        EpochResult r = new EpochResult("prefetchd-hints", 1, 2.0, 1000, 1000, 0, 0, 100 * MIB, 0, 1, 2,
+                new S3Emulator.Counters(0, 0, 0, 0), Map.of(), Map.of("daemon/prefetchd-nfs-w", 1.5,
+                "daemon/prefetchd-planner", 0.5, "harness/S3Proxy-Jetty", 3.0, "harness/prefetchd-hints-reader", 0.25,
+                "harness/C2 CompilerThre", 0.75));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        new Report(List.of(r), List.of(), Map.of(), 0.5, 100 * MIB, 25 * MIB, 350)
+                .printCpu(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String line = buf.toString(StandardCharsets.UTF_8).split("\n")[1];
+        // total, daemon, emulated S3, readers, rest of the harness: ms per sample over 1,000 samples
+        assertTrue(line.matches("prefetchd-hints\\s+1\\s+6\\.00\\s+2\\.00\\s+3\\.00\\s+0\\.25\\s+0\\.75\\s+"
+                + "prefetchd-nfs-w 1\\.50, prefetchd-planner 0\\.50"), line);
     }
 
     @Test
