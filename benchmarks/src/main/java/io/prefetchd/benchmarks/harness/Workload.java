@@ -256,7 +256,7 @@ public final class Workload {
                 } finally {
                     running.decrementAndGet();
                 }
-            }, name + "-reader");
+            }, "reader " + name);   // "reader" first: Linux keeps 15 characters of a thread name
             t.setDaemon(true);
             t.start();
             threads.add(t);
