@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param s3 what the emulated S3 served during the epoch
  * @param contenderCounters the contender's own counters over the epoch (e.g. the gateway's cache hits)
  * @param cpuSeconds CPU seconds used over the epoch by thread group, keyed {@code harness/GROUP} (the emulated S3's
- *     {@code S3Proxy-Jetty}, the readers' {@code reader NAME}, ...) and {@code daemon/GROUP} for a contender that
+ *     {@code S3Proxy-Jetty}, the readers' {@code reader threads}, ...) and {@code daemon/GROUP} for a contender that
  *     runs a process of its own; empty where not measured
  */
 public record EpochResult(String contender, int epoch, double wallSeconds, int samples, int samplesOk, int badBytes,

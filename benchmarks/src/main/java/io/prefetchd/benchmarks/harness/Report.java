@@ -164,7 +164,7 @@ public final class Report {
                     daemon += v;
                 } else if (k.startsWith("harness/S3Proxy")) {
                     emulator += v;
-                } else if (k.startsWith("harness/reader ")) {
+                } else if (k.equals("harness/" + Workload.READERS)) {
                     readers += v;
                 } else {
                     harness += v;

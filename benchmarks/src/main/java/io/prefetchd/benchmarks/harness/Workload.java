@@ -181,6 +181,9 @@ public final class Workload {
                 EpochResult r = epoch(c.name(), e, order, rs, s3Counters, deadline);
                 java.util.Map<String, Double> cpu = new java.util.LinkedHashMap<>();
                 ThreadCpu.of(ProcessHandle.current().pid()).since(harness0).forEach((g, v) -> cpu.put("harness/" + g, v));
+                double read = r.cpuSeconds().getOrDefault(READERS, 0.0);   // ended with the epoch: not in /proc
+                cpu.put("harness/" + READERS, read);
+                cpu.computeIfPresent("harness/" + ThreadCpu.ENDED, (k, v) -> Math.max(0, v - read));
                 if (daemon0 != null) {
                     ThreadCpu.of(daemon.getAsLong()).since(daemon0).forEach((g, v) -> cpu.put("daemon/" + g, v));
                 }
@@ -209,6 +212,9 @@ public final class Workload {
         return new ContenderRun(out, Optional.ofNullable(stop));
     }
 
+    /** The reader threads' CPU seconds in an epoch's {@link EpochResult#cpuSeconds}. */
+    static final String READERS = "reader threads";
+
     private record Done(int position, long nanos, int outcome) {
     }
 
@@ -223,6 +229,7 @@ public final class Workload {
         AtomicInteger next = new AtomicInteger();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger running = new AtomicInteger(rs.size());
+        java.util.concurrent.atomic.AtomicLong readerCpuNanos = new java.util.concurrent.atomic.AtomicLong();
         List<Thread> threads = new ArrayList<>();
         String[] firstError = new String[1];
         S3Emulator.Counters before = s3Counters.get();
@@ -254,6 +261,9 @@ public final class Workload {
                         }
                     }
                 } finally {
+                    // a thread's CPU is gone from /proc once it ended, so each reader counts its own
+                    readerCpuNanos.addAndGet(Math.max(0, java.lang.management.ManagementFactory.getThreadMXBean()
+                            .getCurrentThreadCpuTime()));
                     running.decrementAndGet();
                 }
             }, "reader " + name);   // "reader" first: Linux keeps 15 characters of a thread name
@@ -308,7 +318,8 @@ public final class Workload {
         long[] done = Arrays.copyOf(lat, taken);
         Arrays.sort(done);
         return new EpochResult(name, epoch, wall, taken, ok, bad, err, bytes, waited,
-                percentile(done, 0.50) / 1e6, percentile(done, 0.99) / 1e6, used, java.util.Map.of(), java.util.Map.of());
+                percentile(done, 0.50) / 1e6, percentile(done, 0.99) / 1e6, used, java.util.Map.of(),
+                java.util.Map.of(READERS, readerCpuNanos.get() / 1e9));
     }
 
     static double percentile(long[] sorted, double q) {

@@ -49,7 +49,7 @@ class ReportTest {
     void printCpu_splitsEachEpochsCpuPerSampleByProcessAndThreadGroup() {
         EpochResult r = new EpochResult("prefetchd-hints", 1, 2.0, 1000, 1000, 0, 0, 100 * MIB, 0, 1, 2,
                 new S3Emulator.Counters(0, 0, 0, 0), Map.of(), Map.of("daemon/prefetchd-nfs-w", 1.5,
-                "daemon/prefetchd-planner", 0.5, "harness/S3Proxy-Jetty", 3.0, "harness/reader prefetch", 0.25,
+                "daemon/prefetchd-planner", 0.5, "harness/S3Proxy-Jetty", 3.0, "harness/" + Workload.READERS, 0.25,
                 "harness/C2 CompilerThre", 0.75));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         new Report(List.of(r), List.of(), Map.of(), 0.5, 100 * MIB, 25 * MIB, 350)
