@@ -88,8 +88,9 @@ public final class WriteBench implements Callable<Integer> {
     Path work;
     @Option(names = "--out", description = "Folder for write.json. Default: the work folder")
     Path out;
-    @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
-    String daemonHeap = "512m";
+    @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM; bin/prefetchd's default, which also "
+            + "sizes how many parts of a file go up while it is written (an eighth of it). Default: ${DEFAULT-VALUE}")
+    String daemonHeap = "2g";
     @Option(names = "--warmup", description = "A file of this size is moved first by each uploading contender, "
             + "unmeasured (0: fresh processes). Default: ${DEFAULT-VALUE}")
     String warmup = "0";
