@@ -68,9 +68,18 @@ final class DirectoryMover {
      * would fail the copy's If-Match.
      */
     void move(List<ObjectMeta> keys, String fromPrefix, String toPrefix) {
+        move(keys, fromPrefix, toPrefix, false);
+    }
+
+    private void move(List<ObjectMeta> keys, String fromPrefix, String toPrefix, boolean resuming) {
         for (ObjectMeta m : keys) {
             String to = toPrefix + m.key().substring(fromPrefix.length());
-            if (isMarker(m)) {
+            if (resuming && !isMarker(m) && store.head(to).isPresent()) {
+                // copied before the move was cut short, or written since (a file moved with the directory, uploaded
+                // after the move stopped on an S3 error): either way newer than this, which goes
+                LOG.info("s3://{}/{} is there already: {} is deleted, not copied over it", store.bucket(), to,
+                        m.key());
+            } else if (isMarker(m)) {
                 Map<String, String> metadata = store.userMetadata(m.key()).orElse(Map.of());
                 try {
                     store.upload(to, emptyFile, metadata, false, null).join();
@@ -91,13 +100,14 @@ final class DirectoryMover {
 
     /**
      * Finishes a move cut short: whatever is still under {@code fromPrefix} goes under {@code toPrefix}, except what
-     * {@code keep} leaves out of the keys listed there.
+     * {@code keep} leaves out of the keys listed there. A key whose new name holds an object already is deleted, not
+     * copied: the move copied it before it was cut short, or a file staged under that name went up since.
      */
     void resume(String fromPrefix, String toPrefix, java.util.function.UnaryOperator<List<ObjectMeta>> keep) {
         List<ObjectMeta> keys = keys(fromPrefix, Integer.MAX_VALUE);
         LOG.info("finishing the rename of s3://{}/{} to {}: {} keys left", store.bucket(), fromPrefix, toPrefix,
                 keys.size());
-        move(keep.apply(keys), fromPrefix, toPrefix);
+        move(keep.apply(keys), fromPrefix, toPrefix, true);
     }
 
     private List<ObjectMeta> keys(String prefix, int limit) {

@@ -114,8 +114,18 @@ final class Renames {
         base.changed(to.path());
     }
 
+    /** Renames an object in S3; the new name is held against the gateway's uploads until the copy is done. */
     private void renameObject(Inode from, Inode to) throws FsException {
-        targets.requireFree(base.key(to.path()), "the rename of /" + from.path() + " to /" + to.path());
+        UploadTargets.Claim held = targets.hold(base.key(to.path()), "the rename of /" + from.path() + " to /"
+                + to.path());
+        try {
+            copyObject(from, to);
+        } finally {
+            targets.release(held);
+        }
+    }
+
+    private void copyObject(Inode from, Inode to) throws FsException {
         FileAttributes a = view.getattr(from);
         names.keepDirectory(new Inode(FileType.DIRECTORY, from.parentPath()), from.name());
         ObjectMeta copied;
@@ -150,10 +160,23 @@ final class Renames {
         base.changed(to.path());
     }
 
+    /**
+     * Renames a directory in S3; the keys under the new name are held against the gateway's uploads until the move
+     * is done, so that a staged file moved with the directory never lands before the object it replaces is copied.
+     */
     private void renameDirectory(Inode from, Inode to) throws FsException {
+        UploadTargets.Claim held = targets.holdUnder(base.key(to.path()) + "/", "the rename of /" + from.path()
+                + " to /" + to.path());
+        try {
+            moveDirectory(from, to);
+        } finally {
+            targets.release(held);
+        }
+    }
+
+    private void moveDirectory(Inode from, Inode to) throws FsException {
         String fromPrefix = base.key(from.path()) + "/";
         String toPrefix = base.key(to.path()) + "/";
-        targets.requireFreeUnder(toPrefix, "the rename of /" + from.path() + " to /" + to.path());
         List<ObjectMeta> keys;
         try {
             keys = mover.keysWithinLimit(fromPrefix);

@@ -568,9 +568,22 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
             throw new FsException(FsError.ISDIR, "/" + file.path() + " is a directory");
         }
         List<Inode> folders;
+        UploadTargets.Claim held;
         synchronized (namespace) {
             folders = names.foldersAbove(file);
-            targets.requireFree(base.key(file.path()), "the PUT of /" + file.path());
+            held = targets.hold(base.key(file.path()), "the PUT of /" + file.path());
+        }
+        try {
+            return putHeld(file, content, owner, mtime, metadata, folders);
+        } finally {
+            targets.release(held);
+        }
+    }
+
+    /** {@link #put}, holding the object's key against the gateway's uploads. */
+    private FileAttributes putHeld(Inode file, Path content, @Nullable Owner owner, Instant mtime,
+                                   Map<String, String> metadata, List<Inode> folders) throws FsException {
+        synchronized (namespace) {
             area.settleStray(base.key(file.path()), store);
         }
         Owner o = owner != null ? owner : defaultFileOwner;

@@ -735,18 +735,25 @@ class WritableFileSystemTest {
     }
 
     /**
-     * A file renamed over another name uploads unconditionally; renamed again while that upload is in flight, its
-     * upload still lands under the name it left. A newer file staged under that name meanwhile must not go up
-     * before it: landing first, it would be overwritten, then deleted with what the first left there.
+     * A file renamed over another name uploads unconditionally; renamed again (to models/q) while that upload is in
+     * flight, its upload still lands under models/k, the name it left.
      */
-    @Test
-    void aNewFileUnderTheNameOfAnUnconditionalUploadInFlight_goesUpAfterIt_andStays() throws FsException {
+    private void unconditionalUploadInFlightUnderK() throws FsException {
         Inode f = create("models", "a");
         write(f, 0, "first", true);
         fs.rename(dir("models"), "a", dir("models"), "k");   // unconditional from now on
         store.holdUploads();
         closeAndUpload(file("models/k"));
         fs.rename(dir("models"), "k", dir("models"), "q");
+    }
+
+    /**
+     * A newer file staged under the name of an upload in flight must not go up before it: landing first, it would be
+     * overwritten, then deleted with what the first left there.
+     */
+    @Test
+    void aNewFileUnderTheNameOfAnUnconditionalUploadInFlight_goesUpAfterIt_andStays() throws FsException {
+        unconditionalUploadInFlightUnderK();
         Inode next = create("models", "k");
         write(next, 0, "second", true);
         store.stopHolding();
@@ -764,30 +771,74 @@ class WritableFileSystemTest {
 
     @Test
     void aRenameOntoANameWhoseUploadIsInFlight_answersDelay_untilItLanded() throws FsException {
-        renamedWhileUploading();   // models/tmp's upload in flight, the file now models/final
+        unconditionalUploadInFlightUnderK();
         assertEquals(FsError.DELAY, assertThrows(FsException.class,
-                () -> fs.rename(dir("models"), "old.pt", dir("models"), "tmp")).error());
+                () -> fs.rename(dir("models"), "old.pt", dir("models"), "k")).error());
 
         store.releaseUploads();
-        fs.rename(dir("models"), "old.pt", dir("models"), "tmp");
+        fs.rename(dir("models"), "old.pt", dir("models"), "k");
 
-        assertEquals("old model", store.content("data/models/tmp"));
-        assertEquals("state", store.content("data/models/final"));
+        assertEquals("old model", store.content("data/models/k"), "not overwritten, then deleted, by the first");
+        assertEquals("first", store.content("data/models/q"));
     }
 
     @Test
     void aPutOntoANameWhoseUploadIsInFlight_answersDelay_untilItLanded() throws Exception {
-        renamedWhileUploading();
+        unconditionalUploadInFlightUnderK();
         Path theirs = tmp.resolve("theirs");
         Files.writeString(theirs, "put");
-        assertEquals(FsError.DELAY, assertThrows(FsException.class, () -> fs.put(file("models/tmp"), theirs, null,
+        store.stopHolding();   // the first file's upload stays in flight
+        assertEquals(FsError.DELAY, assertThrows(FsException.class, () -> fs.put(file("models/k"), theirs, null,
                 Instant.ofEpochSecond(1000), java.util.Map.of())).error());
 
         store.releaseUploads();
-        fs.put(file("models/tmp"), theirs, null, Instant.ofEpochSecond(1000), java.util.Map.of());
+        fs.put(file("models/k"), theirs, null, Instant.ofEpochSecond(1000), java.util.Map.of());
 
-        assertEquals("put", store.content("data/models/tmp"));
-        assertEquals("state", store.content("data/models/final"));
+        assertEquals("put", store.content("data/models/k"));
+        assertEquals("first", store.content("data/models/q"));
+    }
+
+    /**
+     * A file staged over an object and moved with its directory goes up only once the move has copied that object:
+     * landing before the copy, it would be overwritten by the older bytes, and then retired.
+     */
+    @Test
+    void aStagedFileMovedWithItsDirectory_goesUpAfterTheMoveCopiedTheObjectItReplaces() throws Exception {
+        List<Runnable> held = bookkeepingNeverRuns();
+        NewAttributes truncate = new NewAttributes(OptionalLong.of(0), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty());
+        Inode f = fs.create(dir("models"), "old.pt", new CreateHow(CreateHow.Mode.UNCHECKED, 0, truncate), ALICE);
+        write(f, 0, "new", true);
+        fs.closed(f);
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        store.holdCopies(copying, go);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread rename = new Thread(() -> {
+            try {
+                fs.rename(Inode.ROOT, "models", Inode.ROOT, "archive");
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        rename.start();
+        try {
+            assertTrue(copying.await(30, TimeUnit.SECONDS));
+            int uploads = store.uploads.get();   // folder markers the move put anew
+            clock.advance(Duration.ofSeconds(2));
+            fs.runUploads();   // due, but archive/ is held by the move
+            assertEquals(uploads, store.uploads.get(), "no upload under the directory's new name during the move");
+        } finally {
+            store.holdCopies(new CountDownLatch(1), new CountDownLatch(0));
+            go.countDown();
+            rename.join(30_000);
+        }
+        assertNull(failed.get());
+        fs.runUploads();
+        held.forEach(Runnable::run);
+
+        assertEquals("new", store.content("data/archive/old.pt"));
+        assertNull(store.content("data/models/old.pt"));
     }
 
     @Test
