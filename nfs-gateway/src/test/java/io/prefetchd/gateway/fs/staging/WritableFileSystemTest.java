@@ -1260,6 +1260,26 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void aDirectoryRenameCutShort_isFinishedWithoutCopyingOverAFileMovedWithItAndUploadedSince() throws FsException {
+        NewAttributes truncate = new NewAttributes(OptionalLong.of(0), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty());
+        Inode f = fs.create(dir("train"), "b.bin", new CreateHow(CreateHow.Mode.UNCHECKED, 0, truncate), ALICE);
+        write(f, 0, "new b", true);
+        store.failCopiesAfter(1);   // a.bin is moved, the copy of b.bin fails: the rename stops
+        assertThrows(FsException.class, () -> fs.rename(Inode.ROOT, "train", Inode.ROOT, "train2"));
+        store.failCopiesAfter(-1);
+        closeAndUpload(file("train2/b.bin"));   // the staged file moved with the directory goes up
+        assertEquals("new b", store.content("data/train2/b.bin"));
+        fs.close();
+
+        fs = open(1 << 20);   // finishes the rename: b.bin under the old name is what the staged file replaced
+
+        assertEquals("new b", store.content("data/train2/b.bin"), "the acknowledged write is not copied over");
+        assertEquals("a", store.content("data/train2/a.bin"));
+        assertNull(store.content("data/train/b.bin"));
+    }
+
+    @Test
     void remove_ofTheLastFileOfAFolderWithoutMarker_keepsTheFolder() throws FsException {
         fs.remove(dir("models"), "old.pt");
 
