@@ -97,6 +97,9 @@ public final class BenchCommand implements Callable<Integer> {
     Integer gatewayGrain;
     @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM. Default: ${DEFAULT-VALUE}")
     String daemonHeap = "512m";
+    @Option(names = "--daemon-java-option", description = "An option for each prefetchd daemon's JVM, e.g. "
+            + "-XX:StartFlightRecording=filename=daemon.jfr to profile it; repeatable")
+    List<String> daemonJavaOptions = new ArrayList<>();
     @Option(names = "--warm-up", description = "Before a prefetchd contender's first epoch, read a dataset of this "
             + "size (same layout, a folder of its own) through its daemon for two epochs, unmeasured, so that the "
             + "daemon's JIT has compiled its read path as in a gateway that has been running; the run's dataset stays "
@@ -254,7 +257,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    System.getProperty("java.class.path"), daemonHeap, gatewayGrain);
+                    System.getProperty("java.class.path"), daemonHeap, gatewayGrain, daemonJavaOptions);
             PrefetchdContender.DaemonFlags flags = null;
             for (String name : ALL) {
                 if (!contenders.contains(name)) {
@@ -398,6 +401,7 @@ public final class BenchCommand implements Callable<Integer> {
         params.put("gateway_grain", gatewayGrain == null ? "daemon default" : gatewayGrain);
         params.put("max_contender_seconds", maxContenderSeconds);
         params.put("warm_up_bytes", Sizes.parse(warmUp));
+        params.put("daemon_java_options", daemonJavaOptions);
         params.put("contenders", contenders);
         Map<String, Object> emu = new LinkedHashMap<>();
         emu.put("small_get_bytes", check.smallBytes());

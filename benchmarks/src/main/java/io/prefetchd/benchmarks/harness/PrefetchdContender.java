@@ -86,12 +86,22 @@ final class PrefetchdContender implements Contender {
         }
     }
 
-    /** How to start the daemon's JVM. */
-    record DaemonLauncher(String java, String classpath, String heap, @Nullable Integer grain) {
+    /** How to start the daemon's JVM; {@code javaOptions} go after the harness's own (a profiler, a JIT flag). */
+    record DaemonLauncher(String java, String classpath, String heap, @Nullable Integer grain,
+                          List<String> javaOptions) {
+        DaemonLauncher {
+            javaOptions = List.copyOf(javaOptions);
+        }
+
+        DaemonLauncher(String java, String classpath, String heap, @Nullable Integer grain) {
+            this(java, classpath, heap, grain, List.of());
+        }
+
         List<String> command(List<String> args) {
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC",
-                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", classpath,
-                    "io.prefetchd.gateway.daemon.Main"));
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED"));
+            cmd.addAll(javaOptions);
+            cmd.addAll(List.of("-cp", classpath, "io.prefetchd.gateway.daemon.Main"));
             cmd.addAll(args);
             return cmd;
         }
