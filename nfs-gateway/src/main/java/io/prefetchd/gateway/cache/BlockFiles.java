@@ -22,7 +22,7 @@ interface BlockFiles {
     /** The whole content of a file. */
     byte[] read(Path file) throws IOException;
 
-    /** Creates (or truncates) {@code file} and writes {@code header} then {@code data}, creating parent folders. */
+    /** Creates (or truncates) {@code file} and writes {@code header} then {@code data}; its folder must exist. */
     void write(Path file, byte[] header, byte[] data) throws IOException;
 
     /** Sets the modification time (the cache's persisted recency). */
@@ -52,7 +52,6 @@ interface BlockFiles {
 
         @Override
         public void write(Path file, byte[] header, byte[] data) throws IOException {
-            Files.createDirectories(file.getParent());
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer[] buffers = {ByteBuffer.wrap(header), ByteBuffer.wrap(data)};

@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -113,20 +114,23 @@ final class CacheFolder implements Closeable {
         return files.read(pathOf(key));
     }
 
-    /**
-     * A new temporary file name for {@code key}'s file, to {@link #write} and then {@link #moveIntoPlace}; makes the
-     * fan-out folders of the block's file.
-     */
-    Path tempFor(BlockKey key) throws IOException {
-        Path target = pathOf(key);
-        Files.createDirectories(target.getParent());
-        return root.resolve(DiskExtentCache.TEMP_FOLDER).resolve(target.getFileName() + "."
+    /** A new temporary file name for {@code key}'s file, to {@link #write} and then {@link #moveIntoPlace}. */
+    Path tempFor(BlockKey key) {
+        return root.resolve(DiskExtentCache.TEMP_FOLDER).resolve(key.fileName() + "."
                 + tempCounter.incrementAndGet() + BlockFiles.TEMP_SUFFIX);
     }
 
-    /** Creates or truncates {@code tmp} and writes header then data. */
+    /**
+     * Creates or truncates {@code tmp} and writes header then data. The temporary folder exists from {@link #open}
+     * on; should it have been deleted since, it is made again rather than checked before every block.
+     */
     void write(Path tmp, byte[] header, byte[] data) throws IOException {
-        files.write(tmp, header, data);
+        try {
+            files.write(tmp, header, data);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(tmp.getParent());
+            files.write(tmp, header, data);
+        }
     }
 
     /** Sets the modification time, which orders blocks should the index be lost and the folders listed. */
@@ -134,9 +138,18 @@ final class CacheFolder implements Closeable {
         files.setLastModified(tmp, time);
     }
 
-    /** Renames a written temporary file into place as {@code key}'s file. */
+    /**
+     * Renames a written temporary file into place as {@code key}'s file. Its fan-out folders are made by the first
+     * block that needs them (the rename finds them missing), not looked for before every block.
+     */
     void moveIntoPlace(Path tmp, BlockKey key) throws IOException {
-        files.move(tmp, pathOf(key));
+        Path target = pathOf(key);
+        try {
+            files.move(tmp, target);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(target.getParent());
+            files.move(tmp, target);
+        }
     }
 
     /** Deletes the file, logging (not throwing) a failure: a stray file costs disk space, never wrong bytes. */

@@ -744,6 +744,27 @@ class DiskExtentCacheTest {
         assertEquals(3, cache.stats().blocks());
     }
 
+    @Test
+    void read_afterTheTemporaryFolderWasDeletedUnderIt_makesItAgainAndCaches() throws IOException {
+        byte[] first = bytes(GRAIN, 20);
+        byte[] second = bytes(2 * GRAIN, 21);
+        ObjectVersion a = put("a", first);
+        ObjectVersion b = put("b", second);
+        DiskExtentCache cache = open(BIG, GRAIN);
+        readAndSettle(cache, a, 0, first.length);
+        Path temps = dir.resolve(DiskExtentCache.LAYOUT_PREFIX + GRAIN).resolve(DiskExtentCache.TEMP_FOLDER);
+        Files.delete(temps);   // an operator cleaning up, or a tmp reaper
+
+        assertArrayEquals(second, readAndSettle(cache, b, 0, second.length));
+
+        assertEquals(0, cache.stats().writeFailures());
+        assertEquals(3, cache.stats().blocks());
+        assertTrue(Files.isDirectory(temps));
+        long gets = store.getCount();
+        assertArrayEquals(second, readAndSettle(cache, b, 0, second.length));
+        assertEquals(gets, store.getCount(), "served from the disk");
+    }
+
     // ------------------------------------------------------------------ single flight and coalescing
 
     @Test
