@@ -91,6 +91,9 @@ public final class WriteBench implements Callable<Integer> {
     @Option(names = "--daemon-heap", description = "Heap of the prefetchd daemon JVM; bin/prefetchd's default, which also "
             + "sizes how many parts of a file go up while it is written (an eighth of it). Default: ${DEFAULT-VALUE}")
     String daemonHeap = "2g";
+    @Option(names = "--daemon-java-option", description = "An option for the prefetchd daemon's JVM (a profiler, a "
+            + "JIT setting); repeatable")
+    List<String> daemonJavaOptions = new ArrayList<>();
     @Option(names = "--warmup", description = "A file of this size is moved first by each uploading contender, "
             + "unmeasured (0: fresh processes). Default: ${DEFAULT-VALUE}")
     String warmup = "0";
@@ -127,6 +130,7 @@ public final class WriteBench implements Callable<Integer> {
             result.put("warmup_bytes", warmupBytes);
             result.put("renamed_into_place", rename);
             result.put("idle_before_measured", idle && warm != null);
+            result.put("daemon_java_options", daemonJavaOptions);
             result.put("profile", profile);
             double local = localCopy(file, w.resolve("local-copy.bin"));
             result.put("local_disk_seconds", local);
@@ -322,7 +326,7 @@ public final class WriteBench implements Callable<Integer> {
     private Gateway throughGateway(S3Emulator s3, @Nullable Path warm, Path file, String key, Path work) throws Exception {
         PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                System.getProperty("java.class.path"), daemonHeap, null);
+                System.getProperty("java.class.path"), daemonHeap, null, daemonJavaOptions);
         List<String> args = List.of("serve", "--read-write", "--s3-endpoint", s3.endpoint().toString(),
                 "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
                 "--state-dir", work.resolve("state").toString(), "--nfs-port", "0", "--http-port", "0",
