@@ -112,7 +112,7 @@ public final class WriteBench implements Callable<Integer> {
     public Integer call() throws Exception {
         long bytes = Sizes.parse(size);
         boolean temp = work == null;
-        Path w = temp ? Files.createTempDirectory("prefetchd-write-bench") : work;
+        Path w = temp ? Files.createTempDirectory("prefetchd-write-bench") : Files.createDirectories(work);
         Path o = out == null ? w : out;
         Files.createDirectories(o);
         S3Profile profile = new S3Profile(latencyMs, jitterMs, Sizes.parse(bandwidth), Sizes.parse(connBandwidth), 1);
