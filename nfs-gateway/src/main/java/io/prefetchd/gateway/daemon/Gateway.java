@@ -22,6 +22,7 @@ import io.prefetchd.tracer.AccessTracer;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +37,12 @@ import static java.util.Objects.requireNonNull;
  * {@link #start}, for tests and benchmarks without Micronaut.
  */
 public final class Gateway implements AutoCloseable {
+    /**
+     * How long a stop waits for uploads in flight to land and be recorded; what is still going up then stays staged
+     * and goes up at the next start.
+     */
+    static final Duration UPLOAD_DRAIN = Duration.ofSeconds(10);
+
     private final ObjectStore store;
     private final ExtentCache cache;
     private final S3FileSystem fs;
@@ -192,6 +199,9 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         reaper.shutdownNow();
+        if (writes != null) {   // while the threads that record an upload's end still run
+            writes.drainUploads(UPLOAD_DRAIN);
+        }
         metadata.forEach(ExecutorService::shutdownNow);
         try {
             server.close();

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefetchd.gateway.prefetch.PrefetchExecutor;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -19,6 +20,7 @@ public final class GatewayFixture implements AutoCloseable {
     private int port;
     private PrefetchExecutor.PlannerFactory planners = PrefetchExecutor.PlannerFactory.LEARNED;
     private boolean writes;
+    private URI endpoint;
 
     public GatewayFixture(S3ProxyFixture s3, String bucket, Path stateDir) {
         this.s3 = s3;
@@ -29,7 +31,7 @@ public final class GatewayFixture implements AutoCloseable {
     GatewayConfig config() {
         GatewayConfig c = new GatewayConfig();
         c.setStateDir(stateDir.toString());
-        c.getS3().setEndpoint(s3.endpoint().toString());
+        c.getS3().setEndpoint((endpoint != null ? endpoint : s3.endpoint()).toString());
         c.getS3().setBucket(bucket);
         c.getS3().setPathStyle(true);
         c.getS3().setAccessKey(S3ProxyFixture.ACCESS_KEY);
@@ -45,6 +47,12 @@ public final class GatewayFixture implements AutoCloseable {
     /** A read-write gateway (writes staged and uploaded) from the next start on. */
     public GatewayFixture withWrites() {
         this.writes = true;
+        return this;
+    }
+
+    /** S3 requests go to {@code port} on loopback (a fault proxy in front of the S3Proxy) from the next start on. */
+    GatewayFixture through(int port) {
+        this.endpoint = URI.create("http://127.0.0.1:" + port);
         return this;
     }
 

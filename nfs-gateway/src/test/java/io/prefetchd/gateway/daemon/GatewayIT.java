@@ -5,11 +5,13 @@ import io.prefetchd.gateway.nfs.client.Nfs4Client;
 import io.prefetchd.gateway.nfs.xdr.Attr;
 import io.prefetchd.gateway.nfs.xdr.Nfs4;
 import io.prefetchd.gateway.s3.S3ProxyFixture;
+import io.prefetchd.gateway.testing.FaultProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +20,8 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -91,6 +95,46 @@ class GatewayIT {
                 assertArrayEquals(BIG, c.readAll(f, 1 << 20));
             }
             assertEquals(0, gw.s3Gets(), "every range was cached before the restart");
+        }
+    }
+
+    /**
+     * A stop while a file's upload is in flight waits for it to land and be recorded: the next start has nothing
+     * staged to upload again. The upload's answer is held by a proxy until the stop is waiting.
+     */
+    @Test
+    void aStopDuringAnUpload_waitsForItToLand_andTheNextStartHasNothingToUpload(@TempDir Path state)
+            throws Exception {
+        byte[] saved = "model weights\n".getBytes(StandardCharsets.UTF_8);
+        try (FaultProxy proxy = FaultProxy.start(s3.endpoint().getPort());
+             GatewayFixture gw = new GatewayFixture(s3, BUCKET, state).withWrites().through(proxy.port()).start()) {
+            proxy.failNext(1, "^PUT /" + BUCKET + "/data/nested/saved.pt", FaultProxy.Fault.HOLD_ANSWER);
+            try (Nfs4Client c = Nfs4Client.connect("127.0.0.1", gw.port())) {
+                Nfs4Client.OpenFile f = c.create("/data/nested/saved.pt");
+                c.write(f, 0, Nfs4.FILE_SYNC4, saved);
+                c.closeFile(f);
+            }
+            await(() -> proxy.injected() == 1, "the upload's PUT reached S3");   // after the 1 s upload delay
+            Gateway running = gw.gateway();
+            Thread stop = new Thread(running::close, "stop");
+            stop.start();
+            await(() -> stop.getState() == Thread.State.TIMED_WAITING, "the stop waiting");
+            proxy.releaseAnswers();
+            stop.join();
+
+            gw.start();
+
+            assertEquals(List.of(), gw.gateway().writes().orElseThrow().status().pending(),
+                    "nothing staged to upload again");
+            assertArrayEquals(saved, s3.get(BUCKET, "data/nested/saved.pt"));
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(10);
         }
     }
 

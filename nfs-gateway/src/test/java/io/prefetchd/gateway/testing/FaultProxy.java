@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,7 +50,12 @@ public final class FaultProxy implements AutoCloseable {
          * The request reaches S3, which acts on it, but its answer is lost: the connection is reset when the answer
          * comes. What a client sees when a network drops a response.
          */
-        LOSE_ANSWER
+        LOSE_ANSWER,
+        /**
+         * The request reaches S3, and its answer (an interim {@code 100 Continue} too) is held back until
+         * {@link #releaseAnswers}: a request that stays in flight for as long as a test needs.
+         */
+        HOLD_ANSWER
     }
 
     private record FaultRule(Pattern requestLine, Fault fault, AtomicInteger remaining) {
@@ -68,6 +74,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile FaultRule rule;
     private volatile Mode mode = Mode.PASS;
     private volatile ServerSocket server;
+    private final CountDownLatch answersReleased = new CountDownLatch(1);
 
     private FaultProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -97,6 +104,11 @@ public final class FaultProxy implements AutoCloseable {
      */
     public void failNext(int count, String requestLine, Fault fault) {
         rule = new FaultRule(Pattern.compile(requestLine), fault, new AtomicInteger(count));
+    }
+
+    /** Passes on the answers {@link Fault#HOLD_ANSWER} held, and every answer from now on. */
+    public void releaseAnswers() {
+        answersReleased.countDown();
     }
 
     /** Requests failed by {@link #failNext} so far. */
@@ -149,15 +161,16 @@ public final class FaultProxy implements AutoCloseable {
             Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
             sockets.add(upstream);
             AtomicBoolean loseAnswer = new AtomicBoolean();
-            threads.execute(() -> pump(upstream, client, loseAnswer));
-            pumpRequests(client, upstream, loseAnswer);
+            AtomicBoolean holdAnswer = new AtomicBoolean();
+            threads.execute(() -> pump(upstream, client, loseAnswer, holdAnswer));
+            pumpRequests(client, upstream, loseAnswer, holdAnswer);
         } catch (IOException e) {
             close(client);
         }
     }
 
     /** Responses: passed through as they come. */
-    private void pump(Socket from, Socket to, AtomicBoolean loseAnswer) {
+    private void pump(Socket from, Socket to, AtomicBoolean loseAnswer, AtomicBoolean holdAnswer) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
@@ -166,6 +179,9 @@ public final class FaultProxy implements AutoCloseable {
                     to.setSoLinger(true, 0);   // the answer came: reset the client instead of passing it on
                     return;
                 }
+                if (holdAnswer.get()) {
+                    answersReleased.await();
+                }
                 if (mode == Mode.PASS) {
                     out.write(buf, 0, n);
                     out.flush();
@@ -173,6 +189,8 @@ public final class FaultProxy implements AutoCloseable {
             }
         } catch (IOException e) {
             // the other side or the proxy closed the connection
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // the proxy is closing
         } finally {
             close(from);
             close(to);
@@ -180,7 +198,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Requests: framed one by one, counted, and failed when a rule says so. */
-    private void pumpRequests(Socket client, Socket upstream, AtomicBoolean loseAnswer) {
+    private void pumpRequests(Socket client, Socket upstream, AtomicBoolean loseAnswer, AtomicBoolean holdAnswer) {
         try (InputStream in = new BufferedInputStream(client.getInputStream(), 64 * 1024);
              OutputStream out = upstream.getOutputStream()) {
             byte[] head;
@@ -191,6 +209,8 @@ public final class FaultProxy implements AutoCloseable {
                 Fault fault = takeFault(requestLine);
                 if (fault == Fault.LOSE_ANSWER) {
                     loseAnswer.set(true);
+                } else if (fault == Fault.HOLD_ANSWER) {
+                    holdAnswer.set(true);
                 } else if (fault != null) {
                     if (inject(fault, client, in, text)) {
                         continue;

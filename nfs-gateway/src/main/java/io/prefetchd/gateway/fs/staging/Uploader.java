@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -91,6 +92,9 @@ final class Uploader {
     private final Executor completions;
     private final UploadTargets targets;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object idle = new Object();   // what awaitIdle waits on
+    private int active;   // uploads started whose bookkeeping has not ended yet; guarded by idle
+    private volatile boolean stopped;
     private final Counter uploads;
     private final Counter uploadedBytes;
     private final Counter failures;
@@ -131,6 +135,9 @@ final class Uploader {
      * (see {@link UploadTargets}) stays due and starts at a later call, once that upload is over.
      */
     synchronized void runDue() {
+        if (stopped) {
+            return;
+        }
         Instant now = clock.instant();
         for (StagedFile f : area.all()) {
             if (inFlight.get() >= settings.uploadConcurrency()) {
@@ -161,6 +168,36 @@ final class Uploader {
         return inFlight.get();
     }
 
+    /** No upload starts from now on: the gateway is stopping, and what is staged goes up at the next start. */
+    synchronized void stop() {
+        stopped = true;
+    }
+
+    /**
+     * Waits until every upload started has ended and its bookkeeping is done, or until {@code timeout} has passed;
+     * returns how many are still going on.
+     */
+    int awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (active > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+            return active;
+        }
+    }
+
+    private void changeActive(int by) {
+        synchronized (idle) {
+            active += by;
+            idle.notifyAll();
+        }
+    }
+
     /** The last upload failure's message, "" when none failed yet. */
     String lastError() {
         return lastError;
@@ -172,6 +209,7 @@ final class Uploader {
 
     private void start(StagedFile f, StagedFile.Snapshot s, UploadTargets.Claim claim) {
         inFlight.incrementAndGet();
+        changeActive(1);
         boolean conditional = f.conditional;
         String baseEtag = f.baseEtag;
         Owner owner = f.owner() != null ? f.owner() : defaultOwner;
@@ -211,6 +249,7 @@ final class Uploader {
                 LOG.error("after the upload of /{}: {}", s.path(), e.toString(), e);
             } finally {
                 targets.release(claim);
+                changeActive(-1);
             }
         }, completions);
     }

@@ -315,6 +315,29 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         uploader.runDue();
     }
 
+    /**
+     * For a stop: starts no more uploads and waits up to {@code timeout} for those in flight to land and be
+     * recorded, so that a file uploaded just before the stop is not staged still, to go up again, at the next start.
+     * Uploads still in flight after that stay staged and go up at the next start.
+     */
+    public void drainUploads(Duration timeout) {
+        uploader.stop();
+        int inFlight = uploader.inFlight();
+        if (inFlight > 0) {
+            LOG.info("stopping: waiting up to {} s for {} upload{} in flight", timeout.toSeconds(), inFlight,
+                    inFlight == 1 ? "" : "s");
+        }
+        try {
+            int left = uploader.awaitIdle(timeout);
+            if (left > 0) {
+                LOG.warn("stopping with {} upload{} still in flight: {} staged, and go{} up at the next start", left,
+                        left == 1 ? "" : "s", left == 1 ? "it stays" : "they stay", left == 1 ? "es" : "");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     // ---- reads ----
 
     @Override

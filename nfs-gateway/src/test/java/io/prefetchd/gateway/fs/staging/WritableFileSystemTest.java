@@ -770,6 +770,31 @@ class WritableFileSystemTest {
     }
 
     @Test
+    void drainUploads_waitsForTheUploadInFlightToLandAndBeRecorded_andStartsNoOther() throws Exception {
+        Inode saved = create("models", "ckpt");
+        write(saved, 0, "saved", true);
+        store.holdUploads();
+        closeAndUpload(saved);   // in flight until released
+        Inode later = create("models", "later");
+        write(later, 0, "later", true);
+        fs.closed(later);
+        java.util.concurrent.CompletableFuture<Void> drained = java.util.concurrent.CompletableFuture.runAsync(
+                () -> fs.drainUploads(Duration.ofSeconds(30)));
+        assertThrows(java.util.concurrent.TimeoutException.class,
+                () -> drained.get(300, java.util.concurrent.TimeUnit.MILLISECONDS), "waits for the upload in flight");
+
+        store.releaseUploads();   // lands, and its bookkeeping runs, while the stop waits for it
+        drained.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        clock.advance(Duration.ofSeconds(2));
+        fs.runUploads();
+
+        assertEquals("saved", store.content("data/models/ckpt"));
+        assertEquals(List.of("models/later"), fs.status().pending().stream().map(StagingStatus.Pending::path).toList(),
+                "the upload that ended is recorded; none starts once the stop began");
+        assertNull(store.content("data/models/later"));
+    }
+
+    @Test
     void aRenameOntoANameWhoseUploadIsInFlight_answersDelay_untilItLanded() throws FsException {
         unconditionalUploadInFlightUnderK();
         assertEquals(FsError.DELAY, assertThrows(FsException.class,
