@@ -94,7 +94,7 @@ final class Uploader {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Object idle = new Object();   // what awaitIdle waits on
     private int active;   // uploads started whose bookkeeping has not ended yet; guarded by idle
-    private volatile boolean stopped;
+    private boolean stopped;   // guarded by this, so that stop() returns only after a runDue() in progress
     private final Counter uploads;
     private final Counter uploadedBytes;
     private final Counter failures;

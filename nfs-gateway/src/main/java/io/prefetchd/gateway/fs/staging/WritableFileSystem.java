@@ -330,8 +330,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         try {
             int left = uploader.awaitIdle(timeout);
             if (left > 0) {
-                LOG.warn("stopping with {} upload{} still in flight: {} staged, and go{} up at the next start", left,
-                        left == 1 ? "" : "s", left == 1 ? "it stays" : "they stay", left == 1 ? "es" : "");
+                LOG.warn("stopping with uploads still in flight ({}): they stay staged and go up at the next start",
+                        left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
