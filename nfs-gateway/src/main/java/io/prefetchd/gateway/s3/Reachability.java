@@ -24,7 +24,8 @@ import static java.util.Objects.requireNonNull;
  * waiting longer than {@code silence} while nothing at all (no response header, no error status) came back in
  * that time: a blackholed endpoint accepts connections and never answers, and a watchdog {@link #check} catches
  * that long before the SDK's own retries give up. Any answer, an error status included, means reachable: a 503
- * or a 404 is the store talking.
+ * or a 404 is the store talking. A request the store works on for a while before its first byte (assembling a
+ * multipart upload, copying an object) is admitted with a longer patience, and counts as silent only after it.
  *
  * <p><b>While open.</b> {@link #admit} refuses every request at once with {@link Kind#UNREACHABLE}, and the
  * requests that were waiting when it opened are failed the same way. The owner probes the store every
@@ -44,7 +45,7 @@ public final class Reachability {
     private final String endpoint;
     private final Duration silence;
     private final LongSupplier nanos;
-    private final Map<CompletableFuture<?>, Long> pending = new ConcurrentHashMap<>();
+    private final Map<CompletableFuture<?>, Waiting> pending = new ConcurrentHashMap<>();
     private volatile long lastAnswerNanos;
     private volatile boolean open;
     private long openedNanos;          // guarded by this
@@ -72,6 +73,14 @@ public final class Reachability {
      * @throws ObjectStoreException {@link Kind#UNREACHABLE} while the breaker is open
      */
     public void admit(CompletableFuture<?> result, String key, String what) {
+        admit(result, key, what, Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #admit(CompletableFuture, String, String)}, for a request the store may work on for up to
+     * {@code patience} before it answers: the watchdog counts it as unanswered only after {@code silence} and that.
+     */
+    public void admit(CompletableFuture<?> result, String key, String what, Duration patience) {
         if (open) {
             String message;
             synchronized (this) {
@@ -81,7 +90,8 @@ public final class Reachability {
             }
             throw new ObjectStoreException(Kind.UNREACHABLE, bucket, key, message);
         }
-        pending.put(result, nanos.getAsLong());
+        long now = nanos.getAsLong();
+        pending.put(result, new Waiting(now, now + silence.toNanos() + patience.toNanos()));
         result.whenComplete((v, t) -> pending.remove(result));
     }
 
@@ -96,8 +106,9 @@ public final class Reachability {
     }
 
     /**
-     * The watchdog: opens the breaker when some request has waited longer than {@code silence} and nothing
-     * came back from the store in that time. Called periodically by the owner.
+     * The watchdog: opens the breaker when some request has waited longer than its patience ({@code silence}
+     * unless admitted with more) and nothing came back from the store for {@code silence}. Called periodically by
+     * the owner.
      */
     public void check() {
         long now = nanos.getAsLong();
@@ -105,10 +116,12 @@ public final class Reachability {
             return;
         }
         long oldest = Long.MAX_VALUE;
-        for (long started : pending.values()) {
-            oldest = Math.min(oldest, started);
+        for (Waiting w : pending.values()) {
+            if (now - w.deadline() >= 0) {
+                oldest = Math.min(oldest, w.started());
+            }
         }
-        if (oldest != Long.MAX_VALUE && now - oldest >= silence.toNanos()) {
+        if (oldest != Long.MAX_VALUE) {
             trip("no answer to " + pending.size() + " requests for " + seconds(now - oldest) + " s");
         }
     }
@@ -153,6 +166,10 @@ public final class Reachability {
         for (CompletableFuture<?> f : waiting) {
             f.completeExceptionally(e);
         }
+    }
+
+    /** A request admitted at {@code started} that counts as unanswered from {@code deadline} (both in nanos). */
+    private record Waiting(long started, long deadline) {
     }
 
     private static String seconds(long nanos) {

@@ -113,6 +113,9 @@ public final class S3ObjectStore implements ObjectStore {
     private final S3Settings settings;
     private final S3AsyncClient client;
     private final SdkAsyncHttpClient http;
+    /** For requests the store works on before it answers (see {@link S3Writes}): no read timeout. */
+    private final S3AsyncClient patientClient;
+    private final SdkAsyncHttpClient patientHttp;
     private final RangedGets rangedGets;
     private final ScheduledExecutorService getTimer;
     private final ExecutorService getCompletions;
@@ -146,11 +149,14 @@ public final class S3ObjectStore implements ObjectStore {
         String endpoint = "s3://" + settings.bucket() + (settings.endpoint() == null ? "" : " at " + settings.endpoint());
         this.reachability = new Reachability(settings.bucket(), endpoint, settings.effectiveReadTimeout(),
                 System::nanoTime);
-        this.http = buildHttpClient(settings, eventLoops);
+        this.http = buildHttpClient(settings, eventLoops, settings.effectiveReadTimeout());
+        this.patientHttp = buildHttpClient(settings, eventLoops, Duration.ZERO);
         RetryStrategy retryStrategy = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(settings.maxAttempts())
                 .build();
         this.client = buildClient(settings, credentials, http, retryStrategy, new RetryCounter(retries),
+                new AnswerListener());
+        this.patientClient = buildClient(settings, credentials, patientHttp, retryStrategy, new RetryCounter(retries),
                 new AnswerListener());
         this.getTimer = Executors.newSingleThreadScheduledExecutor(daemonThreads("prefetchd-s3-timer"));
         this.getCompletions = Executors.newFixedThreadPool(COMPLETION_THREADS, daemonThreads("prefetchd-s3-response"));
@@ -168,7 +174,8 @@ public final class S3ObjectStore implements ObjectStore {
                         retries.increment();
                     }
                 });
-        this.writes = new S3Writes(client, settings, this::call, reachability, registry, Clock.systemUTC());
+        this.writes = new S3Writes(client, patientClient, settings, this::call, reachability, registry,
+                Clock.systemUTC());
         Gauge.builder("prefetchd.s3.reachable", reachability, r -> r.isOpen() ? 0 : 1)
                 .description("1 while S3 answers, 0 while it is unreachable and requests fail fast")
                 .register(registry);
@@ -246,8 +253,12 @@ public final class S3ObjectStore implements ObjectStore {
         };
     }
 
-    /** The HTTP client of every request, the S3 client's and {@link RangedGets}'. */
-    private static SdkAsyncHttpClient buildHttpClient(S3Settings settings, SdkEventLoopGroup eventLoops) {
+    /**
+     * An HTTP client on the store's event loops that fails an attempt after {@code readTimeout} of silence on its
+     * connection ({@link Duration#ZERO}: never; the attempt timeout still bounds it).
+     */
+    private static SdkAsyncHttpClient buildHttpClient(S3Settings settings, SdkEventLoopGroup eventLoops,
+            Duration readTimeout) {
         return NettyNioAsyncHttpClient.builder()
                 .eventLoopGroup(eventLoops)
                 .maxConcurrency(settings.maxConcurrency())
@@ -256,7 +267,7 @@ public final class S3ObjectStore implements ObjectStore {
                 .connectionAcquisitionTimeout(settings.attemptTimeout())
                 .connectionTimeout(settings.connectTimeout())
                 // silence on a connection, not the length of a transfer: a dead endpoint fails in seconds
-                .readTimeout(settings.effectiveReadTimeout())
+                .readTimeout(readTimeout)
                 .build();
     }
 
@@ -449,7 +460,9 @@ public final class S3ObjectStore implements ObjectStore {
         rangedGets.close();
         getTimer.shutdownNow();
         client.close();
+        patientClient.close();
         http.close();
+        patientHttp.close();
         getCompletions.shutdown();
         // the client is closed, so no task can arrive: no quiet period needed
         eventLoops.eventLoopGroup().shutdownGracefully(0, 2, TimeUnit.SECONDS);
@@ -464,10 +477,19 @@ public final class S3ObjectStore implements ObjectStore {
 
     /** Runs one limited, timed, counted asynchronous call; failures arrive translated. */
     private <T> CompletableFuture<T> call(String op, String key, String what, Supplier<CompletableFuture<T>> call) {
+        return call(op, key, what, Duration.ZERO, call);
+    }
+
+    /**
+     * Like {@link #call(String, String, String, Supplier)}, for a request the store may work on for up to
+     * {@code patience} before it answers (the circuit breaker waits that long for it).
+     */
+    private <T> CompletableFuture<T> call(String op, String key, String what, Duration patience,
+            Supplier<CompletableFuture<T>> call) {
         Timer.Sample sample = Timer.start(registry);
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
-            reachability.admit(result, key, what);
+            reachability.admit(result, key, what, patience);
         } catch (ObjectStoreException e) {
             finish(op, outcome(e.kind()), sample);
             throw e;

@@ -89,14 +89,25 @@ final class S3Writes {
     /** Sends one request through the store's limiter, circuit breaker, metrics and error translation. */
     @FunctionalInterface
     interface Requests {
-        /** Like {@code S3ObjectStore.call}: may throw {@link ObjectStoreException} at once (breaker open). */
-        <T> CompletableFuture<T> call(String op, String key, String what, Supplier<CompletableFuture<T>> request);
+        /**
+         * Like {@code S3ObjectStore.call}: may throw {@link ObjectStoreException} at once (breaker open). The store
+         * may work on the request for up to {@code patience} before its first answer.
+         */
+        <T> CompletableFuture<T> call(String op, String key, String what, Duration patience,
+                Supplier<CompletableFuture<T>> request);
     }
 
     /** The slowest transfer rate a body-carrying request is allowed before its attempt times out. */
     static final long MIN_BYTES_PER_SECOND = 64 * 1024;
+    /**
+     * The slowest rate at which a store is expected to assemble or copy bytes on its side before it answers
+     * (CompleteMultipartUpload, CopyObject, UploadPartCopy): the patience such a request gets from the circuit
+     * breaker, one second per this many bytes.
+     */
+    static final long MIN_STORE_BYTES_PER_SECOND = 8L * 1024 * 1024;
 
     private final S3AsyncClient client;
+    private final S3AsyncClient patientClient;
     private final S3Settings settings;
     private final UploadSettings uploads;
     private final Requests requests;
@@ -109,9 +120,15 @@ final class S3Writes {
     private final Counter parts;
     private final Counter retries;
 
-    S3Writes(S3AsyncClient client, S3Settings settings, Requests requests, Reachability reachability,
-            MeterRegistry registry, Clock clock) {
+    /**
+     * @param client the store's S3 client
+     * @param patientClient the same without a read timeout, for requests the store works on before it answers:
+     *     only their attempt timeout and the circuit breaker's patience bound them
+     */
+    S3Writes(S3AsyncClient client, S3AsyncClient patientClient, S3Settings settings, Requests requests,
+            Reachability reachability, MeterRegistry registry, Clock clock) {
         this.client = requireNonNull(client, "client is null");
+        this.patientClient = requireNonNull(patientClient, "patientClient is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.uploads = settings.uploads();
         this.requests = requireNonNull(requests, "requests is null");
@@ -309,8 +326,9 @@ final class S3Writes {
                     .key(key)
                     .uploadId(uploadId)
                     .multipartUpload(m -> m.parts(done))
-                    // assembling many parts takes the store a while; AWS S3 keeps the connection alive meanwhile
-                    .overrideConfiguration(timeouts(size));
+                    // assembling the parts takes the store a while; AWS S3 sends its headers, then spaces meanwhile,
+                    // others (S3Proxy, MinIO on slow disks) nothing until done
+                    .overrideConfiguration(storeTimeouts(size));
             if (condition.ifNoneMatch()) {
                 request.ifNoneMatch("*");
             }
@@ -318,28 +336,44 @@ final class S3Writes {
                 request.ifMatch(quote(condition.ifMatch()));
             }
             CompleteMultipartUploadRequest built = request.build();
-            return send("complete_multipart", key, what, () -> client.completeMultipartUpload(built));
+            return send("complete_multipart", key, what, storeWork(size),
+                    () -> patientClient.completeMultipartUpload(built));
         }).thenApply(response -> S3ObjectStore.unquote(response.eTag()))
-                .exceptionallyCompose(failure -> completedAnyway(key, done, asStoreException(failure, key, what)));
+                .exceptionallyCompose(failure -> completedAnyway(key, uploadId, done,
+                        asStoreException(failure, key, what)));
     }
 
     /**
-     * After CompleteMultipartUpload failed with NoSuchUpload: an earlier attempt may have completed the upload and
-     * lost only its answer (a reset, a timeout), and the retry then finds no upload. The object is ours when its
-     * ETag is the one S3 gives our parts: the MD5 of their MD5s, a dash, their number.
+     * After CompleteMultipartUpload (or its HEAD check) failed with NoSuchUpload or a refused condition: an earlier
+     * attempt may have completed the upload and lost only its answer (a reset, a timeout), and the retry then finds
+     * no upload, or finds the object it made and refuses If-None-Match. The object is ours when its ETag is the one
+     * S3 gives our parts: the MD5 of their MD5s, a dash, their number. An upload refused so is still open, and is
+     * aborted: the object holds its bytes already.
      */
-    private CompletableFuture<String> completedAnyway(String key, List<CompletedPart> done, ObjectStoreException e) {
+    private CompletableFuture<String> completedAnyway(String key, String uploadId, List<CompletedPart> done,
+            ObjectStoreException e) {
         String expected = compositeEtag(done);
-        if (!"NoSuchUpload".equals(errorCode(e)) || expected == null) {
+        boolean refused = e.kind() == Kind.CHANGED;
+        if (!refused && !"NoSuchUpload".equals(errorCode(e)) || expected == null) {
             return CompletableFuture.failedFuture(e);
         }
         return headResponse(key).thenApply(current -> {
-            if (current.isPresent() && expected.equals(S3ObjectStore.unquote(current.get().eTag()))) {
-                LOG.info("s3://{}/{}: the answer to CompleteMultipartUpload was lost, but the object with its ETag {} "
-                        + "is there", bucket(), key, expected);
-                return expected;
+            if (current.isEmpty() || !expected.equals(S3ObjectStore.unquote(current.get().eTag()))) {
+                throw e;
             }
-            throw e;
+            LOG.info("s3://{}/{}: the answer to CompleteMultipartUpload was lost, but the object with its ETag {} "
+                    + "is there", bucket(), key, expected);
+            if (refused) {
+                abortMultipart(key, uploadId).whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("s3://{}/{}: multipart upload {} (its object is there already) could not be "
+                                + "aborted ({}); its parts stay in the bucket until a lifecycle rule "
+                                + "(AbortIncompleteMultipartUpload) or an abort removes them", bucket(), key, uploadId,
+                                rootMessage(failure));
+                    }
+                });
+            }
+            return expected;
         });
     }
 
@@ -440,8 +474,12 @@ final class S3Writes {
                 .toList();
         long size = parts.stream().mapToLong(UploadedPart::length).sum();
         Timer.Sample sample = Timer.start(registry);
-        return checkCondition(key, condition)
-                .thenCompose(ignored -> complete(key, uploadId, done, size, condition))
+        CompletableFuture<String> checked = checkCondition(key, condition).thenApply(ignored -> (String) null)
+                .exceptionallyCompose(failure -> completedAnyway(key, uploadId, done,
+                        asStoreException(failure, key, "HEAD")));
+        return checked
+                .thenCompose(etag -> etag != null ? CompletableFuture.completedFuture(etag)
+                        : complete(key, uploadId, done, size, condition))
                 .thenCompose(etag -> written(key, etag, size))
                 .handle((meta, failure) -> {
                     if (failure == null) {
@@ -496,9 +534,10 @@ final class S3Writes {
                 .destinationKey(toKey)
                 .copySourceIfMatch(quote(etag))
                 .metadataDirective(MetadataDirective.COPY)
-                .overrideConfiguration(timeouts(size))
+                .overrideConfiguration(storeTimeouts(size))
                 .build();
-        return withRetries(toKey, what, () -> write("copy", toKey, what, () -> client.copyObject(request)))
+        return withRetries(toKey, what, () -> write("copy", toKey, what, storeWork(size),
+                () -> patientClient.copyObject(request)))
                 .thenApply(CopyObjectResponse::copyObjectResult)
                 .thenApply(r -> S3ObjectStore.unquote(r.eTag()));
     }
@@ -533,10 +572,10 @@ final class S3Writes {
                                 .partNumber(n)
                                 .copySourceRange("bytes=" + offset + "-" + last)
                                 .copySourceIfMatch(quote(etag))
-                                .overrideConfiguration(timeouts(last - offset + 1))
+                                .overrideConfiguration(storeTimeouts(last - offset + 1))
                                 .build();
                         return withRetries(toKey, what, () -> write("upload_part_copy", toKey, what,
-                                () -> client.uploadPartCopy(request)))
+                                storeWork(last - offset + 1), () -> patientClient.uploadPartCopy(request)))
                                 .thenApply(r -> CompletedPart.builder()
                                         .partNumber(n)
                                         .eTag(r.copyPartResult().eTag())
@@ -619,16 +658,33 @@ final class S3Writes {
 
     /** One request through the store; a refusal (breaker open) arrives as a failed future. */
     private <T> CompletableFuture<T> send(String op, String key, String what, Supplier<CompletableFuture<T>> request) {
+        return send(op, key, what, Duration.ZERO, request);
+    }
+
+    /** Like {@link #send(String, String, String, Supplier)}, for a request the store works on for up to {@code patience}. */
+    private <T> CompletableFuture<T> send(String op, String key, String what, Duration patience,
+            Supplier<CompletableFuture<T>> request) {
         try {
-            return requests.call(op, key, what, request);
+            return requests.call(op, key, what, patience, request);
         } catch (ObjectStoreException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    /** A request that carries (or copies) bytes: it waits for a write slot first. */
+    /** A request that carries bytes: it waits for a write slot first. */
     private <T> CompletableFuture<T> write(String op, String key, String what, Supplier<CompletableFuture<T>> request) {
-        return writeSlots.submit(() -> send(op, key, what, request));
+        return write(op, key, what, Duration.ZERO, request);
+    }
+
+    /** A request that carries or copies bytes, which the store works on for up to {@code patience}. */
+    private <T> CompletableFuture<T> write(String op, String key, String what, Duration patience,
+            Supplier<CompletableFuture<T>> request) {
+        return writeSlots.submit(() -> send(op, key, what, patience, request));
+    }
+
+    /** How long the store may work on {@code bytes} of its own before it answers: see {@link #MIN_STORE_BYTES_PER_SECOND}. */
+    private static Duration storeWork(long bytes) {
+        return Duration.ofMillis(bytes * 1000 / MIN_STORE_BYTES_PER_SECOND);
     }
 
     /** Tries {@code attempt} again after a pause while it fails with a transient error. */
@@ -671,7 +727,18 @@ final class S3Writes {
      * the store's attempt timeout plus one second per {@link #MIN_BYTES_PER_SECOND} bytes.
      */
     private AwsRequestOverrideConfiguration timeouts(long length) {
-        Duration attempt = settings.attemptTimeout().plusSeconds(length / MIN_BYTES_PER_SECOND);
+        return timeouts(settings.attemptTimeout().plusSeconds(length / MIN_BYTES_PER_SECOND));
+    }
+
+    /**
+     * The time an attempt may take in which the store assembles or copies {@code length} bytes on its side, and the
+     * whole call with its retries: the store's attempt timeout plus {@link #storeWork}.
+     */
+    private AwsRequestOverrideConfiguration storeTimeouts(long length) {
+        return timeouts(settings.attemptTimeout().plus(storeWork(length)));
+    }
+
+    private AwsRequestOverrideConfiguration timeouts(Duration attempt) {
         return AwsRequestOverrideConfiguration.builder()
                 .apiCallAttemptTimeout(attempt)
                 .apiCallTimeout(attempt.multipliedBy(settings.maxAttempts()).plus(settings.apiCallTimeout()))

@@ -55,6 +55,34 @@ class ReachabilityTest {
     }
 
     @Test
+    void check_requestTheStoreWorksOnWithinItsPatience_staysClosed_andOpensAfterIt() {
+        CompletableFuture<byte[]> assembling = new CompletableFuture<>();
+        breaker.admit(assembling, "ckpt", "CompleteMultipartUpload", Duration.ofSeconds(20));
+        now.addAndGet(24 * SECOND);
+
+        breaker.check();
+        assertFalse(breaker.isOpen());
+
+        now.addAndGet(2 * SECOND);   // silence (5 s) and patience (20 s) passed with no answer
+        breaker.check();
+        assertTrue(breaker.isOpen());
+        assertThrows(CompletionException.class, assembling::join);
+    }
+
+    @Test
+    void check_quickRequestSilentBesideAPatientOne_opens() {
+        breaker.admit(new CompletableFuture<>(), "ckpt", "CompleteMultipartUpload", Duration.ofSeconds(20));
+        breaker.admit(new CompletableFuture<>(), "k", "HEAD");
+        now.addAndGet(6 * SECOND);
+
+        breaker.check();
+
+        assertTrue(breaker.isOpen());
+        assertTrue(breaker.state().lastError().contains("no answer to 2 requests for 6.0 s"),
+                breaker.state().lastError());
+    }
+
+    @Test
     void check_noRequestsWaiting_staysClosed() {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         breaker.admit(done, "k", "GET");

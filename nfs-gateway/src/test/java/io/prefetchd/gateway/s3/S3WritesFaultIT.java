@@ -143,6 +143,53 @@ class S3WritesFaultIT {
     }
 
     @Test
+    void completeMultipartUpload_theStoreTakesLongerThanTheReadTimeoutToAnswer_isWaitedForNotSentAgain()
+            throws Exception {
+        // 40 MiB: the store may assemble it for 5 s (at 8 MiB/s) on top of the 1 s of silence any request gets
+        byte[] large = randomBytes(40 * 1024 * 1024, 23);
+        Path largeFile = tmp.resolve("large.bin");
+        Files.write(largeFile, large);
+        S3Settings settings = S3Settings.of(URI.create("http://127.0.0.1:" + proxy.port()), S3ProxyFixture.REGION,
+                bucket, true).withUploads(UPLOADS).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1));
+        store = s3.openStore(settings, registry);
+        proxy.answerDelay(Duration.ofMillis(2500));
+        proxy.failNext(1, "^POST [^ ]*uploadId=", Fault.SLOW_ANSWER);
+
+        ObjectMeta meta = store.upload("ckpt", largeFile, Map.of(), true, null).get(60, TimeUnit.SECONDS);
+
+        assertEquals(1, proxy.injected());
+        assertEquals(0.0, registry.get("prefetchd.s3.retries").counter().count(), "sent again after a read timeout");
+        assertEquals(1.0, registry.get("prefetchd.s3.requests").tags("op", "complete_multipart", "outcome", "ok")
+                .counter().count());
+        assertEquals(List.of(), registry.find("prefetchd.s3.requests").tag("outcome", "unreachable").counters()
+                .stream().map(c -> c.getId().toString()).toList(), "the circuit breaker opened");
+        assertEquals(md5(large), md5(download("ckpt")));
+        assertEquals(meta.etag(), store.head("ckpt").orElseThrow().etag());
+        assertEquals(List.of(), openUploads());
+    }
+
+    @Test
+    void completeMultipartUpload_ifNoneMatchOverTheSameBytesCompletedBefore_isThatObject_andAbortsItsUpload()
+            throws Exception {
+        open(S3Settings.DEFAULT_MAX_ATTEMPTS);
+        ObjectMeta first = sendInOnePart("ckpt", data);
+
+        // an upload of the same parts whose earlier completion landed although its answer was lost
+        ObjectMeta again = sendInOnePart("ckpt", data);
+
+        assertEquals(first.etag(), again.etag());
+        assertEquals(md5(data), md5(download("ckpt")));
+        assertEquals(List.of(), openUploads());
+    }
+
+    /** {@code bytes} as a one-part multipart upload completed with If-None-Match. */
+    private ObjectMeta sendInOnePart(String key, byte[] bytes) throws Exception {
+        String id = store.beginMultipart(key, Map.of()).get(30, TimeUnit.SECONDS);
+        UploadedPart part = store.uploadPart(key, id, 1, java.nio.ByteBuffer.wrap(bytes)).get(30, TimeUnit.SECONDS);
+        return store.completeMultipart(key, id, List.of(part), true, null).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void uploadPart_alwaysFailing_failsUnavailableAndLeavesNoObjectAndNoOpenUpload() {
         open(2);
         proxy.failNext(Integer.MAX_VALUE, "partNumber=2&", Fault.INTERNAL_ERROR);

@@ -10,12 +10,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,7 +57,12 @@ public final class FaultProxy implements AutoCloseable {
          * The request reaches S3, and its answer (an interim {@code 100 Continue} too) is held back until
          * {@link #releaseAnswers}: a request that stays in flight for as long as a test needs.
          */
-        HOLD_ANSWER
+        HOLD_ANSWER,
+        /**
+         * The request reaches S3, which acts on it, and its answer is held back for {@link #answerDelay} (or until
+         * {@link #releaseAnswers}): a store that works on a request for that long before it answers.
+         */
+        SLOW_ANSWER
     }
 
     private record FaultRule(Pattern requestLine, Fault fault, AtomicInteger remaining) {
@@ -75,6 +82,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile Mode mode = Mode.PASS;
     private volatile ServerSocket server;
     private final CountDownLatch answersReleased = new CountDownLatch(1);
+    private volatile Duration answerDelay = Duration.ofSeconds(3);
 
     private FaultProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -104,6 +112,11 @@ public final class FaultProxy implements AutoCloseable {
      */
     public void failNext(int count, String requestLine, Fault fault) {
         rule = new FaultRule(Pattern.compile(requestLine), fault, new AtomicInteger(count));
+    }
+
+    /** How long {@link Fault#SLOW_ANSWER} holds an answer back (3 s unless set). */
+    public void answerDelay(Duration delay) {
+        answerDelay = delay;
     }
 
     /** Passes on the answers {@link Fault#HOLD_ANSWER} held, and every answer from now on. */
@@ -162,15 +175,17 @@ public final class FaultProxy implements AutoCloseable {
             sockets.add(upstream);
             AtomicBoolean loseAnswer = new AtomicBoolean();
             AtomicBoolean holdAnswer = new AtomicBoolean();
-            threads.execute(() -> pump(upstream, client, loseAnswer, holdAnswer));
-            pumpRequests(client, upstream, loseAnswer, holdAnswer);
+            AtomicBoolean slowAnswer = new AtomicBoolean();
+            threads.execute(() -> pump(upstream, client, loseAnswer, holdAnswer, slowAnswer));
+            pumpRequests(client, upstream, loseAnswer, holdAnswer, slowAnswer);
         } catch (IOException e) {
             close(client);
         }
     }
 
     /** Responses: passed through as they come. */
-    private void pump(Socket from, Socket to, AtomicBoolean loseAnswer, AtomicBoolean holdAnswer) {
+    private void pump(Socket from, Socket to, AtomicBoolean loseAnswer, AtomicBoolean holdAnswer,
+                      AtomicBoolean slowAnswer) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
@@ -181,6 +196,9 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 if (holdAnswer.get()) {
                     answersReleased.await();
+                }
+                if (slowAnswer.getAndSet(false)) {
+                    answersReleased.await(answerDelay.toNanos(), TimeUnit.NANOSECONDS);
                 }
                 if (mode == Mode.PASS) {
                     out.write(buf, 0, n);
@@ -198,7 +216,8 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Requests: framed one by one, counted, and failed when a rule says so. */
-    private void pumpRequests(Socket client, Socket upstream, AtomicBoolean loseAnswer, AtomicBoolean holdAnswer) {
+    private void pumpRequests(Socket client, Socket upstream, AtomicBoolean loseAnswer, AtomicBoolean holdAnswer,
+                              AtomicBoolean slowAnswer) {
         try (InputStream in = new BufferedInputStream(client.getInputStream(), 64 * 1024);
              OutputStream out = upstream.getOutputStream()) {
             byte[] head;
@@ -211,6 +230,8 @@ public final class FaultProxy implements AutoCloseable {
                     loseAnswer.set(true);
                 } else if (fault == Fault.HOLD_ANSWER) {
                     holdAnswer.set(true);
+                } else if (fault == Fault.SLOW_ANSWER) {
+                    slowAnswer.set(true);
                 } else if (fault != null) {
                     if (inject(fault, client, in, text)) {
                         continue;
