@@ -242,6 +242,16 @@ final class StagedFile {
         }
     }
 
+    /**
+     * How long after its close the file waits before its upload, {@code configured} unless parts already went up
+     * while it was written: such an upload is completed under the name it began with whatever happens next (a
+     * rename after the close is a server-side copy either way), so waiting buys nothing, and it starts at once.
+     */
+    java.time.Duration closeDelay(java.time.Duration configured) {
+        StreamingUpload s = streaming;
+        return s != null && s.begunPath() != null ? java.time.Duration.ZERO : configured;
+    }
+
     /** A COMMIT of a file held open: upload it once it was left alone for the quiet period. */
     synchronized void committed(Instant at) {
         if (due == null && uploading == null) {

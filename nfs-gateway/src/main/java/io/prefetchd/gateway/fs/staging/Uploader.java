@@ -28,9 +28,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * Turns staged files into objects. {@link #runDue} (called every few hundred milliseconds, or by a test) starts
  * the uploads that are due, up to {@code uploadConcurrency} at once: a closed file {@code uploadDelay} after its last
- * write, a file held open {@code commitQuiet} after its last write once it was committed, and any file
- * {@link #ABANDONED} after its last write. A failed upload is tried
- * again after a backoff that doubles up to {@code maxBackoff}, forever: the staged file stays until S3 has it.
+ * write (at once when its parts went up while it was written, {@link StagedFile#closeDelay}), a file held open
+ * {@code commitQuiet} after its last write once it was committed, and any file {@link #ABANDONED} after its last
+ * write. A failed upload is tried again after a backoff that doubles up to {@code maxBackoff}, forever: the staged
+ * file stays until S3 has it.
  *
  * <p>A file whose parts went up while it was written ({@link StreamingUpload}) completes that multipart upload,
  * sending only what S3 does not hold as it is; any other file is uploaded whole from staging.
@@ -143,8 +144,9 @@ final class Uploader {
             if (inFlight.get() >= settings.uploadConcurrency()) {
                 return;
             }
-            StagedFile.Snapshot s = f.startUploadIfDue(now, settings.uploadDelay(), settings.commitQuiet(),
-                    ABANDONED.compareTo(settings.commitQuiet()) < 0 ? settings.commitQuiet() : ABANDONED);
+            Duration abandoned = ABANDONED.compareTo(settings.commitQuiet()) < 0 ? settings.commitQuiet() : ABANDONED;
+            StagedFile.Snapshot s = f.startUploadIfDue(now, f.closeDelay(settings.uploadDelay()),
+                    settings.commitQuiet(), abandoned);
             if (s == null) {
                 continue;
             }

@@ -476,7 +476,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     public void closed(Inode file) throws FsException {
         StagedFile f = area.byPath(file.path());
         if (f != null) {
-            f.closed(clock.instant().plus(settings.uploadDelay()));
+            f.closed(clock.instant().plus(f.closeDelay(settings.uploadDelay())));
         }
     }
 

@@ -283,6 +283,37 @@ class StreamingUploadTest {
     }
 
     @Test
+    void streamedFile_isCompletedAtItsClose_withoutWaitingTheUploadDelay() throws Exception {
+        byte[] expected = random(6 * PART + 1000, 9);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+        await("five parts are in S3", () -> parts("while_writing") == 5);
+
+        fs.closed(f);
+        fs.runUploads();   // the clock stands still: no upload delay passed
+
+        await("the upload ends", () -> fs.status().pending().isEmpty());
+        assertArrayEquals(expected, object(KEY));
+    }
+
+    @Test
+    void fileNotStreamed_waitsTheUploadDelayAfterItsClose() throws Exception {
+        byte[] expected = random(PART + PART / 2, 10);
+        Inode f = create();
+        write(f, expected, 0, expected.length);
+
+        fs.closed(f);
+        fs.runUploads();
+
+        assertEquals(1, fs.status().pending().size(), "a rename right after the close may still happen in staging");
+        assertTrue(store.head(KEY).isEmpty());
+        clock.advance(Duration.ofSeconds(1));
+        fs.runUploads();
+        await("the upload ends", () -> fs.status().pending().isEmpty());
+        assertArrayEquals(expected, object(KEY));
+    }
+
+    @Test
     void smallFile_neverBeginsAMultipartUpload() throws Exception {
         byte[] expected = random(PART + PART / 2, 8);
         Inode f = create();
