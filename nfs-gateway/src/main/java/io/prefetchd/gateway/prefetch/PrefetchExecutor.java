@@ -528,14 +528,26 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             return;
         }
         metrics.served(waitNanos > 0);
-        if (bytes > 0) {
-            long now = clock.getAsLong();
-            String id = datasetOfKey.get(key);
-            if (id != null) { // null when its dataset was replaced meanwhile
-                withDataset(id, p -> p.afterRead(key, etag, offset, bytes, waitNanos, now));
-            }
+        // null when its dataset was replaced meanwhile, or nothing was read
+        String id = bytes > 0 ? datasetOfKey.get(key) : null;
+        boolean last = released(key, n);
+        if (id == null && !last) {
+            return;
         }
-        release(key, n);
+        long now = clock.getAsLong();
+        post(() -> {   // one task per READ for both: each post wakes the planner thread
+            DatasetPrefetcher p = id == null ? null : byId.get(id);
+            if (id != null && p != null) {
+                try {
+                    p.afterRead(key, etag, offset, bytes, waitNanos, now);
+                } catch (RuntimeException e) {
+                    plannerFailed(id, "planner error: " + messageOf(e), e);
+                }
+            }
+            if (last) {
+                dropDeferred(key);
+            }
+        });
     }
 
     /**
@@ -551,10 +563,23 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     }
 
     private void release(String key, AtomicInteger n) {
+        if (released(key, n)) {
+            post(() -> dropDeferred(key));
+        }
+    }
+
+    /** Counts one READ of {@code key} done; true when it was the last one in progress. */
+    private boolean released(String key, AtomicInteger n) {
         if (n.decrementAndGet() <= 0) {
             reading.remove(key, n);
-            post(() -> byId.values().forEach(p -> p.dropDeferred(key)));
+            return true;
         }
+        return false;
+    }
+
+    /** On the planner thread: drops the blocks of {@code key} whose drop waited for its READs to end. */
+    private void dropDeferred(String key) {
+        byId.values().forEach(p -> p.dropDeferred(key));
     }
 
     private boolean beingRead(String key) {
