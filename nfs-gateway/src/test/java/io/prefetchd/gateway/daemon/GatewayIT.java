@@ -20,10 +20,9 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static io.prefetchd.gateway.testing.Await.await;
 
 /** The whole read path through a real TCP connection: our NFS client, the gateway, the disk cache, S3Proxy. */
 class GatewayIT {
@@ -127,14 +126,6 @@ class GatewayIT {
             assertEquals(List.of(), gw.gateway().writes().orElseThrow().status().pending(),
                     "nothing staged to upload again");
             assertArrayEquals(saved, s3.get(BUCKET, "data/nested/saved.pt"));
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(10);
         }
     }
 

@@ -21,10 +21,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.prefetchd.gateway.testing.Await.await;
 
 /** Hints published to one member reach the planners of the others, through real embedded Hazelcast members. */
 class FleetHintsIT {
@@ -60,16 +60,6 @@ class FleetHintsIT {
 
     private static int freePort() throws IOException {
         return FleetGateways.freePort();
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);   // polling another engine's delivery, bounded by the deadline
-        }
     }
 
     @Test

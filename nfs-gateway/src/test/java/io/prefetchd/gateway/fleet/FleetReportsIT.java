@@ -29,18 +29,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.prefetchd.gateway.testing.Await.await;
 
 /**
  * Two whole daemons in one fleet on loopback over one S3Proxy: a hinted epoch whose samples are read half through
@@ -98,17 +97,6 @@ class FleetReportsIT {
 
     private static Fleet fleet(ApplicationContext ctx) {
         return ctx.getBean(Gateway.class).fleet().orElseThrow();
-    }
-
-    /** Waits for another engine's delivery (the fleet's membership, maps, events), at most 60 s. */
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     private static String get(ApplicationContext ctx, String path) {

@@ -3,7 +3,6 @@ package io.prefetchd.gateway.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.context.ApplicationContext;
@@ -28,9 +27,9 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static io.prefetchd.gateway.testing.Await.await;
 
 /**
  * A checkpoint saved through the kernel client while S3 refuses connections (a fault-injecting proxy in front of
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 class UploadOutageLinuxIT {
     private static final VmNfsClient VM = VmNfsClient.locate();
     private static final String BUCKET = "upload-outage";
-    private static final Duration DEADLINE = Duration.ofMinutes(2);
     /** How many failed attempts of the restarted gateway to wait for: a doubled backoff would then wait 16 s. */
     private static final int FAILED_ATTEMPTS = 5;
 
@@ -121,16 +119,6 @@ class UploadOutageLinuxIT {
             }
         } finally {
             VmTestSupport.deleteTree(work);
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail(what + ": not within " + DEADLINE);
-            }
-            Thread.sleep(100); // polling the gateway's state with a deadline, not timing a result
         }
     }
 

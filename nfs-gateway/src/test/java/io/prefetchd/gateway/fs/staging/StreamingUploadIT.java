@@ -21,11 +21,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.prefetchd.gateway.testing.Await.await;
 
 /**
  * Uploads that run while a file is written, against a real S3 server (S3Proxy in-process) with S3's smallest
@@ -35,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StreamingUploadIT {
     private static final Owner ALICE = new Owner(1000, 1000, 0640);
     private static final int PART = (int) UploadSettings.S3_MIN_PART;
-    private static final Duration DEADLINE = Duration.ofSeconds(120);
 
     @TempDir
     Path tmp;
@@ -52,7 +51,7 @@ class StreamingUploadIT {
                 WritableFileSystem fs = open(store);
                 try {
                     Inode f = writeCheckpoint(fs, expected);
-                    await("four parts are in S3 before the close", () -> parts("while_writing") == 4);
+                    await(() -> parts("while_writing") == 4, "four parts are in S3 before the close");
                     assertTrue(store.head("models/ckpt.pt").isEmpty(), "nothing is visible before the close");
 
                     fs.closed(f);
@@ -80,12 +79,12 @@ class StreamingUploadIT {
                 WritableFileSystem first = open(store);
                 Inode f = writeCheckpoint(first, expected);
                 first.commit(f);
-                await("four parts are in S3", () -> parts("while_writing") == 4);
+                await(() -> parts("while_writing") == 4, "four parts are in S3");
                 assertEquals(1, first.area().pendingMultiparts().size());
                 // killed here: no close; a new gateway opens the same staging folder
                 WritableFileSystem second = open(store);
                 try {
-                    await("the upload the kill left is aborted", () -> second.area().pendingMultiparts().isEmpty());
+                    await(() -> second.area().pendingMultiparts().isEmpty(), "the upload the kill left is aborted");
                     awaitUploads(second);
 
                     ObjectMeta m = store.head("models/ckpt.pt").orElseThrow();
@@ -131,17 +130,9 @@ class StreamingUploadIT {
 
     /** Runs the uploader until nothing is staged, as the gateway's upload thread does. */
     private static void awaitUploads(WritableFileSystem fs) throws InterruptedException {
-        await("the uploads end", () -> {
+        await(() -> {
             fs.runUploads();
             return fs.status().pending().isEmpty();
-        });
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(50);
-        }
+        }, "the uploads end");
     }
 }

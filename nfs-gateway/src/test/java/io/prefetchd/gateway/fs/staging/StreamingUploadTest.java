@@ -26,11 +26,11 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.prefetchd.gateway.testing.Await.await;
 
 /**
  * Uploads that run while a file is written: parts go up as a sequential writer moves past them, the object appears
@@ -43,7 +43,6 @@ class StreamingUploadTest {
     private static final int PART = 64 * 1024;
     private static final int WRITE = 16 * 1024;
     private static final String KEY = "data/models/ckpt.pt";
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final Inode MODELS = new Inode(FileType.DIRECTORY, "models");
 
     @TempDir
@@ -98,27 +97,19 @@ class StreamingUploadTest {
         return meters.get("prefetchd.upload.streamed.parts").tag("when", when).counter().count();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
-    }
-
     /** Closes {@code f}, lets the upload delay pass and waits until S3 has the file. */
     private void closeAndUpload(WritableFileSystem on, Inode f) throws Exception {
         on.closed(f);
         clock.advance(Duration.ofSeconds(2));
         on.runUploads();
-        await("the upload ends", () -> on.status().pending().isEmpty());
+        await(() -> on.status().pending().isEmpty(), "the upload ends");
     }
 
     /** Creates models/ckpt.pt and writes {@code bytes} (six parts) into it, until the first five are in S3. */
     private Inode writtenUntilFivePartsAreInS3(byte[] bytes) throws Exception {
         Inode f = create();
         write(f, bytes, 0, bytes.length);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        await(() -> parts("while_writing") == 5, "five parts are in S3");
         return f;
     }
 
@@ -133,7 +124,7 @@ class StreamingUploadTest {
         write(f, expected, 0, expected.length);
 
         // parts 1..5 are whole and the writer has moved a part past each; part 6 is not
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        await(() -> parts("while_writing") == 5, "five parts are in S3");
         assertEquals(5, store.partsUploaded());
         assertTrue(store.head(KEY).isEmpty(), "nothing is visible before the close");
 
@@ -172,7 +163,7 @@ class StreamingUploadTest {
             Inode f = create();
             write(f, expected, 0, expected.length);
 
-            await("five parts are in S3 while the completions thread is busy", () -> parts("while_writing") == 5);
+            await(() -> parts("while_writing") == 5, "five parts are in S3 while the completions thread is busy");
             assertEquals(1, busy.getCount());
             busy.countDown();
             closeAndUpload(fs, f);
@@ -243,15 +234,15 @@ class StreamingUploadTest {
 
         fs.closed(new Inode(FileType.REGULAR, "models/final.pt"));
         fs.closed(again);
-        await("every upload ends", () -> {
+        await(() -> {
             clock.advance(Duration.ofSeconds(2));
             fs.runUploads();
             return fs.status().pending().isEmpty();
-        });
+        }, "every upload ends");
 
         assertArrayEquals(first, object("data/models/final.pt"));
         assertArrayEquals(second, object(KEY));
-        await("no multipart upload is left", () -> store.multipartsInProgress() == 0);
+        await(() -> store.multipartsInProgress() == 0, "no multipart upload is left");
     }
 
     @Test
@@ -260,18 +251,18 @@ class StreamingUploadTest {
         Inode f = create();
         write(f, expected, 0, expected.length);
         fs.commit(f);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        await(() -> parts("while_writing") == 5, "five parts are in S3");
         assertEquals(1, store.multipartsInProgress());
 
         // killed: the first file system is never closed; a new one opens the same staging folder
         WritableFileSystem second = open();
         try {
             // the store forgets the upload before the abort's answer reaches the journal: wait for both
-            await("the upload left by the crash is aborted", () -> store.multipartsInProgress() == 0);
-            await("the journal knows the upload ended", () -> second.area().pendingMultiparts().isEmpty());
+            await(() -> store.multipartsInProgress() == 0, "the upload left by the crash is aborted");
+            await(() -> second.area().pendingMultiparts().isEmpty(), "the journal knows the upload ended");
             clock.advance(Duration.ofSeconds(2));
             second.runUploads();
-            await("the upload ends", () -> second.status().pending().isEmpty());
+            await(() -> second.status().pending().isEmpty(), "the upload ends");
 
             ObjectMeta m = store.head(KEY).orElseThrow();
             assertEquals(expected.length, m.size());
@@ -287,12 +278,12 @@ class StreamingUploadTest {
         byte[] expected = random(6 * PART + 1000, 9);
         Inode f = create();
         write(f, expected, 0, expected.length);
-        await("five parts are in S3", () -> parts("while_writing") == 5);
+        await(() -> parts("while_writing") == 5, "five parts are in S3");
 
         fs.closed(f);
         fs.runUploads();   // the clock stands still: no upload delay passed
 
-        await("the upload ends", () -> fs.status().pending().isEmpty());
+        await(() -> fs.status().pending().isEmpty(), "the upload ends");
         assertArrayEquals(expected, object(KEY));
     }
 
@@ -309,7 +300,7 @@ class StreamingUploadTest {
         assertTrue(store.head(KEY).isEmpty());
         clock.advance(Duration.ofSeconds(1));
         fs.runUploads();
-        await("the upload ends", () -> fs.status().pending().isEmpty());
+        await(() -> fs.status().pending().isEmpty(), "the upload ends");
         assertArrayEquals(expected, object(KEY));
     }
 
