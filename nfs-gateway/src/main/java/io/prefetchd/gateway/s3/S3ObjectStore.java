@@ -78,7 +78,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * explicit backpressure, not an unbounded buffer. Retries are the SDK's standard strategy with
  * {@link S3Settings#maxAttempts()} attempts: exponential backoff with jitter on 5xx, throttling (429,
  * 503 SlowDown), I/O errors and attempt timeouts. The whole call is bounded by
- * {@link S3Settings#apiCallTimeout()} and each attempt by {@link S3Settings#attemptTimeout()}.
+ * {@link S3Settings#apiCallTimeout()} and each attempt by {@link S3Settings#attemptTimeout()}; writes stretch
+ * both by their size ({@link S3Writes}). Requests the store works on before it sends anything (completing a
+ * multipart upload, copies) go through a second S3 client on the same event loops without a read timeout.
  *
  * <h2>Reachability</h2>
  * A {@link Reachability} circuit breaker watches every request: when S3 stops answering (refused connections,
