@@ -148,6 +148,7 @@ public final class WriteBench implements Callable<Integer> {
                 result.put("nfs_write_daemon_cpu_seconds", g.daemonCpuSeconds());
                 result.put("nfs_write_harness_cpu_seconds", g.harnessCpuSeconds());
                 result.put("close_to_visible_seconds", g.visibleSeconds());
+                result.put("complete_multipart_seconds", g.completeSeconds());
                 result.put("parts_sent_while_writing", g.partsWhileWriting());
                 result.put("parts_sent_after_close", g.partsAtUpload());
                 result.put("write_to_visible_daemon_cpu_seconds_by_thread", g.daemonThreads());
@@ -168,7 +169,9 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /**
-     * The gateway's figures: seconds to write, seconds from the close until visible, parts sent before and after.
+     * The gateway's figures: seconds to write, seconds from the close until visible (of which the
+     * CompleteMultipartUpload request took {@code completeSeconds}, from the gateway's S3 latency timer), parts sent
+     * before and after.
      *
      * @param daemonCpuSeconds  CPU time the daemon process used while the file was written over NFS (its parts
      *                          uploaded meanwhile included)
@@ -176,8 +179,8 @@ public final class WriteBench implements Callable<Integer> {
      * @param daemonThreads     the daemon's CPU seconds from the first WRITE until the object was visible, by thread
      * @param harnessThreads    this process's, the same way
      */
-    private record Gateway(double writeSeconds, double visibleSeconds, long partsWhileWriting, long partsAtUpload,
-                           double daemonCpuSeconds, double harnessCpuSeconds, Map<String, Double> daemonThreads,
+    private record Gateway(double writeSeconds, double visibleSeconds, double completeSeconds, long partsWhileWriting,
+                           long partsAtUpload, double daemonCpuSeconds, double harnessCpuSeconds, Map<String, Double> daemonThreads,
                            Map<String, Double> harnessThreads) {
     }
 
@@ -250,6 +253,8 @@ public final class WriteBench implements Callable<Integer> {
                 g.writeSeconds(), mib / g.writeSeconds());
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "prefetchd: close until visible in S3",
                 g.visibleSeconds(), "");
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which CompleteMultipartUpload (S3's answer)",
+                g.completeSeconds(), "");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: write until visible in S3", total,
                 mib / total);
         System.out.printf(Locale.ROOT, "%nparts uploaded while the file was written: %d; after the close: %d%n",
@@ -358,10 +363,16 @@ public final class WriteBench implements Callable<Integer> {
             }
             Map<String, Double> daemonThreads = ThreadCpu.of(d.process().pid()).since(daemonThreads0);
             Map<String, Double> harnessThreads = ThreadCpu.of(ProcessHandle.current().pid()).since(harnessThreads0);
+            // S3Proxy shows the object before it answers the completion: the gateway's timer has it once nothing is
+            // staged any more
+            awaitNothingStaged(d.httpPort());
             Map<String, Double> m = metrics(d.httpPort());
             String whileWriting = "prefetchd_upload_streamed_parts_total{when=\"while_writing\"}";
             String atUpload = "prefetchd_upload_streamed_parts_total{when=\"at_upload\"}";
+            String complete = "op=\"complete_multipart\"";
             return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                    series(m, "prefetchd_s3_latency_seconds_sum", complete)
+                            - series(m0, "prefetchd_s3_latency_seconds_sum", complete),
                     (long) (m.getOrDefault(whileWriting, 0.0) - m0.getOrDefault(whileWriting, 0.0)),
                     (long) (m.getOrDefault(atUpload, 0.0) - m0.getOrDefault(atUpload, 0.0)),
                     daemonCpu, harnessCpu, daemonThreads, harnessThreads);
@@ -434,6 +445,13 @@ public final class WriteBench implements Callable<Integer> {
                 Thread.sleep(20);
             }
         }
+    }
+
+    /** The sum of the series of {@code name} whose labels include {@code label} (e.g. {@code op="put"}). */
+    private static double series(Map<String, Double> metrics, String name, String label) {
+        return metrics.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(name + "{") && e.getKey().contains(label))
+                .mapToDouble(Map.Entry::getValue).sum();
     }
 
     /** Polls the gateway's metrics (every 50 ms, up to 5 minutes) until no file is staged any more. */
