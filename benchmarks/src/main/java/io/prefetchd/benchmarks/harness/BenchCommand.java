@@ -259,6 +259,10 @@ public final class BenchCommand implements Callable<Integer> {
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     System.getProperty("java.class.path"), daemonHeap, gatewayGrain, daemonJavaOptions);
             PrefetchdContender.DaemonFlags flags = null;
+            if (warm != null && contenders.stream().anyMatch(name -> name.startsWith("prefetchd"))) {
+                flags = PrefetchdContender.DaemonFlags.probe(launcher);
+                warmHarness(ds, warm, s3, cacheBytes, w.resolve("run-harness-warm-up"), launcher, flags, threshold);
+            }
             for (String name : ALL) {
                 if (!contenders.contains(name)) {
                     continue;
@@ -352,6 +356,25 @@ public final class BenchCommand implements Callable<Integer> {
                 S3Emulator.rate(profile.aggregateBytesPerSecond()), readers), transfer, png);
         console.println("wrote " + json.toAbsolutePath() + ", " + png.toAbsolutePath());
         return new Outcome(report, ds, json, png, doc);
+    }
+
+    /**
+     * Reads {@code warm} through a daemon of no contender's, unmeasured, so that this JVM (the emulated S3 and the
+     * readers) has compiled what the contenders' reads run through before the first of them is measured: otherwise
+     * its JIT takes a share of the cores during the first prefetchd contender's epochs only (S3Proxy's request
+     * handler was compiled again and again for the first ~90 s of a run).
+     */
+    private void warmHarness(Dataset ds, Dataset warm, S3Emulator s3, long cacheBytes, Path cw,
+                             PrefetchdContender.DaemonLauncher launcher, PrefetchdContender.DaemonFlags flags,
+                             double threshold) throws Exception {
+        long t0 = System.nanoTime();
+        try (PrefetchdContender p = PrefetchdContender.start(PrefetchdContender.Mode.LRU, ds, s3, cacheBytes, cw,
+                launcher, flags)) {
+            p.warmUp(warm, new Workload(warm, readers, 0, threshold, seed + 2, keepOpen), 2, s3::counters);
+        }
+        console.printf(Locale.ROOT, "harness warm-up: %d samples of %s read twice through a daemon of its own in "
+                + "%.1f s, before the first contender%n", warm.samples().size(), warm.folder(),
+                (System.nanoTime() - t0) / 1e9);
     }
 
     /** Reads {@code warm} through {@code p}'s daemon for two epochs; a wrong or failed read fails the contender. */
