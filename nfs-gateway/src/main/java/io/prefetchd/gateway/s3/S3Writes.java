@@ -101,10 +101,10 @@ final class S3Writes {
     static final long MIN_BYTES_PER_SECOND = 64 * 1024;
     /**
      * The slowest rate at which a store is expected to assemble or copy bytes on its side before it answers
-     * (CompleteMultipartUpload, CopyObject, UploadPartCopy): the patience such a request gets from the circuit
-     * breaker, one second per this many bytes.
+     * (CompleteMultipartUpload, CopyObject, UploadPartCopy): such a request's attempt, and the circuit breaker's
+     * patience with it, get one more second per this many bytes.
      */
-    static final long MIN_STORE_BYTES_PER_SECOND = 8L * 1024 * 1024;
+    static final long MIN_STORE_BYTES_PER_SECOND = 1024 * 1024;
 
     private final S3AsyncClient client;
     private final S3AsyncClient patientClient;
@@ -327,7 +327,7 @@ final class S3Writes {
                     .uploadId(uploadId)
                     .multipartUpload(m -> m.parts(done))
                     // assembling the parts takes the store a while; AWS S3 sends its headers, then spaces meanwhile,
-                    // others (S3Proxy, MinIO on slow disks) nothing until done
+                    // some others (S3Proxy over files) nothing until done
                     .overrideConfiguration(storeTimeouts(size));
             if (condition.ifNoneMatch()) {
                 request.ifNoneMatch("*");

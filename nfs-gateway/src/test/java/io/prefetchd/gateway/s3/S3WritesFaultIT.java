@@ -145,7 +145,7 @@ class S3WritesFaultIT {
     @Test
     void completeMultipartUpload_theStoreTakesLongerThanTheReadTimeoutToAnswer_isWaitedForNotSentAgain()
             throws Exception {
-        // 40 MiB: the store may assemble it for 5 s (at 8 MiB/s) on top of the 1 s of silence any request gets
+        // 40 MiB: the store may assemble it for 40 s (at 1 MiB/s) on top of the 1 s of silence any request gets
         byte[] large = randomBytes(40 * 1024 * 1024, 23);
         Path largeFile = tmp.resolve("large.bin");
         Files.write(largeFile, large);
