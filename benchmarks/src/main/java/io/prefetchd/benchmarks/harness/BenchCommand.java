@@ -370,7 +370,7 @@ public final class BenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (PrefetchdContender p = PrefetchdContender.start(PrefetchdContender.Mode.LRU, ds, s3, cacheBytes, cw,
                 launcher, flags)) {
-            p.warmUp(warm, new Workload(warm, readers, 0, threshold, seed + 2, keepOpen), 2, s3::counters);
+            readTwice(p, warm, s3, threshold, seed + 2);
         }
         console.printf(Locale.ROOT, "harness warm-up: %d samples of %s read twice through a daemon of its own in "
                 + "%.1f s, before the first contender%n", warm.samples().size(), warm.folder(),
@@ -380,7 +380,19 @@ public final class BenchCommand implements Callable<Integer> {
     /** Reads {@code warm} through {@code p}'s daemon for two epochs; a wrong or failed read fails the contender. */
     private void warmUp(PrefetchdContender p, Dataset warm, S3Emulator s3, double threshold) throws Exception {
         long t0 = System.nanoTime();
-        List<EpochResult> rs = p.warmUp(warm, new Workload(warm, readers, 0, threshold, seed + 1, keepOpen), 2,
+        List<EpochResult> rs = readTwice(p, warm, s3, threshold, seed + 1);
+        String line = String.format(Locale.ROOT, "warm-up: %d samples of %s read twice through the daemon in "
+                        + "%.1f s (epochs %.2f s and %.2f s), before its first measured epoch",
+                warm.samples().size(), warm.folder(), (System.nanoTime() - t0) / 1e9, rs.get(0).wallSeconds(),
+                rs.get(1).wallSeconds());
+        console.println(p.name() + ": " + line);
+        p.note(line);
+    }
+
+    /** Reads {@code warm} through {@code p}'s daemon for two unmeasured epochs; a wrong or failed read throws. */
+    private List<EpochResult> readTwice(PrefetchdContender p, Dataset warm, S3Emulator s3, double threshold,
+                                        long orderSeed) throws Exception {
+        List<EpochResult> rs = p.warmUp(warm, new Workload(warm, readers, 0, threshold, orderSeed, keepOpen), 2,
                 s3::counters);
         for (EpochResult r : rs) {
             if (r.samplesOk() != warm.samples().size()) {
@@ -389,12 +401,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + r.errors() + " failed)");
             }
         }
-        String line = String.format(Locale.ROOT, "warm-up: %d samples of %s read twice through the daemon in "
-                        + "%.1f s (epochs %.2f s and %.2f s), before its first measured epoch",
-                warm.samples().size(), warm.folder(), (System.nanoTime() - t0) / 1e9, rs.get(0).wallSeconds(),
-                rs.get(1).wallSeconds());
-        console.println(p.name() + ": " + line);
-        p.note(line);
+        return rs;
     }
 
     private Map<String, Object> document(Report report, Dataset ds, long d, int n, S3Profile profile,
