@@ -180,8 +180,8 @@ public final class WriteBench implements Callable<Integer> {
      * @param harnessThreads    this process's, the same way
      */
     private record Gateway(double writeSeconds, double visibleSeconds, double completeSeconds, long partsWhileWriting,
-                           long partsAtUpload, double daemonCpuSeconds, double harnessCpuSeconds, Map<String, Double> daemonThreads,
-                           Map<String, Double> harnessThreads) {
+                           long partsAtUpload, double daemonCpuSeconds, double harnessCpuSeconds,
+                           Map<String, Double> daemonThreads, Map<String, Double> harnessThreads) {
     }
 
     /**
@@ -253,7 +253,7 @@ public final class WriteBench implements Callable<Integer> {
                 g.writeSeconds(), mib / g.writeSeconds());
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "prefetchd: close until visible in S3",
                 g.visibleSeconds(), "");
-        System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which CompleteMultipartUpload (S3's answer)",
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which CompleteMultipartUpload",
                 g.completeSeconds(), "");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: write until visible in S3", total,
                 mib / total);
@@ -367,14 +367,11 @@ public final class WriteBench implements Callable<Integer> {
             // staged any more
             awaitNothingStaged(d.httpPort());
             Map<String, Double> m = metrics(d.httpPort());
-            String whileWriting = "prefetchd_upload_streamed_parts_total{when=\"while_writing\"}";
-            String atUpload = "prefetchd_upload_streamed_parts_total{when=\"at_upload\"}";
-            String complete = "op=\"complete_multipart\"";
+            String parts = "prefetchd_upload_streamed_parts_total";
             return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                    series(m, "prefetchd_s3_latency_seconds_sum", complete)
-                            - series(m0, "prefetchd_s3_latency_seconds_sum", complete),
-                    (long) (m.getOrDefault(whileWriting, 0.0) - m0.getOrDefault(whileWriting, 0.0)),
-                    (long) (m.getOrDefault(atUpload, 0.0) - m0.getOrDefault(atUpload, 0.0)),
+                    grew(m0, m, "prefetchd_s3_latency_seconds_sum", "op=\"complete_multipart\""),
+                    (long) grew(m0, m, parts, "when=\"while_writing\""),
+                    (long) grew(m0, m, parts, "when=\"at_upload\""),
                     daemonCpu, harnessCpu, daemonThreads, harnessThreads);
         } finally {
             d.stop();
@@ -447,8 +444,15 @@ public final class WriteBench implements Callable<Integer> {
         }
     }
 
-    /** The sum of the series of {@code name} whose labels include {@code label} (e.g. {@code op="put"}). */
-    private static double series(Map<String, Double> metrics, String name, String label) {
+    /**
+     * How much the series of {@code name} whose labels include {@code label} (e.g. {@code op="put"}) grew from
+     * {@code before} to {@code after}, summed over them.
+     */
+    private static double grew(Map<String, Double> before, Map<String, Double> after, String name, String label) {
+        return sum(after, name, label) - sum(before, name, label);
+    }
+
+    private static double sum(Map<String, Double> metrics, String name, String label) {
         return metrics.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(name + "{") && e.getKey().contains(label))
                 .mapToDouble(Map.Entry::getValue).sum();
