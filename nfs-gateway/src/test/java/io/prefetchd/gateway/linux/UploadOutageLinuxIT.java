@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.linux;
 
+import static io.prefetchd.gateway.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import static io.prefetchd.gateway.testing.Await.await;
 
 /**
  * A checkpoint saved through the kernel client while S3 refuses connections (a fault-injecting proxy in front of
