@@ -95,6 +95,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     private final Uploader uploader;
     private final UploadTargets targets;
     private final long writeVerifier;
+    private volatile Runnable uploadDue = () -> { };
     /** The lock namespace changes are serialized on (see the class comment). */
     private final Object namespace = new Object();
 
@@ -316,6 +317,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     }
 
     /**
+     * {@code wake} is run (on the closing thread; it must not block) when a close makes a file due for upload at once,
+     * as a streamed file is: whoever calls {@link #runUploads} can do so now rather than at its next round.
+     */
+    public void onUploadDue(Runnable wake) {
+        this.uploadDue = requireNonNull(wake, "wake is null");
+    }
+
+    /**
      * For a stop: starts no more uploads and waits up to {@code timeout} for those in flight to land and be
      * recorded, so that a file uploaded just before the stop is not staged still, to go up again, at the next start.
      * Uploads still in flight after that stay staged and go up at the next start.
@@ -476,7 +485,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     public void closed(Inode file) throws FsException {
         StagedFile f = area.byPath(file.path());
         if (f != null) {
-            f.closed(clock.instant().plus(f.closeDelay(settings.uploadDelay())));
+            Duration delay = f.closeDelay(settings.uploadDelay());
+            f.closed(clock.instant().plus(delay));
+            if (delay.isZero()) {
+                uploadDue.run();
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -279,9 +280,9 @@ class StreamingUploadTest {
         Inode f = create();
         write(f, expected, 0, expected.length);
         await(() -> parts("while_writing") == 5, "five parts are in S3");
+        fs.onUploadDue(fs::runUploads);   // the gateway's uploads thread, woken by the close, not at its next round
 
-        fs.closed(f);
-        fs.runUploads();   // the clock stands still: no upload delay passed
+        fs.closed(f);   // the clock stands still: no upload delay passed
 
         await(() -> fs.status().pending().isEmpty(), "the upload ends");
         assertArrayEquals(expected, object(KEY));
@@ -292,10 +293,13 @@ class StreamingUploadTest {
         byte[] expected = random(PART + PART / 2, 10);
         Inode f = create();
         write(f, expected, 0, expected.length);
+        AtomicInteger woken = new AtomicInteger();
+        fs.onUploadDue(woken::incrementAndGet);
 
         fs.closed(f);
         fs.runUploads();
 
+        assertEquals(0, woken.get(), "not due at its close");
         assertEquals(1, fs.status().pending().size(), "a rename right after the close may still happen in staging");
         assertTrue(store.head(KEY).isEmpty());
         clock.advance(Duration.ofSeconds(1));
