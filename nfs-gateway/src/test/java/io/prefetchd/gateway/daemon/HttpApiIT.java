@@ -16,6 +16,7 @@ import io.prefetchd.gateway.testing.SelfSignedCert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -40,11 +41,11 @@ class HttpApiIT {
     private static final String BUCKET = "http-it";
     private static final String TOKEN = "t0ken-for-tests";
     private static S3ProxyFixture s3;
-    private static Path work;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void start() throws IOException {
-        work = Files.createTempDirectory("http-it");
         s3 = S3ProxyFixture.start();
         s3.createBucket(BUCKET);
         s3.put(BUCKET, "hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8));

@@ -10,6 +10,7 @@ import io.prefetchd.gateway.testing.VmTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ class AccessLinuxIT {
     private static final String BUCKET = "access-it";
     private static final String SECRET = "only for uid 1000 and group 1000\n";
     private static final VmNfsClient VM = VmNfsClient.locate();
-    private static Path work;
+    @TempDir
+    static Path work;
     private static S3ProxyFixture s3;
     private static ApplicationContext refusing;
     private static ApplicationContext squashing;
@@ -36,7 +38,6 @@ class AccessLinuxIT {
     @BeforeAll
     static void start() throws Exception {
         VmTestSupport.requireVm(VM);
-        work = Files.createTempDirectory("access-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
         s3.put(BUCKET, "secret.txt", SECRET.getBytes(StandardCharsets.UTF_8));

@@ -7,6 +7,7 @@ import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.testing.VmNfsClient;
 import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,8 @@ class BigDirectoryLinuxIT {
     }
 
     @Test
-    void lsAndStat_inADirectoryOf50000Objects_seeEveryEntryOnceWithItsSize() throws Exception {
+    void lsAndStat_inADirectoryOf50000Objects_seeEveryEntryOnceWithItsSize(@TempDir Path work) throws Exception {
         Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory("bigdir-it");
         InMemoryObjectStore store = new InMemoryObjectStore("bigdir-it");
         for (int i = 0; i < ENTRIES; i++) {
             store.put("big/" + name(i), new byte[i % 97]);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -45,7 +46,8 @@ class LinuxClientIT {
     private static final String BUCKET = "linux-it";
     private static final VmNfsClient VM = VmNfsClient.locate();
     private static final TestBucket DATA = new TestBucket();
-    private static Path work;
+    @TempDir
+    static Path work;
     private static S3ProxyFixture s3;
     private static ApplicationContext daemon;
     private static int nfsPort;
@@ -53,7 +55,6 @@ class LinuxClientIT {
     @BeforeAll
     static void start() throws Exception {
         Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
-        work = Files.createTempDirectory("linux-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
         DATA.upload(s3, BUCKET);

@@ -13,6 +13,7 @@ import io.prefetchd.gateway.testing.VmNfsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -56,7 +57,8 @@ class LockLinuxIT {
     private static final String DB = "locks/rows.sqlite";
     private static final int DB_ROWS = 250;
     private static final VmNfsClient VM = VmNfsClient.locate();
-    private static Path work;
+    @TempDir
+    static Path work;
     private static S3ProxyFixture s3;
     private static ApplicationContext daemon;
     private static int nfsPort;
@@ -70,7 +72,6 @@ class LockLinuxIT {
         }
         assumeTrue(VM.isAvailable(), VM.unavailableReason());
         assumeTrue(h5pyAvailable(), "python3-h5py is not installed");
-        work = Files.createTempDirectory("lock-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
         byte[] data = new byte[1000];

@@ -11,6 +11,7 @@ import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -39,11 +40,12 @@ class S3EndpointLinuxIT {
     private static S3ProxyFixture s3;
     private static ApplicationContext daemon;
     private static S3Client client;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void start() throws Exception {
         Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory("s3-endpoint-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
         Map<String, Object> p = s3.writableDaemonProperties(BUCKET, work.resolve("state"));
@@ -85,7 +87,7 @@ class S3EndpointLinuxIT {
                 .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(e1).build(),
                         CompletedPart.builder().partNumber(2).eTag(e2).build())));
 
-        Path dir = Files.createTempDirectory("s3-endpoint-it-guest");
+        Path dir = Files.createTempDirectory(work, "guest");
         Path out = Files.createDirectories(dir.resolve("out")).toAbsolutePath();
         Path script = GuestScripts.writeScript("s3_endpoint_workload.sh", dir.resolve("scripts"));
         VM.run(VmNfsClient.Options.mount(daemon.getBean(Gateway.class).nfsPort()).vers("4.1").share(out)

@@ -10,6 +10,7 @@ import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,11 +31,12 @@ class TwoClientsLinuxIT {
     private static final VmNfsClient VM = VmNfsClient.locate();
     private static S3ProxyFixture s3;
     private static ApplicationContext daemon;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void start() throws Exception {
         Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory("two-clients-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket("two-clients-it");
         Map<String, Object> p = s3.writableDaemonProperties("two-clients-it", work.resolve("state"));
@@ -55,7 +57,7 @@ class TwoClientsLinuxIT {
 
     @Test
     void closeToOpenAcrossClients_andStagingFull_isEnospcAtTheWriter() throws Exception {
-        Path dir = Files.createTempDirectory("two-clients-it");
+        Path dir = Files.createTempDirectory(work, "guest");
         Path out = Files.createDirectories(dir.resolve("out")).toAbsolutePath();
         Path script = GuestScripts.writeScript("two_clients_staging_full.sh", dir.resolve("scripts"));
         VmNfsClient.Result r = VM.run(VmNfsClient.Options.mount(daemon.getBean(Gateway.class).nfsPort()).vers("4.1")

@@ -9,6 +9,7 @@ import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,11 +33,12 @@ class WriteGatewayLinuxIT {
     private static final Duration UPLOAD_DEADLINE = Duration.ofSeconds(120);
     private static S3ProxyFixture s3;
     private static ApplicationContext daemon;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void start() throws Exception {
         Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
-        Path work = Files.createTempDirectory("write-gateway-it");
         s3 = S3ProxyFixture.startOnDisk(Files.createDirectories(work.resolve("s3")));
         s3.createBucket(BUCKET);
         s3.put(BUCKET, "datasets/readme.txt", "read-only data\n".getBytes());
@@ -56,7 +58,8 @@ class WriteGatewayLinuxIT {
 
     @Test
     void checkpointWrittenThroughTheMount_becomesAnObjectWithTheSameBytes() throws Exception {
-        Path out = WriteLinuxIT.runWorkload(daemon.getBean(Gateway.class).nfsPort(), "4.1");
+        Path out = WriteLinuxIT.runWorkload(daemon.getBean(Gateway.class).nfsPort(), "4.1",
+                Files.createTempDirectory(work, "guest"));
         String md5 = WriteLinuxIT.checkWhatTheGuestSaw(out, "4.1");
         byte[] object = awaitObject("ckpt.pt");
         assertEquals(md5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(object)));

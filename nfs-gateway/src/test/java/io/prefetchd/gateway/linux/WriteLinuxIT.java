@@ -21,6 +21,7 @@ import io.prefetchd.testing.Prerequisites;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,18 +75,18 @@ class WriteLinuxIT {
     }
 
     @Test
-    void writeWorkload_v41() throws Exception {
-        workload("4.1");
+    void writeWorkload_v41(@TempDir Path tmp) throws Exception {
+        workload("4.1", tmp);
     }
 
     @Test
-    void writeWorkload_v40() throws Exception {
-        workload("4.0");
+    void writeWorkload_v40(@TempDir Path tmp) throws Exception {
+        workload("4.0", tmp);
     }
 
-    private void workload(String vers) throws Exception {
+    private void workload(String vers, Path tmp) throws Exception {
         int port = start();
-        Path out = runWorkload(port, vers);
+        Path out = runWorkload(port, vers, tmp);
         String md5 = checkWhatTheGuestSaw(out, vers);
         assertEquals(md5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(fs.content("ckpt.pt"))),
                 "what the file system holds");
@@ -95,9 +96,11 @@ class WriteLinuxIT {
         assertTrue(fs.exists("moved.txt") && !fs.exists("new.txt"));
     }
 
-    /** Runs {@code guest/write_workload.sh} in the guest against {@code port}; returns its result folder. */
-    static Path runWorkload(int port, String vers) throws Exception {
-        Path dir = Files.createTempDirectory("write-it");
+    /**
+     * Runs {@code guest/write_workload.sh} in the guest against {@code port}, with its script and results in
+     * {@code dir} (under the host's /tmp, which the guest sees); returns its result folder.
+     */
+    static Path runWorkload(int port, String vers, Path dir) throws Exception {
         Path out = Files.createDirectories(dir.resolve("out")).toAbsolutePath();
         Path script = GuestScripts.writeScript("write_workload.sh", dir.resolve("scripts"));
         VmNfsClient.Result r = VM.run(VmNfsClient.Options.mount(port).vers(vers).share(out)
