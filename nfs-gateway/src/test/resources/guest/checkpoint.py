@@ -10,9 +10,14 @@
 import hashlib
 import json
 import os
+import re
 import sys
 
 CHUNK = 4 * 1024 * 1024  # floats per tensor: 16 MiB each
+# S3Proxy's file store (the emulated S3) writes an object as KEY-UUID and renames it into place, and its LIST shows
+# that name meanwhile. The gateway lists S3 for a directory, so a listing taken while S3Proxy completes the upload
+# of model.pt.tmp (its close began it) or copies it to model.pt may show it; S3 itself never lists such a name.
+EMULATOR_TEMP = re.compile(r"-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def tensors(mib):
@@ -44,7 +49,7 @@ def save(root, mib):
     with open(os.path.join(folder, "meta.json"), "w") as f:
         json.dump({"step": 10}, f)
     os.rename(folder, os.path.join(root, "step-10"))
-    names = sorted(os.listdir(root))
+    names = sorted(n for n in os.listdir(root) if not EMULATOR_TEMP.search(n))
     if names != ["model.pt", "step-10"]:
         sys.exit("unexpected names after the renames: %s" % names)
     print("MD5", md5_of(os.path.join(root, "model.pt")))
