@@ -355,9 +355,9 @@ public final class Main implements Runnable {
                 + "http://" + httpHost + ":" + httpPort + ")");
         ctx.findBean(io.prefetchd.gateway.s3api.S3ApiServer.class).ifPresent(s3 -> {
             String url = "http://" + Listeners.reachable(settings.getS3Api().getBind()) + ":" + s3.port();
-            out.println("  s3:        " + url + "  bucket " + s3.bucket() + " (read-only)  access key "
-                    + settings.getS3Api().getAccessKey()
-                     + (demo ? "  secret " + settings.getS3Api().getSecretKey() : ""));
+            out.println("  s3:        " + url + "  bucket " + s3.bucket() + " (" + s3.access() + ")"
+                    + "  access key " + settings.getS3Api().getAccessKey()
+                    + (demo ? "  secret " + settings.getS3Api().getSecretKey() : ""));
             if (demo) {
                 out.println("             AWS_ACCESS_KEY_ID=" + settings.getS3Api().getAccessKey()
                         + " AWS_SECRET_ACCESS_KEY=" + settings.getS3Api().getSecretKey()

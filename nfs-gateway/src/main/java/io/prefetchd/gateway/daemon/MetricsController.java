@@ -62,7 +62,7 @@ public class MetricsController {
         return "export      " + gateway.export() + "\n"
                 + "nfs port    " + gateway.nfsPort() + "\n"
                 + "s3 api      " + (s3Api == null ? "off" : "port " + s3Api.port() + ", bucket " + s3Api.bucket()
-                        + " (read-only)") + "\n"
+                        + " (" + s3Api.access() + ")") + "\n"
                 + "cache       " + Sizes.format(s.usedBytes()) + " of " + Sizes.format(s.capacityBytes())
                 + " in " + s.blocks() + " blocks\n"
                 + "hits        " + s.hits() + " blocks (" + Sizes.format(s.hitBytes()) + ")\n"

@@ -31,11 +31,13 @@ public final class S3ApiServer implements AutoCloseable {
     private final S3Proxy proxy;
     private final String bucket;
     private final String host;
+    private final boolean writable;
 
-    private S3ApiServer(S3Proxy proxy, String bucket, String host) {
+    private S3ApiServer(S3Proxy proxy, String bucket, String host, boolean writable) {
         this.proxy = proxy;
         this.bucket = bucket;
         this.host = host;
+        this.writable = writable;
     }
 
     /**
@@ -88,9 +90,9 @@ public final class S3ApiServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen for S3 on " + host + ":" + settings.port() + ": "
                     + e.getMessage(), e);
         }
-        LOG.info("serving the export as S3 bucket {} ({}) on {}:{}", bucket, fs.writable() ? "read-write where the "
-                + "client's export rule is rw" : "read-only", host, proxy.getPort());
-        return new S3ApiServer(proxy, bucket, host);
+        S3ApiServer server = new S3ApiServer(proxy, bucket, host, fs.writable());
+        LOG.info("serving the export as S3 bucket {} ({}) on {}:{}", bucket, server.access(), host, proxy.getPort());
+        return server;
     }
 
     /** The bound port. */
@@ -100,6 +102,11 @@ public final class S3ApiServer implements AutoCloseable {
 
     public String bucket() {
         return bucket;
+    }
+
+    /** Who may write through the endpoint, in words: as through the mount, or nobody when the export is read-only. */
+    public String access() {
+        return writable ? "read-write where the client's export rule is rw" : "read-only";
     }
 
     /** {@code http://host:port} on the bound address. */

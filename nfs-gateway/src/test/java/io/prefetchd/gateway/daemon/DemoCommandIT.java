@@ -65,10 +65,12 @@ class DemoCommandIT {
                     HttpRequest.newBuilder(URI.create(http.group(1))).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, status.statusCode());
             assertTrue(status.body().contains("export      s3://prefetchd-demo/"), status.body());
+            assertTrue(status.body().contains(", bucket prefetchd-demo (read-write where the client's export rule is "
+                    + "rw)"), status.body());
 
-            // the demo's S3 endpoint, with the keys it printed
-            Matcher s3 = Pattern.compile("s3: +(http://127\\.0\\.0\\.1:\\d+) +bucket (\\S+) \\(read-only\\) +access key "
-                    + "(\\S+) +secret (\\S+)").matcher(text);
+            // the demo's S3 endpoint, with the keys it printed; it takes writes, as the mount does
+            Matcher s3 = Pattern.compile("s3: +(http://127\\.0\\.0\\.1:\\d+) +bucket (\\S+) \\(read-write where the "
+                    + "client's export rule is rw\\) +access key (\\S+) +secret (\\S+)").matcher(text);
             assertTrue(s3.find(), text);
             try (software.amazon.awssdk.services.s3.S3Client c = software.amazon.awssdk.services.s3.S3Client.builder()
                     .endpointOverride(URI.create(s3.group(1))).forcePathStyle(true)
@@ -78,6 +80,10 @@ class DemoCommandIT {
                                     s3.group(4)))).build()) {
                 assertArrayEquals(new DemoDataset().content(DemoDataset.readmeKey()), c.getObjectAsBytes(
                         b -> b.bucket(s3.group(2)).key(DemoDataset.readmeKey())).asByteArray());
+                c.putObject(b -> b.bucket(s3.group(2)).key("notes/put.txt"),
+                        software.amazon.awssdk.core.sync.RequestBody.fromString("put through the endpoint"));
+                assertEquals("put through the endpoint", c.getObjectAsBytes(
+                        b -> b.bucket(s3.group(2)).key("notes/put.txt")).asUtf8String());
             }
 
             p.destroy();   // SIGTERM

@@ -50,7 +50,7 @@ class S3ApiDaemonIT {
                             .asUtf8String());
                 }
                 String status = ctx.getBean(MetricsController.class).status();
-                assertTrue(status.contains("s3 api      port " + port + ", bucket daemon-bucket"), status);
+                assertTrue(status.contains("s3 api      port " + port + ", bucket daemon-bucket (read-only)"), status);
                 assertTrue(ctx.getBean(MetricsController.class).metrics()
                         .contains("prefetchd_s3api_requests_total{op=\"get\",status=\"200\"} 1.0"));
             }
