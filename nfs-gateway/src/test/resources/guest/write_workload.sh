@@ -42,4 +42,5 @@ rm nope 2> "$out/rm-missing.err"; rc rm-missing
 mkdir locked && chmod 755 locked; rc locked
 setpriv --reuid 1000 --regid 1000 --clear-groups touch locked/x 2> "$out/other-user.err"; rc other-user
 ls > "$out/ls-final.txt"
+stat -f -c '%S %b %a %c %d' . > "$out/statfs.txt"   # block size, blocks, blocks available, files, files free
 exit 0

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 
@@ -65,6 +66,13 @@ class WriteGatewayLinuxIT {
         assertEquals(md5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(object)));
         assertNull(s3.get(BUCKET, "ckpt.tmp"), "the temporary name was renamed away");
         assertNotNull(awaitObject("moved.txt"));
+
+        // df: the staging area's size (the default, 10 GiB) and files free, not the read cache and 0 files free
+        long[] statfs = Arrays.stream(Files.readString(out.resolve("statfs.txt")).trim().split(" "))
+                .mapToLong(Long::parseLong).toArray();
+        assertEquals(10L << 30, statfs[0] * statfs[1], "total bytes");
+        assertTrue(statfs[2] > 0 && statfs[2] <= statfs[1], "blocks available");
+        assertTrue(statfs[4] > 0, "files free");
     }
 
     /** The object's bytes once S3 has it; the upload after CLOSE is asynchronous, so this polls until a deadline. */

@@ -96,6 +96,8 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     private final UploadTargets targets;
     private final long writeVerifier;
     private volatile Runnable uploadDue = () -> { };
+    /** The file count {@link #statfs} reports, total and free: the read-only view's total. */
+    private static final long FILES = 1L << 32;
     /** The lock namespace changes are serialized on (see the class comment). */
     private final Object namespace = new Object();
 
@@ -385,9 +387,14 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         return view.readAsync(file, version, offset, count);
     }
 
+    /**
+     * What a writer can still use, as {@code df} shows it: the staging area's size and what is left of it (a write
+     * past it is NFS4ERR_NOSPC until uploads free room), and files without a limit (S3 counts no objects), all free.
+     */
     @Override
     public FsStats statfs() {
-        return base.statfs();
+        long capacity = area.capacityBytes();
+        return new FsStats(capacity, Math.max(0, capacity - area.usedBytes()), FILES, FILES);
     }
 
     // ---- writes ----

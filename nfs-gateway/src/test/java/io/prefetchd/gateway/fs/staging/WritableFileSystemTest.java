@@ -10,6 +10,7 @@ import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
 import io.prefetchd.gateway.fs.FsError;
 import io.prefetchd.gateway.fs.FsException;
+import io.prefetchd.gateway.fs.FsStats;
 import io.prefetchd.gateway.fs.Inode;
 import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.NewAttributes;
@@ -227,6 +228,20 @@ class WritableFileSystemTest {
 
         assertEquals(11, fs.getattr(f).size());
         assertEquals("hello world", read(f));
+    }
+
+    @Test
+    void statfs_showsWhatTheStagingAreaCanStillTake_andFreeFiles() throws FsException {
+        fs.close();
+        fs = open(1000);
+        Inode f = create("models", "ckpt.pt");
+        write(f, 0, "0123456789", false);
+
+        FsStats s = fs.statfs();
+
+        assertEquals(1000, s.totalBytes());
+        assertEquals(990, s.freeBytes(), "a write past what is left is NOSPC");
+        assertTrue(s.freeFiles() > 0 && s.freeFiles() == s.totalFiles(), "S3 counts no objects: " + s);
     }
 
     @Test
