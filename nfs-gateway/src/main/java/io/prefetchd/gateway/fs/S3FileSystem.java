@@ -505,6 +505,6 @@ public final class S3FileSystem implements VirtualFileSystem {
     @Override
     public FsStats statfs() {
         CacheStats s = cache.stats();
-        return new FsStats(s.capacityBytes(), Math.max(0, s.capacityBytes() - s.usedBytes()), 1L << 32, 0);
+        return new FsStats(s.capacityBytes(), Math.max(0, s.capacityBytes() - s.usedBytes()), FsStats.FILES, 0);
     }
 }

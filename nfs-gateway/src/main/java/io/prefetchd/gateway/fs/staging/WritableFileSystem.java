@@ -96,8 +96,6 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     private final UploadTargets targets;
     private final long writeVerifier;
     private volatile Runnable uploadDue = () -> { };
-    /** The file count {@link #statfs} reports, total and free: the read-only view's total. */
-    private static final long FILES = 1L << 32;
     /** The lock namespace changes are serialized on (see the class comment). */
     private final Object namespace = new Object();
 
@@ -394,7 +392,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
     @Override
     public FsStats statfs() {
         long capacity = area.capacityBytes();
-        return new FsStats(capacity, Math.max(0, capacity - area.usedBytes()), FILES, FILES);
+        return new FsStats(capacity, Math.max(0, capacity - area.usedBytes()), FsStats.FILES, FsStats.FILES);
     }
 
     // ---- writes ----
