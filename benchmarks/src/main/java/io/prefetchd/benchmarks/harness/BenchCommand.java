@@ -83,8 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
     boolean sameOrder;
     @Option(names = "--seed", description = "Seeds data, order and jitter. Default: ${DEFAULT-VALUE}")
     long seed = 42;
-    @Option(names = "--contenders", split = ",", description = "Comma-separated subset of: ${COMPLETION-CANDIDATES}. "
-            + "Default: all", completionCandidates = Names.class)
+    @Option(names = "--contenders", split = ",", description = "Comma-separated subset of: ${COMPLETION-CANDIDATES}, "
+            + "run in the order given (the first prefetchd contender of a run shares the cores with the emulator's "
+            + "JIT longest: swap the order to see that). Default: all, in that order", completionCandidates = Names.class)
     List<String> contenders = new ArrayList<>(ALL);
     @Option(names = "--quick", description = "CI profile: 64MiB dataset, 2 epochs (explicit options still win).")
     boolean quick;
@@ -263,10 +264,7 @@ public final class BenchCommand implements Callable<Integer> {
                 flags = PrefetchdContender.DaemonFlags.probe(launcher);
                 warmHarness(ds, warm, s3, cacheBytes, w.resolve("run-harness-warm-up"), launcher, flags, threshold);
             }
-            for (String name : ALL) {
-                if (!contenders.contains(name)) {
-                    continue;
-                }
+            for (String name : contenders.stream().distinct().toList()) {
                 Path cw = w.resolve("run-" + name);
                 Contender c;
                 try {
