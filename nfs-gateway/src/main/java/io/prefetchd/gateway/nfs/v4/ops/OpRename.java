@@ -15,8 +15,9 @@ import static io.prefetchd.gateway.nfs.xdr.Nfs4.ACCESS4_EXTEND;
  * RENAME (RFC 8881 section 18.26): the saved file handle is the source directory, the current one the target
  * directory. As POSIX rename, a file replaces a file and a directory an empty directory; renaming a directory into
  * itself or below itself is NFS4ERR_INVAL. Needs write and search permission on both directories. The reply
- * carries both directories' change_info. Every handle of this gateway is of one export, so NFS4ERR_XDEV cannot
- * arise (a handle of another export is already NFS4ERR_STALE at PUTFH).
+ * carries both directories' change_info. Every handle of this gateway is of one export (a handle of another export
+ * is already NFS4ERR_STALE at PUTFH); NFS4ERR_XDEV answers the rename of a directory with more keys under it than
+ * {@code max-rename-keys}, which the client then copies itself.
  *
  * <p>File handles name paths, so a renamed file's old handle goes stale; see docs/SEMANTICS.md.
  */
