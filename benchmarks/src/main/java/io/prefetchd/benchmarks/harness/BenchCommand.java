@@ -337,14 +337,14 @@ public final class BenchCommand implements Callable<Integer> {
                 check.getRate().perSecond());
         report.printTable(console);
         console.println();
-        report.printCpu(console);
+        report.printCpu(console, Runtime.getRuntime().availableProcessors());
         Map<String, Object> doc = document(report, ds, d, n, profile, threshold, cacheBytes, check, clients, notes);
         Path json = outDir.resolve("run.json");
         Files.writeString(json, Json.pretty(doc));
         try (PrintStream table = new PrintStream(Files.newOutputStream(outDir.resolve("table.txt")))) {
             report.printTable(table);
             table.println();
-            report.printCpu(table);
+            report.printCpu(table, Runtime.getRuntime().availableProcessors());
         }
         Path png = outDir.resolve("run.png");
         double transfer = profile.aggregateBytesPerSecond() > 0 ? report.missBytes() / profile.aggregateBytesPerSecond()

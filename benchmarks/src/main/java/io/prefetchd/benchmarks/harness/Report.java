@@ -141,12 +141,14 @@ public final class Report {
     /**
      * CPU per sample read, in milliseconds, of each epoch: the daemon's threads (a contender with a process of its
      * own), the emulated S3 ({@code S3Proxy-Jetty}), the readers (the project's NFS client or S3 SDK, in the
-     * harness), and the rest of the harness; then the daemon's largest thread groups. What the two cores were
-     * busy with, which other work on the machine does not change the way it changes seconds.
+     * harness), and the rest of the harness; then how busy the machine's {@code cores} were (all of that CPU over
+     * the epoch's wall time × cores: near 100%, the epoch was bound by the CPU of the processes measured, whatever
+     * the other bounds say); then the daemon's largest thread groups. What the cores were busy with, which other
+     * work on the machine does not change the way it changes seconds.
      */
-    public void printCpu(PrintStream out) {
-        out.println(String.format(Locale.ROOT, "%-18s %2s %8s %8s %8s %8s %8s  %s", "CPU ms per sample", "ep", "total",
-                "daemon", "S3 emu", "readers", "harness", "daemon's largest thread groups"));
+    public void printCpu(PrintStream out, int cores) {
+        out.println(String.format(Locale.ROOT, "%-18s %2s %8s %8s %8s %8s %8s %6s  %s", "CPU ms per sample", "ep",
+                "total", "daemon", "S3 emu", "readers", "harness", "busy", "daemon's largest thread groups"));
         for (EpochResult r : results) {
             if (r.cpuSeconds().isEmpty() || r.samples() == 0) {
                 continue;
@@ -174,9 +176,12 @@ public final class Report {
                     .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(5)
                     .forEach(e -> top.add(String.format(Locale.ROOT, "%s %.2f",
                             e.getKey().substring("daemon/".length()), e.getValue() / n)));
-            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %8.2f %8.2f %8.2f %8.2f  %s", r.contender(),
-                    r.epoch(), (daemon + emulator + readers + harness) / n, daemon / n, emulator / n, readers / n,
-                    harness / n, String.join(", ", top)));
+            double total = daemon + emulator + readers + harness;
+            String busy = r.wallSeconds() > 0 && cores > 0
+                    ? String.format(Locale.ROOT, "%.0f%%", 100 * total / (r.wallSeconds() * cores)) : "-";
+            out.println(String.format(Locale.ROOT, "%-18s %2d %8.2f %8.2f %8.2f %8.2f %8.2f %6s  %s", r.contender(),
+                    r.epoch(), total / n, daemon / n, emulator / n, readers / n, harness / n, busy,
+                    String.join(", ", top)));
         }
     }
 

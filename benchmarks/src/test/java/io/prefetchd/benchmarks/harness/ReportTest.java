@@ -53,10 +53,11 @@ class ReportTest {
                 "harness/C2 CompilerThre", 0.75));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         new Report(List.of(r), List.of(), Map.of(), 0.5, 100 * MIB, 25 * MIB, 350)
-                .printCpu(new PrintStream(buf, true, StandardCharsets.UTF_8));
+                .printCpu(new PrintStream(buf, true, StandardCharsets.UTF_8), 4);
         String line = buf.toString(StandardCharsets.UTF_8).split("\n")[1];
-        // total, daemon, emulated S3, readers, rest of the harness: ms per sample over 1,000 samples
-        assertTrue(line.matches("prefetchd-hints\\s+1\\s+6\\.00\\s+2\\.00\\s+3\\.00\\s+0\\.25\\s+0\\.75\\s+"
+        // total, daemon, emulated S3, readers, rest of the harness: ms per sample over 1,000 samples; then 6 CPU s
+        // in a 2 s epoch on 4 cores: 75% busy
+        assertTrue(line.matches("prefetchd-hints\\s+1\\s+6\\.00\\s+2\\.00\\s+3\\.00\\s+0\\.25\\s+0\\.75\\s+75%\\s+"
                 + "prefetchd-nfs-w 1\\.50, prefetchd-planner 0\\.50"), line);
     }
 
