@@ -149,6 +149,7 @@ public final class WriteBench implements Callable<Integer> {
                 result.put("nfs_write_harness_cpu_seconds", g.harnessCpuSeconds());
                 result.put("close_to_visible_seconds", g.visibleSeconds());
                 result.put("complete_multipart_seconds", g.completeSeconds());
+                result.put("commit_seconds", g.commitSeconds());
                 result.put("parts_sent_while_writing", g.partsWhileWriting());
                 result.put("parts_sent_after_close", g.partsAtUpload());
                 result.put("write_to_visible_daemon_cpu_seconds_by_thread", g.daemonThreads());
@@ -169,7 +170,8 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /**
-     * The gateway's figures: seconds to write, seconds from the close until visible (of which the
+     * The gateway's figures: seconds to write (of which the COMMIT took {@code commitSeconds}: the staged bytes forced
+     * to disk, from the gateway's NFS operation timer), seconds from the close until visible (of which the
      * CompleteMultipartUpload request took {@code completeSeconds}, from the gateway's S3 latency timer), parts sent
      * before and after.
      *
@@ -179,8 +181,8 @@ public final class WriteBench implements Callable<Integer> {
      * @param daemonThreads     the daemon's CPU seconds from the first WRITE until the object was visible, by thread
      * @param harnessThreads    this process's, the same way
      */
-    private record Gateway(double writeSeconds, double visibleSeconds, double completeSeconds, long partsWhileWriting,
-                           long partsAtUpload, double daemonCpuSeconds, double harnessCpuSeconds,
+    private record Gateway(double writeSeconds, double commitSeconds, double visibleSeconds, double completeSeconds,
+                           long partsWhileWriting, long partsAtUpload, double daemonCpuSeconds, double harnessCpuSeconds,
                            Map<String, Double> daemonThreads, Map<String, Double> harnessThreads) {
     }
 
@@ -251,6 +253,8 @@ public final class WriteBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "direct multipart upload (AWS SDK)", direct, mib / direct);
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: NFS write into staging (to close)",
                 g.writeSeconds(), mib / g.writeSeconds());
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which COMMIT (staged bytes to disk)",
+                g.commitSeconds(), "");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "prefetchd: close until visible in S3",
                 g.visibleSeconds(), "");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which CompleteMultipartUpload",
@@ -368,7 +372,8 @@ public final class WriteBench implements Callable<Integer> {
             awaitNothingStaged(d.httpPort());
             Map<String, Double> m = metrics(d.httpPort());
             String parts = "prefetchd_upload_streamed_parts_total";
-            return new Gateway((t1 - t0) / 1e9, (t2 - t1) / 1e9,
+            return new Gateway((t1 - t0) / 1e9,
+                    grew(m0, m, "prefetchd_nfs_op_latency_seconds_sum", "op=\"COMMIT\""), (t2 - t1) / 1e9,
                     grew(m0, m, "prefetchd_s3_latency_seconds_sum", "op=\"complete_multipart\""),
                     (long) grew(m0, m, parts, "when=\"while_writing\""),
                     (long) grew(m0, m, parts, "when=\"at_upload\""),
