@@ -56,6 +56,12 @@ public final class DemoDataset {
     /** Seed used when none is given: the demo looks the same for everyone. */
     public static final long DEFAULT_SEED = 42L;
 
+    /**
+     * The demo's datasets as {@code --dataset FORMAT:PATH} values: indexed by {@code demo} so that the planner
+     * prefetches them and reports their epochs, as it would a real dataset's.
+     */
+    public static final List<String> DATASETS = List.of("imagefolder:imagefolder/train", "webdataset:webdataset");
+
     /** ImageFolder class names, in class-index order. */
     public static final List<String> CLASSES = List.of("cat", "dog", "frog", "ship");
 

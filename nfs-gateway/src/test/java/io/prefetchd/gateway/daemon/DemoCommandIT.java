@@ -2,6 +2,7 @@ package io.prefetchd.gateway.daemon;
 
 import io.prefetchd.gateway.embedded.DemoDataset;
 import io.prefetchd.gateway.nfs.client.Nfs4Client;
+import io.prefetchd.gateway.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +68,11 @@ class DemoCommandIT {
             assertTrue(status.body().contains("export      s3://prefetchd-demo/"), status.body());
             assertTrue(status.body().contains(", bucket prefetchd-demo (read-write where the client's export rule is "
                     + "rw)"), status.body());
+            // its two datasets are indexed in the background, then planned
+            assertTrue(text.contains("indexed for the planner: imagefolder/train, webdataset)"), text);
+            URI statusUri = URI.create(http.group(1));
+            Await.await(() -> statusText(statusUri).contains("planner     on, 2 datasets"),
+                    "the demo's two datasets planned: " + statusUri);
 
             // the demo's S3 endpoint, with the keys it printed; it takes writes, as the mount does
             Matcher s3 = Pattern.compile("s3: +(http://127\\.0\\.0\\.1:\\d+) +bucket (\\S+) \\(read-write where the "
@@ -95,6 +101,18 @@ class DemoCommandIT {
                     .matcher(log).find(), "a last line at shutdown:\n" + log);
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    private static String statusText(URI uri) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            return e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return e.toString();
         }
     }
 }
