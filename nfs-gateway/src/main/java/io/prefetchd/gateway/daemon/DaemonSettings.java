@@ -152,7 +152,8 @@ record DaemonSettings(Path stateDir, Path cacheDir, Path stagingDir, String s3En
             return new PrefetchSettings(p.getCacheShare(), p.getMaxPrefetches(),
                     size("prefetchd.planner.max-prefetch-bytes", p.getMaxPrefetchBytes()), p.getStoreLatency(),
                     size("prefetchd.planner.store-bandwidth", p.getStoreBandwidth()),
-                    size("prefetchd.planner.read-rate", p.getReadRate()), d.tick(), p.getIdleGap(), d.maxBackoff());
+                    size("prefetchd.planner.read-rate", p.getReadRate()), d.tick(), p.getIdleGap(), d.maxBackoff(),
+                    p.getJobGrace());
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new StartupException("bad prefetchd.planner setting: " + e.getMessage(), e);
         }

@@ -136,6 +136,8 @@ public class GatewayConfig {
         private String readRate = "200MiB";
         /** A dataset without hints whose reads stop this long has finished its epoch. */
         private Duration idleGap = Duration.ofSeconds(30);
+        /** How long a dataset whose job ended every epoch it announced keeps its share of the cache. */
+        private Duration jobGrace = Duration.ofSeconds(5);
 
         public boolean isEnabled() {
             return enabled;
@@ -199,6 +201,14 @@ public class GatewayConfig {
 
         public void setIdleGap(Duration idleGap) {
             this.idleGap = idleGap;
+        }
+
+        public Duration getJobGrace() {
+            return jobGrace;
+        }
+
+        public void setJobGrace(Duration jobGrace) {
+            this.jobGrace = jobGrace;
         }
     }
 

@@ -71,6 +71,12 @@ final class DatasetPrefetcher {
     private boolean needChanged;
     /** The last epoch the job said it finished. */
     private int endedThrough = -1;
+    /**
+     * When every epoch the job announced had ended ({@link #clock} nanoseconds; {@link #NOT_ENDED} while one runs):
+     * the need stays what it was for {@link PrefetchSettings#jobGrace} from then on, for the job's next epoch.
+     */
+    private long allEndedAt = NOT_ENDED;
+    private static final long NOT_ENDED = Long.MIN_VALUE;
     /** The running epoch's report log (null before the first epoch or without a report store). */
     private @Nullable EpochLog log;
     /** Samples in the order the running epoch first read them; the previous epoch's, for the report's warm-up. */
@@ -123,7 +129,8 @@ final class DatasetPrefetcher {
     /**
      * What this dataset's known future needs in the cache: the distinct bytes of the samples that the published
      * orders of the running and later epochs name; all its bytes while no job published an order (any sample may be
-     * read); none once every epoch it was told of has ended (its job is done).
+     * read). Once every epoch it was told of has ended, what the last one needed for {@link PrefetchSettings#jobGrace}
+     * (a sampler ends an epoch just before it publishes the next one), then none (its job is done).
      */
     long neededBytes() {
         return neededBytes;
@@ -134,6 +141,14 @@ final class DatasetPrefetcher {
         boolean c = needChanged;
         needChanged = false;
         return c;
+    }
+
+    /** On the executor's tick: a job's grace after its last announced epoch is over, its need goes to none. */
+    void endGraceIfOver(long now) {
+        if (allEndedAt != NOT_ENDED && now - allEndedAt >= settings.jobGrace().toNanos() && neededBytes != 0) {
+            neededBytes = 0;
+            needChanged = true;
+        }
     }
 
     private void refreshNeed() {
@@ -151,6 +166,14 @@ final class DatasetPrefetcher {
                         need += layout.index().sampleBytes(s);
                     }
                 }
+            }
+            if (need > 0) {
+                allEndedAt = NOT_ENDED;
+            } else if (allEndedAt == NOT_ENDED) {   // the job ended the last epoch it announced: its grace begins
+                allEndedAt = clock.getAsLong();
+                need = neededBytes;
+            } else {
+                need = clock.getAsLong() - allEndedAt < settings.jobGrace().toNanos() ? neededBytes : 0;
             }
         }
         if (need != neededBytes) {

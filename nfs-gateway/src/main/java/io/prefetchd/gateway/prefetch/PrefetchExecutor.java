@@ -710,13 +710,14 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     /** Lets every planner use free slots (on the tick, and after each completed GET), then wakes idle waiters. */
     private void pumpAll() {
         boolean needs = refreshUsable(); // a fleet member joined or left
+        long now = clock.getAsLong();
         for (DatasetPrefetcher p : byId.values()) {
-            needs |= p.takeNeedChanged(); // an epoch started by reads
+            p.endGraceIfOver(now);
+            needs |= p.takeNeedChanged(); // an epoch started by reads, or a job's grace over
         }
         if (needs || unbalanced) {
             rebalance();
         }
-        long now = clock.getAsLong();
         endIdleEpochs(now);
         for (DatasetPrefetcher p : byId.values()) {
             p.pump(now);

@@ -20,10 +20,13 @@ import static java.util.Objects.requireNonNull;
  *                              stopped)
  * @param idleGap               a reader silent this long has finished its epoch (unhinted datasets)
  * @param maxBackoff            after failed prefetches, the longest pause before trying again
+ * @param jobGrace              how long a dataset whose job ended every epoch it announced keeps its share of the
+ *                              cache for the job's next epoch (a sampler ends an epoch just before it publishes the
+ *                              next); after that its share goes to the others
  */
 public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPrefetchBytes, Duration storeLatency,
                                long storeBytesPerSecond, long readBytesPerSecond, Duration tick, Duration idleGap,
-                               Duration maxBackoff) {
+                               Duration maxBackoff, Duration jobGrace) {
     public PrefetchSettings {
         if (!(cacheShare > 0 && cacheShare <= 1)) {
             throw new IllegalArgumentException("cacheShare must be in (0, 1]: " + cacheShare);
@@ -38,6 +41,10 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
         requireNonNull(tick, "tick is null");
         requireNonNull(idleGap, "idleGap is null");
         requireNonNull(maxBackoff, "maxBackoff is null");
+        requireNonNull(jobGrace, "jobGrace is null");
+        if (jobGrace.isNegative()) {
+            throw new IllegalArgumentException("jobGrace must not be negative: " + jobGrace);
+        }
         if (storeBytesPerSecond < 1 || readBytesPerSecond < 1) {
             throw new IllegalArgumentException("rates must be positive: store " + storeBytesPerSecond + ", read "
                     + readBytesPerSecond);
@@ -47,9 +54,12 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
         }
     }
 
-    /** 99% of the cache, up to 96 GETs / 256 MiB in flight, priors 40 ms and 200 MB/s, 50 ms tick, 30 s idle gap. */
+    /**
+     * 99% of the cache, up to 96 GETs / 256 MiB in flight, priors 40 ms and 200 MB/s, 50 ms tick, 30 s idle gap, 5 s job
+     * grace.
+     */
     public static PrefetchSettings defaults() {
         return new PrefetchSettings(0.99, 96, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
-                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5));
+                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(5));
     }
 }

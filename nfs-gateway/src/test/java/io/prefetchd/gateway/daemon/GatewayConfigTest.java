@@ -84,7 +84,8 @@ class GatewayConfigTest {
                 "storeLatency", Duration.ofMillis(40),
                 "storeBandwidth", "200MiB",
                 "readRate", "200MiB",
-                "idleGap", Duration.ofSeconds(30)), settings(c.getPlanner()));
+                "idleGap", Duration.ofSeconds(30),
+                "jobGrace", Duration.ofSeconds(5)), settings(c.getPlanner()));
         assertEquals(Map.of(
                 "enabled", true,
                 "bind", "0.0.0.0",

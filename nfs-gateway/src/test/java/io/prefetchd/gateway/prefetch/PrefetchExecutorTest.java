@@ -12,6 +12,7 @@ import io.prefetchd.gateway.index.ObjectStoreRangeSource;
 import io.prefetchd.gateway.reports.ReportStore;
 import io.prefetchd.gateway.s3.InMemoryObjectStore;
 import io.prefetchd.gateway.s3.ObjectStoreException;
+import io.prefetchd.gateway.testing.Await;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
 import io.prefetchd.planner.report.EpochEnd;
@@ -166,9 +167,18 @@ class PrefetchExecutorTest {
         PrefetchSettings d = PrefetchSettings.defaults();
         executor = PrefetchExecutor.start(cache, new PrefetchSettings(0.9, 8, 64L << 20, Duration.ofMillis(40),
                 d.storeBytesPerSecond(), d.readBytesPerSecond(), Duration.ofMillis(20), idleGap,
-                Duration.ofMillis(200)), new SimpleMeterRegistry(), clock);
+                Duration.ofMillis(200), d.jobGrace()), new SimpleMeterRegistry(), clock);
         executor.addDataset("ds-1", index);
         idle();
+    }
+
+    /**
+     * A clock 100 times slower than real time, so that the job grace cannot pass while a test checks that it holds,
+     * which jumps when the test moves {@code ahead} on.
+     */
+    private static java.util.function.LongSupplier slowClock(java.util.concurrent.atomic.AtomicLong ahead) {
+        long t0 = System.nanoTime();
+        return () -> t0 + (System.nanoTime() - t0) / 100 + ahead.get();
     }
 
     private void idle() {
@@ -427,7 +437,8 @@ class PrefetchExecutorTest {
 
     @Test
     void aDatasetAddedLater_sharesTheCacheByHintedNeeds_neverOvercommitting() throws Exception {
-        open(0.5);
+        java.util.concurrent.atomic.AtomicLong ahead = new java.util.concurrent.atomic.AtomicLong();
+        open(0.5, slowClock(ahead), PrefetchSettings.defaults().idleGap());
         long share = statusById().get("ds-1").plannerCapacityBytes(); // alone, it plans for the whole share
         DatasetIndex other = otherDataset(SAMPLES);
         int[] firstEpoch = permutation(1);
@@ -452,8 +463,14 @@ class PrefetchExecutorTest {
         assertTrue(one + two <= share * 1.01, one + " + " + two + " > " + share);
         assertEquals((double) needOf(index, quarter) / other.totalBytes(), (double) one / two, 0.05);
 
-        // the job ends: ds-1 needs nothing more, ds-2 gets the share
+        // the job ends the last epoch it announced: ds-1 keeps its share for the job's grace (its next order may
+        // come after a validation pass)...
         executor.endEpoch("ds-1", "job", 1);
+        idle();
+        assertEquals(one, statusById().get("ds-1").plannerCapacityBytes(), "kept for the job's next epoch");
+        // ...after which it needs nothing more, and ds-2 gets the share
+        ahead.addAndGet(PrefetchSettings.defaults().jobGrace().toNanos());
+        Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
         idle();
         var ended = statusById();
         assertEquals(0, ended.get("ds-1").plannerCapacityBytes());
@@ -513,6 +530,25 @@ class PrefetchExecutorTest {
         publish(1, permutation(2));
         EpochResult second = readEpoch(permutation(2));
         assertEquals(0, second.gets());
+        assertEquals(0, second.waited());
+    }
+
+    @Test
+    void jobBetweenTwoEpochs_keepsItsCachedSamples_whileAnotherDatasetIsPlanned() throws Exception {
+        // the sampler ends an epoch before it publishes the next one: for that moment every epoch the job announced
+        // has ended, and the dataset must not give its share (and its cached samples) to the other dataset
+        open(3.0, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
+        // both datasets fit their shares
+        executor.addDataset("ds-2", otherDataset(SAMPLES / 4)).get(30, TimeUnit.SECONDS);
+        idle();
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+        assertTrue(statusById().get("ds-1").plannerCapacityBytes() > 0, "between epochs: " + statusById());
+        publish(1, permutation(2));
+        EpochResult second = readEpoch(permutation(2));
+        assertEquals(0, second.gets(), "the second epoch found every sample still cached");
         assertEquals(0, second.waited());
     }
 
