@@ -55,11 +55,11 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
     }
 
     /**
-     * 99% of the cache, up to 96 GETs / 256 MiB in flight, priors 40 ms and 200 MB/s, 50 ms tick, 30 s idle gap, 5 s job
+     * 99% of the cache, up to 96 GETs / 256 MiB in flight, priors 40 ms and 200 MB/s, 50 ms tick, 30 s idle gap, 2 s job
      * grace.
      */
     public static PrefetchSettings defaults() {
         return new PrefetchSettings(0.99, 96, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
-                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(5));
+                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2));
     }
 }
