@@ -35,7 +35,7 @@ def gateway():
     proc = subprocess.Popen(
         ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", "%s:%s/lib/*" % (jar, target),
          "io.prefetchd.gateway.daemon.Main", "demo", "--state-dir", state, "--nfs-port", "0",
-         "--http-port", "-1", "--grpc-port", "0",
+         "--http-port", "-1", "--grpc-port", "0", "--s3-api-port", "0",
          # indexed in the background from start-up; the tests' registrations join these builds
          "--dataset", "imagefolder:imagefolder/train", "--dataset", "webdataset:webdataset"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -140,7 +140,8 @@ public final class Main implements Runnable {
         List<String> datasets = List.of();
         @Option(names = "--export", paramLabel = "RULE",
                 description = "An export rule (repeatable, first match wins): 'RANGE [ro|rw] [root-squash|all-squash|"
-                        + "no-squash] [anon-uid=N] [anon-gid=N]', e.g. '10.0.0.0/8 ro'. Default: '* rw root-squash' (writes still need --read-write).")
+                        + "no-squash] [anon-uid=N] [anon-gid=N]', e.g. '10.0.0.0/8 ro'. Default: '* rw root-squash' "
+                        + "(writes still need --read-write).")
         List<String> exports = List.of();
 
         @Option(names = "--s3-api-port", description = "Serve the export as an S3 bucket on this TCP port too (off "
