@@ -137,7 +137,7 @@ public class GatewayConfig {
         /** A dataset without hints whose reads stop this long has finished its epoch. */
         private Duration idleGap = Duration.ofSeconds(30);
         /** How long a dataset whose job ended every epoch it announced keeps its share of the cache. */
-        private Duration jobGrace = Duration.ofSeconds(2);
+        private Duration jobGrace = Duration.ofSeconds(30);
 
         public boolean isEnabled() {
             return enabled;

@@ -267,7 +267,8 @@ public final class Main implements Runnable {
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Start an embedded S3 server over a local folder, seed it with a small demo dataset and "
                     + "serve it, read-write, its ImageFolder and WebDataset folders indexed for the planner (unless "
-                    + "--dataset names others). Nothing to configure; prints the mount command.")
+                    + "--dataset, PREFETCHD_DATASETS or --config names datasets). Nothing to configure; prints the "
+                    + "mount command.")
     static final class Demo implements Callable<Integer> {
         @CommandLine.Mixin
         Common common = new Common();
@@ -286,8 +287,13 @@ public final class Main implements Runnable {
                 p.put("prefetchd.s3-api.secret-key", demoSecret());
                 p.put("prefetchd.write.enabled", true);  // a demo takes writes: try a checkpoint through the mount
                 common.into(p);
-                List<String> datasets = common.datasets.isEmpty() ? DemoDataset.DATASETS : common.datasets;
-                p.put("prefetchd.datasets", String.join(",", datasets));
+                // the demo's own datasets, unless the command line, the environment or a config file names some
+                List<String> datasets = !common.datasets.isEmpty() ? common.datasets
+                        : System.getenv("PREFETCHD_DATASETS") == null && common.config == null ? DemoDataset.DATASETS
+                        : List.of();
+                if (!datasets.isEmpty()) {
+                    p.put("prefetchd.datasets", String.join(",", datasets));
+                }
                 p.put("prefetchd.state-dir", stateDir.toString());
                 p.put("prefetchd.s3.endpoint", s3.endpoint().toString());
                 p.put("prefetchd.s3.bucket", s3.bucket());
@@ -296,8 +302,8 @@ public final class Main implements Runnable {
                 p.put("prefetchd.s3.secret-key", s3.secretKey());
                 String note = "embedded S3 at " + s3.endpoint() + " over " + s3.dataDir().toAbsolutePath()
                         + " (demo dataset: " + seeded.objects() + " objects, "
-                        + Sizes.format(seeded.bytes()) + "; indexed for the planner: " + datasets.stream()
-                        .map(d -> d.substring(d.indexOf(':') + 1)).collect(java.util.stream.Collectors.joining(", "))
+                        + Sizes.format(seeded.bytes()) + (datasets.isEmpty() ? "" : "; indexed: " + datasets.stream()
+                        .map(d -> d.substring(d.indexOf(':') + 1)).collect(java.util.stream.Collectors.joining(", ")))
                         + ")";
                 return runDaemon(p, common.config, s3, note, true);
             } catch (RuntimeException e) {

@@ -130,7 +130,8 @@ final class DatasetPrefetcher {
      * What this dataset's known future needs in the cache: the distinct bytes of the samples that the published
      * orders of the running and later epochs name; all its bytes while no job published an order (any sample may be
      * read). Once every epoch it was told of has ended, what the last one needed for {@link PrefetchSettings#jobGrace}
-     * (a sampler ends an epoch just before it publishes the next one), then none (its job is done).
+     * (a sampler ends an epoch before it publishes the next one) or until a job of another dataset publishes an
+     * order ({@link #endGrace}), then none (its job is done).
      */
     long neededBytes() {
         return neededBytes;
@@ -145,7 +146,18 @@ final class DatasetPrefetcher {
 
     /** On the executor's tick: a job's grace after its last announced epoch is over, its need goes to none. */
     void endGraceIfOver(long now) {
-        if (allEndedAt != NOT_ENDED && now - allEndedAt >= settings.jobGrace().toNanos() && neededBytes != 0) {
+        if (allEndedAt != NOT_ENDED && now - allEndedAt >= settings.jobGrace().toNanos()) {
+            endGrace();
+        }
+    }
+
+    /**
+     * A job of another dataset published an order: a job of this one that had ended every epoch it announced is taken
+     * as done, so that a job starting as another ends gets its share at once (a job between two of its own epochs
+     * publishes its next order within milliseconds to seconds, without an order of another dataset in between).
+     */
+    void endGrace() {
+        if (allEndedAt != NOT_ENDED && neededBytes != 0) {
             neededBytes = 0;
             needChanged = true;
         }
@@ -171,7 +183,7 @@ final class DatasetPrefetcher {
                 allEndedAt = NOT_ENDED;
             } else if (allEndedAt == NOT_ENDED) {   // the job ended the last epoch it announced: its grace begins
                 allEndedAt = clock.getAsLong();
-                need = neededBytes;
+                need = settings.jobGrace().isZero() ? 0 : neededBytes;
             } else {
                 need = clock.getAsLong() - allEndedAt < settings.jobGrace().toNanos() ? neededBytes : 0;
             }

@@ -191,7 +191,13 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
                                          LongSupplier clock, PlannerFactory planners) {
         PrefetchExecutor executor = new PrefetchExecutor(cache, settings, registry, clock, planners);
         long tick = settings.tick().toNanos();
-        executor.actor.scheduleWithFixedDelay(executor::pumpAll, tick, tick, TimeUnit.NANOSECONDS);
+        executor.actor.scheduleWithFixedDelay(() -> {
+            try {
+                executor.pumpAll();
+            } catch (RuntimeException e) { // a thrown tick would cancel every later one: planning would stop
+                LOG.error("prefetch planner tick failed", e);
+            }
+        }, tick, tick, TimeUnit.NANOSECONDS);
         return executor;
     }
 
@@ -616,7 +622,14 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             try {
                 p.publish(order.job(), order.epoch(), order.rank(), samples, now);
                 done.complete(null);
-                if (p.takeNeedChanged()) {
+                boolean changed = p.takeNeedChanged();
+                for (DatasetPrefetcher other : byId.values()) {
+                    if (other != p) {
+                        other.endGrace();
+                        changed |= other.takeNeedChanged();
+                    }
+                }
+                if (changed) {
                     rebalance();
                 }
             } catch (RuntimeException e) {

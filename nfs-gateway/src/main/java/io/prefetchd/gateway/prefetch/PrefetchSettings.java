@@ -21,8 +21,9 @@ import static java.util.Objects.requireNonNull;
  * @param idleGap               a reader silent this long has finished its epoch (unhinted datasets)
  * @param maxBackoff            after failed prefetches, the longest pause before trying again
  * @param jobGrace              how long a dataset whose job ended every epoch it announced keeps its share of the
- *                              cache for the job's next epoch (a sampler ends an epoch just before it publishes the
- *                              next); after that its share goes to the others
+ *                              cache for the job's next epoch (a sampler ends an epoch before it publishes the next:
+ *                              the DataLoader's workers start and the order is sent in between); after that, or
+ *                              once another dataset's job publishes an order, its share goes to the others
  */
 public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPrefetchBytes, Duration storeLatency,
                                long storeBytesPerSecond, long readBytesPerSecond, Duration tick, Duration idleGap,
@@ -42,8 +43,8 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
         requireNonNull(idleGap, "idleGap is null");
         requireNonNull(maxBackoff, "maxBackoff is null");
         requireNonNull(jobGrace, "jobGrace is null");
-        if (jobGrace.isNegative()) {
-            throw new IllegalArgumentException("jobGrace must not be negative: " + jobGrace);
+        if (jobGrace.isNegative() || jobGrace.compareTo(Duration.ofDays(7)) > 0) {
+            throw new IllegalArgumentException("jobGrace must be from 0 to 7 days: " + jobGrace);
         }
         if (storeBytesPerSecond < 1 || readBytesPerSecond < 1) {
             throw new IllegalArgumentException("rates must be positive: store " + storeBytesPerSecond + ", read "
@@ -55,11 +56,11 @@ public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPre
     }
 
     /**
-     * 99% of the cache, up to 96 GETs / 256 MiB in flight, priors 40 ms and 200 MB/s, 50 ms tick, 30 s idle gap, 2 s job
+     * 99% of the cache, up to 96 GETs / 256 MiB in flight, priors 40 ms and 200 MB/s, 50 ms tick, 30 s idle gap, 30 s job
      * grace.
      */
     public static PrefetchSettings defaults() {
         return new PrefetchSettings(0.99, 96, 256L << 20, Duration.ofMillis(40), 200_000_000L, 200_000_000L,
-                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2));
+                Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(30));
     }
 }

@@ -69,10 +69,11 @@ class DemoCommandIT {
             assertTrue(status.body().contains(", bucket prefetchd-demo (read-write where the client's export rule is "
                     + "rw)"), status.body());
             // its two datasets are indexed in the background, then planned
-            assertTrue(text.contains("indexed for the planner: imagefolder/train, webdataset)"), text);
+            assertTrue(text.contains("; indexed: imagefolder/train, webdataset)"), text);
             URI statusUri = URI.create(http.group(1));
             Await.await(() -> statusText(statusUri).contains("planner     on, 2 datasets"),
                     "the demo's two datasets planned: " + statusUri);
+            assertFalse(statusText(statusUri).contains("NOT PLANNED"), statusText(statusUri));
 
             // the demo's S3 endpoint, with the keys it printed; it takes writes, as the mount does
             Matcher s3 = Pattern.compile("s3: +(http://127\\.0\\.0\\.1:\\d+) +bucket (\\S+) \\(read-write where the "

@@ -85,7 +85,7 @@ class GatewayConfigTest {
                 "storeBandwidth", "200MiB",
                 "readRate", "200MiB",
                 "idleGap", Duration.ofSeconds(30),
-                "jobGrace", Duration.ofSeconds(2)), settings(c.getPlanner()));
+                "jobGrace", Duration.ofSeconds(30)), settings(c.getPlanner()));
         assertEquals(Map.of(
                 "enabled", true,
                 "bind", "0.0.0.0",

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A PyTorch training job in the guest, as users run one: an ImageFolder-like dataset read through the kernel client
  * by a {@code DataLoader} with two workers, its order published each epoch by {@code prefetchd_client.HintedSampler}
- * over the hint API ({@code --forward}), which ends each epoch before it publishes the next. The gateway serves a
+ * over the hint API ({@code --forward}), which ends each epoch before it publishes the next (the workers start in
+ * between), with the gateway's default job grace. The gateway serves a
  * second dataset too (a validation folder), so the two share the cache. The whole training set fits the cache: after
  * the first epoch, every epoch is read from it, without a GET and without a read waiting on S3, and every sample's
  * bytes are checked in the guest.
@@ -51,6 +52,11 @@ class HintedJobLinuxIT {
     void trainingJobWithHintedSampler_readsEveryEpochAfterTheFirstFromTheCache_besideAnotherDataset(
             @TempDir Path tmp) throws Exception {
         Prerequisites.require(VM.isAvailable(), VM.unavailableReason());
+        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import torch, grpc, google.protobuf")
+                .redirectErrorStream(true).start();
+        String probed = new String(probe.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        Prerequisites.require(probe.waitFor() == 0, "python deps missing (apt-get install python3-torch "
+                + "python3-grpcio python3-protobuf): " + probed);
         Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
         Path work = VmTestSupport.workFolder("hinted-job-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
@@ -87,7 +93,10 @@ class HintedJobLinuxIT {
                 System.out.println(Reports.table(reports.reports(train.id(), JOB)));
                 for (EpochReport r : reports.reports(train.id(), JOB)) {
                     assertTrue(r.hinted(), "epoch " + r.epoch() + " was hinted");
-                    assertEquals(md5s.size(), r.samplesRead(), "every sample of epoch " + r.epoch() + " read");
+                    // READs of samples (the kernel client may read a file in more than one); the guest checked
+                    // every sample's md5
+                    assertTrue(r.samplesRead() >= md5s.size(), "every sample of epoch " + r.epoch() + " read: "
+                            + r.samplesRead());
                     if (r.epoch() > 0) {
                         assertEquals(0, r.s3Bytes(), "epoch " + r.epoch() + " fetched nothing: the training set "
                                 + "stayed cached between epochs");
@@ -165,7 +174,8 @@ class HintedJobLinuxIT {
                             sys.exit("wrong bytes for %s in epoch %d" % (key, epoch))
                         n += 1
                 print("epoch", epoch, "read", n, "samples")
-                os.system("sync; echo 3 > /proc/sys/vm/drop_caches")
+                if os.system("sync; echo 3 > /proc/sys/vm/drop_caches") != 0:
+                    sys.exit("cannot drop the page cache: the next epoch would not reach the gateway")
             sampler.close()
             """;
 }

@@ -463,8 +463,8 @@ class PrefetchExecutorTest {
         assertTrue(one + two <= share * 1.01, one + " + " + two + " > " + share);
         assertEquals((double) needOf(index, quarter) / other.totalBytes(), (double) one / two, 0.05);
 
-        // the job ends the last epoch it announced: ds-1 keeps its share for the job's grace (its next order may
-        // come after a validation pass)...
+        // the job ends the last epoch it announced: ds-1 keeps its share for the job's grace (a sampler publishes
+        // the next order once the DataLoader has started its next pass)...
         executor.endEpoch("ds-1", "job", 1);
         idle();
         assertEquals(one, statusById().get("ds-1").plannerCapacityBytes(), "kept for the job's next epoch");
@@ -543,13 +543,32 @@ class PrefetchExecutorTest {
         idle();
         publish(0, permutation(1));
         readEpoch(permutation(1));
+        long during = statusById().get("ds-1").plannerCapacityBytes();
         executor.endEpoch("ds-1", "job", 0);
         idle();
-        assertTrue(statusById().get("ds-1").plannerCapacityBytes() > 0, "between epochs: " + statusById());
+        assertEquals(during, statusById().get("ds-1").plannerCapacityBytes(), "between epochs: " + statusById());
         publish(1, permutation(2));
         EpochResult second = readEpoch(permutation(2));
         assertEquals(0, second.gets(), "the second epoch found every sample still cached");
         assertEquals(0, second.waited());
+    }
+
+    @Test
+    void jobThatEndedItsEpochs_givesItsShareAtOnce_whenAJobOfAnotherDatasetPublishes() throws Exception {
+        open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
+        DatasetIndex other = otherDataset(SAMPLES);
+        executor.addDataset("ds-2", other).get(30, TimeUnit.SECONDS);
+        idle();
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        executor.endEpoch("ds-1", "job", 0);   // the job is done, though the gateway cannot tell yet
+        idle();
+        assertTrue(statusById().get("ds-1").plannerCapacityBytes() > 0, "within its grace: " + statusById());
+
+        executor.accept(new HintSink.PublishedOrder("ds-2", "next-job", 0, 1, EpochOrder.of(0, permutation(3))));
+        Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
+        idle();
+        assertTrue(statusById().get("ds-2").plannerCapacityBytes() > 0, statusById().toString());
     }
 
     @Test
