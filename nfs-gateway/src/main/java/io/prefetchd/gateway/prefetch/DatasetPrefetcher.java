@@ -77,6 +77,8 @@ final class DatasetPrefetcher {
      */
     private long allEndedAt = NOT_ENDED;
     private static final long NOT_ENDED = Long.MIN_VALUE;
+    /** An epoch started since {@link #takeStarted} was last asked. */
+    private boolean started;
     /** The running epoch's report log (null before the first epoch or without a report store). */
     private @Nullable EpochLog log;
     /** Samples in the order the running epoch first read them; the previous epoch's, for the report's warm-up. */
@@ -152,9 +154,10 @@ final class DatasetPrefetcher {
     }
 
     /**
-     * A job of another dataset published an order: a job of this one that had ended every epoch it announced is taken
-     * as done, so that a job starting as another ends gets its share at once (a job between two of its own epochs
-     * publishes its next order within milliseconds to seconds, without an order of another dataset in between).
+     * A job of another dataset published an order or began an epoch by reading: a job of this one that had ended every
+     * epoch it announced is taken as done, so that a job starting as another ends gets its share at once (a job
+     * between two of its own epochs publishes its next order within seconds, rarely just as another dataset's epoch
+     * begins).
      */
     void endGrace() {
         if (allEndedAt != NOT_ENDED && neededBytes != 0) {
@@ -351,7 +354,15 @@ final class DatasetPrefetcher {
         }
     }
 
+    /** True once after an epoch of this dataset started (by an order or by reads). */
+    boolean takeStarted() {
+        boolean s = started;
+        started = false;
+        return s;
+    }
+
     private void epochStarted(int epoch, long now) {
+        started = true;
         finishEpoch(now, EpochEnd.NEXT_EPOCH);
         refreshNeed();
         ReportStore store = reports.get();

@@ -516,7 +516,25 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         }
         reading.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         long now = clock.getAsLong();
-        withDataset(id, p -> p.beforeRead(key, etag, offset, now));
+        withDataset(id, p -> {
+            p.beforeRead(key, etag, offset, now);
+            if (p.takeStarted() && endGraceOfOthers(p)) {   // a job began reading: one that ended gives way
+                p.takeNeedChanged();
+                rebalance();
+            }
+        });
+    }
+
+    /** Ends the grace of every other dataset whose job ended its epochs ({@link DatasetPrefetcher#endGrace}). */
+    private boolean endGraceOfOthers(DatasetPrefetcher p) {
+        boolean changed = false;
+        for (DatasetPrefetcher other : byId.values()) {
+            if (other != p) {
+                other.endGrace();
+                changed |= other.takeNeedChanged();
+            }
+        }
+        return changed;
     }
 
     /** Epoch reports go to {@code store} from the next epoch on (docs/REPORTS.md). */
@@ -622,13 +640,9 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             try {
                 p.publish(order.job(), order.epoch(), order.rank(), samples, now);
                 done.complete(null);
+                p.takeStarted();
                 boolean changed = p.takeNeedChanged();
-                for (DatasetPrefetcher other : byId.values()) {
-                    if (other != p) {
-                        other.endGrace();
-                        changed |= other.takeNeedChanged();
-                    }
-                }
+                changed |= endGraceOfOthers(p);
                 if (changed) {
                     rebalance();
                 }

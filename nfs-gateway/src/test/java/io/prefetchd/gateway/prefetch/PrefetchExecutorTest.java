@@ -572,6 +572,27 @@ class PrefetchExecutorTest {
     }
 
     @Test
+    void jobThatEndedItsEpochs_givesItsShareAtOnce_whenAJobWithoutHintsBeginsReadingAnotherDataset() throws Exception {
+        open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
+        executor.addDataset("ds-2", otherDataset(SAMPLES)).get(30, TimeUnit.SECONDS);
+        idle();
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+        long kept = statusById().get("ds-1").plannerCapacityBytes();
+        assertTrue(kept > 0, "within its grace: " + statusById());
+
+        // ds-2's first read begins its first epoch
+        var meta = store.head("other/s00000.bin").orElseThrow();
+        ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
+        executor.beforeRead(o.key(), o.etag(), 0);
+        ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
+        executor.afterRead(o.key(), o.etag(), 0, r.data().length, r.missedBlocks() > 0 ? 1 : 0);
+        Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
+    }
+
+    @Test
     void republishedEpoch_isReadWithoutWaitingInItsNewOrder() {
         open(0.5);
         ReportStore reports = new ReportStore(dir.resolve("reports"), 50, 100, Runnable::run, Clock.systemUTC(),
