@@ -133,7 +133,7 @@ final class DatasetPrefetcher {
      * orders of the running and later epochs name; all its bytes while no job published an order (any sample may be
      * read). Once every epoch it was told of has ended, what the last one needed for {@link PrefetchSettings#jobGrace}
      * (a sampler ends an epoch before it publishes the next one) or until a job of another dataset publishes an
-     * order ({@link #endGrace}), then none (its job is done).
+     * order or begins an epoch by reading ({@link #endGrace}), then none (its job is done).
      */
     long neededBytes() {
         return neededBytes;
@@ -148,9 +148,13 @@ final class DatasetPrefetcher {
 
     /** On the executor's tick: a job's grace after its last announced epoch is over, its need goes to none. */
     void endGraceIfOver(long now) {
-        if (allEndedAt != NOT_ENDED && now - allEndedAt >= settings.jobGrace().toNanos()) {
+        if (allEndedAt != NOT_ENDED && graceOver(now)) {
             endGrace();
         }
+    }
+
+    private boolean graceOver(long now) {
+        return now - allEndedAt >= settings.jobGrace().toNanos();
     }
 
     /**
@@ -184,11 +188,12 @@ final class DatasetPrefetcher {
             }
             if (need > 0) {
                 allEndedAt = NOT_ENDED;
-            } else if (allEndedAt == NOT_ENDED) {   // the job ended the last epoch it announced: its grace begins
-                allEndedAt = clock.getAsLong();
-                need = settings.jobGrace().isZero() ? 0 : neededBytes;
             } else {
-                need = clock.getAsLong() - allEndedAt < settings.jobGrace().toNanos() ? neededBytes : 0;
+                long now = clock.getAsLong();
+                if (allEndedAt == NOT_ENDED) {   // the job ended the last epoch it announced: its grace begins
+                    allEndedAt = now;
+                }
+                need = graceOver(now) ? 0 : neededBytes;
             }
         }
         if (need != neededBytes) {

@@ -23,7 +23,8 @@ import static java.util.Objects.requireNonNull;
  * @param jobGrace              how long a dataset whose job ended every epoch it announced keeps its share of the
  *                              cache for the job's next epoch (a sampler ends an epoch before it publishes the next:
  *                              the DataLoader's workers start and the order is sent in between); after that, or
- *                              once another dataset's job publishes an order, its share goes to the others
+ *                              once another dataset's job publishes an order or begins an epoch by reading, its
+ *                              share goes to the others
  */
 public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPrefetchBytes, Duration storeLatency,
                                long storeBytesPerSecond, long readBytesPerSecond, Duration tick, Duration idleGap,
