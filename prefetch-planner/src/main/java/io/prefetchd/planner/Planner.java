@@ -37,6 +37,13 @@ public interface Planner {
     void onEpochStart(int epoch, long nowNanos);
 
     /**
+     * The reader starts over: the same job run again, a job resumed from an earlier epoch, or another job. What was
+     * known of the future is forgotten (it was the old run's) and epochs count afresh, so the next order may be for
+     * an epoch number already seen; what is cached stays, and is kept or evicted by the new run's orders.
+     */
+    void restart();
+
+    /**
      * A reader asked for {@code sample}. Returns the demand fetches for its extents that are neither cached nor
      * in flight (empty when everything is there or coming).
      *

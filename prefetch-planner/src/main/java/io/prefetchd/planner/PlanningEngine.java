@@ -314,6 +314,18 @@ final class PlanningEngine implements Planner {
     }
 
     @Override
+    public void restart() {
+        future.clear();
+        replayActive = false;
+        releaseWindow();
+        frontier = cursor;
+        currentEpoch = -1;
+        hinted = false;
+        rekeyAll();
+        check();
+    }
+
+    @Override
     public List<Fetch> onRead(int sample, long nowNanos) {
         table.checkSample(sample);
         observeRate(nowNanos);

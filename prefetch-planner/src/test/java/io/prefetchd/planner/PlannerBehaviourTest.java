@@ -53,6 +53,24 @@ final class PlannerBehaviourTest {
     }
 
     @Test
+    void restart_forgetsTheOldRunsOrders_andPlansTheNewRunsFirstEpoch() {
+        Planner planner = Planners.withHints(files(20, MB), config(6 * MB, 2 * MB));
+        planner.publish(EpochOrder.of(0, range(20)));
+        planner.onEpochStart(0, 0);
+        planner.publish(EpochOrder.of(1, range(20)));
+        planner.onEpochStart(1, MS);
+        int[] reversed = new int[20];
+        for (int i = 0; i < 20; i++) {
+            reversed[i] = 19 - i;
+        }
+        planner.restart();   // the job runs again: its epoch 0 once more
+        planner.publish(EpochOrder.of(0, reversed));
+        planner.onEpochStart(0, 2 * MS);
+        List<Fetch> first = planner.poll(2 * MS, 1);
+        assertEquals(List.of(new Extent("train/19", 0, MB)), first.get(0).extents(), "the new run's order");
+    }
+
+    @Test
     void read_ofAnUnplannedSample_isADemandFetchDueNow() {
         Planner planner = Planners.learned(files(10, MB), config(10 * MB, 4 * MB));
         List<Fetch> demand = planner.onRead(7, 5 * MS);

@@ -58,7 +58,7 @@ final class DatasetPrefetcher {
     private final Executor actor;
     private final PrefetchMetrics metrics;
     private final StoreModelEstimator estimator;
-    private final EpochTracker epochs;
+    private EpochTracker epochs;
     private final RankOrders orders = new RankOrders();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final Runnable afterCompletion;
@@ -116,7 +116,11 @@ final class DatasetPrefetcher {
         this.reports = requireNonNull(reports, "reports is null");
         this.capacityBytes = capacityBytes;
         this.neededBytes = layout.totalBytes();
-        this.epochs = new EpochTracker(layout.sampleCount(), layout.emptySamples(), settings.idleGap().toNanos());
+        this.epochs = newEpochTracker();
+    }
+
+    private EpochTracker newEpochTracker() {
+        return new EpochTracker(layout.sampleCount(), layout.emptySamples(), settings.idleGap().toNanos());
     }
 
     String datasetId() {
@@ -283,6 +287,9 @@ final class DatasetPrefetcher {
      * @throws IllegalArgumentException when the planner refuses the order (a bug: the hint service validated it)
      */
     void publish(String job, int epoch, int rank, int[] samples, long now) {
+        if (startsOver(job, epoch, rank)) {
+            startOver(job, epoch, now);
+        }
         EpochOrder merged = orders.put(job, epoch, rank, samples);
         planner.publish(merged);
         refreshNeed();
@@ -295,6 +302,40 @@ final class DatasetPrefetcher {
             log.planned(merged.size(), plannedFetchBytes());
         }
         pump(now);
+    }
+
+    /**
+     * Whether an order begins a new run: one of another job than the last that published; one of an epoch before
+     * the running one or not after one the job ended, from a rank that had published that epoch or a later one
+     * already (a training script run again under the same job name, or resumed from an earlier checkpoint); or, with
+     * no job publishing yet, one of an epoch before the one reads without hints had reached. A rank that publishes
+     * an old epoch for the first time is late, not a new run: its order joins the epoch's.
+     */
+    private boolean startsOver(String job, int epoch, int rank) {
+        String last = orders.job();
+        if (last == null) {
+            return epoch < epochs.epoch();
+        }
+        if (!last.equals(job)) {
+            return true;
+        }
+        return (epoch < epochs.epoch() || epoch <= endedThrough) && orders.publishedFrom(rank, epoch);
+    }
+
+    /**
+     * Forgets the old run: its orders, its epochs and what it ended; its running epoch's report ends here. What the
+     * cache holds stays, for the new run's orders to keep or evict.
+     */
+    private void startOver(String job, int epoch, long now) {
+        LOG.info("dataset {}: job {} starts at epoch {} after {} in epoch {}: planning afresh", datasetId, job, epoch,
+                orders.job() == null ? "reads without hints" : "job " + orders.job(), epochs.epoch());
+        finishEpoch(now, EpochEnd.NEXT_EPOCH);
+        orders.clear();
+        epochs = newEpochTracker();
+        endedThrough = -1;
+        allEndedAt = NOT_ENDED;
+        finishedReads.clear();
+        planner.restart();
     }
 
     /** A READ of {@code key} at {@code offset} arrived (before the cache serves it). */

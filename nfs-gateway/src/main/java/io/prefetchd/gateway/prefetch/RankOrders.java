@@ -42,6 +42,16 @@ final class RankOrders {
         return job;
     }
 
+    /** Whether {@code rank} published an order for {@code epoch} or a later epoch (of those still kept). */
+    boolean publishedFrom(int rank, int epoch) {
+        return byEpoch.entrySet().stream().anyMatch(e -> e.getKey() >= epoch && e.getValue().containsKey(rank));
+    }
+
+    /** Forgets every order: the job starts over, and its epochs' numbers will be used again. */
+    void clear() {
+        byEpoch.clear();
+    }
+
     /** The merged order of {@code epoch}, or null when no rank published it (or it is too old to be kept). */
     @Nullable EpochOrder order(int epoch) {
         return byEpoch.containsKey(epoch) ? merged(epoch) : null;

@@ -592,6 +592,77 @@ class PrefetchExecutorTest {
         Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
     }
 
+    /** A training script run again on the same gateway under the same job name (the default one, say). */
+    @Test
+    void sameJobRunAgain_startsOverAtItsFirstEpoch_prefetchedAndReported() {
+        open(0.5);
+        ReportStore reports = reportStore();
+        for (int epoch = 0; epoch < 2; epoch++) {
+            publish(epoch, permutation(40 + epoch));
+            readEpoch(permutation(40 + epoch));
+        }
+        executor.endEpoch("ds-1", "job", 1);
+        idle();
+
+        publish(0, permutation(50));
+        assertEquals(0, executor.status().get(0).epoch(), "the second run's first epoch started");
+        EpochResult again = readEpoch(permutation(50));
+        assertEquals(0, again.waited(), "the second run's first epoch was prefetched");
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+        List<EpochReport> done = completed(reports);
+        assertEquals(List.of(0, 0, 1), done.stream().map(EpochReport::epoch).sorted().toList(), done.toString());
+        assertTrue(done.stream().allMatch(r -> r.samplesRead() == SAMPLES), done.toString());
+        reports.close();
+    }
+
+    /** Reads without hints had counted epochs 0 and 1 when a job began to publish from its epoch 0. */
+    @Test
+    void hintedJobAfterEpochsWithoutHints_isPlannedFromItsFirstEpoch() {
+        open(0.5);
+        readEpoch(permutation(60));
+        readEpoch(permutation(60));
+        assertEquals(1, executor.status().get(0).epoch(), "the reads' second epoch");
+
+        publish(0, permutation(61));
+        assertEquals(0, executor.status().get(0).epoch());
+        assertEquals(0, readEpoch(permutation(61)).waited(), "the job's first epoch was prefetched");
+    }
+
+    @Test
+    void anotherJobAfterOneThatGaveUpItsShare_getsAShareForItsFirstEpoch() throws Exception {
+        open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
+        executor.addDataset("ds-2", otherDataset(SAMPLES)).get(30, TimeUnit.SECONDS);
+        idle();
+        for (int epoch = 0; epoch < 2; epoch++) {
+            publish(epoch, permutation(70 + epoch));
+            readEpoch(permutation(70 + epoch));
+        }
+        executor.endEpoch("ds-1", "job", 1);
+        executor.accept(new HintSink.PublishedOrder("ds-2", "other-job", 0, 1, EpochOrder.of(0, permutation(3))));
+        Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
+
+        executor.accept(new HintSink.PublishedOrder("ds-1", "job-2", 0, 1, EpochOrder.of(0, permutation(72))));
+        idle();
+        PrefetchExecutor.DatasetStatus ds1 = statusById().get("ds-1");
+        assertEquals(0, ds1.epoch(), statusById().toString());
+        assertTrue(ds1.plannerCapacityBytes() > 0, "the new job's epoch needs ds-1's samples: " + statusById());
+    }
+
+    /** A rank that publishes an epoch the job already ended for the first time is late, not a new run. */
+    @Test
+    void lateRankOfAnEndedEpoch_doesNotStartTheJobOver() {
+        open(0.5);
+        publish(0, permutation(80));
+        readEpoch(permutation(80));
+        executor.endEpoch("ds-1", "job", 0);
+        publish(1, permutation(81));
+        executor.accept(new HintSink.PublishedOrder("ds-1", "job", 1, 2, EpochOrder.of(0, permutation(82))));
+        idle();
+        assertEquals(1, executor.status().get(0).epoch());
+        assertEquals(0, readEpoch(permutation(81)).waited(), "epoch 1 still planned");
+    }
+
     @Test
     void republishedEpoch_isReadWithoutWaitingInItsNewOrder() {
         open(0.5);

@@ -126,6 +126,11 @@ abstract class DemandOnlyPlanner implements Planner {
     }
 
     @Override
+    public void restart() {
+        // a classic cache knows no future to forget
+    }
+
+    @Override
     public final List<Fetch> poll(long nowNanos, int maxRequests) {
         return List.of();
     }
