@@ -164,7 +164,8 @@ record DaemonSettings(Path stateDir, Path cacheDir, Path stagingDir, String s3En
             StagingSettings d = StagingSettings.defaults(dir, size("prefetchd.write.staging-size", w.getStagingSize()));
             StagingSettings settings = new StagingSettings(dir, d.capacityBytes(), w.getUploadDelay(),
                     w.getCommitQuiet(), w.getMaxRenameKeys(), w.getUploadConcurrency(), d.minBackoff(),
-                    d.maxBackoff(), size("prefetchd.write.streaming-part-size", w.getStreamingPartSize()));
+                    d.maxBackoff(), size("prefetchd.write.streaming-part-size", w.getStreamingPartSize()),
+                    w.isDirectIo());
             if (settings.streamingPartSize() > 0 && settings.streamingPartSize() < UploadSettings.S3_MIN_PART) {
                 throw new IllegalArgumentException("streaming-part-size must be 0 (off) or at least 5MiB (S3's "
                         + "smallest part): " + w.getStreamingPartSize());

@@ -1052,6 +1052,8 @@ public class GatewayConfig {
         private int uploadConcurrency = StagingSettings.DEFAULT_UPLOAD_CONCURRENCY;
         /** Part size of uploads that run while a file is written; 0 turns them off. */
         private String streamingPartSize = "16MiB";
+        /** Whole aligned blocks of staged files around the page cache, where the file system allows it. */
+        private boolean directIo = true;
 
         public boolean isEnabled() {
             return enabled;
@@ -1115,6 +1117,14 @@ public class GatewayConfig {
 
         public void setStreamingPartSize(String streamingPartSize) {
             this.streamingPartSize = streamingPartSize;
+        }
+
+        public boolean isDirectIo() {
+            return directIo;
+        }
+
+        public void setDirectIo(boolean directIo) {
+            this.directIo = directIo;
         }
     }
 }

@@ -58,7 +58,8 @@ class GatewayConfigTest {
                 "commitQuiet", Duration.ofSeconds(30),
                 "maxRenameKeys", 10_000,
                 "uploadConcurrency", 4,
-                "streamingPartSize", "16MiB"), settings(c.getWrite()));
+                "streamingPartSize", "16MiB",
+                "directIo", true), settings(c.getWrite()));
         assertEquals(Map.ofEntries(
                 Map.entry("bind", "0.0.0.0"),
                 Map.entry("port", 2049),
@@ -175,6 +176,7 @@ class GatewayConfigTest {
         p.put("prefetchd.write.max-rename-keys", "500");
         p.put("prefetchd.write.upload-concurrency", "8");
         p.put("prefetchd.write.streaming-part-size", "32MiB");
+        p.put("prefetchd.write.direct-io", "false");
         p.put("prefetchd.nfs.bind", "10.0.0.5");
         p.put("prefetchd.nfs.port", "20490");
         p.put("prefetchd.nfs.workers", "64");
@@ -247,7 +249,8 @@ class GatewayConfigTest {
                 "commitQuiet", Duration.ofMinutes(1),
                 "maxRenameKeys", 500,
                 "uploadConcurrency", 8,
-                "streamingPartSize", "32MiB"), settings(c.getWrite()));
+                "streamingPartSize", "32MiB",
+                "directIo", false), settings(c.getWrite()));
         assertEquals(Map.ofEntries(
                 Map.entry("bind", "10.0.0.5"),
                 Map.entry("port", 20490),

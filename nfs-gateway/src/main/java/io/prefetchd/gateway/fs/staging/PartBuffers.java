@@ -7,7 +7,8 @@ import java.util.ArrayDeque;
  * Buffers of one part's size for the parts a streamed upload sends while their file is written, used again from
  * part to part. Off the heap: a part stays in flight as long as its upload takes, so a fresh heap array per part
  * outlives young collections, which must then copy it (tens of MiB per collection while a large file is written);
- * a buffer that lives on is neither copied nor collected.
+ * a buffer that lives on is neither copied nor collected. Aligned, so that a part is read from its staged file
+ * around the page cache.
  *
  * <p>At most {@code retained} buffers are kept between uses; the caller bounds how many are taken at once (the parts
  * in flight). Thread-safe.
@@ -32,7 +33,14 @@ final class PartBuffers {
     /** A buffer of {@code size} bytes, cleared; its contents are what the last user left. */
     synchronized ByteBuffer take() {
         ByteBuffer b = free.poll();
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(size);
+        return b != null ? b.clear() : aligned(size);
+    }
+
+    /** A direct buffer of {@code size} bytes whose start is aligned for direct reads ({@link StagedBytes}). */
+    private static ByteBuffer aligned(int size) {
+        int a = StagedBytes.ALIGNMENT;
+        long whole = ((long) size + a - 1) / a * a;   // an aligned slice ends at an aligned address too
+        return ByteBuffer.allocateDirect(Math.toIntExact(whole + a)).alignedSlice(a).slice(0, size);
     }
 
     /** Gives {@code b} back: no reference to it may be used after this. */

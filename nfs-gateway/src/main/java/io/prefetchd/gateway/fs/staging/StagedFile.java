@@ -6,7 +6,6 @@ import io.prefetchd.gateway.fs.Owner;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,7 +33,7 @@ final class StagedFile {
     /** The ETag shown for the file while it is staged: unique to this staged file in this gateway's life. */
     final String etag;
     final Instant stagedAt;
-    private final FileChannel channel;
+    private final StagedBytes bytes;
     private final StagingArea area;
     /**
      * ETag of the object in S3 under the file's name that its upload replaces (If-Match), null when none is known:
@@ -67,13 +66,13 @@ final class StagedFile {
     private int failures;
     private @Nullable String lastError;
 
-    StagedFile(StagingArea area, long id, Path file, FileChannel channel, String etag, String path,
+    StagedFile(StagingArea area, long id, Path file, StagedBytes bytes, String etag, String path,
                @Nullable Owner owner, Instant mtime, @Nullable String baseEtag, boolean isNew,
                @Nullable Long verifier, long size, Instant stagedAt) {
         this.area = requireNonNull(area, "area is null");
         this.id = id;
         this.file = requireNonNull(file, "file is null");
-        this.channel = requireNonNull(channel, "channel is null");
+        this.bytes = requireNonNull(bytes, "bytes is null");
         this.etag = requireNonNull(etag, "etag is null");
         this.path = requireNonNull(path, "path is null");
         this.owner = owner;
@@ -95,12 +94,9 @@ final class StagedFile {
             area.reserve(end - size, path);
         }
         try {
-            int written = 0;
-            while (data.hasRemaining()) {
-                written += channel.write(data, offset + written);
-            }
+            bytes.write(data, offset);
             if (durable) {
-                channel.force(true);
+                bytes.force();
             }
         } catch (IOException e) {
             if (end > size) {
@@ -129,7 +125,7 @@ final class StagedFile {
         ByteBuffer b = ByteBuffer.allocate((int) Math.min(count, size - offset));
         try {
             while (b.hasRemaining()) {
-                int n = channel.read(b, offset + b.position());
+                int n = bytes.read(b, offset + b.position());
                 if (n < 0) {
                     break;   // a hole at the end: setLength extended the file, reads as zeros
                 }
@@ -155,7 +151,7 @@ final class StagedFile {
         }
         try {
             while (into.hasRemaining()) {
-                if (channel.read(into, offset + into.position() - start) < 0) {
+                if (bytes.read(into, offset + into.position() - start) < 0) {
                     while (into.hasRemaining()) {   // a hole at the end: setLength extended the file, reads as zeros
                         into.put((byte) 0);
                     }
@@ -178,11 +174,11 @@ final class StagedFile {
         }
         try {
             if (newSize < size) {
-                channel.truncate(newSize);
+                bytes.truncate(newSize);
             } else {
-                channel.write(ByteBuffer.allocate(1), newSize - 1);   // extends with a hole
+                bytes.write(ByteBuffer.allocate(1), newSize - 1);   // extends with a hole
             }
-            channel.force(true);
+            bytes.force();
         } catch (IOException e) {
             if (newSize > size) {
                 area.release(newSize - size);
@@ -206,7 +202,7 @@ final class StagedFile {
     synchronized void force() throws FsException {
         checkLive();
         try {
-            channel.force(true);
+            bytes.force();
         } catch (IOException e) {
             throw StagingArea.ioError("commit of " + path, e);
         }
@@ -343,11 +339,11 @@ final class StagedFile {
         return gone;
     }
 
-    /** Closes the staged file's channel; reads and writes fail from now on (the name moved on or went away). */
+    /** Closes the staged file's bytes; reads and writes fail from now on (the name moved on or went away). */
     synchronized void retire() {
         gone = true;
         try {
-            channel.close();
+            bytes.close();
         } catch (IOException e) {
             // closing only
         }

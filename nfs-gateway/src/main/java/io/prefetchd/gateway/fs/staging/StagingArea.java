@@ -52,6 +52,8 @@ final class StagingArea implements AutoCloseable {
 
     private final Path filesDir;
     private final long capacity;
+    /** Whole blocks of this many bytes go around the page cache, 0 for none ({@link StagedBytes}). */
+    private final int directAlignment;
     private final Clock clock;
     private final Journal journal;
     private final long boots;
@@ -72,7 +74,9 @@ final class StagingArea implements AutoCloseable {
     private final Map<StagedFile, Landed> landed = new java.util.IdentityHashMap<>();
     private volatile StreamingUpload.@Nullable Context streaming;
 
-    private StagingArea(Path filesDir, long capacity, Clock clock, Journal journal, long boots, long nextId) {
+    private StagingArea(Path filesDir, long capacity, int directAlignment, Clock clock, Journal journal, long boots,
+                        long nextId) {
+        this.directAlignment = directAlignment;
         this.filesDir = filesDir;
         this.capacity = capacity;
         this.clock = clock;
@@ -140,6 +144,11 @@ final class StagingArea implements AutoCloseable {
 
     /** Opens the staging area in {@code dir} (creating it), replaying its journal. */
     static StagingArea open(Path dir, long capacityBytes, Clock clock) {
+        return open(dir, capacityBytes, true, clock);
+    }
+
+    /** As {@link #open(Path, long, Clock)}; {@code directIo} as {@link StagingSettings#directIo}. */
+    static StagingArea open(Path dir, long capacityBytes, boolean directIo, Clock clock) {
         requireNonNull(dir, "dir is null");
         requireNonNull(clock, "clock is null");
         Path files = dir.resolve("files");
@@ -151,7 +160,13 @@ final class StagingArea implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the staging area " + dir, e);
         }
-        StagingArea area = new StagingArea(files, capacityBytes, clock, journal, replay.boots + 1, replay.nextId);
+        int alignment = directIo ? StagedBytes.alignmentIn(files) : 0;
+        if (directIo) {
+            LOG.info(alignment != 0 ? "staging in {}: whole blocks of staged files bypass the page cache (O_DIRECT)"
+                    : "staging in {}: its file system refuses O_DIRECT, staged files go through the page cache", dir);
+        }
+        StagingArea area = new StagingArea(files, capacityBytes, alignment, clock, journal, replay.boots + 1,
+                replay.nextId);
         try {
             area.restore(replay);
         } catch (IOException | RuntimeException e) {
@@ -172,7 +187,7 @@ final class StagingArea implements AutoCloseable {
                 continue;
             }
             Journal.Attrs a = replay.attrs.get(c.id());
-            FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            StagedBytes ch = StagedBytes.open(f, false, directAlignment);
             StagedFile s = new StagedFile(this, c.id(), f, ch, etagOf(c.id()), c.path(),
                     a != null ? a.owner() : c.owner(), a != null ? a.mtime() : c.mtime(), c.baseEtag(), c.conditional(),
                     c.verifier(), ch.size(), now);
@@ -254,10 +269,9 @@ final class StagingArea implements AutoCloseable {
                                    boolean isNew, @Nullable Long verifier) throws FsException {
         long id = nextId++;
         Path f = filesDir.resolve(Long.toString(id));
-        FileChannel ch;
+        StagedBytes ch;
         try {
-            ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, StandardOpenOption.SPARSE);
+            ch = StagedBytes.open(f, true, directAlignment);
             Journal.forceDirectory(filesDir);
         } catch (IOException e) {
             throw ioError("create of a staged file for /" + path, e);

@@ -20,10 +20,12 @@ import static java.util.Objects.requireNonNull;
  * @param maxBackoff the longest wait between two attempts; a file is retried forever
  * @param streamingPartSize part size of the multipart uploads that run while a large file is written (its parts
  *     go up as the writer moves past them); 0 uploads every file only after it is closed
+ * @param directIo whole aligned blocks of staged files are written, and read for their upload, around the page cache
+ *     (O_DIRECT) where the staging folder's file system allows it ({@link StagedBytes})
  */
 public record StagingSettings(Path dir, long capacityBytes, Duration uploadDelay, Duration commitQuiet,
                               int maxRenameKeys, int uploadConcurrency, Duration minBackoff, Duration maxBackoff,
-                              long streamingPartSize) {
+                              long streamingPartSize, boolean directIo) {
     public static final Duration DEFAULT_UPLOAD_DELAY = Duration.ofSeconds(1);
     public static final Duration DEFAULT_COMMIT_QUIET = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_RENAME_KEYS = 10_000;
@@ -53,6 +55,14 @@ public record StagingSettings(Path dir, long capacityBytes, Duration uploadDelay
         }
     }
 
+    /** The settings with direct I/O where the file system allows it. */
+    public StagingSettings(Path dir, long capacityBytes, Duration uploadDelay, Duration commitQuiet,
+                           int maxRenameKeys, int uploadConcurrency, Duration minBackoff, Duration maxBackoff,
+                           long streamingPartSize) {
+        this(dir, capacityBytes, uploadDelay, commitQuiet, maxRenameKeys, uploadConcurrency, minBackoff, maxBackoff,
+                streamingPartSize, true);
+    }
+
     /** The settings with the default streaming part size. */
     public StagingSettings(Path dir, long capacityBytes, Duration uploadDelay, Duration commitQuiet,
                            int maxRenameKeys, int uploadConcurrency, Duration minBackoff, Duration maxBackoff) {
@@ -62,7 +72,12 @@ public record StagingSettings(Path dir, long capacityBytes, Duration uploadDelay
 
     public StagingSettings withStreamingPartSize(long bytes) {
         return new StagingSettings(dir, capacityBytes, uploadDelay, commitQuiet, maxRenameKeys, uploadConcurrency,
-                minBackoff, maxBackoff, bytes);
+                minBackoff, maxBackoff, bytes, directIo);
+    }
+
+    public StagingSettings withDirectIo(boolean on) {
+        return new StagingSettings(dir, capacityBytes, uploadDelay, commitQuiet, maxRenameKeys, uploadConcurrency,
+                minBackoff, maxBackoff, streamingPartSize, on);
     }
 
     /** {@code dir} and {@code capacityBytes} with the defaults for the rest. */

@@ -208,7 +208,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         requireNonNull(completions, "completions is null");
         requireNonNull(streaming, "streaming is null");
         requireNonNull(meters, "meters is null");
-        StagingArea area = StagingArea.open(settings.dir(), settings.capacityBytes(), clock);
+        StagingArea area = StagingArea.open(settings.dir(), settings.capacityBytes(), settings.directIo(), clock);
         try {
             Path empty = settings.dir().resolve("empty");
             if (!Files.exists(empty)) {
