@@ -6,6 +6,7 @@ PREFETCHD_TEST_TARGET=host:port skips starting one.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,10 +54,9 @@ def gateway():
     deadline = time.time() + 120
     while "target" not in found and proc.poll() is None and time.time() < deadline:
         time.sleep(0.1)
-    if "target" not in found:
-        proc.kill()
-        pytest.fail("daemon did not print its grpc line:\n" + "".join(lines))
     try:
+        if "target" not in found:
+            pytest.fail("daemon did not print its grpc line:\n" + "".join(lines))
         yield found["target"]
     finally:
         proc.terminate()
@@ -64,6 +64,8 @@ def gateway():
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        shutil.rmtree(state, ignore_errors=True)   # the daemon's cache, staging and reports
 
 
 @pytest.fixture

@@ -288,7 +288,7 @@ final class DatasetPrefetcher {
      */
     void publish(String job, int epoch, int rank, int[] samples, long now) {
         if (startsOver(job, epoch, rank)) {
-            startOver(job, epoch, now);
+            startOver(job, epoch, rank, now);
         }
         EpochOrder merged = orders.put(job, epoch, rank, samples);
         planner.publish(merged);
@@ -305,11 +305,13 @@ final class DatasetPrefetcher {
     }
 
     /**
-     * Whether an order begins a new run: one of another job than the last that published; one of an epoch before
-     * the running one or not after one the job ended, from a rank that had published that epoch or a later one
-     * already (a training script run again under the same job name, or resumed from an earlier checkpoint); or, with
-     * no job publishing yet, one of an epoch before the one reads without hints had reached. A rank that publishes
-     * an old epoch for the first time is late, not a new run: its order joins the epoch's.
+     * Whether an order begins a new run: one of another job than the last that published; one from a rank that had
+     * published that epoch or a later one already, for an epoch before the running one, or not after one the job
+     * ended, or for the running one once it was read (a training script run again under the same job name, a job
+     * resumed from an earlier checkpoint, or restarted within the epoch it was killed in); or, with no job publishing
+     * yet, one of an epoch before the one reads without hints had reached. A rank that publishes an old epoch for
+     * the first time is late, not a new run: its order joins the epoch's. A rank that publishes the running epoch
+     * again before it was read changes its order.
      */
     private boolean startsOver(String job, int epoch, int rank) {
         String last = orders.job();
@@ -319,18 +321,20 @@ final class DatasetPrefetcher {
         if (!last.equals(job)) {
             return true;
         }
-        return (epoch < epochs.epoch() || epoch <= endedThrough) && orders.publishedFrom(rank, epoch);
+        boolean again = epoch < epochs.epoch() || epoch <= endedThrough || epoch == epochs.epoch() && readCount > 0;
+        return again && orders.publishedFrom(rank, epoch);
     }
 
     /**
      * Forgets the old run: its orders, its epochs and what it ended; its running epoch's report ends here. What the
      * cache holds stays, for the new run's orders to keep or evict.
      */
-    private void startOver(String job, int epoch, long now) {
+    private void startOver(String job, int epoch, int rank, long now) {
         LOG.info("dataset {}: job {} starts at epoch {} after {} in epoch {}: planning afresh", datasetId, job, epoch,
                 orders.job() == null ? "reads without hints" : "job " + orders.job(), epochs.epoch());
-        finishEpoch(now, EpochEnd.NEXT_EPOCH);
-        orders.clear();
+        // the old run's last epoch ends at its last read, not when the new run began
+        finishEpoch(log != null && log.reads() > 0 ? log.lastEventNanos() : now, EpochEnd.NEXT_EPOCH);
+        orders.startOver(job, epoch, rank);
         epochs = newEpochTracker();
         endedThrough = -1;
         allEndedAt = NOT_ENDED;
@@ -379,8 +383,14 @@ final class DatasetPrefetcher {
         }
     }
 
-    /** The job said it finished {@code epoch}: its report is built now rather than when the next one starts. */
-    void endEpoch(int epoch, long now) {
+    /**
+     * {@code job} said it finished {@code epoch}: its report is built now rather than when the next one starts. An
+     * end from another job than the one planned for (a run that another one replaced) changes nothing.
+     */
+    void endEpoch(String job, int epoch, long now) {
+        if (orders.job() != null && !orders.job().equals(job)) {
+            return;
+        }
         epochs.onEnd(epoch);
         if (epoch == epochs.epoch()) {
             finishEpoch(now, EpochEnd.END_EPOCH);

@@ -191,14 +191,25 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
                                          LongSupplier clock, PlannerFactory planners) {
         PrefetchExecutor executor = new PrefetchExecutor(cache, settings, registry, clock, planners);
         long tick = settings.tick().toNanos();
-        executor.actor.scheduleWithFixedDelay(() -> {
-            try {
-                executor.pumpAll();
-            } catch (RuntimeException e) { // a thrown tick would cancel every later one: planning would stop
-                LOG.error("prefetch planner tick failed", e);
-            }
-        }, tick, tick, TimeUnit.NANOSECONDS);
+        executor.actor.scheduleWithFixedDelay(executor::tick, tick, tick, TimeUnit.NANOSECONDS);
         return executor;
+    }
+
+    /** Ticks that failed in a row (planner thread only): the first is logged with its cause, the rest counted. */
+    private long failedTicks;
+
+    private void tick() {
+        try {
+            pumpAll();
+            if (failedTicks > 0) {
+                LOG.warn("prefetch planner ticks work again, after {} failed in a row", failedTicks);
+                failedTicks = 0;
+            }
+        } catch (RuntimeException e) { // a thrown tick would cancel every later one: planning would stop
+            if (failedTicks++ == 0) {
+                LOG.error("prefetch planner tick failed (logged again only once ticks worked in between)", e);
+            }
+        }
     }
 
     /**
@@ -671,16 +682,20 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         return f;
     }
 
+    /** A dataset's planner threw: its status line shows why; logged when the reason differs from its last one. */
     private void plannerFailed(String datasetId, String why, RuntimeException e) {
-        LOG.error("dataset {}: {}", datasetId, why, e);
-        errors.put(datasetId, why);
+        if (why.equals(errors.put(datasetId, why))) {
+            LOG.debug("dataset {}: {} (again)", datasetId, why, e);
+        } else {
+            LOG.error("dataset {}: {}", datasetId, why, e);
+        }
     }
 
     @Override
     public void endEpoch(String datasetId, String job, int epoch) {
         long now = clock.getAsLong();
         withDataset(datasetId, p -> {
-            p.endEpoch(epoch, now);
+            p.endEpoch(job, epoch, now);
             if (p.takeNeedChanged()) {
                 rebalance();
             }
@@ -739,15 +754,21 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         boolean needs = refreshUsable(); // a fleet member joined or left
         long now = clock.getAsLong();
         for (DatasetPrefetcher p : byId.values()) {
-            p.endGraceIfOver(now);
-            needs |= p.takeNeedChanged(); // an epoch started by reads, or a job's grace over
+            // an epoch started by reads, or a job's grace over
+            needs |= onDataset(p, () -> {
+                p.endGraceIfOver(now);
+                return p.takeNeedChanged();
+            });
         }
         if (needs || unbalanced) {
             rebalance();
         }
         endIdleEpochs(now);
         for (DatasetPrefetcher p : byId.values()) {
-            p.pump(now);
+            onDataset(p, () -> {
+                p.pump(now);
+                return false;
+            });
         }
         checkIdle();
     }
@@ -755,7 +776,20 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     /** Ends the epochs without hints whose reader has been silent past the idle gap (their reports are due). */
     private void endIdleEpochs(long now) {
         for (DatasetPrefetcher p : byId.values()) {
-            p.endIfIdle(now);
+            onDataset(p, () -> {
+                p.endIfIdle(now);
+                return false;
+            });
+        }
+    }
+
+    /** One dataset's step of a tick: a planner that throws gets the error on its status line, the others go on. */
+    private boolean onDataset(DatasetPrefetcher p, java.util.function.BooleanSupplier step) {
+        try {
+            return step.getAsBoolean();
+        } catch (RuntimeException e) {
+            plannerFailed(p.datasetId(), "planner error: " + messageOf(e), e);
+            return false;
         }
     }
 
@@ -786,7 +820,10 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         }
         if (unbalanced) { // every GET landed, so every planner can reach its share now, and use it
             rebalance();
-            byId.values().forEach(p -> p.pump(now));
+            byId.values().forEach(p -> onDataset(p, () -> {
+                p.pump(now);
+                return false;
+            }));
             if (!allIdle(now)) {
                 return;
             }

@@ -47,9 +47,25 @@ final class RankOrders {
         return byEpoch.entrySet().stream().anyMatch(e -> e.getKey() >= epoch && e.getValue().containsKey(rank));
     }
 
-    /** Forgets every order: the job starts over, and its epochs' numbers will be used again. */
-    void clear() {
+    /**
+     * A new run of {@code job} begins with {@code rank}'s order of {@code epoch}: the old run's orders are forgotten
+     * (its epochs' numbers will be used again), except those of {@code epoch} from other ranks that published no
+     * later epoch, which came from the new run before this rank's.
+     */
+    void startOver(String job, int epoch, int rank) {
+        TreeMap<Integer, int[]> newRun = new TreeMap<>();
+        if (job.equals(this.job)) {
+            TreeMap<Integer, int[]> ranks = byEpoch.getOrDefault(epoch, new TreeMap<>());
+            ranks.forEach((r, order) -> {
+                if (r != rank && !publishedFrom(r, epoch + 1)) {
+                    newRun.put(r, order);
+                }
+            });
+        }
         byEpoch.clear();
+        if (!newRun.isEmpty()) {
+            byEpoch.put(epoch, newRun);
+        }
     }
 
     /** The merged order of {@code epoch}, or null when no rank published it (or it is too old to be kept). */

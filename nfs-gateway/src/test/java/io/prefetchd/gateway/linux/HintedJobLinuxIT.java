@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A PyTorch training job in the guest, as users run one: an ImageFolder-like dataset read through the kernel client
  * by a {@code DataLoader} with two workers, its order published each epoch by {@code prefetchd_client.HintedSampler}
  * over the hint API ({@code --forward}), which ends each epoch before it publishes the next (the workers start in
- * between), with the gateway's default job grace. The gateway serves a
+ * between), with a job grace long enough for the second run below. The gateway serves a
  * second dataset too (a validation folder), so the two share the cache. The whole training set fits the cache: after
  * the first epoch, every epoch is read from it, without a GET and without a read waiting on S3, and every sample's
  * bytes are checked in the guest. The job is then run again under the same job name, as users re-run a training
@@ -72,6 +72,9 @@ class HintedJobLinuxIT {
             Map<String, Object> p = s3.daemonProperties(BUCKET, tmp.resolve("state"));
             p.put("prefetchd.datasets", "imagefolder:train,imagefolder:val");
             p.put("prefetchd.cache.size", String.valueOf(64L << 20));
+            // the second run starts after a VM boot and torch's import (tens of seconds under emulation): the
+            // training set keeps its share until then, though the validation set, never read, needs all of its own
+            p.put("prefetchd.planner.job-grace", "10m");
             try (ApplicationContext ctx = Daemon.start(p)) {
                 Gateway gw = ctx.getBean(Gateway.class);
                 DatasetKind imagefolder = DatasetKind.byName("imagefolder").orElseThrow();

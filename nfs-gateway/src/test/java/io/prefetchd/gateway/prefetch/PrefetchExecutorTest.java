@@ -15,6 +15,7 @@ import io.prefetchd.gateway.s3.ObjectStoreException;
 import io.prefetchd.gateway.testing.Await;
 import io.prefetchd.planner.EpochOrder;
 import io.prefetchd.planner.HintSink;
+import io.prefetchd.planner.Planner;
 import io.prefetchd.planner.report.EpochEnd;
 import io.prefetchd.planner.report.EpochReport;
 import org.junit.jupiter.api.AfterEach;
@@ -157,6 +158,11 @@ class PrefetchExecutorTest {
     }
 
     private void open(double cacheFraction, java.util.function.LongSupplier clock, Duration idleGap) {
+        open(cacheFraction, clock, idleGap, PrefetchExecutor.PlannerFactory.LEARNED);
+    }
+
+    private void open(double cacheFraction, java.util.function.LongSupplier clock, Duration idleGap,
+                      PrefetchExecutor.PlannerFactory planners) {
         // size the cache on the samples' block files: data plus a header per block
         long blockBytes = 0;
         for (Sample sample : samples) {
@@ -167,7 +173,7 @@ class PrefetchExecutorTest {
         PrefetchSettings d = PrefetchSettings.defaults();
         executor = PrefetchExecutor.start(cache, new PrefetchSettings(0.9, 8, 64L << 20, Duration.ofMillis(40),
                 d.storeBytesPerSecond(), d.readBytesPerSecond(), Duration.ofMillis(20), idleGap,
-                Duration.ofMillis(200), d.jobGrace()), new SimpleMeterRegistry(), clock);
+                Duration.ofMillis(200), d.jobGrace()), new SimpleMeterRegistry(), clock, planners);
         executor.addDataset("ds-1", index);
         idle();
     }
@@ -592,6 +598,57 @@ class PrefetchExecutorTest {
         Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
     }
 
+    /**
+     * ds-1's planner throws whenever it is asked for prefetches (on every tick and after every GET): ds-2, whose share
+     * is too small to hold its epoch, is still prefetched ahead of its reads, and ds-1's status line says why.
+     */
+    @Test
+    void aPlannerThatThrowsOnEveryPoll_leavesTheOtherDatasetsPrefetched() throws Exception {
+        PrefetchExecutor.PlannerFactory breaksDs1 = (dataset, config, resident) -> {
+            Planner real = PrefetchExecutor.PlannerFactory.LEARNED.create(dataset, config, resident);
+            return dataset.sampleCount() == SAMPLES ? throwingOnPoll(real) : real;
+        };
+        open(0.5, System::nanoTime, PrefetchSettings.defaults().idleGap(), breaksDs1);
+        int n = SAMPLES / 4;
+        executor.addDataset("ds-2", otherDataset(n)).get(30, TimeUnit.SECONDS);
+        idle();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = (i * 7) % n;   // 7 and 60 are coprime: a permutation
+        }
+        store.resetCounters();
+        executor.accept(new HintSink.PublishedOrder("ds-2", "job-2", 0, 1, EpochOrder.of(0, order)));
+        idle();
+        int waited = 0;
+        for (int s : order) {
+            var meta = store.head(String.format("other/s%05d.bin", s)).orElseThrow();
+            ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
+            executor.beforeRead(o.key(), o.etag(), 0);
+            ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
+            executor.afterRead(o.key(), o.etag(), 0, r.data().length, r.missedBlocks() > 0 ? 1 : 0);
+            waited += r.missedBlocks() > 0 ? 1 : 0;
+            idle();
+        }
+        assertEquals(0, waited, "ds-2's epoch was prefetched ahead of its reads");
+        PrefetchExecutor.DatasetStatus ds1 = executor.status().stream()
+                .filter(d -> d.datasetId().equals("ds-1")).findFirst().orElseThrow();
+        assertTrue(ds1.error().contains("broken planner"), ds1.toString());
+    }
+
+    private static Planner throwingOnPoll(Planner real) {
+        return (Planner) java.lang.reflect.Proxy.newProxyInstance(Planner.class.getClassLoader(),
+                new Class<?>[] {Planner.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("poll")) {
+                        throw new IllegalStateException("broken planner");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     /** A training script run again on the same gateway under the same job name (the default one, say). */
     @Test
     void sameJobRunAgain_startsOverAtItsFirstEpoch_prefetchedAndReported() {
@@ -647,6 +704,37 @@ class PrefetchExecutorTest {
         PrefetchExecutor.DatasetStatus ds1 = statusById().get("ds-1");
         assertEquals(0, ds1.epoch(), statusById().toString());
         assertTrue(ds1.plannerCapacityBytes() > 0, "the new job's epoch needs ds-1's samples: " + statusById());
+    }
+
+    /** A job killed mid-epoch (no EndEpoch) and restarted within that epoch publishes it again: it starts over. */
+    @Test
+    void jobRestartedWithinTheEpochItWasKilledIn_startsThatEpochOver() {
+        open(0.5);
+        publish(0, permutation(90));
+        readEpoch(java.util.Arrays.copyOf(permutation(90), SAMPLES / 2));
+
+        publish(0, permutation(91));
+        assertEquals(0, executor.status().get(0).samplesReadThisEpoch(), "the epoch started over");
+        assertEquals(0, readEpoch(permutation(91)).waited(), "the restarted epoch was prefetched from its start");
+        assertEquals(SAMPLES, executor.status().get(0).samplesReadThisEpoch());
+    }
+
+    /** The old job's end of an epoch, arriving after another job took the dataset over, is not the new job's. */
+    @Test
+    void endOfAnEpochOfAReplacedJob_doesNotEndTheNewJobsEpoch() {
+        open(0.5);
+        ReportStore reports = reportStore();
+        publish(0, permutation(93));
+        executor.accept(new HintSink.PublishedOrder("ds-1", "job-b", 0, 1, EpochOrder.of(0, permutation(94))));
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+        readEpoch(permutation(94));
+        executor.endEpoch("ds-1", "job-b", 0);
+        idle();
+        List<EpochReport> b = reports.reports("ds-1", "job-b").stream().filter(EpochReport::complete).toList();
+        assertEquals(1, b.size(), b.toString());
+        assertEquals(SAMPLES, b.get(0).samplesRead(), "job-b's epoch ran until job-b ended it");
+        reports.close();
     }
 
     /** A rank that publishes an epoch the job already ended for the first time is late, not a new run. */
