@@ -87,6 +87,15 @@ class CheckpointLinuxIT {
                         + "rename");
                 assertTrue(ctx.getBean(PrometheusMeterRegistry.class).get("prefetchd.upload.moved").counter()
                         .count() >= 1, "the streamed upload followed the rename");
+                // the kernel client's WRITEs are whole aligned blocks: they went to the staged file around the page
+                // cache (the temporary folder of the machines this runs on takes O_DIRECT)
+                PrometheusMeterRegistry registry = ctx.getBean(PrometheusMeterRegistry.class);
+                double direct = registry.get("prefetchd.staging.written").tag("path", "direct").functionCounter()
+                        .count();
+                double cached = registry.get("prefetchd.staging.written").tag("path", "page_cache").functionCounter()
+                        .count();
+                assertTrue(direct >= 0.95 * (direct + cached) && direct >= checkpointBytes * 0.95,
+                        "staged around the page cache: " + direct + " bytes, through it: " + cached);
                 long downloadedBefore = counting.bytes();
 
                 VmNfsClient.Result loaded = VM.run(VmNfsClient.Options.mount(port).vers("4.0")

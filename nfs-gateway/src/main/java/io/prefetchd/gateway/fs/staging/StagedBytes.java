@@ -100,19 +100,21 @@ final class StagedBytes implements Closeable {
         return directTransfers;
     }
 
-    /** Writes all of {@code src} at {@code offset}. */
-    void write(ByteBuffer src, long offset) throws IOException {
+    /** Writes all of {@code src} at {@code offset}; returns how many of its bytes went around the page cache. */
+    long write(ByteBuffer src, long offset) throws IOException {
         long at = offset;
+        long direct = 0;
         while (src.hasRemaining()) {
             if (!whole(src, at)) {
                 at += cached.write(src, at);
-            } else if (aligned(src)) {
-                at += directChannel().write(src, at);
-                directTransfers++;
-            } else {
-                at += writeThroughScratch(src, at);
+                continue;
             }
+            int n = aligned(src) ? directChannel().write(src, at) : writeThroughScratch(src, at);
+            directTransfers++;
+            direct += n;
+            at += n;
         }
+        return direct;
     }
 
     /** Reads into {@code dst} at {@code offset}, as {@link FileChannel#read(ByteBuffer, long)} does. */
@@ -147,7 +149,6 @@ final class StagedBytes implements Closeable {
         ByteBuffer chunk = src.slice(src.position(), s.remaining());
         s.put(chunk).flip();
         int n = directChannel().write(s, offset);
-        directTransfers++;
         src.position(src.position() + n);
         return n;
     }

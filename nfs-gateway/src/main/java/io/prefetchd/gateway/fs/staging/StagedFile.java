@@ -94,7 +94,7 @@ final class StagedFile {
             area.reserve(end - size, path);
         }
         try {
-            bytes.write(data, offset);
+            area.written(count, bytes.write(data, offset));
             if (durable) {
                 bytes.force();
             }

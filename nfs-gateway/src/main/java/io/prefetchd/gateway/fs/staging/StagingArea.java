@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
@@ -54,6 +55,8 @@ final class StagingArea implements AutoCloseable {
     private final long capacity;
     /** Whole blocks of this many bytes go around the page cache, 0 for none ({@link StagedBytes}). */
     private final int directAlignment;
+    private final LongAdder writtenBytes = new LongAdder();
+    private final LongAdder writtenDirectBytes = new LongAdder();
     private final Clock clock;
     private final Journal journal;
     private final long boots;
@@ -140,6 +143,22 @@ final class StagingArea implements AutoCloseable {
                 multiparts.remove(m.uploadId());
             }
         }
+    }
+
+    /** A WRITE put {@code bytes} into a staged file, {@code direct} of them around the page cache. */
+    void written(long bytes, long direct) {
+        writtenBytes.add(bytes);
+        writtenDirectBytes.add(direct);
+    }
+
+    /** Bytes WRITEs put into staged files since the gateway started. */
+    long writtenBytes() {
+        return writtenBytes.sum();
+    }
+
+    /** Of {@link #writtenBytes}, those written around the page cache. */
+    long writtenDirectBytes() {
+        return writtenDirectBytes.sum();
     }
 
     /** Opens the staging area in {@code dir} (creating it), replaying its journal. */

@@ -1,5 +1,6 @@
 package io.prefetchd.gateway.fs.staging;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefetchd.gateway.cache.ExtentCache;
@@ -157,6 +158,12 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 .description("bytes of written files staged on local disk").register(meters);
         Gauge.builder("prefetchd.staging.capacity", area, StagingArea::capacityBytes).baseUnit("bytes")
                 .description("the staging area's budget (prefetchd.write.staging-size)").register(meters);
+        FunctionCounter.builder("prefetchd.staging.written", area, a -> a.writtenBytes() - a.writtenDirectBytes())
+                .baseUnit("bytes").tag("path", "page_cache")
+                .description("bytes WRITEs put into staged files, by the way they went to disk").register(meters);
+        FunctionCounter.builder("prefetchd.staging.written", area, StagingArea::writtenDirectBytes)
+                .baseUnit("bytes").tag("path", "direct")
+                .description("bytes WRITEs put into staged files, by the way they went to disk").register(meters);
         Gauge.builder("prefetchd.uploads.pending", area, a -> a.all().size())
                 .description("staged files S3 does not have yet").register(meters);
         Gauge.builder("prefetchd.uploads.oldest", this, w -> w.oldestPending().toMillis() / 1000.0).baseUnit("seconds")
