@@ -135,9 +135,10 @@ final class DatasetPrefetcher {
     /**
      * What this dataset's known future needs in the cache: the distinct bytes of the samples that the published
      * orders of the running and later epochs name; all its bytes while no job published an order (any sample may be
-     * read). Once every epoch it was told of has ended, what the last one needed for {@link PrefetchSettings#jobGrace}
-     * (a sampler ends an epoch before it publishes the next one) or until a job of another dataset publishes an
-     * order or begins an epoch by reading ({@link #endGrace}), then none (its job is done).
+     * read). Once every epoch it was told of has ended, what the last one needed (a sampler ends an epoch before it
+     * publishes the next one) until the executor ends its grace ({@link #endGraceIfOver}, {@link #endGrace}: when
+     * the datasets' needs exceed the cache, after {@link PrefetchSettings#jobGrace} or at once when a job of another
+     * dataset publishes an order or begins an epoch by reading), then none (its job is done).
      */
     long neededBytes() {
         return neededBytes;

@@ -536,8 +536,14 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         });
     }
 
-    /** Ends the grace of every other dataset whose job ended its epochs ({@link DatasetPrefetcher#endGrace}). */
+    /**
+     * Ends the grace of every other dataset whose job ended its epochs ({@link DatasetPrefetcher#endGrace}), when
+     * the needs no longer fit the cache ({@link #crowded}).
+     */
     private boolean endGraceOfOthers(DatasetPrefetcher p) {
+        if (!crowded()) {
+            return false;
+        }
         boolean changed = false;
         for (DatasetPrefetcher other : byId.values()) {
             if (other != p) {
@@ -546,6 +552,20 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
             }
         }
         return changed;
+    }
+
+    /**
+     * Whether the datasets need more than the planners' cache, a job between its epochs counted at what its last one
+     * needed. Only then does a job's grace end, early or at its end: while every need fits, the share a job kept for
+     * its next epoch costs no other dataset anything (a training loop that validates on another dataset between two
+     * epochs finds its training set still cached however long the validation took).
+     */
+    private boolean crowded() {
+        long total = 0;
+        for (DatasetPrefetcher p : byId.values()) {
+            total += p.neededBytes();
+        }
+        return total > usable();
     }
 
     /** Epoch reports go to {@code store} from the next epoch on (docs/REPORTS.md). */
@@ -753,10 +773,13 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     private void pumpAll() {
         boolean needs = refreshUsable(); // a fleet member joined or left
         long now = clock.getAsLong();
+        boolean crowded = crowded();
         for (DatasetPrefetcher p : byId.values()) {
             // an epoch started by reads, or a job's grace over
             needs |= onDataset(p, () -> {
-                p.endGraceIfOver(now);
+                if (crowded) {
+                    p.endGraceIfOver(now);
+                }
                 return p.takeNeedChanged();
             });
         }

@@ -22,9 +22,10 @@ import static java.util.Objects.requireNonNull;
  * @param maxBackoff            after failed prefetches, the longest pause before trying again
  * @param jobGrace              how long a dataset whose job ended every epoch it announced keeps its share of the
  *                              cache for the job's next epoch (a sampler ends an epoch before it publishes the next:
- *                              the DataLoader's workers start and the order is sent in between); after that, or
- *                              once another dataset's job publishes an order or begins an epoch by reading, its
- *                              share goes to the others
+ *                              the DataLoader's workers start and the order is sent in between), once the datasets'
+ *                              needs exceed the cache; after that, or once another dataset's job publishes an order
+ *                              or begins an epoch by reading while they do, its share goes to the others. While every
+ *                              need fits the cache, the share is kept
  */
 public record PrefetchSettings(double cacheShare, int maxPrefetches, long maxPrefetchBytes, Duration storeLatency,
                                long storeBytesPerSecond, long readBytesPerSecond, Duration tick, Duration idleGap,

@@ -559,6 +559,44 @@ class PrefetchExecutorTest {
         assertEquals(0, second.waited());
     }
 
+    /**
+     * A training loop that validates on another dataset between two epochs (the validation both hinted and longer
+     * than the job grace), everything fitting the cache: the training set's next epoch finds every sample cached.
+     */
+    @Test
+    void validationOnAnotherDatasetBetweenEpochs_keepsTheTrainingSetCached_whenBothFitTheCache() throws Exception {
+        java.util.concurrent.atomic.AtomicLong ahead = new java.util.concurrent.atomic.AtomicLong();
+        open(3.0, slowClock(ahead), PrefetchSettings.defaults().idleGap());
+        int n = SAMPLES / 4;
+        executor.addDataset("ds-2", otherDataset(n)).get(30, TimeUnit.SECONDS);
+        idle();
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        executor.endEpoch("ds-1", "job", 0);
+
+        int[] val = new int[n];
+        for (int i = 0; i < n; i++) {
+            val[i] = i;
+        }
+        executor.accept(new HintSink.PublishedOrder("ds-2", "job", 0, 1, EpochOrder.of(0, val)));
+        idle();
+        for (int s : val) {
+            var meta = store.head(String.format("other/s%05d.bin", s)).orElseThrow();
+            ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
+            executor.beforeRead(o.key(), o.etag(), 0);
+            ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
+            executor.afterRead(o.key(), o.etag(), 0, r.data().length, 0);
+        }
+        executor.endEpoch("ds-2", "job", 0);
+        ahead.addAndGet(PrefetchSettings.defaults().jobGrace().toNanos() * 2);   // a long validation
+        idle();
+
+        publish(1, permutation(2));
+        EpochResult second = readEpoch(permutation(2));
+        assertEquals(0, second.gets(), "the training set stayed cached through the validation");
+        assertEquals(0, second.waited());
+    }
+
     @Test
     void jobThatEndedItsEpochs_givesItsShareAtOnce_whenAJobOfAnotherDatasetPublishes() throws Exception {
         open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
