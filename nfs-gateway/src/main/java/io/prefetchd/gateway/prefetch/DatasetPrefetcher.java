@@ -73,7 +73,7 @@ final class DatasetPrefetcher {
     private int endedThrough = -1;
     /**
      * When every epoch the job announced had ended ({@link #clock} nanoseconds; {@link #NOT_ENDED} while one runs):
-     * the need stays what it was for {@link PrefetchSettings#jobGrace} from then on, for the job's next epoch.
+     * the need stays what it was, for the job's next epoch, until the executor ends the grace ({@link #endGrace}).
      */
     private long allEndedAt = NOT_ENDED;
     private static final long NOT_ENDED = Long.MIN_VALUE;
@@ -151,7 +151,10 @@ final class DatasetPrefetcher {
         return c;
     }
 
-    /** On the executor's tick: a job's grace after its last announced epoch is over, its need goes to none. */
+    /**
+     * On the executor's tick, while the needs exceed the cache: a job whose last announced epoch ended
+     * {@link PrefetchSettings#jobGrace} ago or longer gives its share up (its need goes to none).
+     */
     void endGraceIfOver(long now) {
         if (allEndedAt != NOT_ENDED && graceOver(now)) {
             endGrace();
@@ -198,7 +201,7 @@ final class DatasetPrefetcher {
                 if (allEndedAt == NOT_ENDED) {   // the job ended the last epoch it announced: its grace begins
                     allEndedAt = now;
                 }
-                need = graceOver(now) ? 0 : neededBytes;
+                need = neededBytes;   // until the executor ends the grace, and only when the needs exceed the cache
             }
         }
         if (need != neededBytes) {
@@ -289,7 +292,7 @@ final class DatasetPrefetcher {
      */
     void publish(String job, int epoch, int rank, int[] samples, long now) {
         if (startsOver(job, epoch, rank)) {
-            startOver(job, epoch, rank, now);
+            startOver(job, epoch, now);
         }
         EpochOrder merged = orders.put(job, epoch, rank, samples);
         planner.publish(merged);
@@ -330,12 +333,12 @@ final class DatasetPrefetcher {
      * Forgets the old run: its orders, its epochs and what it ended; its running epoch's report ends here. What the
      * cache holds stays, for the new run's orders to keep or evict.
      */
-    private void startOver(String job, int epoch, int rank, long now) {
+    private void startOver(String job, int epoch, long now) {
         LOG.info("dataset {}: job {} starts at epoch {} after {} in epoch {}: planning afresh", datasetId, job, epoch,
                 orders.job() == null ? "reads without hints" : "job " + orders.job(), epochs.epoch());
-        // the old run's last epoch ends at its last read, not when the new run began
+        // the old run's last epoch ends at its last event (a read, or a GET landing), not when the new run began
         finishEpoch(log != null && log.reads() > 0 ? log.lastEventNanos() : now, EpochEnd.NEXT_EPOCH);
-        orders.startOver(job, epoch, rank);
+        orders.clear();
         epochs = newEpochTracker();
         endedThrough = -1;
         allEndedAt = NOT_ENDED;

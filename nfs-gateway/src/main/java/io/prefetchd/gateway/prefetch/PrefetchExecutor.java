@@ -561,9 +561,10 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
      * epochs finds its training set still cached however long the validation took).
      */
     private boolean crowded() {
-        long total = 0;
+        // as shares() splits the cache: a dataset's planner plans its blocks' data, the rest of its share is headers
+        double total = 0;
         for (DatasetPrefetcher p : byId.values()) {
-            total += p.neededBytes();
+            total += p.neededBytes() / planned(dataFraction, p.datasetId());
         }
         return total > usable();
     }

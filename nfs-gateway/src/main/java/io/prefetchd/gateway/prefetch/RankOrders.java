@@ -48,24 +48,11 @@ final class RankOrders {
     }
 
     /**
-     * A new run of {@code job} begins with {@code rank}'s order of {@code epoch}: the old run's orders are forgotten
-     * (its epochs' numbers will be used again), except those of {@code epoch} from other ranks that published no
-     * later epoch, which came from the new run before this rank's.
+     * Forgets every order: a new run begins, and its epochs' numbers will be used again. The new run's ranks that
+     * publish after the first one join its orders as any rank does.
      */
-    void startOver(String job, int epoch, int rank) {
-        TreeMap<Integer, int[]> newRun = new TreeMap<>();
-        if (job.equals(this.job)) {
-            TreeMap<Integer, int[]> ranks = byEpoch.getOrDefault(epoch, new TreeMap<>());
-            ranks.forEach((r, order) -> {
-                if (r != rank && !publishedFrom(r, epoch + 1)) {
-                    newRun.put(r, order);
-                }
-            });
-        }
+    void clear() {
         byEpoch.clear();
-        if (!newRun.isEmpty()) {
-            byEpoch.put(epoch, newRun);
-        }
     }
 
     /** The merged order of {@code epoch}, or null when no rank published it (or it is too old to be kept). */

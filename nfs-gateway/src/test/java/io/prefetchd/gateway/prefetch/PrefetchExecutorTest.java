@@ -597,6 +597,24 @@ class PrefetchExecutorTest {
         assertEquals(0, second.waited());
     }
 
+    /** Every rank of a job ends the epoch: the last EndEpoch may come long after the first, past the job grace. */
+    @Test
+    void lateEndEpochPastTheGrace_keepsTheJobsShare_whileEveryNeedFitsTheCache() throws Exception {
+        java.util.concurrent.atomic.AtomicLong ahead = new java.util.concurrent.atomic.AtomicLong();
+        open(3.0, slowClock(ahead), PrefetchSettings.defaults().idleGap());
+        executor.addDataset("ds-2", otherDataset(SAMPLES / 4)).get(30, TimeUnit.SECONDS);
+        idle();
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+        long kept = statusById().get("ds-1").plannerCapacityBytes();
+        ahead.addAndGet(PrefetchSettings.defaults().jobGrace().toNanos() * 2);
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+        assertEquals(kept, statusById().get("ds-1").plannerCapacityBytes(), statusById().toString());
+    }
+
     @Test
     void jobThatEndedItsEpochs_givesItsShareAtOnce_whenAJobOfAnotherDatasetPublishes() throws Exception {
         open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());

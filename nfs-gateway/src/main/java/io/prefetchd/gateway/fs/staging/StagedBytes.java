@@ -100,21 +100,35 @@ final class StagedBytes implements Closeable {
         return directTransfers;
     }
 
-    /** Writes all of {@code src} at {@code offset}; returns how many of its bytes went around the page cache. */
+    /**
+     * Writes all of {@code src} at {@code offset}; returns how many of its bytes went around the page cache: the
+     * whole aligned blocks it covers, its unaligned head and tail (if any) going through the page cache.
+     */
     long write(ByteBuffer src, long offset) throws IOException {
         long at = offset;
         long direct = 0;
         while (src.hasRemaining()) {
-            if (!whole(src, at)) {
-                at += cached.write(src, at);
+            int n = src.remaining();
+            int head = alignment == 0 ? n : (int) Math.min(n, (alignment - at % alignment) % alignment);
+            int blocks = alignment == 0 ? 0 : (n - head) / alignment * alignment;
+            if (head > 0 || blocks == 0) {   // up to the next block boundary, or a tail shorter than a block
+                int part = head > 0 ? head : n;
+                at += advance(src, cached.write(src.slice(src.position(), part), at));
                 continue;
             }
-            int n = aligned(src) ? directChannel().write(src, at) : writeThroughScratch(src, at);
+            ByteBuffer whole = src.slice(src.position(), blocks);
+            int written = aligned(whole) ? directChannel().write(whole, at) : writeThroughScratch(whole, at);
             directTransfers++;
-            direct += n;
-            at += n;
+            direct += written;
+            at += advance(src, written);
         }
         return direct;
+    }
+
+    /** Moves {@code b}'s position on by {@code n}; returns {@code n}. */
+    private static int advance(ByteBuffer b, int n) {
+        b.position(b.position() + n);
+        return n;
     }
 
     /** Reads into {@code dst} at {@code offset}, as {@link FileChannel#read(ByteBuffer, long)} does. */

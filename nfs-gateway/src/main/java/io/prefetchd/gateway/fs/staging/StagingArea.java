@@ -55,7 +55,7 @@ final class StagingArea implements AutoCloseable {
     private final long capacity;
     /** Whole blocks of this many bytes go around the page cache, 0 for none ({@link StagedBytes}). */
     private final int directAlignment;
-    private final LongAdder writtenBytes = new LongAdder();
+    private final LongAdder writtenCachedBytes = new LongAdder();
     private final LongAdder writtenDirectBytes = new LongAdder();
     private final Clock clock;
     private final Journal journal;
@@ -147,16 +147,16 @@ final class StagingArea implements AutoCloseable {
 
     /** A WRITE put {@code bytes} into a staged file, {@code direct} of them around the page cache. */
     void written(long bytes, long direct) {
-        writtenBytes.add(bytes);
+        writtenCachedBytes.add(bytes - direct);
         writtenDirectBytes.add(direct);
     }
 
-    /** Bytes WRITEs put into staged files since the gateway started. */
-    long writtenBytes() {
-        return writtenBytes.sum();
+    /** Bytes WRITEs put into staged files through the page cache since the gateway started. */
+    long writtenCachedBytes() {
+        return writtenCachedBytes.sum();
     }
 
-    /** Of {@link #writtenBytes}, those written around the page cache. */
+    /** Bytes WRITEs put into staged files around the page cache since the gateway started. */
     long writtenDirectBytes() {
         return writtenDirectBytes.sum();
     }

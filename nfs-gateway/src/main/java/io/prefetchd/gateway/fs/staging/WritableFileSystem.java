@@ -158,7 +158,7 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
                 .description("bytes of written files staged on local disk").register(meters);
         Gauge.builder("prefetchd.staging.capacity", area, StagingArea::capacityBytes).baseUnit("bytes")
                 .description("the staging area's budget (prefetchd.write.staging-size)").register(meters);
-        FunctionCounter.builder("prefetchd.staging.written", area, a -> a.writtenBytes() - a.writtenDirectBytes())
+        FunctionCounter.builder("prefetchd.staging.written", area, StagingArea::writtenCachedBytes)
                 .baseUnit("bytes").tag("path", "page_cache")
                 .description("bytes WRITEs put into staged files, by the way they went to disk").register(meters);
         FunctionCounter.builder("prefetchd.staging.written", area, StagingArea::writtenDirectBytes)
