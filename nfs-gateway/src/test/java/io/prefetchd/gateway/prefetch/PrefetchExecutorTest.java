@@ -420,6 +420,36 @@ class PrefetchExecutorTest {
                 Clock.systemUTC()).build(DatasetSpec.files("other", FileLayout.SORTED)).index();
     }
 
+    /**
+     * ds-1 on a cache of {@code cacheFraction} of its blocks with a slow clock ({@code ahead}), beside ds-2 of
+     * {@code n} samples; ds-1's job read its epoch 0 and ended it.
+     */
+    private void besideAnotherDataset_afterAnEndedEpoch(double cacheFraction,
+            java.util.concurrent.atomic.AtomicLong ahead, int n) throws Exception {
+        open(cacheFraction, slowClock(ahead), PrefetchSettings.defaults().idleGap());
+        executor.addDataset("ds-2", otherDataset(n)).get(30, TimeUnit.SECONDS);
+        idle();
+        publish(0, permutation(1));
+        readEpoch(permutation(1));
+        executor.endEpoch("ds-1", "job", 0);
+        idle();
+    }
+
+    /** Reads ds-2's samples in {@code order} as the NFS path does; returns how many waited on S3. */
+    private int readOther(int[] order) {
+        int waited = 0;
+        for (int s : order) {
+            var meta = store.head(String.format("other/s%05d.bin", s)).orElseThrow();
+            ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
+            executor.beforeRead(o.key(), o.etag(), 0);
+            ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
+            executor.afterRead(o.key(), o.etag(), 0, r.data().length, r.missedBlocks() > 0 ? 1 : 0);
+            waited += r.missedBlocks() > 0 ? 1 : 0;
+            idle();
+        }
+        return waited;
+    }
+
     private java.util.Map<String, PrefetchExecutor.DatasetStatus> statusById() {
         java.util.Map<String, PrefetchExecutor.DatasetStatus> out = new java.util.HashMap<>();
         for (PrefetchExecutor.DatasetStatus s : executor.status()) {
@@ -566,13 +596,8 @@ class PrefetchExecutorTest {
     @Test
     void validationOnAnotherDatasetBetweenEpochs_keepsTheTrainingSetCached_whenBothFitTheCache() throws Exception {
         java.util.concurrent.atomic.AtomicLong ahead = new java.util.concurrent.atomic.AtomicLong();
-        open(3.0, slowClock(ahead), PrefetchSettings.defaults().idleGap());
         int n = SAMPLES / 4;
-        executor.addDataset("ds-2", otherDataset(n)).get(30, TimeUnit.SECONDS);
-        idle();
-        publish(0, permutation(1));
-        readEpoch(permutation(1));
-        executor.endEpoch("ds-1", "job", 0);
+        besideAnotherDataset_afterAnEndedEpoch(3.0, ahead, n);
 
         int[] val = new int[n];
         for (int i = 0; i < n; i++) {
@@ -580,13 +605,7 @@ class PrefetchExecutorTest {
         }
         executor.accept(new HintSink.PublishedOrder("ds-2", "job", 0, 1, EpochOrder.of(0, val)));
         idle();
-        for (int s : val) {
-            var meta = store.head(String.format("other/s%05d.bin", s)).orElseThrow();
-            ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
-            executor.beforeRead(o.key(), o.etag(), 0);
-            ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
-            executor.afterRead(o.key(), o.etag(), 0, r.data().length, 0);
-        }
+        readOther(val);
         executor.endEpoch("ds-2", "job", 0);
         ahead.addAndGet(PrefetchSettings.defaults().jobGrace().toNanos() * 2);   // a long validation
         idle();
@@ -601,13 +620,7 @@ class PrefetchExecutorTest {
     @Test
     void lateEndEpochPastTheGrace_keepsTheJobsShare_whileEveryNeedFitsTheCache() throws Exception {
         java.util.concurrent.atomic.AtomicLong ahead = new java.util.concurrent.atomic.AtomicLong();
-        open(3.0, slowClock(ahead), PrefetchSettings.defaults().idleGap());
-        executor.addDataset("ds-2", otherDataset(SAMPLES / 4)).get(30, TimeUnit.SECONDS);
-        idle();
-        publish(0, permutation(1));
-        readEpoch(permutation(1));
-        executor.endEpoch("ds-1", "job", 0);
-        idle();
+        besideAnotherDataset_afterAnEndedEpoch(3.0, ahead, SAMPLES / 4);
         long kept = statusById().get("ds-1").plannerCapacityBytes();
         ahead.addAndGet(PrefetchSettings.defaults().jobGrace().toNanos() * 2);
         executor.endEpoch("ds-1", "job", 0);
@@ -617,14 +630,8 @@ class PrefetchExecutorTest {
 
     @Test
     void jobThatEndedItsEpochs_givesItsShareAtOnce_whenAJobOfAnotherDatasetPublishes() throws Exception {
-        open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
-        DatasetIndex other = otherDataset(SAMPLES);
-        executor.addDataset("ds-2", other).get(30, TimeUnit.SECONDS);
-        idle();
-        publish(0, permutation(1));
-        readEpoch(permutation(1));
-        executor.endEpoch("ds-1", "job", 0);   // the job is done, though the gateway cannot tell yet
-        idle();
+        // the job is done, though the gateway cannot tell yet
+        besideAnotherDataset_afterAnEndedEpoch(0.5, new java.util.concurrent.atomic.AtomicLong(), SAMPLES);
         assertTrue(statusById().get("ds-1").plannerCapacityBytes() > 0, "within its grace: " + statusById());
 
         executor.accept(new HintSink.PublishedOrder("ds-2", "next-job", 0, 1, EpochOrder.of(0, permutation(3))));
@@ -635,22 +642,11 @@ class PrefetchExecutorTest {
 
     @Test
     void jobThatEndedItsEpochs_givesItsShareAtOnce_whenAJobWithoutHintsBeginsReadingAnotherDataset() throws Exception {
-        open(0.5, slowClock(new java.util.concurrent.atomic.AtomicLong()), PrefetchSettings.defaults().idleGap());
-        executor.addDataset("ds-2", otherDataset(SAMPLES)).get(30, TimeUnit.SECONDS);
-        idle();
-        publish(0, permutation(1));
-        readEpoch(permutation(1));
-        executor.endEpoch("ds-1", "job", 0);
-        idle();
+        besideAnotherDataset_afterAnEndedEpoch(0.5, new java.util.concurrent.atomic.AtomicLong(), SAMPLES);
         long kept = statusById().get("ds-1").plannerCapacityBytes();
         assertTrue(kept > 0, "within its grace: " + statusById());
 
-        // ds-2's first read begins its first epoch
-        var meta = store.head("other/s00000.bin").orElseThrow();
-        ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
-        executor.beforeRead(o.key(), o.etag(), 0);
-        ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
-        executor.afterRead(o.key(), o.etag(), 0, r.data().length, r.missedBlocks() > 0 ? 1 : 0);
+        readOther(new int[] {0});   // ds-2's first read begins its first epoch
         Await.await(() -> statusById().get("ds-1").plannerCapacityBytes() == 0, "ds-1's share given up");
     }
 
@@ -675,17 +671,7 @@ class PrefetchExecutorTest {
         store.resetCounters();
         executor.accept(new HintSink.PublishedOrder("ds-2", "job-2", 0, 1, EpochOrder.of(0, order)));
         idle();
-        int waited = 0;
-        for (int s : order) {
-            var meta = store.head(String.format("other/s%05d.bin", s)).orElseThrow();
-            ObjectVersion o = new ObjectVersion(meta.key(), meta.etag(), meta.size());
-            executor.beforeRead(o.key(), o.etag(), 0);
-            ExtentCache.CachedRead r = cache.readTracked(o, 0, (int) o.size());
-            executor.afterRead(o.key(), o.etag(), 0, r.data().length, r.missedBlocks() > 0 ? 1 : 0);
-            waited += r.missedBlocks() > 0 ? 1 : 0;
-            idle();
-        }
-        assertEquals(0, waited, "ds-2's epoch was prefetched ahead of its reads");
+        assertEquals(0, readOther(order), "ds-2's epoch was prefetched ahead of its reads");
         PrefetchExecutor.DatasetStatus ds1 = executor.status().stream()
                 .filter(d -> d.datasetId().equals("ds-1")).findFirst().orElseThrow();
         assertTrue(ds1.error().contains("broken planner"), ds1.toString());
