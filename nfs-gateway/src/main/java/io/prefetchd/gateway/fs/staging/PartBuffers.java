@@ -33,14 +33,7 @@ final class PartBuffers {
     /** A buffer of {@code size} bytes, cleared; its contents are what the last user left. */
     synchronized ByteBuffer take() {
         ByteBuffer b = free.poll();
-        return b != null ? b.clear() : aligned(size);
-    }
-
-    /** A direct buffer of {@code size} bytes whose start is aligned for direct reads ({@link StagedBytes}). */
-    private static ByteBuffer aligned(int size) {
-        int a = StagedBytes.ALIGNMENT;
-        long whole = ((long) size + a - 1) / a * a;   // an aligned slice ends at an aligned address too
-        return ByteBuffer.allocateDirect(Math.toIntExact(whole + a)).alignedSlice(a).slice(0, size);
+        return b != null ? b.clear() : StagedBytes.alignedBuffer(size, StagedBytes.ALIGNMENT);
     }
 
     /** Gives {@code b} back: no reference to it may be used after this. */

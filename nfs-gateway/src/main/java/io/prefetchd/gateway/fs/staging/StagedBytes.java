@@ -37,7 +37,7 @@ final class StagedBytes implements Closeable {
     private final Path file;
     private final FileChannel cached;
     /** The alignment of direct transfers; 0 when every transfer goes through the page cache. */
-    private int alignment;
+    private final int alignment;
     /** Opened at the first direct transfer (most staged files are small and never make one). */
     private @Nullable FileChannel direct;
     private long directTransfers;
@@ -136,11 +136,8 @@ final class StagedBytes implements Closeable {
         if (!whole(dst, offset)) {
             return cached.read(dst, offset);
         }
-        if (aligned(dst)) {
-            directTransfers++;
-            return directChannel().read(dst, offset);
-        }
-        return readThroughScratch(dst, offset);
+        directTransfers++;
+        return aligned(dst) ? directChannel().read(dst, offset) : readThroughScratch(dst, offset);
     }
 
     /** Whether a transfer of {@code b}'s remaining bytes at {@code offset} is whole aligned blocks, to go direct. */
@@ -170,7 +167,6 @@ final class StagedBytes implements Closeable {
     private int readThroughScratch(ByteBuffer dst, long offset) throws IOException {
         ByteBuffer s = scratch(Math.min(dst.remaining(), SCRATCH));
         int n = directChannel().read(s, offset);
-        directTransfers++;
         if (n > 0) {
             dst.put(s.flip());
         }
@@ -185,11 +181,16 @@ final class StagedBytes implements Closeable {
     private ByteBuffer scratch(int bytes) {
         ByteBuffer s = SCRATCHES.get();
         if (s == null || s.capacity() < bytes || s.alignmentOffset(0, alignment) != 0) {
-            int size = Math.max(bytes, SCRATCH);
-            s = ByteBuffer.allocateDirect(size + alignment).alignedSlice(alignment).slice(0, size);
+            s = alignedBuffer(Math.max(bytes, SCRATCH), alignment);
             SCRATCHES.set(s);
         }
         return s.clear().limit(bytes);
+    }
+
+    /** A direct buffer of {@code size} bytes whose start is a multiple of {@code alignment} in memory. */
+    static ByteBuffer alignedBuffer(int size, int alignment) {
+        long whole = ((long) size + alignment - 1) / alignment * alignment;   // an aligned slice ends aligned too
+        return ByteBuffer.allocateDirect(Math.toIntExact(whole + alignment)).alignedSlice(alignment).slice(0, size);
     }
 
     private FileChannel directChannel() throws IOException {
