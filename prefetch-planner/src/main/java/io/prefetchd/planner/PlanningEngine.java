@@ -315,13 +315,9 @@ final class PlanningEngine implements Planner {
 
     @Override
     public void restart() {
-        future.clear();
-        replayActive = false;
-        releaseWindow();
-        frontier = cursor;
+        dropPrediction();   // forgets the known future, learned or published alike
         currentEpoch = -1;
         hinted = false;
-        rekeyAll();
         check();
     }
 

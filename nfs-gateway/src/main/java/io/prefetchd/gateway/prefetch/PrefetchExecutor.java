@@ -776,23 +776,17 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         long now = clock.getAsLong();
         boolean crowded = crowded();
         for (DatasetPrefetcher p : byId.values()) {
-            // an epoch started by reads, or a job's grace over
-            needs |= onDataset(p, () -> {
-                if (crowded) {
-                    p.endGraceIfOver(now);
-                }
-                return p.takeNeedChanged();
-            });
+            if (crowded) {
+                onDataset(p, q -> q.endGraceIfOver(now));
+            }
+            needs |= p.takeNeedChanged(); // an epoch started by reads, or a job's grace over
         }
         if (needs || unbalanced) {
             rebalance();
         }
         endIdleEpochs(now);
         for (DatasetPrefetcher p : byId.values()) {
-            onDataset(p, () -> {
-                p.pump(now);
-                return false;
-            });
+            onDataset(p, q -> q.pump(now));
         }
         checkIdle();
     }
@@ -800,20 +794,16 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
     /** Ends the epochs without hints whose reader has been silent past the idle gap (their reports are due). */
     private void endIdleEpochs(long now) {
         for (DatasetPrefetcher p : byId.values()) {
-            onDataset(p, () -> {
-                p.endIfIdle(now);
-                return false;
-            });
+            onDataset(p, q -> q.endIfIdle(now));
         }
     }
 
     /** One dataset's step of a tick: a planner that throws gets the error on its status line, the others go on. */
-    private boolean onDataset(DatasetPrefetcher p, java.util.function.BooleanSupplier step) {
+    private void onDataset(DatasetPrefetcher p, Consumer<DatasetPrefetcher> step) {
         try {
-            return step.getAsBoolean();
+            step.accept(p);
         } catch (RuntimeException e) {
             plannerFailed(p.datasetId(), "planner error: " + messageOf(e), e);
-            return false;
         }
     }
 
@@ -825,11 +815,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         post(() -> {
             DatasetPrefetcher p = byId.get(datasetId);
             if (p != null) {
-                try {
-                    action.accept(p);
-                } catch (RuntimeException e) {
-                    plannerFailed(datasetId, "planner error: " + messageOf(e), e);
-                }
+                onDataset(p, action);
             }
         });
     }
@@ -844,10 +830,7 @@ public final class PrefetchExecutor implements HintSink, Planning, AutoCloseable
         }
         if (unbalanced) { // every GET landed, so every planner can reach its share now, and use it
             rebalance();
-            byId.values().forEach(p -> onDataset(p, () -> {
-                p.pump(now);
-                return false;
-            }));
+            byId.values().forEach(p -> onDataset(p, q -> q.pump(now)));
             if (!allIdle(now)) {
                 return;
             }
