@@ -10,11 +10,16 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
@@ -39,6 +44,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The write benchmark: one checkpoint-sized file written three ways in one run, against the same emulated S3.
@@ -59,14 +65,23 @@ import java.util.concurrent.TimeUnit;
  * file is written, so the figure is that of a checkpoint written right after another, not of an idle warm gateway;
  * with {@code --idle} too, the measured file waits until the gateway has nothing staged any more (the warm-up file
  * uploaded and in its read cache), as a gateway that has served a while and saves its next checkpoint minutes after
- * the last one. By default (0) both are measured as fresh processes.
+ * the last one. By default (0) the first round measures both as fresh processes.
+ *
+ * <p>The two uploads run {@code --rounds} times (default 2), the direct one first in odd rounds and the gateway first
+ * in even ones, by one daemon and one emulated S3 for the whole run: from the second round on, the daemon is as warm
+ * as the SDK client's code in this JVM. Order matters on a machine whose memory is not all equally cheap: on a
+ * virtual machine that hands freed memory back to its host, a page touched for the first time in a while costs far
+ * more than one used a moment ago, and S3Proxy's completion writes the whole object a second time, so whichever upload
+ * ran first could find its completion 3-4 s cheaper. Each round prints its table; the run ends with the ratio of
+ * every round and their median.
  *
  * <p>With {@code --rename}, the gateway's files are written under a temporary name ({@code NAME.tmp}) and renamed
  * into place right after their close, as checkpoint writers that save to a temporary file and {@code os.replace}
  * it do; the time until visible is until the final name is in S3, and the run then checks that the temporary
  * name is gone from S3.
  *
- * <p>Prints a table and writes {@code write.json} to {@code --out}. The object's MD5 is checked against the file's.
+ * <p>Writes {@code write.json} (each round's figures) to {@code --out}. Every object's MD5 is checked against the
+ * file's.
  */
 @Command(name = "run-write", mixinStandardHelpOptions = true,
         description = "Write one large file through a read-write prefetchd and compare with a direct multipart upload.")
@@ -100,6 +115,9 @@ public final class WriteBench implements Callable<Integer> {
     @Option(names = "--idle", description = "With --warmup: the measured file waits until the gateway has nothing "
             + "staged (the warm-up file uploaded and in its read cache). Default: ${DEFAULT-VALUE}")
     boolean idle;
+    @Option(names = "--rounds", description = "Rounds of both uploads, by one daemon and one emulated S3; odd rounds "
+            + "upload directly first, even ones through prefetchd first. Default: ${DEFAULT-VALUE}")
+    int rounds = 2;
     @Option(names = "--rename", description = "Write the gateway's file as NAME.tmp and rename it into place after "
             + "its close (os.replace). Default: ${DEFAULT-VALUE}")
     boolean rename;
@@ -110,6 +128,9 @@ public final class WriteBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--rounds must be at least 1");
+        }
         long bytes = Sizes.parse(size);
         boolean temp = work == null;
         Path w = temp ? Files.createTempDirectory("prefetchd-write-bench") : Files.createDirectories(work);
@@ -134,28 +155,36 @@ public final class WriteBench implements Callable<Integer> {
             result.put("profile", profile);
             double local = localCopy(file, w.resolve("local-copy.bin"));
             result.put("local_disk_seconds", local);
+            List<Map<String, Object>> byRound = new ArrayList<>();
+            List<Double> ratios = new ArrayList<>();
             try (S3Emulator s3 = S3Emulator.start(w.resolve("s3"), "bench", profile)) {
                 s3.setShaping(true);
-                ThreadCpu directCpu0 = ThreadCpu.of(ProcessHandle.current().pid());
-                double direct = directUpload(s3, warm, file, "direct/checkpoint.bin");
-                Map<String, Double> directCpu = ThreadCpu.of(ProcessHandle.current().pid()).since(directCpu0);
-                check(s3, "direct/checkpoint.bin", md5);
-                result.put("direct_multipart_seconds", direct);
-                result.put("direct_multipart_cpu_seconds_by_thread", directCpu);
-                Gateway g = throughGateway(s3, warm, file, "ckpt/checkpoint.bin", w.resolve("gateway"));
-                check(s3, "ckpt/checkpoint.bin", md5);
-                result.put("nfs_write_seconds", g.writeSeconds());
-                result.put("nfs_write_daemon_cpu_seconds", g.daemonCpuSeconds());
-                result.put("nfs_write_harness_cpu_seconds", g.harnessCpuSeconds());
-                result.put("close_to_visible_seconds", g.visibleSeconds());
-                result.put("complete_multipart_seconds", g.completeSeconds());
-                result.put("commit_seconds", g.commitSeconds());
-                result.put("parts_sent_while_writing", g.partsWhileWriting());
-                result.put("parts_sent_after_close", g.partsAtUpload());
-                result.put("write_to_visible_daemon_cpu_seconds_by_thread", g.daemonThreads());
-                result.put("write_to_visible_harness_cpu_seconds_by_thread", g.harnessThreads());
-                print(bytes, local, direct, g);
-                printCpu(bytes, directCpu, g);
+                PrefetchdContender.Daemon daemon = startDaemon(s3, w.resolve("gateway"));
+                try {
+                    for (int r = 0; r < rounds; r++) {
+                        boolean gatewayFirst = r % 2 == 1;
+                        System.out.printf(Locale.ROOT, "%nround %d of %d: %s first%n", r + 1, rounds,
+                                gatewayFirst ? "prefetchd" : "the direct upload");
+                        Direct d = gatewayFirst ? null : directUpload(s3, warm, file, r, md5);
+                        Gateway g = throughGateway(s3, daemon, warm, file, r, md5);
+                        if (d == null) {
+                            d = directUpload(s3, warm, file, r, md5);
+                        }
+                        print(bytes, local, d, g);
+                        printCpu(bytes, d.cpuByThread(), g);
+                        ratios.add(d.seconds() / (g.writeSeconds() + g.visibleSeconds()));
+                        byRound.add(roundJson(gatewayFirst, d, g));
+                    }
+                } finally {
+                    daemon.stop();
+                }
+            }
+            result.put("rounds", byRound);
+            result.put("through_prefetchd_over_direct_by_round", ratios);
+            if (rounds > 1) {
+                System.out.printf(Locale.ROOT, "%nthrough prefetchd / direct multipart, by round (odd: direct first, "
+                        + "even: prefetchd first): %s; median %.2fx%n", ratios.stream()
+                        .map(x -> String.format(Locale.ROOT, "%.2fx", x)).toList(), median(ratios));
             }
             Files.writeString(o.resolve("write.json"), Json.pretty(result));
             System.out.println("wrote " + o.resolve("write.json"));
@@ -167,6 +196,31 @@ public final class WriteBench implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private static Map<String, Object> roundJson(boolean gatewayFirst, Direct d, Gateway g) {
+        Map<String, Object> round = new LinkedHashMap<>();
+        round.put("first", gatewayFirst ? "prefetchd" : "direct");
+        round.put("direct_multipart_seconds", d.seconds());
+        round.put("direct_complete_multipart_seconds", d.completeSeconds());
+        round.put("direct_multipart_cpu_seconds_by_thread", d.cpuByThread());
+        round.put("nfs_write_seconds", g.writeSeconds());
+        round.put("nfs_write_daemon_cpu_seconds", g.daemonCpuSeconds());
+        round.put("nfs_write_harness_cpu_seconds", g.harnessCpuSeconds());
+        round.put("close_to_visible_seconds", g.visibleSeconds());
+        round.put("complete_multipart_seconds", g.completeSeconds());
+        round.put("commit_seconds", g.commitSeconds());
+        round.put("parts_sent_while_writing", g.partsWhileWriting());
+        round.put("parts_sent_after_close", g.partsAtUpload());
+        round.put("write_to_visible_daemon_cpu_seconds_by_thread", g.daemonThreads());
+        round.put("write_to_visible_harness_cpu_seconds_by_thread", g.harnessThreads());
+        return round;
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> sorted = xs.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /**
@@ -187,11 +241,12 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /**
-     * S3Proxy serves requests on its Jetty pool ({@code S3Proxy-Jetty-N}); the rest of this process is the writer or
-     * the SDK client, with this JVM's compilers and collector.
+     * S3Proxy serves requests on its Jetty pool ({@code S3Proxy-Jetty-N}) and completes an unconditional multipart
+     * upload on a thread of its own ({@code Thread-N}, counted among the ended threads once it is gone); the rest of
+     * this process is the writer or the SDK client, with this JVM's compilers and collector.
      */
     private static double emulator(Map<String, Double> harness) {
-        return harness.entrySet().stream().filter(e -> e.getKey().startsWith("S3Proxy"))
+        return harness.entrySet().stream().filter(e -> e.getKey().startsWith("S3Proxy") || e.getKey().equals("Thread"))
                 .mapToDouble(Map.Entry::getValue).sum();
     }
 
@@ -245,12 +300,15 @@ public final class WriteBench implements Callable<Integer> {
         return out;
     }
 
-    private static void print(long bytes, double local, double direct, Gateway g) {
+    private static void print(long bytes, double local, Direct d, Gateway g) {
         double mib = bytes / (1024.0 * 1024);
+        double direct = d.seconds();
         double total = g.writeSeconds() + g.visibleSeconds();
         System.out.printf(Locale.ROOT, "%n%-44s %9s %9s%n", "what", "seconds", "MiB/s");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "local disk (copy + fsync)", local, mib / local);
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "direct multipart upload (AWS SDK)", direct, mib / direct);
+        System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which CompleteMultipartUpload",
+                d.completeSeconds(), "");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "prefetchd: NFS write into staging (to close)",
                 g.writeSeconds(), mib / g.writeSeconds());
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9s%n", "  of which COMMIT (staged bytes to disk)",
@@ -313,26 +371,118 @@ public final class WriteBench implements Callable<Integer> {
         return s;
     }
 
-    /** Seconds of the SDK's multipart upload of {@code file}, after one of {@code warm} (if any) by the same client. */
-    private static double directUpload(S3Emulator s3, @Nullable Path warm, Path file, String key) {
+    /**
+     * The SDK's multipart upload of {@code file}: its seconds, of them those of its CompleteMultipartUpload request
+     * (sent until answered), and this process's CPU seconds meanwhile by thread (the emulated S3's included).
+     */
+    private record Direct(double seconds, double completeSeconds, Map<String, Double> cpuByThread) {
+    }
+
+    /**
+     * The SDK's multipart upload of {@code file} as {@code direct/checkpoint-ROUND.bin}, after one of {@code warm}
+     * (if any) by the same client; the object's MD5 is checked after.
+     */
+    private static Direct directUpload(S3Emulator s3, @Nullable Path warm, Path file, int round, String md5)
+            throws Exception {
+        CompletionTimer completion = new CompletionTimer();
+        String key = "direct/checkpoint-" + round + ".bin";
+        Direct d;
         try (S3AsyncClient client = S3AsyncClient.builder()
                 .endpointOverride(s3.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
                 .credentialsProvider(credentials())
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(32))
+                .overrideConfiguration(o -> o.addExecutionInterceptor(completion))
                 .multipartEnabled(true)
                 .build()) {
             if (warm != null) {
-                client.putObject(b -> b.bucket(s3.bucket()).key("warmup/direct.bin"), AsyncRequestBody.fromFile(warm))
-                        .join();
+                client.putObject(b -> b.bucket(s3.bucket()).key("warmup/direct-" + round + ".bin"),
+                        AsyncRequestBody.fromFile(warm)).join();
             }
+            completion.nanos.set(0);
+            ThreadCpu cpu0 = ThreadCpu.of(ProcessHandle.current().pid());
             long t0 = System.nanoTime();
             client.putObject(b -> b.bucket(s3.bucket()).key(key), AsyncRequestBody.fromFile(file)).join();
-            return (System.nanoTime() - t0) / 1e9;
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            d = new Direct(seconds, completion.nanos.get() / 1e9, ThreadCpu.of(ProcessHandle.current().pid()).since(cpu0));
+        }
+        check(s3, key, md5);
+        return d;
+    }
+
+    /**
+     * Adds up how long the client's CompleteMultipartUpload requests took, from sent until their answer was read.
+     * Not until the answer's headers: S3Proxy answers an unconditional completion at once with its status and
+     * whitespace, and sends the result once its store has written the object.
+     */
+    private static final class CompletionTimer implements ExecutionInterceptor {
+        private static final ExecutionAttribute<Long> SENT = new ExecutionAttribute<>("complete-sent");
+        final AtomicLong nanos = new AtomicLong();
+
+        @Override
+        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            if (context.request() instanceof CompleteMultipartUploadRequest) {
+                attributes.putAttribute(SENT, System.nanoTime());
+            }
+        }
+
+        @Override
+        public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+            Long sent = attributes.getAttribute(SENT);
+            if (sent != null) {
+                nanos.addAndGet(System.nanoTime() - sent);
+            }
         }
     }
 
-    /** The gateway's figures for {@code file}, written after {@code warm} (if any) was written and became visible. */
-    private Gateway throughGateway(S3Emulator s3, @Nullable Path warm, Path file, String key, Path work) throws Exception {
+    /**
+     * The gateway's figures for {@code file}, written as {@code ckpt/checkpoint-ROUND.bin} by a fresh daemon after
+     * {@code warm} (if any) was written and became visible; the object's MD5 is checked after.
+     */
+    private Gateway throughGateway(S3Emulator s3, PrefetchdContender.Daemon d, @Nullable Path warm, Path file,
+                                   int round, String md5) throws Exception {
+        String key = "ckpt/checkpoint-" + round + ".bin";
+        if (warm != null) {
+            String warmKey = "warmup/gateway-" + round + ".bin";
+            writeOverNfs(warm, warmKey, d.nfsPort(), rename);
+            awaitVisible(s3, warmKey, System.nanoTime());
+            if (idle) {
+                awaitNothingStaged(d.httpPort());
+            }
+        }
+        Map<String, Double> m0 = metrics(d.httpPort());
+        double daemonCpu0 = cpuSeconds(d.process().toHandle());
+        double harnessCpu0 = cpuSeconds(ProcessHandle.current());
+        ThreadCpu daemonThreads0 = ThreadCpu.of(d.process().pid());
+        ThreadCpu harnessThreads0 = ThreadCpu.of(ProcessHandle.current().pid());
+        long t0 = System.nanoTime();
+        writeOverNfs(file, key, d.nfsPort(), rename);
+        long t1 = System.nanoTime();
+        double daemonCpu = cpuSeconds(d.process().toHandle()) - daemonCpu0;
+        double harnessCpu = cpuSeconds(ProcessHandle.current()) - harnessCpu0;
+        awaitVisible(s3, key, t1);
+        long t2 = System.nanoTime();
+        if (rename) {
+            awaitGone(s3, key + ".tmp", t2);
+        }
+        Map<String, Double> daemonThreads = ThreadCpu.of(d.process().pid()).since(daemonThreads0);
+        Map<String, Double> harnessThreads = ThreadCpu.of(ProcessHandle.current().pid()).since(harnessThreads0);
+        // S3Proxy shows the object before it answers the completion: the gateway's timer has it once nothing is
+        // staged any more
+        awaitNothingStaged(d.httpPort());
+        Map<String, Double> m = metrics(d.httpPort());
+        String parts = "prefetchd_upload_streamed_parts_total";
+        Gateway g = new Gateway((t1 - t0) / 1e9,
+                grew(m0, m, "prefetchd_nfs_op_latency_seconds_sum", "op=\"COMMIT\""), (t2 - t1) / 1e9,
+                grew(m0, m, "prefetchd_s3_latency_seconds_sum", "op=\"complete_multipart\""),
+                (long) grew(m0, m, parts, "when=\"while_writing\""),
+                (long) grew(m0, m, parts, "when=\"at_upload\""),
+                daemonCpu, harnessCpu, daemonThreads, harnessThreads);
+        check(s3, key, md5);
+        return g;
+    }
+
+    /** A read-write daemon over {@code s3}, its state in {@code work}. */
+    private PrefetchdContender.Daemon startDaemon(S3Emulator s3, Path work) throws Exception {
         PrefetchdContender.DaemonLauncher launcher = new PrefetchdContender.DaemonLauncher(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 System.getProperty("java.class.path"), daemonHeap, null, daemonJavaOptions);
@@ -340,47 +490,7 @@ public final class WriteBench implements Callable<Integer> {
                 "--bucket", s3.bucket(), "--path-style", "--region", "us-east-1",
                 "--state-dir", work.resolve("state").toString(), "--nfs-port", "0", "--http-port", "0",
                 "--grpc-port", "0", "--bind", "127.0.0.1");
-        PrefetchdContender.Daemon d = PrefetchdContender.Daemon.start(launcher, args, work, false);
-        try {
-            Map<String, Double> m0 = Map.of();
-            if (warm != null) {
-                writeOverNfs(warm, "warmup/gateway.bin", d.nfsPort(), rename);
-                awaitVisible(s3, "warmup/gateway.bin", System.nanoTime());
-                if (idle) {
-                    awaitNothingStaged(d.httpPort());
-                }
-                m0 = metrics(d.httpPort());
-            }
-            double daemonCpu0 = cpuSeconds(d.process().toHandle());
-            double harnessCpu0 = cpuSeconds(ProcessHandle.current());
-            ThreadCpu daemonThreads0 = ThreadCpu.of(d.process().pid());
-            ThreadCpu harnessThreads0 = ThreadCpu.of(ProcessHandle.current().pid());
-            long t0 = System.nanoTime();
-            writeOverNfs(file, key, d.nfsPort(), rename);
-            long t1 = System.nanoTime();
-            double daemonCpu = cpuSeconds(d.process().toHandle()) - daemonCpu0;
-            double harnessCpu = cpuSeconds(ProcessHandle.current()) - harnessCpu0;
-            awaitVisible(s3, key, t1);
-            long t2 = System.nanoTime();
-            if (rename) {
-                awaitGone(s3, key + ".tmp", t2);
-            }
-            Map<String, Double> daemonThreads = ThreadCpu.of(d.process().pid()).since(daemonThreads0);
-            Map<String, Double> harnessThreads = ThreadCpu.of(ProcessHandle.current().pid()).since(harnessThreads0);
-            // S3Proxy shows the object before it answers the completion: the gateway's timer has it once nothing is
-            // staged any more
-            awaitNothingStaged(d.httpPort());
-            Map<String, Double> m = metrics(d.httpPort());
-            String parts = "prefetchd_upload_streamed_parts_total";
-            return new Gateway((t1 - t0) / 1e9,
-                    grew(m0, m, "prefetchd_nfs_op_latency_seconds_sum", "op=\"COMMIT\""), (t2 - t1) / 1e9,
-                    grew(m0, m, "prefetchd_s3_latency_seconds_sum", "op=\"complete_multipart\""),
-                    (long) grew(m0, m, parts, "when=\"while_writing\""),
-                    (long) grew(m0, m, parts, "when=\"at_upload\""),
-                    daemonCpu, harnessCpu, daemonThreads, harnessThreads);
-        } finally {
-            d.stop();
-        }
+        return PrefetchdContender.Daemon.start(launcher, args, work, false);
     }
 
     /**
@@ -399,12 +509,16 @@ public final class WriteBench implements Callable<Integer> {
             Nfs4Client.OpenFile f = client.create("/" + key + (renamed ? ".tmp" : ""));
             long size = in.size();
             ExecutorService writers = Executors.newFixedThreadPool(NFS_IN_FLIGHT);
+            // one buffer per writer thread, as a kernel client writes from its page cache: the harness's JVM, which
+            // also runs the emulated S3, does not allocate (and collect) the file's size in WRITE payloads
+            ThreadLocal<byte[]> whole = ThreadLocal.withInitial(() -> new byte[NFS_WRITE]);
             try {
                 List<Future<?>> pending = new ArrayList<>();
                 for (long at = 0; at < size; at += NFS_WRITE) {
                     long offset = at;
                     pending.add(writers.submit(() -> {
-                        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(NFS_WRITE, size - offset));
+                        int length = (int) Math.min(NFS_WRITE, size - offset);
+                        ByteBuffer buf = ByteBuffer.wrap(length == NFS_WRITE ? whole.get() : new byte[length]);
                         while (buf.hasRemaining()) {
                             if (in.read(buf, offset + buf.position()) < 0) {
                                 throw new IOException("short read of " + file);
