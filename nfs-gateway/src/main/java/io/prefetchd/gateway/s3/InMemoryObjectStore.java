@@ -45,7 +45,8 @@ import org.jspecify.annotations.Nullable;
  *       form: treat ETags as opaque). {@link #copy} keeps the source's ETag and user metadata.</li>
  *   <li>Caller-driven multipart uploads ({@link #beginMultipart}, {@link #uploadPart}, {@link #completeMultipart},
  *       {@link #abortMultipart}) keep their parts until completed or aborted; a completion names parts by the MD5
- *       ETags they were given; part sizes are not checked. {@link #partsUploaded()} and
+ *       ETags they were given; part sizes are not checked. {@link #partsUploaded()} (of them
+ *       {@link #partsUploadedFromFiles()}, those whose bytes it read from a local file) and
  *       {@link #multipartsInProgress()} count them.</li>
  * </ul>
  *
@@ -86,6 +87,7 @@ public final class InMemoryObjectStore implements ObjectStore {
     private final Map<String, Multipart> multiparts = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong uploadIds = new AtomicLong();
     private final AtomicLong partsUploaded = new AtomicLong();
+    private final AtomicLong partsFromFiles = new AtomicLong();
 
     public InMemoryObjectStore(String bucket, Clock clock) {
         this.bucket = requireNonNull(bucket, "bucket is null");
@@ -202,6 +204,7 @@ public final class InMemoryObjectStore implements ObjectStore {
                         throw new IOException(file + " ended before " + (offset + length));
                     }
                 }
+                partsFromFiles.incrementAndGet();
                 return b.array();
             } catch (IOException e) {
                 throw new ObjectStoreException(Kind.IO, bucket, key, "UploadPart " + number + " of " + file
@@ -273,6 +276,11 @@ public final class InMemoryObjectStore implements ObjectStore {
     /** Parts of multipart uploads received, failed or refused ones excluded. */
     public long partsUploaded() {
         return partsUploaded.get();
+    }
+
+    /** Of {@link #partsUploaded()}, those whose bytes the store read from a local file (not given in memory). */
+    public long partsUploadedFromFiles() {
+        return partsFromFiles.get();
     }
 
     /** Multipart uploads begun and neither completed nor aborted. */

@@ -62,8 +62,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <p><b>Memory.</b> A part in flight holds its bytes in a buffer off the heap ({@link PartBuffers}, kept from part
  * to part); the {@link Context#budget} shared by all files bounds the parts in flight, and so the buffers. A part
- * that finds no permit waits for a later write, or for {@link #finish}, which sends from the staged file without
- * holding bytes.
+ * that finds no permit waits for a later write, or for {@link #finish}, which sends what is left through the buffers
+ * on the permits free then, one part at a time on each ({@link PartsAtUpload}), or from the staged file without
+ * holding bytes when none is.
  *
  * <p>Thread-safe: state guarded by this object's monitor, under which no other lock is taken and nothing is
  * called out. The staged file's monitor may be held when this one is taken ({@link #changed}), never the other
@@ -450,20 +451,7 @@ final class StreamingUpload {
                 all.add(sent != null && sent.length() == length ? CompletableFuture.completedFuture(sent) : null);
             }
         }
-        for (int k = 0; k < count; k++) {
-            if (all.get(k) == null) {
-                long offset = k * p;
-                context.atUpload.increment();
-                CompletableFuture<UploadedPart> sent;
-                try {
-                    sent = context.store.uploadPart(uploadKey, uploadId, k + 1, file.file, offset,
-                            Math.min(p, finalSize - offset));
-                } catch (RuntimeException e) {
-                    sent = CompletableFuture.failedFuture(e);
-                }
-                all.set(k, sent);
-            }
-        }
+        PartsAtUpload.send(context, file, uploadKey, uploadId, finalSize, all);
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> all.stream().map(CompletableFuture::join).toList());
     }

@@ -189,6 +189,60 @@ class StreamingUploadTest {
         assertEquals(2, parts("at_upload"), "part 2 again, and part 6");
     }
 
+    /** Changes one byte in each of parts 1..5 of {@code f}, all five already in S3, and in {@code expected}. */
+    private void touchTheFirstFiveParts(Inode f, byte[] expected) throws FsException {
+        for (int k = 0; k < 5; k++) {
+            expected[k * PART + 7] ^= 0x5a;
+            fs.write(f, k * PART + 7, ByteBuffer.wrap(expected, k * PART + 7, 1), false);
+        }
+    }
+
+    @Test
+    void partsLeftAtTheClose_areReadIntoThePartBuffers_notByTheStoreFromTheStagedFile() throws Exception {
+        byte[] expected = random(6 * PART + 1000, 11);
+        Inode f = writtenUntilFivePartsAreInS3(expected);
+        touchTheFirstFiveParts(f, expected);
+
+        closeAndUpload(fs, f);
+
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(7, parts("at_upload"), "parts 1-5 again, part 6, and the 1000 bytes of part 7");
+        assertEquals(0, store.partsUploadedFromFiles(), "every part went up from a part buffer");
+        assertEquals(0, store.multipartsInProgress());
+    }
+
+    @Test
+    void aPartLeftAtTheCloseThatFails_abortsTheStreamedUpload_theFileGoesUpWhole_andTheBudgetIsWholeAgain()
+            throws Exception {
+        // three times over: seven lanes each, more than the 16 permits of the budget if a lane kept its permit
+        for (int round = 0; round < 3; round++) {
+            String name = "ckpt-" + round + ".pt";
+            byte[] expected = random(6 * PART + 1000, 12 + round);
+            Inode f = fs.create(MODELS, name, new CreateHow(CreateHow.Mode.GUARDED, 0, NewAttributes.NONE), ALICE);
+            double before = parts("while_writing");
+            write(f, expected, 0, expected.length);
+            await(() -> parts("while_writing") - before == 5, "five parts of " + name + " are in S3");
+            touchTheFirstFiveParts(f, expected);
+
+            store.failNextWrites(1, io.prefetchd.gateway.s3.ObjectStoreException.Kind.UNAVAILABLE);
+            fs.closed(f);
+            await(() -> {
+                clock.advance(Duration.ofSeconds(5));   // the retry's backoff
+                fs.runUploads();
+                return fs.status().pending().isEmpty();
+            }, name + " is in S3 after its failed part");
+
+            assertArrayEquals(expected, object("data/models/" + name));
+            assertEquals(round + 1, meters.get("prefetchd.upload.streamed.abandoned").counter().count());
+            assertEquals(0, store.multipartsInProgress(), "the streamed upload was aborted");
+        }
+        // every lane gave its permit back: the next checkpoint streams as the first did
+        double before = parts("while_writing");
+        Inode f = create();
+        write(f, random(6 * PART, 20), 0, 6 * PART);
+        await(() -> parts("while_writing") - before == 5, "five parts of the next file are in S3 while it is written");
+    }
+
     @Test
     void truncateWhileStreaming_thenWritingOn_givesExactlyTheFinalBytes() throws Exception {
         byte[] first = random(6 * PART, 4);
