@@ -181,6 +181,7 @@ public final class WriteBench implements Callable<Integer> {
             }
             result.put("rounds", byRound);
             result.put("through_prefetchd_over_direct_by_round", ratios);
+            result.put("through_prefetchd_over_direct_median", median(ratios));
             if (rounds > 1) {
                 System.out.printf(Locale.ROOT, "%nthrough prefetchd / direct multipart, by round (odd: direct first, "
                         + "even: prefetchd first): %s; median %.2fx%n", ratios.stream()
@@ -435,7 +436,7 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /**
-     * The gateway's figures for {@code file}, written as {@code ckpt/checkpoint-ROUND.bin} by a fresh daemon after
+     * The gateway's figures for {@code file}, written as {@code ckpt/checkpoint-ROUND.bin} through daemon {@code d} after
      * {@code warm} (if any) was written and became visible; the object's MD5 is checked after.
      */
     private Gateway throughGateway(S3Emulator s3, PrefetchdContender.Daemon d, @Nullable Path warm, Path file,

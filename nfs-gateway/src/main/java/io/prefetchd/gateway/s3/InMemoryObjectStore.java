@@ -190,7 +190,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         java.nio.ByteBuffer b = data.slice();
         byte[] bytes = new byte[b.remaining()];
         b.get(bytes);
-        return storePart(key, uploadId, number, () -> bytes);
+        return storePart(key, uploadId, number, () -> bytes, false);
     }
 
     @Override
@@ -204,17 +204,16 @@ public final class InMemoryObjectStore implements ObjectStore {
                         throw new IOException(file + " ended before " + (offset + length));
                     }
                 }
-                partsFromFiles.incrementAndGet();
                 return b.array();
             } catch (IOException e) {
                 throw new ObjectStoreException(Kind.IO, bucket, key, "UploadPart " + number + " of " + file
                         + " failed: " + e, e);
             }
-        });
+        }, true);
     }
 
     private CompletableFuture<UploadedPart> storePart(String key, String uploadId, int number,
-                                                      java.util.function.Supplier<byte[]> bytes) {
+                                                      java.util.function.Supplier<byte[]> bytes, boolean fromFile) {
         return onStoreThread(key, "UploadPart " + number, () -> {
             beforeWrite(key, "UploadPart " + number);
             byte[] b = bytes.get();
@@ -225,6 +224,9 @@ public final class InMemoryObjectStore implements ObjectStore {
             }
             m.parts().put(number, b);
             partsUploaded.incrementAndGet();
+            if (fromFile) {
+                partsFromFiles.incrementAndGet();
+            }
             return new UploadedPart(number, b.length, md5Hex(b), null);
         });
     }

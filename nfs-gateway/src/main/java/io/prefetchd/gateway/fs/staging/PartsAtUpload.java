@@ -17,10 +17,11 @@ import static java.util.Objects.requireNonNull;
 /**
  * Sends the parts of a streamed upload that are missing when it is due (the tail, parts changed after they went up),
  * read from the staged file into the part buffers, as the parts sent while the file was written are: around the page
- * cache, so that the second half of a checkpoint, uploaded after its close, fills no page cache and is not copied
- * once more into the store's own file buffers. The parts go on as many lanes as the shared budget has permits free
- * (each lane one part in flight at a time, its permit held until the lane runs dry); with none free, each part is
- * read from the staged file by the store itself, as any upload of a whole file is.
+ * cache (a file's last, partial part through it), so that the second half of a checkpoint, uploaded after its close,
+ * fills no page cache and is not copied once more into the store's own file buffers. The parts go on as many lanes
+ * as the shared budget has permits free, more as permits free up while parts wait (each lane one part in flight at
+ * a time, its permit held until no part waits); with none free at the start, each part is read from the staged file
+ * by the store itself, as any upload of a whole file is.
  *
  * <p>A part that cannot be read whole (the file cut short meanwhile) or sent fails the whole send, and the parts not
  * yet started with it: the upload is then aborted and its file uploaded whole.
@@ -87,7 +88,8 @@ final class PartsAtUpload {
 
     /**
      * Sends the next waiting part through a buffer and, once it is in S3, the one after on the same lane; gives the
-     * lane's permit back when none is left.
+     * lane's permit back when none is left. Opens another lane first when parts wait and a permit is free again,
+     * so that a tail begun on few lanes (other files' parts held the budget) widens as they end.
      */
     private void lane() {
         Integer k = next();
@@ -95,11 +97,15 @@ final class PartsAtUpload {
             context.budget.release();
             return;
         }
+        if (hasWaiting() && context.budget.tryAcquire()) {
+            lane();
+        }
         long offset = k * context.partSize;
         int length = (int) Math.min(context.partSize, finalSize - offset);
-        ByteBuffer bytes = context.buffers.take();
+        ByteBuffer bytes = null;
         CompletableFuture<UploadedPart> sent;
         try {
+            bytes = context.buffers.take();
             bytes.limit(length);
             int read = file.read(offset, bytes);
             if (read != length) {
@@ -107,11 +113,14 @@ final class PartsAtUpload {
                         + length + " bytes: the file was cut short");
             }
             sent = context.store.uploadPart(uploadKey, uploadId, k + 1, bytes.flip());
-        } catch (FsException | IOException | RuntimeException e) {
+        } catch (FsException | IOException | RuntimeException | Error e) {   // an Error too: else the upload hangs
             sent = CompletableFuture.failedFuture(e);
         }
+        ByteBuffer taken = bytes;
         sent.whenComplete((uploaded, failure) -> {
-            context.buffers.give(bytes);   // the store is done with it, retries included
+            if (taken != null) {
+                context.buffers.give(taken);   // the store is done with it, retries included
+            }
             try {
                 context.executor.execute(() -> {
                     ended(k, uploaded, failure);
@@ -123,6 +132,10 @@ final class PartsAtUpload {
                 context.budget.release();
             }
         });
+    }
+
+    private synchronized boolean hasWaiting() {
+        return !waiting.isEmpty();
     }
 
     /** Part {@code k} is in S3, or failed, and then so do the parts still waiting. */

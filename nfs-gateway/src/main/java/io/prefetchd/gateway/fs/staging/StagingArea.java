@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -498,6 +499,12 @@ final class StagingArea implements AutoCloseable {
     /** Files created from now on are uploaded while they are written, as {@code context} says. */
     void streamWith(StreamingUpload.Context context) {
         streaming = requireNonNull(context, "context is null");
+    }
+
+    /** The permits for streamed parts in flight, all files together; null when files are not streamed. */
+    @Nullable Semaphore streamingBudget() {
+        StreamingUpload.Context c = streaming;
+        return c == null ? null : c.budget;
     }
 
     /** Multipart upload {@code uploadId} of {@code key} began; durable when this returns. */

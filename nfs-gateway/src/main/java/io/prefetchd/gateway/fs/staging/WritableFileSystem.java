@@ -323,6 +323,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         uploader.runDue();
     }
 
+    /** The permits for streamed parts in flight, all files together, for tests; fails when files are not streamed. */
+    Semaphore streamingBudget() {
+        return requireNonNull(area.streamingBudget(), "files are not streamed");
+    }
+
     /**
      * {@code wake} is run (on the closing thread; it must not block) when a close makes a file due for upload at once,
      * as a streamed file is: whoever calls {@link #runUploads} can do so now rather than at its next round.

@@ -212,35 +212,58 @@ class StreamingUploadTest {
     }
 
     @Test
-    void aPartLeftAtTheCloseThatFails_abortsTheStreamedUpload_theFileGoesUpWhole_andTheBudgetIsWholeAgain()
+    void aPartLeftAtTheCloseThatFails_abortsTheStreamedUpload_theFileGoesUpWhole_andEveryPermitIsBack()
             throws Exception {
-        // three times over: seven lanes each, more than the 16 permits of the budget if a lane kept its permit
-        for (int round = 0; round < 3; round++) {
-            String name = "ckpt-" + round + ".pt";
-            byte[] expected = random(6 * PART + 1000, 12 + round);
-            Inode f = fs.create(MODELS, name, new CreateHow(CreateHow.Mode.GUARDED, 0, NewAttributes.NONE), ALICE);
-            double before = parts("while_writing");
-            write(f, expected, 0, expected.length);
-            await(() -> parts("while_writing") - before == 5, "five parts of " + name + " are in S3");
-            touchTheFirstFiveParts(f, expected);
+        int permits = fs.streamingBudget().availablePermits();
+        byte[] expected = random(6 * PART + 1000, 12);
+        Inode f = writtenUntilFivePartsAreInS3(expected);
+        touchTheFirstFiveParts(f, expected);
 
-            store.failNextWrites(1, io.prefetchd.gateway.s3.ObjectStoreException.Kind.UNAVAILABLE);
-            fs.closed(f);
-            await(() -> {
-                clock.advance(Duration.ofSeconds(5));   // the retry's backoff
-                fs.runUploads();
-                return fs.status().pending().isEmpty();
-            }, name + " is in S3 after its failed part");
+        store.failNextWrites(1, io.prefetchd.gateway.s3.ObjectStoreException.Kind.UNAVAILABLE);
+        fs.closed(f);
+        await(() -> {
+            clock.advance(Duration.ofSeconds(5));   // the retry's backoff
+            fs.runUploads();
+            return fs.status().pending().isEmpty();
+        }, "the file is in S3 after its failed part");
 
-            assertArrayEquals(expected, object("data/models/" + name));
-            assertEquals(round + 1, meters.get("prefetchd.upload.streamed.abandoned").counter().count());
-            assertEquals(0, store.multipartsInProgress(), "the streamed upload was aborted");
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(1, meters.get("prefetchd.upload.streamed.abandoned").counter().count());
+        assertEquals(0, store.multipartsInProgress(), "the streamed upload was aborted");
+        await(() -> fs.streamingBudget().availablePermits() == permits, "every lane gave its permit back");
+    }
+
+    @Test
+    void partsLeftAtTheClose_withOnePermitFree_goOneLane_andWithNoneFree_areReadByTheStore() throws Exception {
+        java.util.concurrent.Semaphore budget = fs.streamingBudget();
+        byte[] expected = random(6 * PART + 1000, 14);
+        Inode f = writtenUntilFivePartsAreInS3(expected);
+        touchTheFirstFiveParts(f, expected);
+        int others = budget.availablePermits() - 1;
+        budget.acquire(others);   // other files' parts hold all permits but one
+        try {
+            closeAndUpload(fs, f);
+        } finally {
+            budget.release(others);
         }
-        // every lane gave its permit back: the next checkpoint streams as the first did
+        assertArrayEquals(expected, object(KEY));
+        assertEquals(0, store.partsUploadedFromFiles(), "seven parts, one after another, on the one free permit");
+
+        String second = "data/models/second.pt";
+        byte[] bytes = random(6 * PART + 1000, 15);
+        Inode g = fs.create(MODELS, "second.pt", new CreateHow(CreateHow.Mode.GUARDED, 0, NewAttributes.NONE), ALICE);
         double before = parts("while_writing");
-        Inode f = create();
-        write(f, random(6 * PART, 20), 0, 6 * PART);
-        await(() -> parts("while_writing") - before == 5, "five parts of the next file are in S3 while it is written");
+        write(g, bytes, 0, bytes.length);
+        await(() -> parts("while_writing") - before == 5, "five parts of the second file are in S3");
+        int all = budget.availablePermits();
+        budget.acquire(all);   // none free
+        try {
+            closeAndUpload(fs, g);
+        } finally {
+            budget.release(all);
+        }
+        assertArrayEquals(bytes, object(second));
+        assertEquals(2, store.partsUploadedFromFiles(), "part 6 and the 1000 bytes of part 7, read by the store");
     }
 
     @Test
