@@ -64,11 +64,10 @@ final class PartsAtUpload {
                 context.atUpload.increment();
             }
         }
-        int lanes = 0;
-        while (lanes < waiting.size() && context.budget.tryAcquire()) {
-            lanes++;
+        if (waiting.isEmpty()) {
+            return;
         }
-        if (lanes == 0) {
+        if (!context.budget.tryAcquire()) {
             for (Integer k = next(); k != null; k = next()) {
                 parts.set(k, fromFile(k));
             }
@@ -77,9 +76,7 @@ final class PartsAtUpload {
         for (Integer k : waiting) {
             parts.set(k, new CompletableFuture<>());
         }
-        for (int i = 0; i < lanes; i++) {
-            lane();
-        }
+        lane();   // and more lanes from it, as permits allow
     }
 
     private synchronized @Nullable Integer next() {
@@ -88,17 +85,15 @@ final class PartsAtUpload {
 
     /**
      * Sends the next waiting part through a buffer and, once it is in S3, the one after on the same lane; gives the
-     * lane's permit back when none is left. Opens another lane first when parts wait and a permit is free again,
-     * so that a tail begun on few lanes (other files' parts held the budget) widens as they end.
+     * lane's permit back when none is left. Once its part is on its way, opens another lane if parts wait and a
+     * permit is free: so the tail spreads over the permits free at the start, and one begun on few lanes (other
+     * files' parts held the budget) widens as they end.
      */
     private void lane() {
         Integer k = next();
         if (k == null) {
             context.budget.release();
             return;
-        }
-        if (hasWaiting() && context.budget.tryAcquire()) {
-            lane();
         }
         long offset = k * context.partSize;
         int length = (int) Math.min(context.partSize, finalSize - offset);
@@ -132,6 +127,9 @@ final class PartsAtUpload {
                 context.budget.release();
             }
         });
+        if (hasWaiting() && context.budget.tryAcquire()) {
+            lane();
+        }
     }
 
     private synchronized boolean hasWaiting() {

@@ -299,7 +299,13 @@ final class StreamingUpload {
      */
     private void sendWhileWriting(String uploadKey, String uploadId, int k) {
         long p = context.partSize;
-        ByteBuffer bytes = context.buffers.take();
+        ByteBuffer bytes;
+        try {
+            bytes = context.buffers.take();
+        } catch (RuntimeException | Error e) {   // no memory off the heap: the part ends failed, its permit freed
+            partEnded(k, uploadId, 0, null, e);
+            return;
+        }
         long version;
         int read;
         try {
@@ -307,7 +313,7 @@ final class StreamingUpload {
                 read = file.read(k * p, bytes);
                 version = versionOf(k);
             }
-        } catch (FsException | RuntimeException e) {
+        } catch (FsException | RuntimeException | Error e) {
             context.buffers.give(bytes);
             partEnded(k, uploadId, 0, null, e);
             return;

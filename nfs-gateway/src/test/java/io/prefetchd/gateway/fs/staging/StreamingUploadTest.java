@@ -236,18 +236,20 @@ class StreamingUploadTest {
     @Test
     void partsLeftAtTheClose_withOnePermitFree_goOneLane_andWithNoneFree_areReadByTheStore() throws Exception {
         java.util.concurrent.Semaphore budget = fs.streamingBudget();
+        int permits = budget.availablePermits();
         byte[] expected = random(6 * PART + 1000, 14);
         Inode f = writtenUntilFivePartsAreInS3(expected);
         touchTheFirstFiveParts(f, expected);
-        int others = budget.availablePermits() - 1;
-        budget.acquire(others);   // other files' parts hold all permits but one
+        await(() -> budget.availablePermits() == permits, "the parts sent while writing gave their permits back");
+        budget.acquire(permits - 1);   // other files' parts hold all permits but one
         try {
             closeAndUpload(fs, f);
         } finally {
-            budget.release(others);
+            budget.release(permits - 1);
         }
         assertArrayEquals(expected, object(KEY));
         assertEquals(0, store.partsUploadedFromFiles(), "seven parts, one after another, on the one free permit");
+        await(() -> budget.availablePermits() == permits, "the lane gave its permit back");
 
         String second = "data/models/second.pt";
         byte[] bytes = random(6 * PART + 1000, 15);
@@ -255,12 +257,12 @@ class StreamingUploadTest {
         double before = parts("while_writing");
         write(g, bytes, 0, bytes.length);
         await(() -> parts("while_writing") - before == 5, "five parts of the second file are in S3");
-        int all = budget.availablePermits();
-        budget.acquire(all);   // none free
+        await(() -> budget.availablePermits() == permits, "the parts sent while writing gave their permits back");
+        budget.acquire(permits);   // none free
         try {
             closeAndUpload(fs, g);
         } finally {
-            budget.release(all);
+            budget.release(permits);
         }
         assertArrayEquals(bytes, object(second));
         assertEquals(2, store.partsUploadedFromFiles(), "part 6 and the 1000 bytes of part 7, read by the store");
