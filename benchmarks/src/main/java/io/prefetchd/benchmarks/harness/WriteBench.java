@@ -172,7 +172,7 @@ public final class WriteBench implements Callable<Integer> {
                         }
                         print(bytes, local, d, g);
                         printCpu(bytes, d.cpuByThread(), g);
-                        ratios.add(d.seconds() / (g.writeSeconds() + g.visibleSeconds()));
+                        ratios.add(d.seconds() / g.totalSeconds());
                         byRound.add(roundJson(gatewayFirst, d, g));
                     }
                 } finally {
@@ -181,11 +181,12 @@ public final class WriteBench implements Callable<Integer> {
             }
             result.put("rounds", byRound);
             result.put("through_prefetchd_over_direct_by_round", ratios);
-            result.put("through_prefetchd_over_direct_median", median(ratios));
+            double median = median(ratios);
+            result.put("through_prefetchd_over_direct_median", median);
             if (rounds > 1) {
                 System.out.printf(Locale.ROOT, "%nthrough prefetchd / direct multipart, by round (odd: direct first, "
                         + "even: prefetchd first): %s; median %.2fx%n", ratios.stream()
-                        .map(x -> String.format(Locale.ROOT, "%.2fx", x)).toList(), median(ratios));
+                        .map(x -> String.format(Locale.ROOT, "%.2fx", x)).toList(), median);
             }
             Files.writeString(o.resolve("write.json"), Json.pretty(result));
             System.out.println("wrote " + o.resolve("write.json"));
@@ -239,6 +240,10 @@ public final class WriteBench implements Callable<Integer> {
     private record Gateway(double writeSeconds, double commitSeconds, double visibleSeconds, double completeSeconds,
                            long partsWhileWriting, long partsAtUpload, double daemonCpuSeconds, double harnessCpuSeconds,
                            Map<String, Double> daemonThreads, Map<String, Double> harnessThreads) {
+        /** Seconds from the first WRITE until the object is visible in S3. */
+        double totalSeconds() {
+            return writeSeconds + visibleSeconds;
+        }
     }
 
     /**
@@ -304,7 +309,7 @@ public final class WriteBench implements Callable<Integer> {
     private static void print(long bytes, double local, Direct d, Gateway g) {
         double mib = bytes / (1024.0 * 1024);
         double direct = d.seconds();
-        double total = g.writeSeconds() + g.visibleSeconds();
+        double total = g.totalSeconds();
         System.out.printf(Locale.ROOT, "%n%-44s %9s %9s%n", "what", "seconds", "MiB/s");
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "local disk (copy + fsync)", local, mib / local);
         System.out.printf(Locale.ROOT, "%-44s %9.2f %9.1f%n", "direct multipart upload (AWS SDK)", direct, mib / direct);
@@ -404,7 +409,8 @@ public final class WriteBench implements Callable<Integer> {
             long t0 = System.nanoTime();
             client.putObject(b -> b.bucket(s3.bucket()).key(key), AsyncRequestBody.fromFile(file)).join();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            d = new Direct(seconds, completion.nanos.get() / 1e9, ThreadCpu.of(ProcessHandle.current().pid()).since(cpu0));
+            d = new Direct(seconds, completion.nanos.get() / 1e9,
+                    ThreadCpu.of(ProcessHandle.current().pid()).since(cpu0));
         }
         check(s3, key, md5);
         return d;
@@ -436,8 +442,8 @@ public final class WriteBench implements Callable<Integer> {
     }
 
     /**
-     * The gateway's figures for {@code file}, written as {@code ckpt/checkpoint-ROUND.bin} through daemon {@code d} after
-     * {@code warm} (if any) was written and became visible; the object's MD5 is checked after.
+     * The gateway's figures for {@code file}, written as {@code ckpt/checkpoint-ROUND.bin} through daemon {@code d}
+     * after {@code warm} (if any) was written and became visible; the object's MD5 is checked after.
      */
     private Gateway throughGateway(S3Emulator s3, PrefetchdContender.Daemon d, @Nullable Path warm, Path file,
                                    int round, String md5) throws Exception {
