@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -295,7 +296,9 @@ public final class DiskExtentCache implements ExtentCache {
             index.checkAccepting();
             return true;
         }
-        List<Fetch> claimed = index.claimMissing(ObjectId.of(bucket, object), object.size());
+        // a settled fetch holds its block's bytes: each leaves this list once handled, or an offer of a large
+        // object would keep all of it on the heap until its last block is on disk
+        List<Fetch> claimed = new ArrayList<>(index.claimMissing(ObjectId.of(bucket, object), object.size()));
         boolean all = true;
         int k = 0;
         try {
@@ -315,6 +318,7 @@ public final class DiskExtentCache implements ExtentCache {
                 // as a GET that returned them: readers joined meanwhile get them, then they are written to disk
                 fetcher.fetched(object, List.of(fetch), fetch.key.start(), fetch.key.length(), bytes, null);
                 all &= fetch.stored.isDone() && !fetch.stored.isCompletedExceptionally();
+                claimed.set(k, null);
             }
         } catch (RuntimeException | Error e) {
             // no claim may outlive the offer: a block left in flight is never cached, and a read that joins it waits

@@ -8,9 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -57,6 +59,36 @@ class DiskExtentCacheOfferTest {
 
         assertArrayEquals(bytes, cache.read(object, 0, bytes.length));
         assertEquals(0, store.getCount());
+    }
+
+    @Test
+    void offer_keepsNoBlockOnTheHeapOnceItIsOnDisk() {
+        List<WeakReference<byte[]>> given = new ArrayList<>();
+        List<Boolean> earlierCollected = new ArrayList<>();
+        assertTrue(cache.offer(object, (offset, length) -> {
+            if (offset == 3 * GRAIN) {   // blocks 0 and 1 are on disk; block 2 may still be the caller's local
+                earlierCollected.add(collected(given.subList(0, 2)));
+            }
+            byte[] block = Arrays.copyOfRange(bytes, (int) offset, (int) offset + length);
+            given.add(new WeakReference<>(block));
+            return block;
+        }));
+
+        // an object offered whole would otherwise need as much heap as it is large (a checkpoint just uploaded)
+        assertEquals(List.of(true), earlierCollected, "the first two blocks' bytes were still reachable");
+        assertArrayEquals(bytes, cache.read(object, 0, bytes.length));
+        assertEquals(0, store.getCount());
+    }
+
+    /** Whether the collector clears every one of {@code refs} (a few full collections at most). */
+    private static boolean collected(List<WeakReference<byte[]>> refs) {
+        for (int i = 0; i < 20; i++) {
+            if (refs.stream().allMatch(r -> r.get() == null)) {
+                return true;
+            }
+            System.gc();
+        }
+        return refs.stream().allMatch(r -> r.get() == null);
     }
 
     @Test

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       {@code os.replace}d into place (NFSv4.1), and a checkpoint folder written then renamed into place, load in a
  *       second guest (NFSv4.0) with equal tensors, and the object S3 holds has the bytes the writer read back;</li>
  *   <li>a file whose {@code fsync} returned, closed but not yet uploaded, survives {@code kill -9} of the gateway:
- *       after a restart the upload completes, and S3 holds exactly the acknowledged bytes.</li>
+ *       after a restart the upload completes, and S3 holds exactly the acknowledged bytes;</li>
+ *   <li>a file twice as large as the daemon's heap is uploaded, enters the read cache and is read back from it,
+ *       and the daemon keeps running.</li>
  * </ul>
  */
 class CheckpointLinuxIT {
@@ -53,6 +56,8 @@ class CheckpointLinuxIT {
     private static final int CHECKPOINT_MIB = 256;
     private static final Pattern MD5 = Pattern.compile("(?m)^MD5 ([0-9a-f]{32})$");
     private static final Duration UPLOAD_DEADLINE = Duration.ofMinutes(3);
+    /** The heap of the daemon whose checkpoint is twice as large. */
+    private static final int DAEMON_HEAP_MIB = 192;
 
     @Test
     void torchCheckpoint_savedAndRenamedThroughTheMount_loadsInAnotherGuest_andIsTheObjectInS3(@TempDir Path tmp)
@@ -115,9 +120,7 @@ class CheckpointLinuxIT {
     void fsyncedFile_survivesKillNineBeforeItsUpload_andIsUploadedAfterRestart(@TempDir Path tmp)
             throws Exception {
         requireVm();
-        Path launcher = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
-                .resolve("bin/prefetchd");
-        assertTrue(Files.isExecutable(launcher), launcher + " is built by this Maven run");
+        Path launcher = launcher();
         Path work = VmTestSupport.workFolder("killnine-it-");
         try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
             s3.createBucket(BUCKET);
@@ -158,6 +161,70 @@ class CheckpointLinuxIT {
         } finally {
             VmTestSupport.deleteTree(work);
         }
+    }
+
+    @Test
+    void aCheckpointTwiceTheDaemonsHeap_isUploaded_andReadBackFromTheCache_byAGatewayThatKeepsRunning(
+            @TempDir Path tmp) throws Exception {
+        requireVm();
+        Path launcher = launcher();
+        Path work = VmTestSupport.workFolder("heap-it-");
+        Files.createDirectories(tmp.resolve("s3"));
+        CountingBlobStore counting = new CountingBlobStore(new FilesystemNio2BlobStore(tmp.resolve("s3").toString()));
+        try (S3ProxyFixture s3 = S3ProxyFixture.start(counting)) {
+            s3.createBucket(BUCKET);
+            String expected = writeRandom(work.resolve("src.bin"), (long) 2 * DAEMON_HEAP_MIB << 20);
+            Path script = GuestScripts.writeScript("checkpoint.py", work);
+            // the file enters the read cache after its upload (the default cache takes files up to 2.5 GiB): a
+            // daemon that held the whole file on its heap meanwhile ran out of it and exited
+            Process gateway = serve(launcher, s3.endpoint().toString(), tmp.resolve("state"),
+                    tmp.resolve("gateway.log"), Map.of("PREFETCHD_JAVA_OPTS", "-Xmx" + DAEMON_HEAP_MIB + "m"));
+            try {
+                int port = nfsPort(gateway);
+                VM.run(VmNfsClient.Options.mount(port).vers("4.1").timeout(Duration.ofMinutes(4)),
+                        GuestScripts.GUEST_PYTHON, script.toString(), "copy", work.resolve("src.bin").toString(),
+                        "/mnt/nfs/out/big.bin").assertSuccess();
+                S3AsyncClient client = s3.adminClient();
+                awaitKeys(client, "out/", List.of("out/big.bin"));
+                assertEquals(expected, md5OfObject(client, "out/big.bin"));
+                long downloadedBefore = counting.bytes();
+
+                VmNfsClient.Result read = VM.run(VmNfsClient.Options.mount(port).vers("4.1")
+                        .timeout(Duration.ofMinutes(4)), "md5sum", "/mnt/nfs/out/big.bin");
+                assertTrue(gateway.isAlive(), "the gateway exited: " + Files.readString(tmp.resolve("gateway.log")));
+                read.assertSuccess();
+                assertTrue(read.stdout().contains(expected), "read back through the mount: " + read.stdout());
+                assertEquals(0, counting.bytes() - downloadedBefore, "read back from the cache, not S3");
+            } finally {
+                gateway.destroy();
+                gateway.waitFor(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            VmTestSupport.deleteTree(work);
+        }
+    }
+
+    private static Path launcher() {
+        Path launcher = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
+                .resolve("bin/prefetchd");
+        assertTrue(Files.isExecutable(launcher), launcher + " is built by this Maven run");
+        return launcher;
+    }
+
+    /** Writes {@code bytes} of seeded random data to {@code file} a MiB at a time; returns their md5. */
+    private static String writeRandom(Path file, long bytes) throws Exception {
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        Random random = new Random(11);
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long left = bytes; left > 0; left -= chunk.length) {
+                random.nextBytes(chunk);
+                int n = (int) Math.min(chunk.length, left);
+                out.write(chunk, 0, n);
+                md5.update(chunk, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md5.digest());
     }
 
     private static void requireVm() {
