@@ -157,6 +157,7 @@ public final class WriteBench implements Callable<Integer> {
             result.put("local_disk_seconds", local);
             List<Map<String, Object>> byRound = new ArrayList<>();
             List<Double> ratios = new ArrayList<>();
+            List<Double> beforeCompletion = new ArrayList<>();
             try (S3Emulator s3 = S3Emulator.start(w.resolve("s3"), "bench", profile)) {
                 s3.setShaping(true);
                 PrefetchdContender.Daemon daemon = startDaemon(s3, w.resolve("gateway"));
@@ -173,6 +174,7 @@ public final class WriteBench implements Callable<Integer> {
                         print(bytes, local, d, g);
                         printCpu(bytes, d.cpuByThread(), g);
                         ratios.add(d.seconds() / g.totalSeconds());
+                        beforeCompletion.add(d.beforeCompletion() / g.beforeCompletion());
                         byRound.add(roundJson(gatewayFirst, d, g));
                     }
                 } finally {
@@ -183,10 +185,15 @@ public final class WriteBench implements Callable<Integer> {
             result.put("through_prefetchd_over_direct_by_round", ratios);
             double median = median(ratios);
             result.put("through_prefetchd_over_direct_median", median);
+            result.put("before_completion_over_direct_by_round", beforeCompletion);
+            result.put("before_completion_over_direct_median", median(beforeCompletion));
             if (rounds > 1) {
                 System.out.printf(Locale.ROOT, "%nthrough prefetchd / direct multipart, by round (odd: direct first, "
                         + "even: prefetchd first): %s; median %.2fx%n", ratios.stream()
                         .map(x -> String.format(Locale.ROOT, "%.2fx", x)).toList(), median);
+                System.out.printf(Locale.ROOT, "the same until CompleteMultipartUpload is sent (the emulator's "
+                        + "completion left out): %s; median %.2fx%n", beforeCompletion.stream()
+                        .map(x -> String.format(Locale.ROOT, "%.2fx", x)).toList(), median(beforeCompletion));
             }
             Files.writeString(o.resolve("write.json"), Json.pretty(result));
             System.out.println("wrote " + o.resolve("write.json"));
@@ -243,6 +250,11 @@ public final class WriteBench implements Callable<Integer> {
         /** Seconds from the first WRITE until the object is visible in S3. */
         double totalSeconds() {
             return writeSeconds + visibleSeconds;
+        }
+
+        /** Seconds from the first WRITE until the CompleteMultipartUpload request (the emulator's work) was sent. */
+        double beforeCompletion() {
+            return totalSeconds() - completeSeconds;
         }
     }
 
@@ -329,6 +341,8 @@ public final class WriteBench implements Callable<Integer> {
                 g.partsWhileWriting(), g.partsAtUpload());
         System.out.printf(Locale.ROOT, "through prefetchd to S3 / direct multipart: %.2fx the throughput%n",
                 direct / total);
+        System.out.printf(Locale.ROOT, "  until CompleteMultipartUpload is sent:   %.2fx%n",
+                d.beforeCompletion() / g.beforeCompletion());
         System.out.printf(Locale.ROOT, "NFS write into staging / local disk:       %.2fx the throughput%n",
                 local / g.writeSeconds());
         System.out.printf(Locale.ROOT, "CPU while writing over NFS: daemon %.2f s (%.2f ms per MiB, uploads included), "
@@ -382,6 +396,10 @@ public final class WriteBench implements Callable<Integer> {
      * (sent until answered), and this process's CPU seconds meanwhile by thread (the emulated S3's included).
      */
     private record Direct(double seconds, double completeSeconds, Map<String, Double> cpuByThread) {
+        /** Seconds until the CompleteMultipartUpload request was sent: the parts' upload. */
+        double beforeCompletion() {
+            return seconds - completeSeconds;
+        }
     }
 
     /**
