@@ -100,7 +100,7 @@ public record DirListing(long verifier, List<DirEntry> entries) {
     }
 
     /** Roughly the heap the snapshot holds, for cache weights. */
-    long retainedBytes() {
+    public long retainedBytes() {
         return entries instanceof PackedEntries p ? p.retainedBytes() : 64 + 250L * entries.size();
     }
 }

@@ -17,7 +17,8 @@ import static java.util.Objects.requireNonNull;
  * @param datasetRefresh how often the names of an indexed dataset are listed again in bulk (one paged LIST of
  *     the dataset's prefix); between those listings its LOOKUP, GETATTR, OPEN and READDIR never ask S3
  * @param listingCacheBytes heap for directory listings read from S3, and as much again for older snapshots of
- *     them that READDIR clients still page through
+ *     them that READDIR clients still page through (and, in a read-write gateway, as much again for the listings
+ *     with its staged files and recent changes laid over them)
  * @param namesDir where the names of indexed datasets are kept, in files mapped and deleted at once, so they take
  *     next to nothing of the heap; null to hold them on the heap
  */

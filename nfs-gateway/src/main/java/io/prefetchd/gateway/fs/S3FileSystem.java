@@ -79,6 +79,7 @@ public final class S3FileSystem implements VirtualFileSystem {
     private final Revalidating<Known<Optional<FileAttributes>>> heads;
     private final Revalidating<Known<Boolean>> dirProbes;
     private final Cache<String, Listing> snapshots;
+    private final long listingBytes;
     private final DatasetNamespaces datasets;
     private final Executor refresher;
     private final Counter fromDataset;
@@ -120,6 +121,7 @@ public final class S3FileSystem implements VirtualFileSystem {
             }
         };
         long listingBytes = settings.listingCacheBytes();
+        this.listingBytes = listingBytes;
         Cache<String, Listing> listingCache = Caffeine.newBuilder().ticker(ticker).maximumWeight(listingBytes)
                 .weigher((String dir, Listing l) -> weigh(l, listingBytes)).build();
         this.listings = new Revalidating<>(listingCache, this::load, settings, clock, refresher, listener);
@@ -177,6 +179,14 @@ public final class S3FileSystem implements VirtualFileSystem {
      */
     public void pinDataset(String folder, boolean recursive, Runnable onChange) {
         datasets.pin(folder, recursive, requireNonNull(onChange, "onChange is null"));
+    }
+
+    /**
+     * The heap budget of current listings, and as much again of older snapshots: a view laid over this one holds its
+     * own snapshots within the same.
+     */
+    public long listingCacheBytes() {
+        return listingBytes;
     }
 
     /** The dataset folders whose names are held in memory, for {@code /status}. */

@@ -47,7 +47,10 @@ final class OverlayView {
     private final StagingArea area;
     private final RecentChanges recent;
     private final ShownAttributes shown;
-    /** Merged listings handed out, by directory and verifier, so READDIR cookies stay valid while paging. */
+    /**
+     * Merged listings handed out, by directory and verifier, so READDIR cookies stay valid while paging; weighed in
+     * bytes, within the read-only view's listing budget.
+     */
     private final Cache<String, DirListing> snapshots;
     /** What a staged file became in S3, by the ETag it was shown with while staged: reads pinned to it go on. */
     private final Cache<String, FileAttributes> uploadedAs;
@@ -58,8 +61,10 @@ final class OverlayView {
         this.recent = requireNonNull(recent, "recent is null");
         this.shown = requireNonNull(shown, "shown is null");
         Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+        long budget = base.listingCacheBytes();
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumSize(10_000).build();
+                .maximumWeight(budget).weigher((String key, DirListing l) -> (int) Math.min(l.retainedBytes(),
+                        budget / 2)).build();
         this.uploadedAs = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(Duration.ofHours(1))
                 .maximumSize(100_000).build();
     }
@@ -200,13 +205,24 @@ final class OverlayView {
         return new DirListing(v, entries);
     }
 
-    /** A directory's attributes with the change attribute of its merged listing, when anything is laid over it. */
+    /**
+     * A directory's attributes with the change attribute of its merged listing, when anything is laid over it. The
+     * merge is not held: only a READDIR hands out its verifier as a cookie verifier. (Every create, remove and rename
+     * asks for its directory's change attribute before and after; holding each merge would keep a copy of the whole
+     * directory per change, quadratic in the files written into it.)
+     */
     private FileAttributes withOverlayChange(Inode dir, FileAttributes a) throws FsException {
         if (area.children(dir.path()).isEmpty() && recent.children(dir.path()).isEmpty()) {
             return a;
         }
-        long v = list(dir, 0).verifier();
+        long v = merge(dir, base.list(dir, 0)).verifier();
         return new FileAttributes(a.type(), a.size(), a.fileId(), v, a.mtime(), a.etag(), a.owner());
+    }
+
+    /** Heap the merged listings held for READDIR paging take. */
+    long heldSnapshotBytes() {
+        snapshots.cleanUp();
+        return snapshots.asMap().values().stream().mapToLong(DirListing::retainedBytes).sum();
     }
 
     ReadResult read(Inode file, FileAttributes version, long offset, int count) throws FsException {

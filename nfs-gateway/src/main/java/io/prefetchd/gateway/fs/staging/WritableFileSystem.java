@@ -323,6 +323,11 @@ public final class WritableFileSystem implements VirtualFileSystem, AutoCloseabl
         uploader.runDue();
     }
 
+    /** Heap held by merged listings kept for READDIR paging, for tests. */
+    long heldListingBytes() {
+        return view.heldSnapshotBytes();
+    }
+
     /** The permits for streamed parts in flight, all files together, for tests; fails when files are not streamed. */
     Semaphore streamingBudget() {
         return requireNonNull(area.streamingBudget(), "files are not streamed");

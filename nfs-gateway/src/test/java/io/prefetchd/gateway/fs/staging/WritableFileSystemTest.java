@@ -6,6 +6,7 @@ import io.prefetchd.gateway.cache.ObjectVersion;
 import io.prefetchd.gateway.cache.ExtentCache;
 import io.prefetchd.gateway.fs.CreateHow;
 import io.prefetchd.gateway.fs.DirEntry;
+import io.prefetchd.gateway.fs.DirListing;
 import io.prefetchd.gateway.fs.FileAttributes;
 import io.prefetchd.gateway.fs.FileType;
 import io.prefetchd.gateway.fs.FsError;
@@ -84,8 +85,13 @@ class WritableFileSystemTest {
 
     /** @param completions where what follows an upload runs */
     private WritableFileSystem open(long capacity, java.util.concurrent.Executor completions) {
-        base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(),
-                MetadataSettings.withTtl(TTL), clock, Runnable::run, meters);
+        return open(capacity, completions, MetadataSettings.withTtl(TTL));
+    }
+
+    private WritableFileSystem open(long capacity, java.util.concurrent.Executor completions,
+                                    MetadataSettings metadata) {
+        base = new S3FileSystem(store, "data/", cache, i -> i.path().hashCode(), metadata, clock, Runnable::run,
+                meters);
         return WritableFileSystem.open(base, store, cache, i -> i.path().hashCode(), settings(capacity), ROOT_DEFAULT,
                 new Owner(0, 0, 0555), TTL.multipliedBy(2).plusMinutes(1), clock,
                 completions, writeMeters = new SimpleMeterRegistry());
@@ -207,6 +213,44 @@ class WritableFileSystemTest {
 
     private List<String> names(String dirPath) throws FsException {
         return fs.list(dir(dirPath), 0).entries().stream().map(DirEntry::name).toList();
+    }
+
+    @Test
+    void filesCreatedInADirectory_holdNoCopyOfItsListingPerChange_onlyTheOneAReaddirHandsOut() throws FsException {
+        int files = 300;
+        fs.mkdir(Inode.ROOT, "shards", NewAttributes.NONE, ALICE);
+        for (int i = 0; i < files; i++) {
+            fs.getattr(dir("shards"));   // the directory's change attribute before and after, as OPEN's change_info
+            create("shards", "part-" + i + ".bin");
+            fs.getattr(dir("shards"));
+        }
+        assertEquals(0, fs.heldListingBytes(), "no READDIR, so no listing held for paging");
+
+        DirListing listed = fs.list(dir("shards"), 0);
+
+        assertEquals(files, listed.entries().size());
+        assertEquals(listed.retainedBytes(), fs.heldListingBytes(),
+                "one listing held for the READDIR's cookies, not one per file created");
+        assertEquals(listed.verifier(), fs.getattr(dir("shards")).change(),
+                "the change attribute is the verifier of the listing a READDIR gets");
+    }
+
+    @Test
+    void directoryListedAfterEveryFileCreatedInIt_holdsItsListingsWithinTheListingBudget() throws FsException {
+        long budget = 256 << 10;
+        fs.close();
+        fs = open(1 << 20, Runnable::run, new MetadataSettings(TTL, MetadataSettings.DEFAULT_MAX_STALE,
+                MetadataSettings.DEFAULT_DATASET_REFRESH, budget, null));
+        fs.mkdir(Inode.ROOT, "logs", NewAttributes.NONE, ALICE);
+        long listed = 0;
+        for (int i = 0; i < 300; i++) {
+            create("logs", "step-" + i + ".json");
+            listed += fs.list(dir("logs"), 0).retainedBytes();   // a job that polls the folder it writes to
+        }
+
+        assertTrue(listed > 4 * budget, "the listings handed out add up to " + listed + " bytes");
+        assertTrue(fs.heldListingBytes() <= budget, fs.heldListingBytes() + " bytes held for paging");
+        assertTrue(fs.heldListingBytes() > 0, "the latest listings are held");
     }
 
     @Test
