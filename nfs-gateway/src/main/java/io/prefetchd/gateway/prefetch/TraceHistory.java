@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -90,7 +91,7 @@ public final class TraceHistory {
             if (passes.size() >= epochs) {
                 break;
             }
-            List<int[]> ofJob = passes(job, locator, index.sampleCount());
+            List<int[]> ofJob = passes(job, locator, index.sampleCount(), epochs - passes.size());
             for (int i = ofJob.size() - 1; i >= 0 && passes.size() < epochs; i--) {
                 passes.add(ofJob.get(i));
             }
@@ -111,10 +112,12 @@ public final class TraceHistory {
      * begins, as for the executor's epochs, when a pass that has read {@value #COVERAGE_PERCENT}% of the samples
      * reads one of them again, or when a pass that crossed a traced epoch's end reads one of them again (a hinted
      * epoch over part of the dataset is one pass); otherwise a pass goes on across the boundary. A file that
-     * cannot be read ends the pass being built there, unfinished, and is skipped with a warning.
+     * cannot be read ends the pass being built there, unfinished, and is skipped with a warning. Only the newest
+     * {@code keep} passes are kept while reading: a long job's older passes (an int per sample each) are dropped as
+     * newer ones end.
      */
-    private List<int[]> passes(List<EpochTrace> job, SampleLocator locator, long sampleCount) {
-        List<int[]> out = new ArrayList<>();
+    private List<int[]> passes(List<EpochTrace> job, SampleLocator locator, long sampleCount, int keep) {
+        ArrayDeque<int[]> out = new ArrayDeque<>();
         BitSet seen = new BitSet();
         int[] order = new int[64];
         int n = 0;
@@ -134,7 +137,7 @@ public final class TraceHistory {
                         if (n < full && !crossedEpoch) {
                             continue; // a re-read within the pass
                         }
-                        out.add(Arrays.copyOf(order, n));
+                        keepNewest(out, Arrays.copyOf(order, n), keep);
                         seen.clear();
                         n = 0;
                         crossedEpoch = false;
@@ -156,9 +159,16 @@ public final class TraceHistory {
             }
         }
         if (n > 0) {
-            out.add(Arrays.copyOf(order, n));
+            keepNewest(out, Arrays.copyOf(order, n), keep);
         }
-        return out;
+        return new ArrayList<>(out);
+    }
+
+    private static void keepNewest(ArrayDeque<int[]> passes, int[] pass, int keep) {
+        passes.addLast(pass);
+        while (passes.size() > keep) {
+            passes.removeFirst();
+        }
     }
 
     private static final long COVERAGE_PERCENT = 90;
