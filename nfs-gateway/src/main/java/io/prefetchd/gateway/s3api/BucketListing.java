@@ -8,6 +8,7 @@ import io.prefetchd.gateway.fs.FileType;
 import io.prefetchd.gateway.fs.FsError;
 import io.prefetchd.gateway.fs.FsException;
 import io.prefetchd.gateway.fs.Inode;
+import io.prefetchd.gateway.fs.MetadataSettings;
 import io.prefetchd.gateway.fs.VirtualFileSystem;
 
 import java.nio.charset.StandardCharsets;
@@ -43,10 +44,20 @@ import static java.util.Objects.requireNonNull;
  */
 final class BucketListing {
     static final int MAX_KEYS = 1000;
+    /** Heap for sorted listings by default: as much as the file system's listings get. */
+    static final long DEFAULT_HEAP_BYTES = MetadataSettings.DEFAULT_LISTING_CACHE_BYTES;
+    /**
+     * Roughly the heap an item holds: the record, its key, and its entry, which no listing shares when the directory
+     * is an indexed dataset's (whose names are held packed, and become entries only when listed).
+     */
+    private static final int ITEM_BYTES = 400;
 
     private final VirtualFileSystem fs;
-    private final Cache<String, Item[]> sorted = Caffeine.newBuilder().maximumWeight(4_000_000)
-            .weigher((String k, Item[] v) -> 1 + v.length).build();
+    /**
+     * Sorted listings by directory and snapshot verifier, weighed in bytes; a listing larger than half of the budget
+     * counts as half, so the one being paged through stays while it is the largest.
+     */
+    private final Cache<String, Item[]> sorted;
 
     /** A file ({@code dir} false, key = its path) or a directory (key = its path and '/'). */
     record Item(String key, DirEntry entry) {
@@ -80,7 +91,23 @@ final class BucketListing {
     }
 
     BucketListing(VirtualFileSystem fs) {
+        this(fs, DEFAULT_HEAP_BYTES);
+    }
+
+    BucketListing(VirtualFileSystem fs, long heapBytes) {
         this.fs = requireNonNull(fs, "fs is null");
+        this.sorted = Caffeine.newBuilder().maximumWeight(heapBytes)
+                .weigher((String k, Item[] v) -> (int) Math.min(bytes(v), heapBytes / 2)).build();
+    }
+
+    private static long bytes(Item[] items) {
+        return 64 + (long) ITEM_BYTES * items.length;
+    }
+
+    /** Roughly the heap the sorted listings held take, for tests. */
+    long heldBytes() {
+        sorted.cleanUp();
+        return sorted.asMap().values().stream().mapToLong(BucketListing::bytes).sum();
     }
 
     /**

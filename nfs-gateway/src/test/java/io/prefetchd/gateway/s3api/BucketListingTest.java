@@ -32,12 +32,13 @@ class BucketListingTest {
     private final ManualClock clock = new ManualClock();
     private final InMemoryObjectStore store = new InMemoryObjectStore("bucket", clock);
     private BucketListing listing;
+    private S3FileSystem fs;
 
     private void serve(List<String> keys) {
         for (String k : keys) {
             store.put(k, k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        S3FileSystem fs = new S3FileSystem(store, "", new PassThroughCache(store), i -> i.path().hashCode(),
+        fs = new S3FileSystem(store, "", new PassThroughCache(store), i -> i.path().hashCode(),
                 new MetadataSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMinutes(5)), clock,
                 Runnable::run, new SimpleMeterRegistry());
         listing = new BucketListing(fs);
@@ -128,6 +129,32 @@ class BucketListingTest {
             }
             keys.forEach(store::delete);
         }
+    }
+
+    @Test
+    void sortedListings_areHeldWithinTheirHeapBudget_andPagesStayRight() throws FsException {
+        List<String> keys = new ArrayList<>();
+        for (int d = 0; d < 20; d++) {
+            for (int f = 0; f < 50; f++) {
+                keys.add(String.format(java.util.Locale.ROOT, "d%02d/f%02d", d, f));
+            }
+        }
+        serve(keys);
+        long budget = 64 << 10;   // about three of these directories
+        listing = new BucketListing(fs, budget);
+
+        List<String> listed = new ArrayList<>();
+        BucketListing.Marker after = null;
+        BucketListing.Page p;
+        do {
+            p = listing.list("", "", after, 70);
+            p.objects().forEach(i -> listed.add(i.key()));
+            after = p.next();
+        } while (p.truncated());
+
+        assertEquals(keys, listed);
+        assertTrue(listing.heldBytes() <= budget, listing.heldBytes() + " bytes of sorted listings held");
+        assertTrue(listing.heldBytes() > 0);
     }
 
     @Test
