@@ -234,9 +234,9 @@ public final class WriteBench implements Callable<Integer> {
 
     /**
      * The gateway's figures: seconds to write (of which the COMMIT took {@code commitSeconds}: the staged bytes forced
-     * to disk, from the gateway's NFS operation timer), seconds from the close until visible (of which the
-     * CompleteMultipartUpload request took {@code completeSeconds}, from the gateway's S3 latency timer), parts sent
-     * before and after.
+     * to disk, from the gateway's NFS operation timer), seconds from the close until visible, how long the
+     * CompleteMultipartUpload request took ({@code completeSeconds}, from the gateway's S3 latency timer; it may start
+     * before the harness sees its close answered), parts sent before and after.
      *
      * @param daemonCpuSeconds  CPU time the daemon process used while the file was written over NFS (its parts
      *                          uploaded meanwhile included)

@@ -99,6 +99,15 @@ public record DirListing(long verifier, List<DirEntry> entries) {
         return h == 0 ? 1 : h;
     }
 
+    /**
+     * The weight of {@code bytes} of listings in a cache of {@code budget} bytes: their heap, but more than half the
+     * budget counts as just over half, so that a directory too large for the budget is still held, alone, rather
+     * than read or sorted again for every page; at least 1, so that even a zero budget holds nothing for long.
+     */
+    public static int cacheWeight(long bytes, long budget) {
+        return (int) Math.max(1, Math.min(Math.min(bytes, budget / 2 + 1), Integer.MAX_VALUE));
+    }
+
     /** Roughly the heap the snapshot holds, for cache weights. */
     public long retainedBytes() {
         return entries instanceof PackedEntries p ? p.retainedBytes() : 64 + 250L * entries.size();

@@ -145,12 +145,9 @@ public final class S3FileSystem implements VirtualFileSystem {
         this.fromHead = answers(meters, "head");
     }
 
-    /**
-     * A listing's weight in the listing caches: its heap, but never more than half the budget, so that a directory
-     * too large for the budget is still held (alone) rather than read from S3 again for every READDIR page.
-     */
+    /** A listing's weight in the listing caches ({@link DirListing#cacheWeight}). */
     private static int weigh(Listing l, long budget) {
-        return (int) Math.min(l.weight(), budget / 2);
+        return DirListing.cacheWeight(l.weight(), budget);
     }
 
     private static Counter answers(MeterRegistry meters, String source) {
@@ -182,8 +179,8 @@ public final class S3FileSystem implements VirtualFileSystem {
     }
 
     /**
-     * The heap budget of current listings, and as much again of older snapshots: a view laid over this one holds its
-     * own snapshots within the same.
+     * The heap budget of current listings, and as much again of older snapshots; a view laid over this one holds its
+     * own snapshots within as much again.
      */
     public long listingCacheBytes() {
         return listingBytes;

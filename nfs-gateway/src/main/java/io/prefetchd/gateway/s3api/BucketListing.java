@@ -44,7 +44,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class BucketListing {
     static final int MAX_KEYS = 1000;
-    /** Heap for sorted listings by default: as much as the file system's listings get. */
+    /** Heap for sorted listings: as much as the file system's listings get by default (a fixed limit). */
     static final long DEFAULT_HEAP_BYTES = MetadataSettings.DEFAULT_LISTING_CACHE_BYTES;
     /**
      * Roughly the heap an item holds: the record, its key, and its entry, which no listing shares when the directory
@@ -53,10 +53,7 @@ final class BucketListing {
     private static final int ITEM_BYTES = 400;
 
     private final VirtualFileSystem fs;
-    /**
-     * Sorted listings by directory and snapshot verifier, weighed in bytes; a listing larger than half of the budget
-     * counts as half, so the one being paged through stays while it is the largest.
-     */
+    /** Sorted listings by directory and snapshot verifier, weighed in bytes ({@link DirListing#cacheWeight}). */
     private final Cache<String, Item[]> sorted;
 
     /** A file ({@code dir} false, key = its path) or a directory (key = its path and '/'). */
@@ -97,7 +94,7 @@ final class BucketListing {
     BucketListing(VirtualFileSystem fs, long heapBytes) {
         this.fs = requireNonNull(fs, "fs is null");
         this.sorted = Caffeine.newBuilder().maximumWeight(heapBytes)
-                .weigher((String k, Item[] v) -> (int) Math.min(bytes(v), heapBytes / 2)).build();
+                .weigher((String k, Item[] v) -> DirListing.cacheWeight(bytes(v), heapBytes)).build();
     }
 
     private static long bytes(Item[] items) {

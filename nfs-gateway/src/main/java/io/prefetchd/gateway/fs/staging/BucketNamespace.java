@@ -60,7 +60,7 @@ final class BucketNamespace {
 
     /** NOTEMPTY unless {@code dir} has no entries, in the merged listing and in S3. */
     void requireEmpty(Inode dir) throws FsException {
-        if (!view.list(dir, 0).entries().isEmpty()) {
+        if (!view.current(dir).entries().isEmpty()) {
             throw new FsException(FsError.NOTEMPTY, "/" + dir.path() + " is not empty");
         }
         String marker = markerOf(dir.path());
@@ -84,7 +84,7 @@ final class BucketNamespace {
         if (dir.isRoot()) {
             return;
         }
-        for (DirEntry e : view.list(dir, 0).entries()) {
+        for (DirEntry e : view.current(dir).entries()) {
             if (!e.name().equals(leaving)) {
                 return;
             }

@@ -49,7 +49,7 @@ final class OverlayView {
     private final ShownAttributes shown;
     /**
      * Merged listings handed out, by directory and verifier, so READDIR cookies stay valid while paging; weighed in
-     * bytes, within the read-only view's listing budget.
+     * bytes, within a budget as large as the read-only view's for its listings.
      */
     private final Cache<String, DirListing> snapshots;
     /** What a staged file became in S3, by the ETag it was shown with while staged: reads pinned to it go on. */
@@ -63,8 +63,8 @@ final class OverlayView {
         Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
         long budget = base.listingCacheBytes();
         this.snapshots = Caffeine.newBuilder().ticker(ticker).expireAfterAccess(Duration.ofMinutes(10))
-                .maximumWeight(budget).weigher((String key, DirListing l) -> (int) Math.min(l.retainedBytes(),
-                        budget / 2)).build();
+                .maximumWeight(budget).weigher((String key, DirListing l) -> DirListing.cacheWeight(
+                        l.retainedBytes(), budget)).build();
         this.uploadedAs = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(Duration.ofHours(1))
                 .maximumSize(100_000).build();
     }
@@ -206,16 +206,21 @@ final class OverlayView {
     }
 
     /**
-     * A directory's attributes with the change attribute of its merged listing, when anything is laid over it. The
-     * merge is not held: only a READDIR hands out its verifier as a cookie verifier. (Every create, remove and rename
-     * asks for its directory's change attribute before and after; holding each merge would keep a copy of the whole
-     * directory per change, quadratic in the files written into it.)
+     * What {@code dir} holds now, as READDIR would list it, without holding the listing for paging: for the
+     * namespace's own checks and change attributes. (Every create, remove and rename asks for its directory's
+     * change attribute before and after, and a removal or rename checks the directory's entries; holding each of
+     * those would keep a copy of the whole directory per change, quadratic in the files written into it.)
      */
+    DirListing current(Inode dir) throws FsException {
+        return merge(dir, base.list(dir, 0));
+    }
+
+    /** A directory's attributes with the change attribute of its merged listing, when anything is laid over it. */
     private FileAttributes withOverlayChange(Inode dir, FileAttributes a) throws FsException {
         if (area.children(dir.path()).isEmpty() && recent.children(dir.path()).isEmpty()) {
             return a;
         }
-        long v = merge(dir, base.list(dir, 0)).verifier();
+        long v = current(dir).verifier();
         return new FileAttributes(a.type(), a.size(), a.fileId(), v, a.mtime(), a.etag(), a.owner());
     }
 

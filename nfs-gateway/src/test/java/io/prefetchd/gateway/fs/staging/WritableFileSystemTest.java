@@ -225,6 +225,16 @@ class WritableFileSystemTest {
             fs.getattr(dir("shards"));
         }
         assertEquals(0, fs.heldListingBytes(), "no READDIR, so no listing held for paging");
+        for (int i = 0; i < 100; i++) {
+            closeAndUpload(fs.lookup(dir("shards"), "part-" + i + ".bin"));
+        }
+        for (int i = 0; i < 100; i++) {   // removing an uploaded file checks what else its directory holds
+            fs.getattr(dir("shards"));
+            fs.remove(dir("shards"), "part-" + i + ".bin");
+            fs.getattr(dir("shards"));
+        }
+        assertEquals(0, fs.heldListingBytes(), "removals hold no listing either");
+        files -= 100;
 
         DirListing listed = fs.list(dir("shards"), 0);
 
