@@ -173,7 +173,7 @@ class CheckpointLinuxIT {
         CountingBlobStore counting = new CountingBlobStore(new FilesystemNio2BlobStore(tmp.resolve("s3").toString()));
         try (S3ProxyFixture s3 = S3ProxyFixture.start(counting)) {
             s3.createBucket(BUCKET);
-            String expected = writeRandom(work.resolve("src.bin"), (long) 2 * DAEMON_HEAP_MIB << 20);
+            String expected = writeRandom(work.resolve("src.bin"), 2L * DAEMON_HEAP_MIB << 20);
             Path script = GuestScripts.writeScript("checkpoint.py", work);
             // the file enters the read cache after its upload (the default cache takes files up to 2.5 GiB): a
             // daemon that held the whole file on its heap meanwhile ran out of it and exited
