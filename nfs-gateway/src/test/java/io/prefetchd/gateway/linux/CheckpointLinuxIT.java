@@ -46,8 +46,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       second guest (NFSv4.0) with equal tensors, and the object S3 holds has the bytes the writer read back;</li>
  *   <li>a file whose {@code fsync} returned, closed but not yet uploaded, survives {@code kill -9} of the gateway:
  *       after a restart the upload completes, and S3 holds exactly the acknowledged bytes;</li>
- *   <li>a file twice as large as the daemon's heap is uploaded, enters the read cache and is read back from it,
- *       and the daemon keeps running.</li>
+ *   <li>a file twice as large as the daemon's heap is uploaded and enters the read cache, the daemon keeps
+ *       running, and the file is read back without a download.</li>
  * </ul>
  */
 class CheckpointLinuxIT {
@@ -164,7 +164,7 @@ class CheckpointLinuxIT {
     }
 
     @Test
-    void aCheckpointTwiceTheDaemonsHeap_isUploaded_andReadBackFromTheCache_byAGatewayThatKeepsRunning(
+    void aCheckpointTwiceTheDaemonsHeap_isUploaded_andReadBackWithoutADownload_byAGatewayThatKeepsRunning(
             @TempDir Path tmp) throws Exception {
         requireVm();
         Path launcher = launcher();
